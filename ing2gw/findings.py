@@ -1,0 +1,154 @@
+"""Findings: every loss of meaning, every doubt, every input problem the translation met.
+
+A `Finding` is a frozen value. Codes are stable (`ING2GW-<AREA>-NNN`) and declared once, with
+their long explanation, in `ing2gw/data/codes-<area>.yaml`; constructing a Finding with an
+undeclared code fails, so a typo cannot ship. `exit_code` is the one place that turns findings
+and `--fail-on` into a process exit status.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from enum import Enum
+from importlib import resources
+from typing import Any, Iterable
+
+from ruamel.yaml import YAML
+
+from ing2gw.origin import Origin
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self.value]
+
+
+_RANK = {"error": 3, "warning": 2, "info": 1}
+
+#: Exit codes (documented in the README).
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+FAIL_ON_CHOICES = ("error", "warning", "info", "never")
+
+
+@dataclass(frozen=True, slots=True)
+class CodeInfo:
+    """What a finding code means, for `ing2gw explain` and the report."""
+
+    code: str
+    title: str
+    severity: str
+    explanation: str
+    docs: str = ""
+
+
+@functools.cache
+def codes() -> dict[str, CodeInfo]:
+    """Every declared finding code, loaded from the package's data files."""
+    out: dict[str, CodeInfo] = {}
+    yaml = YAML(typ="safe")
+    data_dir = resources.files("ing2gw") / "data"
+    for entry in sorted(data_dir.iterdir(), key=lambda e: e.name):
+        if not (entry.name.startswith("codes-") and entry.name.endswith(".yaml")):
+            continue
+        table = yaml.load(entry.read_text(encoding="utf-8")) or {}
+        for code, row in table.items():
+            if code in out:
+                raise ValueError(f"finding code {code} is declared twice ({entry.name})")
+            out[code] = CodeInfo(code=code, title=row["title"], severity=row["severity"],
+                                 explanation=row["explanation"].strip(), docs=row.get("docs", ""))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing the user should know about a translation.
+
+    `subject` names the object concerned ("Ingress shop/web"); `annotation`/`value` are set for
+    annotation findings; `status` is the mapping status for annotation findings (converted,
+    partial, policy, unsupported, ignored, unknown); `accepted` marks a loss the user accepted
+    with --allow-weakened (then severity is at most warning).
+    """
+
+    severity: Severity
+    code: str
+    message: str
+    origin: Origin | None = None
+    subject: str = ""
+    annotation: str | None = None
+    value: str | None = None
+    suggestion: str | None = None
+    status: str | None = None
+    security: bool = False
+    accepted: bool = False
+    details: tuple[tuple[str, str], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.severity, Severity):
+            object.__setattr__(self, "severity", Severity(self.severity))
+        if self.code not in codes():
+            raise ValueError(f"undeclared finding code {self.code!r}: add it to ing2gw/data/codes-*.yaml")
+
+    def sort_key(self) -> tuple[Any, ...]:
+        o = self.origin
+        return (o.file if o else "", o.line if o else 0, o.item if o and o.item is not None else -1,
+                self.subject, self.code, self.annotation or "", self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"severity": self.severity.value, "code": self.code, "message": self.message}
+        if self.subject:
+            d["subject"] = self.subject
+        if self.origin is not None:
+            d["origin"] = self.origin.to_dict()
+        for k in ("annotation", "value", "suggestion", "status"):
+            v = getattr(self, k)
+            if v is not None:
+                d[k] = v
+        if self.security:
+            d["security"] = True
+        if self.accepted:
+            d["accepted"] = True
+        if self.details:
+            d["details"] = dict(self.details)
+        return d
+
+    def one_line(self) -> str:
+        where = f"{self.origin}: " if self.origin else ""
+        subj = f"{self.subject}: " if self.subject else ""
+        ann = f"[{self.annotation}] " if self.annotation else ""
+        return f"{where}{self.severity.value}: {self.code}: {subj}{ann}{self.message}"
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings in a stable order (origin, then code), duplicates removed."""
+    seen: set[Finding] = set()
+    out = []
+    for f in sorted(findings, key=Finding.sort_key):
+        if f not in seen:
+            seen.add(f)
+            out.append(f)
+    return out
+
+
+def exit_code(findings: Iterable[Finding], fail_on: str = "error") -> int:
+    """0 when no finding is at or above `fail_on`, else 1. `never` always gives 0."""
+    if fail_on not in FAIL_ON_CHOICES:
+        raise ValueError(f"--fail-on must be one of {', '.join(FAIL_ON_CHOICES)}, not {fail_on!r}")
+    if fail_on == "never":
+        return EXIT_OK
+    threshold = _RANK[fail_on]
+    return EXIT_FINDINGS if any(f.severity.rank >= threshold for f in findings) else EXIT_OK
+
+
+def counts(findings: Iterable[Finding]) -> dict[str, int]:
+    """Number of findings per severity, every severity present."""
+    c = {"error": 0, "warning": 0, "info": 0}
+    for f in findings:
+        c[f.severity.value] += 1
+    return c
