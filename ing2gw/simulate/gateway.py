@@ -1,0 +1,664 @@
+"""The Gateway API router: where does a request go, given Gateways, ListenerSets and routes?
+
+An independent model of the Gateway API specification (v1.6.1, `reference/gateway-api.md` §3),
+not of one implementation. Built once from the manifests (`GatewayRouter(manifests, context)`),
+then `route(request)` answers many requests.
+
+How a request is decided:
+
+1. Gateway: the one named by `gateway=` (constructor or call), else the Gateway listening on the
+   request's connection port (several: the first by namespace/name, with a note).
+2. Listener, on that port: `http` requests go to HTTP listeners chosen by the Host header;
+   `https` requests to HTTPS/TLS listeners chosen by SNI (most specific hostname: exact, then
+   the longest wildcard suffix, then no hostname). A TLS listener passes the stream to a
+   TLSRoute chosen by SNI. An HTTPS listener terminates TLS, then the Host header chooses a
+   listener again: a different listener than the SNI's gives 421 (Misdirected Request,
+   GatewayHTTPSListenerDetectMisdirectedRequests), no listener gives 404. Listeners are
+   isolated: a request never falls through to another listener.
+3. Rule, among the routes attached to that listener (see `gateway_match`): hostname
+   specificity, Exact path, longest PathPrefix (by path element), method, header count, query
+   count, oldest route (`metadata.creationTimestamp`; routes without one count as newest),
+   `{namespace}/{name}`, rule order. No match: 404. GRPCRoutes take part for gRPC requests
+   (POST with `content-type: application/grpc...`; service and method from the path
+   `/pkg.Service/Method`) and never merge with HTTPRoutes.
+4. Filters: CORS preflight (answered by the gateway), RequestRedirect (the gateway answers
+   3xx), URLRewrite, Request/ResponseHeaderModifier (rule-level, then the chosen backendRef's),
+   RequestMirror; then the weighted backendRefs (see `gateway_backends`).
+
+Modelling decisions:
+
+* RegularExpression matches (paths, headers, query parameters, gRPC service/method) use an
+  RE2-like dialect: Python `re.fullmatch`, case-sensitive, against the raw value. Patterns
+  using features RE2 lacks (look-around, back-references) are reported in `unmodelled`.
+  RegularExpression paths rank after PathPrefix; when one competes with another matching
+  rule, the answer says so in `unmodelled` (their precedence is implementation-specific).
+* Paths are matched as sent (no percent-decoding, no dot-segment or slash merging); a path that
+  an implementation might normalise is reported in `unmodelled`.
+* `upstream_host` is the Host header as the client sent it, port included (the spec: forward it
+  unmodified), or the URLRewrite hostname. `upstream_path` is the request target the backend
+  receives, query kept. Header names in answers are lower-case.
+* `status` 0 means no HTTP response at all: nothing listens on the port (`connection-refused`),
+  the TLS handshake cannot complete (`tls-no-listener`, `tls-handshake-failed`), or a TLS
+  passthrough stream has no TLSRoute (`tls-no-route`).
+* Timeouts, retries and session persistence are reported in `unmodelled`: they change answers
+  only through backend behaviour (latency, failures) that a static model does not know.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from ing2gw.errors import InputError, Problem, UsageError
+from ing2gw.load import Manifest
+from ing2gw.simulate.gateway_attach import (Condition, GatewayRuntime, Listener, Namespaces, RouteParentStatus,
+                                            attach_route, build_gateways)
+from ing2gw.simulate.gateway_backends import BackendResolver, RuleAction, ShareInfo
+from ing2gw.simulate.gateway_filters import (apply_header_ops, cors_response_headers, modify_path,
+                                             redirect_location)
+from ing2gw.simulate.gateway_match import (GrpcCandidate, GrpcTable, HostIndex, HttpCandidate, HttpTable,
+                                           RequestView, TlsTable, hostname_matches, is_ip, request_hostname)
+from ing2gw.simulate.gateway_objects import GW_GROUP, HeaderOps, RouteSpec, RuleSpec, read_inventory
+from ing2gw.simulate.request import Answer, BackendRef, ClusterContext, Redirect, Request, Share
+
+GatewaySelector = tuple[str, str] | str | None
+# a percent-escape of an unreserved character or of '/' or '\': an implementation may decode it
+_NORMALISABLE = re.compile(r"%(?:[46][1-9A-Fa-f]|[57][0-9Aa]|3[0-9]|2[dDeEfF]|5[fFcC]|7[eE])")
+
+
+@dataclass
+class PortIndex:
+    """The accepted listeners of one Gateway on one port, by how a request selects them."""
+
+    http: HostIndex[Listener] = field(default_factory=HostIndex)
+    secure: HostIndex[Listener] = field(default_factory=HostIndex)    # HTTPS and TLS, by SNI
+    https: HostIndex[Listener] = field(default_factory=HostIndex)     # HTTPS, by Host header
+    others: list[Listener] = field(default_factory=list)              # TCP, UDP
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An `Answer` plus what the Gateway API router knows beyond the shared contract.
+
+    `mirrors`: (backend, fraction of requests mirrored). `response_ops`: response header
+    modifiers applied (rule-level, then backendRef-level). `timeouts`: the rule's timeouts.
+    `listener`, `route`, `rule`: the deciding objects (None when the gateway answered earlier).
+    """
+
+    answer: Answer
+    mirrors: tuple[tuple[BackendRef, float], ...] = ()
+    response_ops: tuple[HeaderOps, ...] = ()
+    timeouts: tuple[tuple[str, str], ...] = ()
+    retry: tuple[int, tuple[int, ...]] | None = None
+    listener: Listener | None = None
+    route: RouteSpec | None = None
+    rule: RuleSpec | None = None
+
+
+@dataclass(frozen=True)
+class ListenerStatus:
+    gateway_namespace: str
+    gateway_name: str
+    listener: str                       # listener name (a ListenerSet's listeners are prefixed)
+    owner: str                          # "Gateway ns/name" or "ListenerSet ns/name"
+    attached_routes: int
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """What a controller would write into route and Gateway status, as far as routing goes."""
+
+    routes: tuple[RouteParentStatus, ...]
+    listeners: tuple[ListenerStatus, ...]
+    listener_sets: tuple[tuple[str, str, tuple[Condition, ...]], ...]
+
+    def route_parent(self, kind: str, namespace: str, name: str, parent_namespace: str,
+                     parent_name: str) -> list[RouteParentStatus]:
+        """The status entries of one route for one parent (several when sectionNames differ)."""
+        return [r for r in self.routes if (r.route_kind, r.route_namespace, r.route_name) == (kind, namespace, name)
+                and (r.parent_namespace, r.parent_name) == (parent_namespace, parent_name)]
+
+    def attached_routes(self, gateway_namespace: str, gateway_name: str) -> dict[str, int]:
+        """listener name -> attached route count, for one Gateway's own listeners."""
+        return {li.listener: li.attached_routes for li in self.listeners
+                if (li.gateway_namespace, li.gateway_name) == (gateway_namespace, gateway_name)
+                and li.owner.startswith("Gateway ")}
+
+
+class GatewayRouter:
+    """Index Gateway API objects once; answer `route(request)` many times.
+
+    `gateway`: default Gateway ("namespace/name" or a tuple) for requests that do not name one.
+    Raises InputError for objects the API server would refuse, or when there is no Gateway.
+    """
+
+    def __init__(self, manifests: Sequence[Manifest], context: ClusterContext | None = None,
+                 gateway: GatewaySelector = None) -> None:
+        inv, problems = read_inventory(manifests)
+        if problems:
+            raise InputError(problems)
+        if not inv.gateways:
+            first = next(iter(manifests), None)
+            where = first.origin.file if first is not None else "<input>"
+            raise InputError([Problem(where, 0, "no Gateway in the input: the Gateway API side needs the "
+                                                "Gateway objects too (pass the platform manifests with -f)")])
+        self.context = context or ClusterContext()
+        self.inventory = inv
+        namespaces = Namespaces(inv.namespaces)
+        runtimes, ls_status = build_gateways(inv, namespaces)
+        self._gateways: dict[tuple[str, str], GatewayRuntime] = {rt.key: rt for rt in runtimes}
+        self._ls_status = ls_status
+        self._default = self._parse_selector(gateway) if gateway is not None else None
+        ls_listeners: dict[tuple[str, str], tuple[GatewayRuntime, list[Listener]]] = {}
+        for rt in runtimes:
+            for li in rt.listeners:
+                if li.spec.owner_kind == "ListenerSet":
+                    ls_listeners.setdefault((li.spec.owner_ns, li.spec.owner_name), (rt, []))[1].append(li)
+        resolver = BackendResolver(inv, self.context)
+        self._actions: dict[tuple[str, str, str, int], RuleAction] = {}
+        statuses: list[RouteParentStatus] = []
+        for route in sorted(inv.routes, key=lambda r: (r.kind, r.namespace, r.name)):
+            resolved = Condition("ResolvedRefs", "True", "ResolvedRefs")
+            for rule in route.rules:
+                answers_itself = any(f.redirect is not None for f in rule.filters)
+                action = resolver.rule_action(route.kind, route.namespace, rule, answers_itself)
+                self._actions[(route.kind, route.namespace, route.name, rule.index)] = action
+                if resolved.status == "True" and action.resolved.status == "False":
+                    resolved = action.resolved
+            placed: set[tuple[int, str | None]] = set()
+            for pref in route.parent_refs:
+                attachments, accepted = attach_route(route, pref, self._gateways, ls_listeners, namespaces)
+                statuses.append(RouteParentStatus(route.kind, route.namespace, route.name, pref.kind, pref.namespace,
+                                                  pref.name, pref.section_name, pref.port, (accepted, resolved)))
+                for a in attachments:
+                    a.listener.attached[f"{route.kind} {route.key}"] = route
+                    for host in a.hostnames:
+                        # two parentRefs may reach the same listener: index the route once
+                        if (id(a.listener), host) in placed:
+                            continue
+                        placed.add((id(a.listener), host))
+                        self._index(route, a.listener, host)
+        self._statuses = tuple(statuses)
+        self._ports: dict[tuple[str, str], dict[int, PortIndex]] = {}
+        self._cert_names: dict[int, list[tuple[str, ...]]] = {}
+        for rt in runtimes:
+            ports: dict[int, PortIndex] = {}
+            for li in rt.listeners:
+                for table in list(li.http.values()) + list(li.grpc.values()) + list(li.tls.values()):
+                    table.freeze()
+                if not li.accepted:
+                    continue
+                self._check_certificates(li, resolver)
+                pi = ports.setdefault(li.port, PortIndex())
+                if li.protocol == "HTTP":
+                    pi.http.set(li.hostname, li)
+                elif li.protocol in ("HTTPS", "TLS"):
+                    pi.secure.set(li.hostname, li)
+                    if li.protocol == "HTTPS":
+                        pi.https.set(li.hostname, li)
+                else:
+                    pi.others.append(li)
+            self._ports[rt.key] = ports
+        for kind, ns, name in inv.other_routes:
+            for rt in runtimes:
+                for li in rt.listeners:
+                    if kind in li.kinds:
+                        li.caveats.append(f"{kind} {ns}/{name} may use this listener; {kind} is not modelled")
+
+    # ---- building ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _index(route: RouteSpec, li: Listener, host: str | None) -> None:
+        if route.kind == "HTTPRoute":
+            table = li.http.get_or_add(host, HttpTable)
+            for rule in route.rules:
+                for i, m in enumerate(rule.http_matches):
+                    table.add(HttpCandidate(route, rule, i, m))
+        elif route.kind == "GRPCRoute":
+            gtable = li.grpc.get_or_add(host, GrpcTable)
+            for rule in route.rules:
+                for i, gm in enumerate(rule.grpc_matches):
+                    gtable.add(GrpcCandidate(route, rule, i, gm))
+        elif route.kind == "TLSRoute":
+            li.tls.get_or_add(host, TlsTable).add(route)
+
+    def _check_certificates(self, li: Listener, resolver: BackendResolver) -> None:
+        """Decide whether a terminating listener can complete a TLS handshake."""
+        if li.protocol not in ("HTTPS", "TLS") or (li.protocol == "TLS" and li.spec.tls_mode != "Terminate"):
+            return
+        if not li.spec.cert_refs:
+            li.tls_failure = "the listener has no certificateRefs"
+            li.caveats.append(f"listener {li.label}: no certificateRefs (tls.options or an implementation "
+                              "default certificate may apply; modelled as no certificate)")
+            return
+        usable = []
+        problems = []
+        for group, kind, ns, name in li.spec.cert_refs:
+            if (group, kind) != ("", "Secret"):
+                problems.append(f"certificateRef {group}/{kind} {name} is not a Secret")
+                continue
+            if ns != li.gateway.namespace and not resolver.granted("Gateway", li.gateway.namespace, "", "Secret", ns, name):
+                problems.append(f"Secret {ns}/{name} is in another namespace and no ReferenceGrant allows it")
+                continue
+            if (ns, name) in self.inventory.secrets:
+                if self.inventory.secrets[(ns, name)]:
+                    usable.append(())
+                else:
+                    problems.append(f"Secret {ns}/{name} has no tls.crt/tls.key")
+                continue
+            fact = self.context.secret(ns, name)
+            if fact is None:
+                problems.append(f"Secret {ns}/{name} does not exist")
+            elif fact.invalid:
+                problems.append(f"Secret {ns}/{name} is not a valid certificate")
+            else:
+                usable.append(fact.dns_names)
+        if not usable:
+            li.tls_failure = "; ".join(problems)
+        li.tls_notes = problems
+        # DNS names of the usable certificates that declare them (under "assume", none do)
+        self._cert_names[id(li)] = [u for u in usable if u]
+
+    @staticmethod
+    def _parse_selector(selector: GatewaySelector) -> tuple[str, str]:
+        if isinstance(selector, tuple):
+            return selector
+        assert selector is not None
+        ns, sep, name = selector.partition("/")
+        if not sep or not ns or not name:
+            raise UsageError(f"a gateway is named 'namespace/name', not {selector!r}")
+        return ns, name
+
+    # ---- status -----------------------------------------------------------------------------
+
+    def status(self) -> StatusReport:
+        """Route parent conditions (Accepted, ResolvedRefs) and listener attachment counts."""
+        listeners = []
+        for rt in self._gateways.values():
+            for li in rt.listeners:
+                owner = (f"Gateway {rt.label}" if li.spec.owner_kind == "Gateway"
+                         else f"ListenerSet {li.spec.owner_ns}/{li.spec.owner_name}")
+                conds = list(li.conditions)
+                if li.accepted and not any(c.type == "Accepted" for c in conds):
+                    conds.insert(0, Condition("Accepted", "True", "Accepted"))
+                listeners.append(ListenerStatus(rt.spec.namespace, rt.spec.name, li.spec.name, owner,
+                                                len(li.attached) if li.accepted else 0, tuple(conds)))
+        sets = tuple((ns, name, tuple(c)) for (ns, name), c in sorted(self._ls_status.items()))
+        return StatusReport(self._statuses, tuple(listeners), sets)
+
+    # ---- routing ----------------------------------------------------------------------------
+
+    def route(self, request: Request, gateway: GatewaySelector = None) -> Answer:
+        """Where `request` goes. `gateway` ("namespace/name") picks the Gateway it is sent to."""
+        return self.decide(request, gateway).answer
+
+    def decide(self, request: Request, gateway: GatewaySelector = None, *,
+               for_backend: BackendRef | None = None,
+               backend_response_headers: Sequence[tuple[str, str]] | None = None) -> Decision:
+        """Like `route`, with the router's details. `for_backend`: describe the upstream request
+        as the given backendRef receives it (default: the largest share).
+        `backend_response_headers`: the headers the backend answers with; `response_headers` is
+        then the complete response header set after the gateway's modifiers."""
+        rt, notes = self._pick_gateway(request.port, gateway)
+        if rt is None:
+            return Decision(Answer(status=0, generated_by="connection-refused", notes=tuple(notes)))
+        base = (("gateway", rt.label),)
+        pi = self._ports.get(rt.key, {}).get(request.port)
+        if pi is None:
+            return Decision(Answer(status=0, generated_by="connection-refused", decided_by=base,
+                                   notes=tuple(notes + [f"Gateway {rt.label} has no accepted listener on port {request.port}"])))
+        host = request_hostname(request.host)
+        ctx = _Ctx(self, request, rt, notes, for_backend, backend_response_headers)
+        if request.scheme == "http":
+            if pi.http.any is None and not pi.http.exact and not pi.http.wildcards:
+                if pi.secure.any is not None or pi.secure.exact or pi.secure.wildcards:
+                    return ctx.plain("tls-expected", 0, f"port {request.port} expects TLS; a plain HTTP request gets "
+                                                        "no HTTP answer")
+                return ctx.unmodelled_listener(pi)
+            li = next((v for _, v in pi.http.lookup(host)), None)
+            if li is None:
+                return ctx.plain("no-listener", 404, f"no listener of Gateway {rt.label} on port {request.port} "
+                                                     f"matches host {host or '(none)'}")
+            return ctx.http(li, host)
+        sni = request.sni
+        sni_host = request_hostname(sni) if sni and not is_ip(request_hostname(sni)) else None
+        if pi.secure.any is None and not pi.secure.exact and not pi.secure.wildcards:
+            if pi.http.any is not None or pi.http.exact or pi.http.wildcards:
+                return ctx.plain("tls-handshake-failed", 0, f"port {request.port} serves plain HTTP; the TLS "
+                                                            "handshake fails")
+            return ctx.unmodelled_listener(pi)
+        if sni_host is None:
+            li_sni = pi.secure.any
+            ctx.notes.append("the client sent no SNI: only a listener without hostname can take the connection")
+        else:
+            li_sni = next((v for _, v in pi.secure.lookup(sni_host)), None)
+        if li_sni is None:
+            return ctx.plain("tls-no-listener", 0, f"no TLS listener on port {request.port} matches SNI "
+                                                   f"{sni_host or '(none)'}: the handshake fails")
+        if li_sni.protocol == "TLS":
+            return ctx.tls(li_sni, sni_host)
+        if li_sni.tls_failure:
+            ctx.decided.append(("listener", li_sni.label))
+            return ctx.plain("tls-handshake-failed", 0, f"listener {li_sni.label}: {li_sni.tls_failure}")
+        self._cert_coverage(li_sni, sni_host or host, ctx.notes)
+        li_host = next((v for _, v in pi.https.lookup(host)), None)
+        if li_host is None:
+            ctx.decided.append(("listener", li_sni.label))
+            return ctx.plain("no-listener", 404, f"no HTTPS listener on port {request.port} matches host {host or '(none)'}")
+        if li_host is not li_sni:
+            ctx.decided.append(("listener", li_sni.label))
+            return ctx.plain("misdirected-request", 421,
+                             f"the Host {host} selects listener {li_host.label}, but the connection (SNI "
+                             f"{sni_host or '(none)'}) was accepted by listener {li_sni.label}")
+        return ctx.http(li_sni, host)
+
+    def _cert_coverage(self, li: Listener, name: str, notes: list[str]) -> None:
+        names = self._cert_names.get(id(li))
+        if not names or not name:
+            return
+        # certificates use RFC 6125 wildcards: one label
+        def covers(pattern: str) -> bool:
+            if pattern.startswith("*."):
+                return name.endswith(pattern[1:]) and "." not in name[: -len(pattern) + 1]
+            return pattern.lower() == name
+        if not any(covers(n) for dns in names for n in dns):
+            notes.append(f"the certificate of listener {li.label} does not cover {name}: clients that verify "
+                         "certificates fail the handshake")
+
+    def _pick_gateway(self, port: int, selector: GatewaySelector) -> tuple[GatewayRuntime | None, list[str]]:
+        key = self._parse_selector(selector) if selector is not None else self._default
+        if key is not None:
+            rt = self._gateways.get(key)
+            if rt is None:
+                known = ", ".join(f"{ns}/{n}" for ns, n in sorted(self._gateways))
+                raise UsageError(f"no Gateway {key[0]}/{key[1]} in the input; known: {known}")
+            return rt, []
+        if len(self._gateways) == 1:
+            return next(iter(self._gateways.values())), []
+        on_port = [rt for rt in self._gateways.values() if any(li.accepted and li.port == port for li in rt.listeners)]
+        if not on_port:
+            return None, [f"no Gateway listens on port {port}"]
+        on_port.sort(key=lambda rt: rt.key)
+        notes = []
+        if len(on_port) > 1:
+            names = ", ".join(rt.label for rt in on_port)
+            notes.append(f"Gateways {names} all listen on port {port}; the request was sent to {on_port[0].label} "
+                         "(name one with --gateway / gateway=)")
+        return on_port[0], notes
+
+
+class _Ctx:
+    """One request on its way through the router (keeps `decide` readable)."""
+
+    def __init__(self, router: GatewayRouter, request: Request, rt: GatewayRuntime, notes: list[str],
+                 for_backend: BackendRef | None, backend_response_headers: Sequence[tuple[str, str]] | None) -> None:
+        self.router = router
+        self.request = request
+        self.rt = rt
+        self.notes = notes
+        self.unmodelled: list[str] = []
+        self.decided: list[tuple[str, str]] = [("gateway", rt.label)]
+        self.for_backend = for_backend
+        self.backend_response_headers = backend_response_headers
+
+    def answer(self, status: int, **kwargs: Any) -> Answer:
+        return Answer(status=status, decided_by=tuple(self.decided), notes=tuple(dict.fromkeys(self.notes)),
+                      unmodelled=tuple(dict.fromkeys(self.unmodelled)), **kwargs)
+
+    def plain(self, generated_by: str, status: int, why: str, li: Listener | None = None) -> Decision:
+        self.notes.append(why)
+        return Decision(self.answer(status, generated_by=generated_by), listener=li)
+
+    def unmodelled_listener(self, pi: PortIndex) -> Decision:
+        kinds = ", ".join(sorted({li.protocol for li in pi.others})) or "no HTTP"
+        self.unmodelled.append(f"port {self.request.port} has only {kinds} listeners; TCPRoute/UDPRoute are not modelled")
+        return Decision(self.answer(0, generated_by="not-modelled"))
+
+    # ---- HTTP and gRPC ------------------------------------------------------------------------
+
+    def view(self) -> RequestView:
+        req = self.request
+        headers: dict[str, str] = {}
+        repeated = set()
+        for k, v in req.headers:
+            n = k.lower()
+            if n in headers:
+                repeated.add(n)
+                headers[n] = headers[n] + "," + v
+            else:
+                headers[n] = v
+        query: dict[str, str] = {}
+        for k, v in req.query_params():
+            query.setdefault(k, v)
+        grpc = None
+        if req.method == "POST" and headers.get("content-type", "").startswith("application/grpc"):
+            parts = req.path.split("/")
+            if len(parts) == 3 and parts[0] == "" and parts[1] and parts[2]:
+                grpc = (parts[1], parts[2])
+        return RequestView(req.method, req.path, headers, frozenset(repeated), query, grpc)
+
+    def http(self, li: Listener, host: str) -> Decision:
+        self.decided.append(("listener", li.label))
+        self.unmodelled.extend(li.caveats)
+        req = self.request
+        path = req.path
+        if ("//" in path or "/./" in path or "/../" in path or path.endswith(("/.", "/.."))
+                or ("%" in path and _NORMALISABLE.search(path))):
+            self.unmodelled.append(f"path {path!r} may be normalised (dot segments, merged slashes, decoded "
+                                   "escapes) before matching; implementation-specific (matched as sent)")
+        if req.host and req.host.rstrip(".") != req.host and request_hostname(req.host).endswith("."):
+            self.unmodelled.append(f"Host {req.host!r} ends with a dot; implementations differ on stripping it "
+                                   "(matched as sent)")
+        rv = self.view()
+        if rv.grpc is not None:
+            grpc_tables = list(li.grpc.lookup(host))
+            for pattern, gtable in grpc_tables:
+                gfound = gtable.find(rv)
+                if gfound is not None:
+                    if any(True for _ in li.http.lookup(host)):
+                        self.unmodelled.append(f"GRPCRoutes and HTTPRoutes both serve host {host} on listener "
+                                               f"{li.label}; implementations may reject one of them")
+                    return self.forward(li, gfound.winner.route, gfound.winner.rule, None)
+            if grpc_tables:
+                self.notes.append("no GRPCRoute rule matches this gRPC request; HTTPRoutes were tried")
+        elif any(True for _ in li.grpc.lookup(host)):
+            self.notes.append("GRPCRoutes serve this host but the request is not gRPC (POST with content-type "
+                              "application/grpc); only HTTPRoutes were tried")
+        skipped: list[str | None] = []
+        for pattern, table in li.http.lookup(host):
+            found = table.find(rv)
+            if found is None:
+                skipped.append(pattern)
+                continue
+            if skipped:
+                self.notes.append(f"routes for the more specific hostname {skipped[0]} have no rule matching this "
+                                  f"request; the spec's precedence continues with {pattern or 'routes for any host'} "
+                                  "(implementations that pick a virtual host first answer 404)")
+            if rv.repeated & {h.name for h in found.winner.headers}:
+                self.unmodelled.append("a repeated request header takes part in the match; matched as the values "
+                                       "joined with ',' (implementation-specific)")
+            self.unmodelled.extend(found.unmodelled)
+            c = found.winner
+            return self.forward(li, c.route, c.rule, c.match.path.value if c.match.path.type == "PathPrefix" else None)
+        self.notes.append(f"no rule of the routes attached to listener {li.label} matches")
+        return Decision(self.answer(404, generated_by="no-route"), listener=li)
+
+    def forward(self, li: Listener, route: RouteSpec, rule: RuleSpec, matched_prefix: str | None) -> Decision:
+        """Apply the rule's filters and backends to the request."""
+        req = self.request
+        self.decided.append(("route", route.label()))
+        self.decided.append(("rule", rule.label()))
+        action = self.router._actions[(route.kind, route.namespace, route.name, rule.index)]
+        self.unmodelled.extend(rule.unmodelled)
+        self.unmodelled.extend(action.unmodelled)
+        self.notes.extend(action.notes)
+        common: dict[str, Any] = dict(listener=li, route=route, rule=rule, timeouts=rule.timeouts, retry=rule.retry)
+        origin = _header(req, "origin")
+        cors = next((f.cors for f in rule.filters if f.cors is not None), None)
+        preflight = (req.method == "OPTIONS" and origin is not None
+                     and _header(req, "access-control-request-method") is not None)
+        if cors is not None and preflight:
+            assert origin is not None
+            hdrs = cors_response_headers(cors, origin, True, _header(req, "access-control-request-method"),
+                                         _header(req, "access-control-request-headers"))
+            if not hdrs:
+                self.notes.append(f"Origin {origin} is not allowed: the preflight gets no CORS headers")
+            return Decision(self.answer(200, generated_by="cors-preflight", response_headers=tuple(hdrs)), **common)
+        redirect = next((f.redirect for f in rule.filters if f.redirect is not None), None)
+        resp_ops: list[HeaderOps] = [f.header_ops for f in rule.filters
+                                     if f.type == "ResponseHeaderModifier" and f.header_ops is not None]
+        if redirect is not None:
+            if resp_ops:
+                self.unmodelled.append("ResponseHeaderModifier on a redirecting rule: whether it applies to the "
+                                       "redirect is implementation-specific (not applied)")
+            if req.host is None and redirect.hostname is None:
+                self.unmodelled.append("the request has no Host header: the redirect hostname is undefined")
+            location = redirect_location(redirect, req.scheme, req.host, req.path, req.query, li.port, matched_prefix)
+            return Decision(self.answer(redirect.status, redirect=Redirect(location, redirect.status),
+                                        generated_by="redirect"), **common)
+        if action.error is not None:
+            status, generated_by, why = action.error
+            self.notes.append(why)
+            return Decision(self.answer(status, generated_by=generated_by,
+                                        backends=(Share(None, 1.0, status),)), **common)
+        shares = action.shares
+        best = max(shares, key=lambda s: s.fraction)
+        chosen = best
+        if self.for_backend is not None:
+            chosen = next((s for s in shares if s.backend == self.for_backend), best)
+        for s in shares:
+            self.unmodelled.extend(s.unmodelled)
+            self.notes.extend(s.notes)
+            if s.status is not None and s.fraction > 0:
+                self.notes.append(f"{s.fraction:.0%} of requests get {s.status}: {s.message}")
+        out_shares = tuple(Share(s.backend, s.fraction, s.status) for s in shares)
+        mirrors = action.mirrors
+        mirrored = tuple(b for b, frac in mirrors if frac > 0)
+        for b, frac in mirrors:
+            if frac < 1:
+                self.notes.append(f"{frac:.0%} of requests are mirrored to {b}")
+        upstream_path = upstream_host = None
+        upstream_headers: tuple[tuple[str, str], ...] = ()
+        view_ops = list(resp_ops)
+        if chosen.status is None:
+            upstream_host, upstream_path, headers, extra_ops = self.upstream(rule, chosen, matched_prefix)
+            upstream_headers = tuple(headers)
+            view_ops.extend(extra_ops)
+        response = self.response_headers(view_ops)
+        if cors is not None and origin is not None:
+            response.extend(cors_response_headers(cors, origin, False, None, None))
+        status = best.status or 200
+        generated_by = None
+        if best.status == 500:
+            generated_by = "invalid-backend"
+        elif best.status == 503:
+            generated_by = "no-endpoints"
+        answer = self.answer(status, backend=best.backend if best.status is None or best.status == 503 else None,
+                             backends=out_shares, upstream_path=upstream_path, upstream_host=upstream_host,
+                             upstream_headers=upstream_headers, response_headers=tuple(response),
+                             mirrored_to=mirrored, generated_by=generated_by)
+        return Decision(answer, mirrors=mirrors, response_ops=tuple(view_ops), **common)
+
+    def upstream(self, rule: RuleSpec, share: ShareInfo,
+                 matched_prefix: str | None) -> tuple[str | None, str, list[tuple[str, str]], list[HeaderOps]]:
+        """Host, target and headers the backend of `share` receives, and backend-level response ops."""
+        req = self.request
+        host = req.host
+        path = req.path
+        headers = [(k.lower(), v) for k, v in req.headers]
+        resp_ops: list[HeaderOps] = []
+        touched_host = False
+        for level, filters in (("rule", rule.filters), ("backend", share.spec.filters)):
+            for f in filters:
+                if f.type == "RequestHeaderModifier" and f.header_ops is not None:
+                    ops = f.header_ops
+                    names = {n.lower() for n, _ in ops.set + ops.add} | {n.lower() for n in ops.remove}
+                    if "host" in names:
+                        # the Host header is carried separately: apply the modifier to it there
+                        hosted = apply_header_ops([("host", host)] if host is not None else [], ops)
+                        host = next((v for k, v in hosted if k == "host"), None)
+                        touched_host = True
+                    headers = [(k, v) for k, v in apply_header_ops(headers, ops) if k != "host"]
+                elif f.type == "URLRewrite" and f.rewrite is not None:
+                    if f.rewrite.hostname:
+                        if touched_host:
+                            self.unmodelled.append("both URLRewrite and a header modifier change Host; the order "
+                                                   "is implementation-specific (applied in filter order)")
+                        host = f.rewrite.hostname
+                    if f.rewrite.path is not None:
+                        path = modify_path(path, f.rewrite.path, matched_prefix)
+                elif level == "backend":
+                    if f.type == "ResponseHeaderModifier" and f.header_ops is not None:
+                        resp_ops.append(f.header_ops)
+                    else:
+                        self.unmodelled.append(f"backendRef-level {f.type} filter is implementation-specific "
+                                               "(not applied)")
+        target = path + (f"?{req.query}" if req.query is not None else "")
+        return host, target, headers, resp_ops
+
+    def response_headers(self, ops: list[HeaderOps]) -> list[tuple[str, str]]:
+        if self.backend_response_headers is not None:
+            out = [(k.lower(), v) for k, v in self.backend_response_headers]
+            for o in ops:
+                out = apply_header_ops(out, o)
+            return out
+        out = []
+        for o in ops:
+            out.extend((n.lower(), v) for n, v in o.set)
+            out.extend((n.lower(), v) for n, v in o.add)
+            for n in o.remove:
+                self.notes.append(f"the response header {n.lower()} is removed")
+        return out
+
+    # ---- TLS passthrough --------------------------------------------------------------------
+
+    def tls(self, li: Listener, sni_host: str | None) -> Decision:
+        self.decided.append(("listener", li.label))
+        self.unmodelled.extend(li.caveats)
+        route = None
+        for _, table in li.tls.lookup(sni_host or ""):
+            if sni_host is None and table is not li.tls.any:
+                continue
+            if table.items:
+                route = table.items[0]
+                if len(table.items) > 1:
+                    others = ", ".join(r.label() for r in table.items[1:])
+                    self.notes.append(f"{others} also claim(s) this SNI; the oldest route (then namespace/name) wins")
+                break
+        if route is None:
+            self.notes.append(f"no TLSRoute on listener {li.label} matches SNI {sni_host or '(none)'}: the "
+                              "connection is closed")
+            return Decision(self.answer(0, generated_by="tls-no-route"), listener=li)
+        rule = route.rules[0]
+        self.decided.append(("route", route.label()))
+        self.decided.append(("rule", rule.label()))
+        action = self.router._actions[(route.kind, route.namespace, route.name, rule.index)]
+        self.unmodelled.extend(rule.unmodelled)
+        self.unmodelled.extend(action.unmodelled)
+        mode = "passthrough" if li.spec.tls_mode == "Passthrough" else "terminated at the gateway"
+        self.notes.append(f"TLS {mode}: the stream goes to the backend; the gateway does not see HTTP")
+        if action.error is not None:
+            self.notes.append(action.error[2] + "; the connection is closed")
+            return Decision(self.answer(0, generated_by=action.error[1], backends=(Share(None, 1.0, 0),)),
+                            listener=li, route=route, rule=rule)
+        shares = tuple(Share(s.backend, s.fraction, None if s.status is None else 0) for s in action.shares)
+        best = max(action.shares, key=lambda s: s.fraction)
+        if best.status is not None:
+            self.notes.append(f"{best.message}; the connection is closed")
+            by = "invalid-backend" if best.status == 500 else "no-endpoints"
+            return Decision(self.answer(0, generated_by=by, backends=shares), listener=li, route=route, rule=rule)
+        return Decision(self.answer(200, backend=best.backend, backends=shares), listener=li, route=route, rule=rule)
+
+
+def _header(req: Request, name: str) -> str | None:
+    return req.header(name)
+
+
+def gateway_hostname_matches(pattern: str | None, host: str) -> bool:
+    """Public helper: does a Gateway API hostname pattern (None = any) match a request host?"""
+    return hostname_matches(pattern, request_hostname(host))
+
+
+__all__ = ["Decision", "GatewayRouter", "ListenerStatus", "StatusReport", "GW_GROUP"]

@@ -1,0 +1,147 @@
+"""Backend references for the Gateway API router (`reference/gateway-api.md` §3.7, §3.11).
+
+Resolved once per rule when the router is built: each backendRef becomes a weighted share that
+is either proxied, or answered by the gateway with 500 (invalid reference: unknown kind,
+missing Service, cross-namespace without a ReferenceGrant) or 503 (a Service without ready
+endpoints, "SHOULD return a 503"). Weights are fractions of the rule's total; a weight of 0
+gets nothing; a rule whose weights are all 0, or that has no backendRefs, answers 500.
+Which Services exist and how many endpoints they have comes from `ClusterContext`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ing2gw.simulate.gateway_attach import Condition
+from ing2gw.simulate.gateway_objects import GW_GROUP, BackendRefSpec, GrantSpec, Inventory, RuleSpec
+from ing2gw.simulate.request import BackendRef, ClusterContext
+
+#: Backend kinds the spec names but this model does not resolve (their answers say so).
+UNMODELLED_KINDS = {("multicluster.x-k8s.io", "ServiceImport"): "ServiceImport (multi-cluster)"}
+
+
+@dataclass(frozen=True, slots=True)
+class ShareInfo:
+    """One backendRef of a rule, resolved."""
+
+    spec: BackendRefSpec
+    backend: BackendRef | None        # None when the reference is invalid
+    fraction: float
+    status: int | None                # None: proxied; 500 invalid; 503 no ready endpoints
+    reason: str | None                # InvalidKind / BackendNotFound / RefNotPermitted / NoEndpoints
+    message: str
+    unmodelled: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleAction:
+    """What a rule does with the traffic it matches, independent of the request."""
+
+    shares: tuple[ShareInfo, ...]
+    error: tuple[int, str, str] | None            # (status, generated_by, why) when nothing is forwarded
+    mirrors: tuple[tuple[BackendRef, float], ...]  # (backend, fraction mirrored)
+    unmodelled: tuple[str, ...]
+    notes: tuple[str, ...]
+    resolved: Condition                           # the rule's contribution to ResolvedRefs
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    backend: BackendRef | None
+    status: int | None
+    reason: str | None
+    message: str
+    unmodelled: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+class BackendResolver:
+    """Resolves backendRefs against the input's Services, ReferenceGrants and the cluster facts."""
+
+    def __init__(self, inv: Inventory, context: ClusterContext) -> None:
+        self.inv = inv
+        self.context = context
+        self.grants: dict[str, list[GrantSpec]] = {}
+        for g in inv.grants:
+            self.grants.setdefault(g.namespace, []).append(g)
+
+    def granted(self, from_kind: str, from_ns: str, to_group: str, to_kind: str, to_ns: str, to_name: str) -> bool:
+        """Is a reference from (kind, namespace) to an object in another namespace permitted?"""
+        return any(g.permits(GW_GROUP, from_kind, from_ns, to_group, to_kind, to_name)
+                   for g in self.grants.get(to_ns, []))
+
+    def resolve(self, route_kind: str, route_ns: str, ref: BackendRefSpec) -> Resolved:
+        """Resolve one backendRef of a route in `route_ns`."""
+        ns = ref.namespace or route_ns
+        label = f"{ref.kind} {ns}/{ref.name}"
+        if (ref.group, ref.kind) in UNMODELLED_KINDS:
+            what = UNMODELLED_KINDS[(ref.group, ref.kind)]
+            return Resolved(BackendRef(ns, ref.name, ref.port), None, None, "",
+                            (f"backend {label}: {what} is not modelled",))
+        if not (ref.group == "" and ref.kind == "Service"):
+            return Resolved(None, 500, "InvalidKind", f"backendRef kind {ref.group or 'core'}/{ref.kind} is not supported")
+        if ns != route_ns and not self.granted(route_kind, route_ns, "", "Service", ns, ref.name):
+            return Resolved(None, 500, "RefNotPermitted",
+                            f"{route_kind} in {route_ns} may not use Service {ns}/{ref.name}: no ReferenceGrant "
+                            f"in {ns} allows it")
+        svc = self.inv.services.get((ns, ref.name))
+        if not self.context.service_exists(ns, ref.name, svc is not None):
+            return Resolved(None, 500, "BackendNotFound", f"Service {ns}/{ref.name} does not exist")
+        unmodelled: list[str] = []
+        notes: list[str] = []
+        if svc is not None:
+            if svc.type == "ExternalName":
+                unmodelled.append(f"backend Service {ns}/{ref.name} is ExternalName: support is implementation-specific")
+            ports = {p for _, p, _ in svc.ports}
+            if svc.ports and ref.port not in ports:
+                return Resolved(None, 500, "BackendNotFound",
+                                f"Service {ns}/{ref.name} has no port {ref.port} (ports: {', '.join(map(str, sorted(ports)))})")
+            proto = next((a for _, p, a in svc.ports if p == ref.port and a), None)
+            if proto:
+                notes.append(f"backend {ns}/{ref.name}:{ref.port} appProtocol {proto}")
+        backend = BackendRef(ns, ref.name, ref.port)
+        endpoints = self.context.ready_endpoints(ns, ref.name, svc is not None)
+        if endpoints == 0:
+            return Resolved(backend, 503, "NoEndpoints", f"Service {ns}/{ref.name} has no ready endpoints",
+                            tuple(unmodelled), tuple(notes))
+        return Resolved(backend, None, None, "", tuple(unmodelled), tuple(notes))
+
+    def rule_action(self, route_kind: str, route_ns: str, rule: RuleSpec, forwards_nothing_ok: bool) -> RuleAction:
+        """Resolve a rule's backendRefs and mirrors. `forwards_nothing_ok`: the rule answers by
+        itself (a RequestRedirect), so having no backendRefs is not an error."""
+        unmodelled: list[str] = []
+        notes: list[str] = []
+        first_failure: Condition | None = None
+        shares: list[ShareInfo] = []
+        total = sum(b.weight for b in rule.backend_refs)
+        for b in rule.backend_refs:
+            res = self.resolve(route_kind, route_ns, b)
+            if res.reason and res.reason != "NoEndpoints" and first_failure is None:
+                first_failure = Condition("ResolvedRefs", "False", res.reason, res.message)
+            fraction = b.weight / total if total else 0.0
+            shares.append(ShareInfo(b, res.backend, fraction, res.status, res.reason, res.message,
+                                    res.unmodelled, res.notes))
+        mirrors: list[tuple[BackendRef, float]] = []
+        for f in rule.filters:
+            if f.mirror is None:
+                continue
+            res = self.resolve(route_kind, route_ns, f.mirror.backend)
+            if res.backend is None or res.reason in ("InvalidKind", "RefNotPermitted", "BackendNotFound"):
+                if first_failure is None and res.reason:
+                    first_failure = Condition("ResolvedRefs", "False", res.reason, res.message)
+                notes.append(f"RequestMirror to {f.mirror.backend.name} is dropped: {res.message}")
+                continue
+            unmodelled.extend(res.unmodelled)
+            mirrors.append((res.backend, f.mirror.fraction))
+        error: tuple[int, str, str] | None = None
+        if not rule.backend_refs:
+            if not forwards_nothing_ok:
+                error = (500, "no-backends", "the rule has no backendRefs and no filter that answers")
+        elif total == 0:
+            error = (500, "all-weights-zero", "every backendRef of the rule has weight 0")
+            if len(rule.backend_refs) == 1:
+                unmodelled.append("a single backendRef with weight 0: the API reference says it gets no traffic "
+                                  "(modelled: 500), the traffic-splitting guide says it gets all of it")
+        resolved = first_failure or Condition("ResolvedRefs", "True", "ResolvedRefs")
+        return RuleAction(tuple(shares), error, tuple(mirrors), tuple(unmodelled), tuple(notes), resolved)

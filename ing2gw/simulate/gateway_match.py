@@ -1,0 +1,403 @@
+"""Matching for the Gateway API router: hostnames, listener choice and rule precedence tables.
+
+Hostnames (`reference/gateway-api.md` §3.1): a leading `*.` matches ONE OR MORE labels and never
+the apex; the port of the Host header is ignored; names compare lower-case. A listener and a
+route hostname intersect to the narrower of the two, and that intersection is the hostname the
+route serves on that listener (hostnames.md: "Traffic ... MUST be able to be accepted for the
+intersected hostname"), so it is also the hostname used for precedence.
+
+Precedence on one listener (§3.4), in order: hostname specificity (characters of a matching
+exact hostname, then of a matching hostname), Exact path, longest PathPrefix, method present,
+most header matches, most query matches, oldest route, `{namespace}/{name}`, rule order.
+Each `HttpTable` holds the candidates of one hostname, pre-sorted: an exact-path dict, a
+prefix dict keyed by the prefix without its trailing `/` (a request path is looked up by each
+of its element prefixes, longest first) and a list of RegularExpression candidates, ranked after
+PathPrefix (their precedence is implementation-specific: when a regex competes with another
+matching rule, the answer says so in `unmodelled`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, Iterator, TypeVar
+
+from ing2gw.simulate.gateway_objects import GRPCMatch, HTTPMatch, RouteSpec, RuleSpec, ValueMatch
+
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostnames
+
+
+def request_hostname(host: str | None) -> str:
+    """The hostname part of a Host header or SNI, lower-case, without its port ('' if none)."""
+    if not host:
+        return ""
+    h = host.strip()
+    if h.startswith("["):  # IPv6 literal, maybe with a port
+        end = h.find("]")
+        return h[: end + 1].lower() if end != -1 else h.lower()
+    if h.count(":") == 1:
+        h = h.split(":", 1)[0]
+    return h.lower()
+
+
+def is_ip(host: str) -> bool:
+    """True for an IPv4 or bracketed/bare IPv6 literal (clients send no SNI for those)."""
+    if host.startswith("[") or host.count(":") > 1:
+        return True
+    parts = host.split(".")
+    return len(parts) == 4 and all(p.isdigit() for p in parts)
+
+
+def hostname_matches(pattern: str | None, host: str) -> bool:
+    """Does a Gateway API hostname (None = any) match a request hostname?"""
+    if pattern is None:
+        return True
+    if pattern.startswith("*."):
+        suffix = pattern[1:]
+        return host.endswith(suffix) and len(host) > len(suffix)
+    return host == pattern
+
+
+def _within(narrow: str, wide: str) -> bool:
+    """Is every name matched by `narrow` also matched by `wide` (both patterns)?"""
+    if narrow == wide:
+        return True
+    if wide.startswith("*."):
+        return narrow.endswith(wide[1:]) and len(narrow) > len(wide) - 1
+    return False
+
+
+def intersect_hostnames(listener: str | None, route: tuple[str, ...]) -> list[str | None]:
+    """The hostnames a route serves on a listener (None = any hostname); [] when none intersect."""
+    if not route:
+        return [listener]
+    if listener is None:
+        return list(dict.fromkeys(route))
+    out: list[str | None] = []
+    for h in route:
+        if _within(h, listener):
+            out.append(h)
+        elif _within(listener, h):
+            out.append(listener)
+    return list(dict.fromkeys(out))
+
+
+def hostname_rank(pattern: str | None) -> tuple[int, int]:
+    """Sort key (larger = more specific): exact > wildcard (longer suffix first) > none."""
+    if pattern is None:
+        return (0, 0)
+    if pattern.startswith("*."):
+        return (1, len(pattern))
+    return (2, len(pattern))
+
+
+class HostIndex(Generic[T]):
+    """Values keyed by hostname pattern, looked up most specific first."""
+
+    __slots__ = ("exact", "wildcards", "any", "_frozen")
+
+    def __init__(self) -> None:
+        self.exact: dict[str, T] = {}
+        self.wildcards: list[tuple[str, str, T]] = []   # (suffix ".x.y", pattern, value)
+        self.any: T | None = None
+
+    def get_or_add(self, pattern: str | None, factory: type[T]) -> T:
+        if pattern is None:
+            if self.any is None:
+                self.any = factory()
+            return self.any
+        if pattern.startswith("*."):
+            for _, p, v in self.wildcards:
+                if p == pattern:
+                    return v
+            value = factory()
+            self.wildcards.append((pattern[1:], pattern, value))
+            # longer suffix = more dots right of the '*' = more specific
+            self.wildcards.sort(key=lambda w: (-len(w[0]), w[1]))
+            return value
+        if pattern not in self.exact:
+            self.exact[pattern] = factory()
+        return self.exact[pattern]
+
+    def set(self, pattern: str | None, value: T) -> None:
+        if pattern is None:
+            self.any = value
+        elif pattern.startswith("*."):
+            self.wildcards.append((pattern[1:], pattern, value))
+            self.wildcards.sort(key=lambda w: (-len(w[0]), w[1]))
+        else:
+            self.exact[pattern] = value
+
+    def lookup(self, host: str) -> Iterator[tuple[str | None, T]]:
+        """(pattern, value) for every pattern matching `host`, most specific first."""
+        v = self.exact.get(host)
+        if v is not None:
+            yield host, v
+        for suffix, pattern, value in self.wildcards:
+            if host.endswith(suffix) and len(host) > len(suffix):
+                yield pattern, value
+        if self.any is not None:
+            yield None, self.any
+
+    def values(self) -> Iterator[T]:
+        yield from self.exact.values()
+        for _, _, v in self.wildcards:
+            yield v
+        if self.any is not None:
+            yield self.any
+
+
+# ---------------------------------------------------------------------------------------------
+# Requests as the matcher sees them
+
+
+@dataclass(slots=True)
+class RequestView:
+    """The parts of a request that matching reads, normalised once per request."""
+
+    method: str
+    path: str
+    headers: dict[str, str]           # lower-case name -> value (repeats joined with ",")
+    repeated: frozenset[str]          # header names sent more than once
+    query: dict[str, str]             # name -> first value, as sent
+    grpc: tuple[str, str] | None      # (service, method) for a gRPC request
+
+
+def _value_ok(m: ValueMatch, actual: str | None) -> bool:
+    if actual is None:
+        return False
+    if m.regex is not None:
+        return m.regex.fullmatch(actual) is not None
+    return actual == m.value
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTPRoute candidates
+
+
+class HttpCandidate:
+    """One (route, rule, match) on one hostname of one listener, with its precedence."""
+
+    __slots__ = ("route", "rule", "match_index", "match", "method", "headers", "queries", "prec",
+                 "order", "path_regex")
+
+    def __init__(self, route: RouteSpec, rule: RuleSpec, match_index: int, match: HTTPMatch) -> None:
+        self.route = route
+        self.rule = rule
+        self.match_index = match_index
+        self.match = match
+        self.method = match.method
+        self.headers = match.headers
+        self.queries = match.queries
+        self.path_regex = match.path.regex
+        # method present, header count, query count: larger wins (negated to sort ascending)
+        self.prec = (0 if self.method else 1, -len(self.headers), -len(self.queries))
+        self.order = (self.prec, route.age, route.key, rule.index, match_index)
+
+    def rest_matches(self, rv: RequestView) -> bool:
+        """Method, headers and query parameters (the path is checked by the table)."""
+        if self.method is not None and self.method != rv.method:
+            return False
+        for h in self.headers:
+            if not _value_ok(h, rv.headers.get(h.name)):
+                return False
+        for q in self.queries:
+            if not _value_ok(q, rv.query.get(q.name)):
+                return False
+        return True
+
+    def same_rule(self, other: "HttpCandidate") -> bool:
+        return self.route is other.route and self.rule is other.rule
+
+
+def prefix_key(value: str) -> str:
+    """A PathPrefix value as a table key: its trailing '/' ignored ('/' itself becomes '')."""
+    return value.rstrip("/")
+
+
+def request_prefix_keys(path: str) -> list[str]:
+    """Every prefix key that matches `path`, longest first (element-wise matching)."""
+    keys = []
+    if not path.endswith("/"):
+        keys.append(path)
+    i = path.rfind("/")
+    while i >= 0:
+        keys.append(path[:i])
+        i = path.rfind("/", 0, i)
+    return keys
+
+
+@dataclass(slots=True)
+class Found(Generic[T]):
+    """The winning candidate of a table and what makes the choice uncertain."""
+
+    winner: T
+    unmodelled: list[str]
+
+
+class HttpTable:
+    """The HTTPRoute candidates of one hostname on one listener."""
+
+    __slots__ = ("exact", "prefix", "regex", "count")
+
+    def __init__(self) -> None:
+        self.exact: dict[str, list[HttpCandidate]] = {}
+        self.prefix: dict[str, list[HttpCandidate]] = {}
+        self.regex: list[HttpCandidate] = []
+        self.count = 0
+
+    def add(self, c: HttpCandidate) -> None:
+        t, v = c.match.path.type, c.match.path.value
+        if t == "Exact":
+            self.exact.setdefault(v, []).append(c)
+        elif t == "PathPrefix":
+            self.prefix.setdefault(prefix_key(v), []).append(c)
+        else:
+            self.regex.append(c)
+        self.count += 1
+
+    def freeze(self) -> None:
+        """Sort every bucket by precedence (call once, after the last add)."""
+        for bucket in list(self.exact.values()) + list(self.prefix.values()):
+            bucket.sort(key=lambda c: c.order)
+        # regex candidates: longer pattern first, then the usual criteria (implementation-specific)
+        self.regex.sort(key=lambda c: (-len(c.match.path.value), c.order))
+
+    def find(self, rv: RequestView) -> Found[HttpCandidate] | None:
+        """The highest-precedence candidate matching `rv`, or None."""
+        winner: HttpCandidate | None = None
+        bucket: list[HttpCandidate] | None = None
+        at = 0
+        b = self.exact.get(rv.path)
+        if b is not None:
+            for i, c in enumerate(b):
+                if c.rest_matches(rv):
+                    winner, bucket, at = c, b, i
+                    break
+        if winner is None and self.prefix:
+            for key in request_prefix_keys(rv.path):
+                b = self.prefix.get(key)
+                if b is None:
+                    continue
+                for i, c in enumerate(b):
+                    if c.rest_matches(rv):
+                        winner, bucket, at = c, b, i
+                        break
+                if winner is not None:
+                    break
+        notes: list[str] = []
+        if winner is None:
+            for i, c in enumerate(self.regex):
+                if c.path_regex is not None and c.path_regex.fullmatch(rv.path) and c.rest_matches(rv):
+                    winner, bucket, at = c, self.regex, i
+                    break
+            if winner is None:
+                return None
+        if self.regex:
+            for c in self.regex:
+                if c is winner or c.same_rule(winner):
+                    continue
+                if c.path_regex is not None and c.path_regex.fullmatch(rv.path) and c.rest_matches(rv):
+                    notes.append(f"{c.route.label()} rule {c.rule.label()} (RegularExpression "
+                                 f"{c.match.path.value!r}) also matches; the precedence of RegularExpression "
+                                 "path matches is implementation-specific (modelled: Exact, then PathPrefix, "
+                                 "then RegularExpression)")
+                    break
+        if bucket is not None and bucket is not self.regex:
+            tie = _creation_tie(bucket, at, winner, rv)
+            if tie:
+                notes.append(tie)
+        return Found(winner, notes)
+
+
+def _creation_tie(bucket: list[HttpCandidate], at: int, winner: HttpCandidate, rv: RequestView) -> str | None:
+    """A note when the winner beat another route only by name because neither has a
+    creationTimestamp: in a cluster the route created first wins."""
+    if winner.route.age[0] != 1:
+        return None
+    for c in bucket[at + 1:]:
+        if c.prec != winner.prec:
+            break
+        if c.route is not winner.route and c.route.age[0] == 1 and c.rest_matches(rv):
+            return (f"{winner.route.label()} and {c.route.label()} match with equal precedence and neither has "
+                    "a creationTimestamp: modelled by namespace/name, but the route created first wins")
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# GRPCRoute candidates
+
+
+class GrpcCandidate:
+    """One (GRPCRoute, rule, match) on one hostname of one listener."""
+
+    __slots__ = ("route", "rule", "match_index", "match", "order")
+
+    def __init__(self, route: RouteSpec, rule: RuleSpec, match_index: int, match: GRPCMatch) -> None:
+        self.route = route
+        self.rule = rule
+        self.match_index = match_index
+        self.match = match
+        # characters of the matching service, then of the method, then header count
+        self.order = ((-len(match.service or ""), -len(match.method or ""), -len(match.headers)),
+                      route.age, route.key, rule.index, match_index)
+
+    def matches(self, rv: RequestView) -> bool:
+        if rv.grpc is None:
+            return False
+        service, method = rv.grpc
+        m = self.match
+        if m.type == "RegularExpression":
+            if m.service_re is not None and not m.service_re.fullmatch(service):
+                return False
+            if m.method_re is not None and not m.method_re.fullmatch(method):
+                return False
+        else:
+            if m.service and m.service != service:
+                return False
+            if m.method and m.method != method:
+                return False
+        for h in m.headers:
+            if not _value_ok(h, rv.headers.get(h.name)):
+                return False
+        return True
+
+
+class GrpcTable:
+    """The GRPCRoute candidates of one hostname on one listener (scanned in precedence order)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: list[GrpcCandidate] = []
+
+    def add(self, c: GrpcCandidate) -> None:
+        self.items.append(c)
+
+    def freeze(self) -> None:
+        self.items.sort(key=lambda c: c.order)
+
+    def find(self, rv: RequestView) -> Found[GrpcCandidate] | None:
+        for c in self.items:
+            if c.matches(rv):
+                return Found(c, [])
+        return None
+
+
+class TlsTable:
+    """The TLSRoutes of one SNI hostname on one listener, oldest first."""
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: list[RouteSpec] = []
+
+    def add(self, route: RouteSpec) -> None:
+        if route not in self.items:
+            self.items.append(route)
+
+    def freeze(self) -> None:
+        self.items.sort(key=lambda r: (r.age, r.key))
