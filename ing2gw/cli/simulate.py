@@ -78,10 +78,13 @@ def _text(answer: Answer, request: Request) -> str:
                    "{dnsNames: [..], invalid: bool}}, nginx: {flags: [..], configmap: {..}}. Default: every "
                    "referenced Service exists with 1 ready endpoint and every referenced TLS Secret "
                    "exists and is valid.")
+@click.option("--gateway", "gateway", metavar="NAMESPACE/NAME",
+              help="With --side gateway: the Gateway the requests are sent to (default: the Gateway "
+                   "listening on the request's port; the first by namespace/name when several do).")
 @click.option("-o", "--output", type=click.Choice(["json", "text"]), default="json", show_default=True)
 def simulate(side: str, controller: str | None, files: tuple[str, ...], recursive: bool,
              request_text: str | None, headers: tuple[str, ...], requests_file: str | None,
-             context_file: str | None, output: str) -> int:
+             context_file: str | None, gateway: str | None, output: str) -> int:
     """Route requests through a model of the old controller or of Gateway API.
 
     \b
@@ -101,8 +104,12 @@ def simulate(side: str, controller: str | None, files: tuple[str, ...], recursiv
         raise UsageError("stdin can feed either -f - or --requests -, not both")
     if side == "gateway" and controller not in (None, "gateway-api"):
         raise UsageError("--controller applies to --side ingress only")
+    if gateway and side != "gateway":
+        raise UsageError("--gateway applies to --side gateway only")
     manifests = load(files, recursive=recursive)
     router = build_router(side, controller, manifests, _context(context_file))
+    if gateway:
+        router.select_gateway(gateway)  # type: ignore[attr-defined]
     out = sys.stdout
     if request_text:
         try:

@@ -150,7 +150,9 @@ class GatewayRouter:
         runtimes, ls_status = build_gateways(inv, namespaces)
         self._gateways: dict[tuple[str, str], GatewayRuntime] = {rt.key: rt for rt in runtimes}
         self._ls_status = ls_status
-        self._default = self._parse_selector(gateway) if gateway is not None else None
+        self._default: tuple[str, str] | None = None
+        if gateway is not None:
+            self.select_gateway(gateway)
         ls_listeners: dict[tuple[str, str], tuple[GatewayRuntime, list[Listener]]] = {}
         for rt in runtimes:
             for li in rt.listeners:
@@ -260,6 +262,17 @@ class GatewayRouter:
         li.tls_notes = problems
         # DNS names of the usable certificates that declare them (under "assume", none do)
         self._cert_names[id(li)] = [u for u in usable if u]
+
+    def select_gateway(self, gateway: GatewaySelector) -> None:
+        """Send requests that name no Gateway to this one ("namespace/name"; None: by port)."""
+        if gateway is None:
+            self._default = None
+            return
+        key = self._parse_selector(gateway)
+        if key not in self._gateways:
+            known = ", ".join(f"{ns}/{n}" for ns, n in sorted(self._gateways))
+            raise UsageError(f"no Gateway {key[0]}/{key[1]} in the input; known: {known}")
+        self._default = key
 
     @staticmethod
     def _parse_selector(selector: GatewaySelector) -> tuple[str, str]:
@@ -429,6 +442,9 @@ class _Ctx:
                 headers[n] = headers[n] + "," + v
             else:
                 headers[n] = v
+        if req.host is not None and "host" not in headers:
+            # a header match on Host sees the Host header (HTTP/2 :authority) as sent
+            headers["host"] = req.host
         query: dict[str, str] = {}
         for k, v in req.query_params():
             query.setdefault(k, v)

@@ -118,7 +118,7 @@ class Namespaces:
 def _selected(selector: Selector | None, ns: str, namespaces: Namespaces, caveats: list[str], what: str) -> bool:
     labels, known = namespaces.labels(ns)
     ok = selector.matches(labels) if selector is not None else False
-    if not known and not ok:
+    if not known and not ok and not any(c.startswith(f"Namespace {ns} is not") for c in caveats):
         caveats.append(f"Namespace {ns} is not in the input, so its labels are unknown: {what} modelled "
                        "as not selecting it (pass the Namespace objects to decide)")
     return ok

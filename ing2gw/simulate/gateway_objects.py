@@ -343,7 +343,9 @@ class _Reader:
             self.problem("metadata.name", "is required")
 
     def problem(self, path: str, message: str) -> None:
-        self.problems.append(Problem(self.m.origin.file, self.m.origin.line, f"{self.what}: {path} {message}"))
+        sep = ": " if message[:1].isupper() else " "
+        where = f"{path}{sep}" if path else ""
+        self.problems.append(Problem(self.m.origin.file, self.m.origin.line, f"{self.what}: {where}{message}"))
 
     def mapping(self, value: Any, path: str, required: bool = False) -> dict[str, Any]:
         if value is None:
