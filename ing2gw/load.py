@@ -77,10 +77,13 @@ class LoadResult:
 
 
 # ---------------------------------------------------------------------------------------------
-# Scalar resolution (Kubernetes reads YAML with go-yaml's YAML 1.1 rules).
+# Scalar resolution: YAML 1.2 core schema booleans (true/false only), as ruamel and most
+# tools do. go-yaml (kubectl) also reads yes/no/on/off/y/n as booleans; reading them as
+# strings is the tolerant choice, and the writer quotes them so no reader is surprised.
 
-_TRUE = frozenset("y Y yes Yes YES true True TRUE on On ON".split())
-_FALSE = frozenset("n N no No NO false False FALSE off Off OFF".split())
+_TRUE = frozenset("true True TRUE".split())
+_FALSE = frozenset("false False FALSE".split())
+YAML11_BOOLS = frozenset("y Y yes Yes YES on On ON n N no No NO off Off OFF".split())
 _NULL = frozenset(["", "~", "null", "Null", "NULL"])
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)\Z")
 _HEX = re.compile(r"[-+]?0x[0-9a-fA-F_]+\Z")
@@ -90,7 +93,7 @@ _SPECIAL_FLOAT = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-
                   ".Inf": float("inf"), "+.Inf": float("inf"), "-.Inf": float("-inf"),
                   ".INF": float("inf"), ".nan": float("nan"), ".NaN": float("nan"),
                   ".NAN": float("nan")}
-_MAYBE_TYPED = frozenset("0123456789+-.~nNyYtTfFoO")
+_MAYBE_TYPED = frozenset("0123456789+-.~nNtTfF")
 
 
 def _resolve_plain(v: str) -> Any:
@@ -443,6 +446,7 @@ def _load_source(src: str, recursive: bool, stdin: IO[bytes] | IO[str] | None,
             except InputError as exc:
                 yield LoadResult(problems=exc.problems)
                 return
+        _TEXTS[STDIN] = text
         yield manifests_from_text(text, STDIN)
         return
     p = Path(src)
@@ -465,8 +469,89 @@ def _load_source(src: str, recursive: bool, stdin: IO[bytes] | IO[str] | None,
     yield read_file(src)
 
 
+_TEXTS: dict[str, str] = {}  # text of non-file sources (stdin, strings), for field_line()
+
+
+def field_line(origin: Origin, path: Sequence[str | int]) -> int:
+    """1-based line of the deepest existing node on `path` inside the object at `origin`.
+
+    Used only when reporting an error, so it re-reads and re-parses the file: nothing is kept
+    in memory for the fast path. Returns 0 when the file cannot be read again.
+    """
+    text = _TEXTS.get(origin.file)
+    if text is None:
+        try:
+            text = decode(Path(origin.file).read_bytes(), origin.file)
+        except (OSError, InputError):
+            return 0
+    prefix: list[str | int] = []
+    if origin.item is not None:
+        prefix = ["items", origin.item]
+    want = [*prefix, *path]
+    try:
+        events = _events(text)
+        doc = -1
+        for ev in events:
+            name = type(ev).__name__
+            if name == "DocumentStartEvent":
+                doc += 1
+                if doc == origin.doc:
+                    best = [0]
+                    _walk_line(events, next(events), want, 0, best)
+                    return best[0]
+        if origin.item is not None and origin.doc == 0:
+            return 0
+    except Exception:
+        return 0
+    return 0
+
+
+def _walk_line(events: Iterator[Any], ev: Any, want: Sequence[str | int], depth: int, best: list[int]) -> None:
+    """Consume the node starting at `ev`; record the line of the deepest node matching `want`."""
+    if not best[0]:
+        best[0] = ev.start_mark.line + 1
+    name = type(ev).__name__
+    if name == "MappingStartEvent":
+        e = next(events)
+        while type(e).__name__ != "MappingEndEvent":
+            key = e.value if type(e).__name__ == "ScalarEvent" else None
+            if type(e).__name__ != "ScalarEvent":
+                _skip(events, e)
+            v = next(events)
+            if depth < len(want) and key == want[depth]:
+                best[0] = e.start_mark.line + 1
+                _walk_line(events, v, want, depth + 1, best)
+            else:
+                _skip(events, v)
+            e = next(events)
+    elif name == "SequenceStartEvent":
+        i = 0
+        e = next(events)
+        while type(e).__name__ != "SequenceEndEvent":
+            if depth < len(want) and want[depth] == i:
+                best[0] = e.start_mark.line + 1
+                _walk_line(events, e, want, depth + 1, best)
+            else:
+                _skip(events, e)
+            i += 1
+            e = next(events)
+
+
+def _skip(events: Iterator[Any], ev: Any) -> None:
+    name = type(ev).__name__
+    if name in ("MappingStartEvent", "SequenceStartEvent"):
+        depth = 1
+        while depth:
+            n = type(next(events)).__name__
+            if n in ("MappingStartEvent", "SequenceStartEvent"):
+                depth += 1
+            elif n in ("MappingEndEvent", "SequenceEndEvent"):
+                depth -= 1
+
+
 def load_text(text: str, filename: str = STDIN) -> list[Manifest]:
     """Load objects from a string (tests, KRM input). Raises InputError on any problem."""
+    _TEXTS[filename] = text
     result = manifests_from_text(text, filename)
     if result.problems:
         raise InputError(result.problems)

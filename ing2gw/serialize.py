@@ -18,12 +18,20 @@ import math
 import re
 from typing import Any, Iterable, Mapping, Sequence
 
-from ing2gw.load import _resolve_plain
+from ing2gw.load import YAML11_BOOLS, _resolve_plain
 
 _TOP_ORDER = ("apiVersion", "kind", "metadata", "spec")
 _META_ORDER = ("name", "namespace", "labels", "annotations")
 
-_PLAIN = re.compile(r"[A-Za-z0-9_./~$^()+=;<>@][A-Za-z0-9 _./~$^()+=;<>@:,*&!?%\[\]{}-]*\Z")
+_PLAIN = re.compile(r"[A-Za-z0-9_./~$^()+=;<][A-Za-z0-9 _./~$^()+=;<>@:,*&!?%\[\]{}-]*\Z")
+# characters YAML does not allow unescaped (outside its printable set), plus the BOM
+_NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+
+
+def _quote(s: str) -> str:
+    """A YAML double-quoted scalar (JSON escapes are valid YAML escapes)."""
+    q = json.dumps(s, ensure_ascii=False)
+    return _NON_PRINTABLE.sub(lambda m: "\\u%04x" % ord(m.group()), q)
 _DATE = re.compile(r"\d{4}-\d\d?-\d\d?")
 _ONE_ONE_RESERVED = frozenset(["=", "<<"])
 
@@ -65,7 +73,7 @@ def _needs_quotes(s: str) -> bool:
         return True
     if s[-1] in " :" or ": " in s or " #" in s:
         return True
-    if s in _ONE_ONE_RESERVED or _DATE.match(s):
+    if s in _ONE_ONE_RESERVED or s in YAML11_BOOLS or _DATE.match(s):
         return True
     return _resolve_plain(s) is not s and not isinstance(_resolve_plain(s), str)
 
@@ -86,7 +94,7 @@ def _scalar(v: Any) -> str:
             return ".inf" if v > 0 else "-.inf"
         return repr(v)
     s = str(v)
-    return json.dumps(s, ensure_ascii=False) if _needs_quotes(s) else s
+    return _quote(s) if _needs_quotes(s) else s
 
 
 def _block_literal(s: str, indent: str) -> str | None:
@@ -97,7 +105,8 @@ def _block_literal(s: str, indent: str) -> str | None:
     trailing = len(s) - len(body)
     lines = body.split("\n")
     for ln in lines:
-        if ln != ln.rstrip() or any(ord(c) < 32 and c != "\t" for c in ln) or "\t" in ln:
+        if ln != ln.rstrip() or "\t" in ln or "\r" in ln or _NON_PRINTABLE.search(ln) or "\x85" in ln \
+                or "\u2028" in ln or "\u2029" in ln:
             return None
     chomp = "-" if trailing == 0 else ("" if trailing == 1 else "+")
     if chomp == "+":

@@ -1,0 +1,1 @@
+"""Typed models: inputs (tolerant) in `ingress`/`inputs`, outputs (strict) in `gateway`."""

@@ -1,0 +1,344 @@
+"""Input models: Ingress (networking.k8s.io/v1), IngressClass, Service, Namespace.
+
+Tolerant of unknown fields (manifests carry status, managedFields, newer fields...), strict
+about what the Ingress API itself requires, so that a manifest the API server would reject is
+reported with its file and line instead of being half-translated. Legacy Ingress versions
+(extensions/v1beta1, networking.k8s.io/v1beta1) are normalised to v1 with a finding.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from ing2gw.errors import Problem
+from ing2gw.findings import Finding, Severity
+from ing2gw.load import Manifest, field_line
+from ing2gw.origin import GENERATED, Origin
+
+INGRESS_API_VERSIONS = ("networking.k8s.io/v1",)
+LEGACY_INGRESS_API_VERSIONS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
+PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
+
+_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
+_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+
+
+class _In(BaseModel):
+    """Base of input models: camelCase aliases, unknown fields ignored, immutable."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, alias_generator=to_camel)
+
+
+class ObjectMeta(_In):
+    name: str
+    namespace: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    creation_timestamp: str | None = None
+    uid: str | None = None
+
+    @field_validator("labels", "annotations", mode="before")
+    @classmethod
+    def _strings(cls, m: Any) -> Any:
+        # Kubernetes stores labels/annotations as strings; an unquoted `true` or `80` in YAML
+        # is rejected by the API server. Say so precisely instead of a type error.
+        if m is None:
+            return {}
+        if not isinstance(m, dict):
+            raise ValueError("must be a mapping of strings")
+        for k, v in m.items():
+            if not isinstance(v, str):
+                raise ValueError(f"the value of {k!r} is {_yaml_str(v)} ({type(v).__name__}); "
+                                 f"values must be strings: quote it, e.g. \"{_yaml_str(v)}\"")
+        return m
+
+    @field_validator("creation_timestamp", mode="before")
+    @classmethod
+    def _ts(cls, v: Any) -> Any:
+        return v if v is None or isinstance(v, str) else str(v)
+
+
+def _yaml_str(v: Any) -> str:
+    return "true" if v is True else "false" if v is False else "" if v is None else str(v)
+
+
+class ServiceBackendPort(_In):
+    name: str | None = None
+    number: int | None = Field(default=None, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _one(self) -> "ServiceBackendPort":
+        if (self.name is None) == (self.number is None):
+            raise ValueError("service port needs exactly one of name or number")
+        return self
+
+    @property
+    def value(self) -> int | str:
+        return self.number if self.number is not None else str(self.name)
+
+
+class IngressServiceBackend(_In):
+    name: str = Field(min_length=1)
+    port: ServiceBackendPort
+
+
+class TypedLocalObjectReference(_In):
+    api_group: str | None = None
+    kind: str
+    name: str
+
+
+class IngressBackend(_In):
+    service: IngressServiceBackend | None = None
+    resource: TypedLocalObjectReference | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "IngressBackend":
+        if (self.service is None) == (self.resource is None):
+            raise ValueError("backend needs exactly one of service or resource")
+        return self
+
+
+class HTTPIngressPath(_In):
+    path: str | None = None
+    path_type: Literal["Exact", "Prefix", "ImplementationSpecific"]
+    backend: IngressBackend
+
+
+class HTTPIngressRuleValue(_In):
+    paths: list[HTTPIngressPath] = Field(min_length=1)
+
+
+class IngressRule(_In):
+    host: str | None = None
+    http: HTTPIngressRuleValue | None = None
+
+
+class IngressTLS(_In):
+    hosts: list[str] = Field(default_factory=list)
+    secret_name: str | None = None
+
+
+class IngressSpec(_In):
+    ingress_class_name: str | None = None
+    default_backend: IngressBackend | None = None
+    tls: list[IngressTLS] = Field(default_factory=list)
+    rules: list[IngressRule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something(self) -> "IngressSpec":
+        if not self.rules and self.default_backend is None:
+            raise ValueError("either spec.defaultBackend or spec.rules must be specified")
+        return self
+
+
+class Ingress(_In):
+    """A networking.k8s.io/v1 Ingress (legacy versions are normalised before parsing)."""
+
+    api_version: str = "networking.k8s.io/v1"
+    kind: Literal["Ingress"] = "Ingress"
+    metadata: ObjectMeta
+    spec: IngressSpec
+    _origin: Origin = PrivateAttr(default=GENERATED)
+
+    @property
+    def origin(self) -> Origin:
+        return self._origin
+
+    @property
+    def namespace(self) -> str:
+        return self.metadata.namespace or "default"
+
+    @property
+    def name(self) -> str:
+        return self.metadata.name
+
+    @property
+    def key(self) -> str:
+        """'namespace/name', the form ingress-nginx sorts ties on."""
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        return self.metadata.annotations
+
+
+class IngressClassParameters(_In):
+    api_group: str | None = None
+    kind: str
+    name: str
+    namespace: str | None = None
+    scope: str | None = None
+
+
+class IngressClassSpec(_In):
+    controller: str | None = None
+    parameters: IngressClassParameters | None = None
+
+
+IS_DEFAULT_CLASS = "ingressclass.kubernetes.io/is-default-class"
+
+
+class IngressClass(_In):
+    api_version: str = "networking.k8s.io/v1"
+    kind: Literal["IngressClass"] = "IngressClass"
+    metadata: ObjectMeta
+    spec: IngressClassSpec = Field(default_factory=IngressClassSpec)
+    _origin: Origin = PrivateAttr(default=GENERATED)
+
+    @property
+    def origin(self) -> Origin:
+        return self._origin
+
+    @property
+    def is_default(self) -> bool:
+        return self.metadata.annotations.get(IS_DEFAULT_CLASS, "").lower() == "true"
+
+
+class ServicePort(_In):
+    name: str | None = None
+    port: int = Field(ge=1, le=65535)
+    target_port: int | str | None = None
+    protocol: str | None = None
+    app_protocol: str | None = None
+
+
+class ServiceSpec(_In):
+    type: str | None = None
+    ports: list[ServicePort] = Field(default_factory=list)
+    external_name: str | None = None
+    cluster_ip: str | None = Field(default=None, alias="clusterIP")
+
+
+class Service(_In):
+    api_version: str = "v1"
+    kind: Literal["Service"] = "Service"
+    metadata: ObjectMeta
+    spec: ServiceSpec = Field(default_factory=ServiceSpec)
+    _origin: Origin = PrivateAttr(default=GENERATED)
+
+    @property
+    def origin(self) -> Origin:
+        return self._origin
+
+    @property
+    def namespace(self) -> str:
+        return self.metadata.namespace or "default"
+
+    def port_by_name(self, name: str) -> ServicePort | None:
+        for p in self.spec.ports:
+            if p.name == name:
+                return p
+        return None
+
+    def port_by_number(self, number: int) -> ServicePort | None:
+        for p in self.spec.ports:
+            if p.port == number:
+                return p
+        return None
+
+
+class Namespace(_In):
+    api_version: str = "v1"
+    kind: Literal["Namespace"] = "Namespace"
+    metadata: ObjectMeta
+    _origin: Origin = PrivateAttr(default=GENERATED)
+
+    @property
+    def origin(self) -> Origin:
+        return self._origin
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing with clear, located errors
+
+
+def _problems(exc: ValidationError, m: Manifest, what: str) -> list[Problem]:
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        # pydantic puts model_validator errors at the model; drop internal union tags
+        path = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            msg = "required field is missing"
+        elif err["type"] == "literal_error" and loc and loc[-1] == "pathType":
+            msg = f"unknown pathType {err.get('input')!r}; use Exact, Prefix or ImplementationSpecific"
+        line = field_line(m.origin, loc) or m.origin.line
+        where = f"{path}: " if path else ""
+        out.append(Problem(m.origin.file, line, f"{what} {m.namespace or 'default'}/{m.name or '?'}: {where}{msg}"))
+    return out
+
+
+def parse(cls: type[_In], m: Manifest) -> _In:
+    """Parse a manifest into `cls`, raising ParseError with located problems."""
+    try:
+        obj = cls.model_validate(m.obj)
+    except ValidationError as exc:
+        raise ParseError(_problems(exc, m, m.kind)) from None
+    obj._origin = m.origin  # type: ignore[attr-defined]
+    return obj
+
+
+class ParseError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(map(str, problems)))
+        self.problems = problems
+
+
+def _legacy_backend(b: Any) -> Any:
+    if not isinstance(b, dict) or ("service" in b or "resource" in b):
+        return b
+    out: dict[str, Any] = {k: v for k, v in b.items() if k not in ("serviceName", "servicePort")}
+    if "serviceName" in b or "servicePort" in b:
+        port = b.get("servicePort")
+        out["service"] = {"name": b.get("serviceName"),
+                          "port": {"number": port} if isinstance(port, int) else
+                          ({"number": int(port)} if isinstance(port, str) and port.isdigit() else {"name": port})}
+    return out
+
+
+def normalise_legacy_ingress(obj: dict[str, Any]) -> dict[str, Any]:
+    """Convert an extensions/v1beta1 or networking.k8s.io/v1beta1 Ingress dict to v1."""
+    spec = dict(obj.get("spec") or {})
+    if "backend" in spec and "defaultBackend" not in spec:
+        spec["defaultBackend"] = spec.pop("backend")
+    if "defaultBackend" in spec:
+        spec["defaultBackend"] = _legacy_backend(spec["defaultBackend"])
+    rules = []
+    for r in spec.get("rules") or []:
+        if isinstance(r, dict) and isinstance(r.get("http"), dict):
+            paths = []
+            for p in r["http"].get("paths") or []:
+                if isinstance(p, dict):
+                    p = dict(p)
+                    p.setdefault("pathType", "ImplementationSpecific")
+                    p["backend"] = _legacy_backend(p.get("backend"))
+                paths.append(p)
+            r = dict(r, http=dict(r["http"], paths=paths))
+        rules.append(r)
+    if "rules" in spec:
+        spec["rules"] = rules
+    return dict(obj, apiVersion="networking.k8s.io/v1", spec=spec)
+
+
+def parse_ingress(m: Manifest) -> tuple[Ingress, list[Finding]]:
+    """Parse an Ingress of any served or legacy version; raises ParseError."""
+    findings: list[Finding] = []
+    if m.api_version in LEGACY_INGRESS_API_VERSIONS:
+        legacy = m.api_version
+        m = Manifest(normalise_legacy_ingress(m.obj), m.origin)
+        findings.append(Finding(Severity.INFO, "ING2GW-LOAD-001",
+                                f"{legacy} Ingress read as networking.k8s.io/v1; update the manifest too",
+                                origin=m.origin, subject=f"Ingress {m.namespace or 'default'}/{m.name}"))
+    elif m.api_version not in INGRESS_API_VERSIONS:
+        raise ParseError([Problem(m.origin.file, m.origin.line,
+                                  f"Ingress {m.name}: unknown apiVersion {m.api_version!r}; "
+                                  "expected networking.k8s.io/v1")])
+    ing = parse(Ingress, m)
+    assert isinstance(ing, Ingress)
+    return ing, findings

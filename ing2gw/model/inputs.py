@@ -1,0 +1,101 @@
+"""Sort loaded manifests into typed inputs, collecting every problem at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ing2gw.errors import InputError, Problem
+from ing2gw.findings import Finding
+from ing2gw.load import Manifest
+from ing2gw.model.ingress import (
+    INGRESS_API_VERSIONS,
+    LEGACY_INGRESS_API_VERSIONS,
+    Ingress,
+    IngressClass,
+    Namespace,
+    ParseError,
+    Service,
+    parse,
+    parse_ingress,
+)
+
+GATEWAY_API_GROUPS = ("gateway.networking.k8s.io", "gateway.networking.x-k8s.io")
+
+
+@dataclass
+class Inputs:
+    """Everything the translation reads, typed; plus the objects it passes through."""
+
+    ingresses: list[Ingress] = field(default_factory=list)
+    ingress_classes: dict[str, IngressClass] = field(default_factory=dict)
+    services: dict[tuple[str, str], Service] = field(default_factory=dict)
+    namespaces: dict[str, Namespace] = field(default_factory=dict)
+    configmaps: list[Manifest] = field(default_factory=list)
+    gateway_api: list[Manifest] = field(default_factory=list)
+    other: list[Manifest] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def service(self, namespace: str, name: str) -> Service | None:
+        return self.services.get((namespace, name))
+
+
+def _is_kind(m: Manifest, kind: str, group: str) -> bool:
+    return m.kind == kind and m.group == group
+
+
+def classify(manifests: list[Manifest], default_namespace: str = "default") -> Inputs:
+    """Parse every Ingress, IngressClass, Service and Namespace; keep everything else.
+
+    Raises InputError with every problem of every object (one bad Ingress never hides others).
+    """
+    inputs = Inputs()
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str, str], Manifest] = {}
+    for m in manifests:
+        try:
+            if m.kind == "Ingress" and m.api_version in INGRESS_API_VERSIONS + LEGACY_INGRESS_API_VERSIONS:
+                ing, fs = parse_ingress(m)
+                key = ("Ingress", ing.metadata.namespace or default_namespace, ing.name)
+                if key in seen:
+                    problems.append(Problem(m.origin.file, m.origin.line,
+                                            f"Ingress {key[1]}/{key[2]} is defined twice (first at {seen[key].origin})"))
+                    continue
+                seen[key] = m
+                if not ing.metadata.namespace:
+                    ing = ing.model_copy(update={"metadata": ing.metadata.model_copy(update={"namespace": default_namespace})})
+                    ing._origin = m.origin
+                inputs.ingresses.append(ing)
+                inputs.findings.extend(fs)
+            elif _is_kind(m, "IngressClass", "networking.k8s.io"):
+                ic = parse(IngressClass, m)
+                assert isinstance(ic, IngressClass)
+                inputs.ingress_classes[ic.metadata.name] = ic
+            elif _is_kind(m, "Service", ""):
+                svc = parse(Service, m)
+                assert isinstance(svc, Service)
+                ns = svc.metadata.namespace or default_namespace
+                inputs.services[(ns, svc.metadata.name)] = svc
+            elif _is_kind(m, "Namespace", ""):
+                n = parse(Namespace, m)
+                assert isinstance(n, Namespace)
+                inputs.namespaces[n.metadata.name] = n
+            elif _is_kind(m, "ConfigMap", ""):
+                inputs.configmaps.append(m)
+                inputs.other.append(m)
+            elif m.group in GATEWAY_API_GROUPS:
+                inputs.gateway_api.append(m)
+                inputs.other.append(m)
+            else:
+                inputs.other.append(m)
+        except ParseError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return inputs
+
+
+def configmap_data(m: Manifest) -> dict[str, str]:
+    """The `data` of a ConfigMap manifest, values as strings."""
+    data: Any = m.obj.get("data") or {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
