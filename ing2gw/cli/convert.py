@@ -1,0 +1,139 @@
+"""`ing2gw convert`: Ingress manifests in, Gateway API objects out."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable, Sequence
+
+import click
+
+from ing2gw.errors import UsageError
+from ing2gw.findings import FAIL_ON_CHOICES, Finding, counts, exit_code
+from ing2gw.load import load
+from ing2gw.options import DEFAULT_GATEWAY_NAMESPACE, DEFAULT_NGINX_PREFIX, Options
+from ing2gw.outdir import plan_tree, write_tree
+from ing2gw.serialize import dump_json, dump_yaml_stream
+from ing2gw.translate import Result, translate
+
+
+def translation_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every converting command shares (convert, migrate, verify)."""
+    opts = [
+        click.option("--controller", default="ingress-nginx", show_default=True, metavar="NAME",
+                     help="Controller of Ingresses whose class says nothing (no ingressClassName, no "
+                          "kubernetes.io/ingress.class annotation, no default IngressClass)."),
+        click.option("--gateway-namespace", default=DEFAULT_GATEWAY_NAMESPACE, show_default=True, metavar="NS",
+                     help="Namespace of the platform-owned Gateway(s)."),
+        click.option("--gateway-name", default=None, metavar="NAME",
+                     help="Gateway name (default: the IngressClass name; with several classes, "
+                          "NAME-<class>)."),
+        click.option("--gateway-class", default=None, metavar="NAME",
+                     help="gatewayClassName of the Gateway(s) (default: the --target's class, else the "
+                          "IngressClass name)."),
+        click.option("--single-gateway", is_flag=True,
+                     help="Put every IngressClass on one Gateway. Off by default: internal and public "
+                          "classes must not share a Gateway."),
+        click.option("--target", default=None, metavar="IMPL",
+                     help="Gateway API implementation the output is for (writes its GatewayClass and "
+                          "policies). Default: portable Gateway API only."),
+        click.option("--emit-gateway-class", is_flag=True, help="Also write a GatewayClass."),
+        click.option("--gateway-controller-name", default=None, metavar="NAME",
+                     help="controllerName for --emit-gateway-class without --target."),
+        click.option("-n", "--namespace", "default_namespace", default="default", show_default=True,
+                     metavar="NS", help="Namespace of input objects that have none."),
+        click.option("--annotations-prefix", default=DEFAULT_NGINX_PREFIX, show_default=True, metavar="PREFIX",
+                     help="ingress-nginx's --annotations-prefix, if your controller changed it."),
+        click.option("--ingress-class", default="nginx", show_default=True, metavar="NAME",
+                     help="ingress-nginx's --ingress-class (the legacy annotation value it serves)."),
+        click.option("--nginx-configmap", default=None, metavar="NS/NAME",
+                     help="The ingress-nginx ConfigMap in the input (default: one named "
+                          "ingress-nginx-controller or nginx-configuration)."),
+        click.option("--allow-weakened", multiple=True, metavar="ANNOTATION",
+                     help="Accept the loss of a security-relevant annotation (repeatable; short key such "
+                          "as 'whitelist-source-range' or the full key). Its finding becomes a warning."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def build_options(kw: dict[str, Any]) -> Options:
+    return Options(
+        controller=kw["controller"], gateway_namespace=kw["gateway_namespace"], gateway_name=kw["gateway_name"],
+        gateway_class=kw["gateway_class"], gateway_controller_name=kw["gateway_controller_name"],
+        single_gateway=kw["single_gateway"], target=kw["target"], emit_gateway_class=kw["emit_gateway_class"],
+        default_namespace=kw["default_namespace"], annotations_prefix=kw["annotations_prefix"],
+        allow_weakened=frozenset(kw["allow_weakened"]), ingress_class=kw["ingress_class"],
+        nginx_configmap=kw["nginx_configmap"])
+
+
+def print_findings(findings: Sequence[Finding], verbose: bool) -> None:
+    """Findings on stderr, one line each (info only with -v), then a summary line."""
+    for f in findings:
+        if f.severity.value == "info" and not verbose:
+            continue
+        click.echo(f.one_line(), err=True)
+        if f.suggestion and verbose:
+            click.echo(f"    -> {f.suggestion}", err=True)
+    c = counts(findings)
+    click.echo(f"ing2gw: {c['error']} error(s), {c['warning']} warning(s), {c['info']} info"
+               + ("" if verbose else " (-v to list info)"), err=True)
+
+
+@click.command()
+@click.option("-f", "--filename", "files", multiple=True, required=True, metavar="PATH",
+              help="Manifest file or directory (repeatable); '-' reads stdin. Services and IngressClasses "
+                   "in the input are used to resolve named ports and classes.")
+@click.option("-R", "--recursive", is_flag=True, help="Descend into sub-directories of -f directories.")
+@click.option("--out-dir", default=None, metavar="DIR",
+              help="Write DIR/platform/ and DIR/apps/<namespace>/ (each a kustomization) instead of stdout.")
+@click.option("--force", is_flag=True, help="Write into a non-empty --out-dir (overwrites ing2gw's files there).")
+@click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True,
+              help="Format of the stdout stream (without --out-dir).")
+@translation_options
+@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="error", show_default=True,
+              help="Exit 1 when a finding has at least this severity.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list info findings, and suggestions.")
+def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force: bool, output: str,
+            fail_on: str, verbose: bool, **kw: Any) -> int:
+    """Convert Ingress manifests to Gateway API objects.
+
+    Reads Ingresses (networking.k8s.io/v1; legacy versions are normalised), IngressClasses,
+    Services and the ingress-nginx ConfigMap; writes Gateways (platform-owned) and HTTPRoutes,
+    ReferenceGrants, ... (app-owned). Every annotation that could not be carried over, or only
+    partly, is reported on stderr. A lost security annotation (allow-list, auth, TLS
+    verification, snippet) is an error unless accepted with --allow-weakened.
+
+    \b
+    Examples:
+      ing2gw convert -f ingress.yaml
+      ing2gw convert -f k8s/ -R --out-dir out --gateway-namespace infra
+      kubectl get ingress,svc,ingressclass -A -o yaml | ing2gw convert -f - -o json
+
+    \b
+    Exit codes: 0 success; 1 findings at or above --fail-on; 2 bad input or usage.
+    """
+    options = build_options(kw)
+    manifests = load(files, recursive=recursive)
+    result = translate(manifests, options)
+    if out_dir:
+        tree = plan_tree(result.platform, result.apps)
+        write_tree(out_dir, tree, force=force)
+        click.echo(f"wrote {len(tree)} files to {out_dir}/ (platform/, apps/<namespace>/)", err=True)
+    else:
+        objs = result.objects()
+        if not objs:
+            click.echo("ing2gw: no objects to write", err=True)
+        elif output == "json":
+            sys.stdout.write(dump_json(objs))
+        else:
+            sys.stdout.write(dump_yaml_stream(objs))
+    print_findings(result.findings, verbose)
+    return exit_code(result.findings, fail_on)
+
+
+def run_translation(files: Sequence[str], recursive: bool, options: Options) -> Result:
+    """Load and translate (shared with other commands)."""
+    if not files:
+        raise UsageError("no input: pass -f PATH")
+    return translate(load(files, recursive=recursive), options)

@@ -1,0 +1,486 @@
+"""IR -> Gateway API objects (through the strict models, so nothing invalid can be emitted).
+
+This is where Kubernetes names are allocated (readable, deterministic, never colliding),
+objects are split to stay within CRD limits, identical per-host routes of one Ingress are
+merged, and IR intents nobody consumed become findings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Sequence
+
+from pydantic import ValidationError
+
+from ing2gw import ir
+from ing2gw.findings import Finding, Severity
+from ing2gw.model import gateway as gw
+
+SOURCE_ANNOTATION = "ing2gw.io/source-ingress"
+MAX_RULES = 16
+MAX_HOSTNAMES = 16
+MAX_MATCHES = 128
+MAX_LISTENERS = 64
+NAME_MAX = 253
+
+
+class EmitError(Exception):
+    """The IR would produce an invalid object: a translator bug, reported with its context."""
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:6]
+
+
+def host_slug(host: str | None) -> str:
+    """A DNS-1123-friendly rendering of a host: `*.a.com` -> `wildcard.a.com`, None -> `default`."""
+    if host is None:
+        return "default"
+    return "wildcard." + host[2:] if host.startswith("*.") else host
+
+
+def _fit(name: str, identity: str, limit: int = NAME_MAX) -> str:
+    if len(name) <= limit:
+        return name
+    h = _short_hash(identity)
+    return name[: limit - 7].rstrip("-.") + "-" + h
+
+
+def allocate(wanted: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """identity -> unique name. `wanted` holds (identity, desired name) pairs.
+
+    Names that would collide all get a short hash of their identity appended, so the result
+    depends only on the set of identities, never on their order.
+    """
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for identity, name in wanted:
+        by_name[_fit(name, identity)].append(identity)
+    out: dict[str, str] = {}
+    taken = set(by_name)
+    for name, ids in sorted(by_name.items()):
+        if len(set(ids)) == 1:
+            for i in ids:
+                out[i] = name
+            continue
+        for i in sorted(set(ids)):
+            candidate = _fit(f"{name}-{_short_hash(i)}", i)
+            while candidate in taken:
+                candidate = _fit(f"{candidate}-{_short_hash(candidate)}", i)
+            taken.add(candidate)
+            out[i] = candidate
+    return out
+
+
+@dataclass
+class Output:
+    """Emitted objects as plain dicts, split by owner."""
+
+    platform: list[dict[str, Any]] = field(default_factory=list)
+    apps: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    def all_objects(self) -> list[dict[str, Any]]:
+        out = list(self.platform)
+        for ns in sorted(self.apps):
+            out.extend(self.apps[ns])
+        return out
+
+
+@dataclass(frozen=True)
+class ClassSpec:
+    """A GatewayClass to write (only for a known target or on request)."""
+
+    name: str
+    controller_name: str
+    description: str | None = None
+
+
+def emit(model: ir.IR, gateway_class: ClassSpec | None = None) -> Output:
+    """Build every object of the IR."""
+    out = Output(findings=list(model.findings))
+    section_of: dict[ir.ListenerKey, tuple[str, str, str]] = {}
+    for key in sorted(model.gateways):
+        g = model.gateways[key]
+        for obj, sections in _gateways(g, out):
+            out.platform.append(obj)
+            section_of.update(sections)
+    if gateway_class is not None:
+        out.platform.append(_build(gw.GatewayClass, {
+            "metadata": {"name": gateway_class.name},
+            "spec": {"controllerName": gateway_class.controller_name,
+                     **({"description": gateway_class.description} if gateway_class.description else {})}}))
+    _routes(model.routes, section_of, out)
+    for grant in sorted(model.grants, key=lambda g: (g.namespace, g.from_namespace, g.to_kind, g.to_name or "")):
+        _grant(grant, out)
+    for policy in model.backend_tls:
+        _backend_tls(policy, out)
+    return out
+
+
+def _build(cls: type[gw.GwModel], data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return cls.model_validate(data).to_dict()
+    except ValidationError as exc:
+        md = data.get("metadata", {})
+        raise EmitError(f"internal error: ing2gw built an invalid {cls.__name__} {md.get('namespace', '')}/"
+                        f"{md.get('name', '')}: {exc}. Please report this with the input.") from exc
+
+
+# -- Gateways ----------------------------------------------------------------------------------
+
+
+def _listener_name(key: ir.ListenerKey) -> str:
+    proto = key.protocol.lower()
+    return proto if key.hostname is None else f"{proto}-{host_slug(key.hostname)}"
+
+
+def _gateways(g: ir.Gateway, out: Output) -> list[tuple[dict[str, Any], dict[ir.ListenerKey, tuple[str, str, str]]]]:
+    """One Gateway object, or several when over 64 listeners (a host's listeners stay together)."""
+    by_host: dict[str | None, list[ir.Listener]] = defaultdict(list)
+    for lst in g.listeners.values():
+        by_host[lst.key.hostname].append(lst)
+    hosts = sorted(by_host, key=lambda h: (h is not None, h or ""))
+    parts: list[list[ir.Listener]] = [[]]
+    for h in hosts:
+        group = sorted(by_host[h], key=lambda l: (l.key.port, l.key.protocol))
+        if len(parts[-1]) + len(group) > MAX_LISTENERS:
+            parts.append([])
+        parts[-1].extend(group)
+    if len(parts) > 1:
+        out.findings.append(Finding(Severity.INFO, "ING2GW-CORE-020",
+                                    f"Gateway {g.namespace}/{g.name} needs {sum(map(len, parts))} listeners; split "
+                                    f"into {len(parts)} Gateways of at most {MAX_LISTENERS}",
+                                    subject=f"Gateway {g.namespace}/{g.name}"))
+    result = []
+    for i, listeners in enumerate(parts):
+        if not listeners:
+            continue
+        name = g.name if i == 0 else f"{g.name}-{i + 1}"
+        names = allocate([(repr(l.key), _listener_name(l.key)) for l in listeners])
+        sections = {}
+        specs = []
+        for lst in listeners:
+            sname = names[repr(lst.key)]
+            sections[lst.key] = (g.namespace, name, sname)
+            specs.append(_listener(lst, sname, g))
+        md: dict[str, Any] = {"name": name, "namespace": g.namespace}
+        if g.annotations:
+            md["annotations"] = dict(g.annotations)
+        obj = _build(gw.Gateway, {"metadata": md, "spec": {"gatewayClassName": g.class_name, "listeners": specs}})
+        result.append((obj, sections))
+    return result
+
+
+def _listener(lst: ir.Listener, name: str, g: ir.Gateway) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": name}
+    if lst.key.hostname:
+        d["hostname"] = lst.key.hostname
+    d["port"] = lst.key.port
+    d["protocol"] = lst.key.protocol
+    if lst.key.protocol == "HTTPS" or lst.tls_mode:
+        tls: dict[str, Any] = {"mode": lst.tls_mode or "Terminate"}
+        if lst.certificates:
+            tls["certificateRefs"] = [
+                {"name": c.name, **({"namespace": c.namespace} if c.namespace != g.namespace else {})}
+                for c in lst.certificates]
+        d["tls"] = tls
+    allowed: dict[str, Any] = {}
+    if lst.allowed_namespaces:
+        allowed["namespaces"] = {"from": "Selector", "selector": {"matchExpressions": [
+            {"key": "kubernetes.io/metadata.name", "operator": "In", "values": sorted(lst.allowed_namespaces)}]}}
+    if lst.kinds:
+        allowed["kinds"] = [{"kind": k} for k in lst.kinds]
+    if allowed:
+        d["allowedRoutes"] = allowed
+    return d
+
+
+# -- Routes ------------------------------------------------------------------------------------
+
+
+def _merge_hosts(routes: Iterable[ir.Route]) -> list[ir.Route]:
+    """Merge the per-host routes of one Ingress that carry identical rules (fewer objects)."""
+    groups: dict[tuple[Any, ...], list[ir.Route]] = {}
+    for r in routes:
+        variant = r.qualifiers[1:] if len(r.qualifiers) > 1 else ()
+        key = (r.kind, r.namespace, r.source.key, variant, bool(r.hostnames), tuple(r.rules), r.tls_backends,
+               tuple(sorted(r.annotations.items())), tuple(sorted(r.labels.items())))
+        groups.setdefault(key, []).append(r)
+    merged = []
+    for key, rs in groups.items():
+        if len(rs) == 1 or not key[4]:
+            merged.extend(rs)
+            continue
+        for i in range(0, len(rs), MAX_HOSTNAMES):
+            chunk = rs[i:i + MAX_HOSTNAMES]
+            first = chunk[0]
+            hostnames = tuple(h for r in chunk for h in r.hostnames)
+            parents = tuple(p for r in chunk for p in r.parents)
+            quals = (first.qualifiers[0],) + first.qualifiers[1:] if len(chunk) == 1 else \
+                (f"{host_slug(first.hostnames[0])}",) + first.qualifiers[1:]
+            merged.append(ir.Route(first.kind, first.namespace, first.name_hint, first.source, hostnames, parents,
+                                   list(first.rules), dict(first.annotations), dict(first.labels),
+                                   quals, first.tls_backends))
+    return merged
+
+
+def merge_rules(rules: list[ir.Rule]) -> list[ir.Rule]:
+    """Join rules that differ only in their matches (same action, filters, backends).
+
+    Matches of one rule are ORed and Gateway API ranks matches, not rules, so this changes
+    nothing but the size of the route. Rules with ReplacePrefixMatch keep their single match.
+    """
+    out: list[ir.Rule] = []
+    index: dict[ir.Rule, int] = {}
+    for r in rules:
+        prefix_mod = (r.redirect is not None and r.redirect.prefix_path is not None) or \
+                     (r.rewrite is not None and r.rewrite.prefix_path is not None)
+        key = replace(r, matches=(), comment="")
+        i = index.get(key)
+        if prefix_mod or i is None or len(out[i].matches) + len(r.matches) > 64:
+            if not prefix_mod:
+                index[key] = len(out)
+            out.append(r)
+            continue
+        out[i] = replace(out[i], matches=out[i].matches + r.matches)
+    return out
+
+
+def _chunks(rules: list[ir.Rule]) -> list[list[ir.Rule]]:
+    parts: list[list[ir.Rule]] = [[]]
+    matches = 0
+    for r in rules:
+        n = max(1, len(r.matches))
+        if len(parts[-1]) >= MAX_RULES or matches + n > MAX_MATCHES:
+            parts.append([])
+            matches = 0
+        parts[-1].append(r)
+        matches += n
+    return parts
+
+
+def _routes(routes: list[ir.Route], section_of: dict[ir.ListenerKey, tuple[str, str, str]], out: Output) -> None:
+    merged = _merge_hosts(routes)
+    # name: the Ingress's name when it yields one route, else qualified by host (and variant)
+    per_source: dict[tuple[str, str, str], list[ir.Route]] = defaultdict(list)
+    for r in merged:
+        per_source[(r.kind, r.namespace, r.source.key)].append(r)
+    wanted: list[tuple[str, str]] = []
+    planned: list[tuple[str, ir.Route, list[ir.Rule], int]] = []
+    for (kind, ns, _), rs in sorted(per_source.items()):
+        for r in rs:
+            parts = _chunks(merge_rules(r.rules)) if r.kind != "TLSRoute" else [[]]
+            base = r.name_hint if len(rs) == 1 else "-".join((r.name_hint, *(host_slug(q) if j == 0 else q
+                                                                               for j, q in enumerate(r.qualifiers))))
+            if len(parts) > 1:
+                out.findings.append(Finding(Severity.INFO, "ING2GW-CORE-020",
+                                            f"{r.kind} for {r.source.key} has {len(r.rules)} rules; split into "
+                                            f"{len(parts)} routes of at most {MAX_RULES} rules",
+                                            origin=r.source.origin, subject=f"Ingress {r.source.key}"))
+            for i, chunk in enumerate(parts):
+                identity = f"{kind}|{ns}|{r.source.key}|{r.qualifiers}|{r.hostnames}|{i}"
+                wanted.append((identity, base if i == 0 else f"{base}-{i + 1}"))
+                planned.append((identity, r, chunk, i))
+    # names are unique per (kind, namespace)
+    names: dict[str, str] = {}
+    by_scope: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for identity, name in wanted:
+        kind, ns = identity.split("|", 2)[:2]
+        by_scope[(kind, ns)].append((identity, name))
+    for items in by_scope.values():
+        names.update(allocate(items))
+    for identity, r, chunk, _ in planned:
+        obj = _route(r, names[identity], chunk, section_of)
+        out.apps.setdefault(r.namespace, []).append(obj)
+
+
+def _parent_refs(r: ir.Route, section_of: dict[ir.ListenerKey, tuple[str, str, str]]) -> list[dict[str, Any]]:
+    refs = []
+    for key in r.parents:
+        ns, name, section = section_of[key]
+        ref: dict[str, Any] = {"name": name}
+        if ns != r.namespace:
+            ref["namespace"] = ns
+        ref["sectionName"] = section
+        if ref not in refs:
+            refs.append(ref)
+    return refs
+
+
+def _route(r: ir.Route, name: str, rules: list[ir.Rule], section_of: dict[ir.ListenerKey, tuple[str, str, str]]) -> dict[str, Any]:
+    md: dict[str, Any] = {"name": name, "namespace": r.namespace}
+    if r.labels:
+        md["labels"] = dict(r.labels)
+    md["annotations"] = {SOURCE_ANNOTATION: r.source.key, **r.annotations}
+    spec: dict[str, Any] = {"parentRefs": _parent_refs(r, section_of)}
+    if r.hostnames:
+        spec["hostnames"] = list(r.hostnames)
+    if r.kind == "TLSRoute":
+        spec["rules"] = [{"backendRefs": [_backend_ref(b) for b in r.tls_backends]}]
+        return _build(gw.TLSRoute, {"metadata": md, "spec": spec})
+    if r.kind == "GRPCRoute":
+        spec["rules"] = [_grpc_rule(x) for x in rules]
+        return _build(gw.GRPCRoute, {"metadata": md, "spec": spec})
+    spec["rules"] = [_http_rule(x) for x in rules]
+    return _build(gw.HTTPRoute, {"metadata": md, "spec": spec})
+
+
+def _backend_ref(b: ir.ServiceBackend) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": b.name, "port": b.port}
+    if b.weight is not None:
+        d["weight"] = b.weight
+    if b.request_headers_set:
+        d["filters"] = [{"type": "RequestHeaderModifier", "requestHeaderModifier": {
+            "set": [{"name": k, "value": v} for k, v in b.request_headers_set]}}]
+    return d
+
+
+def _match(m: ir.Match) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    if m.path is not None:
+        d["path"] = {"type": m.path.type, "value": m.path.value}
+    if m.headers:
+        d["headers"] = [{**({"type": h.type} if h.type != "Exact" else {}), "name": h.name, "value": h.value}
+                        for h in m.headers]
+    if m.query:
+        d["queryParams"] = [{**({"type": q.type} if q.type != "Exact" else {}), "name": q.name, "value": q.value}
+                            for q in m.query]
+    if m.method:
+        d["method"] = m.method
+    return d
+
+
+def _headers(h: ir.HeaderChanges) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    if h.set:
+        d["set"] = [{"name": k, "value": v} for k, v in h.set]
+    if h.add:
+        d["add"] = [{"name": k, "value": v} for k, v in h.add]
+    if h.remove:
+        d["remove"] = list(h.remove)
+    return d
+
+
+def _path_modifier(full: str | None, prefix: str | None) -> dict[str, Any] | None:
+    if full is not None:
+        return {"type": "ReplaceFullPath", "replaceFullPath": full}
+    if prefix is not None:
+        return {"type": "ReplacePrefixMatch", "replacePrefixMatch": prefix}
+    return None
+
+
+def _filters(r: ir.Rule) -> list[dict[str, Any]]:
+    f: list[dict[str, Any]] = []
+    if r.cors is not None:
+        c = r.cors
+        cors: dict[str, Any] = {}
+        if c.allow_origins:
+            cors["allowOrigins"] = list(c.allow_origins)
+        if c.allow_credentials is not None:
+            cors["allowCredentials"] = c.allow_credentials
+        if c.allow_methods:
+            cors["allowMethods"] = list(c.allow_methods)
+        if c.allow_headers:
+            cors["allowHeaders"] = list(c.allow_headers)
+        if c.expose_headers:
+            cors["exposeHeaders"] = list(c.expose_headers)
+        if c.max_age is not None:
+            cors["maxAge"] = c.max_age
+        f.append({"type": "CORS", "cors": cors})
+    if r.request_headers:
+        f.append({"type": "RequestHeaderModifier", "requestHeaderModifier": _headers(r.request_headers)})
+    if r.response_headers:
+        f.append({"type": "ResponseHeaderModifier", "responseHeaderModifier": _headers(r.response_headers)})
+    if r.redirect is not None:
+        rd = r.redirect
+        red: dict[str, Any] = {}
+        if rd.scheme:
+            red["scheme"] = rd.scheme
+        if rd.hostname:
+            red["hostname"] = rd.hostname
+        pm = _path_modifier(rd.full_path, rd.prefix_path)
+        if pm:
+            red["path"] = pm
+        if rd.port:
+            red["port"] = rd.port
+        red["statusCode"] = rd.status
+        f.append({"type": "RequestRedirect", "requestRedirect": red})
+    if r.rewrite is not None:
+        rw: dict[str, Any] = {}
+        if r.rewrite.hostname:
+            rw["hostname"] = r.rewrite.hostname
+        pm = _path_modifier(r.rewrite.full_path, r.rewrite.prefix_path)
+        if pm:
+            rw["path"] = pm
+        f.append({"type": "URLRewrite", "urlRewrite": rw})
+    for m in r.mirrors:
+        mir: dict[str, Any] = {"backendRef": {"name": m.backend.name, "port": m.backend.port}}
+        if m.percent is not None:
+            mir["percent"] = m.percent
+        f.append({"type": "RequestMirror", "requestMirror": mir})
+    return f
+
+
+def _http_rule(r: ir.Rule) -> dict[str, Any]:
+    d: dict[str, Any] = {"matches": [_match(m) for m in r.matches]}
+    filters = _filters(r)
+    if filters:
+        d["filters"] = filters
+    if r.backends:
+        d["backendRefs"] = [_backend_ref(b) for b in r.backends]
+    if r.timeouts is not None:
+        t: dict[str, Any] = {}
+        if r.timeouts.request:
+            t["request"] = r.timeouts.request
+        if r.timeouts.backend_request:
+            t["backendRequest"] = r.timeouts.backend_request
+        d["timeouts"] = t
+    return d
+
+
+def _grpc_rule(r: ir.Rule) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    matches = []
+    for m in r.matches:
+        gm: dict[str, Any] = {}
+        if m.headers:
+            gm["headers"] = [{"name": h.name, "value": h.value} for h in m.headers]
+        if gm:
+            matches.append(gm)
+    if matches:
+        d["matches"] = matches
+    if r.request_headers:
+        d["filters"] = [{"type": "RequestHeaderModifier", "requestHeaderModifier": _headers(r.request_headers)}]
+    if r.backends:
+        d["backendRefs"] = [_backend_ref(b) for b in r.backends]
+    return d
+
+
+# -- Grants and policies -----------------------------------------------------------------------
+
+
+def _grant(g: ir.Grant, out: Output) -> None:
+    name = f"from-{g.from_namespace}-{g.from_kind.lower()}-to-{g.to_kind.lower()}-{g.to_name or 'all'}"
+    name = _fit(name, repr(g), 253)
+    to: dict[str, Any] = {"group": g.to_group, "kind": g.to_kind}
+    if g.to_name:
+        to["name"] = g.to_name
+    obj = _build(gw.ReferenceGrant, {"metadata": {"name": name, "namespace": g.namespace}, "spec": {
+        "from": [{"group": g.from_group, "kind": g.from_kind, "namespace": g.from_namespace}], "to": [to]}})
+    out.apps.setdefault(g.namespace, []).append(obj)
+
+
+def _backend_tls(p: ir.BackendTLS, out: Output) -> None:
+    validation: dict[str, Any] = {"hostname": p.hostname}
+    if p.ca_configmap:
+        validation["caCertificateRefs"] = [{"group": "", "kind": "ConfigMap", "name": p.ca_configmap}]
+    else:
+        validation["wellKnownCACertificates"] = "System"
+    target: dict[str, Any] = {"group": "", "kind": "Service", "name": p.service}
+    name = _fit(f"{p.service}-tls" if p.port is None else f"{p.service}-{p.port}-tls", repr(p))
+    obj = _build(gw.BackendTLSPolicy, {"metadata": {"name": name, "namespace": p.namespace,
+                                                    "annotations": {SOURCE_ANNOTATION: p.source.key}},
+                                       "spec": {"targetRefs": [target], "validation": validation}})
+    out.apps.setdefault(p.namespace, []).append(obj)

@@ -1,0 +1,156 @@
+"""What every provider shares: who owns an Ingress, the build context, backend resolution."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+from ing2gw import ir, mappings
+from ing2gw.findings import Finding, Severity
+from ing2gw.model.ingress import IS_DEFAULT_CLASS, Ingress, IngressBackend
+from ing2gw.model.inputs import Inputs
+from ing2gw.options import Options
+from ing2gw.origin import Origin
+
+LEGACY_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+
+_HOST = re.compile(r"(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
+_IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Ownership:
+    """Which controller serves an Ingress, under which class, and how we know."""
+
+    controller: str
+    class_name: str
+    how: str
+
+
+def resolve_ownership(ing: Ingress, inputs: Inputs, options: Options) -> Ownership:
+    """spec.ingressClassName (via its IngressClass when present), else the legacy annotation,
+    else the default IngressClass, else --controller."""
+    name = ing.spec.ingress_class_name
+    if name:
+        ic = inputs.ingress_classes.get(name)
+        if ic is not None and ic.spec.controller:
+            ctl = mappings.controller_for_class_controller(ic.spec.controller)
+            return Ownership(ctl or ic.spec.controller, name, f"IngressClass {name} (controller {ic.spec.controller})")
+        ctl = mappings.controller_for_class_name(name)
+        return Ownership(ctl or name, name, f"ingressClassName {name}")
+    legacy = ing.annotations.get(LEGACY_CLASS_ANNOTATION)
+    if legacy:
+        ctl = mappings.controller_for_class_name(legacy)
+        if legacy == options.ingress_class:
+            ctl = ctl or "ingress-nginx"
+        return Ownership(ctl or legacy, legacy, f"annotation {LEGACY_CLASS_ANNOTATION}={legacy}")
+    defaults = sorted(n for n, ic in inputs.ingress_classes.items() if ic.is_default)
+    if defaults:
+        ic = inputs.ingress_classes[defaults[0]]
+        ctl = (mappings.controller_for_class_controller(ic.spec.controller or "")
+               or mappings.controller_for_class_name(ic.metadata.name) or options.controller)
+        return Ownership(ctl, ic.metadata.name, f"default IngressClass {ic.metadata.name} ({IS_DEFAULT_CLASS})")
+    return Ownership(options.controller, options.ingress_class if options.controller == "ingress-nginx" else options.controller,
+                     f"no class on the Ingress: --controller {options.controller}")
+
+
+_PATH_CHARS = re.compile(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+\Z")
+
+
+def gateway_path_problem(path: str) -> str | None:
+    """Why `path` cannot be an Exact/PathPrefix value in Gateway API (its CEL rules), or None."""
+    if not path.startswith("/"):
+        return "must start with '/'"
+    for bad in ("//", "/./", "/../", "%2f", "%2F", "#"):
+        if bad in path:
+            return f"must not contain {bad!r}"
+    if path.endswith("/..") or path.endswith("/."):
+        return "must not end with '/.' or '/..'"
+    if len(path) > 1024:
+        return "longer than 1024 characters"
+    if not _PATH_CHARS.match(path):
+        bad_chars = sorted({c for c in path if not re.match(r"[-A-Za-z0-9/._~!$&'()*+,;=:@%]", c)})
+        return f"contains characters Gateway API does not allow in a path: {' '.join(map(repr, bad_chars))}"
+    return None
+
+
+def host_problem(host: str) -> str | None:
+    """Why an Ingress rule host cannot be a Gateway API hostname, or None."""
+    if len(host) > 253:
+        return "longer than 253 characters"
+    if _IPV4.match(host) or ":" in host:
+        return "an IP address is not a hostname (Ingress and Gateway API both reject IPs)"
+    if not _HOST.match(host):
+        if host != host.lower() and _HOST.match(host.lower()):
+            return "must be lower case"
+        if "*" in host:
+            return "a wildcard must be a whole first label ('*.example.com')"
+        return "not a valid DNS name"
+    return None
+
+
+@dataclass
+class BuildContext:
+    """What a provider needs while building IR for one group of Ingresses."""
+
+    inputs: Inputs
+    options: Options
+    out: ir.IR
+    gateway_for: Callable[[str], ir.Gateway]
+    findings: list[Finding] = field(default_factory=list)
+
+    def finding(self, severity: Severity | str, code: str, message: str, *, ing: Ingress | None = None,
+                origin: Origin | None = None, annotation: str | None = None, value: str | None = None,
+                suggestion: str | None = None, status: str | None = None, security: bool = False) -> None:
+        sev = Severity(severity)
+        accepted = False
+        if security and annotation is not None and self.accepts_loss(annotation) and sev is Severity.ERROR:
+            sev, accepted = Severity.WARNING, True
+        self.findings.append(Finding(
+            sev, code, message, origin=origin or (ing.origin if ing is not None else None),
+            subject=f"Ingress {ing.key}" if ing is not None else "", annotation=annotation, value=value,
+            suggestion=suggestion, status=status, security=security, accepted=accepted))
+
+    def accepts_loss(self, annotation: str) -> bool:
+        short = annotation.rsplit("/", 1)[-1]
+        return annotation in self.options.allow_weakened or short in self.options.allow_weakened
+
+    def resolve_backend(self, ing: Ingress, backend: IngressBackend, where: str) -> ir.ServiceBackend | None:
+        """The Service port number of an Ingress backend, or None with an error finding.
+
+        Named ports are resolved from Service objects in the input; a name that cannot be
+        resolved is an error, never a guess.
+        """
+        svc_ref = backend.service
+        if svc_ref is None:
+            return None
+        svc = self.inputs.service(ing.namespace, svc_ref.name)
+        port = svc_ref.port
+        if port.number is not None:
+            if svc is not None and svc.spec.ports and svc.port_by_number(port.number) is None:
+                self.finding(Severity.ERROR, "ING2GW-CORE-011",
+                             f"{where}: Service {ing.namespace}/{svc_ref.name} has no port {port.number} "
+                             f"(it has {', '.join(str(p.port) for p in svc.spec.ports)})", ing=ing,
+                             suggestion="fix the Ingress backend port; ingress-nginx answers 503 for this path")
+            return ir.ServiceBackend(ing.namespace, svc_ref.name, port.number)
+        if svc is None:
+            self.finding(Severity.ERROR, "ING2GW-CORE-010",
+                         f"{where}: named port {port.name!r} of Service {ing.namespace}/{svc_ref.name} cannot be "
+                         "resolved: the Service is not in the input", ing=ing,
+                         suggestion="pass the Service manifest too (-f service.yaml), or use a port number")
+            return None
+        sp = svc.port_by_name(str(port.name))
+        if sp is None:
+            self.finding(Severity.ERROR, "ING2GW-CORE-010",
+                         f"{where}: Service {ing.namespace}/{svc_ref.name} has no port named {port.name!r} "
+                         f"(it has {', '.join(repr(p.name) for p in svc.spec.ports) or 'no ports'})", ing=ing,
+                         suggestion="fix the port name; ingress-nginx answers 503 for this path")
+            return None
+        return ir.ServiceBackend(ing.namespace, svc_ref.name, sp.port)
+
+
+class Provider(Protocol):
+    """Builds IR for the Ingresses of one controller, one IngressClass at a time."""
+
+    def build(self, ctx: BuildContext, class_name: str, ingresses: list[Ingress]) -> None: ...

@@ -1,0 +1,381 @@
+"""ingress-nginx: its routing semantics, turned into neutral IR.
+
+The model follows `../shared/reference/nginx-semantics.md` (rule ids such as B4 or G3 below
+refer to it). ingress-nginx builds one nginx `server` per host from every Ingress of its class
+(any namespace), oldest Ingress first; paths become `location`s; the first Ingress to mention a
+host owns the host's root location (its defaultBackend and annotations serve unmatched paths).
+We rebuild that picture, then express each server as per-host listeners plus routes that keep
+each location with the Ingress it came from:
+
+* per-host listeners reproduce "a known host never falls back to other servers" (C5);
+* Prefix `/p/` (and Exact `/p/`) get an Exact `/p` rule answering nginx's automatic 301 (D2);
+* hosts with a certificate get the default HTTP->HTTPS 308 on their HTTP listener, location by
+  location, with the ssl-redirect/force-ssl-redirect and ACME exceptions (G3);
+* conflicts keep only the winner (A4, B5) and report the loser.
+
+Annotations are read by `nginx_annotations`; this module only consumes their parsed values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ing2gw import ir
+from ing2gw.findings import Finding, Severity
+from ing2gw.model.ingress import Ingress, IngressBackend
+from ing2gw.model.inputs import configmap_data
+from ing2gw.providers.base import BuildContext, gateway_path_problem, host_problem
+from ing2gw.providers.nginx_annotations import NginxAnnotations, NginxGlobals, parse_annotations
+from ing2gw.providers import nginx_paths
+
+CATCH_ALL = "_"
+
+
+class _DefaultCert:
+    """The controller's default (self-signed) certificate: TLS without a usable Secret."""
+
+    def __repr__(self) -> str:
+        return "DEFAULT_CERT"
+
+
+DEFAULT_CERT = _DefaultCert()
+
+
+@dataclass
+class Loc:
+    """An nginx location before prefix expansion (B5)."""
+
+    path: str
+    type: Literal["Exact", "Prefix"]
+    owner: Ingress | None
+    ann: NginxAnnotations | None
+    backend: ir.ServiceBackend | None  # None: controller default backend (404) or unresolved
+    is_root: bool = False
+    unresolved: bool = False  # backend could not be resolved (error already reported)
+    where: str = ""
+
+
+@dataclass
+class Server:
+    host: str
+    first: Ingress | None
+    locs: list[Loc] = field(default_factory=list)
+    cert: ir.SecretRef | _DefaultCert | None = None
+    cert_owner: Ingress | None = None
+
+    @property
+    def root(self) -> Loc:
+        return self.locs[0]
+
+
+def _some(items: list[str], n: int = 10) -> str:
+    shown = ", ".join(items[:n])
+    return shown + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
+def sort_key_parts(ing: Ingress) -> tuple[str, str]:
+    return (ing.metadata.creation_timestamp or "", ing.key)
+
+
+def nginx_order(ingresses: list[Ingress]) -> list[Ingress]:
+    """A4: oldest first; exact ties by 'namespace/name' descending."""
+    by_name = sorted(ingresses, key=lambda i: i.key, reverse=True)
+    return sorted(by_name, key=lambda i: i.metadata.creation_timestamp or "")
+
+
+class IngressNginxProvider:
+    """Builds IR for the Ingresses of one ingress-nginx IngressClass."""
+
+    name = "ingress-nginx"
+
+    def build(self, ctx: BuildContext, class_name: str, ingresses: list[Ingress]) -> None:
+        glob = _globals(ctx)
+        anns: dict[str, NginxAnnotations] = {}
+        usable: list[Ingress] = []
+        for ing in nginx_order(ingresses):
+            a = parse_annotations(ctx, ing, glob)
+            if a is None:  # A3: an annotation error drops the whole Ingress
+                continue
+            anns[ing.key] = a
+            usable.append(ing)
+        _Builder(ctx, class_name, usable, anns, glob).run()
+
+
+def _globals(ctx: BuildContext) -> NginxGlobals:
+    """Controller-wide settings from the ingress-nginx ConfigMap, when it is in the input."""
+    wanted = ctx.options.nginx_configmap
+    data: dict[str, str] = {}
+    source = None
+    for m in ctx.inputs.configmaps:
+        key = f"{m.namespace or ctx.options.default_namespace}/{m.name}"
+        if (wanted and key == wanted) or (not wanted and m.name in ("ingress-nginx-controller", "nginx-configuration")):
+            data = configmap_data(m)
+            source = m.origin
+            break
+    return NginxGlobals.from_configmap(data, source)
+
+
+class _Builder:
+    def __init__(self, ctx: BuildContext, class_name: str, ingresses: list[Ingress],
+                 anns: dict[str, NginxAnnotations], glob: NginxGlobals) -> None:
+        self.ctx = ctx
+        self.class_name = class_name
+        self.ings = ingresses
+        self.anns = anns
+        self.glob = glob
+        self.gw = ctx.gateway_for(class_name)
+        self.servers: dict[str, Server] = {}
+        self.timestamps_missing = any(not i.metadata.creation_timestamp for i in ingresses) and len(ingresses) > 1
+        #: Ingress key -> (Ingress, hosts) whose HTTPS redirect loses a trailing slash (CORE-016)
+        self.slash_hosts: dict[str, tuple[Ingress, list[str]]] = {}
+        #: hosts served over HTTPS by ingress-nginx with its default certificate only (CORE-015)
+        self.no_tls_hosts: list[str] = []
+
+    # -- B2-B4: servers --------------------------------------------------------------------
+    def run(self) -> None:
+        main = [i for i in self.ings if not self.anns[i.key].canary]
+        canaries = [i for i in self.ings if self.anns[i.key].canary]
+        self.servers[CATCH_ALL] = Server(CATCH_ALL, None, [Loc("/", "Prefix", None, None, None, is_root=True)])
+        self._catch_all(main)
+        for ing in main:
+            for host in self._hosts(ing):
+                if host not in self.servers:
+                    backend, unresolved = self._default_backend(ing)
+                    self.servers[host] = Server(host, ing, [Loc("/", "Prefix", ing, self.anns[ing.key], backend,
+                                                                is_root=True, unresolved=unresolved,
+                                                                where="spec.defaultBackend")])
+                elif ing.spec.default_backend is not None and self.servers[host].first is not ing:
+                    first = self.servers[host].first
+                    self._conflict_note(ing, first, f"defaultBackend of {ing.key} does not serve host {host}: "
+                                        f"{first.key if first else 'another Ingress'} defines the host first and "
+                                        "its root location wins (B4)", "ING2GW-CORE-005")
+        self._certificates(main)
+        for ing in main:
+            self._locations(ing)
+        from ing2gw.providers.nginx_canary import merge_canaries
+
+        merge_canaries(self, canaries)
+        self._check_duplicates()
+        for server in sorted(self.servers.values(), key=lambda s: s.host):
+            self._emit(server)
+        self._summaries()
+
+    def _summaries(self) -> None:
+        """Findings about many hosts at once, one per Ingress or Gateway rather than per host."""
+        for ing, hosts in self.slash_hosts.values():
+            self.ctx.finding(Severity.INFO, "ING2GW-CORE-016",
+                             f"ingress-nginx's HTTP->HTTPS redirect drops one trailing '/' (GET /docs/ -> "
+                             f"https://host/docs); Gateway API RequestRedirect keeps the path as is. Hosts: "
+                             f"{_some(hosts)}", ing=ing,
+                             suggestion="nothing to do unless clients rely on the exact Location header")
+        if self.no_tls_hosts:
+            self.ctx.findings.append(Finding(
+                Severity.INFO, "ING2GW-CORE-015",
+                f"{len(self.no_tls_hosts)} host(s) without TLS are not served over HTTPS (ingress-nginx answered HTTPS "
+                f"for them with its self-signed default certificate): {_some(self.no_tls_hosts)}",
+                subject=f"Gateway {self.gw.namespace}/{self.gw.name}"))
+
+    def _hosts(self, ing: Ingress) -> list[str]:
+        """Rule hosts of an Ingress in order, '' as '_', invalid ones reported and skipped."""
+        out: list[str] = []
+        for i, rule in enumerate(ing.spec.rules):
+            host = (rule.host or "").strip()
+            if not host:
+                h = CATCH_ALL
+            else:
+                problem = host_problem(host)
+                if problem:
+                    self.ctx.finding(Severity.ERROR, "ING2GW-CORE-007",
+                                     f"spec.rules[{i}].host {host!r}: {problem}; the rule is not translated",
+                                     ing=ing, suggestion="fix the host in the Ingress")
+                    continue
+                h = host
+            if h not in out:
+                out.append(h)
+        return out
+
+    def _default_backend(self, ing: Ingress) -> tuple[ir.ServiceBackend | None, bool]:
+        if ing.spec.default_backend is None:
+            return None, False
+        return self._backend(ing, ing.spec.default_backend, "spec.defaultBackend")
+
+    def _backend(self, ing: Ingress, b: IngressBackend, where: str) -> tuple[ir.ServiceBackend | None, bool]:
+        if b.resource is not None:
+            self.ctx.finding(Severity.WARNING, "ING2GW-CORE-009",
+                             f"{where}: resource backend {b.resource.kind}/{b.resource.name} is ignored by "
+                             "ingress-nginx, which answers 404 there; nothing is emitted for it", ing=ing)
+            return None, False
+        sb = self.ctx.resolve_backend(ing, b, where)
+        return sb, sb is None
+
+    def _catch_all(self, main: list[Ingress]) -> None:
+        """B3: the first Ingress with a defaultBackend and no rules serves unknown hosts."""
+        chosen: Ingress | None = None
+        for ing in main:
+            if ing.spec.default_backend is None or ing.spec.rules:
+                continue
+            if chosen is None:
+                backend, unresolved = self._default_backend(ing)
+                root = self.servers[CATCH_ALL].root
+                a = self.anns[ing.key].without_redirects()
+                self.servers[CATCH_ALL].locs[0] = Loc("/", "Prefix", ing, a, backend, is_root=True,
+                                                      unresolved=unresolved, where="spec.defaultBackend")
+                self.servers[CATCH_ALL].first = ing
+                del root
+                chosen = ing
+            else:
+                self._conflict_note(ing, chosen, f"{ing.key} is a catch-all Ingress (defaultBackend, no rules) but "
+                                    f"{chosen.key} is older and serves unknown hosts (B3)", "ING2GW-CORE-005")
+
+    def _conflict_note(self, loser: Ingress, winner: Ingress | None, message: str, code: str) -> None:
+        self.ctx.finding(Severity.WARNING, code, message, ing=loser,
+                         suggestion="remove the losing definition, or check which one you meant to keep")
+        if self.timestamps_missing and winner is not None:
+            self.ctx.finding(Severity.WARNING, "ING2GW-CORE-004",
+                             f"the winner between {winner.key} and {loser.key} depends on creation order, and the "
+                             "input has no creationTimestamp: ing2gw assumed both were created in the same second "
+                             "(ties go to namespace/name in descending order, as ingress-nginx does)", ing=loser,
+                             suggestion="run on `kubectl get ingress -A -o yaml` output to use the real creation order")
+
+    # -- G2: certificates ------------------------------------------------------------------
+    def _certificates(self, main: list[Ingress]) -> None:
+        for ing in main:
+            if not ing.spec.tls:
+                continue
+            for host in self._hosts_quiet(ing):
+                if host == CATCH_ALL:
+                    continue
+                server = self.servers[host]
+                if server.cert is not None:
+                    continue
+                server.cert, server.cert_owner = self._pick_cert(ing, host), ing
+        # other TLS Ingresses naming a host whose certificate was already chosen
+        for ing in main:
+            for t in ing.spec.tls:
+                for h in t.hosts:
+                    s = self.servers.get(h.lower())
+                    if s is None or s.cert_owner is None or s.cert_owner is ing or not t.secret_name:
+                        continue
+                    if isinstance(s.cert, ir.SecretRef) and (s.cert.namespace, s.cert.name) != (ing.namespace, t.secret_name):
+                        self.ctx.finding(Severity.WARNING, "ING2GW-CORE-017",
+                                         f"TLS Secret {ing.namespace}/{t.secret_name} for {h} is not used: "
+                                         f"{s.cert_owner.key} is older and its Secret {s.cert.namespace}/{s.cert.name} "
+                                         "serves the host (G2)", ing=ing)
+
+    def _hosts_quiet(self, ing: Ingress) -> list[str]:
+        out = []
+        for rule in ing.spec.rules:
+            host = (rule.host or "").strip()
+            h = host if host else CATCH_ALL
+            if host and host_problem(host):
+                continue
+            if h not in out:
+                out.append(h)
+        return out
+
+    def _pick_cert(self, ing: Ingress, host: str) -> ir.SecretRef | _DefaultCert:
+        for t in ing.spec.tls:
+            if any(h.lower() == host for h in t.hosts):
+                if t.secret_name:
+                    return ir.SecretRef(ing.namespace, t.secret_name)
+                return DEFAULT_CERT
+        for t in ing.spec.tls:
+            if not t.hosts and t.secret_name:
+                self.ctx.finding(Severity.INFO, "ING2GW-CORE-014",
+                                 f"the TLS entry without hosts (Secret {t.secret_name}) is used for {host}: ingress-nginx "
+                                 "uses it when the certificate covers the host, which ing2gw assumes (G2)", ing=ing,
+                                 suggestion=f"check that Secret {ing.namespace}/{t.secret_name} covers {host}")
+                return ir.SecretRef(ing.namespace, t.secret_name)
+        return DEFAULT_CERT
+
+    # -- B5: locations ---------------------------------------------------------------------
+    def _locations(self, ing: Ingress) -> None:
+        a = self.anns[ing.key]
+        for ri, rule in enumerate(ing.spec.rules):
+            host = (rule.host or "").strip() or CATCH_ALL
+            if host != CATCH_ALL and host_problem(host):
+                continue
+            if rule.http is None:
+                continue
+            server = self.servers[host]
+            for pi, p in enumerate(rule.http.paths):
+                where = f"spec.rules[{ri}].http.paths[{pi}]"
+                path = p.path or "/"
+                ptype: Literal["Exact", "Prefix"] = "Exact" if p.path_type == "Exact" else "Prefix"
+                if p.backend.resource is not None:
+                    self._backend(ing, p.backend, where)
+                    continue
+                backend, unresolved = self._backend(ing, p.backend, where)
+                loc = Loc(path, ptype, ing, a, backend, unresolved=unresolved, where=where)
+                if not self._expressible(server, loc):
+                    continue
+                self._add_location(server, loc)
+
+    def _expressible(self, server: Server, loc: Loc) -> bool:
+        """CORE-008: a path Gateway API cannot hold as Exact/PathPrefix (checked again for regex
+        hosts by nginx_regex, which may express it as a RegularExpression instead)."""
+        if loc.ann is not None and (loc.ann.use_regex or loc.ann.rewrite_target):
+            return True  # decided per host once regex mode is known
+        problem = gateway_path_problem(loc.path)
+        if problem is None:
+            return True
+        assert loc.owner is not None
+        self.ctx.finding(Severity.ERROR, "ING2GW-CORE-008",
+                         f"{loc.where}: path {loc.path!r} {problem}; this route is not in the output", ing=loc.owner,
+                         suggestion="change the path, or add the route by hand with a RegularExpression match "
+                                    "if your Gateway implementation supports it")
+        return False
+
+    def _add_location(self, server: Server, loc: Loc) -> None:
+        for i, existing in enumerate(server.locs):
+            if existing.path != loc.path:
+                continue
+            if existing.type != loc.type:
+                break  # (sic) B5: ingress-nginx stops searching here; see _check_duplicates
+            if existing.is_root:
+                server.locs[i] = Loc(loc.path, loc.type, loc.owner, loc.ann, loc.backend, is_root=True,
+                                     unresolved=loc.unresolved, where=loc.where)
+                return
+            assert loc.owner is not None
+            if existing.owner is not loc.owner:
+                self._conflict_note(loc.owner, existing.owner,
+                                    f"{loc.where} ({loc.type} {loc.path} on host {server.host}) is ignored: "
+                                    f"{existing.owner.key if existing.owner else 'another Ingress'} defines the same "
+                                    "host, path and type and is older (A4/B5); only the winner is emitted",
+                                    "ING2GW-CORE-003")
+            else:
+                self.ctx.finding(Severity.INFO, "ING2GW-CORE-003",
+                                 f"{loc.where} repeats {loc.type} {loc.path} on host {server.host}; the first one is used",
+                                 ing=loc.owner)
+            return
+        server.locs.append(loc)
+
+    def _check_duplicates(self) -> None:
+        """B5/B9: configurations nginx rejects as a whole (duplicate locations)."""
+        for server in self.servers.values():
+            if nginx_paths.enforce_regex(server):
+                continue
+            seen: dict[tuple[str, str], Loc] = {}
+            dropped: list[Loc] = []
+            for loc in list(server.locs):
+                keys = nginx_paths.nginx_location_names(loc)
+                for k in keys:
+                    if k in seen and seen[k] is not loc:
+                        other = seen[k]
+                        dropped.append(loc)
+                        ing = loc.owner or other.owner
+                        self.ctx.finding(
+                            Severity.ERROR, "ING2GW-CORE-012",
+                            f"host {server.host}: {other.type} {other.path} ({other.owner.key if other.owner else '-'}) and "
+                            f"{loc.type} {loc.path} ({loc.owner.key if loc.owner else '-'}) both render nginx "
+                            f"location {'= ' if k[0] == 'exact' else ''}{k[1]!r}; nginx rejects the whole configuration "
+                            "(duplicate location), so ingress-nginx keeps serving its previous configuration",
+                            ing=ing, suggestion="remove one of the two paths; ing2gw emits the first")
+                    else:
+                        seen[k] = loc
+            server.locs = [x for x in server.locs if all(x is not d for d in dropped)]
+
+    # -- IR ----------------------------------------------------------------------------------
+    def _emit(self, server: Server) -> None:
+        nginx_paths.emit_server(self, server)

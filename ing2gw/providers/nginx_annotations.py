@@ -1,0 +1,296 @@
+"""ingress-nginx annotations: read every key through `mappings/ingress-nginx.yaml`.
+
+Every annotation under the controller's prefix gets a row in the table. The row's status says
+what happens to it; a Python handler exists only where a row cannot say it, and handlers are
+listed in one explicit dict (`HANDLERS`). Every key on every Ingress produces exactly one
+finding whose `status` is the row's status (converted, partial, policy, unsupported, ignored) or
+`unknown` for keys with no row, so the report accounts for all of them by construction.
+
+Values are parsed as ingress-nginx parses them (`internal/ingress/annotations/parser`): bools
+with Go's strconv.ParseBool, ints with strconv.Atoi. A value the controller would reject makes
+it drop the whole Ingress in some parsers (A3: redirect, ...) and fall back to the default in
+others; both are reported with the Ingress and key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+from ing2gw import mappings
+from ing2gw.findings import Severity
+from ing2gw.model.ingress import Ingress
+from ing2gw.origin import Origin
+from ing2gw.providers.base import BuildContext
+
+_GO_TRUE = frozenset(["1", "t", "T", "TRUE", "true", "True"])
+_GO_FALSE = frozenset(["0", "f", "F", "FALSE", "false", "False"])
+
+
+def go_bool(value: str) -> bool | None:
+    """strconv.ParseBool: None when the value is not a Go boolean."""
+    if value in _GO_TRUE:
+        return True
+    if value in _GO_FALSE:
+        return False
+    return None
+
+
+def go_int(value: str) -> int | None:
+    """strconv.Atoi (decimal, optional sign)."""
+    v = value.strip()
+    body = v[1:] if v[:1] in "+-" else v
+    return int(v) if body.isdigit() else None
+
+
+@dataclass(frozen=True)
+class NginxGlobals:
+    """Controller-wide defaults from the ingress-nginx ConfigMap (or the built-in defaults)."""
+
+    ssl_redirect: bool = True
+    force_ssl_redirect: bool = False
+    http_redirect_code: int = 308
+    no_tls_redirect_locations: tuple[str, ...] = ("/.well-known/acme-challenge",)
+    hsts: bool = True
+    hsts_max_age: str = "31536000"
+    hsts_include_subdomains: bool = True
+    hsts_preload: bool = False
+    use_forwarded_headers: bool = False
+    source: Origin | None = None
+    data: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_configmap(cls, data: dict[str, str], source: Origin | None) -> "NginxGlobals":
+        def b(key: str, default: bool) -> bool:
+            v = go_bool(data.get(key, ""))
+            return default if v is None else v
+
+        code = go_int(data.get("http-redirect-code", "")) or 308
+        locs = tuple(x.strip() for x in data.get("no-tls-redirect-locations", "/.well-known/acme-challenge").split(",")
+                     if x.strip())
+        return cls(ssl_redirect=b("ssl-redirect", True), force_ssl_redirect=b("force-ssl-redirect", False),
+                   http_redirect_code=code if code in (301, 302, 307, 308) else 308,
+                   no_tls_redirect_locations=locs, hsts=b("hsts", True),
+                   hsts_max_age=data.get("hsts-max-age", "31536000"),
+                   hsts_include_subdomains=b("hsts-include-subdomains", True), hsts_preload=b("hsts-preload", False),
+                   use_forwarded_headers=b("use-forwarded-headers", False), source=source,
+                   data=tuple(sorted(data.items())))
+
+
+@dataclass(frozen=True)
+class CanaryConfig:
+    by_header: str | None = None
+    by_header_value: str | None = None
+    by_header_pattern: str | None = None
+    by_cookie: str | None = None
+    weight: int = 0
+    weight_total: int = 100
+
+
+@dataclass(frozen=True)
+class NginxAnnotations:
+    """The parsed annotations of one Ingress that change how its locations behave."""
+
+    ssl_redirect: bool = True
+    force_ssl_redirect: bool = False
+    preserve_trailing_slash: bool = False
+    use_regex: bool = False
+    rewrite_target: str | None = None
+    canary: CanaryConfig | None = None
+    values: tuple[tuple[str, str], ...] = ()  # every key (short form) -> raw value
+    extra: tuple[tuple[str, Any], ...] = ()  # handler outputs for other modules
+
+    def get(self, key: str) -> Any:
+        for k, v in self.extra:
+            if k == key:
+                return v
+        return None
+
+    def without_redirects(self) -> "NginxAnnotations":
+        """B3: a catch-all Ingress's redirect and rewrite annotations are ignored."""
+        return replace(self, rewrite_target=None,
+                       extra=tuple((k, v) for k, v in self.extra if k not in ("redirect", "app_root")))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of mappings/ingress-nginx.yaml."""
+
+    key: str
+    type: str
+    default: str | None
+    status: str
+    becomes: str
+    lossy: str | None
+    security: bool
+    routing: bool
+    handler: str | None
+    docs: str
+    targets: tuple[tuple[str, str], ...] = ()
+
+
+@functools.cache
+def rows() -> dict[str, Row]:
+    """The ingress-nginx table, by short key."""
+    data = mappings.table("ingress-nginx")
+    out: dict[str, Row] = {}
+    for r in data["annotations"]:
+        out[r["key"]] = Row(key=r["key"], type=r.get("type", "string"), default=_s(r.get("default")),
+                            status=r["status"], becomes=r.get("becomes") or "", lossy=r.get("lossy"),
+                            security=bool(r.get("security")), routing=bool(r.get("routing")),
+                            handler=r.get("handler"), docs=r.get("docs") or "",
+                            targets=tuple(sorted((r.get("targets") or {}).items())))
+    return out
+
+
+def _s(v: Any) -> str | None:
+    return None if v is None else str(v).lower() if isinstance(v, bool) else str(v)
+
+
+@dataclass
+class _Parse:
+    """Mutable state while reading one Ingress's annotations."""
+
+    ctx: BuildContext
+    ing: Ingress
+    glob: NginxGlobals
+    prefix: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    drop: bool = False
+
+    def full(self, key: str) -> str:
+        return f"{self.prefix}/{key}"
+
+    def value(self, key: str) -> str | None:
+        return self.ing.annotations.get(self.full(key))
+
+    def bad_value(self, row: Row, value: str, expected: str, *, drops: bool = False) -> None:
+        consequence = ("ingress-nginx rejects the Ingress as a whole (A3), so none of its routes are translated"
+                       if drops else f"ingress-nginx ignores it and uses the default ({row.default})")
+        self.ctx.finding(Severity.ERROR, "ING2GW-NGINX-002", f"invalid value {value!r}: {expected}; {consequence}",
+                         ing=self.ing, annotation=self.full(row.key), value=value, status="invalid",
+                         suggestion="fix the annotation value")
+        if drops:
+            self.drop = True
+
+
+Handler = Callable[[_Parse, Row, str], None]
+
+
+def _bool_field(name: str) -> Handler:
+    def handle(p: _Parse, row: Row, value: str) -> None:
+        v = go_bool(value)
+        if v is None:
+            p.bad_value(row, value, "expected true or false")
+            return
+        p.fields[name] = v
+    return handle
+
+
+def _rewrite_target(p: _Parse, row: Row, value: str) -> None:
+    p.fields["rewrite_target"] = value
+
+
+def _canary(p: _Parse, row: Row, value: str) -> None:
+    v = go_bool(value)
+    if v is None:
+        p.bad_value(row, value, "expected true or false")
+        return
+    p.extra["canary_enabled"] = v
+
+
+#: handler name (as written in the table's `handler` column) -> function. Explicit, no magic.
+HANDLERS: dict[str, Handler] = {
+    "ssl_redirect": _bool_field("ssl_redirect"),
+    "force_ssl_redirect": _bool_field("force_ssl_redirect"),
+    "preserve_trailing_slash": _bool_field("preserve_trailing_slash"),
+    "use_regex": _bool_field("use_regex"),
+    "rewrite_target": _rewrite_target,
+    "canary": _canary,
+}
+
+
+def register(name: str, handler: Handler) -> None:
+    """Add a handler from another provider module (called explicitly from `HANDLERS` users)."""
+    HANDLERS[name] = handler
+
+
+def parse_annotations(ctx: BuildContext, ing: Ingress, glob: NginxGlobals) -> NginxAnnotations | None:
+    """Read every ingress-nginx annotation of `ing`; None when ingress-nginx drops the Ingress."""
+    prefix = ctx.options.annotations_prefix.rstrip("/")
+    p = _Parse(ctx, ing, glob, prefix)
+    p.fields["ssl_redirect"] = glob.ssl_redirect
+    p.fields["force_ssl_redirect"] = glob.force_ssl_redirect
+    table = rows()
+    values: list[tuple[str, str]] = []
+    for full_key, value in sorted(ing.annotations.items()):
+        if not full_key.startswith(prefix + "/"):
+            continue
+        key = full_key[len(prefix) + 1:]
+        values.append((key, value))
+        row = table.get(key)
+        if row is None:
+            _unknown(p, key, value)
+            continue
+        if row.handler:
+            handler = HANDLERS.get(row.handler)
+            if handler is None:
+                raise RuntimeError(f"mappings/ingress-nginx.yaml names handler {row.handler!r} for {key}, "
+                                   "which is not in HANDLERS")
+            handler(p, row, value)
+        _report(p, row, value)
+    if p.drop:
+        return None
+    canary = None
+    if p.extra.pop("canary_enabled", False):
+        canary = _canary_config(p)
+    return NginxAnnotations(canary=canary, values=tuple(values), extra=tuple(sorted(p.extra.items())), **p.fields)
+
+
+def _canary_config(p: _Parse) -> CanaryConfig:
+    weight = go_int(p.value("canary-weight") or "0")
+    total = go_int(p.value("canary-weight-total") or "100")
+    return CanaryConfig(by_header=p.value("canary-by-header"), by_header_value=p.value("canary-by-header-value"),
+                        by_header_pattern=p.value("canary-by-header-pattern"), by_cookie=p.value("canary-by-cookie"),
+                        weight=weight if weight is not None else 0, weight_total=total if total is not None else 100)
+
+
+def _unknown(p: _Parse, key: str, value: str) -> None:
+    close = difflib.get_close_matches(key, list(rows()), n=1)
+    hint = f"did you mean {p.full(close[0])}?" if close else "check the spelling against the ingress-nginx docs"
+    p.ctx.finding(Severity.WARNING, "ING2GW-NGINX-001",
+                  f"unknown annotation {p.full(key)}: ingress-nginx ignores keys it does not know", ing=p.ing,
+                  annotation=p.full(key), value=value, status="unknown", suggestion=hint)
+
+
+def _report(p: _Parse, row: Row, value: str) -> None:
+    """One finding per annotation, by the row's status (reported by construction)."""
+    full = p.full(row.key)
+    status = row.status
+    if status == "policy" and p.ctx.options.target and dict(row.targets).get(p.ctx.options.target):
+        p.ctx.finding(Severity.INFO, "ING2GW-NGINX-010",
+                      f"becomes {dict(row.targets)[p.ctx.options.target]} for {p.ctx.options.target}",
+                      ing=p.ing, annotation=full, value=value, status="policy")
+        return
+    if status == "converted":
+        p.ctx.finding(Severity.INFO, "ING2GW-NGINX-010", f"converted: {row.becomes}", ing=p.ing,
+                      annotation=full, value=value, status=status)
+    elif status == "ignored":
+        p.ctx.finding(Severity.INFO, "ING2GW-NGINX-011", f"ignored: {row.lossy or row.becomes}", ing=p.ing,
+                      annotation=full, value=value, status=status)
+    elif status == "partial":
+        p.ctx.finding(Severity.ERROR if row.security else Severity.WARNING, "ING2GW-NGINX-012",
+                      f"partly converted: {row.becomes}; {row.lossy or ''}".rstrip("; "), ing=p.ing,
+                      annotation=full, value=value, status=status, security=row.security,
+                      suggestion=f"check by hand; see {row.docs}" if row.docs else None)
+    else:  # unsupported, or a policy without a target that has one
+        what = "needs an implementation policy; no --target with one was chosen" if status == "policy" else "not converted"
+        p.ctx.finding(Severity.ERROR if row.security else Severity.WARNING, "ING2GW-NGINX-013",
+                      f"{what}: {row.lossy or row.becomes}", ing=p.ing, annotation=full, value=value,
+                      status=status, security=row.security,
+                      suggestion=(f"re-create it with your Gateway implementation's policy, or accept the loss with "
+                                  f"--allow-weakened {row.key}") if row.security else
+                      (f"see {row.docs}" if row.docs else None))

@@ -1,0 +1,260 @@
+"""ingress-nginx servers and locations -> IR listeners, routes and rules.
+
+Called by `ingress_nginx._Builder` once the servers are built. Keeps every location with the
+Ingress that owns it (one route per Ingress and host group), and reproduces per location:
+
+* D2: nginx's automatic 301 from `/p` to `/p/` when a location is named `/p/` and no location
+  is named exactly `/p` -> an Exact `/p` rule with a 301 RequestRedirect;
+* G3: the HTTP->HTTPS redirect on hosts with a certificate (or a `*.parent` certificate), for
+  every location whose Ingress does not opt out, except the no-tls-redirect-locations (ACME);
+* B4: the host's root location (first Ingress's defaultBackend, or the 404 default backend),
+  whose annotations also apply to unmatched paths.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from ing2gw import ir
+from ing2gw.findings import Severity
+from ing2gw.model.ingress import Ingress
+
+if TYPE_CHECKING:
+    from ing2gw.providers.ingress_nginx import Loc, Server, _Builder
+
+CATCH_ALL = "_"
+
+
+def enforce_regex(server: "Server") -> bool:
+    """B10: any location with use-regex, or a rewrite-target other than its own path."""
+    for loc in server.locs:
+        a = loc.ann
+        if a is None:
+            continue
+        if a.use_regex or (a.rewrite_target and a.rewrite_target != loc.path):
+            return True
+    return False
+
+
+def nginx_location_names(loc: "Loc") -> list[tuple[str, str]]:
+    """The nginx location name a location renders on a non-regex host (B9), for duplicates."""
+    if loc.type == "Exact":
+        return [("exact", loc.path)]
+    if loc.path == "/":
+        return [("prefix", "/")]
+    return [("prefix", loc.path if loc.path.endswith("/") else loc.path + "/")]
+
+
+def exact_names(server: "Server") -> set[str]:
+    """URIs that an exact nginx location answers (B9 twins included)."""
+    out = set()
+    for loc in server.locs:
+        if loc.type == "Exact":
+            out.add(loc.path)
+        elif loc.path != "/" and not loc.path.endswith("/"):
+            out.add(loc.path)
+    return out
+
+
+def cert_configured(b: "_Builder", host: str) -> bool:
+    """G3: a certificate is configured for `host`: its own, or a `*.parent` server's (G1)."""
+    if host == CATCH_ALL:
+        return False
+    s = b.servers.get(host)
+    if s is not None and s.cert is not None:
+        return True
+    if not host.startswith("*.") and "." in host:
+        parent = b.servers.get("*." + host.split(".", 1)[1])
+        if parent is not None and parent.cert is not None:
+            return True
+    return False
+
+
+def ssl_redirects(b: "_Builder", server: "Server", loc: "Loc") -> bool:
+    a = loc.ann
+    if a is None:
+        return False  # B2: the catch-all's root has no annotations
+    if any(loc.path.startswith(p) for p in b.glob.no_tls_redirect_locations):
+        return False  # F11: ACME http-01 challenges must stay on plain HTTP
+    return a.force_ssl_redirect or (a.ssl_redirect and cert_configured(b, server.host))
+
+
+def _source(ing: Ingress | None, b: "_Builder") -> ir.Source:
+    if ing is None:
+        raise AssertionError("a rule always has an owning Ingress")
+    return ir.Source(ing.namespace, ing.name, ing.origin)
+
+
+def path_matches(loc: "Loc") -> tuple[ir.Match, ...]:
+    if loc.type == "Exact":
+        return (ir.Match(ir.PathMatch("Exact", loc.path)),)
+    return (ir.Match(ir.PathMatch("PathPrefix", loc.path)),)
+
+
+class _Owner:
+    def __init__(self, ing: Ingress) -> None:
+        self.ing = ing
+        self.http: list[ir.Rule] = []
+        self.https: list[ir.Rule] = []
+
+
+def emit_server(b: "_Builder", server: "Server") -> None:
+    """Add listeners, routes and rules for one nginx server to the IR."""
+    if enforce_regex(server):
+        from ing2gw.providers.nginx_regex import emit_regex_server
+
+        emit_regex_server(b, server)
+        return
+    owners = _owners_for_static_server(b, server)
+    _attach(b, server, owners)
+
+
+def _owners_for_static_server(b: "_Builder", server: "Server") -> dict[str, _Owner]:
+    owners: dict[str, _Owner] = {}
+
+    def owner(ing: Ingress) -> _Owner:
+        if ing.key not in owners:
+            owners[ing.key] = _Owner(ing)
+        return owners[ing.key]
+
+    exact = exact_names(server)
+    redirect_code = b.glob.http_redirect_code
+    auto_done: set[str] = set()
+    for loc in server.locs:
+        if loc.owner is None:
+            continue  # the controller's own 404 root: nothing to emit (no rule = 404)
+        o = owner(loc.owner)
+        src = _source(loc.owner, b)
+        rules = rules_for_location(b, loc, src)
+        redirect = ssl_redirects(b, server, loc)
+        for rule in rules.https:
+            o.https.append(rule)
+            o.http.append(_ssl_redirect_rule(rule, redirect_code, src) if redirect and not rule.redirect else rule)
+        # D2: the automatic 301 for /p when only /p/ exists (before any redirect or proxying)
+        if loc.path != "/" and loc.path.endswith("/"):
+            u = loc.path[:-1]
+            if u and u not in exact and u not in auto_done:
+                auto_done.add(u)
+                r = ir.Rule((ir.Match(ir.PathMatch("Exact", u)),), src,
+                            redirect=ir.Redirect(301, full_path=loc.path),
+                            comment=f"ingress-nginx answers {u} with a 301 to {loc.path} (D2)")
+                o.https.append(r)
+                o.http.append(r)
+    # G3: unmatched paths of a redirecting host hit the root location, which redirects too
+    root = server.root
+    if root.owner is not None and root.backend is None and not root.unresolved and ssl_redirects(b, server, root):
+        o = owner(root.owner)
+        src = _source(root.owner, b)
+        o.http.append(ir.Rule((ir.Match(ir.PathMatch("PathPrefix", "/")),), src,
+                              redirect=ir.Redirect(redirect_code, scheme="https"),
+                              comment="HTTP->HTTPS redirect of the host's unmatched paths (B4, G3)"))
+    return owners
+
+
+class LocationRules:
+    """The rules one location becomes on the HTTPS side (the HTTP side derives from them)."""
+
+    def __init__(self, https: list[ir.Rule]) -> None:
+        self.https = https
+
+
+def rules_for_location(b: "_Builder", loc: "Loc", src: ir.Source) -> LocationRules:
+    """Forwarding rule(s) for a location. Annotation features hook in here (nginx_features)."""
+    from ing2gw.providers.nginx_features import location_rules
+
+    return LocationRules(location_rules(b, loc, src, path_matches(loc)))
+
+
+def _ssl_redirect_rule(rule: ir.Rule, code: int, src: ir.Source) -> ir.Rule:
+    return ir.Rule(rule.matches, src, redirect=ir.Redirect(code, scheme="https"),
+                   comment="ingress-nginx redirects HTTP to HTTPS on hosts with a certificate (G3)")
+
+
+def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
+    """Listeners for the server, and one or two routes per owning Ingress."""
+    host = None if server.host == CATCH_ALL else server.host
+    gw = b.gw
+    if host is None and not any(o.http or o.https for o in owners.values()):
+        return  # nothing for unknown hosts: no catch-all listener (the Gateway answers 404)
+    # a known host always gets its listener, even without routes: its requests must never fall
+    # through to the catch-all listener's routes (C5)
+    http_l = gw.listener("HTTP", 80, host)
+    https_l = None
+    cert = server.cert if isinstance(server.cert, ir.SecretRef) else None
+    if server.cert is None and host is not None:
+        # G1: without a certificate of its own, a host is served with a `*.parent` server's
+        # certificate (by SNI). Its HTTPS requests must still reach this host's routes, not the
+        # wildcard's: give it its own HTTPS listener with that certificate.
+        parent = b.servers.get("*." + host.split(".", 1)[1]) if "." in host and not host.startswith("*.") else None
+        if parent is not None and isinstance(parent.cert, ir.SecretRef):
+            cert = parent.cert
+    if cert is not None:
+        https_l = gw.listener("HTTPS", 443, host)
+        if not https_l.certificates:
+            https_l.certificates.append(cert)
+            if cert.namespace != gw.namespace:
+                b.ctx.out.grants.add(ir.Grant(cert.namespace, "gateway.networking.k8s.io", "Gateway",
+                                              gw.namespace, "", "Secret", cert.name))
+    elif server.cert is None and host is not None:
+        b.no_tls_hosts.append(host)
+    if server.cert is not None and cert is None and server.cert_owner is not None:
+        b.ctx.finding(Severity.WARNING, "ING2GW-CORE-013",
+                      f"host {server.host} has TLS in ingress-nginx only through the controller's default "
+                      "(self-signed) certificate: no Secret names it, so no HTTPS listener is emitted; HTTP "
+                      "requests are still redirected to HTTPS as ingress-nginx does",
+                      ing=server.cert_owner,
+                      suggestion=f"add {server.host} to a tls entry with a secretName, or add an HTTPS listener by hand")
+    has_redirect = False
+    for o in owners.values():
+        if not o.http and not o.https:
+            continue
+        ns = o.ing.namespace
+        src = ir.Source(ns, o.ing.name, o.ing.origin)
+        hostnames = (host,) if host else ()
+        if https_l is None:
+            rules = o.http
+            parents: tuple[ir.ListenerKey, ...] = (http_l.key,)
+            _add_route(b, o, src, hostnames, parents, rules, server.host, "")
+            http_l.allowed_namespaces.add(ns)
+        elif o.http == o.https:
+            _add_route(b, o, src, hostnames, (http_l.key, https_l.key), o.https, server.host, "")
+            http_l.allowed_namespaces.add(ns)
+            https_l.allowed_namespaces.add(ns)
+        else:
+            if o.https:
+                _add_route(b, o, src, hostnames, (https_l.key,), o.https, server.host, "")
+                https_l.allowed_namespaces.add(ns)
+            if o.http:
+                _add_route(b, o, src, hostnames, (http_l.key,), o.http, server.host, "http")
+                http_l.allowed_namespaces.add(ns)
+        if any(r.redirect and r.redirect.scheme == "https" for r in o.http):
+            has_redirect = True
+            if https_l is None and server.cert is None:
+                b.ctx.finding(Severity.WARNING, "ING2GW-CORE-019",
+                              f"force-ssl-redirect sends HTTP requests for {server.host} to HTTPS, but the host has "
+                              "no certificate: there is no HTTPS listener to receive them", ing=o.ing,
+                              suggestion="add a tls entry for the host, or drop force-ssl-redirect")
+    if has_redirect:
+        for o in owners.values():
+            if any(r.redirect and r.redirect.scheme == "https" for r in o.http) and not _preserves_slash(b, o.ing):
+                b.slash_hosts.setdefault(o.ing.key, (o.ing, []))[1].append(server.host)
+    if host is not None and host.startswith("*."):
+        first = server.first or next(iter(owners.values())).ing if owners else server.first
+        if first is not None:
+            b.ctx.finding(Severity.WARNING, "ING2GW-CORE-006",
+                          f"wildcard host {host}: ingress-nginx matches exactly one label ({host[2:]} subdomains "
+                          f"like a.{host[2:]}), Gateway API matches one or more (a.b.{host[2:]} too)", ing=first,
+                          suggestion=f"if deeper names such as a.b.{host[2:]} must not reach this backend, add "
+                          "listeners or routes for them explicitly")
+
+
+def _preserves_slash(b: "_Builder", ing: Ingress) -> bool:
+    a = b.anns.get(ing.key)
+    return bool(a and a.preserve_trailing_slash)
+
+
+def _add_route(b: "_Builder", o: _Owner, src: ir.Source, hostnames: tuple[str, ...],
+               parents: tuple[ir.ListenerKey, ...], rules: Iterable[ir.Rule], host: str, variant: str) -> None:
+    quals = ("default" if host == CATCH_ALL else host,) + ((variant,) if variant else ())
+    b.ctx.out.routes.append(ir.Route("HTTPRoute", o.ing.namespace, o.ing.name, src, hostnames, parents,
+                                     list(rules), qualifiers=quals))

@@ -1,0 +1,144 @@
+"""The public entry point: manifests + options -> Gateway API objects by owner, and findings."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from ing2gw import ir, mappings
+from ing2gw.emit.gateway import SOURCE_ANNOTATION, ClassSpec, Output, emit
+from ing2gw.errors import UsageError
+from ing2gw.findings import Finding, Severity, sort_findings
+from ing2gw.load import Manifest
+from ing2gw.model.ingress import Ingress
+from ing2gw.model.inputs import Inputs, classify
+from ing2gw.options import Options
+from ing2gw.providers import PROVIDERS, provider_for
+from ing2gw.providers.base import BuildContext, Ownership, resolve_ownership
+
+
+@dataclass
+class Result:
+    """A finished translation."""
+
+    output: Output
+    inputs: Inputs
+    findings: list[Finding]
+    ownership: dict[str, Ownership] = field(default_factory=dict)
+
+    @property
+    def platform(self) -> list[dict[str, Any]]:
+        return self.output.platform
+
+    @property
+    def apps(self) -> dict[str, list[dict[str, Any]]]:
+        return self.output.apps
+
+    def objects(self) -> list[dict[str, Any]]:
+        return self.output.all_objects()
+
+    def translated_ingresses(self) -> list[Ingress]:
+        """Ingresses of controllers ing2gw translated (what the equivalence check compares)."""
+        return [i for i in self.inputs.ingresses if self.ownership[i.key].controller in PROVIDERS]
+
+
+def _dns_label(text: str) -> str:
+    s = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
+    return s[:63].rstrip("-") or "gateway"
+
+
+def target_spec(target: str | None) -> dict[str, Any] | None:
+    """The target implementation's table (mappings/targets/<target>.yaml), or None."""
+    if target is None:
+        return None
+    try:
+        spec: dict[str, Any] = mappings.table(f"targets/{target}")
+    except FileNotFoundError:
+        known = ", ".join(known_targets()) or "none"
+        raise UsageError(f"unknown --target {target!r}; known targets: {known}") from None
+    return spec
+
+
+def known_targets() -> list[str]:
+    d = mappings.mappings_dir().joinpath("targets")
+    try:
+        return sorted(p.name[:-5] for p in d.iterdir() if p.name.endswith(".yaml"))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def translate(manifests: list[Manifest], options: Options | None = None) -> Result:
+    """Translate every Ingress in `manifests`. Raises InputError for unusable input."""
+    options = options or Options()
+    target = target_spec(options.target)
+    inputs = classify(manifests, options.default_namespace)
+    out = ir.IR()
+    findings: list[Finding] = list(inputs.findings)
+    ownership = {ing.key: resolve_ownership(ing, inputs, options) for ing in inputs.ingresses}
+
+    groups: dict[tuple[str, str], list[Ingress]] = defaultdict(list)
+    for ing in inputs.ingresses:
+        o = ownership[ing.key]
+        if o.controller not in PROVIDERS:
+            findings.append(Finding(
+                Severity.ERROR, "ING2GW-CORE-001",
+                f"served by {o.controller} ({o.how}); ing2gw translates {', '.join(sorted(PROVIDERS))} only, so "
+                "this Ingress is not in the output", origin=ing.origin, subject=f"Ingress {ing.key}",
+                suggestion="convert it by hand, or pass --controller ingress-nginx if it is really served by "
+                           "ingress-nginx"))
+            continue
+        groups[(o.controller, o.class_name)].append(ing)
+
+    class_names = sorted({c for _, c in groups})
+    gateways: dict[str, ir.Gateway] = {}
+    default_class = options.gateway_class or (target or {}).get("gatewayClassName")
+
+    def gateway_for(class_name: str) -> ir.Gateway:
+        key = "single" if options.single_gateway else class_name
+        if key not in gateways:
+            if options.single_gateway or len(class_names) == 1:
+                name = options.gateway_name or _dns_label(class_name if not options.single_gateway else "ingress")
+            else:
+                name = f"{options.gateway_name}-{_dns_label(class_name)}" if options.gateway_name else _dns_label(class_name)
+            gateways[key] = ir.Gateway(key=key, name=name, namespace=options.gateway_namespace,
+                                       class_name=default_class or _dns_label(class_name))
+        g = gateways[key]
+        if class_name not in g.ingress_classes:
+            g.ingress_classes.append(class_name)
+        return g
+
+    for (controller, class_name), ings in sorted(groups.items()):
+        provider = provider_for(controller)
+        assert provider is not None
+        ctx = BuildContext(inputs=inputs, options=options, out=out, gateway_for=gateway_for)
+        provider.build(ctx, class_name, ings)
+        findings.extend(ctx.findings)
+    out.gateways = {g.key: g for g in gateways.values()}
+
+    class_spec = None
+    if options.emit_gateway_class or target is not None:
+        controller_name = options.gateway_controller_name or (target or {}).get("controllerName")
+        if controller_name is None:
+            raise UsageError("--emit-gateway-class needs --target or --gateway-controller-name to know the controller")
+        names = {g.class_name for g in gateways.values()}
+        if len(names) == 1:
+            class_spec = ClassSpec(next(iter(names)), controller_name)
+    output = emit(out, class_spec)
+    findings.extend(output.findings)
+
+    emitted_sources = {o.get("metadata", {}).get("annotations", {}).get(SOURCE_ANNOTATION)
+                       for objs in output.apps.values() for o in objs}
+    for ings in groups.values():
+        for ing in ings:
+            if ing.key not in emitted_sources:
+                findings.append(Finding(Severity.WARNING, "ING2GW-CORE-022",
+                                        "nothing in this Ingress reaches the output (see the other findings for it)",
+                                        origin=ing.origin, subject=f"Ingress {ing.key}"))
+    kinds = Counter(m.kind for m in inputs.other if m.kind != "ConfigMap")
+    if kinds:
+        findings.append(Finding(Severity.INFO, "ING2GW-LOAD-002",
+                                "objects passed through untouched: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))))
+    output.findings = []
+    return Result(output=output, inputs=inputs, findings=sort_findings(findings), ownership=ownership)
