@@ -768,7 +768,7 @@ def test_registered_as_the_gateway_side_router() -> None:
 
 
 def _write(tmp_path: Path, *objs: dict[str, Any]) -> str:
-    import yaml
+    import yaml  # type: ignore[import-untyped]
     p = tmp_path / "gw.yaml"
     p.write_text(yaml.safe_dump_all(objs))
     return str(p)

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from ing2gw.load import Manifest
 from ing2gw.origin import Origin

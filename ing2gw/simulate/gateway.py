@@ -59,12 +59,14 @@ from ing2gw.simulate.gateway_filters import (apply_header_ops, cors_response_hea
                                              redirect_location)
 from ing2gw.simulate.gateway_match import (GrpcCandidate, GrpcTable, HostIndex, HttpCandidate, HttpTable,
                                            RequestView, TlsTable, hostname_matches, is_ip, request_hostname)
-from ing2gw.simulate.gateway_objects import GW_GROUP, HeaderOps, RouteSpec, RuleSpec, read_inventory
+from ing2gw.simulate.gateway_objects import (GW_GROUP, CorsSpec, HeaderOps, RedirectSpec, RouteSpec, RuleSpec,
+                                             read_inventory)
 from ing2gw.simulate.request import Answer, BackendRef, ClusterContext, Redirect, Request, Share
 
 GatewaySelector = tuple[str, str] | str | None
 # a percent-escape of an unreserved character or of '/' or '\': an implementation may decode it
-_NORMALISABLE = re.compile(r"%(?:[46][1-9A-Fa-f]|[57][0-9Aa]|3[0-9]|2[dDeEfF]|5[fFcC]|7[eE])")
+_NORMALISABLE = re.compile(r"%(?:[46][1-9A-Fa-f]|[57][0-9Aa]|3[0-9]|2[dDeEfF]|5[fFcC]|7[eE])"
+                           r"|//|/\.\.?(?:/|$)")
 
 
 @dataclass
@@ -75,6 +77,59 @@ class PortIndex:
     secure: HostIndex[Listener] = field(default_factory=HostIndex)    # HTTPS and TLS, by SNI
     https: HostIndex[Listener] = field(default_factory=HostIndex)     # HTTPS, by Host header
     others: list[Listener] = field(default_factory=list)              # TCP, UDP
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything about a rule's answer that does not depend on the request, built once."""
+
+    route: RouteSpec
+    rule: RuleSpec
+    action: RuleAction
+    label_route: tuple[str, str]
+    label_rule: tuple[str, str]
+    cors: CorsSpec | None
+    redirect: RedirectSpec | None
+    resp_ops: tuple[HeaderOps, ...]
+    best: ShareInfo | None
+    shares: tuple[Share, ...]
+    mirrored: tuple[BackendRef, ...]
+    unmodelled: tuple[str, ...]
+    notes: tuple[str, ...]
+    status: int
+    generated_by: str | None
+
+    @classmethod
+    def build(cls, route: RouteSpec, rule: RuleSpec, action: RuleAction) -> "_Plan":
+        unmodelled = list(rule.unmodelled) + list(action.unmodelled)
+        notes = list(action.notes)
+        resp_ops = tuple(f.header_ops for f in rule.filters
+                         if f.type == "ResponseHeaderModifier" and f.header_ops is not None)
+        redirect = next((f.redirect for f in rule.filters if f.redirect is not None), None)
+        if redirect is not None and resp_ops:
+            unmodelled.append("ResponseHeaderModifier on a redirecting rule: whether it applies to the "
+                              "redirect is implementation-specific (not applied)")
+        best = max(action.shares, key=lambda s: s.fraction) if action.shares else None
+        for sh in action.shares:
+            unmodelled.extend(sh.unmodelled)
+            notes.extend(sh.notes)
+            if sh.status is not None and sh.fraction > 0:
+                notes.append(f"{sh.fraction:.0%} of requests get {sh.status}: {sh.message}")
+        for b, frac in action.mirrors:
+            if frac < 1:
+                notes.append(f"{frac:.0%} of requests are mirrored to {b}")
+        status, generated_by = 200, None
+        if action.error is not None:
+            status, generated_by, why = action.error
+            notes.append(why)
+        elif best is not None and best.status is not None:
+            status = best.status
+            generated_by = "invalid-backend" if best.status == 500 else "no-endpoints"
+        return cls(route, rule, action, ("route", route.label()), ("rule", rule.label()),
+                   next((f.cors for f in rule.filters if f.cors is not None), None), redirect, resp_ops, best,
+                   tuple(Share(sh.backend, sh.fraction, sh.status) for sh in action.shares),
+                   tuple(b for b, frac in action.mirrors if frac > 0), tuple(unmodelled), tuple(notes),
+                   status, generated_by)
 
 
 @dataclass(frozen=True)
@@ -159,14 +214,14 @@ class GatewayRouter:
                 if li.spec.owner_kind == "ListenerSet":
                     ls_listeners.setdefault((li.spec.owner_ns, li.spec.owner_name), (rt, []))[1].append(li)
         resolver = BackendResolver(inv, self.context)
-        self._actions: dict[tuple[str, str, str, int], RuleAction] = {}
+        self._plans: dict[tuple[str, str, str, int], _Plan] = {}
         statuses: list[RouteParentStatus] = []
         for route in sorted(inv.routes, key=lambda r: (r.kind, r.namespace, r.name)):
             resolved = Condition("ResolvedRefs", "True", "ResolvedRefs")
             for rule in route.rules:
                 answers_itself = any(f.redirect is not None for f in rule.filters)
                 action = resolver.rule_action(route.kind, route.namespace, rule, answers_itself)
-                self._actions[(route.kind, route.namespace, route.name, rule.index)] = action
+                self._plans[(route.kind, route.namespace, route.name, rule.index)] = _Plan.build(route, rule, action)
                 if resolved.status == "True" and action.resolved.status == "False":
                     resolved = action.resolved
             placed: set[tuple[int, str | None]] = set()
@@ -235,8 +290,8 @@ class GatewayRouter:
             li.caveats.append(f"listener {li.label}: no certificateRefs (tls.options or an implementation "
                               "default certificate may apply; modelled as no certificate)")
             return
-        usable = []
-        problems = []
+        usable: list[tuple[str, ...]] = []
+        problems: list[str] = []
         for group, kind, ns, name in li.spec.cert_refs:
             if (group, kind) != ("", "Secret"):
                 problems.append(f"certificateRef {group}/{kind} {name} is not a Secret")
@@ -325,8 +380,8 @@ class GatewayRouter:
         host = request_hostname(request.host)
         ctx = _Ctx(self, request, rt, notes, for_backend, backend_response_headers)
         if request.scheme == "http":
-            if pi.http.any is None and not pi.http.exact and not pi.http.wildcards:
-                if pi.secure.any is not None or pi.secure.exact or pi.secure.wildcards:
+            if not pi.http:
+                if pi.secure:
                     return ctx.plain("tls-expected", 0, f"port {request.port} expects TLS; a plain HTTP request gets "
                                                         "no HTTP answer")
                 return ctx.unmodelled_listener(pi)
@@ -336,9 +391,10 @@ class GatewayRouter:
                                                      f"matches host {host or '(none)'}")
             return ctx.http(li, host)
         sni = request.sni
-        sni_host = request_hostname(sni) if sni and not is_ip(request_hostname(sni)) else None
-        if pi.secure.any is None and not pi.secure.exact and not pi.secure.wildcards:
-            if pi.http.any is not None or pi.http.exact or pi.http.wildcards:
+        sni_name = request_hostname(sni) if sni else ""
+        sni_host = sni_name if sni_name and not is_ip(sni_name) else None
+        if not pi.secure:
+            if pi.http:
                 return ctx.plain("tls-handshake-failed", 0, f"port {request.port} serves plain HTTP; the TLS "
                                                             "handshake fails")
             return ctx.unmodelled_listener(pi)
@@ -417,8 +473,9 @@ class _Ctx:
         self.backend_response_headers = backend_response_headers
 
     def answer(self, status: int, **kwargs: Any) -> Answer:
-        return Answer(status=status, decided_by=tuple(self.decided), notes=tuple(dict.fromkeys(self.notes)),
-                      unmodelled=tuple(dict.fromkeys(self.unmodelled)), **kwargs)
+        return Answer(status=status, decided_by=tuple(self.decided),
+                      notes=tuple(dict.fromkeys(self.notes)) if self.notes else (),
+                      unmodelled=tuple(dict.fromkeys(self.unmodelled)) if self.unmodelled else (), **kwargs)
 
     def plain(self, generated_by: str, status: int, why: str, li: Listener | None = None) -> Decision:
         self.notes.append(why)
@@ -460,11 +517,10 @@ class _Ctx:
         self.unmodelled.extend(li.caveats)
         req = self.request
         path = req.path
-        if ("//" in path or "/./" in path or "/../" in path or path.endswith(("/.", "/.."))
-                or ("%" in path and _NORMALISABLE.search(path))):
+        if _NORMALISABLE.search(path):
             self.unmodelled.append(f"path {path!r} may be normalised (dot segments, merged slashes, decoded "
                                    "escapes) before matching; implementation-specific (matched as sent)")
-        if req.host and req.host.rstrip(".") != req.host and request_hostname(req.host).endswith("."):
+        if host.endswith("."):
             self.unmodelled.append(f"Host {req.host!r} ends with a dot; implementations differ on stripping it "
                                    "(matched as sent)")
         rv = self.view()
@@ -479,7 +535,7 @@ class _Ctx:
                     return self.forward(li, gfound.winner.route, gfound.winner.rule, None)
             if grpc_tables:
                 self.notes.append("no GRPCRoute rule matches this gRPC request; HTTPRoutes were tried")
-        elif any(True for _ in li.grpc.lookup(host)):
+        elif li.grpc and any(True for _ in li.grpc.lookup(host)):
             self.notes.append("GRPCRoutes serve this host but the request is not gRPC (POST with content-type "
                               "application/grpc); only HTTPRoutes were tried")
         skipped: list[str | None] = []
@@ -492,7 +548,7 @@ class _Ctx:
                 self.notes.append(f"routes for the more specific hostname {skipped[0]} have no rule matching this "
                                   f"request; the spec's precedence continues with {pattern or 'routes for any host'} "
                                   "(implementations that pick a virtual host first answer 404)")
-            if rv.repeated & {h.name for h in found.winner.headers}:
+            if rv.repeated and rv.repeated & {h.name for h in found.winner.headers}:
                 self.unmodelled.append("a repeated request header takes part in the match; matched as the values "
                                        "joined with ',' (implementation-specific)")
             self.unmodelled.extend(found.unmodelled)
@@ -504,78 +560,51 @@ class _Ctx:
     def forward(self, li: Listener, route: RouteSpec, rule: RuleSpec, matched_prefix: str | None) -> Decision:
         """Apply the rule's filters and backends to the request."""
         req = self.request
-        self.decided.append(("route", route.label()))
-        self.decided.append(("rule", rule.label()))
-        action = self.router._actions[(route.kind, route.namespace, route.name, rule.index)]
-        self.unmodelled.extend(rule.unmodelled)
-        self.unmodelled.extend(action.unmodelled)
-        self.notes.extend(action.notes)
+        plan = self.router._plans[(route.kind, route.namespace, route.name, rule.index)]
+        self.decided.append(plan.label_route)
+        self.decided.append(plan.label_rule)
+        self.unmodelled.extend(plan.unmodelled)
+        self.notes.extend(plan.notes)
         common: dict[str, Any] = dict(listener=li, route=route, rule=rule, timeouts=rule.timeouts, retry=rule.retry)
-        origin = _header(req, "origin")
-        cors = next((f.cors for f in rule.filters if f.cors is not None), None)
-        preflight = (req.method == "OPTIONS" and origin is not None
-                     and _header(req, "access-control-request-method") is not None)
-        if cors is not None and preflight:
-            assert origin is not None
-            hdrs = cors_response_headers(cors, origin, True, _header(req, "access-control-request-method"),
-                                         _header(req, "access-control-request-headers"))
-            if not hdrs:
-                self.notes.append(f"Origin {origin} is not allowed: the preflight gets no CORS headers")
-            return Decision(self.answer(200, generated_by="cors-preflight", response_headers=tuple(hdrs)), **common)
-        redirect = next((f.redirect for f in rule.filters if f.redirect is not None), None)
-        resp_ops: list[HeaderOps] = [f.header_ops for f in rule.filters
-                                     if f.type == "ResponseHeaderModifier" and f.header_ops is not None]
+        cors = plan.cors
+        origin = _header(req, "origin") if cors is not None else None
+        if cors is not None and origin is not None and req.method == "OPTIONS":
+            request_method = _header(req, "access-control-request-method")
+            if request_method is not None:  # a CORS preflight: the gateway answers it
+                hdrs = cors_response_headers(cors, origin, True, request_method,
+                                             _header(req, "access-control-request-headers"))
+                if not hdrs:
+                    self.notes.append(f"Origin {origin} is not allowed: the preflight gets no CORS headers")
+                return Decision(self.answer(200, generated_by="cors-preflight", response_headers=tuple(hdrs)),
+                                **common)
+        redirect = plan.redirect
         if redirect is not None:
-            if resp_ops:
-                self.unmodelled.append("ResponseHeaderModifier on a redirecting rule: whether it applies to the "
-                                       "redirect is implementation-specific (not applied)")
             if req.host is None and redirect.hostname is None:
                 self.unmodelled.append("the request has no Host header: the redirect hostname is undefined")
             location = redirect_location(redirect, req.scheme, req.host, req.path, req.query, li.port, matched_prefix)
             return Decision(self.answer(redirect.status, redirect=Redirect(location, redirect.status),
                                         generated_by="redirect"), **common)
-        if action.error is not None:
-            status, generated_by, why = action.error
-            self.notes.append(why)
-            return Decision(self.answer(status, generated_by=generated_by,
-                                        backends=(Share(None, 1.0, status),)), **common)
-        shares = action.shares
-        best = max(shares, key=lambda s: s.fraction)
-        chosen = best
+        if plan.action.error is not None or plan.best is None:
+            return Decision(self.answer(plan.status, generated_by=plan.generated_by,
+                                        backends=(Share(None, 1.0, plan.status),)), **common)
+        best = chosen = plan.best
         if self.for_backend is not None:
-            chosen = next((s for s in shares if s.backend == self.for_backend), best)
-        for s in shares:
-            self.unmodelled.extend(s.unmodelled)
-            self.notes.extend(s.notes)
-            if s.status is not None and s.fraction > 0:
-                self.notes.append(f"{s.fraction:.0%} of requests get {s.status}: {s.message}")
-        out_shares = tuple(Share(s.backend, s.fraction, s.status) for s in shares)
-        mirrors = action.mirrors
-        mirrored = tuple(b for b, frac in mirrors if frac > 0)
-        for b, frac in mirrors:
-            if frac < 1:
-                self.notes.append(f"{frac:.0%} of requests are mirrored to {b}")
+            chosen = next((sh for sh in plan.action.shares if sh.backend == self.for_backend), best)
         upstream_path = upstream_host = None
         upstream_headers: tuple[tuple[str, str], ...] = ()
-        view_ops = list(resp_ops)
+        view_ops = list(plan.resp_ops)
         if chosen.status is None:
             upstream_host, upstream_path, headers, extra_ops = self.upstream(rule, chosen, matched_prefix)
             upstream_headers = tuple(headers)
             view_ops.extend(extra_ops)
-        response = self.response_headers(view_ops)
+        response = self.response_headers(view_ops) if view_ops or self.backend_response_headers else []
         if cors is not None and origin is not None:
             response.extend(cors_response_headers(cors, origin, False, None, None))
-        status = best.status or 200
-        generated_by = None
-        if best.status == 500:
-            generated_by = "invalid-backend"
-        elif best.status == 503:
-            generated_by = "no-endpoints"
-        answer = self.answer(status, backend=best.backend if best.status is None or best.status == 503 else None,
-                             backends=out_shares, upstream_path=upstream_path, upstream_host=upstream_host,
+        answer = self.answer(plan.status, backend=best.backend if best.status in (None, 503) else None,
+                             backends=plan.shares, upstream_path=upstream_path, upstream_host=upstream_host,
                              upstream_headers=upstream_headers, response_headers=tuple(response),
-                             mirrored_to=mirrored, generated_by=generated_by)
-        return Decision(answer, mirrors=mirrors, response_ops=tuple(view_ops), **common)
+                             mirrored_to=plan.mirrored, generated_by=plan.generated_by)
+        return Decision(answer, mirrors=plan.action.mirrors, response_ops=tuple(view_ops), **common)
 
     def upstream(self, rule: RuleSpec, share: ShareInfo,
                  matched_prefix: str | None) -> tuple[str | None, str, list[tuple[str, str]], list[HeaderOps]]:
@@ -648,11 +677,11 @@ class _Ctx:
                               "connection is closed")
             return Decision(self.answer(0, generated_by="tls-no-route"), listener=li)
         rule = route.rules[0]
-        self.decided.append(("route", route.label()))
-        self.decided.append(("rule", rule.label()))
-        action = self.router._actions[(route.kind, route.namespace, route.name, rule.index)]
-        self.unmodelled.extend(rule.unmodelled)
-        self.unmodelled.extend(action.unmodelled)
+        plan = self.router._plans[(route.kind, route.namespace, route.name, rule.index)]
+        self.decided.append(plan.label_route)
+        self.decided.append(plan.label_rule)
+        action = plan.action
+        self.unmodelled.extend(plan.unmodelled)
         mode = "passthrough" if li.spec.tls_mode == "Passthrough" else "terminated at the gateway"
         self.notes.append(f"TLS {mode}: the stream goes to the backend; the gateway does not see HTTP")
         if action.error is not None:

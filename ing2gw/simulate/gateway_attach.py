@@ -74,14 +74,12 @@ class Listener:
 class GatewayRuntime:
     spec: GatewaySpec
     listeners: list[Listener] = field(default_factory=list)
+    key: tuple[str, str] = ("", "")
+    label: str = ""
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.spec.namespace, self.spec.name)
-
-    @property
-    def label(self) -> str:
-        return f"{self.spec.namespace}/{self.spec.name}"
+    def __post_init__(self) -> None:
+        self.key = (self.spec.namespace, self.spec.name)
+        self.label = f"{self.spec.namespace}/{self.spec.name}"
 
 
 @dataclass(frozen=True, slots=True)

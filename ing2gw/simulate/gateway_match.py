@@ -142,6 +142,9 @@ class HostIndex(Generic[T]):
         if self.any is not None:
             yield None, self.any
 
+    def __bool__(self) -> bool:
+        return bool(self.exact or self.wildcards or self.any is not None)
+
     def values(self) -> Iterator[T]:
         yield from self.exact.values()
         for _, _, v in self.wildcards:
@@ -164,6 +167,20 @@ class RequestView:
     repeated: frozenset[str]          # header names sent more than once
     query: dict[str, str]             # name -> first value, as sent
     grpc: tuple[str, str] | None      # (service, method) for a gRPC request
+    prefix_keys: list[str] | None = None   # request_prefix_keys(path), computed on first use
+    segment: str | None = None             # first_segment(), computed on first use
+
+    def prefixes(self) -> list[str]:
+        if self.prefix_keys is None:
+            self.prefix_keys = request_prefix_keys(self.path)
+        return self.prefix_keys
+
+    def first_segment(self) -> str:
+        """'/api/v1/x' -> '/api'; '' when the path has a single segment."""
+        if self.segment is None:
+            i = self.path.find("/", 1)
+            self.segment = self.path[:i] if i > 0 else ""
+        return self.segment
 
 
 def _value_ok(m: ValueMatch, actual: str | None) -> bool:
@@ -182,7 +199,7 @@ class HttpCandidate:
     """One (route, rule, match) on one hostname of one listener, with its precedence."""
 
     __slots__ = ("route", "rule", "match_index", "match", "method", "headers", "queries", "prec",
-                 "order", "path_regex")
+                 "order", "path_regex", "literal")
 
     def __init__(self, route: RouteSpec, rule: RuleSpec, match_index: int, match: HTTPMatch) -> None:
         self.route = route
@@ -193,6 +210,9 @@ class HttpCandidate:
         self.headers = match.headers
         self.queries = match.queries
         self.path_regex = match.path.regex
+        # a RegularExpression path can only match paths starting with its literal prefix: a
+        # cheap test before the regex engine runs
+        self.literal = regex_literal_prefix(match.path.value) if self.path_regex is not None else ""
         # method present, header count, query count: larger wins (negated to sort ascending)
         self.prec = (0 if self.method else 1, -len(self.headers), -len(self.queries))
         self.order = (self.prec, route.age, route.key, rule.index, match_index)
@@ -211,6 +231,35 @@ class HttpCandidate:
 
     def same_rule(self, other: "HttpCandidate") -> bool:
         return self.route is other.route and self.rule is other.rule
+
+    def path_matches(self, path: str) -> bool:
+        """For RegularExpression candidates: a full match of the path."""
+        return (path.startswith(self.literal) and self.path_regex is not None
+                and self.path_regex.fullmatch(path) is not None)
+
+
+_REGEX_META = frozenset(".^$*+?{}[]\\|()")
+
+
+def regex_literal_prefix(pattern: str) -> str:
+    """The characters every full match of `pattern` starts with ('' when unsure)."""
+    if "|" in pattern:
+        return ""  # an alternation may be at the top level: no common prefix is known
+    out: list[str] = []
+    i = 1 if pattern.startswith("^") else 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern) and not pattern[i + 1].isalnum():
+            lit, step = pattern[i + 1], 2      # an escaped punctuation character is literal
+        elif ch in _REGEX_META:
+            break
+        else:
+            lit, step = ch, 1
+        if pattern[i + step:i + step + 1] in ("*", "?", "{"):
+            break                              # optional or repeated: stop before it
+        out.append(lit)
+        i += step
+    return "".join(out)
 
 
 def prefix_key(value: str) -> str:
@@ -241,12 +290,15 @@ class Found(Generic[T]):
 class HttpTable:
     """The HTTPRoute candidates of one hostname on one listener."""
 
-    __slots__ = ("exact", "prefix", "regex", "count")
+    __slots__ = ("exact", "prefix", "regex", "regex_by_segment", "regex_general", "count")
 
     def __init__(self) -> None:
         self.exact: dict[str, list[HttpCandidate]] = {}
         self.prefix: dict[str, list[HttpCandidate]] = {}
         self.regex: list[HttpCandidate] = []
+        # regex candidates whose literal prefix holds a whole first path segment, by segment
+        self.regex_by_segment: dict[str, list[HttpCandidate]] = {}
+        self.regex_general: list[HttpCandidate] = []
         self.count = 0
 
     def add(self, c: HttpCandidate) -> None:
@@ -265,6 +317,22 @@ class HttpTable:
             bucket.sort(key=lambda c: c.order)
         # regex candidates: longer pattern first, then the usual criteria (implementation-specific)
         self.regex.sort(key=lambda c: (-len(c.match.path.value), c.order))
+        for c in self.regex:
+            i = c.literal.find("/", 1) if c.literal.startswith("/") else -1
+            if i > 0:
+                self.regex_by_segment.setdefault(c.literal[:i], []).append(c)
+            else:
+                self.regex_general.append(c)
+
+    def _regex_matches(self, rv: RequestView) -> list[HttpCandidate]:
+        """Regex candidates matching the request, in precedence order."""
+        if not self.regex:
+            return []
+        seg = self.regex_by_segment.get(rv.first_segment(), [])
+        pool = [c for c in seg if c.path_matches(rv.path)] + [c for c in self.regex_general if c.path_matches(rv.path)]
+        if len(pool) > 1 and seg and self.regex_general:
+            pool.sort(key=lambda c: (-len(c.match.path.value), c.order))
+        return [c for c in pool if c.rest_matches(rv)]
 
     def find(self, rv: RequestView) -> Found[HttpCandidate] | None:
         """The highest-precedence candidate matching `rv`, or None."""
@@ -278,7 +346,7 @@ class HttpTable:
                     winner, bucket, at = c, b, i
                     break
         if winner is None and self.prefix:
-            for key in request_prefix_keys(rv.path):
+            for key in rv.prefixes():
                 b = self.prefix.get(key)
                 if b is None:
                     continue
@@ -289,24 +357,21 @@ class HttpTable:
                 if winner is not None:
                     break
         notes: list[str] = []
+        regex_hits = self._regex_matches(rv)
         if winner is None:
-            for i, c in enumerate(self.regex):
-                if c.path_regex is not None and c.path_regex.fullmatch(rv.path) and c.rest_matches(rv):
-                    winner, bucket, at = c, self.regex, i
-                    break
-            if winner is None:
+            if not regex_hits:
                 return None
-        if self.regex:
-            for c in self.regex:
+            winner = regex_hits[0]
+        if regex_hits:
+            for c in regex_hits:
                 if c is winner or c.same_rule(winner):
                     continue
-                if c.path_regex is not None and c.path_regex.fullmatch(rv.path) and c.rest_matches(rv):
-                    notes.append(f"{c.route.label()} rule {c.rule.label()} (RegularExpression "
-                                 f"{c.match.path.value!r}) also matches; the precedence of RegularExpression "
-                                 "path matches is implementation-specific (modelled: Exact, then PathPrefix, "
-                                 "then RegularExpression)")
-                    break
-        if bucket is not None and bucket is not self.regex:
+                notes.append(f"{c.route.label()} rule {c.rule.label()} (RegularExpression "
+                             f"{c.match.path.value!r}) also matches; the precedence of RegularExpression "
+                             "path matches is implementation-specific (modelled: Exact, then PathPrefix, "
+                             "then RegularExpression)")
+                break
+        if bucket is not None:
             tie = _creation_tie(bucket, at, winner, rv)
             if tie:
                 notes.append(tie)

@@ -481,7 +481,8 @@ def read_inventory(manifests: Iterable[Manifest]) -> tuple[Inventory, list[Probl
 
 
 def _read_service(m: Manifest, inv: Inventory, problems: list[Problem]) -> None:
-    spec = m.obj.get("spec") if isinstance(m.obj.get("spec"), dict) else {}
+    raw = m.obj.get("spec")
+    spec: dict[str, Any] = raw if isinstance(raw, dict) else {}
     ports = []
     for p in spec.get("ports") or []:
         if isinstance(p, dict) and isinstance(p.get("port"), int):
@@ -877,8 +878,8 @@ def _read_filters(r: _Reader, raw: Any, p: str, unmodelled: list[str], label: st
         elif typ == "CORS":
             out.append(FilterSpec(typ, cors=_read_cors(r, body, bp)))
         else:  # ExtensionRef / ExternalAuth: implementation-specific, kept for reporting
-            ref = body.get("backendRef") if isinstance(body.get("backendRef"), dict) else {}
-            what = str(body.get("name") or ref.get("name") or "")
+            ext_ref = body.get("backendRef")
+            what = str(body.get("name") or (ext_ref.get("name") if isinstance(ext_ref, dict) else "") or "")
             unmodelled.append(f"{label}: {typ} filter {what} (implementation-specific; not modelled)")
             out.append(FilterSpec(typ, detail=what))
     types = [f.type for f in out]
