@@ -1,0 +1,497 @@
+"""The ingress-nginx router: where does this request go with these Ingresses (the old side).
+
+`NginxRouter(manifests, context)` builds the configuration ingress-nginx v1.15.1 would render
+(`nginx_build`) once; `route(request)` then follows one request through nginx and the
+controller's Lua code in the order they run (nginx-semantics.md E and the ROUTE pseudo-code in
+section I): certificate by SNI (G1), Host (C2) and URI (D1) checks, from-to-www server (F4),
+server choice (C4), app-root (E1), location choice (D2/D3, with the automatic 301), `return`
+redirects and `rewrite` (E3, F1), ssl-redirect (G3), the balancer's 503 (H), canary (F5), the
+proxied request (E7), custom error pages (F7) and HSTS (G4).
+
+Limits: behaviours that change the answer but are not modelled (authentication, allow-lists,
+rate limits, snippets, ...) are listed in `Answer.unmodelled` for every request they can affect;
+annotations that cannot change routing are listed in `nginx_annotations.ROUTING_NEUTRAL`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from ing2gw.load import Manifest
+from ing2gw.simulate.ingress_objects import read_ingress_inputs
+from ing2gw.simulate.nginx_annotations import Canary
+from ing2gw.simulate.nginx_build import CATCH_ALL, DEFAULT_UPSTREAM, HEALTHZ, Location, NginxConfig, Server, Upstream
+from ing2gw.simulate.nginx_http import (BadRequest, escape_uri, expand_replacement, from_bytes_str, normalise_host,
+                                        normalise_uri)
+from ing2gw.simulate.nginx_settings import NginxSettings, parse_settings
+from ing2gw.simulate.request import Answer, BackendRef, ClusterContext, Redirect, Request, Share, proxied
+
+#: nginx `return CODE URL` sends a Location only for these codes.
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
+                         "upgrade", "proxy", "host"})
+#: nginx regex server names `~^(?<subdomain>[\w-]+)\.<rest>$` (C3); PCRE \w without UTF is ASCII.
+_ONE_LABEL = re.compile(r"[\w-]+\Z", re.ASCII)
+
+
+class _Trace:
+    """What decided an answer, and what it depends on, collected along the way."""
+
+    __slots__ = ("ingress", "server", "location", "cert", "canary", "notes", "unmodelled", "hsts")
+
+    def __init__(self, unmodelled: list[str], notes: list[str]) -> None:
+        self.ingress: str | None = None
+        self.server: str | None = None
+        self.location: str | None = None
+        self.cert: str | None = None
+        self.canary: str | None = None
+        self.notes = notes
+        self.unmodelled = unmodelled
+        self.hsts: tuple[tuple[str, str], ...] = ()
+
+    def decided(self) -> tuple[tuple[str, str], ...]:
+        out = []
+        for k in ("ingress", "server", "location", "canary"):
+            v = getattr(self, k)
+            if v:
+                out.append((k, v))
+        if self.cert:
+            out.append(("certificate", self.cert))
+        return tuple(out)
+
+    def answer(self, status: int, **kwargs: object) -> Answer:
+        return Answer(status=status, decided_by=self.decided(), response_headers=self.hsts,
+                      unmodelled=tuple(dict.fromkeys(self.unmodelled)), notes=tuple(dict.fromkeys(self.notes)),
+                      **kwargs)  # type: ignore[arg-type]
+
+    def proxied(self, shares: list[Share], **kwargs: object) -> Answer:
+        return proxied(shares, decided_by=self.decided(), response_headers=self.hsts,
+                       unmodelled=tuple(dict.fromkeys(self.unmodelled)), notes=tuple(dict.fromkeys(self.notes)),
+                       **kwargs)
+
+
+class NginxRouter:
+    """ingress-nginx (controller v1.15.1) as a router over a fixed set of manifests.
+
+    `config_errors` lists why nginx would reject the rendered configuration (`nginx -t`, e.g. a
+    duplicate location): the controller then keeps serving its previous configuration. Answers
+    are still computed (first location wins) but carry that in `unmodelled` for the affected
+    hosts and in `notes` for all. `ignored` maps Ingresses the controller does not load to why.
+    """
+
+    def __init__(self, manifests: Sequence[Manifest], context: ClusterContext) -> None:
+        self.context = context
+        self.settings: NginxSettings = parse_settings(context.nginx_flags, context.nginx_configmap)
+        self.config = NginxConfig(read_ingress_inputs(manifests), context, self.settings)
+        self.config_errors: tuple[str, ...] = tuple(self.config.errors)
+        self.ignored: dict[str, str] = dict(self.config.ignored)
+        self.notes: tuple[str, ...] = tuple(self.config.notes)
+        self._global_notes = list(self.config.notes) + [
+            f"nginx rejects the configuration: {e}" for e in self.config_errors]
+        self._default_backend = self._default_backend_upstream()
+        self._patterns: dict[str, re.Pattern[str] | None] = {}
+
+    @property
+    def config_valid(self) -> bool:
+        """False when nginx would refuse the rendered configuration (see `config_errors`)."""
+        return not self.config_errors
+
+    # -----------------------------------------------------------------------------------------
+
+    def route(self, request: Request, *, upstream_status: int | None = None) -> Answer:
+        """Where `request` goes. `upstream_status` is what the backend would answer (default: a
+        success, shown as 200); it matters for custom-http-errors (F7)."""
+        cfg, s = self.config, self.settings
+        t = _Trace(list(cfg.unmodelled), list(self._global_notes))
+        https = request.scheme == "https"
+        if https:
+            cert = cfg.cert_lookup(request.sni, fallback=True)                        # G1
+            t.cert = cert.name if cert is not None else None
+        try:
+            uri = normalise_uri(request.path)                                         # D1
+            host = None if request.host is None else normalise_host(request.host)     # C2
+        except BadRequest as exc:
+            t.notes.append(str(exc))
+            return t.answer(400, generated_by="nginx-400")
+        args = request.query or ""
+        for key in {host, CATCH_ALL if host is None else host}:
+            for ig in cfg.ignored_by_host.get(key or CATCH_ALL, ()):
+                t.notes.append(f"Ingress {ig} names this host but is ignored: {self.ignored[ig]}")
+        if host is not None and host in cfg.www_redirects:                           # F4
+            return self._www_redirect(request, host, cfg.www_redirects[host], t)
+        server = self._server(host)                                                   # C4, C5
+        t.server = server.host
+        t.notes.extend(server.notes)
+        t.unmodelled.extend(server.unmodelled)
+        if server.app_root and uri == "/":                                            # E1
+            t.location = "server-level app-root"
+            loc_url = f"{request.scheme}://{request.host or ''}{server.app_root}"
+            return t.answer(302, redirect=Redirect(loc_url, 302), generated_by="redirect")
+        if https and s.hsts:
+            t.hsts = (("strict-transport-security", s.hsts_value),)                   # G4
+        loc = self._location(server, uri)                                             # D2, D3
+        if isinstance(loc, str):                                                      # automatic 301
+            target = f"{uri}/" + (f"?{args}" if args else "")
+            url = self._absolute(request, host or server.host, loc == "port") + from_bytes_str(target)
+            t.location = f"{from_bytes_str(uri)}/ (auto-redirect)"
+            return t.answer(301, redirect=Redirect(url, 301), generated_by="nginx-auto-redirect")
+        return self._in_location(request, server, loc, uri, host, args, t, upstream_status)
+
+    # -----------------------------------------------------------------------------------------
+    # Server and location choice
+
+    def _server(self, host: str | None) -> Server:
+        cfg = self.config
+        if host is None:
+            return cfg.servers[CATCH_ALL]           # no Host (HTTP/1.0): the default server
+        srv = cfg.exact_servers.get(host)
+        if srv is not None:
+            return srv
+        dot = host.find(".")
+        if dot > 0 and cfg.wildcard_servers:
+            srv = cfg.wildcard_servers.get(host[dot + 1:])
+            if srv is not None and _ONE_LABEL.match(host, 0, dot):
+                return srv                           # C3: exactly one label [\w-]+
+        return cfg.servers[CATCH_ALL]
+
+    @staticmethod
+    def _location(server: Server, uri: str) -> Location | str:
+        """The location for `uri`, or "redirect"/"port" for nginx's automatic 301 (D2.2)."""
+        if server.enforce_regex:                                                      # D3
+            for loc in server.regex_locs:
+                assert loc.regex is not None
+                if loc.regex.match(uri):
+                    return loc
+            return server.locations[-1]
+        exact = server.exact.get(uri)                                                 # D2.1
+        if exact is not None:
+            return exact
+        if uri + "/" in server.names:                                                 # D2.2
+            named = server.exact.get(uri + "/") or server.prefix[uri + "/"]
+            return "port" if named.anns.use_port_in_redirects else "redirect"
+        best = server.prefix["/"]                                                     # D2.3
+        i = len(uri)
+        while i > 0:
+            i = uri.rfind("/", 0, i)
+            if i < 0:
+                break
+            cand = server.prefix.get(uri[:i + 1])
+            if cand is not None:
+                best = cand
+                break
+        for sp in server.specials:
+            if uri.startswith(sp.path) and len(sp.path) > len(best.path):
+                best = sp
+        return best
+
+    # -----------------------------------------------------------------------------------------
+    # Inside the location (E)
+
+    def _in_location(self, request: Request, server: Server, loc: Location, uri: str, host: str | None,
+                     args: str, t: _Trace, upstream_status: int | None) -> Answer:
+        s = self.settings
+        t.location = loc.label
+        if loc.special is not None:
+            if loc.special == HEALTHZ:
+                return t.answer(200, generated_by="nginx-healthz")
+            t.notes.append("/nginx_status is allowed only from 127.0.0.1")
+            return t.answer(403, generated_by="nginx-status-denied")
+        anns = loc.anns
+        t.ingress = loc.ingress_key or None
+        t.unmodelled.extend(anns.unmodelled)
+        t.unmodelled.extend(loc.unmodelled)
+        t.notes.extend(anns.notes)
+        t.notes.extend(loc.notes)
+        if anns.redirect_url:                                                          # E3, F4
+            url = anns.redirect_url
+            if url.startswith("/") and not anns.relative_redirects:
+                url = self._absolute(request, host or server.host, anns.use_port_in_redirects) + url
+            code = anns.redirect_code
+            if code not in REDIRECT_CODES:
+                t.notes.append(f"`return {code}` sends the URL as the response body, without Location")
+                return t.answer(code, generated_by="redirect")
+            return t.answer(code, redirect=Redirect(url, code), generated_by="redirect")
+        up_path = request.target
+        rewritten = False
+        if loc.rewrite is not None:                                                    # F1
+            m = loc.rewrite.search(uri)
+            if m is not None:
+                template = anns.rewrite_target
+                if template.startswith("$scheme"):
+                    template = request.scheme + template[len("$scheme"):]
+                new, unknown = expand_replacement(template, m)
+                for var in unknown:
+                    t.unmodelled.append(f"rewrite-target of {anns.owner} uses the nginx variable ${var}")
+                tail = f"?{args}" if args else ""
+                if template.startswith(("http://", "https://")):
+                    # an absolute replacement makes nginx's `rewrite` answer 302
+                    return t.answer(302, redirect=Redirect(from_bytes_str(new) + tail, 302), generated_by="redirect")
+                up_path = escape_uri(new) + tail
+                rewritten = True
+        pass_scheme, best_host, pass_port = request.scheme, request.host or host or "", str(request.port)
+        if s.use_forwarded_headers:                                                    # E7
+            xfp = request.header("X-Forwarded-Proto")
+            if xfp is not None:
+                pass_scheme = xfp
+            xport = request.header("X-Forwarded-Port")
+            if xport is not None:
+                pass_port = xport
+            xfh = request.header("X-Forwarded-Host")
+            if xfh:
+                best_host = xfh.split(",", 1)[0]
+        if pass_scheme == "http" and not loc.path.startswith(s.no_tls_redirect_locations or ("\0",)):   # G3
+            if anns.force_ssl_redirect or (anns.ssl_redirect and self.config.cert_lookup(host, fallback=False)):
+                ru = request.target
+                if not anns.preserve_trailing_slash and ru.endswith("/"):
+                    ru = ru[:-1]
+                rh = best_host.split(":", 1)[0]
+                url = f"https://{rh}:{s.https_port}{ru}" if anns.use_port_in_redirects else f"https://{rh}{ru}"
+                code = s.http_redirect_code
+                return t.answer(code, redirect=Redirect(url, code), generated_by="ssl-redirect")
+        extra: dict[str, str] = {}
+        if rewritten and anns.x_forwarded_prefix:
+            extra["x-forwarded-prefix"] = anns.x_forwarded_prefix                      # F2
+        upstream_host = anns.upstream_vhost or best_host                               # F8
+        headers = self._upstream_headers(request, best_host, pass_scheme, pass_port, extra, t)
+        if loc.backend == DEFAULT_UPSTREAM:
+            return self._default_backend_answer(request, up_path, upstream_host, headers, t, None)
+        up = self.config.upstreams.get(loc.backend)
+        if up is None or up.deleted:
+            t.notes.append(f"upstream {loc.backend} no longer exists (canary removed)")
+            return t.answer(503, generated_by="balancer-no-endpoints")
+        t.notes.extend(up.notes)
+        if up.endpoints == 0:                                                          # H
+            if up.service_upstream and up.exists:
+                t.notes.append("service-upstream: nginx connects to the Service ClusterIP, which has no ready "
+                               "endpoints; the connection fails (502 or 504)")
+                return t.answer(502, generated_by="upstream-connect-failed")
+            if 503 in anns.custom_http_errors:
+                return self._error_page(request, loc, up, 503, t)
+            return t.answer(503, generated_by="balancer-no-endpoints")
+        if loc.backend.startswith("custom-default-backend-"):                          # B7, F6
+            return self._custom_default_backend(request, loc, up, up_path, upstream_host, headers, t)
+        shares = self._canary(up, request, t)                                          # F5
+        status = upstream_status if upstream_status is not None else 200
+        if (upstream_status is not None and upstream_status in anns.custom_http_errors
+                and anns.intercept_upstream_errors):                                   # F7
+            return self._error_page(request, loc, up, upstream_status, t)
+        if up.service_upstream:
+            port = up.backend.port if up.backend else "?"
+            t.notes.append(f"service-upstream: proxied to the Service ClusterIP:{port}, not to pod endpoints")
+        return t.proxied(shares, status=status, upstream_path=up_path, upstream_host=upstream_host,
+                         upstream_headers=headers)
+
+    # -----------------------------------------------------------------------------------------
+    # Answers nginx makes itself
+
+    def _www_redirect(self, request: Request, host: str, to: str, t: _Trace) -> Answer:
+        """F4: the separate server for www.<host> / <host> answers with a redirect."""
+        t.server = host
+        t.location = f"from-to-www-redirect to {to}"
+        ru = request.target[:-1] if request.target.endswith("/") else request.target
+        scheme = request.scheme
+        if self.settings.use_forwarded_headers:
+            scheme = request.header("X-Forwarded-Proto") or scheme
+        url = f"{scheme}://{to}:{request.port}{ru}"
+        code = self.settings.http_redirect_code
+        return t.answer(code, redirect=Redirect(url, code), generated_by="from-to-www-redirect")
+
+    @staticmethod
+    def _absolute(request: Request, host: str, port_in_redirect: bool) -> str:
+        """How nginx makes a relative Location absolute: scheme, Host without port (unless
+        port_in_redirect and a non-default port)."""
+        default = 443 if request.scheme == "https" else 80
+        port = f":{request.port}" if port_in_redirect and request.port != default else ""
+        return f"{request.scheme}://{host}{port}"
+
+    def _default_backend_upstream(self) -> Upstream | None:
+        """--default-backend-service: the Service behind `upstream-default-backend` (first port)."""
+        name = self.settings.default_backend_service
+        if not name:
+            return None
+        ns, _, svc_name = name.partition("/")
+        svc = self.config.inputs.services.get(name)
+        ready = self.context.ready_endpoints(ns, svc_name, svc is not None)
+        port: int | str | None = svc.ports[0].port if svc is not None and svc.ports else None
+        up = Upstream(DEFAULT_UPSTREAM, BackendRef(ns, svc_name, port), ready or 0, ready is not None)
+        if up.endpoints == 0:
+            up.notes.append(f"--default-backend-service {name} has no ready endpoints: nginx's own 404 answers")
+        return up
+
+    def _default_backend_answer(self, request: Request, up_path: str, upstream_host: str,
+                                headers: tuple[tuple[str, str], ...], t: _Trace, via: str | None) -> Answer:
+        dbs = self._default_backend
+        suffix = f" via {via}" if via else ""
+        if dbs is not None:
+            t.notes.extend(dbs.notes)
+            if dbs.endpoints > 0:
+                assert dbs.backend is not None
+                return t.proxied([Share(dbs.backend, 1.0)], generated_by="default-backend" + suffix,
+                                 upstream_path=up_path, upstream_host=upstream_host, upstream_headers=headers)
+        return t.answer(404, generated_by="default-backend-404" + suffix)
+
+    def _error_page(self, request: Request, loc: Location, up: Upstream, code: int, t: _Trace) -> Answer:
+        """F7: `error_page CODE = @custom_<upstream>_<CODE>`: GET / to the default backend (or the
+        default-backend annotation's Service) with X-Code and friends."""
+        target = loc.custom_default_backend or DEFAULT_UPSTREAM
+        via = f"@custom_{target}_{code}"
+        headers = dict(self._error_headers(request, loc, up, code))
+        headers["x-original-uri"] = request.target
+        hdrs = tuple(headers.items())
+        host = request.host or ""
+        if target == DEFAULT_UPSTREAM:
+            return self._default_backend_answer(request, "/", host, hdrs, t, via)
+        custom = self.config.upstreams[target]
+        assert custom.backend is not None
+        return t.proxied([Share(custom.backend, 1.0)], generated_by=f"custom-default-backend via {via}",
+                         upstream_path="/", upstream_host=host, upstream_headers=hdrs)
+
+    def _error_headers(self, request: Request, loc: Location, up: Upstream,
+                       code: int) -> list[tuple[str, str]]:
+        ing = loc.ingress
+        ref = up.backend
+        out = [("x-code", str(code))]
+        accept = request.header("Accept")
+        if accept:
+            out.append(("x-format", accept))
+        out += [("x-namespace", ing.namespace if ing else ""), ("x-ingress-name", ing.name if ing else ""),
+                ("x-service-name", ref.name if ref else ""), ("x-service-port", str(ref.port) if ref else "")]
+        rid = request.header("X-Request-ID")
+        if rid:
+            out.append(("x-request-id", rid))
+        return out
+
+    def _custom_default_backend(self, request: Request, loc: Location, custom: Upstream, up_path: str,
+                                upstream_host: str, headers: tuple[tuple[str, str], ...], t: _Trace) -> Answer:
+        """F6: the location's Service has no endpoints; the default-backend annotation's Service
+        gets the request with the original URI and X-Code: 503."""
+        original = self.config.upstreams.get(loc.swapped_from or "")
+        merged = dict(headers)
+        merged.update(self._error_headers(request, loc, original or custom, 503))
+        assert custom.backend is not None
+        return t.proxied([Share(custom.backend, 1.0)], generated_by="custom-default-backend", upstream_path=up_path,
+                         upstream_host=upstream_host, upstream_headers=tuple(merged.items()))
+
+    # -----------------------------------------------------------------------------------------
+    # Canary (F5) and the request the backend sees (E7)
+
+    def _canary(self, primary: Upstream, request: Request, t: _Trace) -> list[Share]:
+        assert primary.backend is not None
+        only_primary = [Share(primary.backend, 1.0)]
+        if not primary.alternatives:
+            return only_primary
+        alt = self.config.upstreams.get(primary.alternatives[0])      # only the first is used (B6)
+        if alt is None or alt.deleted or alt.endpoints == 0 or alt.policy is None or alt.backend is None:
+            return only_primary                                         # F5.2
+        if primary.affinity or alt.affinity:
+            t.unmodelled.append(f"session affinity on {primary.name}/{alt.name}: a sticky client may stay on "
+                                "the canary or the primary")
+        decision = self._canary_decision(alt.policy, request, t)
+        if decision is True:
+            return [Share(alt.backend, 1.0)]
+        if decision is False:
+            return only_primary
+        pol = alt.policy
+        total = pol.weight_total if pol.weight_total > 100 else 100   # weight-total <= 100 is ignored
+        share = min(pol.weight, total) / total
+        if share <= 0:
+            return only_primary
+        if share >= 1:
+            t.canary = f"weight {pol.weight}/{total}"
+            return [Share(alt.backend, 1.0)]
+        t.canary = f"weight {pol.weight}/{total}"
+        return [Share(primary.backend, 1.0 - share), Share(alt.backend, share)]
+
+    def _canary_decision(self, pol: Canary, request: Request, t: _Trace) -> bool | None:
+        """Header, then cookie (balancer.lua route_to_alternative_balancer). None: by weight."""
+        if pol.header:
+            value = self._header_var(request, pol.header)
+            if value is not None:
+                if pol.header_value:
+                    if value == pol.header_value:
+                        t.canary = f"header {pol.header}={value}"
+                        return True
+                elif pol.header_pattern:
+                    rx = self._pattern(pol.header_pattern)
+                    if rx is None:
+                        t.canary = f"header {pol.header}: canary-by-header-pattern does not compile"
+                        return False                       # a regex error means primary, final
+                    if rx.search(value):
+                        t.canary = f"header {pol.header}~{pol.header_pattern}"
+                        return True
+                elif value == "always":
+                    t.canary = f"header {pol.header}=always"
+                    return True
+                elif value == "never":
+                    t.canary = f"header {pol.header}=never"
+                    return False
+        if pol.cookie:
+            value = _cookie(request, pol.cookie)
+            if value == "always":
+                t.canary = f"cookie {pol.cookie}=always"
+                return True
+            if value == "never":
+                t.canary = f"cookie {pol.cookie}=never"
+                return False
+        return None
+
+    def _pattern(self, pattern: str) -> re.Pattern[str] | None:
+        if pattern not in self._patterns:
+            try:
+                self._patterns[pattern] = re.compile(pattern)
+            except re.error:
+                self._patterns[pattern] = None
+        return self._patterns[pattern]
+
+    def _header_var(self, request: Request, name: str) -> str | None:
+        """nginx `$http_<name>`: '-' and '_' are the same, case-insensitive; headers whose name
+        has '_' are dropped by default (underscores_in_headers off)."""
+        want = name.lower().replace("-", "_")
+        drop = self.settings.drop_underscore_headers
+        values = [v for k, v in request.headers
+                  if not (drop and "_" in k) and k.lower().replace("-", "_") == want]
+        return ", ".join(values) if values else None
+
+    def _upstream_headers(self, request: Request, best_host: str, scheme: str, port: str, extra: dict[str, str],
+                          t: _Trace) -> tuple[tuple[str, str], ...]:
+        s = self.settings
+        out: dict[str, str] = {}
+        for k, v in request.headers:
+            lk = k.lower()
+            if lk in _HOP_BY_HOP or (s.drop_underscore_headers and "_" in k):
+                continue
+            out[lk] = f"{out[lk]}, {v}" if lk in out else v
+        client_xff = out.pop("x-forwarded-for", None)
+        out.pop("x-real-ip", None)
+        if client_xff:
+            out["x-original-forwarded-for"] = client_xff
+        if s.use_forwarded_headers and client_xff:
+            # real_ip from X-Forwarded-For: $remote_addr is the first address
+            first = client_xff.split(",", 1)[0].strip()
+            out["x-real-ip"] = first
+            if s.compute_full_forwarded_for:
+                t.notes.append("compute-full-forwarded-for: X-Forwarded-For also gets the client's address")
+            else:
+                out["x-forwarded-for"] = first
+        out["x-forwarded-host"] = best_host
+        out["x-forwarded-port"] = port
+        out["x-forwarded-proto"] = scheme
+        out["x-forwarded-scheme"] = scheme
+        out["x-scheme"] = scheme
+        if s.add_original_uri_header:
+            out["x-original-uri"] = request.target
+        out.update(extra)
+        return tuple(out.items())
+
+
+def _cookie(request: Request, name: str) -> str | None:
+    """nginx `$cookie_<name>`: the first cookie with that name (case-insensitive)."""
+    want = name.lower()
+    for raw in request.header_values("cookie"):
+        for part in raw.split(";"):
+            k, sep, v = part.strip().partition("=")
+            if sep and k.strip().lower() == want:
+                return v.strip()
+    return None
+
