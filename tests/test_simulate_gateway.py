@@ -15,7 +15,7 @@ from ing2gw.load import Manifest
 from ing2gw.origin import Origin
 from ing2gw.simulate import build_router
 from ing2gw.simulate.gateway import GatewayRouter
-from ing2gw.simulate.gateway_filters import (apply_header_ops, cors_response_headers, origin_allowed,
+from ing2gw.simulate.gateway_filters import (apply_header_ops, cors_response_headers, modify_path, origin_allowed,
                                              redirect_location, replace_prefix)
 from ing2gw.simulate.gateway_match import (hostname_matches, intersect_hostnames, request_hostname,
                                            request_prefix_keys)
@@ -457,6 +457,11 @@ def test_replace_prefix_match_spec_table(path: str, match: str, repl: str, expec
     assert replace_prefix(path, match, repl) == expected
 
 
+def test_replace_full_path_ignores_the_matched_prefix() -> None:
+    assert modify_path("/a/b/c", PathModifier("ReplaceFullPath", "/x"), "/a") == "/x"
+    assert modify_path("/a/b/c", PathModifier("ReplacePrefixMatch", "/x"), "/a") == "/x/b/c"
+
+
 def test_url_rewrite_end_to_end_keeps_the_query() -> None:
     rw = {"type": "URLRewrite", "urlRewrite": {"hostname": "internal.svc",
                                                 "path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/v2"}}}
@@ -749,6 +754,12 @@ def test_bad_input_raises_input_error_with_file_and_line(obj: dict[str, Any], me
         build(*objs)
     assert any(message in p.message and p.file == "test.yaml" and p.line == len(objs) for p in err.value.problems), \
         err.value.problems
+
+
+def test_missing_gateway_class_is_noted() -> None:
+    cls = {"apiVersion": GW, "kind": "GatewayClass", "metadata": {"name": "other"}, "spec": {"controllerName": "x/y"}}
+    a = build(cls, gateway(), route("r")).route(req("http://h/"))
+    assert a.status == 200 and any("GatewayClass test is not in the input" in n for n in a.notes)
 
 
 def test_no_gateway_is_an_input_error() -> None:

@@ -58,9 +58,9 @@ from ing2gw.simulate.gateway_backends import BackendResolver, RuleAction, ShareI
 from ing2gw.simulate.gateway_filters import (apply_header_ops, cors_response_headers, modify_path,
                                              redirect_location)
 from ing2gw.simulate.gateway_match import (GrpcCandidate, GrpcTable, HostIndex, HttpCandidate, HttpTable,
-                                           RequestView, TlsTable, hostname_matches, is_ip, request_hostname)
-from ing2gw.simulate.gateway_objects import (GW_GROUP, CorsSpec, HeaderOps, RedirectSpec, RouteSpec, RuleSpec,
-                                             read_inventory)
+                                           RequestView, TlsTable, is_ip, request_hostname)
+from ing2gw.simulate.gateway_objects import CorsSpec, HeaderOps, RedirectSpec, RouteSpec, RuleSpec
+from ing2gw.simulate.gateway_read import read_inventory
 from ing2gw.simulate.request import Answer, BackendRef, ClusterContext, Redirect, Request, Share
 
 GatewaySelector = tuple[str, str] | str | None
@@ -372,6 +372,7 @@ class GatewayRouter:
         rt, notes = self._pick_gateway(request.port, gateway)
         if rt is None:
             return Decision(Answer(status=0, generated_by="connection-refused", notes=tuple(notes)))
+        notes.extend(rt.notes)
         base = (("gateway", rt.label),)
         pi = self._ports.get(rt.key, {}).get(request.port)
         if pi is None:
@@ -379,6 +380,7 @@ class GatewayRouter:
                                    notes=tuple(notes + [f"Gateway {rt.label} has no accepted listener on port {request.port}"])))
         host = request_hostname(request.host)
         ctx = _Ctx(self, request, rt, notes, for_backend, backend_response_headers)
+        ctx.unmodelled.extend(rt.caveats)
         if request.scheme == "http":
             if not pi.http:
                 if pi.secure:
@@ -701,9 +703,4 @@ def _header(req: Request, name: str) -> str | None:
     return req.header(name)
 
 
-def gateway_hostname_matches(pattern: str | None, host: str) -> bool:
-    """Public helper: does a Gateway API hostname pattern (None = any) match a request host?"""
-    return hostname_matches(pattern, request_hostname(host))
-
-
-__all__ = ["Decision", "GatewayRouter", "ListenerStatus", "StatusReport", "GW_GROUP"]
+__all__ = ["Decision", "GatewayRouter", "ListenerStatus", "StatusReport"]

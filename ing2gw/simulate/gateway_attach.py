@@ -76,6 +76,8 @@ class GatewayRuntime:
     listeners: list[Listener] = field(default_factory=list)
     key: tuple[str, str] = ("", "")
     label: str = ""
+    notes: list[str] = field(default_factory=list)      # for every answer through this Gateway
+    caveats: list[str] = field(default_factory=list)    # unmodelled, for every answer through it
 
     def __post_init__(self) -> None:
         self.key = (self.spec.namespace, self.spec.name)
@@ -138,7 +140,7 @@ def build_gateways(inv: Inventory, namespaces: Namespaces) -> tuple[list[Gateway
                                                             f"Gateway {ls.parent_ns}/{ls.parent_name} is not in the input")]
             continue
         g = rt.spec
-        caveats: list[str] = []
+        caveats = rt.caveats
         if g.allowed_listeners_from == "All":
             allowed = True
         elif g.allowed_listeners_from == "Same":
@@ -155,6 +157,10 @@ def build_gateways(inv: Inventory, namespaces: Namespaces) -> tuple[list[Gateway
         ls_status[(ls.namespace, ls.name)] = [Condition("Accepted", "True", "Accepted")]
         sets_by_gateway.setdefault(rt.key, []).append(ls)
     for rt in runtimes:
+        if inv.gateway_classes and rt.spec.class_name not in inv.gateway_classes:
+            rt.notes.append(f"GatewayClass {rt.spec.class_name} is not in the input (known: "
+                            f"{', '.join(sorted(inv.gateway_classes))}); without it no controller programs "
+                            f"Gateway {rt.label}")
         for spec in rt.spec.listeners:
             rt.listeners.append(_listener(spec, rt.spec, spec.name))
         sets = sorted(sets_by_gateway.get(rt.key, []), key=lambda s: (s.age, s.namespace, s.name))
