@@ -235,6 +235,13 @@ def test_certificate_from_another_namespace_needs_a_reference_grant() -> None:
     assert build(gateway(li), route("r"), grant).route(req("https://a.org/")).status == 200
 
 
+def test_tcp_and_custom_protocol_listeners_are_not_modelled() -> None:
+    r = build(gateway(listener("tcp", 5432, "TCP"), listener("custom", 9000, "example.com/quic"), listener()))
+    for url in ("http://db:5432/", "http://x:9000/"):
+        a = r.route(req(url))
+        assert (a.status, a.generated_by) == (0, "not-modelled") and a.unmodelled, url
+
+
 def test_several_gateways_on_one_port_are_noted_and_selectable() -> None:
     r = build(gateway(name="b"), gateway(name="a"), route("ra", parents=[{"name": "a", "namespace": "infra"}]),
               route("rb", parents=[{"name": "b", "namespace": "infra"}]))
@@ -745,6 +752,7 @@ def test_paths_an_implementation_may_normalise_are_reported() -> None:
     (route("r", rule(to="x", filters=[{"type": "RequestHeaderModifier"}])), "must be specified"),
     (route("r", rule({"method": "FETCH"}, to="x")), "must be one of"),
     (route("r", hostnames=["Upper.example.com"]), "not a valid hostname"),
+    ({**route("r"), "spec": {"parentRefs": [{"name": "gw"}], "rules": []}}, "at least one rule"),
     ({"apiVersion": GW, "kind": "ReferenceGrant", "metadata": {"name": "g", "namespace": "n"}, "spec": {"from": []}},
      "spec.to is required"),
 ])

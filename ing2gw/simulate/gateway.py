@@ -246,6 +246,9 @@ class GatewayRouter:
                 for table in list(li.http.values()) + list(li.grpc.values()) + list(li.tls.values()):
                     table.freeze()
                 if not li.accepted:
+                    if any(c.reason == "UnsupportedProtocol" for c in li.conditions):
+                        # something listens there, but what it does is implementation-specific
+                        ports.setdefault(li.port, PortIndex()).others.append(li)
                     continue
                 self._check_certificates(li, resolver)
                 pi = ports.setdefault(li.port, PortIndex())
@@ -485,7 +488,8 @@ class _Ctx:
 
     def unmodelled_listener(self, pi: PortIndex) -> Decision:
         kinds = ", ".join(sorted({li.protocol for li in pi.others})) or "no HTTP"
-        self.unmodelled.append(f"port {self.request.port} has only {kinds} listeners; TCPRoute/UDPRoute are not modelled")
+        self.unmodelled.append(f"port {self.request.port} has only {kinds} listeners; TCPRoute, UDPRoute and "
+                               "implementation-specific protocols are not modelled")
         return Decision(self.answer(0, generated_by="not-modelled"))
 
     # ---- HTTP and gRPC ------------------------------------------------------------------------

@@ -345,6 +345,8 @@ def _read_route(r: _Reader, inv: Inventory) -> None:
     if raw_rules is None and r.kind == "HTTPRoute":
         # the CRD default: one rule matching every path, with no backends
         raw_rules = [{}]
+    if r.kind == "HTTPRoute" and isinstance(raw_rules, list) and not raw_rules:
+        r.problem("spec.rules", "must have at least one rule (omit it for the default rule)")
     rules = tuple(_read_rule(r, rule, i) for i, rule in enumerate(r.seq(raw_rules, "spec.rules", required=True)))
     if r.kind == "TLSRoute" and len(rules) != 1 and raw_rules is not None:
         r.problem("spec.rules", f"must have exactly one rule for TLSRoute v1, not {len(rules)}")
