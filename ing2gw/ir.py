@@ -266,3 +266,5 @@ class IR:
     grants: set[Grant] = field(default_factory=set)
     backend_tls: list[BackendTLS] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    #: Ingresses merged into other Ingresses' routes (canaries): they have no routes of their own
+    merged: set[str] = field(default_factory=set)

@@ -132,7 +132,7 @@ def translate(manifests: list[Manifest], options: Options | None = None) -> Resu
                        for objs in output.apps.values() for o in objs}
     for ings in groups.values():
         for ing in ings:
-            if ing.key not in emitted_sources:
+            if ing.key not in emitted_sources and ing.key not in out.merged:
                 findings.append(Finding(Severity.WARNING, "ING2GW-CORE-022",
                                         "nothing in this Ingress reaches the output (see the other findings for it)",
                                         origin=ing.origin, subject=f"Ingress {ing.key}"))

@@ -323,7 +323,7 @@ def _route(r: ir.Route, name: str, rules: list[ir.Rule], section_of: dict[ir.Lis
     if r.kind == "GRPCRoute":
         spec["rules"] = [_grpc_rule(x) for x in rules]
         return _build(gw.GRPCRoute, {"metadata": md, "spec": spec})
-    spec["rules"] = [_http_rule(x) for x in rules]
+    spec["rules"] = [_http_rule(x, r.namespace) for x in rules]
     return _build(gw.HTTPRoute, {"metadata": md, "spec": spec})
 
 
@@ -371,7 +371,7 @@ def _path_modifier(full: str | None, prefix: str | None) -> dict[str, Any] | Non
     return None
 
 
-def _filters(r: ir.Rule) -> list[dict[str, Any]]:
+def _filters(r: ir.Rule, namespace: str) -> list[dict[str, Any]]:
     f: list[dict[str, Any]] = []
     if r.cors is not None:
         c = r.cors
@@ -416,16 +416,19 @@ def _filters(r: ir.Rule) -> list[dict[str, Any]]:
             rw["path"] = pm
         f.append({"type": "URLRewrite", "urlRewrite": rw})
     for m in r.mirrors:
-        mir: dict[str, Any] = {"backendRef": {"name": m.backend.name, "port": m.backend.port}}
+        ref: dict[str, Any] = {"name": m.backend.name, "port": m.backend.port}
+        if m.backend.namespace != namespace:
+            ref["namespace"] = m.backend.namespace
+        mir: dict[str, Any] = {"backendRef": ref}
         if m.percent is not None:
             mir["percent"] = m.percent
         f.append({"type": "RequestMirror", "requestMirror": mir})
     return f
 
 
-def _http_rule(r: ir.Rule) -> dict[str, Any]:
+def _http_rule(r: ir.Rule, namespace: str) -> dict[str, Any]:
     d: dict[str, Any] = {"matches": [_match(m) for m in r.matches]}
-    filters = _filters(r)
+    filters = _filters(r, namespace)
     if filters:
         d["filters"] = filters
     if r.backends:
@@ -441,12 +444,17 @@ def _http_rule(r: ir.Rule) -> dict[str, Any]:
 
 
 def _grpc_rule(r: ir.Rule) -> dict[str, Any]:
+    """Paths in gRPC rules are `/service/` (a service) or `/service/method` (a method)."""
     d: dict[str, Any] = {}
     matches = []
     for m in r.matches:
         gm: dict[str, Any] = {}
+        if m.path is not None:
+            service, _, method = m.path.value.strip("/").partition("/")
+            gm["method"] = {"service": service, **({"method": method} if method else {})}
         if m.headers:
-            gm["headers"] = [{"name": h.name, "value": h.value} for h in m.headers]
+            gm["headers"] = [{**({"type": h.type} if h.type != "Exact" else {}), "name": h.name, "value": h.value}
+                             for h in m.headers]
         if gm:
             matches.append(gm)
     if matches:

@@ -19,7 +19,7 @@ Annotations are read by `nginx_annotations`; this module only consumes their par
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from ing2gw import ir
 from ing2gw.findings import Finding, Severity
@@ -131,6 +131,12 @@ class _Builder:
         self.slash_hosts: dict[str, tuple[Ingress, list[str]]] = {}
         #: hosts served over HTTPS by ingress-nginx with its default certificate only (CORE-015)
         self.no_tls_hosts: list[str] = []
+        #: primary Service (ns, name, port) -> its canary (nginx_canary)
+        self.canary_of: dict[tuple[str, str, int], Any] = {}
+        #: (Ingress key, topic) pairs already reported, for once-per-Ingress findings
+        self.reported: set[tuple[str, str]] = set()
+        #: Service ports already given a BackendTLSPolicy (or reported)
+        self.tls_backends: set[tuple[str, str, int]] = set()
 
     # -- B2-B4: servers --------------------------------------------------------------------
     def run(self) -> None:
@@ -154,11 +160,14 @@ class _Builder:
         for ing in main:
             self._locations(ing)
         from ing2gw.providers.nginx_canary import merge_canaries
+        from ing2gw.providers.nginx_servers import apply_aliases, emit_www
 
         merge_canaries(self, canaries)
         self._check_duplicates()
+        apply_aliases(self)
         for server in sorted(self.servers.values(), key=lambda s: s.host):
             self._emit(server)
+        emit_www(self)
         self._summaries()
 
     def _summaries(self) -> None:

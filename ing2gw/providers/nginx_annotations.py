@@ -202,6 +202,101 @@ def _canary(p: _Parse, row: Row, value: str) -> None:
     p.extra["canary_enabled"] = v
 
 
+def _raw(name: str) -> Handler:
+    """Keep the raw value under `name` for a feature module to interpret."""
+    def handle(p: _Parse, row: Row, value: str) -> None:
+        p.extra[name] = value
+    return handle
+
+
+def _bool_extra(name: str) -> Handler:
+    def handle(p: _Parse, row: Row, value: str) -> None:
+        v = go_bool(value)
+        if v is None:
+            p.bad_value(row, value, "expected true or false")
+            return
+        p.extra[name] = v
+    return handle
+
+
+def _int_extra(name: str) -> Handler:
+    def handle(p: _Parse, row: Row, value: str) -> None:
+        v = go_int(value)
+        if v is None:
+            p.bad_value(row, value, "expected a whole number")
+            return
+        p.extra[name] = v
+    return handle
+
+
+# F4: redirect URLs may only hold these characters; anything else (e.g. `$request_uri`) makes the
+# redirect parser fail, and ingress-nginx drops the whole Ingress (A3).
+_REDIRECT_URL_OK = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/:,?&=")
+
+
+def _redirect_url(kind: str) -> Handler:
+    def handle(p: _Parse, row: Row, value: str) -> None:
+        bad = sorted({c for c in value if c not in _REDIRECT_URL_OK})
+        if bad:
+            p.bad_value(row, value, f"characters {' '.join(map(repr, bad))} are not allowed in a redirect URL "
+                                    "(only A-Z a-z 0-9 - . _ ~ / : , ? & =)", drops=True)
+            return
+        if kind == "temporal" and not value.startswith(("http://", "https://")):
+            p.bad_value(row, value, "temporal-redirect must be an absolute http(s):// URL", drops=True)
+            return
+        p.extra[f"{kind}_redirect"] = value
+    return handle
+
+
+def _redirect_code(kind: str) -> Handler:
+    def handle(p: _Parse, row: Row, value: str) -> None:
+        v = go_int(value)
+        if v is None:
+            p.bad_value(row, value, "expected an HTTP status code")
+            return
+        p.extra[f"{kind}_redirect_code"] = v
+    return handle
+
+
+def _cors(p: _Parse, row: Row, value: str) -> None:
+    p.extra.setdefault("cors_values", {})[row.key] = value
+
+
+def _timeout(p: _Parse, row: Row, value: str) -> None:
+    v = go_int(value)
+    if v is None or v < 0:
+        p.bad_value(row, value, "expected a number of seconds")
+        return
+    p.extra.setdefault("timeouts", {})[row.key] = v
+
+
+def _collect(name: str) -> Handler:
+    def handle(p: _Parse, row: Row, value: str) -> None:
+        p.extra.setdefault(name, {})[row.key] = value
+    return handle
+
+
+def _source_range(p: _Parse, row: Row, value: str) -> None:
+    import ipaddress
+
+    bad = []
+    for part in value.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            bad.append(part)
+    if bad:
+        p.bad_value(row, value, f"not a CIDR: {', '.join(bad)}")
+    p.extra.setdefault("source_ranges", {})[row.key] = value
+
+
+def _noop(p: _Parse, row: Row, value: str) -> None:
+    """The value is read elsewhere (canary options: _canary_config)."""
+
+
 #: handler name (as written in the table's `handler` column) -> function. Explicit, no magic.
 HANDLERS: dict[str, Handler] = {
     "ssl_redirect": _bool_field("ssl_redirect"),
@@ -210,6 +305,29 @@ HANDLERS: dict[str, Handler] = {
     "use_regex": _bool_field("use_regex"),
     "rewrite_target": _rewrite_target,
     "canary": _canary,
+    "canary_option": _noop,
+    "permanent_redirect": _redirect_url("permanent"),
+    "permanent_redirect_code": _redirect_code("permanent"),
+    "temporal_redirect": _redirect_url("temporal"),
+    "temporal_redirect_code": _redirect_code("temporal"),
+    "app_root": _raw("app_root"),
+    "from_to_www_redirect": _bool_extra("from_to_www_redirect"),
+    "x_forwarded_prefix": _raw("x_forwarded_prefix"),
+    "upstream_vhost": _raw("upstream_vhost"),
+    "connection_proxy_header": _raw("connection_proxy_header"),
+    "custom_headers": _raw("custom_headers"),
+    "backend_protocol": _raw("backend_protocol"),
+    "ssl_passthrough": _bool_extra("ssl_passthrough"),
+    "enable_cors": _bool_extra("enable_cors"),
+    "cors": _cors,
+    "timeout": _timeout,
+    "mirror": _collect("mirror"),
+    "default_backend": _raw("default_backend"),
+    "custom_http_errors": _raw("custom_http_errors"),
+    "service_upstream": _bool_extra("service_upstream"),
+    "server_alias": _raw("server_alias"),
+    "proxy_ssl": _collect("proxy_ssl"),
+    "source_range": _source_range,
 }
 
 
@@ -244,10 +362,21 @@ def parse_annotations(ctx: BuildContext, ing: Ingress, glob: NginxGlobals) -> Ng
         _report(p, row, value)
     if p.drop:
         return None
+    _combine_redirects(p)
     canary = None
     if p.extra.pop("canary_enabled", False):
         canary = _canary_config(p)
     return NginxAnnotations(canary=canary, values=tuple(values), extra=tuple(sorted(p.extra.items())), **p.fields)
+
+
+def _combine_redirects(p: _Parse) -> None:
+    """F4: temporal-redirect is checked first; codes outside the allowed ranges fall back."""
+    t, perm = p.extra.pop("temporal_redirect", None), p.extra.pop("permanent_redirect", None)
+    tcode, pcode = p.extra.pop("temporal_redirect_code", None), p.extra.pop("permanent_redirect_code", None)
+    if t:
+        p.extra["redirect"] = (tcode if tcode is not None and 300 <= tcode <= 307 else 302, t)
+    elif perm:
+        p.extra["redirect"] = (pcode if pcode is not None and 300 <= pcode <= 308 else 301, perm)
 
 
 def _canary_config(p: _Parse) -> CanaryConfig:

@@ -1,26 +1,239 @@
 """What one ingress-nginx location does, as IR rules: forwarding plus annotation features.
 
-`location_rules` is the single place where a location's annotations turn into filters,
-redirects and extra rules, so the HTTP and HTTPS sides and every host derive from one answer.
+`location_rules` is the single place where a location's annotations become redirects, filters
+and extra rules, so the HTTP and HTTPS sides and every host derive from one answer. Regex hosts
+(`nginx_regex`) call it too, with their own matches and rewrite.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from ing2gw import ir
+from ing2gw.findings import Severity
+from ing2gw.model.inputs import configmap_data
 
 if TYPE_CHECKING:
     from ing2gw.providers.ingress_nginx import Loc, _Builder
 
+_PRECISE_HOST = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
+_CORS_ORIGIN = re.compile(r"(^\*$)|(^(http(s)?)://(((\*\.)?([a-zA-Z0-9\-]+\.)*[a-zA-Z0-9-]+|\*)(:([0-9]{1,5}))?)$)")
+_GW_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
+GATEWAY_REDIRECT_CODES = (301, 302, 303, 307, 308)
 
-def location_rules(b: "_Builder", loc: "Loc", src: ir.Source, matches: tuple[ir.Match, ...]) -> list[ir.Rule]:
+# ingress-nginx CORS defaults (annotations/cors/main.go)
+CORS_DEFAULT_METHODS = "GET, PUT, POST, DELETE, PATCH, OPTIONS"
+CORS_DEFAULT_HEADERS = ("DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,"
+                        "Range,Authorization")
+CORS_DEFAULT_MAX_AGE = 1728000
+
+
+def location_rules(b: "_Builder", loc: "Loc", src: ir.Source, matches: tuple[ir.Match, ...],
+                   rewrite: ir.Rewrite | None = None, rewrite_headers: ir.HeaderChanges | None = None) -> list[ir.Rule]:
     """The rules (HTTPS side) for one location; an empty list when nothing must be emitted."""
+    a = loc.ann
+    red = a.get("redirect") if a is not None else None
+    if red is not None and loc.owner is not None:
+        # E3/F4: `return` runs before proxying, so it applies even without a backend
+        return [ir.Rule(matches, src, redirect=url_redirect(b, loc, red[0], red[1]),
+                        comment=f"{'temporal' if red[0] in (302, 307) else 'permanent'}-redirect (F4)")]
     if loc.is_root and loc.backend is None and not loc.unresolved:
         return []  # the controller's 404 default backend: no rule gives the same 404
     backends = (loc.backend,) if loc.backend is not None else ()
-    rule = ir.Rule(matches, src, backends=backends,
+    req = rewrite_headers or ir.HeaderChanges()
+    resp = ir.HeaderChanges()
+    cors = None
+    timeouts = None
+    mirrors: tuple[ir.Mirror, ...] = ()
+    if a is not None and loc.owner is not None:
+        rewrite = _upstream_vhost(b, loc, rewrite)
+        req = _connection_header(b, loc, req)
+        resp = _custom_headers(b, loc)
+        cors = _cors(b, loc)
+        timeouts = _timeouts(b, loc)
+        mirrors = _mirrors(b, loc)
+    rule = ir.Rule(matches, src, backends=backends, rewrite=rewrite, request_headers=req, response_headers=resp,
+                   cors=cors, timeouts=timeouts, mirrors=mirrors,
                    comment="" if loc.backend is not None else "backend could not be resolved: answers 500")
     from ing2gw.providers.nginx_canary import apply_canary
 
     return apply_canary(b, loc, rule)
+
+
+def _once(b: "_Builder", loc: "Loc", key: str) -> bool:
+    """True the first time (Ingress, key) is seen: per-Ingress findings, not per location."""
+    assert loc.owner is not None
+    k = (loc.owner.key, key)
+    if k in b.reported:
+        return False
+    b.reported.add(k)
+    return True
+
+
+def url_redirect(b: "_Builder", loc: "Loc", code: int, url: str) -> ir.Redirect:
+    """A RequestRedirect for ingress-nginx's literal redirect URL (F4)."""
+    assert loc.owner is not None
+    ann = f"{b.ctx.options.annotations_prefix}/{'temporal' if code in (302, 307) else 'permanent'}-redirect"
+    status = code
+    if code not in GATEWAY_REDIRECT_CODES:
+        status = 301 if code in (300, 304, 305, 306, 308) and code != 307 else 302
+        if _once(b, loc, f"code{code}"):
+            b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-041",
+                          f"redirect status {code} is not one Gateway API can send (301, 302, 303, 307, 308); "
+                          f"{status} is used", ing=loc.owner, annotation=ann, value=str(code))
+    parts = urlsplit(url)
+    if _once(b, loc, "redirect-query"):
+        b.ctx.finding(Severity.INFO, "ING2GW-NGINX-040",
+                      "ingress-nginx answers with exactly this URL and drops the request's query string; a "
+                      "Gateway API RequestRedirect keeps the request's query string", ing=loc.owner,
+                      annotation=ann, value=url)
+    if parts.query and _once(b, loc, "redirect-url-query"):
+        b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-041",
+                      f"the redirect URL carries a query string ({parts.query!r}), which RequestRedirect cannot set; "
+                      "it is left out", ing=loc.owner, annotation=ann, value=url)
+    path = parts.path or "/"
+    if not parts.scheme:
+        return ir.Redirect(status, full_path=path)
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    scheme = parts.scheme.lower()
+    default = {"http": 80, "https": 443}.get(scheme)
+    return ir.Redirect(status, scheme=scheme, hostname=host or None,
+                       port=port if port is not None and port != default else None, full_path=path)
+
+
+def _upstream_vhost(b: "_Builder", loc: "Loc", rewrite: ir.Rewrite | None) -> ir.Rewrite | None:
+    assert loc.ann is not None and loc.owner is not None
+    vhost = loc.ann.get("upstream_vhost")
+    if not vhost:
+        return rewrite
+    if _PRECISE_HOST.match(vhost.lower()):
+        base = rewrite or ir.Rewrite()
+        return ir.Rewrite(hostname=vhost.lower(), full_path=base.full_path, prefix_path=base.prefix_path)
+    if _once(b, loc, "vhost"):
+        b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-042",
+                      f"upstream-vhost {vhost!r} is not a plain hostname (ports and nginx variables cannot be "
+                      "expressed): the backend receives the client's Host header instead", ing=loc.owner,
+                      annotation=f"{b.ctx.options.annotations_prefix}/upstream-vhost", value=vhost)
+    return rewrite
+
+
+def _connection_header(b: "_Builder", loc: "Loc", req: ir.HeaderChanges) -> ir.HeaderChanges:
+    assert loc.ann is not None
+    value = loc.ann.get("connection_proxy_header")
+    if not value:
+        return req
+    return ir.HeaderChanges(set=req.set + (("Connection", value),), add=req.add, remove=req.remove)
+
+
+def _custom_headers(b: "_Builder", loc: "Loc") -> ir.HeaderChanges:
+    assert loc.ann is not None and loc.owner is not None
+    ref = loc.ann.get("custom_headers")
+    if not ref:
+        return ir.HeaderChanges()
+    ns, _, name = ref.rpartition("/")
+    ns = ns or loc.owner.namespace
+    for m in b.ctx.inputs.configmaps:
+        if m.name == name and (m.namespace or b.ctx.options.default_namespace) == ns:
+            data = configmap_data(m)
+            good = tuple(sorted((k, v) for k, v in data.items() if _HEADER_NAME.match(k) and v))
+            return ir.HeaderChanges(set=good[:16])
+    if _once(b, loc, "custom-headers"):
+        b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-043",
+                      f"custom-headers names ConfigMap {ns}/{name}, which is not in the input: its response "
+                      "headers are not carried over", ing=loc.owner,
+                      annotation=f"{b.ctx.options.annotations_prefix}/custom-headers", value=ref,
+                      suggestion="pass the ConfigMap with -f")
+    return ir.HeaderChanges()
+
+
+def _split(value: str) -> list[str]:
+    return [x.strip() for x in value.split(",") if x.strip()]
+
+
+def _cors(b: "_Builder", loc: "Loc") -> ir.Cors | None:
+    assert loc.ann is not None and loc.owner is not None
+    if not loc.ann.get("enable_cors"):
+        return None
+    v: dict[str, str] = loc.ann.get("cors_values") or {}
+    prefix = b.ctx.options.annotations_prefix
+    origins = _split(v.get("cors-allow-origin", "*"))
+    good = [o for o in origins if _CORS_ORIGIN.match(o)]
+    if len(good) != len(origins) and _once(b, loc, "cors-origin"):
+        b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-044",
+                      f"CORS origins Gateway API cannot express are left out: {', '.join(o for o in origins if o not in good)}",
+                      ing=loc.owner, annotation=f"{prefix}/cors-allow-origin", value=v.get("cors-allow-origin"))
+    if "*" in good:
+        good = ["*"]
+    methods = [m.upper() for m in _split(v.get("cors-allow-methods", CORS_DEFAULT_METHODS))]
+    methods = [m for m in dict.fromkeys(methods) if m in _GW_METHODS or m == "*"]
+    if "*" in methods:
+        methods = ["*"]
+    headers = [h for h in dict.fromkeys(_split(v.get("cors-allow-headers", CORS_DEFAULT_HEADERS))) if _HEADER_NAME.match(h)]
+    if "*" in headers:
+        headers = ["*"]
+    expose = [h for h in dict.fromkeys(_split(v.get("cors-expose-headers", ""))) if _HEADER_NAME.match(h)]
+    cred_raw = v.get("cors-allow-credentials", "true")
+    credentials = cred_raw.strip().lower() == "true"
+    try:
+        max_age = int(v.get("cors-max-age", str(CORS_DEFAULT_MAX_AGE)))
+    except ValueError:
+        max_age = CORS_DEFAULT_MAX_AGE
+    if _once(b, loc, "cors"):
+        b.ctx.finding(Severity.INFO, "ING2GW-NGINX-045",
+                      "CORS: ingress-nginx answers every OPTIONS request with a matching Origin itself (204); the "
+                      "Gateway API CORS filter answers preflights (OPTIONS with Access-Control-Request-Method) and "
+                      "forwards other OPTIONS requests", ing=loc.owner, annotation=f"{prefix}/enable-cors", value="true")
+    return ir.Cors(allow_origins=tuple(good[:64]), allow_methods=tuple(methods[:9]), allow_headers=tuple(headers[:64]),
+                   expose_headers=tuple(expose[:64]), allow_credentials=credentials,
+                   max_age=max_age if max_age >= 1 else None)
+
+
+def _timeouts(b: "_Builder", loc: "Loc") -> ir.Timeouts | None:
+    assert loc.ann is not None and loc.owner is not None
+    t: dict[str, int] = loc.ann.get("timeouts") or {}
+    read, send = t.get("proxy-read-timeout"), t.get("proxy-send-timeout")
+    if read is None and send is None:
+        return None
+    seconds = max(x for x in (read, send) if x is not None)
+    if _once(b, loc, "timeouts"):
+        b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-046",
+                      f"proxy-read/send-timeout limit the time between two reads or writes; Gateway API's "
+                      f"backendRequest timeout ({seconds}s) limits the whole backend request, so long downloads, "
+                      "streams and long polls may now be cut", ing=loc.owner,
+                      annotation=f"{b.ctx.options.annotations_prefix}/proxy-read-timeout", value=str(seconds),
+                      suggestion="raise or drop the timeout for streaming endpoints")
+    return ir.Timeouts(backend_request=f"{seconds}s" if seconds else "0s")
+
+
+_SVC_HOST = re.compile(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?\Z")
+
+
+def _mirrors(b: "_Builder", loc: "Loc") -> tuple[ir.Mirror, ...]:
+    assert loc.ann is not None and loc.owner is not None
+    m: dict[str, str] = loc.ann.get("mirror") or {}
+    target = m.get("mirror-target")
+    if not target:
+        return ()
+    parts = urlsplit(target.replace("$request_uri", ""))
+    host = (parts.hostname or "").lower()
+    svc = _SVC_HOST.match(host)
+    name, ns = (svc.group(1), svc.group(3)) if svc else (host, loc.owner.namespace) if "." not in host else (None, None)
+    if name is None or ns is None:
+        if _once(b, loc, "mirror"):
+            b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-047",
+                          f"mirror-target {target!r} is not a Service of the cluster (<svc>.<ns>.svc); Gateway API "
+                          "mirrors only to Services, so requests are no longer mirrored", ing=loc.owner,
+                          annotation=f"{b.ctx.options.annotations_prefix}/mirror-target", value=target)
+        return ()
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if ns != loc.owner.namespace:
+        b.ctx.out.grants.add(ir.Grant(ns, "gateway.networking.k8s.io", "HTTPRoute", loc.owner.namespace, "", "Service", name))
+    return (ir.Mirror(ir.ServiceBackend(ns, name, port)),)
+
+
+def describe(value: Any) -> str:
+    return str(value)

@@ -110,6 +110,8 @@ def emit_server(b: "_Builder", server: "Server") -> None:
 
 
 def _owners_for_static_server(b: "_Builder", server: "Server") -> dict[str, _Owner]:
+    from ing2gw.providers.nginx_features import location_rules
+
     owners: dict[str, _Owner] = {}
 
     def owner(ing: Ingress) -> _Owner:
@@ -125,11 +127,15 @@ def _owners_for_static_server(b: "_Builder", server: "Server") -> dict[str, _Own
             continue  # the controller's own 404 root: nothing to emit (no rule = 404)
         o = owner(loc.owner)
         src = _source(loc.owner, b)
-        rules = rules_for_location(b, loc, src)
+        rules = location_rules(b, loc, src, path_matches(loc))
         redirect = ssl_redirects(b, server, loc)
-        for rule in rules.https:
+        for rule in rules:
             o.https.append(rule)
             o.http.append(_ssl_redirect_rule(rule, redirect_code, src) if redirect and not rule.redirect else rule)
+        if not rules and loc.is_root and redirect:
+            # G3: unmatched paths of a redirecting host hit the root location, which redirects too
+            o.http.append(ir.Rule(path_matches(loc), src, redirect=ir.Redirect(redirect_code, scheme="https"),
+                                  comment="HTTP->HTTPS redirect of the host's unmatched paths (B4, G3)"))
         # D2: the automatic 301 for /p when only /p/ exists (before any redirect or proxying)
         if loc.path != "/" and loc.path.endswith("/"):
             u = loc.path[:-1]
@@ -140,29 +146,32 @@ def _owners_for_static_server(b: "_Builder", server: "Server") -> dict[str, _Own
                             comment=f"ingress-nginx answers {u} with a 301 to {loc.path} (D2)")
                 o.https.append(r)
                 o.http.append(r)
-    # G3: unmatched paths of a redirecting host hit the root location, which redirects too
-    root = server.root
-    if root.owner is not None and root.backend is None and not root.unresolved and ssl_redirects(b, server, root):
-        o = owner(root.owner)
-        src = _source(root.owner, b)
-        o.http.append(ir.Rule((ir.Match(ir.PathMatch("PathPrefix", "/")),), src,
-                              redirect=ir.Redirect(redirect_code, scheme="https"),
-                              comment="HTTP->HTTPS redirect of the host's unmatched paths (B4, G3)"))
+    add_app_root(b, server, owners)
     return owners
 
 
-class LocationRules:
-    """The rules one location becomes on the HTTPS side (the HTTP side derives from them)."""
-
-    def __init__(self, https: list[ir.Rule]) -> None:
-        self.https = https
-
-
-def rules_for_location(b: "_Builder", loc: "Loc", src: ir.Source) -> LocationRules:
-    """Forwarding rule(s) for a location. Annotation features hook in here (nginx_features)."""
-    from ing2gw.providers.nginx_features import location_rules
-
-    return LocationRules(location_rules(b, loc, src, path_matches(loc)))
+def add_app_root(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
+    """E1: app-root on any Ingress of a host answers `/` with a 302, before location choice."""
+    for loc in server.locs:
+        a = loc.ann
+        root = a.get("app_root") if a is not None else None
+        if not root or loc.owner is None:
+            continue
+        o = owners.setdefault(loc.owner.key, _Owner(loc.owner))
+        src = _source(loc.owner, b)
+        exact_root = ir.Match(ir.PathMatch("Exact", "/"))
+        for other in owners.values():
+            for side in (other.http, other.https):
+                side[:] = [r for r in side if exact_root not in r.matches]
+        rule = ir.Rule((exact_root,), src, redirect=ir.Redirect(302, full_path=root),
+                       comment="app-root: ingress-nginx answers / with a 302 for the whole host (E1)")
+        o.https.insert(0, rule)
+        o.http.insert(0, rule)
+        b.ctx.finding(Severity.INFO, "ING2GW-NGINX-048",
+                      f"app-root {root}: ingress-nginx's Location keeps the port of the Host header and drops the query "
+                      "string; the Gateway API redirect uses the listener's port and keeps the query", ing=loc.owner,
+                      annotation=f"{b.ctx.options.annotations_prefix}/app-root", value=root)
+        return
 
 
 def _ssl_redirect_rule(rule: ir.Rule, code: int, src: ir.Source) -> ir.Rule:
@@ -188,6 +197,13 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
         parent = b.servers.get("*." + host.split(".", 1)[1]) if "." in host and not host.startswith("*.") else None
         if parent is not None and isinstance(parent.cert, ir.SecretRef):
             cert = parent.cert
+    from ing2gw.providers import nginx_backend
+
+    nginx_backend.check_backends(b, server)
+    passthrough = nginx_backend.passthrough_backend(b, server) if host is not None else None
+    if passthrough is not None:
+        _passthrough(b, server, passthrough)
+        cert = None
     if cert is not None:
         https_l = gw.listener("HTTPS", 443, host)
         if not https_l.certificates:
@@ -195,7 +211,7 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
             if cert.namespace != gw.namespace:
                 b.ctx.out.grants.add(ir.Grant(cert.namespace, "gateway.networking.k8s.io", "Gateway",
                                               gw.namespace, "", "Secret", cert.name))
-    elif server.cert is None and host is not None:
+    elif server.cert is None and host is not None and passthrough is None:
         b.no_tls_hosts.append(host)
     if server.cert is not None and cert is None and server.cert_owner is not None:
         b.ctx.finding(Severity.WARNING, "ING2GW-CORE-013",
@@ -211,6 +227,17 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
         ns = o.ing.namespace
         src = ir.Source(ns, o.ing.name, o.ing.origin)
         hostnames = (host,) if host else ()
+        if https_l is not None and nginx_backend.protocol(b, o.ing) in ("GRPC", "GRPCS"):
+            grpc = nginx_backend.grpc_rules(b, o.ing, o.https)
+            _report_grpc(b, o.ing, grpc is not None)
+            if grpc is not None:
+                b.ctx.out.routes.append(ir.Route("GRPCRoute", ns, o.ing.name, src, hostnames, (https_l.key,), grpc,
+                                                 qualifiers=(server.host, "grpc")))
+                https_l.allowed_namespaces.add(ns)
+                if o.http:
+                    _add_route(b, o, src, hostnames, (http_l.key,), o.http, server.host, "http")
+                    http_l.allowed_namespaces.add(ns)
+                continue
         if https_l is None:
             rules = o.http
             parents: tuple[ir.ListenerKey, ...] = (http_l.key,)
@@ -246,6 +273,39 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
                           f"like a.{host[2:]}), Gateway API matches one or more (a.b.{host[2:]} too)", ing=first,
                           suggestion=f"if deeper names such as a.b.{host[2:]} must not reach this backend, add "
                           "listeners or routes for them explicitly")
+
+
+def _report_grpc(b: "_Builder", ing: Ingress, as_grpc_route: bool) -> None:
+    if (ing.key, "grpc") in b.reported:
+        return
+    b.reported.add((ing.key, "grpc"))
+    b.ctx.finding(Severity.INFO, "ING2GW-NGINX-054",
+                  "backend-protocol GRPC: emitted as a GRPCRoute (it answers gRPC requests only)" if as_grpc_route else
+                  "backend-protocol GRPC: its paths are not gRPC service/method matches, so the HTTPRoute stays; the "
+                  "Service port must declare appProtocol: kubernetes.io/h2c for the Gateway to speak HTTP/2 to it",
+                  ing=ing, annotation=f"{b.ctx.options.annotations_prefix}/backend-protocol", value="GRPC")
+
+
+def _passthrough(b: "_Builder", server: "Server", found: tuple[Ingress, ir.ServiceBackend | None]) -> None:
+    ing, backend = found
+    prefix = b.ctx.options.annotations_prefix
+    if backend is None:
+        b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-055",
+                      f"ssl-passthrough on {server.host}: the host has no `/` path with a Service, so ingress-nginx "
+                      "passes TLS to its default backend; nothing is emitted for it", ing=ing,
+                      annotation=f"{prefix}/ssl-passthrough", value="true")
+        return
+    lst = b.gw.listener("TLS", 443, server.host)
+    lst.tls_mode = "Passthrough"
+    lst.allowed_namespaces.add(ing.namespace)
+    src = ir.Source(ing.namespace, ing.name, ing.origin)
+    b.ctx.out.routes.append(ir.Route("TLSRoute", ing.namespace, ing.name, src, (server.host,), (lst.key,), [],
+                                     qualifiers=(server.host, "tls"), tls_backends=(backend,)))
+    b.ctx.finding(Severity.INFO, "ING2GW-NGINX-055",
+                  f"ssl-passthrough: TLS for {server.host} is passed by SNI to {backend.namespace}/{backend.name}:"
+                  f"{backend.port} (the `/` location's backend); ingress-nginx must have run with "
+                  "--enable-ssl-passthrough for this to be what it did", ing=ing, annotation=f"{prefix}/ssl-passthrough",
+                  value="true")
 
 
 def _preserves_slash(b: "_Builder", ing: Ingress) -> bool:

@@ -1,0 +1,118 @@
+"""How ingress-nginx talks to backends: backend-protocol, proxy-ssl-*, ssl-passthrough (F9, G).
+
+* HTTPS/GRPCS: TLS to the backend. ingress-nginx does not verify the backend's certificate
+  unless proxy-ssl-verify is on; Gateway API reaches a backend over TLS only through a
+  BackendTLSPolicy, which always verifies. With proxy-ssl-verify on we emit the policy (CA from
+  proxy-ssl-secret, else the system CAs; hostname from proxy-ssl-name, else the Service's DNS
+  name); otherwise an error: the new configuration would speak plain HTTP to a TLS port.
+* GRPC/GRPCS: a GRPCRoute when every path is `/` or a gRPC service prefix; otherwise the
+  HTTPRoute stays and the Service port needs appProtocol kubernetes.io/h2c.
+* ssl-passthrough: a TLS listener in Passthrough mode and a TLSRoute to the root location's
+  backend (ingress-nginx passes the stream to the `/` location's upstream).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from ing2gw import ir
+from ing2gw.findings import Severity
+from ing2gw.model.ingress import Ingress
+
+if TYPE_CHECKING:
+    from ing2gw.providers.ingress_nginx import Loc, Server, _Builder
+
+_GRPC_SERVICE = re.compile(r"^/([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)/?$")
+_GRPC_METHOD = re.compile(r"^/([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)/([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def protocol(b: "_Builder", ing: Ingress) -> str:
+    a = b.anns.get(ing.key)
+    raw = a.get("backend_protocol") if a is not None else None
+    return (raw or "HTTP").strip().upper()
+
+
+def check_backends(b: "_Builder", server: "Server") -> None:
+    """BackendTLSPolicies and findings for every location's backend protocol."""
+    prefix = b.ctx.options.annotations_prefix
+    for loc in server.locs:
+        if loc.owner is None or loc.backend is None or loc.ann is None:
+            continue
+        proto = protocol(b, loc.owner)
+        if proto in ("HTTP", "GRPC"):
+            continue
+        if proto in ("AUTO_HTTP", "FCGI"):
+            if (loc.owner.key, "proto") not in b.reported:
+                b.reported.add((loc.owner.key, "proto"))
+                b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-056",
+                              f"backend-protocol {proto} has no Gateway API equivalent; the Gateway speaks HTTP to "
+                              "the backend", ing=loc.owner, annotation=f"{prefix}/backend-protocol", value=proto)
+            continue
+        _backend_tls(b, loc, proto)
+
+
+def _backend_tls(b: "_Builder", loc: "Loc", proto: str) -> None:
+    assert loc.owner is not None and loc.backend is not None and loc.ann is not None
+    prefix = b.ctx.options.annotations_prefix
+    key = (loc.backend.namespace, loc.backend.name, loc.backend.port)
+    if key in b.tls_backends:
+        return
+    b.tls_backends.add(key)
+    ssl: dict[str, str] = loc.ann.get("proxy_ssl") or {}
+    verify = ssl.get("proxy-ssl-verify", "off").strip().lower() == "on"
+    if not verify:
+        b.ctx.finding(Severity.ERROR, "ING2GW-NGINX-052",
+                      f"backend-protocol {proto}: ingress-nginx speaks TLS to Service {loc.backend.namespace}/"
+                      f"{loc.backend.name}:{loc.backend.port} without verifying its certificate; Gateway API needs a "
+                      "BackendTLSPolicy (which always verifies) to use TLS at all, so without one the Gateway would "
+                      "speak plain HTTP to a TLS port", ing=loc.owner, annotation=f"{prefix}/backend-protocol",
+                      value=proto, security=True,
+                      suggestion="set proxy-ssl-verify: \"on\" with proxy-ssl-secret (CA) and proxy-ssl-name, or "
+                                 "write a BackendTLSPolicy by hand")
+        return
+    secret = ssl.get("proxy-ssl-secret")
+    ca = None
+    if secret:
+        ca = secret.rpartition("/")[2]
+    hostname = (ssl.get("proxy-ssl-name") or f"{loc.backend.name}.{loc.backend.namespace}.svc").lower()
+    b.ctx.out.backend_tls.append(ir.BackendTLS(loc.backend.namespace, loc.backend.name, loc.backend.port, hostname,
+                                               ca, ca is None, ir.Source(loc.owner.namespace, loc.owner.name,
+                                                                         loc.owner.origin)))
+    b.ctx.finding(Severity.INFO, "ING2GW-NGINX-053",
+                  f"BackendTLSPolicy for Service {loc.backend.namespace}/{loc.backend.name}: hostname {hostname}, CA "
+                  + (f"from ConfigMap {ca} (create it from Secret {secret}'s ca.crt)" if ca else "the system roots"),
+                  ing=loc.owner, annotation=f"{prefix}/proxy-ssl-verify", value="on")
+
+
+def grpc_rules(b: "_Builder", ing: Ingress, rules: list[ir.Rule]) -> list[ir.Rule] | None:
+    """The rules of a gRPC Ingress as GRPCRoute rules (service/method in header-free matches),
+    or None when a path cannot be a gRPC match. Redirect rules never go to a GRPCRoute."""
+    out = []
+    for r in rules:
+        if r.redirect is not None or r.rewrite is not None or r.cors is not None:
+            return None
+        matches = []
+        for m in r.matches:
+            if m.path is None or (m.path.type == "PathPrefix" and m.path.value == "/"):
+                matches.append(ir.Match(headers=m.headers))
+                continue
+            sm = _GRPC_SERVICE.match(m.path.value) if m.path.type == "PathPrefix" else None
+            mm = _GRPC_METHOD.match(m.path.value) if m.path.type == "Exact" else None
+            if sm:
+                matches.append(ir.Match(ir.PathMatch("Exact", f"/{sm.group(1)}/"), headers=m.headers))
+            elif mm:
+                matches.append(ir.Match(ir.PathMatch("Exact", f"/{mm.group(1)}/{mm.group(2)}"), headers=m.headers))
+            else:
+                return None
+        out.append(replace(r, matches=tuple(matches)))
+    return out
+
+
+def passthrough_backend(b: "_Builder", server: "Server") -> tuple[Ingress, ir.ServiceBackend | None] | None:
+    """The Ingress asking for ssl-passthrough on this server and the root location's backend."""
+    for loc in server.locs:
+        if loc.ann is not None and loc.ann.get("ssl_passthrough") and loc.owner is not None:
+            return loc.owner, server.root.backend
+    return None

@@ -1,0 +1,92 @@
+"""Extra nginx servers an annotation creates: server-alias (C3, F12) and from-to-www (F4)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ing2gw import ir
+from ing2gw.findings import Severity
+from ing2gw.providers.base import host_problem
+
+if TYPE_CHECKING:
+    from ing2gw.providers.ingress_nginx import Server, _Builder
+
+CATCH_ALL = "_"
+
+
+def apply_aliases(b: "_Builder") -> None:
+    """server-alias: more literal names for a server, unless another server has the name.
+
+    The alias serves exactly what the host serves, so it gets a copy of the server (listeners
+    of its own keep host isolation) with the same certificate.
+    """
+    from ing2gw.providers.ingress_nginx import Server
+
+    prefix = b.ctx.options.annotations_prefix
+    for host in sorted(h for h in list(b.servers) if h != CATCH_ALL):
+        server = b.servers[host]
+        aliases: list[tuple[str, object]] = []
+        for loc in server.locs:
+            raw = loc.ann.get("server_alias") if loc.ann is not None else None
+            if raw and loc.owner is not None:
+                aliases += [(a.strip().lower(), loc.owner) for a in raw.split(",") if a.strip()]
+        for alias, owner in aliases:
+            if alias in b.servers:
+                b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-051",
+                              f"server-alias {alias} is ignored: a server for that name already exists", ing=owner,  # type: ignore[arg-type]
+                              annotation=f"{prefix}/server-alias", value=alias)
+                continue
+            problem = host_problem(alias)
+            if problem:
+                b.ctx.finding(Severity.ERROR, "ING2GW-NGINX-051", f"server-alias {alias!r}: {problem}", ing=owner,  # type: ignore[arg-type]
+                              annotation=f"{prefix}/server-alias", value=alias)
+                continue
+            b.servers[alias] = Server(alias, server.first, list(server.locs), server.cert, server.cert_owner)
+            b.ctx.finding(Severity.INFO, "ING2GW-NGINX-051",
+                          f"server-alias {alias} serves what {host} serves: own listeners, same routes"
+                          + (" and certificate (assumed to cover the alias)" if server.cert is not None else ""),
+                          ing=owner, annotation=f"{prefix}/server-alias", value=alias)  # type: ignore[arg-type]
+
+
+def www_targets(b: "_Builder") -> list[tuple[str, str, "Server"]]:
+    """(from, to, server) for every server marked by from-to-www-redirect (B5 step 4)."""
+    out = []
+    for host in sorted(b.servers):
+        server = b.servers[host]
+        if host == CATCH_ALL or host.startswith("*."):
+            continue
+        if not any(loc.ann is not None and loc.ann.get("from_to_www_redirect") and loc.owner is not None
+                   for loc in server.locs):
+            continue
+        source = host[4:] if host.startswith("www.") else "www." + host
+        if source in b.servers or host_problem(source):
+            continue
+        out.append((source, host, server))
+    return out
+
+
+def emit_www(b: "_Builder") -> None:
+    """from-to-www-redirect: a server for the other name answering every request with a redirect."""
+    prefix = b.ctx.options.annotations_prefix
+    for source, target, server in www_targets(b):
+        owner = next(loc.owner for loc in server.locs
+                     if loc.ann is not None and loc.ann.get("from_to_www_redirect") and loc.owner is not None)
+        src = ir.Source(owner.namespace, owner.name, owner.origin)
+        http_l = b.gw.listener("HTTP", 80, source)
+        parents = [http_l.key]
+        http_l.allowed_namespaces.add(owner.namespace)
+        if isinstance(server.cert, ir.SecretRef):
+            https_l = b.gw.listener("HTTPS", 443, source)
+            if not https_l.certificates:
+                https_l.certificates.append(server.cert)
+            https_l.allowed_namespaces.add(owner.namespace)
+            parents.append(https_l.key)
+        rule = ir.Rule((ir.Match(ir.PathMatch("PathPrefix", "/")),), src,
+                       redirect=ir.Redirect(b.glob.http_redirect_code, hostname=target),
+                       comment=f"from-to-www-redirect: {source} -> {target} (F4)")
+        b.ctx.out.routes.append(ir.Route("HTTPRoute", owner.namespace, owner.name, src, (source,), tuple(parents),
+                                         [rule], qualifiers=(source, "www")))
+        b.ctx.finding(Severity.INFO, "ING2GW-NGINX-050",
+                      f"{source} redirects to {target} ({b.glob.http_redirect_code}); ingress-nginx writes the port "
+                      "into the Location and drops one trailing '/', Gateway API does neither",
+                      ing=owner, annotation=f"{prefix}/from-to-www-redirect", value="true")
