@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ing2gw.cli import main
 from ing2gw.errors import InputError, UsageError
@@ -17,7 +19,7 @@ from ing2gw.simulate import build_router
 from ing2gw.simulate.gateway import GatewayRouter
 from ing2gw.simulate.gateway_filters import (apply_header_ops, cors_response_headers, modify_path, origin_allowed,
                                              redirect_location, replace_prefix)
-from ing2gw.simulate.gateway_match import (hostname_matches, intersect_hostnames, request_hostname,
+from ing2gw.simulate.gateway_match import (hostname_matches, intersect_hostnames, prefix_key, request_hostname,
                                            request_prefix_keys)
 from ing2gw.simulate.gateway_objects import CorsSpec, HeaderOps, PathModifier, RedirectSpec, Selector
 from ing2gw.simulate.request import Answer, BackendRef, ClusterContext, Request
@@ -844,3 +846,38 @@ def test_cli_gateway_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert json.loads(capsys.readouterr().out)["backend"]["name"] == "rb"
     assert main(["simulate", "--side", "gateway", "-f", f, "--gateway", "infra/zzz", "--request", "GET http://h/"]) == 2
     assert "no Gateway infra/zzz" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# properties
+
+_segments = st.lists(st.sampled_from(["a", "ab", "b", "api", "v1", ""]), min_size=0, max_size=4)
+
+
+@given(_segments, _segments)
+def test_prefix_keys_agree_with_element_wise_matching(path_parts: list[str], prefix_parts: list[str]) -> None:
+    path = "/" + "/".join(path_parts)
+    value = "/" + "/".join(p for p in prefix_parts if p)
+    # the spec: split by '/', compare element by element, a trailing '/' of the prefix ignored
+    want_elems = [e for e in value.split("/") if e]
+    path_elems = path.split("/")[1:]
+    spec_match = path_elems[: len(want_elems)] == want_elems and (
+        len(path_elems) >= len(want_elems))
+    assert (prefix_key(value) in request_prefix_keys(path)) is spec_match
+
+
+@given(st.permutations(list(range(7))))
+@settings(max_examples=25, deadline=None)
+def test_answers_do_not_depend_on_input_order(order: list[int]) -> None:
+    objs = [gateway(listener(), listener("wild", hostname="*.example.com")),
+            route("b", rule(prefix("/"), to="b")), route("a", rule(prefix("/"), to="a"), created="2024-01-01T00:00:00Z"),
+            route("c", rule(exact("/x"), to="c"), hostnames=["*.example.com"]),
+            route("d", rule(prefix("/x", headers=hdrs(v="1")), to="d"), hostnames=["foo.example.com"]),
+            namespace("apps", team="x"), service("a")]
+    probes = ["http://h/", "http://h/x", "http://foo.example.com/x", "http://bar.example.com/x",
+              "http://foo.example.com/y"]
+    baseline = build(*objs)
+    shuffled = build(*[objs[i] for i in order])
+    for url in probes:
+        for hv in ({}, {"v": "1"}):
+            assert shuffled.route(req(url, headers=hv)) == baseline.route(req(url, headers=hv)), url

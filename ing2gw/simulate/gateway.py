@@ -633,6 +633,9 @@ class _Ctx:
                         touched_host = True
                     headers = [(k, v) for k, v in apply_header_ops(headers, ops) if k != "host"]
                 elif f.type == "URLRewrite" and f.rewrite is not None:
+                    if level == "backend":
+                        self.unmodelled.append("backendRef-level URLRewrite: support is implementation-specific "
+                                               "(modelled as applied)")
                     if f.rewrite.hostname:
                         if touched_host:
                             self.unmodelled.append("both URLRewrite and a header modifier change Host; the order "
@@ -642,6 +645,9 @@ class _Ctx:
                         path = modify_path(path, f.rewrite.path, matched_prefix)
                 elif level == "backend":
                     if f.type == "ResponseHeaderModifier" and f.header_ops is not None:
+                        # only the request modifier is a named (Extended) backendRef feature
+                        self.unmodelled.append("backendRef-level ResponseHeaderModifier: support is "
+                                               "implementation-specific (modelled as applied)")
                         resp_ops.append(f.header_ops)
                     else:
                         self.unmodelled.append(f"backendRef-level {f.type} filter is implementation-specific "
