@@ -13,8 +13,8 @@ How a request is decided:
    the longest wildcard suffix, then no hostname). A TLS listener passes the stream to a
    TLSRoute chosen by SNI. An HTTPS listener terminates TLS, then the Host header chooses a
    listener again: a different listener than the SNI's gives 421 (Misdirected Request,
-   GatewayHTTPSListenerDetectMisdirectedRequests), no listener gives 404. Listeners are
-   isolated: a request never falls through to another listener.
+   GatewayHTTPSListenerDetectMisdirectedRequests; modelled for every HTTP version), no listener
+   gives 404. Listeners are isolated: a request never falls through to another listener.
 3. Rule, among the routes attached to that listener (see `gateway_match`): hostname
    specificity, Exact path, longest PathPrefix (by path element), method, header count, query
    count, oldest route (`metadata.creationTimestamp`; routes without one count as newest),
@@ -25,6 +25,13 @@ How a request is decided:
    3xx), URLRewrite, Request/ResponseHeaderModifier (rule-level, then the chosen backendRef's),
    RequestMirror; then the weighted backendRefs (see `gateway_backends`).
 
+`decide()` returns the `Answer` with what the shared contract has no field for (mirror
+fractions, response header modifiers, timeouts, retry policy, the upstream view of any share);
+`status()` returns the route conditions (Accepted, ResolvedRefs) and listener attachment counts
+a controller would write. Reading and validating the input is `gateway_read`; listeners and
+attachment `gateway_attach`; precedence tables `gateway_match`; filters `gateway_filters`;
+backendRefs `gateway_backends`.
+
 Modelling decisions:
 
 * RegularExpression matches (paths, headers, query parameters, gRPC service/method) use an
@@ -32,6 +39,12 @@ Modelling decisions:
   using features RE2 lacks (look-around, back-references) are reported in `unmodelled`.
   RegularExpression paths rank after PathPrefix; when one competes with another matching
   rule, the answer says so in `unmodelled` (their precedence is implementation-specific).
+* The hostname a route serves on a listener is the intersection of both; it decides hostname
+  specificity. When the most specific hostname has routes but none matches, precedence goes on
+  with less specific hostnames, as the spec orders it, with a note (implementations that choose
+  a virtual host first answer 404 there).
+* Two routes that tie on everything up to age, neither with a creationTimestamp, are ordered
+  by namespace/name and the answer says, in `unmodelled`, that the route created first wins.
 * Paths are matched as sent (no percent-decoding, no dot-segment or slash merging); a path that
   an implementation might normalise is reported in `unmodelled`.
 * `upstream_host` is the Host header as the client sent it, port included (the spec: forward it
@@ -512,7 +525,10 @@ class _Ctx:
         for k, v in req.query_params():
             query.setdefault(k, v)
         grpc = None
-        if req.method == "POST" and headers.get("content-type", "").startswith("application/grpc"):
+        ctype = headers.get("content-type", "")
+        # gRPC is application/grpc, optionally +proto/+json or with parameters (not grpc-web)
+        if req.method == "POST" and (ctype == "application/grpc" or ctype.startswith(("application/grpc+",
+                                                                                      "application/grpc;"))):
             parts = req.path.split("/")
             if len(parts) == 3 and parts[0] == "" and parts[1] and parts[2]:
                 grpc = (parts[1], parts[2])
