@@ -115,13 +115,14 @@ class NginxRouter:
             t.notes.append(str(exc))
             return t.answer(400, generated_by="nginx-400")
         args = request.query or ""
-        for key in {host, CATCH_ALL if host is None else host}:
-            for ig in cfg.ignored_by_host.get(key or CATCH_ALL, ()):
-                t.notes.append(f"Ingress {ig} names this host but is ignored: {self.ignored[ig]}")
         if host is not None and host in cfg.www_redirects:                           # F4
             return self._www_redirect(request, host, cfg.www_redirects[host], t)
         server = self._server(host)                                                   # C4, C5
         t.server = server.host
+        if cfg.ignored_by_host:
+            for key in dict.fromkeys((host or CATCH_ALL, server.host)):
+                for ig in cfg.ignored_by_host.get(key, ()):
+                    t.notes.append(f"Ingress {ig} names this host but is ignored: {self.ignored[ig]}")
         t.notes.extend(server.notes)
         t.unmodelled.extend(server.unmodelled)
         if server.app_root and uri == "/":                                            # E1
@@ -193,6 +194,7 @@ class NginxRouter:
         s = self.settings
         t.location = loc.label
         if loc.special is not None:
+            t.hsts = ()  # template locations have no Lua header filter
             if loc.special == HEALTHZ:
                 return t.answer(200, generated_by="nginx-healthz")
             t.notes.append("/nginx_status is allowed only from 127.0.0.1")
