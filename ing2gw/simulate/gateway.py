@@ -145,7 +145,7 @@ class _Plan:
                    status, generated_by)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Decision:
     """An `Answer` plus what the Gateway API router knows beyond the shared contract.
 
@@ -282,18 +282,19 @@ class GatewayRouter:
 
     # ---- building ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _index(route: RouteSpec, li: Listener, host: str | None) -> None:
+    def _index(self, route: RouteSpec, li: Listener, host: str | None) -> None:
         if route.kind == "HTTPRoute":
             table = li.http.get_or_add(host, HttpTable)
             for rule in route.rules:
+                plan = self._plans[(route.kind, route.namespace, route.name, rule.index)]
                 for i, m in enumerate(rule.http_matches):
-                    table.add(HttpCandidate(route, rule, i, m))
+                    table.add(HttpCandidate(route, rule, i, m, plan))
         elif route.kind == "GRPCRoute":
             gtable = li.grpc.get_or_add(host, GrpcTable)
             for rule in route.rules:
+                plan = self._plans[(route.kind, route.namespace, route.name, rule.index)]
                 for i, gm in enumerate(rule.grpc_matches):
-                    gtable.add(GrpcCandidate(route, rule, i, gm))
+                    gtable.add(GrpcCandidate(route, rule, i, gm, plan))
         elif route.kind == "TLSRoute":
             li.tls.get_or_add(host, TlsTable).add(route)
 
@@ -403,7 +404,7 @@ class GatewayRouter:
                     return ctx.plain("tls-expected", 0, f"port {request.port} expects TLS; a plain HTTP request gets "
                                                         "no HTTP answer")
                 return ctx.unmodelled_listener(pi)
-            li = next((v for _, v in pi.http.lookup(host)), None)
+            li = pi.http.best(host)
             if li is None:
                 return ctx.plain("no-listener", 404, f"no listener of Gateway {rt.label} on port {request.port} "
                                                      f"matches host {host or '(none)'}")
@@ -420,7 +421,7 @@ class GatewayRouter:
             li_sni = pi.secure.any
             ctx.notes.append("the client sent no SNI: only a listener without hostname can take the connection")
         else:
-            li_sni = next((v for _, v in pi.secure.lookup(sni_host)), None)
+            li_sni = pi.secure.best(sni_host)
         if li_sni is None:
             return ctx.plain("tls-no-listener", 0, f"no TLS listener on port {request.port} matches SNI "
                                                    f"{sni_host or '(none)'}: the handshake fails")
@@ -430,7 +431,7 @@ class GatewayRouter:
             ctx.decided.append(("listener", li_sni.label))
             return ctx.plain("tls-handshake-failed", 0, f"listener {li_sni.label}: {li_sni.tls_failure}")
         self._cert_coverage(li_sni, sni_host or host, ctx.notes)
-        li_host = next((v for _, v in pi.https.lookup(host)), None)
+        li_host = pi.https.best(host)
         if li_host is None:
             ctx.decided.append(("listener", li_sni.label))
             return ctx.plain("no-listener", 404, f"no HTTPS listener on port {request.port} matches host {host or '(none)'}")
@@ -521,18 +522,17 @@ class _Ctx:
         if req.host is not None and "host" not in headers:
             # a header match on Host sees the Host header (HTTP/2 :authority) as sent
             headers["host"] = req.host
-        query: dict[str, str] = {}
-        for k, v in req.query_params():
-            query.setdefault(k, v)
+        path, _, query = req.target.partition("?")
         grpc = None
-        ctype = headers.get("content-type", "")
-        # gRPC is application/grpc, optionally +proto/+json or with parameters (not grpc-web)
-        if req.method == "POST" and (ctype == "application/grpc" or ctype.startswith(("application/grpc+",
-                                                                                      "application/grpc;"))):
-            parts = req.path.split("/")
-            if len(parts) == 3 and parts[0] == "" and parts[1] and parts[2]:
-                grpc = (parts[1], parts[2])
-        return RequestView(req.method, req.path, headers, frozenset(repeated), query, grpc)
+        if req.method == "POST":
+            ctype = headers.get("content-type", "")
+            # gRPC is application/grpc, optionally +proto/+json or with parameters (not grpc-web)
+            if ctype == "application/grpc" or ctype.startswith(("application/grpc+", "application/grpc;")):
+                parts = path.split("/")
+                if len(parts) == 3 and parts[0] == "" and parts[1] and parts[2]:
+                    grpc = (parts[1], parts[2])
+        return RequestView(req.method, path, headers, frozenset(repeated) if repeated else frozenset(),
+                           query if "?" in req.target else None, grpc)
 
     def http(self, li: Listener, host: str) -> Decision:
         self.decided.append(("listener", li.label))
@@ -554,7 +554,7 @@ class _Ctx:
                     if any(True for _ in li.http.lookup(host)):
                         self.unmodelled.append(f"GRPCRoutes and HTTPRoutes both serve host {host} on listener "
                                                f"{li.label}; implementations may reject one of them")
-                    return self.forward(li, gfound.winner.route, gfound.winner.rule, None)
+                    return self.forward(li, gfound.winner.plan, None)
             if grpc_tables:
                 self.notes.append("no GRPCRoute rule matches this gRPC request; HTTPRoutes were tried")
         elif li.grpc and any(True for _ in li.grpc.lookup(host)):
@@ -575,26 +575,27 @@ class _Ctx:
                                        "joined with ',' (implementation-specific)")
             self.unmodelled.extend(found.unmodelled)
             c = found.winner
-            return self.forward(li, c.route, c.rule, c.match.path.value if c.match.path.type == "PathPrefix" else None)
+            return self.forward(li, c.plan, c.matched_prefix)
         self.notes.append(f"no rule of the routes attached to listener {li.label} matches")
         return Decision(self.answer(404, generated_by="no-route"), listener=li)
 
-    def forward(self, li: Listener, route: RouteSpec, rule: RuleSpec, matched_prefix: str | None) -> Decision:
+    def forward(self, li: Listener, plan: _Plan, matched_prefix: str | None) -> Decision:
         """Apply the rule's filters and backends to the request."""
         req = self.request
-        plan = self.router._plans[(route.kind, route.namespace, route.name, rule.index)]
+        route, rule = plan.route, plan.rule
         self.decided.append(plan.label_route)
         self.decided.append(plan.label_rule)
         self.unmodelled.extend(plan.unmodelled)
         self.notes.extend(plan.notes)
-        common: dict[str, Any] = dict(listener=li, route=route, rule=rule, timeouts=rule.timeouts, retry=rule.retry)
+        common: dict[str, Any] = {"listener": li, "route": route, "rule": rule, "timeouts": rule.timeouts,
+                                  "retry": rule.retry}
         cors = plan.cors
-        origin = _header(req, "origin") if cors is not None else None
+        origin = req.header("origin") if cors is not None else None
         if cors is not None and origin is not None and req.method == "OPTIONS":
-            request_method = _header(req, "access-control-request-method")
+            request_method = req.header("access-control-request-method")
             if request_method is not None:  # a CORS preflight: the gateway answers it
                 hdrs = cors_response_headers(cors, origin, True, request_method,
-                                             _header(req, "access-control-request-headers"))
+                                             req.header("access-control-request-headers"))
                 if not hdrs:
                     self.notes.append(f"Origin {origin} is not allowed: the preflight gets no CORS headers")
                 return Decision(self.answer(200, generated_by="cors-preflight", response_headers=tuple(hdrs)),
@@ -723,10 +724,6 @@ class _Ctx:
             by = "invalid-backend" if best.status == 500 else "no-endpoints"
             return Decision(self.answer(0, generated_by=by, backends=shares), listener=li, route=route, rule=rule)
         return Decision(self.answer(200, backend=best.backend, backends=shares), listener=li, route=route, rule=rule)
-
-
-def _header(req: Request, name: str) -> str | None:
-    return req.header(name)
 
 
 __all__ = ["Decision", "GatewayRouter", "ListenerStatus", "StatusReport"]

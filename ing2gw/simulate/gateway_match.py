@@ -19,7 +19,7 @@ matching rule, the answer says so in `unmodelled`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, Iterator, TypeVar
+from typing import Any, Generic, Iterator, TypeVar
 
 from ing2gw.simulate.gateway_objects import GRPCMatch, HTTPMatch, RouteSpec, RuleSpec, ValueMatch
 
@@ -142,6 +142,16 @@ class HostIndex(Generic[T]):
         if self.any is not None:
             yield None, self.any
 
+    def best(self, host: str) -> T | None:
+        """The value of the most specific pattern matching `host`, or None."""
+        v = self.exact.get(host)
+        if v is not None:
+            return v
+        for suffix, _, value in self.wildcards:
+            if host.endswith(suffix) and len(host) > len(suffix):
+                return value
+        return self.any
+
     def __bool__(self) -> bool:
         return bool(self.exact or self.wildcards or self.any is not None)
 
@@ -165,10 +175,23 @@ class RequestView:
     path: str
     headers: dict[str, str]           # lower-case name -> value (repeats joined with ",")
     repeated: frozenset[str]          # header names sent more than once
-    query: dict[str, str]             # name -> first value, as sent
+    raw_query: str | None             # the query string as sent
     grpc: tuple[str, str] | None      # (service, method) for a gRPC request
     prefix_keys: list[str] | None = None   # request_prefix_keys(path), computed on first use
     segment: str | None = None             # first_segment(), computed on first use
+    query_params: dict[str, str] | None = None
+
+    @property
+    def query(self) -> dict[str, str]:
+        """Query parameters, name -> first value, as sent (parsed on first use: few rules
+        match on them)."""
+        if self.query_params is None:
+            self.query_params = {}
+            for part in (self.raw_query or "").split("&"):
+                if part:
+                    k, _, v = part.partition("=")
+                    self.query_params.setdefault(k, v)
+        return self.query_params
 
     def prefixes(self) -> list[str]:
         if self.prefix_keys is None:
@@ -199,10 +222,13 @@ class HttpCandidate:
     """One (route, rule, match) on one hostname of one listener, with its precedence."""
 
     __slots__ = ("route", "rule", "match_index", "match", "method", "headers", "queries", "prec",
-                 "order", "path_regex", "literal")
+                 "order", "path_regex", "literal", "plan", "matched_prefix")
 
-    def __init__(self, route: RouteSpec, rule: RuleSpec, match_index: int, match: HTTPMatch) -> None:
+    def __init__(self, route: RouteSpec, rule: RuleSpec, match_index: int, match: HTTPMatch, plan: Any = None) -> None:
         self.route = route
+        self.plan = plan      # the router's per-rule answer plan (opaque here)
+        # the prefix ReplacePrefixMatch replaces: the match's own PathPrefix value
+        self.matched_prefix = match.path.value if match.path.type == "PathPrefix" else None
         self.rule = rule
         self.match_index = match_index
         self.match = match
@@ -326,8 +352,6 @@ class HttpTable:
 
     def _regex_matches(self, rv: RequestView) -> list[HttpCandidate]:
         """Regex candidates matching the request, in precedence order."""
-        if not self.regex:
-            return []
         seg = self.regex_by_segment.get(rv.first_segment(), [])
         pool = [c for c in seg if c.path_matches(rv.path)] + [c for c in self.regex_general if c.path_matches(rv.path)]
         if len(pool) > 1 and seg and self.regex_general:
@@ -357,7 +381,7 @@ class HttpTable:
                 if winner is not None:
                     break
         notes: list[str] = []
-        regex_hits = self._regex_matches(rv)
+        regex_hits = self._regex_matches(rv) if self.regex else ()
         if winner is None:
             if not regex_hits:
                 return None
@@ -399,10 +423,11 @@ def _creation_tie(bucket: list[HttpCandidate], at: int, winner: HttpCandidate, r
 class GrpcCandidate:
     """One (GRPCRoute, rule, match) on one hostname of one listener."""
 
-    __slots__ = ("route", "rule", "match_index", "match", "order")
+    __slots__ = ("route", "rule", "match_index", "match", "order", "plan")
 
-    def __init__(self, route: RouteSpec, rule: RuleSpec, match_index: int, match: GRPCMatch) -> None:
+    def __init__(self, route: RouteSpec, rule: RuleSpec, match_index: int, match: GRPCMatch, plan: Any = None) -> None:
         self.route = route
+        self.plan = plan
         self.rule = rule
         self.match_index = match_index
         self.match = match
