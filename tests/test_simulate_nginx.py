@@ -351,6 +351,12 @@ class TestLocations:
         assert dict(get(r, "http://h.test/exact").decided_by)["location"] == "~* ^/exact"
         assert get(r, "http://o.test/exactly").status == 404             # other hosts unaffected
 
+    def test_regex_alternation_is_not_anchored(self) -> None:
+        # `location ~* "^/foo|/bar"`: the second alternative matches anywhere in the URI
+        r = mk([ingress("rx", rule("h.test", svc_path("/foo|/bar", "svc-rx")), anns={"use-regex": "true"})])
+        assert backend(get(r, "http://h.test/x/BAR")) == "svc-rx"
+        assert get(r, "http://h.test/x/baz").status == 404
+
     def test_regex_first_match_in_length_order(self) -> None:
         r = mk([ingress("plain", rule("h.test", svc_path("/foo/bar/bar", "svc-plain"))),
                 ingress("rx", rule("h.test", svc_path("/foo/bar/[a-z]{3}", "svc-rx")), ts="2026-01-01T00:00:20Z",
@@ -373,6 +379,13 @@ class TestNginxHttpHelpers:
         assert normalise_uri("/%2541") == "/%41"
         with pytest.raises(BadRequest):
             normalise_uri("/a/../../b")
+
+    def test_literal_prefix(self) -> None:
+        from ing2gw.simulate.nginx_http import literal_prefix
+        assert literal_prefix("/Foo/bar") == ("/foo/bar", True)
+        assert literal_prefix("/foo/ba?r") == ("/foo/b", False)
+        assert literal_prefix("/id/[0-9]+") == ("/id/", False)
+        assert literal_prefix("/a|/b") == ("", False)
 
     def test_normalise_host(self) -> None:
         assert normalise_host("Foo.Example:443") == "foo.example"

@@ -107,8 +107,8 @@ class GenericRouter:
                              f"which wins: the more specific host, then the oldest Ingress ({best.ingress.key}) "
                              "is assumed")
             self._annotations(best.ingress, unmodelled)
-            decided = (("ingress", best.ingress.key), ("rule", best.rule_host),
-                       ("path", f"{best.path_type} {best.path}"))
+            decided: tuple[tuple[str, str], ...] = (("ingress", best.ingress.key), ("rule", best.rule_host),
+                                                    ("path", f"{best.path_type} {best.path}"))
             return self._to_backend(request, best.ingress, best.backend, decided, notes, unmodelled)
         if self.defaults:
             ing, backend = self.defaults[0]

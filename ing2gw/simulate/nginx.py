@@ -52,10 +52,14 @@ class _Trace:
 
     def decided(self) -> tuple[tuple[str, str], ...]:
         out = []
-        for k in ("ingress", "server", "location", "canary"):
-            v = getattr(self, k)
-            if v:
-                out.append((k, v))
+        if self.ingress:
+            out.append(("ingress", self.ingress))
+        if self.server:
+            out.append(("server", self.server))
+        if self.location:
+            out.append(("location", self.location))
+        if self.canary:
+            out.append(("canary", self.canary))
         if self.cert:
             out.append(("certificate", self.cert))
         return tuple(out)
@@ -160,9 +164,15 @@ class NginxRouter:
     def _location(server: Server, uri: str) -> Location | str:
         """The location for `uri`, or "redirect"/"port" for nginx's automatic 301 (D2.2)."""
         if server.enforce_regex:                                                      # D3
-            for loc in server.regex_locs:
+            lowered = uri.lower()
+            candidates = server.regex_by_segment.get(lowered[1:].split("/", 1)[0], server.regex_any_segment)
+            for loc in candidates:
+                if not lowered.startswith(loc.regex_prefix):
+                    continue
+                if loc.regex_literal:
+                    return loc
                 assert loc.regex is not None
-                if loc.regex.match(uri):
+                if loc.regex.search(uri):
                     return loc
             return server.locations[-1]
         exact = server.exact.get(uri)                                                 # D2.1

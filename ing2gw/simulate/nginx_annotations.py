@@ -221,11 +221,11 @@ def parse_ingress_annotations(ing: Ingress, settings: NginxSettings) -> IngressA
             notes.append(f"{label(k)} ignored: allow-snippet-annotations is false")
             continue
         if k in UNMODELLED:
-            target = server_unmodelled if k in SERVER_SCOPE else unmodelled
+            bucket = server_unmodelled if k in SERVER_SCOPE else unmodelled
             if k == "ssl-passthrough" and not settings.enable_ssl_passthrough:
                 notes.append(f"{label(k)} ignored: the controller runs without --enable-ssl-passthrough")
                 continue
-            target.append(f"{label(k)}: {UNMODELLED[k]}")
+            bucket.append(f"{label(k)}: {UNMODELLED[k]}")
         else:
             notes.append(f"{label(k)} is not an ingress-nginx annotation; the controller ignores it")
 

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from ing2gw.simulate.ingress_objects import (CLASS_ANNOTATION, Ingress, IngressInputs, IngressPath,
                                              ServiceBackend)
 from ing2gw.simulate.nginx_annotations import Canary, IngressAnns, LocationAnns, Rejected, parse_ingress_annotations
-from ing2gw.simulate.nginx_http import from_bytes_str, pcre_to_python, to_bytes_str
+from ing2gw.simulate.nginx_http import from_bytes_str, literal_prefix, pcre_to_python, to_bytes_str
 from ing2gw.simulate.nginx_settings import NginxSettings
 from ing2gw.simulate.request import BackendRef, ClusterContext
 
@@ -71,6 +71,8 @@ class Location:
     custom_default_backend: str | None = None   # B7: upstream for custom errors / no endpoints
     swapped_from: str | None = None             # B7: the upstream without endpoints it replaced
     regex: "re.Pattern[str] | None" = None
+    regex_prefix: str = ""        # literal (lower-case) text the location regex needs first
+    regex_literal: bool = False   # the whole location regex is that literal: no need to run it
     rewrite: "re.Pattern[str] | None" = None
     label: str = ""
     notes: list[str] = field(default_factory=list)
@@ -100,6 +102,10 @@ class Server:
     names: frozenset[str] = frozenset()
     specials: tuple[Location, ...] = ()
     regex_locs: list[Location] = field(default_factory=list)
+    #: regex locations that can match a URI whose first segment is the key (in order), and those
+    #: that can match any first segment; only a speed-up of scanning `regex_locs` in order
+    regex_by_segment: dict[str, list[Location]] = field(default_factory=dict)
+    regex_any_segment: list[Location] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unmodelled: list[str] = field(default_factory=list)
 
@@ -563,9 +569,11 @@ class NginxConfig:
                 loc.rewrite = self._compile(server, loc, loc.path)
             if server.enforce_regex:
                 loc.regex = self._compile(server, loc, "^" + loc.path)
+                loc.regex_prefix, loc.regex_literal = literal_prefix(loc.path)
             loc.label = _location_label(loc, server.enforce_regex)
         if server.enforce_regex:
             server.regex_locs = [l for l in expanded if l.regex is not None]
+            self._index_regex(server)
         else:
             seen: dict[tuple[str, str], Location] = {}
             for loc in expanded:
@@ -592,10 +600,25 @@ class NginxConfig:
                          label="/nginx_status"),
             )
 
+    @staticmethod
+    def _index_regex(server: Server) -> None:
+        """Bucket regex locations by the first path segment their literal prefix fixes."""
+        keyed: dict[str, list[int]] = {}
+        anywhere: list[int] = []
+        for i, loc in enumerate(server.regex_locs):
+            p = loc.regex_prefix
+            if p.startswith("/") and "/" in p[1:]:
+                keyed.setdefault(p[1:].split("/", 1)[0], []).append(i)
+            else:
+                anywhere.append(i)
+        server.regex_any_segment = [server.regex_locs[i] for i in anywhere]
+        server.regex_by_segment = {k: [server.regex_locs[i] for i in sorted(v + anywhere)] for k, v in keyed.items()}
+
     def _compile(self, server: Server, loc: Location, pattern: str) -> "re.Pattern[str] | None":
         """A location regex (`~*`) or rewrite regex (`(?i)`): both case-insensitive PCRE."""
         try:
-            return re.compile(pcre_to_python(pattern), re.IGNORECASE | re.DOTALL)
+            # nginx's PCRE runs without UTF: caseless and \w are ASCII-only
+            return re.compile(pcre_to_python(pattern), re.IGNORECASE | re.DOTALL | re.ASCII)
         except re.error as exc:
             msg = (f"regex {pattern!r} of {loc.ingress_key or server.host} cannot be read by the simulator ({exc}); "
                    "nginx may reject the configuration or match differently")

@@ -30,11 +30,18 @@ def from_bytes_str(text: str) -> str:
     return text.encode("latin-1").decode("utf-8", errors="replace")
 
 
+#: A Host header that needs no more than lower-casing and dropping ':port' / one trailing dot.
+_PLAIN_HOST = re.compile(r"([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)\.?(?::[0-9]*)?\Z")
+
+
 def normalise_host(raw: str) -> str:
     """ngx_http_validate_host (C2): lower-case, drop ':port' and one trailing dot.
 
     Raises BadRequest for what nginx answers 400 to ('..', '/', NUL, control bytes, empty).
     """
+    plain = _PLAIN_HOST.match(raw)
+    if plain is not None:
+        return plain.group(1).lower()
     host_len = len(raw)
     in_literal = False
     end = None
@@ -117,6 +124,24 @@ def escape_uri(uri: str) -> str:
 
 _NAMED_GROUP = re.compile(r"\(\?<(?![=!])")
 _ESCAPED_Z = re.compile(r"(?<!\\)((?:\\\\)*)\\z")
+
+
+_META = frozenset("\\^$.|?*+()[]{}")
+
+
+def literal_prefix(pattern: str) -> tuple[str, bool]:
+    """The ASCII literal text a regex must start with (lower-cased), and whether the whole
+    pattern is that literal. Used to skip regexes that cannot match before running them."""
+    if "|" in pattern:
+        return "", False  # an alternative may start anywhere (`^/a|/b` matches /x/b)
+    out: list[str] = []
+    for ch in pattern:
+        if ch in _META or not ch.isascii():
+            if ch in "?*{" and out:
+                out.pop()  # the previous character may be optional or repeated
+            return "".join(out).lower(), False
+        out.append(ch)
+    return "".join(out).lower(), True
 
 
 def pcre_to_python(pattern: str) -> str:
