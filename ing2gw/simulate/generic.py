@@ -5,6 +5,9 @@ case-insensitively without the port), `Exact` and element-wise `Prefix` paths wi
 match winning (Exact before Prefix on equal length), and `defaultBackend` for requests that no
 rule matches. What it leaves to the controller is answered with a stated assumption and flagged:
 
+* a rule without host applies to every host, so the rules of all hosts that match the request
+  (exact, wildcard, none) compete on path length; on equal length Exact beats Prefix, then the
+  more specific host form, then the oldest Ingress (noted when this tie-break decides);
 * `ImplementationSpecific` paths are matched as Prefix and reported in `unmodelled`;
 * annotations change behaviour in every real controller: those of the deciding Ingress are
   reported in `unmodelled`;

@@ -90,7 +90,8 @@ class NginxRouter:
         self.config = NginxConfig(read_ingress_inputs(manifests), context, self.settings)
         self.config_errors: tuple[str, ...] = tuple(self.config.errors)
         self.ignored: dict[str, str] = dict(self.config.ignored)
-        self.notes: tuple[str, ...] = tuple(self.config.notes)
+        #: facts assumed for the whole input (e.g. an IngressClass not in the input)
+        self.notes: tuple[str, ...] = tuple(self.config.assumptions + self.config.notes)
         self._global_notes = list(self.config.notes) + [
             f"nginx rejects the configuration: {e}" for e in self.config_errors]
         self._default_backend = self._default_backend_upstream()

@@ -150,8 +150,8 @@ class NginxConfig:
     Attributes the router uses: `servers` (host -> Server), `exact_servers` and
     `wildcard_servers` (C4), `www_redirects` (from -> to, F4), `cert_servers` (G1), `upstreams`,
     `errors` (an nginx config test failure: the controller keeps its previous config), `notes`
-    and `unmodelled` (apply to every answer), `ignored` (ingress key -> why) and
-    `ignored_by_host`.
+    and `unmodelled` (apply to every answer), `assumptions` (made once for the whole input, not
+    repeated on answers), `ignored` (ingress key -> why) and `ignored_by_host`.
     """
 
     def __init__(self, inputs: IngressInputs, context: ClusterContext, settings: NginxSettings) -> None:
@@ -159,6 +159,7 @@ class NginxConfig:
         self.context = context
         self.settings = settings
         self.notes: list[str] = []
+        self.assumptions: list[str] = []
         self.unmodelled: list[str] = list(settings.unmodelled)
         self.errors: list[str] = []
         self.ignored: dict[str, str] = {}
@@ -204,7 +205,11 @@ class NginxConfig:
                     return None
                 return f"IngressClass {cls} belongs to controller {ic.controller}, not {s.controller_class}"
             if cls == s.ingress_class:
-                return None  # the IngressClass every ingress-nginx install creates; assumed present
+                # the IngressClass every ingress-nginx install creates; assumed present
+                note = f"IngressClass {cls} is not in the input; assumed to exist for controller {s.controller_class}"
+                if note not in self.assumptions:
+                    self.assumptions.append(note)
+                return None
             return (f"ingressClassName {cls!r} is not in the input and is not --ingress-class={s.ingress_class}; "
                     "assumed to belong to another controller")
         if CLASS_ANNOTATION in ing.annotations:
