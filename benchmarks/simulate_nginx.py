@@ -55,8 +55,10 @@ def _config(n: int, rng: random.Random) -> tuple[list[Manifest], list[str], list
             paths.append({"path": path, "pathType": pt,
                           "backend": {"service": {"name": svc, "port": {"number": 80}}}})
             served.append((host.replace("*", "x") or "unknown.example.net", path.replace("/(.*)", "/z")))
-        spec: dict[str, Any] = {"ingressClassName": "nginx",
-                                "rules": [{"host": host, "http": {"paths": paths}} if host else {"http": {"paths": paths}}]}
+        rule: dict[str, Any] = {"http": {"paths": paths}}
+        if host:
+            rule["host"] = host
+        spec: dict[str, Any] = {"ingressClassName": "nginx", "rules": [rule]}
         if host and rng.random() < 0.2:
             spec["tls"] = [{"hosts": [host], "secretName": f"cert-{i}"}]
         objs.append({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",

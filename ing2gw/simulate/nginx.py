@@ -136,10 +136,10 @@ class NginxRouter:
             return t.answer(302, redirect=Redirect(loc_url, 302), generated_by="redirect")
         if https and s.hsts:
             t.hsts = (("strict-transport-security", s.hsts_value),)                   # G4
-        loc = self._location(server, uri)                                             # D2, D3
-        if isinstance(loc, str):                                                      # automatic 301
+        loc, auto_redirect = self._location(server, uri)                              # D2, D3
+        if auto_redirect:                                                             # D2.2
             target = f"{uri}/" + (f"?{args}" if args else "")
-            url = self._absolute(request, host or server.host, loc == "port") + from_bytes_str(target)
+            url = self._absolute(request, host or server.host, loc.anns.use_port_in_redirects) + from_bytes_str(target)
             t.location = f"{from_bytes_str(uri)}/ (auto-redirect)"
             return t.answer(301, redirect=Redirect(url, 301), generated_by="nginx-auto-redirect")
         return self._in_location(request, server, loc, uri, host, args, t, upstream_status)
@@ -162,8 +162,9 @@ class NginxRouter:
         return cfg.servers[CATCH_ALL]
 
     @staticmethod
-    def _location(server: Server, uri: str) -> Location | str:
-        """The location for `uri`, or "redirect"/"port" for nginx's automatic 301 (D2.2)."""
+    def _location(server: Server, uri: str) -> tuple[Location, bool]:
+        """The location for `uri`, and whether nginx answers it with its automatic 301 (D2.2)
+        instead (then the location is the one named `uri + "/"`)."""
         if server.enforce_regex:                                                      # D3
             lowered = uri.lower()
             candidates = server.regex_by_segment.get(lowered[1:].split("/", 1)[0], server.regex_any_segment)
@@ -171,17 +172,16 @@ class NginxRouter:
                 if not lowered.startswith(loc.regex_prefix):
                     continue
                 if loc.regex_literal:
-                    return loc
+                    return loc, False
                 assert loc.regex is not None
                 if loc.regex.search(uri):
-                    return loc
-            return server.locations[-1]
+                    return loc, False
+            return server.locations[-1], False
         exact = server.exact.get(uri)                                                 # D2.1
         if exact is not None:
-            return exact
+            return exact, False
         if uri + "/" in server.names:                                                 # D2.2
-            named = server.exact.get(uri + "/") or server.prefix[uri + "/"]
-            return "port" if named.anns.use_port_in_redirects else "redirect"
+            return server.exact.get(uri + "/") or server.prefix[uri + "/"], True
         best = server.prefix["/"]                                                     # D2.3
         i = len(uri)
         while i > 0:
@@ -195,7 +195,7 @@ class NginxRouter:
         for sp in server.specials:
             if uri.startswith(sp.path) and len(sp.path) > len(best.path):
                 best = sp
-        return best
+        return best, False
 
     # -----------------------------------------------------------------------------------------
     # Inside the location (E)
