@@ -104,7 +104,12 @@ def _objects(files: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for rel, text in files.items():
         if rel == "findings.yaml":
-            out["findings"] = load_text_any(text)
+            # keyed, so that one added finding shows as one addition, not a shifted list
+            seen: dict[str, int] = {}
+            for f in load_text_any(text) or []:
+                key = f"finding {f['code']} {f.get('subject', '')} {f.get('annotation') or ''}".rstrip()
+                seen[key] = seen.get(key, 0) + 1
+                out[key if seen[key] == 1 else f"{key} #{seen[key]}"] = f
             continue
         if rel.endswith("kustomization.yaml"):
             out[rel] = load_text_any(text)

@@ -21,6 +21,7 @@ from ing2gw.findings import EXIT_USAGE
 #: command name -> "module:attribute" of its click command, in --help order.
 COMMANDS: dict[str, str] = {
     "convert": "ing2gw.cli.convert:convert",
+    "verify": "ing2gw.cli.verify:verify",
     "simulate": "ing2gw.cli.simulate:simulate",
 }
 

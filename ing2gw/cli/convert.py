@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any, Callable, Sequence
 
 import click
 
 from ing2gw.errors import UsageError
-from ing2gw.findings import FAIL_ON_CHOICES, Finding, counts, exit_code
+from ing2gw.findings import EXIT_FINDINGS, FAIL_ON_CHOICES, Finding, counts, exit_code
 from ing2gw.load import load
 from ing2gw.options import DEFAULT_GATEWAY_NAMESPACE, DEFAULT_NGINX_PREFIX, Options
 from ing2gw.outdir import plan_tree, write_tree
@@ -93,9 +94,15 @@ def print_findings(findings: Sequence[Finding], verbose: bool) -> None:
 @translation_options
 @click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="error", show_default=True,
               help="Exit 1 when a finding has at least this severity.")
+@click.option("--verify", "run_verify", is_flag=True,
+              help="Also run the traffic-equivalence check on the output: probe requests through a model of "
+                   "the old controller and of Gateway API, every difference named. Exit 1 if a difference "
+                   "is unexplained.")
+@click.option("--verify-output", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Format of the --verify result (on stderr, or in --out-dir/verify.{txt,json}).")
 @click.option("-v", "--verbose", is_flag=True, help="Also list info findings, and suggestions.")
 def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force: bool, output: str,
-            fail_on: str, verbose: bool, **kw: Any) -> int:
+            fail_on: str, verbose: bool, run_verify: bool, verify_output: str, **kw: Any) -> int:
     """Convert Ingress manifests to Gateway API objects.
 
     Reads Ingresses (networking.k8s.io/v1; legacy versions are normalised), IngressClasses,
@@ -116,8 +123,20 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     options = build_options(kw)
     manifests = load(files, recursive=recursive)
     result = translate(manifests, options)
+    verified = None
+    extra: dict[str, str] = {}
+    if run_verify:
+        from ing2gw.cli.verify_render import render_text
+        from ing2gw.verification import verify_translation
+
+        verified = verify_translation(result, manifests, options)
+        rendered = (json.dumps(verified.to_dict(), indent=2) + "\n") if verify_output == "json" else render_text(verified)
+        if out_dir:
+            extra[f"verify.{'json' if verify_output == 'json' else 'txt'}"] = rendered
+        else:
+            click.echo(rendered, err=True, nl=False)
     if out_dir:
-        tree = plan_tree(result.platform, result.apps)
+        tree = plan_tree(result.platform, result.apps, extra)
         write_tree(out_dir, tree, force=force)
         click.echo(f"wrote {len(tree)} files to {out_dir}/ (platform/, apps/<namespace>/)", err=True)
     else:
@@ -129,6 +148,11 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
         else:
             sys.stdout.write(dump_yaml_stream(objs))
     print_findings(result.findings, verbose)
+    if verified is not None:
+        click.echo(f"ing2gw: equivalence: {verified.probes} probes, {verified.equivalent} equivalent, "
+                   f"{verified.explained} explained, {verified.unexplained} unexplained", err=True)
+        if verified.unexplained:
+            return EXIT_FINDINGS
     return exit_code(result.findings, fail_on)
 
 

@@ -19,6 +19,8 @@ from ing2gw.findings import Finding, Severity
 from ing2gw.model import gateway as gw
 
 SOURCE_ANNOTATION = "ing2gw.io/source-ingress"
+#: on Gateways: the IngressClass(es) whose Ingresses they replace (read by the equivalence check)
+CLASS_ANNOTATION = "ing2gw.io/ingress-class"
 MAX_RULES = 16
 MAX_HOSTNAMES = 16
 MAX_MATCHES = 128
@@ -165,9 +167,8 @@ def _gateways(g: ir.Gateway, out: Output) -> list[tuple[dict[str, Any], dict[ir.
             sname = names[repr(lst.key)]
             sections[lst.key] = (g.namespace, name, sname)
             specs.append(_listener(lst, sname, g))
-        md: dict[str, Any] = {"name": name, "namespace": g.namespace}
-        if g.annotations:
-            md["annotations"] = dict(g.annotations)
+        md: dict[str, Any] = {"name": name, "namespace": g.namespace,
+                              "annotations": {CLASS_ANNOTATION: ",".join(g.ingress_classes), **g.annotations}}
         obj = _build(gw.Gateway, {"metadata": md, "spec": {"gatewayClassName": g.class_name, "listeners": specs}})
         result.append((obj, sections))
     return result

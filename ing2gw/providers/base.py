@@ -102,7 +102,8 @@ class BuildContext:
 
     def finding(self, severity: Severity | str, code: str, message: str, *, ing: Ingress | None = None,
                 origin: Origin | None = None, annotation: str | None = None, value: str | None = None,
-                suggestion: str | None = None, status: str | None = None, security: bool = False) -> None:
+                suggestion: str | None = None, status: str | None = None, security: bool = False,
+                details: dict[str, str] | None = None) -> None:
         sev = Severity(severity)
         accepted = False
         if security and annotation is not None and self.accepts_loss(annotation) and sev is Severity.ERROR:
@@ -110,7 +111,8 @@ class BuildContext:
         self.findings.append(Finding(
             sev, code, message, origin=origin or (ing.origin if ing is not None else None),
             subject=f"Ingress {ing.key}" if ing is not None else "", annotation=annotation, value=value,
-            suggestion=suggestion, status=status, security=security, accepted=accepted))
+            suggestion=suggestion, status=status, security=security, accepted=accepted,
+            details=tuple(sorted((details or {}).items()))))
 
     def accepts_loss(self, annotation: str) -> bool:
         short = annotation.rsplit("/", 1)[-1]

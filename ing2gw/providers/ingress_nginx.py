@@ -135,6 +135,8 @@ class _Builder:
         self.canary_of: dict[tuple[str, str, int], Any] = {}
         #: (Ingress key, topic) pairs already reported, for once-per-Ingress findings
         self.reported: set[tuple[str, str]] = set()
+        #: hosts with an HTTPS listener
+        self.https_hosts: list[str] = []
         #: Service ports already given a BackendTLSPolicy (or reported)
         self.tls_backends: set[tuple[str, str, int]] = set()
 
@@ -177,12 +179,26 @@ class _Builder:
                              f"ingress-nginx's HTTP->HTTPS redirect drops one trailing '/' (GET /docs/ -> "
                              f"https://host/docs); Gateway API RequestRedirect keeps the path as is. Hosts: "
                              f"{_some(hosts)}", ing=ing,
-                             suggestion="nothing to do unless clients rely on the exact Location header")
+                             suggestion="nothing to do unless clients rely on the exact Location header",
+                             details={"hosts": ",".join(hosts)})
         if self.no_tls_hosts:
             self.ctx.findings.append(Finding(
                 Severity.INFO, "ING2GW-CORE-015",
                 f"{len(self.no_tls_hosts)} host(s) without TLS are not served over HTTPS (ingress-nginx answered HTTPS "
                 f"for them with its self-signed default certificate): {_some(self.no_tls_hosts)}",
+                subject=f"Gateway {self.gw.namespace}/{self.gw.name}",
+                details=(("hosts", ",".join(self.no_tls_hosts)),)))
+        self.ctx.findings.append(Finding(
+            Severity.INFO, "ING2GW-CORE-018",
+            "ingress-nginx answers HTTPS for unknown hosts with its self-signed default certificate (and 404); the "
+            "Gateway has no HTTPS listener for them, so the TLS handshake fails instead",
+            subject=f"Gateway {self.gw.namespace}/{self.gw.name}"))
+        if self.glob.hsts and self.https_hosts:
+            self.ctx.findings.append(Finding(
+                Severity.INFO, "ING2GW-CORE-023",
+                "ingress-nginx adds Strict-Transport-Security to every HTTPS response; the HTTPS routes add it "
+                "too, but the Gateway's own 404 for unmatched paths cannot carry it, and whether a redirect "
+                "response carries it is implementation-specific",
                 subject=f"Gateway {self.gw.namespace}/{self.gw.name}"))
 
     def _hosts(self, ing: Ingress) -> list[str]:
@@ -228,7 +244,9 @@ class _Builder:
                 backend, unresolved = self._default_backend(ing)
                 root = self.servers[CATCH_ALL].root
                 a = self.anns[ing.key].without_redirects()
-                self.servers[CATCH_ALL].locs[0] = Loc("/", "Prefix", ing, a, backend, is_root=True,
+                # no longer the default root: a host-less `/` rule of another Ingress cannot replace
+                # it (B5 keeps the existing non-default location; case hosts-13)
+                self.servers[CATCH_ALL].locs[0] = Loc("/", "Prefix", ing, a, backend, is_root=False,
                                                       unresolved=unresolved, where="spec.defaultBackend")
                 self.servers[CATCH_ALL].first = ing
                 del root
@@ -343,7 +361,9 @@ class _Builder:
             if existing.type != loc.type:
                 break  # (sic) B5: ingress-nginx stops searching here; see _check_duplicates
             if existing.is_root:
-                server.locs[i] = Loc(loc.path, loc.type, loc.owner, loc.ann, loc.backend, is_root=True,
+                # the rule takes over the root; it is no longer the default, so a later `/`
+                # Prefix of any Ingress is a duplicate, not another takeover (B5)
+                server.locs[i] = Loc(loc.path, loc.type, loc.owner, loc.ann, loc.backend, is_root=False,
                                      unresolved=loc.unresolved, where=loc.where)
                 return
             assert loc.owner is not None
@@ -380,7 +400,8 @@ class _Builder:
                             f"{loc.type} {loc.path} ({loc.owner.key if loc.owner else '-'}) both render nginx "
                             f"location {'= ' if k[0] == 'exact' else ''}{k[1]!r}; nginx rejects the whole configuration "
                             "(duplicate location), so ingress-nginx keeps serving its previous configuration",
-                            ing=ing, suggestion="remove one of the two paths; ing2gw emits the first")
+                            ing=ing, suggestion="remove one of the two paths; ing2gw emits the first",
+                            details={"hosts": server.host})
                     else:
                         seen[k] = loc
             server.locs = [x for x in server.locs if all(x is not d for d in dropped)]

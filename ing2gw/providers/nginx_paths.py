@@ -13,6 +13,7 @@ Ingress that owns it (one route per Ingress and host group), and reproduces per 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable
 
 from ing2gw import ir
@@ -205,6 +206,7 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
         _passthrough(b, server, passthrough)
         cert = None
     if cert is not None:
+        b.https_hosts.append(server.host)
         https_l = gw.listener("HTTPS", 443, host)
         if not https_l.certificates:
             https_l.certificates.append(cert)
@@ -219,7 +221,8 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
                       "(self-signed) certificate: no Secret names it, so no HTTPS listener is emitted; HTTP "
                       "requests are still redirected to HTTPS as ingress-nginx does",
                       ing=server.cert_owner,
-                      suggestion=f"add {server.host} to a tls entry with a secretName, or add an HTTPS listener by hand")
+                      suggestion=f"add {server.host} to a tls entry with a secretName, or add an HTTPS listener by hand",
+                      details={"hosts": server.host})
     has_redirect = False
     for o in owners.values():
         if not o.http and not o.https:
@@ -243,13 +246,13 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
             parents: tuple[ir.ListenerKey, ...] = (http_l.key,)
             _add_route(b, o, src, hostnames, parents, rules, server.host, "")
             http_l.allowed_namespaces.add(ns)
-        elif o.http == o.https:
+        elif o.http == o.https and not (b.glob.hsts and any(r.redirect is None for r in o.https)):
             _add_route(b, o, src, hostnames, (http_l.key, https_l.key), o.https, server.host, "")
             http_l.allowed_namespaces.add(ns)
             https_l.allowed_namespaces.add(ns)
         else:
             if o.https:
-                _add_route(b, o, src, hostnames, (https_l.key,), o.https, server.host, "")
+                _add_route(b, o, src, hostnames, (https_l.key,), with_hsts(b, o.https), server.host, "")
                 https_l.allowed_namespaces.add(ns)
             if o.http:
                 _add_route(b, o, src, hostnames, (http_l.key,), o.http, server.host, "http")
@@ -272,7 +275,31 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
                           f"wildcard host {host}: ingress-nginx matches exactly one label ({host[2:]} subdomains "
                           f"like a.{host[2:]}), Gateway API matches one or more (a.b.{host[2:]} too)", ing=first,
                           suggestion=f"if deeper names such as a.b.{host[2:]} must not reach this backend, add "
-                          "listeners or routes for them explicitly")
+                          "listeners or routes for them explicitly", details={"wildcard": host})
+
+
+def hsts_value(b: "_Builder") -> str:
+    v = f"max-age={b.glob.hsts_max_age}"
+    if b.glob.hsts_include_subdomains:
+        v += "; includeSubDomains"
+    if b.glob.hsts_preload:
+        v += "; preload"
+    return v
+
+
+def with_hsts(b: "_Builder", rules: list[ir.Rule]) -> list[ir.Rule]:
+    """G4: ingress-nginx adds HSTS to every HTTPS response of its locations (ConfigMap hsts),
+    redirects included."""
+    if not b.glob.hsts:
+        return rules
+    header = ("Strict-Transport-Security", hsts_value(b))
+    out = []
+    for r in rules:
+        if not any(k.lower() == "strict-transport-security" for k, _ in r.response_headers.set):
+            rh = r.response_headers
+            r = replace(r, response_headers=ir.HeaderChanges(set=rh.set + (header,), add=rh.add, remove=rh.remove))
+        out.append(r)
+    return out
 
 
 def _report_grpc(b: "_Builder", ing: Ingress, as_grpc_route: bool) -> None:

@@ -132,5 +132,6 @@ def emit_regex_server(b: "_Builder", server: "Server") -> None:
                       "implementation-specific in Gateway API"
                       + (f". Paths whose meaning this changes: {', '.join(affected[:10])}" if affected else ""),
                       ing=first, annotation=f"{prefix}/use-regex",
-                      suggestion="check that your implementation supports RegularExpression paths (RE2, full match)")
+                      suggestion="check that your implementation supports RegularExpression paths (RE2, full match)",
+                      details={"hosts": server.host})
     nginx_paths._attach(b, server, owners)

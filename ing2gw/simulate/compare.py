@@ -1,0 +1,97 @@
+"""Compare two answers field by field: what a client or a backend would notice.
+
+Compared: status, backend (and weight shares when traffic splits), redirect status and
+Location (normalised: default ports dropped, an empty path is `/`), upstream path, upstream
+Host, the request headers the backend sees that configuration changes (not the proxy's own
+X-Forwarded-* family) and the response headers the proxy adds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ing2gw.simulate.request import Answer
+
+#: request headers every proxy sets its own way; they do not carry configuration
+PROXY_HEADERS = frozenset({
+    "x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto", "x-forwarded-scheme",
+    "x-scheme", "x-real-ip", "x-request-id", "x-original-uri", "x-original-forwarded-for", "x-envoy-external-address",
+    "forwarded", "via",
+})
+SHARE_TOLERANCE = 0.005
+
+
+@dataclass(frozen=True)
+class Difference:
+    field: str
+    old: Any
+    new: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "old": self.old, "new": self.new}
+
+
+def normalise_location(loc: str | None) -> str | None:
+    if not loc:
+        return loc
+    try:
+        u = urlsplit(loc)
+    except ValueError:
+        return loc
+    if not u.scheme:
+        return loc
+    host = (u.hostname or "").lower()
+    port = u.port
+    netloc = host if port is None or (u.scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
+    return urlunsplit((u.scheme.lower(), netloc, u.path or "/", u.query, ""))
+
+
+def _shares(a: Answer) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for s in a.backends:
+        key = str(s.backend) if s.backend else f"error:{s.status}"
+        out[key] = out.get(key, 0.0) + s.weight
+    return {k: v for k, v in out.items() if v > 0}
+
+
+def _headers(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return {k.lower(): v for k, v in pairs if k.lower() not in PROXY_HEADERS}
+
+
+def compare(old: Answer, new: Answer) -> list[Difference]:
+    """Every field in which the two answers differ (empty: equivalent)."""
+    diffs: list[Difference] = []
+    if old.status != new.status:
+        diffs.append(Difference("status", old.status, new.status))
+    ob, nb = _shares(old), _shares(new)
+    if set(ob) != set(nb) or any(abs(ob[k] - nb[k]) > SHARE_TOLERANCE for k in ob):
+        if len(ob) <= 1 and len(nb) <= 1:
+            diffs.append(Difference("backend", next(iter(ob), None), next(iter(nb), None)))
+        else:
+            diffs.append(Difference("backends", {k: round(v, 4) for k, v in sorted(ob.items())},
+                                    {k: round(v, 4) for k, v in sorted(nb.items())}))
+    olr, nlr = old.redirect, new.redirect
+    if (olr is None) != (nlr is None):
+        diffs.append(Difference("redirect", olr.to_dict() if olr else None, nlr.to_dict() if nlr else None))
+    elif olr is not None and nlr is not None:
+        if olr.status != nlr.status:
+            diffs.append(Difference("redirect.status", olr.status, nlr.status))
+        if normalise_location(olr.location) != normalise_location(nlr.location):
+            diffs.append(Difference("redirect.location", olr.location, nlr.location))
+    proxied = old.backend is not None and new.backend is not None
+    if proxied:
+        if old.upstream_path != new.upstream_path:
+            diffs.append(Difference("upstream_path", old.upstream_path, new.upstream_path))
+        if (old.upstream_host or "") != (new.upstream_host or ""):
+            diffs.append(Difference("upstream_host", old.upstream_host, new.upstream_host))
+        oh, nh = _headers(old.upstream_headers), _headers(new.upstream_headers)
+        for k in sorted(set(oh) | set(nh)):
+            if oh.get(k) != nh.get(k):
+                diffs.append(Difference(f"upstream_headers.{k}", oh.get(k), nh.get(k)))
+    orh, nrh = _headers(old.response_headers), _headers(new.response_headers)
+    for k in sorted(set(orh) | set(nrh)):
+        if orh.get(k) != nrh.get(k):
+            diffs.append(Difference(f"response_headers.{k}", orh.get(k), nrh.get(k)))
+    return diffs

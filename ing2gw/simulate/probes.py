@@ -1,0 +1,282 @@
+"""Probe requests for the equivalence check, from the union of both configurations.
+
+The probes are where the two sides are most likely to differ: every host as written, in upper
+case, with a port, under a wildcard (one and two labels) and an unknown host; every path as
+written, with and without a trailing slash, a child, a sibling that shares a string prefix
+(`/api` vs `/apix`), a case variant and the parent; sample strings that match and nearly match
+each regex; both schemes; and the methods, headers, query parameters, canary headers and
+cookies any rule looks at. Paths are combined with the hosts they belong to (not with every
+host), so the count grows with the configuration, not with its square. Deterministic and
+deduplicated.
+
+Reads raw manifests only (never the translator's output model), so the same generator serves
+`convert --verify` and `verify` on hand-written Gateway API objects.
+"""
+
+from __future__ import annotations
+
+import re
+from re import _constants as sre_constants  # type: ignore[attr-defined]  # sre_parse is deprecated in 3.11
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from ing2gw.load import Manifest
+from ing2gw.simulate.request import DEFAULT_PORTS, Request
+
+UNKNOWN_HOST = "unknown-host.ing2gw.invalid"
+_CANARY_SUFFIXES = ("/canary-by-header", "/canary-by-header-value", "/canary-by-cookie")
+
+
+@dataclass
+class _HostPlan:
+    paths: set[str] = field(default_factory=set)
+    regexes: set[str] = field(default_factory=set)
+    headers: set[tuple[str, str]] = field(default_factory=set)
+    methods: set[str] = field(default_factory=set)
+    queries: set[tuple[str, str]] = field(default_factory=set)
+    cors: bool = False
+
+
+def _samples_for_regex(pattern: str) -> list[str]:
+    """Strings that match the regex and strings that nearly do (first char changed, suffix)."""
+    p = pattern
+    flags = ""
+    m = re.match(r"^\(\?([a-zA-Z]+)\)", p)
+    if m:
+        flags, p = m.group(1), p[m.end():]
+    try:
+        parsed = sre_parse.parse(p)
+    except (re.error, RecursionError, OverflowError):
+        return []
+    try:
+        s = _gen(parsed)
+    except (RecursionError, ValueError):
+        return []
+    if not s.startswith("/"):
+        s = "/" + s
+    out = [s, s + "x", s + "/x"]
+    if len(s) > 1:
+        out.append(s[:-1])
+        out.append(s.upper())
+    del flags
+    return out
+
+
+def _gen(parsed: Any, depth: int = 0) -> str:
+    if depth > 20:
+        raise ValueError("too deep")
+    out = []
+    for op, av in parsed:
+        if op is sre_constants.LITERAL:
+            out.append(chr(av))
+        elif op is sre_constants.NOT_LITERAL:
+            out.append("a" if chr(av) != "a" else "b")
+        elif op is sre_constants.ANY:
+            out.append("a")
+        elif op is sre_constants.IN:
+            out.append(_in_sample(av))
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+            lo, hi, sub = av
+            n = max(lo, 1) if hi != 0 else 0
+            n = min(n, 3)
+            out.append(_gen(sub, depth + 1) * n)
+        elif op is sre_constants.SUBPATTERN:
+            out.append(_gen(av[-1], depth + 1))
+        elif op is sre_constants.BRANCH:
+            # prefer a branch that produces text (e.g. `(/|$)` -> "/")
+            branches = [_gen(b, depth + 1) for b in av[1]]
+            out.append(next((b for b in branches if b), ""))
+        elif op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            continue
+        elif op is sre_constants.GROUPREF:
+            continue
+        else:
+            continue
+    return "".join(out)
+
+
+def _in_sample(items: Any) -> str:
+    for op, av in items:
+        if op is sre_constants.LITERAL:
+            return chr(av)
+        if op is sre_constants.RANGE:
+            return chr(av[0])
+        if op is sre_constants.CATEGORY:
+            return {sre_constants.CATEGORY_DIGIT: "1", sre_constants.CATEGORY_WORD: "a"}.get(av, "a")
+        if op is sre_constants.NEGATE:
+            continue
+    return "a"
+
+
+def path_variants(p: str) -> list[str]:
+    """The path, with/without trailing slash, child, sibling, case variant, parent."""
+    out = [p]
+    if p != "/":
+        out.append(p[:-1] if p.endswith("/") else p + "/")
+        base = p.rstrip("/")
+        out.append(base + "/child")
+        out.append(base + "x")
+        if base.upper() != base:
+            out.append(base.upper())
+        parent = base.rsplit("/", 1)[0] or "/"
+        out.append(parent)
+    else:
+        out.append("/probe-unmatched")
+    return out
+
+
+def host_variants(h: str) -> list[str]:
+    """Host header variants: as written, upper case, with a port; labels under a wildcard."""
+    if h.startswith("*."):
+        d = h[2:]
+        return [f"a.{d}", f"a.b.{d}", d, f"A.{d.upper()}"]
+    return [h, h.upper(), f"{h}:8080"]
+
+
+def _ingress_plans(m: Manifest, plans: dict[str, _HostPlan]) -> None:
+    obj = m.obj
+    spec = obj.get("spec") or {}
+    anns = (obj.get("metadata") or {}).get("annotations") or {}
+    headers: set[tuple[str, str]] = set()
+    for k, v in anns.items():
+        if not isinstance(v, str):
+            continue
+        if k.endswith("/canary-by-header"):
+            value = next((vv for kk, vv in anns.items() if kk.endswith("/canary-by-header-value")), None)
+            for val in ([value] if value else []) + ["always", "never", "other"]:
+                headers.add((v, val))
+        elif k.endswith("/canary-by-cookie"):
+            for val in ("always", "never"):
+                headers.add(("Cookie", f"{v}={val}"))
+        elif k.endswith("/enable-cors") and v.lower() == "true":
+            headers.add(("Origin", "https://origin.example"))
+    rules = spec.get("rules") or []
+    hosts_seen = []
+    for rule in rules if isinstance(rules, list) else []:
+        if not isinstance(rule, dict):
+            continue
+        host = (rule.get("host") or "").strip().lower() or "*"
+        plan = plans.setdefault(host, _HostPlan())
+        hosts_seen.append(host)
+        plan.headers |= headers
+        http = rule.get("http") or {}
+        for p in http.get("paths") or [] if isinstance(http, dict) else []:
+            if not isinstance(p, dict):
+                continue
+            path = p.get("path") or "/"
+            if not isinstance(path, str):
+                continue
+            plan.paths.add(path)
+            if any(c in path for c in "([{*+?|\\^$"):
+                plan.regexes.add(path)
+        if any(h[0] == "Origin" for h in headers):
+            plan.cors = True
+    if spec.get("defaultBackend") and not rules:
+        plans.setdefault("*", _HostPlan()).paths.add("/")
+    for t in spec.get("tls") or []:
+        for h in (t or {}).get("hosts") or []:
+            if isinstance(h, str):
+                plans.setdefault(h.lower(), _HostPlan())
+
+
+def _route_plans(m: Manifest, plans: dict[str, _HostPlan]) -> None:
+    spec = m.obj.get("spec") or {}
+    hostnames = [h for h in spec.get("hostnames") or [] if isinstance(h, str)] or ["*"]
+    for rule in spec.get("rules") or []:
+        if not isinstance(rule, dict):
+            continue
+        for match in rule.get("matches") or [{}]:
+            if not isinstance(match, dict):
+                continue
+            for h in hostnames:
+                plan = plans.setdefault(h.lower(), _HostPlan())
+                path = match.get("path") or {}
+                if isinstance(path, dict) and isinstance(path.get("value"), str):
+                    if path.get("type") == "RegularExpression":
+                        plan.regexes.add(path["value"])
+                    else:
+                        plan.paths.add(path["value"])
+                for hm in match.get("headers") or []:
+                    if isinstance(hm, dict) and hm.get("type", "Exact") == "Exact":
+                        plan.headers.add((str(hm.get("name")), str(hm.get("value"))))
+                for q in match.get("queryParams") or []:
+                    if isinstance(q, dict):
+                        plan.queries.add((str(q.get("name")), str(q.get("value"))))
+                if match.get("method"):
+                    plan.methods.add(str(match["method"]))
+        for f in rule.get("filters") or []:
+            if isinstance(f, dict) and f.get("type") == "CORS":
+                for h in hostnames:
+                    plans.setdefault(h.lower(), _HostPlan()).cors = True
+
+
+def _gateway_hosts(m: Manifest, plans: dict[str, _HostPlan]) -> None:
+    for lst in (m.obj.get("spec") or {}).get("listeners") or []:
+        if isinstance(lst, dict) and isinstance(lst.get("hostname"), str):
+            plans.setdefault(lst["hostname"].lower(), _HostPlan())
+
+
+def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host: int = 200) -> list[Request]:
+    """Probe requests for two configurations, deterministic and without duplicates."""
+    plans: dict[str, _HostPlan] = {}
+    for m in old:
+        if m.kind == "Ingress":
+            _ingress_plans(m, plans)
+    for m in new:
+        if m.kind in ("HTTPRoute", "GRPCRoute"):
+            _route_plans(m, plans)
+        elif m.kind == "Gateway":
+            _gateway_hosts(m, plans)
+    out: dict[tuple[Any, ...], Request] = {}
+
+    def add(method: str, scheme: str, host: str, target: str, headers: Iterable[tuple[str, str]] = ()) -> None:
+        hs = tuple(headers)
+        key = (method, scheme, host, target, hs)
+        if key not in out:
+            # the connection goes to the scheme's port even when the Host header names another
+            out[key] = Request.from_url(method, f"{scheme}://{host}{target}", hs, port=DEFAULT_PORTS[scheme])
+
+    add("GET", "http", UNKNOWN_HOST, "/")
+    add("GET", "https", UNKNOWN_HOST, "/")
+    for host in sorted(plans):
+        plan = plans[host]
+        base_host = "catch-all.ing2gw.invalid" if host == "*" else (host[2:] and f"a.{host[2:]}" if host.startswith("*.") else host)
+        paths = sorted(plan.paths | {"/"})
+        samples: list[str] = []
+        for rx in sorted(plan.regexes):
+            samples += _samples_for_regex(rx)
+        targets: list[str] = []
+        for p in paths:
+            if not p.startswith("/"):
+                continue
+            targets += path_variants(p)
+        targets += [s for s in samples if s.startswith("/")]
+        targets = list(dict.fromkeys(targets))[:limit_per_host]
+        for scheme in ("http", "https"):
+            for t in targets:
+                add("GET", scheme, base_host, t)
+            # the query string must survive (or be dropped) as on the old side
+            add("GET", scheme, base_host, (paths[-1] if paths[-1].startswith("/") else "/") + "?probe=1")
+        if host != "*":
+            for hv in host_variants(host):
+                for scheme in ("http", "https"):
+                    add("GET", scheme, hv, "/")
+                    if len(paths) > 1 and paths[1].startswith("/"):
+                        add("GET", scheme, hv, paths[1])
+        extra_paths = [p for p in paths if p.startswith("/")][:20]
+        for name, value in sorted(plan.headers):
+            for scheme in ("http", "https"):
+                for p in extra_paths:
+                    add("GET", scheme, base_host, p, [(name, value)])
+        for method in sorted(plan.methods | ({"OPTIONS"} if plan.cors else set())):
+            for p in extra_paths:
+                add(method, "https", base_host, p)
+        if plan.cors:
+            for p in extra_paths:
+                add("OPTIONS", "https", base_host, p, [("Origin", "https://origin.example"),
+                                                       ("Access-Control-Request-Method", "GET")])
+        for name, value in sorted(plan.queries):
+            for p in extra_paths:
+                add("GET", "https", base_host, f"{p}?{name}={value}")
+    return list(out.values())

@@ -1,0 +1,308 @@
+"""The traffic-equivalence check: the same probes through the old and the new configuration.
+
+For every IngressClass the translation handled, the Ingresses go through a model of their
+controller (`simulate.nginx`), the Gateway API objects through the Gateway API model
+(`simulate.gateway`), and each probe's answers are compared (`simulate.compare`). A difference
+is *explained* when a finding of the translation predicted it (the wildcard-depth finding
+explains a two-label probe under a wildcard, a partly converted annotation explains differences
+on its Ingress's routes, ...); otherwise it is *unexplained*: a translator bug or a missing
+finding. Answers that depend on behaviour a simulator does not model are *unverified*.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+from ing2gw.findings import Finding
+from ing2gw.load import Manifest
+from ing2gw.origin import GENERATED
+from ing2gw.simulate import build_router
+from ing2gw.simulate.compare import Difference, compare, normalise_location
+from ing2gw.simulate.probes import generate
+from ing2gw.simulate.request import Answer, ClusterContext, Request
+
+SOURCE_ANNOTATION = "ing2gw.io/source-ingress"
+CLASS_ANNOTATION = "ing2gw.io/ingress-class"
+
+
+@dataclass
+class Record:
+    """One probe whose answers differ."""
+
+    request: Request
+    old: Answer
+    new: Answer
+    differences: list[Difference]
+    explained_by: list[str]
+    unverified: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"request": self.request.describe(), "old": _brief(self.old), "new": _brief(self.new),
+                "differences": [d.to_dict() for d in self.differences], "explained_by": self.explained_by,
+                **({"unverified": True} if self.unverified else {})}
+
+
+def _brief(a: Answer) -> dict[str, Any]:
+    d = a.to_dict()
+    keep = ("status", "backend", "backends", "redirect", "upstream_path", "upstream_host", "generated_by",
+            "decided_by", "unmodelled")
+    out = {k: d[k] for k in keep if d.get(k) not in (None, [], {})}
+    if len(a.backends) <= 1:
+        out.pop("backends", None)
+    return out
+
+
+@dataclass
+class VerifyResult:
+    probes: int = 0
+    equivalent: int = 0
+    explained: int = 0
+    unexplained: int = 0
+    unverified: int = 0
+    differences: list[Record] = field(default_factory=list)
+    seconds: float = 0.0
+    groups: list[str] = field(default_factory=list)
+
+    def to_dict(self, limit: int | None = None) -> dict[str, Any]:
+        diffs = self.differences if limit is None else self.differences[:limit]
+        return {"probes": self.probes, "equivalent": self.equivalent, "explained": self.explained,
+                "unexplained": self.unexplained, "unverified": self.unverified,
+                "differences": [r.to_dict() for r in diffs]}
+
+    @property
+    def ok(self) -> bool:
+        return self.unexplained == 0
+
+
+# -- explanations ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Probe:
+    request: Request
+    old: Answer
+    new: Answer
+    diffs: list[Difference]
+    host: str
+    ingresses: set[str]
+
+
+def _host_of(r: Request) -> str:
+    h = (r.host or "").lower()
+    if h.startswith("["):
+        return h
+    return h.rsplit(":", 1)[0].rstrip(".") if ":" in h else h.rstrip(".")
+
+
+def _subject_key(f: Finding) -> str | None:
+    return f.subject[len("Ingress "):] if f.subject.startswith("Ingress ") else None
+
+
+def _detail(f: Finding, key: str) -> list[str]:
+    for k, v in f.details:
+        if k == key:
+            return [x for x in v.split(",") if x]
+    return []
+
+
+def _only_slash(d: Difference) -> bool:
+    if d.field != "redirect.location":
+        return False
+    o, n = normalise_location(d.old) or "", normalise_location(d.new) or ""
+    return o.split("?")[0].rstrip("/") == n.split("?")[0].rstrip("/") and o.split("?")[1:] == n.split("?")[1:]
+
+
+def _under_wildcard(host: str, wildcard: str) -> bool:
+    d = wildcard[2:]
+    return host.endswith("." + d) and host[: -len(d) - 1].count(".") >= 1
+
+
+def _host_matches(host: str, pattern: str) -> bool:
+    if pattern.startswith("*."):
+        return host.endswith(pattern[1:]) and "." not in host[: -len(pattern) + 1]
+    return host == pattern
+
+
+def _on_hosts(f: Finding, p: _Probe) -> bool:
+    return any(_host_matches(p.host, h) for h in _detail(f, "hosts"))
+
+
+def _unknown_host(p: _Probe) -> bool:
+    """ingress-nginx served the request from its catch-all server `_`."""
+    return dict(p.old.decided_by).get("server") in ("_", None)
+
+
+def _backend_error(f: Finding, p: _Probe) -> bool:
+    """An unresolved backend: the Gateway answers 500 where ingress-nginx proxied or said 503."""
+    return _ingress_involved(f, p) and (p.new.status == 500 or p.old.status == 503 or any(
+        s.backend is None and s.status == 500 for s in p.new.backends))
+
+
+def _https_on_hosts(f: Finding, p: _Probe) -> bool:
+    return p.request.scheme == "https" and _on_hosts(f, p)
+
+
+def _ingress_involved(f: Finding, p: _Probe) -> bool:
+    key = _subject_key(f)
+    return key is not None and key in p.ingresses
+
+
+Explainer = Callable[[Finding, _Probe], bool]
+
+#: finding code -> when it explains a difference. Codes not listed explain nothing on their own.
+EXPLAINERS: dict[str, Explainer] = {
+    "ING2GW-CORE-006": lambda f, p: any(_under_wildcard(p.host, w) for w in _detail(f, "wildcard")),
+    "ING2GW-CORE-013": _https_on_hosts,
+    "ING2GW-CORE-015": _https_on_hosts,
+    "ING2GW-CORE-016": lambda f, p: _on_hosts(f, p) and all(_only_slash(d) for d in p.diffs),
+    "ING2GW-CORE-018": lambda f, p: p.request.scheme == "https" and p.new.status == 0 and _unknown_host(p),
+    "ING2GW-CORE-023": lambda f, p: all(d.field == "response_headers.strict-transport-security" for d in p.diffs)
+    and (p.new.generated_by == "no-route" or p.new.redirect is not None),
+    "ING2GW-CORE-010": _backend_error,
+    "ING2GW-CORE-011": _backend_error,
+    "ING2GW-CORE-012": _on_hosts,
+    "ING2GW-CORE-008": _ingress_involved,
+    "ING2GW-CORE-007": _ingress_involved,
+    "ING2GW-NGINX-020": lambda f, p: _on_hosts(f, p),
+}
+
+#: annotation statuses whose findings explain differences on their Ingress's routes
+_LOSSY_STATUS = frozenset({"partial", "policy", "unsupported", "unknown", "invalid"})
+
+
+def explain(p: _Probe, findings: Sequence[Finding]) -> list[str]:
+    codes: list[str] = []
+    for f in findings:
+        fn = EXPLAINERS.get(f.code)
+        hit = False
+        if fn is not None:
+            hit = fn(f, p)
+        elif f.code.startswith("ING2GW-NGINX-") and (f.status in _LOSSY_STATUS or f.severity.value != "info"
+                                                     or f.code in _NGINX_INFO_EXPLAIN):
+            hit = _ingress_involved(f, p)
+        if hit and f.code not in codes:
+            codes.append(f.code)
+    return codes
+
+
+#: info-level annotation findings that still describe a visible difference
+_NGINX_INFO_EXPLAIN = frozenset({"ING2GW-NGINX-023", "ING2GW-NGINX-030", "ING2GW-NGINX-033", "ING2GW-NGINX-040",
+                                 "ING2GW-NGINX-045", "ING2GW-NGINX-048", "ING2GW-NGINX-050", "ING2GW-NGINX-054",
+                                 "ING2GW-NGINX-055"})
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+def _gateway_index(new: Sequence[Manifest]) -> list[tuple[str, str | None, list[str | None]]]:
+    """(namespace/name, ingress class annotation, listener hostnames) per Gateway."""
+    out = []
+    for m in new:
+        if m.kind == "Gateway":
+            anns = (m.obj.get("metadata") or {}).get("annotations") or {}
+            hosts = [l.get("hostname") for l in (m.obj.get("spec") or {}).get("listeners") or [] if isinstance(l, dict)]
+            out.append((f"{m.namespace}/{m.name}", anns.get(CLASS_ANNOTATION), hosts))
+    return out
+
+
+def pick_gateway(gateways: list[tuple[str, str | None, list[str | None]]], host: str, class_name: str | None) -> str | None:
+    """The Gateway a request for `host` reaches: DNS points each host at the Gateway holding its
+    listener. Gateways annotated with the Ingress class come first."""
+    if not gateways:
+        return None
+    mine = [g for g in gateways if g[1] is not None and class_name in (g[1] or "").split(",")] or gateways
+    best, best_score = mine[0][0], -1
+    for name, _, hosts in mine:
+        for h in hosts:
+            if h is None:
+                score = 0
+            elif h == host:
+                score = 1000
+            elif h.startswith("*.") and host.endswith(h[1:]):
+                score = len(h)
+            else:
+                continue
+            if score > best_score:
+                best, best_score = name, score
+    return best
+
+
+def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequence[Finding], *,
+              controller: str = "ingress-nginx", class_groups: dict[str, list[str]] | None = None,
+              default_class: str | None = None, context: ClusterContext | None = None,
+              configmap_flags: Sequence[str] = ()) -> VerifyResult:
+    """Compare `old` (Ingress side) and `new` (Gateway API side) on generated probes.
+
+    `class_groups` maps an IngressClass to the keys of its Ingresses (as the translation grouped
+    them); each group is checked against the Gateway(s) of its class.
+    """
+    start = time.perf_counter()
+    result = VerifyResult()
+    ctx = context or ClusterContext()
+    ingresses = [m for m in old if m.kind == "Ingress"]
+    support = [m for m in old if m.kind != "Ingress"]
+    if class_groups is None:
+        class_groups = {default_class or "nginx": [f"{m.namespace or 'default'}/{m.name}" for m in ingresses]}
+    routes = [m for m in new if m.kind in ("HTTPRoute", "GRPCRoute", "TLSRoute")]
+    route_source = {f"{m.kind} {m.namespace}/{m.name}":
+                    ((m.obj.get("metadata") or {}).get("annotations") or {}).get(SOURCE_ANNOTATION) for m in routes}
+    new_router = build_router("gateway", None, new, ctx)
+    gateways = _gateway_index(new)
+    by_subject: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        by_subject[_subject_key(f) or ""].append(f)
+    for class_name, keys in sorted(class_groups.items()):
+        wanted = set(keys)
+        group_ings = [m for m in ingresses if f"{m.namespace or 'default'}/{m.name}" in wanted]
+        if not group_ings:
+            continue
+        result.groups.append(class_name)
+        flags = [f"--ingress-class={class_name}", "--watch-ingress-without-class=true", *configmap_flags]
+        group_ctx = ClusterContext(services=ctx.services, default_endpoints=ctx.default_endpoints,
+                                   endpoints=ctx.endpoints, secrets=ctx.secrets, secret_facts=ctx.secret_facts,
+                                   nginx_flags=tuple(flags) + tuple(ctx.nginx_flags),
+                                   nginx_configmap=ctx.nginx_configmap)
+        old_router = build_router("ingress", controller, [*support, *group_ings], group_ctx)
+        group_routes = [m for m in routes if route_source.get(f"{m.kind} {m.namespace}/{m.name}") in wanted
+                        or route_source.get(f"{m.kind} {m.namespace}/{m.name}") is None]
+        probes = generate(group_ings, group_routes)
+        relevant = [f for f in findings if _subject_key(f) in wanted or not f.subject.startswith("Ingress ")]
+        gw_cache: dict[str, str | None] = {}
+        for req in probes:
+            host = _host_of(req)
+            if host not in gw_cache:
+                gw_cache[host] = pick_gateway(gateways, host, class_name)
+            o = old_router.route(req)
+            n = new_router.route(req, gateway=gw_cache[host]) if gw_cache[host] else new_router.route(req)  # type: ignore[call-arg]
+            result.probes += 1
+            diffs = compare(o, n)
+            if not diffs:
+                result.equivalent += 1
+                continue
+            involved = {dict(o.decided_by).get("ingress") or ""}
+            src = route_source.get(dict(n.decided_by).get("route", ""))
+            if src:
+                involved.add(src)
+            involved.discard("")
+            probe = _Probe(req, o, n, diffs, host, involved)
+            codes = explain(probe, relevant)
+            unverified = bool(o.unmodelled or n.unmodelled)
+            if codes:
+                result.explained += 1
+            elif unverified:
+                result.unverified += 1
+            else:
+                result.unexplained += 1
+            result.differences.append(Record(req, o, n, diffs, codes, unverified and not codes))
+    # unexplained first, then by request
+    result.differences.sort(key=lambda r: (bool(r.explained_by), r.unverified, r.request.describe()))
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def manifests_from_objects(objs: Iterable[dict[str, Any]]) -> list[Manifest]:
+    """Emitted objects as manifests for the Gateway API router."""
+    return [Manifest(o, GENERATED) for o in objs]
