@@ -7,7 +7,7 @@ and host-less rules, with Prefix, Exact and ImplementationSpecific paths; some h
 regex-enforced (use-regex / rewrite-target), some have TLS (ssl-redirect), some Services are
 canaried by header or weight, some Ingresses carry redirect, app-root or upstream-vhost
 annotations. Requests mix hits, misses, unknown hosts, http and https. Prints build time and
-decisions per second.
+decisions per second (wall clock, and per second of CPU time, steadier on a busy machine).
 """
 
 from __future__ import annotations
@@ -108,15 +108,16 @@ def main() -> None:
     build = time.perf_counter() - t0
     reqs = _requests(args.requests, hosts, served, rng)
     statuses: dict[int, int] = {}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for r in reqs:
         a = router.route(r)
         statuses[a.status] = statuses.get(a.status, 0) + 1
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     n_ing = sum(1 for m in manifests if m.kind == "Ingress")
     print(f"{n_ing} Ingresses, {len(router.config.servers)} servers, "
           f"{len(router.config.upstreams)} upstreams; build {build * 1000:.0f} ms")
-    print(f"{len(reqs)} requests in {elapsed:.2f} s: {len(reqs) / elapsed:,.0f} decisions/s")
+    print(f"{len(reqs)} requests in {elapsed:.2f} s: {len(reqs) / elapsed:,.0f} decisions/s "
+          f"({len(reqs) / cpu:,.0f}/s of CPU time)")
     print("statuses:", dict(sorted(statuses.items())))
     if router.config_errors:
         print(f"config errors: {len(router.config_errors)} (e.g. {router.config_errors[0]})")
