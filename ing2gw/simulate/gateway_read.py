@@ -146,7 +146,8 @@ def read_inventory(manifests: Iterable[Manifest]) -> tuple[Inventory, list[Probl
     for m in manifests:
         kind, group = m.kind, m.group
         if kind == "Namespace" and group == "":
-            labels = (m.obj.get("metadata") or {}).get("labels") or {}
+            md = m.obj.get("metadata")
+            labels = md.get("labels") if isinstance(md, dict) else None
             name = m.name
             ns_labels = {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
             # the API server sets this label on every Namespace
@@ -189,7 +190,8 @@ def _read_service(m: Manifest, inv: Inventory, problems: list[Problem]) -> None:
     raw = m.obj.get("spec")
     spec: dict[str, Any] = raw if isinstance(raw, dict) else {}
     ports = []
-    for p in spec.get("ports") or []:
+    raw_ports = spec.get("ports")
+    for p in raw_ports if isinstance(raw_ports, list) else []:
         if isinstance(p, dict) and isinstance(p.get("port"), int):
             ports.append((p.get("name"), int(p["port"]), p.get("appProtocol")))
     ns = m.namespace or "default"
