@@ -772,6 +772,21 @@ def test_missing_gateway_class_is_noted() -> None:
     assert a.status == 200 and any("GatewayClass test is not in the input" in n for n in a.notes)
 
 
+def test_odd_non_gateway_objects_do_not_break_the_router() -> None:
+    odd_ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": "not-a-mapping"}
+    odd_svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "r", "namespace": "apps"},
+               "spec": {"ports": True}}
+    assert to(build(gateway(), route("r"), odd_ns, odd_svc), "http://h/") == "r"
+
+
+def test_listener_set_status() -> None:
+    ls = {"apiVersion": GW, "kind": "ListenerSet", "metadata": {"name": "ls", "namespace": "apps"},
+          "spec": {"parentRef": {"name": "gw", "namespace": "infra"}, "listeners": [listener("x", hostname="x.com")]}}
+    st = build(gateway(), ls).status()
+    assert st.listener_sets == (("apps", "ls", (st.listener_sets[0][2][0],)),)
+    assert st.listener_sets[0][2][0].reason == "NotAllowed"
+
+
 def test_no_gateway_is_an_input_error() -> None:
     with pytest.raises(InputError, match="no Gateway"):
         build(route("r"))
