@@ -21,8 +21,13 @@ from ing2gw.findings import EXIT_USAGE
 #: command name -> "module:attribute" of its click command, in --help order.
 COMMANDS: dict[str, str] = {
     "convert": "ing2gw.cli.convert:convert",
+    "migrate": "ing2gw.cli.migrate:migrate",
     "verify": "ing2gw.cli.verify:verify",
     "simulate": "ing2gw.cli.simulate:simulate",
+    "explain": "ing2gw.cli.explain:explain",
+    "mappings": "ing2gw.cli.explain:mappings",
+    "krm": "ing2gw.cli.krm:krm",
+    "install-kustomize-plugin": "ing2gw.cli.krm:install_kustomize_plugin",
 }
 
 
