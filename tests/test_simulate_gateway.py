@@ -726,6 +726,17 @@ def test_timeouts_and_retries_are_reported_not_guessed() -> None:
     assert any("retry" in u for u in d.answer.unmodelled)
 
 
+def test_backend_tls_policy_and_gateway_tls_settings_are_reported() -> None:
+    policy = {"apiVersion": GW, "kind": "BackendTLSPolicy", "metadata": {"name": "p", "namespace": "apps"},
+              "spec": {"targetRefs": [{"group": "", "kind": "Service", "name": "r"}],
+                       "validation": {"hostname": "r.apps", "wellKnownCACertificates": "System"}}}
+    a = build(gateway(), route("r"), policy).route(req("http://h/"))
+    assert a.status == 200 and any("BackendTLSPolicy p" in u for u in a.unmodelled)
+    gw = gateway(tls={"frontend": {"default": {"validation": {"caCertificateRefs": [{"name": "ca", "kind": "ConfigMap"}]}}}})
+    a = build(gw, route("r")).route(req("http://h/"))
+    assert any("spec.tls.frontend" in u for u in a.unmodelled)
+
+
 def test_paths_an_implementation_may_normalise_are_reported() -> None:
     r = build(gateway(), route("r", rule(prefix("/a"), to="r")))
     assert r.route(req("http://h/a/b")).unmodelled == ()

@@ -54,7 +54,9 @@ Modelling decisions:
   the TLS handshake cannot complete (`tls-no-listener`, `tls-handshake-failed`), or a TLS
   passthrough stream has no TLSRoute (`tls-no-route`).
 * Timeouts, retries and session persistence are reported in `unmodelled`: they change answers
-  only through backend behaviour (latency, failures) that a static model does not know.
+  only through backend behaviour (latency, failures) that a static model does not know. So are
+  BackendTLSPolicy, the Gateway's frontend/backend TLS settings, ExtensionRef/ExternalAuth
+  filters, TCPRoute/UDPRoute and implementation-specific listener protocols.
 """
 
 from __future__ import annotations

@@ -157,6 +157,7 @@ def build_gateways(inv: Inventory, namespaces: Namespaces) -> tuple[list[Gateway
         ls_status[(ls.namespace, ls.name)] = [Condition("Accepted", "True", "Accepted")]
         sets_by_gateway.setdefault(rt.key, []).append(ls)
     for rt in runtimes:
+        rt.caveats.extend(rt.spec.unmodelled)
         if inv.gateway_classes and rt.spec.class_name not in inv.gateway_classes:
             rt.notes.append(f"GatewayClass {rt.spec.class_name} is not in the input (known: "
                             f"{', '.join(sorted(inv.gateway_classes))}); without it no controller programs "

@@ -100,6 +100,10 @@ class BackendResolver:
             proto = next((a for _, p, a in svc.ports if p == ref.port and a), None)
             if proto:
                 notes.append(f"backend {ns}/{ref.name}:{ref.port} appProtocol {proto}")
+        policies = self.inv.backend_tls.get((ns, ref.name))
+        if policies:
+            unmodelled.append(f"BackendTLSPolicy {', '.join(sorted(policies))} makes the gateway use TLS to Service "
+                              f"{ns}/{ref.name}; certificate validation (5xx when it fails) is not modelled")
         backend = BackendRef(ns, ref.name, ref.port)
         endpoints = self.context.ready_endpoints(ns, ref.name, svc is not None)
         if endpoints == 0:

@@ -12,7 +12,8 @@ from typing import Any
 GW_GROUP = "gateway.networking.k8s.io"
 #: Gateway API kinds the router reads (ListenerSet's pre-1.5 experimental name is accepted too).
 GATEWAY_KINDS = frozenset({"Gateway", "GatewayClass", "HTTPRoute", "GRPCRoute", "TLSRoute",
-                           "TCPRoute", "UDPRoute", "ReferenceGrant", "ListenerSet", "XListenerSet"})
+                           "TCPRoute", "UDPRoute", "ReferenceGrant", "ListenerSet", "XListenerSet",
+                           "BackendTLSPolicy"})
 ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute")
 HTTP_METHODS = frozenset("GET HEAD POST PUT DELETE CONNECT OPTIONS TRACE PATCH".split())
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -76,6 +77,7 @@ class GatewaySpec:
     allowed_listeners_from: str            # None / Same / All / Selector
     allowed_listeners_selector: Selector | None
     origin: Any
+    unmodelled: tuple[str, ...] = ()       # Gateway-wide settings that are not modelled
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +283,8 @@ class Inventory:
     listener_sets: list[ListenerSetSpec] = field(default_factory=list)
     routes: list[RouteSpec] = field(default_factory=list)
     other_routes: list[tuple[str, str, str]] = field(default_factory=list)   # TCPRoute/UDPRoute
+    #: (namespace, Service name) -> BackendTLSPolicy names that target it (TLS to the backend)
+    backend_tls: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     grants: list[GrantSpec] = field(default_factory=list)
     services: dict[tuple[str, str], ServiceSpec] = field(default_factory=dict)
     secrets: dict[tuple[str, str], bool] = field(default_factory=dict)      # -> valid

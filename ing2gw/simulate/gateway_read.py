@@ -181,6 +181,12 @@ def read_inventory(manifests: Iterable[Manifest]) -> tuple[Inventory, list[Probl
             _read_route(r, inv)
         elif kind in ("TCPRoute", "UDPRoute"):
             inv.other_routes.append((kind, r.namespace, r.name))
+        elif kind == "BackendTLSPolicy":
+            spec = r.mapping(r.m.obj.get("spec"), "spec", required=True)
+            for i, t in enumerate(r.seq(spec.get("targetRefs"), "spec.targetRefs", required=True)):
+                t = r.mapping(t, f"spec.targetRefs[{i}]")
+                if (t.get("group") or "") == "" and t.get("kind") == "Service" and t.get("name"):
+                    inv.backend_tls.setdefault((r.namespace, str(t["name"])), []).append(r.name)
         elif kind == "ReferenceGrant":
             _read_grant(r, inv)
     return inv, problems
@@ -287,7 +293,16 @@ def _read_gateway(r: _Reader, inv: Inventory) -> None:
     aln = r.mapping(al.get("namespaces"), "spec.allowedListeners.namespaces")
     al_from = r.enum(aln, "from", "spec.allowedListeners.namespaces", ("None", "Same", "All", "Selector"), "None")
     al_sel = _selector(r, aln.get("selector"), "spec.allowedListeners.namespaces.selector") if al_from == "Selector" else None
-    inv.gateways.append(GatewaySpec(r.namespace, r.name, class_name, listeners, al_from, al_sel, r.m.origin))
+    unmodelled = []
+    tls = r.mapping(spec.get("tls"), "spec.tls")
+    if tls.get("frontend") is not None:
+        unmodelled.append(f"Gateway {r.namespace}/{r.name}: spec.tls.frontend (client certificate validation) "
+                          "is not modelled")
+    if tls.get("backend") is not None:
+        unmodelled.append(f"Gateway {r.namespace}/{r.name}: spec.tls.backend (client certificate to backends) "
+                          "is not modelled")
+    inv.gateways.append(GatewaySpec(r.namespace, r.name, class_name, listeners, al_from, al_sel, r.m.origin,
+                                    tuple(unmodelled)))
 
 
 def _read_listener_set(r: _Reader, inv: Inventory) -> None:
