@@ -29,6 +29,7 @@ class Options:
     * allow_weakened: annotation keys (short or full) whose loss the user accepts explicitly.
     * ingress_class: ingress-nginx's --ingress-class (the legacy annotation value it serves).
     * nginx_configmap: "namespace/name" of the ingress-nginx ConfigMap in the input, if any.
+    * nginx_flags: ingress-nginx controller flags that change routing.
     """
 
     controller: str = DEFAULT_CONTROLLER
@@ -45,3 +46,14 @@ class Options:
     ingress_class: str = "nginx"
     watch_ingress_without_class: bool = False
     nginx_configmap: str | None = None
+    #: ingress-nginx controller flags that change routing (--disable-catch-all,
+    #: --default-backend-service=ns/name, ...), as given to the controller
+    nginx_flags: tuple[str, ...] = ()
+
+    def nginx_flag(self, name: str) -> str | None:
+        """The value of a controller flag (`"true"` for a bare flag), or None when absent."""
+        for f in self.nginx_flags:
+            key, _, value = f.lstrip("-").partition("=")
+            if key == name:
+                return value or "true"
+        return None

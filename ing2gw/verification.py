@@ -8,13 +8,14 @@ from typing import Sequence
 from ing2gw.load import Manifest
 from ing2gw.options import Options
 from ing2gw.providers import PROVIDERS
-from ing2gw.simulate.request import ClusterContext
+from ing2gw.simulate.request import ClusterContext, Request
 from ing2gw.translate import Result
 from ing2gw.verify import VerifyResult, manifests_from_objects, run_check
 
 
 def verify_translation(result: Result, manifests: Sequence[Manifest], options: Options,
-                       new_objects: Sequence[dict] | None = None, context: ClusterContext | None = None) -> VerifyResult:
+                       new_objects: Sequence[dict] | None = None, context: ClusterContext | None = None,
+                       extra_probes: Sequence[Request] = ()) -> VerifyResult:
     """Check a translation (or hand-edited `new_objects`) against the Ingresses it came from."""
     groups: dict[str, list[str]] = defaultdict(list)
     for ing in result.inputs.ingresses:
@@ -26,7 +27,8 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
     old = [m for m in manifests if m.kind in ("Service", "IngressClass", "ConfigMap", "Namespace")
            or (m.kind == "Ingress" and f"{m.namespace or options.default_namespace}/{m.name}" not in rejected)]
     new = manifests_from_objects(new_objects if new_objects is not None else result.objects())
-    flags = []
+    flags = list(options.nginx_flags)
     if options.annotations_prefix != "nginx.ingress.kubernetes.io":
         flags.append(f"--annotations-prefix={options.annotations_prefix}")
-    return run_check(old, new, result.findings, class_groups=dict(groups), configmap_flags=flags, context=context)
+    return run_check(old, new, result.findings, class_groups=dict(groups), configmap_flags=flags, context=context,
+                     extra_probes=extra_probes)

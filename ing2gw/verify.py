@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
-from ing2gw.findings import Finding
+from ing2gw.findings import Finding, Severity
 from ing2gw.load import Manifest
 from ing2gw.origin import GENERATED
 from ing2gw.simulate import build_router
@@ -65,12 +65,16 @@ class VerifyResult:
     differences: list[Record] = field(default_factory=list)
     seconds: float = 0.0
     groups: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self, limit: int | None = None) -> dict[str, Any]:
         diffs = self.differences if limit is None else self.differences[:limit]
-        return {"probes": self.probes, "equivalent": self.equivalent, "explained": self.explained,
-                "unexplained": self.unexplained, "unverified": self.unverified,
-                "differences": [r.to_dict() for r in diffs]}
+        d: dict[str, Any] = {"probes": self.probes, "equivalent": self.equivalent, "explained": self.explained,
+                             "unexplained": self.unexplained, "unverified": self.unverified,
+                             "differences": [r.to_dict() for r in diffs]}
+        if self.notes:
+            d["notes"] = list(self.notes)
+        return d
 
     @property
     def ok(self) -> bool:
@@ -167,7 +171,25 @@ EXPLAINERS: dict[str, Explainer] = {
     "ING2GW-CORE-008": _ingress_involved,
     "ING2GW-CORE-007": _ingress_involved,
     "ING2GW-NGINX-020": lambda f, p: _on_hosts(f, p),
+    "ING2GW-NGINX-030": lambda f, p: _touches_services(f, p),
+    "ING2GW-NGINX-060": lambda f, p: any(k.lower().startswith("x-forwarded-") for k, _ in p.request.headers),
+    "ING2GW-CORE-021": lambda f, p: _ingress_involved(f, p) and p.old.status == 503 and p.new.status == 500,
+    "ING2GW-CORE-024": lambda f, p: (p.request.host or "").split(":")[0].endswith("."),
+    "ING2GW-VERIFY-001": _https_on_hosts,
+    "ING2GW-VERIFY-002": lambda f, p: p.old.status == 503 and p.new.status == 500,
 }
+
+
+def _touches_services(f: Finding, p: _Probe) -> bool:
+    """The probe's traffic involves one of the Services the finding names (canary merges)."""
+    services = set(_detail(f, "services"))
+    for a in (p.old, p.new):
+        for s in a.backends:
+            if s.backend is not None and f"{s.backend.namespace}/{s.backend.name}" in services:
+                return True
+        if a.backend is not None and f"{a.backend.namespace}/{a.backend.name}" in services:
+            return True
+    return _ingress_involved(f, p)
 
 #: annotation statuses whose findings explain differences on their Ingress's routes
 _LOSSY_STATUS = frozenset({"partial", "policy", "unsupported", "unknown", "invalid"})
@@ -195,6 +217,45 @@ _NGINX_INFO_EXPLAIN = frozenset({"ING2GW-NGINX-023", "ING2GW-NGINX-030", "ING2GW
 
 
 # -- running ---------------------------------------------------------------------------------
+
+
+def _cluster_findings(new: Sequence[Manifest], ctx: ClusterContext) -> list[Finding]:
+    """Differences the cluster facts cause, not the translation: a listener's certificate Secret
+    that the context says is missing or invalid (ingress-nginx then serves its default
+    certificate; the Gateway refuses the listener)."""
+    out = []
+    for m in new:
+        if m.kind != "Gateway":
+            continue
+        for lst in (m.obj.get("spec") or {}).get("listeners") or []:
+            tls = lst.get("tls") or {}
+            for ref in tls.get("certificateRefs") or []:
+                ns = ref.get("namespace") or m.namespace
+                fact = ctx.secret(ns, ref.get("name", ""))
+                if fact is None or fact.invalid:
+                    out.append(Finding(Severity.INFO, "ING2GW-VERIFY-001",
+                                       f"Secret {ns}/{ref.get('name')} is {'invalid' if fact else 'missing'} in the "
+                                       "cluster context: ingress-nginx serves its default certificate, the Gateway "
+                                       f"listener {lst.get('name')} refuses TLS",
+                                       subject=f"Gateway {m.namespace}/{m.name}",
+                                       details=(("hosts", str(lst.get("hostname") or "")),)))
+    names = {f"{m.namespace}/{m.name}" for m in new if m.kind == "Service"}
+    missing: set[str] = set()
+    for m in new:
+        if m.kind not in ("HTTPRoute", "GRPCRoute"):
+            continue
+        for rule in (m.obj.get("spec") or {}).get("rules") or []:
+            for ref in rule.get("backendRefs") or []:
+                if ref.get("kind", "Service") != "Service" or ref.get("group", "") != "":
+                    continue
+                ns = ref.get("namespace") or m.namespace
+                if ctx.ready_endpoints(ns, ref.get("name", ""), f"{ns}/{ref.get('name')}" in names) is None:
+                    missing.add(f"{ns}/{ref.get('name')}")
+    if missing:
+        out.append(Finding(Severity.INFO, "ING2GW-VERIFY-002",
+                           f"Service(s) missing in the cluster context: {', '.join(sorted(missing))}; ingress-nginx "
+                           "answers 503 for them, a Gateway 500", details=(("services", ",".join(sorted(missing))),)))
+    return out
 
 
 def _gateway_index(new: Sequence[Manifest]) -> list[tuple[str, str | None, list[str | None]]]:
@@ -233,7 +294,7 @@ def pick_gateway(gateways: list[tuple[str, str | None, list[str | None]]], host:
 def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequence[Finding], *,
               controller: str = "ingress-nginx", class_groups: dict[str, list[str]] | None = None,
               default_class: str | None = None, context: ClusterContext | None = None,
-              configmap_flags: Sequence[str] = ()) -> VerifyResult:
+              configmap_flags: Sequence[str] = (), extra_probes: Sequence[Request] = ()) -> VerifyResult:
     """Compare `old` (Ingress side) and `new` (Gateway API side) on generated probes.
 
     `class_groups` maps an IngressClass to the keys of its Ingresses (as the translation grouped
@@ -249,8 +310,13 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
     routes = [m for m in new if m.kind in ("HTTPRoute", "GRPCRoute", "TLSRoute")]
     route_source = {f"{m.kind} {m.namespace}/{m.name}":
                     ((m.obj.get("metadata") or {}).get("annotations") or {}).get(SOURCE_ANNOTATION) for m in routes}
-    new_router = build_router("gateway", None, new, ctx)
     gateways = _gateway_index(new)
+    if not gateways:
+        result.notes.append("the Gateway API side has no Gateway: nothing to compare")
+        result.seconds = time.perf_counter() - start
+        return result
+    new_router = build_router("gateway", None, new, ctx)
+    findings = list(findings) + _cluster_findings(new, ctx)
     by_subject: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         by_subject[_subject_key(f) or ""].append(f)
@@ -269,6 +335,8 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
         group_routes = [m for m in routes if route_source.get(f"{m.kind} {m.namespace}/{m.name}") in wanted
                         or route_source.get(f"{m.kind} {m.namespace}/{m.name}") is None]
         probes = generate(group_ings, group_routes)
+        seen = {r.describe() for r in probes}
+        probes += [r for r in extra_probes if r.describe() not in seen]
         relevant = [f for f in findings if _subject_key(f) in wanted or not f.subject.startswith("Ingress ")]
         gw_cache: dict[str, str | None] = {}
         for req in probes:

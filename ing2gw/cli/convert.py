@@ -49,6 +49,9 @@ def translation_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--nginx-configmap", default=None, metavar="NS/NAME",
                      help="The ingress-nginx ConfigMap in the input (default: one named "
                           "ingress-nginx-controller or nginx-configuration)."),
+        click.option("--nginx-flag", "nginx_flags", multiple=True, metavar="FLAG",
+                     help="An ingress-nginx controller flag that changes routing (repeatable), e.g. "
+                          "--nginx-flag=--disable-catch-all or --nginx-flag=--default-backend-service=ns/svc."),
         click.option("--allow-weakened", multiple=True, metavar="ANNOTATION",
                      help="Accept the loss of a security-relevant annotation (repeatable; short key such "
                           "as 'whitelist-source-range' or the full key). Its finding becomes a warning."),
@@ -65,7 +68,7 @@ def build_options(kw: dict[str, Any]) -> Options:
         single_gateway=kw["single_gateway"], target=kw["target"], emit_gateway_class=kw["emit_gateway_class"],
         default_namespace=kw["default_namespace"], annotations_prefix=kw["annotations_prefix"],
         allow_weakened=frozenset(kw["allow_weakened"]), ingress_class=kw["ingress_class"],
-        nginx_configmap=kw["nginx_configmap"])
+        nginx_configmap=kw["nginx_configmap"], nginx_flags=tuple(kw.get("nginx_flags") or ()))
 
 
 def print_findings(findings: Sequence[Finding], verbose: bool) -> None:

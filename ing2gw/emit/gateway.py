@@ -228,24 +228,23 @@ def _merge_hosts(routes: Iterable[ir.Route]) -> list[ir.Route]:
 
 
 def merge_rules(rules: list[ir.Rule]) -> list[ir.Rule]:
-    """Join rules that differ only in their matches (same action, filters, backends).
+    """Join consecutive rules that differ only in their matches (same action, filters, backends).
 
-    Matches of one rule are ORed and Gateway API ranks matches, not rules, so this changes
-    nothing but the size of the route. Rules with ReplacePrefixMatch keep their single match.
+    Matches of one rule are ORed and Gateway API ranks matches, not rules; ties between equally
+    specific matches go to the first rule in list order, so only neighbours are joined (the
+    order of all matches stays the same). Rules with ReplacePrefixMatch keep their single match.
     """
     out: list[ir.Rule] = []
-    index: dict[ir.Rule, int] = {}
+    last_key: ir.Rule | None = None
     for r in rules:
         prefix_mod = (r.redirect is not None and r.redirect.prefix_path is not None) or \
                      (r.rewrite is not None and r.rewrite.prefix_path is not None)
         key = replace(r, matches=(), comment="")
-        i = index.get(key)
-        if prefix_mod or i is None or len(out[i].matches) + len(r.matches) > 64:
-            if not prefix_mod:
-                index[key] = len(out)
+        if prefix_mod or last_key != key or not out or len(out[-1].matches) + len(r.matches) > 64:
             out.append(r)
+            last_key = None if prefix_mod else key
             continue
-        out[i] = replace(out[i], matches=out[i].matches + r.matches)
+        out[-1] = replace(out[-1], matches=out[-1].matches + r.matches)
     return out
 
 

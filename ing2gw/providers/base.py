@@ -129,6 +129,10 @@ class BuildContext:
             return None
         svc = self.inputs.service(ing.namespace, svc_ref.name)
         port = svc_ref.port
+        if svc is None and any(ns == ing.namespace for ns, _ in self.inputs.services):
+            self.finding(Severity.INFO, "ING2GW-CORE-021",
+                         f"{where}: Service {ing.namespace}/{svc_ref.name} is not among the Services in the input; if "
+                         "it does not exist, ingress-nginx answers 503 and the Gateway 500", ing=ing)
         if port.number is not None:
             if svc is not None and svc.spec.ports and svc.port_by_number(port.number) is None:
                 self.finding(Severity.ERROR, "ING2GW-CORE-011",

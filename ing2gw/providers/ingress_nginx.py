@@ -93,7 +93,13 @@ class IngressNginxProvider:
         glob = _globals(ctx)
         anns: dict[str, NginxAnnotations] = {}
         usable: list[Ingress] = []
+        disable_catch_all = (ctx.options.nginx_flag("disable-catch-all") or "false").lower() == "true"
         for ing in nginx_order(ingresses):
+            if disable_catch_all and ing.spec.default_backend is not None:
+                ctx.finding(Severity.WARNING, "ING2GW-CORE-025",
+                            "--disable-catch-all: ingress-nginx ignores every Ingress with a defaultBackend, so this "
+                            "one is not translated", ing=ing)
+                continue
             a = parse_annotations(ctx, ing, glob)
             if a is None:  # A3: an annotation error drops the whole Ingress
                 continue
@@ -161,6 +167,7 @@ class _Builder:
         self._certificates(main)
         for ing in main:
             self._locations(ing)
+        self._default_backend_service()
         from ing2gw.providers.nginx_canary import merge_canaries
         from ing2gw.providers.nginx_servers import apply_aliases, emit_www
 
@@ -193,6 +200,19 @@ class _Builder:
             "ingress-nginx answers HTTPS for unknown hosts with its self-signed default certificate (and 404); the "
             "Gateway has no HTTPS listener for them, so the TLS handshake fails instead",
             subject=f"Gateway {self.gw.namespace}/{self.gw.name}"))
+        if any(h != CATCH_ALL for h in self.servers):
+            self.ctx.findings.append(Finding(
+                Severity.INFO, "ING2GW-CORE-024",
+                "nginx ignores one trailing dot in the Host header (shop.example.com. is shop.example.com); "
+                "whether a Gateway matches such names is implementation-specific",
+                subject=f"Gateway {self.gw.namespace}/{self.gw.name}"))
+        if self.glob.use_forwarded_headers:
+            self.ctx.findings.append(Finding(
+                Severity.WARNING, "ING2GW-NGINX-060",
+                "the ingress-nginx ConfigMap sets use-forwarded-headers: X-Forwarded-Proto/Host/Port from clients "
+                "decide the HTTPS redirect and the Host passed on; the Gateway uses the connection itself",
+                origin=self.glob.source, subject=f"Gateway {self.gw.namespace}/{self.gw.name}",
+                suggestion="configure your implementation's trusted proxies if a load balancer sets these headers"))
         if self.glob.hsts and self.https_hosts:
             self.ctx.findings.append(Finding(
                 Severity.INFO, "ING2GW-CORE-023",
@@ -254,6 +274,32 @@ class _Builder:
             else:
                 self._conflict_note(ing, chosen, f"{ing.key} is a catch-all Ingress (defaultBackend, no rules) but "
                                     f"{chosen.key} is older and serves unknown hosts (B3)", "ING2GW-CORE-005")
+
+    def _default_backend_service(self) -> None:
+        """--default-backend-service: the controller's default backend answers unmatched requests
+        (unknown hosts and the roots of hosts without a defaultBackend) instead of nginx's 404."""
+        value = self.ctx.options.nginx_flag("default-backend-service")
+        if not value or "/" not in value:
+            return
+        ns, name = value.split("/", 1)
+        svc = self.ctx.inputs.service(ns, name)
+        port = svc.spec.ports[0].port if svc is not None and svc.spec.ports else 80
+        backend = ir.ServiceBackend(ns, name, port)
+        for server in self.servers.values():
+            root = server.locs[0]
+            if root.path == "/" and root.is_root and root.backend is None and not root.unresolved:
+                owner = server.first or (self.ings[0] if self.ings else None)
+                if owner is None:
+                    continue
+                server.locs[0] = Loc("/", "Prefix", owner, root.ann, ir.ServiceBackend(owner.namespace, name, port)
+                                     if ns == owner.namespace else backend, is_root=True, where="--default-backend-service")
+                if ns != owner.namespace:
+                    self.ctx.out.grants.add(ir.Grant(ns, "gateway.networking.k8s.io", "HTTPRoute", owner.namespace,
+                                                     "", "Service", name))
+        self.ctx.findings.append(Finding(Severity.INFO, "ING2GW-CORE-025",
+                                         f"--default-backend-service={value}: unmatched requests go to Service {value} "
+                                         "(port " + str(port) + ") instead of a 404",
+                                         subject=f"Gateway {self.gw.namespace}/{self.gw.name}"))
 
     def _conflict_note(self, loser: Ingress, winner: Ingress | None, message: str, code: str) -> None:
         self.ctx.finding(Severity.WARNING, code, message, ing=loser,

@@ -110,11 +110,15 @@ def _attach(b: "_Builder", primary: ir.ServiceBackend, canary: Canary) -> None:
 
 def _report(b: "_Builder", ing: Ingress, cfg: CanaryConfig) -> None:
     prefix = b.ctx.options.annotations_prefix
-    primaries = sorted({f"{k[0]}/{k[1]}:{k[2]}" for k, c in b.canary_of.items() if c.ingress is ing})
+    mine = [(k, c) for k, c in b.canary_of.items() if c.ingress is ing]
+    primaries = sorted({f"{k[0]}/{k[1]}:{k[2]}" for k, _ in mine})
+    services = sorted({f"{k[0]}/{k[1]}" for k, _ in mine} | {f"{c.backend.namespace}/{c.backend.name}" for _, c in mine})
     b.ctx.finding(Severity.INFO, "ING2GW-NGINX-030",
                   f"canary merged into every rule that sends traffic to {', '.join(primaries)} (ingress-nginx "
-                  "canaries the primary Service on all its hosts and paths)", ing=ing, annotation=f"{prefix}/canary",
-                  value="true")
+                  "canaries the primary Service on all its hosts and paths). ingress-nginx answers 503 for canary "
+                  "traffic too when the primary has no endpoints, and keeps canary traffic on the primary when the "
+                  "canary has none; Gateway API does neither", ing=ing, annotation=f"{prefix}/canary", value="true",
+                  details={"services": ",".join(services)})
     if cfg.by_cookie:
         b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-032",
                       f"canary-by-cookie {cfg.by_cookie}: expressed as a RegularExpression match on the Cookie header "
@@ -162,7 +166,9 @@ def apply_canary(b: "_Builder", loc: "Loc", rule: ir.Rule) -> list[ir.Rule]:
                 out.append(_with_header(rule, ir.HeaderMatch(h, f".*(?:{cfg.by_header_pattern}).*", "RegularExpression"),
                                         (cb,), "canary by header pattern (F5)"))
             except re.error:
-                pass  # F5: a regex error means primary
+                # F5: a regex error makes any request carrying the header go to the primary (final)
+                out.append(_with_header(rule, ir.HeaderMatch(h, ".*", "RegularExpression"), (primary,),
+                                        "canary header pattern is not a valid regex: the header means primary (F5)"))
         else:
             out.append(_with_header(rule, ir.HeaderMatch(h, "always"), (cb,), "canary header always (F5)"))
             out.append(_with_header(rule, ir.HeaderMatch(h, "never"), (primary,), "canary header never (F5)"))

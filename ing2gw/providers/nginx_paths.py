@@ -175,6 +175,13 @@ def add_app_root(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> 
         return
 
 
+def is_ssl_redirect(r: ir.Rule) -> bool:
+    """The HTTP->HTTPS redirect (scheme only), not an annotation's redirect to an https URL."""
+    d = r.redirect
+    return d is not None and d.scheme == "https" and d.hostname is None and d.port is None \
+        and d.full_path is None and d.prefix_path is None
+
+
 def _ssl_redirect_rule(rule: ir.Rule, code: int, src: ir.Source) -> ir.Rule:
     return ir.Rule(rule.matches, src, redirect=ir.Redirect(code, scheme="https"),
                    comment="ingress-nginx redirects HTTP to HTTPS on hosts with a certificate (G3)")
@@ -257,7 +264,7 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
             if o.http:
                 _add_route(b, o, src, hostnames, (http_l.key,), o.http, server.host, "http")
                 http_l.allowed_namespaces.add(ns)
-        if any(r.redirect and r.redirect.scheme == "https" for r in o.http):
+        if any(is_ssl_redirect(r) for r in o.http):
             has_redirect = True
             if https_l is None and server.cert is None:
                 b.ctx.finding(Severity.WARNING, "ING2GW-CORE-019",
@@ -266,7 +273,7 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
                               suggestion="add a tls entry for the host, or drop force-ssl-redirect")
     if has_redirect:
         for o in owners.values():
-            if any(r.redirect and r.redirect.scheme == "https" for r in o.http) and not _preserves_slash(b, o.ing):
+            if any(is_ssl_redirect(r) for r in o.http) and not _preserves_slash(b, o.ing):
                 b.slash_hosts.setdefault(o.ing.key, (o.ing, []))[1].append(server.host)
     if host is not None and host.startswith("*."):
         first = server.first or next(iter(owners.values())).ing if owners else server.first

@@ -75,7 +75,9 @@ def emit_www(b: "_Builder") -> None:
         http_l = b.gw.listener("HTTP", 80, source)
         parents = [http_l.key]
         http_l.allowed_namespaces.add(owner.namespace)
-        if isinstance(server.cert, ir.SecretRef):
+        if not isinstance(server.cert, ir.SecretRef):
+            b.no_tls_hosts.append(source)
+        else:
             https_l = b.gw.listener("HTTPS", 443, source)
             if not https_l.certificates:
                 https_l.certificates.append(server.cert)
