@@ -8,6 +8,7 @@ from typing import Sequence
 from ing2gw.load import Manifest
 from ing2gw.options import Options
 from ing2gw.providers import PROVIDERS
+from ing2gw.providers.ingress_nginx import controller_configmap
 from ing2gw.simulate.request import ClusterContext, Request
 from ing2gw.translate import Result
 from ing2gw.verify import VerifyResult, manifests_from_objects, run_check
@@ -30,5 +31,11 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
     flags = list(options.nginx_flags)
     if options.annotations_prefix != "nginx.ingress.kubernetes.io":
         flags.append(f"--annotations-prefix={options.annotations_prefix}")
+    data, _ = controller_configmap(result.inputs, options)
+    if data and (context is None or not context.nginx_configmap):
+        base = context or ClusterContext()
+        context = ClusterContext(services=base.services, default_endpoints=base.default_endpoints,
+                                 endpoints=base.endpoints, secrets=base.secrets, secret_facts=base.secret_facts,
+                                 nginx_flags=base.nginx_flags, nginx_configmap=data)
     return run_check(old, new, result.findings, class_groups=dict(groups), configmap_flags=flags, context=context,
                      extra_probes=extra_probes)

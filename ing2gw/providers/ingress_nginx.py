@@ -24,7 +24,9 @@ from typing import Any, Literal
 from ing2gw import ir
 from ing2gw.findings import Finding, Severity
 from ing2gw.model.ingress import Ingress, IngressBackend
-from ing2gw.model.inputs import configmap_data
+from ing2gw.model.inputs import Inputs, configmap_data
+from ing2gw.options import Options
+from ing2gw.origin import Origin
 from ing2gw.providers.base import BuildContext, gateway_path_problem, host_problem
 from ing2gw.providers.nginx_annotations import NginxAnnotations, NginxGlobals, parse_annotations
 from ing2gw.providers import nginx_paths
@@ -108,17 +110,20 @@ class IngressNginxProvider:
         _Builder(ctx, class_name, usable, anns, glob).run()
 
 
+def controller_configmap(inputs: Inputs, options: Options) -> tuple[dict[str, str], Origin | None]:
+    """The ingress-nginx ConfigMap's data: the one --nginx-configmap names, else one called
+    ingress-nginx-controller or nginx-configuration (the chart's and the old manifests' names)."""
+    wanted = options.nginx_configmap
+    for m in inputs.configmaps:
+        key = f"{m.namespace or options.default_namespace}/{m.name}"
+        if (wanted and key == wanted) or (not wanted and m.name in ("ingress-nginx-controller", "nginx-configuration")):
+            return configmap_data(m), m.origin
+    return {}, None
+
+
 def _globals(ctx: BuildContext) -> NginxGlobals:
     """Controller-wide settings from the ingress-nginx ConfigMap, when it is in the input."""
-    wanted = ctx.options.nginx_configmap
-    data: dict[str, str] = {}
-    source = None
-    for m in ctx.inputs.configmaps:
-        key = f"{m.namespace or ctx.options.default_namespace}/{m.name}"
-        if (wanted and key == wanted) or (not wanted and m.name in ("ingress-nginx-controller", "nginx-configuration")):
-            data = configmap_data(m)
-            source = m.origin
-            break
+    data, source = controller_configmap(ctx.inputs, ctx.options)
     return NginxGlobals.from_configmap(data, source)
 
 

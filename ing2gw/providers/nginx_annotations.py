@@ -293,8 +293,23 @@ def _source_range(p: _Parse, row: Row, value: str) -> None:
     p.extra.setdefault("source_ranges", {})[row.key] = value
 
 
-def _noop(p: _Parse, row: Row, value: str) -> None:
-    """The value is read elsewhere (canary options: _canary_config)."""
+def _canary_option(p: _Parse, row: Row, value: str) -> None:
+    """Canary options are combined in _canary_config; here their values are checked (F5: a bad
+    number makes ingress-nginx fall back to the default, a bad pattern sends the header's
+    requests to the primary)."""
+    if row.key in ("canary-weight", "canary-weight-total"):
+        v = go_int(value)
+        if v is None or v < 0:
+            p.bad_value(row, value, "expected a whole number of at least 0")
+    elif row.key == "canary-by-header-pattern":
+        import re
+
+        try:
+            re.compile(value)
+        except re.error as exc:
+            p.ctx.finding(Severity.WARNING, "ING2GW-NGINX-002",
+                          f"invalid regular expression ({exc}): ingress-nginx sends requests carrying the header to "
+                          "the primary", ing=p.ing, annotation=p.full(row.key), value=value, status="invalid")
 
 
 #: handler name (as written in the table's `handler` column) -> function. Explicit, no magic.
@@ -305,7 +320,7 @@ HANDLERS: dict[str, Handler] = {
     "use_regex": _bool_field("use_regex"),
     "rewrite_target": _rewrite_target,
     "canary": _canary,
-    "canary_option": _noop,
+    "canary_option": _canary_option,
     "permanent_redirect": _redirect_url("permanent"),
     "permanent_redirect_code": _redirect_code("permanent"),
     "temporal_redirect": _redirect_url("temporal"),
@@ -359,7 +374,11 @@ def parse_annotations(ctx: BuildContext, ing: Ingress, glob: NginxGlobals) -> Ng
                 raise RuntimeError(f"mappings/ingress-nginx.yaml names handler {row.handler!r} for {key}, "
                                    "which is not in HANDLERS")
             handler(p, row, value)
-        _report(p, row, value)
+    overrides = _status_overrides(p)
+    for key, value in values:
+        row = table.get(key)
+        if row is not None:
+            _report(p, overrides.get(key, row), value)
     if p.drop:
         return None
     _combine_redirects(p)
@@ -367,6 +386,27 @@ def parse_annotations(ctx: BuildContext, ing: Ingress, glob: NginxGlobals) -> Ng
     if p.extra.pop("canary_enabled", False):
         canary = _canary_config(p)
     return NginxAnnotations(canary=canary, values=tuple(values), extra=tuple(sorted(p.extra.items())), **p.fields)
+
+
+def _status_overrides(p: _Parse) -> dict[str, Row]:
+    """Rows whose outcome depends on the other keys of the same Ingress.
+
+    proxy-ssl-*: with backend-protocol HTTPS/GRPCS and proxy-ssl-verify on, the translation
+    emits a BackendTLSPolicy that verifies at least as strictly as nginx did, so the keys it
+    uses are converted, not security losses.
+    """
+    out: dict[str, Row] = {}
+    ssl: dict[str, str] = p.extra.get("proxy_ssl") or {}
+    proto = str(p.extra.get("backend_protocol") or "").upper()
+    if proto in ("HTTPS", "GRPCS") and ssl.get("proxy-ssl-verify", "").strip().lower() == "on":
+        table = rows()
+        for key, becomes in (("proxy-ssl-verify", "BackendTLSPolicy validation (always verifies)"),
+                             ("proxy-ssl-secret", "BackendTLSPolicy caCertificateRefs (the CA as a ConfigMap)"),
+                             ("proxy-ssl-name", "BackendTLSPolicy validation.hostname (also sent as SNI)"),
+                             ("proxy-ssl-server-name", "BackendTLSPolicy always sends SNI")):
+            if key in ssl and key in table:
+                out[key] = replace(table[key], status="converted", becomes=becomes, security=False)
+    return out
 
 
 def _combine_redirects(p: _Parse) -> None:

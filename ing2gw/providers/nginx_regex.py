@@ -93,7 +93,12 @@ def emit_regex_server(b: "_Builder", server: "Server") -> None:
                           "do not support (look-around, back-references, ...); this route is not in the output",
                           ing=loc.owner, annotation=f"{prefix}/use-regex", value=loc.path)
             continue
-        matches, rewrite, redirect, problem = rewrite_plan(b, loc)
+        if loc.is_root and loc.backend is None and not loc.unresolved and not (loc.ann and loc.ann.get("redirect")):
+            # the 404 default root: no rule, so its inherited rewrite does not matter
+            matches, rewrite, redirect, problem = (ir.Match(ir.PathMatch("RegularExpression", regex_for(loc.path))),), \
+                None, None, None
+        else:
+            matches, rewrite, redirect, problem = rewrite_plan(b, loc)
         if problem:
             b.ctx.finding(Severity.ERROR, "ING2GW-NGINX-022",
                           f"{loc.where}: {problem} cannot be expressed with URLRewrite (ReplaceFullPath or "
