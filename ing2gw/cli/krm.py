@@ -1,0 +1,124 @@
+"""`ing2gw krm` (KRM function and legacy Kustomize exec plugin) and `ing2gw install-kustomize-plugin`."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+import click
+
+from ing2gw import krm as lib
+from ing2gw.errors import InputError, Problem, UsageError
+from ing2gw.findings import EXIT_OK, EXIT_USAGE
+from ing2gw.load import decode
+
+
+def _read_stdin() -> str:
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError("`ing2gw krm` reads resources on stdin and is run by kpt or kustomize; "
+                         "see `ing2gw krm --help`")
+    return decode(sys.stdin.buffer.read(), "<stdin>")
+
+
+def _report(outcome: lib.Outcome) -> None:
+    """Findings and the reasons a build fails, on stderr (Kustomize shows only stderr)."""
+    for line in outcome.notes:
+        click.echo(line, err=True)
+    shown = set(outcome.notes)
+    prefix = "error: " if outcome.exit_code == EXIT_USAGE else ""
+    for reason in outcome.fatal:
+        if reason not in shown:
+            click.echo(prefix + reason, err=True)
+
+
+@click.command()
+@click.option("--kustomize-plugin", "plugin_config", default=None, metavar="CONFIG",
+              help="Speak the legacy Kustomize exec plugin protocol: CONFIG is the Ing2Gw file Kustomize "
+                   "passes as the first argument, stdin and stdout are plain YAML streams. The script "
+                   "written by `ing2gw install-kustomize-plugin` passes it.")
+@click.argument("extra", nargs=-1, metavar="")
+def krm(plugin_config: str | None, extra: tuple[str, ...]) -> int:
+    """Convert Ingresses inside a kpt or Kustomize pipeline.
+
+    As a KRM function (kpt `fn eval --exec` / `fn render --allow-exec`, standalone
+    `kustomize build --enable-alpha-plugins --enable-exec`): reads a ResourceList on stdin
+    and writes one on stdout. The Ingresses in `items` become Gateway API objects; every other
+    item is passed through unchanged; findings go to `results` and to stderr.
+
+    Options come from the functionConfig, an `ing2gw.io/v1alpha1` `Ing2Gw` object with the
+    options under `spec` (or a ConfigMap: `kpt fn eval -- failOn=never`): controller, target,
+    gatewayName, gatewayNamespace, gatewayClass, gatewayControllerName, singleGateway,
+    emitGatewayClass, namespace, annotationsPrefix, ingressClass, nginxConfigmap, allowWeakened,
+    keepIngress (default false: converted Ingresses are dropped) and failOn (default error).
+
+    \b
+    Exit codes: 0 success; 1 findings at or above failOn (Kustomize ignores result severities,
+    so the build fails through the exit code, with the reasons on stderr); 2 bad config or input.
+    """
+    if extra:
+        where = ("argsOneLiner/argsFromFile are not used" if plugin_config is not None
+                 else "`ing2gw krm` takes no arguments")
+        raise UsageError(f"{where} (got {' '.join(extra)}): put the options under spec: in the Ing2Gw config")
+    if plugin_config is not None:
+        return _run_plugin(plugin_config)
+    text = _read_stdin()
+    resource_list = lib.parse_resource_list(text)
+    out, outcome = lib.run_function(resource_list)
+    sys.stdout.write(lib.dump_resource_list(out, source=(text, resource_list)))
+    sys.stdout.flush()
+    _report(outcome)
+    return outcome.exit_code
+
+
+def _run_plugin(config_file: str) -> int:
+    try:
+        config_text = decode(Path(config_file).read_bytes(), config_file)
+    except OSError as exc:
+        raise InputError([Problem(config_file, 0, f"cannot read the Ing2Gw config: {exc.strerror or exc}")]) from None
+    config = lib.parse_plugin_config(config_text, config_file)
+    outcome = lib.run_plugin(config, lib.parse_stream(_read_stdin(), "<stdin>"))
+    if outcome.items:
+        sys.stdout.write(lib.dump_stream(outcome.items))
+        sys.stdout.flush()
+    _report(outcome)
+    return outcome.exit_code
+
+
+@click.command("install-kustomize-plugin")
+@click.option("--plugin-home", default=None, metavar="DIR", type=click.Path(file_okay=False),
+              help="Kustomize plugin home to install into. Default: the one Kustomize searches "
+                   "($KUSTOMIZE_PLUGIN_HOME, $XDG_CONFIG_HOME/kustomize/plugin, ~/.config/kustomize/plugin, "
+                   "~/kustomize/plugin: the first that exists, else the first of them).")
+@click.option("--force", is_flag=True, help="Overwrite a plugin file that ing2gw did not write.")
+def install_kustomize_plugin(plugin_home: str | None, force: bool) -> int:
+    """Install ing2gw as a legacy Kustomize exec plugin for `kubectl kustomize --enable-alpha-plugins`.
+
+    Writes DIR/ing2gw.io/v1alpha1/ing2gw/Ing2Gw, a small script that runs this ing2gw with the
+    Python it is installed in, and prints the kustomization entry and Ing2Gw config to use.
+    """
+    env = dict(os.environ)
+    home = Path(plugin_home) if plugin_home else lib.default_plugin_home(env, Path.home())
+    path = lib.plugin_path(home)
+    if path.exists() and not force:
+        try:
+            ours = lib.PLUGIN_MARKER in path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            ours = False
+        if not ours:
+            raise UsageError(f"{path} exists and was not written by ing2gw; pass --force to overwrite it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(lib.plugin_script(sys.executable), encoding="utf-8")
+        path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH | stat.S_IRUSR)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    click.echo(f"ing2gw: installed the Kustomize plugin {path}", err=True)
+    found = lib.default_plugin_home(env, Path.home())
+    if found.resolve() != home.resolve():
+        click.echo(f"ing2gw: Kustomize does not look in {home} by default (it uses {found}); "
+                   f"build with KUSTOMIZE_PLUGIN_HOME={home}", err=True)
+    click.echo("ing2gw: build with: kubectl kustomize --enable-alpha-plugins DIR", err=True)
+    click.echo(lib.KUSTOMIZATION_SNIPPET, nl=False)
+    return EXIT_OK
