@@ -592,8 +592,8 @@ def test_kpt_fn_eval_exec_writes_gateway_api_files(tmp_path: Path) -> None:
                 "  template:\n    spec:\n      volumes:\n      - name: conf\n        configMap: {name: web, "
                 "defaultMode: 0644}\n      containers:\n      - name: web\n        args: [\"--timeout\", \"8m\", 'yes']\n")
     (pkg / "apps" / "deploy.yaml").write_text(settings)
-    r = subprocess.run([kpt, "fn", "eval", str(pkg), "--exec", krm_exec(), "--results-dir", str(tmp_path / "res")],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run([kpt, "fn", "eval", str(pkg), "--exec", krm_exec(), "--results-dir", str(tmp_path / "res"),
+                        "--", "gatewayNamespace=edge"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     written = sorted(str(p.relative_to(pkg)) for p in pkg.rglob("*.yaml"))
     assert written == ["apps/deploy.yaml", "apps/gateway-api/httproute-web.yaml", "apps/ingress.yaml",
@@ -605,7 +605,7 @@ def test_kpt_fn_eval_exec_writes_gateway_api_files(tmp_path: Path) -> None:
     assert "kind: Ingress" not in remaining and "kind: Service" in remaining
     assert "# the backend" in remaining, "comments of untouched objects survive"
     gateway, = load_all((pkg / "platform" / "gateway-nginx.yaml").read_text())
-    assert gateway["kind"] == "Gateway"
+    assert gateway["kind"] == "Gateway" and gateway["metadata"]["namespace"] == "edge", "`-- key=value` options"
     results = (tmp_path / "res" / "results.yaml").read_text()
     assert "ING2GW-CORE-015" in results and "exitCode: 0" in results
 
