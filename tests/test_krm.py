@@ -574,6 +574,16 @@ def test_kubectl_kustomize_fails_on_a_security_loss(tmp_path: Path) -> None:
     assert "failing the build" in r.stderr and "allowWeakened: [whitelist-source-range]" in r.stderr
 
 
+def test_kubectl_kustomize_refuses_ing2gw_as_a_generator(tmp_path: Path) -> None:
+    kubectl = need("kubectl")
+    overlay = kustomize_tree(tmp_path, OVERLAY_PATCH)
+    text = (overlay / "kustomization.yaml").read_text().replace("transformers:", "generators:")
+    (overlay / "kustomization.yaml").write_text(text)
+    r = subprocess.run([kubectl, "kustomize", "--enable-alpha-plugins", str(overlay)], capture_output=True,
+                       text=True, env=env_with_venv(KUSTOMIZE_PLUGIN_HOME=str(tmp_path / "plugins")), timeout=120)
+    assert r.returncode != 0 and "under `transformers:`" in r.stderr
+
+
 def kpt_package(tmp_path: Path, ingress_text: str = BASE_INGRESS) -> Path:
     pkg = tmp_path / "pkg"
     (pkg / "apps").mkdir(parents=True)
