@@ -1,0 +1,537 @@
+"""The report model: one value holding everything a reviewer reads before merging a migration.
+
+Built from a translation `Result` (its findings, inputs and emitted objects) and, when the
+equivalence check ran, its `VerifyResult`. Per Ingress: where it is, which controller serves
+it, what it became, one row per annotation (status, what it became, why it is lossy, what to
+do, security relevance, from the finding joined with its mapping-table row), its other
+findings and the "lost in translation" delta (`report.lost`). Then the findings that belong
+to no Ingress (Gateway-level, input), the equivalence summary, totals and the codes used.
+
+The model is plain data (frozen pydantic models) and deterministic: no timestamps, Ingresses
+sorted by namespace/name, findings in `sort_findings` order. Its JSON form is described by
+`ing2gw/data/report.schema.json`; bump `SCHEMA_VERSION` (and the schema's `$id`) on any
+incompatible change.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter, defaultdict
+from typing import Any, Callable, Iterable, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict
+
+from ing2gw import mappings
+from ing2gw.emit.gateway import SOURCE_ANNOTATION
+from ing2gw.findings import Finding, Severity, codes, counts
+from ing2gw.model.ingress import Ingress
+from ing2gw.report import lost
+from ing2gw.translate import Result
+from ing2gw.verify import Record, VerifyResult
+
+SCHEMA_VERSION = "1"
+SCHEMA_ID = "https://ing2gw.io/schemas/report-v1.json"
+DEFAULT_TITLE = "ing2gw migration report"
+
+#: annotation statuses in the order the report counts them
+STATUSES = ("converted", "partial", "policy", "unsupported", "ignored", "unknown", "invalid")
+SEVERITIES = ("error", "warning", "info")
+#: when one annotation has several status-bearing findings, the worst status names the row
+_STATUS_RANK = {s: i for i, s in enumerate(("invalid", "unknown", "unsupported", "policy", "partial", "converted",
+                                            "ignored"))}
+#: where a finding code without its own docs link sends the reader, by area
+_AREA_DOCS = {
+    "NGINX": "https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/",
+    "LOAD": "https://kubernetes.io/docs/concepts/services-networking/ingress/",
+}
+_DEFAULT_DOCS = "https://gateway-api.sigs.k8s.io/guides/migrating-from-ingress/"
+UNEXPLAINED_CODE = "ING2GW-VERIFY-003"
+
+SeverityName = Literal["error", "warning", "info"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FindingRow(_Model):
+    """A finding as the report shows it."""
+
+    severity: SeverityName
+    code: str
+    title: str
+    message: str
+    subject: str | None = None
+    file: str | None = None
+    line: int | None = None
+    annotation: str | None = None
+    value: str | None = None
+    status: str | None = None
+    suggestion: str | None = None
+    security: bool = False
+    accepted: bool = False
+
+
+class ObjectRef(_Model):
+    """An emitted object an Ingress became (`note` says how when it is not the obvious way)."""
+
+    kind: str
+    namespace: str | None
+    name: str
+    note: str | None = None
+
+
+class AnnotationRow(_Model):
+    """One annotation of one Ingress: its finding(s) joined with its mapping-table row."""
+
+    key: str
+    value: str | None
+    status: str
+    severity: SeverityName
+    codes: list[str]
+    became: list[str]
+    becomes: str | None
+    lossy: str | None
+    findings: list[FindingRow]
+    suggestion: str | None
+    security: bool
+    accepted: bool
+    docs: str | None
+
+
+class Change(_Model):
+    """One difference between what the Ingress expressed and what the emitted objects express."""
+
+    kind: Literal["added", "removed", "changed"]
+    path: str
+    ingress: Any = None
+    gateway: Any = None
+
+
+class Lost(_Model):
+    """The "lost in translation" view of one Ingress (see `ing2gw.report.lost`)."""
+
+    changes: list[Change]
+    expressed: dict[str, Any]
+    emitted: dict[str, Any]
+
+
+class IngressEntry(_Model):
+    namespace: str
+    name: str
+    file: str
+    line: int
+    controller: str
+    ingress_class: str
+    class_source: str
+    translated: bool
+    severity: SeverityName | None
+    objects: list[ObjectRef]
+    annotations: list[AnnotationRow]
+    findings: list[FindingRow]
+    lost: Lost
+
+
+class Example(_Model):
+    request: str
+    old: str
+    new: str
+    differs_in: list[str]
+
+
+class DifferenceGroup(_Model):
+    """Probes whose answers differ, grouped by what explains them."""
+
+    cause: Literal["unexplained", "unverified", "explained"]
+    codes: list[str]
+    titles: list[str]
+    count: int
+    examples: list[Example]
+
+
+class Equivalence(_Model):
+    probes: int
+    equivalent: int
+    explained: int
+    unexplained: int
+    unverified: int
+    groups: list[DifferenceGroup]
+
+
+class Totals(_Model):
+    ingresses: int
+    translated: int
+    findings: dict[str, int]
+    annotations: dict[str, int]
+    security_losses: int
+    accepted_losses: int
+    objects: dict[str, int]
+    lost: dict[str, int]
+    worst: SeverityName | None
+
+
+class CodeEntry(_Model):
+    code: str
+    title: str
+    severity: str
+    count: int
+    docs: str
+
+
+class Report(_Model):
+    """The whole report (its JSON form validates against `ing2gw/data/report.schema.json`)."""
+
+    schema_version: str = SCHEMA_VERSION
+    title: str
+    totals: Totals
+    ingresses: list[IngressEntry]
+    other_findings: list[FindingRow]
+    equivalence: Equivalence | None
+    codes: list[CodeEntry]
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def code_docs(code: str) -> str:
+    """The documentation link of a finding code: its own, else its area's reference."""
+    info = codes().get(code)
+    if info is not None and info.docs:
+        return info.docs
+    area = code.split("-")[1] if code.count("-") >= 2 else ""
+    return _AREA_DOCS.get(area, _DEFAULT_DOCS)
+
+
+def unexplained_findings(verify: VerifyResult | None) -> list[Finding]:
+    """An error finding when the equivalence check found differences no finding explains, so
+    that the one exit-code function (`findings.exit_code`) also covers the check."""
+    if verify is None or not verify.unexplained:
+        return []
+    first = next((r for r in verify.differences if not r.explained_by and not r.unverified), None)
+    example = f"; e.g. {first.request.describe()}" if first is not None else ""
+    return [Finding(Severity.ERROR, UNEXPLAINED_CODE,
+                    f"{verify.unexplained} probe(s) are answered differently by the old controller and by the "
+                    f"Gateway API objects, and no finding explains why{example}", subject="equivalence check",
+                    suggestion="read the equivalence section of the report; fix the translation or the hand edits")]
+
+
+@functools.cache
+def _table(controller: str) -> tuple[str, dict[str, dict[str, Any]]]:
+    try:
+        data = mappings.table(controller)
+    except FileNotFoundError:
+        return "", {}
+    return str(data.get("prefix") or ""), {str(r["key"]): r for r in data.get("annotations") or []}
+
+
+def _row(f: Finding) -> FindingRow:
+    info = codes().get(f.code)
+    o = f.origin
+    return FindingRow(severity=f.severity.value, code=f.code, title=info.title if info else f.code,
+                      message=f.message, subject=f.subject or None, file=o.file if o else None,
+                      line=o.line if o and o.line else None, annotation=f.annotation, value=f.value,
+                      status=f.status, suggestion=f.suggestion, security=f.security, accepted=f.accepted)
+
+
+def _worst(severities: Iterable[str]) -> SeverityName | None:
+    best: SeverityName | None = None
+    for s in severities:
+        if best is None or Severity(s).rank > Severity(best).rank:
+            best = s  # type: ignore[assignment]
+    return best
+
+
+# -- "what it became": where an annotation's effect sits in the emitted objects ---------------
+
+
+Rule = Mapping[str, Any]
+
+
+def _filter(kind: str, pred: Callable[[Mapping[str, Any]], bool] = lambda f: True) -> Callable[[Rule], list[str]]:
+    def find(rule: Rule) -> list[str]:
+        return [f"filters[{kind}]" for f in rule.get("filters") or []
+                if f.get("type") == kind and pred(f.get(kind[0].lower() + kind[1:]) or {})][:1]
+    return find
+
+
+def _field(name: str) -> Callable[[Rule], list[str]]:
+    return lambda rule: [name] if rule.get(name) else []
+
+
+def _weights(rule: Rule) -> list[str]:
+    return ["backendRefs[*].weight"] if any("weight" in b for b in rule.get("backendRefs") or []) else []
+
+
+def _headers(rule: Rule) -> list[str]:
+    return [f"matches[{i}].headers" for i, m in enumerate(rule.get("matches") or []) if m.get("headers")][:1]
+
+
+def _regex(rule: Rule) -> list[str]:
+    return [f"matches[{i}].path" for i, m in enumerate(rule.get("matches") or [])
+            if (m.get("path") or {}).get("type") == "RegularExpression"][:1]
+
+
+def _https(rr: Mapping[str, Any]) -> bool:
+    return rr.get("scheme") == "https" and not (set(rr) - {"scheme", "statusCode"})
+
+
+def _canary(rule: Rule) -> list[str]:
+    return _weights(rule) + _headers(rule)
+
+
+def _is_app_root(rule: Rule) -> bool:
+    """The app-root rule: Exact / answered with a 302 to a path on the same host."""
+    return any((m.get("path") or {}) == {"type": "Exact", "value": "/"} for m in rule.get("matches") or []) and any(
+        (f.get("requestRedirect") or {}).get("statusCode") == 302 and not (f.get("requestRedirect") or {}).get(
+            "hostname") for f in rule.get("filters") or [])
+
+
+def _app_root(rule: Rule) -> list[str]:
+    return ["filters[RequestRedirect]"] if _is_app_root(rule) else []
+
+
+_ANY_REDIRECT = _filter("RequestRedirect", lambda rr: not _https(rr))
+
+
+def _REDIRECT(rule: Rule) -> list[str]:
+    return [] if _is_app_root(rule) else _ANY_REDIRECT(rule)
+_REWRITE = _filter("URLRewrite")
+
+#: annotation (short key) -> where its effect shows in an emitted rule; the rest are objects
+#: (`kind:`) or route fields (`route:`). Only for report display: the mapping table says what
+#: an annotation becomes in words; this finds the exact places in this translation's output.
+LOCATORS: dict[str, Callable[[Rule], list[str]] | str] = {
+    "permanent-redirect": _REDIRECT, "permanent-redirect-code": _REDIRECT,
+    "temporal-redirect": _REDIRECT, "temporal-redirect-code": _REDIRECT,
+    "app-root": _app_root, "from-to-www-redirect": _REDIRECT, "use-port-in-redirects": _REDIRECT,
+    "ssl-redirect": _filter("RequestRedirect", _https), "force-ssl-redirect": _filter("RequestRedirect", _https),
+    "rewrite-target": _REWRITE, "upstream-vhost": _REWRITE,
+    "x-forwarded-prefix": _filter("RequestHeaderModifier"), "connection-proxy-header": _filter("RequestHeaderModifier"),
+    "custom-headers": _filter("ResponseHeaderModifier"),
+    "enable-cors": _filter("CORS"), "cors-allow-origin": _filter("CORS"), "cors-allow-methods": _filter("CORS"),
+    "cors-allow-headers": _filter("CORS"), "cors-expose-headers": _filter("CORS"),
+    "cors-allow-credentials": _filter("CORS"), "cors-max-age": _filter("CORS"),
+    "mirror-target": _filter("RequestMirror"), "mirror-request-body": _filter("RequestMirror"),
+    "proxy-read-timeout": _field("timeouts"), "proxy-send-timeout": _field("timeouts"),
+    "proxy-connect-timeout": _field("timeouts"),
+    "canary": _canary, "canary-weight": _weights, "canary-weight-total": _weights,
+    "canary-by-header": _headers, "canary-by-header-value": _headers, "canary-by-header-pattern": _headers,
+    "canary-by-cookie": _headers,
+    "use-regex": _regex,
+    "server-alias": "route:hostnames",
+    "backend-protocol": "kind:GRPCRoute,BackendTLSPolicy",
+    "proxy-ssl-secret": "kind:BackendTLSPolicy", "proxy-ssl-verify": "kind:BackendTLSPolicy",
+    "proxy-ssl-name": "kind:BackendTLSPolicy", "proxy-ssl-server-name": "kind:BackendTLSPolicy",
+    "ssl-passthrough": "kind:TLSRoute",
+}
+_MAX_PLACES = 6
+
+
+def _ref_text(o: Mapping[str, Any]) -> str:
+    md = o.get("metadata") or {}
+    return f"{o.get('kind')} {md.get('namespace')}/{md.get('name')}" if md.get("namespace") else \
+        f"{o.get('kind')} {md.get('name')}"
+
+
+def became(short: str, objects: list[dict[str, Any]]) -> list[str]:
+    """Places (object and field) in `objects` where the annotation `short` took effect."""
+    loc = LOCATORS.get(short)
+    if loc is None:
+        return []
+    places: list[str] = []
+    if isinstance(loc, str):
+        what, _, arg = loc.partition(":")
+        for o in objects:
+            if what == "kind" and o.get("kind") in arg.split(","):
+                places.append(_ref_text(o))
+            elif what == "route" and (o.get("spec") or {}).get(arg):
+                places.append(f"{_ref_text(o)} .spec.{arg}")
+        return places[:_MAX_PLACES]
+    for o in objects:
+        per_field: dict[str, list[int]] = defaultdict(list)
+        for i, rule in enumerate((o.get("spec") or {}).get("rules") or []):
+            for f in loc(rule):
+                per_field[f].append(i)
+        for f, idx in sorted(per_field.items()):
+            places.append(f"{_ref_text(o)} .spec.rules[{','.join(map(str, idx))}].{f}")
+    return places[:_MAX_PLACES] + ([f"... and {len(places) - _MAX_PLACES} more"] if len(places) > _MAX_PLACES else [])
+
+
+# -- building ----------------------------------------------------------------------------------
+
+
+def _annotation_rows(findings: list[Finding], table: dict[str, dict[str, Any]],
+                     objects: list[dict[str, Any]]) -> tuple[list[AnnotationRow], list[Finding]]:
+    groups: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.annotation is not None:
+            groups[f.annotation].append(f)
+    rows, rest = [], [f for f in findings if f.annotation is None]
+    for key in sorted(groups):
+        fs = groups[key]
+        statuses = [f.status for f in fs if f.status]
+        if not statuses:
+            rest.extend(fs)  # about an annotation the Ingress does not set (e.g. an implied use-regex)
+            continue
+        status = min(statuses, key=lambda s: _STATUS_RANK.get(s, -1))
+        short = key.rsplit("/", 1)[-1]
+        t = table.get(short) if status != "unknown" else None
+        worst = max(fs, key=lambda f: f.severity.rank)
+        value = next((f.value for f in fs if f.status and f.value is not None), None)
+        places = became(short, objects) if status in ("converted", "partial", "policy") else []
+        if status == "policy" and not places:
+            places = [f.message for f in fs if f.status == "policy" and f.severity is Severity.INFO][:1]
+        rows.append(AnnotationRow(
+            key=key, value=value, status=status, severity=worst.severity.value,
+            codes=sorted({f.code for f in fs}), became=places,
+            becomes=(t.get("becomes") or None) if t else None, lossy=(t.get("lossy") or None) if t else None,
+            findings=[_row(f) for f in fs],
+            suggestion=worst.suggestion or next((f.suggestion for f in fs if f.suggestion), None),
+            security=any(f.security for f in fs), accepted=any(f.accepted for f in fs),
+            docs=(t.get("docs") or None) if t else None))
+    return rows, rest
+
+
+def _annotation_intents(rows: list[AnnotationRow], exp: dict[str, Any], emi: dict[str, Any]) -> None:
+    """Annotations with a meaning the paths do not show: on the Ingress side every one nginx
+    acts on, on the Gateway side those carried over in full (converted, or a target's policy).
+    Partly converted ones are left out of both: their effect is in the paths, their loss in
+    their row."""
+    said = {short_key(r.key): r.value or "" for r in rows if r.status in ("converted", "policy", "unsupported")}
+    kept = {short_key(r.key): r.value or "" for r in rows
+            if r.status == "converted" or (r.status == "policy" and r.severity == "info")}
+    if said:  # both sides, so that a lost annotation shows as `annotations › key`
+        exp["annotations"] = said
+        emi["annotations"] = kept
+
+
+def short_key(key: str) -> str:
+    """An annotation key without its prefix (the report states the prefix once)."""
+    return key.rsplit("/", 1)[-1]
+
+
+def _objects_of(ing: Ingress, ctx: lost.Context, canary: bool) -> tuple[list[dict[str, Any]], list[ObjectRef]]:
+    own = [o for o in ctx.objects if ((o.get("metadata") or {}).get("annotations") or {}).get(SOURCE_ANNOTATION)
+           == ing.key]
+    note = None
+    if not own and canary:
+        services = lost._canary_services(ing)
+        own = [o for o in ctx.objects if o.get("kind") in ("HTTPRoute", "GRPCRoute") and any(
+            f"{r.get('namespace') or o['metadata'].get('namespace')}/{r.get('name')}" in services
+            for rule in (o.get("spec") or {}).get("rules") or [] for r in rule.get("backendRefs") or [])]
+        note = "canary backends merged into this route"
+    refs = [ObjectRef(kind=str(o.get("kind")), namespace=(o.get("metadata") or {}).get("namespace"),
+                      name=str((o.get("metadata") or {}).get("name")), note=note) for o in own]
+    gateways: set[tuple[str, str]] = set()
+    for o in own:
+        ns = (o.get("metadata") or {}).get("namespace", "")
+        for p in (o.get("spec") or {}).get("parentRefs") or []:
+            gateways.add((p.get("namespace") or ns, p.get("name", "")))
+    refs += [ObjectRef(kind="Gateway", namespace=ns, name=name, note="platform-owned, shared")
+             for ns, name in sorted(gateways)]
+    return own, refs
+
+
+def _equivalence(v: VerifyResult, examples: int = 3) -> Equivalence:
+    groups: dict[tuple[str, ...], list[Record]] = defaultdict(list)
+    for r in v.differences:
+        key = tuple(r.explained_by) if r.explained_by else (("UNVERIFIED",) if r.unverified else ("UNEXPLAINED",))
+        groups[key].append(r)
+    order = sorted(groups, key=lambda k: (k != ("UNEXPLAINED",), k != ("UNVERIFIED",), k))
+    known = codes()
+    out = []
+    for key in order:
+        recs = groups[key]
+        cause: Literal["unexplained", "unverified", "explained"] = \
+            "unexplained" if key == ("UNEXPLAINED",) else "unverified" if key == ("UNVERIFIED",) else "explained"
+        code_list = list(key) if cause == "explained" else []
+        out.append(DifferenceGroup(
+            cause=cause, codes=code_list, titles=[known[c].title if c in known else c for c in code_list],
+            count=len(recs), examples=[Example(request=r.request.describe(), old=describe_answer(r.old),
+                                               new=describe_answer(r.new),
+                                               differs_in=[d.field for d in r.differences]) for r in recs[:examples]]))
+    return Equivalence(probes=v.probes, equivalent=v.equivalent, explained=v.explained, unexplained=v.unexplained,
+                       unverified=v.unverified, groups=out)
+
+
+def describe_answer(a: Any) -> str:
+    """One line for a simulated answer: `308 -> URL`, `200 ns/svc:port path /x`, `no response (why)`."""
+    if a.redirect is not None:
+        return f"{a.redirect.status} -> {a.redirect.location}"
+    if a.status == 0:
+        return f"no response ({a.generated_by or 'connection failed'})"
+    if a.backend is not None:
+        s = f"{a.status} {a.backend}"
+        if len(a.backends) > 1:
+            s += " (" + ", ".join(f"{x.weight:.0%} {x.backend or x.status}" for x in a.backends) + ")"
+        if a.upstream_path is not None:
+            s += f" path {a.upstream_path}"
+        return s
+    return f"{a.status}" + (f" ({a.generated_by})" if a.generated_by else "")
+
+
+def _prefix(ing: Ingress, fs: list[Finding], default: str) -> str:
+    for f in fs:
+        if f.annotation and "/" in f.annotation and f.status:
+            return f.annotation.rsplit("/", 1)[0]
+    return default
+
+
+def build(result: Result, verify: VerifyResult | None = None, *, title: str | None = None) -> Report:
+    """The report of a translation (and of its equivalence check)."""
+    findings = list(result.findings) + unexplained_findings(verify)
+    per_ingress: dict[str, list[Finding]] = defaultdict(list)
+    keys = {i.key for i in result.inputs.ingresses}
+    other: list[Finding] = []
+    for f in findings:
+        k = f.subject[len("Ingress "):] if f.subject.startswith("Ingress ") else None
+        (per_ingress[k] if k in keys else other).append(f)
+    translated = {i.key for i in result.translated_ingresses()}
+    objects = result.objects()
+    class_of = {k: result.ownership[k].class_name for k in translated}
+    prefix_of = {}
+    for ing in result.inputs.ingresses:
+        prefix_of[ing.key] = _prefix(ing, per_ingress[ing.key], _table(result.ownership[ing.key].controller)[0])
+    ctx = lost.Context.build(result.inputs, objects, class_of, prefix_of)
+
+    entries = []
+    status_counts = {s: 0 for s in STATUSES}
+    lost_counts = {"removed": 0, "changed": 0, "added": 0}
+    for ing in sorted(result.inputs.ingresses, key=lambda i: (i.namespace, i.name)):
+        own = result.ownership[ing.key]
+        fs = per_ingress[ing.key]
+        is_translated = ing.key in translated
+        canary = lost._bool(ing.annotations.get(f"{prefix_of[ing.key]}/canary"))
+        objs, refs = _objects_of(ing, ctx, canary) if is_translated else ([], [])
+        rows, rest = _annotation_rows(fs, _table(own.controller)[1], objs)
+        for r in rows:
+            status_counts[r.status] = status_counts.get(r.status, 0) + 1
+        if is_translated:
+            exp, emi = lost.expressed(ing, ctx), lost.emitted(ing, ctx)
+            _annotation_intents(rows, exp, emi)
+            changes = [Change(kind=c.kind, path=c.path, ingress=c.ingress, gateway=c.gateway)  # type: ignore[arg-type]
+                       for c in lost.diff(exp, emi)]
+        else:
+            exp, emi, changes = {}, {}, []
+        for c in changes:
+            lost_counts[c.kind] += 1
+        entries.append(IngressEntry(
+            namespace=ing.namespace, name=ing.name, file=ing.origin.file, line=ing.origin.line,
+            controller=own.controller, ingress_class=own.class_name, class_source=own.how, translated=is_translated,
+            severity=_worst(f.severity.value for f in fs), objects=refs, annotations=rows,
+            findings=[_row(f) for f in rest], lost=Lost(changes=changes, expressed=exp, emitted=emi)))
+
+    used = Counter(f.code for f in findings)
+    known = codes()
+    code_entries = [CodeEntry(code=c, title=known[c].title if c in known else c,
+                              severity=known[c].severity if c in known else "", count=n, docs=code_docs(c))
+                    for c, n in sorted(used.items())]
+    kinds = Counter(str(o.get("kind")) for o in objects)
+    totals = Totals(
+        ingresses=len(entries), translated=len(translated), findings=counts(findings), annotations=status_counts,
+        security_losses=sum(1 for f in findings if f.security and f.severity is Severity.ERROR),
+        accepted_losses=sum(1 for f in findings if f.accepted), objects=dict(sorted(kinds.items())),
+        lost=lost_counts, worst=_worst(f.severity.value for f in findings))
+    return Report(title=title or DEFAULT_TITLE, totals=totals, ingresses=entries,
+                  other_findings=[_row(f) for f in other],
+                  equivalence=_equivalence(verify) if verify is not None else None, codes=code_entries)
