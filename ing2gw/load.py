@@ -391,19 +391,32 @@ def read_file(path: str) -> LoadResult:
     return manifests_from_text(text, path)
 
 
+#: files `convert --out-dir` writes next to the manifests that are not Kubernetes objects (the
+#: report and the equivalence result); skipped in folders holding ing2gw's output marker
+#: (`ing2gw.outdir.MARKER`), so that `verify --gateway OUT -R` reads the output back
+OUTPUT_MARKER = ".ing2gw-output"
+OUTPUT_NON_MANIFESTS = frozenset({"report.json", "verify.json"})
+
+
+def _ing2gw_non_manifest(folder: Path, name: str) -> bool:
+    return name in OUTPUT_NON_MANIFESTS and (folder / OUTPUT_MARKER).is_file()
+
+
 def discover(path: str, recursive: bool) -> list[str]:
-    """Manifest files under a directory, sorted; hidden entries are skipped."""
+    """Manifest files under a directory, sorted; hidden entries and ing2gw's own reports are skipped."""
     found: list[str] = []
     root = Path(path)
     if recursive:
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for f in sorted(filenames):
-                if f.endswith(MANIFEST_SUFFIXES) and not f.startswith("."):
+                if f.endswith(MANIFEST_SUFFIXES) and not f.startswith(".") \
+                        and not _ing2gw_non_manifest(Path(dirpath), f):
                     found.append(os.path.join(dirpath, f))
     else:
         for entry in sorted(root.iterdir()):
-            if entry.is_file() and entry.name.endswith(MANIFEST_SUFFIXES) and not entry.name.startswith("."):
+            if entry.is_file() and entry.name.endswith(MANIFEST_SUFFIXES) and not entry.name.startswith(".") \
+                    and not _ing2gw_non_manifest(root, entry.name):
                 found.append(str(entry))
     return found
 

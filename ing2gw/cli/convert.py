@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import click
 
 from ing2gw.errors import UsageError
-from ing2gw.findings import EXIT_FINDINGS, FAIL_ON_CHOICES, Finding, counts, exit_code
+from ing2gw.findings import FAIL_ON_CHOICES, Finding, exit_code
 from ing2gw.load import load
 from ing2gw.options import DEFAULT_GATEWAY_NAMESPACE, DEFAULT_NGINX_PREFIX, Options
 from ing2gw.outdir import plan_tree, write_tree
@@ -71,17 +72,46 @@ def build_options(kw: dict[str, Any]) -> Options:
         nginx_configmap=kw["nginx_configmap"], nginx_flags=tuple(kw.get("nginx_flags") or ()))
 
 
-def print_findings(findings: Sequence[Finding], verbose: bool) -> None:
-    """Findings on stderr, one line each (info only with -v), then a summary line."""
-    for f in findings:
-        if f.severity.value == "info" and not verbose:
-            continue
-        click.echo(f.one_line(), err=True)
-        if f.suggestion and verbose:
-            click.echo(f"    -> {f.suggestion}", err=True)
-    c = counts(findings)
-    click.echo(f"ing2gw: {c['error']} error(s), {c['warning']} warning(s), {c['info']} info"
-               + ("" if verbose else " (-v to list info)"), err=True)
+def print_findings(findings: Sequence[Finding], verbose: bool, color: bool = False) -> None:
+    """Findings on stderr, one line each (info only with -v) or a table with colour, then a
+    summary line `ing2gw: N error(s), ...`."""
+    from ing2gw.report import render_findings
+
+    click.echo(render_findings(findings, verbose=verbose, color=color), err=True, nl=False)
+
+
+def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--report, --report-format and --no-color (convert, verify)."""
+    from ing2gw.report import FORMATS
+
+    opts = [
+        click.option("--report", "report_file", default=None, metavar="FILE",
+                     help="Write the migration report to FILE: per Ingress and annotation what it became, what "
+                          "was lost and why, the equivalence result and totals. The format comes from the "
+                          "extension (.md, .html, .json, .txt)."),
+        click.option("--report-format", type=click.Choice(FORMATS), default=None,
+                     help="Format of --report FILE, whatever its extension."),
+        click.option("--no-color", is_flag=True, help="No colours on the terminal (NO_COLOR does the same)."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def report_target(report_file: str | None, report_format: str | None, out_dir: str | None) -> tuple[str, str | None]:
+    """The --report format, and the file's path inside --out-dir (None when it is outside)."""
+    from ing2gw.report import format_for_path
+
+    if report_file is None:
+        if report_format is not None:
+            raise UsageError("--report-format needs --report FILE")
+        return "", None
+    fmt = format_for_path(report_file, report_format)
+    if out_dir is not None:
+        path, root = Path(report_file).resolve(), Path(out_dir).resolve()
+        if path.is_relative_to(root):
+            return fmt, str(path.relative_to(root))
+    return fmt, None
 
 
 @click.command()
@@ -99,13 +129,15 @@ def print_findings(findings: Sequence[Finding], verbose: bool) -> None:
               help="Exit 1 when a finding has at least this severity.")
 @click.option("--verify", "run_verify", is_flag=True,
               help="Also run the traffic-equivalence check on the output: probe requests through a model of "
-                   "the old controller and of Gateway API, every difference named. Exit 1 if a difference "
-                   "is unexplained.")
+                   "the old controller and of Gateway API, every difference named. A difference no finding "
+                   "explains is an error (ING2GW-VERIFY-003).")
 @click.option("--verify-output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Format of the --verify result (on stderr, or in --out-dir/verify.{txt,json}).")
+@report_options
 @click.option("-v", "--verbose", is_flag=True, help="Also list info findings, and suggestions.")
 def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force: bool, output: str,
-            fail_on: str, verbose: bool, run_verify: bool, verify_output: str, **kw: Any) -> int:
+            fail_on: str, verbose: bool, run_verify: bool, verify_output: str, report_file: str | None,
+            report_format: str | None, no_color: bool, **kw: Any) -> int:
     """Convert Ingress manifests to Gateway API objects.
 
     Reads Ingresses (networking.k8s.io/v1; legacy versions are normalised), IngressClasses,
@@ -119,10 +151,17 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
       ing2gw convert -f ingress.yaml
       ing2gw convert -f k8s/ -R --out-dir out --gateway-namespace infra
       kubectl get ingress,svc,ingressclass -A -o yaml | ing2gw convert -f - -o json
+      ing2gw convert -f k8s/ -R --out-dir out --verify --report review.html
+
+    With --out-dir, the report is also written as DIR/report.md and DIR/report.json.
 
     \b
     Exit codes: 0 success; 1 findings at or above --fail-on; 2 bad input or usage.
     """
+    from ing2gw.cli.explain import color_allowed
+    from ing2gw.report import build_report, exit_findings, render, write_report
+
+    report_fmt, report_in_tree = report_target(report_file, report_format, out_dir)
     options = build_options(kw)
     manifests = load(files, recursive=recursive)
     result = translate(manifests, options)
@@ -138,10 +177,18 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
             extra[f"verify.{'json' if verify_output == 'json' else 'txt'}"] = rendered
         else:
             click.echo(rendered, err=True, nl=False)
+    report = build_report(result, verified, title=f"ing2gw convert: {' '.join(files)}") \
+        if out_dir or report_file else None
     if out_dir:
+        assert report is not None
+        extra["report.md"] = render(report, "markdown")
+        extra["report.json"] = render(report, "json")
+        if report_in_tree is not None:
+            extra[report_in_tree] = render(report, report_fmt)
         tree = plan_tree(result.platform, result.apps, extra)
         write_tree(out_dir, tree, force=force)
-        click.echo(f"wrote {len(tree)} files to {out_dir}/ (platform/, apps/<namespace>/)", err=True)
+        click.echo(f"wrote {len(tree)} files to {out_dir}/ (platform/, apps/<namespace>/, report.md, report.json)",
+                   err=True)
     else:
         objs = result.objects()
         if not objs:
@@ -150,13 +197,16 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
             sys.stdout.write(dump_json(objs))
         else:
             sys.stdout.write(dump_yaml_stream(objs))
-    print_findings(result.findings, verbose)
+    if report_file and report_in_tree is None:
+        assert report is not None
+        write_report(report_file, report, report_fmt)
+        click.echo(f"wrote the report to {report_file}", err=True)
+    findings = exit_findings(result, verified)
+    print_findings(findings, verbose, color_allowed(no_color, sys.stderr))
     if verified is not None:
         click.echo(f"ing2gw: equivalence: {verified.probes} probes, {verified.equivalent} equivalent, "
                    f"{verified.explained} explained, {verified.unexplained} unexplained", err=True)
-        if verified.unexplained:
-            return EXIT_FINDINGS
-    return exit_code(result.findings, fail_on)
+    return exit_code(findings, fail_on)
 
 
 def run_translation(files: Sequence[str], recursive: bool, options: Options) -> Result:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from typing import Any
 
 import click
 
-from ing2gw.cli.convert import build_options, translation_options
+from ing2gw.cli.convert import build_options, report_options, report_target, translation_options
+from ing2gw.cli.explain import color_allowed
 from ing2gw.cli.simulate import _context
 from ing2gw.cli.verify_render import render_text
-from ing2gw.findings import EXIT_FINDINGS, EXIT_OK
-from ing2gw.load import load
+from ing2gw.emit.gateway import Output
+from ing2gw.findings import exit_code
+from ing2gw.load import Manifest, load
 from ing2gw.translate import translate
 from ing2gw.verification import verify_translation
 
@@ -26,9 +29,10 @@ from ing2gw.verification import verify_translation
 @click.option("--context", "context_file", metavar="FILE",
               help="Cluster facts (see `ing2gw simulate --help`). Default: every Service exists with endpoints.")
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@report_options
 @translation_options
 def verify(files: tuple[str, ...], gateway_files: tuple[str, ...], recursive: bool, context_file: str | None,
-           output: str, **kw: Any) -> int:
+           output: str, report_file: str | None, report_format: str | None, no_color: bool, **kw: Any) -> int:
     """Send the same probe requests through the old controller and the Gateway API objects, and
     name every difference.
 
@@ -40,11 +44,15 @@ def verify(files: tuple[str, ...], gateway_files: tuple[str, ...], recursive: bo
     Example:
       ing2gw verify -f k8s/ingress/ --gateway out/ -R
       ing2gw verify -f ingress.yaml --gateway routes.yaml -o json
+      ing2gw verify -f k8s/ingress/ --gateway out/ -R --report review.md
 
     \b
     JSON: {"probes", "equivalent", "explained", "unexplained", "unverified",
            "differences": [{"request", "old", "new", "differences", "explained_by"}]}
     """
+    from ing2gw.report import build_report, unexplained_findings, write_report
+
+    report_fmt, _ = report_target(report_file, report_format, None)
     options = build_options(kw)
     manifests = load(files, recursive=recursive)
     gateway_side = load(gateway_files, recursive=recursive)
@@ -54,5 +62,26 @@ def verify(files: tuple[str, ...], gateway_files: tuple[str, ...], recursive: bo
     if output == "json":
         sys.stdout.write(json.dumps(v.to_dict(), indent=2) + "\n")
     else:
-        sys.stdout.write(render_text(v))
-    return EXIT_FINDINGS if v.unexplained else EXIT_OK
+        text = render_text(v)
+        if color_allowed(no_color, sys.stdout):
+            head, _, rest = text.partition("\n")
+            text = click.style(head, fg="red" if v.unexplained else "green", bold=True) + "\n" + \
+                rest.replace("UNEXPLAINED:", click.style("UNEXPLAINED:", fg="red", bold=True))
+        sys.stdout.write(text)
+    if report_file:
+        # the report describes the Gateway API side that was checked, not ing2gw's own translation
+        checked = dataclasses.replace(result, output=_output([m for m in gateway_side]))
+        write_report(report_file, build_report(checked, v, title=f"ing2gw verify: {' '.join(files)}"), report_fmt)
+        click.echo(f"wrote the report to {report_file}", err=True)
+    return exit_code(unexplained_findings(v))
+
+
+def _output(objects: list[Manifest]) -> Output:
+    """Gateway API objects split by owner, as the translation's output is."""
+    out = Output()
+    for m in objects:
+        if m.kind in ("Gateway", "GatewayClass"):
+            out.platform.append(m.obj)
+        elif m.obj.get("apiVersion", "").startswith("gateway.networking"):
+            out.apps.setdefault(m.namespace or "default", []).append(m.obj)
+    return out

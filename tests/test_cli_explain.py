@@ -1,0 +1,82 @@
+"""`ing2gw explain CODE` and `ing2gw mappings [CONTROLLER]`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ing2gw import mappings as tables
+from ing2gw.cli import main
+from ing2gw.findings import codes
+from ing2gw.support_table import render_markdown
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    rc = main(list(args))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+@pytest.mark.parametrize("spelling", ["ING2GW-CORE-006", "ing2gw-core-006", "core-006", " Ing2gw-Core-006 "])
+def test_explain_is_case_insensitive(capsys: pytest.CaptureFixture[str], spelling: str) -> None:
+    rc, out, _ = run(capsys, "explain", spelling)
+    info = codes()["ING2GW-CORE-006"]
+    assert rc == 0
+    assert out.startswith(f"ING2GW-CORE-006: {info.title}\nseverity: warning\n")
+    assert "matches one or more labels" in out
+    assert out.rstrip().endswith(f"docs: {info.docs}")
+
+
+def test_explain_every_code_has_a_docs_link(capsys: pytest.CaptureFixture[str]) -> None:
+    for code in codes():
+        rc, out, _ = run(capsys, "explain", code)
+        assert rc == 0 and "\ndocs: https://" in out, code
+
+
+def test_explain_typo_suggests_close_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = run(capsys, "explain", "ING2GW-CORE-06")
+    assert rc == 2 and out == ""
+    assert "unknown finding code 'ING2GW-CORE-06'" in err and "did you mean" in err and "ING2GW-CORE-006" in err
+    rc, _, err = run(capsys, "explain", "nonsense")
+    assert rc == 2 and "takes a code such as" in err and "Traceback" not in err
+
+
+def test_explain_annotation_key(capsys: pytest.CaptureFixture[str]) -> None:
+    for key in ("whitelist-source-range", "nginx.ingress.kubernetes.io/whitelist-source-range"):
+        rc, out, _ = run(capsys, "explain", key)
+        assert rc == 0
+        assert out.startswith("ingress-nginx annotation whitelist-source-range: policy (security-relevant)")
+        assert "with --target envoy-gateway:" in out and "docs: https://" in out
+
+
+def test_mappings_text_lists_every_row(capsys: pytest.CaptureFixture[str]) -> None:
+    rows = tables.table("ingress-nginx")["annotations"]
+    rc, out, _ = run(capsys, "mappings")
+    lines = out.splitlines()
+    assert rc == 0 and lines[-1] == f"{len(rows)} annotations"
+    assert any(ln.split()[:3] == ["whitelist-source-range", "policy", "security"] for ln in lines)
+    assert "\x1b[" not in out  # not a terminal: plain text
+
+
+def test_mappings_json_and_status_filter(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "mappings", "ingress-nginx", "-o", "json", "--status", "unsupported", "--status",
+                     "ignored")
+    doc = json.loads(out)
+    want = sorted(r["key"] for r in tables.table("ingress-nginx")["annotations"]
+                  if r["status"] in ("unsupported", "ignored"))
+    assert rc == 0 and doc["controller"] == "ingress-nginx" and doc["prefix"] == "nginx.ingress.kubernetes.io"
+    assert [r["key"] for r in doc["annotations"]] == want
+    assert {r["status"] for r in doc["annotations"]} == {"unsupported", "ignored"}
+
+
+def test_mappings_markdown_and_yaml(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "mappings", "-o", "markdown")
+    assert rc == 0 and out == render_markdown("ingress-nginx")
+    rc, out, _ = run(capsys, "mappings", "-o", "yaml", "--status", "converted")
+    assert rc == 0 and out.startswith("controller: ingress-nginx\n") and "status: partial" not in out
+
+
+def test_mappings_unknown_controller(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, _, err = run(capsys, "mappings", "ingres-nginx")
+    assert rc == 2 and "did you mean ingress-nginx?" in err
