@@ -3,13 +3,18 @@
 A case folder holds:
   input.yaml              the input manifests; an optional first line `# flags: --opt value ...`
   expected/               the output tree (platform/..., apps/<ns>/...) as `convert --out-dir`
-                          writes it, plus findings.yaml (every finding, origins relative)
+                          writes it, plus findings.yaml (every finding, origins relative) and
+                          the migration report with the equivalence check (report.md, report.json,
+                          as `convert --out-dir --verify` writes them)
 Objects are compared by (kind, namespace, name) with deepdiff, ignoring document and file
-order, so a failure shows which object and which field differ.
+order, so a failure shows which object and which field differ. report.json is compared with
+deepdiff too; report.md as text (its rendering is deterministic, nothing is normalised).
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +25,10 @@ from deepdiff import DeepDiff
 from ing2gw.cli.convert import build_options
 from ing2gw.load import load, load_text
 from ing2gw.outdir import plan_tree
+from ing2gw.report import build_report, render
 from ing2gw.serialize import to_yaml
 from ing2gw.translate import Result, translate
+from ing2gw.verification import verify_translation
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "golden"
@@ -90,10 +97,49 @@ def parse_flags(flags: list[str]) -> dict[str, Any]:
     return kw
 
 
+def manifests(case: Case) -> list[Any]:
+    return load_text(case.input.read_text(encoding="utf-8"), str(case.input.relative_to(ROOT)))
+
+
 def run(case: Case) -> Result:
-    text = case.input.read_text(encoding="utf-8")
-    rel = str(case.input.relative_to(ROOT))
-    return translate(load_text(text, rel), build_options(parse_flags(case.flags())))
+    return translate(manifests(case), build_options(parse_flags(case.flags())))
+
+
+REPORTS = ("report.md", "report.json")
+
+
+def actual_reports(case: Case, result: Result) -> dict[str, str]:
+    """The report of the case's translation and its equivalence check (Markdown and JSON)."""
+    verified = verify_translation(result, manifests(case), build_options(parse_flags(case.flags())))
+    report = build_report(result, verified)
+    return {"report.md": render(report, "markdown"), "report.json": render(report, "json")}
+
+
+def expected_reports(case: Case) -> dict[str, str]:
+    return {name: (case.expected / name).read_text(encoding="utf-8")
+            for name in REPORTS if (case.expected / name).is_file()}
+
+
+def compare_reports(expected: dict[str, str], actual: dict[str, str]) -> str:
+    """A readable difference between expected and actual reports, or '' when they match."""
+    lines = []
+    for name in REPORTS:
+        if name not in expected:
+            lines.append(f"{name}: no expectation (run pytest --update-golden and review it)")
+            continue
+        if name.endswith(".json"):
+            diff = DeepDiff(json.loads(expected[name]), json.loads(actual[name]), view="tree")
+            for kind, items in diff.items():
+                for item in items:
+                    path = ".".join(map(str, item.path(output_format="list")))
+                    lines.append(f"{name}: {kind}: {path}")
+                    lines.append(f"    expected: {item.t1!r}"[:400])
+                    lines.append(f"    actual:   {item.t2!r}"[:400])
+        elif expected[name] != actual[name]:
+            udiff = difflib.unified_diff(expected[name].splitlines(), actual[name].splitlines(),
+                                         f"expected/{name}", f"actual/{name}", lineterm="", n=1)
+            lines.extend(list(udiff)[:80])
+    return "\n".join(lines)
 
 
 def actual_files(result: Result) -> dict[str, str]:

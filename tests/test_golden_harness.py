@@ -38,3 +38,20 @@ def test_document_order_does_not_matter() -> None:
 def test_flags_line_parsing() -> None:
     kw = parse_flags(["--single-gateway", "--gateway-name", "x", "--allow-weakened", "a", "--allow-weakened", "b"])
     assert kw["single_gateway"] is True and kw["gateway_name"] == "x" and kw["allow_weakened"] == ("a", "b")
+
+
+def test_wrong_report_expectation_fails_with_readable_diff() -> None:
+    import json
+
+    from golden_harness import actual_reports, compare_reports
+
+    case = Case(GOLDEN / "ingress-nginx" / "basic-prefix-and-exact")
+    actual = actual_reports(case, run(case))
+    assert compare_reports(actual, actual) == ""
+    doc = json.loads(actual["report.json"])
+    doc["totals"]["ingresses"] += 1
+    wrong = {"report.json": json.dumps(doc), "report.md": actual["report.md"].replace("| Ingresses | 1 ", "| Ingresses | 2 ")}
+    diff = compare_reports(wrong, actual)
+    assert "report.json: values_changed: totals.ingresses" in diff
+    assert "-| Ingresses | 2 (1 translated) |" in diff and "+| Ingresses | 1 (1 translated) |" in diff
+    assert "no expectation" in compare_reports({}, actual)
