@@ -1,0 +1,807 @@
+"""Migrate a whole GitOps repository: plan every file change, write nothing.
+
+`plan_migration(root, options)` reads the repository, translates every Ingress found in one
+`translate()` call (so conflicts across files resolve as ingress-nginx would), places each
+object (routes beside the Ingress file they came from, Gateways in the platform folder), edits
+kustomizations and, with `remove_ingress`, the Ingress files, and returns a `Plan`: a list of
+`FileChange(path, old bytes or None, new bytes or None)`. Applying it (`batch_write`), showing
+it as a diff (dry run) or describing it (`batch_summary`, MIGRATION.md) are separate steps.
+
+Guarantees:
+* Only documents that must change are changed; every other byte of every file stays.
+* A second plan over the migrated repository is empty (generated files carry a header; their
+  objects are compared, never translated; objects of Ingresses removed earlier are kept).
+* Files that cannot be read become findings; the run goes on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import posixpath
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from ing2gw.batch_discover import GENERATED_HEADER, Chart, Repository, SourceFile, discover_repository
+from ing2gw.batch_docs import DocumentMap, drop_list_items, is_blank
+from ing2gw.batch_kustomize import Kustomization, edit_resources
+from ing2gw.batch_place import (identity, merge_gateways, platform_files, render, render_kustomization, sibling_paths,
+                                source_of, with_namespace)
+from ing2gw.errors import InputError, UsageError
+from ing2gw.findings import Finding, Severity, sort_findings
+from ing2gw.load import Manifest
+from ing2gw.options import Options
+from ing2gw.origin import Origin
+from ing2gw.translate import Result, translate
+
+DEFAULT_PLATFORM_DIR = "platform/gateway-api"
+GATEWAY_GROUPS = frozenset({"gateway.networking.k8s.io", "gateway.networking.x-k8s.io"})
+_NAMESPACED_INPUTS = frozenset({"Ingress", "Service", "ConfigMap"})
+_ROUTE_KINDS = frozenset({"HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"})
+
+#: (stage, done, total) — total 0 when unknown
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class MigrateOptions:
+    """How to migrate a repository (the translation options are those of `convert`)."""
+
+    translation: Options = field(default_factory=Options)
+    remove_ingress: bool = False
+    platform_dir: str = DEFAULT_PLATFORM_DIR  # repository-relative
+    exclude: tuple[Path, ...] = ()  # folders never read (an --out-dir inside the repository)
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """One file of the plan. `old` None: created; `new` None: deleted."""
+
+    path: str  # repository-relative, POSIX separators
+    old: bytes | None
+    new: bytes | None
+    why: str = ""
+
+    @property
+    def action(self) -> str:
+        return "create" if self.old is None else ("delete" if self.new is None else "modify")
+
+
+@dataclass
+class IngressRecord:
+    """One Ingress found in the repository and what the migration did with it."""
+
+    key: str  # namespace/name (namespace assumed when the document has none)
+    file: str
+    line: int
+    doc: int
+    item: int | None
+    explicit_namespace: bool
+    translated: bool = False
+    routes_file: str | None = None
+    removed: bool = False
+    kept_because: str | None = None
+    manifest: Manifest | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass
+class NamespaceSummary:
+    namespace: str
+    ingresses: int = 0
+    routes: int = 0
+    other: int = 0
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass
+class GitOpsApp:
+    """An Argo CD Application/ApplicationSet or Flux Kustomization that deploys a changed path."""
+
+    kind: str
+    name: str
+    file: str
+    line: int
+    path: str
+    changed: list[str]
+
+
+@dataclass
+class OverlayPatch:
+    kustomization: str
+    line: int
+    field: str
+    names: tuple[str, ...] | None
+    patch_file: str | None
+
+
+@dataclass
+class Plan:
+    """Everything a migration would do, and why."""
+
+    root: Path
+    options: MigrateOptions
+    changes: list[FileChange]
+    findings: list[Finding]
+    result: Result | None
+    manifests: list[Manifest]  # the translation's input (for the equivalence check)
+    ingresses: list[IngressRecord]
+    namespaces: list[NamespaceSummary]
+    charts: list[Chart]
+    overlays: list[OverlayPatch]
+    gitops: list[GitOpsApp]
+    files_scanned: int = 0
+    carried: int = 0
+
+    def change(self, path: str) -> FileChange | None:
+        for c in self.changes:
+            if c.path == path:
+                return c
+        return None
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def platform_dir_of(root: Path, value: str | None) -> str:
+    """--platform-dir as a repository-relative path (it must lie inside the repository)."""
+    if not value:
+        return DEFAULT_PLATFORM_DIR
+    p = Path(value)
+    if p.is_absolute():
+        try:
+            rel = p.resolve().relative_to(root.resolve())
+        except ValueError:
+            raise UsageError(f"--platform-dir {value} is outside the repository {root}; give a folder inside it "
+                             "(relative paths are relative to the repository)") from None
+        out = rel.as_posix()
+    else:
+        out = posixpath.normpath(value.replace(os.sep, "/"))
+    if out in (".", "") or out == ".." or out.startswith("../"):
+        raise UsageError(f"--platform-dir {value} must be a folder inside the repository, not its root or outside it")
+    return out
+
+
+def plan_migration(root: str | Path, options: MigrateOptions | None = None, *,
+                   progress: Progress | None = None) -> Plan:
+    """Plan the migration of the repository at `root` (nothing is written)."""
+    options = options or MigrateOptions()
+    root = Path(root)
+    if not root.is_dir():
+        raise UsageError(f"{root} is not a directory; pass the repository's folder")
+    counter = [0]
+
+    def on_file(_: str) -> None:
+        counter[0] += 1
+        if progress and counter[0] % 50 == 0:
+            progress("read", counter[0], 0)
+
+    repo = discover_repository(root, exclude=options.exclude, on_file=on_file)
+    if progress:
+        progress("read", counter[0], counter[0])
+    return _Planner(repo, options, progress).plan(counter[0])
+
+
+class _Planner:
+    def __init__(self, repo: Repository, options: MigrateOptions, progress: Progress | None) -> None:
+        self.repo = repo
+        self.options = options
+        self.progress = progress
+        self.findings: list[Finding] = list(repo.findings)
+        self.platform_dir = options.platform_dir
+        self.default_ns = options.translation.default_namespace
+        self.listed_by: dict[str, list[Kustomization]] = defaultdict(list)
+        for k in sorted(repo.kustomizations.values(), key=lambda k: k.path):
+            for e in k.resources:
+                if e.path is not None:
+                    self.listed_by[e.path].append(k)
+        self.gitops = self._gitops_objects()
+        self._load_names = {repo.load_name(p): p for p in repo.files}
+
+    # -- namespaces ------------------------------------------------------------------------------
+
+    def assumed_namespace(self, path: str) -> tuple[str, str]:
+        """Namespace of namespace-less objects in `path`, and where it comes from."""
+        for k in self.listed_by.get(path, []):
+            if k.namespace:
+                return k.namespace, f"the namespace of {k.path}"
+        d = posixpath.dirname(path)
+        best: tuple[int, str, str] | None = None
+        for g in self.gitops:
+            if g["namespace"] and (g["path"] == "" or d == g["path"] or d.startswith(g["path"] + "/")):
+                if best is None or len(g["path"]) > best[0]:
+                    best = (len(g["path"]), g["namespace"], f"the destination of {g['kind']} {g['name']} ({g['file']})")
+        if best:
+            return best[1], best[2]
+        return self.default_ns, "--namespace"
+
+    # -- GitOps objects --------------------------------------------------------------------------
+
+    def _gitops_objects(self) -> list[dict[str, Any]]:
+        out = []
+        for sf in self._sources():
+            for m in sf.manifests:
+                spec = _dict(m.obj.get("spec"))
+                paths: list[str] = []
+                ns = None
+                if m.group == "argoproj.io" and m.kind in ("Application", "ApplicationSet"):
+                    s = spec if m.kind == "Application" else _dict(_dict(spec.get("template")).get("spec"))
+                    srcs = [s.get("source"), *(s.get("sources") or [])]
+                    paths = [str(x.get("path")) for x in srcs if isinstance(x, dict) and isinstance(x.get("path"), str)]
+                    dest = _dict(s.get("destination"))
+                    ns = dest.get("namespace") if isinstance(dest.get("namespace"), str) else None
+                elif m.group == "kustomize.toolkit.fluxcd.io" and m.kind == "Kustomization":
+                    if isinstance(spec.get("path"), str):
+                        paths = [spec["path"]]
+                    ns = spec.get("targetNamespace") if isinstance(spec.get("targetNamespace"), str) else None
+                elif not (m.group == "helm.toolkit.fluxcd.io" and m.kind == "HelmRelease"):
+                    continue
+                self._gitops_ingress_settings(m, sf.path, spec)
+                for p in paths:
+                    if "{{" in p:
+                        continue
+                    norm = posixpath.normpath(p.strip().lstrip("/")) if p.strip() not in ("", ".", "./") else ""
+                    out.append({"kind": m.kind, "name": f"{m.namespace}/{m.name}" if m.namespace else m.name,
+                                "file": sf.path, "line": m.origin.line, "path": "" if norm == "." else norm,
+                                "namespace": ns})
+        return out
+
+    def _gitops_ingress_settings(self, m: Manifest, path: str, spec: dict[str, Any]) -> None:
+        what = []
+        s = spec if m.kind != "ApplicationSet" else _dict(_dict(spec.get("template")).get("spec"))
+        for src in [s.get("source"), *(s.get("sources") or [])]:
+            if not isinstance(src, dict):
+                continue
+            kz = _dict(src.get("kustomize"))
+            for p in kz.get("patches") or []:
+                if isinstance(p, dict) and _dict(p.get("target")).get("kind") == "Ingress":
+                    what.append("spec.source.kustomize.patches targets an Ingress")
+            helm = _dict(src.get("helm"))
+            if isinstance(helm.get("valuesObject"), dict) and "ingress" in helm["valuesObject"]:
+                what.append("spec.source.helm.valuesObject sets ingress values")
+            if isinstance(helm.get("values"), str) and re.search(r"^ingress:", helm["values"], re.MULTILINE):
+                what.append("spec.source.helm.values sets ingress values")
+        for p in spec.get("patches") or [] if m.kind == "Kustomization" else []:
+            if isinstance(p, dict) and _dict(p.get("target")).get("kind") == "Ingress":
+                what.append("spec.patches targets an Ingress")
+        if m.kind == "HelmRelease" and isinstance(spec.get("values"), dict) and "ingress" in spec["values"]:
+            what.append("spec.values sets ingress values")
+        for w in dict.fromkeys(what):
+            self.findings.append(Finding(Severity.WARNING, "ING2GW-BATCH-009", f"{w}; ing2gw does not edit it",
+                                         origin=Origin(path, m.origin.line), subject=f"{m.kind} {m.name}",
+                                         suggestion="render the result, convert it with `ing2gw convert -f -`, and move "
+                                                    "the settings to the routes by hand"))
+
+    # -- the plan ---------------------------------------------------------------------------------
+
+    def _sources(self) -> list[SourceFile]:
+        return [sf for _, sf in sorted(self.repo.files.items()) if not sf.generated and not sf.patch]
+
+    def plan(self, files_scanned: int) -> Plan:
+        records, manifests = self._inputs()
+        if self.progress:
+            self.progress("translate", 0, 1)
+        result = self._translate(manifests, records)
+        if self.progress:
+            self.progress("translate", 1, 1)
+        overlays, keep = self._overlays(records)
+        self._charts()
+        desired, deletes, carried = self._place(result, records)
+        edits = self._remove_ingresses(result, records, keep, desired) if self.options.remove_ingress else {}
+        changes = self._changes(desired, deletes, edits, records)
+        gitops = self._gitops_changed(changes)
+        namespaces = self._namespaces(result, records, desired)
+        findings = [self._relative(f) for f in self.findings]
+        if result is not None:
+            result = dataclasses.replace(result, findings=sort_findings(self._relative(f) for f in result.findings))
+            findings.extend(result.findings)
+        return Plan(root=self.repo.root, options=self.options, changes=changes, findings=sort_findings(findings),
+                    result=result, manifests=manifests, ingresses=records, namespaces=namespaces,
+                    charts=list(self.repo.charts), overlays=overlays, gitops=gitops, files_scanned=files_scanned,
+                    carried=carried)
+
+    def _relative(self, f: Finding) -> Finding:
+        if f.origin is not None and f.origin.file in self._load_names:
+            return dataclasses.replace(f, origin=dataclasses.replace(f.origin, file=self._load_names[f.origin.file]))
+        return f
+
+    def _inputs(self) -> tuple[list[IngressRecord], list[Manifest]]:
+        records: list[IngressRecord] = []
+        manifests: list[Manifest] = []
+        for sf in self._sources():
+            assumed: tuple[str, str] | None = None
+            for m in sf.manifests:
+                if m.group in GATEWAY_GROUPS:
+                    continue
+                obj = m.obj
+                explicit = bool(m.namespace)
+                if m.kind in _NAMESPACED_INPUTS and not explicit:
+                    if assumed is None:
+                        assumed = self.assumed_namespace(sf.path)
+                    md = _dict(obj.get("metadata"))
+                    obj = {**obj, "metadata": {**md, "namespace": assumed[0]}}
+                    m = Manifest(obj, m.origin)
+                manifests.append(m)
+                if m.kind == "Ingress" and m.group in ("networking.k8s.io", "extensions"):
+                    records.append(IngressRecord(f"{m.namespace}/{m.name}", sf.path, m.origin.line, m.origin.doc,
+                                                 m.origin.item, explicit, manifest=m))
+                    if not explicit and assumed is not None and assumed[1] != "--namespace":
+                        self.findings.append(Finding(
+                            Severity.INFO, "ING2GW-BATCH-007",
+                            f"no metadata.namespace: assumed {assumed[0]!r} ({assumed[1]}); the routes are written "
+                            "without a namespace, like the Ingress", origin=Origin(sf.path, m.origin.line),
+                            subject=f"Ingress {m.namespace}/{m.name}"))
+                    elif not explicit:
+                        self.findings.append(Finding(
+                            Severity.INFO, "ING2GW-BATCH-007",
+                            f"no metadata.namespace and no kustomization or Argo CD Application names one: assumed "
+                            f"{assumed[0] if assumed else self.default_ns!r} (--namespace); the routes are written "
+                            "without a namespace, like the Ingress", origin=Origin(sf.path, m.origin.line),
+                            subject=f"Ingress {m.namespace}/{m.name}"))
+        return records, manifests
+
+    def _translate(self, manifests: list[Manifest], records: list[IngressRecord]) -> Result | None:
+        if not records:
+            return None
+        inputs = list(manifests)
+        by_file: dict[str, list[Manifest]] = defaultdict(list)
+        for m in inputs:
+            by_file[m.origin.file].append(m)
+        while True:
+            try:
+                result = translate(inputs, self.options.translation)
+                break
+            except InputError as exc:
+                drop: set[int] = set()
+                for p in exc.problems:
+                    cands = [m for m in by_file.get(p.file, []) if id(m) not in drop and m.origin.line <= max(p.line, 1)]
+                    if not cands:
+                        continue
+                    m = max(cands, key=lambda m: m.origin.line)
+                    drop.add(id(m))
+                    self.findings.append(Finding(
+                        Severity.ERROR if m.kind == "Ingress" else Severity.WARNING,
+                        "ING2GW-BATCH-005" if m.kind == "Ingress" else "ING2GW-BATCH-004",
+                        f"{p.message}; not migrated, its file is not changed",
+                        origin=Origin(self._load_names.get(p.file, p.file), p.line),
+                        subject=f"{m.kind} {m.namespace}/{m.name}" if m.namespace else f"{m.kind} {m.name}"))
+                if not drop:
+                    raise
+                inputs = [m for m in inputs if id(m) not in drop]
+        translated = {ing.key for ing in result.translated_ingresses()}
+        kept = {id(m) for m in inputs}
+        for r in records:
+            r.translated = r.key in translated and id(r.manifest) in kept
+        return result
+
+    # -- Kustomize overlays and Helm charts ---------------------------------------------------
+
+    def _reachable_files(self, k: Kustomization, seen: set[str] | None = None, *,
+                         kustomizations: bool = False) -> set[str]:
+        """Files a kustomization builds, through its bases and components (and their
+        kustomization files with `kustomizations`)."""
+        seen = seen if seen is not None else set()
+        if k.path in seen:
+            return set()
+        seen.add(k.path)
+        out: set[str] = {k.path} if kustomizations else set()
+        for e in [*k.resources, *k.components]:
+            if e.path is None:
+                continue
+            if e.path in self.repo.files:
+                out.add(e.path)
+                continue
+            for name in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+                sub = self.repo.kustomizations.get(posixpath.join(e.path, name) if e.path else name)
+                if sub is not None:
+                    out |= self._reachable_files(sub, seen, kustomizations=kustomizations)
+                    break
+        return out
+
+    def _overlays(self, records: list[IngressRecord]) -> tuple[list[OverlayPatch], dict[str, str]]:
+        overlays: list[OverlayPatch] = []
+        keep: dict[str, str] = {}
+        for k in sorted(self.repo.kustomizations.values(), key=lambda k: k.path):
+            if not k.ingress_patches:
+                continue
+            reach = self._reachable_files(k)
+            for p in k.ingress_patches:
+                overlays.append(OverlayPatch(k.path, p.line, p.field, p.names, p.patch_file))
+                names = ", ".join(p.names) if p.names else "(every Ingress)"
+                where = f" from {p.patch_file}" if p.patch_file else ""
+                self.findings.append(Finding(
+                    Severity.WARNING, "ING2GW-BATCH-002",
+                    f"this kustomization patches Ingress {names} ({p.field}{where}); the routes written for the base "
+                    "do not get the patch, and the patched Ingress is kept so that the patch still applies",
+                    origin=Origin(k.path, p.line), subject=f"Ingress {names}",
+                    suggestion=f"convert the rendered overlay: `kubectl kustomize {k.dir or '.'} | ing2gw convert -f -`, "
+                               "or run ing2gw as a KRM function transformer in this kustomization (`ing2gw krm`)"))
+                for r in records:
+                    if r.file not in reach:
+                        continue
+                    name = r.key.split("/", 1)[1]
+                    if p.names is None or any(_name_matches(n, name) for n in p.names):
+                        keep.setdefault(r.key, f"{k.path} patches it ({p.field})")
+        return overlays, keep
+
+    def _charts(self) -> None:
+        for c in self.repo.charts:
+            origin = Origin(posixpath.join(c.dir, "Chart.yaml"), 1)
+            if c.ingress_templates:
+                msg = (f"Helm chart {c.name!r}: templates are not parsed as manifests; "
+                       f"{', '.join(c.ingress_templates)} render(s) an Ingress")
+                sev = Severity.WARNING
+            else:
+                msg = f"Helm chart {c.name!r}: templates are not parsed as manifests (no Ingress template found)"
+                sev = Severity.INFO
+            if c.values_with_ingress:
+                msg += f"; {', '.join(c.values_with_ingress)} set(s) ingress values"
+            self.findings.append(Finding(sev, "ING2GW-BATCH-001", msg, origin=origin, subject=f"chart {c.name}",
+                                         suggestion=f"helm template RELEASE {c.dir} -f VALUES | ing2gw convert -f -"))
+
+    # -- placing objects ------------------------------------------------------------------------
+
+    def _generated(self) -> dict[str, SourceFile]:
+        return {p: sf for p, sf in self.repo.files.items() if sf.generated}
+
+    def _is_platform(self, path: str) -> bool:
+        return path.startswith(self.platform_dir + "/")
+
+    def _existing_objects(self, sf: SourceFile) -> list[tuple[dict[str, Any], bool]]:
+        """Objects of a generated file, namespaces restored: (object, had no namespace)."""
+        out = []
+        ns: str | None = None
+        for m in sf.manifests:
+            if m.namespace or self._is_platform(sf.path) or m.kind in ("GatewayClass",):
+                out.append((m.obj, False))
+                continue
+            if ns is None:
+                ns = self.assumed_namespace(sf.path)[0]
+            out.append((with_namespace(m.obj, ns), True))
+        return out
+
+    def _place(self, result: Result | None, records: list[IngressRecord]) \
+            -> tuple[dict[str, tuple[bytes, str]], set[str], int]:
+        """Desired generated files: path -> (bytes, why); generated files to delete; objects carried over."""
+        generated = self._generated()
+        key_record: dict[str, IngressRecord] = {}
+        for r in records:
+            if r.translated:
+                key_record.setdefault(r.key, r)
+        current_keys = {r.key for r in records}
+        apps: dict[str, list[dict[str, Any]]] = result.apps if result is not None else {}
+        platform_new: list[dict[str, Any]] = list(result.platform) if result is not None else []
+        sources_used = {key_record[s].file for objs in apps.values() for o in objs
+                        if (s := source_of(o)) is not None and s in key_record}
+        sibling = sibling_paths(sources_used)
+        files: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        file_sources: dict[str, set[str]] = defaultdict(set)
+        implicit: dict[str, bool] = defaultdict(bool)
+        pending: list[dict[str, Any]] = []
+        blocked: set[str] = set()
+        for ns in sorted(apps):
+            for o in apps[ns]:
+                s = source_of(o)
+                if s is None or s not in key_record:
+                    pending.append(o)
+                    continue
+                rec = key_record[s]
+                path = sibling[rec.file]
+                if path in self.repo.all_paths and path not in generated:
+                    blocked.add(path)
+                    rec.routes_file = path  # not in the desired files: the Ingress is never removed
+                    continue
+                files[path].append(o)
+                file_sources[path].add(rec.file)
+                implicit[path] |= not rec.explicit_namespace
+                rec.routes_file = path
+        for r in records:
+            if r.routes_file is None and r.translated and r.file in sibling:
+                r.routes_file = sibling[r.file] if sibling[r.file] not in blocked else None
+        for path in sorted(blocked):
+            self.findings.append(Finding(Severity.ERROR, "ING2GW-BATCH-010",
+                                         f"{path} exists and was not written by ing2gw: the routes meant for it are not "
+                                         "written", origin=Origin(path),
+                                         suggestion="rename that file and run ing2gw migrate again"))
+        # objects without a source (ReferenceGrants): an earlier file, else the first file of the namespace
+        new_ids = {identity(o) for objs in apps.values() for o in objs}
+        sticky: dict[tuple[str, str, str], str] = {}
+        existing: dict[str, list[tuple[dict[str, Any], bool]]] = {}
+        for path, sf in sorted(generated.items()):
+            existing[path] = self._existing_objects(sf)
+            if not self._is_platform(path):
+                for o, _ in existing[path]:
+                    if source_of(o) is None:
+                        sticky.setdefault(identity(o), path)
+        first_of_ns: dict[str, str] = {}
+        for p in sorted(files):
+            for x in files[p]:
+                first_of_ns.setdefault(identity(x)[1], p)
+        for o in pending:
+            ident = identity(o)
+            target = sticky.get(ident) or first_of_ns.get(ident[1])
+            if target is None:
+                platform_new.append(o)
+                continue
+            files[target].append(o)
+        # objects of an earlier run whose Ingress is gone
+        carried_routes: list[dict[str, Any]] = []
+        carried = 0
+        for path, objs in existing.items():
+            if self._is_platform(path):
+                continue
+            kept = [(o, bare) for o, bare in objs
+                    if (source_of(o) is not None and source_of(o) not in current_keys)
+                    or (source_of(o) is None and identity(o) not in new_ids)]
+            if not kept:
+                continue
+            carried += len(kept)
+            files[path].extend(o for o, _ in kept)
+            implicit[path] |= any(bare for _, bare in kept)
+            file_sources[path] |= set(_header_sources(generated[path].text or "") or [])
+            carried_routes.extend(o for o, _ in kept if o.get("kind") in _ROUTE_KINDS)
+        if carried:
+            self.findings.append(Finding(Severity.INFO, "ING2GW-BATCH-011",
+                                         f"{carried} object(s) of Ingresses removed by an earlier migration are kept as "
+                                         "they are, with the Gateway listeners they attach to"))
+        desired: dict[str, tuple[bytes, str]] = {}
+        for path, placed in sorted(files.items()):
+            strip = self.assumed_namespace(path if path in self.listed_by else min(file_sources[path] or {path}))[0] \
+                if implicit[path] else None
+            srcs = sorted(file_sources[path])
+            desired[path] = (self._content(path, placed, ", ".join(srcs) or path, strip, existing.get(path)),
+                             f"Gateway API objects for the Ingresses of {', '.join(srcs)}")
+        # the platform folder
+        old_platform = [o for p, objs in existing.items() if self._is_platform(p) for o, _ in objs]
+        platform, pf = merge_gateways(platform_new, old_platform, carried_routes, self.platform_dir)
+        self.findings.extend(pf)
+        kind_files = platform_files(platform, self.platform_dir)
+        for path, placed in sorted(kind_files.items()):
+            if path in self.repo.all_paths and path not in generated:
+                self.findings.append(Finding(Severity.ERROR, "ING2GW-BATCH-010",
+                                             f"{path} exists and was not written by ing2gw: the platform objects meant "
+                                             "for it are not written", origin=Origin(path),
+                                             suggestion="choose another --platform-dir"))
+                continue
+            desired[path] = (self._content(path, placed, None, None, existing.get(path)),
+                             "the platform's Gateway API objects")
+        if kind_files:
+            kpath = posixpath.join(self.platform_dir, "kustomization.yaml")
+            names = [posixpath.basename(p) for p in kind_files if p in desired]
+            if kpath in self.repo.all_paths and not self._generated_text(kpath):
+                self.findings.append(Finding(Severity.ERROR, "ING2GW-BATCH-010",
+                                             f"{kpath} exists and was not written by ing2gw; it is not changed",
+                                             origin=Origin(kpath), suggestion="list the new files in it by hand"))
+            else:
+                desired[kpath] = (render_kustomization(names).encode(), "kustomization of the platform folder")
+        deletes = {p for p in generated if p not in desired}
+        kpath = posixpath.join(self.platform_dir, "kustomization.yaml")
+        if not kind_files and self._generated_text(kpath):
+            deletes.add(kpath)
+        return desired, deletes, carried
+
+    def _generated_text(self, path: str) -> bool:
+        try:
+            with open(self.repo.load_name(path), encoding="utf-8") as fh:
+                return fh.readline().startswith(GENERATED_HEADER)
+        except (OSError, UnicodeDecodeError):
+            return False
+
+    def _content(self, path: str, objs: list[dict[str, Any]], source: str | None, strip: str | None,
+                 existing: list[tuple[dict[str, Any], bool]] | None) -> bytes:
+        sf = self.repo.files.get(path)
+        if existing is not None and sf is not None and _same_objects([o for o, _ in existing], objs) \
+                and _header_sources(sf.text or "") == (source.split(", ") if source else None):
+            return sf.data  # nothing changed: keep the file as it is, byte for byte
+        return render(source, objs, strip).encode()
+
+    # -- removing Ingresses ------------------------------------------------------------------
+
+    def _remove_ingresses(self, result: Result | None, records: list[IngressRecord], keep: dict[str, str],
+                          desired: dict[str, tuple[bytes, str]]) -> dict[str, bytes | None]:
+        if result is None:
+            return {}
+        no_output = {f.subject[len("Ingress "):] for f in result.findings if f.code == "ING2GW-CORE-022"}
+        with_errors = {f.subject[len("Ingress "):] for f in result.findings
+                       if f.severity is Severity.ERROR and f.subject.startswith("Ingress ")}
+        by_file: dict[str, list[IngressRecord]] = defaultdict(list)
+        for r in records:
+            reason = None
+            if not r.translated:
+                reason = "it was not translated (see its other findings)"
+            elif r.key in keep:
+                reason = keep[r.key]
+            elif r.key in no_output:
+                reason = "nothing of it reached the output"
+            elif r.key in with_errors:
+                reason = "its translation has errors: review them, then remove it by hand"
+            elif r.routes_file is not None and r.routes_file not in desired:
+                reason = "its routes could not be written"
+            if reason is None:
+                by_file[r.file].append(r)
+            else:
+                r.kept_because = reason
+        edits: dict[str, bytes | None] = {}
+        for path, recs in sorted(by_file.items()):
+            sf = self.repo.files[path]
+            if sf.text is None or sf.broken:
+                for r in recs:
+                    r.kept_because = "its file cannot be edited safely (not UTF-8, or a document does not parse)"
+                continue
+            dm = DocumentMap(sf.text, sf.doc_lines)
+            items_per_doc: dict[int, int] = defaultdict(int)
+            for m in sf.manifests:
+                items_per_doc[m.origin.doc] += 1
+            remove: set[int] = set()
+            list_items: dict[int, set[int]] = defaultdict(set)
+            for r in recs:
+                if not dm.editable(r.doc):
+                    r.kept_because = "its document shares lines with another one (`...` without `---`)"
+                    continue
+                if r.item is None:
+                    remove.add(r.doc)
+                else:
+                    list_items[r.doc].add(r.item)
+                r.removed = True
+            replace: dict[int, str] = {}
+            for doc, items in list_items.items():
+                if len(items) == items_per_doc[doc]:
+                    remove.add(doc)
+                else:
+                    replace[doc] = drop_list_items(dm.chunk_text(doc), items, path.endswith(".json"))
+            if not remove and not replace:
+                continue
+            text = dm.rewrite(remove, replace)
+            edits[path] = None if is_blank(text) else sf.encode(text)
+        for r in records:
+            if r.kept_because:
+                self.findings.append(Finding(Severity.INFO, "ING2GW-BATCH-003", f"not removed: {r.kept_because}",
+                                             origin=Origin(r.file, r.line), subject=f"Ingress {r.key}"))
+        return edits
+
+    # -- assembling the changes ---------------------------------------------------------------
+
+    def _changes(self, desired: dict[str, tuple[bytes, str]], deletes: set[str], edits: dict[str, bytes | None],
+                 records: list[IngressRecord]) -> list[FileChange]:
+        creates: list[FileChange] = []
+        modifies: list[FileChange] = []
+        kust_mods: list[FileChange] = []
+        removals: list[FileChange] = []
+        for path, (data, why) in sorted(desired.items()):
+            sf = self.repo.files.get(path)
+            old = sf.data if sf is not None else self._read_existing(path)
+            if old == data:
+                continue
+            (creates if old is None else modifies).append(FileChange(path, old, data, why))
+        for path in sorted(deletes):
+            old = self._read_existing(path)
+            if old is not None:
+                removals.append(FileChange(path, old, None, "generated file no longer needed"))
+        for path in self.repo.stale_temp:
+            old = self._read_existing(path)
+            if old is not None:
+                removals.append(FileChange(path, old, None, "temporary file left by an interrupted run"))
+        removed_names: dict[str, list[str]] = defaultdict(list)
+        for r in records:
+            if r.removed:
+                removed_names[r.file].append(r.key)
+        for path, edited in sorted(edits.items()):
+            sf = self.repo.files[path]
+            names = ", ".join(removed_names[path])
+            if edited is None:
+                removals.append(FileChange(path, sf.data, None, f"held only Ingresses now migrated ({names})"))
+            elif edited != sf.data:
+                modifies.append(FileChange(path, sf.data, edited, f"removed migrated Ingress(es) {names}"))
+        # kustomizations: list new generated files after their source, drop deleted files
+        deleted = {c.path for c in removals}
+        source_to_gen: dict[str, list[str]] = defaultdict(list)
+        for r in records:
+            if r.routes_file is not None and r.routes_file in desired:
+                if r.routes_file not in source_to_gen[r.file]:
+                    source_to_gen[r.file].append(r.routes_file)
+        for kp, k in sorted(self.repo.kustomizations.items()):
+            add_after = {e.path: source_to_gen[e.path] for e in k.resources if e.path in source_to_gen}
+            remove = {e.path for e in k.resources if e.path in deleted}
+            if not add_after and not remove:
+                continue
+            try:
+                text = edit_resources(k, add_after, remove)
+            except Exception as exc:  # a kustomization ruamel cannot re-emit: report, go on
+                self.findings.append(Finding(Severity.WARNING, "ING2GW-BATCH-012",
+                                             f"could not edit resources: {exc}", origin=Origin(kp),
+                                             suggestion="add the new files to resources: by hand"))
+                continue
+            if text == k.text:
+                continue
+            old = self._read_existing(kp)
+            assert old is not None
+            new = (b"\xef\xbb\xbf" if old.startswith(b"\xef\xbb\xbf") else b"") + text.encode("utf-8")
+            added = sorted({p for ps in add_after.values() for p in ps if k.lists(p) is None})
+            why = "; ".join(x for x in (f"lists {', '.join(added)}" if added else "",
+                                        f"drops {', '.join(sorted(remove))}" if remove else "") if x)
+            kust_mods.append(FileChange(kp, old, new, why))
+        # order: new files first, then kustomizations, then other edits, then deletions: a run that
+        # stops anywhere leaves a repository whose kustomizations still build
+        return creates + kust_mods + modifies + removals
+
+    def _read_existing(self, path: str) -> bytes | None:
+        sf = self.repo.files.get(path)
+        if sf is not None:
+            return sf.data
+        try:
+            return Path(self.repo.load_name(path)).read_bytes()
+        except OSError:
+            return None
+
+    def _gitops_changed(self, changes: list[FileChange]) -> list[GitOpsApp]:
+        out = []
+        for g in self.gitops:
+            prefix = g["path"] + "/" if g["path"] else ""
+            dirs: set[str] = set()  # folders of the kustomizations it builds (bases included)
+            for name in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+                k = self.repo.kustomizations.get(prefix + name)
+                if k is not None:
+                    dirs = {posixpath.dirname(p) for p in self._reachable_files(k, kustomizations=True)}
+                    break
+            changed = [c.path for c in changes if c.path.startswith(prefix) or posixpath.dirname(c.path) in dirs]
+            if not changed:
+                continue
+            out.append(GitOpsApp(g["kind"], g["name"], g["file"], g["line"], g["path"] or ".", changed))
+            self.findings.append(Finding(Severity.INFO, "ING2GW-BATCH-008",
+                                         f"deploys {g['path'] or 'the repository root'}, where this migration changes "
+                                         f"{len(changed)} file(s); its next sync applies them",
+                                         origin=Origin(g["file"], g["line"]), subject=f"{g['kind']} {g['name']}"))
+        return out
+
+    def _namespaces(self, result: Result | None, records: list[IngressRecord],
+                    desired: dict[str, tuple[bytes, str]]) -> list[NamespaceSummary]:
+        out: dict[str, NamespaceSummary] = {}
+        for r in records:
+            ns = r.key.split("/", 1)[0]
+            s = out.setdefault(ns, NamespaceSummary(ns))
+            s.ingresses += 1
+            if r.routes_file and r.routes_file not in s.files:
+                s.files.append(r.routes_file)
+        if result is not None:
+            for ns, objs in result.apps.items():
+                s = out.setdefault(ns, NamespaceSummary(ns))
+                for o in objs:
+                    if o.get("kind") in _ROUTE_KINDS:
+                        s.routes += 1
+                    else:
+                        s.other += 1
+        for s in out.values():
+            s.files.sort()
+        return [out[k] for k in sorted(out)]
+
+
+def _dict(v: Any) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
+def _name_matches(pattern: str, name: str) -> bool:
+    if pattern == name:
+        return True
+    try:
+        return re.fullmatch(pattern, name) is not None
+    except re.error:
+        return False
+
+
+def _header_sources(text: str) -> list[str] | None:
+    first = text.split("\n", 1)[0]
+    prefix = GENERATED_HEADER + " from "
+    if first.startswith(prefix):
+        return [s for s in first[len(prefix):].strip().split(", ") if s]
+    return None
+
+
+def _same_objects(a: Sequence[Mapping[str, Any]], b: Sequence[Mapping[str, Any]]) -> bool:
+    """Same objects, whatever their order in the file (dict equality ignores key order)."""
+    return len(a) == len(b) and sorted(a, key=identity) == sorted(b, key=identity)

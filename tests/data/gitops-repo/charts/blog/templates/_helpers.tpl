@@ -1,0 +1,1 @@
+{{- define "blog.fullname" -}}{{ .Release.Name }}-blog{{- end }}
