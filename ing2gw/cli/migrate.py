@@ -1,0 +1,205 @@
+"""`ing2gw migrate`: migrate a whole GitOps repository (plain folders, Kustomize, Helm, Argo CD, Flux)."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from ing2gw.batch import MigrateOptions, Plan, Progress, platform_dir_of, plan_migration
+from ing2gw.batch_summary import render_migration
+from ing2gw.batch_write import apply_changes, atomic_write_bytes, unified_diff, write_out_dir
+from ing2gw.cli.convert import build_options, print_findings, translation_options
+from ing2gw.errors import UsageError
+from ing2gw.findings import EXIT_FINDINGS, FAIL_ON_CHOICES, exit_code
+
+_STAGES = {"read": "reading files", "translate": "translating", "write": "writing files"}
+
+
+@click.command()
+@click.argument("repo", type=click.Path(file_okay=False, dir_okay=True, path_type=Path))
+@click.option("--in-place", is_flag=True, help="Edit the repository itself (new files beside the Ingresses).")
+@click.option("--out-dir", type=click.Path(path_type=Path), default=None, metavar="DIR",
+              help="Write copies of the changed and new files under DIR, mirroring the repository; the "
+                   "repository is not changed.")
+@click.option("--dry-run", is_flag=True, help="Print the change as a unified diff on stdout; write nothing.")
+@click.option("--remove-ingress", is_flag=True,
+              help="Also remove the migrated Ingress documents (never those an overlay patches, or whose "
+                   "translation has errors); a file left empty is deleted and dropped from kustomizations.")
+@click.option("--platform-dir", default=None, metavar="PATH",
+              help="Folder, inside the repository, for the platform's Gateways.  [default: platform/gateway-api]")
+@click.option("--report", "report_path", default=None, metavar="FILE",
+              help="Also write the findings report (format from the extension: .md, .html, .json, .txt).")
+@click.option("--report-format", type=click.Choice(["text", "markdown", "html", "json"]), default=None,
+              help="Format of --report when the extension does not say.")
+@click.option("--migration-file", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Where to write MIGRATION.md, the pull-request description (with --in-place, only when "
+                   "something changes).  [default: REPO/MIGRATION.md, or DIR/MIGRATION.md with --out-dir]")
+@click.option("--verify", "run_verify", is_flag=True,
+              help="Run the traffic-equivalence check on the translation (results in MIGRATION.md and the "
+                   "report). Exit 1 if a difference is unexplained.")
+@click.option("--force", is_flag=True, help="Write into a non-empty --out-dir that ing2gw did not write.")
+@translation_options
+@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="error", show_default=True,
+              help="Exit 1 when a finding has at least this severity.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar on stderr (default: when stderr is a terminal).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and the final line on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list info findings, and suggestions.")
+def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, remove_ingress: bool,
+            platform_dir: str | None, report_path: str | None, report_format: str | None,
+            migration_file: Path | None, run_verify: bool, force: bool, fail_on: str, progress: bool | None,
+            quiet: bool, verbose: bool, **kw: Any) -> int:
+    """Migrate every Ingress of a GitOps repository to Gateway API, as a reviewable change.
+
+    Reads every .yaml/.yml/.json under REPO (not .git, hidden or vendored folders), translates
+    all Ingresses together, and writes each file's routes beside it (ingress.yaml ->
+    ingress.gateway.yaml) and the Gateways to --platform-dir. Kustomizations that list an
+    Ingress file get the new file in resources:. Overlays that patch an Ingress, and Helm
+    charts, are reported with how to convert them. Every other byte of every file stays as it
+    was; each file is written atomically; a second run changes nothing. MIGRATION.md describes
+    the change for the pull request.
+
+    \b
+    Examples:
+      ing2gw migrate . --dry-run                      # the change as a diff
+      ing2gw migrate . --in-place --verify            # edit the repository, check equivalence
+      ing2gw migrate . --out-dir /tmp/migrated        # copies of the changed files only
+      ing2gw migrate . --in-place --remove-ingress    # after cut-over: drop the Ingresses
+
+    \b
+    Exit codes: 0 success; 1 findings at or above --fail-on (or an unexplained difference with
+    --verify); 2 bad input or usage.
+    """
+    if in_place and out_dir is not None:
+        raise UsageError("--in-place and --out-dir exclude each other: edit the repository, or write copies")
+    if not (in_place or out_dir is not None or dry_run):
+        raise UsageError("say where the result goes: --in-place (edit REPO), --out-dir DIR (copies), or --dry-run "
+                         "(show the diff)")
+    if not repo.is_dir():
+        raise UsageError(f"{repo} is not a directory; pass the repository's folder")
+    if out_dir is not None and out_dir.resolve() == repo.resolve():
+        raise UsageError("--out-dir is the repository itself; use --in-place to edit it")
+    options = build_options(kw)
+    exclude = (out_dir,) if out_dir is not None else ()
+    mopts = MigrateOptions(translation=options, remove_ingress=remove_ingress,
+                           platform_dir=platform_dir_of(repo, platform_dir), exclude=exclude)
+    show_progress = progress if progress is not None else (sys.stderr.isatty() and not quiet)
+    with ExitStack() as stack:
+        callback = _progress(stack) if show_progress else None
+        plan = plan_migration(repo, mopts, progress=callback)
+        verified = None
+        if run_verify and plan.result is not None:
+            from ing2gw.verification import verify_translation
+
+            verified = verify_translation(plan.result, plan.manifests, options)
+        command = _command(repo, in_place, out_dir, dry_run, remove_ingress, platform_dir, run_verify)
+        migration_md = render_migration(plan, verified, command=command).encode()
+        if dry_run:
+            sys.stdout.write(unified_diff(plan.changes))
+        elif in_place:
+            total = len(plan.changes)
+            done = [0]
+
+            def on_change(_: Any) -> None:
+                done[0] += 1
+                if callback:
+                    callback("write", done[0], total)
+
+            apply_changes(repo, plan.changes, on_change=on_change)
+            if plan.changes:
+                atomic_write_bytes(migration_file or repo / "MIGRATION.md", migration_md)
+        else:
+            assert out_dir is not None
+            extra = {}
+            if migration_file is None:
+                extra["MIGRATION.md"] = migration_md
+            write_out_dir(out_dir, plan.changes, extra, force=force)
+            if migration_file is not None:
+                atomic_write_bytes(migration_file, migration_md)
+        if report_path and not dry_run:
+            _write_report(plan, verified, report_path, report_format, options)
+    _summary(plan, in_place, out_dir, dry_run, migration_file, quiet)
+    if not quiet:
+        print_findings(plan.findings, verbose)
+    if verified is not None:
+        click.echo(f"ing2gw: equivalence: {verified.probes} probes, {verified.equivalent} equivalent, "
+                   f"{verified.explained} explained, {verified.unexplained} unexplained", err=True)
+        if verified.unexplained:
+            return EXIT_FINDINGS
+    return exit_code(plan.findings, fail_on)
+
+
+def _progress(stack: ExitStack) -> Progress:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+
+    bar = stack.enter_context(Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                  TimeElapsedColumn(), console=Console(stderr=True), transient=True))
+    tasks: dict[str, Any] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(_STAGES.get(stage, stage), total=total or None)
+        bar.update(tasks[stage], completed=done, total=total or None)
+
+    return update
+
+
+def _command(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, remove: bool,
+             platform_dir: str | None, verify: bool) -> str:
+    parts = ["ing2gw migrate", str(repo)]
+    if in_place:
+        parts.append("--in-place")
+    if out_dir is not None:
+        parts += ["--out-dir", str(out_dir)]
+    if dry_run:
+        parts.append("--dry-run")
+    if remove:
+        parts.append("--remove-ingress")
+    if platform_dir:
+        parts += ["--platform-dir", platform_dir]
+    if verify:
+        parts.append("--verify")
+    return " ".join(parts)
+
+
+def _write_report(plan: Plan, verified: Any, path: str, fmt: str | None, options: Any) -> None:
+    from ing2gw.report import build_report, write_report
+    from ing2gw.translate import translate
+
+    result = plan.result if plan.result is not None else translate([], options)
+    result = dataclasses.replace(result, findings=plan.findings)
+    write_report(path, build_report(result, verified, title=f"migration of {plan.root}"), fmt)
+
+
+def _summary(plan: Plan, in_place: bool, out_dir: Path | None, dry_run: bool, migration_file: Path | None,
+             quiet: bool) -> None:
+    echo: Callable[[str], None] = lambda s: click.echo(s, err=True)
+    if not quiet and plan.namespaces:
+        rows = [("namespace", "ingresses", "routes", "other", "files")]
+        for n in plan.namespaces:
+            rows.append((n.namespace, str(n.ingresses), str(n.routes), str(n.other), ", ".join(n.files) or "-"))
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        for r in rows:
+            echo("  ".join([r[0].ljust(widths[0])] + [r[i].rjust(widths[i]) for i in range(1, 4)] + [r[4]]))
+    created = sum(1 for c in plan.changes if c.action == "create")
+    modified = sum(1 for c in plan.changes if c.action == "modify")
+    deleted = sum(1 for c in plan.changes if c.action == "delete")
+    what = f"{created} file(s) to add, {modified} to change, {deleted} to delete"
+    found = f"{len(plan.ingresses)} Ingress(es) in {plan.files_scanned} file(s)"
+    if not plan.changes:
+        echo(f"ing2gw: {found}; nothing to change: the repository is already migrated")
+    elif dry_run:
+        echo(f"ing2gw: {found}; dry run: {what} (nothing written)")
+    elif in_place:
+        md = migration_file or plan.root / "MIGRATION.md"
+        echo(f"ing2gw: {found}; added {created}, changed {modified}, deleted {deleted} file(s); {md} describes "
+             "the change (use it as the pull request description)")
+    else:
+        gone = f" ({deleted} file(s) to delete are listed in MIGRATION.md)" if deleted else ""
+        echo(f"ing2gw: {found}; wrote {created + modified} file(s) under {out_dir}/{gone}")
