@@ -451,7 +451,10 @@ class _Planner:
         return {p: sf for p, sf in self.repo.files.items() if sf.generated}
 
     def _is_platform(self, path: str) -> bool:
-        return path.startswith(self.platform_dir + "/")
+        """A generated file of the platform folder (its header names no source file); it may lie in
+        another folder than this run's --platform-dir, then its objects move."""
+        sf = self.repo.files.get(path)
+        return sf is not None and sf.generated and _header_sources(sf.text or "") is None
 
     def _existing_objects(self, sf: SourceFile) -> list[tuple[dict[str, Any], bool]]:
         """Objects of a generated file, namespaces restored: (object, had no namespace)."""
@@ -574,24 +577,20 @@ class _Planner:
         if kind_files:
             kpath = posixpath.join(self.platform_dir, "kustomization.yaml")
             names = [posixpath.basename(p) for p in kind_files if p in desired]
-            if kpath in self.repo.all_paths and not self._generated_text(kpath):
+            if kpath in self.repo.all_paths and kpath not in self.repo.generated_kustomizations:
                 self.findings.append(Finding(Severity.ERROR, "ING2GW-BATCH-010",
                                              f"{kpath} exists and was not written by ing2gw; it is not changed",
                                              origin=Origin(kpath), suggestion="list the new files in it by hand"))
             else:
                 desired[kpath] = (render_kustomization(names).encode(), "kustomization of the platform folder")
         deletes = {p for p in generated if p not in desired}
-        kpath = posixpath.join(self.platform_dir, "kustomization.yaml")
-        if not kind_files and self._generated_text(kpath):
-            deletes.add(kpath)
+        # platform kustomizations ing2gw wrote whose folder keeps no generated file (none left, or
+        # --platform-dir moved)
+        for kp in self.repo.generated_kustomizations:
+            folder = posixpath.dirname(kp)
+            if kp not in desired and not any(posixpath.dirname(p) == folder for p in desired):
+                deletes.add(kp)
         return desired, deletes, carried
-
-    def _generated_text(self, path: str) -> bool:
-        try:
-            with open(self.repo.load_name(path), encoding="utf-8") as fh:
-                return fh.readline().startswith(GENERATED_HEADER)
-        except (OSError, UnicodeDecodeError):
-            return False
 
     def _content(self, path: str, objs: list[dict[str, Any]], source: str | None, strip: str | None,
                  existing: list[tuple[dict[str, Any], bool]] | None) -> bytes:

@@ -75,6 +75,8 @@ class Repository:
     findings: list[Finding] = field(default_factory=list)
     #: every non-hidden file path seen (also non-manifests), to tell files from folders
     all_paths: set[str] = field(default_factory=set)
+    #: kustomizations ing2gw wrote (the platform folder's)
+    generated_kustomizations: list[str] = field(default_factory=list)
     #: temporary files of an interrupted run (removed by the next one)
     stale_temp: list[str] = field(default_factory=list)
 
@@ -224,7 +226,8 @@ def _read_kustomization(repo: Repository, rel: str) -> None:
         repo.findings.append(Finding(Severity.WARNING, "ING2GW-BATCH-012", "not UTF-8 text", origin=Origin(rel)))
         return
     if text.startswith(GENERATED_HEADER):
-        return  # the platform folder's own kustomization, rewritten as a whole
+        repo.generated_kustomizations.append(rel)  # the platform folder's own, rewritten as a whole
+        return
 
     def read(path: str) -> str | None:
         sf = repo.files.get(path)

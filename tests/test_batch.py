@@ -382,6 +382,8 @@ def test_lists_json_and_crlf_files(tmp_path: Path) -> None:
     crlf = ("# header\r\n" + ING.format(name="c", ns="w").replace("\n", "\r\n") + "---\r\n"
             "apiVersion: v1\r\nkind: ConfigMap\r\nmetadata: {name: keep, namespace: w}\r\n")
     (tmp_path / "crlf.yaml").write_bytes(crlf.encode())
+    (tmp_path / "bom.yaml").write_bytes(b"\xef\xbb\xbf# bom\n" + ING.format(name="b", ns="w").encode() +
+                                        b"---\nkind: ConfigMap\napiVersion: v1\nmetadata: {name: b, namespace: w}\n")
     plan = migrate(tmp_path, remove=True)
     assert not (tmp_path / "json/ing.json").exists()
     assert (tmp_path / "json/ing.gateway.yaml").is_file()
@@ -392,8 +394,10 @@ def test_lists_json_and_crlf_files(tmp_path: Path) -> None:
     assert y.startswith("# exported\n") and "kind: Service  # keep me" in y and "kind: Ingress" not in y
     rest = (tmp_path / "crlf.yaml").read_bytes()
     assert rest == b"---\r\napiVersion: v1\r\nkind: ConfigMap\r\nmetadata: {name: keep, namespace: w}\r\n"
+    assert (tmp_path / "bom.yaml").read_bytes() == \
+        b"\xef\xbb\xbf---\nkind: ConfigMap\napiVersion: v1\nmetadata: {name: b, namespace: w}\n"
     assert plan_migration(tmp_path, MigrateOptions(remove_ingress=True)).empty
-    assert sum(1 for r in plan.ingresses if r.removed) == 5
+    assert sum(1 for r in plan.ingresses if r.removed) == 6
 
 
 def test_namespace_from_an_argo_cd_application(tmp_path: Path) -> None:
@@ -517,3 +521,33 @@ def test_merge_gateways_keeps_listeners_of_kept_routes() -> None:
     assert merge_gateways([new], [old], [], "p")[0] == [new]
     lost = {**route, "spec": {"parentRefs": [{"name": "g", "namespace": "gs", "sectionName": "http-q.com"}]}}
     assert merge_gateways([new], [old], [lost], "p")[1][0].code == "ING2GW-BATCH-013"
+
+
+def test_moving_the_platform_dir_moves_the_gateways(repo: Path) -> None:
+    migrate(repo)
+    plan = plan_migration(repo, MigrateOptions(platform_dir="infra/gw"))
+    assert sorted((c.action, c.path) for c in plan.changes) == [
+        ("create", "infra/gw/gateway.yaml"), ("create", "infra/gw/kustomization.yaml"),
+        ("delete", "platform/gateway-api/gateway.yaml"), ("delete", "platform/gateway-api/kustomization.yaml")]
+    old = (repo / "platform/gateway-api/gateway.yaml").read_bytes()
+    apply_changes(repo, plan.changes)
+    assert (repo / "infra/gw/gateway.yaml").read_bytes() == old
+    assert plan_migration(repo, MigrateOptions(platform_dir="infra/gw")).empty
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
+def test_an_emptied_ingress_file_is_replaced_in_its_kustomization(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "app/kustomization.yaml": "# app\nresources:\n  - svc.yaml\n  - ing.yaml  # the Ingress\n  - more.yaml\n",
+        "app/svc.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: n}\nspec:\n  ports: [{port: 80}]\n",
+        "app/ing.yaml": "# only an Ingress here\n" + ING.format(name="a", ns="n"),
+        "app/more.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m, namespace: n}\n",
+    })
+    plan = migrate(tmp_path, remove=True)
+    assert ("delete", "app/ing.yaml") in [(c.action, c.path) for c in plan.changes]
+    assert (tmp_path / "app/kustomization.yaml").read_text() == \
+        "# app\nresources:\n  - svc.yaml\n  - ing.gateway.yaml\n  - more.yaml\n"
+    r = subprocess.run([KUBECTL, "kustomize", str(tmp_path / "app")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "kind: HTTPRoute" in r.stdout and "kind: Ingress" not in r.stdout
+    assert plan_migration(tmp_path, MigrateOptions(remove_ingress=True)).empty
