@@ -432,7 +432,7 @@ class _Planner:
 
     def _charts(self) -> None:
         for c in self.repo.charts:
-            origin = Origin(posixpath.join(c.dir, "Chart.yaml"), 1)
+            origin = Origin(posixpath.normpath(posixpath.join(c.dir, "Chart.yaml")), 1)
             if c.ingress_templates:
                 msg = (f"Helm chart {c.name!r}: templates are not parsed as manifests; "
                        f"{', '.join(c.ingress_templates)} render(s) an Ingress")

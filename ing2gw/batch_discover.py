@@ -112,7 +112,7 @@ def discover_repository(root: Path, *, exclude: tuple[Path, ...] = (),
             if os.path.isfile(os.path.join(full, OUTDIR_MARKER)):
                 continue  # an `ing2gw convert --out-dir` tree: ing2gw's own output
             keep.append(d)
-        if "Chart.yaml" in filenames and rel_dir:
+        if "Chart.yaml" in filenames:
             repo.charts.append(_chart(dirpath, rel_dir))
             dirnames[:] = []
             continue
@@ -256,7 +256,7 @@ def _chart(dirpath: str, rel_dir: str) -> Chart:
                 break
     except (OSError, UnicodeDecodeError):
         pass
-    chart = Chart(rel_dir, name)
+    chart = Chart(rel_dir or ".", name)
     for sub, _, files in sorted(os.walk(dirpath)):
         for f in sorted(files):
             full = os.path.join(sub, f)
@@ -267,8 +267,8 @@ def _chart(dirpath: str, rel_dir: str) -> Chart:
                 continue
             if rel.startswith("templates/") or "/templates/" in rel:
                 if mentions_ingress(text):
-                    chart.ingress_templates.append(f"{rel_dir}/{rel}")
+                    chart.ingress_templates.append(f"{rel_dir}/{rel}" if rel_dir else rel)
             elif f.startswith("values") and f.endswith((".yaml", ".yml")) and "/" not in rel:
                 if any(ln.startswith("ingress:") for ln in text.splitlines()):
-                    chart.values_with_ingress.append(f"{rel_dir}/{rel}")
+                    chart.values_with_ingress.append(f"{rel_dir}/{rel}" if rel_dir else rel)
     return chart

@@ -44,11 +44,13 @@ def source_of(obj: Mapping[str, Any]) -> str | None:
 
 
 def sibling_paths(sources: Iterable[str]) -> dict[str, str]:
-    """Source file -> generated file beside it. `a.yaml` -> `a.gateway.yaml`; when `a.yaml` and
-    `a.json` share a folder, the later one (by path) keeps its suffix: `a.json.gateway.yaml`."""
+    """Source file -> generated file beside it. `a.yaml` -> `a.gateway.yaml` (also for `.yml` and
+    `.json`); when `a.yaml` and `a.json` share a folder, `a.yaml` gets `a.gateway.yaml` and the
+    other keeps its suffix: `a.json.gateway.yaml`."""
     out: dict[str, str] = {}
     taken: set[str] = set()
-    for src in sorted(set(sources)):
+    preference = {".yaml": 0, ".yml": 1, ".json": 2}
+    for src in sorted(set(sources), key=lambda p: (preference.get(posixpath.splitext(p)[1], 3), p)):
         d, name = posixpath.split(src)
         stem = name
         for suf in _SOURCE_SUFFIXES:

@@ -11,7 +11,7 @@ from typing import Any, Callable
 import click
 
 from ing2gw.batch import MigrateOptions, Plan, Progress, platform_dir_of, plan_migration
-from ing2gw.batch_summary import render_migration
+from ing2gw.batch_summary import MARKER, render_migration
 from ing2gw.batch_write import apply_changes, atomic_write_bytes, unified_diff, write_out_dir
 from ing2gw.cli.convert import build_options, print_findings, translation_options
 from ing2gw.errors import UsageError
@@ -33,7 +33,8 @@ _STAGES = {"read": "reading files", "translate": "translating", "write": "writin
 @click.option("--platform-dir", default=None, metavar="PATH",
               help="Folder, inside the repository, for the platform's Gateways.  [default: platform/gateway-api]")
 @click.option("--report", "report_path", default=None, metavar="FILE",
-              help="Also write the findings report (format from the extension: .md, .html, .json, .txt).")
+              help="Also write the findings report (format from the extension: .md, .html, .json, .txt; "
+                   "not with --dry-run).")
 @click.option("--report-format", type=click.Choice(["text", "markdown", "html", "json"]), default=None,
               help="Format of --report when the extension does not say.")
 @click.option("--migration-file", type=click.Path(path_type=Path), default=None, metavar="FILE",
@@ -42,7 +43,8 @@ _STAGES = {"read": "reading files", "translate": "translating", "write": "writin
 @click.option("--verify", "run_verify", is_flag=True,
               help="Run the traffic-equivalence check on the translation (results in MIGRATION.md and the "
                    "report). Exit 1 if a difference is unexplained.")
-@click.option("--force", is_flag=True, help="Write into a non-empty --out-dir that ing2gw did not write.")
+@click.option("--force", is_flag=True,
+              help="Write into a non-empty --out-dir, or replace a MIGRATION.md, that ing2gw did not write.")
 @translation_options
 @click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="error", show_default=True,
               help="Exit 1 when a finding has at least this severity.")
@@ -102,6 +104,9 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
         if dry_run:
             sys.stdout.write(unified_diff(plan.changes))
         elif in_place:
+            md_path = migration_file or repo / "MIGRATION.md"
+            if plan.changes and not force:
+                _check_ours(md_path)
             total = len(plan.changes)
             done = [0]
 
@@ -112,7 +117,7 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
 
             apply_changes(repo, plan.changes, on_change=on_change)
             if plan.changes:
-                atomic_write_bytes(migration_file or repo / "MIGRATION.md", migration_md)
+                atomic_write_bytes(md_path, migration_md)
         else:
             assert out_dir is not None
             extra = {}
@@ -120,6 +125,8 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
                 extra["MIGRATION.md"] = migration_md
             write_out_dir(out_dir, plan.changes, extra, force=force)
             if migration_file is not None:
+                if not force:
+                    _check_ours(migration_file)
                 atomic_write_bytes(migration_file, migration_md)
         if report_path and not dry_run:
             _write_report(plan, verified, report_path, report_format, options)
@@ -132,6 +139,20 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
         if verified.unexplained:
             return EXIT_FINDINGS
     return exit_code(plan.findings, fail_on)
+
+
+def _check_ours(path: Path) -> None:
+    """Refuse to replace a MIGRATION.md that ing2gw did not write."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            first = fh.readline()
+    except FileNotFoundError:
+        return
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory; pass a file name to --migration-file") from None
+    if not first.startswith(MARKER):
+        raise UsageError(f"{path} exists and was not written by ing2gw; pass --migration-file FILE to write the "
+                         "description elsewhere, or --force to replace it")
 
 
 def _progress(stack: ExitStack) -> Progress:
