@@ -25,11 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from ing2gw.batch_discover import GENERATED_HEADER, Chart, Repository, SourceFile, discover_repository
+from ing2gw.batch_discover import Chart, Repository, SourceFile, discover_repository
 from ing2gw.batch_docs import DocumentMap, drop_list_items, is_blank
 from ing2gw.batch_kustomize import Kustomization, edit_resources
-from ing2gw.batch_place import (identity, merge_gateways, platform_files, render, render_kustomization, sibling_paths,
-                                source_of, with_namespace)
+from ing2gw.batch_place import Layout
 from ing2gw.errors import InputError, UsageError
 from ing2gw.findings import Finding, Severity, sort_findings
 from ing2gw.load import Manifest
@@ -292,8 +291,15 @@ class _Planner:
             self.progress("translate", 1, 1)
         overlays, keep = self._overlays(records)
         self._charts()
-        desired, deletes, carried = self._place(result, records)
-        edits = self._remove_ingresses(result, records, keep, desired) if self.options.remove_ingress else {}
+        layout = self._layout(result, records)
+        edits = self._remove_ingresses(result, records, keep, set(layout.files)) if self.options.remove_ingress else {}
+        removed_now: dict[str, set[str]] = defaultdict(set)
+        for r in records:
+            if r.removed and r.routes_file is not None:
+                removed_now[r.routes_file].add(r.key)
+        desired, deletes = layout.render(removed_now)
+        self.findings.extend(layout.findings)
+        carried = layout.carried
         changes = self._changes(desired, deletes, edits, records)
         gitops = self._gitops_changed(changes)
         namespaces = self._namespaces(result, records, desired)
@@ -447,163 +453,21 @@ class _Planner:
 
     # -- placing objects ------------------------------------------------------------------------
 
-    def _generated(self) -> dict[str, SourceFile]:
-        return {p: sf for p, sf in self.repo.files.items() if sf.generated}
-
-    def _is_platform(self, path: str) -> bool:
-        """A generated file of the platform folder (its header names no source file); it may lie in
-        another folder than this run's --platform-dir, then its objects move."""
-        sf = self.repo.files.get(path)
-        return sf is not None and sf.generated and _header_sources(sf.text or "") is None
-
-    def _existing_objects(self, sf: SourceFile) -> list[tuple[dict[str, Any], bool]]:
-        """Objects of a generated file, namespaces restored: (object, had no namespace)."""
-        out = []
-        ns: str | None = None
-        for m in sf.manifests:
-            if m.namespace or self._is_platform(sf.path) or m.kind in ("GatewayClass",):
-                out.append((m.obj, False))
-                continue
-            if ns is None:
-                ns = self.assumed_namespace(sf.path)[0]
-            out.append((with_namespace(m.obj, ns), True))
-        return out
-
-    def _place(self, result: Result | None, records: list[IngressRecord]) \
-            -> tuple[dict[str, tuple[bytes, str]], set[str], int]:
-        """Desired generated files: path -> (bytes, why); generated files to delete; objects carried over."""
-        generated = self._generated()
-        key_record: dict[str, IngressRecord] = {}
-        for r in records:
-            if r.translated:
-                key_record.setdefault(r.key, r)
-        current_keys = {r.key for r in records}
-        apps: dict[str, list[dict[str, Any]]] = result.apps if result is not None else {}
-        platform_new: list[dict[str, Any]] = list(result.platform) if result is not None else []
-        sources_used = {key_record[s].file for objs in apps.values() for o in objs
-                        if (s := source_of(o)) is not None and s in key_record}
-        sibling = sibling_paths(sources_used)
-        files: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        file_sources: dict[str, set[str]] = defaultdict(set)
-        implicit: dict[str, bool] = defaultdict(bool)
-        pending: list[dict[str, Any]] = []
-        blocked: set[str] = set()
-        for ns in sorted(apps):
-            for o in apps[ns]:
-                s = source_of(o)
-                if s is None or s not in key_record:
-                    pending.append(o)
-                    continue
-                rec = key_record[s]
-                path = sibling[rec.file]
-                if path in self.repo.all_paths and path not in generated:
-                    blocked.add(path)
-                    rec.routes_file = path  # not in the desired files: the Ingress is never removed
-                    continue
-                files[path].append(o)
-                file_sources[path].add(rec.file)
-                implicit[path] |= not rec.explicit_namespace
-                rec.routes_file = path
-        for r in records:
-            if r.routes_file is None and r.translated and r.file in sibling:
-                r.routes_file = sibling[r.file] if sibling[r.file] not in blocked else None
-        for path in sorted(blocked):
-            self.findings.append(Finding(Severity.ERROR, "ING2GW-BATCH-010",
-                                         f"{path} exists and was not written by ing2gw: the routes meant for it are not "
-                                         "written", origin=Origin(path),
-                                         suggestion="rename that file and run ing2gw migrate again"))
-        # objects without a source (ReferenceGrants): an earlier file, else the first file of the namespace
-        new_ids = {identity(o) for objs in apps.values() for o in objs}
-        sticky: dict[tuple[str, str, str], str] = {}
-        existing: dict[str, list[tuple[dict[str, Any], bool]]] = {}
-        for path, sf in sorted(generated.items()):
-            existing[path] = self._existing_objects(sf)
-            if not self._is_platform(path):
-                for o, _ in existing[path]:
-                    if source_of(o) is None:
-                        sticky.setdefault(identity(o), path)
-        first_of_ns: dict[str, str] = {}
-        for p in sorted(files):
-            for x in files[p]:
-                first_of_ns.setdefault(identity(x)[1], p)
-        for o in pending:
-            ident = identity(o)
-            target = sticky.get(ident) or first_of_ns.get(ident[1])
-            if target is None:
-                platform_new.append(o)
-                continue
-            files[target].append(o)
-        # objects of an earlier run whose Ingress is gone
-        carried_routes: list[dict[str, Any]] = []
-        carried = 0
-        for path, objs in existing.items():
-            if self._is_platform(path):
-                continue
-            kept = [(o, bare) for o, bare in objs
-                    if (source_of(o) is not None and source_of(o) not in current_keys)
-                    or (source_of(o) is None and identity(o) not in new_ids)]
-            if not kept:
-                continue
-            carried += len(kept)
-            files[path].extend(o for o, _ in kept)
-            implicit[path] |= any(bare for _, bare in kept)
-            file_sources[path] |= set(_header_sources(generated[path].text or "") or [])
-            carried_routes.extend(o for o, _ in kept if o.get("kind") in _ROUTE_KINDS)
-        if carried:
-            self.findings.append(Finding(Severity.INFO, "ING2GW-BATCH-011",
-                                         f"{carried} object(s) of Ingresses removed by an earlier migration are kept as "
-                                         "they are, with the Gateway listeners they attach to"))
-        desired: dict[str, tuple[bytes, str]] = {}
-        for path, placed in sorted(files.items()):
-            strip = self.assumed_namespace(path if path in self.listed_by else min(file_sources[path] or {path}))[0] \
-                if implicit[path] else None
-            srcs = sorted(file_sources[path])
-            desired[path] = (self._content(path, placed, ", ".join(srcs) or path, strip, existing.get(path)),
-                             f"Gateway API objects for the Ingresses of {', '.join(srcs)}")
-        # the platform folder
-        old_platform = [o for p, objs in existing.items() if self._is_platform(p) for o, _ in objs]
-        platform, pf = merge_gateways(platform_new, old_platform, carried_routes, self.platform_dir)
-        self.findings.extend(pf)
-        kind_files = platform_files(platform, self.platform_dir)
-        for path, placed in sorted(kind_files.items()):
-            if path in self.repo.all_paths and path not in generated:
-                self.findings.append(Finding(Severity.ERROR, "ING2GW-BATCH-010",
-                                             f"{path} exists and was not written by ing2gw: the platform objects meant "
-                                             "for it are not written", origin=Origin(path),
-                                             suggestion="choose another --platform-dir"))
-                continue
-            desired[path] = (self._content(path, placed, None, None, existing.get(path)),
-                             "the platform's Gateway API objects")
-        if kind_files:
-            kpath = posixpath.join(self.platform_dir, "kustomization.yaml")
-            names = [posixpath.basename(p) for p in kind_files if p in desired]
-            if kpath in self.repo.all_paths and kpath not in self.repo.generated_kustomizations:
-                self.findings.append(Finding(Severity.ERROR, "ING2GW-BATCH-010",
-                                             f"{kpath} exists and was not written by ing2gw; it is not changed",
-                                             origin=Origin(kpath), suggestion="list the new files in it by hand"))
-            else:
-                desired[kpath] = (render_kustomization(names).encode(), "kustomization of the platform folder")
-        deletes = {p for p in generated if p not in desired}
-        # platform kustomizations ing2gw wrote whose folder keeps no generated file (none left, or
-        # --platform-dir moved)
-        for kp in self.repo.generated_kustomizations:
-            folder = posixpath.dirname(kp)
-            if kp not in desired and not any(posixpath.dirname(p) == folder for p in desired):
-                deletes.add(kp)
-        return desired, deletes, carried
-
-    def _content(self, path: str, objs: list[dict[str, Any]], source: str | None, strip: str | None,
-                 existing: list[tuple[dict[str, Any], bool]] | None) -> bytes:
-        sf = self.repo.files.get(path)
-        if existing is not None and sf is not None and _same_objects([o for o, _ in existing], objs) \
-                and _header_sources(sf.text or "") == (source.split(", ") if source else None):
-            return sf.data  # nothing changed: keep the file as it is, byte for byte
-        return render(source, objs, strip).encode()
+    def _layout(self, result: Result | None, records: list[IngressRecord]) -> Layout:
+        generated = {p: sf for p, sf in self.repo.files.items() if sf.generated}
+        layout = Layout(generated, self.repo.all_paths, self.platform_dir,
+                        lambda path: self.assumed_namespace(path)[0], lambda path: path in self.listed_by,
+                        self.repo.generated_kustomizations)
+        layout.place(result.apps if result is not None else {}, result.platform if result is not None else [],
+                     records)
+        self.findings.extend(layout.findings)
+        layout.findings = []
+        return layout
 
     # -- removing Ingresses ------------------------------------------------------------------
 
     def _remove_ingresses(self, result: Result | None, records: list[IngressRecord], keep: dict[str, str],
-                          desired: dict[str, tuple[bytes, str]]) -> dict[str, bytes | None]:
+                          written: set[str]) -> dict[str, bytes | None]:
         if result is None:
             return {}
         no_output = {f.subject[len("Ingress "):] for f in result.findings if f.code == "ING2GW-CORE-022"}
@@ -620,7 +484,7 @@ class _Planner:
                 reason = "nothing of it reached the output"
             elif r.key in with_errors:
                 reason = "its translation has errors: review them, then remove it by hand"
-            elif r.routes_file is not None and r.routes_file not in desired:
+            elif r.routes_file is None or r.routes_file not in written:
                 reason = "its routes could not be written"
             if reason is None:
                 by_file[r.file].append(r)
@@ -791,16 +655,3 @@ def _name_matches(pattern: str, name: str) -> bool:
         return re.fullmatch(pattern, name) is not None
     except re.error:
         return False
-
-
-def _header_sources(text: str) -> list[str] | None:
-    first = text.split("\n", 1)[0]
-    prefix = GENERATED_HEADER + " from "
-    if first.startswith(prefix):
-        return [s for s in first[len(prefix):].strip().split(", ") if s]
-    return None
-
-
-def _same_objects(a: Sequence[Mapping[str, Any]], b: Sequence[Mapping[str, Any]]) -> bool:
-    """Same objects, whatever their order in the file (dict equality ignores key order)."""
-    return len(a) == len(b) and sorted(a, key=identity) == sorted(b, key=identity)

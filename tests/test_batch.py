@@ -141,12 +141,30 @@ def test_a_second_run_changes_nothing(repo: Path, first: bool, second: bool) -> 
 def test_removed_ingresses_keep_their_routes_and_listeners(repo: Path) -> None:
     migrate(repo)
     gateway = (repo / "platform/gateway-api/gateway.yaml").read_bytes()
-    routes = (repo / "apps/shop/ingress.gateway.yaml").read_bytes()
-    migrate(repo, remove=True)
-    assert not [r for r in plan_migration(repo).ingresses if r.key.startswith("shop/")]
-    # the next run sees no shop Ingress any more, and still keeps what was migrated
+    routes = (repo / "apps/shop/ingress.gateway.yaml").read_text()
+    plan = migrate(repo, remove=True)
+    # the routes file only records which Ingresses ing2gw removed
+    change = plan.change("apps/shop/ingress.gateway.yaml")
+    assert change is not None and change.new is not None
+    removed_line = "# removed Ingresses (their objects stay here): shop/shop-admin, shop/storefront\n"
+    first, rest = routes.split("\n", 1)
+    assert change.new.decode() == first + "\n" + removed_line + rest
+    # the next runs see no shop Ingress any more, and keep what was migrated
+    again = plan_migration(repo)
+    assert again.empty and not [r for r in again.ingresses if r.key.startswith("shop/")]
     assert (repo / "platform/gateway-api/gateway.yaml").read_bytes() == gateway
-    assert (repo / "apps/shop/ingress.gateway.yaml").read_bytes() == routes
+
+
+def test_routes_of_an_ingress_deleted_by_hand_go_with_it(repo: Path) -> None:
+    migrate(repo)
+    ing = repo / "apps/shop/ingress.yaml"
+    ing.write_text(ing.read_text().replace("name: shop-admin", "name: shop-backoffice"))
+    plan = plan_migration(repo)
+    assert [f.subject for f in plan.findings if f.code == "ING2GW-BATCH-015"] == ["Ingress shop/shop-admin"]
+    change = plan.change("apps/shop/ingress.gateway.yaml")
+    assert change is not None and change.new is not None
+    assert b"name: shop-backoffice\n" in change.new and b"name: shop-admin\n" not in change.new
+    assert b"removed Ingresses" not in change.new
 
 
 def test_dry_run_diff_reproduces_the_migration(repo: Path, tmp_path: Path) -> None:

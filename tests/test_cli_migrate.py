@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ing2gw.batch import plan_migration
+from ing2gw.batch import MigrateOptions, plan_migration
 from ing2gw.cli import main
 
 EXAMPLE = Path(__file__).parent / "data" / "gitops-repo"
@@ -87,7 +87,7 @@ def test_out_dir_mirrors_changed_files_only(repo: Path, tmp_path: Path, capsys: 
                        "apps/web/base/ingress.gateway.yaml", "apps/web/base/ingress.yaml",
                        "apps/web/base/kustomization.yaml", "platform/gateway-api/gateway.yaml",
                        "platform/gateway-api/kustomization.yaml"]
-    plan = plan_migration(repo)
+    plan = plan_migration(repo, MigrateOptions(remove_ingress=True))
     new = plan.change("apps/shop/ingress.gateway.yaml")
     assert new is not None and (out / new.path).read_bytes() == new.new
     capsys.readouterr()
