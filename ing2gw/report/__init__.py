@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ing2gw.verify import VerifyResult
 
 __all__ = ["FORMATS", "SCHEMA_ID", "SCHEMA_VERSION", "Report", "build_report", "exit_findings", "format_for_path",
-           "render", "render_findings", "write_report"]
+           "render", "render_findings", "unexplained_findings", "write_report"]
 
 #: file extension -> report format
 EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".json": "json",

@@ -9,8 +9,8 @@ attached to a pull request or opened offline.
 from __future__ import annotations
 
 import functools
+import html
 import io
-import json
 from importlib import resources
 from typing import Any, Iterable, Sequence
 
@@ -18,7 +18,7 @@ import jinja2
 
 from ing2gw.errors import UsageError
 from ing2gw.findings import Finding, counts
-from ing2gw.report.model import (SCHEMA_ID, SEVERITIES, STATUSES, AnnotationRow, Change, FindingRow, Report,
+from ing2gw.report.model import (SEVERITIES, STATUSES, AnnotationRow, Change, FindingRow, Report,
                                  short_key)
 
 FORMATS = ("text", "markdown", "html", "json")
@@ -137,13 +137,21 @@ def _load_template(name: str) -> str:
     return resources.files("ing2gw").joinpath("templates", name).read_text(encoding="utf-8")
 
 
+def _html_text(value: Any) -> str:
+    """Every value an HTML template prints, escaped (jinja2's `finalize`): one fast call per
+    value instead of autoescape's Markup objects, which dominate the time for a large report."""
+    if value is None or isinstance(value, jinja2.Undefined):
+        return ""
+    return html.escape(str(value))
+
+
 @functools.cache
-def _env() -> jinja2.Environment:
-    # HTML templates (report.html.j2) escape every value; Markdown cells are escaped by filters
-    env = jinja2.Environment(loader=jinja2.FunctionLoader(_load_template),
-                             autoescape=lambda name: name is not None and name.endswith(".html.j2"),
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             undefined=jinja2.StrictUndefined)
+def _env(for_html: bool) -> jinja2.Environment:
+    # HTML: every printed value is escaped by finalize (the templates hold all the tags);
+    # Markdown: table cells are escaped by the `cell` and `code` filters
+    env = jinja2.Environment(loader=jinja2.FunctionLoader(_load_template), autoescape=False,
+                             finalize=_html_text if for_html else None, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     env.filters.update(short=short_key, val=fmt_value, cell=md_cell, code=md_code)
     env.globals.update(notes=notes, annotation_notes=annotation_notes, group_title=group_title,
                        counts_line=counts_line, objects_line=objects_line, lost_summary=lost_summary,
@@ -152,7 +160,7 @@ def _env() -> jinja2.Environment:
 
 
 def _template(name: str, report: Report) -> str:
-    return _env().get_template(name).render(r=report, chart=chart(report))
+    return _env(name.endswith(".html.j2")).get_template(name).render(r=report, chart=chart(report))
 
 
 # -- text --------------------------------------------------------------------------------------
@@ -306,13 +314,14 @@ def render_findings(findings: Sequence[Finding], *, verbose: bool = False, color
 
 def to_json_data(report: Report) -> dict[str, Any]:
     """The JSON document: `$schema` then the report's fields in declaration order."""
-    return {"$schema": SCHEMA_ID, **report.model_dump(mode="json")}
+    data: dict[str, Any] = report.model_dump(mode="json", by_alias=True)
+    return data
 
 
 def render(report: Report, fmt: str, *, color: bool = False, width: int | None = None) -> str:
     """The report as text, markdown, html or json (a string ending in a newline)."""
     if fmt == "json":
-        return json.dumps(to_json_data(report), indent=2, ensure_ascii=False) + "\n"
+        return report.model_dump_json(indent=2, by_alias=True) + "\n"
     if fmt == "markdown":
         return _template("report.md.j2", report)
     if fmt == "html":
