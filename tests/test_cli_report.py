@@ -139,3 +139,12 @@ def test_loader_skips_only_ing2gw_reports(tmp_path: Path) -> None:
     (tmp_path / MARKER).write_text("report.json\n")
     assert [Path(p).name for p in discover(str(tmp_path), False)] == ["routes.yaml"]
     assert [Path(p).name for p in discover(str(tmp_path), True)] == ["routes.yaml"]
+
+
+def test_legacy_example_report(tmp_path: Path) -> None:
+    # the example behind docs/report.png: lossy on purpose, but every difference explained
+    out = tmp_path / "r.json"
+    assert main(["convert", "-f", str(ROOT / "examples" / "legacy-nginx"), "--verify", "--report", str(out)]) == 1
+    doc = json.loads(out.read_text())
+    assert doc["equivalence"]["unexplained"] == 0 and doc["totals"]["security_losses"] == 2
+    assert doc["totals"]["lost"]["removed"] > 0
