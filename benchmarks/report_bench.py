@@ -60,7 +60,8 @@ def corpus(n: int, rng: random.Random) -> list[Manifest]:
                      "spec": spec})
     for t in range(25):
         for s in range(97):
-            objs.append({"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"svc{s}", "namespace": f"team{t}"},
+            objs.append({"apiVersion": "v1", "kind": "Service",
+                         "metadata": {"name": f"svc{s}", "namespace": f"team{t}"},
                          "spec": {"ports": [{"name": "http", "port": 8080}]}})
     return [Manifest(o, Origin("bench.yaml", i + 1, i)) for i, o in enumerate(objs)]
 

@@ -148,3 +148,21 @@ def test_legacy_example_report(tmp_path: Path) -> None:
     doc = json.loads(out.read_text())
     assert doc["equivalence"]["unexplained"] == 0 and doc["totals"]["security_losses"] == 2
     assert doc["totals"]["lost"]["removed"] > 0
+
+
+def test_report_to_stdout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert main(["convert", "-f", str(EXAMPLE), "--report", "-"]) == 2       # stdout holds the manifests
+    assert "--out-dir" in capsys.readouterr().err
+    assert main(["convert", "-f", str(EXAMPLE), "--out-dir", str(tmp_path / "o"), "--report", "-"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ing2gw convert: ") and "Ingress shop/api  [info]" in out and "\x1b[" not in out
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert main(["convert", "-f", str(EXAMPLE), "--out-dir", str(tmp_path / "o"), "--report", "-"]) == 0
+    assert "\x1b[" in capsys.readouterr().out                                 # rich tables on a terminal
+    assert main(["convert", "-f", str(EXAMPLE), "--out-dir", str(tmp_path / "o"), "--report", "-", "--no-color"]) == 0
+    assert "\x1b[" not in capsys.readouterr().out
+    assert main(["convert", "-f", str(EXAMPLE), "--out-dir", str(tmp_path / "o"), "--report", "-",
+                 "--report-format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["totals"]["ingresses"] == 3
+    assert main(["verify", "-f", str(EXAMPLE), "--gateway", str(tmp_path / "o"), "-R", "--report", "-"]) == 2

@@ -50,7 +50,8 @@ def test_wrong_report_expectation_fails_with_readable_diff() -> None:
     assert compare_reports(actual, actual) == ""
     doc = json.loads(actual["report.json"])
     doc["totals"]["ingresses"] += 1
-    wrong = {"report.json": json.dumps(doc), "report.md": actual["report.md"].replace("| Ingresses | 1 ", "| Ingresses | 2 ")}
+    wrong = {"report.json": json.dumps(doc),
+             "report.md": actual["report.md"].replace("| Ingresses | 1 ", "| Ingresses | 2 ")}
     diff = compare_reports(wrong, actual)
     assert "report.json: values_changed: totals.ingresses" in diff
     assert "-| Ingresses | 2 (1 translated) |" in diff and "+| Ingresses | 1 (1 translated) |" in diff

@@ -68,9 +68,8 @@ def test_conflict_loser_path_is_removed() -> None:
     text = ingress(name="old", svc="a") + "---\n" + ingress(name="web", svc="b", ts="2024-02-01T00:00:00Z")
     assert changes(text, "shop/old") == []
     # the loser has no route left: its whole host is lost
-    assert changes(text, "shop/web") == [("removed", "shop.example.com",
-                                          {"tls": False, "http": "served", "paths": {"prefix /": {"backend": "shop/b:80"}}},
-                                          None)]
+    host = {"tls": False, "http": "served", "paths": {"prefix /": {"backend": "shop/b:80"}}}
+    assert changes(text, "shop/web") == [("removed", "shop.example.com", host, None)]
 
 
 def test_unresolved_named_port_changes_the_backend() -> None:

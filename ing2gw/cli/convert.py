@@ -88,7 +88,8 @@ def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--report", "report_file", default=None, metavar="FILE",
                      help="Write the migration report to FILE: per Ingress and annotation what it became, what "
                           "was lost and why, the equivalence result and totals. The format comes from the "
-                          "extension (.md, .html, .json, .txt)."),
+                          "extension (.md, .html, .json, .txt). '-' is stdout (convert --out-dir; a table in "
+                          "colour on a terminal)."),
         click.option("--report-format", type=click.Choice(FORMATS), default=None,
                      help="Format of --report FILE, whatever its extension."),
         click.option("--no-color", is_flag=True, help="No colours on the terminal (NO_COLOR does the same)."),
@@ -98,14 +99,21 @@ def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def report_target(report_file: str | None, report_format: str | None, out_dir: str | None) -> tuple[str, str | None]:
-    """The --report format, and the file's path inside --out-dir (None when it is outside)."""
+def report_target(report_file: str | None, report_format: str | None, out_dir: str | None,
+                  stdout_free: bool = False) -> tuple[str, str | None]:
+    """The --report format, and the file's path inside --out-dir (None when it is outside).
+    `--report -` is stdout (text unless --report-format says), when stdout is free."""
     from ing2gw.report import format_for_path
 
     if report_file is None:
         if report_format is not None:
             raise UsageError("--report-format needs --report FILE")
         return "", None
+    if report_file == "-":
+        if not stdout_free:
+            raise UsageError("--report - would share stdout with the command's output; name a file, or (convert) "
+                             "add --out-dir")
+        return report_format or "text", None
     fmt = format_for_path(report_file, report_format)
     if out_dir is not None:
         path, root = Path(report_file).resolve(), Path(out_dir).resolve()
@@ -161,7 +169,7 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     from ing2gw.cli.explain import color_allowed
     from ing2gw.report import build_report, exit_findings, render, write_report
 
-    report_fmt, report_in_tree = report_target(report_file, report_format, out_dir)
+    report_fmt, report_in_tree = report_target(report_file, report_format, out_dir, stdout_free=out_dir is not None)
     options = build_options(kw)
     manifests = load(files, recursive=recursive)
     result = translate(manifests, options)
@@ -197,7 +205,10 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
             sys.stdout.write(dump_json(objs))
         else:
             sys.stdout.write(dump_yaml_stream(objs))
-    if report_file and report_in_tree is None:
+    if report_file == "-":
+        assert report is not None
+        sys.stdout.write(render(report, report_fmt, color=report_fmt == "text" and color_allowed(no_color, sys.stdout)))
+    elif report_file and report_in_tree is None:
         assert report is not None
         write_report(report_file, report, report_fmt)
         click.echo(f"wrote the report to {report_file}", err=True)

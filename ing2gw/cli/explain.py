@@ -74,7 +74,8 @@ def explain(code: str) -> int:
     rows = _annotation_rows(code.strip())
     if rows:
         for ctl, r in rows:
-            click.echo(f"{ctl} annotation {r['key']}: {r['status']}{' (security-relevant)' if r.get('security') else ''}")
+            security = " (security-relevant)" if r.get("security") else ""
+            click.echo(f"{ctl} annotation {r['key']}: {r['status']}{security}")
             click.echo(f"becomes: {r.get('becomes') or 'nothing'}")
             if r.get("lossy"):
                 click.echo(textwrap.fill(f"lossy: {' '.join(str(r['lossy']).split())}", width=96,

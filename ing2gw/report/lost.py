@@ -474,8 +474,8 @@ def flatten(side: Mapping[str, Any], whole: frozenset[str] = frozenset()) -> dic
     return out
 
 
-_KINDS: dict[str, ChangeKind] = {"dictionary_item_added": "added", "dictionary_item_removed": "removed", "values_changed": "changed",
-          "type_changes": "changed"}
+_KINDS: dict[str, ChangeKind] = {"dictionary_item_added": "added", "dictionary_item_removed": "removed",
+                                 "values_changed": "changed", "type_changes": "changed"}
 
 
 def diff_many(sides: Mapping[str, tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, list[Change]]:
