@@ -41,10 +41,18 @@ class SourceFile:
     data: bytes
     text: str | None = None  # None: not UTF-8 (never edited)
     bom: bool = False
-    manifests: list[Manifest] = field(default_factory=list)
     generated: bool = False
     patch: bool = False  # named as a patch by a kustomization: never translated
     broken: bool = False  # a document failed to parse: the file is never edited
+    parsed: list[Manifest] | None = field(default=None, repr=False)
+    #: (text, origin file name) for parsing on first use: generated files are often not needed
+    lazy: tuple[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def manifests(self) -> list[Manifest]:
+        if self.parsed is None:
+            self.parsed = manifests_from_text(*self.lazy).manifests if self.lazy else []
+        return self.parsed
 
     @property
     def doc_lines(self) -> dict[int, int]:
@@ -186,8 +194,11 @@ def _read(repo: Repository, full: str, rel: str) -> SourceFile | None:
     else:
         parsed_text = text
     sf.generated = parsed_text.startswith(GENERATED_HEADER)
+    if sf.generated:  # ing2gw's own output: parsed only when a later step needs its objects
+        sf.lazy = (parsed_text, repo.load_name(rel))
+        return sf
     loaded = manifests_from_text(parsed_text, repo.load_name(rel))
-    sf.manifests = loaded.manifests
+    sf.parsed = loaded.manifests
     if loaded.problems:
         chunks = split_chunks(parsed_text)
         not_objects: list[tuple[int, str]] = []

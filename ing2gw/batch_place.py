@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import copy
 import posixpath
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 from ing2gw.batch_discover import GENERATED_HEADER, SourceFile
+from ing2gw.batch_docs import split_chunks
 from ing2gw.emit.gateway import SOURCE_ANNOTATION
 from ing2gw.findings import Finding, Severity
+from ing2gw.load import manifests_from_text
 from ing2gw.origin import Origin
 from ing2gw.outdir import KIND_FILES
 from ing2gw.serialize import dump_yaml_stream, to_yaml
@@ -301,7 +304,7 @@ class Layout:
         self.findings: list[Finding] = []
         self.files: dict[str, AppFile] = defaultdict(AppFile)
         self.platform: list[Obj] = []
-        self.existing: dict[str, list[tuple[Obj, bool]]] = {}
+        self._existing: dict[str, list[tuple[Obj, bool]]] = {}
         self.carried = 0
 
     def is_platform(self, path: str) -> bool:
@@ -310,8 +313,31 @@ class Layout:
         sf = self.generated.get(path)
         return sf is not None and header_sources(sf.text or "") is None
 
+    def existing(self, path: str) -> list[tuple[Obj, bool]]:
+        """Objects of a generated file, namespaces restored: (object, had no namespace).
+
+        Parsed on first use only: a run that changes nothing never needs most of them (the
+        text says which sources a file serves, and a rendered file equal to it needs no parsing).
+        """
+        if path not in self._existing:
+            self._existing[path] = self._existing_objects(self.generated[path])
+        return self._existing[path]
+
+    def _sourceless(self, path: str) -> list[Obj]:
+        """The objects of a generated file that name no source Ingress (parsing only their documents)."""
+        if path in self._existing:
+            return [o for o, _ in self._existing[path] if source_of(o) is None]
+        sf = self.generated[path]
+        text = sf.text or ""
+        parts = [text[c.start:c.end] for c in split_chunks(text)]
+        docs = "---\n".join(p[p.find("\n") + 1:] if p.startswith("---") else p
+                             for p in parts if not _SOURCE_VALUE.search(p))
+        out = []
+        for m in manifests_from_text(docs, path).manifests:
+            out.append(m.obj if m.namespace else with_namespace(m.obj, self.assumed_namespace(path)))
+        return out
+
     def _existing_objects(self, sf: SourceFile) -> list[tuple[Obj, bool]]:
-        """Objects of a generated file, namespaces restored: (object, had no namespace)."""
         out: list[tuple[Obj, bool]] = []
         ns: str | None = None
         platform = self.is_platform(sf.path)
@@ -365,11 +391,9 @@ class Layout:
         new_ids = {identity(o) for objs in apps.values() for o in objs}
         sticky: dict[tuple[str, str, str], str] = {}
         for path, sf in sorted(self.generated.items()):
-            self.existing[path] = self._existing_objects(sf)
-            if not self.is_platform(path):
-                for o, _ in self.existing[path]:
-                    if source_of(o) is None:
-                        sticky.setdefault(identity(o), path)
+            if pending and not self.is_platform(path) and _has_sourceless(sf.text or ""):
+                for o in self._sourceless(path):
+                    sticky.setdefault(identity(o), path)
         first_of_ns: dict[str, str] = {}
         for p in sorted(self.files):
             for x in self.files[p].objects:
@@ -384,10 +408,11 @@ class Layout:
         # an earlier run's objects whose Ingress is gone: kept when ing2gw removed that Ingress
         carried_routes: list[Obj] = []
         dropped: set[str] = set()
-        for path, objs in sorted(self.existing.items()):
-            if self.is_platform(path):
+        for path, sf in sorted(self.generated.items()):
+            if self.is_platform(path) or _sources_in(sf.text or "") <= current_keys:
                 continue
-            removed_before = header_removed(self.generated[path].text or "")
+            objs = self.existing(path)
+            removed_before = header_removed(sf.text or "")
             kept = []
             for o, bare in objs:
                 s = source_of(o)
@@ -415,7 +440,8 @@ class Layout:
             self.findings.append(Finding(Severity.INFO, "ING2GW-BATCH-015",
                                          f"Ingress {key} is no longer in the repository: its generated objects are "
                                          "removed", subject=f"Ingress {key}"))
-        old_platform = [o for p, objs in self.existing.items() if self.is_platform(p) for o, _ in objs]
+        old_platform = [o for p, sf in sorted(self.generated.items()) if self.is_platform(p)
+                        and (carried_routes or _kinds_in(sf.text or "") - {"Gateway"}) for o, _ in self.existing(p)]
         self.platform, pf = merge_gateways(platform_new, old_platform, carried_routes, self.platform_dir)
         self.findings.extend(pf)
 
@@ -461,13 +487,31 @@ class Layout:
 
     def _content(self, path: str, objs: list[Obj], sources: list[str] | None, strip: str | None,
                  removed: Iterable[str]) -> bytes:
+        text = render(sources, objs, strip, removed).encode()
         sf = self.generated.get(path)
-        head = header(sources, removed)
-        existing = self.existing.get(path)
-        if sf is not None and existing is not None and header_of(sf.text or "") == head \
-                and same_objects([o for o, _ in existing], objs):
-            return sf.data  # nothing changed: keep the file as it is, byte for byte
-        return render(sources, objs, strip, removed).encode()
+        if sf is None or sf.data == text:
+            return text
+        if header_of(sf.text or "") == header(sources, removed) and same_objects([o for o, _ in self.existing(path)], objs):
+            return sf.data  # the same objects, formatted otherwise (by hand?): keep the file as it is
+        return text
+
+
+_SOURCE_VALUE = re.compile(r"^\s+" + re.escape(SOURCE_ANNOTATION) + r":\s*[\"']?([^\"'\s#]+)", re.MULTILINE)
+_KIND = re.compile(r"^kind:\s*[\"']?([A-Za-z0-9]+)", re.MULTILINE)
+
+
+def _sources_in(text: str) -> set[str]:
+    """The source-Ingress annotation values in a generated file's text (without parsing it)."""
+    return set(_SOURCE_VALUE.findall(text))
+
+
+def _kinds_in(text: str) -> set[str]:
+    return set(_KIND.findall(text))
+
+
+def _has_sourceless(text: str) -> bool:
+    """Whether some object of a generated file has no source annotation (a ReferenceGrant)."""
+    return len(_KIND.findall(text)) > len(_SOURCE_VALUE.findall(text))
 
 
 def same_objects(a: Sequence[Mapping[str, Any]], b: Sequence[Mapping[str, Any]]) -> bool:

@@ -578,3 +578,14 @@ def test_a_repository_that_is_a_helm_chart(tmp_path: Path) -> None:
     [chart] = [f for f in plan.findings if f.code == "ING2GW-BATCH-001"]
     assert str(chart.origin) == "Chart.yaml:1" and "templates/ingress.yaml" in chart.message
     assert chart.suggestion == "helm template RELEASE . -f VALUES | ing2gw convert -f -"
+
+
+def test_a_generated_file_reformatted_by_hand_is_kept(repo: Path) -> None:
+    migrate(repo)
+    routes = repo / "apps/shop/ingress.gateway.yaml"
+    routes.write_text(routes.read_text().replace("  hostnames:\n  - admin.shop.example.com\n",
+                                                 "  hostnames: [admin.shop.example.com]  # by hand\n"))
+    assert plan_migration(repo).empty
+    routes.write_text(routes.read_text().replace("port: 80", "port: 81"))  # a real change is undone
+    plan = plan_migration(repo)
+    assert [c.path for c in plan.changes] == ["apps/shop/ingress.gateway.yaml"]

@@ -31,7 +31,8 @@ _STAGES = {"read": "reading files", "translate": "translating", "write": "writin
               help="Also remove the migrated Ingress documents (never those an overlay patches, or whose "
                    "translation has errors); a file left empty is deleted and dropped from kustomizations.")
 @click.option("--platform-dir", default=None, metavar="PATH",
-              help="Folder, inside the repository, for the platform's Gateways.  [default: platform/gateway-api]")
+              help="Folder for the platform's Gateways, inside the repository (a relative path is relative "
+                   "to REPO).  [default: platform/gateway-api]")
 @click.option("--report", "report_path", default=None, metavar="FILE",
               help="Also write the findings report (format from the extension: .md, .html, .json, .txt; "
                    "not with --dry-run).")
