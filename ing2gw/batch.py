@@ -302,7 +302,7 @@ class _Planner:
         carried = layout.carried
         changes = self._changes(desired, deletes, edits, records)
         gitops = self._gitops_changed(changes)
-        namespaces = self._namespaces(result, records, desired)
+        namespaces = self._namespaces(result, records)
         findings = [self._relative(f) for f in self.findings]
         if result is not None:
             result = dataclasses.replace(result, findings=sort_findings(self._relative(f) for f in result.findings))
@@ -622,8 +622,7 @@ class _Planner:
                                          origin=Origin(g["file"], g["line"]), subject=f"{g['kind']} {g['name']}"))
         return out
 
-    def _namespaces(self, result: Result | None, records: list[IngressRecord],
-                    desired: dict[str, tuple[bytes, str]]) -> list[NamespaceSummary]:
+    def _namespaces(self, result: Result | None, records: list[IngressRecord]) -> list[NamespaceSummary]:
         out: dict[str, NamespaceSummary] = {}
         for r in records:
             ns = r.key.split("/", 1)[0]
