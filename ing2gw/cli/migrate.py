@@ -13,9 +13,10 @@ import click
 from ing2gw.batch import MigrateOptions, Plan, Progress, platform_dir_of, plan_migration
 from ing2gw.batch_summary import MARKER, render_migration
 from ing2gw.batch_write import apply_changes, atomic_write_bytes, unified_diff, write_out_dir
-from ing2gw.cli.convert import build_options, print_findings, translation_options
+from ing2gw.cli.convert import build_options, print_findings, report_options, report_target, translation_options
+from ing2gw.cli.explain import color_allowed
 from ing2gw.errors import UsageError
-from ing2gw.findings import EXIT_FINDINGS, FAIL_ON_CHOICES, exit_code
+from ing2gw.findings import FAIL_ON_CHOICES, Finding, exit_code
 
 _STAGES = {"read": "reading files", "translate": "translating", "write": "writing files"}
 
@@ -33,11 +34,6 @@ _STAGES = {"read": "reading files", "translate": "translating", "write": "writin
 @click.option("--platform-dir", default=None, metavar="PATH",
               help="Folder for the platform's Gateways, inside the repository (a relative path is relative "
                    "to REPO).  [default: platform/gateway-api]")
-@click.option("--report", "report_path", default=None, metavar="FILE",
-              help="Also write the findings report (format from the extension: .md, .html, .json, .txt; "
-                   "not with --dry-run).")
-@click.option("--report-format", type=click.Choice(["text", "markdown", "html", "json"]), default=None,
-              help="Format of --report when the extension does not say.")
 @click.option("--migration-file", type=click.Path(path_type=Path), default=None, metavar="FILE",
               help="Where to write MIGRATION.md, the pull-request description (with --in-place, only when "
                    "something changes).  [default: REPO/MIGRATION.md, or DIR/MIGRATION.md with --out-dir]")
@@ -47,6 +43,7 @@ _STAGES = {"read": "reading files", "translate": "translating", "write": "writin
 @click.option("--force", is_flag=True,
               help="Write into a non-empty --out-dir, or replace a MIGRATION.md, that ing2gw did not write.")
 @translation_options
+@report_options
 @click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="error", show_default=True,
               help="Exit 1 when a finding has at least this severity.")
 @click.option("--progress/--no-progress", default=None,
@@ -54,7 +51,7 @@ _STAGES = {"read": "reading files", "translate": "translating", "write": "writin
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and the final line on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list info findings, and suggestions.")
 def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, remove_ingress: bool,
-            platform_dir: str | None, report_path: str | None, report_format: str | None,
+            platform_dir: str | None, report_file: str | None, report_format: str | None, no_color: bool,
             migration_file: Path | None, run_verify: bool, force: bool, fail_on: str, progress: bool | None,
             quiet: bool, verbose: bool, **kw: Any) -> int:
     """Migrate every Ingress of a GitOps repository to Gateway API, as a reviewable change.
@@ -88,6 +85,7 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
     if out_dir is not None and out_dir.resolve() == repo.resolve():
         raise UsageError("--out-dir is the repository itself; use --in-place to edit it")
     options = build_options(kw)
+    report_fmt, _ = report_target(report_file, report_format, None, stdout_free=not dry_run)
     exclude = (out_dir,) if out_dir is not None else ()
     mopts = MigrateOptions(translation=options, remove_ingress=remove_ingress,
                            platform_dir=platform_dir_of(repo, platform_dir), exclude=exclude)
@@ -129,17 +127,16 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
                 if not force:
                     _check_ours(migration_file)
                 atomic_write_bytes(migration_file, migration_md)
-        if report_path and not dry_run:
-            _write_report(plan, verified, report_path, report_format, options)
+    findings = _exit_findings(plan, verified)
+    if report_file and not dry_run:
+        _report(plan, verified, findings, report_file, report_fmt, no_color, options)
     _summary(plan, in_place, out_dir, dry_run, migration_file, quiet)
     if not quiet:
-        print_findings(plan.findings, verbose)
+        print_findings(findings, verbose, color_allowed(no_color, sys.stderr))
     if verified is not None:
         click.echo(f"ing2gw: equivalence: {verified.probes} probes, {verified.equivalent} equivalent, "
                    f"{verified.explained} explained, {verified.unexplained} unexplained", err=True)
-        if verified.unexplained:
-            return EXIT_FINDINGS
-    return exit_code(plan.findings, fail_on)
+    return exit_code(findings, fail_on)
 
 
 def _check_ours(path: Path) -> None:
@@ -190,13 +187,26 @@ def _command(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, re
     return " ".join(parts)
 
 
-def _write_report(plan: Plan, verified: Any, path: str, fmt: str | None, options: Any) -> None:
-    from ing2gw.report import build_report, write_report
+def _exit_findings(plan: Plan, verified: Any) -> list[Finding]:
+    """The findings the exit code comes from: the plan's, and an error for an unexplained
+    difference of the equivalence check."""
+    from ing2gw.report import unexplained_findings
+
+    return [*plan.findings, *unexplained_findings(verified)]
+
+
+def _report(plan: Plan, verified: Any, findings: list[Finding], path: str, fmt: str, no_color: bool,
+            options: Any) -> None:
+    from ing2gw.report import build_report, render, write_report
     from ing2gw.translate import translate
 
     result = plan.result if plan.result is not None else translate([], options)
-    result = dataclasses.replace(result, findings=plan.findings)
-    write_report(path, build_report(result, verified, title=f"migration of {plan.root}"), fmt)
+    report = build_report(dataclasses.replace(result, findings=plan.findings), verified,
+                          title=f"ing2gw migrate: {plan.root}")
+    if path == "-":
+        sys.stdout.write(render(report, fmt, color=fmt == "text" and color_allowed(no_color, sys.stdout)))
+    else:
+        write_report(path, report, fmt)
 
 
 def _summary(plan: Plan, in_place: bool, out_dir: Path | None, dry_run: bool, migration_file: Path | None,
