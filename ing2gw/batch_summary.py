@@ -84,7 +84,8 @@ def render_migration(plan: Plan, verify: VerifyResult | None = None, *, command:
         kept=[r for r in plan.ingresses if r.kept_because],
         checks=checks[:MAX_FINDINGS], more_checks=max(0, len(checks) - MAX_FINDINGS),
         verify=verify, differences=differences,
-        more_differences=max(0, len(verify.differences) - MAX_DIFFERENCES) if verify else 0)
+        more_differences=max(0, verify.explained + verify.unexplained + verify.unverified - MAX_DIFFERENCES)
+        if verify else 0)
 
 
 def _brief(a: dict[str, Any]) -> str:

@@ -78,7 +78,18 @@ def _needs_quotes(s: str) -> bool:
     return _resolve_plain(s) is not s and not isinstance(_resolve_plain(s), str)
 
 
+_STR_CACHE: dict[str, str] = {}
+
+
 def _scalar(v: Any) -> str:
+    if type(v) is str:
+        # names, paths and hosts repeat a lot: remember how each string is written
+        out = _STR_CACHE.get(v)
+        if out is None:
+            out = _quote(v) if _needs_quotes(v) else v
+            if len(_STR_CACHE) < 200_000:
+                _STR_CACHE[v] = out
+        return out
     if v is None:
         return "null"
     if v is True:

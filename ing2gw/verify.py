@@ -12,7 +12,6 @@ finding. Answers that depend on behaviour a simulator does not model are *unveri
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
@@ -62,16 +61,48 @@ class VerifyResult:
     explained: int = 0
     unexplained: int = 0
     unverified: int = 0
+    #: every unexplained difference, and up to `keep` examples of each other cause
     differences: list[Record] = field(default_factory=list)
     seconds: float = 0.0
     groups: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: cause (the explaining codes, or ("UNEXPLAINED",) / ("UNVERIFIED",)) -> number of probes
+    cause_counts: dict[tuple[str, ...], int] = field(default_factory=dict)
+    keep: int = 50
+
+    def add(self, rec: Record) -> None:
+        """Count a differing probe; keep it unless its cause already has enough examples."""
+        if rec.explained_by:
+            self.explained += 1
+            cause = tuple(rec.explained_by)
+        elif rec.unverified:
+            self.unverified += 1
+            cause = ("UNVERIFIED",)
+        else:
+            self.unexplained += 1
+            cause = ("UNEXPLAINED",)
+        n = self.cause_counts.get(cause, 0)
+        self.cause_counts[cause] = n + 1
+        if cause == ("UNEXPLAINED",) or n < self.keep:
+            self.differences.append(rec)
+
+    def causes(self) -> list[tuple[tuple[str, ...], int, list[Record]]]:
+        """(cause, count, kept examples), unexplained first, then unverified, then by codes."""
+        kept: dict[tuple[str, ...], list[Record]] = {}
+        for r in self.differences:
+            key = tuple(r.explained_by) if r.explained_by else (("UNVERIFIED",) if r.unverified else ("UNEXPLAINED",))
+            kept.setdefault(key, []).append(r)
+        order = sorted(self.cause_counts, key=lambda k: (k != ("UNEXPLAINED",), k != ("UNVERIFIED",), k))
+        return [(k, self.cause_counts[k], kept.get(k, [])) for k in order]
 
     def to_dict(self, limit: int | None = None) -> dict[str, Any]:
         diffs = self.differences if limit is None else self.differences[:limit]
         d: dict[str, Any] = {"probes": self.probes, "equivalent": self.equivalent, "explained": self.explained,
                              "unexplained": self.unexplained, "unverified": self.unverified,
-                             "differences": [r.to_dict() for r in diffs]}
+                             "differences": [r.to_dict() for r in diffs],
+                             "causes": [{"explained_by": list(k) if k[0] not in ("UNEXPLAINED", "UNVERIFIED") else [],
+                                         "cause": k[0].lower() if k[0] in ("UNEXPLAINED", "UNVERIFIED") else "explained",
+                                         "count": n} for k, n, _ in self.causes()]}
         if self.notes:
             d["notes"] = list(self.notes)
         return d
@@ -195,9 +226,56 @@ def _touches_services(f: Finding, p: _Probe) -> bool:
 _LOSSY_STATUS = frozenset({"partial", "policy", "unsupported", "unknown", "invalid"})
 
 
-def explain(p: _Probe, findings: Sequence[Finding]) -> list[str]:
+class FindingIndex:
+    """Findings arranged so that a probe only looks at those that can concern it: the ones of
+    the Ingresses involved, the ones naming its host (or a wildcard above it), and the few that
+    concern a whole Gateway. Without it the check is O(differences x findings)."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        self.by_ingress: dict[str, list[Finding]] = {}
+        self.by_host: dict[str, list[Finding]] = {}
+        self.by_service: dict[str, list[Finding]] = {}
+        self.general: list[Finding] = []
+        for f in findings:
+            hosts = _detail(f, "hosts") + _detail(f, "wildcard")
+            for h in hosts:
+                self.by_host.setdefault(h, []).append(f)
+            services = _detail(f, "services")
+            for s in services:
+                self.by_service.setdefault(s, []).append(f)
+            key = _subject_key(f)
+            if key is not None:
+                self.by_ingress.setdefault(key, []).append(f)
+            elif not hosts and not services:
+                self.general.append(f)
+
+    def candidates(self, p: "_Probe") -> list[Finding]:
+        out: list[Finding] = list(self.general)
+        for key in p.ingresses:
+            out += self.by_ingress.get(key, ())
+        host = p.host
+        out += self.by_host.get(host, ())
+        labels = host.split(".")
+        for i in range(1, len(labels)):
+            out += self.by_host.get("*." + ".".join(labels[i:]), ())
+        if self.by_service:
+            for a in (p.old, p.new):
+                for s in a.backends:
+                    if s.backend is not None:
+                        out += self.by_service.get(f"{s.backend.namespace}/{s.backend.name}", ())
+                if a.backend is not None:
+                    out += self.by_service.get(f"{a.backend.namespace}/{a.backend.name}", ())
+        return out
+
+
+def explain(p: _Probe, findings: "Sequence[Finding] | FindingIndex") -> list[str]:
     codes: list[str] = []
-    for f in findings:
+    candidates = findings.candidates(p) if isinstance(findings, FindingIndex) else findings
+    seen: set[int] = set()
+    for f in candidates:
+        if id(f) in seen:
+            continue
+        seen.add(id(f))
         fn = EXPLAINERS.get(f.code)
         hit = False
         if fn is not None:
@@ -254,7 +332,7 @@ def _cluster_findings(new: Sequence[Manifest], ctx: ClusterContext) -> list[Find
     if missing:
         out.append(Finding(Severity.INFO, "ING2GW-VERIFY-002",
                            f"Service(s) missing in the cluster context: {', '.join(sorted(missing))}; ingress-nginx "
-                           "answers 503 for them, a Gateway 500", details=(("services", ",".join(sorted(missing))),)))
+                           "answers 503 for them, a Gateway 500", details=(("missing", ",".join(sorted(missing))),)))
     return out
 
 
@@ -269,26 +347,46 @@ def _gateway_index(new: Sequence[Manifest]) -> list[tuple[str, str | None, list[
     return out
 
 
+class GatewayPicker:
+    """The Gateway a request for a host reaches: DNS points each host at the Gateway holding its
+    listener (exact hostname, else the longest wildcard, else one without hostname). Gateways
+    annotated with the Ingress class come first. Indexed once: hosts are looked up, not scanned."""
+
+    def __init__(self, gateways: list[tuple[str, str | None, list[str | None]]], class_name: str | None) -> None:
+        mine = [g for g in gateways if g[1] is not None and class_name in (g[1] or "").split(",")] or gateways
+        self.default = mine[0][0] if mine else None
+        self.exact: dict[str, str] = {}
+        self.wild: dict[str, str] = {}
+        self.catch_all: str | None = None
+        for name, _, hosts in mine:
+            for h in hosts:
+                if h is None:
+                    self.catch_all = self.catch_all or name
+                elif h.startswith("*."):
+                    self.wild.setdefault(h[1:], name)
+                else:
+                    self.exact.setdefault(h, name)
+        self.cache: dict[str, str | None] = {}
+
+    def __call__(self, host: str) -> str | None:
+        if host in self.cache:
+            return self.cache[host]
+        found = self.exact.get(host)
+        if found is None:
+            labels = host.split(".")
+            for i in range(1, len(labels)):
+                found = self.wild.get("." + ".".join(labels[i:]))
+                if found is not None:
+                    break
+        if found is None:
+            found = self.catch_all or self.default
+        self.cache[host] = found
+        return found
+
+
 def pick_gateway(gateways: list[tuple[str, str | None, list[str | None]]], host: str, class_name: str | None) -> str | None:
-    """The Gateway a request for `host` reaches: DNS points each host at the Gateway holding its
-    listener. Gateways annotated with the Ingress class come first."""
-    if not gateways:
-        return None
-    mine = [g for g in gateways if g[1] is not None and class_name in (g[1] or "").split(",")] or gateways
-    best, best_score = mine[0][0], -1
-    for name, _, hosts in mine:
-        for h in hosts:
-            if h is None:
-                score = 0
-            elif h == host:
-                score = 1000
-            elif h.startswith("*.") and host.endswith(h[1:]):
-                score = len(h)
-            else:
-                continue
-            if score > best_score:
-                best, best_score = name, score
-    return best
+    """One-off form of GatewayPicker."""
+    return GatewayPicker(gateways, class_name)(host)
 
 
 def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequence[Finding], *,
@@ -317,9 +415,6 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
         return result
     new_router = build_router("gateway", None, new, ctx)
     findings = list(findings) + _cluster_findings(new, ctx)
-    by_subject: dict[str, list[Finding]] = defaultdict(list)
-    for f in findings:
-        by_subject[_subject_key(f) or ""].append(f)
     for class_name, keys in sorted(class_groups.items()):
         wanted = set(keys)
         group_ings = [m for m in ingresses if f"{m.namespace or 'default'}/{m.name}" in wanted]
@@ -337,38 +432,57 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
         probes = generate(group_ings, group_routes)
         seen = {r.describe() for r in probes}
         probes += [r for r in extra_probes if r.describe() not in seen]
-        relevant = [f for f in findings if _subject_key(f) in wanted or not f.subject.startswith("Ingress ")]
-        gw_cache: dict[str, str | None] = {}
-        for req in probes:
-            host = _host_of(req)
-            if host not in gw_cache:
-                gw_cache[host] = pick_gateway(gateways, host, class_name)
-            o = old_router.route(req)
-            n = new_router.route(req, gateway=gw_cache[host]) if gw_cache[host] else new_router.route(req)  # type: ignore[call-arg]
-            result.probes += 1
-            diffs = compare(o, n)
-            if not diffs:
-                result.equivalent += 1
-                continue
-            involved = {dict(o.decided_by).get("ingress") or ""}
-            src = route_source.get(dict(n.decided_by).get("route", ""))
-            if src:
-                involved.add(src)
-            involved.discard("")
-            probe = _Probe(req, o, n, diffs, host, involved)
-            codes = explain(probe, relevant)
-            unverified = bool(o.unmodelled or n.unmodelled)
-            if codes:
-                result.explained += 1
-            elif unverified:
-                result.unverified += 1
-            else:
-                result.unexplained += 1
-            result.differences.append(Record(req, o, n, diffs, codes, unverified and not codes))
+        relevant = FindingIndex([f for f in findings if _subject_key(f) in wanted or not f.subject.startswith("Ingress ")])
+        job = _Job(old_router, new_router, GatewayPicker(gateways, class_name), relevant, route_source)
+        for eq, records in _evaluate(job, probes):
+            result.probes += eq + len(records)
+            result.equivalent += eq
+            for rec in records:
+                result.add(rec)
     # unexplained first, then by request
     result.differences.sort(key=lambda r: (bool(r.explained_by), r.unverified, r.request.describe()))
     result.seconds = time.perf_counter() - start
     return result
+
+
+@dataclass
+class _Job:
+    """Everything a probe needs, built once (and shared with forked workers copy-on-write)."""
+
+    old_router: Any
+    new_router: Any
+    pick: GatewayPicker
+    findings: FindingIndex
+    route_source: dict[str, str | None]
+
+    def run(self, probes: Sequence[Request]) -> tuple[int, list[Record]]:
+        equivalent = 0
+        records = []
+        for req in probes:
+            host = _host_of(req)
+            gw = self.pick(host)
+            o = self.old_router.route(req)
+            n = self.new_router.route(req, gateway=gw) if gw else self.new_router.route(req)
+            diffs = compare(o, n)
+            if not diffs:
+                equivalent += 1
+                continue
+            involved = {dict(o.decided_by).get("ingress") or ""}
+            src = self.route_source.get(dict(n.decided_by).get("route", ""))
+            if src:
+                involved.add(src)
+            involved.discard("")
+            probe = _Probe(req, o, n, diffs, host, involved)
+            codes = explain(probe, self.findings)
+            unverified = bool(o.unmodelled or n.unmodelled)
+            records.append(Record(req, o, n, diffs, codes, unverified and not codes))
+        return equivalent, records
+
+
+def _evaluate(job: _Job, probes: Sequence[Request]) -> Iterable[tuple[int, list[Record]]]:
+    """Run the probes. (Forked workers were tried: copy-on-write of the routers' pages and
+    sending the answers back cost more than the second core gave, so this stays in-process.)"""
+    yield job.run(probes)
 
 
 def manifests_from_objects(objs: Iterable[dict[str, Any]]) -> list[Manifest]:

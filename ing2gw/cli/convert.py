@@ -9,6 +9,7 @@ from typing import Any, Callable, Sequence
 
 import click
 
+from ing2gw.cli.runtime import freeze_loaded, tune_for_batch
 from ing2gw.errors import UsageError
 from ing2gw.findings import FAIL_ON_CHOICES, Finding, exit_code
 from ing2gw.load import load
@@ -171,7 +172,9 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
 
     report_fmt, report_in_tree = report_target(report_file, report_format, out_dir, stdout_free=out_dir is not None)
     options = build_options(kw)
+    tune_for_batch()
     manifests = load(files, recursive=recursive)
+    freeze_loaded()
     result = translate(manifests, options)
     verified = None
     extra: dict[str, str] = {}

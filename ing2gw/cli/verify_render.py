@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 
 from ing2gw.findings import codes
 from ing2gw.simulate.request import Answer
-from ing2gw.verify import Record, VerifyResult
+from ing2gw.verify import VerifyResult
 
 
 def _answer(a: Answer) -> str:
@@ -30,14 +29,8 @@ def render_text(v: VerifyResult, examples: int = 3) -> str:
     if v.unverified:
         head += f", {v.unverified} unverified"
     lines = [head]
-    groups: dict[tuple[str, ...], list[Record]] = defaultdict(list)
-    for r in v.differences:
-        key = tuple(r.explained_by) if r.explained_by else (("UNVERIFIED",) if r.unverified else ("UNEXPLAINED",))
-        groups[key].append(r)
-    order = sorted(groups, key=lambda k: (k != ("UNEXPLAINED",), k != ("UNVERIFIED",), k))
     known = codes()
-    for key in order:
-        recs = groups[key]
+    for key, count, recs in v.causes():
         if key == ("UNEXPLAINED",):
             title = "UNEXPLAINED: no finding predicts these (a translator bug or a missing finding)"
         elif key == ("UNVERIFIED",):
@@ -45,7 +38,7 @@ def render_text(v: VerifyResult, examples: int = 3) -> str:
         else:
             title = "explained by " + ", ".join(f"{c} ({known[c].title})" if c in known else c for c in key)
         lines.append("")
-        lines.append(f"{len(recs):>5}  {title}")
+        lines.append(f"{count:>5}  {title}")
         for r in recs[:examples]:
             lines.append(f"         {r.request.describe()}")
             lines.append(f"             old: {_answer(r.old)}")
@@ -54,6 +47,6 @@ def render_text(v: VerifyResult, examples: int = 3) -> str:
             lines.append(f"             differs in: {fields}")
             if r.unverified:
                 lines.append(f"             unmodelled: {'; '.join((r.old.unmodelled + r.new.unmodelled)[:2])}")
-        if len(recs) > examples:
-            lines.append(f"         ... and {len(recs) - examples} more")
+        if count > examples:
+            lines.append(f"         ... and {count - min(examples, len(recs))} more")
     return "\n".join(lines) + "\n"

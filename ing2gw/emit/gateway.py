@@ -122,8 +122,16 @@ def emit(model: ir.IR, gateway_class: ClassSpec | None = None) -> Output:
 
 
 def _build(cls: type[gw.GwModel], data: dict[str, Any]) -> dict[str, Any]:
+    """Validate `data` through the strict model and return it.
+
+    The dicts built here are already in API shape (names, order, no None values), so the
+    validated input is returned as is: dumping the model again would only cost time
+    (tests/test_emit.py checks that the two are equal).
+    """
+    data = {"apiVersion": gw.GATEWAY_API_VERSION, "kind": cls.__name__, **data}
     try:
-        return cls.model_validate(data).to_dict()
+        cls.model_validate(data)
+        return data
     except ValidationError as exc:
         md = data.get("metadata", {})
         raise EmitError(f"internal error: ing2gw built an invalid {cls.__name__} {md.get('namespace', '')}/"

@@ -82,6 +82,7 @@ Deliberately not enforced:
 from __future__ import annotations
 
 import ipaddress
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -315,6 +316,7 @@ def duration_ms(d: str) -> int:
 _ALIASES = {"from_": "from", "well_known_ca_certificates": "wellKnownCACertificates"}
 
 
+@functools.cache
 def _alias(name: str) -> str:
     return _ALIASES.get(name) or to_camel(name)
 
@@ -986,12 +988,11 @@ def _check_filter_union(f: Any, fields: Mapping[str, str]) -> None:
     """filter.<x> must be set exactly when type is <X>."""
     errors = []
     for ftype, field in fields.items():
-        alias = _alias(field)
         present = getattr(f, field) is not None
         if present and f.type != ftype:
-            errors.append(f"filter.{alias} must be nil if the filter.type is not {ftype}")
+            errors.append(f"filter.{_alias(field)} must be nil if the filter.type is not {ftype}")
         if not present and f.type == ftype:
-            errors.append(f"filter.{alias} must be specified for {ftype} filter.type")
+            errors.append(f"filter.{_alias(field)} must be specified for {ftype} filter.type")
     if errors:
         raise ValueError("; ".join(errors))
 

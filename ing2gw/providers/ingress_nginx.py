@@ -267,14 +267,12 @@ class _Builder:
                 continue
             if chosen is None:
                 backend, unresolved = self._default_backend(ing)
-                root = self.servers[CATCH_ALL].root
                 a = self.anns[ing.key].without_redirects()
                 # no longer the default root: a host-less `/` rule of another Ingress cannot replace
                 # it (B5 keeps the existing non-default location; case hosts-13)
                 self.servers[CATCH_ALL].locs[0] = Loc("/", "Prefix", ing, a, backend, is_root=False,
                                                       unresolved=unresolved, where="spec.defaultBackend")
                 self.servers[CATCH_ALL].first = ing
-                del root
                 chosen = ing
             else:
                 self._conflict_note(ing, chosen, f"{ing.key} is a catch-all Ingress (defaultBackend, no rules) but "

@@ -24,12 +24,11 @@ from typing import Any, Callable, Iterable, Iterator, Literal, Mapping
 from pydantic import BaseModel, ConfigDict, Field
 
 from ing2gw import mappings
-from ing2gw.emit.gateway import SOURCE_ANNOTATION
 from ing2gw.findings import Finding, Severity, codes, counts
 from ing2gw.model.ingress import Ingress
 from ing2gw.report import lost
 from ing2gw.translate import Result
-from ing2gw.verify import Record, VerifyResult
+from ing2gw.verify import VerifyResult
 
 SCHEMA_VERSION = "1"
 SCHEMA_ID = "https://ing2gw.io/schemas/report-v1.json"
@@ -437,21 +436,15 @@ def _objects_of(ing: Ingress, ctx: lost.Context, canary: bool) -> tuple[list[dic
 
 
 def _equivalence(v: VerifyResult, examples: int = 3) -> Equivalence:
-    groups: dict[tuple[str, ...], list[Record]] = defaultdict(list)
-    for r in v.differences:
-        key = tuple(r.explained_by) if r.explained_by else (("UNVERIFIED",) if r.unverified else ("UNEXPLAINED",))
-        groups[key].append(r)
-    order = sorted(groups, key=lambda k: (k != ("UNEXPLAINED",), k != ("UNVERIFIED",), k))
     known = codes()
     out = []
-    for key in order:
-        recs = groups[key]
+    for key, count, recs in v.causes():
         cause: Literal["unexplained", "unverified", "explained"] = \
             "unexplained" if key == ("UNEXPLAINED",) else "unverified" if key == ("UNVERIFIED",) else "explained"
         code_list = list(key) if cause == "explained" else []
         out.append(DifferenceGroup(
             cause=cause, codes=code_list, titles=[known[c].title if c in known else c for c in code_list],
-            count=len(recs), examples=[Example(request=r.request.describe(), old=describe_answer(r.old),
+            count=count, examples=[Example(request=r.request.describe(), old=describe_answer(r.old),
                                                new=describe_answer(r.new),
                                                differs_in=[d.field for d in r.differences]) for r in recs[:examples]]))
     return Equivalence(probes=v.probes, equivalent=v.equivalent, explained=v.explained, unexplained=v.unexplained,

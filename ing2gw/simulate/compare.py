@@ -81,7 +81,7 @@ def compare(old: Answer, new: Answer) -> list[Difference]:
     elif olr is not None and nlr is not None:
         if olr.status != nlr.status:
             diffs.append(Difference("redirect.status", olr.status, nlr.status))
-        if normalise_location(olr.location) != normalise_location(nlr.location):
+        if olr.location != nlr.location and normalise_location(olr.location) != normalise_location(nlr.location):
             diffs.append(Difference("redirect.location", olr.location, nlr.location))
     proxied = old.backend is not None and new.backend is not None
     if proxied:

@@ -36,6 +36,9 @@ class _HostPlan:
     methods: set[str] = field(default_factory=set)
     queries: set[tuple[str, str]] = field(default_factory=set)
     cors: bool = False
+    tls: bool = False
+    #: some Ingress of the host serves plain HTTP even though the host has TLS (ssl-redirect off)
+    http_served: bool = False
 
 
 def _samples_for_regex(pattern: str) -> list[str]:
@@ -126,6 +129,15 @@ def path_variants(p: str) -> list[str]:
     return out
 
 
+def http_targets(paths: Iterable[str]) -> list[str]:
+    """The reduced HTTP probe set of a TLS host: each path and its trailing-slash twin."""
+    out = []
+    for p in paths:
+        if p.startswith("/"):
+            out += path_variants(p)[:2]
+    return list(dict.fromkeys(out))
+
+
 def host_variants(h: str) -> list[str]:
     """Host header variants: as written, upper case, with a port; labels under a wildcard."""
     if h.startswith("*."):
@@ -151,6 +163,8 @@ def _ingress_plans(m: Manifest, plans: dict[str, _HostPlan]) -> None:
                 headers.add(("Cookie", f"{v}={val}"))
         elif k.endswith("/enable-cors") and v.lower() == "true":
             headers.add(("Origin", "https://origin.example"))
+    no_redirect = any(k.endswith("/ssl-redirect") and isinstance(v, str) and v.lower() == "false"
+                      for k, v in anns.items())
     rules = spec.get("rules") or []
     hosts_seen = []
     for rule in rules if isinstance(rules, list) else []:
@@ -160,6 +174,7 @@ def _ingress_plans(m: Manifest, plans: dict[str, _HostPlan]) -> None:
         plan = plans.setdefault(host, _HostPlan())
         hosts_seen.append(host)
         plan.headers |= headers
+        plan.http_served |= no_redirect
         http = rule.get("http") or {}
         for p in http.get("paths") or [] if isinstance(http, dict) else []:
             if not isinstance(p, dict):
@@ -174,10 +189,15 @@ def _ingress_plans(m: Manifest, plans: dict[str, _HostPlan]) -> None:
             plan.cors = True
     if spec.get("defaultBackend") and not rules:
         plans.setdefault("*", _HostPlan()).paths.add("/")
-    for t in spec.get("tls") or []:
-        for h in (t or {}).get("hosts") or []:
+    tls_entries = [t for t in spec.get("tls") or [] if isinstance(t, dict)]
+    for t in tls_entries:
+        for h in t.get("hosts") or []:
             if isinstance(h, str):
-                plans.setdefault(h.lower(), _HostPlan())
+                plans.setdefault(h.lower(), _HostPlan()).tls = True
+    if tls_entries:
+        # ingress-nginx serves every host of an Ingress with a tls section over HTTPS (G2)
+        for h in hosts_seen:
+            plans[h].tls = True
 
 
 def _route_plans(m: Manifest, plans: dict[str, _HostPlan]) -> None:
@@ -214,7 +234,9 @@ def _route_plans(m: Manifest, plans: dict[str, _HostPlan]) -> None:
 def _gateway_hosts(m: Manifest, plans: dict[str, _HostPlan]) -> None:
     for lst in (m.obj.get("spec") or {}).get("listeners") or []:
         if isinstance(lst, dict) and isinstance(lst.get("hostname"), str):
-            plans.setdefault(lst["hostname"].lower(), _HostPlan())
+            plan = plans.setdefault(lst["hostname"].lower(), _HostPlan())
+            if lst.get("protocol") in ("HTTPS", "TLS"):
+                plan.tls = True
 
 
 def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host: int = 200) -> list[Request]:
@@ -234,8 +256,10 @@ def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host
         hs = tuple(headers)
         key = (method, scheme, host, target, hs)
         if key not in out:
-            # the connection goes to the scheme's port even when the Host header names another
-            out[key] = Request.from_url(method, f"{scheme}://{host}{target}", hs, port=DEFAULT_PORTS[scheme])
+            # built directly (every part is known): the connection goes to the scheme's port even
+            # when the Host header names another; SNI is the host without its port
+            out[key] = Request(method=method, scheme=scheme, host=host, port=DEFAULT_PORTS[scheme], target=target,
+                               headers=hs, sni=host.rsplit(":", 1)[0] if scheme == "https" else None)
 
     add("GET", "http", UNKNOWN_HOST, "/")
     add("GET", "https", UNKNOWN_HOST, "/")
@@ -253,17 +277,25 @@ def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host
             targets += path_variants(p)
         targets += [s for s in samples if s.startswith("/")]
         targets = list(dict.fromkeys(targets))[:limit_per_host]
-        for scheme in ("http", "https"):
-            for t in targets:
+        # every path variant over HTTPS only for hosts with TLS on either side; for the others
+        # one HTTPS probe shows what happens to HTTPS at all
+        # on a TLS host plain HTTP mostly answers the HTTPS redirect: the path and its
+        # trailing-slash twin (the automatic 301) are enough there, unless some Ingress of the
+        # host serves HTTP itself (ssl-redirect off)
+        schemes = ("http", "https") if plan.tls else ("http",)
+        for scheme in schemes:
+            full = scheme == "https" or not plan.tls or plan.http_served
+            for t in targets if full else http_targets(paths):
                 add("GET", scheme, base_host, t)
             # the query string must survive (or be dropped) as on the old side
             add("GET", scheme, base_host, (paths[-1] if paths[-1].startswith("/") else "/") + "?probe=1")
+        add("GET", "https", base_host, "/")
         if host != "*":
             for hv in host_variants(host):
                 for scheme in ("http", "https"):
                     add("GET", scheme, hv, "/")
-                    if len(paths) > 1 and paths[1].startswith("/"):
-                        add("GET", scheme, hv, paths[1])
+                if len(paths) > 1 and paths[1].startswith("/"):
+                    add("GET", "http", hv, paths[1])
         extra_paths = [p for p in paths if p.startswith("/")][:20]
         for name, value in sorted(plan.headers):
             for scheme in ("http", "https"):
