@@ -185,6 +185,8 @@ class Listener:
     allowed_namespaces: set[str] = field(default_factory=set)
     #: route kinds allowed, when not the protocol's default (e.g. TLSRoute on Passthrough)
     kinds: tuple[str, ...] = ()
+    #: cert-manager annotations that issue this listener's certificate (None: not managed)
+    cert_manager: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass

@@ -109,12 +109,14 @@ def translate(manifests: list[Manifest], options: Options | None = None) -> Resu
             g.ingress_classes.append(class_name)
         return g
 
+    dns_ingresses: set[str] = set()
     for (controller, class_name), ings in sorted(groups.items()):
         provider = provider_for(controller)
         assert provider is not None
         ctx = BuildContext(inputs=inputs, options=options, out=out, gateway_for=gateway_for)
         provider.build(ctx, class_name, ings)
         findings.extend(ctx.findings)
+        dns_ingresses |= ctx.dns_ingresses
     out.gateways = {g.key: g for g in gateways.values()}
 
     class_spec = None
@@ -127,6 +129,15 @@ def translate(manifests: list[Manifest], options: Options | None = None) -> Resu
             class_spec = ClassSpec(next(iter(names)), controller_name)
     output = emit(out, class_spec)
     findings.extend(output.findings)
+    if dns_ingresses:
+        sources = mappings.table("external-dns")["sources"]
+        kinds = sorted({o["kind"] for objs in output.apps.values() for o in objs if o["kind"] in sources})
+        flags = " ".join(f"--source={sources[k]}" for k in kinds)
+        findings.append(Finding(
+            Severity.WARNING, "ING2GW-DNS-003",
+            f"{len(dns_ingresses)} Ingress(es) carry external-dns annotations: external-dns must run with {flags} "
+            "(instead of, or besides, --source=ingress) and may read gateways and routes, or their DNS records go "
+            "away with the Ingresses", suggestion="update external-dns's arguments and RBAC before removing Ingresses"))
 
     emitted_sources = {o.get("metadata", {}).get("annotations", {}).get(SOURCE_ANNOTATION)
                        for objs in output.apps.values() for o in objs}

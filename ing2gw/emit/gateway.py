@@ -175,11 +175,98 @@ def _gateways(g: ir.Gateway, out: Output) -> list[tuple[dict[str, Any], dict[ir.
             sname = names[repr(lst.key)]
             sections[lst.key] = (g.namespace, name, sname)
             specs.append(_listener(lst, sname, g))
+        cm_annotations = _cert_manager(g, name, listeners, names, out)
         md: dict[str, Any] = {"name": name, "namespace": g.namespace,
-                              "annotations": {CLASS_ANNOTATION: ",".join(g.ingress_classes), **g.annotations}}
+                              "annotations": {CLASS_ANNOTATION: ",".join(g.ingress_classes), **g.annotations,
+                                              **cm_annotations}}
         obj = _build(gw.Gateway, {"metadata": md, "spec": {"gatewayClassName": g.class_name, "listeners": specs}})
         result.append((obj, sections))
     return result
+
+
+#: cert-manager annotation -> path in a Certificate's spec (explicit Certificates)
+_CERT_FIELDS = {
+    "cert-manager.io/common-name": ("commonName",), "cert-manager.io/duration": ("duration",),
+    "cert-manager.io/renew-before": ("renewBefore",), "cert-manager.io/revision-history-limit": ("revisionHistoryLimit",),
+    "cert-manager.io/private-key-algorithm": ("privateKey", "algorithm"),
+    "cert-manager.io/private-key-encoding": ("privateKey", "encoding"),
+    "cert-manager.io/private-key-size": ("privateKey", "size"),
+    "cert-manager.io/private-key-rotation-policy": ("privateKey", "rotationPolicy"),
+    "cert-manager.io/renew-before-percentage": ("renewBeforePercentage",),
+}
+_CERT_LISTS = {"cert-manager.io/usages": ("usages",), "cert-manager.io/ip-sans": ("ipAddresses",),
+               "cert-manager.io/uri-sans": ("uris",), "cert-manager.io/email-sans": ("emailAddresses",),
+               "cert-manager.io/subject-organizations": ("subject", "organizations"),
+               "cert-manager.io/subject-organizationalunits": ("subject", "organizationalUnits"),
+               "cert-manager.io/subject-countries": ("subject", "countries"),
+               "cert-manager.io/subject-provinces": ("subject", "provinces"),
+               "cert-manager.io/subject-localities": ("subject", "localities"),
+               "cert-manager.io/subject-streetaddresses": ("subject", "streetAddresses"),
+               "cert-manager.io/subject-postalcodes": ("subject", "postalCodes")}
+_INT_FIELDS = {"revisionHistoryLimit", "size", "renewBeforePercentage"}
+
+
+def _cert_manager(g: ir.Gateway, name: str, listeners: list[ir.Listener], names: dict[str, str],
+                  out: Output) -> dict[str, str]:
+    """cert-manager annotations for one Gateway, and Certificates for listeners that differ.
+
+    cert-manager reads one set of annotations per Gateway. The set most listeners use goes on
+    the Gateway; listeners with another issuer or settings are listed in
+    `cert-manager.io/ignore-tls-listeners` and get an explicit Certificate, so that every
+    certificate keeps the issuer its Ingress asked for.
+    """
+    from collections import Counter
+
+    managed = [(names[repr(l.key)], l) for l in listeners if l.cert_manager is not None]
+    if not managed:
+        return {}
+    counts = Counter(l.cert_manager for _, l in managed)
+    best = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    assert best is not None
+    ignored = sorted(n for n, l in managed if l.cert_manager != best)
+    annotations = dict(best)
+    if ignored:
+        annotations["cert-manager.io/ignore-tls-listeners"] = ",".join(ignored)
+        for lname, lst in managed:
+            if lname in ignored:
+                out.platform.append(_certificate(g, lname, lst))
+        out.findings.append(Finding(
+            Severity.WARNING, "ING2GW-CERT-002",
+            f"Gateway {g.namespace}/{name}: Ingresses ask cert-manager for different issuers or settings; the Gateway "
+            f"carries the most common ones and {len(ignored)} listener(s) get their own Certificate instead: "
+            f"{', '.join(ignored[:10])}", subject=f"Gateway {g.namespace}/{name}",
+            suggestion="check that these Certificates are issued (kubectl get certificate -n " + g.namespace + ")"))
+    return annotations
+
+
+def _certificate(g: ir.Gateway, listener_name: str, lst: ir.Listener) -> dict[str, Any]:
+    profile = dict(lst.cert_manager or ())
+    issuer: dict[str, Any]
+    if "cert-manager.io/cluster-issuer" in profile:
+        issuer = {"name": profile["cert-manager.io/cluster-issuer"], "kind": "ClusterIssuer"}
+    else:
+        issuer = {"name": profile.get("cert-manager.io/issuer", ""),
+                  "kind": profile.get("cert-manager.io/issuer-kind", "Issuer")}
+    issuer["group"] = profile.get("cert-manager.io/issuer-group", "cert-manager.io")
+    hosts = [lst.key.hostname] if lst.key.hostname else []
+    hosts += [h.strip() for h in profile.get("cert-manager.io/alt-names", "").split(",") if h.strip()]
+    spec: dict[str, Any] = {"secretName": lst.certificates[0].name, "dnsNames": list(dict.fromkeys(hosts)),
+                            "issuerRef": issuer}
+    for key, path in list(_CERT_FIELDS.items()) + list(_CERT_LISTS.items()):
+        if key not in profile:
+            continue
+        value: Any = profile[key]
+        if key in _CERT_LISTS:
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        elif path[-1] in _INT_FIELDS and str(value).isdigit():
+            value = int(value)
+        node = spec
+        for p in path[:-1]:
+            node = node.setdefault(p, {})
+        node[path[-1]] = value
+    # not a Gateway API object: cert-manager's own CRD, built as plain data
+    return {"apiVersion": "cert-manager.io/v1", "kind": "Certificate",
+            "metadata": {"name": _fit(listener_name, repr(lst.key)), "namespace": g.namespace}, "spec": spec}
 
 
 def _listener(lst: ir.Listener, name: str, g: ir.Gateway) -> dict[str, Any]:

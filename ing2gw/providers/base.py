@@ -99,6 +99,10 @@ class BuildContext:
     out: ir.IR
     gateway_for: Callable[[str], ir.Gateway]
     findings: list[Finding] = field(default_factory=list)
+    #: (Ingress key, topic, ...) already reported by `ecosystem`
+    reported_ecosystem: set[tuple[str, ...]] = field(default_factory=set)
+    #: Ingresses that carry external-dns annotations (translate reports the sources needed)
+    dns_ingresses: set[str] = field(default_factory=set)
 
     def finding(self, severity: Severity | str, code: str, message: str, *, ing: Ingress | None = None,
                 origin: Origin | None = None, annotation: str | None = None, value: str | None = None,

@@ -182,7 +182,24 @@ class _Builder:
         for server in sorted(self.servers.values(), key=lambda s: s.host):
             self._emit(server)
         emit_www(self)
+        self._route_metadata()
         self._summaries()
+
+    def _route_metadata(self) -> None:
+        """Other tools' annotations (external-dns, Argo CD, ...) and the Ingress's labels go to its
+        routes; cert-manager keys are reported (their effect is on the Gateway's listeners)."""
+        from ing2gw.providers.ecosystem import report_cert_annotations, route_metadata
+
+        mine = {i.key: i for i in self.ings}
+        meta: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+        for ing in self.ings:
+            report_cert_annotations(self.ctx, ing)
+            meta[ing.key] = route_metadata(self.ctx, ing, self.gw)
+        for route in self.ctx.out.routes:
+            if route.source.key in mine and route.namespace == mine[route.source.key].namespace:
+                anns, labels = meta[route.source.key]
+                route.annotations.update(anns)
+                route.labels.update(labels)
 
     def _summaries(self) -> None:
         """Findings about many hosts at once, one per Ingress or Gateway rather than per host."""

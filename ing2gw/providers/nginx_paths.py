@@ -198,13 +198,19 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
     http_l = gw.listener("HTTP", 80, host)
     https_l = None
     cert = server.cert if isinstance(server.cert, ir.SecretRef) else None
+    cert_owner = server.cert_owner
     if server.cert is None and host is not None:
         # G1: without a certificate of its own, a host is served with a `*.parent` server's
         # certificate (by SNI). Its HTTPS requests must still reach this host's routes, not the
         # wildcard's: give it its own HTTPS listener with that certificate.
         parent = b.servers.get("*." + host.split(".", 1)[1]) if "." in host and not host.startswith("*.") else None
         if parent is not None and isinstance(parent.cert, ir.SecretRef):
-            cert = parent.cert
+            cert, cert_owner = parent.cert, parent.cert_owner
+    managed = None
+    if cert is not None and cert_owner is not None and host is not None:
+        from ing2gw.providers.ecosystem import managed_certificate
+
+        managed = managed_certificate(b.ctx, gw, cert_owner, cert, host)
     from ing2gw.providers import nginx_backend
 
     nginx_backend.check_backends(b, server)
@@ -215,7 +221,10 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
     if cert is not None:
         b.https_hosts.append(server.host)
         https_l = gw.listener("HTTPS", 443, host)
-        if not https_l.certificates:
+        if managed is not None and not https_l.certificates:
+            https_l.certificates.append(managed[0])
+            https_l.cert_manager = managed[1]
+        elif not https_l.certificates:
             https_l.certificates.append(cert)
             if cert.namespace != gw.namespace:
                 b.ctx.out.grants.add(ir.Grant(cert.namespace, "gateway.networking.k8s.io", "Gateway",

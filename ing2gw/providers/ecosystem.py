@@ -1,0 +1,186 @@
+"""The tools around an Ingress: cert-manager, external-dns, and other tools' annotations.
+
+Controller-independent: every provider calls these with the Ingress that owns a certificate or
+a route. The tables are data (`mappings/cert-manager.yaml`, `external-dns.yaml`,
+`common-annotations.yaml`); this module applies them and reports every key it moves, copies or
+drops.
+
+cert-manager: its Gateway support issues one Certificate per HTTPS listener whose
+certificateRefs Secret lives in the Gateway's namespace (cross-namespace references are not
+supported, cert-manager#5610). A listener of a cert-manager-managed host therefore refers to a
+Secret `<app namespace>-<secretName>` in the Gateway's namespace, and the issuer annotations
+move to the Gateway. `emit` picks the Gateway's annotations and writes explicit Certificates for
+listeners whose issuer or settings differ (skipped by the shim through
+`cert-manager.io/ignore-tls-listeners`), so every certificate keeps its own issuer.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import hashlib
+from typing import Any
+
+from ing2gw import ir, mappings
+from ing2gw.findings import Severity
+from ing2gw.model.ingress import Ingress
+from ing2gw.providers.base import BuildContext
+
+ISSUER_KEYS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
+
+
+@functools.cache
+def _cert_rows() -> dict[str, dict[str, Any]]:
+    return {r["key"]: r for r in mappings.table("cert-manager")["annotations"]}
+
+
+@functools.cache
+def _dns_table() -> dict[str, Any]:
+    t: dict[str, Any] = mappings.table("external-dns")
+    return t
+
+
+@functools.cache
+def _common_rows() -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = mappings.table("common-annotations")["annotations"]
+    return rows
+
+
+def cert_profile(ing: Ingress) -> tuple[tuple[str, str], ...]:
+    """The cert-manager annotations that decide how the Ingress's certificates are issued."""
+    rows = _cert_rows()
+    return tuple(sorted((k, v) for k, v in ing.annotations.items()
+                        if k in rows and k.startswith("cert-manager.io/")))
+
+
+def managed_secret(gateway_namespace: str, ref: ir.SecretRef) -> ir.SecretRef:
+    """The Secret cert-manager writes for a listener: in the Gateway's namespace, named after the
+    app namespace and the Ingress's Secret (unique across namespaces)."""
+    name = f"{ref.namespace}-{ref.name}"
+    if len(name) > 253:
+        name = name[:246].rstrip("-.") + "-" + hashlib.sha256(name.encode()).hexdigest()[:6]
+    return ir.SecretRef(gateway_namespace, name)
+
+
+def managed_certificate(ctx: BuildContext, gw: ir.Gateway, owner: Ingress, ref: ir.SecretRef,
+                        host: str) -> tuple[ir.SecretRef, tuple[tuple[str, str], ...]] | None:
+    """When `owner` has its certificate issued by cert-manager: the listener's Secret and the
+    cert-manager profile; else None (the Secret stays where it is, behind a ReferenceGrant)."""
+    profile = cert_profile(owner)
+    if not any(k in dict(profile) for k in ISSUER_KEYS):
+        return None
+    secret = managed_secret(gw.namespace, ref)
+    key = (owner.key, "cert-manager", host)
+    if key not in ctx.reported_ecosystem:
+        ctx.reported_ecosystem.add(key)
+        issuer = dict(profile)
+        kind, name = ("ClusterIssuer", issuer["cert-manager.io/cluster-issuer"]) \
+            if "cert-manager.io/cluster-issuer" in issuer else ("Issuer", issuer["cert-manager.io/issuer"])
+        ctx.finding(Severity.INFO, "ING2GW-CERT-001",
+                    f"{host}: cert-manager now issues the certificate for the Gateway's listener ({kind} {name}) into "
+                    f"Secret {secret.namespace}/{secret.name}, next to the Gateway; {ref.namespace}/{ref.name} is no "
+                    "longer used", ing=owner, annotation=ISSUER_KEYS[0] if kind == "ClusterIssuer" else ISSUER_KEYS[1],
+                    value=name, status="converted",
+                    suggestion="run cert-manager with Gateway API support (Helm config.enableGatewayAPI=true); the new "
+                               "certificate is issued before traffic moves only if its challenge can reach the Gateway")
+        if kind == "Issuer" and owner.namespace != gw.namespace:
+            ctx.finding(Severity.WARNING, "ING2GW-CERT-003",
+                        f"Issuer {name} is namespaced: cert-manager looks for it in the Gateway's namespace "
+                        f"{gw.namespace}, not in {owner.namespace}", ing=owner, annotation=ISSUER_KEYS[1], value=name,
+                        status="partial",
+                        suggestion=f"create the Issuer in {gw.namespace}, or use a ClusterIssuer")
+    return secret, profile
+
+
+def report_cert_annotations(ctx: BuildContext, ing: Ingress) -> None:
+    """Findings for the cert-manager keys that do not simply move to the Gateway."""
+    rows = _cert_rows()
+    for key, value in sorted(ing.annotations.items()):
+        row = rows.get(key)
+        if row is None:
+            if key.startswith(("cert-manager.io/", "acme.cert-manager.io/")):
+                ctx.finding(Severity.WARNING, "ING2GW-CERT-004", f"unknown cert-manager annotation {key}", ing=ing,
+                            annotation=key, value=value, status="unknown")
+            continue
+        if row["status"] != "converted":
+            ctx.finding(Severity.WARNING, "ING2GW-CERT-004", f"{row['becomes']}: {row.get('lossy', '')}".strip(": "),
+                        ing=ing, annotation=key, value=value, status=row["status"])
+        elif key not in ISSUER_KEYS and not any(k in ing.annotations for k in ISSUER_KEYS):
+            ctx.finding(Severity.WARNING, "ING2GW-CERT-004",
+                        "cert-manager setting without an issuer annotation on this Ingress: nothing to carry it", ing=ing,
+                        annotation=key, value=value, status="partial")
+
+
+def _dns_row(suffix: str) -> dict[str, Any] | None:
+    for row in _dns_table()["annotations"]:
+        if fnmatch.fnmatchcase(suffix, row["key"]):
+            return row  # type: ignore[no-any-return]
+    return None
+
+
+def _common_row(key: str) -> dict[str, Any]:
+    for row in _common_rows():
+        m = row["match"]
+        if key == m or (m.endswith(("/", "*")) and fnmatch.fnmatchcase(key, m if m.endswith("*") else m + "*")):
+            return row
+    return {"action": "copy", "why": ""}
+
+
+def _is_controller_key(ctx: BuildContext, key: str) -> bool:
+    prefix = ctx.options.annotations_prefix.rstrip("/") + "/"
+    return key.startswith((prefix, "nginx.ingress.kubernetes.io/", "kubernetes.io/ingress.", "cert-manager.io/",
+                           "acme.cert-manager.io/")) or key == "kubernetes.io/tls-acme"
+
+
+def route_metadata(ctx: BuildContext, ing: Ingress, gw: ir.Gateway) -> tuple[dict[str, str], dict[str, str]]:
+    """Annotations and labels the routes of `ing` carry over; external-dns `target` goes to the
+    Gateway. Every key is reported: copied, moved or dropped."""
+    dns = _dns_table()
+    annotations: dict[str, str] = {}
+    copied: list[str] = []
+    dropped: list[str] = []
+    for key, value in sorted(ing.annotations.items()):
+        if _is_controller_key(ctx, key):
+            continue
+        prefix, _, suffix = key.partition("/")
+        if prefix in dns["prefixes"] and suffix:
+            row = _dns_row(suffix)
+            if row is None:
+                continue
+            if row["where"] == "gateway":
+                _dns_target(ctx, ing, gw, key, value)
+            else:
+                annotations[f"{prefix}/{row.get('rename', suffix)}"] = value
+                copied.append(key)
+            continue
+        row = _common_row(key)
+        if row["action"] == "copy":
+            annotations[key] = value
+            copied.append(key)
+        else:
+            dropped.append(f"{key} ({row['why']})")
+    if any(k.split("/", 1)[0] in dns["prefixes"] for k in ing.annotations):
+        ctx.dns_ingresses.add(ing.key)
+    if copied or dropped:
+        ctx.finding(Severity.INFO, "ING2GW-META-001",
+                    ("copied to its routes: " + ", ".join(copied) if copied else "")
+                    + ("; " if copied and dropped else "")
+                    + ("dropped: " + "; ".join(dropped) if dropped else ""), ing=ing,
+                    details={"copied": ",".join(copied)})
+    return annotations, dict(ing.metadata.labels)
+
+
+def _dns_target(ctx: BuildContext, ing: Ingress, gw: ir.Gateway, key: str, value: str) -> None:
+    canonical = "external-dns.kubernetes.io/target" if key.startswith("external-dns.kubernetes.io/") else key
+    existing = gw.annotations.get(canonical)
+    if existing is not None and existing != value:
+        ctx.finding(Severity.WARNING, "ING2GW-DNS-002",
+                    f"external-dns target {value!r} cannot go on Gateway {gw.namespace}/{gw.name}, which already carries "
+                    f"{existing!r} from another Ingress: external-dns reads one target per Gateway", ing=ing,
+                    annotation=key, value=value, status="partial",
+                    suggestion="give the hosts that need another target their own Gateway, or set the target on a "
+                               "ListenerSet")
+        return
+    gw.annotations[canonical] = value
+    ctx.finding(Severity.INFO, "ING2GW-DNS-001", f"moved to Gateway {gw.namespace}/{gw.name} (external-dns reads "
+                "target only on the Gateway)", ing=ing, annotation=key, value=value, status="converted")
