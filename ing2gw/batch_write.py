@@ -10,49 +10,16 @@ deletions), so a run stopped part-way leaves kustomizations that still build.
 from __future__ import annotations
 
 import difflib
-import os
-import stat
-import tempfile
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from ing2gw.batch import FileChange
-from ing2gw.batch_discover import TEMP_SUFFIX
 from ing2gw.errors import UsageError
+from ing2gw.fsutil import atomic_write_bytes
 from ing2gw.outdir import write_tree
 
 #: writes `data` to `path` (None: deletes it); injectable so tests can interrupt a run
 Writer = Callable[[Path, "bytes | None"], None]
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write_bytes(path: Path, data: bytes, *, fsync: bool = True) -> None:
-    """Replace `path` with `data` atomically; an existing file keeps its permission bits."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            if fsync:
-                os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def default_writer(path: Path, data: bytes | None) -> None:

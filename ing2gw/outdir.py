@@ -9,13 +9,12 @@ refused unless `force` is set, so nobody's files are overwritten by surprise.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from ing2gw.errors import UsageError
+from ing2gw.fsutil import atomic_write
 from ing2gw.serialize import dump_yaml_stream, to_yaml
 
 #: kind -> file name inside its folder
@@ -28,22 +27,6 @@ KIND_FILES = {
     "ReferenceGrant": "referencegrants.yaml",
     "BackendTLSPolicy": "backendtlspolicies.yaml",
 }
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write `text` to `path` so that readers see the old or the new file, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def kustomization(resources: Sequence[str]) -> str:

@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 
 import click
 
-from ing2gw.cli.runtime import freeze_loaded, tune_for_batch
+from ing2gw.cli.runtime import freeze_loaded, release_garbage, tune_for_batch
 from ing2gw.errors import UsageError
 from ing2gw.findings import FAIL_ON_CHOICES, Finding, exit_code
 from ing2gw.load import load
@@ -188,6 +188,10 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
             extra[f"verify.{'json' if verify_output == 'json' else 'txt'}"] = rendered
         else:
             click.echo(rendered, err=True, nl=False)
+    # the raw manifests are not needed any more (the translation keeps what it read): give their
+    # memory to the report, which peaks while rendering (about 150 MB at 10,000 Ingresses)
+    del manifests
+    release_garbage()
     report = build_report(result, verified, title=f"ing2gw convert: {' '.join(files)}") \
         if out_dir or report_file else None
     if out_dir:

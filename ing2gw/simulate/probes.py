@@ -112,7 +112,7 @@ def _in_sample(items: Any) -> str:
     return "a"
 
 
-def path_variants(p: str) -> list[str]:
+def path_variants(p: str, case: bool = True) -> list[str]:
     """The path, with/without trailing slash, child, sibling, case variant, parent."""
     out = [p]
     if p != "/":
@@ -120,7 +120,7 @@ def path_variants(p: str) -> list[str]:
         base = p.rstrip("/")
         out.append(base + "/child")
         out.append(base + "x")
-        if base.upper() != base:
+        if case and base.upper() != base:
             out.append(base.upper())
         parent = base.rsplit("/", 1)[0] or "/"
         out.append(parent)
@@ -239,8 +239,19 @@ def _gateway_hosts(m: Manifest, plans: dict[str, _HostPlan]) -> None:
                 plan.tls = True
 
 
-def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host: int = 200) -> list[Request]:
-    """Probe requests for two configurations, deterministic and without duplicates."""
+#: hosts (in name order) probed with every controller-wide variant (upper-case and `:port`
+#: Host headers, upper-case paths); beyond them only where a host's own configuration makes
+#: them matter (wildcards, regex hosts), so the probe count grows with paths, not hosts x variants
+SAMPLE_HOSTS = 50
+
+
+def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host: int = 200,
+             sample_hosts: int = SAMPLE_HOSTS) -> list[Request]:
+    """Probe requests for two configurations, deterministic and without duplicates.
+
+    Host normalisation (case, port) and case-sensitive path matching are the same for every
+    host of a controller: they are probed on the first `sample_hosts` hosts, and on every
+    wildcard host and every host with regex paths (where case sensitivity is per host)."""
     plans: dict[str, _HostPlan] = {}
     for m in old:
         if m.kind == "Ingress":
@@ -263,8 +274,9 @@ def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host
 
     add("GET", "http", UNKNOWN_HOST, "/")
     add("GET", "https", UNKNOWN_HOST, "/")
-    for host in sorted(plans):
+    for index, host in enumerate(sorted(plans)):
         plan = plans[host]
+        sampled = index < sample_hosts or host.startswith("*.") or bool(plan.regexes)
         base_host = "catch-all.ing2gw.invalid" if host == "*" else (host[2:] and f"a.{host[2:]}" if host.startswith("*.") else host)
         paths = sorted(plan.paths | {"/"})
         samples: list[str] = []
@@ -274,7 +286,7 @@ def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host
         for p in paths:
             if not p.startswith("/"):
                 continue
-            targets += path_variants(p)
+            targets += path_variants(p, case=sampled)
         targets += [s for s in samples if s.startswith("/")]
         targets = list(dict.fromkeys(targets))[:limit_per_host]
         # every path variant over HTTPS only for hosts with TLS on either side; for the others
@@ -290,7 +302,7 @@ def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host
             # the query string must survive (or be dropped) as on the old side
             add("GET", scheme, base_host, (paths[-1] if paths[-1].startswith("/") else "/") + "?probe=1")
         add("GET", "https", base_host, "/")
-        if host != "*":
+        if host != "*" and sampled:
             for hv in host_variants(host):
                 for scheme in ("http", "https"):
                     add("GET", scheme, hv, "/")

@@ -1,0 +1,132 @@
+"""The performance benchmark: convert and convert --verify against the YAML floor.
+
+For each N (default 1,000, 10,000 and 20,000 Ingresses) it generates the corpus
+(benchmarks/corpus.py), then measures in fresh processes:
+
+* floor: parse every file with PyYAML's C loader and write all documents back with its C
+  dumper (the least any YAML-to-YAML tool must spend on the same bytes);
+* convert: `ing2gw convert -f CORPUS -R --out-dir OUT` (wall time, peak RSS);
+* verify: the same with `--verify` (wall time, peak RSS, probes per second of the check);
+
+and prints one table with each time as a ratio to the floor. Targets (issue 11, on a 2-core
+machine): convert <= 2.5x floor and --verify <= 5x floor at 10,000; peak memory < 1 GiB at
+10,000; 20,000 takes <= 2.2x the time of 10,000.
+
+    python benchmarks/run.py [--sizes 1000,10000,20000] [--markdown docs/performance.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from corpus import generate  # noqa: E402
+
+_FLOOR = r"""
+import glob, sys, time, yaml, resource
+files = sorted(glob.glob(sys.argv[1] + "/**/*.yaml", recursive=True))
+t = time.perf_counter()
+docs = []
+for f in files:
+    with open(f, encoding="utf-8") as fh:
+        docs.extend(d for d in yaml.load_all(fh.read(), Loader=yaml.CSafeLoader) if d is not None)
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    out.write(yaml.dump_all(docs, Dumper=yaml.CSafeDumper))
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+_RUN = r"""
+import json, resource, sys, time
+from ing2gw.cli import main
+t = time.perf_counter()
+rc = main(sys.argv[1:])
+print(json.dumps({"rc": rc, "seconds": time.perf_counter() - t,
+                  "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}), file=sys.__stdout__)
+"""
+
+
+def _run(code: str, *args: str) -> str:
+    r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    if r.returncode not in (0, 1):
+        raise SystemExit(f"benchmark step failed:\n{r.stderr[-2000:]}")
+    return r.stdout.strip().splitlines()[-1]
+
+
+def measure(n: int, work: Path) -> dict[str, float]:
+    corpus = work / f"corpus-{n}"
+    generate(n, max(10, n // 50), max(10, n // 10), corpus)
+    floor_s, floor_rss = map(float, _run(_FLOOR, str(corpus), str(work / "floor.yaml")).split())
+    conv = json.loads(_run(_RUN, "convert", "-f", str(corpus), "-R", "--out-dir", str(work / f"out-{n}"),
+                           "--force", "--fail-on", "never"))
+    ver_dir = work / f"outv-{n}"
+    ver = json.loads(_run(_RUN, "convert", "-f", str(corpus), "-R", "--out-dir", str(ver_dir), "--force",
+                          "--fail-on", "never", "--verify", "--verify-output", "json"))
+    vj = json.loads((ver_dir / "verify.json").read_text())
+    check_seconds = ver["seconds"] - conv["seconds"]
+    return {"n": n, "floor_s": floor_s, "convert_s": conv["seconds"], "convert_mb": conv["rss_kb"] / 1024,
+            "verify_s": ver["seconds"], "verify_mb": ver["rss_kb"] / 1024, "probes": vj["probes"],
+            "unexplained": vj["unexplained"], "probes_per_s": vj["probes"] / check_seconds if check_seconds > 0 else 0.0}
+
+
+def table(rows: list[dict[str, float]]) -> str:
+    head = ("| Ingresses | floor (PyYAML C) | convert | ×floor | peak MB | convert --verify | ×floor | peak MB | "
+            "probes | probes/s | unexplained |")
+    lines = [head, "|" + "---|" * 11]
+    for r in rows:
+        lines.append(f"| {int(r['n']):,} | {r['floor_s']:.1f} s | {r['convert_s']:.1f} s | {r['convert_s'] / r['floor_s']:.2f} | "
+                     f"{r['convert_mb']:.0f} | {r['verify_s']:.1f} s | {r['verify_s'] / r['floor_s']:.2f} | "
+                     f"{r['verify_mb']:.0f} | {int(r['probes']):,} | {r['probes_per_s']:,.0f} | {int(r['unexplained'])} |")
+    by_n = {int(r["n"]): r for r in rows}
+    if 10000 in by_n and 20000 in by_n:
+        lines.append("")
+        lines.append(f"20,000 / 10,000: convert {by_n[20000]['convert_s'] / by_n[10000]['convert_s']:.2f}×, "
+                     f"--verify {by_n[20000]['verify_s'] / by_n[10000]['verify_s']:.2f}× (target ≤ 2.2×)")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), Python "
+            f"{platform.python_version()}, load average {load:.2f} at start")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1000,10000,20000")
+    ap.add_argument("--markdown", type=Path, help="also write the table into this Markdown file")
+    a = ap.parse_args()
+    rows = []
+    info = machine()
+    with tempfile.TemporaryDirectory(prefix="ing2gw-bench-") as tmp:
+        for n in (int(x) for x in a.sizes.split(",")):
+            t = time.perf_counter()
+            rows.append(measure(n, Path(tmp)))
+            print(f"measured {n:,} Ingresses in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    out = table(rows)
+    print(info)
+    print(out)
+    if a.markdown:
+        a.markdown.parent.mkdir(parents=True, exist_ok=True)
+        a.markdown.write_text(f"Measured on: {info}\n\n{out}\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
