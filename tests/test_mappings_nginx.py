@@ -23,7 +23,7 @@ STATUSES = {"converted", "partial", "policy", "unsupported", "ignored"}
 SCOPES = {"location", "server", "ingress"}
 TYPES = {"bool", "int", "string", "duration", "size", "url", "cidr-list", "enum", "map", "list", "regex",
          "secret-ref", "configmap-ref", "snippet"}
-COLUMNS = {"key", "type", "default", "scope", "status", "becomes", "lossy", "security", "routing", "handler",
+COLUMNS = {"key", "type", "default", "scope", "status", "becomes", "lossy", "security", "routing", "handler", "risk",
            "docs", "targets"}
 REQUIRED = {"key", "type", "default", "scope", "status", "becomes", "security", "routing", "docs"}
 
@@ -95,6 +95,7 @@ def test_row_is_well_formed(row: dict[str, Any]) -> None:
     assert isinstance(key, str) and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", key), f"bad key {key!r}"
     assert not key.startswith(PREFIX), "keys are written without the prefix"
     assert set(row) <= COLUMNS, f"{key}: unknown columns {sorted(set(row) - COLUMNS)}"
+    assert row.get("risk") in (None, "Low", "Medium", "High", "Critical"), f"{key}: risk {row.get('risk')!r}"
     assert REQUIRED <= set(row), f"{key}: missing columns {sorted(REQUIRED - set(row))}"
     assert row["type"] in TYPES, f"{key}: type {row['type']!r} not in {sorted(TYPES)}"
     assert row["default"] is None or isinstance(row["default"], str), f"{key}: default must be a string or null"

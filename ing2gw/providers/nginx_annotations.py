@@ -58,6 +58,7 @@ class NginxGlobals:
     hsts_include_subdomains: bool = True
     hsts_preload: bool = False
     use_forwarded_headers: bool = False
+    annotations_risk_level: str = "High"
     source: Origin | None = None
     data: tuple[tuple[str, str], ...] = ()
 
@@ -75,7 +76,8 @@ class NginxGlobals:
                    no_tls_redirect_locations=locs, hsts=b("hsts", True),
                    hsts_max_age=data.get("hsts-max-age", "31536000"),
                    hsts_include_subdomains=b("hsts-include-subdomains", True), hsts_preload=b("hsts-preload", False),
-                   use_forwarded_headers=b("use-forwarded-headers", False), source=source,
+                   use_forwarded_headers=b("use-forwarded-headers", False),
+                   annotations_risk_level=data.get("annotations-risk-level", "High").strip() or "High", source=source,
                    data=tuple(sorted(data.items())))
 
 
@@ -129,6 +131,8 @@ class Row:
     handler: str | None
     docs: str
     targets: tuple[tuple[str, str], ...] = ()
+    #: annotations-risk-level of the key, when the table records it (Critical: snippets)
+    risk: str | None = None
 
 
 @functools.cache
@@ -141,7 +145,7 @@ def rows() -> dict[str, Row]:
                             status=r["status"], becomes=r.get("becomes") or "", lossy=r.get("lossy"),
                             security=bool(r.get("security")), routing=bool(r.get("routing")),
                             handler=r.get("handler"), docs=r.get("docs") or "",
-                            targets=tuple(sorted((r.get("targets") or {}).items())))
+                            targets=tuple(sorted((r.get("targets") or {}).items())), risk=r.get("risk"))
     return out
 
 
@@ -379,6 +383,7 @@ def parse_annotations(ctx: BuildContext, ing: Ingress, glob: NginxGlobals) -> Ng
         row = table.get(key)
         if row is not None:
             _report(p, overrides.get(key, row), value)
+    _risk_level(p, values)
     if p.drop:
         return None
     _combine_redirects(p)
@@ -386,6 +391,31 @@ def parse_annotations(ctx: BuildContext, ing: Ingress, glob: NginxGlobals) -> Ng
     if p.extra.pop("canary_enabled", False):
         canary = _canary_config(p)
     return NginxAnnotations(canary=canary, values=tuple(values), extra=tuple(sorted(p.extra.items())), **p.fields)
+
+
+_RISK_RANK = {"Low": 0, "Medium": 1, "High": 2, "Critical": 3}
+
+
+def _risk_level(p: _Parse, values: list[tuple[str, str]]) -> None:
+    """A3: since v1.12 an annotation above the ConfigMap's annotations-risk-level (default High)
+    makes ingress-nginx reject the whole Ingress; snippets are Critical."""
+    level = p.glob.annotations_risk_level
+    allowed = _RISK_RANK.get(level, 2)
+    table = rows()
+    for key, value in values:
+        row = table.get(key)
+        if row is None or row.risk is None or _RISK_RANK.get(row.risk, 0) <= allowed:
+            continue
+        p.ctx.finding(Severity.ERROR, "ING2GW-NGINX-003",
+                      f"ingress-nginx rejects this whole Ingress: {p.full(key)} is a {row.risk}-risk annotation, above "
+                      f"annotations-risk-level={level}{' (the default)' if p.glob.source is None else ''}; the live "
+                      "controller serves none of its routes, so none are emitted", ing=p.ing,
+                      annotation=p.full(key), value=value, status="invalid", security=True,
+                      suggestion="if your controller allows it (ConfigMap annotations-risk-level: Critical and "
+                                 "allow-snippet-annotations: true), pass that ConfigMap with -f; otherwise delete "
+                                 "the annotation or the Ingress")
+        p.drop = True
+        return
 
 
 def _status_overrides(p: _Parse) -> dict[str, Row]:
