@@ -228,6 +228,8 @@ class Route:
     labels: dict[str, str] = field(default_factory=dict)
     #: readable parts added to the name when one Ingress yields several routes (host, "http")
     qualifiers: tuple[str, ...] = ()
+    #: behaviour only an implementation policy can carry (consumed by emit/targets)
+    intents: tuple[Intent, ...] = ()
     #: TLSRoute only: where the TLS stream goes
     tls_backends: tuple[ServiceBackend, ...] = ()
 

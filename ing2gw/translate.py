@@ -127,7 +127,7 @@ def translate(manifests: list[Manifest], options: Options | None = None) -> Resu
         names = {g.class_name for g in gateways.values()}
         if len(names) == 1:
             class_spec = ClassSpec(next(iter(names)), controller_name)
-    output = emit(out, class_spec)
+    output = emit(out, class_spec, options.target)
     findings.extend(output.findings)
     if dns_ingresses:
         sources = mappings.table("external-dns")["sources"]

@@ -99,8 +99,8 @@ class ClassSpec:
     description: str | None = None
 
 
-def emit(model: ir.IR, gateway_class: ClassSpec | None = None) -> Output:
-    """Build every object of the IR."""
+def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | None = None) -> Output:
+    """Build every object of the IR (and `target`'s policies for the intents it can carry)."""
     out = Output(findings=list(model.findings))
     section_of: dict[ir.ListenerKey, tuple[str, str, str]] = {}
     for key in sorted(model.gateways):
@@ -113,7 +113,8 @@ def emit(model: ir.IR, gateway_class: ClassSpec | None = None) -> Output:
             "metadata": {"name": gateway_class.name},
             "spec": {"controllerName": gateway_class.controller_name,
                      **({"description": gateway_class.description} if gateway_class.description else {})}}))
-    _routes(model.routes, section_of, out)
+    named = _routes(model.routes, section_of, out)
+    _policies(named, target, out)
     for grant in sorted(model.grants, key=lambda g: (g.namespace, g.from_namespace, g.to_kind, g.to_name or "")):
         _grant(grant, out)
     for policy in model.backend_tls:
@@ -302,7 +303,7 @@ def _merge_hosts(routes: Iterable[ir.Route]) -> list[ir.Route]:
     for r in routes:
         variant = r.qualifiers[1:] if len(r.qualifiers) > 1 else ()
         key = (r.kind, r.namespace, r.source.key, variant, bool(r.hostnames), tuple(r.rules), r.tls_backends,
-               tuple(sorted(r.annotations.items())), tuple(sorted(r.labels.items())))
+               tuple(sorted(r.annotations.items())), tuple(sorted(r.labels.items())), r.intents)
         groups.setdefault(key, []).append(r)
     merged = []
     for key, rs in groups.items():
@@ -318,7 +319,7 @@ def _merge_hosts(routes: Iterable[ir.Route]) -> list[ir.Route]:
                 (f"{host_slug(first.hostnames[0])}",) + first.qualifiers[1:]
             merged.append(ir.Route(first.kind, first.namespace, first.name_hint, first.source, hostnames, parents,
                                    list(first.rules), dict(first.annotations), dict(first.labels),
-                                   quals, first.tls_backends))
+                                   quals, first.intents, first.tls_backends))
     return merged
 
 
@@ -356,7 +357,30 @@ def _chunks(rules: list[ir.Rule]) -> list[list[ir.Rule]]:
     return parts
 
 
-def _routes(routes: list[ir.Route], section_of: dict[ir.ListenerKey, tuple[str, str, str]], out: Output) -> None:
+def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output) -> None:
+    """Implementation policies for route intents; report the intents no emitter consumed (for
+    a chosen target: plain Gateway API has no policies, and the annotation findings say so)."""
+    from ing2gw.emit.targets import emitter_for
+
+    emitter = emitter_for(target)
+    consumed: set[ir.Intent] = set()
+    if emitter is not None:
+        objects, consumed = emitter(named)
+        for obj in objects:
+            out.apps.setdefault(obj["metadata"]["namespace"], []).append(obj)
+    if target is None:
+        return
+    left = sorted({i for r, _ in named for i in r.intents} - consumed,
+                  key=lambda i: (i.source.key, i.kind, i.value))
+    for intent in left:
+        out.findings.append(Finding(Severity.ERROR if intent.security else Severity.WARNING, "ING2GW-CORE-026",
+                                    f"{target} has no policy ing2gw can generate for {intent.kind} ({intent.value})",
+                                    origin=intent.source.origin, subject=f"Ingress {intent.source.key}",
+                                    annotation=intent.source.annotation, security=intent.security))
+
+
+def _routes(routes: list[ir.Route], section_of: dict[ir.ListenerKey, tuple[str, str, str]],
+            out: Output) -> list[tuple[ir.Route, str]]:
     merged = _merge_hosts(routes)
     # name: the Ingress's name when it yields one route, else qualified by host (and variant)
     per_source: dict[tuple[str, str, str], list[ir.Route]] = defaultdict(list)
@@ -386,9 +410,12 @@ def _routes(routes: list[ir.Route], section_of: dict[ir.ListenerKey, tuple[str, 
         by_scope[(kind, ns)].append((identity, name))
     for items in by_scope.values():
         names.update(allocate(items))
+    named: list[tuple[ir.Route, str]] = []
     for identity, r, chunk, _ in planned:
         obj = _route(r, names[identity], chunk, section_of)
         out.apps.setdefault(r.namespace, []).append(obj)
+        named.append((r, names[identity]))
+    return named
 
 
 def _parent_refs(r: ir.Route, section_of: dict[ir.ListenerKey, tuple[str, str, str]]) -> list[dict[str, Any]]:

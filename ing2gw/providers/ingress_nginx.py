@@ -195,11 +195,32 @@ class _Builder:
         for ing in self.ings:
             report_cert_annotations(self.ctx, ing)
             meta[ing.key] = route_metadata(self.ctx, ing, self.gw)
+        intents = {key: self._intents(ing) for key, ing in mine.items()}
         for route in self.ctx.out.routes:
             if route.source.key in mine and route.namespace == mine[route.source.key].namespace:
                 anns, labels = meta[route.source.key]
                 route.annotations.update(anns)
                 route.labels.update(labels)
+                if route.kind != "TLSRoute" and any(r.redirect is None for r in route.rules):
+                    # access checks run after ingress-nginx's HTTPS redirect: routes that only
+                    # redirect are answered before them, so the policy goes on forwarding routes
+                    route.intents += intents[route.source.key]
+
+    def _intents(self, ing: Ingress) -> tuple[ir.Intent, ...]:
+        """Behaviour of this Ingress that only an implementation policy can carry."""
+        a = self.anns.get(ing.key)
+        if a is None:
+            return ()
+        out = []
+        ranges: dict[str, str] = a.get("source_ranges") or {}
+        prefix = self.ctx.options.annotations_prefix
+        src = ir.Source(ing.namespace, ing.name, ing.origin)
+        for key, value in sorted(ranges.items()):
+            kind = "deny" if key.startswith("denylist") else "allow"
+            cidrs = ",".join(c.strip() for c in value.split(",") if c.strip())
+            out.append(ir.Intent("source-range", ir.Source(src.namespace, src.name, src.origin, f"{prefix}/{key}"),
+                                 cidrs, security=True, params=(("action", kind),)))
+        return tuple(out)
 
     def _summaries(self) -> None:
         """Findings about many hosts at once, one per Ingress or Gateway rather than per host."""

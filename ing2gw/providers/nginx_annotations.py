@@ -457,6 +457,16 @@ def _canary_config(p: _Parse) -> CanaryConfig:
                         weight=weight if weight is not None else 0, weight_total=total if total is not None else 100)
 
 
+@functools.cache
+def target_policies(target: str) -> frozenset[str]:
+    """ingress-nginx keys that `target`'s policy emitter turns into policies."""
+    try:
+        table = mappings.table(f"targets/{target}")
+    except FileNotFoundError:
+        return frozenset()
+    return frozenset((table.get("policies") or {}).keys())
+
+
 def _unknown(p: _Parse, key: str, value: str) -> None:
     close = difflib.get_close_matches(key, list(rows()), n=1)
     hint = f"did you mean {p.full(close[0])}?" if close else "check the spelling against the ingress-nginx docs"
@@ -469,11 +479,16 @@ def _report(p: _Parse, row: Row, value: str) -> None:
     """One finding per annotation, by the row's status (reported by construction)."""
     full = p.full(row.key)
     status = row.status
-    if status == "policy" and p.ctx.options.target and dict(row.targets).get(p.ctx.options.target):
+    target = p.ctx.options.target
+    if status == "policy" and target and row.key in target_policies(target):
         p.ctx.finding(Severity.INFO, "ING2GW-NGINX-010",
-                      f"becomes {dict(row.targets)[p.ctx.options.target]} for {p.ctx.options.target}",
+                      f"becomes {dict(row.targets).get(target, 'a policy')} for {target}",
                       ing=p.ing, annotation=full, value=value, status="policy")
         return
+    if status == "policy" and target:
+        row = replace(row, lossy=f"{row.lossy or row.becomes} (ing2gw does not generate {target}'s policy for it"
+                                 + (f": write {dict(row.targets)[target]} by hand" if target in dict(row.targets) else "")
+                                 + ")")
     if status == "converted":
         p.ctx.finding(Severity.INFO, "ING2GW-NGINX-010", f"converted: {row.becomes}", ing=p.ing,
                       annotation=full, value=value, status=status)
@@ -486,7 +501,9 @@ def _report(p: _Parse, row: Row, value: str) -> None:
                       annotation=full, value=value, status=status, security=row.security,
                       suggestion=f"check by hand; see {row.docs}" if row.docs else None)
     else:  # unsupported, or a policy without a target that has one
-        what = "needs an implementation policy; no --target with one was chosen" if status == "policy" else "not converted"
+        what = ("not converted: it needs an implementation policy" + ("" if p.ctx.options.target else
+                " (choose a --target whose policies ing2gw generates, e.g. envoy-gateway)")) \
+            if status == "policy" else "not converted"
         p.ctx.finding(Severity.ERROR if row.security else Severity.WARNING, "ING2GW-NGINX-013",
                       f"{what}: {row.lossy or row.becomes}", ing=p.ing, annotation=full, value=value,
                       status=status, security=row.security,

@@ -1,0 +1,29 @@
+"""Implementation-specific policies for IR intents, one module per target, registered below.
+
+An emitter returns the policy objects it built and the intents it consumed; `emit` reports
+every intent no emitter consumed, so nothing is dropped without a word.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable
+
+from ing2gw import ir
+
+#: a target's emitter: (routes with their allocated names) -> (policy objects, consumed intents)
+Emitter = Callable[[list[tuple[ir.Route, str]]], tuple[list[dict[str, Any]], set[ir.Intent]]]
+
+#: target name -> "module:function"
+EMITTERS: dict[str, str] = {
+    "envoy-gateway": "ing2gw.emit.targets.envoy_gateway:emit_policies",
+}
+
+
+def emitter_for(target: str | None) -> Emitter | None:
+    spec = EMITTERS.get(target or "")
+    if spec is None:
+        return None
+    module, _, fn = spec.partition(":")
+    emitter: Emitter = getattr(importlib.import_module(module), fn)
+    return emitter
