@@ -201,7 +201,9 @@ EXPLAINERS: dict[str, Explainer] = {
     "ING2GW-CORE-012": _on_hosts,
     "ING2GW-CORE-008": _ingress_involved,
     "ING2GW-CORE-007": _ingress_involved,
-    "ING2GW-NGINX-020": lambda f, p: _on_hosts(f, p),
+    # regex matching changes which location answers: who answers and with what path
+    "ING2GW-NGINX-020": lambda f, p: _on_hosts(f, p) and any(
+        d.field in ("status", "backend", "backends", "upstream_path") for d in p.diffs),
     "ING2GW-NGINX-030": lambda f, p: _touches_services(f, p),
     "ING2GW-NGINX-060": lambda f, p: any(k.lower().startswith("x-forwarded-") for k, _ in p.request.headers),
     "ING2GW-CORE-021": lambda f, p: _ingress_involved(f, p) and p.old.status == 503 and p.new.status == 500,
@@ -269,6 +271,10 @@ class FindingIndex:
 
 
 def explain(p: _Probe, findings: "Sequence[Finding] | FindingIndex") -> list[str]:
+    """The codes of the findings that predicted this difference. Findings whose own explainer
+    recognises the difference win; only when none does, the lossy annotation findings of the
+    Ingresses involved explain it (they predict *some* change on that Ingress's routes)."""
+    specific: list[str] = []
     codes: list[str] = []
     candidates = findings.candidates(p) if isinstance(findings, FindingIndex) else findings
     seen: set[int] = set()
@@ -277,15 +283,14 @@ def explain(p: _Probe, findings: "Sequence[Finding] | FindingIndex") -> list[str
             continue
         seen.add(id(f))
         fn = EXPLAINERS.get(f.code)
-        hit = False
         if fn is not None:
-            hit = fn(f, p)
+            if fn(f, p) and f.code not in specific:
+                specific.append(f.code)
         elif f.code.startswith("ING2GW-NGINX-") and (f.status in _LOSSY_STATUS or f.severity.value != "info"
                                                      or f.code in _NGINX_INFO_EXPLAIN):
-            hit = _ingress_involved(f, p)
-        if hit and f.code not in codes:
-            codes.append(f.code)
-    return codes
+            if _ingress_involved(f, p) and f.code not in codes:
+                codes.append(f.code)
+    return specific or codes
 
 
 #: info-level annotation findings that still describe a visible difference

@@ -284,8 +284,8 @@ def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host
             samples += _samples_for_regex(rx)
         targets: list[str] = []
         for p in paths:
-            if not p.startswith("/"):
-                continue
+            if not p.startswith("/") or p in plan.regexes:
+                continue  # a regex is probed with sample strings, not as a literal path
             targets += path_variants(p, case=sampled)
         targets += [s for s in samples if s.startswith("/")]
         targets = list(dict.fromkeys(targets))[:limit_per_host]
