@@ -278,14 +278,15 @@ def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host
         plan = plans[host]
         sampled = index < sample_hosts or host.startswith("*.") or bool(plan.regexes)
         base_host = "catch-all.ing2gw.invalid" if host == "*" else (host[2:] and f"a.{host[2:]}" if host.startswith("*.") else host)
-        paths = sorted(plan.paths | {"/"})
+        # regexes are probed with sample strings, never as literal paths
+        paths = sorted((plan.paths - plan.regexes) | {"/"})
         samples: list[str] = []
         for rx in sorted(plan.regexes):
             samples += _samples_for_regex(rx)
         targets: list[str] = []
         for p in paths:
-            if not p.startswith("/") or p in plan.regexes:
-                continue  # a regex is probed with sample strings, not as a literal path
+            if not p.startswith("/"):
+                continue
             targets += path_variants(p, case=sampled)
         targets += [s for s in samples if s.startswith("/")]
         targets = list(dict.fromkeys(targets))[:limit_per_host]
