@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from typing import Sequence
 
@@ -70,8 +71,10 @@ def cli() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code (never raises for bad input)."""
+    # run as the kubectl plugin (kubectl-ing2gw), help and errors say `kubectl ing2gw`
+    prog = "kubectl ing2gw" if os.path.basename(sys.argv[0]).startswith("kubectl-ing2gw") else "ing2gw"
     try:
-        rv = cli.main(args=list(argv) if argv is not None else None, prog_name="ing2gw",
+        rv = cli.main(args=list(argv) if argv is not None else None, prog_name=prog,
                       standalone_mode=False)
     except InputError as exc:
         for p in exc.problems:
