@@ -44,6 +44,22 @@ class Record:
                 **({"unverified": True} if self.unverified else {})}
 
 
+def describe_answer(a: Answer) -> str:
+    """One line for a simulated answer: `308 -> URL`, `200 ns/svc:port path /x`, `no response (why)`."""
+    if a.redirect is not None:
+        return f"{a.redirect.status} -> {a.redirect.location}"
+    if a.status == 0:
+        return f"no response ({a.generated_by or 'connection failed'})"
+    if a.backend is not None:
+        s = f"{a.status} {a.backend}"
+        if len(a.backends) > 1:
+            s += " (" + ", ".join(f"{x.weight:.0%} {x.backend or x.status}" for x in a.backends) + ")"
+        if a.upstream_path is not None:
+            s += f" path {a.upstream_path}"
+        return s
+    return f"{a.status}" + (f" ({a.generated_by})" if a.generated_by else "")
+
+
 def _brief(a: Answer) -> dict[str, Any]:
     d = a.to_dict()
     keep = ("status", "backend", "backends", "redirect", "upstream_path", "upstream_host", "generated_by",

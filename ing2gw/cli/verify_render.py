@@ -4,23 +4,7 @@ from __future__ import annotations
 
 
 from ing2gw.findings import codes
-from ing2gw.simulate.request import Answer
-from ing2gw.verify import VerifyResult
-
-
-def _answer(a: Answer) -> str:
-    if a.redirect is not None:
-        return f"{a.redirect.status} -> {a.redirect.location}"
-    if a.status == 0:
-        return f"no response ({a.generated_by or 'connection failed'})"
-    if a.backend is not None:
-        s = f"{a.status} {a.backend}"
-        if len(a.backends) > 1:
-            s += " (" + ", ".join(f"{x.weight:.0%} {x.backend or x.status}" for x in a.backends) + ")"
-        if a.upstream_path is not None:
-            s += f" path {a.upstream_path}"
-        return s
-    return f"{a.status}" + (f" ({a.generated_by})" if a.generated_by else "")
+from ing2gw.verify import VerifyResult, describe_answer
 
 
 def render_text(v: VerifyResult, examples: int = 3) -> str:
@@ -41,8 +25,8 @@ def render_text(v: VerifyResult, examples: int = 3) -> str:
         lines.append(f"{count:>5}  {title}")
         for r in recs[:examples]:
             lines.append(f"         {r.request.describe()}")
-            lines.append(f"             old: {_answer(r.old)}")
-            lines.append(f"             new: {_answer(r.new)}")
+            lines.append(f"             old: {describe_answer(r.old)}")
+            lines.append(f"             new: {describe_answer(r.new)}")
             fields = ", ".join(d.field for d in r.differences)
             lines.append(f"             differs in: {fields}")
             if r.unverified:

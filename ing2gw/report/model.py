@@ -28,7 +28,7 @@ from ing2gw.findings import Finding, Severity, codes, counts
 from ing2gw.model.ingress import Ingress
 from ing2gw.report import lost
 from ing2gw.translate import Result
-from ing2gw.verify import VerifyResult
+from ing2gw.verify import VerifyResult, describe_answer
 
 SCHEMA_VERSION = "1"
 SCHEMA_ID = "https://ing2gw.io/schemas/report-v1.json"
@@ -449,22 +449,6 @@ def _equivalence(v: VerifyResult, examples: int = 3) -> Equivalence:
                                                differs_in=[d.field for d in r.differences]) for r in recs[:examples]]))
     return Equivalence(probes=v.probes, equivalent=v.equivalent, explained=v.explained, unexplained=v.unexplained,
                        unverified=v.unverified, groups=out)
-
-
-def describe_answer(a: Any) -> str:
-    """One line for a simulated answer: `308 -> URL`, `200 ns/svc:port path /x`, `no response (why)`."""
-    if a.redirect is not None:
-        return f"{a.redirect.status} -> {a.redirect.location}"
-    if a.status == 0:
-        return f"no response ({a.generated_by or 'connection failed'})"
-    if a.backend is not None:
-        s = f"{a.status} {a.backend}"
-        if len(a.backends) > 1:
-            s += " (" + ", ".join(f"{x.weight:.0%} {x.backend or x.status}" for x in a.backends) + ")"
-        if a.upstream_path is not None:
-            s += f" path {a.upstream_path}"
-        return s
-    return f"{a.status}" + (f" ({a.generated_by})" if a.generated_by else "")
 
 
 def _prefix(ing: Ingress, fs: list[FindingRow], default: str) -> str:
