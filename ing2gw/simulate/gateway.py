@@ -79,6 +79,9 @@ from ing2gw.simulate.gateway_read import read_inventory
 from ing2gw.simulate.request import Answer, BackendRef, ClusterContext, Redirect, Request, Share
 
 GatewaySelector = tuple[str, str] | str | None
+#: entries a memo of per-request values keeps before it starts over (bounds memory)
+_MEMO_LIMIT = 1 << 14
+_NO_NAMES: frozenset[str] = frozenset()
 # a percent-escape of an unreserved character or of '/' or '\': an implementation may decode it
 _NORMALISABLE = re.compile(r"%(?:[46][1-9A-Fa-f]|[57][0-9Aa]|3[0-9]|2[dDeEfF]|5[fFcC]|7[eE])"
                            r"|//|/\.\.?(?:/|$)")
@@ -94,7 +97,7 @@ class PortIndex:
     others: list[Listener] = field(default_factory=list)              # TCP, UDP
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Plan:
     """Everything about a rule's answer that does not depend on the request, built once."""
 
@@ -113,6 +116,12 @@ class _Plan:
     notes: tuple[str, ...]
     status: int
     generated_by: str | None
+    #: no rule-level filter changes the upstream request (Host, path, headers)
+    plain_upstream: bool
+    #: the response headers `resp_ops` add when the backend's own headers are not given, and
+    #: the notes for the headers they remove
+    resp_static: tuple[tuple[str, str], ...]
+    resp_notes: tuple[str, ...]
 
     @classmethod
     def build(cls, route: RouteSpec, rule: RuleSpec, action: RuleAction) -> "_Plan":
@@ -140,11 +149,26 @@ class _Plan:
         elif best is not None and best.status is not None:
             status = best.status
             generated_by = "invalid-backend" if best.status == 500 else "no-endpoints"
+        plain_upstream = not any((f.type == "RequestHeaderModifier" and f.header_ops is not None)
+                                 or (f.type == "URLRewrite" and f.rewrite is not None) for f in rule.filters)
+        resp_static, resp_notes = _static_response_headers(resp_ops)
         return cls(route, rule, action, ("route", route.label()), ("rule", rule.label()),
                    next((f.cors for f in rule.filters if f.cors is not None), None), redirect, resp_ops, best,
                    tuple(Share(sh.backend, sh.fraction, sh.status) for sh in action.shares),
                    tuple(b for b, frac in action.mirrors if frac > 0), tuple(unmodelled), tuple(notes),
-                   status, generated_by)
+                   status, generated_by, plain_upstream, resp_static, resp_notes)
+
+
+def _static_response_headers(ops: Sequence[HeaderOps]) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """Response headers that header modifiers set or add, and notes for those they remove,
+    when the backend's own response headers are unknown."""
+    out: list[tuple[str, str]] = []
+    notes: list[str] = []
+    for o in ops:
+        out.extend((n.lower(), v) for n, v in o.set)
+        out.extend((n.lower(), v) for n, v in o.add)
+        notes.extend(f"the response header {n.lower()} is removed" for n in o.remove)
+    return tuple(out), tuple(notes)
 
 
 @dataclass(slots=True)
@@ -221,6 +245,11 @@ class GatewayRouter:
         self._gateways: dict[tuple[str, str], GatewayRuntime] = {rt.key: rt for rt in runtimes}
         self._ls_status = ls_status
         self._default: tuple[str, str] | None = None
+        # per-request work that many requests share: Host header -> hostname, SNI -> SNI
+        # hostname (None: no usable SNI), selector -> Gateway key
+        self._names: dict[str | None, str] = {}
+        self._sni_hosts: dict[str | None, str | None] = {}
+        self._selectors: dict[tuple[str, str] | str, tuple[str, str]] = {}
         if gateway is not None:
             self.select_gateway(gateway)
         ls_listeners: dict[tuple[str, str], tuple[GatewayRuntime, list[Listener]]] = {}
@@ -391,32 +420,40 @@ class GatewayRouter:
         rt, notes = self._pick_gateway(request.port, gateway)
         if rt is None:
             return Decision(Answer(status=0, generated_by="connection-refused", notes=tuple(notes)))
-        notes.extend(rt.notes)
-        base = (("gateway", rt.label),)
-        pi = self._ports.get(rt.key, {}).get(request.port)
+        if rt.notes:
+            notes.extend(rt.notes)
+        port = request.port
+        pi = self._ports[rt.key].get(port)
         if pi is None:
-            return Decision(Answer(status=0, generated_by="connection-refused", decided_by=base,
-                                   notes=tuple(notes + [f"Gateway {rt.label} has no accepted listener on port {request.port}"])))
-        host = request_hostname(request.host)
+            return Decision(Answer(status=0, generated_by="connection-refused", decided_by=(("gateway", rt.label),),
+                                   notes=tuple(notes + [f"Gateway {rt.label} has no accepted listener on port {port}"])))
+        names = self._names
+        host = names.get(request.host)
+        if host is None:
+            host = self._remember_name(request.host, request_hostname(request.host))
         ctx = _Ctx(self, request, rt, notes, for_backend, backend_response_headers)
-        ctx.unmodelled.extend(rt.caveats)
         if request.scheme == "http":
             if not pi.http:
                 if pi.secure:
-                    return ctx.plain("tls-expected", 0, f"port {request.port} expects TLS; a plain HTTP request gets "
+                    return ctx.plain("tls-expected", 0, f"port {port} expects TLS; a plain HTTP request gets "
                                                         "no HTTP answer")
                 return ctx.unmodelled_listener(pi)
             li = pi.http.best(host)
             if li is None:
-                return ctx.plain("no-listener", 404, f"no listener of Gateway {rt.label} on port {request.port} "
+                return ctx.plain("no-listener", 404, f"no listener of Gateway {rt.label} on port {port} "
                                                      f"matches host {host or '(none)'}")
             return ctx.http(li, host)
         sni = request.sni
-        sni_name = request_hostname(sni) if sni else ""
-        sni_host = sni_name if sni_name and not is_ip(sni_name) else None
+        sni_host = self._sni_hosts.get(sni, "")
+        if sni_host == "":
+            sni_name = request_hostname(sni) if sni else ""
+            sni_host = sni_name if sni_name and not is_ip(sni_name) else None
+            if len(self._sni_hosts) >= _MEMO_LIMIT:
+                self._sni_hosts.clear()
+            self._sni_hosts[sni] = sni_host
         if not pi.secure:
             if pi.http:
-                return ctx.plain("tls-handshake-failed", 0, f"port {request.port} serves plain HTTP; the TLS "
+                return ctx.plain("tls-handshake-failed", 0, f"port {port} serves plain HTTP; the TLS "
                                                             "handshake fails")
             return ctx.unmodelled_listener(pi)
         if sni_host is None:
@@ -425,24 +462,32 @@ class GatewayRouter:
         else:
             li_sni = pi.secure.best(sni_host)
         if li_sni is None:
-            return ctx.plain("tls-no-listener", 0, f"no TLS listener on port {request.port} matches SNI "
+            return ctx.plain("tls-no-listener", 0, f"no TLS listener on port {port} matches SNI "
                                                    f"{sni_host or '(none)'}: the handshake fails")
         if li_sni.protocol == "TLS":
             return ctx.tls(li_sni, sni_host)
         if li_sni.tls_failure:
             ctx.decided.append(("listener", li_sni.label))
             return ctx.plain("tls-handshake-failed", 0, f"listener {li_sni.label}: {li_sni.tls_failure}")
-        self._cert_coverage(li_sni, sni_host or host, ctx.notes)
+        if self._cert_names:
+            self._cert_coverage(li_sni, sni_host or host, ctx.notes)
         li_host = pi.https.best(host)
         if li_host is None:
             ctx.decided.append(("listener", li_sni.label))
-            return ctx.plain("no-listener", 404, f"no HTTPS listener on port {request.port} matches host {host or '(none)'}")
+            return ctx.plain("no-listener", 404, f"no HTTPS listener on port {port} matches host {host or '(none)'}")
         if li_host is not li_sni:
             ctx.decided.append(("listener", li_sni.label))
             return ctx.plain("misdirected-request", 421,
                              f"the Host {host} selects listener {li_host.label}, but the connection (SNI "
                              f"{sni_host or '(none)'}) was accepted by listener {li_sni.label}")
         return ctx.http(li_sni, host)
+
+    def _remember_name(self, raw: str | None, name: str) -> str:
+        """Remember the hostname of a Host header (many requests share one)."""
+        if len(self._names) >= _MEMO_LIMIT:
+            self._names.clear()
+        self._names[raw] = name
+        return name
 
     def _cert_coverage(self, li: Listener, name: str, notes: list[str]) -> None:
         names = self._cert_names.get(id(li))
@@ -458,7 +503,14 @@ class GatewayRouter:
                          "certificates fail the handshake")
 
     def _pick_gateway(self, port: int, selector: GatewaySelector) -> tuple[GatewayRuntime | None, list[str]]:
-        key = self._parse_selector(selector) if selector is not None else self._default
+        if selector is not None:
+            key = self._selectors.get(selector)
+            if key is None:
+                key = self._parse_selector(selector)
+                if len(self._selectors) < _MEMO_LIMIT:
+                    self._selectors[selector] = key
+        else:
+            key = self._default
         if key is not None:
             rt = self._gateways.get(key)
             if rt is None:
@@ -482,16 +534,23 @@ class GatewayRouter:
 class _Ctx:
     """One request on its way through the router (keeps `decide` readable)."""
 
+    __slots__ = ("router", "request", "rt", "notes", "unmodelled", "decided", "for_backend",
+                 "backend_response_headers", "path", "query")
+
     def __init__(self, router: GatewayRouter, request: Request, rt: GatewayRuntime, notes: list[str],
                  for_backend: BackendRef | None, backend_response_headers: Sequence[tuple[str, str]] | None) -> None:
         self.router = router
         self.request = request
         self.rt = rt
         self.notes = notes
-        self.unmodelled: list[str] = []
+        self.unmodelled: list[str] = list(rt.caveats)
         self.decided: list[tuple[str, str]] = [("gateway", rt.label)]
         self.for_backend = for_backend
         self.backend_response_headers = backend_response_headers
+        # Request.path and Request.query, split once
+        path, sep, query = request.target.partition("?")
+        self.path = path
+        self.query = query if sep else None
 
     def answer(self, status: int, **kwargs: Any) -> Answer:
         return Answer(status=status, decided_by=tuple(self.decided),
@@ -512,6 +571,10 @@ class _Ctx:
 
     def view(self) -> RequestView:
         req = self.request
+        if not req.headers:
+            # no headers: not gRPC either (that needs a content-type)
+            return RequestView(req.method, self.path, {"host": req.host} if req.host is not None else {}, _NO_NAMES,
+                               self.query, None)
         headers: dict[str, str] = {}
         repeated = set()
         for k, v in req.headers:
@@ -524,7 +587,7 @@ class _Ctx:
         if req.host is not None and "host" not in headers:
             # a header match on Host sees the Host header (HTTP/2 :authority) as sent
             headers["host"] = req.host
-        path, _, query = req.target.partition("?")
+        path = self.path
         grpc = None
         if req.method == "POST":
             ctype = headers.get("content-type", "")
@@ -533,15 +596,16 @@ class _Ctx:
                 parts = path.split("/")
                 if len(parts) == 3 and parts[0] == "" and parts[1] and parts[2]:
                     grpc = (parts[1], parts[2])
-        return RequestView(req.method, path, headers, frozenset(repeated) if repeated else frozenset(),
-                           query if "?" in req.target else None, grpc)
+        return RequestView(req.method, path, headers, frozenset(repeated) if repeated else _NO_NAMES,
+                           self.query, grpc)
 
     def http(self, li: Listener, host: str) -> Decision:
         self.decided.append(("listener", li.label))
-        self.unmodelled.extend(li.caveats)
+        if li.caveats:
+            self.unmodelled.extend(li.caveats)
         req = self.request
-        path = req.path
-        if _NORMALISABLE.search(path):
+        path = self.path
+        if ("%" in path or "//" in path or "/." in path) and _NORMALISABLE.search(path):
             self.unmodelled.append(f"path {path!r} may be normalised (dot segments, merged slashes, decoded "
                                    "escapes) before matching; implementation-specific (matched as sent)")
         if host.endswith("."):
@@ -549,21 +613,21 @@ class _Ctx:
                                    "(matched as sent)")
         rv = self.view()
         if rv.grpc is not None:
-            grpc_tables = list(li.grpc.lookup(host))
+            grpc_tables = li.grpc.matching(host)
             for pattern, gtable in grpc_tables:
                 gfound = gtable.find(rv)
                 if gfound is not None:
-                    if any(True for _ in li.http.lookup(host)):
+                    if li.http.matching(host):
                         self.unmodelled.append(f"GRPCRoutes and HTTPRoutes both serve host {host} on listener "
                                                f"{li.label}; implementations may reject one of them")
                     return self.forward(li, gfound.winner.plan, None)
             if grpc_tables:
                 self.notes.append("no GRPCRoute rule matches this gRPC request; HTTPRoutes were tried")
-        elif li.grpc and any(True for _ in li.grpc.lookup(host)):
+        elif li.grpc.matching(host):
             self.notes.append("GRPCRoutes serve this host but the request is not gRPC (POST with content-type "
                               "application/grpc); only HTTPRoutes were tried")
         skipped: list[str | None] = []
-        for pattern, table in li.http.lookup(host):
+        for pattern, table in li.http.matching(host):
             found = table.find(rv)
             if found is None:
                 skipped.append(pattern)
@@ -572,25 +636,31 @@ class _Ctx:
                 self.notes.append(f"routes for the more specific hostname {skipped[0]} have no rule matching this "
                                   f"request; the spec's precedence continues with {pattern or 'routes for any host'} "
                                   "(implementations that pick a virtual host first answer 404)")
-            if rv.repeated and rv.repeated & {h.name for h in found.winner.headers}:
+            c = found.winner
+            if rv.repeated and rv.repeated & {h.name for h in c.headers}:
                 self.unmodelled.append("a repeated request header takes part in the match; matched as the values "
                                        "joined with ',' (implementation-specific)")
-            self.unmodelled.extend(found.unmodelled)
-            c = found.winner
+            if found.unmodelled:
+                self.unmodelled.extend(found.unmodelled)
             return self.forward(li, c.plan, c.matched_prefix)
         self.notes.append(f"no rule of the routes attached to listener {li.label} matches")
         return Decision(self.answer(404, generated_by="no-route"), listener=li)
 
+    def _decision(self, answer: Answer, li: Listener, plan: _Plan, mirrors: tuple[tuple[BackendRef, float], ...] = (),
+                  response_ops: tuple[HeaderOps, ...] = ()) -> Decision:
+        rule = plan.rule
+        return Decision(answer, mirrors, response_ops, rule.timeouts, rule.retry, li, plan.route, rule)
+
     def forward(self, li: Listener, plan: _Plan, matched_prefix: str | None) -> Decision:
         """Apply the rule's filters and backends to the request."""
         req = self.request
-        route, rule = plan.route, plan.rule
+        rule = plan.rule
         self.decided.append(plan.label_route)
         self.decided.append(plan.label_rule)
-        self.unmodelled.extend(plan.unmodelled)
-        self.notes.extend(plan.notes)
-        common: dict[str, Any] = {"listener": li, "route": route, "rule": rule, "timeouts": rule.timeouts,
-                                  "retry": rule.retry}
+        if plan.unmodelled:
+            self.unmodelled.extend(plan.unmodelled)
+        if plan.notes:
+            self.notes.extend(plan.notes)
         cors = plan.cors
         origin = req.header("origin") if cors is not None else None
         if cors is not None and origin is not None and req.method == "OPTIONS":
@@ -600,43 +670,57 @@ class _Ctx:
                                              req.header("access-control-request-headers"))
                 if not hdrs:
                     self.notes.append(f"Origin {origin} is not allowed: the preflight gets no CORS headers")
-                return Decision(self.answer(200, generated_by="cors-preflight", response_headers=tuple(hdrs)),
-                                **common)
+                return self._decision(self.answer(200, generated_by="cors-preflight", response_headers=tuple(hdrs)),
+                                      li, plan)
         redirect = plan.redirect
         if redirect is not None:
             if req.host is None and redirect.hostname is None:
                 self.unmodelled.append("the request has no Host header: the redirect hostname is undefined")
-            location = redirect_location(redirect, req.scheme, req.host, req.path, req.query, li.port, matched_prefix)
-            return Decision(self.answer(redirect.status, redirect=Redirect(location, redirect.status),
-                                        generated_by="redirect"), **common)
-        if plan.action.error is not None or plan.best is None:
-            return Decision(self.answer(plan.status, generated_by=plan.generated_by,
-                                        backends=(Share(None, 1.0, plan.status),)), **common)
-        best = chosen = plan.best
+            location = redirect_location(redirect, req.scheme, req.host, self.path, self.query, li.port,
+                                         matched_prefix)
+            return self._decision(self.answer(redirect.status, redirect=Redirect(location, redirect.status),
+                                              generated_by="redirect"), li, plan)
+        best = plan.best
+        if plan.action.error is not None or best is None:
+            return self._decision(self.answer(plan.status, generated_by=plan.generated_by,
+                                              backends=(Share(None, 1.0, plan.status),)), li, plan)
+        chosen = best
         if self.for_backend is not None:
             chosen = next((sh for sh in plan.action.shares if sh.backend == self.for_backend), best)
         upstream_path = upstream_host = None
         upstream_headers: tuple[tuple[str, str], ...] = ()
-        view_ops = list(plan.resp_ops)
+        view_ops = plan.resp_ops
         if chosen.status is None:
-            upstream_host, upstream_path, headers, extra_ops = self.upstream(rule, chosen, matched_prefix)
-            upstream_headers = tuple(headers)
-            view_ops.extend(extra_ops)
-        response = self.response_headers(view_ops) if view_ops or self.backend_response_headers else []
+            if plan.plain_upstream and not chosen.spec.filters:
+                # nothing rewrites the request: the backend sees it as sent (header names lower-case)
+                upstream_host, upstream_path = req.host, req.target
+                if req.headers:
+                    upstream_headers = tuple([(k.lower(), v) for k, v in req.headers])
+            else:
+                upstream_host, upstream_path, headers, extra_ops = self.upstream(rule, chosen, matched_prefix)
+                upstream_headers = tuple(headers)
+                if extra_ops:
+                    view_ops = view_ops + tuple(extra_ops)
+        if self.backend_response_headers is None and view_ops is plan.resp_ops:
+            response = list(plan.resp_static)
+            if plan.resp_notes:
+                self.notes.extend(plan.resp_notes)
+        else:
+            response = self.response_headers(list(view_ops)) if view_ops or self.backend_response_headers else []
         if cors is not None and origin is not None:
             response.extend(cors_response_headers(cors, origin, False, None, None))
         answer = self.answer(plan.status, backend=best.backend if best.status in (None, 503) else None,
                              backends=plan.shares, upstream_path=upstream_path, upstream_host=upstream_host,
                              upstream_headers=upstream_headers, response_headers=tuple(response),
                              mirrored_to=plan.mirrored, generated_by=plan.generated_by)
-        return Decision(answer, mirrors=plan.action.mirrors, response_ops=tuple(view_ops), **common)
+        return self._decision(answer, li, plan, plan.action.mirrors, view_ops)
 
     def upstream(self, rule: RuleSpec, share: ShareInfo,
                  matched_prefix: str | None) -> tuple[str | None, str, list[tuple[str, str]], list[HeaderOps]]:
         """Host, target and headers the backend of `share` receives, and backend-level response ops."""
         req = self.request
         host = req.host
-        path = req.path
+        path = self.path
         headers = [(k.lower(), v) for k, v in req.headers]
         resp_ops: list[HeaderOps] = []
         touched_host = False
@@ -671,7 +755,7 @@ class _Ctx:
                     else:
                         self.unmodelled.append(f"backendRef-level {f.type} filter is implementation-specific "
                                                "(not applied)")
-        target = path + (f"?{req.query}" if req.query is not None else "")
+        target = path + (f"?{self.query}" if self.query is not None else "")
         return host, target, headers, resp_ops
 
     def response_headers(self, ops: list[HeaderOps]) -> list[tuple[str, str]]:
@@ -680,13 +764,9 @@ class _Ctx:
             for o in ops:
                 out = apply_header_ops(out, o)
             return out
-        out = []
-        for o in ops:
-            out.extend((n.lower(), v) for n, v in o.set)
-            out.extend((n.lower(), v) for n, v in o.add)
-            for n in o.remove:
-                self.notes.append(f"the response header {n.lower()} is removed")
-        return out
+        static, notes = _static_response_headers(ops)
+        self.notes.extend(notes)
+        return list(static)
 
     # ---- TLS passthrough --------------------------------------------------------------------
 

@@ -94,17 +94,26 @@ def hostname_rank(pattern: str | None) -> tuple[int, int]:
     return (2, len(pattern))
 
 
-class HostIndex(Generic[T]):
-    """Values keyed by hostname pattern, looked up most specific first."""
+#: entries a per-host memo keeps before it starts over (bounds memory for endless request streams)
+_MEMO_LIMIT = 1 << 14
 
-    __slots__ = ("exact", "wildcards", "any", "_frozen")
+
+class HostIndex(Generic[T]):
+    """Values keyed by hostname pattern, looked up most specific first.
+
+    `matching(host)` remembers its answer per host (cleared by every change): the equivalence
+    check sends hundreds of requests per hostname."""
+
+    __slots__ = ("exact", "wildcards", "any", "_memo")
 
     def __init__(self) -> None:
         self.exact: dict[str, T] = {}
         self.wildcards: list[tuple[str, str, T]] = []   # (suffix ".x.y", pattern, value)
         self.any: T | None = None
+        self._memo: dict[str, tuple[tuple[str | None, T], ...]] = {}
 
     def get_or_add(self, pattern: str | None, factory: type[T]) -> T:
+        self._memo.clear()
         if pattern is None:
             if self.any is None:
                 self.any = factory()
@@ -123,6 +132,7 @@ class HostIndex(Generic[T]):
         return self.exact[pattern]
 
     def set(self, pattern: str | None, value: T) -> None:
+        self._memo.clear()
         if pattern is None:
             self.any = value
         elif pattern.startswith("*."):
@@ -133,14 +143,25 @@ class HostIndex(Generic[T]):
 
     def lookup(self, host: str) -> Iterator[tuple[str | None, T]]:
         """(pattern, value) for every pattern matching `host`, most specific first."""
-        v = self.exact.get(host)
-        if v is not None:
-            yield host, v
-        for suffix, pattern, value in self.wildcards:
-            if host.endswith(suffix) and len(host) > len(suffix):
-                yield pattern, value
-        if self.any is not None:
-            yield None, self.any
+        return iter(self.matching(host))
+
+    def matching(self, host: str) -> tuple[tuple[str | None, T], ...]:
+        """Like `lookup`, as a tuple remembered per host."""
+        found = self._memo.get(host)
+        if found is None:
+            out: list[tuple[str | None, T]] = []
+            v = self.exact.get(host)
+            if v is not None:
+                out.append((host, v))
+            for suffix, pattern, value in self.wildcards:
+                if host.endswith(suffix) and len(host) > len(suffix):
+                    out.append((pattern, value))
+            if self.any is not None:
+                out.append((None, self.any))
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()
+            found = self._memo[host] = tuple(out)
+        return found
 
     def best(self, host: str) -> T | None:
         """The value of the most specific pattern matching `host`, or None."""
@@ -222,7 +243,7 @@ class HttpCandidate:
     """One (route, rule, match) on one hostname of one listener, with its precedence."""
 
     __slots__ = ("route", "rule", "match_index", "match", "method", "headers", "queries", "prec",
-                 "order", "path_regex", "literal", "plan", "matched_prefix")
+                 "order", "path_regex", "literal", "plan", "matched_prefix", "plain")
 
     def __init__(self, route: RouteSpec, rule: RuleSpec, match_index: int, match: HTTPMatch, plan: Any = None) -> None:
         self.route = route
@@ -235,6 +256,8 @@ class HttpCandidate:
         self.method = match.method
         self.headers = match.headers
         self.queries = match.queries
+        # no method, header or query condition: the path alone decides (most rules)
+        self.plain = self.method is None and not self.headers and not self.queries
         self.path_regex = match.path.regex
         # a RegularExpression path can only match paths starting with its literal prefix: a
         # cheap test before the regex engine runs
@@ -363,23 +386,30 @@ class HttpTable:
         winner: HttpCandidate | None = None
         bucket: list[HttpCandidate] | None = None
         at = 0
-        b = self.exact.get(rv.path)
+        path = rv.path
+        b = self.exact.get(path)
         if b is not None:
             for i, c in enumerate(b):
-                if c.rest_matches(rv):
+                if c.plain or c.rest_matches(rv):
                     winner, bucket, at = c, b, i
                     break
-        if winner is None and self.prefix:
-            for key in rv.prefixes():
-                b = self.prefix.get(key)
-                if b is None:
-                    continue
-                for i, c in enumerate(b):
-                    if c.rest_matches(rv):
-                        winner, bucket, at = c, b, i
+        prefix = self.prefix
+        if winner is None and prefix:
+            # the element prefixes of the path, longest first (request_prefix_keys, lazily)
+            end = len(path)
+            b = prefix.get(path) if not path.endswith("/") else None
+            while True:
+                if b is not None:
+                    for i, c in enumerate(b):
+                        if c.plain or c.rest_matches(rv):
+                            winner, bucket, at = c, b, i
+                            break
+                    if winner is not None:
                         break
-                if winner is not None:
+                end = path.rfind("/", 0, end)
+                if end < 0:
                     break
+                b = prefix.get(path[:end])
         notes: list[str] = []
         regex_hits = self._regex_matches(rv) if self.regex else ()
         if winner is None:
@@ -395,7 +425,7 @@ class HttpTable:
                              "path matches is implementation-specific (modelled: Exact, then PathPrefix, "
                              "then RegularExpression)")
                 break
-        if bucket is not None:
+        if bucket is not None and winner.route.age[0] == 1:
             tie = _creation_tie(bucket, at, winner, rv)
             if tie:
                 notes.append(tie)
