@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any, Iterable, Mapping
 
 from ing2gw.errors import InputError, Problem
@@ -102,9 +103,9 @@ class Ingress:
     rules: tuple[IngressRule, ...]
     tls: tuple[IngressTLS, ...]
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """"namespace/name"."""
+        """"namespace/name" (kept: routers ask for it on every request)."""
         return f"{self.namespace}/{self.name}"
 
     def hosts(self) -> list[str]:

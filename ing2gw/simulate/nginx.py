@@ -21,7 +21,7 @@ from typing import Sequence
 from ing2gw.load import Manifest
 from ing2gw.simulate.ingress_objects import read_ingress_inputs
 from ing2gw.simulate.nginx_annotations import Canary
-from ing2gw.simulate.nginx_build import CATCH_ALL, DEFAULT_UPSTREAM, HEALTHZ, Location, NginxConfig, Server, Upstream
+from ing2gw.simulate.nginx_build import CATCH_ALL, DEFAULT_UPSTREAM, HEALTHZ, Cert, Location, NginxConfig, Server, Upstream
 from ing2gw.simulate.nginx_http import (BadRequest, escape_uri, expand_replacement, from_bytes_str, normalise_host,
                                         normalise_uri)
 from ing2gw.simulate.nginx_settings import NginxSettings, parse_settings
@@ -33,6 +33,8 @@ _HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "
                          "upgrade", "proxy", "host"})
 #: nginx regex server names `~^(?<subdomain>[\w-]+)\.<rest>$` (C3); PCRE \w without UTF is ASCII.
 _ONE_LABEL = re.compile(r"[\w-]+\Z", re.ASCII)
+#: entries a memo of per-request values keeps before it starts over (bounds memory)
+_MEMO_LIMIT = 1 << 14
 
 
 class _Trace:
@@ -66,12 +68,14 @@ class _Trace:
 
     def answer(self, status: int, **kwargs: object) -> Answer:
         return Answer(status=status, decided_by=self.decided(), response_headers=self.hsts,
-                      unmodelled=tuple(dict.fromkeys(self.unmodelled)), notes=tuple(dict.fromkeys(self.notes)),
+                      unmodelled=tuple(dict.fromkeys(self.unmodelled)) if self.unmodelled else (),
+                      notes=tuple(dict.fromkeys(self.notes)) if self.notes else (),
                       **kwargs)  # type: ignore[arg-type]
 
-    def proxied(self, shares: list[Share], **kwargs: object) -> Answer:
+    def proxied(self, shares: Sequence[Share], **kwargs: object) -> Answer:
         return proxied(shares, decided_by=self.decided(), response_headers=self.hsts,
-                       unmodelled=tuple(dict.fromkeys(self.unmodelled)), notes=tuple(dict.fromkeys(self.notes)),
+                       unmodelled=tuple(dict.fromkeys(self.unmodelled)) if self.unmodelled else (),
+                       notes=tuple(dict.fromkeys(self.notes)) if self.notes else (),
                        **kwargs)
 
 
@@ -96,6 +100,12 @@ class NginxRouter:
             f"nginx rejects the configuration: {e}" for e in self.config_errors]
         self._default_backend = self._default_backend_upstream()
         self._patterns: dict[str, re.Pattern[str] | None] = {}
+        # what many requests share, worked out once: Host header -> normalised host, host ->
+        # server, (name, fallback) -> certificate, upstream -> its sole share
+        self._hosts: dict[str, str] = {}
+        self._servers: dict[str | None, Server] = {}
+        self._certs: dict[tuple[str | None, bool], Cert | None] = {}
+        self._sole_shares: dict[str, tuple[Share, ...]] = {}
 
     @property
     def config_valid(self) -> bool:
@@ -111,25 +121,32 @@ class NginxRouter:
         t = _Trace(list(cfg.unmodelled), list(self._global_notes))
         https = request.scheme == "https"
         if https:
-            cert = cfg.cert_lookup(request.sni, fallback=True)                        # G1
+            cert = self._cert(request.sni, True)                                      # G1
             t.cert = cert.name if cert is not None else None
+        raw_path, _, args = request.target.partition("?")
         try:
-            uri = normalise_uri(request.path)                                         # D1
-            host = None if request.host is None else normalise_host(request.host)     # C2
+            uri = normalise_uri(raw_path)                                             # D1
+            host = None if request.host is None else self._host(request.host)         # C2
         except BadRequest as exc:
             t.notes.append(str(exc))
             return t.answer(400, generated_by="nginx-400")
-        args = request.query or ""
         if host is not None and host in cfg.www_redirects:                           # F4
             return self._www_redirect(request, host, cfg.www_redirects[host], t)
-        server = self._server(host)                                                   # C4, C5
+        server = self._servers.get(host)
+        if server is None:
+            server = self._server(host)                                               # C4, C5
+            if len(self._servers) >= _MEMO_LIMIT:
+                self._servers.clear()
+            self._servers[host] = server
         t.server = server.host
         if cfg.ignored_by_host:
             for key in dict.fromkeys((host or CATCH_ALL, server.host)):
                 for ig in cfg.ignored_by_host.get(key, ()):
                     t.notes.append(f"Ingress {ig} names this host but is ignored: {self.ignored[ig]}")
-        t.notes.extend(server.notes)
-        t.unmodelled.extend(server.unmodelled)
+        if server.notes:
+            t.notes.extend(server.notes)
+        if server.unmodelled:
+            t.unmodelled.extend(server.unmodelled)
         if server.app_root and uri == "/":                                            # E1
             t.location = "server-level app-root"
             loc_url = f"{request.scheme}://{request.host or ''}{server.app_root}"
@@ -143,6 +160,26 @@ class NginxRouter:
             t.location = f"{from_bytes_str(uri)}/ (auto-redirect)"
             return t.answer(301, redirect=Redirect(url, 301), generated_by="nginx-auto-redirect")
         return self._in_location(request, server, loc, uri, host, args, t, upstream_status)
+
+    def _host(self, raw: str) -> str:
+        """normalise_host, remembered per Host header (raises BadRequest, never remembered)."""
+        host = self._hosts.get(raw)
+        if host is None:
+            host = normalise_host(raw)
+            if len(self._hosts) >= _MEMO_LIMIT:
+                self._hosts.clear()
+            self._hosts[raw] = host
+        return host
+
+    def _cert(self, name: str | None, fallback: bool) -> Cert | None:
+        """NginxConfig.cert_lookup, remembered per name."""
+        key = (name, fallback)
+        if key in self._certs:
+            return self._certs[key]
+        if len(self._certs) >= _MEMO_LIMIT:
+            self._certs.clear()
+        cert = self._certs[key] = self.config.cert_lookup(name, fallback)
+        return cert
 
     # -----------------------------------------------------------------------------------------
     # Server and location choice
@@ -212,10 +249,14 @@ class NginxRouter:
             return t.answer(403, generated_by="nginx-status-denied")
         anns = loc.anns
         t.ingress = loc.ingress_key or None
-        t.unmodelled.extend(anns.unmodelled)
-        t.unmodelled.extend(loc.unmodelled)
-        t.notes.extend(anns.notes)
-        t.notes.extend(loc.notes)
+        if anns.unmodelled:
+            t.unmodelled.extend(anns.unmodelled)
+        if loc.unmodelled:
+            t.unmodelled.extend(loc.unmodelled)
+        if anns.notes:
+            t.notes.extend(anns.notes)
+        if loc.notes:
+            t.notes.extend(loc.notes)
         if anns.redirect_url:                                                          # E3, F4
             url = anns.redirect_url
             if url.startswith("/") and not anns.relative_redirects:
@@ -254,7 +295,7 @@ class NginxRouter:
             if xfh:
                 best_host = xfh.split(",", 1)[0]
         if pass_scheme == "http" and not loc.path.startswith(s.no_tls_redirect_locations or ("\0",)):   # G3
-            if anns.force_ssl_redirect or (anns.ssl_redirect and self.config.cert_lookup(host, fallback=False)):
+            if anns.force_ssl_redirect or (anns.ssl_redirect and self._cert(host, False)):
                 ru = request.target
                 if not anns.preserve_trailing_slash and ru.endswith("/"):
                     ru = ru[:-1]
@@ -273,7 +314,8 @@ class NginxRouter:
         if up is None or up.deleted:
             t.notes.append(f"upstream {loc.backend} no longer exists (canary removed)")
             return t.answer(503, generated_by="balancer-no-endpoints")
-        t.notes.extend(up.notes)
+        if up.notes:
+            t.notes.extend(up.notes)
         if up.endpoints == 0:                                                          # H
             if up.service_upstream and up.exists:
                 t.notes.append("service-upstream: nginx connects to the Service ClusterIP, which has no ready "
@@ -389,9 +431,11 @@ class NginxRouter:
     # -----------------------------------------------------------------------------------------
     # Canary (F5) and the request the backend sees (E7)
 
-    def _canary(self, primary: Upstream, request: Request, t: _Trace) -> list[Share]:
+    def _canary(self, primary: Upstream, request: Request, t: _Trace) -> Sequence[Share]:
         assert primary.backend is not None
-        only_primary = [Share(primary.backend, 1.0)]
+        only_primary = self._sole_shares.get(primary.name)
+        if only_primary is None:
+            only_primary = self._sole_shares[primary.name] = (Share(primary.backend, 1.0),)
         if not primary.alternatives:
             return only_primary
         alt = self.config.upstreams.get(primary.alternatives[0])      # only the first is used (B6)
@@ -402,7 +446,7 @@ class NginxRouter:
                                 "the canary or the primary")
         decision = self._canary_decision(alt.policy, request, t)
         if decision is True:
-            return [Share(alt.backend, 1.0)]
+            return (Share(alt.backend, 1.0),)
         if decision is False:
             return only_primary
         pol = alt.policy
@@ -412,9 +456,9 @@ class NginxRouter:
             return only_primary
         if share >= 1:
             t.canary = f"weight {pol.weight}/{total}"
-            return [Share(alt.backend, 1.0)]
+            return (Share(alt.backend, 1.0),)
         t.canary = f"weight {pol.weight}/{total}"
-        return [Share(primary.backend, 1.0 - share), Share(alt.backend, share)]
+        return (Share(primary.backend, 1.0 - share), Share(alt.backend, share))
 
     def _canary_decision(self, pol: Canary, request: Request, t: _Trace) -> bool | None:
         """Header, then cookie (balancer.lua route_to_alternative_balancer). None: by weight."""
@@ -469,6 +513,10 @@ class NginxRouter:
     def _upstream_headers(self, request: Request, best_host: str, scheme: str, port: str, extra: dict[str, str],
                           t: _Trace) -> tuple[tuple[str, str], ...]:
         s = self.settings
+        if not request.headers and not extra and not s.add_original_uri_header:
+            # nothing from the client: only the proxy's own headers
+            return (("x-forwarded-host", best_host), ("x-forwarded-port", port), ("x-forwarded-proto", scheme),
+                    ("x-forwarded-scheme", scheme), ("x-scheme", scheme))
         out: dict[str, str] = {}
         for k, v in request.headers:
             lk = k.lower()

@@ -298,7 +298,7 @@ class Answer:
 def proxied(backends: Iterable[Share], **kwargs: Any) -> Answer:
     """An Answer for a proxied request: `backend` is the largest share (first on ties)."""
     shares = tuple(backends)
-    best = max(shares, key=lambda s: s.weight, default=None)
+    best = shares[0] if len(shares) == 1 else max(shares, key=lambda s: s.weight, default=None)
     status = 200
     if best is not None and best.backend is None:
         status = best.status or 500
