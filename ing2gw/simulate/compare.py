@@ -9,6 +9,7 @@ X-Forwarded-* family) and the response headers the proxy adds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -33,6 +34,7 @@ class Difference:
         return {"field": self.field, "old": self.old, "new": self.new}
 
 
+@lru_cache(maxsize=1 << 14)
 def normalise_location(loc: str | None) -> str | None:
     if not loc:
         return loc
@@ -60,21 +62,35 @@ def _headers(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return {k.lower(): v for k, v in pairs if k.lower() not in PROXY_HEADERS}
 
 
+def _header_diffs(prefix: str, old: tuple[tuple[str, str], ...], new: tuple[tuple[str, str], ...],
+                  diffs: list[Difference]) -> None:
+    if old == new:
+        return  # the same pairs: the same headers
+    oh, nh = _headers(old), _headers(new)
+    if oh == nh:
+        return
+    for k in sorted(set(oh) | set(nh)):
+        if oh.get(k) != nh.get(k):
+            diffs.append(Difference(f"{prefix}.{k}", oh.get(k), nh.get(k)))
+
+
 def compare(old: Answer, new: Answer) -> list[Difference]:
     """Every field in which the two answers differ (empty: equivalent)."""
     diffs: list[Difference] = []
     if old.status != new.status:
         diffs.append(Difference("status", old.status, new.status))
-    ob, nb = _shares(old), _shares(new)
     # who would have answered an error does not matter to a client: compare backends only when
     # at least one side proxies successfully (the conformance suite does the same)
     both_errors = not (200 <= old.status < 300) and not (200 <= new.status < 300)
-    if not both_errors and (set(ob) != set(nb) or any(abs(ob[k] - nb[k]) > SHARE_TOLERANCE for k in ob)):
-        if len(ob) <= 1 and len(nb) <= 1:
-            diffs.append(Difference("backend", next(iter(ob), None), next(iter(nb), None)))
-        else:
-            diffs.append(Difference("backends", {k: round(v, 4) for k, v in sorted(ob.items())},
-                                    {k: round(v, 4) for k, v in sorted(nb.items())}))
+    # equal shares (the usual case) cannot differ once merged by backend
+    if not both_errors and old.backends != new.backends:
+        ob, nb = _shares(old), _shares(new)
+        if set(ob) != set(nb) or any(abs(ob[k] - nb[k]) > SHARE_TOLERANCE for k in ob):
+            if len(ob) <= 1 and len(nb) <= 1:
+                diffs.append(Difference("backend", next(iter(ob), None), next(iter(nb), None)))
+            else:
+                diffs.append(Difference("backends", {k: round(v, 4) for k, v in sorted(ob.items())},
+                                        {k: round(v, 4) for k, v in sorted(nb.items())}))
     olr, nlr = old.redirect, new.redirect
     if (olr is None) != (nlr is None):
         diffs.append(Difference("redirect", olr.to_dict() if olr else None, nlr.to_dict() if nlr else None))
@@ -89,12 +105,6 @@ def compare(old: Answer, new: Answer) -> list[Difference]:
             diffs.append(Difference("upstream_path", old.upstream_path, new.upstream_path))
         if (old.upstream_host or "") != (new.upstream_host or ""):
             diffs.append(Difference("upstream_host", old.upstream_host, new.upstream_host))
-        oh, nh = _headers(old.upstream_headers), _headers(new.upstream_headers)
-        for k in sorted(set(oh) | set(nh)):
-            if oh.get(k) != nh.get(k):
-                diffs.append(Difference(f"upstream_headers.{k}", oh.get(k), nh.get(k)))
-    orh, nrh = _headers(old.response_headers), _headers(new.response_headers)
-    for k in sorted(set(orh) | set(nrh)):
-        if orh.get(k) != nrh.get(k):
-            diffs.append(Difference(f"response_headers.{k}", orh.get(k), nrh.get(k)))
+        _header_diffs("upstream_headers", old.upstream_headers, new.upstream_headers, diffs)
+    _header_diffs("response_headers", old.response_headers, new.response_headers, diffs)
     return diffs
