@@ -82,6 +82,24 @@ class GatewayRuntime:
     def __post_init__(self) -> None:
         self.key = (self.spec.namespace, self.spec.name)
         self.label = f"{self.spec.namespace}/{self.spec.name}"
+        self._own: dict[str, list[Listener]] | None = None
+        self._everything: list[Listener] = []
+
+    def own_listeners(self, section_name: str | None) -> list[Listener]:
+        """The Gateway's own listeners (not its ListenerSets'), or those named `section_name`.
+        Indexed on first use, once every listener is known; callers must not change the list."""
+        if self._own is None:
+            own: dict[str, list[Listener]] = {}
+            everything: list[Listener] = []
+            for li in self.listeners:
+                if li.spec.owner_kind == "Gateway":
+                    everything.append(li)
+                    own.setdefault(li.spec.name, []).append(li)
+            self._own = own
+            self._everything = everything
+        if section_name is None:
+            return self._everything
+        return self._own.get(section_name, [])
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,15 +272,15 @@ def attach_route(route: RouteSpec, pref: ParentRefSpec, runtimes: dict[tuple[str
         if rt is None:
             return [], Condition("Accepted", "False", "NoMatchingParent", f"{parent_label} is not in the input")
         # a Gateway parentRef reaches only the Gateway's own listeners, not its ListenerSets'
-        candidates = [li for li in rt.listeners if li.spec.owner_kind == "Gateway"]
+        candidates = rt.own_listeners(pref.section_name)
     else:
         found = ls_listeners.get((pref.namespace, pref.name))
         if found is None:
             return [], Condition("Accepted", "False", "NoMatchingParent",
                                  f"{parent_label} is not in the input or not attached to its Gateway")
         candidates = found[1]
-    if pref.section_name is not None:
-        candidates = [li for li in candidates if li.spec.name == pref.section_name]
+        if pref.section_name is not None:
+            candidates = [li for li in candidates if li.spec.name == pref.section_name]
     if pref.port is not None:
         candidates = [li for li in candidates if li.port == pref.port]
     if not candidates:

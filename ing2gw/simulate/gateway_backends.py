@@ -63,13 +63,20 @@ class BackendResolver:
         self.inv = inv
         self.context = context
         self.grants: dict[str, list[GrantSpec]] = {}
+        # (grant namespace, from group, from kind, from namespace, to group, to kind) -> the
+        # names a grant allows (None: every name); a grant permits a reference when one of its
+        # `from` entries and one of its `to` entries match (GrantSpec.permits)
+        self._permitted: dict[tuple[str, str, str, str, str, str], set[str | None]] = {}
         for g in inv.grants:
             self.grants.setdefault(g.namespace, []).append(g)
+            for fg, fk, fns in g.froms:
+                for tg, tk, tn in g.tos:
+                    self._permitted.setdefault((g.namespace, fg, fk, fns, tg, tk), set()).add(tn)
 
     def granted(self, from_kind: str, from_ns: str, to_group: str, to_kind: str, to_ns: str, to_name: str) -> bool:
         """Is a reference from (kind, namespace) to an object in another namespace permitted?"""
-        return any(g.permits(GW_GROUP, from_kind, from_ns, to_group, to_kind, to_name)
-                   for g in self.grants.get(to_ns, []))
+        names = self._permitted.get((to_ns, GW_GROUP, from_kind, from_ns, to_group, to_kind))
+        return names is not None and (None in names or to_name in names)
 
     def resolve(self, route_kind: str, route_ns: str, ref: BackendRefSpec) -> Resolved:
         """Resolve one backendRef of a route in `route_ns`."""

@@ -13,7 +13,7 @@ Only the fields the router uses are read; unknown fields are ignored.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, TypeVar, cast
 
 from ing2gw.errors import Problem
 from ing2gw.load import Manifest
@@ -30,14 +30,20 @@ _DURATION = re.compile(r"^([0-9]{1,5}(h|m|s|ms)){1,4}$")
 _PATH_CHARS = re.compile(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$")
 #: Python `re` features that RE2 (the dialect most implementations use) does not have.
 _NOT_RE2 = re.compile(r"\(\?<?[=!]|\(\?P=|\\[1-9]|\(\?\(|\*\+|\+\+|\?\+")
+T = TypeVar("T")
 
 
 class _Reader:
-    """Typed access to one manifest's fields; every problem names the object and field path."""
+    """Typed access to one manifest's fields; every problem names the object and field path.
 
-    def __init__(self, m: Manifest, problems: list[Problem]) -> None:
+    `memo` is shared by the readers of one input: parts that many objects repeat word for word
+    (a filter list, a match, a listener's allowedRoutes) are read once per distinct value, see
+    `remembered`."""
+
+    def __init__(self, m: Manifest, problems: list[Problem], memo: dict[tuple[str, str], Any] | None = None) -> None:
         self.m = m
         self.problems = problems
+        self.memo: dict[tuple[str, str], Any] = {} if memo is None else memo
         self.kind = m.kind
         md = m.obj.get("metadata")
         self.meta: dict[str, Any] = md if isinstance(md, dict) else {}
@@ -46,6 +52,23 @@ class _Reader:
         self.what = f"{self.kind} {self.namespace}/{self.name or '<no name>'}"
         if not self.name:
             self.problem("metadata.name", "is required")
+
+    def remembered(self, what: str, raw: Any, read: Callable[[], T], unmodelled: list[str] | None = None) -> T:
+        """`read()`, or what it returned for an equal `raw` value of the same kind before.
+
+        A value is remembered only when reading it raised no problem and reported nothing
+        unmodelled: those messages name the field path, which differs from object to object.
+        What is remembered depends only on the value itself. `repr` tells values apart (True
+        from 1, 1 from 1.0 and from "1"), so equal keys mean equal values.
+        """
+        key = (what, repr(raw))
+        if key in self.memo:
+            return cast(T, self.memo[key])
+        problems, notes = len(self.problems), len(unmodelled) if unmodelled is not None else 0
+        value = read()
+        if len(self.problems) == problems and (unmodelled is None or len(unmodelled) == notes):
+            self.memo[key] = value
+        return value
 
     def problem(self, path: str, message: str) -> None:
         sep = ": " if message[:1].isupper() else " "
@@ -143,6 +166,7 @@ def read_inventory(manifests: Iterable[Manifest]) -> tuple[Inventory, list[Probl
     inv = Inventory()
     problems: list[Problem] = []
     seen: dict[tuple[str, str, str], Manifest] = {}
+    memo: dict[tuple[str, str], Any] = {}
     for m in manifests:
         kind, group = m.kind, m.group
         if kind == "Namespace" and group == "":
@@ -164,7 +188,7 @@ def read_inventory(manifests: Iterable[Manifest]) -> tuple[Inventory, list[Probl
             continue
         if kind not in GATEWAY_KINDS or group not in (GW_GROUP, "gateway.networking.x-k8s.io"):
             continue
-        r = _Reader(m, problems)
+        r = _Reader(m, problems, memo)
         key = (kind, r.namespace, r.name)
         if key in seen:
             first = seen[key]
@@ -262,27 +286,36 @@ def _read_listeners(r: _Reader, raw: Any, path: str, owner_kind: str) -> tuple[L
                 r.problem(p, f"repeats port {port}, protocol {protocol} and hostname {hostname or '(none)'} "
                              "of another listener; the combination must be unique")
             combos.add(combo)
-        ar = r.mapping(li.get("allowedRoutes"), f"{p}.allowedRoutes")
-        nsm = r.mapping(ar.get("namespaces"), f"{p}.allowedRoutes.namespaces")
-        allowed_from = r.enum(nsm, "from", f"{p}.allowedRoutes.namespaces", ("Same", "All", "Selector", "None"), "Same")
-        selector = None
-        if allowed_from == "Selector":
-            if nsm.get("selector") is None:
-                r.problem(f"{p}.allowedRoutes.namespaces.selector", "must be set when from is Selector")
-            selector = _selector(r, nsm.get("selector"), f"{p}.allowedRoutes.namespaces.selector")
-        kinds: tuple[tuple[str, str], ...] | None = None
-        if ar.get("kinds"):
-            ks = []
-            for j, k in enumerate(r.seq(ar.get("kinds"), f"{p}.allowedRoutes.kinds")):
-                kp = f"{p}.allowedRoutes.kinds[{j}]"
-                k = r.mapping(k, kp)
-                ks.append((r.text(k, "group", kp, default=GW_GROUP) or GW_GROUP, r.text(k, "kind", kp, required=True) or ""))
-            kinds = tuple(ks)
+        raw_ar = li.get("allowedRoutes")
+        allowed_from, selector, kinds = r.remembered(
+            "allowedRoutes", raw_ar, lambda: _read_allowed_routes(r, raw_ar, f"{p}.allowedRoutes"))
         if port is None or protocol is None:
             continue
         out.append(ListenerSpec(owner_kind, r.namespace, r.name, name, port, protocol, hostname, tls_mode,
                                 tuple(certs), allowed_from, selector, kinds, i))
     return tuple(out)
+
+
+def _read_allowed_routes(r: _Reader, raw: Any,
+                         p: str) -> tuple[str, Selector | None, tuple[tuple[str, str], ...] | None]:
+    """A listener's allowedRoutes: namespaces.from, its selector, and the kinds (None: by protocol)."""
+    ar = r.mapping(raw, p)
+    nsm = r.mapping(ar.get("namespaces"), f"{p}.namespaces")
+    allowed_from = r.enum(nsm, "from", f"{p}.namespaces", ("Same", "All", "Selector", "None"), "Same")
+    selector = None
+    if allowed_from == "Selector":
+        if nsm.get("selector") is None:
+            r.problem(f"{p}.namespaces.selector", "must be set when from is Selector")
+        selector = _selector(r, nsm.get("selector"), f"{p}.namespaces.selector")
+    kinds: tuple[tuple[str, str], ...] | None = None
+    if ar.get("kinds"):
+        ks = []
+        for j, k in enumerate(r.seq(ar.get("kinds"), f"{p}.kinds")):
+            kp = f"{p}.kinds[{j}]"
+            k = r.mapping(k, kp)
+            ks.append((r.text(k, "group", kp, default=GW_GROUP) or GW_GROUP, r.text(k, "kind", kp, required=True) or ""))
+        kinds = tuple(ks)
+    return allowed_from, selector, kinds
 
 
 def _read_gateway(r: _Reader, inv: Inventory) -> None:
@@ -483,6 +516,10 @@ def _read_value_matches(r: _Reader, raw: Any, p: str, header: bool, unmodelled: 
 
 
 def _read_http_match(r: _Reader, raw: Any, p: str, unmodelled: list[str]) -> HTTPMatch:
+    return r.remembered("match", raw, lambda: _read_one_http_match(r, raw, p, unmodelled), unmodelled)
+
+
+def _read_one_http_match(r: _Reader, raw: Any, p: str, unmodelled: list[str]) -> HTTPMatch:
     m = r.mapping(raw, p)
     path = PathMatch("PathPrefix", "/")
     if m.get("path") is not None:
@@ -545,6 +582,13 @@ _GRPC_FILTERS = ("RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirr
 
 
 def _read_filters(r: _Reader, raw: Any, p: str, unmodelled: list[str], label: str) -> tuple[FilterSpec, ...]:
+    if raw is None:
+        return ()
+    # the allowed filter types depend on the route kind
+    return r.remembered(f"filters {r.kind}", raw, lambda: _read_filter_list(r, raw, p, unmodelled, label), unmodelled)
+
+
+def _read_filter_list(r: _Reader, raw: Any, p: str, unmodelled: list[str], label: str) -> tuple[FilterSpec, ...]:
     out: list[FilterSpec] = []
     allowed = _GRPC_FILTERS if r.kind == "GRPCRoute" else tuple(_FILTER_FIELDS)
     for j, f in enumerate(r.seq(raw, p)):
