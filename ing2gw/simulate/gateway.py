@@ -678,8 +678,11 @@ class _Ctx:
                 self.unmodelled.append("the request has no Host header: the redirect hostname is undefined")
             location = redirect_location(redirect, req.scheme, req.host, self.path, self.query, li.port,
                                          matched_prefix)
-            return self._decision(self.answer(redirect.status, redirect=Redirect(location, redirect.status),
-                                              generated_by="redirect"), li, plan)
+            return self._decision(Answer(status=redirect.status, redirect=Redirect(location, redirect.status),
+                                         generated_by="redirect", decided_by=tuple(self.decided),
+                                         notes=tuple(dict.fromkeys(self.notes)) if self.notes else (),
+                                         unmodelled=tuple(dict.fromkeys(self.unmodelled)) if self.unmodelled else ()),
+                                  li, plan)
         best = plan.best
         if plan.action.error is not None or best is None:
             return self._decision(self.answer(plan.status, generated_by=plan.generated_by,
@@ -709,10 +712,13 @@ class _Ctx:
             response = self.response_headers(list(view_ops)) if view_ops or self.backend_response_headers else []
         if cors is not None and origin is not None:
             response.extend(cors_response_headers(cors, origin, False, None, None))
-        answer = self.answer(plan.status, backend=best.backend if best.status in (None, 503) else None,
-                             backends=plan.shares, upstream_path=upstream_path, upstream_host=upstream_host,
-                             upstream_headers=upstream_headers, response_headers=tuple(response),
-                             mirrored_to=plan.mirrored, generated_by=plan.generated_by)
+        # built here, not through answer(**kwargs): this is most answers
+        answer = Answer(status=plan.status, backend=best.backend if best.status in (None, 503) else None,
+                        backends=plan.shares, upstream_path=upstream_path, upstream_host=upstream_host,
+                        upstream_headers=upstream_headers, response_headers=tuple(response),
+                        mirrored_to=plan.mirrored, generated_by=plan.generated_by, decided_by=tuple(self.decided),
+                        notes=tuple(dict.fromkeys(self.notes)) if self.notes else (),
+                        unmodelled=tuple(dict.fromkeys(self.unmodelled)) if self.unmodelled else ())
         return self._decision(answer, li, plan, plan.action.mirrors, view_ops)
 
     def upstream(self, rule: RuleSpec, share: ShareInfo,

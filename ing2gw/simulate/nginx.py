@@ -78,6 +78,25 @@ class _Trace:
                        notes=tuple(dict.fromkeys(self.notes)) if self.notes else (),
                        **kwargs)
 
+    # the two most frequent answers, built without passing keyword arguments along
+
+    def redirect(self, code: int, url: str, generated_by: str) -> Answer:
+        return Answer(status=code, redirect=Redirect(url, code), generated_by=generated_by,
+                      decided_by=self.decided(), response_headers=self.hsts,
+                      unmodelled=tuple(dict.fromkeys(self.unmodelled)) if self.unmodelled else (),
+                      notes=tuple(dict.fromkeys(self.notes)) if self.notes else ())
+
+    def forwarded(self, shares: Sequence[Share], status: int, upstream_path: str, upstream_host: str,
+                  upstream_headers: tuple[tuple[str, str], ...]) -> Answer:
+        """Like `proxied(shares, status=..., upstream_path=..., ...)`."""
+        shares = tuple(shares)
+        best = shares[0] if len(shares) == 1 else max(shares, key=lambda sh: sh.weight)
+        return Answer(status=status, backend=best.backend, backends=shares, upstream_path=upstream_path,
+                      upstream_host=upstream_host, upstream_headers=upstream_headers, response_headers=self.hsts,
+                      decided_by=self.decided(),
+                      unmodelled=tuple(dict.fromkeys(self.unmodelled)) if self.unmodelled else (),
+                      notes=tuple(dict.fromkeys(self.notes)) if self.notes else ())
+
 
 class NginxRouter:
     """ingress-nginx (controller v1.15.1) as a router over a fixed set of manifests.
@@ -158,7 +177,7 @@ class NginxRouter:
             target = f"{uri}/" + (f"?{args}" if args else "")
             url = self._absolute(request, host or server.host, loc.anns.use_port_in_redirects) + from_bytes_str(target)
             t.location = f"{from_bytes_str(uri)}/ (auto-redirect)"
-            return t.answer(301, redirect=Redirect(url, 301), generated_by="nginx-auto-redirect")
+            return t.redirect(301, url, "nginx-auto-redirect")
         return self._in_location(request, server, loc, uri, host, args, t, upstream_status)
 
     def _host(self, raw: str) -> str:
@@ -265,7 +284,7 @@ class NginxRouter:
             if code not in REDIRECT_CODES:
                 t.notes.append(f"`return {code}` sends the URL as the response body, without Location")
                 return t.answer(code, generated_by="redirect")
-            return t.answer(code, redirect=Redirect(url, code), generated_by="redirect")
+            return t.redirect(code, url, "redirect")
         up_path = request.target
         rewritten = False
         if loc.rewrite is not None:                                                    # F1
@@ -302,7 +321,7 @@ class NginxRouter:
                 rh = best_host.split(":", 1)[0]
                 url = f"https://{rh}:{s.https_port}{ru}" if anns.use_port_in_redirects else f"https://{rh}{ru}"
                 code = s.http_redirect_code
-                return t.answer(code, redirect=Redirect(url, code), generated_by="ssl-redirect")
+                return t.redirect(code, url, "ssl-redirect")
         extra: dict[str, str] = {}
         if rewritten and anns.x_forwarded_prefix:
             extra["x-forwarded-prefix"] = anns.x_forwarded_prefix                      # F2
@@ -334,8 +353,7 @@ class NginxRouter:
         if up.service_upstream:
             port = up.backend.port if up.backend else "?"
             t.notes.append(f"service-upstream: proxied to the Service ClusterIP:{port}, not to pod endpoints")
-        return t.proxied(shares, status=status, upstream_path=up_path, upstream_host=upstream_host,
-                         upstream_headers=headers)
+        return t.forwarded(shares, status, up_path, upstream_host, headers)
 
     # -----------------------------------------------------------------------------------------
     # Answers nginx makes itself
