@@ -24,18 +24,19 @@ def apply_header_ops(headers: list[tuple[str, str]], ops: HeaderOps) -> list[tup
     out = list(headers)
     for name, value in ops.set:
         n = name.lower()
-        if any(k == n for k, _ in out):
-            first = next(i for i, (k, _) in enumerate(out) if k == n)
+        names = [k for k, _ in out]
+        if n in names:
+            first = names.index(n)
             out = [(k, v) for i, (k, v) in enumerate(out) if k != n or i == first]
             out[first] = (n, value)
         else:
             out.append((n, value))
     for name, value in ops.add:
         n = name.lower()
-        existing = [v for k, v in out if k == n]
-        if existing:
-            first = next(i for i, (k, _) in enumerate(out) if k == n)
-            joined = ",".join(existing + [value])
+        names = [k for k, _ in out]
+        if n in names:
+            first = names.index(n)
+            joined = ",".join([v for k, v in out if k == n] + [value])
             out = [(k, v) for i, (k, v) in enumerate(out) if k != n or i == first]
             out[first] = (n, joined)
         else:

@@ -198,8 +198,6 @@ class RequestView:
     repeated: frozenset[str]          # header names sent more than once
     raw_query: str | None             # the query string as sent
     grpc: tuple[str, str] | None      # (service, method) for a gRPC request
-    prefix_keys: list[str] | None = None   # request_prefix_keys(path), computed on first use
-    segment: str | None = None             # first_segment(), computed on first use
     query_params: dict[str, str] | None = None
 
     @property
@@ -213,18 +211,6 @@ class RequestView:
                     k, _, v = part.partition("=")
                     self.query_params.setdefault(k, v)
         return self.query_params
-
-    def prefixes(self) -> list[str]:
-        if self.prefix_keys is None:
-            self.prefix_keys = request_prefix_keys(self.path)
-        return self.prefix_keys
-
-    def first_segment(self) -> str:
-        """'/api/v1/x' -> '/api'; '' when the path has a single segment."""
-        if self.segment is None:
-            i = self.path.find("/", 1)
-            self.segment = self.path[:i] if i > 0 else ""
-        return self.segment
 
 
 def _value_ok(m: ValueMatch, actual: str | None) -> bool:
@@ -339,14 +325,16 @@ class Found(Generic[T]):
 class HttpTable:
     """The HTTPRoute candidates of one hostname on one listener."""
 
-    __slots__ = ("exact", "prefix", "regex", "regex_by_segment", "regex_general", "count")
+    __slots__ = ("exact", "prefix", "regex", "regex_by_segments", "regex_general", "count")
 
     def __init__(self) -> None:
         self.exact: dict[str, list[HttpCandidate]] = {}
         self.prefix: dict[str, list[HttpCandidate]] = {}
         self.regex: list[HttpCandidate] = []
-        # regex candidates whose literal prefix holds a whole first path segment, by segment
-        self.regex_by_segment: dict[str, list[HttpCandidate]] = {}
+        # regex candidates by the whole path segments their literal prefix fixes ('/a/b/c' and
+        # '/a/b/' -> '/a/b'): only the element prefixes of a request path can hold its candidates;
+        # the others (literal '/x' or '') may match any path
+        self.regex_by_segments: dict[str, list[HttpCandidate]] = {}
         self.regex_general: list[HttpCandidate] = []
         self.count = 0
 
@@ -367,17 +355,30 @@ class HttpTable:
         # regex candidates: longer pattern first, then the usual criteria (implementation-specific)
         self.regex.sort(key=lambda c: (-len(c.match.path.value), c.order))
         for c in self.regex:
-            i = c.literal.find("/", 1) if c.literal.startswith("/") else -1
+            i = c.literal.rfind("/") if c.literal.startswith("/") else -1
             if i > 0:
-                self.regex_by_segment.setdefault(c.literal[:i], []).append(c)
+                self.regex_by_segments.setdefault(c.literal[:i], []).append(c)
             else:
                 self.regex_general.append(c)
 
     def _regex_matches(self, rv: RequestView) -> list[HttpCandidate]:
         """Regex candidates matching the request, in precedence order."""
-        seg = self.regex_by_segment.get(rv.first_segment(), [])
-        pool = [c for c in seg if c.path_matches(rv.path)] + [c for c in self.regex_general if c.path_matches(rv.path)]
-        if len(pool) > 1 and seg and self.regex_general:
+        path = rv.path
+        pool = [c for c in self.regex_general if c.path_matches(path)]
+        buckets = 1 if pool else 0
+        by_segments = self.regex_by_segments
+        if by_segments:
+            end = path.find("/", 1)
+            while end > 0:
+                bucket = by_segments.get(path[:end])
+                if bucket is not None:
+                    found = [c for c in bucket if c.path_matches(path)]
+                    if found:
+                        pool += found
+                        buckets += 1
+                end = path.find("/", end + 1)
+        if buckets > 1:
+            # each bucket is in precedence order (a sublist of `regex`); their union is sorted again
             pool.sort(key=lambda c: (-len(c.match.path.value), c.order))
         return [c for c in pool if c.rest_matches(rv)]
 
