@@ -83,7 +83,7 @@ class KrmConfig:
 @dataclass(frozen=True)
 class _Field:
     attr: str
-    kind: str  # str | bool | list | name | label | controller | target | fail-on | ns-name
+    kind: str  # str | bool | list | flags | name | label | controller | target | fail-on | ns-name
     help: str
 
 
@@ -102,6 +102,7 @@ FIELDS: dict[str, _Field] = {
     "ingressClass": _Field("ingress_class", "str", "ingress-nginx's --ingress-class"),
     "nginxConfigmap": _Field("nginx_configmap", "ns-name", "namespace/name of the ingress-nginx ConfigMap"),
     "allowWeakened": _Field("allow_weakened", "list", "security annotations whose loss is accepted"),
+    "nginxFlags": _Field("nginx_flags", "flags", "ingress-nginx controller flags that change routing"),
     "keepIngress": _Field("keep_ingress", "bool", "keep converted Ingresses in the output"),
     "failOn": _Field("fail_on", "fail-on", "fail the build on findings of this severity or worse"),
 }
@@ -142,6 +143,12 @@ def _convert(key: str, f: _Field, value: Any, from_strings: bool) -> tuple[Any, 
         if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
             return frozenset(value), None
         return None, f"{key} must be a list of annotation keys (e.g. [whitelist-source-range]), not {value!r}"
+    if f.kind == "flags":
+        if from_strings and isinstance(value, str):
+            value = value.split()
+        if isinstance(value, list) and all(isinstance(v, str) and v.startswith("-") for v in value):
+            return tuple(value), None
+        return None, f"{key} must be a list of controller flags (e.g. [--disable-catch-all]), not {value!r}"
     if not isinstance(value, str) or not value:
         return None, f"{key} must be a non-empty string, not {value!r}"
     if f.kind == "label" and not _LABEL.match(value):
@@ -172,8 +179,16 @@ def parse_function_config(config: Any) -> KrmConfig:
     """Read the options from a functionConfig: `ing2gw.io/v1alpha1 Ing2Gw` (options under
     `spec`), a ConfigMap (options as strings under `data`, what `kpt fn eval -- key=value`
     builds), or nothing (defaults). Raises UsageError naming every problem."""
+    option_values, adapter = config_values(config)
+    return KrmConfig(options=Options(**option_values), **adapter)
+
+
+def config_values(config: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The options a functionConfig (or `--config` file) sets, as ({Options attribute: value},
+    {keep_ingress/fail_on: value}): only those it names, so that a caller can tell them from
+    defaults. Raises UsageError naming every problem."""
     if config is None or config == {}:
-        return KrmConfig()
+        return {}, {}
     if not isinstance(config, Mapping):
         raise UsageError(f"functionConfig must be an {CONFIG_KIND} object, not {type(config).__name__}")
     api_version, kind = config.get("apiVersion"), config.get("kind")
@@ -212,7 +227,7 @@ def parse_function_config(config: Any) -> KrmConfig:
             option_values[f.attr] = converted
     if problems:
         raise UsageError("; ".join(problems))
-    return KrmConfig(options=Options(**option_values), **adapter)
+    return option_values, adapter
 
 
 # ---------------------------------------------------------------------------------------------

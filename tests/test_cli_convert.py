@@ -105,3 +105,76 @@ def test_help_teaches() -> None:
 
     r = subprocess.run([sys.executable, "-m", "ing2gw", "convert", "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "Examples:" in r.stdout and "--allow-weakened" in r.stdout
+
+
+_WHITELISTED = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: a
+  annotations:
+    nginx.ingress.kubernetes.io/whitelist-source-range: 10.0.0.0/8
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: a.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}
+"""
+
+
+def _config(tmp_path: Path, spec: str) -> str:
+    p = tmp_path / "ing2gw.yaml"
+    p.write_text(f"apiVersion: ing2gw.io/v1alpha1\nkind: Ing2Gw\nspec:\n{spec}", encoding="utf-8")
+    return str(p)
+
+
+def test_config_file_accepts_a_weakened_annotation_and_sets_options(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    ing = tmp_path / "ing.yaml"
+    ing.write_text(_WHITELISTED, encoding="utf-8")
+    assert main(["convert", "-f", str(ing)]) == 1  # a lost allow-list is an error by default
+    capsys.readouterr()
+    cfg = _config(tmp_path, "  allowWeakened: [whitelist-source-range]\n  gatewayNamespace: infra\n")
+    assert main(["convert", "-f", str(ing), "--config", cfg]) == 0
+    out, err = capsys.readouterr()
+    assert "warning: ING2GW-NGINX-013" in err and "error: ING2GW-NGINX-013" not in err
+    gateway = next(d for d in out.split("---\n") if "\nkind: Gateway\n" in d)
+    assert "  namespace: infra\n" in gateway
+    # the command line wins over the file
+    assert main(["convert", "-f", str(ing), "--config", cfg, "--gateway-namespace", "edge"]) == 0
+    gateway = next(d for d in capsys.readouterr().out.split("---\n") if "\nkind: Gateway\n" in d)
+    assert "  namespace: edge\n" in gateway
+
+
+def test_config_file_fail_on_and_added_allow_weakened(tmp_path: Path) -> None:
+    ing = tmp_path / "ing.yaml"
+    ing.write_text(_WHITELISTED, encoding="utf-8")
+    cfg = _config(tmp_path, "  failOn: warning\n  allowWeakened: [some-other-key]\n")
+    # the file's list and the flag add up; the file's failOn turns the warning into exit 1 ...
+    assert main(["convert", "-f", str(ing), "--config", cfg, "--allow-weakened", "whitelist-source-range"]) == 1
+    # ... unless --fail-on says otherwise
+    assert main(["convert", "-f", str(ing), "--config", cfg, "--allow-weakened", "whitelist-source-range",
+                 "--fail-on", "error"]) == 0
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("  alowWeakened: [x]\n", "did you mean allowWeakened?"),
+    ("  keepIngress: true\n", "keepIngress is for `ing2gw krm`"),
+    ("  nginxFlags: disable-catch-all\n", "nginxFlags must be a list of controller flags"),
+])
+def test_config_file_problems_are_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               spec: str, message: str) -> None:
+    assert main(["convert", "-f", str(EXAMPLE), "--config", _config(tmp_path, spec)]) == 2
+    err = capsys.readouterr().err
+    assert "--config" in err and message in err
+
+
+def test_config_file_of_the_wrong_kind_or_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    wrong = tmp_path / "cm.yaml"
+    wrong.write_text("apiVersion: v1\nkind: ConfigMap\ndata: {a: b}\n", encoding="utf-8")
+    assert main(["convert", "-f", str(EXAMPLE), "--config", str(wrong)]) == 2
+    assert "expected apiVersion: ing2gw.io/v1alpha1, kind: Ing2Gw" in capsys.readouterr().err
+    assert main(["convert", "-f", str(EXAMPLE), "--config", str(tmp_path / "none.yaml")]) == 2
+    assert "cannot read it" in capsys.readouterr().err

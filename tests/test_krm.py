@@ -285,6 +285,12 @@ def test_config_defaults_and_values() -> None:
     cm = krm.parse_function_config({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "f"},
                                     "data": {"keepIngress": "true", "allowWeakened": "a, b"}})
     assert cm.keep_ingress and cm.options.allow_weakened == {"a", "b"}
+    # controller flags: a list in spec, space-separated in a ConfigMap
+    flags = krm.parse_function_config(ing2gw_config(nginxFlags=["--disable-catch-all"]))
+    assert flags.options.nginx_flag("disable-catch-all") == "true"
+    cm = krm.parse_function_config({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "f"},
+                                    "data": {"nginxFlags": "--disable-catch-all --default-backend-service=a/b"}})
+    assert cm.options.nginx_flag("default-backend-service") == "a/b"
 
 
 @pytest.mark.parametrize("config, message", [

@@ -57,20 +57,69 @@ def translation_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--allow-weakened", multiple=True, metavar="ANNOTATION",
                      help="Accept the loss of a security-relevant annotation (repeatable; short key such "
                           "as 'whitelist-source-range' or the full key). Its finding becomes a warning."),
+        click.option("--config", "config_file", default=None, metavar="FILE",
+                     help="Read options from FILE, an ing2gw.io/v1alpha1 Ing2Gw object (the same file the KRM "
+                          "function and the Kustomize plugin read), e.g. `spec: {allowWeakened: "
+                          "[whitelist-source-range], gatewayNamespace: infra, failOn: warning}`. Options given "
+                          "on the command line win; allowWeakened and nginxFlags add to theirs."),
     ]
     for o in reversed(opts):
         f = o(f)
     return f
 
 
+#: the translation options the command line and a --config file share (Options attributes)
+_OPTION_PARAMS = ("controller", "gateway_namespace", "gateway_name", "gateway_class", "gateway_controller_name",
+                  "single_gateway", "target", "emit_gateway_class", "default_namespace", "annotations_prefix",
+                  "ingress_class", "nginx_configmap")
+
+
+def read_config_file(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """({Options attribute: value}, {fail_on/keep_ingress: value}) from a --config file."""
+    from ing2gw.krm import CONFIG_API_VERSION, CONFIG_KIND, config_values, parse_plugin_config
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--config {path}: cannot read it ({exc.strerror or exc})") from exc
+    config = parse_plugin_config(text, path)
+    if (config.get("apiVersion"), config.get("kind")) != (CONFIG_API_VERSION, CONFIG_KIND):
+        raise UsageError(f"--config {path}: expected apiVersion: {CONFIG_API_VERSION}, kind: {CONFIG_KIND} (options "
+                         f"under spec), found {config.get('apiVersion') or '?'} {config.get('kind') or '?'}")
+    try:
+        values, adapter = config_values(config)
+    except UsageError as exc:
+        raise UsageError(f"--config {path}: {exc}") from exc
+    if "keep_ingress" in adapter:
+        raise UsageError(f"--config {path}: keepIngress is for `ing2gw krm` and the Kustomize plugin; convert never "
+                         "edits Ingresses, and migrate keeps them unless --remove-ingress")
+    return values, adapter
+
+
+def _given(name: str) -> bool:
+    """Whether the command line (or the environment) set option `name`, rather than its default."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return True
+    source = ctx.get_parameter_source(name)
+    return source is not None and source not in (click.core.ParameterSource.DEFAULT,
+                                                 click.core.ParameterSource.DEFAULT_MAP)
+
+
 def build_options(kw: dict[str, Any]) -> Options:
-    return Options(
-        controller=kw["controller"], gateway_namespace=kw["gateway_namespace"], gateway_name=kw["gateway_name"],
-        gateway_class=kw["gateway_class"], gateway_controller_name=kw["gateway_controller_name"],
-        single_gateway=kw["single_gateway"], target=kw["target"], emit_gateway_class=kw["emit_gateway_class"],
-        default_namespace=kw["default_namespace"], annotations_prefix=kw["annotations_prefix"],
-        allow_weakened=frozenset(kw["allow_weakened"]), ingress_class=kw["ingress_class"],
-        nginx_configmap=kw["nginx_configmap"], nginx_flags=tuple(kw.get("nginx_flags") or ()))
+    """The translation options: the command line, over a --config file, over the defaults."""
+    from_file, _ = read_config_file(kw["config_file"]) if kw.get("config_file") else ({}, {})
+    values = {name: kw[name] if _given(name) or name not in from_file else from_file[name] for name in _OPTION_PARAMS}
+    return Options(**values,
+                   allow_weakened=frozenset(kw["allow_weakened"]) | from_file.get("allow_weakened", frozenset()),
+                   nginx_flags=tuple(from_file.get("nginx_flags", ())) + tuple(kw.get("nginx_flags") or ()))
+
+
+def build_fail_on(kw: dict[str, Any], fail_on: str) -> str:
+    """--fail-on, else the --config file's failOn, else the default."""
+    if _given("fail_on") or not kw.get("config_file"):
+        return fail_on
+    return str(read_config_file(kw["config_file"])[1].get("fail_on", fail_on))
 
 
 def print_findings(findings: Sequence[Finding], verbose: bool, color: bool = False) -> None:
@@ -172,6 +221,7 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
 
     report_fmt, report_in_tree = report_target(report_file, report_format, out_dir, stdout_free=out_dir is not None)
     options = build_options(kw)
+    fail_on = build_fail_on(kw, fail_on)
     tune_for_batch()
     manifests = load(files, recursive=recursive)
     freeze_loaded()

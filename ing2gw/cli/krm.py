@@ -50,7 +50,7 @@ def krm(plugin_config: str | None, extra: tuple[str, ...]) -> int:
     Options come from the functionConfig, an `ing2gw.io/v1alpha1` `Ing2Gw` object with the
     options under `spec` (or a ConfigMap: `kpt fn eval -- failOn=never`): controller, target,
     gatewayName, gatewayNamespace, gatewayClass, gatewayControllerName, singleGateway,
-    emitGatewayClass, namespace, annotationsPrefix, ingressClass, nginxConfigmap, allowWeakened,
+    emitGatewayClass, namespace, annotationsPrefix, ingressClass, nginxConfigmap, nginxFlags, allowWeakened,
     keepIngress (default false: converted Ingresses are dropped) and failOn (default error).
 
     \b

@@ -13,7 +13,7 @@ import click
 from ing2gw.batch import MigrateOptions, Plan, Progress, platform_dir_of, plan_migration
 from ing2gw.batch_summary import MARKER, render_migration
 from ing2gw.batch_write import apply_changes, atomic_write_bytes, unified_diff, write_out_dir
-from ing2gw.cli.convert import build_options, print_findings, report_options, report_target, translation_options
+from ing2gw.cli.convert import build_fail_on, build_options, print_findings, report_options, report_target, translation_options
 from ing2gw.cli.explain import color_allowed
 from ing2gw.errors import UsageError
 from ing2gw.findings import FAIL_ON_CHOICES, Finding, exit_code
@@ -85,6 +85,7 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
     if out_dir is not None and out_dir.resolve() == repo.resolve():
         raise UsageError("--out-dir is the repository itself; use --in-place to edit it")
     options = build_options(kw)
+    fail_on = build_fail_on(kw, fail_on)
     report_fmt, _ = report_target(report_file, report_format, None, stdout_free=not dry_run)
     exclude = (out_dir,) if out_dir is not None else ()
     mopts = MigrateOptions(translation=options, remove_ingress=remove_ingress,
