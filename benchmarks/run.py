@@ -124,8 +124,23 @@ def main() -> None:
     print(info)
     print(out)
     if a.markdown:
-        a.markdown.parent.mkdir(parents=True, exist_ok=True)
-        a.markdown.write_text(f"Measured on: {info}\n\n{out}\n", encoding="utf-8")
+        write_markdown(a.markdown, f"Measured on: {info}\n\n{out}\n")
+
+
+BEGIN, END = "<!-- benchmarks/run.py: begin -->", "<!-- benchmarks/run.py: end -->"
+
+
+def write_markdown(path: Path, block: str) -> None:
+    """Put the table between the BEGIN/END markers of `path`, keeping the prose around them
+    (the whole file when it has no markers yet)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        text = f"{head}{BEGIN}\n{block}{END}{rest.split(END, 1)[1]}"
+    else:
+        text = f"{BEGIN}\n{block}{END}\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
