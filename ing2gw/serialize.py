@@ -126,39 +126,60 @@ def _block_literal(s: str, indent: str) -> str | None:
     return "|" + chomp + "\n" + "\n".join((pad + ln) if ln else "" for ln in lines)
 
 
+def _is_map(v: Any) -> bool:
+    return type(v) is dict or (type(v) not in _LEAVES and isinstance(v, Mapping))
+
+
+def _is_seq(v: Any) -> bool:
+    return type(v) is list or type(v) is tuple or (type(v) not in _LEAVES and isinstance(v, (list, tuple)))
+
+
+# the types of most values: checked with `type(v) is` before the (slower) ABC checks
+_LEAVES = frozenset({str, int, bool, float, type(None)})
+
+
 def _emit(v: Any, indent: str, out: list[str]) -> None:
     """Append the block form of a mapping or sequence `v`, each line starting with `indent`."""
-    if isinstance(v, Mapping):
+    if _is_map(v):
+        child = indent + "  "
         for k, item in v.items():
-            key = _scalar(str(k))
-            _emit_entry(indent + key + ":", item, indent, out, child_indent=indent + "  ")
+            _emit_entry(indent + _scalar(str(k)) + ":", item, indent, out, child)
     else:
+        child, grandchild = indent + "  ", indent + "    "
         for item in v:
-            if isinstance(item, Mapping) and item:
+            if item and _is_map(item):
                 first = True
                 for k, sub in item.items():
-                    key = _scalar(str(k))
-                    prefix = (indent + "- " if first else indent + "  ") + key + ":"
-                    _emit_entry(prefix, sub, indent + "  ", out, child_indent=indent + "    ")
+                    prefix = (indent + "- " if first else child) + _scalar(str(k)) + ":"
+                    _emit_entry(prefix, sub, child, out, grandchild)
                     first = False
-            elif isinstance(item, (list, tuple)) and item:
+            elif item and _is_seq(item):
                 # a nested sequence: "- - a"
                 sub_lines: list[str] = []
-                _emit(item, indent + "  ", sub_lines)
+                _emit(item, child, sub_lines)
                 sub_lines[0] = indent + "- " + sub_lines[0][len(indent) + 2:]
                 out.extend(sub_lines)
             else:
-                _emit_entry(indent + "-", item, indent, out, child_indent=indent + "  ")
+                _emit_entry(indent + "-", item, indent, out, child)
 
 
 def _emit_entry(prefix: str, v: Any, indent: str, out: list[str], child_indent: str) -> None:
-    if isinstance(v, Mapping):
+    t = type(v)
+    if t is str:
+        if "\n" in v:
+            block = _block_literal(v, indent)
+            out.append(prefix + " " + (block if block is not None else _scalar(v)))
+        else:
+            out.append(prefix + " " + _scalar(v))
+    elif t in _LEAVES:
+        out.append(prefix + " " + _scalar(v))
+    elif _is_map(v):
         if not v:
             out.append(prefix + " {}")
         else:
             out.append(prefix)
             _emit(v, child_indent, out)
-    elif isinstance(v, (list, tuple)):
+    elif _is_seq(v):
         if not v:
             out.append(prefix + " []")
         else:
