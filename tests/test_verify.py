@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from golden_harness import Case, discover, parse_flags, run
@@ -196,3 +196,31 @@ def test_random_ingress_sets_translate_without_unexplained_differences(text: str
     v = verify_translation(result, manifests, options)
     unexplained = [r.to_dict() for r in v.differences if not r.explained_by and not r.unverified]
     assert v.unexplained == 0, text + "\n" + json.dumps(unexplained[:3], indent=1)
+
+
+def _host_matches(host: str, pattern: str) -> bool:
+    """Gateway API / nginx host matching, written out plainly: the reference for _on_hosts."""
+    if pattern.startswith("*."):
+        return host.endswith(pattern[1:]) and "." not in host[: -len(pattern) + 1]
+    return host == pattern
+
+
+_LABEL = st.sampled_from(["a", "b", "www", "api", "x-1", ""])
+_HOST = st.lists(_LABEL, min_size=1, max_size=4).map(".".join)
+
+
+@settings(max_examples=400, deadline=None)
+@example(host="a.b", patterns=["*.b"])
+@example(host="a.b.c", patterns=["*.c"])
+@example(host=".a", patterns=["*.a"])
+@example(host="*.b", patterns=["*.b"])
+@example(host="b", patterns=["*.b", "c"])
+@given(host=_HOST, patterns=st.lists(st.one_of(_HOST, _HOST.map(lambda h: "*." + h)), max_size=6))
+def test_on_hosts_is_host_matching_over_the_finding_hosts(host: str, patterns: list[str]) -> None:
+    from ing2gw.findings import Finding, Severity
+    from ing2gw.verify import _on_hosts, _Probe
+
+    f = Finding(Severity.WARNING, "ING2GW-CORE-012", "m", details=(("hosts", ",".join(patterns)),))
+    probe = _Probe(None, None, None, [], host, set())  # type: ignore[arg-type]
+    expected = any(_host_matches(host, p) for p in patterns if p)
+    assert _on_hosts(f, probe) == expected

@@ -21,6 +21,13 @@ def freeze_loaded() -> None:
     gc.freeze()
 
 
+def freeze_kept() -> None:
+    """Move everything allocated so far (the translation, which lives to the end) out of the
+    collector's sight, without a collection first: later collections then only scan what was
+    built after it (a full collection at 10,000 Ingresses costs 2-3 s)."""
+    gc.freeze()
+
+
 def release_garbage() -> None:
     """Collect now: the routers of the equivalence check are cyclic garbage once it returns,
     and with the raised thresholds they would otherwise stay until the report is built."""
