@@ -178,3 +178,19 @@ def test_config_file_of_the_wrong_kind_or_missing(tmp_path: Path, capsys: pytest
     assert "expected apiVersion: ing2gw.io/v1alpha1, kind: Ing2Gw" in capsys.readouterr().err
     assert main(["convert", "-f", str(EXAMPLE), "--config", str(tmp_path / "none.yaml")]) == 2
     assert "cannot read it" in capsys.readouterr().err
+
+
+def test_convert_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path) -> None:
+    """convert turns the cyclic collector off and freezes what it keeps (cli/runtime.py); a
+    process that runs it in-process (tests, an embedding tool) gets both back afterwards."""
+    import gc
+
+    assert gc.isenabled()
+    assert main(["convert", "-f", str(EXAMPLE), "--out-dir", str(tmp_path / "out"), "--verify"]) == 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        assert main(["convert", "-f", str(EXAMPLE)]) == 0
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()
