@@ -3,7 +3,9 @@
 Realistic shapes: hosts under a few domains, 1-4 paths per Ingress (Prefix mostly, some Exact
 and ImplementationSpecific), TLS on ~80% of hosts, Services for named ports, and the common
 ingress-nginx annotations in realistic proportions (ssl-redirect, proxy-body-size, rewrite,
-timeouts, CORS, canaries, allow-lists). Same arguments, same bytes.
+timeouts, CORS, allow-lists; fewer force-ssl-redirect, cookie affinity, buffer sizes, snippets,
+auth-url, app-root, permanent redirects), and canary Ingresses (by weight or header) beside ~3% of
+the others. N counts the primary Ingresses; canaries come on top. Same arguments, same bytes.
 
     python benchmarks/corpus.py --ingresses 10000 --namespaces 200 --files 2000 --out /tmp/corpus
 """
@@ -40,6 +42,26 @@ def _ingress(i: int, ns: str, rng: random.Random, services: list[tuple[str, str]
         anns["nginx.ingress.kubernetes.io/use-regex"] = "true"
     if rng.random() < 0.05:
         anns["cert-manager.io/cluster-issuer"] = "letsencrypt"
+    # less common, still seen in most large clusters
+    extra = rng.random()
+    if extra < 0.05:
+        anns["nginx.ingress.kubernetes.io/force-ssl-redirect"] = "true"
+    elif extra < 0.08:
+        anns["nginx.ingress.kubernetes.io/affinity"] = "cookie"
+        anns["nginx.ingress.kubernetes.io/session-cookie-name"] = "route"
+    elif extra < 0.13:
+        anns["nginx.ingress.kubernetes.io/proxy-buffer-size"] = rng.choice(["8k", "16k"])
+    elif extra < 0.15:
+        anns["nginx.ingress.kubernetes.io/configuration-snippet"] = "more_set_headers 'X-Frame-Options: DENY';"
+    elif extra < 0.17:
+        anns["nginx.ingress.kubernetes.io/auth-url"] = "http://oauth2-proxy.auth.svc.cluster.local/oauth2/auth"
+    elif extra < 0.18 and not rewrite:
+        anns["nginx.ingress.kubernetes.io/app-root"] = "/app"
+    elif extra < 0.19 and not rewrite:
+        anns["nginx.ingress.kubernetes.io/permanent-redirect"] = f"https://{rng.choice(WORDS)}.example.com/moved"
+    if rng.random() < 0.04:
+        anns["nginx.ingress.kubernetes.io/proxy-connect-timeout"] = "5"
+        anns["nginx.ingress.kubernetes.io/proxy-send-timeout"] = "60"
     paths = []
     for j in range(rng.randint(1, 4)):
         svc = f"svc-{i}-{j}"
@@ -61,6 +83,16 @@ def _ingress(i: int, ns: str, rng: random.Random, services: list[tuple[str, str]
     if tls:
         out.append(f"  tls:\n  - hosts:\n    - {host}\n    secretName: {name}-tls\n")
     out.append(f"  rules:\n  - host: {host}\n    http:\n      paths:\n" + "".join(paths))
+    if not rewrite and rng.random() < 0.03:
+        # a canary release of the first path: a second Ingress for the same host and path
+        svc = f"svc-{i}-canary"
+        services.append((svc, ""))
+        first = paths[0].replace(f"name: svc-{i}-0\n", f"name: {svc}\n").replace("name: http\n", "number: 8080\n")
+        how = (f'    nginx.ingress.kubernetes.io/canary-weight: "{rng.choice([5, 10, 25])}"\n' if rng.random() < 0.7
+               else '    nginx.ingress.kubernetes.io/canary-by-header: "X-Canary"\n')
+        out.append(f"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {name}-canary\n"
+                   f"  namespace: {ns}\n  annotations:\n    nginx.ingress.kubernetes.io/canary: \"true\"\n{how}"
+                   f"spec:\n  ingressClassName: nginx\n  rules:\n  - host: {host}\n    http:\n      paths:\n{first}")
     return "".join(out)
 
 
