@@ -73,6 +73,41 @@ class Context:
     regex_hosts: dict[str, set[str]] = field(default_factory=dict)
     ssl_redirect_default: bool = True
     redirect_code: int = 308
+    #: HTTPRoutes/GRPCRoutes (position in `objects`, object) by backend Service "ns/name" and by
+    #: hostname ("*" for none): how a canary, which has no routes of its own, finds the rules it
+    #: lives in without scanning every object once per canary
+    _by_service: dict[str, list[tuple[int, dict[str, Any]]]] | None = None
+    _by_hostname: dict[str, list[tuple[int, dict[str, Any]]]] | None = None
+
+    def _index_routes(self) -> None:
+        self._by_service, self._by_hostname = {}, {}
+        for i, o in enumerate(self.objects):
+            if o.get("kind") not in ("HTTPRoute", "GRPCRoute"):
+                continue
+            ns = (o.get("metadata") or {}).get("namespace")
+            spec = o.get("spec") or {}
+            services = {f"{r.get('namespace') or ns}/{r.get('name')}"
+                        for rule in spec.get("rules") or [] for r in rule.get("backendRefs") or []}
+            for svc in services:
+                self._by_service.setdefault(svc, []).append((i, o))
+            for h in set(spec.get("hostnames") or ["*"]):
+                self._by_hostname.setdefault(h, []).append((i, o))
+
+    def routes_to_services(self, services: set[str]) -> list[dict[str, Any]]:
+        """HTTPRoutes and GRPCRoutes with a backendRef to one of `services`, in output order."""
+        if self._by_service is None:
+            self._index_routes()
+        assert self._by_service is not None
+        found = {i: o for svc in services for i, o in self._by_service.get(svc, ())}
+        return [found[i] for i in sorted(found)]
+
+    def routes_on_hosts(self, hosts: set[str]) -> list[dict[str, Any]]:
+        """HTTPRoutes and GRPCRoutes for one of `hosts` ("*": no hostnames), in output order."""
+        if self._by_hostname is None:
+            self._index_routes()
+        assert self._by_hostname is not None
+        found = {i: o for h in hosts for i, o in self._by_hostname.get(h, ())}
+        return [found[i] for i in sorted(found)]
 
     @classmethod
     def build(cls, inputs: Inputs, objects: list[dict[str, Any]], class_of: dict[str, str],
@@ -398,8 +433,7 @@ def emitted(ing: Ingress, ctx: Context) -> dict[str, Any]:
         # a canary has no routes of its own: it lives in the rules that send traffic to its Services
         only = _canary_services(ing)
         own_hosts = {r.host or "*" for r in ing.spec.rules}
-        routes = [o for o in ctx.objects if o.get("kind") in ("HTTPRoute", "GRPCRoute")
-                  and set((o.get("spec") or {}).get("hostnames") or ["*"]) & own_hosts]
+        routes = ctx.routes_on_hosts(own_hosts)
     hosts: dict[str, Any] = {}
     https_paths: dict[str, dict[str, Any]] = {}
     http_paths: dict[str, dict[str, Any]] = {}

@@ -419,9 +419,7 @@ def _objects_of(ing: Ingress, ctx: lost.Context, canary: bool) -> tuple[list[dic
     note = None
     if not own and canary:
         services = lost._canary_services(ing)
-        own = [o for o in ctx.objects if o.get("kind") in ("HTTPRoute", "GRPCRoute") and any(
-            f"{r.get('namespace') or o['metadata'].get('namespace')}/{r.get('name')}" in services
-            for rule in (o.get("spec") or {}).get("rules") or [] for r in rule.get("backendRefs") or [])]
+        own = ctx.routes_to_services(services)
         note = "canary backends merged into this route"
     refs = [ObjectRef(kind=str(o.get("kind")), namespace=(o.get("metadata") or {}).get("namespace"),
                       name=str((o.get("metadata") or {}).get("name")), note=note) for o in own]
