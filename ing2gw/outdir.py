@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from ing2gw.errors import UsageError
-from ing2gw.fsutil import atomic_write
+from ing2gw.fsutil import atomic_write, atomic_write_bytes
 from ing2gw.serialize import dump_yaml_stream, to_yaml
 
 #: kind -> file name inside its folder
@@ -35,9 +35,9 @@ def kustomization(resources: Sequence[str]) -> str:
 
 
 def plan_tree(platform: Sequence[Mapping[str, Any]], apps: Mapping[str, Sequence[Mapping[str, Any]]],
-              extra: Mapping[str, str] | None = None) -> dict[str, str]:
+              extra: Mapping[str, str | bytes] | None = None) -> dict[str, str | bytes]:
     """relative path -> file content for the whole tree (pure: nothing is written)."""
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
 
     def folder(prefix: str, objs: Sequence[Mapping[str, Any]]) -> list[str]:
         by_file: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
@@ -67,7 +67,7 @@ def plan_tree(platform: Sequence[Mapping[str, Any]], apps: Mapping[str, Sequence
 MARKER = ".ing2gw-output"
 
 
-def write_tree(out_dir: str | Path, files: Mapping[str, str], *, force: bool = False) -> list[Path]:
+def write_tree(out_dir: str | Path, files: Mapping[str, str | bytes], *, force: bool = False) -> list[Path]:
     """Write planned files under `out_dir`.
 
     A folder that ing2gw wrote before (it holds the `.ing2gw-output` marker listing its files)
@@ -93,7 +93,10 @@ def write_tree(out_dir: str | Path, files: Mapping[str, str], *, force: bool = F
     written = []
     for rel, text in sorted(files.items()):
         p = root / rel
-        atomic_write(p, text)
+        if isinstance(text, bytes):  # already UTF-8 (a large report.json)
+            atomic_write_bytes(p, text, fsync=False)
+        else:
+            atomic_write(p, text)
         written.append(p)
     for rel in previous:
         if rel not in files:

@@ -15,7 +15,8 @@ from ing2gw.errors import UsageError
 from ing2gw.findings import exit_code
 from ing2gw.load import load, load_text
 from ing2gw.options import Options
-from ing2gw.report import (build_report, exit_findings, format_for_path, render, render_findings, write_report)
+from ing2gw.report import (build_report, exit_findings, format_for_path, render, render_findings, render_json_bytes,
+                           write_report)
 from ing2gw.report.model import UNEXPLAINED_CODE, Report, code_docs, unexplained_findings
 from ing2gw.translate import Result, translate
 from ing2gw.verification import verify_translation
@@ -326,3 +327,17 @@ def test_write_report(tmp_path: Path) -> None:
     write_report(str(tmp_path / "r.out"), r, "markdown")
     assert (tmp_path / "r.out").read_text() == render(r, "markdown")
     assert [p.name for p in tmp_path.iterdir()] in (["a", "r.out"], ["r.out", "a"])  # no temporary files left
+
+
+def test_json_bytes_are_the_json_rendering_encoded(tmp_path: Path) -> None:
+    """convert writes report.json from render_json_bytes (no str in between): the same bytes as
+    render(..., "json"), indented for a few Ingresses and compact for many."""
+    from ing2gw.outdir import write_tree
+
+    small = annotated_report(verify=True)
+    assert render_json_bytes(small) == render(small, "json").encode("utf-8")
+    assert b'\n  "totals"' in render_json_bytes(small)
+    many = small.model_copy(update={"ingresses": small.ingresses * 300})
+    assert render_json_bytes(many) == render(many, "json").encode("utf-8") and b"\n " not in render_json_bytes(many)
+    write_tree(tmp_path / "out", {"report.json": render_json_bytes(small), "a.txt": "x"})
+    assert json.loads((tmp_path / "out" / "report.json").read_bytes()) == json.loads(render(small, "json"))

@@ -217,7 +217,7 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     Exit codes: 0 success; 1 findings at or above --fail-on; 2 bad input or usage.
     """
     from ing2gw.cli.explain import color_allowed
-    from ing2gw.report import build_report, exit_findings, render, write_report
+    from ing2gw.report import build_report, exit_findings, render, render_json_bytes, write_report
 
     report_fmt, report_in_tree = report_target(report_file, report_format, out_dir, stdout_free=out_dir is not None)
     options = build_options(kw)
@@ -228,7 +228,7 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     result = translate(manifests, options)
     freeze_kept()
     verified = None
-    extra: dict[str, str] = {}
+    extra: dict[str, str | bytes] = {}
     if run_verify:
         from ing2gw.cli.verify_render import render_text
         from ing2gw.verification import verify_translation
@@ -250,7 +250,7 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     if out_dir:
         assert report is not None
         extra["report.md"] = render(report, "markdown")
-        extra["report.json"] = render(report, "json")
+        extra["report.json"] = render_json_bytes(report)
         if report_in_tree is not None:
             extra[report_in_tree] = render(report, report_fmt)
         tree = plan_tree(result.platform, result.apps, extra)

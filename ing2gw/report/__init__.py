@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING
 from ing2gw.errors import UsageError
 from ing2gw.findings import Finding
 from ing2gw.report.model import SCHEMA_ID, SCHEMA_VERSION, Report, build, unexplained_findings
-from ing2gw.report.render import FORMATS, render, render_findings
+from ing2gw.report.render import FORMATS, render, render_findings, render_json_bytes
 
 if TYPE_CHECKING:
     from ing2gw.translate import Result
     from ing2gw.verify import VerifyResult
 
 __all__ = ["FORMATS", "SCHEMA_ID", "SCHEMA_VERSION", "Report", "build_report", "exit_findings", "format_for_path",
-           "render", "render_findings", "unexplained_findings", "write_report"]
+           "render", "render_findings", "render_json_bytes", "unexplained_findings", "write_report"]
 
 #: file extension -> report format
 EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".json": "json",

@@ -95,18 +95,18 @@ class Context:
 
     def routes_to_services(self, services: set[str]) -> list[dict[str, Any]]:
         """HTTPRoutes and GRPCRoutes with a backendRef to one of `services`, in output order."""
-        if self._by_service is None:
-            self._index_routes()
-        assert self._by_service is not None
-        found = {i: o for svc in services for i, o in self._by_service.get(svc, ())}
-        return [found[i] for i in sorted(found)]
+        return self._routes_by("service", services)
 
     def routes_on_hosts(self, hosts: set[str]) -> list[dict[str, Any]]:
         """HTTPRoutes and GRPCRoutes for one of `hosts` ("*": no hostnames), in output order."""
-        if self._by_hostname is None:
+        return self._routes_by("hostname", hosts)
+
+    def _routes_by(self, what: str, keys: set[str]) -> list[dict[str, Any]]:
+        if self._by_service is None or self._by_hostname is None:
             self._index_routes()
-        assert self._by_hostname is not None
-        found = {i: o for h in hosts for i, o in self._by_hostname.get(h, ())}
+        index = self._by_service if what == "service" else self._by_hostname
+        assert index is not None
+        found = {i: o for k in keys for i, o in index.get(k, ())}
         return [found[i] for i in sorted(found)]
 
     @classmethod

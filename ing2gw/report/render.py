@@ -318,6 +318,13 @@ def to_json_data(report: Report) -> dict[str, Any]:
     return data
 
 
+def render_json_bytes(report: Report) -> bytes:
+    """`render(report, "json")` as UTF-8 bytes, straight from pydantic-core: a file writer needs
+    no str in between (at 10,000 Ingresses that str and its encoding were 75 MB of peak memory)."""
+    indent = 2 if len(report.ingresses) <= 500 else None
+    return report.__pydantic_serializer__.to_json(report, indent=indent, by_alias=True) + b"\n"
+
+
 def render(report: Report, fmt: str, *, color: bool = False, width: int | None = None) -> str:
     """The report as text, markdown, html or json (a string ending in a newline)."""
     if fmt == "json":
