@@ -106,9 +106,17 @@ def _given(name: str) -> bool:
                                                  click.core.ParameterSource.DEFAULT_MAP)
 
 
+def _file_config(kw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The --config file's values, read once per command (build_options and build_fail_on)."""
+    if "_config" not in kw:
+        kw["_config"] = read_config_file(kw["config_file"]) if kw.get("config_file") else ({}, {})
+    config: tuple[dict[str, Any], dict[str, Any]] = kw["_config"]
+    return config
+
+
 def build_options(kw: dict[str, Any]) -> Options:
     """The translation options: the command line, over a --config file, over the defaults."""
-    from_file, _ = read_config_file(kw["config_file"]) if kw.get("config_file") else ({}, {})
+    from_file, _ = _file_config(kw)
     values = {name: kw[name] if _given(name) or name not in from_file else from_file[name] for name in _OPTION_PARAMS}
     return Options(**values,
                    allow_weakened=frozenset(kw["allow_weakened"]) | from_file.get("allow_weakened", frozenset()),
@@ -117,9 +125,7 @@ def build_options(kw: dict[str, Any]) -> Options:
 
 def build_fail_on(kw: dict[str, Any], fail_on: str) -> str:
     """--fail-on, else the --config file's failOn, else the default."""
-    if _given("fail_on") or not kw.get("config_file"):
-        return fail_on
-    return str(read_config_file(kw["config_file"])[1].get("fail_on", fail_on))
+    return fail_on if _given("fail_on") else str(_file_config(kw)[1].get("fail_on", fail_on))
 
 
 def print_findings(findings: Sequence[Finding], verbose: bool, color: bool = False) -> None:

@@ -76,45 +76,30 @@ class Context:
     #: HTTPRoutes/GRPCRoutes (position in `objects`, object) by backend Service "ns/name" and by
     #: hostname ("*" for none): how a canary, which has no routes of its own, finds the rules it
     #: lives in without scanning every object once per canary
-    _by_service: dict[str, list[tuple[int, dict[str, Any]]]] | None = None
-    _by_hostname: dict[str, list[tuple[int, dict[str, Any]]]] | None = None
-
-    def _index_routes(self) -> None:
-        self._by_service, self._by_hostname = {}, {}
-        for i, o in enumerate(self.objects):
-            if o.get("kind") not in ("HTTPRoute", "GRPCRoute"):
-                continue
-            ns = (o.get("metadata") or {}).get("namespace")
-            spec = o.get("spec") or {}
-            services = {f"{r.get('namespace') or ns}/{r.get('name')}"
-                        for rule in spec.get("rules") or [] for r in rule.get("backendRefs") or []}
-            for svc in services:
-                self._by_service.setdefault(svc, []).append((i, o))
-            for h in set(spec.get("hostnames") or ["*"]):
-                self._by_hostname.setdefault(h, []).append((i, o))
+    routes_by_service: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    routes_by_hostname: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
 
     def routes_to_services(self, services: set[str]) -> list[dict[str, Any]]:
         """HTTPRoutes and GRPCRoutes with a backendRef to one of `services`, in output order."""
-        return self._routes_by("service", services)
+        return _in_order(self.routes_by_service, services)
 
     def routes_on_hosts(self, hosts: set[str]) -> list[dict[str, Any]]:
         """HTTPRoutes and GRPCRoutes for one of `hosts` ("*": no hostnames), in output order."""
-        return self._routes_by("hostname", hosts)
-
-    def _routes_by(self, what: str, keys: set[str]) -> list[dict[str, Any]]:
-        if self._by_service is None or self._by_hostname is None:
-            self._index_routes()
-        index = self._by_service if what == "service" else self._by_hostname
-        assert index is not None
-        found = {i: o for k in keys for i, o in index.get(k, ())}
-        return [found[i] for i in sorted(found)]
+        return _in_order(self.routes_by_hostname, hosts)
 
     @classmethod
     def build(cls, inputs: Inputs, objects: list[dict[str, Any]], class_of: dict[str, str],
               prefix_of: dict[str, str]) -> "Context":
         ctx = cls(inputs, objects, class_of, prefix_of)
-        for o in objects:
+        for i, o in enumerate(objects):
             md = o.get("metadata") or {}
+            if o.get("kind") in ("HTTPRoute", "GRPCRoute"):
+                spec = o.get("spec") or {}
+                for svc in {f"{r.get('namespace') or md.get('namespace')}/{r.get('name')}"
+                            for rule in spec.get("rules") or [] for r in rule.get("backendRefs") or []}:
+                    ctx.routes_by_service.setdefault(svc, []).append((i, o))
+                for h in set(spec.get("hostnames") or ["*"]):
+                    ctx.routes_by_hostname.setdefault(h, []).append((i, o))
             if o.get("kind") == "Gateway":
                 for lst in (o.get("spec") or {}).get("listeners") or []:
                     ctx.listeners[(md.get("namespace", ""), md.get("name", ""), lst.get("name", ""))] = \
@@ -422,6 +407,11 @@ def _canary_services(ing: Ingress) -> set[str]:
             if p.backend.service is not None:
                 out.add(f"{ing.namespace}/{p.backend.service.name}")
     return out
+
+
+def _in_order(index: dict[str, list[tuple[int, dict[str, Any]]]], keys: set[str]) -> list[dict[str, Any]]:
+    found = {i: o for k in keys for i, o in index.get(k, ())}
+    return [found[i] for i in sorted(found)]
 
 
 def emitted(ing: Ingress, ctx: Context) -> dict[str, Any]:
