@@ -16,7 +16,7 @@ from ing2gw import mappings, support_table
 from ing2gw.providers.nginx_annotations import rows
 
 REPO = Path(__file__).resolve().parents[1]
-CATALOGUE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "annotations.json"
+from datapaths import CATALOGUE
 PREFIX = "nginx.ingress.kubernetes.io"
 
 STATUSES = {"converted", "partial", "policy", "unsupported", "ignored"}
@@ -69,10 +69,9 @@ def catalogue_keys() -> set[str]:
             if e.get("controller") == "ingress-nginx" and e.get("status") == "active"}
 
 
-@pytest.mark.skipif(not CATALOGUE.is_file(), reason=f"shared catalogue not found at {CATALOGUE}")
 def test_every_active_ingress_nginx_annotation_has_a_row() -> None:
     expected = catalogue_keys()
-    assert len(expected) > 100, "the shared catalogue lists suspiciously few active ingress-nginx annotations"
+    assert len(expected) > 100, "the catalogue lists suspiciously few active ingress-nginx annotations"
     missing = sorted(expected - set(rows()))
     assert not missing, ("mappings/ingress-nginx.yaml has no row for these active ingress-nginx annotations "
                          f"({len(missing)}): {', '.join(missing)}")

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+import datapaths
 import pytest
 import yaml  # type: ignore[import-untyped]
 from hypothesis import HealthCheck, given, settings
@@ -48,9 +49,9 @@ from ing2gw.model.gateway import (
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 VALIDATOR = SHARED / "tools" / "gwapi_validate.py"
-SELFTEST = SHARED / "tools" / "gwapi_validate_selftest"
-INVALID_EXAMPLES = SHARED / "gateway-api" / "invalid-examples" / "standard"
-CRD_DIR = SHARED / "gateway-api" / "crds" / "standard"
+SELFTEST = datapaths.SELFTEST
+INVALID_EXAMPLES = datapaths.INVALID_EXAMPLES / "standard"
+CRD_DIR = datapaths.CRDS / "standard"
 V1 = "gateway.networking.k8s.io/v1"
 OUR_KINDS = set(gw.KINDS)
 

@@ -1,5 +1,5 @@
 """The Gateway API router against the upstream conformance suite (v1.6.1), as extracted in
-`shared/cases/gateway-api-conformance/` (its README.md describes the format).
+`tests/data/cases/gateway-api-conformance/` (its README.md describes the format).
 
 One pytest parameter per request expectation and per status expectation. Comparison follows
 the upstream rules (`CompareRoundTrip`): the backend is checked for 2xx only, by pod-name prefix;
@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from datapaths import CASES as DATA_CASES
 import yaml  # type: ignore[import-untyped]
 
 from ing2gw.load import Manifest
@@ -27,7 +28,7 @@ from ing2gw.origin import Origin
 from ing2gw.simulate.gateway import Decision, GatewayRouter
 from ing2gw.simulate.request import ClusterContext, Request
 
-CASES = Path(__file__).resolve().parents[1].parent / "shared" / "cases" / "gateway-api-conformance"
+CASES = DATA_CASES / "gateway-api-conformance"
 GATEWAY_IP = "192.0.2.10"
 #: The README: Services without a selector whose EndpointSlices the test patches to these pods.
 MANUAL_ENDPOINTS = {"manual-endpointslices": "infra-backend-v1",

@@ -21,7 +21,7 @@ from ing2gw.simulate.nginx_annotations import MODELLED, ROUTING_NEUTRAL, UNMODEL
 from ing2gw.simulate.nginx_http import normalise_host, normalise_uri, BadRequest
 from ing2gw.simulate.request import Answer, ClusterContext, Request, SecretFact
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+from datapaths import CATALOGUE
 P = "nginx.ingress.kubernetes.io/"
 
 
@@ -716,10 +716,7 @@ class TestUnmodelled:
         for i, g in enumerate(groups):
             for h in groups[i + 1:]:
                 assert not (g & h), g & h
-        catalogue = SHARED / "reference" / "annotations.json"
-        if not catalogue.exists():
-            pytest.skip("shared annotation catalogue not found")
-        names = {a["annotation"].split("/", 1)[1] for a in json.loads(catalogue.read_text())
+        names = {a["annotation"].split("/", 1)[1] for a in json.loads(CATALOGUE.read_text())
                  if a["controller"] == "ingress-nginx"}
         missing = names - MODELLED - set(ROUTING_NEUTRAL) - set(UNMODELLED)
         assert not missing, sorted(missing)

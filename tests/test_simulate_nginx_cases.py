@@ -1,4 +1,4 @@
-"""Every ingress-nginx behaviour case in ../shared/cases/ingress-nginx/ against NginxRouter.
+"""Every ingress-nginx behaviour case in tests/data/cases/ingress-nginx/ against NginxRouter.
 
 One test per expectation (id: file id + index + name), plus one per file that declares
 `expect_config`. Every key of `expect` is checked; `notes` is commentary and is skipped.
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from datapaths import CASES as DATA_CASES
 import yaml
 
 from ing2gw.load import Manifest
@@ -17,14 +18,12 @@ from ing2gw.origin import Origin
 from ing2gw.simulate.nginx import NginxRouter
 from ing2gw.simulate.request import Answer, ClusterContext, Request, SecretFact
 
-CASES = Path(__file__).resolve().parents[1].parent / "shared" / "cases" / "ingress-nginx"
+CASES = DATA_CASES / "ingress-nginx"
 #: expect keys that document rather than assert
 COMMENTARY = {"notes"}
 
 
 def _load_cases() -> list[tuple[str, dict[str, Any]]]:
-    if not CASES.is_dir():
-        return []
     return [(p.stem, yaml.safe_load(p.read_text(encoding="utf-8"))) for p in sorted(CASES.glob("*.yaml"))]
 
 
@@ -149,7 +148,6 @@ def check_expectation(answer: Answer, expect: dict[str, Any], router: NginxRoute
     return bad
 
 
-@pytest.mark.skipif(not _BY_ID, reason=f"shared cases not found at {CASES}")
 @pytest.mark.parametrize("case_id,index", _params())
 def test_nginx_case(case_id: str, index: int | None) -> None:
     case = _BY_ID[case_id]
@@ -170,6 +168,4 @@ def test_nginx_case(case_id: str, index: int | None) -> None:
 
 def test_all_240_expectations_are_collected() -> None:
     total = sum(len(c.get("expectations") or []) for _, c in _load_cases())
-    if not _BY_ID:
-        pytest.skip("shared cases not found")
     assert total == 240

@@ -1,4 +1,4 @@
-"""Translate every ingress-nginx behaviour case of ../shared/cases/ingress-nginx and prove it.
+"""Translate every ingress-nginx behaviour case of tests/data/cases/ingress-nginx and prove it.
 
 Each case's objects go through the translator; the equivalence check then sends the generated
 probes plus the case's own requests through the ingress-nginx model (which passes all 240
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from datapaths import CASES as DATA_CASES
 from ruamel.yaml import YAML
 
 from ing2gw.load import Manifest
@@ -23,7 +24,7 @@ from ing2gw.simulate.request import ClusterContext, Request, SecretFact
 from ing2gw.translate import translate
 from ing2gw.verification import verify_translation
 
-CASES_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "cases" / "ingress-nginx"
+CASES_DIR = DATA_CASES / "ingress-nginx"
 CASE_FILES = sorted(CASES_DIR.glob("*.yaml"))
 
 
