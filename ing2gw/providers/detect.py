@@ -484,21 +484,21 @@ def _unknown_class(e: Evidence, class_name: str, evidence: tuple[Evidence, ...],
     guess = hinted[0] if len(hinted) == 1 else "CONTROLLER"
     others = [x.describe() for x in evidence if x is not e]
     rest = f"; {'; '.join(others)}" if others else ""
+    known = "" if guess != "CONTROLLER" else f" (known: {', '.join(table.known())})"
+    config = f" (or `classes: {{{name}: {guess}}}` in the --config file)"
     if e.kind in ("ingressclass", "default-ingressclass"):
         code = UNKNOWN_CLASS_CONTROLLER_CODE
         what = f"{e.text} names a controller ing2gw does not know{rest}"
         fix = (f"if one of ing2gw's controllers runs under that name (e.g. ingress-nginx with its --controller-class "
-               f"flag), say so: --class {name}={guess}")
+               f"flag), say so: --class {name}={guess}{known}{config}, or convert it by hand")
     else:
         code = UNKNOWN_CLASS_CODE
         what = (f"{e.text}: no IngressClass object named {name} in the input, and not a class name ing2gw knows"
                 f"{rest}")
-        fix = f"say which controller serves class {name}: --class {name}={guess}"
-    known = "" if guess != "CONTROLLER" else f" (known: {', '.join(table.known())})"
+        fix = (f"say which controller serves class {name}: --class {name}={guess}{known}{config}, or pass the "
+               f"IngressClass object too (kubectl get ingressclass {name} -o yaml), or convert it by hand")
     return Verdict(UNKNOWN, name, e.text, "unknown-class", False, evidence, code, Severity.ERROR,
-                   f"{what}; this Ingress is not in the output",
-                   f"{fix}{known} (or `classes: {{{name}: {guess}}}` in the --config file), or pass the IngressClass "
-                   f"object too (kubectl get ingressclass {name} -o yaml), or convert it by hand")
+                   f"{what}; this Ingress is not in the output", fix)
 
 
 def _conflict(class_name: str, how: str, evidence: tuple[Evidence, ...], table: ControllerTable) -> Verdict:
