@@ -454,7 +454,9 @@ def _summary(evidence: tuple[Evidence, ...], how: str) -> str:
 
 
 def _translated_list(table: ControllerTable) -> str:
-    return ", ".join(sorted(table.translated)) or "no controller"
+    if not table.translated:
+        return "no controller yet"
+    return ", ".join(sorted(table.translated)) + " only"
 
 
 def _not_translated(ctl: str, class_name: str, how: str, evidence: tuple[Evidence, ...], table: ControllerTable,
@@ -473,7 +475,7 @@ def _not_translated(ctl: str, class_name: str, how: str, evidence: tuple[Evidenc
     else:
         ways.append("pass --controller NAME if another controller serves Ingresses without class")
     return Verdict(ctl, class_name, how, status, False, evidence, NOT_TRANSLATED_CODE, Severity.ERROR,
-                   f"served by {ctl} ({_summary(evidence, how)}); ing2gw translates {_translated_list(table)} only, "
+                   f"served by {ctl} ({_summary(evidence, how)}); ing2gw translates {_translated_list(table)}, "
                    "so this Ingress is not in the output", ", or ".join(ways))
 
 
@@ -498,7 +500,8 @@ def _unknown_class(e: Evidence, class_name: str, evidence: tuple[Evidence, ...],
         fix = (f"say which controller serves class {name}: --class {name}={guess}{known}{config}, or pass the "
                f"IngressClass object too (kubectl get ingressclass {name} -o yaml), or convert it by hand")
     return Verdict(UNKNOWN, name, e.text, "unknown-class", False, evidence, code, Severity.ERROR,
-                   f"{what}; this Ingress is not in the output", fix)
+                   f"{what}; this Ingress is not in the output (say which controller serves the class: "
+                   f"--class {name}={guess})", fix)
 
 
 def _conflict(class_name: str, how: str, evidence: tuple[Evidence, ...], table: ControllerTable) -> Verdict:
