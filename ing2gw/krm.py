@@ -89,7 +89,7 @@ class _Field:
 
 #: Ing2Gw `spec` keys (ConfigMap `data` keys for `kpt fn eval -- key=value`) -> option.
 FIELDS: dict[str, _Field] = {
-    "controller": _Field("controller", "controller", "controller of Ingresses whose class says nothing"),
+    "controller": _Field("controller", "controller", "controller of Ingresses with nothing that says which one serves them"),
     "classes": _Field("classes", "classes", "which controller serves each class (--class CLASS=CONTROLLER)"),
     "target": _Field("target", "target", "Gateway API implementation the output is for"),
     "gatewayName": _Field("gateway_name", "name", "name of the Gateway(s)"),

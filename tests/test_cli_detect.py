@@ -66,6 +66,7 @@ def test_class_option_on_the_command_line(capsys: pytest.CaptureFixture[str]) ->
 @pytest.mark.parametrize("args, message", [
     (["--class", "with-tls=ngnix"], "unknown controller 'ngnix' — did you mean ingress-nginx?"),
     (["--class", "with-tls"], "expected CLASS=CONTROLLER"),
+    (["--controller", "trafik"], "--controller: unknown controller 'trafik' — did you mean traefik?"),
 ])
 def test_bad_class_option_is_a_usage_error(capsys: pytest.CaptureFixture[str], args: list[str],
                                            message: str) -> None:

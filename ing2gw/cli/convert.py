@@ -124,10 +124,13 @@ def _file_config(kw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 def build_options(kw: dict[str, Any]) -> Options:
     """The translation options: the command line, over a --config file, over the defaults.
     `--class` entries add to the file's `classes`; for the same class the command line wins."""
-    from ing2gw.providers.detect import parse_class_options
+    from ing2gw.providers.detect import check_controller, parse_class_options
 
     from_file, _ = _file_config(kw)
     values = {name: kw[name] if _given(name) or name not in from_file else from_file[name] for name in _OPTION_PARAMS}
+    problem = check_controller(values["controller"])
+    if problem:
+        raise UsageError(f"--controller: {problem}")
     classes = {**dict(from_file.get("classes", ())), **dict(parse_class_options(kw.get("classes") or ()))}
     return Options(**values, classes=tuple(sorted(classes.items())),
                    allow_weakened=frozenset(kw["allow_weakened"]) | from_file.get("allow_weakened", frozenset()),
