@@ -31,7 +31,6 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ruamel.yaml import YAML
 
-from ing2gw import mappings
 from ing2gw.emit.gateway import CLASS_ANNOTATION, SOURCE_ANNOTATION
 from ing2gw.errors import InputError, Problem, UsageError
 from ing2gw.findings import (
@@ -47,6 +46,7 @@ from ing2gw.findings import (
 from ing2gw.load import Manifest, parse_documents
 from ing2gw.options import Options
 from ing2gw.origin import Origin
+from ing2gw.providers.detect import check_controller, parse_class_options
 from ing2gw.serialize import object_sort_key, ordered, to_yaml
 from ing2gw.translate import Result, target_spec, translate
 
@@ -83,13 +83,14 @@ class KrmConfig:
 @dataclass(frozen=True)
 class _Field:
     attr: str
-    kind: str  # str | bool | list | flags | name | label | controller | target | fail-on | ns-name
+    kind: str  # str | bool | list | flags | name | label | controller | classes | target | fail-on | ns-name
     help: str
 
 
 #: Ing2Gw `spec` keys (ConfigMap `data` keys for `kpt fn eval -- key=value`) -> option.
 FIELDS: dict[str, _Field] = {
-    "controller": _Field("controller", "controller", "controller of Ingresses whose class says nothing"),
+    "controller": _Field("controller", "controller", "controller of Ingresses with nothing that says which one serves them"),
+    "classes": _Field("classes", "classes", "which controller serves each class (--class CLASS=CONTROLLER)"),
     "target": _Field("target", "target", "Gateway API implementation the output is for"),
     "gatewayName": _Field("gateway_name", "name", "name of the Gateway(s)"),
     "gatewayNamespace": _Field("gateway_namespace", "label", "namespace of the Gateway(s)"),
@@ -124,11 +125,6 @@ def _unknown_key(key: str, where: str) -> str:
     return f"unknown option {key!r} in {where}{hint} (known: {', '.join(known)})"
 
 
-def _known_controllers() -> list[str]:
-    table = mappings.table("controllers")
-    return sorted({*table["translated"], *table["controllers"].values(), *table["class_names"].values()})
-
-
 def _convert(key: str, f: _Field, value: Any, from_strings: bool) -> tuple[Any, str | None]:
     """(value, problem): one option value, checked."""
     if f.kind == "bool":
@@ -149,6 +145,15 @@ def _convert(key: str, f: _Field, value: Any, from_strings: bool) -> tuple[Any, 
         if isinstance(value, list) and all(isinstance(v, str) and v.startswith("-") for v in value):
             return tuple(value), None
         return None, f"{key} must be a list of controller flags (e.g. [--disable-catch-all]), not {value!r}"
+    if f.kind == "classes":
+        if from_strings and isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, Mapping) or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            try:
+                return parse_class_options(value, key), None
+            except UsageError as exc:
+                return None, str(exc)
+        return None, f"{key} must map class names to controllers (e.g. {{with-tls: ingress-nginx}}), not {value!r}"
     if not isinstance(value, str) or not value:
         return None, f"{key} must be a non-empty string, not {value!r}"
     if f.kind == "label" and not _LABEL.match(value):
@@ -160,13 +165,10 @@ def _convert(key: str, f: _Field, value: Any, from_strings: bool) -> tuple[Any, 
     if f.kind == "fail-on" and value not in FAIL_ON_CHOICES:
         return None, f"{key} must be one of {', '.join(FAIL_ON_CHOICES)}, not {value!r}"
     if f.kind == "controller":
-        known = _known_controllers()
-        if value not in known:
-            # compare with class names too: 'ngnix' is closer to 'nginx' than to 'ingress-nginx'
-            aliases = {**mappings.table("controllers")["class_names"], **{k: k for k in known}}
-            guess = difflib.get_close_matches(value, sorted(aliases), 1, 0.6)
-            hint = f" — did you mean {aliases[guess[0]]}?" if guess else ""
-            return None, f"unknown controller {value!r}{hint} (known: {', '.join(known)})"
+        # compares with class names and aliases too: 'ngnix' is closer to 'nginx' than to 'ingress-nginx'
+        problem = check_controller(value)
+        if problem:
+            return None, problem
     if f.kind == "target":
         try:
             target_spec(value)

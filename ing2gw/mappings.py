@@ -35,15 +35,3 @@ def table(name: str) -> Any:
     if not node.is_file():
         raise FileNotFoundError(f"no mapping table {name}.yaml in {mappings_dir()}")
     return YAML(typ="safe").load(node.read_text(encoding="utf-8"))
-
-
-def controller_for_class_controller(controller: str) -> str | None:
-    return table("controllers")["controllers"].get(controller)
-
-
-def controller_for_class_name(class_name: str) -> str | None:
-    return table("controllers")["class_names"].get(class_name)
-
-
-def translated_controllers() -> list[str]:
-    return list(table("controllers")["translated"])

@@ -13,8 +13,11 @@ DEFAULT_NGINX_PREFIX = "nginx.ingress.kubernetes.io"
 class Options:
     """How to translate.
 
-    * controller: the controller of Ingresses whose class says nothing (no ingressClassName, no
-      legacy annotation, no default IngressClass).
+    * controller: the controller of Ingresses with nothing that says which controller serves
+      them (no ingressClassName, no legacy annotation, no default IngressClass, no
+      controller-specific annotation); see providers/detect.py.
+    * classes: (class name, controller id) pairs the user gave (--class CLASS=CONTROLLER): they
+      decide the controller of a class over its IngressClass object and ing2gw's table of names.
     * gateway_namespace / gateway_name / gateway_class: where the platform Gateway(s) go, their
       name (default: the IngressClass name) and gatewayClassName (default: the target's class,
       else the IngressClass name).
@@ -33,6 +36,7 @@ class Options:
     """
 
     controller: str = DEFAULT_CONTROLLER
+    classes: tuple[tuple[str, str], ...] = ()
     gateway_namespace: str = DEFAULT_GATEWAY_NAMESPACE
     gateway_name: str | None = None
     gateway_class: str | None = None

@@ -15,8 +15,9 @@ from ing2gw.load import Manifest
 from ing2gw.model.ingress import Ingress
 from ing2gw.model.inputs import Inputs, classify
 from ing2gw.options import Options
-from ing2gw.providers import PROVIDERS, provider_for
-from ing2gw.providers.base import BuildContext, Ownership, resolve_ownership
+from ing2gw.providers import provider_for
+from ing2gw.providers.base import BuildContext
+from ing2gw.providers.detect import Verdict, detect, unused_class_options
 
 
 @dataclass
@@ -26,7 +27,8 @@ class Result:
     output: Output
     inputs: Inputs
     findings: list[Finding]
-    ownership: dict[str, Ownership] = field(default_factory=dict)
+    #: Ingress key -> which controller serves it, how we know (providers/detect.py)
+    ownership: dict[str, Verdict] = field(default_factory=dict)
 
     @property
     def platform(self) -> list[dict[str, Any]]:
@@ -41,7 +43,7 @@ class Result:
 
     def translated_ingresses(self) -> list[Ingress]:
         """Ingresses of controllers ing2gw translated (what the equivalence check compares)."""
-        return [i for i in self.inputs.ingresses if self.ownership[i.key].controller in PROVIDERS]
+        return [i for i in self.inputs.ingresses if self.ownership[i.key].translated]
 
 
 def _dns_label(text: str) -> str:
@@ -76,18 +78,16 @@ def translate(manifests: list[Manifest], options: Options | None = None) -> Resu
     inputs = classify(manifests, options.default_namespace)
     out = ir.IR()
     findings: list[Finding] = list(inputs.findings)
-    ownership = {ing.key: resolve_ownership(ing, inputs, options) for ing in inputs.ingresses}
+    ownership = {ing.key: detect(ing, inputs, options) for ing in inputs.ingresses}
+    findings += unused_class_options(inputs.ingresses, inputs, options)
 
     groups: dict[tuple[str, str], list[Ingress]] = defaultdict(list)
     for ing in inputs.ingresses:
         o = ownership[ing.key]
-        if o.controller not in PROVIDERS:
-            findings.append(Finding(
-                Severity.ERROR, "ING2GW-CORE-001",
-                f"served by {o.controller} ({o.how}); ing2gw translates {', '.join(sorted(PROVIDERS))} only, so "
-                "this Ingress is not in the output", origin=ing.origin, subject=f"Ingress {ing.key}",
-                suggestion="convert it by hand, or pass --controller ingress-nginx if it is really served by "
-                           "ingress-nginx"))
+        f = o.finding(ing)
+        if f is not None:
+            findings.append(f)
+        if not o.translated:
             continue
         groups[(o.controller, o.class_name)].append(ing)
 

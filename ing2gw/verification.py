@@ -7,7 +7,6 @@ from typing import Sequence
 
 from ing2gw.load import Manifest
 from ing2gw.options import Options
-from ing2gw.providers import PROVIDERS
 from ing2gw.providers.ingress_nginx import controller_configmap
 from ing2gw.simulate.request import ClusterContext, Request
 from ing2gw.translate import Result
@@ -18,17 +17,27 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
                        new_objects: Sequence[dict] | None = None, context: ClusterContext | None = None,
                        extra_probes: Sequence[Request] = ()) -> VerifyResult:
     """Check a translation (or hand-edited `new_objects`) against the Ingresses it came from."""
+    # only what detection gave to ingress-nginx is compared with the ingress-nginx model: an
+    # Ingress refused by detection (another controller, disagreeing or unknown evidence) is not
+    # routed by a model of a controller that never served it
     groups: dict[str, list[str]] = defaultdict(list)
+    by_name = False
     for ing in result.inputs.ingresses:
         o = result.ownership[ing.key]
-        if o.controller in PROVIDERS:
+        if o.translated and o.controller == "ingress-nginx":
             groups[o.class_name].append(ing.key)
+            # a class that is ingress-nginx's by --class, or by an IngressClass of another
+            # controller name (AKS application routing): the model must serve it by name
+            by_name = by_name or any(e.kind == "class-option" or e.ingress_class_controller not in
+                                     (None, "k8s.io/ingress-nginx") for e in o.evidence)
     # an Ingress with an invalid host could never have been created: the API server rejects it
     rejected = {f.subject[len("Ingress "):] for f in result.findings if f.code == "ING2GW-CORE-007"}
     old = [m for m in manifests if m.kind in ("Service", "IngressClass", "ConfigMap", "Namespace")
            or (m.kind == "Ingress" and f"{m.namespace or options.default_namespace}/{m.name}" not in rejected)]
     new = manifests_from_objects(new_objects if new_objects is not None else result.objects())
     flags = list(options.nginx_flags)
+    if by_name:
+        flags.append("--ingress-class-by-name=true")
     if options.annotations_prefix != "nginx.ingress.kubernetes.io":
         flags.append(f"--annotations-prefix={options.annotations_prefix}")
     data, _ = controller_configmap(result.inputs, options)

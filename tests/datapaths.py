@@ -6,6 +6,7 @@
   and the implementations' CRDs (Apache-2.0 and the implementations' own licences, kept beside
   them); selftest/ holds valid and invalid example objects for the validator.
 * reference/annotations.json — the annotation catalogue the mapping tables are checked against.
+* detect/ — Ingresses of other controllers as their docs write them, for controller detection.
 """
 
 from __future__ import annotations
@@ -20,3 +21,4 @@ IMPLEMENTATIONS = GATEWAY_API / "implementations"
 INVALID_EXAMPLES = GATEWAY_API / "invalid-examples"
 SELFTEST = GATEWAY_API / "selftest"
 CATALOGUE = DATA / "reference" / "annotations.json"
+DETECT = DATA / "detect"

@@ -23,8 +23,15 @@ def translation_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The options every converting command shares (convert, migrate, verify)."""
     opts = [
         click.option("--controller", default="ingress-nginx", show_default=True, metavar="NAME",
-                     help="Controller of Ingresses whose class says nothing (no ingressClassName, no "
-                          "kubernetes.io/ingress.class annotation, no default IngressClass)."),
+                     help="Controller of Ingresses with nothing that says which controller serves them (no "
+                          "ingressClassName, no kubernetes.io/ingress.class annotation, no default IngressClass, "
+                          "no controller-specific annotation)."),
+        click.option("--class", "classes", multiple=True, metavar="CLASS=CONTROLLER",
+                     help="Which controller serves Ingresses of CLASS (repeatable), e.g. --class "
+                          "with-tls=ingress-nginx for a class without an IngressClass object in the input. It "
+                          "overrides ing2gw's table of class names and the IngressClass object's spec.controller. "
+                          "Controllers: ingress-nginx, traefik, f5-nginx, haproxy, aws-alb, gke, ... (an unknown "
+                          "one is refused with the list)."),
         click.option("--gateway-namespace", default=DEFAULT_GATEWAY_NAMESPACE, show_default=True, metavar="NS",
                      help="Namespace of the platform-owned Gateway(s)."),
         click.option("--gateway-name", default=None, metavar="NAME",
@@ -61,7 +68,7 @@ def translation_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Read options from FILE, an ing2gw.io/v1alpha1 Ing2Gw object (the same file the KRM "
                           "function and the Kustomize plugin read), e.g. `spec: {allowWeakened: "
                           "[whitelist-source-range], gatewayNamespace: infra, failOn: warning}`. Options given "
-                          "on the command line win; allowWeakened and nginxFlags add to theirs."),
+                          "on the command line win; allowWeakened, nginxFlags and classes add to theirs."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -115,10 +122,17 @@ def _file_config(kw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def build_options(kw: dict[str, Any]) -> Options:
-    """The translation options: the command line, over a --config file, over the defaults."""
+    """The translation options: the command line, over a --config file, over the defaults.
+    `--class` entries add to the file's `classes`; for the same class the command line wins."""
+    from ing2gw.providers.detect import check_controller, parse_class_options
+
     from_file, _ = _file_config(kw)
     values = {name: kw[name] if _given(name) or name not in from_file else from_file[name] for name in _OPTION_PARAMS}
-    return Options(**values,
+    problem = check_controller(values["controller"])
+    if problem:
+        raise UsageError(f"--controller: {problem}")
+    classes = {**dict(from_file.get("classes", ())), **dict(parse_class_options(kw.get("classes") or ()))}
+    return Options(**values, classes=tuple(sorted(classes.items())),
                    allow_weakened=frozenset(kw["allow_weakened"]) | from_file.get("allow_weakened", frozenset()),
                    nginx_flags=tuple(from_file.get("nginx_flags", ())) + tuple(kw.get("nginx_flags") or ()))
 

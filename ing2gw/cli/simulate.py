@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
-from typing import IO
+from typing import IO, Sequence
 
 import click
 
 from ing2gw.errors import InputError, Problem, UsageError
-from ing2gw.load import load
+from ing2gw.load import Manifest, load
 from ing2gw.simulate import build_router, ingress_controllers
 from ing2gw.simulate.request import Answer, ClusterContext, Request, RequestError, parse_header
 
@@ -55,6 +56,34 @@ def _text(answer: Answer, request: Request) -> str:
     return "\n".join(lines)
 
 
+def _apply_classes(classes: Sequence[str], modelled: str, manifests: list[Manifest],
+                   context: ClusterContext) -> tuple[list[Manifest], ClusterContext]:
+    """--class for the old side: the model serves the classes given to it, and never sees the
+    Ingresses of classes given to another controller (as `verify` groups them)."""
+    from ing2gw.providers.detect import LEGACY_CLASS_ANNOTATION, parse_class_options
+
+    pairs = parse_class_options(classes)
+    served = [name for name, ctl in pairs if ctl == modelled]
+    others = {name for name, ctl in pairs if ctl != modelled}
+    if modelled == "ingress-nginx" and served:
+        if len(served) > 1:
+            raise UsageError(f"the ingress-nginx model serves one class, as the controller's --ingress-class does; "
+                             f"simulate {', '.join(served)} one at a time")
+        # by name: the class is ingress-nginx's whatever its IngressClass object's controller
+        flags = (*context.nginx_flags, f"--ingress-class={served[0]}", "--ingress-class-by-name=true")
+        context = dataclasses.replace(context, nginx_flags=flags)
+
+    def class_of(m: Manifest) -> str | None:
+        meta = m.obj.get("metadata") or {}
+        spec = m.obj.get("spec") or {}
+        name = spec.get("ingressClassName") if isinstance(spec, dict) else None
+        legacy = (meta.get("annotations") or {}).get(LEGACY_CLASS_ANNOTATION) if isinstance(meta, dict) else None
+        return str(name or legacy) if (name or legacy) else None
+
+    kept = [m for m in manifests if m.kind != "Ingress" or class_of(m) not in others]
+    return kept, context
+
+
 @click.command()
 @click.option("--side", type=click.Choice(["ingress", "gateway"]), required=True,
               help="Which configuration to route with: the Ingress objects and their controller "
@@ -62,6 +91,11 @@ def _text(answer: Answer, request: Request) -> str:
 @click.option("--controller", default=None, metavar="NAME",
               help=f"Ingress controller to model with --side ingress: {', '.join(ingress_controllers())} "
                    "(default ingress-nginx). 'generic' follows only the Kubernetes Ingress spec.")
+@click.option("--class", "classes", multiple=True, metavar="CLASS=CONTROLLER",
+              help="With --side ingress: the controller that serves Ingresses of CLASS (repeatable), as in "
+                   "`ing2gw convert --class`. A class of the modelled controller is served whatever its "
+                   "IngressClass object says (ingress-nginx: as its --ingress-class, one class per run); "
+                   "Ingresses of a class given to another controller are left out.")
 @click.option("-f", "--filename", "files", multiple=True, required=True, metavar="PATH",
               help="Manifest file or directory (repeatable); '-' reads stdin.")
 @click.option("-R", "--recursive", is_flag=True, help="Descend into sub-directories of -f directories.")
@@ -82,7 +116,7 @@ def _text(answer: Answer, request: Request) -> str:
               help="With --side gateway: the Gateway the requests are sent to (default: the Gateway "
                    "listening on the request's port; the first by namespace/name when several do).")
 @click.option("-o", "--output", type=click.Choice(["json", "text"]), default="json", show_default=True)
-def simulate(side: str, controller: str | None, files: tuple[str, ...], recursive: bool,
+def simulate(side: str, controller: str | None, classes: tuple[str, ...], files: tuple[str, ...], recursive: bool,
              request_text: str | None, headers: tuple[str, ...], requests_file: str | None,
              context_file: str | None, gateway: str | None, output: str) -> int:
     """Route requests through a model of the old controller or of Gateway API.
@@ -106,8 +140,13 @@ def simulate(side: str, controller: str | None, files: tuple[str, ...], recursiv
         raise UsageError("--controller applies to --side ingress only")
     if gateway and side != "gateway":
         raise UsageError("--gateway applies to --side gateway only")
+    if classes and side != "ingress":
+        raise UsageError("--class applies to --side ingress only")
     manifests = load(files, recursive=recursive)
-    router = build_router(side, controller, manifests, _context(context_file))
+    context = _context(context_file)
+    if classes:
+        manifests, context = _apply_classes(classes, controller or "ingress-nginx", manifests, context)
+    router = build_router(side, controller, manifests, context)
     if gateway:
         router.select_gateway(gateway)  # type: ignore[attr-defined]
     out = sys.stdout

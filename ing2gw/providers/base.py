@@ -6,53 +6,24 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-from ing2gw import ir, mappings
+from ing2gw import ir
 from ing2gw.findings import Finding, Severity
-from ing2gw.model.ingress import IS_DEFAULT_CLASS, Ingress, IngressBackend
+from ing2gw.model.ingress import Ingress, IngressBackend
 from ing2gw.model.inputs import Inputs
 from ing2gw.options import Options
 from ing2gw.origin import Origin
-
-LEGACY_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+from ing2gw.providers.detect import Verdict, detect
 
 _HOST = re.compile(r"(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 _IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}\Z")
 
-
-@dataclass(frozen=True, slots=True)
-class Ownership:
-    """Which controller serves an Ingress, under which class, and how we know."""
-
-    controller: str
-    class_name: str
-    how: str
+#: Which controller serves an Ingress (decided in providers/detect.py, which fails closed).
+Ownership = Verdict
 
 
 def resolve_ownership(ing: Ingress, inputs: Inputs, options: Options) -> Ownership:
-    """spec.ingressClassName (via its IngressClass when present), else the legacy annotation,
-    else the default IngressClass, else --controller."""
-    name = ing.spec.ingress_class_name
-    if name:
-        ic = inputs.ingress_classes.get(name)
-        if ic is not None and ic.spec.controller:
-            ctl = mappings.controller_for_class_controller(ic.spec.controller)
-            return Ownership(ctl or ic.spec.controller, name, f"IngressClass {name} (controller {ic.spec.controller})")
-        ctl = mappings.controller_for_class_name(name)
-        return Ownership(ctl or name, name, f"ingressClassName {name}")
-    legacy = ing.annotations.get(LEGACY_CLASS_ANNOTATION)
-    if legacy:
-        ctl = mappings.controller_for_class_name(legacy)
-        if legacy == options.ingress_class:
-            ctl = ctl or "ingress-nginx"
-        return Ownership(ctl or legacy, legacy, f"annotation {LEGACY_CLASS_ANNOTATION}={legacy}")
-    defaults = sorted(n for n, ic in inputs.ingress_classes.items() if ic.is_default)
-    if defaults:
-        ic = inputs.ingress_classes[defaults[0]]
-        ctl = (mappings.controller_for_class_controller(ic.spec.controller or "")
-               or mappings.controller_for_class_name(ic.metadata.name) or options.controller)
-        return Ownership(ctl, ic.metadata.name, f"default IngressClass {ic.metadata.name} ({IS_DEFAULT_CLASS})")
-    return Ownership(options.controller, options.ingress_class if options.controller == "ingress-nginx" else options.controller,
-                     f"no class on the Ingress: --controller {options.controller}")
+    """The controller detection's verdict for `ing` (see ing2gw.providers.detect)."""
+    return detect(ing, inputs, options)
 
 
 _PATH_CHARS = re.compile(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+\Z")
