@@ -1,7 +1,9 @@
 """Load the data tables in `mappings/` (shipped in the package as `ing2gw._mappings`).
 
 In a source checkout with an editable install the tables are read from the top-level
-`mappings/` folder; in an installed wheel from the `ing2gw._mappings` package.
+`mappings/` folder; in an installed wheel from the `ing2gw._mappings` package. The intent
+vocabulary and the controller tables that `ing2gw.mapping_schema` describes are checked as they
+are loaded: a malformed row raises `TableError` naming the file and line.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+
+from ing2gw.errors import Problem
+from ing2gw.mapping_schema import PATH_SECTIONS, SPECS, Intent, TableError, check_intents, check_table
 
 
 def mappings_dir() -> Traversable:
@@ -34,4 +39,62 @@ def table(name: str) -> Any:
         node = node.joinpath(part)
     if not node.is_file():
         raise FileNotFoundError(f"no mapping table {name}.yaml in {mappings_dir()}")
-    return YAML(typ="safe").load(node.read_text(encoding="utf-8"))
+    text = node.read_text(encoding="utf-8")
+    data = YAML(typ="safe").load(text)
+    if name == "intents" or name in SPECS:
+        _validate(name, text, data, f"mappings/{name}.yaml")
+    return data
+
+
+def _validate(name: str, text: str, data: Any, file: str) -> None:
+    """Raise TableError when the table is malformed. The fast safe-loaded data is checked first;
+    only when something is wrong is the file parsed again with line numbers for the message."""
+    if _problems(name, data, file):
+        raise TableError(_problems(name, YAML(typ="rt").load(text), file))
+
+
+def _problems(name: str, data: Any, file: str) -> list[Problem]:
+    if name == "intents":
+        return check_intents(data, file)[1]
+    return check_table(name, data, file, intents())
+
+
+def intents() -> dict[str, Intent]:
+    """The shared intent vocabulary (`mappings/intents.yaml`), by name."""
+    return check_intents(table("intents"), "mappings/intents.yaml")[0]
+
+
+def lookup_row(controller: str, section: str, key: str) -> dict[str, Any] | None:
+    """The row that governs `key` in `section` of a controller table.
+
+    Annotation and flag keys are flat: only their own row counts. In the path sections
+    (`PATH_SECTIONS`: Middleware, CRD and static fields) a field without a row of its own takes
+    the row of its nearest ancestor (`a.b[].c` -> `a.b[]` -> `a`), and below a path listed in the
+    table's `shared` map the shared spec's rows (e.g. `LoadBalancerSpec.port`) compete too: the
+    row covering the longer part of `key` wins. None when no row covers the key."""
+    data = table(controller)
+    rows = {str(r["key"]): r for r in data.get(section) or []}
+    if section not in PATH_SECTIONS:
+        return rows.get(key)
+    best: tuple[int, dict[str, Any]] | None = None
+    for covered, candidate in _candidates(key, data.get("shared") or {} if section == "crd_fields" else {}):
+        row = rows.get(candidate)
+        if row is not None and (best is None or covered > best[0]):
+            best = (covered, row)
+    return None if best is None else best[1]
+
+
+def _candidates(key: str, shared: dict[str, list[str]]) -> list[tuple[int, str]]:
+    """(length of `key` covered, row key) for `key`, its ancestors, and shared-spec equivalents."""
+    parts = key.split(".")
+    out = [(len(".".join(parts[:n])), ".".join(parts[:n])) for n in range(len(parts), 0, -1)]
+    for spec, anchors in shared.items():
+        for anchor in anchors:
+            if key.startswith(anchor + "."):
+                rest = key[len(anchor) + 1:].split(".")
+                out += [(len(anchor) + 1 + len(".".join(rest[:n])), f"{spec}." + ".".join(rest[:n]))
+                        for n in range(len(rest), 0, -1)]
+    return out
+
+
+__all__ = ["TableError", "intents", "lookup_row", "mappings_dir", "table"]

@@ -26,7 +26,8 @@ def color_allowed(no_color: bool, stream: Any) -> bool:
 
 def _controllers() -> list[str]:
     d = tables.mappings_dir()
-    return sorted(p.name[:-5] for p in d.iterdir() if p.name.endswith(".yaml") and p.name != "controllers.yaml")
+    return sorted(p.name[:-5] for p in d.iterdir()
+                  if p.name.endswith(".yaml") and p.name not in ("controllers.yaml", "intents.yaml"))
 
 
 def _annotation_rows(term: str) -> list[tuple[str, dict[str, Any]]]:
