@@ -171,7 +171,7 @@ class _Handlers:
         if not value:
             return
         if value.startswith("patterns/"):
-            self.add(Deny(src_map=value, allow=allow, networks=self.ctx.pattern(value)))
+            self.add(Deny(src_map=value, allow=allow, networks=self.ctx.pattern(value), listed=value))
             return
         map_name = ("allowlist-" if allow else "denylist-") + fnv128a(value.encode("utf-8"))
         rows = self.ctx.acl_maps.get(map_name)
@@ -185,7 +185,7 @@ class _Handlers:
                     return
                 rows.append(address)
         nets = tuple(n for n in (go_network(a) for a in rows) if n is not None)
-        self.add(Deny(src_map=f"{MAPS_DIR}/{map_name}.map", allow=allow, networks=nets))
+        self.add(Deny(src_map=f"{MAPS_DIR}/{map_name}.map", allow=allow, networks=nets, listed=value))
 
     # -- simple rules ---------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Mapping, Sequence
 
 from ing2gw.simulate.haproxy.acl import Acl, Unsupported, condition_text, host_condition, parse_acl, path_condition
@@ -24,7 +25,7 @@ from ing2gw.simulate.haproxy.settings import CHART_NAMESPACE, ControllerFlags, s
 from ing2gw.simulate.haproxy.text import ConfigSyntax, compile_pcre, config_word
 from ing2gw.simulate.haproxy.tls import CertificateStore
 from ing2gw.simulate.ingress_objects import Ingress, IngressPath
-from ing2gw.simulate.request import ClusterContext
+from ing2gw.simulate.request import BackendRef, ClusterContext
 
 CONTROLLER = "haproxy.org/ingress-controller"
 #: the built-in default service of the controller pod (`store.DefaultLocalBackend`)
@@ -51,6 +52,11 @@ class Backend:
     forwarded_for: bool = True
     ingresses: list[str] = field(default_factory=list)
     unmodelled: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @cached_property
+    def ref(self) -> BackendRef:
+        return BackendRef(self.namespace, self.service, self.port)
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,7 @@ class Frontend:
         self.name = name
         self._by_id: dict[str, FrontendRule] = {}
         self.rules: list[FrontendRule] = []
-        self._memo: dict[frozenset[str] | None, tuple[Rule, ...]] = {}
+        self._memo: dict[frozenset[str] | None, RuleSet] = {}
 
     def add(self, rule: Rule, guarded: bool) -> None:
         """`AddRule`: the first rule with an id keeps its place; once any Ingress adds it, it is
@@ -103,7 +109,7 @@ class Frontend:
     def seal(self) -> None:
         self.rules = sorted(self._by_id.values(), key=lambda fr: (fr.rule.rule_type, fr.order))
 
-    def applicable(self, ids: frozenset[str] | None) -> tuple[Rule, ...]:
+    def applicable(self, ids: frozenset[str] | None) -> "RuleSet":
         """The rules a request runs, given the rule ids of its path_match (None: unset)."""
         hit = self._memo.get(ids)
         if hit is None:
@@ -117,8 +123,21 @@ class Frontend:
                     ok = not fr.guarded or (ids is not None and fr.rule.id in ids)
                 if ok:
                     out.append(fr.rule)
-            hit = self._memo[ids] = tuple(out)
+            hit = self._memo[ids] = RuleSet(
+                tuple(r for r in out if not (isinstance(r, SetHeader) and (r.after_response or r.response))),
+                tuple(r for r in out if isinstance(r, SetHeader) and r.after_response),
+                tuple(r for r in out if isinstance(r, SetHeader) and r.response))
         return hit
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules one request runs: `http-request` rules in order, the `http-after-response`
+    (CORS) rules and the `http-response` rules."""
+
+    request: tuple[Rule, ...]
+    after_response: tuple[SetHeader, ...]
+    response: tuple[SetHeader, ...]
 
 
 @dataclass
@@ -151,6 +170,8 @@ class HAProxyConfig:
         self.skipped: list[str] = []
         self.config_errors: list[str] = []
         self.ignored: dict[str, str] = {}
+        #: rule host ("" for none) -> Ingresses naming it that the controller ignores
+        self.ignored_by_host: dict[str, list[str]] = {}
         self.notes: list[str] = list(inputs.notes)
         #: behaviours every answer depends on that are not modelled
         self.unmodelled: list[str] = []
@@ -158,12 +179,24 @@ class HAProxyConfig:
         self.unmodelled_https: list[str] = []
         self.passthrough_hosts: list[str] = []
         self.alt_svc: str | None = None
+        self.classes = self._classes()
         self.configmap = self._main_configmap()
         self.ctx = AnnotationContext(pattern_files=self._pattern_files(), secret_lookup=self._secret_data)
         self.default = DefaultBackend(None)
         self._build()
 
     # -- inputs around the Ingresses --------------------------------------------------------------
+
+    def _classes(self) -> dict[str, tuple[str, bool]]:
+        """IngressClasses (name -> controller, is default). An input without any is assumed to
+        come from a cluster where the controller's own class exists, as the Helm chart creates it
+        (`haproxy`, controller haproxy.org/ingress-controller/<--ingress.class>)."""
+        if self.inputs.classes:
+            return dict(self.inputs.classes)
+        name = self.flags.ingress_class or "haproxy"
+        controller = f"{CONTROLLER}/{self.flags.ingress_class}" if self.flags.ingress_class else CONTROLLER
+        self.notes.append(f"no IngressClass in the input: IngressClass {name} (controller {controller}) assumed")
+        return {name: (controller, False)}
 
     def _main_configmap(self) -> dict[str, str]:
         """The ConfigMap named by --configmap: its data, then its metadata annotations, names
@@ -218,7 +251,7 @@ class HAProxyConfig:
         if not wl and ing.namespace in bl:
             return f"namespace {ing.namespace} is in --namespace-blacklist"
         cls = ing.class_name or ""
-        classes = self.inputs.classes
+        classes = self.classes
         ctrl = classes[cls][0] if cls in classes else ""
         if not cls:
             for c, is_default in classes.values():
@@ -274,7 +307,6 @@ class HAProxyConfig:
         else:
             port_label = str(port)
             port_number = port
-            self.notes.append(f"Service {key} is not in the input: assumed to exist with port {port}")
         owner_ns, prefix = ns, f"svc_{svc_name}"
         if standalone and ing is not None:
             owner_ns, prefix = ing.namespace, f"{ing.name}_svc_{svc_name}"
@@ -295,6 +327,10 @@ class HAProxyConfig:
             value = get_value(opaque, all_sources, {})
             if value and not self._snippets_disabled("backend"):
                 be.unmodelled.append(f"backend {name}: {opaque} is not modelled")
+        if not in_input:
+            note = f"Service {key} is not in the input: assumed to exist with port {port}"
+            if note not in be.notes:
+                be.notes.append(note)
         if be.external_name:
             be.unmodelled.append(f"backend {name}: ExternalName Service (DNS resolution) is not modelled")
         return name
@@ -364,6 +400,8 @@ class HAProxyConfig:
             why = self.accepted(ing)
             if why is not None:
                 self.ignored[ing.key] = why
+                for host in ing.hosts():
+                    self.ignored_by_host.setdefault(host, []).append(ing.key)
                 continue
             self._ingress(ing)
             anns = self.inputs.ingress_annotations[ing.key]

@@ -4,12 +4,14 @@ HAProxy matches them against (haproxy-semantics.md H-G5 src-ip-header, H-G7, H-G
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from typing import Iterable, Union
 
 Address = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 
+@lru_cache(maxsize=4096)
 def parse_address(text: str) -> Address | None:
     """An IP address as Go's net.ParseIP reads it (no zone, no leading zeros), or None."""
     text = text.strip()

@@ -27,13 +27,14 @@ from typing import Sequence
 from ing2gw.load import Manifest
 from ing2gw.simulate.haproxy.acl import Unsupported
 from ing2gw.simulate.haproxy.auth import CannotCheck, authenticated
-from ing2gw.simulate.haproxy.config import HTTP, HTTPS, Backend, CustomRoute, HAProxyConfig
+from ing2gw.simulate.haproxy.config import HTTP, HTTPS, Backend, CustomRoute, HAProxyConfig, RuleSet
 from ing2gw.simulate.haproxy.inputs import read_inputs
 from ing2gw.simulate.haproxy.maps import HOST, PATH_EXACT, PATH_PREFIX, PATH_PREFIX_EXACT, Row
 from ing2gw.simulate.haproxy.net import Address, in_networks, parse_address
 from ing2gw.simulate.haproxy.rules import (REQ_FORWARDED_PROTO, BasicAuth, Deny, PathRewrite, RateLimit, Redirect,
                                           ReturnStatus, Rule, SetHeader, SetSrc, SetVar)
 from ing2gw.simulate.haproxy.settings import parse_flags
+from ing2gw.simulate.haproxy.tls import Certificate
 from ing2gw.simulate.haproxy.text import (ConfigSyntax, ascii_lower, compile_pcre, config_word, log_format,
                                           replace_path, req_hdr)
 from ing2gw.simulate.request import Answer, BackendRef, ClusterContext, Redirect as RedirectAnswer, Request, Share
@@ -44,6 +45,8 @@ _HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "transf
 #: paths the built-in default service answers with 200 (`pkg/controller/builder.go`)
 HEALTHZ = ("/healthz", "/healtz")
 _MEMO_LIMIT = 1 << 14
+_MISSING = object()
+_ONE = Fraction(1)
 
 
 class _Trace:
@@ -59,7 +62,8 @@ class _Trace:
 
     def answer(self, status: int, **kwargs: object) -> Answer:
         return Answer(status=status, decided_by=tuple(self.decided.items()), response_headers=tuple(self.response),
-                      unmodelled=tuple(dict.fromkeys(self.unmodelled)), notes=tuple(dict.fromkeys(self.notes)),
+                      unmodelled=tuple(dict.fromkeys(self.unmodelled)) if self.unmodelled else (),
+                      notes=tuple(dict.fromkeys(self.notes)) if self.notes else (),
                       **kwargs)  # type: ignore[arg-type]
 
 
@@ -90,8 +94,29 @@ class HAProxyRouter:
         self._maps = cfg.maps
         self._host_memo: dict[str | None, str | None] = {}
         self._pm_memo: dict[tuple[str, str], Row | None] = {}
-        self._routes = list(reversed(cfg.custom_routes))
         self._regex: dict[str, re.Pattern[str]] = {}
+        self._txn_hosts: dict[str | None, object] = {}
+        self._ids: dict[str, frozenset[str]] = {}
+        self._certs: dict[str | None, object] = {}
+        # route-acl rules in evaluation order (the last created first), indexed by their host
+        # condition: exact host, `-m end <suffix>` of a wildcard, or none
+        self._routes = list(reversed(cfg.custom_routes))
+        self._routes_exact: dict[str, list[int]] = {}
+        self._routes_suffix: dict[str, list[int]] = {}
+        self._routes_any: list[int] = []
+        self._route_memo: dict[str | None, list[CustomRoute]] = {}
+        candidates = cfg.default.candidates
+        self._default_undefined = "" if len({b for b, _ in candidates}) < 2 else (
+            "several Ingresses set spec.defaultBackend and the last one processed wins (undefined order): "
+            + ", ".join(f"{i} -> {b}" for b, i in candidates))
+        self._fmt_memo: dict[str, tuple[str, bool]] = {}
+        for i, r in enumerate(self._routes):
+            if not r.host:
+                self._routes_any.append(i)
+            elif r.host.startswith("*"):
+                self._routes_suffix.setdefault(r.host[1:], []).append(i)
+            else:
+                self._routes_exact.setdefault(r.host, []).append(i)
 
     @property
     def config_valid(self) -> bool:
@@ -106,7 +131,7 @@ class HAProxyRouter:
         how many requests that source already sent in the rate-limit period (None: unknown),
         `rand` the value `rand(N)` returns in route-acl rules (None: a traffic split)."""
         cfg = self.config
-        t = _Trace(list(self._unmodelled), [])
+        t = _Trace(list(self._unmodelled), list(self.notes))
         https = request.scheme == "https"
         fe = cfg.frontends[HTTPS if https else HTTP]
         if (https and self.flags.disable_https) or (not https and self.flags.disable_http):
@@ -115,15 +140,32 @@ class HAProxyRouter:
             if not cfg.certs.in_use:
                 # no certificate in use: the https port speaks plain HTTP (H-F1)
                 return t.answer(0, generated_by="tls-handshake-failure")
-            cert = cfg.certs.select(request.sni)
+            cert = self._certs.get(request.sni, _MISSING)
+            if cert is _MISSING:
+                cert = cfg.certs.select(request.sni)
+                if len(self._certs) >= _MEMO_LIMIT:
+                    self._certs.clear()
+                self._certs[request.sni] = cert
+            assert cert is None or isinstance(cert, Certificate)
             if cert is not None:
                 t.decided["certificate"] = cert.secret
             if cfg.unmodelled_https:
                 t.unmodelled.extend(cfg.unmodelled_https)
         # routing variables (H-B2, H-C2..H-C4)
         raw_host = request.host
-        txn_host = None if raw_host is None else ascii_lower(raw_host.rsplit(",", 1)[-1].strip().split(":", 1)[0])
+        txn_host = self._txn_hosts.get(raw_host, _MISSING)
+        if txn_host is _MISSING:
+            txn_host = None if raw_host is None else ascii_lower(raw_host.rsplit(",", 1)[-1].strip().split(":", 1)[0])
+            if len(self._txn_hosts) >= _MEMO_LIMIT:
+                self._txn_hosts.clear()
+            self._txn_hosts[raw_host] = txn_host
+        assert txn_host is None or isinstance(txn_host, str)
         hm = self._host_match(txn_host)
+        if cfg.ignored_by_host and txn_host is not None:
+            dot = txn_host.find(".")
+            for name in (txn_host, "*" + txn_host[dot:] if dot != -1 else None, ""):
+                for key in cfg.ignored_by_host.get(name or "", ()) if name is not None else ():
+                    t.notes.append(f"Ingress {key} names this host but the controller ignores it: {self.ignored[key]}")
         path = request.path
         row: Row | None = None
         if hm is not None:
@@ -131,7 +173,10 @@ class HAProxyRouter:
             row = self._path_match(hm, path)
         ids: frozenset[str] | None = None
         if row is not None:
-            ids = frozenset(re.split(r"[./?]", row.value)[1:])
+            ids = self._ids.get(row.value)
+            if ids is None:
+                # `{ var(txn.path_match) -m dom <id> }`: the id between `.`, `/` or `?` delimiters
+                ids = self._ids[row.value] = frozenset(re.split(r"[./?]", row.value)[1:])
             t.decided["ingress"] = row.ingress
         rules = fe.applicable(ids)
         src: Address | None = parse_address(client_ip) if client_ip else None
@@ -169,31 +214,27 @@ class HAProxyRouter:
 
     # -----------------------------------------------------------------------------------------------
 
-    def _run(self, request: Request, rules: tuple[Rule, ...], row: Row | None, txn_host: str | None, path: str,
+    def _run(self, request: Request, rule_set: RuleSet, row: Row | None, txn_host: str | None, path: str,
              src: Address | None, prior: int | None, drawn: int | None, https: bool, t: _Trace) -> Answer:
         """The `http-request` rules, backend switching and the answer."""
         variables: dict[str, str] = {}
         headers: list[tuple[str, str]] = list(request.headers)
         up_host = request.host
-        cors: list[SetHeader] = []
-        response_rules: list[SetHeader] = []
+        # http-after-response (CORS) and http-response rules act on the answer, whoever gives it
+        cors = rule_set.after_response
+        response_rules = rule_set.response
         xfp_done = not https
-        for rule in rules:
+        for rule in rule_set.request:
             rtype = rule.rule_type
             if not xfp_done and rtype > REQ_FORWARDED_PROTO:
                 headers = _set(headers, "X-Forwarded-Proto", "https")
                 xfp_done = True
             if isinstance(rule, SetHeader):
-                if rule.after_response:
-                    cors.append(rule)
-                elif rule.response:
-                    response_rules.append(rule)
+                value = self._fmt(rule.fmt, variables, t, f"{rule.name} value")
+                if rule.name.lower() == "host":
+                    up_host = value
                 else:
-                    value = self._fmt(rule.fmt, variables, t, f"{rule.name} value")
-                    if rule.name.lower() == "host":
-                        up_host = value
-                    else:
-                        headers = _set(headers, rule.name, value)
+                    headers = _set(headers, rule.name, value)
             elif isinstance(rule, SetVar):
                 origin = req_hdr(request.headers, "origin")
                 if origin is not None:
@@ -205,11 +246,10 @@ class HAProxyRouter:
                     src = addr
             elif isinstance(rule, Deny):
                 if rule.networks is None:
-                    t.unmodelled.append(f"{rule.kind} {rule.src_map}: pattern file content not in the input")
+                    t.unmodelled.append(f"{rule.kind} {rule.listed}: the pattern file's content is not in the input")
                     continue
                 if src is None:
-                    t.unmodelled.append(f"{'allow-list' if rule.allow else 'deny-list'} {rule.src_map}: the client "
-                                        "address decides (403 when refused)")
+                    t.unmodelled.append(f"{rule.kind} {rule.listed!r}: the client address decides (403 when refused)")
                     continue
                 inside = in_networks(src, rule.networks)
                 if inside != rule.allow:
@@ -240,12 +280,18 @@ class HAProxyRouter:
                              variables, t)
 
     def _fmt(self, fmt: str, variables: dict[str, str], t: _Trace, what: str) -> str:
-        try:
-            word, env = config_word(fmt)
-        except ConfigSyntax:
-            word, env = fmt, False
+        known = self._fmt_memo.get(fmt)
+        if known is None:
+            try:
+                known = config_word(fmt)
+            except ConfigSyntax:
+                known = (fmt, False)
+            self._fmt_memo[fmt] = known
+        word, env = known
         if env:
             t.unmodelled.append(f"{what} {fmt!r} uses an environment variable (not modelled)")
+        if "%" not in word:
+            return word
         value, exact = log_format(word, variables)
         if not exact:
             t.unmodelled.append(f"{what} {fmt!r} has log-format expressions (taken literally)")
@@ -263,14 +309,14 @@ class HAProxyRouter:
 
     # -- answers HAProxy generates -----------------------------------------------------------------
 
-    def _own(self, status: int, why: str, cors: list[SetHeader], variables: dict[str, str], t: _Trace,
+    def _own(self, status: int, why: str, cors: Sequence[SetHeader], variables: dict[str, str], t: _Trace,
              extra: Sequence[tuple[str, str]] = (), redirect: RedirectAnswer | None = None) -> Answer:
         """An answer HAProxy generates itself: http-after-response (CORS) still applies."""
         t.response.extend(extra)
         self._cors(cors, variables, t)
         return t.answer(status, generated_by=why, redirect=redirect)
 
-    def _auth(self, request: Request, rule: BasicAuth, cors: list[SetHeader], variables: dict[str, str],
+    def _auth(self, request: Request, rule: BasicAuth, cors: Sequence[SetHeader], variables: dict[str, str],
               t: _Trace) -> Answer | None:
         challenge = [("www-authenticate", f'Basic realm="{rule.realm}"')]
         if request.header("authorization") is None:
@@ -285,7 +331,7 @@ class HAProxyRouter:
             return None
         return None if ok else self._own(401, "auth-401", cors, variables, t, challenge)
 
-    def _rate_limit(self, rule: RateLimit, src: Address | None, prior: int | None, cors: list[SetHeader],
+    def _rate_limit(self, rule: RateLimit, src: Address | None, prior: int | None, cors: Sequence[SetHeader],
                     variables: dict[str, str], t: _Trace) -> Answer | None:
         if rule.limit == 0:
             return None  # the deny rule is not written
@@ -305,7 +351,7 @@ class HAProxyRouter:
             return self._own(status, "rate-limit", cors, variables, t)
         return None
 
-    def _redirect(self, request: Request, rule: Redirect, cors: list[SetHeader], variables: dict[str, str],
+    def _redirect(self, request: Request, rule: Redirect, cors: Sequence[SetHeader], variables: dict[str, str],
                   t: _Trace) -> Answer:
         uri = request.target
         if rule.ssl_redirect:
@@ -319,7 +365,7 @@ class HAProxyRouter:
         return self._own(rule.code, why, cors, variables, t, [("location", location)],
                          RedirectAnswer(location, rule.code))
 
-    def _cors(self, cors: list[SetHeader], variables: dict[str, str], t: _Trace) -> None:
+    def _cors(self, cors: Sequence[SetHeader], variables: dict[str, str], t: _Trace) -> None:
         """http-after-response CORS headers (H-G8): only when the request had an Origin (matching
         the origin regex when there is one)."""
         if not cors:
@@ -339,11 +385,14 @@ class HAProxyRouter:
                 t: _Trace) -> list[tuple[str | None, Fraction, str | None, str]]:
         """(backend, share, deciding Ingress, how) for each backend the request can reach."""
         out: list[tuple[str | None, Fraction, str | None, str]] = []
-        remaining = Fraction(1)
-        if self._routes:
+        remaining = _ONE
+        candidates = self._candidate_routes(txn_host) if self._routes else ()
+        if not candidates and row is not None and row.backend in self.config.backends:
+            return [(row.backend, _ONE, row.ingress, "map")]
+        if candidates:
             matched: list[tuple[CustomRoute, Fraction]] = []
-            for route in self._routes:
-                if not route.host_ok(txn_host) or not route.path_ok(path):
+            for route in candidates:
+                if not route.path_ok(path):
                     continue
                 if route.acl is None:
                     t.unmodelled.append(f"{route.text}: {route.problem} (treated as not matching)")
@@ -353,15 +402,16 @@ class HAProxyRouter:
                 except (Unsupported, re.error) as exc:
                     t.unmodelled.append(f"{route.text}: {exc} (treated as not matching)")
                     continue
-                p = hit if isinstance(hit, Fraction) else Fraction(int(hit))
-                if p > 0:
-                    matched.append((route, p))
-            if len({r.backend for r, _ in matched}) > 1:
+                if hit is True:
+                    matched.append((route, _ONE))
+                elif isinstance(hit, Fraction) and hit > 0:
+                    matched.append((route, hit))
+            if len(matched) > 1 and len({r.backend for r, _ in matched}) > 1:
                 t.unmodelled.append("several route-acl rules match this request and their order is undefined "
                                     "(the controller creates them from Go maps): "
                                     + "; ".join(r.text for r, _ in matched))
             for route, p in matched:
-                share = remaining * p
+                share = remaining if p is _ONE else remaining * p
                 if share:
                     out.append((route.backend, share, route.ingress, "route-acl"))
                 remaining -= share
@@ -373,21 +423,39 @@ class HAProxyRouter:
                 out.append((row.backend, remaining, row.ingress, "map"))
             else:
                 default = cfg.default
-                if len({b for b, _ in default.candidates}) > 1:
-                    t.unmodelled.append("several Ingresses set spec.defaultBackend and the last one processed wins "
-                                        "(undefined order): " + ", ".join(f"{i} -> {b}" for b, i in
-                                                                         default.candidates))
+                if self._default_undefined:
+                    t.unmodelled.append(self._default_undefined)
                 out.append((default.backend, remaining, default.ingress, "default"))
+        return out
+
+    def _candidate_routes(self, txn_host: str | None) -> list[CustomRoute]:
+        """The route-acl rules whose host condition `txn_host` meets, in evaluation order."""
+        hit = self._route_memo.get(txn_host)
+        if hit is not None:
+            return hit
+        idx = list(self._routes_any)
+        if txn_host is not None:
+            idx.extend(self._routes_exact.get(txn_host, ()))
+            if self._routes_suffix:
+                # `-m end .<suffix>` of `*.<suffix>`: any suffix of the host starting at a dot
+                i = txn_host.find(".")
+                while i != -1:
+                    idx.extend(self._routes_suffix.get(txn_host[i:], ()))
+                    i = txn_host.find(".", i + 1)
+        out = [self._routes[i] for i in sorted(set(idx))]
+        if len(self._route_memo) >= _MEMO_LIMIT:
+            self._route_memo.clear()
+        self._route_memo[txn_host] = out
         return out
 
     # -- the answer ---------------------------------------------------------------------------------------
 
     def _respond(self, request: Request, shares: list[tuple[str | None, Fraction, str | None, str]],
                  headers: list[tuple[str, str]], up_host: str | None, upstream_path: str, src: Address | None,
-                 https: bool, cors: list[SetHeader], response_rules: list[SetHeader], variables: dict[str, str],
+                 https: bool, cors: Sequence[SetHeader], response_rules: Sequence[SetHeader], variables: dict[str, str],
                  t: _Trace) -> Answer:
         cfg = self.config
-        main = max(shares, key=lambda s: s[1])
+        main = shares[0] if len(shares) == 1 else max(shares, key=lambda s: s[1])
         backend_name, _, ingress, how = main
         if ingress is not None:
             t.decided["ingress"] = ingress
@@ -403,13 +471,15 @@ class HAProxyRouter:
                 return self._own(503, "no-backend-503", cors, variables, t)
             if be.unmodelled:
                 t.unmodelled.extend(be.unmodelled)
+            if be.notes:
+                t.notes.extend(be.notes)
             if be.builtin:
                 return self._builtin(request, https, cors, response_rules, variables, t)
             if not be.endpoints:
                 return self._own(503, "no-server-503", cors, variables, t)
             self._backend_response(response_rules, variables, https, t)
             self._cors(cors, variables, t)
-            ref = BackendRef(be.namespace, be.service, be.port)
+            ref = be.ref
             return t.answer(200, backend=ref, backends=(Share(ref, 1.0),), upstream_path=upstream_path,
                             upstream_host=up_host,
                             upstream_headers=self._upstream_headers(headers, src, be, request),
@@ -435,7 +505,7 @@ class HAProxyRouter:
         return t.answer(200, backend=best_ref, backends=tuple(out_shares), upstream_path=upstream_path,
                         upstream_host=up_host, upstream_headers=self._upstream_headers(headers, src, best_be, request))
 
-    def _builtin(self, request: Request, https: bool, cors: list[SetHeader], response_rules: list[SetHeader],
+    def _builtin(self, request: Request, https: bool, cors: Sequence[SetHeader], response_rules: Sequence[SetHeader],
                  variables: dict[str, str], t: _Trace) -> Answer:
         """The controller's built-in default service: a router with GET /healthz and /healtz (H-D1)."""
         path = request.path
@@ -446,14 +516,14 @@ class HAProxyRouter:
             else:
                 t.unmodelled.append(f"{request.method} {path} on the built-in default service (its router may "
                                     "answer 405)")
-        elif _fasthttp_path(path) in HEALTHZ or _fasthttp_path(path).rstrip("/").lower() in HEALTHZ:
+        elif ("ealt" in path.lower() or "%" in path) and _fasthttp_path(path).rstrip("/").lower() in HEALTHZ:
             t.unmodelled.append(f"{path} on the built-in default service: its router cleans, decodes and may "
                                 "redirect this path (not modelled)")
         self._backend_response(response_rules, variables, https, t)
         self._cors(cors, variables, t)
         return t.answer(status, generated_by="default-local-service")
 
-    def _backend_response(self, response_rules: list[SetHeader], variables: dict[str, str], https: bool,
+    def _backend_response(self, response_rules: Sequence[SetHeader], variables: dict[str, str], https: bool,
                           t: _Trace) -> None:
         """http-response rules: response-set-header and, on https with QUIC, alt-svc."""
         for rule in response_rules:

@@ -93,8 +93,12 @@ class Deny(_Rule):
     src_map: str = ""
     allow: bool = False
     networks: tuple[Network, ...] | None = None
+    listed: str = ""
     rule_type = REQ_DENY
-    kind = "allow-list"
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return "allow-list" if self.allow else "deny-list"
 
     def struct(self) -> GoStruct:
         return GoStruct(("SrcIPsMap", self.src_map), ("AllowList", self.allow))
