@@ -36,6 +36,13 @@ REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 #: backend annotations whose effect on an answer is not modelled (the request still reaches the
 #: same Service): arbitrary configuration
 _OPAQUE_BACKEND = ("backend-config-snippet", "cr-backend")
+#: backend annotations that change how HAProxy talks to the Service, not where the request goes:
+#: the answer assumes the Service speaks what they ask for
+_BACKEND_TRANSPORT = {
+    "server-ssl": "TLS to the Service", "server-proto": "this protocol to the Service",
+    "server-ca": "the Service's certificate is verified", "server-crt": "a client certificate is sent",
+    "send-proxy-protocol": "the PROXY protocol is sent to the Service",
+}
 
 
 @dataclass
@@ -323,6 +330,12 @@ class HAProxyConfig:
                                  "last one processed (undefined order) wins")
         if ing is not None and ing.key not in be.ingresses:
             be.ingresses.append(ing.key)
+        for ann, what in _BACKEND_TRANSPORT.items():
+            value = get_value(ann, all_sources, {})
+            if value and value != "false":
+                note = f"backend {name}: {ann} {value!r}: {what}"
+                if note not in be.notes:
+                    be.notes.append(note)
         for opaque in _OPAQUE_BACKEND:
             value = get_value(opaque, all_sources, {})
             if value and not self._snippets_disabled("backend"):
