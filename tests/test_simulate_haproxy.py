@@ -274,6 +274,12 @@ class TestConfigErrors:
         assert any("redirect code 399" in e for e in r.config_errors)
         assert any("refuses the configuration" in u for u in get(r, "http://a.test/").unmodelled)
 
+    def test_rate_limit_status_haproxy_has_no_page_for(self) -> None:
+        anns = "{rate-limit-requests: '1', rate-limit-period: 1s, rate-limit-status-code: '418'}"
+        assert any("deny_status 418" in e for e in mk(CLASS, svc("web"), ing("a", "a.test", anns=anns)).config_errors)
+        ok = anns.replace("418", "429")
+        assert not mk(CLASS, svc("web"), ing("a", "a.test", anns=ok)).config_errors
+
     def test_set_host_of_two_words(self) -> None:
         r = mk(CLASS, svc("web"), ing("a", "a.test", anns="{set-host: 'a b'}"))
         assert any("2 words" in e for e in r.config_errors)

@@ -19,8 +19,7 @@ from ing2gw.simulate.haproxy.annotations import (UNKNOWN_SECRET, AnnotationConte
                                                  frontend_rules)
 from ing2gw.simulate.haproxy.inputs import HAProxyInputs, clean_annotations
 from ing2gw.simulate.haproxy.maps import HOST, MAP_NAMES, PATH_EXACT, PATH_PREFIX, PATH_PREFIX_EXACT, MapFile
-from ing2gw.simulate.haproxy.rules import (REQ_REDIRECT, REQ_SET_HEADER, RES_SET_HEADER, PathRewrite, Redirect, Rule,
-                                          SetHeader, SetSrc)
+from ing2gw.simulate.haproxy.rules import REQ_REDIRECT, PathRewrite, RateLimit, Redirect, Rule, SetHeader, SetSrc
 from ing2gw.simulate.haproxy.settings import CHART_NAMESPACE, ControllerFlags, split_ns_name
 from ing2gw.simulate.haproxy.text import ConfigSyntax, compile_pcre, config_word
 from ing2gw.simulate.haproxy.tls import CertificateStore
@@ -33,6 +32,9 @@ DEFAULT_LOCAL_SERVICE = "default-local-service"
 HTTP, HTTPS = "http", "https"
 #: `http-request redirect ... code <n>` accepts these codes only
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+#: `deny_status` codes HAProxy has an error page for (others are refused; checked with haproxy 2.6)
+DENY_CODES = frozenset({200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503,
+                        504})
 #: backend annotations whose effect on an answer is not modelled (the request still reaches the
 #: same Service): arbitrary configuration
 _OPAQUE_BACKEND = ("backend-config-snippet", "cr-backend")
@@ -372,7 +374,9 @@ class HAProxyConfig:
             try:
                 if isinstance(rule, Redirect) and rule.code not in REDIRECT_CODES:
                     raise ConfigSyntax(f"redirect code {rule.code} (HAProxy accepts 301, 302, 303, 307, 308)")
-                if isinstance(rule, SetHeader) and not rule.after_response:
+                if isinstance(rule, RateLimit) and rule.limit and (rule.status or 403) not in DENY_CODES:
+                    raise ConfigSyntax(f"deny_status {rule.status} (HAProxy has no error page for it)")
+                if isinstance(rule, SetHeader):
                     config_word(rule.fmt)
                 if isinstance(rule, SetHeader) and rule.cors_origins:
                     for p in rule.cors_origins:
