@@ -404,7 +404,10 @@ class HAProxyConfig:
                 self.unmodelled_https.append(f"ConfigMap {key} (client certificates / strict SNI) is not modelled")
         if self.flags.configmap_errorfiles:
             self.notes.append("--configmap-errorfiles: HAProxy's own error pages are replaced (bodies not modelled)")
-        if "ingress-merge" in ",".join(self.flags.experimental):
+        if self.flags.custom_validation_rules:
+            self.unmodelled.append("--custom-validation-rules: custom annotations insert configuration lines "
+                                   "(not modelled)")
+        if "use-ingress-merge" in self.flags.experimental:
             self.unmodelled.append("--experimental ingress merge (annotations merged per Service) is not modelled")
         self._default_service()
         self._default_certificate()

@@ -162,9 +162,11 @@ class HAProxyRouter:
         assert txn_host is None or isinstance(txn_host, str)
         hm = self._host_match(txn_host)
         if cfg.ignored_by_host and txn_host is not None:
+            # Ingresses that would have served this request had the controller loaded them
             dot = txn_host.find(".")
-            for name in (txn_host, "*" + txn_host[dot:] if dot != -1 else None, ""):
-                for key in cfg.ignored_by_host.get(name or "", ()) if name is not None else ():
+            names = [txn_host, "*" + txn_host[dot:] if dot > 0 else None, "" if hm == "" else None]
+            for name in names:
+                for key in cfg.ignored_by_host.get(name, ()) if name is not None else ():
                     t.notes.append(f"Ingress {key} names this host but the controller ignores it: {self.ignored[key]}")
         path = request.path
         row: Row | None = None
@@ -362,8 +364,7 @@ class HAProxyRouter:
             target = self._fmt(rule.host, variables, t, "request-redirect")
             location = f"{'https' if rule.ssl_request else 'http'}://{target}{uri}"
             why = "request-redirect"
-        return self._own(rule.code, why, cors, variables, t, [("location", location)],
-                         RedirectAnswer(location, rule.code))
+        return self._own(rule.code, why, cors, variables, t, redirect=RedirectAnswer(location, rule.code))
 
     def _cors(self, cors: Sequence[SetHeader], variables: dict[str, str], t: _Trace) -> None:
         """http-after-response CORS headers (H-G8): only when the request had an Origin (matching

@@ -66,6 +66,7 @@ class ControllerFlags:
     namespace_blacklist: tuple[str, ...] = ()
     experimental: tuple[str, ...] = ()
     disable_config_snippets: tuple[str, ...] = ()
+    custom_validation_rules: str = ""
     given: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -158,6 +159,7 @@ def parse_flags(flags: Sequence[str] | None) -> ControllerFlags:
         namespace_blacklist=tuple(multi["namespace-blacklist"]),
         experimental=tuple(v.strip() for v in text("experimental").split(",") if v.strip()),
         disable_config_snippets=tuple(v.strip() for v in text("disable-config-snippets").split(",") if v.strip()),
+        custom_validation_rules=text("custom-validation-rules"),
         given=tuple(args),
     )
 
