@@ -376,6 +376,19 @@ class TestFlags:
             parse_flags(["--ingres.class=haproxy"])
 
 
+def test_configuration_as_plain_data() -> None:
+    r = mk(CLASS, svc("web"), svc("beta", anns="{route-acl: 'cookie(b) -m found'}"),
+           ing("a", "a.test", anns="{ssl-redirect: 'true'}"), ing("b", "a.test", backend="beta"))
+    d = r.config.to_dict()
+    assert d["maps"]["path-prefix"] == ["a.test/\t\t\te2e_svc_web_http.92afcf7456e1a884dd198b1f8bfb6f63"]
+    assert d["frontends"]["http"] == [{"kind": "ssl-redirect", "type": 10, "id": "92afcf7456e1a884dd198b1f8bfb6f63",
+                                       "guarded": True}]
+    assert d["frontends"]["https"] == []
+    assert d["use_backend"] == ["use_backend e2e_svc_beta_http if { var(txn.host) -m str a.test } "
+                                "{ path -m beg / } { cookie(b) -m found }"]
+    assert json.dumps(d)  # plain data
+
+
 # ---------------------------------------------------------------------------------------------
 # plugged in
 

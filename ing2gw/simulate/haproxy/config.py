@@ -597,6 +597,27 @@ class HAProxyConfig:
     def default_backend(self) -> str | None:
         return self.default.backend
 
+    def to_dict(self) -> dict[str, object]:
+        """The whole configuration as plain data (sorted map rows with their values, backends,
+        frontend rules in evaluation order with their ids and guards, route-acl rules in
+        evaluation order, certificates in load order, and what was skipped or refused)."""
+        return {
+            "maps": {name: [r.line for r in m.rows] for name, m in self.maps.items()},
+            "default_backend": self.default.backend,
+            "backends": {name: {"service": f"{b.namespace}/{b.service}", "port": b.port, "endpoints": b.endpoints,
+                                "builtin": b.builtin, "forwarded_for": b.forwarded_for}
+                         for name, b in sorted(self.backends.items())},
+            "frontends": {name: [{"kind": fr.rule.kind, "type": fr.rule.rule_type, "id": fr.rule.id,
+                                  "guarded": fr.guarded} for fr in fe.rules]
+                          for name, fe in self.frontends.items()},
+            "use_backend": self.use_backend_rules(),
+            "certificates": self.certs.loaded(),
+            "alt_svc": self.alt_svc,
+            "ignored": dict(self.ignored),
+            "skipped": list(self.skipped),
+            "config_errors": list(self.config_errors),
+        }
+
 
 def _rules_by_host(ing: Ingress) -> list[tuple[str, list[IngressPath]]]:
     """Rules merged by host, paths deduplicated by `pathType-path-service-portName` (a later
