@@ -344,7 +344,11 @@ class GatewayRouter:
             if (group, kind) != ("", "Secret"):
                 problems.append(f"certificateRef {group}/{kind} {name} is not a Secret")
                 continue
-            if ns != li.gateway.namespace and not resolver.granted("Gateway", li.gateway.namespace, "", "Secret", ns, name):
+            # a ListenerSet reads Secrets of its own namespace, and others through grants to
+            # ListenerSets; a Gateway's grants do not reach its ListenerSets (GEP-1713
+            # "ReferenceGrant Semantics")
+            owner_kind, owner_ns = li.spec.owner_kind, li.spec.owner_ns
+            if ns != owner_ns and not resolver.granted(owner_kind, owner_ns, "", "Secret", ns, name):
                 problems.append(f"Secret {ns}/{name} is in another namespace and no ReferenceGrant allows it")
                 continue
             if (ns, name) in self.inventory.secrets:
