@@ -1,0 +1,140 @@
+"""`--listeners gateway|listenerset`: where hosts and certificates go when there are many of them.
+
+The goldens (golden/ingress-nginx/listenerset-*) pin the exact output; these tests check the
+properties for inputs of any size: one Gateway per class, ListenerSets that never mix
+namespaces and never exceed 64 listeners, a host's listeners together, routes attached to a
+listener that exists in their own namespace, and a loud warning when Gateways must split.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from ing2gw.load import Manifest
+from ing2gw.model.gateway import validate_object
+from ing2gw.options import Options
+from ing2gw.origin import Origin
+from ing2gw.translate import translate
+from ing2gw.verification import verify_translation
+
+
+def ingress(name: str, ns: str, hosts: list[str], tls: bool = True, path: str = "/") -> dict[str, Any]:
+    spec: dict[str, Any] = {"ingressClassName": "nginx", "rules": [
+        {"host": h, "http": {"paths": [{"path": path, "pathType": "Prefix",
+                                        "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}
+        for h in hosts]}
+    if tls:
+        spec["tls"] = [{"hosts": hosts, "secretName": f"{name}-tls"}]
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+            "metadata": {"name": name, "namespace": ns, "creationTimestamp": "2024-01-01T00:00:00Z"}, "spec": spec}
+
+
+def manifests(objs: list[dict[str, Any]]) -> list[Manifest]:
+    return [Manifest(o, Origin("test.yaml", i + 1)) for i, o in enumerate(objs)]
+
+
+def many_hosts(sizes: dict[str, int]) -> list[dict[str, Any]]:
+    """One Ingress per host, `sizes[ns]` TLS hosts in each namespace."""
+    return [ingress(f"h{i}", ns, [f"h{i}.{ns}.example.com"]) for ns, n in sizes.items() for i in range(n)]
+
+
+def by_kind(objs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [o for o in objs if o["kind"] == kind]
+
+
+def test_gateway_mode_splits_only_as_a_last_resort_and_says_what_it_costs() -> None:
+    """32 TLS hosts fill a Gateway (64 listeners); the 33rd goes to a second Gateway, with a
+    warning that names the extra Gateway, the DNS consequence and --listeners listenerset."""
+    fits = translate(manifests(many_hosts({"shop": 32})))
+    assert len(by_kind(fits.objects(), "Gateway")) == 1
+    assert not [f for f in fits.findings if f.code == "ING2GW-CORE-060"]
+    split = translate(manifests(many_hosts({"shop": 33})))
+    gateways = by_kind(split.objects(), "Gateway")
+    assert [g["metadata"]["name"] for g in gateways] == ["nginx", "nginx-2"]
+    (warning,) = [f for f in split.findings if f.code == "ING2GW-CORE-060"]
+    assert warning.severity.value == "warning"
+    assert "load balancer and address" in warning.message and "DNS records of 1 host(s) on nginx-2" in warning.message
+    assert warning.suggestion is not None and "--listeners listenerset" in warning.suggestion
+    assert not [f for f in split.findings if f.code == "ING2GW-CORE-020"]
+
+
+@pytest.mark.parametrize("sizes", [{"shop": 100}, {"shop": 70, "blog": 20, "docs": 10}, {"a": 33, "b": 1, "c": 64}])
+def test_listenerset_mode_keeps_one_gateway_and_splits_sets_within_namespaces(sizes: dict[str, int]) -> None:
+    result = translate(manifests(many_hosts(sizes)), Options(listeners="listenerset"))
+    objs = result.objects()
+    for o in objs:
+        assert validate_object(o).to_dict() == o
+    (gateway,) = by_kind(objs, "Gateway")
+    assert [l["name"] for l in gateway["spec"]["listeners"]] == ["placeholder"]
+    admitted = gateway["spec"]["allowedListeners"]["namespaces"]["selector"]["matchExpressions"][0]["values"]
+    assert admitted == sorted(sizes)
+    sets = by_kind(objs, "ListenerSet")
+    listener_of: dict[tuple[str, str, str], dict[str, Any]] = {}
+    host_set: dict[str, tuple[str, str]] = {}
+    for s in sets:
+        ns, name = s["metadata"]["namespace"], s["metadata"]["name"]
+        assert s["spec"]["parentRef"] == {"name": "nginx", "namespace": "gateway-system"}
+        assert len(s["spec"]["listeners"]) <= 64
+        for lst in s["spec"]["listeners"]:
+            assert lst["hostname"].endswith(f".{ns}.example.com"), "a ListenerSet holds its own namespace's hosts"
+            assert host_set.setdefault(lst["hostname"], (ns, name)) == (ns, name), "a host's listeners stay together"
+            for ref in lst.get("tls", {}).get("certificateRefs", []):
+                assert "namespace" not in ref, "certificates are read from the ListenerSet's own namespace"
+            listener_of[(ns, name, lst["name"])] = lst
+    # as few ListenerSets per namespace as 64 listeners allow (two per host)
+    assert Counter(s["metadata"]["namespace"] for s in sets) == {ns: -(-2 * n // 64) for ns, n in sizes.items()}
+    assert len(host_set) == sum(sizes.values())
+    assert not by_kind(objs, "ReferenceGrant")
+    for r in by_kind(objs, "HTTPRoute"):
+        ns = r["metadata"]["namespace"]
+        for p in r["spec"]["parentRefs"]:
+            assert p["kind"] == "ListenerSet" and "namespace" not in p
+            assert r["spec"]["hostnames"][0] == listener_of[(ns, p["name"], p["sectionName"])]["hostname"]
+    splits = [f for f in result.findings if f.code == "ING2GW-CORE-020"]
+    assert len(splits) == sum(1 for n in sizes.values() if 2 * n > 64)
+    assert not [f for f in result.findings if f.code == "ING2GW-CORE-060"]
+
+
+def test_listenerset_output_is_equivalent_to_the_ingresses() -> None:
+    objs = many_hosts({"shop": 40, "blog": 3}) + [
+        ingress("shared-a", "shop", ["shared.example.com"], tls=False, path="/shop"),
+        ingress("shared-b", "blog", ["shared.example.com"], tls=False, path="/blog")]
+    result = translate(manifests(objs), Options(listeners="listenerset"))
+    checked = verify_translation(result, manifests(objs), Options(listeners="listenerset"))
+    assert checked is not None and checked.probes > 300 and checked.unexplained == 0
+
+
+def test_shared_hosts_stay_on_the_gateway_and_split_it_only_past_64() -> None:
+    """Hosts of several namespaces cannot go to one namespace's ListenerSet: the Gateway keeps
+    them (ING2GW-CORE-062), so only they can still split it (ING2GW-CORE-060, with advice
+    for that case)."""
+    objs = [ingress(f"s{i}-{ns}", ns, [f"s{i}.example.com"], tls=False, path=f"/{ns}")
+            for i in range(65) for ns in ("a", "b")]
+    result = translate(manifests(objs), Options(listeners="listenerset"))
+    assert not by_kind(result.objects(), "ListenerSet")
+    assert [g["metadata"]["name"] for g in by_kind(result.objects(), "Gateway")] == ["nginx", "nginx-2"]
+    assert len([f for f in result.findings if f.code == "ING2GW-CORE-062"]) == 65
+    (warning,) = [f for f in result.findings if f.code == "ING2GW-CORE-060"]
+    assert "served from several namespaces" in warning.message
+    assert warning.suggestion is not None and "one owning namespace" in warning.suggestion
+
+
+def test_a_certificate_of_another_namespace_is_granted_to_the_listenerset() -> None:
+    """G1: a host without a certificate is served with a `*.parent` host's; when that one lives
+    in another namespace, its Secret is read through a grant from the ListenerSet (not from the
+    Gateway, whose grants do not reach ListenerSets)."""
+    objs = [ingress("wild", "certs", ["*.example.com"]), ingress("app", "apps", ["app.example.com"], tls=False)]
+    result = translate(manifests(objs), Options(listeners="listenerset"))
+    (grant,) = by_kind(result.objects(), "ReferenceGrant")
+    assert grant["metadata"]["namespace"] == "certs"
+    assert grant["spec"]["from"] == [{"group": "gateway.networking.k8s.io", "kind": "ListenerSet", "namespace": "apps"}]
+    assert grant["spec"]["to"] == [{"group": "", "kind": "Secret", "name": "wild-tls"}]
+    apps = next(s for s in by_kind(result.objects(), "ListenerSet") if s["metadata"]["namespace"] == "apps")
+    https = next(l for l in apps["spec"]["listeners"] if l["protocol"] == "HTTPS")
+    assert https["tls"]["certificateRefs"] == [{"name": "wild-tls", "namespace": "certs"}]
+    checked = verify_translation(result, manifests(objs), Options(listeners="listenerset"))
+    assert checked is not None and checked.unexplained == 0
+
