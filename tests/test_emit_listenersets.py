@@ -138,3 +138,25 @@ def test_a_certificate_of_another_namespace_is_granted_to_the_listenerset() -> N
     checked = verify_translation(result, manifests(objs), Options(listeners="listenerset"))
     assert checked is not None and checked.unexplained == 0
 
+
+def test_the_check_sends_a_listenerset_host_to_the_gateway_it_attaches_to() -> None:
+    """The equivalence check picks the Gateway a host's DNS would point at; a ListenerSet's
+    hostnames count for its parent Gateway (here the second of a class, not the default)."""
+    from ing2gw.verify import GatewayPicker, _gateway_index
+
+    def gw(name: str, host: str) -> dict[str, Any]:
+        return {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+                "metadata": {"name": name, "namespace": "gateway-system",
+                             "annotations": {"ing2gw.io/ingress-class": "nginx"}},
+                "spec": {"gatewayClassName": "nginx", "listeners": [
+                    {"name": "http", "hostname": host, "port": 80, "protocol": "HTTP"}]}}
+
+    ls = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "ListenerSet",
+          "metadata": {"name": "nginx", "namespace": "shop"},
+          "spec": {"parentRef": {"name": "nginx-2", "namespace": "gateway-system"},
+                   "listeners": [{"name": "http", "hostname": "shop.example.com", "port": 80, "protocol": "HTTP"}]}}
+    pick = GatewayPicker(_gateway_index(manifests([gw("nginx", "a.example.com"), gw("nginx-2", "b.example.com"), ls])),
+                         "nginx")
+    assert pick("shop.example.com") == "gateway-system/nginx-2"
+    assert pick("a.example.com") == "gateway-system/nginx"
+    assert pick("unknown.example.com") == "gateway-system/nginx"
