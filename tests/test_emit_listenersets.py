@@ -8,10 +8,14 @@ listener that exists in their own namespace, and a loud warning when Gateways mu
 
 from __future__ import annotations
 
+import json
+import os
 from collections import Counter
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ing2gw.load import Manifest
 from ing2gw.model.gateway import validate_object
@@ -160,3 +164,57 @@ def test_the_check_sends_a_listenerset_host_to_the_gateway_it_attaches_to() -> N
     assert pick("shop.example.com") == "gateway-system/nginx-2"
     assert pick("a.example.com") == "gateway-system/nginx"
     assert pick("unknown.example.com") == "gateway-system/nginx"
+
+
+# -- property: random Ingress sets, hosts shared or not between namespaces ----------------------
+
+_HOSTS = ["shop.example.com", "api.example.com", "*.example.com", "a.example.com", "*.a.example.com", ""]
+
+
+@st.composite
+def _ingress_sets(draw: st.DrawFn) -> list[dict[str, Any]]:
+    objs = []
+    for i in range(draw(st.integers(1, 5))):
+        ns = draw(st.sampled_from(["team-a", "team-b", "team-c"]))
+        hosts = draw(st.lists(st.sampled_from(_HOSTS), min_size=1, max_size=3, unique=True))
+        paths = draw(st.lists(st.sampled_from(["/", "/api", "/b/", "/docs"]), min_size=1, max_size=2, unique=True))
+        rules = [{**({"host": h} if h else {}), "http": {"paths": [
+            {"path": p, "pathType": "Prefix", "backend": {"service": {"name": f"svc-{i}", "port": {"number": 80}}}}
+            for p in paths]}} for h in hosts]
+        spec: dict[str, Any] = {"ingressClassName": "nginx", "rules": rules}
+        tls = [h for h in hosts if h and draw(st.booleans())]
+        if tls:
+            spec["tls"] = [{"hosts": tls, "secretName": f"tls-{i}"}]
+        md: dict[str, Any] = {"name": f"ing-{i}", "namespace": ns,
+                              "creationTimestamp": f"2024-01-0{draw(st.integers(1, 3))}T00:00:00Z"}
+        if draw(st.integers(0, 4)) == 0:
+            md["annotations"] = {"cert-manager.io/cluster-issuer": draw(st.sampled_from(["prod", "staging"]))}
+        objs.append({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": md, "spec": spec})
+    return objs
+
+
+@settings(max_examples=int(os.environ.get("ING2GW_PROPERTY_EXAMPLES", "40")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(_ingress_sets())
+def test_random_ingress_sets_with_listenersets(objs: list[dict[str, Any]]) -> None:
+    """Whatever the mix of shared and owned hosts, wildcards and cert-manager: valid objects, a
+    host's listeners in one place, ListenerSets admitted by the Gateway, and nothing unexplained."""
+    options = Options(listeners="listenerset")
+    result = translate(manifests(objs), options)
+    out = result.objects()
+    for o in out:
+        if o["kind"] != "Certificate":
+            assert validate_object(o).to_dict() == o
+    where: dict[str | None, str] = {}
+    for o in out:
+        if o["kind"] in ("Gateway", "ListenerSet"):
+            for lst in o["spec"]["listeners"]:
+                place = f"{o['kind']} {o['metadata']['namespace']}/{o['metadata']['name']}"
+                assert where.setdefault(lst.get("hostname"), place) == place, lst
+    admitted = {v for g in by_kind(out, "Gateway")
+                for v in (g["spec"].get("allowedListeners") or {}).get("namespaces", {}).get("selector", {})
+                .get("matchExpressions", [{}])[0].get("values", [])}
+    assert {s["metadata"]["namespace"] for s in by_kind(out, "ListenerSet")} == admitted
+    checked = verify_translation(result, manifests(objs), options)
+    unexplained = [r.to_dict() for r in checked.differences if not r.explained_by and not r.unverified]
+    assert checked.unexplained == 0, json.dumps(unexplained[:3], indent=1)
