@@ -907,6 +907,13 @@ def test_listener_set_certificates_and_reference_grants() -> None:
     assert to(r, "https://granted.com/") == "app"
     failed = r.route(req("https://gw-grant.com/"))
     assert failed.status == 0 and failed.generated_by == "tls-handshake-failed"
+    # the refused reference makes that listener invalid; a ListenerSet with no valid listener
+    # is not accepted (ListenerSetReferenceGrant)
+    assert ("ResolvedRefs", "False", "RefNotPermitted") in _listener_conditions(r, "ListenerSet apps/ls", "gateway-grant")
+    assert _ls_condition(r, "apps", "ls") == ("True", "ListenersNotValid")
+    only_refused = listener_set("refused", https("x", "x.com", {"name": "gw-tls", "namespace": "certs"}), ns="other")
+    r = build(gw, only_refused, grant("Gateway", "infra", "gw-tls"))
+    assert _ls_condition(r, "other", "refused") == ("False", "ListenersNotValid")
 
 
 def test_route_parent_refs_to_a_gateway_do_not_reach_its_listener_sets() -> None:

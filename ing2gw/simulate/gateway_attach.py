@@ -194,17 +194,26 @@ def build_gateways(inv: Inventory, namespaces: Namespaces) -> tuple[list[Gateway
             for spec in ls.listeners:
                 rt.listeners.append(_listener(spec, rt.spec, f"ListenerSet {ls.namespace}/{ls.name} {spec.name}"))
         _decide_conflicts(rt)
-        for ls in sets:
-            mine = [li for li in rt.listeners if li.spec.owner_kind == "ListenerSet"
-                    and (li.spec.owner_ns, li.spec.owner_name) == (ls.namespace, ls.name)]
-            bad = [li.spec.name for li in mine if not li.accepted]
-            if bad:
-                # accepted while one listener is valid (ListenerSetHostnameConflict, ...ProtocolConflict)
-                ok = len(bad) < len(mine)
-                ls_status[(ls.namespace, ls.name)] = [Condition(
-                    "Accepted", "True" if ok else "False", "ListenersNotValid",
-                    f"listener(s) {', '.join(bad)} not accepted (conflicted or unsupported)")]
     return runtimes, ls_status
+
+
+def settle_listener_sets(runtimes: list[GatewayRuntime], ls_status: dict[tuple[str, str], list[Condition]]) -> None:
+    """The Accepted condition of each attached ListenerSet, once its listeners are decided
+    (conflicts, certificate references): accepted while one listener is valid, with reason
+    ListenersNotValid when some are not (ListenerSetHostnameConflict, ListenerSetProtocolConflict,
+    ListenerSetReferenceGrant)."""
+    by_set: dict[tuple[str, str], list[Listener]] = {}
+    for rt in runtimes:
+        for li in rt.listeners:
+            if li.spec.owner_kind == "ListenerSet":
+                by_set.setdefault((li.spec.owner_ns, li.spec.owner_name), []).append(li)
+    for key, mine in by_set.items():
+        bad = [li.spec.name for li in mine
+               if not li.accepted or any(c.type == "ResolvedRefs" and c.status == "False" for c in li.conditions)]
+        if bad:
+            ls_status[key] = [Condition("Accepted", "True" if len(bad) < len(mine) else "False", "ListenersNotValid",
+                                        f"listener(s) {', '.join(bad)} not valid (conflicted, unsupported or with "
+                                        "unresolved references)")]
 
 
 def _listener(spec: ListenerSpec, gw: GatewaySpec, label: str) -> Listener:
