@@ -218,3 +218,29 @@ def test_random_ingress_sets_with_listenersets(objs: list[dict[str, Any]]) -> No
     checked = verify_translation(result, manifests(objs), options)
     unexplained = [r.to_dict() for r in checked.differences if not r.explained_by and not r.unverified]
     assert checked.unexplained == 0, json.dumps(unexplained[:3], indent=1)
+
+
+def test_every_golden_input_also_translates_with_listenersets() -> None:
+    """Each golden case's input (its own flags plus --listeners listenerset): valid objects and
+    no unexplained difference, whatever the case exercises (aliases, canaries, passthrough,
+    targets, several classes, ...)."""
+    from golden_harness import discover, parse_flags
+    from golden_harness import manifests as golden_manifests
+
+    from ing2gw.cli.convert import build_options
+
+    sets = 0
+    for case in discover():
+        flags = parse_flags(case.flags())
+        flags["listeners"] = "listenerset"
+        options = build_options(flags)
+        objs = golden_manifests(case)
+        result = translate(objs, options)
+        for o in result.objects():
+            if o["apiVersion"] == "gateway.networking.k8s.io/v1":
+                assert validate_object(o).to_dict() == o, (case.id, o["kind"], o["metadata"]["name"])
+        sets += len(by_kind(result.objects(), "ListenerSet"))
+        checked = verify_translation(result, objs, options)
+        unexplained = [r.to_dict() for r in checked.differences if not r.explained_by and not r.unverified]
+        assert checked.unexplained == 0, (case.id, json.dumps(unexplained[:2], indent=1))
+    assert sets > 50
