@@ -246,3 +246,21 @@ def test_listenersets_go_to_the_app_folders_and_every_kustomization_builds(
 
 def _listenerset_options() -> Options:
     return Options(listeners="listenerset")
+
+
+def test_listenersets_survive_removing_the_ingresses(repo: Path) -> None:
+    """After --remove-ingress, the kept routes still find their ListenerSet listeners and the
+    Gateway still admits their namespaces: the next run changes nothing (a second run once
+    dropped both, cutting traffic for the removed Ingresses' hosts)."""
+    from ing2gw.batch_write import apply_changes
+
+    options = MigrateOptions(translation=_listenerset_options(), remove_ingress=True)
+    apply_changes(repo, plan_migration(repo, options).changes)
+    after_first = snapshot(repo)
+    assert "kind: ListenerSet" in after_first["apps/shop/ingress.gateway.yaml"].decode()
+    second = plan_migration(repo, options)
+    assert second.empty, [c.path for c in second.changes]
+    gateway = after_first["platform/gateway-api/gateway.yaml"].decode()
+    assert "          - shop\n          - web\n" in gateway
+    web = after_first["apps/web/base/ingress.gateway.yaml"].decode()
+    assert "hostname: api.example.com" in web and "sectionName: http-api.example.com" in web
