@@ -260,6 +260,71 @@ def merge_gateways(new: Sequence[Mapping[str, Any]], old: Sequence[Mapping[str, 
     return out, findings
 
 
+def keep_listener_sets(files: Mapping[str, "AppFile"], old_sets: Sequence[Mapping[str, Any]],
+                       carried_routes: Sequence[Mapping[str, Any]], platform: Sequence[Obj]) -> list[Finding]:
+    """ListenerSets (`--listeners listenerset`) across runs, as `merge_gateways` does for Gateways.
+
+    A route kept from an earlier run that attaches to a ListenerSet this run writes anew keeps its
+    listener (copied from the earlier ListenerSet when this run has none for it); a ListenerSet
+    kept whole with its routes stays admitted. Every Gateway a written ListenerSet attaches to
+    admits its namespace (`allowedListeners`). Objects in `files` and `platform` are changed in
+    place (copies of this run's objects).
+    """
+    findings: list[Finding] = []
+    needed: dict[tuple[str, str], set[str | None]] = defaultdict(set)
+    for r in carried_routes:
+        rns = identity(r)[1]
+        for ref in ((r.get("spec") or {}).get("parentRefs") or []):
+            if isinstance(ref, dict) and ref.get("kind") == "ListenerSet":
+                needed[(str(ref.get("namespace") or rns), str(ref.get("name")))].add(ref.get("sectionName"))
+    old_by_key = {identity(o)[1:]: o for o in old_sets}
+    written: list[Obj] = []
+    for f in files.values():
+        for i, o in enumerate(f.objects):
+            if o.get("kind") != "ListenerSet":
+                continue
+            key = identity(o)[1:]
+            if key in needed and key in old_by_key:
+                o = f.objects[i] = copy.deepcopy(o)
+                listeners: list[Obj] = o["spec"]["listeners"]
+                have = {l.get("name") for l in listeners}
+                old_listeners = old_by_key[key].get("spec", {}).get("listeners") or []
+                wanted = [l for l in old_listeners if l.get("name") not in have
+                          and (None in needed[key] or l.get("name") in needed[key])]
+                if len(listeners) + len(wanted) > 64:
+                    findings.append(Finding(Severity.WARNING, "ING2GW-BATCH-013",
+                                            f"routes kept from an earlier migration attach to {len(wanted)} listener(s) "
+                                            f"of ListenerSet {key[0]}/{key[1]} that do not fit in it (64 listeners)",
+                                            subject=f"ListenerSet {key[0]}/{key[1]}"))
+                    wanted = wanted[:64 - len(listeners)]
+                if wanted:
+                    listeners.extend(copy.deepcopy(l) for l in wanted)
+                    listeners.sort(key=_listener_key)  # the emitter's order: a second run changes nothing
+            written.append(o)
+    for key in sorted(set(needed) - {identity(o)[1:] for o in written}):
+        findings.append(Finding(Severity.WARNING, "ING2GW-BATCH-013",
+                                f"routes kept from an earlier migration attach to ListenerSet {key[0]}/{key[1]}, which "
+                                "this run does not write", subject=f"ListenerSet {key[0]}/{key[1]}"))
+    admit: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for o in written:
+        parent = (o.get("spec") or {}).get("parentRef") or {}
+        admit[(str(parent.get("namespace") or identity(o)[1]), str(parent.get("name")))].add(identity(o)[1])
+    for g in platform:
+        if g.get("kind") != "Gateway" or identity(g)[1:] not in admit:
+            continue
+        namespaces = ((g.get("spec") or {}).get("allowedListeners") or {}).get("namespaces") or {}
+        if namespaces.get("from") not in (None, "None", "Selector"):
+            continue  # All or Same: set by hand, left as it is
+        exprs = (namespaces.get("selector") or {}).get("matchExpressions") or []
+        values = set(next((e.get("values") or [] for e in exprs if e.get("key") == "kubernetes.io/metadata.name"), []))
+        missing = admit[identity(g)[1:]] - values
+        if missing:
+            spec = g["spec"] = copy.deepcopy(g.get("spec") or {})  # `g` may share its spec with the translation
+            spec["allowedListeners"] = {"namespaces": {"from": "Selector", "selector": {"matchExpressions": [
+                {"key": "kubernetes.io/metadata.name", "operator": "In", "values": sorted(values | missing)}]}}}
+    return findings
+
+
 # -- the layout of one run -----------------------------------------------------------------------------
 
 
@@ -444,6 +509,11 @@ class Layout:
                         and (carried_routes or _kinds_in(sf.text or "") - {"Gateway"}) for o, _ in self.existing(p)]
         self.platform, pf = merge_gateways(platform_new, old_platform, carried_routes, self.platform_dir)
         self.findings.extend(pf)
+        if carried_routes or any(o.get("kind") == "ListenerSet" for f in self.files.values() for o in f.objects):
+            old_sets = [o for p, sf in sorted(self.generated.items()) if not self.is_platform(p)
+                        and "ListenerSet" in _kinds_in(sf.text or "") for o, _ in self.existing(p)
+                        if o.get("kind") == "ListenerSet"]
+            self.findings.extend(keep_listener_sets(self.files, old_sets, carried_routes, self.platform))
 
     def render(self, removed_now: Mapping[str, set[str]]) -> tuple[dict[str, tuple[bytes, str]], set[str]]:
         """Desired generated files (path -> (bytes, why)) and generated files to delete.

@@ -187,6 +187,10 @@ class Listener:
     kinds: tuple[str, ...] = ()
     #: cert-manager annotations that issue this listener's certificate (None: not managed)
     cert_manager: tuple[tuple[str, str], ...] | None = None
+    #: the application namespace that alone serves this listener's host: with `--listeners
+    #: listenerset` the listener goes to that namespace's ListenerSet (None: the platform's
+    #: Gateway keeps it; always None with `--listeners gateway`)
+    owner: str | None = None
 
 
 @dataclass

@@ -44,7 +44,7 @@ from ing2gw.findings import (
     exit_code,
 )
 from ing2gw.load import Manifest, parse_documents
-from ing2gw.options import Options
+from ing2gw.options import LISTENER_MODES, Options
 from ing2gw.origin import Origin
 from ing2gw.providers.detect import check_controller, parse_class_options
 from ing2gw.serialize import object_sort_key, ordered, to_yaml
@@ -83,7 +83,7 @@ class KrmConfig:
 @dataclass(frozen=True)
 class _Field:
     attr: str
-    kind: str  # str | bool | list | flags | name | label | controller | classes | target | fail-on | ns-name
+    kind: str  # str | bool | list | flags | name | label | controller | classes | target | fail-on | ns-name | listeners
     help: str
 
 
@@ -97,6 +97,7 @@ FIELDS: dict[str, _Field] = {
     "gatewayClass": _Field("gateway_class", "name", "gatewayClassName of the Gateway(s)"),
     "gatewayControllerName": _Field("gateway_controller_name", "str", "controllerName for emitGatewayClass"),
     "singleGateway": _Field("single_gateway", "bool", "one Gateway for every IngressClass"),
+    "listeners": _Field("listeners", "listeners", "where hostnames and certificates go: gateway or listenerset"),
     "emitGatewayClass": _Field("emit_gateway_class", "bool", "also write a GatewayClass"),
     "namespace": _Field("default_namespace", "label", "namespace of resources that have none"),
     "annotationsPrefix": _Field("annotations_prefix", "str", "ingress-nginx's --annotations-prefix"),
@@ -162,6 +163,8 @@ def _convert(key: str, f: _Field, value: Any, from_strings: bool) -> tuple[Any, 
         return None, f"{key} {value!r} is not a valid Kubernetes name (lowercase letters, digits, '-' and '.')"
     if f.kind == "ns-name" and not re.fullmatch(r"[a-z0-9][-a-z0-9]*/[a-z0-9][-a-z0-9.]*", value):
         return None, f"{key} must be namespace/name, not {value!r}"
+    if f.kind == "listeners" and value not in LISTENER_MODES:
+        return None, f"{key} must be one of {', '.join(LISTENER_MODES)}, not {value!r}"
     if f.kind == "fail-on" and value not in FAIL_ON_CHOICES:
         return None, f"{key} must be one of {', '.join(FAIL_ON_CHOICES)}, not {value!r}"
     if f.kind == "controller":

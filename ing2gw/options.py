@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 DEFAULT_GATEWAY_NAMESPACE = "gateway-system"
 DEFAULT_CONTROLLER = "ingress-nginx"
 DEFAULT_NGINX_PREFIX = "nginx.ingress.kubernetes.io"
+#: where hostnames and certificates go: the platform's Gateway, or a ListenerSet per app namespace
+LISTENER_MODES = ("gateway", "listenerset")
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,9 @@ class Options:
     * ingress_class: ingress-nginx's --ingress-class (the legacy annotation value it serves).
     * nginx_configmap: "namespace/name" of the ingress-nginx ConfigMap in the input, if any.
     * nginx_flags: ingress-nginx controller flags that change routing.
+    * listeners: "gateway" (every listener on the platform's Gateway, split over several
+      Gateways past 64 listeners) or "listenerset" (the Gateway admits ListenerSets; each
+      application namespace owns one with the hostnames and certificates only it serves).
     """
 
     controller: str = DEFAULT_CONTROLLER
@@ -53,6 +58,7 @@ class Options:
     #: ingress-nginx controller flags that change routing (--disable-catch-all,
     #: --default-backend-service=ns/name, ...), as given to the controller
     nginx_flags: tuple[str, ...] = ()
+    listeners: str = "gateway"
 
     def nginx_flag(self, name: str) -> str | None:
         """The value of a controller flag (`"true"` for a bare flag), or None when absent."""

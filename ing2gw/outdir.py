@@ -21,6 +21,7 @@ from ing2gw.serialize import dump_yaml_stream, to_yaml
 KIND_FILES = {
     "GatewayClass": "gatewayclass.yaml",
     "Gateway": "gateway.yaml",
+    "ListenerSet": "listenersets.yaml",
     "HTTPRoute": "httproutes.yaml",
     "GRPCRoute": "grpcroutes.yaml",
     "TLSRoute": "tlsroutes.yaml",

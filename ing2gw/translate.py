@@ -127,16 +127,22 @@ def translate(manifests: list[Manifest], options: Options | None = None) -> Resu
         names = {g.class_name for g in gateways.values()}
         if len(names) == 1:
             class_spec = ClassSpec(next(iter(names)), controller_name)
-    output = emit(out, class_spec, options.target)
+    output = emit(out, class_spec, options.target, listeners=options.listeners)
     findings.extend(output.findings)
     if dns_ingresses:
         sources = mappings.table("external-dns")["sources"]
         kinds = sorted({o["kind"] for objs in output.apps.values() for o in objs if o["kind"] in sources})
         flags = " ".join(f"--source={sources[k]}" for k in kinds)
+        readable = "gateways and routes"
+        if any(o["kind"] == "ListenerSet" for objs in output.apps.values() for o in objs):
+            # external-dns follows a route's ListenerSet parent to its Gateway only when told to
+            # (0.21+, docs/sources/gateway-api.md); without it those routes get no records
+            flags += " --gateway-listener-sets"
+            readable = "gateways, listenersets and routes"
         findings.append(Finding(
             Severity.WARNING, "ING2GW-DNS-003",
             f"{len(dns_ingresses)} Ingress(es) carry external-dns annotations: external-dns must run with {flags} "
-            "(instead of, or besides, --source=ingress) and may read gateways and routes, or their DNS records go "
+            f"(instead of, or besides, --source=ingress) and may read {readable}, or their DNS records go "
             "away with the Ingresses", suggestion="update external-dns's arguments and RBAC before removing Ingresses"))
 
     emitted_sources = {o.get("metadata", {}).get("annotations", {}).get(SOURCE_ANNOTATION)

@@ -368,13 +368,22 @@ def _cluster_findings(new: Sequence[Manifest], ctx: ClusterContext) -> list[Find
 
 
 def _gateway_index(new: Sequence[Manifest]) -> list[tuple[str, str | None, list[str | None]]]:
-    """(namespace/name, ingress class annotation, listener hostnames) per Gateway."""
+    """(namespace/name, ingress class annotation, listener hostnames) per Gateway; the hostnames
+    of a ListenerSet's listeners count for the Gateway it attaches to (its parentRef)."""
     out = []
+    via_sets: dict[str, list[str | None]] = {}
+    for m in new:
+        if m.kind == "ListenerSet":
+            parent = (m.obj.get("spec") or {}).get("parentRef") or {}
+            key = f"{parent.get('namespace') or m.namespace}/{parent.get('name')}"
+            via_sets.setdefault(key, []).extend(
+                l.get("hostname") for l in (m.obj.get("spec") or {}).get("listeners") or [] if isinstance(l, dict))
     for m in new:
         if m.kind == "Gateway":
             anns = (m.obj.get("metadata") or {}).get("annotations") or {}
             hosts = [l.get("hostname") for l in (m.obj.get("spec") or {}).get("listeners") or [] if isinstance(l, dict)]
-            out.append((f"{m.namespace}/{m.name}", anns.get(CLASS_ANNOTATION), hosts))
+            key = f"{m.namespace}/{m.name}"
+            out.append((key, anns.get(CLASS_ANNOTATION), hosts + via_sets.get(key, [])))
     return out
 
 

@@ -37,7 +37,7 @@ _DEFAULTS = dict(controller="ingress-nginx", gateway_namespace="gateway-system",
                  gateway_class=None, gateway_controller_name=None, single_gateway=False, target=None,
                  emit_gateway_class=False, default_namespace="default",
                  annotations_prefix="nginx.ingress.kubernetes.io", allow_weakened=(), ingress_class="nginx",
-                 nginx_configmap=None, nginx_flags=())
+                 nginx_configmap=None, nginx_flags=(), listeners="gateway")
 
 
 @dataclass

@@ -159,7 +159,28 @@ def test_config_file_fail_on_and_added_allow_weakened(tmp_path: Path) -> None:
                  "--fail-on", "error"]) == 0
 
 
+def test_listeners_option_and_config_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--listeners listenerset (or `listeners: listenerset` in the --config file) moves the hosts
+    into a ListenerSet in the app namespace; the command line wins over the file."""
+    ing = tmp_path / "ing.yaml"
+    ing.write_text(_WHITELISTED, encoding="utf-8")
+
+    def kinds(args: list[str]) -> set[str]:
+        main(["convert", "-f", str(ing), "--allow-weakened", "whitelist-source-range", *args])
+        out = capsys.readouterr().out
+        return {line[len("kind: "):] for line in out.splitlines() if line.startswith("kind: ")}
+
+    assert "ListenerSet" not in kinds([])
+    assert "ListenerSet" in kinds(["--listeners", "listenerset"])
+    cfg = _config(tmp_path, "  listeners: listenerset\n")
+    assert "ListenerSet" in kinds(["--config", cfg])
+    assert "ListenerSet" not in kinds(["--config", cfg, "--listeners", "gateway"])
+    assert main(["convert", "-f", str(ing), "--listeners", "listenersets"]) == 2
+    assert "'listenersets' is not one of 'gateway', 'listenerset'" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("spec", "message"), [
+    ("  listeners: sets\n", "listeners must be one of gateway, listenerset"),
     ("  alowWeakened: [x]\n", "did you mean allowWeakened?"),
     ("  keepIngress: true\n", "keepIngress is for `ing2gw krm`"),
     ("  nginxFlags: disable-catch-all\n", "nginxFlags must be a list of controller flags"),

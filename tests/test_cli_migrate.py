@@ -15,6 +15,7 @@ import pytest
 
 from ing2gw.batch import MigrateOptions, plan_migration
 from ing2gw.cli import main
+from ing2gw.options import Options
 
 EXAMPLE = Path(__file__).parent / "data" / "gitops-repo"
 
@@ -204,3 +205,62 @@ def test_report_on_stdout(repo: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "ING2GW-BATCH-001" in json.dumps(json.loads(capsys.readouterr().out))
     assert main(["migrate", str(repo), "--dry-run", "--report", "-"]) == 2
     assert "would share stdout" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+def test_listenersets_go_to_the_app_folders_and_every_kustomization_builds(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--listeners listenerset: each namespace's ListenerSet is written beside its routes (so the
+    kustomization that lists the routes deploys it), the platform folder holds one Gateway that
+    admits exactly those namespaces, the check finds nothing unexplained, and a second run
+    changes nothing."""
+    from ing2gw.load import parse_documents
+
+    assert main(["migrate", str(repo), "--in-place", "--listeners", "listenerset", "--verify"]) == 0
+    assert "0 unexplained" in capsys.readouterr().err
+    kubectl = shutil.which("kubectl")
+    assert kubectl is not None
+    built: dict[str, list[dict[str, object]]] = {}
+    for k in sorted(repo.rglob("kustomization.yaml")):
+        r = subprocess.run([kubectl, "kustomize", str(k.parent)], capture_output=True, text=True)
+        assert r.returncode == 0, (k, r.stderr)
+        built[k.parent.relative_to(repo).as_posix()] = [d for _, _, d in parse_documents(r.stdout, "x")[0]]
+    for d in ("apps/web/base", "apps/web/overlays/staging", "apps/web/overlays/prod"):
+        sets = [o for o in built[d] if o["kind"] == "ListenerSet"]
+        assert [(s["metadata"]["namespace"], s["metadata"]["name"]) for s in sets] == [("web", "nginx")], d  # type: ignore[index]
+        hosts = {l["hostname"] for l in sets[0]["spec"]["listeners"]}  # type: ignore[index]
+        assert {"www.example.com", "api.example.com"} <= hosts
+        routes = [o for o in built[d] if o["kind"] == "HTTPRoute"]
+        assert routes and all(p["kind"] == "ListenerSet" and p["name"] == "nginx" and "namespace" not in p
+                              for r in routes for p in r["spec"]["parentRefs"])  # type: ignore[index]
+    (gateway,) = built["platform/gateway-api"]
+    assert gateway["kind"] == "Gateway"
+    assert gateway["spec"]["allowedListeners"]["namespaces"]["selector"]["matchExpressions"][0]["values"] == \
+        ["shop", "web"]  # type: ignore[index]
+    assert [l["name"] for l in gateway["spec"]["listeners"]] == ["placeholder"]  # type: ignore[index]
+    # the plain folder (no kustomization) gets its ListenerSet in the routes' file
+    shop = [d for _, _, d in parse_documents((repo / "apps/shop/ingress.gateway.yaml").read_text(), "x")[0]]
+    assert [o["metadata"]["name"] for o in shop if o["kind"] == "ListenerSet"] == ["nginx"]
+    assert plan_migration(repo, MigrateOptions(translation=_listenerset_options())).empty
+
+
+def _listenerset_options() -> Options:
+    return Options(listeners="listenerset")
+
+
+def test_listenersets_survive_removing_the_ingresses(repo: Path) -> None:
+    """After --remove-ingress, the kept routes still find their ListenerSet listeners and the
+    Gateway still admits their namespaces: the next run changes nothing (a second run once
+    dropped both, cutting traffic for the removed Ingresses' hosts)."""
+    from ing2gw.batch_write import apply_changes
+
+    options = MigrateOptions(translation=_listenerset_options(), remove_ingress=True)
+    apply_changes(repo, plan_migration(repo, options).changes)
+    after_first = snapshot(repo)
+    assert "kind: ListenerSet" in after_first["apps/shop/ingress.gateway.yaml"].decode()
+    second = plan_migration(repo, options)
+    assert second.empty, [c.path for c in second.changes]
+    gateway = after_first["platform/gateway-api/gateway.yaml"].decode()
+    assert "          - shop\n          - web\n" in gateway
+    web = after_first["apps/web/base/ingress.gateway.yaml"].decode()
+    assert "hostname: api.example.com" in web and "sectionName: http-api.example.com" in web

@@ -291,6 +291,21 @@ def test_config_defaults_and_values() -> None:
     cm = krm.parse_function_config({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "f"},
                                     "data": {"nginxFlags": "--disable-catch-all --default-backend-service=a/b"}})
     assert cm.options.nginx_flag("default-backend-service") == "a/b"
+    # where listeners go: the default, the spec key, and `kpt fn eval -- listeners=listenerset`
+    assert krm.parse_function_config(None).options.listeners == "gateway"
+    assert krm.parse_function_config(ing2gw_config(listeners="listenerset")).options.listeners == "listenerset"
+    cm = krm.parse_function_config({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "f"},
+                                    "data": {"listeners": "listenerset"}})
+    assert cm.options.listeners == "listenerset"
+
+
+def test_function_writes_listenersets_with_the_config_key() -> None:
+    out, outcome = krm.run_function(resource_list([ingress(), service()], ing2gw_config(listeners="listenerset")))
+    assert outcome.exit_code == 0
+    kinds = {(o["kind"], o["metadata"].get("namespace")) for o in out["items"]}
+    assert ("ListenerSet", "shop") in kinds and ("Gateway", "gateway-system") in kinds
+    route = next(o for o in out["items"] if o["kind"] == "HTTPRoute")
+    assert {p.get("kind") for p in route["spec"]["parentRefs"]} == {"ListenerSet"}
 
 
 @pytest.mark.parametrize("config, message", [
@@ -302,6 +317,7 @@ def test_config_defaults_and_values() -> None:
     (ing2gw_config(gatewayNamespace="Infra"), "gatewayNamespace 'Infra' is not a valid namespace name"),
     (ing2gw_config(allowWeakened="whitelist-source-range"), "allowWeakened must be a list"),
     (ing2gw_config(target="no-such-implementation"), "unknown target 'no-such-implementation'"),
+    (ing2gw_config(listeners="listenersets"), "listeners must be one of gateway, listenerset, not 'listenersets'"),
     ({**ing2gw_config(), "gatewayName": "x"}, "unexpected top-level field 'gatewayName'"),
     ({"apiVersion": "ing2gw.example.com/v1alpha1", "kind": "Ing2Gw"}, "use apiVersion: ing2gw.io/v1alpha1"),
     ({"apiVersion": "v1", "kind": "Secret"}, "functionConfig is v1 Secret"),

@@ -1,4 +1,4 @@
-"""Tests of ing2gw.model.gateway: every CRD limit and CEL rule of the seven kinds we emit.
+"""Tests of ing2gw.model.gateway: every CRD limit and CEL rule of the eight kinds we emit.
 
 Each rule case is a pair: the smallest object that breaks the rule must be rejected with the
 rule's message, and its near miss (usually the valid boundary) must build, so every case can
@@ -206,6 +206,19 @@ def sel(**s: Any) -> dict[str, Any]:
     return gwy(lis(allowedRoutes={"namespaces": {"from": "Selector", "selector": s}}))
 
 
+def lset(*listeners: dict[str, Any], parent: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A ListenerSet attached to Gateway infra/gw (one HTTP listener unless given)."""
+    return obj("ListenerSet", {"parentRef": {"name": "gw", "namespace": "infra"} if parent is None else parent,
+                               "listeners": list(listeners) or [lis(hostname="a.example.com")]})
+
+
+def allowed_listeners(**namespaces: Any) -> dict[str, Any]:
+    return gwy(allowedListeners={"namespaces": namespaces})
+
+
+HTTPS_CERT = {"certificateRefs": [{"name": "c"}]}
+
+
 # --------------------------------------------------------------------------- rule cases
 # (rule id, near miss that must build, object that must be rejected, text the error must contain)
 Case = tuple[str, dict[str, Any], dict[str, Any], str]
@@ -326,6 +339,62 @@ CASES: list[Case] = [
      "values must be empty for operator Exists"),
     ("selector-label-value", sel(matchLabels={"team": "a-b"}), sel(matchLabels={"team": "a b"}),
      "a label value must be empty"),
+    # ---- Gateway allowedListeners (which namespaces may attach ListenerSets)
+    ("allowedlisteners-from-enum", allowed_listeners(**{"from": "None"}), allowed_listeners(**{"from": "Any"}),
+     "'All', 'Selector', 'Same' or 'None'"),
+    ("allowedlisteners-selector-required",
+     allowed_listeners(**{"from": "Selector", "selector": {"matchExpressions": [
+         {"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["shop"]}]}}),
+     allowed_listeners(**{"from": "Selector"}), "selector must be specified when from is Selector"),
+    ("allowedlisteners-selector-checked", allowed_listeners(**{"from": "Selector", "selector": {"matchLabels": {"a": "b"}}}),
+     allowed_listeners(**{"from": "Selector", "selector": {"matchExpressions": [{"key": "a", "operator": "Exists",
+                                                                                 "values": ["b"]}]}}),
+     "values must be empty for operator Exists"),
+    ("allowedlisteners-extra-field", allowed_listeners(**{"from": "All"}),
+     gwy(allowedListeners={"namespaces": {"from": "All"}, "kinds": []}), "Extra inputs are not permitted"),
+    # ---- ListenerSet: cardinalities, parentRef, and the listener CEL rules (same messages as a Gateway's)
+    ("listenerset-listeners-64", lset(*[lis(f"l{i}", port=1000 + i) for i in range(64)]),
+     lset(*[lis(f"l{i}", port=1000 + i) for i in range(65)]), "at most 64 items"),
+    ("listenerset-listeners-min-1", lset(lis()),
+     obj("ListenerSet", {"parentRef": {"name": "gw"}, "listeners": []}), "should have at least 1 item"),
+    ("listenerset-listeners-required", lset(lis()), obj("ListenerSet", {"parentRef": {"name": "gw"}}), "Field required"),
+    ("listenerset-parentref-required", lset(lis()), obj("ListenerSet", {"listeners": [lis()]}), "Field required"),
+    ("listenerset-parentref-name-required", lset(parent={"name": "gw"}), lset(parent={"namespace": "infra"}),
+     "Field required"),
+    ("listenerset-parentref-name-253", lset(parent={"name": "g" * 253}), lset(parent={"name": "g" * 254}),
+     "at most 253 characters"),
+    ("listenerset-parentref-namespace", lset(parent={"name": "gw", "namespace": "infra-1"}),
+     lset(parent={"name": "gw", "namespace": "Infra"}), "Namespace pattern"),
+    ("listenerset-parentref-group-pattern", lset(parent={"name": "gw", "group": "gateway.networking.k8s.io"}),
+     lset(parent={"name": "gw", "group": "Gateway_API"}), "Group pattern"),
+    ("listenerset-parentref-kind-pattern", lset(parent={"name": "gw", "kind": "Gateway"}),
+     lset(parent={"name": "gw", "kind": "Gate way"}), "Kind pattern"),
+    ("listenerset-parent-is-a-gateway", lset(parent={"name": "gw", "kind": "Gateway", "group": GATEWAY_API_GROUP}),
+     lset(parent={"name": "gw", "kind": "Service", "group": ""}), "parentRef must be a gateway.networking.k8s.io Gateway"),
+    ("listenerset-tls-not-for-http", lset(lis("https", "HTTPS", 443, tls=HTTPS_CERT)),
+     lset(lis("http", "HTTP", 80, tls=HTTPS_CERT)), "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']"),
+    ("listenerset-https-terminate", lset(lis("https", "HTTPS", 443, tls={"mode": "Terminate", **HTTPS_CERT})),
+     lset(lis("https", "HTTPS", 443, tls={"mode": "Passthrough"})), "tls mode must be Terminate for protocol HTTPS"),
+    ("listenerset-tls-mode-set", lset(lis("tls", "TLS", 443, tls={"mode": "Passthrough"})), lset(lis("tls", "TLS", 443)),
+     "tls mode must be set for protocol TLS"),
+    ("listenerset-hostname-not-for-tcp", lset(lis("tcp", "TCP", 5432)),
+     lset(lis("tcp", "TCP", 5432, hostname="db.example.com")), "hostname must not be specified for protocols ['TCP', 'UDP']"),
+    ("listenerset-name-unique", lset(lis("a", port=80), lis("b", port=81)), lset(lis("a", port=80), lis("a", port=81)),
+     "Listener name must be unique within the Gateway"),
+    ("listenerset-port-protocol-hostname-unique",
+     lset(lis("a", hostname="a.example.com"), lis("b", hostname="b.example.com")),
+     lset(lis("a", hostname="a.example.com"), lis("b", hostname="a.example.com")),
+     "Combination of port, protocol and hostname must be unique for each listener"),
+    ("listenerset-terminate-needs-certificates", lset(lis("https", "HTTPS", 443, tls=HTTPS_CERT)),
+     lset(lis("https", "HTTPS", 443, tls={"mode": "Terminate"})),
+     "certificateRefs or options must be specified when mode is Terminate"),
+    ("listenerset-hostname-no-ip", lset(lis(hostname="ip10.example.com")), lset(lis(hostname="10.0.0.1")),
+     "is an IP address"),
+    ("listenerset-allowedroutes-from-enum", lset(lis(allowedRoutes={"namespaces": {"from": "Same"}})),
+     lset(lis(allowedRoutes={"namespaces": {"from": "None"}})), "'All', 'Selector' or 'Same'"),
+    ("listenerset-status-not-modelled", lset(), lset() | {"status": {}}, "Extra inputs are not permitted"),
+    ("listenerset-api-version", lset(), lset() | {"apiVersion": "gateway.networking.x-k8s.io/v1alpha1"},
+     "Input should be 'gateway.networking.k8s.io/v1'"),
     ("gateway-addresses-16", addr(*[{"value": f"192.0.2.{i}"} for i in range(16)]),
      addr(*[{"value": f"192.0.2.{i}"} for i in range(17)]), "at most 16 items"),
     ("address-ip-format", addr({"value": "2001:db8::1"}), addr({"value": "10.0.0.256"}), "must be of format ipv4 or ipv6"),
@@ -827,7 +896,7 @@ CEL_NOT_TRIGGERED = {
 
 @needs_shared
 def test_every_cel_rule_of_our_kinds_is_triggered_by_a_case() -> None:
-    """Every x-kubernetes-validations message of the seven CRDs (outside status) is the error of
+    """Every x-kubernetes-validations message of the eight CRDs (outside status) is the error of
     some rule case above, unless listed in CEL_NOT_TRIGGERED with the reason."""
     produced = []
     for _, _, invalid, _ in CASES:
@@ -1132,10 +1201,21 @@ def full_objects() -> list[gw.GwModel]:
                        "subject_alt_names": [{"type": "Hostname", "hostname": "api.internal"},
                                              {"type": "URI", "uri": "spiffe://cluster.local/ns/apps/sa/api"}]},
         "options": {"example.com/min-version": "1.3"}}})
+    listener_set = gw.ListenerSet.model_validate({"metadata": {"name": "shop", "namespace": "apps"}, "spec": {
+        "parent_ref": {"group": GATEWAY_API_GROUP, "kind": "Gateway", "name": "gw", "namespace": "infra"},
+        "listeners": [
+            {"name": "http", "port": 80, "protocol": "HTTP", "hostname": "shop.example.com"},
+            {"name": "https", "port": 443, "protocol": "HTTPS", "hostname": "shop.example.com",
+             "tls": {"mode": "Terminate", "certificate_refs": [{"name": "shop-tls"}], "options": {"example.com/x": "1"}},
+             "allowed_routes": {"namespaces": {"from_": "Selector", "selector": {"match_expressions": [
+                 {"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["apps", "web"]}]}},
+                 "kinds": [{"group": GATEWAY_API_GROUP, "kind": "HTTPRoute"}]}},
+            {"name": "tls", "port": 443, "protocol": "TLS", "hostname": "db.example.com",
+             "tls": {"mode": "Passthrough"}}]}})
     gclass = GatewayClass(metadata=ObjectMeta(name="example"), spec=GatewayClassSpec(
         controller_name="example.com/gateway-controller", description="ing2gw test",
         parameters_ref=gw.ParametersReference(group="example.com", kind="Config", name="c", namespace="infra")))
-    return [route, gateway, grpc_route, tls_route, grant, policy, gclass]
+    return [route, gateway, listener_set, grpc_route, tls_route, grant, policy, gclass]
 
 
 @needs_shared

@@ -798,6 +798,145 @@ def test_listener_set_status() -> None:
     assert st.listener_sets[0][2][0].reason == "NotAllowed"
 
 
+def listener_set(name: str, *listeners: dict[str, Any], ns: str = "apps", parent: str = "gw",
+                 created: str | None = None, **parent_ref: Any) -> dict[str, Any]:
+    md: dict[str, Any] = {"name": name, "namespace": ns}
+    if created:
+        md["creationTimestamp"] = created
+    return {"apiVersion": GW, "kind": "ListenerSet", "metadata": md,
+            "spec": {"parentRef": {"name": parent, "namespace": "infra", **parent_ref}, "listeners": list(listeners)}}
+
+
+def _ls_condition(router: GatewayRouter, ns: str, name: str) -> tuple[str, str]:
+    found = [c for n, m, conds in router.status().listener_sets if (n, m) == (ns, name) for c in conds]
+    assert len(found) == 1
+    return found[0].status, found[0].reason
+
+
+def _listener_conditions(router: GatewayRouter, owner: str, name: str) -> set[tuple[str, str, str]]:
+    found = [li for li in router.status().listeners if li.owner == owner and li.listener == name]
+    assert len(found) == 1
+    return {(c.type, c.status, c.reason) for c in found[0].conditions}
+
+
+def test_listener_set_attachment_follows_allowed_listeners() -> None:
+    """allowedListeners: None by default, Same, Selector (on namespace labels) or All (GEP-1713
+    "Gateway & ListenerSet Handshake"; the ListenerSetAllowedNamespace* conformance tests)."""
+    sets = [listener_set("in-infra", listener("a", hostname="a.com"), ns="infra"),
+            listener_set("in-team", listener("b", hostname="b.com"), ns="team"),
+            listener_set("in-other", listener("c", hostname="c.com"), ns="other")]
+    labels = [namespace("team", tier="apps"), namespace("other")]
+    routes = [route(f"r-{x}", ns=ns, parents=[{"kind": "ListenerSet", "name": f"in-{ns}", "namespace": ns}])
+              for x, ns in (("a", "infra"), ("b", "team"), ("c", "other"))]
+    cases = {None: set(), "None": set(), "Same": {"a"}, "All": {"a", "b", "c"},
+             "Selector": {"b"}}
+    for frm, served in cases.items():
+        spec: dict[str, Any] = {}
+        if frm is not None:
+            spec["allowedListeners"] = {"namespaces": {"from": frm}}
+            if frm == "Selector":
+                spec["allowedListeners"]["namespaces"]["selector"] = {"matchLabels": {"tier": "apps"}}
+        r = build(gateway(listener(hostname="gw.com"), **spec), *sets, *labels, *routes)
+        got = {x for x in "abc" if to(r, f"http://{x}.com/") == f"r-{x}"}
+        assert got == served, frm
+        for x, ns in (("a", "infra"), ("b", "team"), ("c", "other")):
+            status, reason = _ls_condition(r, ns, f"in-{ns}")
+            assert (status, reason) == (("True", "Accepted") if x in served else ("False", "NotAllowed")), (frm, x)
+
+
+def test_listener_set_conflicts_follow_listener_precedence() -> None:
+    """The Gateway's listeners first, then ListenerSets oldest first, then by namespace/name: a
+    later listener for the same port and hostname (or another protocol on the port) is
+    conflicted, and a ListenerSet is accepted while one of its listeners is
+    (ListenerSetHostnameConflict, ListenerSetProtocolConflict)."""
+    gw = gateway(listener("gw", hostname="gw.com"), listener("taken", hostname="taken.com"),
+                 allowedListeners={"namespaces": {"from": "All"}})
+    young = listener_set("a-young", listener("own", hostname="young.com"), listener("dup", hostname="shared.com"),
+                         ns="team-a", created="2024-02-01T00:00:00Z")
+    old = listener_set("z-old", listener("dup", hostname="shared.com"), listener("t", hostname="taken.com"),
+                       ns="team-z", created="2024-01-01T00:00:00Z")
+    only_conflicts = listener_set("b-only", listener("t", hostname="taken.com"),
+                                  listener("tcp", protocol="TCP", frm="All"), ns="team-b")
+    routes = [route("young", ns="team-a", parents=[{"kind": "ListenerSet", "name": "a-young", "namespace": "team-a"}]),
+              route("old", ns="team-z", parents=[{"kind": "ListenerSet", "name": "z-old", "namespace": "team-z"}]),
+              route("gw")]
+    r = build(gw, young, old, only_conflicts, *routes)
+    # the older ListenerSet wins shared.com although its name sorts last
+    assert to(r, "http://shared.com/") == "old"
+    assert to(r, "http://young.com/") == "young"
+    assert to(r, "http://taken.com/") == "gw"     # the Gateway's own listener comes first
+    assert _ls_condition(r, "team-a", "a-young") == ("True", "ListenersNotValid")
+    assert _ls_condition(r, "team-z", "z-old") == ("True", "ListenersNotValid")
+    assert _ls_condition(r, "team-b", "b-only") == ("False", "ListenersNotValid")
+    assert ("Conflicted", "True", "HostnameConflict") in _listener_conditions(r, "ListenerSet team-a/a-young", "dup")
+    assert ("Conflicted", "True", "HostnameConflict") in _listener_conditions(r, "ListenerSet team-z/z-old", "t")
+    assert ("Conflicted", "True", "ProtocolConflict") in _listener_conditions(r, "ListenerSet team-b/b-only", "tcp")
+    assert ("Accepted", "True", "Accepted") in _listener_conditions(r, "Gateway infra/gw", "taken")
+
+
+def test_listener_set_parent_must_be_a_gateway() -> None:
+    gw = gateway(listener(hostname="gw.com"), allowedListeners={"namespaces": {"from": "All"}})
+    odd = listener_set("odd", listener("x", hostname="x.com"), kind="Service", group="")
+    r = build(gw, odd, route("x", parents=[{"kind": "ListenerSet", "name": "odd", "namespace": "apps"}]))
+    assert _ls_condition(r, "apps", "odd") == ("False", "Invalid")
+    assert to(r, "http://x.com/") == "404"
+
+
+def test_listener_set_certificates_and_reference_grants() -> None:
+    """A ListenerSet reads Secrets of its own namespace without a grant; another namespace's
+    needs a ReferenceGrant from ListenerSet, and a grant to the Gateway does not reach it
+    (GEP-1713 "ReferenceGrant Semantics"; ListenerSetReferenceGrant)."""
+    gw = gateway(listener(hostname="gw.com"), allowedListeners={"namespaces": {"from": "All"}})
+
+    def https(name: str, host: str, secret: dict[str, str]) -> dict[str, Any]:
+        return listener(name, 443, "HTTPS", hostname=host, tls={"certificateRefs": [secret]})
+
+    ls = listener_set("ls", https("own", "own.com", {"name": "own-tls"}),
+                      https("granted", "granted.com", {"name": "g-tls", "namespace": "certs"}),
+                      https("gateway-grant", "gw-grant.com", {"name": "gw-tls", "namespace": "certs"}))
+    via = {"kind": "ListenerSet", "name": "ls", "namespace": "apps"}
+
+    def grant(kind: str, ns: str, secret: str) -> dict[str, Any]:
+        return {"apiVersion": GW, "kind": "ReferenceGrant", "metadata": {"name": f"{kind}-{secret}", "namespace": "certs"},
+                "spec": {"from": [{"group": "gateway.networking.k8s.io", "kind": kind, "namespace": ns}],
+                         "to": [{"group": "", "kind": "Secret", "name": secret}]}}
+
+    r = build(gw, ls, grant("ListenerSet", "apps", "g-tls"), grant("Gateway", "infra", "gw-tls"),
+              route("app", parents=[via]))
+    assert to(r, "https://own.com/") == "app"
+    assert to(r, "https://granted.com/") == "app"
+    failed = r.route(req("https://gw-grant.com/"))
+    assert failed.status == 0 and failed.generated_by == "tls-handshake-failed"
+    # the refused reference makes that listener invalid; a ListenerSet with no valid listener
+    # is not accepted (ListenerSetReferenceGrant)
+    assert ("ResolvedRefs", "False", "RefNotPermitted") in _listener_conditions(r, "ListenerSet apps/ls", "gateway-grant")
+    assert _ls_condition(r, "apps", "ls") == ("True", "ListenersNotValid")
+    only_refused = listener_set("refused", https("x", "x.com", {"name": "gw-tls", "namespace": "certs"}), ns="other")
+    r = build(gw, only_refused, grant("Gateway", "infra", "gw-tls"))
+    assert _ls_condition(r, "other", "refused") == ("False", "ListenersNotValid")
+
+
+def test_route_parent_refs_to_a_gateway_do_not_reach_its_listener_sets() -> None:
+    """A Gateway parentRef (with or without sectionName) attaches to the Gateway's own
+    listeners only; each parentRef is accepted or not on its own (GEP-1713 "Route Attachment")."""
+    gw = gateway(listener("gw", hostname="gw.com"), allowedListeners={"namespaces": {"from": "All"}})
+    ls = listener_set("ls", listener("extra", hostname="extra.com"))
+    r = build(gw, ls,
+              route("to-gw", parents=[{"name": "gw", "namespace": "infra"}]),
+              route("wrong-section", parents=[{"name": "gw", "namespace": "infra", "sectionName": "extra"},
+                                              {"kind": "ListenerSet", "name": "ls", "namespace": "apps",
+                                               "sectionName": "nope"}]))
+    assert to(r, "http://extra.com/") == "404"
+    assert to(r, "http://gw.com/") == "to-gw"
+    st = r.status()
+    reasons = {(e.parent_kind, e.condition("Accepted").reason) for e in st.route_parent("HTTPRoute", "apps", "wrong-section",
+                                                                                        "infra", "gw")}
+    assert reasons == {("Gateway", "NoMatchingParent")}
+    reasons = {(e.parent_kind, e.condition("Accepted").reason) for e in st.route_parent("HTTPRoute", "apps", "wrong-section",
+                                                                                        "apps", "ls")}
+    assert reasons == {("ListenerSet", "NoMatchingParent")}
+
+
 def test_no_gateway_is_an_input_error() -> None:
     with pytest.raises(InputError, match="no Gateway"):
         build(route("r"))

@@ -13,7 +13,7 @@ from ing2gw.cli.runtime import freeze_kept, freeze_loaded, release_garbage, tune
 from ing2gw.errors import UsageError
 from ing2gw.findings import FAIL_ON_CHOICES, Finding, exit_code
 from ing2gw.load import load
-from ing2gw.options import DEFAULT_GATEWAY_NAMESPACE, DEFAULT_NGINX_PREFIX, Options
+from ing2gw.options import DEFAULT_GATEWAY_NAMESPACE, DEFAULT_NGINX_PREFIX, LISTENER_MODES, Options
 from ing2gw.outdir import plan_tree, write_tree
 from ing2gw.serialize import dump_json, dump_yaml_stream
 from ing2gw.translate import Result, translate
@@ -43,6 +43,11 @@ def translation_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--single-gateway", is_flag=True,
                      help="Put every IngressClass on one Gateway. Off by default: internal and public "
                           "classes must not share a Gateway."),
+        click.option("--listeners", type=click.Choice(LISTENER_MODES), default="gateway", show_default=True,
+                     help="Where hostnames and certificates go: `gateway` puts every listener on the platform's "
+                          "Gateway (past 64 listeners, i.e. 32 TLS hosts, it splits into several Gateways: several "
+                          "addresses); `listenerset` gives each application namespace a ListenerSet with the hosts "
+                          "and certificates only it serves, attached to one Gateway per class."),
         click.option("--target", default=None, metavar="IMPL",
                      help="Gateway API implementation the output is for (writes its GatewayClass and "
                           "policies). Default: portable Gateway API only."),
@@ -78,7 +83,7 @@ def translation_options(f: Callable[..., Any]) -> Callable[..., Any]:
 #: the translation options the command line and a --config file share (Options attributes)
 _OPTION_PARAMS = ("controller", "gateway_namespace", "gateway_name", "gateway_class", "gateway_controller_name",
                   "single_gateway", "target", "emit_gateway_class", "default_namespace", "annotations_prefix",
-                  "ingress_class", "nginx_configmap")
+                  "ingress_class", "nginx_configmap", "listeners")
 
 
 def read_config_file(path: str) -> tuple[dict[str, Any], dict[str, Any]]:

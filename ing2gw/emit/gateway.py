@@ -99,13 +99,29 @@ class ClassSpec:
     description: str | None = None
 
 
-def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | None = None) -> Output:
-    """Build every object of the IR (and `target`'s policies for the intents it can carry)."""
+#: where a route finds a listener: (parent kind, namespace, name, sectionName)
+Section = tuple[str, str, str, str]
+
+
+def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | None = None,
+         listeners: str = "gateway") -> Output:
+    """Build every object of the IR (and `target`'s policies for the intents it can carry).
+
+    `listeners`: "gateway" puts every listener on the Gateway(s); "listenerset" puts the
+    listeners an application namespace owns alone (`ir.Listener.owner`) in that namespace's
+    ListenerSet (`emit.listenersets`).
+    """
     out = Output(findings=list(model.findings))
-    section_of: dict[ir.ListenerKey, tuple[str, str, str]] = {}
+    section_of: dict[ir.ListenerKey, Section] = {}
     for key in sorted(model.gateways):
         g = model.gateways[key]
-        for obj, sections in _gateways(g, out):
+        if listeners == "listenerset":
+            from ing2gw.emit.listenersets import gateway_and_sets
+
+            built = gateway_and_sets(g, out)
+        else:
+            built = _gateways(g, out, list(g.listeners.values()))
+        for obj, sections in built:
             out.platform.append(obj)
             section_of.update(sections)
     if gateway_class is not None:
@@ -115,7 +131,8 @@ def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | Non
                      **({"description": gateway_class.description} if gateway_class.description else {})}}))
     named = _routes(model.routes, section_of, out)
     _policies(named, target, out)
-    for grant in sorted(model.grants, key=lambda g: (g.namespace, g.from_namespace, g.to_kind, g.to_name or "")):
+    for grant in sorted(model.grants, key=lambda g: (g.namespace, g.from_namespace, g.to_kind, g.to_name or "",
+                                                     g.from_kind)):
         _grant(grant, out)
     for policy in model.backend_tls:
         _backend_tls(policy, out)
@@ -147,10 +164,11 @@ def _listener_name(key: ir.ListenerKey) -> str:
     return proto if key.hostname is None else f"{proto}-{host_slug(key.hostname)}"
 
 
-def _gateways(g: ir.Gateway, out: Output) -> list[tuple[dict[str, Any], dict[ir.ListenerKey, tuple[str, str, str]]]]:
-    """One Gateway object, or several when over 64 listeners (a host's listeners stay together)."""
+def split_listeners(listeners: Iterable[ir.Listener]) -> list[list[ir.Listener]]:
+    """Parts of at most 64 listeners; a host's listeners stay together (the host-less first,
+    then hosts in order)."""
     by_host: dict[str | None, list[ir.Listener]] = defaultdict(list)
-    for lst in g.listeners.values():
+    for lst in listeners:
         by_host[lst.key.hostname].append(lst)
     hosts = sorted(by_host, key=lambda h: (h is not None, h or ""))
     parts: list[list[ir.Listener]] = [[]]
@@ -159,30 +177,63 @@ def _gateways(g: ir.Gateway, out: Output) -> list[tuple[dict[str, Any], dict[ir.
         if len(parts[-1]) + len(group) > MAX_LISTENERS:
             parts.append([])
         parts[-1].extend(group)
+    return [p for p in parts if p]
+
+
+def _gateways(g: ir.Gateway, out: Output, listeners: list[ir.Listener],
+              extra_listeners: Sequence[dict[str, Any]] = (), allowed_listeners: dict[str, Any] | None = None,
+              shared_only: bool = False) -> list[tuple[dict[str, Any], dict[ir.ListenerKey, Section]]]:
+    """One Gateway object for `listeners`, or several when over 64 listeners (a host's listeners
+    stay together). `extra_listeners` (built already) and `allowed_listeners` go on the first.
+    `shared_only`: the listeners are what ListenerSets could not take (a split names that)."""
+    parts = split_listeners(listeners) or [[]]
     if len(parts) > 1:
-        out.findings.append(Finding(Severity.INFO, "ING2GW-CORE-020",
-                                    f"Gateway {g.namespace}/{g.name} needs {sum(map(len, parts))} listeners; split "
-                                    f"into {len(parts)} Gateways of at most {MAX_LISTENERS}",
-                                    subject=f"Gateway {g.namespace}/{g.name}"))
+        _report_gateway_split(g, parts, shared_only, out)
     result = []
-    for i, listeners in enumerate(parts):
-        if not listeners:
-            continue
+    for i, part in enumerate(parts):
         name = g.name if i == 0 else f"{g.name}-{i + 1}"
-        names = allocate([(repr(l.key), _listener_name(l.key)) for l in listeners])
-        sections = {}
-        specs = []
-        for lst in listeners:
+        names = allocate([(repr(l.key), _listener_name(l.key)) for l in part])
+        sections: dict[ir.ListenerKey, Section] = {}
+        specs = list(extra_listeners) if i == 0 else []
+        for lst in part:
             sname = names[repr(lst.key)]
-            sections[lst.key] = (g.namespace, name, sname)
-            specs.append(_listener(lst, sname, g))
-        cm_annotations = _cert_manager(g, name, listeners, names, out)
+            sections[lst.key] = ("Gateway", g.namespace, name, sname)
+            specs.append(_listener(lst, sname, g.namespace))
+        if not specs:
+            continue
+        cm_annotations = _cert_manager(g.namespace, f"Gateway {g.namespace}/{name}", part, names, out)
         md: dict[str, Any] = {"name": name, "namespace": g.namespace,
                               "annotations": {CLASS_ANNOTATION: ",".join(g.ingress_classes), **g.annotations,
                                               **cm_annotations}}
-        obj = _build(gw.Gateway, {"metadata": md, "spec": {"gatewayClassName": g.class_name, "listeners": specs}})
+        spec: dict[str, Any] = {"gatewayClassName": g.class_name, "listeners": specs}
+        if i == 0 and allowed_listeners is not None:
+            spec["allowedListeners"] = allowed_listeners
+        obj = _build(gw.Gateway, {"metadata": md, "spec": spec})
         result.append((obj, sections))
     return result
+
+
+def _report_gateway_split(g: ir.Gateway, parts: list[list[ir.Listener]], shared_only: bool, out: Output) -> None:
+    """Several Gateways are a last resort: say what they cost, and what avoids them."""
+    names = [g.name] + [f"{g.name}-{i + 1}" for i in range(1, len(parts))]
+    hosts = len({l.key.hostname for p in parts for l in p if l.key.hostname is not None})
+    moved = sum(len({l.key.hostname for l in p if l.key.hostname is not None}) for p in parts[1:])
+    if shared_only:
+        why = (f"the {hosts} hosts that stay on the Gateway (the catch-all and hosts served from several namespaces, "
+               f"ING2GW-CORE-062) need {sum(map(len, parts))} listeners")
+        suggestion = ("give each of these hosts one owning namespace (its Ingresses in one namespace) so that it moves "
+                      "into that namespace's ListenerSet, or point the DNS records at each Gateway's address")
+    else:
+        why = f"its {hosts} hosts need {sum(map(len, parts))} listeners"
+        suggestion = ("use --listeners listenerset: one Gateway per IngressClass, each application namespace bringing "
+                      "its hosts and certificates in a ListenerSet (no listener limit on the Gateway)")
+    out.findings.append(Finding(
+        Severity.WARNING, "ING2GW-CORE-060",
+        f"{why}, and a Gateway holds {MAX_LISTENERS}, so the hosts are split over "
+        f"{len(parts)} Gateways ({', '.join(names)}). Each Gateway usually gets its own load balancer and "
+        f"address: the DNS records of {moved} host(s) on {', '.join(names[1:])} must point at new addresses",
+        subject=f"Gateway {g.namespace}/{g.name}", suggestion=suggestion,
+        details=(("gateways", ",".join(names)),)))
 
 
 #: cert-manager annotation -> path in a Certificate's spec (explicit Certificates)
@@ -207,14 +258,18 @@ _CERT_LISTS = {"cert-manager.io/usages": ("usages",), "cert-manager.io/ip-sans":
 _INT_FIELDS = {"revisionHistoryLimit", "size", "renewBeforePercentage"}
 
 
-def _cert_manager(g: ir.Gateway, name: str, listeners: list[ir.Listener], names: dict[str, str],
-                  out: Output) -> dict[str, str]:
-    """cert-manager annotations for one Gateway, and Certificates for listeners that differ.
+def _cert_manager(namespace: str, label: str, listeners: list[ir.Listener], names: dict[str, str],
+                  out: Output, in_set: bool = False) -> dict[str, str]:
+    """cert-manager annotations for one Gateway or ListenerSet (`label`), and Certificates for
+    listeners that differ.
 
-    cert-manager reads one set of annotations per Gateway. The set most listeners use goes on
-    the Gateway; listeners with another issuer or settings are listed in
+    cert-manager reads one set of annotations per Gateway (or ListenerSet). The set most
+    listeners use goes on the object; listeners with another issuer or settings are listed in
     `cert-manager.io/ignore-tls-listeners` and get an explicit Certificate, so that every
-    certificate keeps the issuer its Ingress asked for.
+    certificate keeps the issuer its Ingress asked for. On a ListenerSet (`in_set`) the HTTPS
+    listeners whose certificate cert-manager must not issue are listed too: their Secrets are in
+    the ListenerSet's namespace, where cert-manager would take them over (a Gateway's are in
+    other namespaces, which cert-manager skips). Explicit Certificates go next to the object.
     """
     from collections import Counter
 
@@ -225,22 +280,27 @@ def _cert_manager(g: ir.Gateway, name: str, listeners: list[ir.Listener], names:
     best = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
     assert best is not None
     ignored = sorted(n for n, l in managed if l.cert_manager != best)
+    unmanaged = sorted(names[repr(l.key)] for l in listeners
+                       if in_set and l.cert_manager is None and l.key.protocol == "HTTPS")
     annotations = dict(best)
+    if ignored or unmanaged:
+        annotations["cert-manager.io/ignore-tls-listeners"] = ",".join(sorted(ignored + unmanaged))
     if ignored:
-        annotations["cert-manager.io/ignore-tls-listeners"] = ",".join(ignored)
+        beside = out.apps.setdefault(namespace, []) if in_set else out.platform
         for lname, lst in managed:
             if lname in ignored:
-                out.platform.append(_certificate(g, lname, lst))
+                beside.append(_certificate(namespace, lname, lst))
+        noun = label.split(" ", 1)[0]
         out.findings.append(Finding(
             Severity.WARNING, "ING2GW-CERT-002",
-            f"Gateway {g.namespace}/{name}: Ingresses ask cert-manager for different issuers or settings; the Gateway "
+            f"{label}: Ingresses ask cert-manager for different issuers or settings; the {noun} "
             f"carries the most common ones and {len(ignored)} listener(s) get their own Certificate instead: "
-            f"{', '.join(ignored[:10])}", subject=f"Gateway {g.namespace}/{name}",
-            suggestion="check that these Certificates are issued (kubectl get certificate -n " + g.namespace + ")"))
+            f"{', '.join(ignored[:10])}", subject=label,
+            suggestion="check that these Certificates are issued (kubectl get certificate -n " + namespace + ")"))
     return annotations
 
 
-def _certificate(g: ir.Gateway, listener_name: str, lst: ir.Listener) -> dict[str, Any]:
+def _certificate(namespace: str, listener_name: str, lst: ir.Listener) -> dict[str, Any]:
     profile = dict(lst.cert_manager or ())
     issuer: dict[str, Any]
     if "cert-manager.io/cluster-issuer" in profile:
@@ -267,10 +327,13 @@ def _certificate(g: ir.Gateway, listener_name: str, lst: ir.Listener) -> dict[st
         node[path[-1]] = value
     # not a Gateway API object: cert-manager's own CRD, built as plain data
     return {"apiVersion": "cert-manager.io/v1", "kind": "Certificate",
-            "metadata": {"name": _fit(listener_name, repr(lst.key)), "namespace": g.namespace}, "spec": spec}
+            "metadata": {"name": _fit(listener_name, repr(lst.key)), "namespace": namespace}, "spec": spec}
 
 
-def _listener(lst: ir.Listener, name: str, g: ir.Gateway) -> dict[str, Any]:
+def _listener(lst: ir.Listener, name: str, namespace: str, in_set: bool = False) -> dict[str, Any]:
+    """A listener of a Gateway or (`in_set`) a ListenerSet in `namespace`. A ListenerSet
+    listener whose routes all come from its own namespace keeps the default allowedRoutes
+    (`Same`: the ListenerSet's namespace)."""
     d: dict[str, Any] = {"name": name}
     if lst.key.hostname:
         d["hostname"] = lst.key.hostname
@@ -280,11 +343,11 @@ def _listener(lst: ir.Listener, name: str, g: ir.Gateway) -> dict[str, Any]:
         tls: dict[str, Any] = {"mode": lst.tls_mode or "Terminate"}
         if lst.certificates:
             tls["certificateRefs"] = [
-                {"name": c.name, **({"namespace": c.namespace} if c.namespace != g.namespace else {})}
+                {"name": c.name, **({"namespace": c.namespace} if c.namespace != namespace else {})}
                 for c in lst.certificates]
         d["tls"] = tls
     allowed: dict[str, Any] = {}
-    if lst.allowed_namespaces:
+    if lst.allowed_namespaces and not (in_set and lst.allowed_namespaces <= {namespace}):
         allowed["namespaces"] = {"from": "Selector", "selector": {"matchExpressions": [
             {"key": "kubernetes.io/metadata.name", "operator": "In", "values": sorted(lst.allowed_namespaces)}]}}
     if lst.kinds:
@@ -379,7 +442,7 @@ def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output
                                     annotation=intent.source.annotation, security=intent.security))
 
 
-def _routes(routes: list[ir.Route], section_of: dict[ir.ListenerKey, tuple[str, str, str]],
+def _routes(routes: list[ir.Route], section_of: dict[ir.ListenerKey, Section],
             out: Output) -> list[tuple[ir.Route, str]]:
     merged = _merge_hosts(routes)
     # name: the Ingress's name when it yields one route, else qualified by host (and variant)
@@ -418,11 +481,12 @@ def _routes(routes: list[ir.Route], section_of: dict[ir.ListenerKey, tuple[str, 
     return named
 
 
-def _parent_refs(r: ir.Route, section_of: dict[ir.ListenerKey, tuple[str, str, str]]) -> list[dict[str, Any]]:
+def _parent_refs(r: ir.Route, section_of: dict[ir.ListenerKey, Section]) -> list[dict[str, Any]]:
     refs = []
     for key in r.parents:
-        ns, name, section = section_of[key]
-        ref: dict[str, Any] = {"name": name}
+        kind, ns, name, section = section_of[key]
+        ref: dict[str, Any] = {"kind": kind} if kind != "Gateway" else {}
+        ref["name"] = name
         if ns != r.namespace:
             ref["namespace"] = ns
         ref["sectionName"] = section
@@ -431,7 +495,7 @@ def _parent_refs(r: ir.Route, section_of: dict[ir.ListenerKey, tuple[str, str, s
     return refs
 
 
-def _route(r: ir.Route, name: str, rules: list[ir.Rule], section_of: dict[ir.ListenerKey, tuple[str, str, str]]) -> dict[str, Any]:
+def _route(r: ir.Route, name: str, rules: list[ir.Rule], section_of: dict[ir.ListenerKey, Section]) -> dict[str, Any]:
     md: dict[str, Any] = {"name": name, "namespace": r.namespace}
     if r.labels:
         md["labels"] = dict(r.labels)

@@ -1,13 +1,14 @@
 """Output models: the Gateway API objects ing2gw emits, strict to the v1.6.1 Standard channel.
 
-GatewayClass, Gateway, HTTPRoute, GRPCRoute, TLSRoute, ReferenceGrant and BackendTLSPolicy as
-served by `gateway.networking.k8s.io/v1` with the Standard-channel CRDs of Gateway API v1.6.1
-(`shared/gateway-api/crds/standard/`). The rule is that **an invalid object cannot be built**:
+GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, TLSRoute, ReferenceGrant and
+BackendTLSPolicy as served by `gateway.networking.k8s.io/v1` with the Standard-channel CRDs of
+Gateway API v1.6.1 (`shared/gateway-api/crds/standard/`). The rule is that **an invalid object
+cannot be built**:
 every OpenAPI limit (lengths, patterns, enums, minItems/maxItems, maxProperties, required
 fields, list-map/set uniqueness) and every `x-kubernetes-validations` CEL rule of those CRDs is
 checked when a model is constructed, so nothing the API server would reject can be emitted:
-151 of the 152 CEL rules outside `status` (80 distinct messages) and ~600 schema limits, enums
-and required fields, plus 117 patterns. tests/test_model_gateway.py diffs the models against
+158 of the 159 CEL rules outside `status` (80 distinct messages) and ~650 schema limits, enums
+and required fields, plus 128 patterns. tests/test_model_gateway.py diffs the models against
 the CRD schemas, triggers every CEL message, and runs the offline validator on model output.
 
 Surprises in the v1.6.1 Standard CRDs that these models follow: TLSRoute (v1) needs 1..1024
@@ -58,6 +59,9 @@ does not check them, and an implementation would ignore or reject them):
   `AnnotationKey` (a qualified name with an optional DNS prefix); a CRD cannot check map keys.
 * `format: int32` fields without a maximum (mirror fraction, CORS maxAge) are limited to
   2^31-1; annotation size counts UTF-8 bytes, as the API server does.
+* A ListenerSet's `parentRef` must be a Gateway (group `gateway.networking.k8s.io`, kind
+  `Gateway`, or left out): the CRD takes any group and kind, the spec says the parent is a
+  Gateway.
 * `metadata.name` is required (ing2gw never uses `generateName`); only name, namespace,
   labels and annotations are modelled. GatewayClass (cluster-scoped) must not have a
   namespace (the API server would only drop it with a warning).
@@ -141,7 +145,7 @@ def _re2(pattern: str, flags: int = 0) -> re.Pattern[str]:
     return re.compile("".join(out), flags)
 
 
-# The CRD patterns verbatim (tests/test_model_gateway.py checks that every pattern of the seven
+# The CRD patterns verbatim (tests/test_model_gateway.py checks that every pattern of the eight
 # CRDs is one of these, so a typo cannot hide).
 CRD_PATTERNS: dict[str, str] = {
     "Hostname": r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
@@ -417,7 +421,7 @@ class ObjectMeta(GwModel):
 
 
 class _TopLevel(GwModel):
-    """Base of the seven kinds: apiVersion, kind, metadata, spec (no status)."""
+    """Base of the eight kinds: apiVersion, kind, metadata, spec (no status)."""
 
 
 # --------------------------------------------------------------------------- references
@@ -625,6 +629,29 @@ class Listener(GwModel):
     allowed_routes: AllowedRoutes | None = None
 
 
+def _check_listeners(ls: Sequence[Listener]) -> Sequence[Listener]:
+    """The CEL rules on `spec.listeners`, the same on a Gateway and a ListenerSet (the
+    ListenerSet's message also says "within the Gateway")."""
+    errors: list[str] = []
+    if any(x.protocol in ("HTTP", "TCP", "UDP") and x.tls is not None for x in ls):
+        errors.append("tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']")
+    if any(x.protocol == "HTTPS" and x.tls is not None and (x.tls.mode or "Terminate") != "Terminate"
+           for x in ls):
+        errors.append("tls mode must be Terminate for protocol HTTPS")
+    # mode defaults to Terminate once tls is there, so "set" means "tls is present".
+    if any(x.protocol == "TLS" and x.tls is None for x in ls):
+        errors.append("tls mode must be set for protocol TLS")
+    if any(x.protocol in ("TCP", "UDP") and x.hostname for x in ls):
+        errors.append("hostname must not be specified for protocols ['TCP', 'UDP']")
+    if _duplicates(x.name for x in ls):
+        errors.append("Listener name must be unique within the Gateway")
+    if _duplicates((x.port, x.protocol, x.hostname) for x in ls):
+        errors.append("Combination of port, protocol and hostname must be unique for each listener")
+    if errors:
+        raise ValueError("; ".join(errors))
+    return ls
+
+
 class GatewaySpecAddress(GwModel):
     """A requested Gateway address."""
 
@@ -762,24 +789,7 @@ class GatewaySpec(GwModel):
     @field_validator("listeners")
     @classmethod
     def _listeners(cls, ls: Sequence[Listener]) -> Sequence[Listener]:
-        errors: list[str] = []
-        if any(x.protocol in ("HTTP", "TCP", "UDP") and x.tls is not None for x in ls):
-            errors.append("tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']")
-        if any(x.protocol == "HTTPS" and x.tls is not None and (x.tls.mode or "Terminate") != "Terminate"
-               for x in ls):
-            errors.append("tls mode must be Terminate for protocol HTTPS")
-        # mode defaults to Terminate once tls is there, so "set" means "tls is present".
-        if any(x.protocol == "TLS" and x.tls is None for x in ls):
-            errors.append("tls mode must be set for protocol TLS")
-        if any(x.protocol in ("TCP", "UDP") and x.hostname for x in ls):
-            errors.append("hostname must not be specified for protocols ['TCP', 'UDP']")
-        if _duplicates(x.name for x in ls):
-            errors.append("Listener name must be unique within the Gateway")
-        if _duplicates((x.port, x.protocol, x.hostname) for x in ls):
-            errors.append("Combination of port, protocol and hostname must be unique for each listener")
-        if errors:
-            raise ValueError("; ".join(errors))
-        return ls
+        return _check_listeners(ls)
 
     @field_validator("addresses")
     @classmethod
@@ -797,6 +807,51 @@ class Gateway(_TopLevel):
     kind: Literal["Gateway"] = "Gateway"
     metadata: ObjectMeta
     spec: GatewaySpec
+
+
+# --------------------------------------------------------------------------- ListenerSet
+class ParentGatewayReference(GwModel):
+    """The Gateway a ListenerSet attaches to (in the ListenerSet's namespace unless given).
+
+    Stricter than the CRD, which takes any group and kind: the spec says the parent is a
+    Gateway, and an implementation would not attach the listeners to anything else.
+    """
+
+    group: Group | None = None
+    kind: Kind | None = None
+    name: ObjectName
+    namespace: Namespace | None = None
+
+    @model_validator(mode="after")
+    def _gateway(self) -> Self:
+        if (self.group if self.group is not None else GATEWAY_API_GROUP) != GATEWAY_API_GROUP \
+                or (self.kind or "Gateway") != "Gateway":
+            raise ValueError(f"parentRef must be a {GATEWAY_API_GROUP} Gateway, not {self.group!r}/{self.kind!r}")
+        return self
+
+
+ListenerEntry = Listener
+
+
+class ListenerSetSpec(GwModel):
+    """ListenerSet spec: the parent Gateway and the listeners added to it."""
+
+    parent_ref: ParentGatewayReference
+    listeners: Annotated[Seq[ListenerEntry], Field(max_length=64), MinItems(1), _FROZEN]
+
+    @field_validator("listeners")
+    @classmethod
+    def _listeners(cls, ls: Sequence[ListenerEntry]) -> Sequence[ListenerEntry]:
+        return _check_listeners(ls)
+
+
+class ListenerSet(_TopLevel):
+    """Listeners an application namespace adds to a Gateway that admits them (allowedListeners)."""
+
+    api_version: Literal["gateway.networking.k8s.io/v1"] = GATEWAY_API_VERSION
+    kind: Literal["ListenerSet"] = "ListenerSet"
+    metadata: ObjectMeta
+    spec: ListenerSetSpec
 
 
 # --------------------------------------------------------------------------- HTTPRoute
@@ -1456,10 +1511,11 @@ class BackendTLSPolicy(_TopLevel):
 
 
 # --------------------------------------------------------------------------- parsing
-GatewayObject = Union[GatewayClass, Gateway, HTTPRoute, GRPCRoute, TLSRoute, ReferenceGrant, BackendTLSPolicy]
+GatewayObject = Union[GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, TLSRoute, ReferenceGrant,
+                      BackendTLSPolicy]
 KINDS: dict[str, type[GwModel]] = {
     c.model_fields["kind"].default: c
-    for c in (GatewayClass, Gateway, HTTPRoute, GRPCRoute, TLSRoute, ReferenceGrant, BackendTLSPolicy)
+    for c in (GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, TLSRoute, ReferenceGrant, BackendTLSPolicy)
 }
 _OBJECT_ADAPTER: TypeAdapter[GatewayObject] = TypeAdapter(Annotated[GatewayObject, Field(discriminator="kind")])
 
@@ -1480,6 +1536,7 @@ __all__ = [
     "GatewayTLSConfig", "ListenerTLSConfig", "GatewaySpecAddress", "GatewayInfrastructure", "AllowedListeners",
     "ListenerNamespaces", "GatewaySpecTLS", "GatewayBackendTLS", "FrontendTLSConfig", "TLSConfig", "TLSPortConfig",
     "FrontendTLSValidation",
+    "ListenerSet", "ListenerSetSpec", "ListenerEntry", "ParentGatewayReference",
     "HTTPRoute", "HTTPRouteSpec", "HTTPRouteRule", "HTTPRouteMatch", "HTTPPathMatch", "HTTPHeaderMatch",
     "HTTPQueryParamMatch", "HTTPRouteFilter", "HTTPHeaderFilter", "HTTPHeader", "HTTPRequestRedirectFilter",
     "HTTPURLRewriteFilter", "HTTPPathModifier", "HTTPRequestMirrorFilter", "Fraction", "HTTPCORSFilter",

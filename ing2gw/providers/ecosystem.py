@@ -11,7 +11,10 @@ supported, cert-manager#5610). A listener of a cert-manager-managed host therefo
 Secret `<app namespace>-<secretName>` in the Gateway's namespace, and the issuer annotations
 move to the Gateway. `emit` picks the Gateway's annotations and writes explicit Certificates for
 listeners whose issuer or settings differ (skipped by the shim through
-`cert-manager.io/ignore-tls-listeners`), so every certificate keeps its own issuer.
+`cert-manager.io/ignore-tls-listeners`), so every certificate keeps its own issuer. With
+`--listeners listenerset` a host's listener lives in its namespace's ListenerSet, and
+cert-manager (1.20+) issues it there: the Secret keeps its name and namespace, and the issuer
+annotations go on the ListenerSet (`managed_certificate`'s `listener_ns`).
 """
 
 from __future__ import annotations
@@ -63,12 +66,25 @@ def managed_secret(gateway_namespace: str, ref: ir.SecretRef) -> ir.SecretRef:
 
 
 def managed_certificate(ctx: BuildContext, gw: ir.Gateway, owner: Ingress, ref: ir.SecretRef,
-                        host: str) -> tuple[ir.SecretRef, tuple[tuple[str, str], ...]] | None:
+                        host: str, listener_ns: str | None = None
+                        ) -> tuple[ir.SecretRef, tuple[tuple[str, str], ...]] | None:
     """When `owner` has its certificate issued by cert-manager: the listener's Secret and the
-    cert-manager profile; else None (the Secret stays where it is, behind a ReferenceGrant)."""
+    cert-manager profile; else None (the Secret stays where it is, behind a ReferenceGrant).
+
+    `listener_ns`: the namespace whose ListenerSet holds the listener (`--listeners
+    listenerset`), None for a listener on the Gateway. cert-manager (1.20+, ListenerSets feature
+    gate) issues a ListenerSet listener's certificate into the ListenerSet's namespace, so the
+    Secret keeps its name and namespace, and a namespaced Issuer is looked up there too
+    (`certificate-shim/listenerset`). A certificate borrowed from another namespace (a `*.parent`
+    host's, G1) is not issued again: that host's own listener issues it.
+    """
     profile = cert_profile(owner)
     if not any(k in dict(profile) for k in ISSUER_KEYS):
         return None
+    if listener_ns is not None:
+        if ref.namespace != listener_ns:
+            return None
+        return _managed_in_listener_set(ctx, owner, ref, host, profile)
     secret = managed_secret(gw.namespace, ref)
     key = (owner.key, "cert-manager", host)
     if key not in ctx.reported_ecosystem:
@@ -90,6 +106,26 @@ def managed_certificate(ctx: BuildContext, gw: ir.Gateway, owner: Ingress, ref: 
                         status="partial",
                         suggestion=f"create the Issuer in {gw.namespace}, or use a ClusterIssuer")
     return secret, profile
+
+
+def _managed_in_listener_set(ctx: BuildContext, owner: Ingress, ref: ir.SecretRef, host: str,
+                             profile: tuple[tuple[str, str], ...]) -> tuple[ir.SecretRef, tuple[tuple[str, str], ...]]:
+    key = (owner.key, "cert-manager", host)
+    if key not in ctx.reported_ecosystem:
+        ctx.reported_ecosystem.add(key)
+        issuer = dict(profile)
+        kind, name = ("ClusterIssuer", issuer["cert-manager.io/cluster-issuer"]) \
+            if "cert-manager.io/cluster-issuer" in issuer else ("Issuer", issuer["cert-manager.io/issuer"])
+        ctx.finding(Severity.INFO, "ING2GW-CERT-001",
+                    f"{host}: cert-manager now issues the certificate for the listener in the ListenerSet of "
+                    f"{ref.namespace} ({kind} {name}) into the same Secret {ref.namespace}/{ref.name}", ing=owner,
+                    annotation=ISSUER_KEYS[0] if kind == "ClusterIssuer" else ISSUER_KEYS[1], value=name,
+                    status="converted",
+                    suggestion="run cert-manager 1.20 or later with ListenerSet support (Helm "
+                               "config.gatewayAPI.enabled=true, config.gatewayAPI.enableListenerSet=true, "
+                               "config.featureGates.ListenerSets=true: alpha); for HTTP-01 the Issuer needs an "
+                               "http01.gatewayHTTPRoute solver (its route attaches to the ListenerSet)")
+    return ref, profile
 
 
 def report_cert_annotations(ctx: BuildContext, ing: Ingress) -> None:

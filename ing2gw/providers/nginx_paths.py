@@ -195,7 +195,9 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
         return  # nothing for unknown hosts: no catch-all listener (the Gateway answers 404)
     # a known host always gets its listener, even without routes: its requests must never fall
     # through to the catch-all listener's routes (C5)
+    owner_ns = listener_owner(b, server, owners)
     http_l = gw.listener("HTTP", 80, host)
+    http_l.owner = owner_ns
     https_l = None
     cert = server.cert if isinstance(server.cert, ir.SecretRef) else None
     cert_owner = server.cert_owner
@@ -210,25 +212,24 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
     if cert is not None and cert_owner is not None and host is not None:
         from ing2gw.providers.ecosystem import managed_certificate
 
-        managed = managed_certificate(b.ctx, gw, cert_owner, cert, host)
+        managed = managed_certificate(b.ctx, gw, cert_owner, cert, host, owner_ns)
     from ing2gw.providers import nginx_backend
 
     nginx_backend.check_backends(b, server)
     passthrough = nginx_backend.passthrough_backend(b, server) if host is not None else None
     if passthrough is not None:
-        _passthrough(b, server, passthrough)
+        _passthrough(b, server, passthrough, owner_ns)
         cert = None
     if cert is not None:
         b.https_hosts.append(server.host)
         https_l = gw.listener("HTTPS", 443, host)
+        https_l.owner = owner_ns
         if managed is not None and not https_l.certificates:
             https_l.certificates.append(managed[0])
             https_l.cert_manager = managed[1]
         elif not https_l.certificates:
             https_l.certificates.append(cert)
-            if cert.namespace != gw.namespace:
-                b.ctx.out.grants.add(ir.Grant(cert.namespace, "gateway.networking.k8s.io", "Gateway",
-                                              gw.namespace, "", "Secret", cert.name))
+            grant_certificate(b, cert, owner_ns)
     elif server.cert is None and host is not None and passthrough is None:
         b.no_tls_hosts.append(host)
     if server.cert is not None and cert is None and server.cert_owner is not None:
@@ -294,6 +295,46 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
                           "listeners or routes for them explicitly", details={"wildcard": host})
 
 
+def listener_owner(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> str | None:
+    """With `--listeners listenerset`: the namespace whose ListenerSet holds the host's listeners.
+
+    That is the one namespace whose Ingresses serve the host. The catch-all (host-less rules,
+    what unknown hosts get) is the platform's, and a host served from several namespaces cannot
+    live in one namespace's ListenerSet (two ListenerSets with the same host conflict): both stay
+    on the Gateway (None), reported once (ING2GW-CORE-062). Always None with `--listeners gateway`.
+    """
+    if b.ctx.options.listeners != "listenerset":
+        return None
+    ings = [o.ing for o in owners.values()] + ([server.first] if server.first is not None else [])
+    if not ings:
+        return None
+    namespaces = sorted({i.namespace for i in ings})
+    if server.host != CATCH_ALL and len(namespaces) == 1:
+        return namespaces[0]
+    if any(o.http or o.https for o in owners.values()) and ("listener-owner", server.host) not in b.reported:
+        b.reported.add(("listener-owner", server.host))
+        first = min(ings, key=lambda i: i.key)
+        what = ("the catch-all for host-less rules and unknown hosts belongs to the platform" if server.host == CATCH_ALL
+                else f"host {server.host} is served by Ingresses of {len(namespaces)} namespaces ({', '.join(namespaces)})")
+        b.ctx.finding(Severity.INFO, "ING2GW-CORE-062",
+                      f"{what}: its listeners stay on the platform's Gateway {b.gw.namespace}/{b.gw.name} instead of a "
+                      "ListenerSet, and its routes attach to the Gateway", ing=first,
+                      details={"hosts": server.host if server.host != CATCH_ALL else ""})
+    return None
+
+
+def grant_certificate(b: "_Builder", cert: ir.SecretRef, owner_ns: str | None) -> None:
+    """The ReferenceGrant a listener needs for a certificate in another namespace: from the
+    Gateway (listener on the Gateway), or from the ListenerSet of `owner_ns`."""
+    gw = b.gw
+    if owner_ns is None and cert.namespace != gw.namespace:
+        b.ctx.out.grants.add(ir.Grant(cert.namespace, "gateway.networking.k8s.io", "Gateway",
+                                      gw.namespace, "", "Secret", cert.name))
+    elif owner_ns is not None and cert.namespace != owner_ns:
+        b.ctx.out.grants.add(ir.Grant(cert.namespace, "gateway.networking.k8s.io", "ListenerSet",
+                                      owner_ns, "", "Secret", cert.name))
+
+
 def hsts_value(b: "_Builder") -> str:
     v = f"max-age={b.glob.hsts_max_age}"
     if b.glob.hsts_include_subdomains:
@@ -329,7 +370,8 @@ def _report_grpc(b: "_Builder", ing: Ingress, as_grpc_route: bool) -> None:
                   ing=ing, annotation=f"{b.ctx.options.annotations_prefix}/backend-protocol", value="GRPC")
 
 
-def _passthrough(b: "_Builder", server: "Server", found: tuple[Ingress, ir.ServiceBackend | None]) -> None:
+def _passthrough(b: "_Builder", server: "Server", found: tuple[Ingress, ir.ServiceBackend | None],
+                 owner_ns: str | None) -> None:
     ing, backend = found
     prefix = b.ctx.options.annotations_prefix
     if backend is None:
@@ -340,6 +382,7 @@ def _passthrough(b: "_Builder", server: "Server", found: tuple[Ingress, ir.Servi
         return
     lst = b.gw.listener("TLS", 443, server.host)
     lst.tls_mode = "Passthrough"
+    lst.owner = owner_ns
     lst.allowed_namespaces.add(ing.namespace)
     src = ir.Source(ing.namespace, ing.name, ing.origin)
     b.ctx.out.routes.append(ir.Route("TLSRoute", ing.namespace, ing.name, src, (server.host,), (lst.key,), [],

@@ -72,15 +72,24 @@ def emit_www(b: "_Builder") -> None:
         owner = next(loc.owner for loc in server.locs
                      if loc.ann is not None and loc.ann.get("from_to_www_redirect") and loc.owner is not None)
         src = ir.Source(owner.namespace, owner.name, owner.origin)
+        # the redirecting name is served by one Ingress: with --listeners listenerset its
+        # listeners go to that Ingress's namespace
+        owner_ns = owner.namespace if b.ctx.options.listeners == "listenerset" else None
         http_l = b.gw.listener("HTTP", 80, source)
+        http_l.owner = owner_ns
         parents = [http_l.key]
         http_l.allowed_namespaces.add(owner.namespace)
         if not isinstance(server.cert, ir.SecretRef):
             b.no_tls_hosts.append(source)
         else:
             https_l = b.gw.listener("HTTPS", 443, source)
+            https_l.owner = owner_ns
             if not https_l.certificates:
                 https_l.certificates.append(server.cert)
+                if owner_ns is not None:
+                    from ing2gw.providers.nginx_paths import grant_certificate
+
+                    grant_certificate(b, server.cert, owner_ns)
             https_l.allowed_namespaces.add(owner.namespace)
             parents.append(https_l.key)
         rule = ir.Rule((ir.Match(ir.PathMatch("PathPrefix", "/")),), src,

@@ -66,7 +66,8 @@ class Context:
     objects: list[dict[str, Any]]
     class_of: dict[str, str]
     prefix_of: dict[str, str]
-    listeners: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    #: (parent kind, namespace, name, listener name) -> protocol, for Gateways and ListenerSets
+    listeners: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
     routes_by_source: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     objects_by_source: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     tls_hosts: dict[str, set[str]] = field(default_factory=dict)
@@ -100,9 +101,9 @@ class Context:
                     ctx.routes_by_service.setdefault(svc, []).append((i, o))
                 for h in set(spec.get("hostnames") or ["*"]):
                     ctx.routes_by_hostname.setdefault(h, []).append((i, o))
-            if o.get("kind") == "Gateway":
+            if o.get("kind") in ("Gateway", "ListenerSet"):
                 for lst in (o.get("spec") or {}).get("listeners") or []:
-                    ctx.listeners[(md.get("namespace", ""), md.get("name", ""), lst.get("name", ""))] = \
+                    ctx.listeners[(str(o["kind"]), md.get("namespace", ""), md.get("name", ""), lst.get("name", ""))] = \
                         str(lst.get("protocol", ""))
                 continue
             src = (md.get("annotations") or {}).get(SOURCE_ANNOTATION)
@@ -431,7 +432,8 @@ def emitted(ing: Ingress, ctx: Context) -> dict[str, Any]:
     for o in routes:
         md, spec = o.get("metadata") or {}, o.get("spec") or {}
         ns = md.get("namespace", "")
-        protocols = {ctx.listeners.get((ref.get("namespace") or ns, ref.get("name", ""), ref.get("sectionName", "")),
+        protocols = {ctx.listeners.get((ref.get("kind") or "Gateway", ref.get("namespace") or ns, ref.get("name", ""),
+                                        ref.get("sectionName", "")),
                                        "HTTP") for ref in spec.get("parentRefs") or []}
         hostnames = spec.get("hostnames") or ["*"]
         if o.get("kind") == "TLSRoute":

@@ -424,10 +424,13 @@ def _objects_of(ing: Ingress, ctx: lost.Context, canary: bool) -> tuple[list[dic
     refs = [ObjectRef(kind=str(o.get("kind")), namespace=(o.get("metadata") or {}).get("namespace"),
                       name=str((o.get("metadata") or {}).get("name")), note=note) for o in own]
     gateways: set[tuple[str, str]] = set()
+    sets: set[tuple[str, str]] = set()
     for o in own:
         ns = (o.get("metadata") or {}).get("namespace", "")
         for p in (o.get("spec") or {}).get("parentRefs") or []:
-            gateways.add((p.get("namespace") or ns, p.get("name", "")))
+            (sets if p.get("kind") == "ListenerSet" else gateways).add((p.get("namespace") or ns, p.get("name", "")))
+    refs += [ObjectRef(kind="ListenerSet", namespace=ns, name=name, note="the namespace's hosts and certificates")
+             for ns, name in sorted(sets)]
     refs += [ObjectRef(kind="Gateway", namespace=ns, name=name, note="platform-owned, shared")
              for ns, name in sorted(gateways)]
     return own, refs

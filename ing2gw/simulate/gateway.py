@@ -68,7 +68,7 @@ from typing import Any, Sequence
 from ing2gw.errors import InputError, Problem, UsageError
 from ing2gw.load import Manifest
 from ing2gw.simulate.gateway_attach import (Condition, GatewayRuntime, Listener, Namespaces, RouteParentStatus,
-                                            attach_route, build_gateways)
+                                            attach_route, build_gateways, settle_listener_sets)
 from ing2gw.simulate.gateway_backends import BackendResolver, RuleAction, ShareInfo
 from ing2gw.simulate.gateway_filters import (apply_header_ops, cors_response_headers, modify_path,
                                              redirect_location)
@@ -305,6 +305,7 @@ class GatewayRouter:
                 else:
                     pi.others.append(li)
             self._ports[rt.key] = ports
+        settle_listener_sets(runtimes, self._ls_status)
         for kind, ns, name in inv.other_routes:
             for rt in runtimes:
                 for li in rt.listeners:
@@ -340,12 +341,18 @@ class GatewayRouter:
             return
         usable: list[tuple[str, ...]] = []
         problems: list[str] = []
+        refused = False
         for group, kind, ns, name in li.spec.cert_refs:
             if (group, kind) != ("", "Secret"):
                 problems.append(f"certificateRef {group}/{kind} {name} is not a Secret")
                 continue
-            if ns != li.gateway.namespace and not resolver.granted("Gateway", li.gateway.namespace, "", "Secret", ns, name):
+            # a ListenerSet reads Secrets of its own namespace, and others through grants to
+            # ListenerSets; a Gateway's grants do not reach its ListenerSets (GEP-1713
+            # "ReferenceGrant Semantics")
+            owner_kind, owner_ns = li.spec.owner_kind, li.spec.owner_ns
+            if ns != owner_ns and not resolver.granted(owner_kind, owner_ns, "", "Secret", ns, name):
                 problems.append(f"Secret {ns}/{name} is in another namespace and no ReferenceGrant allows it")
+                refused = True
                 continue
             if (ns, name) in self.inventory.secrets:
                 if self.inventory.secrets[(ns, name)]:
@@ -362,6 +369,8 @@ class GatewayRouter:
                 usable.append(fact.dns_names)
         if not usable:
             li.tls_failure = "; ".join(problems)
+            li.conditions.append(Condition("ResolvedRefs", "False", "RefNotPermitted" if refused
+                                           else "InvalidCertificateRef", li.tls_failure))
         li.tls_notes = problems
         # DNS names of the usable certificates that declare them (under "assume", none do)
         self._cert_names[id(li)] = [u for u in usable if u]

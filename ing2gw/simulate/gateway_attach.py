@@ -3,7 +3,9 @@
 A Gateway's listeners are merged with those of the ListenerSets it allows, in the spec's
 precedence (the Gateway, then ListenerSets oldest first, then by namespace/name); a ListenerSet
 listener that conflicts with an earlier one is not accepted, and listeners of one Gateway that
-conflict with each other are all rejected. A route attaches through each parentRef to the
+conflict with each other are all rejected. A ListenerSet is accepted while one of its
+listeners is (GEP-1713; the ListenerSet*Conflict conformance tests), and only when its
+parentRef is a Gateway that allows its namespace (`allowedListeners`, default None). A route attaches through each parentRef to the
 listeners that match its sectionName and port, allow its kind and namespace, and share a
 hostname with it. Every refusal is recorded as a route status condition, with the reasons the
 conformance tests check (NoMatchingParent, NotAllowedByListeners, NoMatchingListenerHostname).
@@ -153,6 +155,11 @@ def build_gateways(inv: Inventory, namespaces: Namespaces) -> tuple[list[Gateway
     sets_by_gateway: dict[tuple[str, str], list[ListenerSetSpec]] = {}
     for ls in inv.listener_sets:
         rt = by_key.get((ls.parent_ns, ls.parent_name))
+        if (ls.parent_group, ls.parent_kind) != (GW_GROUP, "Gateway"):
+            ls_status[(ls.namespace, ls.name)] = [Condition("Accepted", "False", "Invalid",
+                                                            f"parentRef {ls.parent_group}/{ls.parent_kind} is not a "
+                                                            "Gateway")]
+            continue
         if rt is None:
             ls_status[(ls.namespace, ls.name)] = [Condition("Accepted", "False", "NoMatchingParent",
                                                             f"Gateway {ls.parent_ns}/{ls.parent_name} is not in the input")]
@@ -188,6 +195,25 @@ def build_gateways(inv: Inventory, namespaces: Namespaces) -> tuple[list[Gateway
                 rt.listeners.append(_listener(spec, rt.spec, f"ListenerSet {ls.namespace}/{ls.name} {spec.name}"))
         _decide_conflicts(rt)
     return runtimes, ls_status
+
+
+def settle_listener_sets(runtimes: list[GatewayRuntime], ls_status: dict[tuple[str, str], list[Condition]]) -> None:
+    """The Accepted condition of each attached ListenerSet, once its listeners are decided
+    (conflicts, certificate references): accepted while one listener is valid, with reason
+    ListenersNotValid when some are not (ListenerSetHostnameConflict, ListenerSetProtocolConflict,
+    ListenerSetReferenceGrant)."""
+    by_set: dict[tuple[str, str], list[Listener]] = {}
+    for rt in runtimes:
+        for li in rt.listeners:
+            if li.spec.owner_kind == "ListenerSet":
+                by_set.setdefault((li.spec.owner_ns, li.spec.owner_name), []).append(li)
+    for key, mine in by_set.items():
+        bad = [li.spec.name for li in mine
+               if not li.accepted or any(c.type == "ResolvedRefs" and c.status == "False" for c in li.conditions)]
+        if bad:
+            ls_status[key] = [Condition("Accepted", "True" if len(bad) < len(mine) else "False", "ListenersNotValid",
+                                        f"listener(s) {', '.join(bad)} not valid (conflicted, unsupported or with "
+                                        "unresolved references)")]
 
 
 def _listener(spec: ListenerSpec, gw: GatewaySpec, label: str) -> Listener:

@@ -89,6 +89,8 @@ class ListenerSetSpec:
     parent_name: str
     listeners: tuple[ListenerSpec, ...]
     origin: Any
+    parent_group: str = GW_GROUP
+    parent_kind: str = "Gateway"
 
 
 @dataclass(frozen=True, slots=True)

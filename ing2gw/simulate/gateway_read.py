@@ -343,9 +343,15 @@ def _read_listener_set(r: _Reader, inv: Inventory) -> None:
     parent = r.mapping(spec.get("parentRef"), "spec.parentRef", required=True)
     pname = r.text(parent, "name", "spec.parentRef", required=True) or ""
     pns = r.text(parent, "namespace", "spec.parentRef", default=r.namespace) or r.namespace
+    # an explicit "" is the core group (no Gateway there), not the default
+    pgroup = "" if parent.get("group") == "" else r.text(parent, "group", "spec.parentRef", default=GW_GROUP)
+    pkind = r.text(parent, "kind", "spec.parentRef", default="Gateway") or "Gateway"
     listeners = _read_listeners(r, spec.get("listeners"), "spec.listeners", "ListenerSet")
+    if len(listeners) > 64:
+        r.problem("spec.listeners", f"has {len(listeners)} listeners; a ListenerSet holds at most 64")
     inv.listener_sets.append(ListenerSetSpec(r.namespace, r.name, age_key(r.meta.get("creationTimestamp")),
-                                             pns, pname, listeners, r.m.origin))
+                                             pns, pname, listeners, r.m.origin,
+                                             GW_GROUP if pgroup is None else pgroup, pkind))
 
 
 def _read_grant(r: _Reader, inv: Inventory) -> None:
