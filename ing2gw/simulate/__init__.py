@@ -29,6 +29,7 @@ ROUTERS: dict[tuple[str, str], str] = {
     ("gateway", "gateway-api"): "ing2gw.simulate.gateway:GatewayRouter",
     ("ingress", "ingress-nginx"): "ing2gw.simulate.nginx:NginxRouter",
     ("ingress", "generic"): "ing2gw.simulate.generic:GenericRouter",
+    ("ingress", "traefik"): "ing2gw.simulate.traefik:TraefikRouter",
 }
 
 
