@@ -205,7 +205,7 @@ def _tokens(src: str) -> list[_Tok]:
             toks.append(_Tok("char", src[i:j + 1 if j > 0 else n], i))
             i = j + 1 if j > 0 else n
             continue
-        if src.startswith("&&", i) or src.startswith("||", i):
+        if src.startswith(("&&", "||", "==", "<=", ">="), i):
             toks.append(_Tok("op", src[i:i + 2], i))
             i += 2
             continue
@@ -260,7 +260,7 @@ class _Parser:
         node = self.expr()
         t = self.peek()
         if t.kind != "eof":
-            if t.kind == "op" and t.text in ("==", "!=", "<", ">", "&", "|", "+", "-", "=", "."):
+            if t.kind == "op" and t.text in ("==", "!=", "<", ">", "<=", ">=", "&", "|", "+", "-", "=", "."):
                 raise RuleError(f"operator {t.text!r} is not supported (offset {t.pos}); use && || !")
             raise RuleError(f"expected end of rule, found {t.text!r} (offset {t.pos})")
         return node
