@@ -27,7 +27,7 @@ from ing2gw.simulate.traefik.config import (PROVIDER_INTERNAL, DynamicConfig, Mi
                                             normalize, qualify)
 from ing2gw.simulate.traefik.middlewares import BuildError, Compiled, build_chain
 from ing2gw.simulate.traefik.rules import (Matcher, RuleError, compile_node, domains, parse, request_host_keys,
-                                           required_hosts)
+                                           required_hosts, required_prefix)
 from ing2gw.simulate.traefik.services import Plan, build_plan
 from ing2gw.simulate.traefik.static import MAX_INT, EntryPoint, StaticConfig, precedence_rank
 from ing2gw.simulate.traefik.tls import OptionsMap
@@ -52,6 +52,8 @@ class Built:
     chain: tuple[Compiled, ...]
     plan: Plan
     options: str
+    #: the character after '/' every matching routing path has (None: any path may match)
+    pchar: str | None = None
     alternatives: list["Built"] = field(default_factory=list)
 
 
@@ -69,27 +71,28 @@ class Table:
             else:
                 for h in b.hosts:
                     self.by_host.setdefault(h, []).append(i)
-        self._merged: dict[tuple[str, ...], list[int]] = {}
+        self.pchars = [b.pchar for b in routers]
+        self._merged: dict[tuple[tuple[str, ...], str], list[Built]] = {}
 
-    def candidates(self, host: str) -> list[int]:
-        """Indexes of the routers a request with this canonical host may match, in order."""
+    def candidates(self, host: str, path: str) -> list[Built]:
+        """The routers a request with this canonical host and routing path may match, in order:
+        those that require no host or this one, and no path prefix or one starting alike."""
         keys = request_host_keys(host)
-        found = self._merged.get(keys)
+        pc = path[1] if len(path) > 1 else ""
+        found = self._merged.get((keys, pc))
         if found is not None:
             return found
         lists = [self.by_host[k] for k in keys if k in self.by_host]
-        if not lists:
-            merged = self.generic
-        else:
-            merged = []
-            last = -1
-            for i in heapq.merge(self.generic, *lists):
-                if i != last:
-                    merged.append(i)
-                    last = i
+        merged: list[Built] = []
+        last = -1
+        pchars = self.pchars
+        for i in heapq.merge(self.generic, *lists):
+            if i != last and (pchars[i] is None or pchars[i] == pc):
+                merged.append(self.routers[i])
+            last = i
         if len(self._merged) >= 1 << 14:
             self._merged.clear()
-        self._merged[keys] = merged
+        self._merged[(keys, pc)] = merged
         return merged
 
 
@@ -177,10 +180,12 @@ class Builder:
         except (BuildError, RuleError) as exc:
             state.errors.append(str(exc))
             return None
+        prefix = required_prefix(node, syntax)
         built = Built(router=router, runtime_name=runtime_name, ep=ep.name, tls=tls, priority=priority,
                       rank=precedence_rank(self.static, router.provider), syntax=syntax, matcher=matcher,
                       hosts=required_hosts(node, syntax), denied=ep.denied_encoded if model else frozenset(),
-                      chain=chain, plan=plan, options=options)
+                      chain=chain, plan=plan, options=options,
+                      pchar=prefix[1] if prefix is not None and len(prefix) > 1 else None)
         if tls is not None and syntax == "v3":
             self.options.setdefault(ep.name, OptionsMap()).add(domains(node), options)
         return built

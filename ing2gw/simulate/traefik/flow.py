@@ -66,7 +66,7 @@ class Response:
     decided_by: tuple[str, str] | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Flow:
     """The request as the middlewares see and change it."""
 

@@ -12,14 +12,13 @@ Strings are Python `str`; percent-decoded bytes that are not valid UTF-8 are kep
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 _HEX = "0123456789ABCDEF"
 _HEXDIGITS = frozenset("0123456789abcdefABCDEF")
 #: bytes Go never escapes in a path (unreserved characters and the sub-delims it allows there)
 _PATH_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~$&+,/:;=@")
-#: bytes `validEncoded` accepts in a RawPath besides those (RFC 3986 sub-delims, brackets, '%')
-_RAW_EXTRA = frozenset(b"!$&'()*+,;=:@[]%")
 
 
 class GoURLError(ValueError):
@@ -59,11 +58,16 @@ def unescape(s: str, *, plus_is_space: bool = False) -> str:
     return _from_bytes(bytes(out))
 
 
+_CTL = re.compile(r"[\x00-\x1f\x7f]")
+_NEEDS_ESCAPE = re.compile(r"[^A-Za-z0-9\-_.~$&+,/:;=@]")
+_INVALID_RAW = re.compile(r"[^A-Za-z0-9\-_.~$&+,/:;=@!'()*\[\]%]")
+
+
 def escape_path(s: str) -> str:
     """net/url `escape(s, encodePath)`: every byte but the unreserved ones and $&+,/:;=@ as %XX."""
-    raw = _to_bytes(s)
-    if all(c in _PATH_SAFE for c in raw):
+    if _NEEDS_ESCAPE.search(s) is None:
         return s
+    raw = _to_bytes(s)
     out = []
     for c in raw:
         if c in _PATH_SAFE:
@@ -75,10 +79,7 @@ def escape_path(s: str) -> str:
 
 def valid_encoded_path(s: str) -> bool:
     """net/url `validEncoded(s, encodePath)`."""
-    for c in _to_bytes(s):
-        if c not in _PATH_SAFE and c not in _RAW_EXTRA:
-            return False
-    return True
+    return _INVALID_RAW.search(s) is None
 
 
 def clean(path: str) -> str:
@@ -164,7 +165,7 @@ def parse_request_uri(target: str) -> GoURL:
     neither "*" nor an absolute path, an invalid %-escape. A '#' stays in the path (the server
     never strips a fragment from a request-target).
     """
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+    if _CTL.search(target):
         raise GoURLError("invalid control character in URL")
     if target == "":
         raise GoURLError("empty url")
@@ -231,7 +232,7 @@ class AbsoluteURL:
 
 def parse_url(raw: str) -> AbsoluteURL:
     """Go `url.Parse` for the URLs a redirect middleware builds (GoURLError when Go refuses)."""
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
+    if _CTL.search(raw):
         raise GoURLError("invalid control character in URL")
     rest, hash_sign, frag = raw.partition("#")
     fragment = frag if hash_sign else None
@@ -269,14 +270,13 @@ def parse_url(raw: str) -> AbsoluteURL:
 # --------------------------------------------------------------------------------------------
 # net/http: what the server accepts in a Host header
 
-_HOST_BYTES = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                        "!$%&'()*+,-.:;=[]_~")
+_BAD_HOST = re.compile(r"[^A-Za-z0-9!$%&'()*+,\-.:;=\[\]_~\x80-\U0010ffff]")
 
 
 def valid_host_header(h: str) -> bool:
     """golang.org/x/net/http/httpguts `ValidHostHeader`: only the bytes a host, a port or an
     IP literal can hold (non-ASCII bytes are let through, as Go does)."""
-    return all(c in _HOST_BYTES or ord(c) >= 0x80 for c in h)
+    return _BAD_HOST.search(h) is None
 
 
 def split_host_port(addr: str) -> tuple[str, str] | None:

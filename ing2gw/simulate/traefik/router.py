@@ -43,6 +43,7 @@ from ing2gw.simulate.traefik.objects import read_traefik_inputs
 from ing2gw.simulate.traefik.provider_crd import CRDProvider
 from ing2gw.simulate.traefik.provider_ingress import IngressProvider
 from ing2gw.simulate.traefik.rules import MatchInput, Undecided, domains, parse
+from ing2gw.simulate.traefik.services import Target
 from ing2gw.simulate.traefik.static import EntryPoint, StaticConfig, parse_static
 from ing2gw.simulate.traefik.tls import CertStore
 
@@ -61,7 +62,7 @@ _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 _MEMO_LIMIT = 1 << 14
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     """An answer and how it was reached."""
 
@@ -85,6 +86,8 @@ class Prepared:
     url: GoURL | None = None
     request_uri: str = ""
     routing_path: str = ""
+    #: the request-target the backend receives when no middleware changes it
+    upstream: str = ""
 
 
 def _normalize_raw(raw: str) -> str | None:
@@ -163,7 +166,18 @@ def prepare(target: str, ep: EntryPoint) -> Prepared:
     else:
         # http.AllowQuerySemicolons rewrites the URL's query, not RequestURI
         url.raw_query = url.raw_query.replace(";", "&")
-    return Prepared(None, url, request_uri, routing_path(url.escaped_path()))
+    return Prepared(None, url, request_uri, routing_path(url.escaped_path()), upstream_target(request_uri, url))
+
+
+def upstream_target(request_uri: str, url: GoURL) -> str:
+    """rewriteRequestBuilder: RequestURI parsed again, ';' in the query becomes '&'."""
+    try:
+        u = parse_request_uri(request_uri)
+    except GoURLError:
+        u = url
+    q = u.raw_query.replace(";", "&")
+    path = u.escaped_path() or "/"
+    return path + ("?" + q if q or url.force_query or u.force_query else "")
 
 
 class TraefikRouter:
@@ -226,6 +240,8 @@ class TraefikRouter:
         #: facts assumed for the whole input
         self.notes: tuple[str, ...] = tuple(conf.assumptions) + self._global_notes
         self._prepared: dict[tuple[str, str], Prepared] = {}
+        self._built_parts: dict[int, _Parts] = {}
+        self._conns: dict[tuple[str, bool, str | None], _Conn] = {}
         self._hosts: dict[str, str | None] = {}
 
     # ---- helpers -----------------------------------------------------------------------------
@@ -275,31 +291,13 @@ class TraefikRouter:
             return Decision(Answer(status=0, generated_by="connection-refused",
                                    notes=(f"no entry point listens on port {request.port}",)))
         tls = request.scheme == "https"
-        decided: list[tuple[str, str]] = [("entrypoint", ep.name)]
-        unmodelled = list(self._global_unmodelled)
-        notes = list(self._global_notes)
-        cert: str | None = None
-        if tls:
-            cert, assumed = self.certs.best(request.sni)
-            decided.append(("certificate", cert))
-            if assumed:
-                notes.append(f"certificate {cert}: its names are not known; assumed to be the hosts it is listed for")
-            default_opt = self.config.tls_options.get("default")
-            conn_opt = self.builder.options.get(ep.name)
-            conn_name = conn_opt.for_server_name(request.sni) if conn_opt is not None else "default"
-            opt = self.config.tls_options.get(conn_name) if conn_name != "default" else default_opt
-            if opt is not None and opt.sni_strict and not self.certs.matched(request.sni):
-                return Decision(Answer(status=0, generated_by="tls-handshake-failed", decided_by=tuple(decided),
-                                       notes=(f"TLS options {conn_name} (sniStrict) refuse a handshake without a "
-                                              "certificate for the SNI",)), ep.name, tls_cert=cert)
-            if opt is not None and opt.client_auth in ("RequireAnyClientCert", "RequireAndVerifyClientCert"):
-                unmodelled.append(f"TLS options {conn_name} require a client certificate")
-        else:
-            conn_name = ""
-        for tr in self.tcp_routes:
-            if (not tr.entry_points or ep.name in tr.entry_points) and (tr.tls == tls or "HostSNI(`*`)" in tr.match):
-                unmodelled.append(f"IngressRouteTCP {tr.namespace}/{tr.name} ({tr.match}) may take this connection "
-                                  "before the HTTP routers (TCP routing is not modelled)")
+        conn = self._connection(ep, tls, request.sni)
+        if conn.refused is not None:
+            return conn.refused
+        decided = list(conn.decided)
+        unmodelled = list(conn.unmodelled)
+        notes = list(conn.notes)
+        cert, conn_name = conn.cert, conn.options
         if request.host is None:
             return self._plain(400, "bad-request-400", "missing required Host header (HTTP/1.1)", decided, unmodelled,
                                notes, ep, cert)
@@ -310,14 +308,10 @@ class TraefikRouter:
         prep = self._prepare(request.target, ep)
         if prep.error is not None:
             return self._plain(400, "bad-request-400", prep.error, decided, unmodelled, notes, ep, cert)
-        headers = Headers(request.headers)
-        if ep.underscore_headers != "keep" and any("_" in n for n in headers.names()):
-            if ep.underscore_headers == "reject":
-                return self._plain(400, "bad-request-400", "a header name has an underscore (underscoreHeadersStrategy: "
-                                   "reject)", decided, unmodelled, notes, ep, cert)
-            for n in [n for n in headers.names() if "_" in n]:
-                headers.delete(n)
-        self._forwarded(headers, request, ep, tls, client_ip, unmodelled)
+        headers = self._headers(request, ep, tls, client_ip, unmodelled)
+        if headers is None:
+            return self._plain(400, "bad-request-400", "a header name has an underscore (underscoreHeadersStrategy: "
+                               "reject)", decided, unmodelled, notes, ep, cert)
         assert prep.url is not None
         mi = MatchInput(host=host, raw_host=request.host, path=prep.routing_path, method=request.method,
                         headers=headers.as_dict(), raw_query=prep.url.raw_query, client_ip=client_ip)
@@ -338,7 +332,8 @@ class TraefikRouter:
             return decision
         tied = tuple((b.runtime_name + (f" ({b.router.source_kind} {b.router.source})" if b.router.source else ""),
                       self._serve(b, _Ctx(request, ep, tls, cert, conn_name, client_ip, upstream_status,
-                                          Headers(request.headers), prep, [("entrypoint", ep.name)], [], [])).answer)
+                                          self._headers(request, ep, tls, client_ip, []) or Headers(), prep,
+                                          list(conn.decided), [], [])).answer)
                      for b in others)
         names = ", ".join([built.runtime_name] + [t[0] for t in tied])
         if any(_differs(decision.answer, a) for _, a in tied):
@@ -349,6 +344,54 @@ class TraefikRouter:
             answer = replace(decision.answer, notes=tuple(dict.fromkeys(
                 decision.answer.notes + (f"routers {names} rank equally and answer alike",))))
         return replace(decision, answer=answer, tied=tied)
+
+    def _connection(self, ep: EntryPoint, tls: bool, sni: str | None) -> "_Conn":
+        """Entry point and TLS facts shared by every request on the same (entry point, TLS, SNI)."""
+        key = (ep.name, tls, sni)
+        conn = self._conns.get(key)
+        if conn is not None:
+            return conn
+        decided: list[tuple[str, str]] = [("entrypoint", ep.name)]
+        unmodelled = list(self._global_unmodelled)
+        notes = list(self._global_notes)
+        cert: str | None = None
+        conn_name = ""
+        refused: Decision | None = None
+        if tls:
+            cert, assumed = self.certs.best(sni)
+            decided.append(("certificate", cert))
+            if assumed:
+                notes.append(f"certificate {cert}: its names are not known; assumed to be the hosts it is listed for")
+            conn_opt = self.builder.options.get(ep.name)
+            conn_name = conn_opt.for_server_name(sni) if conn_opt is not None else "default"
+            opt = self.config.tls_options.get(conn_name)
+            if opt is not None and opt.sni_strict and not self.certs.matched(sni):
+                refused = Decision(Answer(status=0, generated_by="tls-handshake-failed", decided_by=tuple(decided),
+                                          notes=(f"TLS options {conn_name} (sniStrict) refuse a handshake without a "
+                                                 "certificate for the SNI",)), ep.name, tls_cert=cert)
+            if opt is not None and opt.client_auth in ("RequireAnyClientCert", "RequireAndVerifyClientCert"):
+                unmodelled.append(f"TLS options {conn_name} require a client certificate")
+        for tr in self.tcp_routes:
+            if (not tr.entry_points or ep.name in tr.entry_points) and (tr.tls == tls or "HostSNI(`*`)" in tr.match):
+                unmodelled.append(f"IngressRouteTCP {tr.namespace}/{tr.name} ({tr.match}) may take this connection "
+                                  "before the HTTP routers (TCP routing is not modelled)")
+        conn = _Conn(tuple(decided), tuple(unmodelled), tuple(notes), cert, conn_name, refused)
+        if len(self._conns) >= _MEMO_LIMIT:
+            self._conns.clear()
+        self._conns[key] = conn
+        return conn
+
+    def _headers(self, request: Request, ep: EntryPoint, tls: bool, client_ip: str | None,
+                 unmodelled: list[str]) -> Headers | None:
+        """The request headers after the entry point (None: refused for an underscore)."""
+        headers = Headers(request.headers)
+        if ep.underscore_headers != "keep" and any("_" in n for n in headers.names()):
+            if ep.underscore_headers == "reject":
+                return None
+            for n in [n for n in headers.names() if "_" in n]:
+                headers.delete(n)
+        self._forwarded(headers, request, ep, tls, client_ip, unmodelled)
+        return headers
 
     def _forwarded(self, headers: Headers, request: Request, ep: EntryPoint, tls: bool, client_ip: str | None,
                    unmodelled: list[str]) -> None:
@@ -367,25 +410,23 @@ class TraefikRouter:
                                   for t in ep.forwarded_trusted)
                 except ValueError:
                     trusted = False
-        if not trusted:
-            for n in headers.names():
-                if n in _X_HEADERS or n.replace("_", "-") in _X_HEADERS:
-                    headers.delete(n)
-        if client_ip is not None and not headers.get("X-Real-Ip"):
-            headers.set("X-Real-Ip", client_ip)
-        if not headers.get("X-Forwarded-Proto"):
-            headers.set("X-Forwarded-Proto", "https" if tls else "http")
-        if not headers.get("X-Forwarded-Port"):
-            hp = split_host_port(request.host or "")
-            headers.set("X-Forwarded-Port", hp[1] if hp is not None else ("443" if tls else "80"))
-        if not headers.get("X-Forwarded-Host") and request.host:
-            headers.set("X-Forwarded-Host", request.host)
+        d = headers.as_dict()  # canonical names: the constants below are canonical already
+        if not trusted and d:
+            for n in [n for n in d if n.startswith("X") and (n in _X_HEADERS or n.replace("_", "-") in _X_HEADERS)]:
+                del d[n]
+        if client_ip is not None and not d.get("X-Real-Ip", ("",))[0]:
+            d["X-Real-Ip"] = [client_ip]
+        if not d.get("X-Forwarded-Proto", ("",))[0]:
+            d["X-Forwarded-Proto"] = ["https" if tls else "http"]
+        if not d.get("X-Forwarded-Port", ("",))[0]:
+            hp = split_host_port(request.host or "") if ":" in (request.host or "") else None
+            d["X-Forwarded-Port"] = [hp[1] if hp is not None else ("443" if tls else "80")]
+        if request.host and not d.get("X-Forwarded-Host", ("",))[0]:
+            d["X-Forwarded-Host"] = [request.host]
 
     def _match(self, table: Table, mi: MatchInput) -> tuple[Built, list[Built]] | None:
-        routers = table.routers
-        cands = table.candidates(mi.host)
-        for pos, i in enumerate(cands):
-            b = routers[i]
+        cands = table.candidates(mi.host, mi.path)
+        for pos, b in enumerate(cands):
             try:
                 ok = b.matcher(mi)
             except Undecided:
@@ -393,8 +434,7 @@ class TraefikRouter:
             if not ok:
                 continue
             ties = []
-            for j in cands[pos + 1:]:
-                o = routers[j]
+            for o in cands[pos + 1:]:
                 if o.priority != b.priority or o.rank != b.rank:
                     break
                 try:
@@ -413,19 +453,63 @@ class TraefikRouter:
                                unmodelled=tuple(dict.fromkeys(unmodelled)), notes=tuple(dict.fromkeys(notes))),
                         ep.name, tls_cert=cert)
 
+    def _parts(self, b: Built) -> "_Parts":
+        """What every request served by `b` shares, worked out once."""
+        parts = self._built_parts.get(id(b))
+        if parts is not None:
+            return parts
+        rt, plan = b.router, b.plan
+        decided = [("router", b.runtime_name), ("rule", rt.rule), ("priority", str(b.priority))]
+        if rt.source_kind:
+            decided.append((rt.source_kind.lower(), rt.source))
+        notes = list(rt.notes) + list(plan.notes)
+        unmodelled = list(rt.unmodelled) + list(plan.unmodelled)
+        best = None
+        if plan.targets:
+            best = plan.targets[0] if len(plan.targets) == 1 else max(plan.targets, key=lambda t: t.weight)
+            if len(plan.targets) > 1 and len({t.middlewares for t in plan.targets}) > 1:
+                unmodelled.append("the shares of this service run different service middlewares; the request is "
+                                  "followed through the largest share")
+        shares = tuple(Share(_backend(t.lb), t.weight, t.status) if t.lb is not None else
+                       Share(None, t.weight, t.status) for t in plan.targets)
+        mirrored = tuple(dict.fromkeys(_backend(lb) for lb, _ in plan.mirrors))
+        if plan.mirrors:
+            notes.append("mirrors: " + ", ".join(f"{_backend(lb)} {pct}%" for lb, pct in plan.mirrors))
+        if best is not None and best.lb is not None and best.lb.scheme != "http":
+            notes.append(f"to the pods over {best.lb.scheme}")
+        if best is not None and best.service == "noop@internal":
+            notes.append("the noop service answers 200 with an empty body")
+        parts = _Parts(tuple(decided), tuple(notes), tuple(unmodelled), best, shares, mirrored,
+                       not b.chain and (best is None or not best.middlewares),
+                       _backend(best.lb) if best is not None and best.lb is not None else None)
+        self._built_parts[id(b)] = parts
+        return parts
+
     def _serve(self, b: Built, c: "_Ctx") -> Decision:
         """Steps 5 and 6 for the matched router `b`."""
         rt = b.router
-        c.decided += [("router", b.runtime_name), ("rule", rt.rule), ("priority", str(b.priority))]
-        if rt.source_kind:
-            c.decided.append((rt.source_kind.lower(), rt.source))
-        c.notes += rt.notes
-        c.unmodelled += rt.unmodelled
+        p = self._parts(b)
+        c.decided += p.decided
+        c.notes += p.notes
+        c.unmodelled += p.unmodelled
         prep = c.prep
         assert prep.url is not None
-        flow = Flow(url=prep.url.copy(), request_uri=prep.request_uri, host=c.request.host or "",
-                    method=c.request.method, tls=c.tls, headers=c.headers, client_ip=c.client_ip,
-                    port=c.request.port, upstream_status=c.upstream_status)
+        best = p.best
+        if p.no_middlewares and best is not None and best.lb is not None and not b.denied \
+                and (b.tls is None or not c.tls or b.options == c.conn_options):
+            # nothing changes the request: the backend gets it as the entry point left it
+            lb = best.lb
+            return Decision(Answer(status=200, backend=p.backend, backends=p.shares, upstream_path=prep.upstream,
+                                   upstream_host=(c.request.host or "") if lb.pass_host_header else
+                                   (f"{lb.external_name}:{lb.port}" if lb.external_name else "<endpoint>"),
+                                   upstream_headers=self._upstream_headers(c.headers, c.client_ip),
+                                   mirrored_to=p.mirrored, decided_by=tuple(c.decided),
+                                   unmodelled=tuple(dict.fromkeys(c.unmodelled)) if c.unmodelled else (),
+                                   notes=tuple(dict.fromkeys(c.notes)) if c.notes else ()),
+                            c.ep.name, rt.name, b.runtime_name, rt.rule, b.priority, c.cert, lb.scheme)
+        flow = Flow(url=prep.url if p.no_middlewares else prep.url.copy(), request_uri=prep.request_uri,
+                    host=c.request.host or "", method=c.request.method, tls=c.tls, headers=c.headers,
+                    client_ip=c.client_ip, port=c.request.port, upstream_status=c.upstream_status)
         base = Decision(Answer(0), entrypoint=c.ep.name, router=rt.name, runtime_router=b.runtime_name,
                         rule=rt.rule, priority=b.priority, tls_cert=c.cert)
         if b.denied and denied_escape(flow.url.escaped_path(), b.denied):
@@ -439,80 +523,62 @@ class TraefikRouter:
             resp = mw.apply(flow)
             if resp is not None:
                 return self._finish(resp, flow, c, base)
-        plan = b.plan
-        c.notes += plan.notes
-        c.unmodelled += plan.unmodelled
-        if not plan.targets:
+        if best is None:
             return self._finish(Response(404, "acme-http-challenge"), flow, c, base)
-        best = plan.targets[0] if len(plan.targets) == 1 else max(plan.targets, key=lambda t: t.weight)
-        if len(plan.targets) > 1 and len({t.middlewares for t in plan.targets}) > 1:
-            c.unmodelled.append("the shares of this service run different service middlewares; the request is "
-                                "followed through the largest share")
         for mw in best.middlewares:
             resp = mw.apply(flow)
             if resp is not None:
                 return self._finish(resp, flow, c, base)
-        shares = tuple(Share(_backend(t.lb), t.weight, t.status) if t.lb is not None else
-                       Share(None, t.weight, t.status) for t in plan.targets)
-        mirrored = tuple(dict.fromkeys(_backend(lb) for lb, _ in plan.mirrors))
-        if plan.mirrors:
-            c.notes.append("mirrors: " + ", ".join(f"{_backend(lb)} {pct}%" for lb, pct in plan.mirrors))
         if best.lb is None:
             status = best.status or 503
             gen = "noop" if best.service == "noop@internal" else "no-server-503" if status == 503 else "service"
-            if best.service == "noop@internal":
-                c.notes.append("the noop service answers 200 with an empty body")
-            return replace(base, answer=self._answer(status, flow, c, generated_by=gen,
-                                                     backends=shares if len(shares) > 1 else (), mirrored=mirrored))
+            return _decision(base, self._answer(status, flow, c, generated_by=gen,
+                                                backends=p.shares if len(p.shares) > 1 else (), mirrored=p.mirrored))
         lb = best.lb
-        up = self._upstream_target(flow)
+        if p.no_middlewares:
+            up = prep.upstream
+        else:
+            up = self._upstream_target(flow)
         if not lb.pass_host_header:
             up_host = f"{lb.external_name}:{lb.port}" if lb.external_name else "<endpoint>"
         else:
             up_host = flow.host
-        if lb.scheme != "http":
-            c.notes.append(f"to the pods over {lb.scheme}")
-        hdrs = Headers()
-        for k, vals in flow.headers.as_dict().items():
-            if k in _HOP:
-                continue
-            for v in vals:
-                hdrs.add(k, v)
-        if c.client_ip is not None:
-            prior = flow.headers.values("X-Forwarded-For")
-            hdrs.set("X-Forwarded-For", ", ".join(prior + [c.client_ip]))
-        answer = Answer(status=200, backend=_backend(lb), backends=shares, upstream_path=up, upstream_host=up_host,
-                        upstream_headers=hdrs.pairs(), response_headers=flow.response_headers(),
-                        mirrored_to=mirrored, decided_by=tuple(c.decided),
-                        unmodelled=tuple(dict.fromkeys(c.unmodelled + flow.unmodelled)),
-                        notes=tuple(dict.fromkeys(c.notes + flow.notes)))
-        return replace(base, answer=answer, upstream_scheme=lb.scheme)
+        answer = Answer(status=200, backend=_backend(lb), backends=p.shares, upstream_path=up, upstream_host=up_host,
+                        upstream_headers=self._upstream_headers(flow.headers, c.client_ip),
+                        response_headers=flow.response_headers() if flow.response_ops else (),
+                        mirrored_to=p.mirrored, decided_by=tuple(c.decided),
+                        unmodelled=_uniq(c.unmodelled, flow.unmodelled), notes=_uniq(c.notes, flow.notes))
+        return Decision(answer, base.entrypoint, base.router, base.runtime_router, base.rule, base.priority,
+                        base.tls_cert, lb.scheme)
+
+    @staticmethod
+    def _upstream_headers(hdrs: Headers, client_ip: str | None) -> tuple[tuple[str, str], ...]:
+        """What the backend gets: hop-by-hop headers dropped, the client appended to
+        X-Forwarded-For (Go's ReverseProxy)."""
+        xff = client_ip is not None
+        pairs = [(k.lower(), v) for k, vals in hdrs.as_dict().items() if k not in _HOP
+                 and not (xff and k == "X-Forwarded-For") for v in vals]
+        if client_ip is not None:
+            pairs.append(("x-forwarded-for", ", ".join(hdrs.values("X-Forwarded-For") + [client_ip])))
+        return tuple(pairs)
 
     def _upstream_target(self, flow: Flow) -> str:
-        """rewriteRequestBuilder: RequestURI parsed again, ';' in the query becomes '&'."""
-        try:
-            u = parse_request_uri(flow.request_uri)
-        except GoURLError:
-            u = flow.url
-        q = u.raw_query.replace(";", "&")
-        path = u.escaped_path() or "/"
-        return path + ("?" + q if q or flow.url.force_query or u.force_query else "")
+        return upstream_target(flow.request_uri, flow.url)
 
     def _answer(self, status: int, flow: Flow, c: "_Ctx", generated_by: str,
                 redirect: Redirect | None = None, base_headers: list[tuple[str, str]] | None = None,
                 backends: tuple[Share, ...] = (), mirrored: tuple[BackendRef, ...] = ()) -> Answer:
         return Answer(status=status, redirect=redirect, backends=backends, generated_by=generated_by,
                       response_headers=flow.response_headers(base_headers), mirrored_to=mirrored,
-                      decided_by=tuple(c.decided), unmodelled=tuple(dict.fromkeys(c.unmodelled + flow.unmodelled)),
-                      notes=tuple(dict.fromkeys(c.notes + flow.notes)))
+                      decided_by=tuple(c.decided), unmodelled=_uniq(c.unmodelled, flow.unmodelled),
+                      notes=_uniq(c.notes, flow.notes))
 
     def _finish(self, resp: Response, flow: Flow, c: "_Ctx", base: Decision, why: str | None = None) -> Decision:
         if why:
             c.notes.append(why)
         if resp.decided_by is not None:
             c.decided.append(resp.decided_by)
-        return replace(base, answer=self._answer(resp.status, flow, c, resp.generated_by, resp.redirect,
-                                                 resp.headers))
+        return _decision(base, self._answer(resp.status, flow, c, resp.generated_by, resp.redirect, resp.headers))
 
     # ---- the configuration, for tests and reports ---------------------------------------------
 
@@ -549,7 +615,17 @@ class TraefikRouter:
         return out
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class _Conn:
+    decided: tuple[tuple[str, str], ...]
+    unmodelled: tuple[str, ...]
+    notes: tuple[str, ...]
+    cert: str | None
+    options: str
+    refused: Decision | None
+
+
+@dataclass(slots=True)
 class _Ctx:
     request: Request
     ep: EntryPoint
@@ -563,6 +639,29 @@ class _Ctx:
     decided: list[tuple[str, str]]
     unmodelled: list[str]
     notes: list[str]
+
+
+@dataclass(frozen=True)
+class _Parts:
+    decided: tuple[tuple[str, str], ...]
+    notes: tuple[str, ...]
+    unmodelled: tuple[str, ...]
+    best: Target | None
+    shares: tuple[Share, ...]
+    mirrored: tuple[BackendRef, ...]
+    no_middlewares: bool
+    backend: BackendRef | None
+
+
+def _uniq(a: list[str], b: list[str]) -> tuple[str, ...]:
+    if not a and not b:
+        return ()
+    return tuple(dict.fromkeys(a + b))
+
+
+def _decision(base: Decision, answer: Answer) -> Decision:
+    return Decision(answer, base.entrypoint, base.router, base.runtime_router, base.rule, base.priority,
+                    base.tls_cert)
 
 
 def _backend(lb: LoadBalancer) -> BackendRef:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Iterable, Union
 
 from ing2gw.simulate.traefik.goregex import GoRegexError, compile_go
@@ -348,6 +349,7 @@ def parse(rule: str, syntax: str = "v3") -> Node:
 # What matchers look at
 
 
+@lru_cache(maxsize=8192)
 def canonical_header_key(name: str) -> str:
     """net/textproto CanonicalMIMEHeaderKey (a name with a byte outside a token is left as is)."""
     if not name or any(not (c.isascii() and (c.isalnum() or c in "!#$%&'*+-.^_`|~")) for c in name):
@@ -360,7 +362,7 @@ def canonical_header_key(name: str) -> str:
     return "".join(out)
 
 
-@dataclass
+@dataclass(slots=True)
 class MatchInput:
     """One request as the muxer sees it."""
 
@@ -670,6 +672,28 @@ def required_hosts(node: Node, syntax: str = "v3") -> frozenset[str] | None:
     if node.name in ("Host", "HostHeader") and syntax == "v2":
         return frozenset(_host_key(h) for h in node.args)
     return None
+
+
+def required_prefix(node: Node, syntax: str = "v3") -> str | None:
+    """A string the routing path must start with for `node` to match (None: any path may)."""
+    if isinstance(node, And):
+        left, right = required_prefix(node.left, syntax), required_prefix(node.right, syntax)
+        if left is None:
+            return right
+        if right is None:
+            return left
+        return left if len(left) >= len(right) else right
+    if isinstance(node, Or):
+        left, right = required_prefix(node.left, syntax), required_prefix(node.right, syntax)
+        if left is None or right is None:
+            return None
+        n = 0
+        while n < min(len(left), len(right)) and left[n] == right[n]:
+            n += 1
+        return left[:n]
+    if node.negated or syntax == "v2" or node.name not in ("Path", "PathPrefix") or len(node.args) != 1:
+        return None
+    return node.args[0]
 
 
 def request_host_keys(host: str) -> tuple[str, ...]:

@@ -61,12 +61,26 @@ class OptionsMap:
 
     def __init__(self) -> None:
         self.by_domain: dict[str, set[str]] = {}
+        self.only_default = True
+        self._cache: dict[str | None, str] = {}
 
     def add(self, domains: list[str], options: str) -> None:
         for d in domains:
             self.by_domain.setdefault(d.lower(), set()).add(options)
+        if options != "default" and domains:
+            self.only_default = False
 
     def for_server_name(self, server_name: str | None) -> str:
+        if self.only_default:
+            return "default"
+        found_name = self._cache.get(server_name)
+        if found_name is None:
+            found_name = self._lookup(server_name)
+            if len(self._cache) < 4096:
+                self._cache[server_name] = found_name
+        return found_name
+
+    def _lookup(self, server_name: str | None) -> str:
         name = (server_name or "").strip().lower()
         found: set[str] = set()
         for d, opts in self.by_domain.items():
