@@ -541,3 +541,82 @@ def test_cli_simulate_controller_traefik(tmp_path: Any, capsys: Any) -> None:
                "--request", "GET http://a.test/"])
     err = capsys.readouterr().err
     assert rc == 2 and "adress" in err and "Traceback" not in err
+
+
+def test_the_generated_configuration_is_exposed() -> None:
+    ingress = """
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: site
+  namespace: shop
+  annotations: {traefik.ingress.kubernetes.io/router.middlewares: shop-s@kubernetescrd,
+                traefik.ingress.kubernetes.io/router.tls: "true"}
+spec:
+  rules:
+  - host: a.test
+    http:
+      paths:
+      - {path: /api, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+"""
+    r = make(svc("web") + mw("s", "  stripPrefix: {prefixes: [/api]}") + ingress)
+    conf = r.configuration()
+    assert conf["routers"] == {"shop-site-a-test-api@kubernetes": {
+        "rule": 'Host("a.test") && PathPrefix("/api")', "priority": 36, "service": "shop-web-80",
+        "middlewares": ["shop-s@kubernetescrd"], "entrypoints": ["web", "websecure"], "tls": True, "usable": True,
+        "errors": [], "source": "Ingress shop/site"}}
+    assert conf["services"]["shop-web-80@kubernetes"]["port"] == 80  # type: ignore[index]
+
+
+def test_a_middleware_the_crd_schema_refuses_is_an_input_error() -> None:
+    with pytest.raises(InputError, match=r"test.yaml:\d+: Middleware shop/s: spec.stripPrefix.prefixes: must be a list"):
+        make(svc("web") + mw("s", "  stripPrefix: {prefixes: /api}"))
+
+
+def _ingress(annotations: str = "", host: str = "a.test", path: str = "/api", service: str = "web") -> str:
+    return f"""
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: site
+  namespace: shop
+  annotations: {{{annotations}}}
+spec:
+  rules:
+  - host: "{host}"
+    http:
+      paths:
+      - {{path: {path}, pathType: Prefix, backend: {{service: {{name: {service}, port: {{number: 80}}}}}}}}
+"""
+
+
+def test_service_annotations_middlewares_and_decoding_errors() -> None:
+    # loadService: service.middlewares run before the pods; an unknown service.* key makes
+    # every path using the Service fail (no router)
+    good = """
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: shop
+  annotations: {traefik.ingress.kubernetes.io/service.middlewares: shop-s@kubernetescrd}
+spec: {ports: [{name: http, port: 80}]}
+"""
+    bad = good.replace("service.middlewares", "service.middlewarez")
+    text = mw("s", "  stripPrefix: {prefixes: [/api]}")
+    assert ask(make(good + text + _ingress()), "GET http://a.test/api/x").answer.upstream_path == "/x"
+    r = make(bad + text + _ingress())
+    assert ask(r, "GET http://a.test/api/x").answer.status == 404
+    assert any("middlewarez" in s for s in r.config.skipped)
+
+
+def test_router_rulesyntax_v2_annotation_writes_the_wildcard_as_a_template() -> None:
+    # buildHostRuleV2: *.x becomes HostRegexp("{subdomain:[a-zA-Z0-9-]+}.x") for v2 routers
+    r = make(svc("web") + _ingress('traefik.ingress.kubernetes.io/router.rulesyntax: v2', host="*.b.test"))
+    d = ask(r, "GET http://x.b.test/api")
+    assert d.rule == 'HostRegexp("{subdomain:[a-zA-Z0-9-]+}.b.test") && PathPrefix("/api")'
+    assert backend(d.answer) == "shop/web:80"
+    assert ask(r, "GET http://x.y.b.test/api").answer.status == 404

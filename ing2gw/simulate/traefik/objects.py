@@ -339,6 +339,59 @@ def _ingress_route(m: Manifest) -> tuple[IngressRoute | None, list[Problem]]:
                         parent_refs=_refs(r, spec.get("parentRefs"), "spec.parentRefs")), []
 
 
+#: field types the Middleware CRD schema enforces, for the fields the simulator reads
+_MIDDLEWARE_FIELDS: dict[str, dict[str, type]] = {
+    "addPrefix": {"prefix": str},
+    "stripPrefix": {"prefixes": list, "forceSlash": bool},
+    "stripPrefixRegex": {"regex": list},
+    "replacePath": {"path": str},
+    "replacePathRegex": {"regex": str, "replacement": str},
+    "redirectScheme": {"scheme": str, "port": str, "permanent": bool, "forcePermanentRedirect": bool},
+    "redirectRegex": {"regex": str, "replacement": str, "permanent": bool, "statusCode": int},
+    "headers": {"customRequestHeaders": dict, "customResponseHeaders": dict, "accessControlAllowOriginList": list,
+                "accessControlAllowOriginListRegex": list, "accessControlAllowHeaders": list,
+                "accessControlAllowMethods": list, "accessControlExposeHeaders": list, "accessControlMaxAge": int,
+                "accessControlAllowCredentials": bool, "addVaryHeader": bool, "allowedHosts": list,
+                "hostsProxyHeaders": list, "sslProxyHeaders": dict, "stsSeconds": int, "stsIncludeSubdomains": bool,
+                "stsPreload": bool, "forceSTSHeader": bool, "frameDeny": bool, "customFrameOptionsValue": str,
+                "contentTypeNosniff": bool, "browserXssFilter": bool, "customBrowserXSSValue": str,
+                "contentSecurityPolicy": str, "referrerPolicy": str, "permissionsPolicy": str, "isDevelopment": bool},
+    "ipAllowList": {"sourceRange": list, "rejectStatusCode": int, "ipStrategy": dict},
+    "ipWhiteList": {"sourceRange": list, "ipStrategy": dict},
+    "basicAuth": {"secret": str, "realm": str, "removeHeader": bool, "headerField": str},
+    "digestAuth": {"secret": str, "realm": str, "removeHeader": bool, "headerField": str},
+    "forwardAuth": {"address": str},
+    "chain": {"middlewares": list},
+    "errors": {"status": list, "service": dict},
+    "encodedCharacters": {},
+}
+
+
+_WHAT: dict[type, str] = {list: "a list", dict: "a mapping", str: "a string", int: "an integer",
+                          bool: "true or false"}
+
+
+def _check_middleware(r: Reader, spec: dict[str, Any]) -> None:
+    """What the Middleware CRD's OpenAPI schema would refuse in the fields read here."""
+    for kind, fields in _MIDDLEWARE_FIELDS.items():
+        if kind not in spec or spec[kind] is None:
+            continue
+        body = spec[kind]
+        if not isinstance(body, dict):
+            r.bad(f"spec.{kind}", "must be a mapping")
+            continue
+        for name, want in fields.items():
+            value = body.get(name)
+            if value is None:
+                continue
+            if want is int and isinstance(value, bool):
+                r.bad(f"spec.{kind}.{name}", f"{value!r} is not an integer")
+            elif want is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+                continue  # a number written unquoted; the schema's string accepts it as text
+            elif not isinstance(value, want):
+                r.bad(f"spec.{kind}.{name}", f"must be {_WHAT.get(want, want.__name__)}")
+
+
 def _crd(m: Manifest) -> tuple[CRDObject | None, list[Problem]]:
     ns, name, _ = _meta(m)
     r = Reader(m.origin, f"{m.kind} {ns}/{name or '?'}")
@@ -350,6 +403,8 @@ def _crd(m: Manifest) -> tuple[CRDObject | None, list[Problem]]:
     if not isinstance(spec, dict):
         r.bad("spec", "must be a mapping")
         spec = {}
+    if m.kind == "Middleware":
+        _check_middleware(r, spec)
     if r.problems:
         return None, r.problems
     return CRDObject(m.kind, ns, name, m.group, m.origin, spec), []

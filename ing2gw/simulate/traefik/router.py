@@ -599,6 +599,15 @@ class TraefikRouter:
                 "middlewares": list(rt.middlewares), "entrypoints": list(state.entry_points), "tls": rt.tls is not None,
                 "usable": state.usable, "errors": list(state.errors), "source": f"{rt.source_kind} {rt.source}"}
 
+    def configuration(self) -> dict[str, object]:
+        """The whole generated configuration, sorted: routers (qualified name -> rule, priority,
+        service, middlewares, entry points, tls, usable, errors), services, the objects Traefik
+        ignores and what the providers skipped."""
+        routers = {q: self.router_config(q) for q in sorted(self.states)}
+        services = {q: self.service_config(q) for q in sorted(self.config.services)}
+        return {"routers": routers, "services": services, "ignored": dict(sorted(self.ignored.items())),
+                "skipped": list(self.config.skipped)}
+
     def service_config(self, name: str) -> dict[str, object] | None:
         """A service of the configuration by provider-level or qualified name."""
         q = name if "@" in name else f"{name}@{PROVIDER_INGRESS}"
