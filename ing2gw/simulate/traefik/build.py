@@ -73,14 +73,21 @@ class Table:
                     self.by_host.setdefault(h, []).append(i)
         self.pchars = [b.pchar for b in routers]
         self._merged: dict[tuple[tuple[str, ...], str], list[Built]] = {}
+        self._by_request: dict[tuple[str, str], list[Built]] = {}
 
     def candidates(self, host: str, path: str) -> list[Built]:
         """The routers a request with this canonical host and routing path may match, in order:
         those that require no host or this one, and no path prefix or one starting alike."""
-        keys = request_host_keys(host)
         pc = path[1] if len(path) > 1 else ""
+        found = self._by_request.get((host, pc))
+        if found is not None:
+            return found
+        keys = request_host_keys(host)
         found = self._merged.get((keys, pc))
         if found is not None:
+            if len(self._by_request) >= 1 << 14:
+                self._by_request.clear()
+            self._by_request[(host, pc)] = found
             return found
         lists = [self.by_host[k] for k in keys if k in self.by_host]
         merged: list[Built] = []
@@ -93,6 +100,9 @@ class Table:
         if len(self._merged) >= 1 << 14:
             self._merged.clear()
         self._merged[(keys, pc)] = merged
+        if len(self._by_request) >= 1 << 14:
+            self._by_request.clear()
+        self._by_request[(host, pc)] = merged
         return merged
 
 

@@ -320,6 +320,8 @@ class TraefikRouter:
         if mi.undecided:
             unmodelled.extend(dict.fromkeys(mi.undecided))
         if found is None:
+            if len(unmodelled) == len(conn.unmodelled):
+                return conn.not_found  # the same answer for every request of this connection kind
             side = "TLS" if tls else "plain"
             notes.append(f"no {side} router of entry point {ep.name} matches")
             return self._plain(404, "no-router-404", None, decided, unmodelled, notes, ep, cert)
@@ -375,7 +377,10 @@ class TraefikRouter:
             if (not tr.entry_points or ep.name in tr.entry_points) and (tr.tls == tls or "HostSNI(`*`)" in tr.match):
                 unmodelled.append(f"IngressRouteTCP {tr.namespace}/{tr.name} ({tr.match}) may take this connection "
                                   "before the HTTP routers (TCP routing is not modelled)")
-        conn = _Conn(tuple(decided), tuple(unmodelled), tuple(notes), cert, conn_name, refused)
+        side = "TLS" if tls else "plain"
+        not_found = self._plain(404, "no-router-404", f"no {side} router of entry point {ep.name} matches",
+                                list(decided), list(unmodelled), list(notes), ep, cert)
+        conn = _Conn(tuple(decided), tuple(unmodelled), tuple(notes), cert, conn_name, refused, not_found)
         if len(self._conns) >= _MEMO_LIMIT:
             self._conns.clear()
         self._conns[key] = conn
@@ -632,6 +637,7 @@ class _Conn:
     cert: str | None
     options: str
     refused: Decision | None
+    not_found: Decision
 
 
 @dataclass(slots=True)
