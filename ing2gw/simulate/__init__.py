@@ -30,6 +30,7 @@ ROUTERS: dict[tuple[str, str], str] = {
     ("ingress", "ingress-nginx"): "ing2gw.simulate.nginx:NginxRouter",
     ("ingress", "generic"): "ing2gw.simulate.generic:GenericRouter",
     ("ingress", "haproxy"): "ing2gw.simulate.haproxy:HAProxyRouter",
+    ("ingress", "traefik"): "ing2gw.simulate.traefik:TraefikRouter",
 }
 
 

@@ -328,6 +328,7 @@ class ClusterContext:
     otherwise). `secrets`: "assume" (default) — every referenced TLS Secret exists and covers the
     hosts it is listed for; "input" — only the Secrets in `secret_facts` exist.
     `nginx_flags` / `nginx_configmap`: ingress-nginx controller flags and ConfigMap values.
+    `traefik`: Traefik's static configuration (see `simulate/traefik/static.py`).
     """
 
     services: Literal["assume", "input"] = "assume"
@@ -337,6 +338,7 @@ class ClusterContext:
     secret_facts: Mapping[str, SecretFact] = field(default_factory=dict)
     nginx_flags: tuple[str, ...] = ()
     nginx_configmap: Mapping[str, str] = field(default_factory=dict)
+    traefik: Mapping[str, Any] = field(default_factory=dict)
 
     def ready_endpoints(self, namespace: str, name: str, exists_in_input: bool) -> int | None:
         """Ready endpoints of a Service, or None when the Service does not exist."""
@@ -368,7 +370,7 @@ class ClusterContext:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "<context>") -> "ClusterContext":
         """Build from a context file's content (see `--context` in `ing2gw simulate --help`)."""
-        known = {"services", "defaultEndpoints", "endpoints", "secrets", "nginx"}
+        known = {"services", "defaultEndpoints", "endpoints", "secrets", "nginx", "traefik"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise InputError([Problem(source, 0, f"unknown context key(s): {', '.join(unknown)}; "
@@ -389,6 +391,10 @@ class ClusterContext:
         else:
             secrets_mode = raw_secrets
         nginx = data.get("nginx") or {}
+        traefik = data.get("traefik") or {}
+        if not isinstance(traefik, Mapping):
+            raise InputError([Problem(source, 0, "traefik must be a mapping: Traefik's static configuration "
+                                                 "(entryPoints, providers, ...)")])
         return cls(
             services=services,
             default_endpoints=int(data.get("defaultEndpoints", 1)),
@@ -397,4 +403,5 @@ class ClusterContext:
             secret_facts=facts,
             nginx_flags=tuple(str(f) for f in nginx.get("flags") or ()),
             nginx_configmap={str(k): str(v) for k, v in (nginx.get("configmap") or {}).items()},
+            traefik=dict(traefik),
         )
