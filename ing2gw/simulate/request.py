@@ -304,6 +304,8 @@ class Answer:
     * `decided_by`: which objects decided (gateway/listener/route/rule, or ingress/server/location).
     * `unmodelled`: behaviours this answer depends on that the simulator does not model; an
       answer with entries here is not a proof of anything.
+    * `body`: the response body when the proxy answers with a configured one (a direct
+      response), else None (in `to_dict` only when set).
     """
 
     status: int
@@ -319,9 +321,10 @@ class Answer:
     decided_by: tuple[tuple[str, str], ...] = ()
     unmodelled: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    body: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "status": self.status,
             "backend": self.backend.to_dict() if self.backend else None,
             "backends": [s.to_dict() for s in self.backends],
@@ -336,6 +339,9 @@ class Answer:
             "unmodelled": list(self.unmodelled),
             "notes": list(self.notes),
         }
+        if self.body is not None:
+            d["body"] = self.body
+        return d
 
 
 def proxied(backends: Iterable[Share], **kwargs: Any) -> Answer:
