@@ -249,6 +249,7 @@ class GatewayRouter:
                                                 "Gateway objects too (pass the platform manifests with -f)")])
         self.inventory = inv
         self._effects_cache: dict[tuple[int, str, str, str, int], Effects] = {}
+        self._listener_effects: dict[int, Effects] = {}
         namespaces = Namespaces(inv.namespaces)
         runtimes, ls_status = build_gateways(inv, namespaces)
         self._gateways: dict[tuple[str, str], GatewayRuntime] = {rt.key: rt for rt in runtimes}
@@ -398,6 +399,16 @@ class GatewayRouter:
                           (route.kind, route.namespace, route.name), rule.index, rule.name, backends,
                           plan.ext_filters)
             eff = self._effects_cache[key] = self._policy_index.effects(scope)
+        return eff
+
+    def _effects_on_listener(self, li: Listener) -> Effects:
+        """What the implementation does on a listener before a route is chosen (remembered)."""
+        eff = self._listener_effects.get(id(li))
+        if eff is None:
+            gw = li.gateway
+            scope = Scope((gw.namespace, gw.name), gw.class_name, li.spec.name,
+                          (li.spec.owner_kind, li.spec.owner_ns, li.spec.owner_name), ("", "", ""), -1, None)
+            eff = self._listener_effects[id(li)] = self._policy_index.listener_effects(scope)
         return eff
 
     def select_gateway(self, gateway: GatewaySelector) -> None:
@@ -637,6 +648,17 @@ class _Ctx:
         self.decided.append(("listener", li.label))
         if li.caveats:
             self.unmodelled.extend(li.caveats)
+        if not self.router._policy_index.empty:
+            early = self.router._effects_on_listener(li)
+            if early.steps or early.unmodelled or early.notes:
+                self.unmodelled.extend(early.unmodelled)
+                self.notes.extend(early.notes)
+                state = RequestState.start(self.request, self.path, self.query)
+                reply = self.run_steps(early, "before", state)
+                if reply is not None:
+                    return Decision(self.local(reply, state), listener=li)
+                if state.changed:
+                    self.request = replace(self.request, headers=tuple(state.headers))
         req = self.request
         path = self.path
         if ("%" in path or "//" in path or "/." in path) and _NORMALISABLE.search(path):

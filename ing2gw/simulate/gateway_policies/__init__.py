@@ -72,6 +72,11 @@ class Target(Protocol):
     def effects(self, scope: Scope) -> Effects:
         """What the policies attached at `scope` do, in the order the implementation runs them."""
 
+    def listener_effects(self, scope: Scope) -> Effects:
+        """What happens on the listener before a route is chosen (`scope.route` is empty):
+        health checks, requests refused by the HTTP connection manager, header changes that
+        route matching sees."""
+
     def extension(self, group: str, kind: str, name: str, scope: Scope) -> Effects | None:
         """What a rule's ExtensionRef filter to (group, kind, name) in the route's namespace does;
         None when this implementation does not know the kind."""
@@ -153,6 +158,13 @@ class PolicyIndex:
             return None, [], [f"GatewayClass {class_name} is not in the input and the input holds objects of "
                               f"{', '.join(self._family)}: which of them runs the Gateway is not known (none applied)"]
         return None, [], []
+
+    def listener_effects(self, scope: Scope) -> Effects:
+        """What the Gateway's implementation does on a listener before choosing a route."""
+        impl, _, _ = self.implementation(scope.gateway_class)
+        if impl is None:
+            return NO_EFFECTS
+        return self.target(impl).listener_effects(scope)
 
     def effects(self, scope: Scope) -> Effects:
         """Everything implementation objects do at `scope` (the rule's ExtensionRef filters too)."""

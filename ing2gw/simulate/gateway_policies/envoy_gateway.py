@@ -158,16 +158,28 @@ class EnvoyGateway:
             b.step(s[0], s[1])
         return b.build()
 
+    def listener_effects(self, scope: Scope) -> Effects:
+        """The HTTP connection manager, before routing: headers with underscores (rejected with
+        400 by Envoy Gateway's default, or dropped) and the health check path."""
+        b = EffectsBuilder()
+        fields = self.resolve("ClientTrafficPolicy", scope, b, route_levels=False) or {}
+        b.notes.clear()  # said on the rule's answers
+        headers = mapping(fields.get("headers", ({}, None))[0])
+        underscores = headers.get("withUnderscoresAction", "RejectRequest")
+        source: PolicyObject | str = fields["headers"][1] if "headers" in fields else "Envoy Gateway default"
+        if underscores == "RejectRequest":
+            b.step(UnderscoreHeaders(reject=True), source)
+        elif underscores == "DropHeader":
+            b.step(UnderscoreHeaders(reject=False), source)
+        path = mapping(fields.get("healthCheck", ({}, None))[0]).get("path")
+        if path:
+            b.step(HealthCheck(str(path)), fields["healthCheck"][1])
+        b.applied.clear()
+        return b.build()
+
     def _client_traffic(self, scope: Scope, b: EffectsBuilder) -> None:
         fields = self.resolve("ClientTrafficPolicy", scope, b, route_levels=False)
         fields = fields or {}
-        headers = mapping(fields.get("headers", ({}, None))[0])
-        underscores = headers.get("withUnderscoresAction", "RejectRequest")
-        if underscores == "RejectRequest":
-            b.step(UnderscoreHeaders(reject=True), "Envoy Gateway default" if "headers" not in fields
-                   else fields["headers"][1])
-        elif underscores == "DropHeader":
-            b.step(UnderscoreHeaders(reject=False), fields["headers"][1])
         for key, (value, policy) in sorted(fields.items()):
             v = mapping(value)
             if key == "clientIPDetection":
@@ -178,13 +190,11 @@ class EnvoyGateway:
                     b.steps.append(Unmodelled(f"{policy.label()}: clientIPDetection {', '.join(sorted(v))} decides the "
                                               "client address (not modelled; the connection's address is used)"))
             elif key in ("enableProxyProtocol", "proxyProtocol"):
-                if value:
+                if value is not None and value is not False:
                     b.unmodelled.append(f"{policy.label()}: PROXY protocol: the client address comes from the PROXY "
                                         "header (not modelled)")
             elif key == "healthCheck":
-                path = v.get("path")
-                if path:
-                    b.step(HealthCheck(str(path)), policy)
+                pass  # on the listener, before routing (listener_effects)
             elif key == "headers":
                 for hk in sorted(v):
                     if hk not in CTP_HEADERS_NEUTRAL:
