@@ -92,6 +92,7 @@ class Store:
     secrets: dict[tuple[str, str], dict[str, str | None]] = field(default_factory=dict)
     configmaps: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     labels: dict[tuple[str, str, str], dict[str, str]] = field(default_factory=dict)
+    annotations: dict[tuple[str, str, str], dict[str, str]] = field(default_factory=dict)
     classes: dict[str, tuple[str, tuple[str, str, str, str] | None]] = field(default_factory=dict)
     gateway_params: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
 
@@ -188,6 +189,7 @@ def read_store(manifests: Iterable[Manifest]) -> tuple[Store, list[Problem]]:
         if group in GATEWAY_API_GROUPS:
             labels = _text_map(md.get("labels"))
             store.labels[(kind, ns, name)] = labels
+            store.annotations[(kind, ns, name)] = _text_map(md.get("annotations"))
             spec = m.obj.get("spec") if isinstance(m.obj.get("spec"), dict) else {}
             assert isinstance(spec, dict)
             if kind == "GatewayClass":
