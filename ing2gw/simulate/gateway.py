@@ -397,7 +397,7 @@ class GatewayRouter:
             scope = Scope((gw.namespace, gw.name), gw.class_name, li.spec.name,
                           (li.spec.owner_kind, li.spec.owner_ns, li.spec.owner_name),
                           (route.kind, route.namespace, route.name), rule.index, rule.name, backends,
-                          plan.ext_filters)
+                          plan.ext_filters, tuple(f.type for f in rule.filters))
             eff = self._effects_cache[key] = self._policy_index.effects(scope)
         return eff
 

@@ -40,6 +40,8 @@ class Scope:
     rule_name: str | None
     backends: tuple[tuple[str, str, int | str | None], ...] = ()
     filters: tuple[tuple[str, str, str], ...] = ()
+    #: the types of every rule-level filter, in order (ExtensionRef included)
+    filter_types: tuple[str, ...] = ()
 
     @property
     def route_ns(self) -> str:

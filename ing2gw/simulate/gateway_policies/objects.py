@@ -91,6 +91,7 @@ class Store:
     objects: dict[tuple[str, str], list[PolicyObject]] = field(default_factory=dict)
     secrets: dict[tuple[str, str], dict[str, str | None]] = field(default_factory=dict)
     configmaps: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    secret_types: dict[tuple[str, str], str] = field(default_factory=dict)
     labels: dict[tuple[str, str, str], dict[str, str]] = field(default_factory=dict)
     annotations: dict[tuple[str, str, str], dict[str, str]] = field(default_factory=dict)
     classes: dict[str, tuple[str, tuple[str, str, str, str] | None]] = field(default_factory=dict)
@@ -183,6 +184,7 @@ def read_store(manifests: Iterable[Manifest]) -> tuple[Store, list[Problem]]:
         if group == "":
             if kind == "Secret":
                 store.secrets[(ns, name)] = _secret_data(m.obj)
+                store.secret_types[(ns, name)] = str(m.obj.get("type") or "Opaque")
             elif kind == "ConfigMap":
                 store.configmaps[(ns, name)] = _text_map(m.obj.get("data"))
             continue
