@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 from dataclasses import dataclass, field
+from types import EllipsisType
 from typing import Any, Iterable, Literal, Mapping
 from urllib.parse import urlsplit
 
@@ -116,7 +117,7 @@ class Request:
 
     @classmethod
     def from_url(cls, method: str, url: str, headers: Iterable[tuple[str, str]] = (),
-                 sni: str | None = ..., port: int | None = None,  # type: ignore[assignment]
+                 sni: str | None | EllipsisType = ..., port: int | None = None,
                  client_ip: str | None = None) -> "Request":
         """Build a request from 'https://Host:port/path?query'.
 
@@ -158,7 +159,8 @@ class Request:
                 host = v
             else:
                 hdrs.append((k, v))
-        if sni is ...:
+        sni_v: str | None
+        if isinstance(sni, EllipsisType):
             sni_v = (parts.hostname or None) if scheme == "https" else None
         else:
             sni_v = sni

@@ -104,22 +104,26 @@ class BasicAuth(Step):
         if self.users is None:
             state.unmodelled.append(f"{self.what}: the htpasswd Secret is not in the input; whether these "
                                     "credentials are valid is not known (modelled as valid)")
-            return self._pass(state, user)
+            self._pass(state, user)
+            return None
         stored = self.users.get(user)
         if stored is None:
             return self._deny(state, f"user {user!r} is not in the htpasswd data", True)
         if hash_format(stored) in self.uncertain:
             state.unmodelled.append(f"{self.what}: how this proxy checks a {hash_format(stored)} hash is not known "
                                     "(modelled as valid)")
-            return self._pass(state, user)
+            self._pass(state, user)
+            return None
         ok = verify(password, stored, self.accepts)
         if ok is None:
             state.unmodelled.append(f"{self.what}: the {hash_format(stored)} hash of user {user!r} cannot be "
                                     "checked here (modelled as valid)")
-            return self._pass(state, user)
+            self._pass(state, user)
+            return None
         if not ok:
             return self._deny(state, f"the password of user {user!r} does not match", True)
-        return self._pass(state, user)
+        self._pass(state, user)
+        return None
 
     def _deny(self, state: RequestState, why: str, wrong: bool = False) -> LocalReply:
         body = self.wrong_body if wrong and self.wrong_body is not None else self.body
@@ -127,6 +131,7 @@ class BasicAuth(Step):
                           note=f"{self.what}: {why}")
 
     def _pass(self, state: RequestState, user: str) -> None:
+        """What a successful check does to the request."""
         if self.forward_user:
             state.headers = [(k, v) for k, v in state.headers if k != self.forward_user.lower()]
             state.headers.append((self.forward_user.lower(), user))
@@ -134,7 +139,6 @@ class BasicAuth(Step):
         if self.remove_authorization:
             state.headers = [(k, v) for k, v in state.headers if k != "authorization"]
             state.changed = True
-        return None
 
 
 @dataclass(eq=False)
