@@ -24,6 +24,15 @@ How a request is decided:
 4. Filters: CORS preflight (answered by the gateway), RequestRedirect (the gateway answers
    3xx), URLRewrite, Request/ResponseHeaderModifier (rule-level, then the chosen backendRef's),
    RequestMirror; then the weighted backendRefs (see `gateway_backends`).
+5. Implementation policies (`gateway_policies`): the Gateway's implementation (its GatewayClass
+   controllerName) decides what its own objects do. Before a route is chosen, the listener's
+   steps run (health checks, headers the implementation refuses or drops, a load balancer's
+   source ranges); once the rule is chosen, the steps of the policies attached to the Gateway,
+   listener, route, rule or backend Services, and of the rule's ExtensionRef filters, run in the
+   implementation's own order: client-IP detection, CORS, authentication (401),
+   authorization (403), body size (413), fault aborts, before the rule's redirect; direct
+   responses and rewrites on the way to the backend. The request's `client_ip` is what
+   allow-lists decide on; unknown, the answer says so in `unmodelled`.
 
 `decide()` returns the `Answer` with what the shared contract has no field for (mirror
 fractions, response header modifiers, timeouts, retry policy, the upstream view of any share);
@@ -55,8 +64,9 @@ Modelling decisions:
   passthrough stream has no TLSRoute (`tls-no-route`).
 * Timeouts, retries and session persistence are reported in `unmodelled`: they change answers
   only through backend behaviour (latency, failures) that a static model does not know. So are
-  BackendTLSPolicy, the Gateway's frontend/backend TLS settings, ExtensionRef/ExternalAuth
-  filters, TCPRoute/UDPRoute and implementation-specific listener protocols.
+  BackendTLSPolicy, the Gateway's frontend/backend TLS settings, ExternalAuth filters (the
+  external service decides), ExtensionRef filters the Gateway's implementation model does not
+  resolve, TCPRoute/UDPRoute and implementation-specific listener protocols.
 """
 
 from __future__ import annotations
