@@ -9,14 +9,16 @@ implements rather than guessing a common one.
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from typing import Iterable, Sequence, Union
 
 Address = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 
+@lru_cache(maxsize=4096)
 def parse_address(text: str | None) -> Address | None:
-    """An IP address (no zone, no port), or None."""
+    """An IP address (no zone, no port), or None (remembered: requests repeat addresses)."""
     if text is None:
         return None
     text = text.strip()

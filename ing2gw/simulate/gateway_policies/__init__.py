@@ -193,14 +193,18 @@ class PolicyIndex:
         """Policies attached at `scope` that the Gateway's implementation does not read."""
         if not self._policies:
             return
-        tests = [test for _, test in levels_for(self.store, scope)]
-        for p in self._policies:
+        hits: dict[int, PolicyObject] = {}
+        for lv in levels_for(self.store, scope):
+            for p in lv.policies():
+                hits.setdefault(id(p), p)
+        for ns, name, _ in scope.backends:
+            def on_service(q: PolicyObject, ns: str = ns, name: str = name) -> bool:
+                return attaches(self.store, q, "Service", ns, name, None)
+            for p in self.store.attached("Service", ns, name, None, on_service):
+                hits.setdefault(id(p), p)
+        for p in sorted(hits.values(), key=lambda q: (q.group, q.kind, q.namespace, q.name)):
             owner = GROUPS.get(p.group)
             if owner is not None and owner == impl and target is not None and target.reads(p):
-                continue
-            hit = any(test(p) for test in tests) or any(
-                attaches(self.store, p, "Service", ns, name, None) for ns, name, _ in scope.backends)
-            if not hit:
                 continue
             if owner is not None and owner == impl:
                 b.unmodelled.append(f"{p.label()} ({p.group}) attaches here; this kind is not modelled")

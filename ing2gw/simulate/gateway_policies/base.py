@@ -194,37 +194,61 @@ def attaches(store: Store, policy: PolicyObject, kind: str, namespace: str, name
     return False
 
 
-Level = tuple[str, Callable[[PolicyObject], bool]]
+@dataclass(frozen=True)
+class Level:
+    """One attachment level of a scope: policies attach here when they target (kind,
+    namespace, name) with exactly `section` (None: the whole object)."""
+
+    name: str
+    kind: str
+    namespace: str
+    target: str
+    section: str | None
+    store: Store
+
+    def __call__(self, policy: PolicyObject) -> bool:
+        return attaches(self.store, policy, self.kind, self.namespace, self.target, self.section)
+
+    def policies(self) -> list[PolicyObject]:
+        """Every policy of the input that attaches at this level (any group and kind)."""
+        return self.store.attached(self.kind, self.namespace, self.target, self.section,
+                                   lambda p: attaches(self.store, p, self.kind, self.namespace, self.target,
+                                                      self.section))
 
 
 def levels_for(store: Store, scope: Scope, route_levels: bool = True, listener_levels: bool = True,
-               gateway_level: bool = True) -> list[tuple[str, Callable[[PolicyObject], bool]]]:
+               gateway_level: bool = True) -> list[Level]:
     """The attachment levels of a scope, most specific first: route rule, route, listener
     (of the Gateway or of the ListenerSet, then the ListenerSet as a whole), Gateway."""
     kind, rns, rname = scope.route
     gns, gname = scope.gateway
     owner_kind, ons, oname = scope.listener_owner
-    out: list[tuple[str, Callable[[PolicyObject], bool]]] = []
-    if route_levels:
+    out: list[Level] = []
+    if route_levels and rname:
         if scope.rule_name:
-            out.append(("route rule", lambda p: attaches(store, p, kind, rns, rname, scope.rule_name)))
-        out.append(("route", lambda p: attaches(store, p, kind, rns, rname, None)))
+            out.append(Level("route rule", kind, rns, rname, scope.rule_name, store))
+        out.append(Level("route", kind, rns, rname, None, store))
     if listener_levels:
-        out.append(("listener", lambda p: attaches(store, p, owner_kind, ons, oname, scope.listener)))
+        out.append(Level("listener", owner_kind, ons, oname, scope.listener, store))
         if owner_kind == "ListenerSet":
-            out.append(("ListenerSet", lambda p: attaches(store, p, owner_kind, ons, oname, None)))
+            out.append(Level("ListenerSet", owner_kind, ons, oname, None, store))
     if gateway_level:
-        out.append(("Gateway", lambda p: attaches(store, p, "Gateway", gns, gname, None)))
+        out.append(Level("Gateway", "Gateway", gns, gname, None, store))
     return out
 
 
 def by_level(candidates: Sequence[PolicyObject], levels: Sequence[Level]) -> list[tuple[str, list[PolicyObject]]]:
-    """The policies of each level that attach, oldest first (then namespace/name)."""
+    """The policies that attach at each level, oldest first (then namespace/name); levels
+    without any are left out. `candidates` is every object of one (group, kind) of the input
+    (`Store.of`): the policies are looked up by attachment and filtered by that kind."""
+    if not candidates:
+        return []
+    kind = (candidates[0].group, candidates[0].kind)
     out = []
-    for name, test in levels:
-        hits = sorted((p for p in candidates if test(p)), key=PolicyObject.sort_key)
+    for lv in levels:
+        hits = sorted((p for p in lv.policies() if (p.group, p.kind) == kind), key=PolicyObject.sort_key)
         if hits:
-            out.append((name, hits))
+            out.append((lv.name, hits))
     return out
 
 

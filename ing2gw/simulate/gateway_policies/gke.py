@@ -84,9 +84,9 @@ class GkeGateway:
                         b.notes.append(f"{p.label()}: {key} does not change the answer ({GATEWAY_NEUTRAL[key]})")
                     else:
                         b.unmodelled.append(f"{p.label()}: default.{key} is not modelled")
-        for _, test in levels_for(self.store, scope)[:2]:
-            for p in self.store.of(GROUP, "GCPSessionAffinityPolicy"):
-                if test(p):
+        for lv in levels_for(self.store, scope, listener_levels=False, gateway_level=False):
+            for p in lv.policies():
+                if (p.group, p.kind) == (GROUP, "GCPSessionAffinityPolicy"):
                     b.apply(p)
                     b.notes.append(f"{p.label()}: sticky sessions keep requests on one endpoint")
         return b.build()

@@ -73,7 +73,7 @@ class NginxGatewayFabric:
         ClientSettingsPolicies."""
         limit = NGINX_DEFAULT_BODY
         levels = by_level(self.store.of(GROUP, "ClientSettingsPolicy"),
-                          [lv for lv in levels_for(self.store, scope) if lv[0] in ("route", "Gateway")])
+                          [lv for lv in levels_for(self.store, scope) if lv.name in ("route", "Gateway")])
         for level, policies in reversed(levels):      # Gateway first, the route overrides it
             p = policies[0]
             b.apply(p)

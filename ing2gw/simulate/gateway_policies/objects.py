@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from ing2gw.errors import Problem
 from ing2gw.load import Manifest
@@ -96,6 +96,8 @@ class Store:
     annotations: dict[tuple[str, str, str], dict[str, str]] = field(default_factory=dict)
     classes: dict[str, tuple[str, tuple[str, str, str, str] | None]] = field(default_factory=dict)
     gateway_params: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
+    _index: dict[tuple[str, str, str], list[PolicyObject]] | None = field(default=None, repr=False)
+    _selector_policies: list[PolicyObject] = field(default_factory=list, repr=False)
 
     def of(self, group: str, kind: str) -> list[PolicyObject]:
         return self.objects.get((group, kind), [])
@@ -105,6 +107,27 @@ class Store:
             if o.namespace == namespace and o.name == name:
                 return o
         return None
+
+    def attached(self, kind: str, namespace: str, name: str, section: str | None,
+                 test: Callable[[PolicyObject], bool]) -> list[PolicyObject]:
+        """The policies whose targetRefs (or targetSelectors) reach (kind, namespace, name) at
+        `section`, each once: the targetRef index first, then the selector policies, both
+        confirmed by `test` (the exact attachment rule)."""
+        if self._index is None:
+            self._index = {}
+            self._selector_policies = []
+            for p in self.policies():
+                for r in p.target_refs:
+                    self._index.setdefault((r.kind, p.namespace, r.name), []).append(p)
+                if p.selectors:
+                    self._selector_policies.append(p)
+        out: list[PolicyObject] = []
+        seen: set[int] = set()
+        for p in self._index.get((kind, namespace, name), []) + self._selector_policies:
+            if id(p) not in seen and test(p):
+                seen.add(id(p))
+                out.append(p)
+        return out
 
     def groups(self) -> set[str]:
         return {g for g, _ in self.objects}
