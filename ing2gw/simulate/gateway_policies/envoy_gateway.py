@@ -78,6 +78,15 @@ CTP_NEUTRAL = {
     "tcpKeepalive": "TCP keepalive", "http1": "HTTP/1 options", "http2": "HTTP/2 options", "http3": "HTTP/3",
     "grpc": "gRPC-Web translation", "scheme": "the scheme towards the backend",
 }
+#: EnvoyProxy fields (GatewayClass or Gateway parametersRef) that change answers or their order
+ENVOY_PROXY_UNMODELLED = {
+    "filterOrder": "reorders the HTTP filters (authentication, authorization, ...)",
+    "bootstrap": "replaces parts of Envoy's bootstrap configuration",
+    "preserveRouteOrder": "keeps the routes' order instead of Gateway API precedence",
+    "mergeGateways": "serves several Gateways from one Envoy",
+    "backendTLS": "client certificates and TLS settings towards backends",
+    "dynamicModules": "loads dynamic modules that can change anything",
+}
 CTP_HEADERS_NEUTRAL = ("enableEnvoyHeaders", "requestID", "preserveXRequestID", "disableRateLimitHeaders",
                        "xForwardedClientCert", "withUnderscoresAction")
 
@@ -134,8 +143,29 @@ class EnvoyGateway:
 
     # ---- the effects of a scope ---------------------------------------------------------------
 
+    def _envoy_proxy(self, scope: Scope, b: EffectsBuilder) -> None:
+        """The EnvoyProxy of the GatewayClass and of the Gateway (parametersRef): what of it
+        changes answers is unmodelled, the rest (deployment, telemetry, logging) is not."""
+        refs: list[tuple[str, str]] = []
+        cls = self.store.classes.get(scope.gateway_class)
+        if cls is not None and cls[1] is not None and cls[1][:2] == (GROUP, "EnvoyProxy"):
+            refs.append((cls[1][2], cls[1][3]))
+        gw = self.store.gateway_params.get(scope.gateway)
+        if gw is not None and gw[:2] == (GROUP, "EnvoyProxy"):
+            refs.append((scope.gateway[0], gw[2]))
+        for ns, name in refs:
+            proxy = self.store.get(GROUP, "EnvoyProxy", ns, name)
+            if proxy is None:
+                b.unmodelled.append(f"EnvoyProxy {ns}/{name} (parametersRef) is not in the input")
+                continue
+            b.apply(proxy)
+            for key in sorted(proxy.spec):
+                if key in ENVOY_PROXY_UNMODELLED:
+                    b.unmodelled.append(f"{proxy.label()}: {key} {ENVOY_PROXY_UNMODELLED[key]} (not modelled)")
+
     def effects(self, scope: Scope) -> Effects:
         b = EffectsBuilder()
+        self._envoy_proxy(scope, b)
         self._client_traffic(scope, b)
         sp = self.resolve("SecurityPolicy", scope, b)
         btp = self.resolve("BackendTrafficPolicy", scope, b)
