@@ -215,6 +215,10 @@ class Kgateway:
                 else:
                     steps.setdefault("buffer", []).append(BodyLimit(limit, f"{what} buffer"))
             elif key == "urlRewrite":
+                if "URLRewrite" in scope.filter_types:
+                    b.unmodelled.append(f"{what}: urlRewrite and the rule's own URLRewrite filter both rewrite the "
+                                        "path; Gateway API's filter has priority (how they combine is not modelled)")
+                    continue
                 rx = mapping(v.get("pathRegex"))
                 steps.setdefault("rewrite", []).append(RegexPathRewrite(_compile(str(rx.get("pattern", ""))),
                                                                         str(rx.get("substitution", "")),
