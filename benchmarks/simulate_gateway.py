@@ -7,6 +7,10 @@ routes spread over 250 hostnames (exact, wildcard and none), and rules with Exac
 and RegularExpression paths, header, query and method matches, and filters (redirects, rewrites,
 header modifiers, weighted backends). Requests mix hits and misses. Prints build time and
 decisions per second (the target on a 2-core machine is at least 20,000/s).
+
+`--policies` makes the Gateway an Envoy Gateway one and gives every other route a
+SecurityPolicy (client CIDR authorization) and the Gateway a BackendTrafficPolicy (request
+buffer), and the requests client addresses: the cost of implementation policies.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from dataclasses import replace
 from typing import Any
 
 from ing2gw.load import Manifest
@@ -83,6 +88,26 @@ def _config(n_routes: int, rng: random.Random) -> tuple[list[Manifest], list[str
     return [Manifest(o, Origin("bench.yaml", i + 1)) for i, o in enumerate(objs)], hosts, paths
 
 
+def _policies(n_routes: int) -> list[Manifest]:
+    """An Envoy Gateway GatewayClass, a SecurityPolicy on every other route, a
+    BackendTrafficPolicy on the Gateway."""
+    eg = "gateway.envoyproxy.io/v1alpha1"
+    objs: list[dict[str, Any]] = [
+        {"apiVersion": GW, "kind": "GatewayClass", "metadata": {"name": "bench"},
+         "spec": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"}},
+        {"apiVersion": eg, "kind": "BackendTrafficPolicy", "metadata": {"name": "gw", "namespace": "infra"},
+         "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "gw"}],
+                  "requestBuffer": {"limit": "1Mi"}}}]
+    for r in range(0, n_routes, 2):
+        objs.append({"apiVersion": eg, "kind": "SecurityPolicy",
+                     "metadata": {"name": f"route-{r}", "namespace": f"team{r % 20}"},
+                     "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute",
+                                              "name": f"route-{r}"}],
+                              "authorization": {"defaultAction": "Deny", "rules": [
+                                  {"action": "Allow", "principal": {"clientCIDRs": ["10.0.0.0/8"]}}]}}})
+    return [Manifest(o, Origin("policies.yaml", i + 1)) for i, o in enumerate(objs)]
+
+
 def _requests(n: int, hosts: list[str], paths: list[tuple[str, str]], rng: random.Random) -> list[Request]:
     out = []
     for _ in range(n):
@@ -109,13 +134,18 @@ def main() -> None:
     ap.add_argument("--routes", type=int, default=1000)
     ap.add_argument("--requests", type=int, default=50_000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--policies", action="store_true", help="Envoy Gateway policies and client addresses")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     manifests, hosts, paths = _config(args.routes, rng)
+    if args.policies:
+        manifests += _policies(args.routes)
     t0 = time.perf_counter()
     router = GatewayRouter(manifests)
     build = time.perf_counter() - t0
     requests = _requests(args.requests, hosts, paths, rng)
+    if args.policies:
+        requests = [replace(r, client_ip=rng.choice(["10.1.2.3", "192.0.2.9"])) for r in requests]
     statuses: dict[int, int] = {}
     t0, c0 = time.perf_counter(), time.process_time()
     for r in requests:

@@ -620,3 +620,28 @@ def test_router_rulesyntax_v2_annotation_writes_the_wildcard_as_a_template() -> 
     assert d.rule == 'HostRegexp("{subdomain:[a-zA-Z0-9-]+}.b.test") && PathPrefix("/api")'
     assert backend(d.answer) == "shop/web:80"
     assert ask(r, "GET http://x.y.b.test/api").answer.status == 404
+
+
+def test_the_request_s_client_address_reaches_the_allow_list() -> None:
+    """A probe carries its client address on the Request (the equivalence check sends such
+    probes); the Traefik model must decide an ipAllowList on it, not mark it unmodelled."""
+    from ing2gw.load import Manifest
+    from ing2gw.origin import Origin
+    from ing2gw.simulate import build_router
+    from ing2gw.simulate.request import ClusterContext, Request
+
+    objs = [
+        {"apiVersion": "traefik.io/v1alpha1", "kind": "Middleware", "metadata": {"name": "office", "namespace": "shop"},
+         "spec": {"ipAllowList": {"sourceRange": ["10.0.0.0/8"]}}},
+        {"apiVersion": "traefik.io/v1alpha1", "kind": "IngressRoute", "metadata": {"name": "r", "namespace": "shop"},
+         "spec": {"entryPoints": ["web"], "routes": [{"match": "Host(`a.example.com`)", "kind": "Rule",
+                                                      "middlewares": [{"name": "office"}],
+                                                      "services": [{"name": "web", "port": 80}]}]}},
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop"},
+         "spec": {"ports": [{"port": 80}]}},
+    ]
+    router = build_router("ingress", "traefik", [Manifest(o, Origin("t.yaml", 1)) for o in objs], ClusterContext())
+    inside = router.route(Request(method="GET", scheme="http", host="a.example.com", target="/", client_ip="10.1.2.3"))
+    outside = router.route(Request(method="GET", scheme="http", host="a.example.com", target="/", client_ip="192.0.2.1"))
+    assert inside.status == 200 and not inside.unmodelled, inside.to_dict()
+    assert outside.status == 403, outside.to_dict()

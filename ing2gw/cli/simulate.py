@@ -100,12 +100,15 @@ def _apply_classes(classes: Sequence[str], modelled: str, manifests: list[Manife
               help="Manifest file or directory (repeatable); '-' reads stdin.")
 @click.option("-R", "--recursive", is_flag=True, help="Descend into sub-directories of -f directories.")
 @click.option("--request", "request_text", metavar="'METHOD URL'",
-              help="One request, e.g. 'GET https://shop.example.com/cart?x=1'.")
+              help="One request, e.g. 'GET https://shop.example.com/cart?x=1'; append "
+                   "' | @client=203.0.113.7' to give the client address (allow-lists decide on it).")
 @click.option("-H", "--header", "headers", multiple=True, metavar="'Name: value'",
               help="A request header for --request (repeatable). 'Host: x' overrides the Host header.")
 @click.option("--requests", "requests_file", metavar="FILE",
-              help="Many requests, one per line: 'METHOD URL | Name: value | ...' or a JSON object "
-                   '{"method", "url", "headers"}. \'-\' reads stdin. One JSON answer per line, in order.')
+              help="Many requests, one per line: 'METHOD URL | Name: value | ... | @client=ADDRESS' or a "
+                   'JSON object {"method", "url", "headers", "client"}; the client address is optional '
+                   "(unknown: answers that depend on it say so). '-' reads stdin. One JSON answer per line, "
+                   "in order.")
 @click.option("--context", "context_file", metavar="FILE",
               help="Cluster facts the manifests cannot carry (YAML): services: assume|input, "
                    "defaultEndpoints: N, endpoints: {ns/name: N}, secrets: assume|input|{ns/name: "
@@ -155,7 +158,8 @@ def simulate(side: str, controller: str | None, classes: tuple[str, ...], files:
         try:
             req = Request.parse_line(request_text)
             if headers:
-                req = Request.from_url(req.method, req.url(), list(req.headers) + [parse_header(h) for h in headers])
+                req = Request.from_url(req.method, req.url(), list(req.headers) + [parse_header(h) for h in headers],
+                                       client_ip=req.client_ip)
         except RequestError as exc:
             raise UsageError(f"--request: {exc}") from None
         answer = router.route(req)

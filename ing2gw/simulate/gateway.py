@@ -24,6 +24,15 @@ How a request is decided:
 4. Filters: CORS preflight (answered by the gateway), RequestRedirect (the gateway answers
    3xx), URLRewrite, Request/ResponseHeaderModifier (rule-level, then the chosen backendRef's),
    RequestMirror; then the weighted backendRefs (see `gateway_backends`).
+5. Implementation policies (`gateway_policies`): the Gateway's implementation (its GatewayClass
+   controllerName) decides what its own objects do. Before a route is chosen, the listener's
+   steps run (health checks, headers the implementation refuses or drops, a load balancer's
+   source ranges); once the rule is chosen, the steps of the policies attached to the Gateway,
+   listener, route, rule or backend Services, and of the rule's ExtensionRef filters, run in the
+   implementation's own order: client-IP detection, CORS, authentication (401),
+   authorization (403), body size (413), fault aborts, before the rule's redirect; direct
+   responses and rewrites on the way to the backend. The request's `client_ip` is what
+   allow-lists decide on; unknown, the answer says so in `unmodelled`.
 
 `decide()` returns the `Answer` with what the shared contract has no field for (mirror
 fractions, response header modifiers, timeouts, retry policy, the upstream view of any share);
@@ -55,14 +64,15 @@ Modelling decisions:
   passthrough stream has no TLSRoute (`tls-no-route`).
 * Timeouts, retries and session persistence are reported in `unmodelled`: they change answers
   only through backend behaviour (latency, failures) that a static model does not know. So are
-  BackendTLSPolicy, the Gateway's frontend/backend TLS settings, ExtensionRef/ExternalAuth
-  filters, TCPRoute/UDPRoute and implementation-specific listener protocols.
+  BackendTLSPolicy, the Gateway's frontend/backend TLS settings, ExternalAuth filters (the
+  external service decides), ExtensionRef filters the Gateway's implementation model does not
+  resolve, TCPRoute/UDPRoute and implementation-specific listener protocols.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 from ing2gw.errors import InputError, Problem, UsageError
@@ -75,6 +85,8 @@ from ing2gw.simulate.gateway_filters import (apply_header_ops, cors_response_hea
 from ing2gw.simulate.gateway_match import (GrpcCandidate, GrpcTable, HostIndex, HttpCandidate, HttpTable,
                                            RequestView, TlsTable, is_ip, request_hostname)
 from ing2gw.simulate.gateway_objects import CorsSpec, HeaderOps, RedirectSpec, RouteSpec, RuleSpec
+from ing2gw.simulate.gateway_policies import PolicyIndex
+from ing2gw.simulate.gateway_policies.base import Effects, LocalReply, RequestState, Scope
 from ing2gw.simulate.gateway_read import read_inventory
 from ing2gw.simulate.request import Answer, BackendRef, ClusterContext, Redirect, Request, Share
 
@@ -122,6 +134,8 @@ class _Plan:
     #: the notes for the headers they remove
     resp_static: tuple[tuple[str, str], ...]
     resp_notes: tuple[str, ...]
+    #: the rule's ExtensionRef filters (group, kind, name), resolved per implementation
+    ext_filters: tuple[tuple[str, str, str], ...] = ()
 
     @classmethod
     def build(cls, route: RouteSpec, rule: RuleSpec, action: RuleAction) -> "_Plan":
@@ -156,7 +170,8 @@ class _Plan:
                    next((f.cors for f in rule.filters if f.cors is not None), None), redirect, resp_ops, best,
                    tuple(Share(sh.backend, sh.fraction, sh.status) for sh in action.shares),
                    tuple(b for b, frac in action.mirrors if frac > 0), tuple(unmodelled), tuple(notes),
-                   status, generated_by, plain_upstream, resp_static, resp_notes)
+                   status, generated_by, plain_upstream, resp_static, resp_notes,
+                   tuple(f.ext for f in rule.filters if f.ext is not None))
 
 
 def _static_response_headers(ops: Sequence[HeaderOps]) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
@@ -231,6 +246,10 @@ class GatewayRouter:
     def __init__(self, manifests: Sequence[Manifest], context: ClusterContext | None = None,
                  gateway: GatewaySelector = None) -> None:
         inv, problems = read_inventory(manifests)
+        self.context = context or ClusterContext()
+        # implementation policies and ExtensionRef filters (gateway_policies)
+        self._policy_index = PolicyIndex(manifests, inv, self.context)
+        problems = problems + self._policy_index.problems
         if problems:
             raise InputError(problems)
         if not inv.gateways:
@@ -238,8 +257,9 @@ class GatewayRouter:
             where = first.origin.file if first is not None else "<input>"
             raise InputError([Problem(where, 0, "no Gateway in the input: the Gateway API side needs the "
                                                 "Gateway objects too (pass the platform manifests with -f)")])
-        self.context = context or ClusterContext()
         self.inventory = inv
+        self._effects_cache: dict[tuple[int, str, str, str, int], Effects] = {}
+        self._listener_effects: dict[int, Effects] = {}
         namespaces = Namespaces(inv.namespaces)
         runtimes, ls_status = build_gateways(inv, namespaces)
         self._gateways: dict[tuple[str, str], GatewayRuntime] = {rt.key: rt for rt in runtimes}
@@ -374,6 +394,32 @@ class GatewayRouter:
         li.tls_notes = problems
         # DNS names of the usable certificates that declare them (under "assume", none do)
         self._cert_names[id(li)] = [u for u in usable if u]
+
+    def _effects(self, li: Listener, plan: _Plan) -> Effects:
+        """What implementation policies do at this listener and rule (built once, remembered)."""
+        route, rule = plan.route, plan.rule
+        key = (id(li), route.kind, route.namespace, route.name, rule.index)
+        eff = self._effects_cache.get(key)
+        if eff is None:
+            gw = li.gateway
+            backends = tuple((sh.backend.namespace, sh.backend.name, sh.backend.port)
+                             for sh in plan.action.shares if sh.backend is not None)
+            scope = Scope((gw.namespace, gw.name), gw.class_name, li.spec.name,
+                          (li.spec.owner_kind, li.spec.owner_ns, li.spec.owner_name),
+                          (route.kind, route.namespace, route.name), rule.index, rule.name, backends,
+                          plan.ext_filters, tuple(f.type for f in rule.filters))
+            eff = self._effects_cache[key] = self._policy_index.effects(scope)
+        return eff
+
+    def _effects_on_listener(self, li: Listener) -> Effects:
+        """What the implementation does on a listener before a route is chosen (remembered)."""
+        eff = self._listener_effects.get(id(li))
+        if eff is None:
+            gw = li.gateway
+            scope = Scope((gw.namespace, gw.name), gw.class_name, li.spec.name,
+                          (li.spec.owner_kind, li.spec.owner_ns, li.spec.owner_name), ("", "", ""), -1, None)
+            eff = self._listener_effects[id(li)] = self._policy_index.listener_effects(scope)
+        return eff
 
     def select_gateway(self, gateway: GatewaySelector) -> None:
         """Send requests that name no Gateway to this one ("namespace/name"; None: by port)."""
@@ -612,6 +658,17 @@ class _Ctx:
         self.decided.append(("listener", li.label))
         if li.caveats:
             self.unmodelled.extend(li.caveats)
+        if not self.router._policy_index.empty:
+            early = self.router._effects_on_listener(li)
+            if early.steps or early.unmodelled or early.notes:
+                self.unmodelled.extend(early.unmodelled)
+                self.notes.extend(early.notes)
+                state = RequestState.start(self.request, self.path, self.query)
+                reply = self.run_steps(early, "before", state)
+                if reply is not None:
+                    return Decision(self.local(reply, state), listener=li)
+                if state.changed:
+                    self.request = replace(self.request, headers=tuple(state.headers))
         req = self.request
         path = self.path
         if ("%" in path or "//" in path or "/." in path) and _NORMALISABLE.search(path):
@@ -670,6 +727,17 @@ class _Ctx:
             self.unmodelled.extend(plan.unmodelled)
         if plan.notes:
             self.notes.extend(plan.notes)
+        effects: Effects | None = None
+        state: RequestState | None = None
+        if plan.ext_filters or not self.router._policy_index.empty:
+            effects = self.router._effects(li, plan)
+            if effects.empty:
+                effects = None
+            else:
+                if effects.applied:
+                    self.decided.append(("policies", ", ".join(effects.applied)))
+                self.unmodelled.extend(effects.unmodelled)
+                self.notes.extend(effects.notes)
         cors = plan.cors
         origin = req.header("origin") if cors is not None else None
         if cors is not None and origin is not None and req.method == "OPTIONS":
@@ -681,6 +749,15 @@ class _Ctx:
                     self.notes.append(f"Origin {origin} is not allowed: the preflight gets no CORS headers")
                 return self._decision(self.answer(200, generated_by="cors-preflight", response_headers=tuple(hdrs)),
                                       li, plan)
+        if effects is not None and effects.steps:
+            state = RequestState.start(req, self.path, self.query)
+            reply = self.run_steps(effects, "before", state)
+            if reply is not None:
+                return self._decision(self.local(reply, state), li, plan)
+            if state.changed:
+                # a policy changed the request headers (a forwarded user name, dropped headers):
+                # the rule's own filters see the changed request
+                req = self.request = replace(req, headers=tuple(state.headers))
         redirect = plan.redirect
         if redirect is not None:
             if req.host is None and redirect.hostname is None:
@@ -694,6 +771,13 @@ class _Ctx:
                                   li, plan)
         best = plan.best
         if plan.action.error is not None or best is None:
+            if state is not None and effects is not None:
+                reply = self.run_steps(effects, "action", state)
+                if reply is not None:
+                    if plan.action.error is not None:
+                        # the rule answers through its filter: the "no backends" reason does not apply
+                        self.notes = [n for n in self.notes if n != plan.action.error[2]]
+                    return self._decision(self.local(reply, state), li, plan)
             return self._decision(self.answer(plan.status, generated_by=plan.generated_by,
                                               backends=(Share(None, 1.0, plan.status),)), li, plan)
         chosen = best
@@ -713,6 +797,20 @@ class _Ctx:
                 upstream_headers = tuple(headers)
                 if extra_ops:
                     view_ops = view_ops + tuple(extra_ops)
+        if state is not None and effects is not None:
+            # policy steps on the way to the backend: a direct response, or changes to the request
+            state.path, _, _ = (upstream_path if upstream_path is not None else req.target).partition("?")
+            state.host = upstream_host if upstream_path is not None else req.host
+            state.headers = list(upstream_headers) if upstream_path is not None else \
+                [(k.lower(), v) for k, v in req.headers]
+            state.changed = False
+            reply = self.run_steps(effects, "action", state)
+            if reply is not None:
+                return self._decision(self.local(reply, state), li, plan)
+            if state.changed and chosen.status is None:
+                upstream_path, upstream_host, upstream_headers = state.target(), state.host, tuple(state.headers)
+            if state.response_ops:
+                view_ops = view_ops + tuple(state.response_ops)
         if self.backend_response_headers is None and view_ops is plan.resp_ops:
             response = list(plan.resp_static)
             if plan.resp_notes:
@@ -721,6 +819,8 @@ class _Ctx:
             response = self.response_headers(list(view_ops)) if view_ops or self.backend_response_headers else []
         if cors is not None and origin is not None:
             response.extend(cors_response_headers(cors, origin, False, None, None))
+        if state is not None and state.response:
+            response.extend(state.response)
         # built here, not through answer(**kwargs): this is most answers
         answer = Answer(status=plan.status, backend=best.backend if best.status in (None, 503) else None,
                         backends=plan.shares, upstream_path=upstream_path, upstream_host=upstream_host,
@@ -729,6 +829,35 @@ class _Ctx:
                         notes=tuple(dict.fromkeys(self.notes)) if self.notes else (),
                         unmodelled=tuple(dict.fromkeys(self.unmodelled)) if self.unmodelled else ())
         return self._decision(answer, li, plan, plan.action.mirrors, view_ops)
+
+    def run_steps(self, effects: Effects, phase: str, state: RequestState) -> LocalReply | None:
+        """Run the policy steps of one phase; the first local reply ends the request."""
+        try:
+            for step in effects.steps:
+                if step.phase == phase:
+                    reply = step.run(state)
+                    if reply is not None:
+                        if step.source:
+                            self.decided.append(("answered-by", step.source))
+                        return reply
+            return None
+        finally:
+            if state.unmodelled:
+                self.unmodelled.extend(state.unmodelled)
+                state.unmodelled.clear()
+            if state.notes:
+                self.notes.extend(state.notes)
+                state.notes.clear()
+
+    def local(self, reply: LocalReply, state: RequestState) -> Answer:
+        """The Answer for a reply the gateway makes itself because of a policy."""
+        if reply.note:
+            self.notes.append(reply.note)
+        headers = tuple((k.lower(), v) for k, v in reply.headers) + tuple(state.response)
+        return Answer(status=reply.status, redirect=reply.redirect, response_headers=headers,
+                      generated_by=reply.generated_by, decided_by=tuple(self.decided), body=reply.body,
+                      notes=tuple(dict.fromkeys(self.notes)) if self.notes else (),
+                      unmodelled=tuple(dict.fromkeys(self.unmodelled)) if self.unmodelled else ())
 
     def upstream(self, rule: RuleSpec, share: ShareInfo,
                  matched_prefix: str | None) -> tuple[str | None, str, list[tuple[str, str]], list[HeaderOps]]:

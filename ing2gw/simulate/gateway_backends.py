@@ -17,7 +17,14 @@ from ing2gw.simulate.gateway_objects import GW_GROUP, BackendRefSpec, GrantSpec,
 from ing2gw.simulate.request import BackendRef, ClusterContext
 
 #: Backend kinds the spec names but this model does not resolve (their answers say so).
-UNMODELLED_KINDS = {("multicluster.x-k8s.io", "ServiceImport"): "ServiceImport (multi-cluster)"}
+UNMODELLED_KINDS = {
+    ("multicluster.x-k8s.io", "ServiceImport"): "ServiceImport (multi-cluster)",
+    # implementations' own backend kinds: valid for that implementation only, resolved by it
+    ("gateway.envoyproxy.io", "Backend"): "Envoy Gateway Backend (needs extensionApis.enableBackend)",
+    ("gateway.kgateway.dev", "Backend"): "kgateway Backend",
+    ("traefik.io", "TraefikService"): "TraefikService (weighted or mirrored Traefik services)",
+    ("networking.istio.io", "Hostname"): "Istio Hostname backend (a ServiceEntry host)",
+}
 
 
 @dataclass(frozen=True, slots=True)

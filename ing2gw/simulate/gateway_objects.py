@@ -206,6 +206,8 @@ class FilterSpec:
     mirror: MirrorSpec | None = None
     cors: CorsSpec | None = None
     detail: str = ""
+    #: ExtensionRef: (group, kind, name) of the referenced object (resolved per implementation)
+    ext: tuple[str, str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -437,7 +437,7 @@ def _read_rule(r: _Reader, raw: Any, index: int) -> RuleSpec:
         bp = f"{p}.backendRefs[{j}]"
         b = r.mapping(b, bp)
         ref = _read_backend_ref(r, b, bp)
-        bfilters = _read_filters(r, b.get("filters"), f"{bp}.filters", unmodelled, f"{label} backendRef {j}")
+        bfilters = _read_filters(r, b.get("filters"), f"{bp}.filters", unmodelled, f"{label} backendRef {j}", True)
         backends.append(BackendRefSpec(ref.group, ref.kind, ref.namespace, ref.name, ref.port,
                                        r.integer(b, "weight", bp, lo=0, hi=1_000_000, default=1) or 0,
                                        bfilters))
@@ -587,14 +587,18 @@ _FILTER_FIELDS = {
 _GRPC_FILTERS = ("RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "ExtensionRef")
 
 
-def _read_filters(r: _Reader, raw: Any, p: str, unmodelled: list[str], label: str) -> tuple[FilterSpec, ...]:
+def _read_filters(r: _Reader, raw: Any, p: str, unmodelled: list[str], label: str,
+                  backend_level: bool = False) -> tuple[FilterSpec, ...]:
     if raw is None:
         return ()
-    # the allowed filter types depend on the route kind
-    return r.remembered(f"filters {r.kind}", raw, lambda: _read_filter_list(r, raw, p, unmodelled, label), unmodelled)
+    # the allowed filter types depend on the route kind; an ExtensionRef is resolved by the
+    # implementation's model at rule level only (gateway_policies)
+    return r.remembered(f"filters {r.kind} {backend_level}", raw,
+                        lambda: _read_filter_list(r, raw, p, unmodelled, label, backend_level), unmodelled)
 
 
-def _read_filter_list(r: _Reader, raw: Any, p: str, unmodelled: list[str], label: str) -> tuple[FilterSpec, ...]:
+def _read_filter_list(r: _Reader, raw: Any, p: str, unmodelled: list[str], label: str,
+                      backend_level: bool = False) -> tuple[FilterSpec, ...]:
     out: list[FilterSpec] = []
     allowed = _GRPC_FILTERS if r.kind == "GRPCRoute" else tuple(_FILTER_FIELDS)
     for j, f in enumerate(r.seq(raw, p)):
@@ -651,10 +655,21 @@ def _read_filter_list(r: _Reader, raw: Any, p: str, unmodelled: list[str], label
             out.append(FilterSpec(typ, mirror=MirrorSpec(ref, fraction)))
         elif typ == "CORS":
             out.append(FilterSpec(typ, cors=_read_cors(r, body, bp)))
-        else:  # ExtensionRef / ExternalAuth: implementation-specific, kept for reporting
+        elif typ == "ExtensionRef":
+            # group and kind are required by the CRD; the implementation's model resolves the
+            # reference (simulate/gateway_policies); at backendRef level it is not modelled
+            name = r.text(body, "name", bp, required=True) or ""
+            group = r.text(body, "group", bp, required=True, default="") or ""
+            ext_kind = r.text(body, "kind", bp, required=True) or ""
+            if backend_level:
+                unmodelled.append(f"{label}: ExtensionRef filter {group}/{ext_kind} {name} (implementation-specific; "
+                                  "not modelled)")
+            out.append(FilterSpec(typ, detail=name, ext=(group, ext_kind, name)))
+        else:  # ExternalAuth: the decision is made by the external service
             ext_ref = body.get("backendRef")
-            what = str(body.get("name") or (ext_ref.get("name") if isinstance(ext_ref, dict) else "") or "")
-            unmodelled.append(f"{label}: {typ} filter {what} (implementation-specific; not modelled)")
+            what = str(ext_ref.get("name") if isinstance(ext_ref, dict) else "")
+            unmodelled.append(f"{label}: ExternalAuth filter {what}: the external service decides whether the request "
+                              "passes (not modelled; modelled as allowed)")
             out.append(FilterSpec(typ, detail=what))
     types = [f.type for f in out]
     for once in ("RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect", "URLRewrite", "CORS"):

@@ -5,11 +5,14 @@
 controller's Lua code in the order they run (nginx-semantics.md E and the ROUTE pseudo-code in
 section I): certificate by SNI (G1), Host (C2) and URI (D1) checks, from-to-www server (F4),
 server choice (C4), app-root (E1), location choice (D2/D3, with the automatic 301), `return`
-redirects and `rewrite` (E3, F1), ssl-redirect (G3), the balancer's 503 (H), canary (F5), the
-proxied request (E7), custom error pages (F7) and HSTS (G4).
+redirects and `rewrite` (E3, F1), ssl-redirect (G3), the access phase's allow/deny lists (403;
+an invalid list denies the location with 503), the balancer's 503 (H), canary (F5), the proxied
+request (E7), custom error pages (F7) and HSTS (G4). A declared Content-Length above the
+location's client_max_body_size gets 413 right after the location is chosen (`nginx_access`).
 
-Limits: behaviours that change the answer but are not modelled (authentication, allow-lists,
-rate limits, snippets, ...) are listed in `Answer.unmodelled` for every request they can affect;
+Limits: behaviours that change the answer but are not modelled (authentication, rate limits,
+snippets, ...) are listed in `Answer.unmodelled` for every request they can affect; so is an
+allow-list when the request's client address is unknown (`Request.client_ip`);
 annotations that cannot change routing are listed in `nginx_annotations.ROUTING_NEUTRAL`.
 """
 
@@ -20,7 +23,8 @@ from typing import Sequence
 
 from ing2gw.load import Manifest
 from ing2gw.simulate.ingress_objects import read_ingress_inputs
-from ing2gw.simulate.nginx_annotations import Canary
+from ing2gw.simulate.nginx_access import access_status, body_limit, declared_length
+from ing2gw.simulate.nginx_annotations import Canary, LocationAnns
 from ing2gw.simulate.nginx_build import CATCH_ALL, DEFAULT_UPSTREAM, HEALTHZ, Cert, Location, NginxConfig, Server, Upstream
 from ing2gw.simulate.nginx_http import (BadRequest, escape_uri, expand_replacement, from_bytes_str, normalise_host,
                                         normalise_uri)
@@ -125,6 +129,9 @@ class NginxRouter:
         self._servers: dict[str | None, Server] = {}
         self._certs: dict[tuple[str | None, bool], Cert | None] = {}
         self._sole_shares: dict[str, tuple[Share, ...]] = {}
+        # client_max_body_size of locations no Ingress owns (the ConfigMap's proxy-body-size)
+        self._default_body_limit = body_limit({}, self.settings.annotations_prefix,
+                                              {"proxy-body-size": self.settings.proxy_body_size}, True)
 
     @property
     def config_valid(self) -> bool:
@@ -173,6 +180,13 @@ class NginxRouter:
         if https and s.hsts:
             t.hsts = (("strict-transport-security", s.hsts_value),)                   # G4
         loc, auto_redirect = self._location(server, uri)                              # D2, D3
+        if loc.special is None and request.headers:
+            too_large = self._body_too_large(request, loc.anns.body_limit if loc.anns.owner else
+                                             self._default_body_limit, t)
+            if too_large is not None:
+                t.location = loc.label
+                t.ingress = loc.ingress_key or None
+                return too_large
         if auto_redirect:                                                             # D2.2
             target = f"{uri}/" + (f"?{args}" if args else "")
             url = self._absolute(request, host or server.host, loc.anns.use_port_in_redirects) + from_bytes_str(target)
@@ -276,6 +290,11 @@ class NginxRouter:
             t.notes.extend(anns.notes)
         if loc.notes:
             t.notes.extend(loc.notes)
+        if anns.access.denied is not None:
+            # an invalid access list: the location is rendered as `return 503;` only
+            t.notes.append(f"{anns.access.denied_by} of {anns.owner}: {anns.access.denied}; the location is "
+                           "denied (\"Location denied\")")
+            return t.answer(503, generated_by="location-denied")
         if anns.redirect_url:                                                          # E3, F4
             url = anns.redirect_url
             if url.startswith("/") and not anns.relative_redirects:
@@ -322,6 +341,10 @@ class NginxRouter:
                 url = f"https://{rh}:{s.https_port}{ru}" if anns.use_port_in_redirects else f"https://{rh}{ru}"
                 code = s.http_redirect_code
                 return t.redirect(code, url, "ssl-redirect")
+        if anns.access.active:                                                         # access phase
+            refused = self._access(request, anns, t)
+            if refused is not None:
+                return refused
         extra: dict[str, str] = {}
         if rewritten and anns.x_forwarded_prefix:
             extra["x-forwarded-prefix"] = anns.x_forwarded_prefix                      # F2
@@ -354,6 +377,28 @@ class NginxRouter:
             port = up.backend.port if up.backend else "?"
             t.notes.append(f"service-upstream: proxied to the Service ClusterIP:{port}, not to pod endpoints")
         return t.forwarded(shares, status, up_path, upstream_host, headers)
+
+    def _access(self, request: Request, anns: LocationAnns, t: _Trace) -> Answer | None:
+        """nginx's access module with the location's deny/allow rules (nginx_access)."""
+        lists = anns.access
+        header = self.settings.real_ip.header
+        client, unknown = self.settings.real_ip.client(request.client_ip, request.header_values(header))
+        what = " and ".join(f for f in (lists.deny_from, lists.allow_from) if f)
+        if client is None:
+            t.unmodelled.append(f"{what} of {anns.owner}: {unknown} (403 when it is not allowed)")
+            return None
+        if access_status(lists, client) is not None:
+            t.notes.append(f"client address {client} is refused by {what} of {anns.owner}")
+            return t.answer(403, generated_by="access-denied")
+        return None
+
+    def _body_too_large(self, request: Request, limit: int, t: _Trace) -> Answer | None:
+        """413 when the request declares a body larger than client_max_body_size (0: no limit)."""
+        length = declared_length(request.header_values("content-length"))
+        if length is None or limit == 0 or length <= limit:
+            return None
+        t.notes.append(f"Content-Length {length} is larger than client_max_body_size ({limit} bytes)")
+        return t.answer(413, generated_by="body-too-large")
 
     # -----------------------------------------------------------------------------------------
     # Answers nginx makes itself

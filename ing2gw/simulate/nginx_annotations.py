@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ing2gw.simulate.ingress_objects import Ingress
+from ing2gw.simulate.nginx_access import NGINX_DEFAULT_BODY, NO_LISTS, AccessLists, body_limit, parse_access_lists
 from ing2gw.simulate.nginx_settings import NginxSettings, parse_bool
 
 #: Annotations whose routing effect the router implements (suffixes after the prefix).
@@ -27,6 +28,7 @@ MODELLED = frozenset("""
     canary-by-header-value canary-by-header-pattern canary-by-cookie canary-weight canary-weight-total
     upstream-vhost x-forwarded-prefix custom-http-errors disable-proxy-intercept-errors default-backend
     service-upstream server-alias affinity
+    whitelist-source-range allowlist-source-range denylist-source-range proxy-body-size
     """.split())
 
 #: Annotations that cannot change where a request goes, its status, its Location, or the
@@ -35,8 +37,8 @@ ROUTING_NEUTRAL: dict[str, str] = {
     **{k: "timeouts and retries between nginx and the backend" for k in (
         "proxy-connect-timeout", "proxy-send-timeout", "proxy-read-timeout", "proxy-next-upstream",
         "proxy-next-upstream-timeout", "proxy-next-upstream-tries")},
-    **{k: "buffering and body limits (simulated requests carry no body)" for k in (
-        "proxy-body-size", "client-body-buffer-size", "proxy-request-buffering", "proxy-buffering",
+    **{k: "buffering (the body limit is proxy-body-size)" for k in (
+        "client-body-buffer-size", "proxy-request-buffering", "proxy-buffering",
         "proxy-buffers-number", "proxy-buffer-size", "proxy-busy-buffers-size", "proxy-max-temp-file-size")},
     **{k: "how the backend is contacted, not which backend" for k in (
         "proxy-http-version", "connection-proxy-header", "backend-protocol", "proxy-ssl-secret",
@@ -77,8 +79,7 @@ UNMODELLED: dict[str, str] = {
     **{k: "CORS answers preflight OPTIONS itself and adds response headers" for k in (
         "enable-cors", "cors-allow-origin", "cors-allow-methods", "cors-allow-headers", "cors-expose-headers",
         "cors-allow-credentials", "cors-max-age")},
-    **{k: "client address lists can refuse the request (403)" for k in (
-        "whitelist-source-range", "allowlist-source-range", "denylist-source-range", "satisfy")},
+    "satisfy": "decides whether authentication or the address list must pass (authentication is not modelled)",
     **{k: "rate limits can refuse requests (503)" for k in (
         "limit-rps", "limit-rpm", "limit-burst-multiplier", "limit-connections", "limit-allowlist",
         "limit-whitelist")},
@@ -143,6 +144,9 @@ class LocationAnns:
     intercept_upstream_errors: bool = True
     default_backend: str = ""          # Service name in the owner's namespace
     service_upstream: bool = False
+    #: allow/deny lists (or the denial of an invalid list) and client_max_body_size (nginx_access)
+    access: AccessLists = NO_LISTS
+    body_limit: int = NGINX_DEFAULT_BODY
     unmodelled: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
@@ -323,6 +327,15 @@ def parse_ingress_annotations(ing: Ingress, settings: NginxSettings) -> IngressA
                         cookie=raw.get("canary-by-cookie", ""), weight=max(0, get_int("canary-weight", 0)),
                         weight_total=get_int("canary-weight-total", 100))
 
+    # the access lists and the body size read the annotations as given (an empty value counts)
+    cm_lists = {"whitelist-source-range": settings.allowlist_default,
+                "denylist-source-range": settings.denylist_default}
+    access, access_unmodelled = (NO_LISTS, []) if canary_on else parse_access_lists(
+        ing.annotations, settings.annotations_prefix, cm_lists)
+    unmodelled.extend(access_unmodelled)
+    limit = body_limit(ing.annotations, settings.annotations_prefix, {"proxy-body-size": settings.proxy_body_size},
+                       validate)
+
     loc = LocationAnns(
         owner=ing.key,
         rewrite_target=target,
@@ -342,6 +355,8 @@ def parse_ingress_annotations(ing: Ingress, settings: NginxSettings) -> IngressA
         intercept_upstream_errors=not get_bool("disable-proxy-intercept-errors", False),
         default_backend=default_backend,
         service_upstream=get_bool("service-upstream", False),
+        access=access,
+        body_limit=limit,
         unmodelled=tuple(unmodelled),
         notes=tuple(notes),
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from ing2gw.errors import InputError, Problem
+from ing2gw.simulate.nginx_access import RealIP
 
 _SOURCE = "<context: nginx>"
 
@@ -72,6 +73,13 @@ MODELLED_KEYS: dict[str, str] = {
     "enable-underscores-in-headers": "false",
     "ignore-invalid-headers": "true",
     "proxy-add-original-uri-header": "false",
+    # access lists and body size (nginx_access)
+    "whitelist-source-range": "",
+    "denylist-source-range": "",
+    "enable-real-ip": "false",
+    "forwarded-for-header": "X-Forwarded-For",
+    "proxy-real-ip-cidr": "0.0.0.0/0",
+    "proxy-body-size": "1m",
 }
 
 #: ConfigMap keys that change what a request gets but are not modelled.
@@ -80,8 +88,7 @@ UNMODELLED_KEYS = frozenset("""
     global-auth-response-headers global-auth-request-redirect global-auth-cache-key
     global-auth-always-set-cookie block-cidrs block-user-agents block-referers server-snippet
     location-snippet http-snippet main-snippet stream-snippet add-headers proxy-set-headers
-    whitelist-source-range denylist-source-range enable-modsecurity enable-owasp-modsecurity-crs
-    modsecurity-snippet proxy-real-ip-cidr forwarded-for-header enable-real-ip use-proxy-protocol
+    enable-modsecurity enable-owasp-modsecurity-crs modsecurity-snippet use-proxy-protocol
     ssl-reject-handshake global-rate-limit-memcached-host
     """.split())
 
@@ -137,6 +144,12 @@ class NginxSettings:
     word_blocklist: tuple[str, ...] = ()
     drop_underscore_headers: bool = True
     add_original_uri_header: bool = False
+    #: ConfigMap whitelist-source-range / denylist-source-range / proxy-body-size (nginx_access)
+    allowlist_default: str = ""
+    denylist_default: str = ""
+    proxy_body_size: str = "1m"
+    #: how nginx derives the client address ($remote_addr)
+    real_ip: RealIP = RealIP()
     #: flags and keys set to values that matter but are not modelled (reported on every answer)
     unmodelled: tuple[str, ...] = ()
 
@@ -267,6 +280,10 @@ def parse_settings(flags: Sequence[str], configmap: Mapping[str, str]) -> NginxS
         drop_underscore_headers=(not _bool(cm, "enable-underscores-in-headers", "false", problems, c)
                                  and _bool(cm, "ignore-invalid-headers", "true", problems, c)),
         add_original_uri_header=_bool(cm, "proxy-add-original-uri-header", "false", problems, c),
+        allowlist_default=cm.get("whitelist-source-range", ""),
+        denylist_default=cm.get("denylist-source-range", ""),
+        proxy_body_size=cm.get("proxy-body-size", "1m"),
+        real_ip=RealIP.from_configmap(cm, _bool(cm, "use-forwarded-headers", "false", [], c)),
         unmodelled=tuple(unmodelled),
     )
     if problems:

@@ -15,6 +15,9 @@ Reads raw manifests only (never the translator's output model), so the same gene
 
 from __future__ import annotations
 
+import base64
+import binascii
+import ipaddress
 import re
 from re import _constants as sre_constants  # type: ignore[attr-defined]  # sre_parse is deprecated in 3.11
 from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -23,6 +26,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 from ing2gw.load import Manifest
+from ing2gw.simulate.addresses import boundary_addresses, go_cidr_or_ip, in_networks
 from ing2gw.simulate.request import DEFAULT_PORTS, Request
 
 UNKNOWN_HOST = "unknown-host.ing2gw.invalid"
@@ -340,4 +344,172 @@ def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host
         for name, value in sorted(plan.queries):
             for p in extra_paths:
                 add("GET", "https", base_host, f"{p}?{name}={value}")
+    for r in access_probes(old, new):  # client addresses and credentials (allow-lists, basic auth)
+        out.setdefault(("access", r.scheme, r.host, r.target, r.headers, r.client_ip), r)
+    return list(out.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# Client addresses and credentials (allow/deny lists, basic auth)
+
+#: addresses tried as "outside every list" (documentation ranges first, then a public one)
+_OUTSIDE = ("198.51.100.77", "203.0.113.77", "192.0.2.77", "8.8.8.8", "2001:db8::77")
+#: a user name no htpasswd is expected to hold, and a password no probe expects to be valid
+PROBE_USER, WRONG_PASSWORD = "ing2gw-probe", "ing2gw-not-the-password"
+_LIST_SUFFIXES = ("whitelist-source-range", "allowlist-source-range", "denylist-source-range", "/allow-list",
+                  "/deny-list", "/whitelist", "/blacklist")
+_CIDR_FIELDS = ("clientCIDRs", "cidrs", "sourceRange", "sourceRanges", "ipBlocks", "remoteIpBlocks",
+                "notIpBlocks", "notRemoteIpBlocks")
+
+
+@dataclass
+class _Access:
+    """What the probes of one host must try: list entries, and whether basic auth applies."""
+
+    scheme: str = "http"
+    path: str = "/"
+    networks: set[str] = field(default_factory=set)
+    basic_auth: bool = False
+    users: set[str] = field(default_factory=set)
+
+
+def _cidr_values(value: Any) -> list[str]:
+    items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else []
+    return [str(x).strip() for x in items if str(x).strip()]
+
+
+def _walk_cidrs(obj: Any, out: set[str]) -> None:
+    """Every entry of a CIDR list field anywhere in a policy's spec."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k in _CIDR_FIELDS:
+                out.update(_cidr_values(v))
+            else:
+                _walk_cidrs(v, out)
+    elif isinstance(obj, list):
+        for v in obj:
+            _walk_cidrs(v, out)
+
+
+def _htpasswd_users(manifests: Sequence[Manifest], namespace: str, name: str) -> set[str]:
+    """The user names of an htpasswd Secret of the input (never its hashes or passwords)."""
+    for m in manifests:
+        if m.kind != "Secret" or m.group != "" or m.name != name or (m.namespace or "default") != namespace:
+            continue
+        texts = [str(v) for v in (m.obj.get("stringData") or {}).values()]
+        for v in (m.obj.get("data") or {}).values():
+            try:
+                texts.append(base64.b64decode(str(v)).decode("utf-8", "replace"))
+            except (binascii.Error, ValueError):
+                continue
+        users = set()
+        for text in texts:
+            for line in text.splitlines():
+                user, sep, _ = line.strip().partition(":")
+                if sep and user and not user.startswith("#"):
+                    users.add(user)
+        return users
+    return set()
+
+
+def _old_access(old: Sequence[Manifest], plans: dict[str, _Access]) -> None:
+    """Allow/deny-list annotations and basic auth of the old side's Ingresses, by host."""
+    for m in old:
+        if m.kind != "Ingress":
+            continue
+        anns = (m.obj.get("metadata") or {}).get("annotations") or {}
+        nets: set[str] = set()
+        auth = False
+        users: set[str] = set()
+        for k, v in anns.items():
+            if not isinstance(v, str):
+                continue
+            if k.endswith(_LIST_SUFFIXES):
+                nets.update(_cidr_values(v))
+            elif k.endswith("/auth-type") and v.strip().lower() == "basic":
+                auth = True
+            elif k.endswith("/auth-secret") and v.strip():
+                ns, _, name = v.strip().rpartition("/")
+                users |= _htpasswd_users(old, ns or (m.namespace or "default"), name)
+        if not nets and not auth:
+            continue
+        spec = m.obj.get("spec") or {}
+        tls_hosts = {h for t in spec.get("tls") or [] if isinstance(t, dict) for h in t.get("hosts") or []}
+        for rule in spec.get("rules") or []:
+            if not isinstance(rule, dict):
+                continue
+            host = str(rule.get("host") or "").lower()
+            if not host:
+                continue
+            paths = [p.get("path") for p in (rule.get("http") or {}).get("paths") or [] if isinstance(p, dict)]
+            a = plans.setdefault(host, _Access("https" if tls_hosts else "http",
+                                               next((p for p in paths if isinstance(p, str) and p.startswith("/")), "/")))
+            a.networks |= nets
+            a.basic_auth |= auth
+            a.users |= users
+
+
+def _new_access(new: Sequence[Manifest], plans: dict[str, _Access]) -> None:
+    """CIDR lists and basic auth of implementation policies: on the hosts of the routes of the
+    policy's namespace (all routes' hosts for a policy on a Gateway)."""
+    hosts_by_ns: dict[str, list[str]] = {}
+    for m in new:
+        if m.kind == "HTTPRoute":
+            for h in (m.obj.get("spec") or {}).get("hostnames") or []:
+                if isinstance(h, str) and not h.startswith("*"):
+                    hosts_by_ns.setdefault(m.namespace or "default", []).append(h.lower())
+    for m in new:
+        if m.group in ("", "gateway.networking.k8s.io") or not isinstance(m.obj.get("spec"), dict):
+            continue
+        spec = m.obj["spec"]
+        nets: set[str] = set()
+        _walk_cidrs(spec, nets)
+        auth = "basicAuth" in spec or spec.get("type") == "Basic"
+        if not nets and not auth:
+            continue
+        refs = [r for r in (spec.get("targetRefs") or [spec.get("targetRef")]) if isinstance(r, dict)]
+        hosts = [h for hs in hosts_by_ns.values() for h in hs] if any(r.get("kind") == "Gateway" for r in refs) \
+            else hosts_by_ns.get(m.namespace or "default", [])
+        for host in hosts:
+            a = plans.setdefault(host, _Access())
+            a.networks |= nets
+            a.basic_auth |= auth
+
+
+def access_probes(old: Sequence[Manifest], new: Sequence[Manifest]) -> list[Request]:
+    """Probes for the client address and the credentials, where either side looks at them.
+
+    For every host an allow/deny list covers: a request from each list entry's first and last
+    address, from the addresses right before and after the entry, and from an address outside
+    every list. For every host with basic auth: a request with credentials of a user the file
+    does not hold, and for each user the input's htpasswd names (up to three) with a wrong
+    password; a request without credentials is among the ordinary probes. Valid credentials are
+    never made up. Deterministic."""
+    plans: dict[str, _Access] = {}
+    _old_access(old, plans)
+    _new_access(new, plans)
+    out: dict[tuple[Any, ...], Request] = {}
+
+    def add(scheme: str, host: str, path: str, client: str | None, headers: tuple[tuple[str, str], ...] = ()) -> None:
+        key = (scheme, host, path, client, headers)
+        if key not in out:
+            out[key] = Request("GET", scheme, host, DEFAULT_PORTS[scheme], path, headers,
+                               host if scheme == "https" else None, client)
+
+    for host in sorted(plans):
+        a = plans[host]
+        networks = [n for n in (go_cidr_or_ip(e) for e in sorted(a.networks)) if n is not None]
+        clients: list[str] = []
+        for net in networks:
+            clients += boundary_addresses(net)
+        outside = next((c for c in _OUTSIDE if not in_networks(ipaddress.ip_address(c), networks)), None)
+        if networks and outside is not None:
+            clients.append(outside)
+        for client in dict.fromkeys(clients):
+            add(a.scheme, host, a.path, client)
+        if a.basic_auth:
+            inside = str(networks[0].network_address) if networks else None
+            for user in [PROBE_USER] + sorted(a.users)[:3]:
+                token = base64.b64encode(f"{user}:{WRONG_PASSWORD}".encode()).decode()
+                add(a.scheme, host, a.path, inside, (("Authorization", f"Basic {token}"),))
     return list(out.values())

@@ -7,8 +7,10 @@ controller or about the translator.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass, field
+from types import EllipsisType
 from typing import Any, Iterable, Literal, Mapping
 from urllib.parse import urlsplit
 
@@ -29,6 +31,13 @@ class Request:
     when the client sends none. `port` is the port the connection arrives on. `target` is the
     raw request-target (path plus optional `?query`), never normalised. `headers` are the other
     request headers, in order, names as given. `sni` is the TLS server name (https only).
+
+    `client_ip` is the address the connection comes from (the TCP peer the proxy sees), in its
+    normalised text form, or None when unknown. Allow- and deny-lists decide on it (after the
+    proxy's own X-Forwarded-For / real-IP handling, which reads `headers`); an answer that
+    depends on an unknown address says so in `unmodelled`. Credentials are ordinary headers
+    (`Authorization`). In a request line it is written `| @client=203.0.113.7`, in a JSON
+    request as `"client": "203.0.113.7"` (see `parse_line`).
     """
 
     method: str = "GET"
@@ -38,6 +47,7 @@ class Request:
     target: str = "/"
     headers: tuple[tuple[str, str], ...] = ()
     sni: str | None = None
+    client_ip: str | None = None
 
     @property
     def path(self) -> str:
@@ -92,6 +102,8 @@ class Request:
             d["headers"] = [[k, v] for k, v in self.headers]
         if self.sni is not None:
             d["sni"] = self.sni
+        if self.client_ip is not None:
+            d["client"] = self.client_ip
         return d
 
     def url(self) -> str:
@@ -100,15 +112,18 @@ class Request:
 
     def describe(self) -> str:
         hs = "".join(f" | {k}: {v}" for k, v in self.headers)
-        return f"{self.method} {self.url()}{hs}"
+        client = f" | @client={self.client_ip}" if self.client_ip is not None else ""
+        return f"{self.method} {self.url()}{hs}{client}"
 
     @classmethod
     def from_url(cls, method: str, url: str, headers: Iterable[tuple[str, str]] = (),
-                 sni: str | None = ..., port: int | None = None) -> "Request":  # type: ignore[assignment]
+                 sni: str | None | EllipsisType = ..., port: int | None = None,
+                 client_ip: str | None = None) -> "Request":
         """Build a request from 'https://Host:port/path?query'.
 
         A `Host` entry in `headers` overrides the Host header (the connection still goes to the
-        URL's port). The SNI defaults to the URL host for https.
+        URL's port). The SNI defaults to the URL host for https. `client_ip` is the connection's
+        source address (see the class docstring); it must be an IPv4 or IPv6 address.
         """
         if not method or not method.replace("-", "").isalpha():
             raise RequestError(f"invalid HTTP method {method!r}")
@@ -144,16 +159,22 @@ class Request:
                 host = v
             else:
                 hdrs.append((k, v))
-        if sni is ...:
+        sni_v: str | None
+        if isinstance(sni, EllipsisType):
             sni_v = (parts.hostname or None) if scheme == "https" else None
         else:
             sni_v = sni
         return cls(method=method.upper(), scheme=scheme, host=host, port=conn_port, target=target,
-                   headers=tuple(hdrs), sni=sni_v)
+                   headers=tuple(hdrs), sni=sni_v, client_ip=parse_client(client_ip))
 
     @classmethod
     def parse_line(cls, line: str) -> "Request":
-        """Parse 'METHOD URL | Name: value | ...' or a JSON object {"method","url","headers"}."""
+        """Parse 'METHOD URL | Name: value | ... | @client=ADDRESS' or a JSON object
+        {"method", "url", "headers", "client"}.
+
+        A part that starts with `@` is a property of the connection, not a header (no header
+        name starts with `@`): `@client=ADDRESS` is the client address (`client_ip`).
+        """
         line = line.strip()
         if line.startswith("{"):
             try:
@@ -169,7 +190,17 @@ class Request:
             method, url = fields
         else:
             raise RequestError(f"expected 'METHOD URL', got {head!r}")
-        return cls.from_url(method, url, [parse_header(h) for h in hparts])
+        hdrs: list[tuple[str, str]] = []
+        client: str | None = None
+        for part in hparts:
+            if part.lstrip().startswith("@"):
+                key, sep, value = part.strip()[1:].partition("=")
+                if key.strip() != "client" or not sep:
+                    raise RequestError(f"unknown request property {part.strip()!r}; known: @client=ADDRESS")
+                client = value.strip()
+            else:
+                hdrs.append(parse_header(part))
+        return cls.from_url(method, url, hdrs, client_ip=client)
 
     @classmethod
     def from_json(cls, obj: Any) -> "Request":
@@ -187,7 +218,21 @@ class Request:
             kwargs["sni"] = obj["sni"]
         if "port" in obj:
             kwargs["port"] = int(obj["port"])
+        if obj.get("client") is not None:
+            if not isinstance(obj["client"], str):
+                raise RequestError('"client" must be an IP address string')
+            kwargs["client_ip"] = obj["client"]
         return cls.from_url(str(obj.get("method") or "GET"), str(obj["url"]), hdrs, **kwargs)
+
+
+def parse_client(text: str | None) -> str | None:
+    """A client address as the simulators compare it (`ipaddress` text form), or None."""
+    if text is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        raise RequestError(f"client address {text!r} is not an IPv4 or IPv6 address") from None
 
 
 def parse_header(text: str) -> tuple[str, str]:
@@ -261,6 +306,8 @@ class Answer:
     * `decided_by`: which objects decided (gateway/listener/route/rule, or ingress/server/location).
     * `unmodelled`: behaviours this answer depends on that the simulator does not model; an
       answer with entries here is not a proof of anything.
+    * `body`: the response body when the proxy answers with a configured one (a direct
+      response), else None (in `to_dict` only when set).
     """
 
     status: int
@@ -276,9 +323,10 @@ class Answer:
     decided_by: tuple[tuple[str, str], ...] = ()
     unmodelled: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    body: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "status": self.status,
             "backend": self.backend.to_dict() if self.backend else None,
             "backends": [s.to_dict() for s in self.backends],
@@ -293,6 +341,9 @@ class Answer:
             "unmodelled": list(self.unmodelled),
             "notes": list(self.notes),
         }
+        if self.body is not None:
+            d["body"] = self.body
+        return d
 
 
 def proxied(backends: Iterable[Share], **kwargs: Any) -> Answer:

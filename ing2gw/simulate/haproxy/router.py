@@ -127,7 +127,8 @@ class HAProxyRouter:
 
     def route(self, request: Request, *, client_ip: str | None = None, prior_requests: int | None = None,
               rand: int | None = None) -> Answer:
-        """Where `request` goes. `client_ip` is the TCP source (None: unknown), `prior_requests`
+        """Where `request` goes. `client_ip` is the TCP source (None: `request.client_ip`, which
+        may be unknown too), `prior_requests`
         how many requests that source already sent in the rate-limit period (None: unknown),
         `rand` the value `rand(N)` returns in route-acl rules (None: a traffic split)."""
         cfg = self.config
@@ -181,7 +182,8 @@ class HAProxyRouter:
                 ids = self._ids[row.value] = frozenset(re.split(r"[./?]", row.value)[1:])
             t.decided["ingress"] = row.ingress
         rules = fe.applicable(ids)
-        src: Address | None = parse_address(client_ip) if client_ip else None
+        source = client_ip if client_ip is not None else request.client_ip
+        src: Address | None = parse_address(source) if source else None
         return self._run(request, rules, row, txn_host, path, src, prior_requests, rand, https, t)
 
     def _host_match(self, txn_host: str | None) -> str | None:

@@ -285,7 +285,10 @@ class TraefikRouter:
 
     def decide(self, request: Request, *, client_ip: str | None = None,
                upstream_status: int | None = None) -> Decision:
-        """`route` with how the answer was reached."""
+        """`route` with how the answer was reached. The client address is the keyword's, else
+        the request's own (`Request.client_ip`)."""
+        if client_ip is None:
+            client_ip = request.client_ip
         ep = self.eps.get(request.port)
         if ep is None:
             return Decision(Answer(status=0, generated_by="connection-refused",

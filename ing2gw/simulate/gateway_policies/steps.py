@@ -1,0 +1,310 @@
+"""Steps several implementations share: basic authentication, body-size limits, direct
+responses, regex path rewrites, header changes, CORS, client-IP detection, rate-limit and
+fault notes, and "the decision is made elsewhere". Each is parameterised by what differs
+between implementations (realm, scheme check, accepted hash formats, statuses)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Literal
+
+from ing2gw.simulate.addresses import envoy_trusted_client
+from ing2gw.simulate.gateway_filters import apply_header_ops, cors_response_headers
+from ing2gw.simulate.gateway_objects import CorsSpec, HeaderOps
+from ing2gw.simulate.gateway_policies.base import LocalReply, RequestState, Step
+from ing2gw.simulate.gateway_policies.htpasswd import basic_credentials, hash_format, verify
+
+
+@dataclass(eq=False)
+class Unmodelled(Step):
+    """A behaviour decided outside the model (an external authorization service, an OIDC
+    provider, a WAF): reported when a request reaches it; the request is modelled as passing."""
+
+    message: str
+    phase: Literal["before", "action"] = "before"
+
+    def run(self, state: RequestState) -> LocalReply | None:
+        state.unmodelled.append(self.message)
+        return None
+
+
+@dataclass(eq=False)
+class Note(Step):
+    """A policy that changes nothing a single simulated request shows (a rate limit's first
+    request, a timeout, a retry policy): said on the answer."""
+
+    message: str
+    phase: Literal["before", "action"] = "before"
+
+    def run(self, state: RequestState) -> LocalReply | None:
+        state.notes.append(self.message)
+        return None
+
+
+@dataclass(eq=False)
+class Reply(Step):
+    """Answer every request that reaches this step (a direct response, an invalid policy's 500,
+    a fault abort for 100% of requests)."""
+
+    status: int
+    generated_by: str
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str | None = None
+    note: str | None = None
+    phase: Literal["before", "action"] = "before"
+
+    def run(self, state: RequestState) -> LocalReply | None:
+        return LocalReply(self.status, self.generated_by, self.headers, self.body, note=self.note)
+
+
+@dataclass(eq=False)
+class XffClientIP(Step):
+    """Envoy's client-IP detection with `numTrustedHops` (use_remote_address true)."""
+
+    hops: int
+
+    def run(self, state: RequestState) -> LocalReply | None:
+        if self.hops <= 0 or state.client is None:
+            return None
+        values = [v for k, v in state.headers if k == "x-forwarded-for"]
+        state.client = envoy_trusted_client(state.client, values, self.hops)
+        if state.client is None:
+            state.client_unknown = "X-Forwarded-For holds an entry that is not an address"
+        return None
+
+
+@dataclass(eq=False)
+class BasicAuth(Step):
+    """HTTP basic authentication: 401 with WWW-Authenticate without valid credentials.
+
+    `users` is the htpasswd content (None: the Secret is not in the input, so only a request
+    without credentials can be decided); `accepts` the hash formats the proxy checks;
+    `realm` gives the WWW-Authenticate value for a request; `forward_user` a header that carries
+    the user name upstream; `remove_authorization` drops the Authorization header upstream."""
+
+    users: dict[str, str] | None
+    accepts: frozenset[str]
+    realm: Callable[[RequestState], str]
+    what: str
+    scheme_case_sensitive: bool = False
+    forward_user: str | None = None
+    remove_authorization: bool = False
+    #: the 401 body: for missing credentials, and for wrong ones
+    body: str | None = None
+    wrong_body: str | None = None
+    #: hash formats whose handling by this proxy is not known (unmodelled when met)
+    uncertain: frozenset[str] = frozenset()
+
+    def run(self, state: RequestState) -> LocalReply | None:
+        creds = basic_credentials(state.header("authorization"), self.scheme_case_sensitive)
+        if creds is None:
+            return self._deny(state, "no usable Basic credentials")
+        user, password = creds
+        if self.users is None:
+            state.unmodelled.append(f"{self.what}: the htpasswd Secret is not in the input; whether these "
+                                    "credentials are valid is not known (modelled as valid)")
+            self._pass(state, user)
+            return None
+        stored = self.users.get(user)
+        if stored is None:
+            return self._deny(state, f"user {user!r} is not in the htpasswd data", True)
+        if hash_format(stored) in self.uncertain:
+            state.unmodelled.append(f"{self.what}: how this proxy checks a {hash_format(stored)} hash is not known "
+                                    "(modelled as valid)")
+            self._pass(state, user)
+            return None
+        ok = verify(password, stored, self.accepts)
+        if ok is None:
+            state.unmodelled.append(f"{self.what}: the {hash_format(stored)} hash of user {user!r} cannot be "
+                                    "checked here (modelled as valid)")
+            self._pass(state, user)
+            return None
+        if not ok:
+            return self._deny(state, f"the password of user {user!r} does not match", True)
+        self._pass(state, user)
+        return None
+
+    def _deny(self, state: RequestState, why: str, wrong: bool = False) -> LocalReply:
+        body = self.wrong_body if wrong and self.wrong_body is not None else self.body
+        return LocalReply(401, "basic-auth-401", (("www-authenticate", self.realm(state)),), body,
+                          note=f"{self.what}: {why}")
+
+    def _pass(self, state: RequestState, user: str) -> None:
+        """What a successful check does to the request."""
+        if self.forward_user:
+            state.headers = [(k, v) for k, v in state.headers if k != self.forward_user.lower()]
+            state.headers.append((self.forward_user.lower(), user))
+            state.changed = True
+        if self.remove_authorization:
+            state.headers = [(k, v) for k, v in state.headers if k != "authorization"]
+            state.changed = True
+
+
+@dataclass(eq=False)
+class BodyLimit(Step):
+    """413 when the request declares a Content-Length above `limit` bytes (0: no limit)."""
+
+    limit: int
+    what: str
+    status: int = 413
+
+    def run(self, state: RequestState) -> LocalReply | None:
+        raw = state.header("content-length")
+        if raw is None or not raw.strip().isdigit() or self.limit <= 0:
+            return None
+        length = int(raw.strip())
+        if length <= self.limit:
+            return None
+        return LocalReply(self.status, "body-too-large", note=f"{self.what}: Content-Length {length} is above "
+                                                              f"{self.limit} bytes")
+
+
+@dataclass(eq=False)
+class RegexPathRewrite(Step):
+    """Replace what `pattern` matches in the upstream path (query kept) with `substitution`.
+
+    `replace_all`: every non-overlapping match (Envoy's regex_rewrite, RE2 GlobalReplace) or the
+    first one only. `substitution` uses `\\1` back-references (converted to Python's)."""
+
+    pattern: re.Pattern[str] | None
+    substitution: str
+    what: str
+    replace_all: bool = True
+    phase: Literal["before", "action"] = "action"
+
+    def run(self, state: RequestState) -> LocalReply | None:
+        if self.pattern is None:
+            state.unmodelled.append(f"{self.what}: the regular expression does not compile here")
+            return None
+        repl = python_replacement(self.substitution)
+        try:
+            new = self.pattern.sub(repl, state.path, count=0 if self.replace_all else 1)
+        except (re.error, IndexError) as exc:
+            state.unmodelled.append(f"{self.what}: the substitution cannot be applied here ({exc})")
+            return None
+        if new != state.path:
+            state.path = new
+            state.changed = True
+        return None
+
+
+def python_replacement(sub: str) -> str:
+    r"""An RE2/Go-style replacement (`\1`, `$1`, `${name}`) as a Python one (`\g<1>`)."""
+    out = []
+    i = 0
+    while i < len(sub):
+        c = sub[i]
+        if c == "\\" and i + 1 < len(sub) and sub[i + 1].isdigit():
+            out.append(f"\\g<{sub[i + 1]}>")
+            i += 2
+            continue
+        if c == "\\":
+            out.append("\\\\")
+            i += 1
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+@dataclass(eq=False)
+class HeaderChanges(Step):
+    """Request and response header modifiers a policy applies."""
+
+    request: HeaderOps | None
+    response: HeaderOps | None
+    phase: Literal["before", "action"] = "action"
+
+    def run(self, state: RequestState) -> LocalReply | None:
+        if self.request is not None:
+            state.headers = apply_header_ops(state.headers, self.request)
+            state.changed = True
+        if self.response is not None:
+            state.response_ops.append(self.response)
+        return None
+
+
+@dataclass(eq=False)
+class CorsPolicy(Step):
+    """An implementation's CORS: answers a preflight (OPTIONS with Origin and
+    Access-Control-Request-Method) itself, and adds CORS headers to the other answers of an
+    allowed Origin. Modelled with the Gateway API CORS filter's rules (`gateway_filters`)."""
+
+    spec: CorsSpec
+    preflight_status: int = 200
+    headers_on_replies: bool = True
+    extra: list[str] = field(default_factory=list)
+
+    def run(self, state: RequestState) -> LocalReply | None:
+        req = state.request
+        origin = req.header("origin")
+        if origin is None:
+            return None
+        if req.method == "OPTIONS" and req.header("access-control-request-method") is not None:
+            hdrs = cors_response_headers(self.spec, origin, True, req.header("access-control-request-method"),
+                                         req.header("access-control-request-headers"))
+            return LocalReply(self.preflight_status, "cors-preflight", tuple(hdrs),
+                              note=None if hdrs else f"Origin {origin} is not allowed: no CORS headers")
+        state.response.extend(cors_response_headers(self.spec, origin, False, None, None))
+        return None
+
+
+@dataclass(eq=False)
+class EnvoyCors(Step):
+    """Envoy's CORS filter (`cors_filter.cc`), which Envoy-based gateways configure from their
+    CORS policies. A preflight (OPTIONS with a non-empty Origin and Access-Control-Request-Method)
+    is answered 200 by the gateway: Access-Control-Allow-Origin echoes an allowed Origin (never
+    `*`), the methods, headers and max-age are the configured strings (`*` echoes the request's);
+    with `forward_not_matching` a preflight from an Origin that is not allowed goes on to the
+    backend instead. Other requests from an allowed Origin get Allow-Origin (the Origin),
+    Allow-Credentials and Expose-Headers on every answer, the gateway's own included."""
+
+    origins: tuple[re.Pattern[str], ...]
+    methods: str = ""
+    headers: str = ""
+    expose: str = ""
+    max_age: str = ""
+    credentials: bool = False
+    forward_not_matching: bool = False
+
+    def allowed(self, origin: str) -> bool:
+        return any(p.fullmatch(origin) or p.fullmatch("*") for p in self.origins)
+
+    def run(self, state: RequestState) -> LocalReply | None:
+        req = state.request
+        origin = req.header("origin")
+        if not origin:
+            return None
+        allowed = self.allowed(origin)
+        method = req.header("access-control-request-method")
+        if req.method == "OPTIONS" and method:
+            if not allowed and self.forward_not_matching:
+                return None
+            out: list[tuple[str, str]] = []
+            if allowed:
+                out.append(("access-control-allow-origin", origin))
+            if self.credentials:
+                out.append(("access-control-allow-credentials", "true"))
+            if self.methods:
+                out.append(("access-control-allow-methods", method if self.methods == "*" else self.methods))
+            if self.headers:
+                echo = req.header("access-control-request-headers") or ""
+                out.append(("access-control-allow-headers", echo if self.headers == "*" else self.headers))
+            if self.max_age:
+                out.append(("access-control-max-age", self.max_age))
+            return LocalReply(200, "cors-preflight", tuple(out),
+                              note=None if allowed else f"Origin {origin} is not allowed: no Allow-Origin")
+        if allowed:
+            state.response.append(("access-control-allow-origin", origin))
+            if self.credentials:
+                state.response.append(("access-control-allow-credentials", "true"))
+            if self.expose:
+                state.response.append(("access-control-expose-headers", self.expose))
+        return None
+
+
+def wildcard_origin(pattern: str) -> re.Pattern[str]:
+    """An origin with `*` wildcards as the full-match regex Envoy Gateway and kgateway build
+    (every other character literal, `*` any run of characters)."""
+    return re.compile(re.escape(pattern).replace(r"\*", ".*"))
