@@ -450,8 +450,10 @@ class _Planner:
         layout = Layout(generated, self.repo.all_paths, self.platform_dir,
                         lambda path: self.assumed_namespace(path)[0], lambda path: path in self.listed_by,
                         self.repo.generated_kustomizations)
+        secrets = {ing.key: [t.secret_name for t in ing.spec.tls if t.secret_name]
+                   for ing in (result.inputs.ingresses if result is not None else [])}
         layout.place(result.apps if result is not None else {}, result.platform if result is not None else [],
-                     records)
+                     records, secrets)
         self.findings.extend(layout.findings)
         layout.findings = []
         return layout
