@@ -360,8 +360,10 @@ def manifests_from_text(text: str, filename: str, *, chart_template: bool = Fals
 
 
 # a Go template action: `{{ .Values.x }}`, `{{- include "x" . -}}`, `{{/* comment */}}`
-_TEMPLATE_ACTION = re.compile(r"\{\{-?\s*(?:[.$/(\"]|[a-z]+\b)[^\n]*?\}\}")
-_KIND_INGRESS = re.compile(r"^\s*kind:\s*[\"']?Ingress[\"']?\s*(?:#.*)?$", re.MULTILINE)
+# (no brace, no newline inside an action: every attempt stops at the next one, so a hostile line
+# of `{{{{...` costs linear time, not quadratic)
+_TEMPLATE_ACTION = re.compile(r"\{\{-?[ \t]*(?:[.$/(\"]|[a-z]+\b)[^\n{}]*\}\}")
+_KIND_INGRESS = re.compile(r"^[ \t]*kind:[ \t]*[\"']?Ingress[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
 RENDER_HINT = ("render it first: `helm template RELEASE CHART -f VALUES | ing2gw convert -f -`, or "
                "`kustomize build --enable-helm DIR | ing2gw convert -f -`")
 
