@@ -355,6 +355,10 @@ def test_quiet_keeps_errors_and_the_final_lines(tmp_path: Path, capsys: pytest.C
     lines = err.splitlines()
     assert rc == 1 and len(lines) == 4 and all(": error: ING2GW-NGINX-013: " in ln for ln in lines[:3])
     assert lines[-1].startswith("ing2gw: 3 error(s), 3 warning(s), ") and "wrote" not in err
+    # the check's details only when a difference is unexplained; its totals always
+    rc, _, err = run(capsys, "convert", "-f", str(src), "-q", "--verify")
+    assert "equivalence check:" not in err and err.splitlines()[-1].startswith("ing2gw: equivalence: ")
+    assert "explained" in err.splitlines()[-1] and len(err.splitlines()) == 5
 
 
 def test_progress_only_on_a_terminal_or_when_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str],

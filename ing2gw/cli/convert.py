@@ -231,7 +231,7 @@ def report_target(report_file: str | None, report_format: str | None, out_dir: s
               help="Show progress on stderr (default: when stderr is a terminal, and not with -q).")
 @click.option("-q", "--quiet", is_flag=True,
               help="On stderr only error findings and the final lines: no progress, no summary by code, no "
-                   "'wrote' lines.")
+                   "'wrote' lines, the --verify details only when a difference is unexplained.")
 @click.option("-v", "--verbose", is_flag=True,
               help="Also list info findings, suggestions, and every finding of a code (without -v, a long list "
                    "keeps the first 5 per code after a count by code).")
@@ -296,7 +296,7 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
         rendered = (json.dumps(verified.to_dict(), indent=2) + "\n") if verify_output == "json" else render_text(verified)
         if out_dir:
             extra[f"verify.{'json' if verify_output == 'json' else 'txt'}"] = rendered
-        else:
+        elif not quiet or verified.unexplained:  # -q: the details only when something is unexplained
             bars.close()
             click.echo(rendered, err=True, nl=False)
     # the raw manifests are not needed any more (the translation keeps what it read): give their
