@@ -455,7 +455,11 @@ def read_file(path: str) -> LoadResult:
 
 def _in_chart_templates(path: Path) -> bool:
     """Whether `path` lies in the templates/ folder of a Helm chart (a folder with Chart.yaml)."""
-    for parent in path.resolve().parents:
+    try:
+        parents = path.resolve().parents
+    except (OSError, RuntimeError):  # a symbolic-link loop above a readable file
+        return False
+    for parent in parents:
         if parent.name == "templates" and (parent.parent / "Chart.yaml").is_file():
             return True
     return False
