@@ -29,7 +29,7 @@ from ing2gw.batch_discover import Chart, Repository, SourceFile, discover_reposi
 from ing2gw.batch_docs import DocumentMap, drop_list_items, is_blank
 from ing2gw.batch_kustomize import Kustomization, edit_resources
 from ing2gw.batch_place import Layout
-from ing2gw.errors import InputError, UsageError
+from ing2gw.errors import UsageError
 from ing2gw.findings import Finding, Severity, sort_findings
 from ing2gw.load import Manifest
 from ing2gw.options import Options
@@ -353,37 +353,29 @@ class _Planner:
         return records, manifests
 
     def _translate(self, manifests: list[Manifest], records: list[IngressRecord]) -> Result | None:
+        """Translate every valid object; an invalid one is left out with a finding (an Ingress:
+        error ING2GW-BATCH-005, anything else: warning ING2GW-BATCH-004) and removed from
+        `manifests`, so that the equivalence check reads exactly what was translated."""
         if not records:
             return None
-        inputs = list(manifests)
-        by_file: dict[str, list[Manifest]] = defaultdict(list)
-        for m in inputs:
-            by_file[m.origin.file].append(m)
-        while True:
-            try:
-                result = translate(inputs, self.options.translation)
-                break
-            except InputError as exc:
-                drop: set[int] = set()
-                for p in exc.problems:
-                    cands = [m for m in by_file.get(p.file, []) if id(m) not in drop and m.origin.line <= max(p.line, 1)]
-                    if not cands:
-                        continue
-                    m = max(cands, key=lambda m: m.origin.line)
-                    drop.add(id(m))
-                    self.findings.append(Finding(
-                        Severity.ERROR if m.kind == "Ingress" else Severity.WARNING,
-                        "ING2GW-BATCH-005" if m.kind == "Ingress" else "ING2GW-BATCH-004",
-                        f"{p.message}; not migrated, its file is not changed",
-                        origin=Origin(self._load_names.get(p.file, p.file), p.line),
-                        subject=f"{m.kind} {m.namespace}/{m.name}" if m.namespace else f"{m.kind} {m.name}"))
-                if not drop:
-                    raise
-                inputs = [m for m in inputs if id(m) not in drop]
+        result = translate(manifests, dataclasses.replace(self.options.translation, skip_invalid=True))
+        left_out = {id(m) for m, _ in result.inputs.invalid}
+        root = os.path.join(str(self.repo.root), "")  # messages name other files as the repository does
+        for m, problems in result.inputs.invalid:
+            subject = f"{m.kind} {m.namespace}/{m.name}" if m.namespace else f"{m.kind} {m.name}"
+            for p in problems:
+                self.findings.append(Finding(
+                    Severity.ERROR if m.kind == "Ingress" else Severity.WARNING,
+                    "ING2GW-BATCH-005" if m.kind == "Ingress" else "ING2GW-BATCH-004",
+                    f"{p.message.removeprefix(subject + ': ').replace(root, '')}; not migrated, its file is not "
+                    "changed", origin=Origin(self._load_names.get(p.file, p.file), p.line), subject=subject))
+        if left_out:
+            manifests[:] = [m for m in manifests if id(m) not in left_out]
+            # said above in migrate's words (its file is not changed)
+            result = dataclasses.replace(result, findings=[f for f in result.findings if f.code != "ING2GW-LOAD-005"])
         translated = {ing.key for ing in result.translated_ingresses()}
-        kept = {id(m) for m in inputs}
         for r in records:
-            r.translated = r.key in translated and id(r.manifest) in kept
+            r.translated = r.key in translated and id(r.manifest) not in left_out
         return result
 
     # -- Kustomize overlays and Helm charts ---------------------------------------------------
@@ -458,8 +450,10 @@ class _Planner:
         layout = Layout(generated, self.repo.all_paths, self.platform_dir,
                         lambda path: self.assumed_namespace(path)[0], lambda path: path in self.listed_by,
                         self.repo.generated_kustomizations)
+        secrets = {ing.key: [t.secret_name for t in ing.spec.tls if t.secret_name]
+                   for ing in (result.inputs.ingresses if result is not None else [])}
         layout.place(result.apps if result is not None else {}, result.platform if result is not None else [],
-                     records)
+                     records, secrets)
         self.findings.extend(layout.findings)
         layout.findings = []
         return layout

@@ -198,9 +198,9 @@ def _read(repo: Repository, full: str, rel: str) -> SourceFile | None:
         return sf
     loaded = manifests_from_text(parsed_text, repo.load_name(rel))
     sf.parsed = loaded.manifests
+    not_objects: list[tuple[int, str]] = [(p.line, p.message) for p in loaded.skipped]
     if loaded.problems:
         chunks = split_chunks(parsed_text)
-        not_objects: list[tuple[int, str]] = []
         for p in loaded.problems:
             c = chunks[chunk_of_line(chunks, max(p.line, 1))]
             chunk_text = parsed_text[c.start:c.end]
@@ -216,12 +216,14 @@ def _read(repo: Repository, full: str, rel: str) -> SourceFile | None:
                 repo.findings.append(Finding(Severity.WARNING, "ING2GW-BATCH-004", f"{p.message}; file skipped",
                                              origin=Origin(rel, p.line)))
                 sf.broken = True
-        if not_objects and not sf.manifests:
+    if not_objects:
+        not_objects.sort()
+        if not sf.manifests:
             repo.findings.append(Finding(Severity.INFO, "ING2GW-BATCH-006",
                                          "not a Kubernetes manifest (" + not_objects[0][1] + "); skipped",
                                          origin=Origin(rel, not_objects[0][0])))
-        elif not_objects:
-            for line, msg in not_objects:
+        else:
+            for line, msg in sorted(not_objects):
                 repo.findings.append(Finding(Severity.INFO, "ING2GW-BATCH-006", f"{msg}; document skipped",
                                              origin=Origin(rel, line)))
     return sf

@@ -105,6 +105,8 @@ FIELDS: dict[str, _Field] = {
     "nginxConfigmap": _Field("nginx_configmap", "ns-name", "namespace/name of the ingress-nginx ConfigMap"),
     "allowWeakened": _Field("allow_weakened", "list", "security annotations whose loss is accepted"),
     "nginxFlags": _Field("nginx_flags", "flags", "ingress-nginx controller flags that change routing"),
+    "skipInvalid": _Field("skip_invalid", "bool", "translate the valid objects and report invalid ones as errors "
+                                                  "(they pass through unchanged) instead of failing on them"),
     "keepIngress": _Field("keep_ingress", "bool", "keep converted Ingresses in the output"),
     "failOn": _Field("fail_on", "fail-on", "fail the build on findings of this severity or worse"),
 }

@@ -8,6 +8,12 @@ Round-trip (comment-preserving) loading lives in `batch`, where files are edited
 
 One bad document never hides the others: after a syntax error, parsing resumes at the next
 `---` marker, and every problem is collected into one `InputError`.
+
+What is not a Kubernetes manifest is told apart from a broken one (`LoadResult.skipped`): a
+mapping with neither apiVersion nor kind (Helm values, CI workflows, tool configuration), a list
+of such things, a chart's Chart.yaml. A Helm chart met in a directory walk, and a file that is a
+Go template (`{{ ... }}`), is one problem saying how to render it first, instead of the YAML
+error its first `{{` gives.
 """
 
 from __future__ import annotations
@@ -70,10 +76,17 @@ class Manifest:
 
 @dataclass
 class LoadResult:
-    """Objects read, and every problem met on the way."""
+    """Objects read, every problem met on the way, and what was skipped as not being a
+    Kubernetes manifest at all (with why, for an info line; `load()` counts those as problems)."""
 
     manifests: list[Manifest] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
+
+    def extend(self, other: "LoadResult") -> None:
+        self.manifests.extend(other.manifests)
+        self.problems.extend(other.problems)
+        self.skipped.extend(other.skipped)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,17 +336,49 @@ def _is_list_kind(obj: dict[str, Any]) -> bool:
     return isinstance(kind, str) and kind.endswith("List") and isinstance(obj.get("items"), list)
 
 
-def manifests_from_text(text: str, filename: str) -> LoadResult:
-    """Parse one file's text into manifests; `kind: List` (and `*List`) are expanded."""
+def manifests_from_text(text: str, filename: str, *, chart_template: bool = False) -> LoadResult:
+    """Parse one file's text into manifests; `kind: List` (and `*List`) are expanded.
+
+    A text with Go template actions (`{{ ... }}`) that does not parse, or any such text when
+    `chart_template` (a file under a Helm chart's templates/), is one problem: render it first.
+    """
     result = LoadResult()
     if filename.endswith(".json") and text.lstrip().startswith(("{", "[")):
         docs, problems = _parse_json(text, filename)
     else:
         docs, problems = parse_documents(text, filename)
+    if problems or chart_template:
+        template_line = _template_line(text)
+        # a YAML error before the first `{{` is a YAML error, whatever comes later
+        if template_line and (chart_template or min(p.line for p in problems) >= template_line):
+            result.problems.append(Problem(filename, template_line, helm_template_message(text)))
+            return result
     result.problems.extend(problems)
     for doc_index, line, value in docs:
         _add_object(result, value, Origin(filename, line, doc_index), filename)
     return result
+
+
+# a Go template action: `{{ .Values.x }}`, `{{- include "x" . -}}`, `{{/* comment */}}`
+# (no brace, no newline inside an action: every attempt stops at the next one, so a hostile line
+# of `{{{{...` costs linear time, not quadratic)
+_TEMPLATE_ACTION = re.compile(r"\{\{-?[ \t]*(?:[.$/(\"]|[a-z]+\b)[^\n{}]*\}\}")
+_KIND_INGRESS = re.compile(r"^[ \t]*kind:[ \t]*[\"']?Ingress[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
+RENDER_HINT = ("render it first: `helm template RELEASE CHART -f VALUES | ing2gw convert -f -`, or "
+               "`kustomize build --enable-helm DIR | ing2gw convert -f -`")
+
+
+def _template_line(text: str) -> int:
+    """1-based line of the first Go template action in `text`, or 0."""
+    m = _TEMPLATE_ACTION.search(text)
+    return text.count("\n", 0, m.start()) + 1 if m else 0
+
+
+def helm_template_message(text: str) -> str:
+    """The problem for a file that is a Helm (Go) template rather than a manifest."""
+    what = "renders an Ingress, which is not converted until the chart is rendered; " \
+        if _KIND_INGRESS.search(text) else ""
+    return f"a Helm template ({{{{ ... }}}}), not a Kubernetes manifest: {what}{RENDER_HINT}"
 
 
 def _parse_json(text: str, filename: str) -> tuple[list[tuple[int, int, Any]], list[Problem]]:
@@ -348,8 +393,17 @@ def _parse_json(text: str, filename: str) -> tuple[list[tuple[int, int, Any]], l
         return [], [Problem(filename, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")]
 
 
+def _looks_like_object(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value.get("apiVersion") or value.get("kind"))
+
+
 def _add_object(result: LoadResult, value: Any, origin: Origin, filename: str) -> None:
     if isinstance(value, list):
+        if origin.item is None and value and not any(_looks_like_object(v) for v in value):
+            # a list of something else (an Ansible playbook, a list of settings): not manifests
+            result.skipped.append(Problem(filename, origin.line, f"document {origin.doc + 1} is a list of "
+                                          "things without apiVersion and kind: not a Kubernetes manifest"))
+            return
         # a bare top-level sequence of objects (kubectl accepts JSON arrays)
         for i, item in enumerate(value):
             _add_object(result, item, Origin(filename, origin.line, origin.doc, i), filename)
@@ -362,9 +416,17 @@ def _add_object(result: LoadResult, value: Any, origin: Origin, filename: str) -
         return
     missing = [k for k in ("apiVersion", "kind") if not value.get(k)]
     if missing:
-        result.problems.append(Problem(filename, origin.line,
-                                       f"document {origin.doc + 1} has no {' or '.join(missing)}: "
-                                       "not a Kubernetes object"))
+        if len(missing) == 2 and origin.item is None:
+            # Helm values, a CI workflow, a tool's configuration: not meant for Kubernetes
+            result.skipped.append(Problem(filename, origin.line, f"document {origin.doc + 1} has no apiVersion "
+                                          "or kind: not a Kubernetes manifest"))
+        elif os.path.basename(filename) == "Chart.yaml":
+            result.skipped.append(Problem(filename, origin.line, "a Helm chart's Chart.yaml, not a Kubernetes "
+                                          f"manifest; to convert the chart's Ingresses, {RENDER_HINT}"))
+        else:  # half an object: a broken manifest, not something else
+            result.problems.append(Problem(filename, origin.line,
+                                           f"document {origin.doc + 1} has no {' or '.join(missing)}: "
+                                           "not a Kubernetes object"))
         return
     if _is_list_kind(value):
         for i, item in enumerate(value["items"]):
@@ -388,7 +450,19 @@ def read_file(path: str) -> LoadResult:
         text = decode(data, path)
     except InputError as exc:
         return LoadResult(problems=exc.problems)
-    return manifests_from_text(text, path)
+    return manifests_from_text(text, path, chart_template=_in_chart_templates(Path(path)))
+
+
+def _in_chart_templates(path: Path) -> bool:
+    """Whether `path` lies in the templates/ folder of a Helm chart (a folder with Chart.yaml)."""
+    try:
+        parents = path.resolve().parents
+    except (OSError, RuntimeError):  # a symbolic-link loop above a readable file
+        return False
+    for parent in parents:
+        if parent.name == "templates" and (parent.parent / "Chart.yaml").is_file():
+            return True
+    return False
 
 
 #: files `convert --out-dir` writes next to the manifests that are not Kubernetes objects (the
@@ -402,23 +476,65 @@ def _ing2gw_non_manifest(folder: Path, name: str) -> bool:
     return name in OUTPUT_NON_MANIFESTS and (folder / OUTPUT_MARKER).is_file()
 
 
+def _manifest_file(folder: Path, name: str) -> bool:
+    return name.endswith(MANIFEST_SUFFIXES) and not name.startswith(".") and not _ing2gw_non_manifest(folder, name)
+
+
 def discover(path: str, recursive: bool) -> list[str]:
     """Manifest files under a directory, sorted; hidden entries and ing2gw's own reports are skipped."""
+    return walk(path, recursive)[0]
+
+
+def walk(path: str, recursive: bool) -> tuple[list[str], list[str]]:
+    """(manifest files, Helm chart folders) under a directory, sorted. A folder with a Chart.yaml
+    is a chart: none of its files is listed (its templates are not manifests until rendered)."""
     found: list[str] = []
+    charts: list[str] = []
     root = Path(path)
+    if (root / "Chart.yaml").is_file():
+        return [], [path]
     if recursive:
         for dirpath, dirnames, filenames in os.walk(root):
+            if dirpath != str(root) and "Chart.yaml" in filenames:
+                charts.append(dirpath)
+                dirnames[:] = []
+                continue
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for f in sorted(filenames):
-                if f.endswith(MANIFEST_SUFFIXES) and not f.startswith(".") \
-                        and not _ing2gw_non_manifest(Path(dirpath), f):
-                    found.append(os.path.join(dirpath, f))
+            found.extend(os.path.join(dirpath, f) for f in sorted(filenames) if _manifest_file(Path(dirpath), f))
     else:
         for entry in sorted(root.iterdir()):
-            if entry.is_file() and entry.name.endswith(MANIFEST_SUFFIXES) and not entry.name.startswith(".") \
-                    and not _ing2gw_non_manifest(root, entry.name):
+            if entry.is_file() and _manifest_file(root, entry.name):
                 found.append(str(entry))
-    return found
+    return found, sorted(charts)
+
+
+def chart_result(folder: str) -> LoadResult:
+    """A Helm chart met in a directory: one problem when a template renders an Ingress (it is not
+    converted until rendered), else one skipped note. Its files are not parsed."""
+    name = os.path.basename(os.path.normpath(folder))
+    chart_file = os.path.join(folder, "Chart.yaml")
+    try:
+        m = re.search(r"^name:\s*[\"']?([^\"'\s#]+)", Path(chart_file).read_text(encoding="utf-8"), re.MULTILINE)
+        name = m.group(1) if m else name
+    except (OSError, UnicodeDecodeError):
+        pass
+    ingress_templates = []
+    for dirpath, dirnames, filenames in os.walk(os.path.join(folder, "templates")):
+        dirnames.sort()
+        for f in sorted(filenames):
+            try:
+                text = Path(dirpath, f).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if _KIND_INGRESS.search(text):
+                ingress_templates.append(os.path.relpath(os.path.join(dirpath, f), folder))
+    hint = RENDER_HINT.replace("CHART", os.path.normpath(folder))
+    if ingress_templates:
+        return LoadResult(problems=[Problem(chart_file, 1, f"Helm chart {name!r}: its templates are not Kubernetes "
+                                            f"manifests and {', '.join(ingress_templates)} render(s) an Ingress, "
+                                            f"which is not converted; {hint}")])
+    return LoadResult(skipped=[Problem(chart_file, 1, f"Helm chart {name!r} (no Ingress template): its files "
+                                       "are not Kubernetes manifests until rendered; not read")])
 
 
 def load(
@@ -433,18 +549,38 @@ def load(
     Raises InputError listing every problem (bad YAML, non-objects, unreadable files, no
     objects at all). `on_file` is called with each file name before it is read (progress).
     """
+    result = load_all(sources, recursive=recursive, stdin=stdin, on_file=on_file)
+    if result.problems or result.skipped:
+        raise InputError([*result.problems, *result.skipped])
+    if not result.manifests:
+        raise InputError([no_objects(sources)])
+    return result.manifests
+
+
+def no_objects(sources: Sequence[str]) -> Problem:
+    """The problem of an input without a single Kubernetes object."""
+    names = ", ".join("stdin" if s == "-" else s for s in sources) or "(nothing)"
+    return Problem(names, 0, "no Kubernetes objects found; pass manifest files, a directory (-R to descend) or "
+                             "'-' for stdin")
+
+
+def load_all(
+    sources: Sequence[str],
+    *,
+    recursive: bool = False,
+    stdin: IO[bytes] | IO[str] | None = None,
+    on_file: Callable[[str], None] | None = None,
+) -> LoadResult:
+    """Every object of `sources`, every problem and every skipped non-manifest; raises nothing.
+
+    `convert` uses it to report every problem of a run at once (and, with --skip-invalid, to
+    translate what is valid); `load()` is the strict form.
+    """
     result = LoadResult()
     for src in sources:
         for part in _load_source(src, recursive, stdin, on_file):
-            result.manifests.extend(part.manifests)
-            result.problems.extend(part.problems)
-    if result.problems:
-        raise InputError(result.problems)
-    if not result.manifests:
-        names = ", ".join("stdin" if s == "-" else s for s in sources) or "(nothing)"
-        raise InputError([Problem(names, 0, "no Kubernetes objects found; pass manifest files, "
-                                            "a directory (-R to descend) or '-' for stdin")])
-    return result.manifests
+            result.extend(part)
+    return result
 
 
 def _load_source(src: str, recursive: bool, stdin: IO[bytes] | IO[str] | None,
@@ -464,11 +600,13 @@ def _load_source(src: str, recursive: bool, stdin: IO[bytes] | IO[str] | None,
         return
     p = Path(src)
     if p.is_dir():
-        files = discover(src, recursive)
-        if not files:
+        files, charts = walk(src, recursive)
+        if not files and not charts:
             hint = "" if recursive else " (use -R to read sub-directories)"
             yield LoadResult(problems=[Problem(src, 0, f"no .yaml, .yml or .json files in this directory{hint}")])
             return
+        for c in charts:
+            yield chart_result(c)
         for f in files:
             if on_file:
                 on_file(f)
@@ -519,6 +657,17 @@ def field_line(origin: Origin, path: Sequence[str | int]) -> int:
     return 0
 
 
+_PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[([^\]]*)\]")
+
+
+def field_line_at(origin: Origin, where: str) -> int:
+    """`field_line` for a path written as in messages: `spec.rules[0].http.paths[1].pathType`,
+    `metadata.annotations[example.com/key]`. The object's own line when nothing matches."""
+    path: list[str | int] = [name or (int(index) if index.isdigit() else index)
+                             for name, index in _PATH_TOKEN.findall(where)]
+    return (field_line(origin, path) if path else 0) or origin.line
+
+
 def _walk_line(events: Iterator[Any], ev: Any, want: Sequence[str | int], depth: int, best: list[int]) -> None:
     """Consume the node starting at `ev`; record the line of the deepest node matching `want`."""
     if not best[0]:
@@ -566,6 +715,6 @@ def load_text(text: str, filename: str = STDIN) -> list[Manifest]:
     """Load objects from a string (tests, KRM input). Raises InputError on any problem."""
     _TEXTS[filename] = text
     result = manifests_from_text(text, filename)
-    if result.problems:
-        raise InputError(result.problems)
+    if result.problems or result.skipped:
+        raise InputError([*result.problems, *result.skipped])
     return result.manifests

@@ -38,6 +38,8 @@ class Options:
     * listeners: "gateway" (every listener on the platform's Gateway, split over several
       Gateways past 64 listeners) or "listenerset" (the Gateway admits ListenerSets; each
       application namespace owns one with the hostnames and certificates only it serves).
+    * skip_invalid: leave invalid input objects out of the translation, each problem an error
+      finding (ING2GW-LOAD-005), instead of refusing the whole input.
     """
 
     controller: str = DEFAULT_CONTROLLER
@@ -59,6 +61,7 @@ class Options:
     #: --default-backend-service=ns/name, ...), as given to the controller
     nginx_flags: tuple[str, ...] = ()
     listeners: str = "gateway"
+    skip_invalid: bool = False
 
     def nginx_flag(self, name: str) -> str | None:
         """The value of a controller flag (`"true"` for a bare flag), or None when absent."""

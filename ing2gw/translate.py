@@ -72,10 +72,11 @@ def known_targets() -> list[str]:
 
 
 def translate(manifests: list[Manifest], options: Options | None = None) -> Result:
-    """Translate every Ingress in `manifests`. Raises InputError for unusable input."""
+    """Translate every Ingress in `manifests`. Raises InputError for unusable input (with
+    `options.skip_invalid`, invalid objects are left out with an error finding instead)."""
     options = options or Options()
     target = target_spec(options.target)
-    inputs = classify(manifests, options.default_namespace)
+    inputs = classify(manifests, options.default_namespace, skip_invalid=options.skip_invalid)
     out = ir.IR()
     findings: list[Finding] = list(inputs.findings)
     ownership = {ing.key: detect(ing, inputs, options) for ing in inputs.ingresses}

@@ -17,6 +17,11 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
                        new_objects: Sequence[dict] | None = None, context: ClusterContext | None = None,
                        extra_probes: Sequence[Request] = ()) -> VerifyResult:
     """Check a translation (or hand-edited `new_objects`) against the Ingresses it came from."""
+    # objects the translation left out as invalid (skip-invalid, migrate) are no input of the
+    # old side either: a duplicate Ingress or a broken Service would route (or refuse) differently
+    invalid = {id(m) for m, _ in result.inputs.invalid}
+    if invalid:
+        manifests = [m for m in manifests if id(m) not in invalid]
     # only what detection gave to ingress-nginx is compared with the ingress-nginx model: an
     # Ingress refused by detection (another controller, disagreeing or unknown evidence) is not
     # routed by a model of a controller that never served it

@@ -7,6 +7,8 @@
   them); selftest/ holds valid and invalid example objects for the validator.
 * reference/annotations.json — the annotation catalogue the mapping tables are checked against.
 * detect/ — Ingresses of other controllers as their docs write them, for controller detection.
+* realworld-mix/ — a repository of mixed real-world files (manifests, a Helm chart, values, CI
+  configuration, invalid and duplicate Ingresses) for convert --skip-invalid and migrate --verify.
 """
 
 from __future__ import annotations
@@ -22,3 +24,4 @@ INVALID_EXAMPLES = GATEWAY_API / "invalid-examples"
 SELFTEST = GATEWAY_API / "selftest"
 CATALOGUE = DATA / "reference" / "annotations.json"
 DETECT = DATA / "detect"
+REALWORLD_MIX = DATA / "realworld-mix"

@@ -81,3 +81,43 @@ def test_mappings_markdown_and_yaml(capsys: pytest.CaptureFixture[str]) -> None:
 def test_mappings_unknown_controller(capsys: pytest.CaptureFixture[str]) -> None:
     rc, _, err = run(capsys, "mappings", "ingres-nginx")
     assert rc == 2 and "did you mean ingress-nginx?" in err
+
+
+def test_explain_list_names_every_code(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "explain", "--list")
+    lines = out.splitlines()
+    assert rc == 0 and [ln.split()[0] for ln in lines] == sorted(codes())
+    info = codes()["ING2GW-CORE-006"]
+    assert f"ING2GW-CORE-006  {info.severity:<7}  {info.title}" in lines
+    rc, out, _ = run(capsys, "explain", "--list", "load")
+    assert rc == 0 and out.splitlines() and all(ln.startswith("ING2GW-LOAD-") for ln in out.splitlines())
+    rc, _, err = run(capsys, "explain", "--list", "nope")
+    assert rc == 2 and "areas: BATCH, CERT, CORE" in err
+    rc, _, err = run(capsys, "explain")
+    assert rc == 2 and "explain --list" in err
+
+
+@pytest.mark.parametrize("code,hint", [
+    # a number the area does not have: no codes that merely look alike (CORE-019, CORE-009, ...)
+    ("ING2GW-CORE-999", "ING2GW-CORE has codes 001 to"),
+    ("ING2GW-LOAD-099", "ING2GW-LOAD has codes 001 to"),
+    # typos of a real code: two digits swapped, a digit doubled, the area misspelt
+    ("ING2GW-NGINX-200", "did you mean ING2GW-NGINX-020?"),
+    ("ING2GW-CORE-0066", "did you mean ING2GW-CORE-006?"),
+    ("ING2GW-CROE-006", "did you mean ING2GW-CORE-006?"),
+    # an area that does not exist: the areas, not codes of other areas with the same number
+    ("ING2GW-FOO-001", "there is no area FOO (areas: BATCH"),
+])
+def test_explain_unknown_code_suggests_only_related_codes(capsys: pytest.CaptureFixture[str], code: str,
+                                                          hint: str) -> None:
+    rc, out, err = run(capsys, "explain", code)
+    assert rc == 2 and out == "" and hint in err and "explain --list" in err
+    suggested = set(err.split("did you mean ")[1].split("?")[0].split(" or ")) if "did you mean" in err else set()
+    assert suggested <= set(codes())
+    if "did you mean" not in hint:
+        assert not suggested
+
+
+def test_explain_code_without_zero_padding(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "explain", "core-6")
+    assert rc == 0 and out.startswith("ING2GW-CORE-006: ")

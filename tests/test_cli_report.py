@@ -120,10 +120,11 @@ def test_color_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_no_color_on_a_terminal(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    assert main(["convert", "-f", str(EXAMPLE), "-v"]) == 0
+    # (--no-progress: the progress display on a terminal moves the cursor, colours or not)
+    assert main(["convert", "-f", str(EXAMPLE), "-v", "--no-progress"]) == 0
     err = capsys.readouterr().err
     assert "\x1b[" in err and "error(s)" in err                 # a rich table with colour
-    assert main(["convert", "-f", str(EXAMPLE), "-v", "--no-color"]) == 0
+    assert main(["convert", "-f", str(EXAMPLE), "-v", "--no-color", "--no-progress"]) == 0
     err = capsys.readouterr().err
     assert "\x1b[" not in err and "info: ING2GW-CORE-015" in err
     assert err.splitlines()[-1].startswith("ing2gw: 0 error(s), 0 warning(s), ")

@@ -742,7 +742,7 @@ spec:
         with pytest.raises(InputError) as exc:
             NginxRouter(load_text(text, "in.yaml"), ClusterContext())
         p = exc.value.problems[0]
-        assert (p.file, p.line) == ("in.yaml", 1) and "no backend" in p.message
+        assert (p.file, p.line) == ("in.yaml", 9) and "no backend" in p.message  # the path without one
 
     @pytest.mark.parametrize("mutate,fragment", [
         (lambda p: p.update(pathType="Regex"), "unknown pathType"),
@@ -927,4 +927,5 @@ class TestCli:
         rc = main(["simulate", "--side", "ingress", "-f", str(bad), "--request", "GET http://shop.example.com/"])
         captured = capsys.readouterr()
         assert rc == 2 and captured.out == ""
-        assert f"{bad}:2" in captured.err and "no backend" in captured.err and "Traceback" not in captured.err
+        # the line of the path without a backend, not of the object
+        assert f"{bad}:11: " in captured.err and "no backend" in captured.err and "Traceback" not in captured.err

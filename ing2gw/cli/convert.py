@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -11,7 +13,7 @@ import click
 
 from ing2gw.cli.runtime import freeze_kept, freeze_loaded, release_garbage, tune_for_batch
 from ing2gw.errors import UsageError
-from ing2gw.findings import FAIL_ON_CHOICES, Finding, exit_code
+from ing2gw.findings import FAIL_ON_CHOICES, Finding, exit_code, sort_findings
 from ing2gw.load import load
 from ing2gw.options import DEFAULT_GATEWAY_NAMESPACE, DEFAULT_NGINX_PREFIX, LISTENER_MODES, Options
 from ing2gw.outdir import plan_tree, write_tree
@@ -137,6 +139,8 @@ def build_options(kw: dict[str, Any]) -> Options:
     if problem:
         raise UsageError(f"--controller: {problem}")
     classes = {**dict(from_file.get("classes", ())), **dict(parse_class_options(kw.get("classes") or ()))}
+    # --skip-invalid is convert's; the config key applies wherever the file is read
+    values["skip_invalid"] = bool(kw.get("skip_invalid")) or bool(from_file.get("skip_invalid", False))
     return Options(**values, classes=tuple(sorted(classes.items())),
                    allow_weakened=frozenset(kw["allow_weakened"]) | from_file.get("allow_weakened", frozenset()),
                    nginx_flags=tuple(from_file.get("nginx_flags", ())) + tuple(kw.get("nginx_flags") or ()))
@@ -147,12 +151,13 @@ def build_fail_on(kw: dict[str, Any], fail_on: str) -> str:
     return fail_on if _given("fail_on") else str(_file_config(kw)[1].get("fail_on", fail_on))
 
 
-def print_findings(findings: Sequence[Finding], verbose: bool, color: bool = False) -> None:
-    """Findings on stderr, one line each (info only with -v) or a table with colour, then a
-    summary line `ing2gw: N error(s), ...`."""
+def print_findings(findings: Sequence[Finding], verbose: bool, color: bool = False, quiet: bool = False) -> None:
+    """Findings on stderr, one line each (info only with -v; errors only with -q) or a table
+    with colour, then a summary line `ing2gw: N error(s), ...`. Many findings get a count by
+    code first and at most a few lines per code (all with -v): see `render_findings`."""
     from ing2gw.report import render_findings
 
-    click.echo(render_findings(findings, verbose=verbose, color=color), err=True, nl=False)
+    click.echo(render_findings(findings, verbose=verbose, color=color, quiet=quiet), err=True, nl=False)
 
 
 def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -217,10 +222,22 @@ def report_target(report_file: str | None, report_format: str | None, out_dir: s
 @click.option("--verify-output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Format of the --verify result (on stderr, or in --out-dir/verify.{txt,json}).")
 @report_options
-@click.option("-v", "--verbose", is_flag=True, help="Also list info findings, and suggestions.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Translate what is valid and report each file or object that cannot be used (invalid YAML, a "
+                   "Helm template, an object the API server would refuse, a duplicate) as an error finding: exit 1, "
+                   "not 2. Without it such input stops the run, every problem listed at once. Config key "
+                   "skipInvalid.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show progress on stderr (default: when stderr is a terminal, and not with -q).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="On stderr only error findings and the final lines: no progress, no summary by code, no "
+                   "'wrote' lines, the --verify details only when a difference is unexplained.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also list info findings, suggestions, and every finding of a code (without -v, a long list "
+                   "keeps the first 5 per code after a count by code).")
 def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force: bool, output: str,
             fail_on: str, verbose: bool, run_verify: bool, verify_output: str, report_file: str | None,
-            report_format: str | None, no_color: bool, **kw: Any) -> int:
+            report_format: str | None, no_color: bool, progress: bool | None, quiet: bool, **kw: Any) -> int:
     """Convert Ingress manifests to Gateway API objects.
 
     Reads Ingresses (networking.k8s.io/v1; legacy versions are normalised), IngressClasses,
@@ -238,19 +255,35 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
 
     With --out-dir, the report is also written as DIR/report.md and DIR/report.json.
 
+    A directory tree may hold more than manifests: files without apiVersion and kind (Helm
+    values, CI workflows) are skipped with an info finding; Helm charts and templates must be
+    rendered first (`helm template RELEASE CHART | ing2gw convert -f -`). Invalid input stops
+    the run with every problem listed, or with --skip-invalid is reported and left out.
+
     \b
     Exit codes: 0 success; 1 findings at or above --fail-on; 2 bad input or usage.
     """
     from ing2gw.cli.explain import color_allowed
+    from ing2gw.cli.inputs import no_ingress_message, read_input
+    from ing2gw.cli.progress import counting_files, progress_bar, stage, want_progress
     from ing2gw.report import build_report, exit_findings, render, render_json_bytes, write_report
 
     report_fmt, report_in_tree = report_target(report_file, report_format, out_dir, stdout_free=out_dir is not None)
     options = build_options(kw)
     fail_on = build_fail_on(kw, fail_on)
     tune_for_batch()
-    manifests = load(files, recursive=recursive)
+    say: Callable[[str], None] = (lambda _: None) if quiet else (lambda s: click.echo(s, err=True))
+    # progress on stderr until the results are printed (closed with the command, errors too)
+    bars = ExitStack()
+    click.get_current_context().call_on_close(bars.close)
+    step = progress_bar(bars, color_allowed(no_color, sys.stderr), force=progress is True) \
+        if want_progress(progress, quiet, sys.stderr) else None
+    manifests, input_findings = read_input(files, recursive, options, on_file=counting_files(step))
+    stage(step, "translate")
     freeze_loaded()
     result = translate(manifests, options)
+    if input_findings:
+        result = dataclasses.replace(result, findings=sort_findings([*input_findings, *result.findings]))
     freeze_kept()
     verified = None
     extra: dict[str, str | bytes] = {}
@@ -258,15 +291,18 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
         from ing2gw.cli.verify_render import render_text
         from ing2gw.verification import verify_translation
 
+        stage(step, "verify")
         verified = verify_translation(result, manifests, options)
         rendered = (json.dumps(verified.to_dict(), indent=2) + "\n") if verify_output == "json" else render_text(verified)
         if out_dir:
             extra[f"verify.{'json' if verify_output == 'json' else 'txt'}"] = rendered
-        else:
+        elif not quiet or verified.unexplained:  # -q: the details only when something is unexplained
+            bars.close()
             click.echo(rendered, err=True, nl=False)
     # the raw manifests are not needed any more (the translation keeps what it read): give their
     # memory to the report, which peaks while rendering (about 150 MB at 10,000 Ingresses).
     # They hold no cycles; the check's routers do.
+    no_ingress = no_ingress_message(manifests) if not result.inputs.ingresses else None
     del manifests
     if run_verify:
         release_garbage()
@@ -279,12 +315,16 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
         if report_in_tree is not None:
             extra[report_in_tree] = render(report, report_fmt)
         tree = plan_tree(result.platform, result.apps, extra)
+        stage(step, "write")
         write_tree(out_dir, tree, force=force)
-        click.echo(f"wrote {len(tree)} files to {out_dir}/ (platform/, apps/<namespace>/, report.md, report.json)",
-                   err=True)
+        bars.close()
+        say(f"wrote {len(tree)} files to {out_dir}/ (platform/, apps/<namespace>/, report.md, report.json)")
     else:
+        bars.close()
         objs = result.objects()
-        if not objs:
+        if no_ingress:
+            click.echo(f"ing2gw: {no_ingress}", err=True)
+        elif not objs:
             click.echo("ing2gw: no objects to write", err=True)
         elif output == "json":
             sys.stdout.write(dump_json(objs))
@@ -296,9 +336,11 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     elif report_file and report_in_tree is None:
         assert report is not None
         write_report(report_file, report, report_fmt)
-        click.echo(f"wrote the report to {report_file}", err=True)
+        say(f"wrote the report to {report_file}")
+    if no_ingress and out_dir:
+        click.echo(f"ing2gw: {no_ingress}", err=True)
     findings = exit_findings(result, verified)
-    print_findings(findings, verbose, color_allowed(no_color, sys.stderr))
+    print_findings(findings, verbose, color_allowed(no_color, sys.stderr), quiet=quiet)
     if verified is not None:
         click.echo(f"ing2gw: equivalence: {verified.probes} probes, {verified.equivalent} equivalent, "
                    f"{verified.explained} explained, {verified.unexplained} unexplained", err=True)

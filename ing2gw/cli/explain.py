@@ -5,9 +5,10 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import sys
 import textwrap
-from typing import Any
+from typing import Any, Mapping
 
 import click
 
@@ -42,26 +43,37 @@ def _annotation_rows(term: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 @click.command()
-@click.argument("code")
-def explain(code: str) -> int:
+@click.argument("code", required=False)
+@click.option("--list", "list_codes", is_flag=True,
+              help="List every finding code (severity, code, title); with CODE, only the codes of that area "
+                   "(`--list core`).")
+def explain(code: str | None, list_codes: bool) -> int:
     """Print the long explanation of a finding CODE and where to read more.
 
     CODE is case-insensitive (`ing2gw explain ing2gw-core-006`, or just `core-006`). An
     annotation key (`rewrite-target`, `nginx.ingress.kubernetes.io/rewrite-target`) prints its
-    row of the mapping table instead.
+    row of the mapping table instead. `--list` lists every code.
 
     \b
     Examples:
       ing2gw explain ING2GW-CORE-006
       ing2gw explain whitelist-source-range
+      ing2gw explain --list
+      ing2gw explain --list load
 
     \b
     Exit codes: 0 found; 2 unknown code.
     """
     known = codes()
+    if list_codes:
+        return _list(known, code)
+    if code is None:
+        raise UsageError("give a finding CODE (e.g. ING2GW-CORE-006) or an annotation key; `ing2gw explain --list` "
+                         "lists every code")
     wanted = code.strip().upper()
-    if wanted not in known and f"ING2GW-{wanted}" in known:
-        wanted = f"ING2GW-{wanted}"
+    m = _CODE.match(wanted)
+    if wanted not in known and m is not None and f"ING2GW-{m[1]}-{m[2].zfill(3)}" in known:
+        wanted = f"ING2GW-{m[1]}-{m[2].zfill(3)}"  # core-006, CORE-6
     info = known.get(wanted)
     if info is not None:
         click.echo(f"{info.code}: {info.title}")
@@ -86,10 +98,70 @@ def explain(code: str) -> int:
             if r.get("docs"):
                 click.echo(f"docs: {r['docs']}")
         return EXIT_OK
-    close = difflib.get_close_matches(wanted, list(known), n=3, cutoff=0.6)
-    hint = f" — did you mean {' or '.join(close)}?" if close else \
-        " — `ing2gw explain` takes a code such as ING2GW-CORE-006 (every finding and report shows its code)"
-    raise UsageError(f"unknown finding code {code!r}{hint}")
+    raise UsageError(f"unknown finding code {code!r}{_unknown_hint(wanted, known)} "
+                     "(`ing2gw explain --list` lists every code)")
+
+
+_CODE = re.compile(r"(?:ING2GW-)?([A-Z]+)-?(\d+)\Z")
+
+
+def _areas(known: Mapping[str, Any]) -> list[str]:
+    return sorted({c.split("-")[1] for c in known})
+
+
+def _unknown_hint(wanted: str, known: Mapping[str, Any]) -> str:
+    """Codes the user may have meant: a code of the same area whose number is one typo away
+    (a digit changed, dropped, added or two swapped), or the same number in the area whose name
+    is closest. Never a code of another area and number just because the strings look alike."""
+    m = _CODE.match(wanted)
+    if m is None:
+        return " — `ing2gw explain` takes a code such as ING2GW-CORE-006 (every finding and report shows its code)"
+    area, number = m.groups()
+    areas = _areas(known)
+    if area not in areas:
+        close = difflib.get_close_matches(area, areas, n=1, cutoff=0.5)
+        guess = f"ING2GW-{close[0]}-{int(number):03d}" if close else None
+        if guess in known:
+            return f" — did you mean {guess}?"
+        return f" — there is no area {area} (areas: {', '.join(areas)})"
+    numbers = sorted(c.rsplit("-", 1)[1] for c in known if c.split("-")[1] == area)
+    # two digits swapped, or one dropped or doubled, is a typo; a changed digit names another
+    # code just as well, so it counts only when a single code is one digit away
+    close = [n for n in numbers if _typo(number, n) in ("swap", "length")]
+    changed = [n for n in numbers if _typo(number.zfill(3), n) == "change"]
+    close += changed if len(changed) == 1 else []
+    if close:
+        return f" — did you mean {' or '.join(f'ING2GW-{area}-{n}' for n in sorted(close)[:3])}?"
+    return f" — ING2GW-{area} has codes {numbers[0]} to {numbers[-1]}, not {number}"
+
+
+def _typo(a: str, b: str) -> str | None:
+    """How `a` differs from `b` by one typo: "swap" (two neighbours), "length" (a character
+    dropped or added), "change" (one replaced); None for no difference or more than one."""
+    if a == b:
+        return None
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return "change"
+        if len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]:
+            return "swap"
+        return None
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    if len(long_) == len(short) + 1 and any(long_[:i] + long_[i + 1:] == short for i in range(len(long_))):
+        return "length"
+    return None
+
+
+def _list(known: Mapping[str, Any], area: str | None) -> int:
+    """`explain --list [AREA]`: one line per code, sorted."""
+    wanted = area.strip().upper().removeprefix("ING2GW-").rstrip("-") if area else None
+    if wanted is not None and wanted not in _areas(known):
+        raise UsageError(f"no finding area {area!r}; areas: {', '.join(_areas(known))}")
+    rows = [info for c, info in sorted(known.items()) if wanted is None or c.split("-")[1] == wanted]
+    for info in rows:
+        click.echo(f"{info.code}  {info.severity:<7}  {info.title}")
+    return EXIT_OK
 
 
 @click.command()

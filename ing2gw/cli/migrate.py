@@ -10,17 +10,15 @@ from typing import Any, Callable
 
 import click
 
-from ing2gw.batch import MigrateOptions, Plan, Progress, platform_dir_of, plan_migration
+from ing2gw.batch import MigrateOptions, Plan, platform_dir_of, plan_migration
 from ing2gw.batch_summary import MARKER, render_migration
 from ing2gw.batch_write import apply_changes, atomic_write_bytes, unified_diff, write_out_dir
 from ing2gw.cli.convert import (build_fail_on, build_options, print_findings, report_options, report_target,
                                 translation_options)
 from ing2gw.cli.explain import color_allowed
+from ing2gw.cli.progress import progress_bar, want_progress
 from ing2gw.errors import UsageError
 from ing2gw.findings import FAIL_ON_CHOICES, Finding, exit_code
-
-_STAGES = {"read": "reading files", "translate": "translating", "write": "writing files"}
-
 
 @click.command()
 @click.argument("repo", type=click.Path(file_okay=False, dir_okay=True, path_type=Path))
@@ -91,15 +89,19 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
     exclude = (out_dir,) if out_dir is not None else ()
     mopts = MigrateOptions(translation=options, remove_ingress=remove_ingress,
                            platform_dir=platform_dir_of(repo, platform_dir), exclude=exclude)
-    show_progress = progress if progress is not None else (sys.stderr.isatty() and not quiet)
     with ExitStack() as stack:
-        callback = _progress(stack) if show_progress else None
+        callback = progress_bar(stack, color_allowed(no_color, sys.stderr), force=progress is True) \
+            if want_progress(progress, quiet, sys.stderr) else None
         plan = plan_migration(repo, mopts, progress=callback)
         verified = None
         if run_verify and plan.result is not None:
             from ing2gw.verification import verify_translation
 
+            if callback:
+                callback("verify", 0, 0)
             verified = verify_translation(plan.result, plan.manifests, options)
+            if callback:
+                callback("verify", 1, 1)
         command = _command(repo, in_place, out_dir, dry_run, remove_ingress, platform_dir, run_verify)
         migration_md = render_migration(plan, verified, command=command).encode()
         if dry_run:
@@ -153,22 +155,6 @@ def _check_ours(path: Path) -> None:
     if not first.startswith(MARKER):
         raise UsageError(f"{path} exists and was not written by ing2gw; pass --migration-file FILE to write the "
                          "description elsewhere, or --force to replace it")
-
-
-def _progress(stack: ExitStack) -> Progress:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn
-
-    bar = stack.enter_context(Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                  TimeElapsedColumn(), console=Console(stderr=True), transient=True))
-    tasks: dict[str, Any] = {}
-
-    def update(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(_STAGES.get(stage, stage), total=total or None)
-        bar.update(tasks[stage], completed=done, total=total or None)
-
-    return update
 
 
 def _command(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, remove: bool,

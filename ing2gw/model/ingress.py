@@ -326,6 +326,35 @@ def normalise_legacy_ingress(obj: dict[str, Any]) -> dict[str, Any]:
     return dict(obj, apiVersion="networking.k8s.io/v1", spec=spec)
 
 
+def _v1beta1_backend_fields(m: Manifest) -> list[Problem]:
+    """A networking.k8s.io/v1 Ingress written with the v1beta1 backend fields (serviceName and
+    servicePort): v1 does not read them, and the API server refuses the backend. One problem per
+    backend, at the line of the field, with the v1 form to write instead."""
+    spec = m.obj.get("spec")
+    if not isinstance(spec, dict):
+        return []
+    backends: list[tuple[tuple[str | int, ...], Any]] = [(("spec", "defaultBackend"), spec.get("defaultBackend"))]
+    for i, r in enumerate(spec.get("rules") or []):
+        http = r.get("http") if isinstance(r, dict) else None
+        for j, p in enumerate((http.get("paths") or []) if isinstance(http, dict) else []):
+            if isinstance(p, dict):
+                backends.append((("spec", "rules", i, "http", "paths", j, "backend"), p.get("backend")))
+    out = []
+    for path, b in backends:
+        if not isinstance(b, dict) or "service" in b or not ({"serviceName", "servicePort"} & set(b)):
+            continue
+        name, port = b.get("serviceName"), b.get("servicePort")
+        number = port if isinstance(port, int) else (int(port) if isinstance(port, str) and port.isdigit() else None)
+        port_v1 = f"{{number: {number}}}" if number is not None else f"{{name: {port if port is not None else 'PORT'}}}"
+        where = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in path).replace(".[", "[")
+        field = "serviceName" if "serviceName" in b else "servicePort"
+        out.append(Problem(m.origin.file, field_line(m.origin, (*path, field)) or m.origin.line,
+                           f"Ingress {m.namespace or 'default'}/{m.name or '?'}: {where}: serviceName/servicePort "
+                           "are the fields of the removed v1beta1 Ingress, which networking.k8s.io/v1 does not read; "
+                           f"write `service: {{name: {name if name is not None else 'NAME'}, port: {port_v1}}}` instead"))
+    return out
+
+
 def parse_ingress(m: Manifest) -> tuple[Ingress, list[Finding]]:
     """Parse an Ingress of any served or legacy version; raises ParseError."""
     findings: list[Finding] = []
@@ -339,6 +368,16 @@ def parse_ingress(m: Manifest) -> tuple[Ingress, list[Finding]]:
         raise ParseError([Problem(m.origin.file, m.origin.line,
                                   f"Ingress {m.name}: unknown apiVersion {m.api_version!r}; "
                                   "expected networking.k8s.io/v1")])
+    else:
+        old_fields = _v1beta1_backend_fields(m)
+        if old_fields:
+            # every other problem of the Ingress too, without the "needs exactly one of service or
+            # resource" that the old fields cause
+            try:
+                parse(Ingress, Manifest(normalise_legacy_ingress(m.obj), m.origin))
+            except ParseError as exc:
+                old_fields += exc.problems
+            raise ParseError(old_fields)
     ing = parse(Ingress, m)
     assert isinstance(ing, Ingress)
     return ing, findings

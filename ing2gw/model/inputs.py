@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ing2gw.errors import InputError, Problem
-from ing2gw.findings import Finding
+from ing2gw.findings import Finding, Severity
 from ing2gw.load import Manifest
+from ing2gw.origin import Origin
 from ing2gw.model.ingress import (
     INGRESS_API_VERSIONS,
     LEGACY_INGRESS_API_VERSIONS,
@@ -35,6 +36,8 @@ class Inputs:
     gateway_api: list[Manifest] = field(default_factory=list)
     other: list[Manifest] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    #: objects left out because they are invalid (only with skip_invalid), with their problems
+    invalid: list[tuple[Manifest, list[Problem]]] = field(default_factory=list)
 
     def service(self, namespace: str, name: str) -> Service | None:
         return self.services.get((namespace, name))
@@ -44,10 +47,13 @@ def _is_kind(m: Manifest, kind: str, group: str) -> bool:
     return m.kind == kind and m.group == group
 
 
-def classify(manifests: list[Manifest], default_namespace: str = "default") -> Inputs:
+def classify(manifests: list[Manifest], default_namespace: str = "default", *, skip_invalid: bool = False) -> Inputs:
     """Parse every Ingress, IngressClass, Service and Namespace; keep everything else.
 
     Raises InputError with every problem of every object (one bad Ingress never hides others).
+    With `skip_invalid`, an invalid object (or the second of two Ingresses with the same
+    namespace/name) is left out instead, with an error finding per problem (ING2GW-LOAD-005),
+    and listed in `Inputs.invalid`.
     """
     inputs = Inputs()
     problems: list[Problem] = []
@@ -58,9 +64,8 @@ def classify(manifests: list[Manifest], default_namespace: str = "default") -> I
                 ing, fs = parse_ingress(m)
                 key = ("Ingress", ing.metadata.namespace or default_namespace, ing.name)
                 if key in seen:
-                    problems.append(Problem(m.origin.file, m.origin.line,
-                                            f"Ingress {key[1]}/{key[2]} is defined twice (first at {seen[key].origin})"))
-                    continue
+                    raise ParseError([Problem(m.origin.file, m.origin.line, f"Ingress {key[1]}/{key[2]}: defined twice "
+                                                                            f"(first at {seen[key].origin})")])
                 seen[key] = m
                 if not ing.metadata.namespace:
                     ing = ing.model_copy(update={"metadata": ing.metadata.model_copy(update={"namespace": default_namespace})})
@@ -89,10 +94,24 @@ def classify(manifests: list[Manifest], default_namespace: str = "default") -> I
             else:
                 inputs.other.append(m)
         except ParseError as exc:
-            problems.extend(exc.problems)
+            if skip_invalid:
+                inputs.invalid.append((m, exc.problems))
+                inputs.findings.extend(_skipped_finding(m, p, default_namespace) for p in exc.problems)
+            else:
+                problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
     return inputs
+
+
+def _skipped_finding(m: Manifest, p: Problem, default_namespace: str) -> Finding:
+    subject = f"{m.kind} {m.namespace or default_namespace}/{m.name or '?'}"
+    message = p.message
+    for prefix in (f"{subject}: ", f"{m.kind} {m.namespace or 'default'}/{m.name or '?'}: ", f"{m.kind} {m.name}: "):
+        message = message.removeprefix(prefix)
+    return Finding(Severity.ERROR, "ING2GW-LOAD-005", f"{message}; left out of the translation (skip-invalid)",
+                   origin=Origin(p.file, p.line), subject=subject,
+                   suggestion="fix the object at the line given, or remove it from the input")
 
 
 def configmap_data(m: Manifest) -> dict[str, str]:

@@ -82,6 +82,8 @@ def emit_regex_server(b: "_Builder", server: "Server") -> None:
     owners: dict[str, nginx_paths._Owner] = {}
     redirect_code = b.glob.http_redirect_code
     affected: list[str] = []
+    as_prefix: list[str] = []  # what the message must say was emitted: not every path became a regex
+    as_regex: list[str] = []
     for loc in b8_order(server.locs):
         if loc.owner is None:
             continue
@@ -127,16 +129,29 @@ def emit_regex_server(b: "_Builder", server: "Server") -> None:
         if not rules and loc.is_root and ssl:
             o.http.append(ir.Rule(matches, src, redirect=ir.Redirect(redirect_code, scheme="https"),
                                   comment="HTTP->HTTPS redirect of the host's unmatched paths (B4, G3)"))
+        first_path = matches[0].path if matches and (rules or (loc.is_root and ssl)) else None
+        if first_path is not None and first_path.type == "PathPrefix":
+            as_prefix.append(first_path.value)
+        elif first_path is not None:
+            as_regex.append(loc.path)
     nginx_paths.add_app_root(b, server, owners)
     first = server.first or next((o.ing for o in owners.values()), None)
     if first is not None:
+        emitted = ("RegularExpression matches '(?i)^<path>.*', whose dialect and precedence are "
+                   "implementation-specific in Gateway API")
+        if as_prefix:
+            # a rewrite with capture groups became PathPrefix + ReplacePrefixMatch (NGINX-023): say so
+            emitted = (f"PathPrefix {', '.join(dict.fromkeys(as_prefix))} (case-sensitive, unlike nginx's regex: the "
+                       "rewrite-target became ReplacePrefixMatch, ING2GW-NGINX-023)"
+                       + (f" and RegularExpression matches '(?i)^<path>.*' for {', '.join(dict.fromkeys(as_regex))}, "
+                          "whose dialect and precedence are implementation-specific in Gateway API" if as_regex else ""))
         b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-020",
                       f"host {server.host}: use-regex or rewrite-target makes ingress-nginx match every path of the "
-                      "host as a case-insensitive regex anchored at the start, longest path first; emitted as "
-                      "RegularExpression matches '(?i)^<path>.*', whose dialect and precedence are "
-                      "implementation-specific in Gateway API"
+                      f"host as a case-insensitive regex anchored at the start, longest path first; emitted as {emitted}"
                       + (f". Paths whose meaning this changes: {', '.join(affected[:10])}" if affected else ""),
                       ing=first, annotation=f"{prefix}/use-regex",
-                      suggestion="check that your implementation supports RegularExpression paths (RE2, full match)",
+                      suggestion="check that your implementation supports RegularExpression paths (RE2, full match)"
+                      if as_regex or not as_prefix else "check the access logs for requests whose path differs only "
+                      "in letter case from these prefixes: they now get 404",
                       details={"hosts": server.host})
     nginx_paths._attach(b, server, owners)

@@ -16,7 +16,7 @@ import re
 from typing import Any, Callable, Iterable, TypeVar, cast
 
 from ing2gw.errors import Problem
-from ing2gw.load import Manifest
+from ing2gw.load import Manifest, field_line_at
 from ing2gw.simulate.gateway_objects import (GATEWAY_KINDS, GW_GROUP, HTTP_METHODS, REDIRECT_CODES, ROUTE_KINDS,
                                              BackendRefSpec, CorsSpec, FilterSpec, GatewaySpec, GrantSpec, GRPCMatch,
                                              HeaderOps, HTTPMatch, Inventory, ListenerSetSpec, ListenerSpec,
@@ -73,7 +73,9 @@ class _Reader:
     def problem(self, path: str, message: str) -> None:
         sep = ": " if message[:1].isupper() else " "
         where = f"{path}{sep}" if path else ""
-        self.problems.append(Problem(self.m.origin.file, self.m.origin.line, f"{self.what}: {where}{message}"))
+        # the line of the field itself, not of the object: the file is read again, on errors only
+        self.problems.append(Problem(self.m.origin.file, field_line_at(self.m.origin, path),
+                                     f"{self.what}: {where}{message}"))
 
     def mapping(self, value: Any, path: str, required: bool = False) -> dict[str, Any]:
         if value is None:

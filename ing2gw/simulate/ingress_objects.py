@@ -22,7 +22,7 @@ from functools import cached_property
 from typing import Any, Iterable, Mapping
 
 from ing2gw.errors import InputError, Problem
-from ing2gw.load import Manifest
+from ing2gw.load import Manifest, field_line_at
 from ing2gw.origin import Origin
 
 INGRESS_API_VERSIONS = ("networking.k8s.io/v1", "networking.k8s.io/v1beta1", "extensions/v1beta1")
@@ -176,7 +176,8 @@ class _Reader:
 
     def bad(self, where: str, message: str) -> None:
         loc = f"{where}: " if where else ""
-        self.problems.append(Problem(self.m.origin.file, self.m.origin.line, f"{self.what}: {loc}{message}"))
+        # the line of the field itself, not of the object: the file is read again, on errors only
+        self.problems.append(Problem(self.m.origin.file, field_line_at(self.m.origin, where), f"{self.what}: {loc}{message}"))
 
 
 def read_ingress_inputs(manifests: Iterable[Manifest]) -> IngressInputs:
