@@ -52,16 +52,16 @@ class Converter:
     """UnstructuredToVal with a cache: a node reached by several rules is converted once."""
 
     def __init__(self) -> None:
-        self.cache: dict[tuple[int, int], Any] = {}
+        # keyed by identity; the entry keeps x and s alive so that their ids are not reused
+        self.cache: dict[tuple[int, int], tuple[Any, Schema, Any]] = {}
 
     def value(self, x: Any, s: Schema, root: bool = False) -> Any:
+        if root:
+            return self._convert(x, s, root)
         k = (id(x), id(s))
-        if k not in self.cache or root:
-            v = self._convert(x, s, root)
-            if root:
-                return v
-            self.cache[k] = v
-        return self.cache[k]
+        if k not in self.cache:
+            self.cache[k] = (x, s, self._convert(x, s, root))
+        return self.cache[k][2]
 
     def _convert(self, x: Any, s: Schema, root: bool) -> Any:
         if x is None:
@@ -180,7 +180,7 @@ class RuleBook:
 
     def __init__(self) -> None:
         self.programs: dict[tuple[str, bool], Program] = {}
-        self.by_node: dict[int, list[Rule]] = {}
+        self.by_node: dict[int, tuple[Schema, list[Rule]]] = {}  # the node is kept: ids stay unique
         self.stats = RuleStats()
 
     def compile(self, text: str, with_old_self: bool) -> Program:
@@ -196,8 +196,8 @@ class RuleBook:
             entries = list(s.get("x-kubernetes-validations") or [])
             for sub in s.get("allOf") or []:
                 entries += sub.get("x-kubernetes-validations") or []
-            self.by_node[k] = [self._rule(e) for e in entries]
-        return self.by_node[k]
+            self.by_node[k] = (s, [self._rule(e) for e in entries])
+        return self.by_node[k][1]
 
     def _rule(self, e: dict[str, Any]) -> Rule:
         text = str(e.get("rule", ""))
