@@ -32,6 +32,7 @@ from .celtypes import (NONE, TYPE_IDENTIFIERS, CelError, CelType, Optional, UInt
 
 Env = dict[str, Any]
 Node = Callable[[Env], Any]
+Tree = lark.Tree[Any]
 
 # -------------------------------------------------------------------------- the parser
 _OPTIONAL_SYNTAX = """
@@ -155,7 +156,7 @@ class _Compiler:
         self.bound: list[str] = []  # comprehension variables in scope
 
     # ---- precedence levels
-    def expr(self, t: lark.Tree) -> Node:
+    def expr(self, t: Tree) -> Node:
         if t.data != "expr":
             return self.node(t)
         if len(t.children) == 1:
@@ -180,20 +181,20 @@ class _Compiler:
         result: Node = method(t)
         return result
 
-    def n_expr(self, t: lark.Tree) -> Node:
+    def n_expr(self, t: Tree) -> Node:
         return self.expr(t)
 
-    def n_conditionalor(self, t: lark.Tree) -> Node:
+    def n_conditionalor(self, t: Tree) -> Node:
         if len(t.children) == 1:
             return self.node(t.children[0])
         return _logic(self.node(t.children[0]), self.node(t.children[1]), True)
 
-    def n_conditionaland(self, t: lark.Tree) -> Node:
+    def n_conditionaland(self, t: Tree) -> Node:
         if len(t.children) == 1:
             return self.node(t.children[0])
         return _logic(self.node(t.children[0]), self.node(t.children[1]), False)
 
-    def n_relation(self, t: lark.Tree) -> Node:
+    def n_relation(self, t: Tree) -> Node:
         if len(t.children) == 1:
             return self.node(t.children[0])
         op_tree, right_t = t.children
@@ -208,7 +209,7 @@ class _Compiler:
         name = {"relation_lt": "_<_", "relation_le": "_<=_", "relation_gt": "_>_", "relation_ge": "_>=_"}[op]
         return lambda env: cel_compare(name, left(env), right(env)) in want
 
-    def n_addition(self, t: lark.Tree) -> Node:
+    def n_addition(self, t: Tree) -> Node:
         if len(t.children) == 1:
             return self.node(t.children[0])
         op_tree, right_t = t.children
@@ -216,7 +217,7 @@ class _Compiler:
         fn = cellib.add if op_tree.data == "addition_add" else cellib.subtract
         return lambda env: fn(left(env), right(env))
 
-    def n_multiplication(self, t: lark.Tree) -> Node:
+    def n_multiplication(self, t: Tree) -> Node:
         if len(t.children) == 1:
             return self.node(t.children[0])
         op_tree, right_t = t.children
@@ -225,7 +226,7 @@ class _Compiler:
               "multiplication_mod": cellib.modulo}[op_tree.data]
         return lambda env: fn(left(env), right(env))
 
-    def n_unary(self, t: lark.Tree) -> Node:
+    def n_unary(self, t: Tree) -> Node:
         if len(t.children) == 1:
             return self.node(t.children[0])
         op, operand_t = t.children
@@ -240,24 +241,26 @@ class _Compiler:
         return lambda env: cellib.negate(operand(env))
 
     # ---- members
-    def n_member(self, t: lark.Tree) -> Node:
+    def n_member(self, t: Tree) -> Node:
         return self.node(t.children[0])
 
-    def n_primary(self, t: lark.Tree) -> Node:
+    def n_primary(self, t: Tree) -> Node:
         return self.node(t.children[0])
 
-    def n_paren_expr(self, t: lark.Tree) -> Node:
+    def n_paren_expr(self, t: Tree) -> Node:
         return self.node(t.children[0])
 
-    def n_literal(self, t: lark.Tree) -> Node:
-        value = _literal(t.children[0])
+    def n_literal(self, t: Tree) -> Node:
+        tok = t.children[0]
+        assert isinstance(tok, lark.Token)
+        value = _literal(tok)
         return lambda env: value
 
-    def n_list_lit(self, t: lark.Tree) -> Node:
+    def n_list_lit(self, t: Tree) -> Node:
         items = [self.node(c) for c in t.children[0].children] if t.children else []
         return lambda env: [f(env) for f in items]
 
-    def n_map_lit(self, t: lark.Tree) -> Node:
+    def n_map_lit(self, t: Tree) -> Node:
         parts = [self.node(c) for c in t.children[0].children] if t.children else []
         pairs = list(zip(parts[0::2], parts[1::2]))
 
@@ -273,7 +276,7 @@ class _Compiler:
             return out
         return build
 
-    def n_ident(self, t: lark.Tree) -> Node:
+    def n_ident(self, t: Tree) -> Node:
         name = str(t.children[0])
         if name == "oldSelf":
             self.uses_old_self = True
@@ -289,7 +292,7 @@ class _Compiler:
             return lambda env: value
         raise CompileError(f"undeclared reference to {name!r}")
 
-    def n_member_dot(self, t: lark.Tree) -> Node:
+    def n_member_dot(self, t: Tree) -> Node:
         target_t, name_tok = t.children
         qualified = self._qualified_name(target_t, str(name_tok))
         if qualified in TYPE_IDENTIFIERS:
@@ -298,25 +301,25 @@ class _Compiler:
         target, name = self.node(target_t), str(name_tok)
         return lambda env: select(target(env), name)
 
-    def n_member_dot_opt(self, t: lark.Tree) -> Node:
+    def n_member_dot_opt(self, t: Tree) -> Node:
         target, name = self.node(t.children[0]), str(t.children[1])
         return lambda env: select_optional(target(env), name)
 
-    def n_member_index(self, t: lark.Tree) -> Node:
+    def n_member_index(self, t: Tree) -> Node:
         target, key = self.node(t.children[0]), self.node(t.children[1])
         return lambda env: index(target(env), key(env))
 
-    def n_member_index_opt(self, t: lark.Tree) -> Node:
+    def n_member_index_opt(self, t: Tree) -> Node:
         target, key = self.node(t.children[0]), self.node(t.children[1])
         return lambda env: index_optional(target(env), key(env))
 
-    def n_member_object(self, t: lark.Tree) -> Node:
+    def n_member_object(self, t: Tree) -> Node:
         raise CompileError("message construction (Type{...}) is not supported")
 
-    def n_dot_ident(self, t: lark.Tree) -> Node:
+    def n_dot_ident(self, t: Tree) -> Node:
         raise CompileError("leading-dot identifiers are not supported")
 
-    def n_dot_ident_arg(self, t: lark.Tree) -> Node:
+    def n_dot_ident_arg(self, t: Tree) -> Node:
         raise CompileError("leading-dot function calls are not supported")
 
     def _qualified_name(self, t: Any, name: str) -> str | None:
@@ -330,10 +333,10 @@ class _Compiler:
         return None
 
     # ---- calls
-    def _args(self, t: lark.Tree | None) -> list[Any]:
+    def _args(self, t: Tree | None) -> list[Any]:
         return list(t.children) if t is not None else []
 
-    def n_ident_arg(self, t: lark.Tree) -> Node:
+    def n_ident_arg(self, t: Tree) -> Node:
         name = str(t.children[0])
         args = self._args(t.children[1] if len(t.children) > 1 else None)
         if name == "has":
@@ -353,7 +356,7 @@ class _Compiler:
             return lambda env: fn(a0(env))
         return lambda env: fn(*(a(env) for a in compiled))
 
-    def n_member_dot_arg(self, t: lark.Tree) -> Node:
+    def n_member_dot_arg(self, t: Tree) -> Node:
         target_t, name_tok = t.children[0], str(t.children[1])
         args = self._args(t.children[2] if len(t.children) > 2 else None)
         qualified = self._qualified_name(target_t, name_tok)
@@ -448,7 +451,7 @@ def _ident_name(t: Any) -> str | None:
 def _logic(left: Node, right: Node, is_or: bool) -> Node:
     """cel-go's commutative || and &&: a deciding operand wins over an error on the other side;
     an unsupported (unknown) operand wins over an error, like cel-go's unknowns."""
-    decide = True if is_or else False
+    decide: bool = is_or
     name = "_||_" if is_or else "_&&_"
 
     def run(env: Env) -> bool:
@@ -457,13 +460,13 @@ def _logic(left: Node, right: Node, is_or: bool) -> Node:
         except (CelError, Unsupported) as e:
             a = e
         if a is decide:
-            return decide
+            return is_or
         try:
             b: Any = right(env)
         except (CelError, Unsupported) as e:
             b = e
         if b is decide:
-            return decide
+            return is_or
         if a is (not decide) and b is (not decide):
             return not decide
         for v in (a, b):
@@ -486,7 +489,8 @@ def _items(name: str, v: Any) -> list[Any]:
 
 def _comprehension(name: str, target: Node, var: str, body: list[Node]) -> Node:
     if name in ("all", "exists"):
-        pred, decide = body[0], name == "exists"
+        pred = body[0]
+        decide: bool = name == "exists"
 
         def fold(env: Env) -> bool:
             error: Exception | None = None
@@ -500,7 +504,7 @@ def _comprehension(name: str, target: Node, var: str, body: list[Node]) -> Node:
                         error = e
                     continue
                 if r is decide:
-                    return decide
+                    return bool(decide)
                 if r is not (not decide):
                     if error is None:
                         error = no_overload("_&&_" if not decide else "_||_", r)

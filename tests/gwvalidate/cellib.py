@@ -204,16 +204,16 @@ def f_type(x: Any) -> CelType:
 
 # --------------------------------------------------------------------------- strings extension
 def _index(name: str, s: str, i: Any, allow_end: bool = True) -> int:
-    i = _int_arg(name, i)
-    if i < 0 or i > len(s) or (i == len(s) and not allow_end):
-        raise CelError(f"index out of range: {i}")
-    return i
+    n = _int_arg(name, i)
+    if n < 0 or n > len(s) or (n == len(s) and not allow_end):
+        raise CelError(f"index out of range: {n}")
+    return n
 
 
 def f_char_at(s: Any, i: Any) -> str:
     _str("charAt", s)
     i = _index("charAt", s, i)
-    return s[i:i + 1]
+    return str(s[i:i + 1])
 
 
 def f_index_of(x: Any, sub: Any, offset: Any = 0) -> int:
@@ -411,7 +411,7 @@ def f_is_ip(s: Any) -> bool:
 
 
 def f_ip_is_canonical(s: Any) -> bool:
-    return str(f_ip(s).addr) == s
+    return bool(str(f_ip(s).addr) == s)
 
 
 def _ip_pred(name: str, pred: Callable[[ipaddress.IPv4Address | ipaddress.IPv6Address], bool]) -> Fn:

@@ -179,7 +179,7 @@ def cel_equal(a: Any, b: Any) -> bool:
     if is_number(a) and is_number(b):
         if isinstance(a, float) and math.isnan(a) or isinstance(b, float) and math.isnan(b):
             return False
-        return a == b
+        return bool(a == b)
     if isinstance(a, str) or isinstance(b, str):
         return isinstance(a, str) and isinstance(b, str) and a == b
     if isinstance(a, bytes) or isinstance(b, bytes):
@@ -222,7 +222,7 @@ def cel_compare(op: str, a: Any, b: Any) -> int:
     if is_number(a) and is_number(b):
         if isinstance(a, float) and math.isnan(a) or isinstance(b, float) and math.isnan(b):
             return 2  # unordered: every comparison is false
-        return (a > b) - (a < b)
+        return int((a > b) - (a < b))
     for t in (bool, str, bytes, Duration, Timestamp):
         if isinstance(a, t) and isinstance(b, t):
             return (a > b) - (a < b)  # type: ignore[operator]

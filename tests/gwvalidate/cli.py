@@ -61,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         for r in report.records:
             if r.finding.severity != "note":
                 print(r.line())
-        for e in report.input_errors:
-            print(e, file=sys.stderr)
+        for problem in report.input_errors:
+            print(problem, file=sys.stderr)
         print(f"validated {report.objects} objects: {report.count('error')} errors, {report.count('warning')} "
               f"warnings, {report.count('unevaluated')} unevaluated rules ({report.seconds:.1f}s)")
     if report.input_errors:
@@ -79,8 +79,8 @@ def _rules(registry: Registry) -> int:
         bad = [e for e in mine if e.unsupported]
         print(f"{source}: {len(mine)} rules, {len(mine) - transition - len(bad)} evaluated on create, "
               f"{transition} transition rules (oldSelf: not applicable to create), {len(bad)} cannot be evaluated")
-        for e in bad:
-            print(f"  UNEVALUATED {e.kind}/{e.version} {e.path}: {e.unsupported}: {e.rule}")
+        for entry in bad:
+            print(f"  UNEVALUATED {entry.kind}/{entry.version} {entry.path}: {entry.unsupported}: {entry.rule}")
     return 1 if any(e.unsupported for e in entries) else 0
 
 

@@ -16,9 +16,9 @@ import copy
 import ipaddress
 import json
 import re
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import re2  # type: ignore[import-untyped]
 
 from . import gostd
@@ -159,7 +159,8 @@ def json_type(v: Any) -> str:
         return "integer"
     if isinstance(v, float):
         return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(v), type(v).__name__)
+    names: dict[type, str] = {str: "string", list: "array", dict: "object"}
+    return names.get(type(v), type(v).__name__)
 
 
 def _type(validator: Any, types: Any, instance: Any, schema: Schema) -> Iterator[jsonschema.ValidationError]:
@@ -219,7 +220,7 @@ def _cidr_sloppy(v: str) -> bool:
 
 # The string formats the API server checks for custom resources (kube-openapi strfmt's default
 # registry); unknown formats are ignored, as there.
-FORMATS = {
+FORMATS: dict[str, Callable[[str], bool]] = {
     "ipv4": _ipv4_sloppy,
     "ipv6": lambda v: ":" in v and _parses(lambda x: ipaddress.IPv6Address(x.split("%")[0]), v),
     "cidr": _cidr_sloppy,

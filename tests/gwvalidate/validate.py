@@ -143,7 +143,7 @@ class Validator:
             report.skipped[f"{api}/{obj['kind']}"] += 1
             return
         report.objects += 1
-        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        meta = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
         ident = f"{obj['kind']}/{meta.get('namespace') or ''}/{meta.get('name') or '?'}"
         for f in self.validate_object(obj):
             report.records.append(Record(str(path), docid, ident, f))

@@ -17,7 +17,7 @@ class InputError(Exception):
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_Base):  # type: ignore[misc,valid-type]
+class _Loader(_Base):  # type: ignore[misc]
     """SafeLoader without the timestamp resolver; remembers duplicate keys."""
 
     dup_keys: list[tuple[str, int]]
