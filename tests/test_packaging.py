@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import site
 import subprocess
 import sys
@@ -23,15 +24,22 @@ def test_every_package_folder_is_listed_in_pyproject() -> None:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """ing2gw's wheel, built offline from the source tree (setuptools and wheel come from the
-    test extra; no build isolation, so no package index is asked for anything)."""
-    dist = tmp_path_factory.mktemp("dist")
+    """ing2gw's wheel, built offline (setuptools and wheel come from the test extra; no build
+    isolation, so no package index is asked for anything) from a copy of what the build reads,
+    so that setuptools' build/ folder never lands in the source tree, where parallel test
+    workers or runs would share it."""
+    src, dist = tmp_path_factory.mktemp("src"), tmp_path_factory.mktemp("dist")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, src / name)
+    for name in ("ing2gw", "mappings"):
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
-                        "-w", str(dist), str(ROOT)], capture_output=True, text=True)
+                        "-w", str(dist), str(src)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     return next(dist.glob("ing2gw-*.whl"))
 
 
+@pytest.mark.xdist_group("wheel")
 def test_wheel_contains_mappings_and_codes(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for table in (ROOT / "mappings").rglob("*.yaml"):
@@ -41,6 +49,7 @@ def test_wheel_contains_mappings_and_codes(wheel: Path) -> None:
         assert f"ing2gw/data/{data.name}" in names
 
 
+@pytest.mark.xdist_group("wheel")
 def test_non_editable_install_in_a_fresh_venv_finds_its_data(wheel: Path, tmp_path: Path) -> None:
     """The README promise: a non-editable install works and finds mappings and codes. The wheel
     is installed with --no-deps --no-index into a fresh venv that sees this test environment's
