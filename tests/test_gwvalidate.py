@@ -255,6 +255,21 @@ def test_an_evaluation_error_rejects_with_the_rule_message(tmp_path: Path) -> No
         'error: spec: Invalid value: "object": no such key: a evaluating rule: a is needed']
 
 
+def test_root_rules_see_type_meta_and_name(tmp_path: Path) -> None:
+    """Root rules see apiVersion, kind and metadata.name/generateName (WithTypeAndObjectMeta)."""
+    doc = crd([])
+    root = doc["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    root["x-kubernetes-validations"] = [
+        {"rule": "self.kind == 'Widget' && self.metadata.name.startsWith('w') && !has(self.metadata.namespace)",
+         "message": "root"}]
+    (tmp_path / "crd.yaml").write_text(yaml.safe_dump(doc))
+    v = Validator(Registry([tmp_path]))
+    assert lines(v.validate_object(widget(a="ok"))) == []
+    obj = widget(a="ok")
+    obj["metadata"]["name"] = "x"
+    assert lines(v.validate_object(obj)) == ['error: <nil>: Invalid value: "object": root']
+
+
 def test_transition_rules_do_not_run_on_create(tmp_path: Path) -> None:
     v = widget_validator(tmp_path, [{"rule": "self.a == oldSelf.a", "message": "immutable"},
                                     {"rule": "!oldSelf.hasValue() || self.a == oldSelf.value().a",

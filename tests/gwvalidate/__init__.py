@@ -13,7 +13,7 @@ Why it lives under tests/ and is not installed with ing2gw: ing2gw never validat
 (its pydantic models in ing2gw/model/gateway.py are the emitter's guard); this is the
 independent check of those models and of the golden outputs. It needs only the `test` extra
 (PyYAML, jsonschema, cel-python for its CEL parser, google-re2 that cel-python brings) and the
-data in tests/data, so a fresh clone runs it. /work/shared/tools/gwapi_validate.py stays the
+data in tests/data, so a fresh clone runs it. ../shared/tools/gwapi_validate.py stays the
 second opinion .ci/run calls; nothing here is taken from it.
 
 Usage (from the project root; exit 0 valid, 1 errors or unevaluated rules, 2 bad input):

@@ -78,8 +78,8 @@ class Converter:
                 out: dict[str, Any] = {}
                 for name, v in x.items():
                     ps = (props or {}).get(name)
-                    if ps is None and (root or s.get("x-kubernetes-embedded-resource")):
-                        ps = _TYPE_META.get(name)
+                    if (root or s.get("x-kubernetes-embedded-resource")) and name in _TYPE_META:
+                        ps = _TYPE_META[name]  # WithTypeAndObjectMeta: metadata exposes name and generateName
                     cel_name = escape_field(name)
                     if ps is not None and cel_name is not None:
                         out[cel_name] = self.value(v, ps)
