@@ -450,6 +450,22 @@ def test_selftest_covers_both_verdicts_and_every_implementation() -> None:
     assert prefixes == {"aws", "envoygateway", "gke", "istio", "kgateway", "ngf", "traefik"}
 
 
+INVALID_EXAMPLES = [(chan, f) for chan in ("standard", "experimental")
+                    for f in sorted((datapaths.INVALID_EXAMPLES / chan).rglob("*.yaml"))]
+
+
+@pytest.mark.parametrize(("channel", "path"), INVALID_EXAMPLES, ids=lambda x: x if isinstance(x, str) else x.name)
+def test_upstream_invalid_examples_are_rejected(channel: str, path: Path) -> None:
+    """Gateway API's own invalid examples (v1.6.1 examples/*/invalid) fail on their channel's CRDs."""
+    report = registry_validator(STANDARD_CRDS if channel == "standard" else EXPERIMENTAL_CRDS).validate_files([path])
+    assert report.objects == 1 and report.count("error") > 0 and report.count("unevaluated") == 0
+
+
+@functools.cache
+def registry_validator(folder: Path) -> Validator:
+    return Validator(registry(folder))
+
+
 GOLDEN_CASES = sorted(p.parent for p in (ROOT / "golden").glob("*/*/expected"))
 
 
