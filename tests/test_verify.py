@@ -218,9 +218,9 @@ _HOST = st.lists(_LABEL, min_size=1, max_size=4).map(".".join)
 @given(host=_HOST, patterns=st.lists(st.one_of(_HOST, _HOST.map(lambda h: "*." + h)), max_size=6))
 def test_on_hosts_is_host_matching_over_the_finding_hosts(host: str, patterns: list[str]) -> None:
     from ing2gw.findings import Finding, Severity
-    from ing2gw.verify import _on_hosts, _Probe
+    from ing2gw.verify_explain import Probe, on_hosts
 
     f = Finding(Severity.WARNING, "ING2GW-CORE-012", "m", details=(("hosts", ",".join(patterns)),))
-    probe = _Probe(None, None, None, [], host, set())  # type: ignore[arg-type]
+    probe = Probe(None, None, None, [], host, set())  # type: ignore[arg-type]
     expected = any(_host_matches(host, p) for p in patterns if p)
-    assert _on_hosts(f, probe) == expected
+    assert on_hosts(f, probe) == expected

@@ -30,6 +30,7 @@ from ing2gw.origin import Origin
 from ing2gw.providers.base import BuildContext, gateway_path_problem, host_problem
 from ing2gw.providers.nginx_annotations import NginxAnnotations, NginxGlobals, parse_annotations
 from ing2gw.providers import nginx_paths
+from ing2gw.prediction import paths_detail
 
 CATCH_ALL = "_"
 
@@ -71,6 +72,12 @@ class Server:
         return self.locs[0]
 
 
+def _where_host(host: str) -> str:
+    """A server's host as a finding's `hosts` detail: the catch-all server answers every host
+    that no rule names (`*` in predictions)."""
+    return "*" if host == CATCH_ALL else host
+
+
 def _some(items: list[str], n: int = 10) -> str:
     shown = ", ".join(items[:n])
     return shown + (f" and {len(items) - n} more" if len(items) > n else "")
@@ -96,18 +103,24 @@ class IngressNginxProvider:
         anns: dict[str, NginxAnnotations] = {}
         usable: list[Ingress] = []
         disable_catch_all = (ctx.options.nginx_flag("disable-catch-all") or "false").lower() == "true"
+        #: hosts of Ingresses ingress-nginx ignores: its catch-all server answers them
+        ignored_hosts: list[str] = []
         for ing in nginx_order(ingresses):
             if disable_catch_all and ing.spec.default_backend is not None:
                 ctx.finding(Severity.WARNING, "ING2GW-CORE-025",
                             "--disable-catch-all: ingress-nginx ignores every Ingress with a defaultBackend, so this "
                             "one is not translated", ing=ing)
+                ignored_hosts += [(r.host or "").strip().lower() for r in ing.spec.rules]
                 continue
             a = parse_annotations(ctx, ing, glob)
             if a is None:  # A3: an annotation error drops the whole Ingress
+                ignored_hosts += [(r.host or "").strip().lower() for r in ing.spec.rules]
                 continue
             anns[ing.key] = a
             usable.append(ing)
-        _Builder(ctx, class_name, usable, anns, glob).run()
+        builder = _Builder(ctx, class_name, usable, anns, glob)
+        builder.ignored_hosts = [h for h in dict.fromkeys(ignored_hosts) if h]
+        builder.run()
 
 
 def controller_configmap(inputs: Inputs, options: Options) -> tuple[dict[str, str], Origin | None]:
@@ -150,6 +163,8 @@ class _Builder:
         self.https_hosts: list[str] = []
         #: Service ports already given a BackendTLSPolicy (or reported)
         self.tls_backends: set[tuple[str, str, int]] = set()
+        #: hosts named only by Ingresses ingress-nginx ignores (its catch-all answers them)
+        self.ignored_hosts: list[str] = []
 
     # -- B2-B4: servers --------------------------------------------------------------------
     def run(self) -> None:
@@ -230,19 +245,20 @@ class _Builder:
                              f"https://host/docs); Gateway API RequestRedirect keeps the path as is. Hosts: "
                              f"{_some(hosts)}", ing=ing,
                              suggestion="nothing to do unless clients rely on the exact Location header",
-                             details={"hosts": ",".join(hosts)})
+                             details={"hosts": ",".join(_where_host(h) for h in hosts)})
         if self.no_tls_hosts:
             self.ctx.findings.append(Finding(
                 Severity.INFO, "ING2GW-CORE-015",
                 f"{len(self.no_tls_hosts)} host(s) without TLS are not served over HTTPS (ingress-nginx answered HTTPS "
-                f"for them with its self-signed default certificate): {_some(self.no_tls_hosts)}",
+                f"for them with its default certificate): {_some(self.no_tls_hosts)}",
                 subject=f"Gateway {self.gw.namespace}/{self.gw.name}",
+                suggestion="if clients use HTTPS with the controller's default certificate, pass it with "
+                           "--nginx-flag=--default-ssl-certificate=NAMESPACE/SECRET",
                 details=(("hosts", ",".join(self.no_tls_hosts)),)))
-        self.ctx.findings.append(Finding(
-            Severity.INFO, "ING2GW-CORE-018",
-            "ingress-nginx answers HTTPS for unknown hosts with its self-signed default certificate (and 404); the "
-            "Gateway has no HTTPS listener for them, so the TLS handshake fails instead",
-            subject=f"Gateway {self.gw.namespace}/{self.gw.name}"))
+        from ing2gw.providers.nginx_paths import default_certificate
+
+        if default_certificate(self) is None:
+            self._unknown_hosts_finding()
         if any(h != CATCH_ALL for h in self.servers):
             self.ctx.findings.append(Finding(
                 Severity.INFO, "ING2GW-CORE-024",
@@ -255,7 +271,8 @@ class _Builder:
                 "the ingress-nginx ConfigMap sets use-forwarded-headers: X-Forwarded-Proto/Host/Port from clients "
                 "decide the HTTPS redirect and the Host passed on; the Gateway uses the connection itself",
                 origin=self.glob.source, subject=f"Gateway {self.gw.namespace}/{self.gw.name}",
-                suggestion="configure your implementation's trusted proxies if a load balancer sets these headers"))
+                suggestion="configure your implementation's trusted proxies if a load balancer sets these headers",
+                details=(("headers", "X-Forwarded-For,X-Forwarded-Host,X-Forwarded-Port,X-Forwarded-Proto"),)))
         if self.glob.hsts and self.https_hosts:
             self.ctx.findings.append(Finding(
                 Severity.INFO, "ING2GW-CORE-023",
@@ -263,6 +280,22 @@ class _Builder:
                 "too, but the Gateway's own 404 for unmatched paths cannot carry it, and whether a redirect "
                 "response carries it is implementation-specific",
                 subject=f"Gateway {self.gw.namespace}/{self.gw.name}"))
+
+    def _unknown_hosts_finding(self) -> None:
+        self.ctx.findings.append(Finding(
+            Severity.INFO, "ING2GW-CORE-018",
+            "ingress-nginx answers HTTPS for unknown hosts with its default certificate (and 404); the Gateway has "
+            "no HTTPS listener for them, so the TLS handshake fails instead",
+            subject=f"Gateway {self.gw.namespace}/{self.gw.name}",
+            suggestion="pass the controller's certificate with --nginx-flag=--default-ssl-certificate=NAMESPACE/SECRET "
+                       "to serve them as ingress-nginx did",
+            details=(("hosts", ",".join(["*"] + self._serverless_hosts())),)))
+
+    def _serverless_hosts(self) -> list[str]:
+        """Hosts some Ingress names that get no server of their own (canary Ingresses create none,
+        ignored Ingresses nothing): ingress-nginx's catch-all server answers them (B4)."""
+        named = self.ignored_hosts + [(r.host or "").strip().lower() for i in self.ings for r in i.spec.rules]
+        return sorted({h for h in named if h and h not in self.servers})
 
     def _hosts(self, ing: Ingress) -> list[str]:
         """Rule hosts of an Ingress in order, '' as '_', invalid ones reported and skipped."""
@@ -438,7 +471,9 @@ class _Builder:
         self.ctx.finding(Severity.ERROR, "ING2GW-CORE-008",
                          f"{loc.where}: path {loc.path!r} {problem}; this route is not in the output", ing=loc.owner,
                          suggestion="change the path, or add the route by hand with a RegularExpression match "
-                                    "if your Gateway implementation supports it")
+                                    "if your Gateway implementation supports it",
+                         details={"hosts": _where_host(server.host),
+                                  "paths": paths_detail([("exact" if loc.type == "Exact" else "segment", loc.path)])})
         return False
 
     def _add_location(self, server: Server, loc: Loc) -> None:
@@ -488,7 +523,7 @@ class _Builder:
                             f"location {'= ' if k[0] == 'exact' else ''}{k[1]!r}; nginx rejects the whole configuration "
                             "(duplicate location), so ingress-nginx keeps serving its previous configuration",
                             ing=ing, suggestion="remove one of the two paths; ing2gw emits the first",
-                            details={"hosts": server.host})
+                            details={"hosts": _where_host(server.host)})
                     else:
                         seen[k] = loc
             server.locs = [x for x in server.locs if all(x is not d for d in dropped)]

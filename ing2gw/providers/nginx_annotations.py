@@ -345,6 +345,7 @@ HANDLERS: dict[str, Handler] = {
     "custom_http_errors": _raw("custom_http_errors"),
     "service_upstream": _bool_extra("service_upstream"),
     "server_alias": _raw("server_alias"),
+    "relative_redirects": _bool_extra("relative_redirects"),
     "proxy_ssl": _collect("proxy_ssl"),
     "source_range": _source_range,
 }

@@ -49,6 +49,7 @@ def location_rules(b: "_Builder", loc: "Loc", src: ir.Source, matches: tuple[ir.
     timeouts = None
     mirrors: tuple[ir.Mirror, ...] = ()
     if a is not None and loc.owner is not None:
+        _fallback(b, loc)
         rewrite = _upstream_vhost(b, loc, rewrite)
         req = _connection_header(b, loc, req)
         resp = _custom_headers(b, loc)
@@ -81,9 +82,10 @@ def url_redirect(b: "_Builder", loc: "Loc", code: int, url: str) -> ir.Redirect:
     if code not in GATEWAY_REDIRECT_CODES:
         status = 301 if code in (300, 304, 305, 306, 308) and code != 307 else 302
         if _once(b, loc, f"code{code}"):
-            b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-041",
+            b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-070",
                           f"redirect status {code} is not one Gateway API can send (301, 302, 303, 307, 308); "
-                          f"{status} is used", ing=loc.owner, annotation=ann, value=str(code))
+                          f"{status} is used", ing=loc.owner, annotation=ann, value=str(code),
+                          details={"change": f"{code}>{status}"})
     parts = urlsplit(url)
     if _once(b, loc, "redirect-query"):
         b.ctx.finding(Severity.INFO, "ING2GW-NGINX-040",
@@ -96,6 +98,18 @@ def url_redirect(b: "_Builder", loc: "Loc", code: int, url: str) -> ir.Redirect:
                       "it is left out", ing=loc.owner, annotation=ann, value=url)
     path = parts.path or "/"
     if not parts.scheme:
+        relative = loc.ann.get("relative_redirects") if loc.ann is not None else None
+        if relative is None:
+            relative = dict(b.glob.data).get("relative-redirects", "").strip().lower() == "true"
+        if relative and _once(b, loc, "relative-redirect"):
+            # nginx absolute_redirect off: the client resolves the Location against the URL it used,
+            # port of the Host header included; RequestRedirect writes an absolute URL with the
+            # listener's port
+            b.ctx.finding(Severity.INFO, "ING2GW-NGINX-072",
+                          f"ingress-nginx answers with the relative Location {path}; the Gateway writes an absolute "
+                          "URL, which differs only for clients that put another port in the Host header",
+                          ing=loc.owner, annotation=f"{b.ctx.options.annotations_prefix}/relative-redirects",
+                          value="true")
         return ir.Redirect(status, full_path=path)
     host = (parts.hostname or "").lower()
     port = parts.port
@@ -103,6 +117,20 @@ def url_redirect(b: "_Builder", loc: "Loc", code: int, url: str) -> ir.Redirect:
     default = {"http": 80, "https": 443}.get(scheme)
     return ir.Redirect(status, scheme=scheme, hostname=host or None,
                        port=port if port is not None and port != default else None, full_path=path)
+
+
+def _fallback(b: "_Builder", loc: "Loc") -> None:
+    """default-backend / custom-http-errors: nginx's fallback for failing backends (B7, F6, F7)."""
+    assert loc.ann is not None and loc.owner is not None
+    service, errors = loc.ann.get("default_backend"), loc.ann.get("custom_http_errors")
+    if not (service or errors) or not _once(b, loc, "fallback"):
+        return
+    what = f"Service {loc.owner.namespace}/{service}" if service else "the controller's default backend"
+    b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-071",
+                  f"requests whose Service has no ready endpoints{' or answers ' + errors if errors else ''} are "
+                  f"answered by {what} in ingress-nginx; the Gateway answers them with its own 5xx", ing=loc.owner,
+                  annotation=f"{b.ctx.options.annotations_prefix}/{'default-backend' if service else 'custom-http-errors'}",
+                  value=service or errors, suggestion="make sure the Services have ready endpoints before switching")
 
 
 def _upstream_vhost(b: "_Builder", loc: "Loc", rewrite: ir.Rewrite | None) -> ir.Rewrite | None:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from ing2gw import ir
 from ing2gw.findings import Severity
+from ing2gw.prediction import paths_detail
 
 if TYPE_CHECKING:
     from ing2gw.providers.ingress_nginx import Loc, Server, _Builder
@@ -104,13 +105,17 @@ def emit_regex_server(b: "_Builder", server: "Server") -> None:
                           f"{loc.where}: {problem} cannot be expressed with URLRewrite (ReplaceFullPath or "
                           "ReplacePrefixMatch); the backend now receives the original path", ing=loc.owner,
                           annotation=f"{prefix}/rewrite-target", value=loc.ann.rewrite_target if loc.ann else None,
-                          suggestion="rewrite in the backend, or use your implementation's regex rewrite policy")
+                          suggestion="rewrite in the backend, or use your implementation's regex rewrite policy",
+                          details={"paths": paths_detail([("regex", regex_for(loc.path))])})
         elif rewrite is not None and rewrite.prefix_path is not None:
             b.ctx.finding(Severity.INFO, "ING2GW-NGINX-023",
                           f"{loc.where}: rewrite {loc.path!r} -> {loc.ann.rewrite_target if loc.ann else ''!r} became "
                           f"PathPrefix {matches[0].path.value if matches[0].path else ''} with ReplacePrefixMatch "
                           f"{rewrite.prefix_path}; unlike nginx the match is case-sensitive", ing=loc.owner,
-                          annotation=f"{prefix}/rewrite-target", value=loc.ann.rewrite_target if loc.ann else None)
+                          annotation=f"{prefix}/rewrite-target", value=loc.ann.rewrite_target if loc.ann else None,
+                          details={"hosts": "*" if server.host == "_" else server.host,
+                                   "paths": paths_detail([("case-variant", matches[0].path.value
+                                                           if matches[0].path else loc.path)])})
         if loc.type == "Exact" or (loc.path != "/" and not (loc.ann and (loc.ann.use_regex or loc.ann.rewrite_target))):
             affected.append(f"{loc.type} {loc.path}")
         xfp = loc.ann.get("x_forwarded_prefix") if loc.ann is not None else None

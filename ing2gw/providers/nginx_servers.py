@@ -91,4 +91,4 @@ def emit_www(b: "_Builder") -> None:
         b.ctx.finding(Severity.INFO, "ING2GW-NGINX-050",
                       f"{source} redirects to {target} ({b.glob.http_redirect_code}); ingress-nginx writes the port "
                       "into the Location and drops one trailing '/', Gateway API does neither",
-                      ing=owner, annotation=f"{prefix}/from-to-www-redirect", value="true")
+                      ing=owner, annotation=f"{prefix}/from-to-www-redirect", value="true", details={"hosts": source})

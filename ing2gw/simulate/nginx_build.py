@@ -267,6 +267,11 @@ class NginxConfig:
                 ready = max(ready, 1)
                 notes.append(f"Service {s.key} is ExternalName {s.external_name}: reachable only if that name "
                              "resolves (else 502)")
+                # externalNamePorts (controller.go): a port name or number of the Service's ports
+                # picks that port; a number it does not list is used as it is
+                p = next((sp for sp in s.ports if sp.name == str(svc.port) or str(sp.port) == str(svc.port)), None)
+                if p is not None:
+                    port = p.port
             else:
                 p = s.find_port(svc.port)
                 if p is None:

@@ -1,0 +1,211 @@
+"""What a finding predicts about the equivalence check: which compared fields may differ, where.
+
+A finding code that can explain a difference declares, next to its code in
+`ing2gw/data/codes-*.yaml`, one or more predictions:
+
+```yaml
+ING2GW-CORE-016:
+  ...
+  predicts:
+  - fields: [redirect.location]      # the compared fields it may change
+    change: {redirect.location: trailing-slash}   # and how (optional)
+    where: [hosts]                   # the finding's details that say which requests
+    when: {scheme: http}             # fixed request and answer conditions (optional)
+```
+
+Nothing here names a controller or an annotation: a prediction speaks of the fields the check
+compares (`simulate.compare`), of requests (host, path, scheme, headers, cookies) and of
+answers, so findings of any provider declare theirs the same way. A finding explains a
+difference only when, for every field that differs on that request, a prediction of an
+applicable finding names the field; a finding without predictions explains nothing
+(`verify.explain`).
+
+Vocabulary (checked when the tables load, so a typo cannot ship):
+
+* `fields`: `status`; `backend` (who receives the request, weights included); `weights` (the same
+  backends with other shares); `redirect` (with `redirect.status`, `redirect.location`);
+  `upstream_path`; `upstream_host`; `upstream_headers` and `response_headers` (all, or one
+  header: `response_headers.strict-transport-security`). A name covers itself and every field
+  below it (`redirect` covers `redirect.location`).
+* `where`, each a key of the finding's details that the request must match (all of them; any
+  of the listed values):
+  `ingress` (no detail: the finding's subject Ingress decided the request on either side),
+  `hosts` (comma-separated host names; `*.d` matches one label under d, as Ingress does; `*`
+  matches a host that no Ingress rule of the checked class names),
+  `wildcard` (comma-separated `*.d`: hosts two or more labels under d),
+  `paths` (one per line, `exact:/p`, `prefix:/p` (string prefix), `segment:/p` (the path or
+  below it, as a Prefix path type matches), `case-variant:/p` (the request path starts with /p
+  ignoring case, but not as written), `regex:PATTERN` (a full match)),
+  `services` (comma-separated `namespace/name`: either answer sends traffic to one of them),
+  `headers` (comma-separated header names the request carries), `cookies` (cookie names),
+  `methods`.
+* `when`: `scheme` (http, https), `method`, `host` (`trailing-dot`), `old` and `new` (the
+  answer: `no-response`, `redirect`, `proxied`, `not-found` (a 404 of the proxy itself),
+  `server-error` (a 5xx: no backend, or one without endpoints)).
+* `change`, per field: `trailing-slash` (the two values differ only by one trailing `/` of the
+  path), `query` (only in the query string), `port` (only in the port of the URL), or a list of
+  these; or `OLD>NEW` (exactly these two values, e.g. `503>500`); or `details` (the pairs the
+  finding's `change` detail lists, comma-separated `OLD>NEW`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+FIELDS = frozenset({"status", "backend", "weights", "redirect", "redirect.status", "redirect.location",
+                    "upstream_path", "upstream_host", "upstream_headers", "response_headers"})
+HEADER_FIELDS = ("upstream_headers.", "response_headers.")
+WHERE = frozenset({"ingress", "hosts", "wildcard", "paths", "services", "headers", "cookies", "methods"})
+WHEN = frozenset({"scheme", "method", "host", "old", "new"})
+ANSWER_KINDS = frozenset({"no-response", "redirect", "proxied", "not-found", "server-error"})
+CHANGES = frozenset({"trailing-slash", "query", "port"})
+PATH_KINDS = frozenset({"exact", "prefix", "segment", "case-variant", "regex"})
+_VALUE_PAIR = re.compile(r"[^>]*>[^>]*\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """One prediction of a finding code: the fields it may change, where, and how."""
+
+    fields: tuple[str, ...]
+    where: tuple[str, ...] = ()
+    when: tuple[tuple[str, str], ...] = ()
+    change: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def describe(self) -> str:
+        """One line for `ing2gw explain`: `status, backend of requests on hosts, paths (scheme https)`."""
+        s = ", ".join(self.fields)
+        if self.change:
+            s += " (" + "; ".join(f"{f}: {' or '.join(c)}" for f, c in self.change) + ")"
+        s += " of requests"
+        if self.where:
+            s += " matching the finding's " + ", ".join(self.where)
+        if self.when:
+            s += " with " + ", ".join(f"{k} {v}" for k, v in self.when)
+        return s
+
+
+def covers(field: str, name: str) -> bool:
+    """Does the predicted field `name` cover the compared field `field`?"""
+    if name == "backend":
+        return field in ("backend", "backends")
+    if name == "weights":
+        return False  # decided by the caller, which sees both share tables (`covers_weights`)
+    return field == name or field.startswith(name + ".")
+
+
+def _field_ok(name: str) -> bool:
+    return name in FIELDS or (name.startswith(HEADER_FIELDS) and len(name.split(".", 1)[1]) > 0)
+
+
+def parse(code: str, raw: Any) -> tuple[Prediction, ...]:
+    """The `predicts:` list of a code's row, validated (ValueError names the code and the problem)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ValueError(f"{code}: predicts must be a list")
+    out = []
+    for i, p in enumerate(raw):
+        where = f"{code}: predicts[{i}]"
+        if not isinstance(p, Mapping) or set(p) - {"fields", "where", "when", "change"}:
+            raise ValueError(f"{where}: keys are fields, where, when, change")
+        fields = tuple(p.get("fields") or ())
+        if not fields or not all(isinstance(f, str) and _field_ok(f) for f in fields):
+            raise ValueError(f"{where}: fields must name compared fields ({', '.join(sorted(FIELDS))}, "
+                             "or one header: response_headers.NAME)")
+        scope = tuple(p.get("where") or ())
+        if not all(w in WHERE for w in scope):
+            raise ValueError(f"{where}: where must be among {', '.join(sorted(WHERE))}")
+        when = dict(p.get("when") or {})
+        for k, v in when.items():
+            if k not in WHEN:
+                raise ValueError(f"{where}: when must be among {', '.join(sorted(WHEN))}")
+            if k in ("old", "new") and v not in ANSWER_KINDS:
+                raise ValueError(f"{where}: when.{k} must be one of {', '.join(sorted(ANSWER_KINDS))}")
+            if k == "scheme" and v not in ("http", "https"):
+                raise ValueError(f"{where}: when.scheme must be http or https")
+            if k == "host" and v != "trailing-dot":
+                raise ValueError(f"{where}: when.host can only be trailing-dot")
+        change: list[tuple[str, tuple[str, ...]]] = []
+        for f, c in (p.get("change") or {}).items():
+            values = tuple(c) if isinstance(c, list) else (str(c),)
+            if f not in fields:
+                raise ValueError(f"{where}: change.{f} names a field not in fields")
+            if not all(v in CHANGES or v == "details" or _VALUE_PAIR.match(v) for v in values):
+                raise ValueError(f"{where}: change.{f} must be {', '.join(sorted(CHANGES))}, OLD>NEW or details")
+            change.append((f, values))
+        out.append(Prediction(fields, scope, tuple(sorted((str(k), str(v)) for k, v in when.items())),
+                              tuple(change)))
+    return tuple(out)
+
+
+# -- the `where` values a finding carries in its details -------------------------------------
+
+
+def paths_detail(specs: list[tuple[str, str]]) -> str:
+    """The `paths` detail: one `kind:value` per line (paths and regexes may hold commas)."""
+    for kind, _ in specs:
+        if kind not in PATH_KINDS:
+            raise ValueError(f"unknown path kind {kind!r}")
+    return "\n".join(dict.fromkeys(f"{k}:{v}" for k, v in specs))
+
+
+def path_matches(spec: str, path: str) -> bool:
+    """Does the request path match one `kind:value` of a `paths` detail?"""
+    kind, _, value = spec.partition(":")
+    if kind == "exact":
+        return path == value
+    if kind == "prefix":
+        return path.startswith(value)
+    if kind == "segment":
+        base = value.rstrip("/")
+        return value == "/" or path == base or path.startswith(base + "/")
+    if kind == "case-variant":
+        return path.lower().startswith(value.lower()) and not path.startswith(value)
+    if kind == "regex":
+        try:
+            return re.fullmatch(value, path) is not None
+        except re.error:
+            return False
+    return False
+
+
+def host_matches(host: str, pattern: str) -> bool:
+    """Ingress host matching: exact, or `*.d` for exactly one label under d."""
+    if pattern.startswith("*."):
+        suffix = pattern[1:]
+        return host.endswith(suffix) and len(host) > len(suffix) and "." not in host[: -len(suffix)]
+    return host == pattern
+
+
+def below_wildcard(host: str, wildcard: str) -> bool:
+    """`host` is two or more labels under the wildcard's domain (`a.b.d` for `*.d`)."""
+    d = wildcard[2:] if wildcard.startswith("*.") else wildcard
+    return host.endswith("." + d) and host[: -len(d) - 1].count(".") >= 1
+
+
+def same_but(old: str | None, new: str | None, aspects: tuple[str, ...]) -> bool:
+    """Do two URLs (or paths) differ only in the given aspects (trailing-slash, query, port)?"""
+    if old is None or new is None:
+        return False
+    return _strip(old, aspects) == _strip(new, aspects)
+
+
+def _strip(url: str, aspects: tuple[str, ...]) -> str:
+    base, _, query = url.partition("?")
+    if "query" in aspects:
+        query = ""
+    scheme, sep, rest = base.partition("://")
+    if not sep:
+        scheme, rest = "", base
+    authority, slash, path = rest.partition("/")
+    path = slash + path
+    if "port" in aspects and ":" in authority and not authority.endswith("]"):
+        authority = authority.rsplit(":", 1)[0]
+    if not path:
+        path = "/"
+    if "trailing-slash" in aspects and path.endswith("/") and len(path) > 1:
+        path = path[:-1]
+    return f"{scheme}{sep}{authority.lower()}{path}?{query}"
