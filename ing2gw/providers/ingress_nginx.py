@@ -57,6 +57,8 @@ class Loc:
     is_root: bool = False
     unresolved: bool = False  # backend could not be resolved (error already reported)
     where: str = ""
+    #: ingress-nginx's upstream `namespace-service-port` (port as written); '' for its default backend
+    upstream: str = ""
 
 
 @dataclass
@@ -66,6 +68,8 @@ class Server:
     locs: list[Loc] = field(default_factory=list)
     cert: ir.SecretRef | _DefaultCert | None = None
     cert_owner: Ingress | None = None
+    #: the host this server is a server-alias of (its copy): not a server of its own in nginx
+    alias_of: str | None = None
 
     @property
     def root(self) -> Loc:
@@ -155,8 +159,10 @@ class _Builder:
         self.slash_hosts: dict[str, tuple[Ingress, list[str]]] = {}
         #: hosts served over HTTPS by ingress-nginx with its default certificate only (CORE-015)
         self.no_tls_hosts: list[str] = []
-        #: primary Service (ns, name, port) -> its canary (nginx_canary)
-        self.canary_of: dict[tuple[str, str, int], Any] = {}
+        #: primary upstream name -> its canary (nginx_canary)
+        self.canary_of: dict[str, Any] = {}
+        #: upstream name -> who created it, canary policy, alternatives (nginx_canary, B1)
+        self.upstreams: dict[str, Any] = {}
         #: (Ingress key, topic) pairs already reported, for once-per-Ingress findings
         self.reported: set[tuple[str, str]] = set()
         #: hosts with an HTTPS listener
@@ -168,8 +174,11 @@ class _Builder:
 
     # -- B2-B4: servers --------------------------------------------------------------------
     def run(self) -> None:
+        from ing2gw.providers.nginx_canary import build_upstreams, upstream_name
+
         main = [i for i in self.ings if not self.anns[i.key].canary]
         canaries = [i for i in self.ings if self.anns[i.key].canary]
+        build_upstreams(self)
         self.servers[CATCH_ALL] = Server(CATCH_ALL, None, [Loc("/", "Prefix", None, None, None, is_root=True)])
         self._catch_all(main)
         for ing in main:
@@ -178,14 +187,16 @@ class _Builder:
                     backend, unresolved = self._default_backend(ing)
                     self.servers[host] = Server(host, ing, [Loc("/", "Prefix", ing, self.anns[ing.key], backend,
                                                                 is_root=True, unresolved=unresolved,
-                                                                where="spec.defaultBackend")])
+                                                                where="spec.defaultBackend",
+                                                                upstream=upstream_name(ing.namespace,
+                                                                                       ing.spec.default_backend))])
                 elif ing.spec.default_backend is not None and self.servers[host].first is not ing:
                     first = self.servers[host].first
                     self._conflict_note(ing, first, f"defaultBackend of {ing.key} does not serve host {host}: "
                                         f"{first.key if first else 'another Ingress'} defines the host first and "
                                         "its root location wins (B4)", "ING2GW-CORE-005")
         self._certificates(main)
-        for ing in main:
+        for ing in self.ings:  # canaries too: a path whose upstream is not a canary's is a location (B5)
             self._locations(ing)
         self._default_backend_service()
         from ing2gw.providers.nginx_canary import merge_canaries
@@ -341,8 +352,11 @@ class _Builder:
                 a = self.anns[ing.key].without_redirects()
                 # no longer the default root: a host-less `/` rule of another Ingress cannot replace
                 # it (B5 keeps the existing non-default location; case hosts-13)
+                from ing2gw.providers.nginx_canary import upstream_name
+
                 self.servers[CATCH_ALL].locs[0] = Loc("/", "Prefix", ing, a, backend, is_root=False,
-                                                      unresolved=unresolved, where="spec.defaultBackend")
+                                                      unresolved=unresolved, where="spec.defaultBackend",
+                                                      upstream=upstream_name(ing.namespace, ing.spec.default_backend))
                 self.servers[CATCH_ALL].first = ing
                 chosen = ing
             else:
@@ -445,7 +459,8 @@ class _Builder:
                 continue
             if rule.http is None:
                 continue
-            server = self.servers[host]
+            # B5.1: a host only a canary names has no server: its paths go to the catch-all server
+            server = self.servers.get(host) or self.servers[CATCH_ALL]
             for pi, p in enumerate(rule.http.paths):
                 where = f"spec.rules[{ri}].http.paths[{pi}]"
                 path = p.path or "/"
@@ -453,8 +468,12 @@ class _Builder:
                 if p.backend.resource is not None:
                     self._backend(ing, p.backend, where)
                     continue
-                backend, unresolved = self._backend(ing, p.backend, where)
-                loc = Loc(path, ptype, ing, a, backend, unresolved=unresolved, where=where)
+                from ing2gw.providers.nginx_canary import skipped_by_canary, upstream_name
+
+                loc = Loc(path, ptype, ing, a, None, where=where, upstream=upstream_name(ing.namespace, p.backend))
+                if skipped_by_canary(self, ing, loc):
+                    continue
+                loc.backend, loc.unresolved = self._backend(ing, p.backend, where)
                 if not self._expressible(server, loc):
                     continue
                 self._add_location(server, loc)
@@ -486,7 +505,7 @@ class _Builder:
                 # the rule takes over the root; it is no longer the default, so a later `/`
                 # Prefix of any Ingress is a duplicate, not another takeover (B5)
                 server.locs[i] = Loc(loc.path, loc.type, loc.owner, loc.ann, loc.backend, is_root=False,
-                                     unresolved=loc.unresolved, where=loc.where)
+                                     unresolved=loc.unresolved, where=loc.where, upstream=loc.upstream)
                 return
             assert loc.owner is not None
             if existing.owner is not loc.owner:

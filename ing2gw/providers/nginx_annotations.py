@@ -15,6 +15,7 @@ others; both are reported with the Ingress and key.
 from __future__ import annotations
 
 import difflib
+import re
 import functools
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
@@ -252,6 +253,19 @@ def _redirect_url(kind: str) -> Handler:
     return handle
 
 
+#: parser.RegexPathWithCapture, the validator of app-root (annotations/rewrite/main.go)
+_APP_ROOT_OK = re.compile(r"/?[-._~a-zA-Z0-9/:$]*\Z")
+
+
+def _app_root(p: _Parse, row: Row, value: str) -> None:
+    """app-root: ingress-nginx keeps it only when it passes the annotation validator and
+    url.ParseRequestURI gives a path that is not an absolute URL; otherwise it is ignored."""
+    if not _APP_ROOT_OK.match(value) or not value.startswith("/"):
+        p.bad_value(row, value, "app-root must be a path starting with '/' (letters, digits, - . _ ~ / : only)")
+        return
+    p.extra["app_root"] = value
+
+
 def _redirect_code(kind: str) -> Handler:
     def handle(p: _Parse, row: Row, value: str) -> None:
         v = go_int(value)
@@ -329,7 +343,7 @@ HANDLERS: dict[str, Handler] = {
     "permanent_redirect_code": _redirect_code("permanent"),
     "temporal_redirect": _redirect_url("temporal"),
     "temporal_redirect_code": _redirect_code("temporal"),
-    "app_root": _raw("app_root"),
+    "app_root": _app_root,
     "from_to_www_redirect": _bool_extra("from_to_www_redirect"),
     "x_forwarded_prefix": _raw("x_forwarded_prefix"),
     "upstream_vhost": _raw("upstream_vhost"),

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from ing2gw import ir
 from ing2gw.findings import Severity
 from ing2gw.model.inputs import configmap_data
+from ing2gw.prediction import paths_detail
 
 if TYPE_CHECKING:
     from ing2gw.providers.ingress_nginx import Loc, _Builder
@@ -43,6 +44,15 @@ def location_rules(b: "_Builder", loc: "Loc", src: ir.Source, matches: tuple[ir.
     if loc.is_root and loc.backend is None and not loc.unresolved:
         return []  # the controller's 404 default backend: no rule gives the same 404
     backends = (loc.backend,) if loc.backend is not None else ()
+    up = b.upstreams.get(loc.upstream)
+    if up is not None and up.deleted and loc.owner is not None:
+        # B6: a canary deleted this location's upstream; nginx answers 503, a rule without backends 500
+        backends = ()
+        b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-074",
+                      f"{loc.where}: upstream {loc.upstream} was deleted by a canary Ingress whose path matches no "
+                      "non-canary location, so ingress-nginx answers 503 here; the rule has no backends (500)",
+                      ing=loc.owner, details={"paths": paths_detail(path_specs(matches))},
+                      suggestion="fix the canary Ingress's paths, or give it its own Service")
     req = rewrite_headers or ir.HeaderChanges()
     resp = ir.HeaderChanges()
     cors = None
@@ -62,6 +72,21 @@ def location_rules(b: "_Builder", loc: "Loc", src: ir.Source, matches: tuple[ir.
     from ing2gw.providers.nginx_canary import apply_canary
 
     return apply_canary(b, loc, rule)
+
+
+def path_specs(matches: tuple[ir.Match, ...]) -> list[tuple[str, str]]:
+    """The requests a rule's matches take, as `paths` detail entries of a finding."""
+    out = []
+    for m in matches:
+        if m.path is None:
+            out.append(("prefix", "/"))
+        elif m.path.type == "Exact":
+            out.append(("exact", m.path.value))
+        elif m.path.type == "PathPrefix":
+            out.append(("segment", m.path.value))
+        else:
+            out.append(("regex", m.path.value))
+    return out
 
 
 def _once(b: "_Builder", loc: "Loc", key: str) -> bool:

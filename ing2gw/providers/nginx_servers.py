@@ -41,7 +41,16 @@ def apply_aliases(b: "_Builder") -> None:
                 b.ctx.finding(Severity.ERROR, "ING2GW-NGINX-051", f"server-alias {alias!r}: {problem}", ing=owner,  # type: ignore[arg-type]
                               annotation=f"{prefix}/server-alias", value=alias)
                 continue
-            b.servers[alias] = Server(alias, server.first, list(server.locs), server.cert, server.cert_owner)
+            cert = server.cert
+            if cert is not None and not isinstance(cert, ir.SecretRef):
+                from ing2gw.providers.nginx_paths import default_certificate
+
+                if default_certificate(b) is None:
+                    # G1: an alias has a certificate only when the server's covers it; the generated
+                    # default certificate covers no real name (so no HTTPS redirect either)
+                    cert = None
+            b.servers[alias] = Server(alias, server.first, list(server.locs), cert,
+                                      server.cert_owner if cert is not None else None, alias_of=host)
             b.ctx.finding(Severity.INFO, "ING2GW-NGINX-051",
                           f"server-alias {alias} serves what {host} serves: own listeners, same routes"
                           + (" and certificate (assumed to cover the alias)" if server.cert is not None else ""),
@@ -53,8 +62,8 @@ def www_targets(b: "_Builder") -> list[tuple[str, str, "Server"]]:
     out = []
     for host in sorted(b.servers):
         server = b.servers[host]
-        if host == CATCH_ALL or host.startswith("*."):
-            continue
+        if host == CATCH_ALL or host.startswith("*.") or server.alias_of is not None:
+            continue  # BuildRedirects (pkg/util/ingress) looks at a server's Hostname, never its aliases
         if not any(loc.ann is not None and loc.ann.get("from_to_www_redirect") and loc.owner is not None
                    for loc in server.locs):
             continue

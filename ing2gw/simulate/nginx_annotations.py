@@ -104,6 +104,8 @@ _CANARY_KEEPS = frozenset({"load-balance", "upstream-hash-by", "upstream-hash-by
 _REDIRECT_URL = re.compile(r"^[A-Za-z0-9\-._~/:,?&=]+$")
 #: rewrite-target validation (F1).
 _REWRITE_TARGET = re.compile(r"^/?[A-Za-z0-9\-._~:/$]*$")
+#: app-root validation (parser.RegexPathWithCapture, the same character set).
+_APP_ROOT = _REWRITE_TARGET
 _SERVICE_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _ALIAS = re.compile(r"^(\*\.)?[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*$")
 
@@ -278,7 +280,11 @@ def parse_ingress_annotations(ing: Ingress, settings: NginxSettings) -> IngressA
         target = ""
     app_root = raw.get("app-root", "")
     if app_root:
-        if not app_root.startswith("/") or "://" in app_root:
+        if validate and not _APP_ROOT.match(app_root):
+            # parser.RegexPathWithCapture fails: GetStringAnnotation returns "" (rewrite/main.go)
+            notes.append(f"{label('app-root')}={app_root!r} fails validation; ignored")
+            app_root = ""
+        elif not app_root.startswith("/") or "://" in app_root:
             notes.append(f"{label('app-root')}={app_root!r} is not an absolute path; ignored")
             app_root = ""
         else:

@@ -646,7 +646,9 @@ class NginxConfig:
                 self.wildcard_servers[host[2:]] = server
             else:
                 self.exact_servers[host] = server
-        for server in self.servers.values():
+        # nginx keeps the first server block that names an alias, in the config's order: servers
+        # sorted by hostname (controller.go getBackendServers; "conflicting server name ... ignored")
+        for server in sorted(self.servers.values(), key=lambda s: s.host):
             kept = []
             for alias in server.aliases:
                 if alias in self.exact_servers:
