@@ -35,17 +35,21 @@ Vocabulary (checked when the tables load, so a typo cannot ship):
   `wildcard` (comma-separated `*.d`: hosts two or more labels under d),
   `paths` (one per line, `exact:/p`, `prefix:/p` (string prefix), `segment:/p` (the path or
   below it, as a Prefix path type matches), `case-variant:/p` (the request path starts with /p
-  ignoring case, but not as written), `regex:PATTERN` (a full match)),
+  ignoring case, but not as written), `regex:PATTERN` (a full match), `tie:PATTERN` (the
+  request fully matches two or more of the `tie` patterns)),
   `services` (comma-separated `namespace/name`: either answer sends traffic to one of them),
-  `headers` (comma-separated header names the request carries), `cookies` (cookie names),
-  `methods`.
-* `when`: `scheme` (http, https), `method`, `host` (`trailing-dot`), `old` and `new` (the
+  `headers` (comma-separated header names the request carries, or `Name=value` for that
+  value), `cookies` (cookie names), `methods`.
+* `when`: `scheme` (http, https), `method`, `host` (`trailing-dot`), `without-header` (a header
+  the request does not carry), `old` and `new` (the
   answer: `no-response`, `redirect`, `proxied`, `not-found` (a 404 of the proxy itself),
   `server-error` (a 5xx: no backend, or one without endpoints)).
 * `change`, per field: `trailing-slash` (the two values differ only by one trailing `/` of the
   path), `query` (only in the query string), `port` (only in the port of the URL), or a list of
-  these; or `OLD>NEW` (exactly these two values, e.g. `503>500`); or `details` (the pairs the
-  finding's `change` detail lists, comma-separated `OLD>NEW`).
+  these; `removed` (the old answer has the field, the new one not) or `added`; `OLD>NEW`
+  (exactly these two values, e.g. `503>500`; NEW may be `request:NAME`, the value of the
+  request's header NAME); or `details` (the pairs the finding's `change` detail lists,
+  comma-separated `OLD>NEW`).
 """
 
 from __future__ import annotations
@@ -58,10 +62,10 @@ FIELDS = frozenset({"status", "backend", "weights", "redirect", "redirect.status
                     "upstream_path", "upstream_host", "upstream_headers", "response_headers"})
 HEADER_FIELDS = ("upstream_headers.", "response_headers.")
 WHERE = frozenset({"ingress", "hosts", "wildcard", "paths", "services", "headers", "cookies", "methods"})
-WHEN = frozenset({"scheme", "method", "host", "old", "new"})
+WHEN = frozenset({"scheme", "method", "host", "old", "new", "without-header"})
 ANSWER_KINDS = frozenset({"no-response", "redirect", "proxied", "not-found", "server-error"})
-CHANGES = frozenset({"trailing-slash", "query", "port"})
-PATH_KINDS = frozenset({"exact", "prefix", "segment", "case-variant", "regex"})
+CHANGES = frozenset({"trailing-slash", "query", "port", "removed", "added"})
+PATH_KINDS = frozenset({"exact", "prefix", "segment", "case-variant", "regex", "tie"})
 _VALUE_PAIR = re.compile(r"[^>]*>[^>]*\Z")
 
 
@@ -164,11 +168,24 @@ def path_matches(spec: str, path: str) -> bool:
         return value == "/" or path == base or path.startswith(base + "/")
     if kind == "case-variant":
         return path.lower().startswith(value.lower()) and not path.startswith(value)
-    if kind == "regex":
+    if kind in ("regex", "tie"):
         try:
             return re.fullmatch(value, path) is not None
         except re.error:
             return False
+    return False
+
+
+def paths_match(specs: frozenset[str] | set[str] | list[str], path: str) -> bool:
+    """Does the request path match a `paths` detail: one of its specs, or two of its `tie` specs?"""
+    ties = 0
+    for spec in specs:
+        if spec.startswith("tie:"):
+            ties += path_matches(spec, path)
+            if ties >= 2:
+                return True
+        elif path_matches(spec, path):
+            return True
     return False
 
 

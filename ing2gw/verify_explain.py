@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from ing2gw.findings import Finding, codes
-from ing2gw.prediction import Prediction, below_wildcard, covers, host_matches, path_matches, same_but
+from ing2gw.prediction import Prediction, below_wildcard, covers, paths_match, same_but
 from ing2gw.simulate.compare import Difference, absolute_location, normalise_location
 from ing2gw.simulate.request import Answer, Request
 
@@ -137,14 +137,16 @@ def _where(f: Finding, key: str, p: Probe) -> bool:
         # deeper names that some rule names have listeners of their own
         return p.other_host and any(below_wildcard(p.host, w) for w in _values(f, "wildcard"))
     if key == "paths":
-        path = p.request.path
-        return any(path_matches(s, path) for s in _values(f, "paths"))
+        return paths_match(_values(f, "paths"), p.request.path)
     if key == "services":
         wanted = _values(f, "services")
         return bool(wanted & (_services(p.old) | _services(p.new)))
     if key == "headers":
-        names = {n.lower() for n in _values(f, "headers")}
-        return any(k.lower() in names for k, _ in p.request.headers)
+        for want in _values(f, "headers"):
+            name, eq, value = want.partition("=")
+            if any(k.lower() == name.lower() and (not eq or v == value) for k, v in p.request.headers):
+                return True
+        return False
     if key == "cookies":
         return bool(set(p.request.cookies()) & _values(f, "cookies"))
     if key == "methods":
@@ -159,6 +161,8 @@ def _when(key: str, value: str, p: Probe) -> bool:
         return p.request.method == value
     if key == "host":
         return (p.request.host or "").split(":")[0].endswith(".")
+    if key == "without-header":
+        return p.request.header(value) is None
     if key == "old":
         return _answer_is(p.old, value)
     if key == "new":
@@ -182,9 +186,15 @@ def _change_ok(values: tuple[str, ...], d: Difference, f: Finding, p: Probe) -> 
         values = tuple(detail(f, "change"))
         if not values:
             return False
+    if "removed" in values or "added" in values:
+        return ("removed" in values and d.old is not None and d.new is None) or \
+            ("added" in values and d.old is None and d.new is not None)
     pairs = [v for v in values if ">" in v]
     if pairs:
-        return any(str(d.old) == v.split(">", 1)[0] and str(d.new) == v.split(">", 1)[1] for v in pairs)
+        def value(text: str) -> str | None:
+            return p.request.header(text[len("request:"):]) if text.startswith("request:") else text
+        return any(str(d.old) == value(v.split(">", 1)[0]) and str(d.new) == value(v.split(">", 1)[1])
+                   for v in pairs)
     old, new = d.old, d.new
     if d.field == "redirect.location":
         old, new = _location(old, p), _location(new, p)

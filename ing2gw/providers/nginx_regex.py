@@ -70,6 +70,27 @@ def nginx_locations(locs: list["Loc"]) -> list["Loc"]:
     return out
 
 
+def _is_literal(path: str) -> bool:
+    return not any(c in "()[]{}*+?$^|\\." for c in path)
+
+
+def _inversions(emitted: list[tuple[str, str, str]]) -> set[str]:
+    """Patterns whose order a Gateway may not keep: Gateway API ranks RegularExpression rules by
+    the implementation's rules (modelled: longest pattern first, then route and rule order),
+    nginx by its list. A later pattern that is longer, or as long in another route, than an
+    earlier one it may share requests with can win where nginx's earlier one does."""
+    out: set[str] = set()
+    for i, (late, owner, path) in enumerate(emitted):
+        for early, early_owner, early_path in emitted[:i]:
+            if len(late) < len(early) or (len(late) == len(early) and owner == early_owner):
+                continue
+            if _is_literal(path) and _is_literal(early_path) and not (
+                    path.lower().startswith(early_path.lower()) or early_path.lower().startswith(path.lower())):
+                continue  # two literal prefixes that share no request
+            out |= {late, early}
+    return out
+
+
 def _groups(path: str) -> int | None:
     """Capture groups of a location regex (Python's reading of the PCRE), None when unreadable."""
     try:
@@ -217,6 +238,9 @@ def emit_regex_server(b: "_Builder", server: "Server") -> None:
         assert loc.owner is not None
         o = owners.setdefault(loc.owner.key, nginx_paths._Owner(loc.owner))
         src = ir.Source(loc.owner.namespace, loc.owner.name, loc.owner.origin)
+        for m in matches:
+            if m.path is not None and m.path.type == "RegularExpression":
+                emitted.append((m.path.value, loc.owner.key, loc.path))
         xfp = loc.ann.get("x_forwarded_prefix") if loc.ann is not None else None
         # F2: nginx sets X-Forwarded-Prefix only on requests its rewrite changed
         headers = ir.HeaderChanges(set=(("X-Forwarded-Prefix", xfp),)) if xfp and rewritten else None
@@ -237,9 +261,15 @@ def emit_regex_server(b: "_Builder", server: "Server") -> None:
             o.https += https
             o.http += http
 
+    #: (pattern, route owner, location path) of the RegularExpression rules, in nginx's order
+    emitted: list[tuple[str, str, str]] = []
     seen: dict[str, "Loc"] = {}
     for loc in order:
         first = seen.setdefault(loc.path, loc)
+        if first is loc and _is_literal(loc.path):
+            # an earlier literal location whose text starts this one's takes all its requests
+            first = next((o for o in order[:order.index(loc)] if _is_literal(o.path)
+                          and loc.path.lower().startswith(o.path.lower())), loc)
         if first is not loc:
             # the same `~* "^<path>"` as a location nginx tries first: never reached (D3)
             if loc.owner is not None:
@@ -289,6 +319,10 @@ def emit_regex_server(b: "_Builder", server: "Server") -> None:
             add(other, (ir.Match(ir.PathMatch("Exact", uri)),), other_rewrite, None,
                 rewritten=other_rewrite is not None, front=True)
     nginx_paths.add_app_root(b, server, owners)
+    # RegularExpression precedence between routes is implementation-specific; the translation
+    # lists them longest first, nginx's order, which decides only between different lengths:
+    # patterns of equal length in different routes may be tried in another order than nginx's
+    tied = sorted(_inversions(emitted))
     first = server.first or next((o.ing for o in owners.values()), None)
     if first is not None:
         b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-020",
@@ -296,8 +330,11 @@ def emit_regex_server(b: "_Builder", server: "Server") -> None:
                       "host as a case-insensitive regex anchored at the start, longest path first; emitted as "
                       "RegularExpression matches '(?i)^<path>.*', whose dialect and precedence are "
                       "implementation-specific in Gateway API"
-                      + (f". Paths whose meaning this changes: {', '.join(affected[:10])}" if affected else ""),
+                      + (f". Paths whose meaning this changes: {', '.join(affected[:10])}" if affected else "")
+                      + (f". Patterns of equal length in different routes, whose order only the implementation "
+                         f"decides: {', '.join(tied[:10])}" if tied else ""),
                       ing=first, annotation=f"{prefix}/use-regex",
                       suggestion="check that your implementation supports RegularExpression paths (RE2, full match)",
-                      details={"hosts": server.host})
+                      details={"hosts": host_detail, **({"paths": paths_detail([("tie", p) for p in tied])}
+                                                        if tied else {})})
     nginx_paths._attach(b, server, owners)

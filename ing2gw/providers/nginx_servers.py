@@ -23,13 +23,20 @@ def apply_aliases(b: "_Builder") -> None:
     from ing2gw.providers.ingress_nginx import Server
 
     prefix = b.ctx.options.annotations_prefix
+    # C7 (createServers): the first non-canary Ingress naming the host that has aliases sets them,
+    # whether or not any of its paths survives on the host
+    chosen: dict[str, list[tuple[str, object]]] = {}
+    for ing in b.ings:
+        a = b.anns[ing.key]
+        raw = a.get("server_alias") if a.canary is None else None
+        if not raw:
+            continue
+        for host in b._hosts_quiet(ing):
+            if host != CATCH_ALL and host in b.servers and host not in chosen:
+                chosen[host] = [(x.strip().lower(), ing) for x in raw.split(",") if x.strip()]
     for host in sorted(h for h in list(b.servers) if h != CATCH_ALL):
         server = b.servers[host]
-        aliases: list[tuple[str, object]] = []
-        for loc in server.locs:
-            raw = loc.ann.get("server_alias") if loc.ann is not None else None
-            if raw and loc.owner is not None:
-                aliases += [(a.strip().lower(), loc.owner) for a in raw.split(",") if a.strip()]
+        aliases = chosen.get(host, [])
         for alias, owner in aliases:
             if alias in b.servers:
                 b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-051",

@@ -69,8 +69,19 @@ def _shares(a: Answer) -> dict[str, float]:
     return {k: v for k, v in out.items() if v > 0}
 
 
+#: headers whose value is a comma-separated list: `GET,PUT` and `GET, PUT` say the same
+LIST_HEADERS = frozenset({"access-control-allow-methods", "access-control-allow-headers",
+                          "access-control-expose-headers"})
+
+
 def _headers(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    return {k.lower(): v for k, v in pairs if k.lower() not in PROXY_HEADERS}
+    out = {}
+    for k, v in pairs:
+        lk = k.lower()
+        if lk in PROXY_HEADERS:
+            continue
+        out[lk] = ", ".join(x.strip() for x in v.split(",")) if lk in LIST_HEADERS else v
+    return out
 
 
 def _header_diffs(prefix: str, old: tuple[tuple[str, str], ...], new: tuple[tuple[str, str], ...],

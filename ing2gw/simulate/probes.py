@@ -221,6 +221,12 @@ def _ingress_plans(m: Manifest, plans: dict[str, _HostPlan], canaries: list[_Can
     for k, v in anns.items():
         if isinstance(v, str) and k.endswith("/enable-cors") and v.lower() == "true":
             headers.add(("Origin", "https://origin.example"))
+            # every allowed origin, and for `*.d` one and two labels below d
+            for k2, v2 in anns.items():
+                if k2.endswith("/cors-allow-origin") and isinstance(v2, str):
+                    for o in (x.strip() for x in v2.split(",")):
+                        if o and o != "*":
+                            headers |= {("Origin", o.replace("*.", "a.")), ("Origin", o.replace("*.", "a.b."))}
     canary = any(k.endswith("/canary") and isinstance(v, str) and v.lower() == "true" for k, v in anns.items())
     decisions = _canary_decisions(anns) if canary else set()
     no_redirect = any(k.endswith("/ssl-redirect") and isinstance(v, str) and v.lower() == "false"
@@ -279,9 +285,11 @@ def _ingress_plans(m: Manifest, plans: dict[str, _HostPlan], canaries: list[_Can
             if isinstance(h, str):
                 _plan(plans, h.lower()).tls = True
     if tls_entries:
-        # ingress-nginx serves every host of an Ingress with a tls section over HTTPS (G2)
+        # ingress-nginx serves every host of an Ingress with a tls section over HTTPS (G2); the
+        # catch-all server gets no certificate from an Ingress
         for h in hosts_seen:
-            plans[h].tls = True
+            if h != "*":
+                plans[h].tls = True
 
 
 def _spread_canaries(old: Sequence[Manifest], plans: dict[str, _HostPlan], canaries: list[_Canary],
