@@ -47,8 +47,8 @@ Vocabulary (checked when the tables load, so a typo cannot ship):
 * `change`, per field: `trailing-slash` (the two values differ only by one trailing `/` of the
   path), `query` (only in the query string), `port` (only in the port of the URL), or a list of
   these; `removed` (the old answer has the field, the new one not) or `added`; `OLD>NEW`
-  (exactly these two values, e.g. `503>500`; NEW may be `request:NAME`, the value of the
-  request's header NAME); or `details` (the pairs the finding's `change` detail lists,
+  (exactly these two values, e.g. `503>500`; OLD may be `*`, any value; NEW may be
+  `request:NAME`, the value of the request's header NAME); or `details` (the pairs the finding's `change` detail lists,
   comma-separated `OLD>NEW`).
 """
 

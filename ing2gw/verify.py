@@ -248,11 +248,13 @@ def pick_gateway(gateways: list[tuple[str, str | None, list[str | None]]], host:
 def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequence[Finding], *,
               controller: str = "ingress-nginx", class_groups: dict[str, list[str]] | None = None,
               default_class: str | None = None, context: ClusterContext | None = None,
-              configmap_flags: Sequence[str] = (), extra_probes: Sequence[Request] = ()) -> VerifyResult:
+              configmap_flags: Sequence[str] = (), extra_probes: Sequence[Request] = (),
+              observe: Callable[[Request, Answer, Answer], None] | None = None) -> VerifyResult:
     """Compare `old` (Ingress side) and `new` (Gateway API side) on generated probes.
 
     `class_groups` maps an IngressClass to the keys of its Ingresses (as the translation grouped
-    them); each group is checked against the Gateway(s) of its class.
+    them); each group is checked against the Gateway(s) of its class. `observe`, when given, sees
+    every probe with both answers (tests use it to look at equal answers too).
     """
     start = time.perf_counter()
     result = VerifyResult()
@@ -290,7 +292,7 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
         probes += [r for r in extra_probes if r.describe() not in seen]
         relevant = FindingIndex([f for f in findings if subject_key(f) in wanted or not f.subject.startswith("Ingress ")])
         job = _Job(old_router, new_router, GatewayPicker(gateways, class_name), relevant, route_source,
-                   KnownHosts(_rule_hosts(group_ings)))
+                   KnownHosts(_rule_hosts(group_ings)), observe)
         for eq, records in _evaluate(job, probes):
             result.probes += eq + len(records)
             result.equivalent += eq
@@ -312,6 +314,7 @@ class _Job:
     findings: FindingIndex
     route_source: dict[str, str | None]
     known: KnownHosts
+    observe: Callable[[Request, Answer, Answer], None] | None = None
 
     def run(self, probes: Sequence[Request]) -> tuple[int, list[Record]]:
         equivalent = 0
@@ -321,6 +324,8 @@ class _Job:
             gw = self.pick(host)
             o = self.old_router.route(req)
             n = self.new_router.route(req, gateway=gw) if gw else self.new_router.route(req)
+            if self.observe is not None:
+                self.observe(req, o, n)
             diffs = compare(o, n, req)
             if not diffs:
                 if undecided(o, n):

@@ -193,8 +193,8 @@ def _change_ok(values: tuple[str, ...], d: Difference, f: Finding, p: Probe) -> 
     if pairs:
         def value(text: str) -> str | None:
             return p.request.header(text[len("request:"):]) if text.startswith("request:") else text
-        return any(str(d.old) == value(v.split(">", 1)[0]) and str(d.new) == value(v.split(">", 1)[1])
-                   for v in pairs)
+        return any(v.split(">", 1)[0] in ("*", str(d.old)) and str(d.new) == value(v.split(">", 1)[1])
+                   for v in pairs if not v.startswith("request:"))  # OLD `*`: any value
     old, new = d.old, d.new
     if d.field == "redirect.location":
         old, new = _location(old, p), _location(new, p)

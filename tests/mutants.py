@@ -27,6 +27,7 @@ from ing2gw.simulate.compare import compare
 from ing2gw.simulate.probes import generate
 from ing2gw.simulate.request import ClusterContext, Request
 from ing2gw.verify import GatewayPicker, _gateway_index, host_of
+from ing2gw.verify_explain import _may_change
 
 Objects = list[dict[str, Any]]
 
@@ -131,8 +132,6 @@ def _drop_filter(kind: str) -> Callable[[dict[str, Any]], bool]:
         kept = [f for f in filters if f.get("type") != kind]
         if len(kept) == len(filters):
             return False
-        if kind == "RequestRedirect" and not rule.get("backendRefs"):
-            return False  # a rule without a redirect and without backends is another mutant (500)
         rule["filters"] = kept
         if not kept:
             del rule["filters"]
@@ -276,28 +275,73 @@ def visible(old: Sequence[Manifest], original: Objects, mutant: Sequence[dict[st
     """The requests (described) that the Gateway API router answers differently for the mutant
     than for the original translation; [] shows the mutant changes no answer of the probe sets
     of both (those the check uses, and the mutant's own)."""
+    return list(visible_fields(old, original, mutant, context, class_name))
+
+
+def visible_fields(old: Sequence[Manifest], original: Objects, mutant: Sequence[dict[str, Any]],
+                   context: ClusterContext | None = None, class_name: str = "nginx") -> dict[str, list[str]]:
+    """`visible`, with the fields each request's answers differ in."""
     ctx = context or ClusterContext()
     a = [Manifest(o, GENERATED) for o in original]
     b = [Manifest(o, GENERATED) for o in mutant]
     try:
         ra, rb = build_router("gateway", None, a, ctx), build_router("gateway", None, b, ctx)
     except Exception:  # noqa: BLE001 - an object the router refuses: the mutant is visible
-        return ["(the mutant's objects are refused by the Gateway API model)"]
+        return {"(the mutant's objects are refused by the Gateway API model)": ["status"]}
     ingresses = [m for m in old if m.kind == "Ingress"]
     probes: dict[str, Request] = {}
     for r in generate(ingresses, a) + generate(ingresses, b):
         probes.setdefault(r.describe(), r)
     pick_a, pick_b = GatewayPicker(_gateway_index(a), class_name), GatewayPicker(_gateway_index(b), class_name)
-    out = []
+    out: dict[str, list[str]] = {}
     for key, req in probes.items():
         host = host_of(req)
         ga, gb = pick_a(host), pick_b(host)
         x = ra.route(req, gateway=ga) if ga else ra.route(req)  # type: ignore[call-arg]
         y = rb.route(req, gateway=gb) if gb else rb.route(req)  # type: ignore[call-arg]
-        if compare(x, y, req):
-            out.append(key)
+        diffs = compare(x, y, req)
+        if diffs:
+            out[key] = [d.field for d in diffs]
     return out
 
 
 def fingerprint(objs: Sequence[dict[str, Any]]) -> str:
     return json.dumps(list(objs), sort_keys=True)
+
+
+@dataclass
+class Outcome:
+    """What the check made of one mutant."""
+
+    mutant: Mutant
+    visible: list[str]
+    unexplained: int
+    #: the visible probes whose ingress-nginx answer the simulator does not know (a snippet, a
+    #: configuration nginx rejects, custom headers): there is nothing to compare the mutant with
+    incomparable: bool
+
+    @property
+    def caught(self) -> bool:
+        return self.unexplained > 0
+
+
+def check_mutant(result: Any, manifests: Sequence[Manifest], options: Any, mutant: Mutant,
+                 context: ClusterContext | None = None) -> Outcome:
+    """Run `verify` on a mutant of a translation and say whether it is visible and caught."""
+    from ing2gw.verification import verify_translation
+
+    vis = visible_fields(manifests, result.objects(), mutant.objects, context)
+    olds: dict[str, Any] = {}
+    v = verify_translation(result, manifests, options, new_objects=list(mutant.objects), context=context,
+                           observe=lambda req, o, n: olds.setdefault(req.describe(), (req, o)))
+    incomparable = False
+    if vis and v.unexplained == 0:
+        # the old side is unknown for every field the mutant changes (the ingress-nginx answer's
+        # not-modelled behaviour can change them: a snippet, a configuration nginx rejects,
+        # custom headers the model does not add), on every probe the check sent
+        incomparable = all(key in olds and all(any(_may_change(n, f, olds[key][0]) for n in olds[key][1].unmodelled)
+                                               for f in fields)
+                           for key, fields in vis.items())
+    return Outcome(mutant, list(vis), v.unexplained, incomparable)
+
+

@@ -156,7 +156,8 @@ class BuildContext:
                              f"{where}: Service {ing.namespace}/{svc_ref.name} has no port {port.number} "
                              f"(it has {', '.join(str(p.port) for p in svc.spec.ports)})", ing=ing,
                              suggestion="fix the Ingress backend port; ingress-nginx answers 503 for this path",
-                             details={"services": f"{ing.namespace}/{svc_ref.name}"})
+                             details={"services": f"{ing.namespace}/{svc_ref.name}",
+                                      "change": f"*>{ing.namespace}/{svc_ref.name}:{port.number}"})
             return ir.ServiceBackend(ing.namespace, svc_ref.name, port.number)
         if svc is None:
             self.finding(Severity.ERROR, "ING2GW-CORE-010",

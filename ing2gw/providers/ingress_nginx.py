@@ -116,6 +116,9 @@ class IngressNginxProvider:
                             "one is not translated", ing=ing)
                 ignored_hosts += [(r.host or "").strip().lower() for r in ing.spec.rules]
                 continue
+            if _rejected_by_api_server(ctx, ing):
+                ignored_hosts += [(r.host or "").strip().lower() for r in ing.spec.rules]
+                continue
             a = parse_annotations(ctx, ing, glob)
             if a is None:  # A3: an annotation error drops the whole Ingress
                 ignored_hosts += [(r.host or "").strip().lower() for r in ing.spec.rules]
@@ -125,6 +128,23 @@ class IngressNginxProvider:
         builder = _Builder(ctx, class_name, usable, anns, glob)
         builder.ignored_hosts = [h for h in dict.fromkeys(ignored_hosts) if h]
         builder.run()
+
+
+def _rejected_by_api_server(ctx: BuildContext, ing: Ingress) -> bool:
+    """An invalid rule host makes the API server refuse the whole Ingress (networking validation:
+    a DNS-1123 subdomain, not an IP): it never existed for ingress-nginx, so nothing of it is
+    translated (its valid rules would be routes the cluster never had)."""
+    bad = False
+    for i, rule in enumerate(ing.spec.rules):
+        host = (rule.host or "").strip()
+        problem = host_problem(host) if host else None
+        if problem:
+            bad = True
+            ctx.finding(Severity.ERROR, "ING2GW-CORE-007",
+                        f"spec.rules[{i}].host {host!r}: {problem}; the API server rejects the whole Ingress, so "
+                        "ingress-nginx never served it and nothing of it is translated", ing=ing,
+                        suggestion="fix the host in the Ingress")
+    return bad
 
 
 def controller_configmap(inputs: Inputs, options: Options) -> tuple[dict[str, str], Origin | None]:

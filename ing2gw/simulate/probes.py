@@ -1,13 +1,26 @@
 """Probe requests for the equivalence check, from the union of both configurations.
 
-The probes are where the two sides are most likely to differ: every host as written, in upper
-case, with a port, under a wildcard (one and two labels) and an unknown host; every path as
-written, with and without a trailing slash, a child, a sibling that shares a string prefix
-(`/api` vs `/apix`), a case variant and the parent; sample strings that match and nearly match
-each regex; both schemes; and the methods, headers, query parameters, canary headers and
-cookies any rule looks at. Paths are combined with the hosts they belong to (not with every
-host), so the count grows with the configuration, not with its square. Deterministic and
-deduplicated.
+The probes are where the two sides are most likely to differ (the probe model):
+
+* hosts: every host either side names, as written, in upper case, with a port; one and two
+  labels under a wildcard; the names server-alias and from-to-www-redirect add; a host no rule
+  names (for the host-less rules and default backends), and an unknown host;
+* schemes: every host over HTTP and HTTPS (on a host with TLS, HTTP mostly answers the HTTPS
+  redirect, so there each path and its trailing-slash twin are enough unless an Ingress of the
+  host serves HTTP itself);
+* paths: every path as written, with and without its trailing slash, a child, a sibling that
+  shares a string prefix (`/api` vs `/apix`), a case variant and the parent; strings that match
+  and nearly match each regex; each path with a query string; the host-less rules' paths on
+  every host and every host's paths on an unnamed host (host isolation both ways);
+* headers and cookies: a canary's header in every state (`always`, `never`, its value, a
+  string its pattern matches, another value) and its cookie in every state (also after another
+  cookie, and disagreeing with the header), on every path variant of every host whose paths
+  reach the canaried Service (ingress-nginx canaries the Service everywhere); CORS Origins (an
+  unrelated one, each allowed one, one and two labels under a wildcard origin); the methods,
+  headers and query parameters Gateway API rules match on.
+
+Paths are combined with the hosts they belong to (not with every host), so the count grows
+with the configuration, not with its square. Deterministic and deduplicated.
 
 Reads raw manifests only (never the translator's output model), so the same generator serves
 `convert --verify` and `verify` on hand-written Gateway API objects.
@@ -436,8 +449,10 @@ def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host
                 add("GET", scheme, base_host, t)
             for t in others_targets:
                 add("GET", scheme, base_host, t)
-            # the query string must survive (or be dropped) as on the old side
-            add("GET", scheme, base_host, (paths[-1] if paths[-1].startswith("/") else "/") + "?probe=1")
+            # the query string must survive (or be dropped) as on the old side, on every path
+            for p in paths[:20]:
+                if p.startswith("/"):
+                    add("GET", scheme, base_host, p + "?probe=1")
         if host != "*" and sampled:
             for hv in host_variants(host):
                 for scheme in ("http", "https"):
@@ -445,9 +460,12 @@ def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host
                 if len(paths) > 1 and paths[1].startswith("/"):
                     add("GET", "http", hv, paths[1])
         extra_paths = [p for p in paths if p.startswith("/")][:20]
+        # header and cookie decisions on every path variant: a rule that matches on a header
+        # exists for each of a path's rules (its trailing-slash twin, its automatic 301, ...)
+        header_targets = list(dict.fromkeys(extra_paths + targets))[:60]
         for hs in sorted({((n, v),) for n, v in plan.headers} | plan.header_sets):
             for scheme in ("http", "https"):
-                for p in extra_paths:
+                for p in header_targets:
                     add("GET", scheme, base_host, p, hs)
         for method in sorted(plan.methods | ({"OPTIONS"} if plan.cors else set())):
             for p in extra_paths:
