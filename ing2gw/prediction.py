@@ -79,16 +79,49 @@ class Prediction:
     change: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def describe(self) -> str:
-        """One line for `ing2gw explain`: `status, backend of requests on hosts, paths (scheme https)`."""
-        s = ", ".join(self.fields)
-        if self.change:
-            s += " (" + "; ".join(f"{f}: {' or '.join(c)}" for f, c in self.change) + ")"
-        s += " of requests"
-        if self.where:
-            s += " matching the finding's " + ", ".join(self.where)
-        if self.when:
-            s += " with " + ", ".join(f"{k} {v}" for k, v in self.when)
-        return s
+        """One sentence for `ing2gw explain`: which fields may differ, how, for which requests."""
+        fields = []
+        how = dict(self.change)
+        for f in self.fields:
+            c = how.get(f)
+            fields.append(f + (f" ({' and '.join(_CHANGE_WORDS.get(x, x) for x in c)})" if c else ""))
+        parts = [", ".join(fields), "may differ for requests"]
+        parts += [_WHERE_WORDS[w] for w in self.where]
+        for k, v in self.when:
+            parts.append(_when_words(k, v))
+        return " ".join(parts)
+
+
+_WHERE_WORDS = {
+    "ingress": "that the finding's Ingress answers (on either side)",
+    "hosts": "to the finding's hosts",
+    "wildcard": "to names two or more labels under the finding's wildcard that no rule names",
+    "paths": "to the finding's paths",
+    "services": "whose traffic reaches the finding's Services",
+    "headers": "carrying the finding's headers",
+    "cookies": "carrying the finding's cookies",
+    "methods": "with the finding's methods",
+}
+_CHANGE_WORDS = {
+    "trailing-slash": "only by a trailing slash", "query": "only in the query string", "port": "only in the port",
+    "removed": "the Gateway's answer lacks it", "added": "only the Gateway's answer has it",
+    "details": "as the finding's change detail says",
+}
+_ANSWER_WORDS = {"no-response": "no answer", "redirect": "a redirect", "proxied": "a proxied request",
+                 "not-found": "its own 404", "server-error": "a 5xx"}
+
+
+def _when_words(key: str, value: str) -> str:
+    if key == "scheme":
+        return f"over {value}"
+    if key == "method":
+        return f"with method {value}"
+    if key == "host":
+        return "whose Host header ends with a dot"
+    if key == "without-header":
+        return f"without the {value} header"
+    side = "ingress-nginx" if key == "old" else "the Gateway"
+    return f"when {side} gives {_ANSWER_WORDS.get(value, value)}"
 
 
 def covers(field: str, name: str) -> bool:

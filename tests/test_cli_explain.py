@@ -80,3 +80,13 @@ def test_mappings_markdown_and_yaml(capsys: pytest.CaptureFixture[str]) -> None:
 def test_mappings_unknown_controller(capsys: pytest.CaptureFixture[str]) -> None:
     rc, _, err = run(capsys, "mappings", "ingres-nginx")
     assert rc == 2 and "did you mean ingress-nginx?" in err
+
+
+def test_explain_shows_what_a_code_predicts(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "explain", "ING2GW-CORE-016")
+    assert rc == 0
+    assert "predicts, in the equivalence check:" in out
+    assert "redirect.location (only by a trailing slash) may differ for requests to the finding's hosts over http" \
+        in " ".join(out.split())
+    rc, out, _ = run(capsys, "explain", "ING2GW-NGINX-012")
+    assert "predicts no difference in the equivalence check" in out
