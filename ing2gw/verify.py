@@ -271,7 +271,11 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
         result.notes.append("the Gateway API side has no Gateway: nothing to compare")
         result.seconds = time.perf_counter() - start
         return result
-    new_router = build_router("gateway", None, new, ctx)
+    # the Services are the cluster's, on both sides: the Gateway API model reads their type
+    # (an ExternalName backendRef is implementation-specific) and ports
+    given = {(n.namespace, n.name) for n in new if n.kind == "Service"}
+    services = [m for m in old if m.kind == "Service" and (m.namespace, m.name) not in given]
+    new_router = build_router("gateway", None, [*new, *services], ctx)
     findings = list(findings) + _cluster_findings(new, ctx)
     for class_name, keys in sorted(class_groups.items()):
         wanted = set(keys)
