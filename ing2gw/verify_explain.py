@@ -276,12 +276,12 @@ class FindingIndex:
 
 
 def explain(p: Probe, findings: "Sequence[Finding] | FindingIndex") -> tuple[list[str], list[str]]:
-    """(codes of the findings whose predictions together cover every differing field, sorted;
-    fields no applicable prediction covers). Explained only when the second list is empty."""
+    """(codes of the fewest findings whose predictions together cover every differing field,
+    sorted; fields no applicable prediction covers). Explained only when the second list is empty."""
     index = findings if isinstance(findings, FindingIndex) else FindingIndex(findings)
     known = codes()
     applicable = [(f, pred) for f in index.candidates(p) for pred in known[f.code].predicts if applies(pred, f, p)]
-    used: set[str] = set()
+    covering: dict[str, set[str]] = {}  # field -> codes whose predictions cover it
     missing: list[str] = []
     for d in p.diffs:
         hit = [f.code for f, pred in applicable if predicts(pred, d, f, p)]
@@ -294,10 +294,24 @@ def explain(p: Probe, findings: "Sequence[Finding] | FindingIndex") -> tuple[lis
             if union and same_but(_location(d.old, p), _location(d.new, p), union):
                 hit = [c for c, _ in parts]
         if hit:
-            used.update(hit)
+            covering[d.field] = set(hit)
         else:
             missing.append(d.field)
-    return (sorted(used) if not missing else []), missing
+    if missing:
+        return [], missing
+    # the fewest codes that cover every field (greedy, deterministic): a finding that predicts the
+    # whole difference is named alone
+    left = set(covering)
+    used: list[str] = []
+    while left:
+        counts: dict[str, int] = {}
+        for field_ in left:
+            for c in covering[field_]:
+                counts[c] = counts.get(c, 0) + 1
+        best = min(counts, key=lambda c: (-counts[c], c))
+        used.append(best)
+        left = {x for x in left if best not in covering[x]}
+    return sorted(used), []
 
 
 # -- unmodelled behaviour --------------------------------------------------------------------
