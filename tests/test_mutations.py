@@ -62,11 +62,13 @@ def test_every_visible_mutant_of_a_golden_case_is_unexplained(case: Case) -> Non
     assert not _missed(outcomes), "\n".join(_missed(outcomes))
 
 
-@pytest.mark.parametrize("annotations", [True, False], ids=["annotated", "plain"])
+@pytest.mark.parametrize("kind", ["annotated", "plain", "default-certificate"])
 @pytest.mark.parametrize("seed", range(12))
-def test_every_visible_mutant_of_a_random_configuration_is_unexplained(seed: int, annotations: bool) -> None:
-    text = _configs().generate(random.Random(1000 + seed), annotations=annotations)
-    outcomes = _run(load_text(text, "random.yaml"), build_options(parse_flags([])))
+def test_every_visible_mutant_of_a_random_configuration_is_unexplained(seed: int, kind: str) -> None:
+    text = _configs().generate(random.Random(1000 + seed), annotations=kind != "plain")
+    flags = ["--nginx-flag", "--default-ssl-certificate=ingress-nginx/default-cert"] if kind == "default-certificate" \
+        else []
+    outcomes = _run(load_text(text, "random.yaml"), build_options(parse_flags(flags)))
     assert not _missed(outcomes), text + "\n" + "\n".join(_missed(outcomes))
 
 

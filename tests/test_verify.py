@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -194,6 +195,40 @@ def test_random_ingress_sets_translate_without_unexplained_differences(text: str
     options = build_options(parse_flags([]))
     result = translate(manifests, options)
     v = verify_translation(result, manifests, options)
+    unexplained = [r.to_dict() for r in v.differences if not r.explained_by and not r.unverified]
+    assert v.unexplained == 0, text + "\n" + json.dumps(unexplained[:3], indent=1)
+
+
+def _nginx_configs() -> Any:
+    """benchmarks/nginx_configs.py: random ingress-nginx configurations, annotated or plain."""
+    import importlib.util
+    import sys
+
+    path = ROOT / "benchmarks" / "nginx_configs.py"
+    mod = sys.modules.get("bench_nginx_configs")
+    if mod is None:
+        spec = importlib.util.spec_from_file_location("bench_nginx_configs", path)
+        assert spec and spec.loader
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules["bench_nginx_configs"] = mod
+        spec.loader.exec_module(mod)
+    return mod
+
+
+_EXAMPLES = int(__import__("os").environ.get("ING2GW_PROPERTY_EXAMPLES", "60"))
+
+
+@settings(max_examples=_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.randoms(use_true_random=False), st.booleans(), st.booleans())
+def test_random_nginx_configurations_have_no_unexplained_difference(rng: Any, annotations: bool,
+                                                                     default_cert: bool) -> None:
+    """With strict explanations: every difference is predicted by a finding, with and without
+    annotations, with and without the controller's default certificate."""
+    text = _nginx_configs().generate(rng, annotations=annotations)
+    manifests = load_text(text, "random.yaml")
+    flags = ["--nginx-flag", "--default-ssl-certificate=ingress-nginx/default-cert"] if default_cert else []
+    options = build_options(parse_flags(flags))
+    v = verify_translation(translate(manifests, options), manifests, options)
     unexplained = [r.to_dict() for r in v.differences if not r.explained_by and not r.unverified]
     assert v.unexplained == 0, text + "\n" + json.dumps(unexplained[:3], indent=1)
 

@@ -91,12 +91,14 @@ def emit_www(b: "_Builder") -> None:
         http_l = b.gw.listener("HTTP", 80, source)
         parents = [http_l.key]
         http_l.allowed_namespaces.add(owner.namespace)
-        if not isinstance(server.cert, ir.SecretRef):
+        from ing2gw.providers.nginx_paths import _https_listener, default_certificate
+
+        # the redirect server answers HTTPS with the host's certificate, else the default one (G1)
+        cert = server.cert if isinstance(server.cert, ir.SecretRef) else default_certificate(b)
+        if cert is None:
             b.no_tls_hosts.append(source)
         else:
-            https_l = b.gw.listener("HTTPS", 443, source)
-            if not https_l.certificates:
-                https_l.certificates.append(server.cert)
+            https_l = _https_listener(b, source, cert)
             https_l.allowed_namespaces.add(owner.namespace)
             parents.append(https_l.key)
         rule = ir.Rule((ir.Match(ir.PathMatch("PathPrefix", "/")),), src,
