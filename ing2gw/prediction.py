@@ -33,7 +33,8 @@ Vocabulary (checked when the tables load, so a typo cannot ship):
   `hosts` (comma-separated host names; `*.d` matches one label under d, as Ingress does; `*`
   matches a host that no Ingress rule of the checked class names),
   `wildcard` (comma-separated `*.d`: hosts two or more labels under d),
-  `paths` (one per line, `exact:/p`, `prefix:/p` (string prefix), `segment:/p` (the path or
+  `paths` (one per line, `exact:/p`, `prefix:/p` (string prefix), `iprefix:/p` (string prefix
+  in any letter case), `segment:/p` (the path or
   below it, as a Prefix path type matches), `case-variant:/p` (the request path starts with /p
   ignoring case, but not as written), `regex:PATTERN` (a full match), `tie:PATTERN` (the
   request fully matches two or more of the `tie` patterns)),
@@ -65,7 +66,7 @@ WHERE = frozenset({"ingress", "hosts", "wildcard", "paths", "services", "headers
 WHEN = frozenset({"scheme", "method", "host", "old", "new", "without-header"})
 ANSWER_KINDS = frozenset({"no-response", "redirect", "proxied", "not-found", "server-error"})
 CHANGES = frozenset({"trailing-slash", "query", "port", "removed", "added"})
-PATH_KINDS = frozenset({"exact", "prefix", "segment", "case-variant", "regex", "tie"})
+PATH_KINDS = frozenset({"exact", "prefix", "iprefix", "segment", "case-variant", "regex", "tie"})
 _VALUE_PAIR = re.compile(r"[^>]*>[^>]*\Z")
 
 
@@ -196,6 +197,8 @@ def path_matches(spec: str, path: str) -> bool:
         return path == value
     if kind == "prefix":
         return path.startswith(value)
+    if kind == "iprefix":
+        return path.lower().startswith(value.lower())
     if kind == "segment":
         base = value.rstrip("/")
         return value == "/" or path == base or path.startswith(base + "/")

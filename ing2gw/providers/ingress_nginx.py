@@ -191,6 +191,8 @@ class _Builder:
         self.tls_backends: set[tuple[str, str, int]] = set()
         #: hosts named only by Ingresses ingress-nginx ignores (its catch-all answers them)
         self.ignored_hosts: list[str] = []
+        #: host -> its server-alias names (nginx_servers.alias_names)
+        self.aliases: dict[str, list[str]] = {}
 
     # -- B2-B4: servers --------------------------------------------------------------------
     def run(self) -> None:
@@ -199,12 +201,15 @@ class _Builder:
         main = [i for i in self.ings if not self.anns[i.key].canary]
         canaries = [i for i in self.ings if self.anns[i.key].canary]
         build_upstreams(self)
+        from ing2gw.providers.nginx_servers import alias_names
+
+        self.aliases = alias_names(self, {h for ing in main for h in self._hosts_quiet(ing)} | {CATCH_ALL})
         self.servers[CATCH_ALL] = Server(CATCH_ALL, None, [Loc("/", "Prefix", None, None, None, is_root=True)])
         self._catch_all(main)
         for ing in main:
             for host in self._hosts(ing):
                 if host not in self.servers:
-                    backend, unresolved = self._default_backend(ing)
+                    backend, unresolved = self._default_backend(ing, host)
                     self.servers[host] = Server(host, ing, [Loc("/", "Prefix", ing, self.anns[ing.key], backend,
                                                                 is_root=True, unresolved=unresolved,
                                                                 where="spec.defaultBackend",
@@ -322,6 +327,11 @@ class _Builder:
                        "to serve them as ingress-nginx did",
             details=(("hosts", ",".join(["*"] + self._serverless_hosts())),)))
 
+    def _scope_hosts(self, host: str) -> str:
+        """A server's names as a finding's `hosts` detail: the host and its aliases (`*` for the
+        catch-all server)."""
+        return ",".join([_where_host(host)] + self.aliases.get(host, []))
+
     def _serverless_hosts(self) -> list[str]:
         """Hosts some Ingress names that get no server of their own (canary Ingresses create none,
         ignored Ingresses nothing): ingress-nginx's catch-all server answers them (B4)."""
@@ -347,18 +357,21 @@ class _Builder:
                 out.append(h)
         return out
 
-    def _default_backend(self, ing: Ingress) -> tuple[ir.ServiceBackend | None, bool]:
+    def _default_backend(self, ing: Ingress, host: str) -> tuple[ir.ServiceBackend | None, bool]:
+        """The defaultBackend of an Ingress as the root of `host` (every path no location takes)."""
         if ing.spec.default_backend is None:
             return None, False
-        return self._backend(ing, ing.spec.default_backend, "spec.defaultBackend")
+        return self._backend(ing, ing.spec.default_backend, "spec.defaultBackend",
+                             {"hosts": self._scope_hosts(host), "paths": paths_detail([("prefix", "/")])})
 
-    def _backend(self, ing: Ingress, b: IngressBackend, where: str) -> tuple[ir.ServiceBackend | None, bool]:
+    def _backend(self, ing: Ingress, b: IngressBackend, where: str,
+                 scope: dict[str, str] | None = None) -> tuple[ir.ServiceBackend | None, bool]:
         if b.resource is not None:
             self.ctx.finding(Severity.WARNING, "ING2GW-CORE-009",
                              f"{where}: resource backend {b.resource.kind}/{b.resource.name} is ignored by "
                              "ingress-nginx, which answers 404 there; nothing is emitted for it", ing=ing)
             return None, False
-        sb = self.ctx.resolve_backend(ing, b, where)
+        sb = self.ctx.resolve_backend(ing, b, where, scope)
         return sb, sb is None
 
     def _catch_all(self, main: list[Ingress]) -> None:
@@ -368,7 +381,7 @@ class _Builder:
             if ing.spec.default_backend is None or ing.spec.rules:
                 continue
             if chosen is None:
-                backend, unresolved = self._default_backend(ing)
+                backend, unresolved = self._default_backend(ing, CATCH_ALL)
                 a = self.anns[ing.key].without_redirects()
                 # no longer the default root: a host-less `/` rule of another Ingress cannot replace
                 # it (B5 keeps the existing non-default location; case hosts-13)
@@ -493,7 +506,12 @@ class _Builder:
                 loc = Loc(path, ptype, ing, a, None, where=where, upstream=upstream_name(ing.namespace, p.backend))
                 if skipped_by_canary(self, ing, loc):
                     continue
-                loc.backend, loc.unresolved = self._backend(ing, p.backend, where)
+                # nginx's location takes the path and what is below it (on a regex host, any string
+                # it starts, in any letter case): the requests its backend's findings concern
+                loc.backend, loc.unresolved = self._backend(ing, p.backend, where, {
+                    "hosts": self._scope_hosts(server.host),
+                    "paths": paths_detail([("regex", f"(?i)^{path}.*") if any(c in path for c in "()[]{}*+?|\\^$")
+                                           else ("iprefix", path)])})
                 if not self._expressible(server, loc):
                     continue
                 self._add_location(server, loc)
