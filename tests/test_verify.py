@@ -50,7 +50,9 @@ metadata:
   name: web
   namespace: shop
   annotations:
+    nginx.ingress.kubernetes.io/canary: "true"
     nginx.ingress.kubernetes.io/canary-by-header: X-Canary
+    nginx.ingress.kubernetes.io/canary-by-cookie: beta
 spec:
   rules:
   - host: shop.example.com
@@ -70,6 +72,8 @@ def test_probes_are_deterministic_deduplicated_and_cover_the_config() -> None:
     assert len(described) == len(set(described))
     assert any("/api/x" in d or "/api/" in d for d in described), "regex samples"
     assert any("X-Canary: always" in d for d in described), "canary header probes"
+    assert any("X-Canary: never | Cookie: beta=always" in d for d in described), "header and cookie disagreeing"
+    assert any("Cookie: probe=1; beta=always" in d for d in described), "the canary cookie after another"
     assert any(d.startswith("GET https://") for d in described) and any(d.startswith("GET http://") for d in described)
     assert any("unknown-host" in d for d in described)
     # a port variant keeps the connection on the scheme's port
