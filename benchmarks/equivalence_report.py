@@ -65,7 +65,8 @@ def render(m: dict[str, object], markdown: bool = False) -> str:
     probes: Counter[str] = m["probes"]  # type: ignore[assignment]
     kinds: Counter[str] = m["kinds"]  # type: ignore[assignment]
     codes: Counter[str] = m["codes"]  # type: ignore[assignment]
-    n = int(m["configs"])  # type: ignore[arg-type]
+    n = m["configs"]
+    assert isinstance(n, int)
     total = sum(probes.values()) or 1
     lines = []
     if markdown:

@@ -20,6 +20,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     stats: Counter[tuple[str, str, str]] = Counter()
     missed: list[str] = []
-    sets: list[tuple[str, str, list, object]] = []
+    sets: list[tuple[str, str, list[Any], Any]] = []
     if not a.no_golden:
         sets += [("golden", c.id, manifests(c), build_options(parse_flags(c.flags()))) for c in discover()]
     for kind in ("annotated", "plain"):
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             text = nginx_configs.generate(random.Random(seed), annotations=kind == "annotated")
             sets.append((kind, f"seed {seed}", load_text(text, f"{kind}-{seed}.yaml"), build_options(parse_flags([]))))
     for kind, name, ms, options in sets:
-        result = translate(ms, options)  # type: ignore[arg-type]
+        result = translate(ms, options)
         for m in mutants(result.objects()):
             o = check_mutant(result, ms, options, m)
             state = "invisible" if not o.visible else "caught" if o.caught else \

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from ing2gw.load import Manifest
 from ing2gw.options import Options
@@ -15,7 +15,7 @@ from ing2gw.verify import VerifyResult, manifests_from_objects, run_check
 
 
 def verify_translation(result: Result, manifests: Sequence[Manifest], options: Options,
-                       new_objects: Sequence[dict] | None = None, context: ClusterContext | None = None,
+                       new_objects: Sequence[dict[str, Any]] | None = None, context: ClusterContext | None = None,
                        extra_probes: Sequence[Request] = (),
                        observe: Callable[[Request, Answer, Answer], None] | None = None) -> VerifyResult:
     """Check a translation (or hand-edited `new_objects`) against the Ingresses it came from."""

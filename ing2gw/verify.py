@@ -3,10 +3,10 @@
 For every IngressClass the translation handled, the Ingresses go through a model of their
 controller (`simulate.nginx`), the Gateway API objects through the Gateway API model
 (`simulate.gateway`), and each probe's answers are compared (`simulate.compare`). A difference
-is *explained* when a finding of the translation predicted it (the wildcard-depth finding
-explains a two-label probe under a wildcard, a partly converted annotation explains differences
-on its Ingress's routes, ...); otherwise it is *unexplained*: a translator bug or a missing
-finding. Answers that depend on behaviour a simulator does not model are *unverified*.
+is *explained* only when findings of the translation predicted every field that differs, for
+that request (`verify_explain`, the predictions declared in `data/codes-*.yaml`); otherwise it is
+*unexplained*: a translator bug, a hand edit or a missing finding. It is *unverified* when
+behaviour a simulator does not model can change exactly the fields that differ.
 """
 
 from __future__ import annotations

@@ -289,8 +289,8 @@ def explain(p: Probe, findings: "Sequence[Finding] | FindingIndex") -> tuple[lis
             # changes of different parts of a URL predicted by different findings compose: the
             # query dropped by one and the port changed by another
             parts = [(f.code, _aspects(pred, d)) for f, pred in applicable]
-            parts = [(c, a) for c, a in parts if a]
-            union = tuple(sorted({a for _, a in parts for a in a}))
+            parts = [(c, asp) for c, asp in parts if asp]
+            union = tuple(sorted({x for _, asp in parts for x in asp}))
             if union and same_but(_location(d.old, p), _location(d.new, p), union):
                 hit = [c for c, _ in parts]
         if hit:
@@ -340,6 +340,10 @@ _UNMODELLED_EFFECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # namespace/name; ing2gw never emits such a tie (a conflict keeps only its winner), so a
     # difference there comes from the routes checked, not from the unknown creation order
     ("match with equal precedence and neither has a creationTimestamp", ()),
+    # the implementation may refuse an ExternalName backendRef (500): when it accepts it, the
+    # answer is the modelled one, so a difference there is real; equal answers prove nothing
+    # (`undecided`)
+    ("is ExternalName: support is implementation-specific", ()),
     # several RegularExpression rules match: the Gateway API model takes the longest pattern
     # first, the order ingress-nginx tries its regex locations in, which the translation relies
     # on (a finding says so); the answer is the one under that assumption

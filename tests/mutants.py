@@ -26,8 +26,8 @@ from ing2gw.simulate import build_router
 from ing2gw.simulate.compare import compare
 from ing2gw.simulate.probes import generate
 from ing2gw.simulate.request import ClusterContext, Request
-from ing2gw.verify import GatewayPicker, _gateway_index, host_of
-from ing2gw.verify_explain import _may_change
+from ing2gw.verify import GatewayPicker, _gateway_index
+from ing2gw.verify_explain import _may_change, host_of
 
 Objects = list[dict[str, Any]]
 
@@ -333,17 +333,20 @@ def check_mutant(result: Any, manifests: Sequence[Manifest], options: Any, mutan
     from ing2gw.verification import verify_translation
 
     vis = visible_fields(manifests, result.objects(), mutant.objects, context)
-    olds: dict[str, Any] = {}
+    seen: dict[str, Any] = {}
     v = verify_translation(result, manifests, options, new_objects=list(mutant.objects), context=context,
-                           observe=lambda req, o, n: olds.setdefault(req.describe(), (req, o)))
+                           observe=lambda req, o, n: seen.setdefault(req.describe(), (req, o, n)))
     incomparable = False
     if vis and v.unexplained == 0:
-        # the old side is unknown for every field the mutant changes (the ingress-nginx answer's
-        # not-modelled behaviour can change them: a snippet, a configuration nginx rejects,
-        # custom headers the model does not add), on every probe the check sent
-        incomparable = all(key in olds and all(any(_may_change(n, f, olds[key][0]) for n in olds[key][1].unmodelled)
-                                               for f in fields)
-                           for key, fields in vis.items())
+        # on every probe the check sent where the mutant changes an answer, the ingress-nginx
+        # answer is unknown for the fields it changes: its not-modelled behaviour can change them
+        # (a snippet, a configuration nginx rejects, custom headers the model does not add)
+        def unknown(key: str, fields: list[str]) -> bool:
+            if key not in seen:
+                return False
+            req, old, _ = seen[key]
+            return all(any(_may_change(n, f, req) for n in old.unmodelled) for f in fields)
+        incomparable = all(unknown(key, fields) for key, fields in vis.items())
     return Outcome(mutant, list(vis), v.unexplained, incomparable)
 
 

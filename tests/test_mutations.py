@@ -23,6 +23,7 @@ import random
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -46,8 +47,8 @@ def _configs() -> ModuleType:
     return mod
 
 
-def _run(ms: list, options: object) -> list[Outcome]:
-    result = translate(ms, options)  # type: ignore[arg-type]
+def _run(ms: list[Any], options: Any) -> list[Outcome]:
+    result = translate(ms, options)
     return [check_mutant(result, ms, options, m) for m in sample(mutants(result.objects()))]
 
 

@@ -31,7 +31,7 @@ def test_every_declared_prediction_is_valid_and_names_compared_fields() -> None:
     ({"fields": ["redirect.location"], "change": {"redirect.location": "shuffled"}}, "change.redirect.location"),
     ({"fields": ["status"], "extra": 1}, "keys are fields"),
 ])
-def test_invalid_predictions_are_refused_with_the_code(raw: dict, message: str) -> None:
+def test_invalid_predictions_are_refused_with_the_code(raw: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message) as e:
         parse("ING2GW-TEST-001", [raw])
     assert "ING2GW-TEST-001" in str(e.value)

@@ -122,7 +122,8 @@ def test_a_wrong_hand_edit_is_unexplained(tmp_path: Path, capsys: pytest.Capture
     assert doc["unexplained"] > 0
     bad = [d for d in doc["differences"] if not d["explained_by"]]
     assert any("/api" in d["request"] for d in bad)
-    assert {"request", "old", "new", "explained_by"} <= set(bad[0])
+    assert {"request", "old", "new", "explained_by", "unexplained_fields"} <= set(bad[0])
+    assert "backend" in bad[0]["unexplained_fields"]
 
 
 def test_verify_of_an_untouched_translation_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

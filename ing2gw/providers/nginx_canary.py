@@ -219,8 +219,8 @@ def _resolve(b: "_Builder", up: Upstream) -> ir.ServiceBackend | None:
 def _report(b: "_Builder", ing: Ingress, cfg: CanaryConfig, primaries: list[str]) -> None:
     prefix = b.ctx.options.annotations_prefix
     services = sorted({f"{c.backend.namespace}/{c.backend.name}" for c in b.canary_of.values() if c.ingress is ing}
-                      | {f"{b.upstreams[p].backend.namespace}/{b.upstreams[p].backend.name}"  # type: ignore[union-attr]
-                         for p in primaries if b.upstreams[p].backend is not None})
+                      | {f"{be.namespace}/{be.name}" for p in primaries
+                         if (be := b.upstreams[p].backend) is not None})
     b.ctx.finding(Severity.INFO, "ING2GW-NGINX-030",
                   f"canary merged into every rule that sends traffic to upstream {', '.join(sorted(primaries))} "
                   "(ingress-nginx canaries the primary upstream on all its hosts and paths)", ing=ing,

@@ -206,10 +206,12 @@ def _prefix_plan(loc: "Loc", target: str, order: list["Loc"]) -> Plan | None:
         # ReplacePrefixMatch of P itself gives T without its trailing '/'; nginx gives T
         plan.exact.append((prefix, loc, ir.Rewrite(full_path=base)))
     for uri in uncovered:
-        other = nginx_pick(order, uri, loc)
-        if other is None or other.owner is None or (other.is_root and other.backend is None and not other.unresolved):
+        picked = nginx_pick(order, uri, loc)
+        if picked is None or picked.owner is None or (picked.is_root and picked.backend is None
+                                                       and not picked.unresolved):
             plan.lost.append(uri)  # nginx's answer (its own 404, or unknown) has no rule form
             continue
+        other = picked
         raw = other.ann.rewrite_target if other.ann is not None else None
         other_target = _target(other)
         if raw and raw != other.path:
@@ -265,19 +267,19 @@ def emit_regex_server(b: "_Builder", server: "Server") -> None:
     emitted: list[tuple[str, str, str]] = []
     seen: dict[str, "Loc"] = {}
     for loc in order:
-        first = seen.setdefault(loc.path, loc)
-        if first is loc and _is_literal(loc.path):
+        earlier = seen.setdefault(loc.path, loc)
+        if earlier is loc and _is_literal(loc.path):
             # an earlier literal location whose text starts this one's takes all its requests
-            first = next((o for o in order[:order.index(loc)] if _is_literal(o.path)
-                          and loc.path.lower().startswith(o.path.lower())), loc)
-        if first is not loc:
+            earlier = next((o for o in order[:order.index(loc)] if _is_literal(o.path)
+                            and loc.path.lower().startswith(o.path.lower())), loc)
+        if earlier is not loc:
             # the same `~* "^<path>"` as a location nginx tries first: never reached (D3)
             if loc.owner is not None:
                 b.ctx.finding(Severity.INFO, "ING2GW-NGINX-075",
                               f"{loc.where}: on host {server.host}, {loc.type} {loc.path} becomes the same regex location "
-                              f"as {first.type} {first.path}"
-                              f" ({first.owner.key if first.owner else 'the host default'}), which nginx tries first: "
-                              "it never answers a request, and nothing is emitted for it", ing=loc.owner)
+                              f"as {earlier.type} {earlier.path}"
+                              f" ({earlier.owner.key if earlier.owner else 'the host default'}), which nginx tries "
+                              "first: it never answers a request, and nothing is emitted for it", ing=loc.owner)
             continue
         if loc.owner is None:
             continue

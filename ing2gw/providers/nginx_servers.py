@@ -31,7 +31,7 @@ def plan_aliases(b: "_Builder", hosts: set[str] | None = None) -> list[tuple[str
             if host != CATCH_ALL and host in names and host not in chosen:
                 chosen[host] = [(x.strip().lower(), ing) for x in raw.split(",") if x.strip()]
     taken = set(names)
-    out = []
+    out: list[tuple[str, str, Ingress, str | None]] = []
     for host in sorted(chosen):
         for alias, owner in chosen[host]:
             if alias in taken:
