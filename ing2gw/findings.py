@@ -17,6 +17,7 @@ from typing import Any, Iterable
 from ruamel.yaml import YAML
 
 from ing2gw.origin import Origin
+from ing2gw.prediction import Prediction, parse as parse_predictions
 
 
 class Severity(str, Enum):
@@ -46,6 +47,8 @@ class CodeInfo:
     severity: str
     explanation: str
     docs: str = ""
+    #: what findings of this code predict in the equivalence check (none: they explain nothing)
+    predicts: tuple[Prediction, ...] = ()
 
 
 @functools.cache
@@ -62,7 +65,8 @@ def codes() -> dict[str, CodeInfo]:
             if code in out:
                 raise ValueError(f"finding code {code} is declared twice ({entry.name})")
             out[code] = CodeInfo(code=code, title=row["title"], severity=row["severity"],
-                                 explanation=row["explanation"].strip(), docs=row.get("docs", ""))
+                                 explanation=row["explanation"].strip(), docs=row.get("docs", ""),
+                                 predicts=parse_predictions(code, row.get("predicts")))
     return out
 
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 from ing2gw.load import Manifest
 from ing2gw.options import Options
 from ing2gw.providers.ingress_nginx import controller_configmap
-from ing2gw.simulate.request import ClusterContext, Request
+from ing2gw.simulate.request import Answer, ClusterContext, Request
 from ing2gw.translate import Result
 from ing2gw.verify import VerifyResult, manifests_from_objects, run_check
 
 
 def verify_translation(result: Result, manifests: Sequence[Manifest], options: Options,
-                       new_objects: Sequence[dict] | None = None, context: ClusterContext | None = None,
-                       extra_probes: Sequence[Request] = ()) -> VerifyResult:
+                       new_objects: Sequence[dict[str, Any]] | None = None, context: ClusterContext | None = None,
+                       extra_probes: Sequence[Request] = (),
+                       observe: Callable[[Request, Answer, Answer], None] | None = None) -> VerifyResult:
     """Check a translation (or hand-edited `new_objects`) against the Ingresses it came from."""
     # objects the translation left out as invalid (skip-invalid, migrate) are no input of the
     # old side either: a duplicate Ingress or a broken Service would route (or refuse) differently
@@ -52,4 +53,4 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
                                  endpoints=base.endpoints, secrets=base.secrets, secret_facts=base.secret_facts,
                                  nginx_flags=base.nginx_flags, nginx_configmap=data)
     return run_check(old, new, result.findings, class_groups=dict(groups), configmap_flags=flags, context=context,
-                     extra_probes=extra_probes)
+                     extra_probes=extra_probes, observe=observe)

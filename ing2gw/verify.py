@@ -3,15 +3,13 @@
 For every IngressClass the translation handled, the Ingresses go through a model of their
 controller (`simulate.nginx`), the Gateway API objects through the Gateway API model
 (`simulate.gateway`), and each probe's answers are compared (`simulate.compare`). A difference
-is *explained* when a finding of the translation predicted it (the wildcard-depth finding
-explains a two-label probe under a wildcard, a partly converted annotation explains differences
-on its Ingress's routes, ...); otherwise it is *unexplained*: a translator bug or a missing
-finding. Answers that depend on behaviour a simulator does not model are *unverified*.
+is *explained* only when findings of the translation predicted every field that differs, for
+that request (`verify_explain`, the predictions declared in `data/codes-*.yaml`); otherwise it is
+*unexplained*: a translator bug, a hand edit or a missing finding. It is *unverified* when
+behaviour a simulator does not model can change exactly the fields that differ.
 """
 
 from __future__ import annotations
-
-import functools
 
 import time
 from dataclasses import dataclass, field
@@ -21,9 +19,11 @@ from ing2gw.findings import Finding, Severity
 from ing2gw.load import Manifest
 from ing2gw.origin import GENERATED
 from ing2gw.simulate import build_router
-from ing2gw.simulate.compare import Difference, compare, normalise_location
+from ing2gw.simulate.compare import Difference, compare
 from ing2gw.simulate.probes import generate
 from ing2gw.simulate.request import Answer, ClusterContext, Request
+from ing2gw.verify_explain import (FindingIndex, KnownHosts, Probe, explain, host_of, subject_key, undecided,
+                                   unverified)
 
 SOURCE_ANNOTATION = "ing2gw.io/source-ingress"
 CLASS_ANNOTATION = "ing2gw.io/ingress-class"
@@ -39,10 +39,13 @@ class Record:
     differences: list[Difference]
     explained_by: list[str]
     unverified: bool
+    #: the differing fields no finding predicted (empty when explained)
+    unexplained_fields: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"request": self.request.describe(), "old": _brief(self.old), "new": _brief(self.new),
                 "differences": [d.to_dict() for d in self.differences], "explained_by": self.explained_by,
+                **({"unexplained_fields": self.unexplained_fields} if self.unexplained_fields else {}),
                 **({"unverified": True} if self.unverified else {})}
 
 
@@ -130,201 +133,6 @@ class VerifyResult:
         return self.unexplained == 0
 
 
-# -- explanations ----------------------------------------------------------------------------
-
-
-@dataclass
-class _Probe:
-    request: Request
-    old: Answer
-    new: Answer
-    diffs: list[Difference]
-    host: str
-    ingresses: set[str]
-
-
-def _host_of(r: Request) -> str:
-    h = (r.host or "").lower()
-    if h.startswith("["):
-        return h
-    return h.rsplit(":", 1)[0].rstrip(".") if ":" in h else h.rstrip(".")
-
-
-def _subject_key(f: Finding) -> str | None:
-    return f.subject[len("Ingress "):] if f.subject.startswith("Ingress ") else None
-
-
-def _detail(f: Finding, key: str) -> list[str]:
-    for k, v in f.details:
-        if k == key:
-            return [x for x in v.split(",") if x]
-    return []
-
-
-def _only_slash(d: Difference) -> bool:
-    if d.field != "redirect.location":
-        return False
-    o, n = normalise_location(d.old) or "", normalise_location(d.new) or ""
-    return o.split("?")[0].rstrip("/") == n.split("?")[0].rstrip("/") and o.split("?")[1:] == n.split("?")[1:]
-
-
-def _under_wildcard(host: str, wildcard: str) -> bool:
-    d = wildcard[2:]
-    return host.endswith("." + d) and host[: -len(d) - 1].count(".") >= 1
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _host_set(f: Finding) -> frozenset[str]:
-    return frozenset(_detail(f, "hosts"))
-
-
-def _on_hosts(f: Finding, p: _Probe) -> bool:
-    """The probe's host is one the finding names, or matches one of its wildcards (`*.b.c`
-    matches `a.b.c`, one label deeper only). A set lookup: some findings name thousands of hosts."""
-    hosts = _host_set(f)
-    if not hosts:
-        return False
-    h = p.host
-    if h in hosts:
-        return True
-    dot = h.find(".")
-    return dot >= 0 and "*" + h[dot:] in hosts
-
-
-def _unknown_host(p: _Probe) -> bool:
-    """ingress-nginx served the request from its catch-all server `_`."""
-    return dict(p.old.decided_by).get("server") in ("_", None)
-
-
-def _backend_error(f: Finding, p: _Probe) -> bool:
-    """An unresolved backend: the Gateway answers 500 where ingress-nginx proxied or said 503."""
-    return _ingress_involved(f, p) and (p.new.status == 500 or p.old.status == 503 or any(
-        s.backend is None and s.status == 500 for s in p.new.backends))
-
-
-def _https_on_hosts(f: Finding, p: _Probe) -> bool:
-    return p.request.scheme == "https" and _on_hosts(f, p)
-
-
-def _ingress_involved(f: Finding, p: _Probe) -> bool:
-    key = _subject_key(f)
-    return key is not None and key in p.ingresses
-
-
-Explainer = Callable[[Finding, _Probe], bool]
-
-#: finding code -> when it explains a difference. Codes not listed explain nothing on their own.
-EXPLAINERS: dict[str, Explainer] = {
-    "ING2GW-CORE-006": lambda f, p: any(_under_wildcard(p.host, w) for w in _detail(f, "wildcard")),
-    "ING2GW-CORE-013": _https_on_hosts,
-    "ING2GW-CORE-015": _https_on_hosts,
-    "ING2GW-CORE-016": lambda f, p: _on_hosts(f, p) and all(_only_slash(d) for d in p.diffs),
-    "ING2GW-CORE-018": lambda f, p: p.request.scheme == "https" and p.new.status == 0 and _unknown_host(p),
-    "ING2GW-CORE-023": lambda f, p: all(d.field == "response_headers.strict-transport-security" for d in p.diffs)
-    and (p.new.generated_by == "no-route" or p.new.redirect is not None),
-    "ING2GW-CORE-010": _backend_error,
-    "ING2GW-CORE-011": _backend_error,
-    "ING2GW-CORE-012": _on_hosts,
-    "ING2GW-CORE-008": _ingress_involved,
-    "ING2GW-CORE-007": _ingress_involved,
-    # regex matching changes which location answers: who answers and with what path
-    "ING2GW-NGINX-020": lambda f, p: _on_hosts(f, p) and any(
-        d.field in ("status", "backend", "backends", "upstream_path") for d in p.diffs),
-    "ING2GW-NGINX-030": lambda f, p: _touches_services(f, p),
-    "ING2GW-NGINX-060": lambda f, p: any(k.lower().startswith("x-forwarded-") for k, _ in p.request.headers),
-    "ING2GW-CORE-021": lambda f, p: _ingress_involved(f, p) and p.old.status == 503 and p.new.status == 500,
-    "ING2GW-CORE-024": lambda f, p: (p.request.host or "").split(":")[0].endswith("."),
-    "ING2GW-VERIFY-001": _https_on_hosts,
-    "ING2GW-VERIFY-002": lambda f, p: p.old.status == 503 and p.new.status == 500,
-}
-
-
-def _touches_services(f: Finding, p: _Probe) -> bool:
-    """The probe's traffic involves one of the Services the finding names (canary merges)."""
-    services = set(_detail(f, "services"))
-    for a in (p.old, p.new):
-        for s in a.backends:
-            if s.backend is not None and f"{s.backend.namespace}/{s.backend.name}" in services:
-                return True
-        if a.backend is not None and f"{a.backend.namespace}/{a.backend.name}" in services:
-            return True
-    return _ingress_involved(f, p)
-
-#: annotation statuses whose findings explain differences on their Ingress's routes
-_LOSSY_STATUS = frozenset({"partial", "policy", "unsupported", "unknown", "invalid"})
-
-
-class FindingIndex:
-    """Findings arranged so that a probe only looks at those that can concern it: the ones of
-    the Ingresses involved, the ones naming its host (or a wildcard above it), and the few that
-    concern a whole Gateway. Without it the check is O(differences x findings)."""
-
-    def __init__(self, findings: Sequence[Finding]) -> None:
-        self.by_ingress: dict[str, list[Finding]] = {}
-        self.by_host: dict[str, list[Finding]] = {}
-        self.by_service: dict[str, list[Finding]] = {}
-        self.general: list[Finding] = []
-        for f in findings:
-            hosts = _detail(f, "hosts") + _detail(f, "wildcard")
-            for h in hosts:
-                self.by_host.setdefault(h, []).append(f)
-            services = _detail(f, "services")
-            for s in services:
-                self.by_service.setdefault(s, []).append(f)
-            key = _subject_key(f)
-            if key is not None:
-                self.by_ingress.setdefault(key, []).append(f)
-            elif not hosts and not services:
-                self.general.append(f)
-
-    def candidates(self, p: "_Probe") -> list[Finding]:
-        out: list[Finding] = list(self.general)
-        for key in p.ingresses:
-            out += self.by_ingress.get(key, ())
-        host = p.host
-        out += self.by_host.get(host, ())
-        labels = host.split(".")
-        for i in range(1, len(labels)):
-            out += self.by_host.get("*." + ".".join(labels[i:]), ())
-        if self.by_service:
-            for a in (p.old, p.new):
-                for s in a.backends:
-                    if s.backend is not None:
-                        out += self.by_service.get(f"{s.backend.namespace}/{s.backend.name}", ())
-                if a.backend is not None:
-                    out += self.by_service.get(f"{a.backend.namespace}/{a.backend.name}", ())
-        return out
-
-
-def explain(p: _Probe, findings: "Sequence[Finding] | FindingIndex") -> list[str]:
-    """The codes of the findings that predicted this difference. Findings whose own explainer
-    recognises the difference win; only when none does, the lossy annotation findings of the
-    Ingresses involved explain it (they predict *some* change on that Ingress's routes)."""
-    specific: list[str] = []
-    codes: list[str] = []
-    candidates = findings.candidates(p) if isinstance(findings, FindingIndex) else findings
-    seen: set[int] = set()
-    for f in candidates:
-        if id(f) in seen:
-            continue
-        seen.add(id(f))
-        fn = EXPLAINERS.get(f.code)
-        if fn is not None:
-            if fn(f, p) and f.code not in specific:
-                specific.append(f.code)
-        elif f.code.startswith("ING2GW-NGINX-") and (f.status in _LOSSY_STATUS or f.severity.value != "info"
-                                                     or f.code in _NGINX_INFO_EXPLAIN):
-            if _ingress_involved(f, p) and f.code not in codes:
-                codes.append(f.code)
-    return specific or codes
-
-
-#: info-level annotation findings that still describe a visible difference
-_NGINX_INFO_EXPLAIN = frozenset({"ING2GW-NGINX-023", "ING2GW-NGINX-030", "ING2GW-NGINX-033", "ING2GW-NGINX-040",
-                                 "ING2GW-NGINX-045", "ING2GW-NGINX-048", "ING2GW-NGINX-050", "ING2GW-NGINX-054",
-                                 "ING2GW-NGINX-055"})
-
-
 # -- running ---------------------------------------------------------------------------------
 
 
@@ -350,20 +158,37 @@ def _cluster_findings(new: Sequence[Manifest], ctx: ClusterContext) -> list[Find
                                        details=(("hosts", str(lst.get("hostname") or "")),)))
     names = {f"{m.namespace}/{m.name}" for m in new if m.kind == "Service"}
     missing: set[str] = set()
+    #: Services without ready endpoints, and every Service their routes also send traffic to
+    idle: set[str] = set()
+    partners: set[str] = set()
     for m in new:
         if m.kind not in ("HTTPRoute", "GRPCRoute"):
             continue
+        route_services: set[str] = set()
+        route_idle = False
         for rule in (m.obj.get("spec") or {}).get("rules") or []:
             for ref in rule.get("backendRefs") or []:
                 if ref.get("kind", "Service") != "Service" or ref.get("group", "") != "":
                     continue
                 ns = ref.get("namespace") or m.namespace
-                if ctx.ready_endpoints(ns, ref.get("name", ""), f"{ns}/{ref.get('name')}" in names) is None:
-                    missing.add(f"{ns}/{ref.get('name')}")
+                key = f"{ns}/{ref.get('name')}"
+                route_services.add(key)
+                ready = ctx.ready_endpoints(ns, ref.get("name", ""), key in names)
+                if ready is None:
+                    missing.add(key)
+                elif ready == 0:
+                    idle.add(key)
+                    route_idle = True
+        if route_idle:
+            partners |= route_services
+    if idle:
+        out.append(Finding(Severity.INFO, "ING2GW-VERIFY-004",
+                           f"Service(s) without ready endpoints in the cluster context: {', '.join(sorted(idle))}",
+                           details=(("services", ",".join(sorted(idle | partners))),)))
     if missing:
         out.append(Finding(Severity.INFO, "ING2GW-VERIFY-002",
                            f"Service(s) missing in the cluster context: {', '.join(sorted(missing))}; ingress-nginx "
-                           "answers 503 for them, a Gateway 500", details=(("missing", ",".join(sorted(missing))),)))
+                           "answers 503 for them, a Gateway 500", details=(("services", ",".join(sorted(missing))),)))
     return out
 
 
@@ -432,11 +257,13 @@ def pick_gateway(gateways: list[tuple[str, str | None, list[str | None]]], host:
 def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequence[Finding], *,
               controller: str = "ingress-nginx", class_groups: dict[str, list[str]] | None = None,
               default_class: str | None = None, context: ClusterContext | None = None,
-              configmap_flags: Sequence[str] = (), extra_probes: Sequence[Request] = ()) -> VerifyResult:
+              configmap_flags: Sequence[str] = (), extra_probes: Sequence[Request] = (),
+              observe: Callable[[Request, Answer, Answer], None] | None = None) -> VerifyResult:
     """Compare `old` (Ingress side) and `new` (Gateway API side) on generated probes.
 
     `class_groups` maps an IngressClass to the keys of its Ingresses (as the translation grouped
-    them); each group is checked against the Gateway(s) of its class.
+    them); each group is checked against the Gateway(s) of its class. `observe`, when given, sees
+    every probe with both answers (tests use it to look at equal answers too).
     """
     start = time.perf_counter()
     result = VerifyResult()
@@ -453,7 +280,11 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
         result.notes.append("the Gateway API side has no Gateway: nothing to compare")
         result.seconds = time.perf_counter() - start
         return result
-    new_router = build_router("gateway", None, new, ctx)
+    # the Services are the cluster's, on both sides: the Gateway API model reads their type
+    # (an ExternalName backendRef is implementation-specific) and ports
+    given = {(n.namespace, n.name) for n in new if n.kind == "Service"}
+    services = [m for m in old if m.kind == "Service" and (m.namespace, m.name) not in given]
+    new_router = build_router("gateway", None, [*new, *services], ctx)
     findings = list(findings) + _cluster_findings(new, ctx)
     for class_name, keys in sorted(class_groups.items()):
         wanted = set(keys)
@@ -472,8 +303,9 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
         probes = generate(group_ings, group_routes)
         seen = {r.describe() for r in probes}
         probes += [r for r in extra_probes if r.describe() not in seen]
-        relevant = FindingIndex([f for f in findings if _subject_key(f) in wanted or not f.subject.startswith("Ingress ")])
-        job = _Job(old_router, new_router, GatewayPicker(gateways, class_name), relevant, route_source)
+        relevant = FindingIndex([f for f in findings if subject_key(f) in wanted or not f.subject.startswith("Ingress ")])
+        job = _Job(old_router, new_router, GatewayPicker(gateways, class_name), relevant, route_source,
+                   KnownHosts(_rule_hosts(group_ings)), observe)
         for eq, records in _evaluate(job, probes):
             result.probes += eq + len(records)
             result.equivalent += eq
@@ -494,17 +326,25 @@ class _Job:
     pick: GatewayPicker
     findings: FindingIndex
     route_source: dict[str, str | None]
+    known: KnownHosts
+    observe: Callable[[Request, Answer, Answer], None] | None = None
 
     def run(self, probes: Sequence[Request]) -> tuple[int, list[Record]]:
         equivalent = 0
         records = []
         for req in probes:
-            host = _host_of(req)
+            host = host_of(req)
             gw = self.pick(host)
             o = self.old_router.route(req)
             n = self.new_router.route(req, gateway=gw) if gw else self.new_router.route(req)
-            diffs = compare(o, n)
+            if self.observe is not None:
+                self.observe(req, o, n)
+            diffs = compare(o, n, req)
             if not diffs:
+                if undecided(o, n):
+                    # the same answers, but one side's is not known (an ExternalName backendRef)
+                    records.append(Record(req, o, n, [], [], True))
+                    continue
                 equivalent += 1
                 continue
             involved = {dict(o.decided_by).get("ingress") or ""}
@@ -512,11 +352,20 @@ class _Job:
             if src:
                 involved.add(src)
             involved.discard("")
-            probe = _Probe(req, o, n, diffs, host, involved)
-            codes = explain(probe, self.findings)
-            unverified = bool(o.unmodelled or n.unmodelled)
-            records.append(Record(req, o, n, diffs, codes, unverified and not codes))
+            probe = Probe(req, o, n, diffs, host, involved, self.known)
+            codes, missing = explain(probe, self.findings)
+            records.append(Record(req, o, n, diffs, codes, unverified(probe, missing), missing))
         return equivalent, records
+
+
+def _rule_hosts(ingresses: Sequence[Manifest]) -> list[str]:
+    """Every host an Ingress rule names (for predictions about hosts no rule names)."""
+    out = []
+    for m in ingresses:
+        for rule in (m.obj.get("spec") or {}).get("rules") or []:
+            if isinstance(rule, dict) and isinstance(rule.get("host"), str):
+                out.append(rule["host"].strip())
+    return out
 
 
 def _evaluate(job: _Job, probes: Sequence[Request]) -> Iterable[tuple[int, list[Record]]]:

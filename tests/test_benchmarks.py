@@ -65,3 +65,26 @@ def test_markdown_table_is_replaced_between_markers(tmp_path: Path) -> None:
     fresh = tmp_path / "new.md"
     run.write_markdown(fresh, "t\n")
     assert fresh.read_text() == f"{run.BEGIN}\nt\n{run.END}\n"
+
+
+def test_random_nginx_configurations_are_deterministic_and_varied() -> None:
+    import random
+
+    configs = _module("nginx_configs")
+    a = [configs.generate(random.Random(s)) for s in range(40)]
+    assert a == [configs.generate(random.Random(s)) for s in range(40)]
+    text = "\n".join(a)
+    for annotation in ("canary-by-header-pattern", "canary-by-cookie", "rewrite-target", "use-regex", "app-root",
+                       "permanent-redirect", "from-to-www-redirect", "server-alias", "enable-cors"):
+        assert f"nginx.ingress.kubernetes.io/{annotation}" in text, annotation
+    plain = configs.generate(random.Random(1), annotations=False)
+    assert "nginx.ingress.kubernetes.io/" not in plain and "kind: Ingress" in plain
+
+
+def test_equivalence_report_counts_every_probe_and_configuration() -> None:
+    report = _module("equivalence_report")
+    m = report.measure(3, seed=5)
+    assert sum(m["probes"].values()) > 0 and sum(m["kinds"].values()) == 3
+    text = report.render(m)
+    assert text.startswith("3 configurations") and "unexplained" in text
+    assert "| probes | share |" in report.render(m, markdown=True)

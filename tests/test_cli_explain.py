@@ -121,3 +121,13 @@ def test_explain_unknown_code_suggests_only_related_codes(capsys: pytest.Capture
 def test_explain_code_without_zero_padding(capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, _ = run(capsys, "explain", "core-6")
     assert rc == 0 and out.startswith("ING2GW-CORE-006: ")
+
+
+def test_explain_shows_what_a_code_predicts(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "explain", "ING2GW-CORE-016")
+    assert rc == 0
+    assert "predicts, in the equivalence check:" in out
+    assert "redirect.location (only by a trailing slash) may differ for requests to the finding's hosts over http" \
+        in " ".join(out.split())
+    rc, out, _ = run(capsys, "explain", "ING2GW-NGINX-012")
+    assert "predicts no difference in the equivalence check" in out

@@ -44,6 +44,7 @@ HANDLERS = {
     "proxy-send-timeout": "timeout", "mirror-target": "mirror", "mirror-host": "mirror",
     "default-backend": "default_backend", "custom-http-errors": "custom_http_errors",
     "service-upstream": "service_upstream", "server-alias": "server_alias",
+    "relative-redirects": "relative_redirects",
     **{k: "canary_option" for k in ("canary-weight", "canary-weight-total", "canary-by-header",
                                     "canary-by-header-value", "canary-by-header-pattern", "canary-by-cookie")},
     **{k: "proxy_ssl" for k in ("proxy-ssl-secret", "proxy-ssl-verify", "proxy-ssl-name", "proxy-ssl-server-name",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -49,7 +50,9 @@ metadata:
   name: web
   namespace: shop
   annotations:
+    nginx.ingress.kubernetes.io/canary: "true"
     nginx.ingress.kubernetes.io/canary-by-header: X-Canary
+    nginx.ingress.kubernetes.io/canary-by-cookie: beta
 spec:
   rules:
   - host: shop.example.com
@@ -69,6 +72,8 @@ def test_probes_are_deterministic_deduplicated_and_cover_the_config() -> None:
     assert len(described) == len(set(described))
     assert any("/api/x" in d or "/api/" in d for d in described), "regex samples"
     assert any("X-Canary: always" in d for d in described), "canary header probes"
+    assert any("X-Canary: never | Cookie: beta=always" in d for d in described), "header and cookie disagreeing"
+    assert any("Cookie: probe=1; beta=always" in d for d in described), "the canary cookie after another"
     assert any(d.startswith("GET https://") for d in described) and any(d.startswith("GET http://") for d in described)
     assert any("unknown-host" in d for d in described)
     # a port variant keeps the connection on the scheme's port
@@ -117,7 +122,8 @@ def test_a_wrong_hand_edit_is_unexplained(tmp_path: Path, capsys: pytest.Capture
     assert doc["unexplained"] > 0
     bad = [d for d in doc["differences"] if not d["explained_by"]]
     assert any("/api" in d["request"] for d in bad)
-    assert {"request", "old", "new", "explained_by"} <= set(bad[0])
+    assert {"request", "old", "new", "explained_by", "unexplained_fields"} <= set(bad[0])
+    assert "backend" in bad[0]["unexplained_fields"]
 
 
 def test_verify_of_an_untouched_translation_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -198,6 +204,40 @@ def test_random_ingress_sets_translate_without_unexplained_differences(text: str
     assert v.unexplained == 0, text + "\n" + json.dumps(unexplained[:3], indent=1)
 
 
+def _nginx_configs() -> Any:
+    """benchmarks/nginx_configs.py: random ingress-nginx configurations, annotated or plain."""
+    import importlib.util
+    import sys
+
+    path = ROOT / "benchmarks" / "nginx_configs.py"
+    mod = sys.modules.get("bench_nginx_configs")
+    if mod is None:
+        spec = importlib.util.spec_from_file_location("bench_nginx_configs", path)
+        assert spec and spec.loader
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules["bench_nginx_configs"] = mod
+        spec.loader.exec_module(mod)
+    return mod
+
+
+_EXAMPLES = int(__import__("os").environ.get("ING2GW_PROPERTY_EXAMPLES", "60"))
+
+
+@settings(max_examples=_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.randoms(use_true_random=False), st.booleans(), st.booleans())
+def test_random_nginx_configurations_have_no_unexplained_difference(rng: Any, annotations: bool,
+                                                                     default_cert: bool) -> None:
+    """With strict explanations: every difference is predicted by a finding, with and without
+    annotations, with and without the controller's default certificate."""
+    text = _nginx_configs().generate(rng, annotations=annotations)
+    manifests = load_text(text, "random.yaml")
+    flags = ["--nginx-flag", "--default-ssl-certificate=ingress-nginx/default-cert"] if default_cert else []
+    options = build_options(parse_flags(flags))
+    v = verify_translation(translate(manifests, options), manifests, options)
+    unexplained = [r.to_dict() for r in v.differences if not r.explained_by and not r.unverified]
+    assert v.unexplained == 0, text + "\n" + json.dumps(unexplained[:3], indent=1)
+
+
 def _host_matches(host: str, pattern: str) -> bool:
     """Gateway API / nginx host matching, written out plainly: the reference for _on_hosts."""
     if pattern.startswith("*."):
@@ -218,9 +258,9 @@ _HOST = st.lists(_LABEL, min_size=1, max_size=4).map(".".join)
 @given(host=_HOST, patterns=st.lists(st.one_of(_HOST, _HOST.map(lambda h: "*." + h)), max_size=6))
 def test_on_hosts_is_host_matching_over_the_finding_hosts(host: str, patterns: list[str]) -> None:
     from ing2gw.findings import Finding, Severity
-    from ing2gw.verify import _on_hosts, _Probe
+    from ing2gw.verify_explain import Probe, on_hosts
 
     f = Finding(Severity.WARNING, "ING2GW-CORE-012", "m", details=(("hosts", ",".join(patterns)),))
-    probe = _Probe(None, None, None, [], host, set())  # type: ignore[arg-type]
+    probe = Probe(None, None, None, [], host, set())  # type: ignore[arg-type]
     expected = any(_host_matches(host, p) for p in patterns if p)
-    assert _on_hosts(f, probe) == expected
+    assert on_hosts(f, probe) == expected

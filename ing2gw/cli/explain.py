@@ -82,6 +82,13 @@ def explain(code: str | None, list_codes: bool) -> int:
         for para in info.explanation.split("\n\n"):
             click.echo(textwrap.fill(" ".join(para.split()), width=96))
             click.echo("")
+        if info.predicts:
+            click.echo("predicts, in the equivalence check:")
+            for pred in info.predicts:
+                click.echo(textwrap.fill(pred.describe(), width=96, initial_indent="  - ", subsequent_indent="    "))
+        else:
+            click.echo("predicts no difference in the equivalence check: findings of this code explain none")
+        click.echo("")
         click.echo(f"docs: {code_docs(info.code)}")
         return EXIT_OK
     rows = _annotation_rows(code.strip())

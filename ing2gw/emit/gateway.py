@@ -504,17 +504,22 @@ def _route(r: ir.Route, name: str, rules: list[ir.Rule], section_of: dict[ir.Lis
     if r.hostnames:
         spec["hostnames"] = list(r.hostnames)
     if r.kind == "TLSRoute":
-        spec["rules"] = [{"backendRefs": [_backend_ref(b) for b in r.tls_backends]}]
+        spec["rules"] = [{"backendRefs": [_backend_ref(b, r.namespace) for b in r.tls_backends]}]
         return _build(gw.TLSRoute, {"metadata": md, "spec": spec})
     if r.kind == "GRPCRoute":
-        spec["rules"] = [_grpc_rule(x) for x in rules]
+        spec["rules"] = [_grpc_rule(x, r.namespace) for x in rules]
         return _build(gw.GRPCRoute, {"metadata": md, "spec": spec})
     spec["rules"] = [_http_rule(x, r.namespace) for x in rules]
     return _build(gw.HTTPRoute, {"metadata": md, "spec": spec})
 
 
-def _backend_ref(b: ir.ServiceBackend) -> dict[str, Any]:
-    d: dict[str, Any] = {"name": b.name, "port": b.port}
+def _backend_ref(b: ir.ServiceBackend, namespace: str) -> dict[str, Any]:
+    """A backendRef from a route in `namespace` (a Service elsewhere needs its namespace, and a
+    ReferenceGrant the provider asked for)."""
+    d: dict[str, Any] = {"name": b.name}
+    if b.namespace != namespace:
+        d["namespace"] = b.namespace
+    d["port"] = b.port
     if b.weight is not None:
         d["weight"] = b.weight
     if b.request_headers_set:
@@ -618,7 +623,7 @@ def _http_rule(r: ir.Rule, namespace: str) -> dict[str, Any]:
     if filters:
         d["filters"] = filters
     if r.backends:
-        d["backendRefs"] = [_backend_ref(b) for b in r.backends]
+        d["backendRefs"] = [_backend_ref(b, namespace) for b in r.backends]
     if r.timeouts is not None:
         t: dict[str, Any] = {}
         if r.timeouts.request:
@@ -629,7 +634,7 @@ def _http_rule(r: ir.Rule, namespace: str) -> dict[str, Any]:
     return d
 
 
-def _grpc_rule(r: ir.Rule) -> dict[str, Any]:
+def _grpc_rule(r: ir.Rule, namespace: str) -> dict[str, Any]:
     """Paths in gRPC rules are `/service/` (a service) or `/service/method` (a method)."""
     d: dict[str, Any] = {}
     matches = []
@@ -648,7 +653,7 @@ def _grpc_rule(r: ir.Rule) -> dict[str, Any]:
     if r.request_headers:
         d["filters"] = [{"type": "RequestHeaderModifier", "requestHeaderModifier": _headers(r.request_headers)}]
     if r.backends:
-        d["backendRefs"] = [_backend_ref(b) for b in r.backends]
+        d["backendRefs"] = [_backend_ref(b, namespace) for b in r.backends]
     return d
 
 

@@ -93,12 +93,16 @@ class BuildContext:
         short = annotation.rsplit("/", 1)[-1]
         return annotation in self.options.allow_weakened or short in self.options.allow_weakened
 
-    def resolve_backend(self, ing: Ingress, backend: IngressBackend, where: str) -> ir.ServiceBackend | None:
+    def resolve_backend(self, ing: Ingress, backend: IngressBackend, where: str,
+                        scope: dict[str, str] | None = None) -> ir.ServiceBackend | None:
         """The Service port number of an Ingress backend, or None with an error finding.
 
         Named ports are resolved from Service objects in the input; a name that cannot be
-        resolved is an error, never a guess.
+        resolved is an error, never a guess. `scope` (the hosts and paths that reach the
+        backend, as finding details) tells the equivalence check which requests the findings
+        concern.
         """
+        scoped = dict(scope or {})
         svc_ref = backend.service
         if svc_ref is None:
             return None
@@ -107,26 +111,42 @@ class BuildContext:
         if svc is None and any(ns == ing.namespace for ns, _ in self.inputs.services):
             self.finding(Severity.INFO, "ING2GW-CORE-021",
                          f"{where}: Service {ing.namespace}/{svc_ref.name} is not among the Services in the input; if "
-                         "it does not exist, ingress-nginx answers 503 and the Gateway 500", ing=ing)
+                         "it does not exist, ingress-nginx answers 503 and the Gateway 500", ing=ing,
+                         details={"services": f"{ing.namespace}/{svc_ref.name}", **scoped})
+        external = svc is not None and svc.spec.type == "ExternalName"
+        if external:
+            assert svc is not None
+            self.finding(Severity.WARNING, "ING2GW-CORE-040",
+                         f"Service {ing.namespace}/{svc_ref.name} is of type ExternalName ({svc.spec.external_name}): "
+                         "ingress-nginx proxies to that DNS name; whether a Gateway accepts an ExternalName Service "
+                         "as a backendRef is implementation-specific, so the equivalence check cannot vouch for its "
+                         "routes", ing=ing,
+                         suggestion="check your implementation's support, or point the route at a Service with "
+                                    "endpoints (or the implementation's own external-backend resource)",
+                         details={"services": f"{ing.namespace}/{svc_ref.name}", **scoped})
         if port.number is not None:
-            if svc is not None and svc.spec.ports and svc.port_by_number(port.number) is None:
+            # ingress-nginx uses a number an ExternalName Service does not list as it is (externalNamePorts)
+            if svc is not None and svc.spec.ports and svc.port_by_number(port.number) is None and not external:
                 self.finding(Severity.ERROR, "ING2GW-CORE-011",
                              f"{where}: Service {ing.namespace}/{svc_ref.name} has no port {port.number} "
                              f"(it has {', '.join(str(p.port) for p in svc.spec.ports)})", ing=ing,
-                             suggestion="fix the Ingress backend port; ingress-nginx answers 503 for this path")
+                             suggestion="fix the Ingress backend port; ingress-nginx answers 503 for this path",
+                             details={"services": f"{ing.namespace}/{svc_ref.name}", **scoped})
             return ir.ServiceBackend(ing.namespace, svc_ref.name, port.number)
         if svc is None:
             self.finding(Severity.ERROR, "ING2GW-CORE-010",
                          f"{where}: named port {port.name!r} of Service {ing.namespace}/{svc_ref.name} cannot be "
                          "resolved: the Service is not in the input", ing=ing,
-                         suggestion="pass the Service manifest too (-f service.yaml), or use a port number")
+                         suggestion="pass the Service manifest too (-f service.yaml), or use a port number",
+                         details={"services": f"{ing.namespace}/{svc_ref.name}", **scoped})
             return None
         sp = svc.port_by_name(str(port.name))
         if sp is None:
             self.finding(Severity.ERROR, "ING2GW-CORE-010",
                          f"{where}: Service {ing.namespace}/{svc_ref.name} has no port named {port.name!r} "
                          f"(it has {', '.join(repr(p.name) for p in svc.spec.ports) or 'no ports'})", ing=ing,
-                         suggestion="fix the port name; ingress-nginx answers 503 for this path")
+                         suggestion="fix the port name; ingress-nginx answers 503 for this path",
+                         details={"services": f"{ing.namespace}/{svc_ref.name}", **scoped})
             return None
         return ir.ServiceBackend(ing.namespace, svc_ref.name, sp.port)
 

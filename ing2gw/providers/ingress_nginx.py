@@ -30,6 +30,7 @@ from ing2gw.origin import Origin
 from ing2gw.providers.base import BuildContext, gateway_path_problem, host_problem
 from ing2gw.providers.nginx_annotations import NginxAnnotations, NginxGlobals, parse_annotations
 from ing2gw.providers import nginx_paths
+from ing2gw.prediction import paths_detail
 
 CATCH_ALL = "_"
 
@@ -56,6 +57,8 @@ class Loc:
     is_root: bool = False
     unresolved: bool = False  # backend could not be resolved (error already reported)
     where: str = ""
+    #: ingress-nginx's upstream `namespace-service-port` (port as written); '' for its default backend
+    upstream: str = ""
 
 
 @dataclass
@@ -65,10 +68,18 @@ class Server:
     locs: list[Loc] = field(default_factory=list)
     cert: ir.SecretRef | _DefaultCert | None = None
     cert_owner: Ingress | None = None
+    #: the host this server is a server-alias of (its copy): not a server of its own in nginx
+    alias_of: str | None = None
 
     @property
     def root(self) -> Loc:
         return self.locs[0]
+
+
+def _where_host(host: str) -> str:
+    """A server's host as a finding's `hosts` detail: the catch-all server answers every host
+    that no rule names (`*` in predictions)."""
+    return "*" if host == CATCH_ALL else host
 
 
 def _some(items: list[str], n: int = 10) -> str:
@@ -96,18 +107,44 @@ class IngressNginxProvider:
         anns: dict[str, NginxAnnotations] = {}
         usable: list[Ingress] = []
         disable_catch_all = (ctx.options.nginx_flag("disable-catch-all") or "false").lower() == "true"
+        #: hosts of Ingresses ingress-nginx ignores: its catch-all server answers them
+        ignored_hosts: list[str] = []
         for ing in nginx_order(ingresses):
             if disable_catch_all and ing.spec.default_backend is not None:
                 ctx.finding(Severity.WARNING, "ING2GW-CORE-025",
                             "--disable-catch-all: ingress-nginx ignores every Ingress with a defaultBackend, so this "
                             "one is not translated", ing=ing)
+                ignored_hosts += [(r.host or "").strip().lower() for r in ing.spec.rules]
+                continue
+            if _rejected_by_api_server(ctx, ing):
+                ignored_hosts += [(r.host or "").strip().lower() for r in ing.spec.rules]
                 continue
             a = parse_annotations(ctx, ing, glob)
             if a is None:  # A3: an annotation error drops the whole Ingress
+                ignored_hosts += [(r.host or "").strip().lower() for r in ing.spec.rules]
                 continue
             anns[ing.key] = a
             usable.append(ing)
-        _Builder(ctx, class_name, usable, anns, glob).run()
+        builder = _Builder(ctx, class_name, usable, anns, glob)
+        builder.ignored_hosts = [h for h in dict.fromkeys(ignored_hosts) if h]
+        builder.run()
+
+
+def _rejected_by_api_server(ctx: BuildContext, ing: Ingress) -> bool:
+    """An invalid rule host makes the API server refuse the whole Ingress (networking validation:
+    a DNS-1123 subdomain, not an IP): it never existed for ingress-nginx, so nothing of it is
+    translated (its valid rules would be routes the cluster never had)."""
+    bad = False
+    for i, rule in enumerate(ing.spec.rules):
+        host = (rule.host or "").strip()
+        problem = host_problem(host) if host else None
+        if problem:
+            bad = True
+            ctx.finding(Severity.ERROR, "ING2GW-CORE-007",
+                        f"spec.rules[{i}].host {host!r}: {problem}; the API server rejects the whole Ingress, so "
+                        "ingress-nginx never served it and nothing of it is translated", ing=ing,
+                        suggestion="fix the host in the Ingress")
+    return bad
 
 
 def controller_configmap(inputs: Inputs, options: Options) -> tuple[dict[str, str], Origin | None]:
@@ -142,35 +179,49 @@ class _Builder:
         self.slash_hosts: dict[str, tuple[Ingress, list[str]]] = {}
         #: hosts served over HTTPS by ingress-nginx with its default certificate only (CORE-015)
         self.no_tls_hosts: list[str] = []
-        #: primary Service (ns, name, port) -> its canary (nginx_canary)
-        self.canary_of: dict[tuple[str, str, int], Any] = {}
+        #: primary upstream name -> its canary (nginx_canary)
+        self.canary_of: dict[str, Any] = {}
+        #: upstream name -> who created it, canary policy, alternatives (nginx_canary, B1)
+        self.upstreams: dict[str, Any] = {}
         #: (Ingress key, topic) pairs already reported, for once-per-Ingress findings
         self.reported: set[tuple[str, str]] = set()
         #: hosts with an HTTPS listener
         self.https_hosts: list[str] = []
         #: Service ports already given a BackendTLSPolicy (or reported)
         self.tls_backends: set[tuple[str, str, int]] = set()
+        #: hosts named only by Ingresses ingress-nginx ignores (its catch-all answers them)
+        self.ignored_hosts: list[str] = []
+        #: host -> its server-alias names (nginx_servers.alias_names)
+        self.aliases: dict[str, list[str]] = {}
 
     # -- B2-B4: servers --------------------------------------------------------------------
     def run(self) -> None:
+        from ing2gw.providers.nginx_canary import build_upstreams, upstream_name
+
         main = [i for i in self.ings if not self.anns[i.key].canary]
         canaries = [i for i in self.ings if self.anns[i.key].canary]
+        build_upstreams(self)
+        from ing2gw.providers.nginx_servers import alias_names
+
+        self.aliases = alias_names(self, {h for ing in main for h in self._hosts_quiet(ing)} | {CATCH_ALL})
         self.servers[CATCH_ALL] = Server(CATCH_ALL, None, [Loc("/", "Prefix", None, None, None, is_root=True)])
         self._catch_all(main)
         for ing in main:
             for host in self._hosts(ing):
                 if host not in self.servers:
-                    backend, unresolved = self._default_backend(ing)
+                    backend, unresolved = self._default_backend(ing, host)
                     self.servers[host] = Server(host, ing, [Loc("/", "Prefix", ing, self.anns[ing.key], backend,
                                                                 is_root=True, unresolved=unresolved,
-                                                                where="spec.defaultBackend")])
+                                                                where="spec.defaultBackend",
+                                                                upstream=upstream_name(ing.namespace,
+                                                                                       ing.spec.default_backend))])
                 elif ing.spec.default_backend is not None and self.servers[host].first is not ing:
                     first = self.servers[host].first
                     self._conflict_note(ing, first, f"defaultBackend of {ing.key} does not serve host {host}: "
                                         f"{first.key if first else 'another Ingress'} defines the host first and "
                                         "its root location wins (B4)", "ING2GW-CORE-005")
         self._certificates(main)
-        for ing in main:
+        for ing in self.ings:  # canaries too: a path whose upstream is not a canary's is a location (B5)
             self._locations(ing)
         self._default_backend_service()
         from ing2gw.providers.nginx_canary import merge_canaries
@@ -230,19 +281,20 @@ class _Builder:
                              f"https://host/docs); Gateway API RequestRedirect keeps the path as is. Hosts: "
                              f"{_some(hosts)}", ing=ing,
                              suggestion="nothing to do unless clients rely on the exact Location header",
-                             details={"hosts": ",".join(hosts)})
+                             details={"hosts": ",".join(_where_host(h) for h in hosts)})
         if self.no_tls_hosts:
             self.ctx.findings.append(Finding(
                 Severity.INFO, "ING2GW-CORE-015",
                 f"{len(self.no_tls_hosts)} host(s) without TLS are not served over HTTPS (ingress-nginx answered HTTPS "
-                f"for them with its self-signed default certificate): {_some(self.no_tls_hosts)}",
+                f"for them with its default certificate): {_some(self.no_tls_hosts)}",
                 subject=f"Gateway {self.gw.namespace}/{self.gw.name}",
+                suggestion="if clients use HTTPS with the controller's default certificate, pass it with "
+                           "--nginx-flag=--default-ssl-certificate=NAMESPACE/SECRET",
                 details=(("hosts", ",".join(self.no_tls_hosts)),)))
-        self.ctx.findings.append(Finding(
-            Severity.INFO, "ING2GW-CORE-018",
-            "ingress-nginx answers HTTPS for unknown hosts with its self-signed default certificate (and 404); the "
-            "Gateway has no HTTPS listener for them, so the TLS handshake fails instead",
-            subject=f"Gateway {self.gw.namespace}/{self.gw.name}"))
+        from ing2gw.providers.nginx_paths import default_certificate
+
+        if default_certificate(self) is None:
+            self._unknown_hosts_finding()
         if any(h != CATCH_ALL for h in self.servers):
             self.ctx.findings.append(Finding(
                 Severity.INFO, "ING2GW-CORE-024",
@@ -255,7 +307,8 @@ class _Builder:
                 "the ingress-nginx ConfigMap sets use-forwarded-headers: X-Forwarded-Proto/Host/Port from clients "
                 "decide the HTTPS redirect and the Host passed on; the Gateway uses the connection itself",
                 origin=self.glob.source, subject=f"Gateway {self.gw.namespace}/{self.gw.name}",
-                suggestion="configure your implementation's trusted proxies if a load balancer sets these headers"))
+                suggestion="configure your implementation's trusted proxies if a load balancer sets these headers",
+                details=(("headers", "X-Forwarded-For,X-Forwarded-Host,X-Forwarded-Port,X-Forwarded-Proto"),)))
         if self.glob.hsts and self.https_hosts:
             self.ctx.findings.append(Finding(
                 Severity.INFO, "ING2GW-CORE-023",
@@ -263,6 +316,27 @@ class _Builder:
                 "too, but the Gateway's own 404 for unmatched paths cannot carry it, and whether a redirect "
                 "response carries it is implementation-specific",
                 subject=f"Gateway {self.gw.namespace}/{self.gw.name}"))
+
+    def _unknown_hosts_finding(self) -> None:
+        self.ctx.findings.append(Finding(
+            Severity.INFO, "ING2GW-CORE-018",
+            "ingress-nginx answers HTTPS for unknown hosts with its default certificate (and 404); the Gateway has "
+            "no HTTPS listener for them, so the TLS handshake fails instead",
+            subject=f"Gateway {self.gw.namespace}/{self.gw.name}",
+            suggestion="pass the controller's certificate with --nginx-flag=--default-ssl-certificate=NAMESPACE/SECRET "
+                       "to serve them as ingress-nginx did",
+            details=(("hosts", ",".join(["*"] + self._serverless_hosts())),)))
+
+    def _scope_hosts(self, host: str) -> str:
+        """A server's names as a finding's `hosts` detail: the host and its aliases (`*` for the
+        catch-all server)."""
+        return ",".join([_where_host(host)] + self.aliases.get(host, []))
+
+    def _serverless_hosts(self) -> list[str]:
+        """Hosts some Ingress names that get no server of their own (canary Ingresses create none,
+        ignored Ingresses nothing): ingress-nginx's catch-all server answers them (B4)."""
+        named = self.ignored_hosts + [(r.host or "").strip().lower() for i in self.ings for r in i.spec.rules]
+        return sorted({h for h in named if h and h not in self.servers})
 
     def _hosts(self, ing: Ingress) -> list[str]:
         """Rule hosts of an Ingress in order, '' as '_', invalid ones reported and skipped."""
@@ -283,18 +357,21 @@ class _Builder:
                 out.append(h)
         return out
 
-    def _default_backend(self, ing: Ingress) -> tuple[ir.ServiceBackend | None, bool]:
+    def _default_backend(self, ing: Ingress, host: str) -> tuple[ir.ServiceBackend | None, bool]:
+        """The defaultBackend of an Ingress as the root of `host` (every path no location takes)."""
         if ing.spec.default_backend is None:
             return None, False
-        return self._backend(ing, ing.spec.default_backend, "spec.defaultBackend")
+        return self._backend(ing, ing.spec.default_backend, "spec.defaultBackend",
+                             {"hosts": self._scope_hosts(host), "paths": paths_detail([("prefix", "/")])})
 
-    def _backend(self, ing: Ingress, b: IngressBackend, where: str) -> tuple[ir.ServiceBackend | None, bool]:
+    def _backend(self, ing: Ingress, b: IngressBackend, where: str,
+                 scope: dict[str, str] | None = None) -> tuple[ir.ServiceBackend | None, bool]:
         if b.resource is not None:
             self.ctx.finding(Severity.WARNING, "ING2GW-CORE-009",
                              f"{where}: resource backend {b.resource.kind}/{b.resource.name} is ignored by "
                              "ingress-nginx, which answers 404 there; nothing is emitted for it", ing=ing)
             return None, False
-        sb = self.ctx.resolve_backend(ing, b, where)
+        sb = self.ctx.resolve_backend(ing, b, where, scope)
         return sb, sb is None
 
     def _catch_all(self, main: list[Ingress]) -> None:
@@ -304,12 +381,15 @@ class _Builder:
             if ing.spec.default_backend is None or ing.spec.rules:
                 continue
             if chosen is None:
-                backend, unresolved = self._default_backend(ing)
+                backend, unresolved = self._default_backend(ing, CATCH_ALL)
                 a = self.anns[ing.key].without_redirects()
                 # no longer the default root: a host-less `/` rule of another Ingress cannot replace
                 # it (B5 keeps the existing non-default location; case hosts-13)
+                from ing2gw.providers.nginx_canary import upstream_name
+
                 self.servers[CATCH_ALL].locs[0] = Loc("/", "Prefix", ing, a, backend, is_root=False,
-                                                      unresolved=unresolved, where="spec.defaultBackend")
+                                                      unresolved=unresolved, where="spec.defaultBackend",
+                                                      upstream=upstream_name(ing.namespace, ing.spec.default_backend))
                 self.servers[CATCH_ALL].first = ing
                 chosen = ing
             else:
@@ -412,7 +492,8 @@ class _Builder:
                 continue
             if rule.http is None:
                 continue
-            server = self.servers[host]
+            # B5.1: a host only a canary names has no server: its paths go to the catch-all server
+            server = self.servers.get(host) or self.servers[CATCH_ALL]
             for pi, p in enumerate(rule.http.paths):
                 where = f"spec.rules[{ri}].http.paths[{pi}]"
                 path = p.path or "/"
@@ -420,8 +501,17 @@ class _Builder:
                 if p.backend.resource is not None:
                     self._backend(ing, p.backend, where)
                     continue
-                backend, unresolved = self._backend(ing, p.backend, where)
-                loc = Loc(path, ptype, ing, a, backend, unresolved=unresolved, where=where)
+                from ing2gw.providers.nginx_canary import skipped_by_canary, upstream_name
+
+                loc = Loc(path, ptype, ing, a, None, where=where, upstream=upstream_name(ing.namespace, p.backend))
+                if skipped_by_canary(self, ing, loc):
+                    continue
+                # nginx's location takes the path and what is below it (on a regex host, any string
+                # it starts, in any letter case): the requests its backend's findings concern
+                loc.backend, loc.unresolved = self._backend(ing, p.backend, where, {
+                    "hosts": self._scope_hosts(server.host),
+                    "paths": paths_detail([("regex", f"(?i)^{path}.*") if any(c in path for c in "()[]{}*+?|\\^$")
+                                           else ("iprefix", path)])})
                 if not self._expressible(server, loc):
                     continue
                 self._add_location(server, loc)
@@ -438,7 +528,9 @@ class _Builder:
         self.ctx.finding(Severity.ERROR, "ING2GW-CORE-008",
                          f"{loc.where}: path {loc.path!r} {problem}; this route is not in the output", ing=loc.owner,
                          suggestion="change the path, or add the route by hand with a RegularExpression match "
-                                    "if your Gateway implementation supports it")
+                                    "if your Gateway implementation supports it",
+                         details={"hosts": _where_host(server.host),
+                                  "paths": paths_detail([("exact" if loc.type == "Exact" else "segment", loc.path)])})
         return False
 
     def _add_location(self, server: Server, loc: Loc) -> None:
@@ -451,7 +543,7 @@ class _Builder:
                 # the rule takes over the root; it is no longer the default, so a later `/`
                 # Prefix of any Ingress is a duplicate, not another takeover (B5)
                 server.locs[i] = Loc(loc.path, loc.type, loc.owner, loc.ann, loc.backend, is_root=False,
-                                     unresolved=loc.unresolved, where=loc.where)
+                                     unresolved=loc.unresolved, where=loc.where, upstream=loc.upstream)
                 return
             assert loc.owner is not None
             if existing.owner is not loc.owner:
@@ -488,7 +580,7 @@ class _Builder:
                             f"location {'= ' if k[0] == 'exact' else ''}{k[1]!r}; nginx rejects the whole configuration "
                             "(duplicate location), so ingress-nginx keeps serving its previous configuration",
                             ing=ing, suggestion="remove one of the two paths; ing2gw emits the first",
-                            details={"hosts": server.host})
+                            details={"hosts": _where_host(server.host)})
                     else:
                         seen[k] = loc
             server.locs = [x for x in server.locs if all(x is not d for d in dropped)]

@@ -15,6 +15,7 @@ others; both are reported with the Ingress and key.
 from __future__ import annotations
 
 import difflib
+import re
 import functools
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
@@ -252,6 +253,19 @@ def _redirect_url(kind: str) -> Handler:
     return handle
 
 
+#: parser.RegexPathWithCapture, the validator of app-root (annotations/rewrite/main.go)
+_APP_ROOT_OK = re.compile(r"/?[-._~a-zA-Z0-9/:$]*\Z")
+
+
+def _app_root(p: _Parse, row: Row, value: str) -> None:
+    """app-root: ingress-nginx keeps it only when it passes the annotation validator and
+    url.ParseRequestURI gives a path that is not an absolute URL; otherwise it is ignored."""
+    if not _APP_ROOT_OK.match(value) or not value.startswith("/"):
+        p.bad_value(row, value, "app-root must be a path starting with '/' (letters, digits, - . _ ~ / : only)")
+        return
+    p.extra["app_root"] = value
+
+
 def _redirect_code(kind: str) -> Handler:
     def handle(p: _Parse, row: Row, value: str) -> None:
         v = go_int(value)
@@ -329,7 +343,7 @@ HANDLERS: dict[str, Handler] = {
     "permanent_redirect_code": _redirect_code("permanent"),
     "temporal_redirect": _redirect_url("temporal"),
     "temporal_redirect_code": _redirect_code("temporal"),
-    "app_root": _raw("app_root"),
+    "app_root": _app_root,
     "from_to_www_redirect": _bool_extra("from_to_www_redirect"),
     "x_forwarded_prefix": _raw("x_forwarded_prefix"),
     "upstream_vhost": _raw("upstream_vhost"),
@@ -345,6 +359,7 @@ HANDLERS: dict[str, Handler] = {
     "custom_http_errors": _raw("custom_http_errors"),
     "service_upstream": _bool_extra("service_upstream"),
     "server_alias": _raw("server_alias"),
+    "relative_redirects": _bool_extra("relative_redirects"),
     "proxy_ssl": _collect("proxy_ssl"),
     "source_range": _source_range,
 }
@@ -457,6 +472,10 @@ def _canary_config(p: _Parse) -> CanaryConfig:
                         weight=weight if weight is not None else 0, weight_total=total if total is not None else 100)
 
 
+#: the client address lists ingress-nginx enforces per location (403 for refused clients)
+ACCESS_LISTS = frozenset({"whitelist-source-range", "allowlist-source-range", "denylist-source-range"})
+
+
 @functools.cache
 def target_policies(target: str) -> frozenset[str]:
     """ingress-nginx keys that `target`'s policy emitter turns into policies."""
@@ -504,7 +523,10 @@ def _report(p: _Parse, row: Row, value: str) -> None:
         what = ("not converted: it needs an implementation policy" + ("" if p.ctx.options.target else
                 " (choose a --target whose policies ing2gw generates, e.g. envoy-gateway)")) \
             if status == "policy" else "not converted"
-        p.ctx.finding(Severity.ERROR if row.security else Severity.WARNING, "ING2GW-NGINX-013",
+        # a lost client address list has a code of its own: it predicts exactly the requests it
+        # refused (the equivalence check sends probes from inside and outside each range)
+        code = "ING2GW-NGINX-080" if row.key in ACCESS_LISTS else "ING2GW-NGINX-013"
+        p.ctx.finding(Severity.ERROR if row.security else Severity.WARNING, code,
                       f"{what}: {row.lossy or row.becomes}", ing=p.ing, annotation=full, value=value,
                       status=status, security=row.security,
                       suggestion=(f"re-create it with your Gateway implementation's policy, or accept the loss with "

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from ing2gw import ir
 from ing2gw.findings import Severity
 from ing2gw.model.inputs import configmap_data
+from ing2gw.prediction import paths_detail
 
 if TYPE_CHECKING:
     from ing2gw.providers.ingress_nginx import Loc, _Builder
@@ -35,6 +36,8 @@ def location_rules(b: "_Builder", loc: "Loc", src: ir.Source, matches: tuple[ir.
                    rewrite: ir.Rewrite | None = None, rewrite_headers: ir.HeaderChanges | None = None) -> list[ir.Rule]:
     """The rules (HTTPS side) for one location; an empty list when nothing must be emitted."""
     a = loc.ann
+    # read first: its findings concern the location's redirects and 404s too
+    cors = _cors(b, loc) if a is not None and loc.owner is not None else None
     red = a.get("redirect") if a is not None else None
     if red is not None and loc.owner is not None:
         # E3/F4: `return` runs before proxying, so it applies even without a backend
@@ -43,16 +46,24 @@ def location_rules(b: "_Builder", loc: "Loc", src: ir.Source, matches: tuple[ir.
     if loc.is_root and loc.backend is None and not loc.unresolved:
         return []  # the controller's 404 default backend: no rule gives the same 404
     backends = (loc.backend,) if loc.backend is not None else ()
+    up = b.upstreams.get(loc.upstream)
+    if up is not None and up.deleted and loc.owner is not None:
+        # B6: a canary deleted this location's upstream; nginx answers 503, a rule without backends 500
+        backends = ()
+        b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-074",
+                      f"{loc.where}: upstream {loc.upstream} was deleted by a canary Ingress whose path matches no "
+                      "non-canary location, so ingress-nginx answers 503 here; the rule has no backends (500)",
+                      ing=loc.owner, details={"paths": paths_detail(path_specs(matches))},
+                      suggestion="fix the canary Ingress's paths, or give it its own Service")
     req = rewrite_headers or ir.HeaderChanges()
     resp = ir.HeaderChanges()
-    cors = None
     timeouts = None
     mirrors: tuple[ir.Mirror, ...] = ()
     if a is not None and loc.owner is not None:
+        _fallback(b, loc)
         rewrite = _upstream_vhost(b, loc, rewrite)
         req = _connection_header(b, loc, req)
         resp = _custom_headers(b, loc)
-        cors = _cors(b, loc)
         timeouts = _timeouts(b, loc)
         mirrors = _mirrors(b, loc)
     rule = ir.Rule(matches, src, backends=backends, rewrite=rewrite, request_headers=req, response_headers=resp,
@@ -61,6 +72,21 @@ def location_rules(b: "_Builder", loc: "Loc", src: ir.Source, matches: tuple[ir.
     from ing2gw.providers.nginx_canary import apply_canary
 
     return apply_canary(b, loc, rule)
+
+
+def path_specs(matches: tuple[ir.Match, ...]) -> list[tuple[str, str]]:
+    """The requests a rule's matches take, as `paths` detail entries of a finding."""
+    out = []
+    for m in matches:
+        if m.path is None:
+            out.append(("prefix", "/"))
+        elif m.path.type == "Exact":
+            out.append(("exact", m.path.value))
+        elif m.path.type == "PathPrefix":
+            out.append(("segment", m.path.value))
+        else:
+            out.append(("regex", m.path.value))
+    return out
 
 
 def _once(b: "_Builder", loc: "Loc", key: str) -> bool:
@@ -81,9 +107,10 @@ def url_redirect(b: "_Builder", loc: "Loc", code: int, url: str) -> ir.Redirect:
     if code not in GATEWAY_REDIRECT_CODES:
         status = 301 if code in (300, 304, 305, 306, 308) and code != 307 else 302
         if _once(b, loc, f"code{code}"):
-            b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-041",
+            b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-070",
                           f"redirect status {code} is not one Gateway API can send (301, 302, 303, 307, 308); "
-                          f"{status} is used", ing=loc.owner, annotation=ann, value=str(code))
+                          f"{status} is used", ing=loc.owner, annotation=ann, value=str(code),
+                          details={"change": f"{code}>{status}"})
     parts = urlsplit(url)
     if _once(b, loc, "redirect-query"):
         b.ctx.finding(Severity.INFO, "ING2GW-NGINX-040",
@@ -96,6 +123,18 @@ def url_redirect(b: "_Builder", loc: "Loc", code: int, url: str) -> ir.Redirect:
                       "it is left out", ing=loc.owner, annotation=ann, value=url)
     path = parts.path or "/"
     if not parts.scheme:
+        relative = loc.ann.get("relative_redirects") if loc.ann is not None else None
+        if relative is None:
+            relative = dict(b.glob.data).get("relative-redirects", "").strip().lower() == "true"
+        if relative and _once(b, loc, "relative-redirect"):
+            # nginx absolute_redirect off: the client resolves the Location against the URL it used,
+            # port of the Host header included; RequestRedirect writes an absolute URL with the
+            # listener's port
+            b.ctx.finding(Severity.INFO, "ING2GW-NGINX-072",
+                          f"ingress-nginx answers with the relative Location {path}; the Gateway writes an absolute "
+                          "URL, which differs only for clients that put another port in the Host header",
+                          ing=loc.owner, annotation=f"{b.ctx.options.annotations_prefix}/relative-redirects",
+                          value="true")
         return ir.Redirect(status, full_path=path)
     host = (parts.hostname or "").lower()
     port = parts.port
@@ -103,6 +142,20 @@ def url_redirect(b: "_Builder", loc: "Loc", code: int, url: str) -> ir.Redirect:
     default = {"http": 80, "https": 443}.get(scheme)
     return ir.Redirect(status, scheme=scheme, hostname=host or None,
                        port=port if port is not None and port != default else None, full_path=path)
+
+
+def _fallback(b: "_Builder", loc: "Loc") -> None:
+    """default-backend / custom-http-errors: nginx's fallback for failing backends (B7, F6, F7)."""
+    assert loc.ann is not None and loc.owner is not None
+    service, errors = loc.ann.get("default_backend"), loc.ann.get("custom_http_errors")
+    if not (service or errors) or not _once(b, loc, "fallback"):
+        return
+    what = f"Service {loc.owner.namespace}/{service}" if service else "the controller's default backend"
+    b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-071",
+                  f"requests whose Service has no ready endpoints{' or answers ' + errors if errors else ''} are "
+                  f"answered by {what} in ingress-nginx; the Gateway answers them with its own 5xx", ing=loc.owner,
+                  annotation=f"{b.ctx.options.annotations_prefix}/{'default-backend' if service else 'custom-http-errors'}",
+                  value=service or errors, suggestion="make sure the Services have ready endpoints before switching")
 
 
 def _upstream_vhost(b: "_Builder", loc: "Loc", rewrite: ir.Rewrite | None) -> ir.Rewrite | None:
@@ -154,30 +207,73 @@ def _split(value: str) -> list[str]:
     return [x.strip() for x in value.split(",") if x.strip()]
 
 
+#: cors/main.go: what ingress-nginx accepts (validated with spaces removed; a value that fails
+#: gives the default) and which single origins it keeps
+_NGINX_ORIGINS = re.compile(r"((((([a-z]+://)?(\*\.)?[A-Za-z0-9\-.]*(:\d+)?,?)|null)+)|\*)?\Z")
+_NGINX_ORIGIN = re.compile(r"([a-z]+://(\*\.)?[A-Za-z0-9\-.]*(:\d+)?|\*|null)?\Z")
+_NGINX_HEADERS = re.compile(r"[A-Za-z0-9-_, ]*\Z")
+_NGINX_METHODS = re.compile(r"([A-Za-z]+,?\s?)+\Z")
+_NGINX_EXPOSE = re.compile(r"(([A-Za-z0-9\-\_]+|\*),?\s?)+\Z")
+
+
+def _valid(v: dict[str, str], key: str, rx: "re.Pattern[str]") -> str | None:
+    value = v.get(key)
+    if value is None or not rx.match(value.replace(" ", "")):
+        return None
+    return value
+
+
 def _cors(b: "_Builder", loc: "Loc") -> ir.Cors | None:
+    """enable-cors as ingress-nginx reads it (cors/main.go Parse), as a CORS filter.
+
+    What the filter cannot do is reported with the requests it changes: nginx adds
+    Access-Control-Allow-Methods/-Headers/-Max-Age to every response (the filter to preflights
+    only, NGINX-076) and answers every OPTIONS request itself (NGINX-045); with the origin `*`
+    it adds its headers even to requests without an Origin and sends
+    Access-Control-Allow-Credentials with `*` (NGINX-077); origins the filter cannot hold are
+    left out (NGINX-044)."""
     assert loc.ann is not None and loc.owner is not None
     if not loc.ann.get("enable_cors"):
         return None
     v: dict[str, str] = loc.ann.get("cors_values") or {}
     prefix = b.ctx.options.annotations_prefix
-    origins = _split(v.get("cors-allow-origin", "*"))
+    raw = _valid(v, "cors-allow-origin", _NGINX_ORIGINS)
+    origins: list[str] = []
+    if raw is None:
+        origins = ["*"]
+    else:
+        for o in (x.strip() for x in raw.split(",")):
+            if o == "*":
+                origins = ["*"]
+                break
+            if o and _NGINX_ORIGIN.match(o):
+                origins.append(o)
     good = [o for o in origins if _CORS_ORIGIN.match(o)]
-    if len(good) != len(origins) and _once(b, loc, "cors-origin"):
+    lost = [o for o in origins if o not in good]
+    if lost and _once(b, loc, "cors-origin"):
         b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-044",
-                      f"CORS origins Gateway API cannot express are left out: {', '.join(o for o in origins if o not in good)}",
-                      ing=loc.owner, annotation=f"{prefix}/cors-allow-origin", value=v.get("cors-allow-origin"))
-    if "*" in good:
-        good = ["*"]
-    methods = [m.upper() for m in _split(v.get("cors-allow-methods", CORS_DEFAULT_METHODS))]
-    methods = [m for m in dict.fromkeys(methods) if m in _GW_METHODS or m == "*"]
-    if "*" in methods:
-        methods = ["*"]
-    headers = [h for h in dict.fromkeys(_split(v.get("cors-allow-headers", CORS_DEFAULT_HEADERS))) if _HEADER_NAME.match(h)]
-    if "*" in headers:
-        headers = ["*"]
-    expose = [h for h in dict.fromkeys(_split(v.get("cors-expose-headers", ""))) if _HEADER_NAME.match(h)]
-    cred_raw = v.get("cors-allow-credentials", "true")
-    credentials = cred_raw.strip().lower() == "true"
+                      f"CORS origins Gateway API cannot express are left out: {', '.join(lost)}", ing=loc.owner,
+                      annotation=f"{prefix}/cors-allow-origin", value=v.get("cors-allow-origin"),
+                      details={"headers": ",".join(f"Origin={o}" for o in lost)})
+    wild = [o for o in good if "*." in o]
+    if wild and _once(b, loc, "cors-wildcard"):
+        b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-078",
+                      f"CORS origins {', '.join(wild)}: '*.' matches one label in ingress-nginx and any number of "
+                      "labels in Gateway API, so origins two or more labels deeper now get CORS headers",
+                      ing=loc.owner, annotation=f"{prefix}/cors-allow-origin", value=v.get("cors-allow-origin"),
+                      details={"headers": ",".join(f"Origin={o.replace('*.', 'a.b.')}" for o in wild)})
+    methods_raw = _valid(v, "cors-allow-methods", _NGINX_METHODS)
+    if methods_raw is None or not _NGINX_METHODS.match(methods_raw):
+        methods_raw = CORS_DEFAULT_METHODS
+    methods = [m for m in dict.fromkeys(m.upper() for m in _split(methods_raw)) if m in _GW_METHODS]
+    headers_raw = _valid(v, "cors-allow-headers", _NGINX_HEADERS)
+    if headers_raw is None:
+        headers_raw = CORS_DEFAULT_HEADERS
+    headers = [h for h in dict.fromkeys(_split(headers_raw)) if _HEADER_NAME.match(h)]
+    expose_raw = _valid(v, "cors-expose-headers", _NGINX_EXPOSE) or ""
+    expose = [h for h in dict.fromkeys(_split(expose_raw)) if _HEADER_NAME.match(h)]
+    cred = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True, "0": False, "f": False,
+            "F": False, "FALSE": False, "false": False, "False": False}.get(v.get("cors-allow-credentials", ""), True)
     try:
         max_age = int(v.get("cors-max-age", str(CORS_DEFAULT_MAX_AGE)))
     except ValueError:
@@ -187,8 +283,26 @@ def _cors(b: "_Builder", loc: "Loc") -> ir.Cors | None:
                       "CORS: ingress-nginx answers every OPTIONS request with a matching Origin itself (204); the "
                       "Gateway API CORS filter answers preflights (OPTIONS with Access-Control-Request-Method) and "
                       "forwards other OPTIONS requests", ing=loc.owner, annotation=f"{prefix}/enable-cors", value="true")
+        b.ctx.finding(Severity.INFO, "ING2GW-NGINX-079",
+                      "CORS: ingress-nginx also adds the CORS headers to the answers it makes itself (the "
+                      "HTTP->HTTPS redirect, a redirect annotation, its 404); the Gateway's own redirects and 404s "
+                      "do not carry them", ing=loc.owner, annotation=f"{prefix}/enable-cors", value="true")
+        b.ctx.finding(Severity.INFO, "ING2GW-NGINX-076",
+                      "CORS: ingress-nginx adds Access-Control-Allow-Methods, -Allow-Headers and -Max-Age to every "
+                      "response for an allowed Origin; the CORS filter sends them on preflight answers only",
+                      ing=loc.owner, annotation=f"{prefix}/enable-cors", value="true")
+    if origins == ["*"]:
+        if _once(b, loc, "cors-any"):
+            b.ctx.finding(Severity.INFO, "ING2GW-NGINX-077",
+                          "CORS for every origin: ingress-nginx adds its Access-Control-* headers to every response, "
+                          "requests without an Origin header included, and sends Access-Control-Allow-Credentials "
+                          "with Access-Control-Allow-Origin '*' (which browsers refuse for credentialed requests). "
+                          "The CORS filter answers requests that carry an Origin, with '*' and without credentials: "
+                          "allowing credentials with '*' would make the Gateway echo any Origin with credentials",
+                          ing=loc.owner, annotation=f"{prefix}/cors-allow-origin", value=v.get("cors-allow-origin", "*"))
+        cred = False
     return ir.Cors(allow_origins=tuple(good[:64]), allow_methods=tuple(methods[:9]), allow_headers=tuple(headers[:64]),
-                   expose_headers=tuple(expose[:64]), allow_credentials=credentials,
+                   expose_headers=tuple(expose[:64]), allow_credentials=cred,
                    max_age=max_age if max_age >= 1 else None)
 
 

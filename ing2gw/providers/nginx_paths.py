@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Iterable
 from ing2gw import ir
 from ing2gw.findings import Severity
 from ing2gw.model.ingress import Ingress
+from ing2gw.prediction import paths_detail
 
 if TYPE_CHECKING:
     from ing2gw.providers.ingress_nginx import Loc, Server, _Builder
@@ -171,7 +172,9 @@ def add_app_root(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> 
         b.ctx.finding(Severity.INFO, "ING2GW-NGINX-048",
                       f"app-root {root}: ingress-nginx's Location keeps the port of the Host header and drops the query "
                       "string; the Gateway API redirect uses the listener's port and keeps the query", ing=loc.owner,
-                      annotation=f"{b.ctx.options.annotations_prefix}/app-root", value=root)
+                      annotation=f"{b.ctx.options.annotations_prefix}/app-root", value=root,
+                      details={"hosts": "*" if server.host == CATCH_ALL else server.host,
+                               "paths": paths_detail([("exact", "/")])})
         return
 
 
@@ -191,8 +194,12 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
     """Listeners for the server, and one or two routes per owning Ingress."""
     host = None if server.host == CATCH_ALL else server.host
     gw = b.gw
+    default_cert = default_certificate(b)
     if host is None and not any(o.http or o.https for o in owners.values()):
-        return  # nothing for unknown hosts: no catch-all listener (the Gateway answers 404)
+        if default_cert is not None:
+            # unknown hosts: ingress-nginx answers HTTPS with its default certificate (and 404)
+            _https_listener(b, None, default_cert)
+        return  # nothing else for unknown hosts: no catch-all HTTP listener (the Gateway answers 404)
     # a known host always gets its listener, even without routes: its requests must never fall
     # through to the catch-all listener's routes (C5)
     owner_ns = listener_owner(b, server, owners)
@@ -208,6 +215,10 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
         parent = b.servers.get("*." + host.split(".", 1)[1]) if "." in host and not host.startswith("*.") else None
         if parent is not None and isinstance(parent.cert, ir.SecretRef):
             cert, cert_owner = parent.cert, parent.cert_owner
+    if cert is None and default_cert is not None:
+        # G1/G2: the controller's default certificate (--default-ssl-certificate) serves every host
+        # without one of its own, the catch-all server included
+        cert = default_cert
     managed = None
     if cert is not None and cert_owner is not None and host is not None:
         from ing2gw.providers.ecosystem import managed_certificate
@@ -222,23 +233,26 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
         cert = None
     if cert is not None:
         b.https_hosts.append(server.host)
-        https_l = gw.listener("HTTPS", 443, host)
-        https_l.owner = owner_ns
-        if managed is not None and not https_l.certificates:
-            https_l.certificates.append(managed[0])
-            https_l.cert_manager = managed[1]
-        elif not https_l.certificates:
-            https_l.certificates.append(cert)
-            grant_certificate(b, cert, owner_ns)
+        if managed is not None:
+            https_l = gw.listener("HTTPS", 443, host)
+            https_l.owner = owner_ns
+            if not https_l.certificates:
+                https_l.certificates.append(managed[0])
+                https_l.cert_manager = managed[1]
+        else:
+            https_l = _https_listener(b, host, cert, owner_ns)
     elif server.cert is None and host is not None and passthrough is None:
         b.no_tls_hosts.append(host)
     if server.cert is not None and cert is None and server.cert_owner is not None:
-        b.ctx.finding(Severity.WARNING, "ING2GW-CORE-013",
-                      f"host {server.host} has TLS in ingress-nginx only through the controller's default "
-                      "(self-signed) certificate: no Secret names it, so no HTTPS listener is emitted; HTTP "
-                      "requests are still redirected to HTTPS as ingress-nginx does",
+        b.ctx.finding(Severity.ERROR, "ING2GW-CORE-013",
+                      f"host {server.host} has a tls section but no Secret for it, so ingress-nginx serves it with "
+                      "the controller's default certificate (--default-ssl-certificate, else a generated one); "
+                      "ing2gw does not know that certificate, so no HTTPS listener is emitted and HTTPS requests "
+                      "for the host get no answer (HTTP requests are still redirected to HTTPS)",
                       ing=server.cert_owner,
-                      suggestion=f"add {server.host} to a tls entry with a secretName, or add an HTTPS listener by hand",
+                      suggestion="pass the controller's default certificate with "
+                                 "--nginx-flag=--default-ssl-certificate=NAMESPACE/SECRET, or give the tls entry of "
+                                 f"{server.host} a secretName",
                       details={"hosts": server.host})
     has_redirect = False
     for o in owners.values():
@@ -249,7 +263,7 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
         hostnames = (host,) if host else ()
         if https_l is not None and nginx_backend.protocol(b, o.ing) in ("GRPC", "GRPCS"):
             grpc = nginx_backend.grpc_rules(b, o.ing, o.https)
-            _report_grpc(b, o.ing, grpc is not None)
+            _report_grpc(b, o.ing, grpc is not None, server.host)
             if grpc is not None:
                 b.ctx.out.routes.append(ir.Route("GRPCRoute", ns, o.ing.name, src, hostnames, (https_l.key,), grpc,
                                                  qualifiers=(server.host, "grpc")))
@@ -335,6 +349,26 @@ def grant_certificate(b: "_Builder", cert: ir.SecretRef, owner_ns: str | None) -
                                       owner_ns, "", "Secret", cert.name))
 
 
+def default_certificate(b: "_Builder") -> ir.SecretRef | None:
+    """The Secret of --default-ssl-certificate=NAMESPACE/NAME, when that flag is given."""
+    value = b.ctx.options.nginx_flag("default-ssl-certificate")
+    if not value or "/" not in value:
+        return None
+    ns, _, name = value.partition("/")
+    return ir.SecretRef(ns, name) if ns and name else None
+
+
+def _https_listener(b: "_Builder", host: str | None, cert: ir.SecretRef, owner_ns: str | None = None) -> ir.Listener:
+    """The HTTPS listener of a host (None: every host) with its certificate (and the grant a
+    certificate in another namespace needs); `owner_ns`: the namespace whose ListenerSet holds it."""
+    https_l = b.gw.listener("HTTPS", 443, host)
+    https_l.owner = owner_ns
+    if not https_l.certificates:
+        https_l.certificates.append(cert)
+        grant_certificate(b, cert, owner_ns)
+    return https_l
+
+
 def hsts_value(b: "_Builder") -> str:
     v = f"max-age={b.glob.hsts_max_age}"
     if b.glob.hsts_include_subdomains:
@@ -359,7 +393,7 @@ def with_hsts(b: "_Builder", rules: list[ir.Rule]) -> list[ir.Rule]:
     return out
 
 
-def _report_grpc(b: "_Builder", ing: Ingress, as_grpc_route: bool) -> None:
+def _report_grpc(b: "_Builder", ing: Ingress, as_grpc_route: bool, host: str) -> None:
     if (ing.key, "grpc") in b.reported:
         return
     b.reported.add((ing.key, "grpc"))
@@ -367,7 +401,9 @@ def _report_grpc(b: "_Builder", ing: Ingress, as_grpc_route: bool) -> None:
                   "backend-protocol GRPC: emitted as a GRPCRoute (it answers gRPC requests only)" if as_grpc_route else
                   "backend-protocol GRPC: its paths are not gRPC service/method matches, so the HTTPRoute stays; the "
                   "Service port must declare appProtocol: kubernetes.io/h2c for the Gateway to speak HTTP/2 to it",
-                  ing=ing, annotation=f"{b.ctx.options.annotations_prefix}/backend-protocol", value="GRPC")
+                  ing=ing, annotation=f"{b.ctx.options.annotations_prefix}/backend-protocol", value="GRPC",
+                  # only a GRPCRoute changes answers (plain HTTP requests find no route)
+                  details={"hosts": host} if as_grpc_route else None)
 
 
 def _passthrough(b: "_Builder", server: "Server", found: tuple[Ingress, ir.ServiceBackend | None],
@@ -390,7 +426,8 @@ def _passthrough(b: "_Builder", server: "Server", found: tuple[Ingress, ir.Servi
     b.ctx.finding(Severity.INFO, "ING2GW-NGINX-055",
                   f"ssl-passthrough: TLS for {server.host} is passed by SNI to {backend.namespace}/{backend.name}:"
                   f"{backend.port} (the `/` location's backend); ingress-nginx must have run with "
-                  "--enable-ssl-passthrough for this to be what it did", ing=ing, annotation=f"{prefix}/ssl-passthrough",
+                  "--enable-ssl-passthrough for this to be what it did", ing=ing, details={"hosts": server.host},
+                  annotation=f"{prefix}/ssl-passthrough",
                   value="true")
 
 

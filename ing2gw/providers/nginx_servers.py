@@ -6,12 +6,53 @@ from typing import TYPE_CHECKING
 
 from ing2gw import ir
 from ing2gw.findings import Severity
+from ing2gw.model.ingress import Ingress
 from ing2gw.providers.base import host_problem
 
 if TYPE_CHECKING:
     from ing2gw.providers.ingress_nginx import Server, _Builder
 
 CATCH_ALL = "_"
+
+
+def plan_aliases(b: "_Builder", hosts: set[str] | None = None) -> list[tuple[str, str, Ingress, str | None]]:
+    """(host, alias, owner, why it is not used) for every server-alias (C3, C7): the first
+    non-canary Ingress naming a host that has aliases sets them, whether or not any of its paths
+    survives on the host; nginx keeps an alias for the first server in hostname order, and never
+    one that is a server's own name. `hosts`: the servers' names (default: the servers built)."""
+    names = set(b.servers) if hosts is None else hosts
+    chosen: dict[str, list[tuple[str, Ingress]]] = {}
+    for ing in b.ings:
+        a = b.anns[ing.key]
+        raw = a.get("server_alias") if a.canary is None else None
+        if not raw:
+            continue
+        for host in b._hosts_quiet(ing):
+            if host != CATCH_ALL and host in names and host not in chosen:
+                chosen[host] = [(x.strip().lower(), ing) for x in raw.split(",") if x.strip()]
+    taken = set(names)
+    out: list[tuple[str, str, Ingress, str | None]] = []
+    for host in sorted(chosen):
+        for alias, owner in chosen[host]:
+            if alias in taken:
+                out.append((host, alias, owner, "a server for that name already exists"))
+                continue
+            problem = host_problem(alias)
+            if problem:
+                out.append((host, alias, owner, problem))
+                continue
+            taken.add(alias)
+            out.append((host, alias, owner, None))
+    return out
+
+
+def alias_names(b: "_Builder", hosts: set[str]) -> dict[str, list[str]]:
+    """host -> the aliases that serve what it serves, for servers of these names."""
+    out: dict[str, list[str]] = {}
+    for host, alias, _, problem in plan_aliases(b, hosts):
+        if problem is None:
+            out.setdefault(host, []).append(alias)
+    return out
 
 
 def apply_aliases(b: "_Builder") -> None:
@@ -23,29 +64,29 @@ def apply_aliases(b: "_Builder") -> None:
     from ing2gw.providers.ingress_nginx import Server
 
     prefix = b.ctx.options.annotations_prefix
-    for host in sorted(h for h in list(b.servers) if h != CATCH_ALL):
+    for host, alias, owner, problem in plan_aliases(b):
+        if problem is not None:
+            severity = Severity.WARNING if problem.startswith("a server") else Severity.ERROR
+            b.ctx.finding(severity, "ING2GW-NGINX-051",
+                          f"server-alias {alias} is ignored: {problem}" if severity is Severity.WARNING
+                          else f"server-alias {alias!r}: {problem}", ing=owner,
+                          annotation=f"{prefix}/server-alias", value=alias)
+            continue
         server = b.servers[host]
-        aliases: list[tuple[str, object]] = []
-        for loc in server.locs:
-            raw = loc.ann.get("server_alias") if loc.ann is not None else None
-            if raw and loc.owner is not None:
-                aliases += [(a.strip().lower(), loc.owner) for a in raw.split(",") if a.strip()]
-        for alias, owner in aliases:
-            if alias in b.servers:
-                b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-051",
-                              f"server-alias {alias} is ignored: a server for that name already exists", ing=owner,  # type: ignore[arg-type]
-                              annotation=f"{prefix}/server-alias", value=alias)
-                continue
-            problem = host_problem(alias)
-            if problem:
-                b.ctx.finding(Severity.ERROR, "ING2GW-NGINX-051", f"server-alias {alias!r}: {problem}", ing=owner,  # type: ignore[arg-type]
-                              annotation=f"{prefix}/server-alias", value=alias)
-                continue
-            b.servers[alias] = Server(alias, server.first, list(server.locs), server.cert, server.cert_owner)
-            b.ctx.finding(Severity.INFO, "ING2GW-NGINX-051",
-                          f"server-alias {alias} serves what {host} serves: own listeners, same routes"
-                          + (" and certificate (assumed to cover the alias)" if server.cert is not None else ""),
-                          ing=owner, annotation=f"{prefix}/server-alias", value=alias)  # type: ignore[arg-type]
+        cert = server.cert
+        if cert is not None and not isinstance(cert, ir.SecretRef):
+            from ing2gw.providers.nginx_paths import default_certificate
+
+            if default_certificate(b) is None:
+                # G1: an alias has a certificate only when the server's covers it; the generated
+                # default certificate covers no real name (so no HTTPS redirect either)
+                cert = None
+        b.servers[alias] = Server(alias, server.first, list(server.locs), cert,
+                                  server.cert_owner if cert is not None else None, alias_of=host)
+        b.ctx.finding(Severity.INFO, "ING2GW-NGINX-051",
+                      f"server-alias {alias} serves what {host} serves: own listeners, same routes"
+                      + (" and certificate (assumed to cover the alias)" if server.cert is not None else ""),
+                      ing=owner, annotation=f"{prefix}/server-alias", value=alias)
 
 
 def www_targets(b: "_Builder") -> list[tuple[str, str, "Server"]]:
@@ -53,8 +94,8 @@ def www_targets(b: "_Builder") -> list[tuple[str, str, "Server"]]:
     out = []
     for host in sorted(b.servers):
         server = b.servers[host]
-        if host == CATCH_ALL or host.startswith("*."):
-            continue
+        if host == CATCH_ALL or host.startswith("*.") or server.alias_of is not None:
+            continue  # BuildRedirects (pkg/util/ingress) looks at a server's Hostname, never its aliases
         if not any(loc.ann is not None and loc.ann.get("from_to_www_redirect") and loc.owner is not None
                    for loc in server.locs):
             continue
@@ -79,17 +120,14 @@ def emit_www(b: "_Builder") -> None:
         http_l.owner = owner_ns
         parents = [http_l.key]
         http_l.allowed_namespaces.add(owner.namespace)
-        if not isinstance(server.cert, ir.SecretRef):
+        from ing2gw.providers.nginx_paths import _https_listener, default_certificate
+
+        # the redirect server answers HTTPS with the host's certificate, else the default one (G1)
+        cert = server.cert if isinstance(server.cert, ir.SecretRef) else default_certificate(b)
+        if cert is None:
             b.no_tls_hosts.append(source)
         else:
-            https_l = b.gw.listener("HTTPS", 443, source)
-            https_l.owner = owner_ns
-            if not https_l.certificates:
-                https_l.certificates.append(server.cert)
-                if owner_ns is not None:
-                    from ing2gw.providers.nginx_paths import grant_certificate
-
-                    grant_certificate(b, server.cert, owner_ns)
+            https_l = _https_listener(b, source, cert, owner_ns)
             https_l.allowed_namespaces.add(owner.namespace)
             parents.append(https_l.key)
         rule = ir.Rule((ir.Match(ir.PathMatch("PathPrefix", "/")),), src,
@@ -100,4 +138,4 @@ def emit_www(b: "_Builder") -> None:
         b.ctx.finding(Severity.INFO, "ING2GW-NGINX-050",
                       f"{source} redirects to {target} ({b.glob.http_redirect_code}); ingress-nginx writes the port "
                       "into the Location and drops one trailing '/', Gateway API does neither",
-                      ing=owner, annotation=f"{prefix}/from-to-www-redirect", value="true")
+                      ing=owner, annotation=f"{prefix}/from-to-www-redirect", value="true", details={"hosts": source})

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ing2gw.simulate.request import Answer
+from ing2gw.simulate.request import Answer, Request
 
 #: request headers every proxy sets its own way; they do not carry configuration
 PROXY_HEADERS = frozenset({
@@ -69,8 +69,19 @@ def _shares(a: Answer) -> dict[str, float]:
     return {k: v for k, v in out.items() if v > 0}
 
 
+#: headers whose value is a comma-separated list: `GET,PUT` and `GET, PUT` say the same
+LIST_HEADERS = frozenset({"access-control-allow-methods", "access-control-allow-headers",
+                          "access-control-expose-headers"})
+
+
 def _headers(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    return {k.lower(): v for k, v in pairs if k.lower() not in PROXY_HEADERS}
+    out = {}
+    for k, v in pairs:
+        lk = k.lower()
+        if lk in PROXY_HEADERS:
+            continue
+        out[lk] = ", ".join(x.strip() for x in v.split(",")) if lk in LIST_HEADERS else v
+    return out
 
 
 def _header_diffs(prefix: str, old: tuple[tuple[str, str], ...], new: tuple[tuple[str, str], ...],
@@ -85,8 +96,17 @@ def _header_diffs(prefix: str, old: tuple[tuple[str, str], ...], new: tuple[tupl
             diffs.append(Difference(f"{prefix}.{k}", oh.get(k), nh.get(k)))
 
 
-def compare(old: Answer, new: Answer) -> list[Difference]:
-    """Every field in which the two answers differ (empty: equivalent)."""
+def absolute_location(loc: str, request: Request) -> str:
+    """A relative Location (`/p`) as the client resolves it against the request's URL (RFC 9110
+    10.2.2): the request's scheme and Host. Absolute ones are returned unchanged."""
+    if loc.startswith("/") and not loc.startswith("//") and request.host:
+        return f"{request.scheme}://{request.host}{loc}"
+    return loc
+
+
+def compare(old: Answer, new: Answer, request: Request | None = None) -> list[Difference]:
+    """Every field in which the two answers differ (empty: equivalent). With the `request`, a
+    relative redirect Location is compared as the absolute URL a client follows."""
     diffs: list[Difference] = []
     if old.status != new.status:
         diffs.append(Difference("status", old.status, new.status))
@@ -108,8 +128,12 @@ def compare(old: Answer, new: Answer) -> list[Difference]:
     elif olr is not None and nlr is not None:
         if olr.status != nlr.status:
             diffs.append(Difference("redirect.status", olr.status, nlr.status))
-        if olr.location != nlr.location and normalise_location(olr.location) != normalise_location(nlr.location):
-            diffs.append(Difference("redirect.location", olr.location, nlr.location))
+        if olr.location != nlr.location:
+            ol, nl = olr.location, nlr.location
+            if request is not None:
+                ol, nl = absolute_location(ol, request), absolute_location(nl, request)
+            if normalise_location(ol) != normalise_location(nl):
+                diffs.append(Difference("redirect.location", olr.location, nlr.location))
     proxied = old.backend is not None and new.backend is not None
     if proxied:
         if old.upstream_path != new.upstream_path:

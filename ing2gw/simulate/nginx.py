@@ -24,7 +24,7 @@ from typing import Sequence
 from ing2gw.load import Manifest
 from ing2gw.simulate.ingress_objects import read_ingress_inputs
 from ing2gw.simulate.nginx_access import access_status, body_limit, declared_length
-from ing2gw.simulate.nginx_annotations import Canary, LocationAnns
+from ing2gw.simulate.nginx_annotations import Canary, Cors, LocationAnns
 from ing2gw.simulate.nginx_build import CATCH_ALL, DEFAULT_UPSTREAM, HEALTHZ, Cert, Location, NginxConfig, Server, Upstream
 from ing2gw.simulate.nginx_http import (BadRequest, escape_uri, expand_replacement, from_bytes_str, normalise_host,
                                         normalise_uri)
@@ -295,6 +295,14 @@ class NginxRouter:
             t.notes.append(f"{anns.access.denied_by} of {anns.owner}: {anns.access.denied}; the location is "
                            "denied (\"Location denied\")")
             return t.answer(503, generated_by="location-denied")
+        if anns.cors is not None:                                                      # F3
+            cors = self._cors(anns.cors, request)
+            if cors is not None:
+                if request.method == "OPTIONS":
+                    # `return 204` in the location's rewrite phase, for every OPTIONS request
+                    t.hsts = t.hsts + cors
+                    return t.answer(204, generated_by="cors-options")
+                t.hsts = t.hsts + cors  # more_set_headers: on every response of the location
         if anns.redirect_url:                                                          # E3, F4
             url = anns.redirect_url
             if url.startswith("/") and not anns.relative_redirects:
@@ -399,6 +407,28 @@ class NginxRouter:
             return None
         t.notes.append(f"Content-Length {length} is larger than client_max_body_size ({limit} bytes)")
         return t.answer(413, generated_by="body-too-large")
+
+    @staticmethod
+    def _cors(cors: "Cors", request: Request) -> tuple[tuple[str, str], ...] | None:
+        """The `CORS` template (nginx.tmpl): the headers `more_set_headers` adds when `$cors` is
+        "true", or None. With origin `*` every request gets them (`$http_origin` set to `*`);
+        otherwise the Origin header must match buildCorsOriginRegex."""
+        rx = cors.origin_regex()
+        if rx is None:
+            origin: str | None = "*"
+        else:
+            origin = request.header("Origin")
+            if origin is None or not cors.origins or rx.search(origin) is None:
+                return None
+        out = [("access-control-allow-origin", origin or "")]
+        if cors.credentials:
+            out.append(("access-control-allow-credentials", "true"))
+        out.append(("access-control-allow-methods", cors.methods))
+        out.append(("access-control-allow-headers", cors.headers))
+        if cors.expose:
+            out.append(("access-control-expose-headers", cors.expose))
+        out.append(("access-control-max-age", str(cors.max_age)))
+        return tuple(out)
 
     # -----------------------------------------------------------------------------------------
     # Answers nginx makes itself

@@ -29,6 +29,8 @@ MODELLED = frozenset("""
     upstream-vhost x-forwarded-prefix custom-http-errors disable-proxy-intercept-errors default-backend
     service-upstream server-alias affinity
     whitelist-source-range allowlist-source-range denylist-source-range proxy-body-size
+    enable-cors cors-allow-origin cors-allow-methods cors-allow-headers cors-expose-headers
+    cors-allow-credentials cors-max-age
     """.split())
 
 #: Annotations that cannot change where a request goes, its status, its Location, or the
@@ -76,9 +78,6 @@ UNMODELLED: dict[str, str] = {
     **{k: "client-certificate checks can refuse the request (400/403)" for k in (
         "auth-tls-secret", "auth-tls-verify-client", "auth-tls-verify-depth", "auth-tls-error-page",
         "auth-tls-pass-certificate-to-upstream", "auth-tls-match-cn")},
-    **{k: "CORS answers preflight OPTIONS itself and adds response headers" for k in (
-        "enable-cors", "cors-allow-origin", "cors-allow-methods", "cors-allow-headers", "cors-expose-headers",
-        "cors-allow-credentials", "cors-max-age")},
     "satisfy": "decides whether authentication or the address list must pass (authentication is not modelled)",
     **{k: "rate limits can refuse requests (503)" for k in (
         "limit-rps", "limit-rpm", "limit-burst-multiplier", "limit-connections", "limit-allowlist",
@@ -105,6 +104,8 @@ _CANARY_KEEPS = frozenset({"load-balance", "upstream-hash-by", "upstream-hash-by
 _REDIRECT_URL = re.compile(r"^[A-Za-z0-9\-._~/:,?&=]+$")
 #: rewrite-target validation (F1).
 _REWRITE_TARGET = re.compile(r"^/?[A-Za-z0-9\-._~:/$]*$")
+#: app-root validation (parser.RegexPathWithCapture, the same character set).
+_APP_ROOT = _REWRITE_TARGET
 _SERVICE_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _ALIAS = re.compile(r"^(\*\.)?[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*$")
 
@@ -119,6 +120,81 @@ class Canary:
     cookie: str = ""
     weight: int = 0
     weight_total: int = 100
+
+
+#: annotations/cors/main.go: defaults and the validators (parser.ValidateRegex, spaces removed)
+CORS_DEFAULT_METHODS = "GET, PUT, POST, DELETE, PATCH, OPTIONS"
+CORS_DEFAULT_HEADERS = ("DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,"
+                        "Range,Authorization")
+CORS_DEFAULT_MAX_AGE = 1728000
+_CORS_ORIGINS_VALID = re.compile(r"^((((([a-z]+://)?(\*\.)?[A-Za-z0-9\-.]*(:\d+)?,?)|null)+)|\*)?$")
+_CORS_ORIGIN = re.compile(r"^([a-z]+://(\*\.)?[A-Za-z0-9\-.]*(:\d+)?|\*|null)?$")
+_CORS_HEADERS = re.compile(r"^[A-Za-z0-9-_, ]*$")
+_CORS_METHODS = re.compile(r"^([A-Za-z]+,?\s?)+$")
+_CORS_EXPOSE = re.compile(r"^(([A-Za-z0-9\-\_]+|\*),?\s?)+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Cors:
+    """A location's CORS settings as the `CORS` template uses them (cors/main.go Parse)."""
+
+    origins: tuple[str, ...]
+    methods: str
+    headers: str
+    credentials: bool
+    expose: str
+    max_age: int
+
+    def origin_regex(self) -> "re.Pattern[str] | None":
+        """`if ($http_origin ~* ((o1)|(o2))$ )` (buildCorsOriginRegex): each origin quoted, its first
+        `*` one label; case-insensitive, anchored at the end only. None for `*` (every request)."""
+        if self.origins == ("*",):
+            return None
+        parts = [f"({re.escape(o).replace(chr(92) + '*', '[A-Za-z0-9-]+', 1)})" for o in self.origins]
+        return re.compile("(" + "|".join(parts) + ")$", re.IGNORECASE)
+
+
+def parse_cors(raw: dict[str, str], validate: bool) -> Cors | None:
+    """The CORS settings of an Ingress, None when enable-cors is not true."""
+    def value(key: str, valid: "re.Pattern[str] | None") -> str | None:
+        v = raw.get(key)
+        if v is None:
+            return None
+        if validate and valid is not None and not valid.match(v.replace(" ", "")):
+            return None  # a validation error: GetStringAnnotation fails, the default applies
+        return v
+
+    if parse_bool(raw.get("enable-cors", "")) is not True:
+        return None
+    origins: list[str] = []
+    unparsed = value("cors-allow-origin", _CORS_ORIGINS_VALID)
+    if unparsed is None:
+        origins = ["*"]
+    else:
+        for o in unparsed.split(","):
+            o = o.strip()
+            if not o:
+                continue
+            if o == "*":
+                origins = ["*"]
+                break
+            if _CORS_ORIGIN.match(o):
+                origins.append(o)
+    headers = value("cors-allow-headers", _CORS_HEADERS)
+    if headers is None or not _CORS_HEADERS.match(headers):
+        headers = CORS_DEFAULT_HEADERS
+    methods = value("cors-allow-methods", _CORS_METHODS)
+    if methods is None or not _CORS_METHODS.match(methods):
+        methods = CORS_DEFAULT_METHODS
+    cred = parse_bool(raw.get("cors-allow-credentials", ""))
+    expose = value("cors-expose-headers", _CORS_EXPOSE)
+    if expose is None or not _CORS_EXPOSE.match(expose):
+        expose = ""
+    try:
+        max_age = int(raw["cors-max-age"]) if "cors-max-age" in raw else CORS_DEFAULT_MAX_AGE
+    except ValueError:
+        max_age = CORS_DEFAULT_MAX_AGE
+    return Cors(tuple(origins), methods, headers, True if cred is None else cred, expose, max_age)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +223,7 @@ class LocationAnns:
     #: allow/deny lists (or the denial of an invalid list) and client_max_body_size (nginx_access)
     access: AccessLists = NO_LISTS
     body_limit: int = NGINX_DEFAULT_BODY
+    cors: Cors | None = None
     unmodelled: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
@@ -282,7 +359,11 @@ def parse_ingress_annotations(ing: Ingress, settings: NginxSettings) -> IngressA
         target = ""
     app_root = raw.get("app-root", "")
     if app_root:
-        if not app_root.startswith("/") or "://" in app_root:
+        if validate and not _APP_ROOT.match(app_root):
+            # parser.RegexPathWithCapture fails: GetStringAnnotation returns "" (rewrite/main.go)
+            notes.append(f"{label('app-root')}={app_root!r} fails validation; ignored")
+            app_root = ""
+        elif not app_root.startswith("/") or "://" in app_root:
             notes.append(f"{label('app-root')}={app_root!r} is not an absolute path; ignored")
             app_root = ""
         else:
@@ -357,6 +438,7 @@ def parse_ingress_annotations(ing: Ingress, settings: NginxSettings) -> IngressA
         service_upstream=get_bool("service-upstream", False),
         access=access,
         body_limit=limit,
+        cors=parse_cors(raw, validate),
         unmodelled=tuple(unmodelled),
         notes=tuple(notes),
     )

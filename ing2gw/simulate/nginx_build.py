@@ -267,6 +267,11 @@ class NginxConfig:
                 ready = max(ready, 1)
                 notes.append(f"Service {s.key} is ExternalName {s.external_name}: reachable only if that name "
                              "resolves (else 502)")
+                # externalNamePorts (controller.go): a port name or number of the Service's ports
+                # picks that port; a number it does not list is used as it is
+                p = next((sp for sp in s.ports if sp.name == str(svc.port) or str(sp.port) == str(svc.port)), None)
+                if p is not None:
+                    port = p.port
             else:
                 p = s.find_port(svc.port)
                 if p is None:
@@ -641,7 +646,9 @@ class NginxConfig:
                 self.wildcard_servers[host[2:]] = server
             else:
                 self.exact_servers[host] = server
-        for server in self.servers.values():
+        # nginx keeps the first server block that names an alias, in the config's order: servers
+        # sorted by hostname (controller.go getBackendServers; "conflicting server name ... ignored")
+        for server in sorted(self.servers.values(), key=lambda s: s.host):
             kept = []
             for alias in server.aliases:
                 if alias in self.exact_servers:

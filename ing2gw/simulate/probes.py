@@ -1,13 +1,26 @@
 """Probe requests for the equivalence check, from the union of both configurations.
 
-The probes are where the two sides are most likely to differ: every host as written, in upper
-case, with a port, under a wildcard (one and two labels) and an unknown host; every path as
-written, with and without a trailing slash, a child, a sibling that shares a string prefix
-(`/api` vs `/apix`), a case variant and the parent; sample strings that match and nearly match
-each regex; both schemes; and the methods, headers, query parameters, canary headers and
-cookies any rule looks at. Paths are combined with the hosts they belong to (not with every
-host), so the count grows with the configuration, not with its square. Deterministic and
-deduplicated.
+The probes are where the two sides are most likely to differ (the probe model):
+
+* hosts: every host either side names, as written, in upper case, with a port; one and two
+  labels under a wildcard; the names server-alias and from-to-www-redirect add; a host no rule
+  names (for the host-less rules and default backends), and an unknown host;
+* schemes: every host over HTTP and HTTPS (on a host with TLS, HTTP mostly answers the HTTPS
+  redirect, so there each path and its trailing-slash twin are enough unless an Ingress of the
+  host serves HTTP itself);
+* paths: every path as written, with and without its trailing slash, a child, a sibling that
+  shares a string prefix (`/api` vs `/apix`), a case variant and the parent; strings that match
+  and nearly match each regex; each path with a query string; the host-less rules' paths on
+  every host and every host's paths on an unnamed host (host isolation both ways);
+* headers and cookies: a canary's header in every state (`always`, `never`, its value, a
+  string its pattern matches, another value) and its cookie in every state (also after another
+  cookie, and disagreeing with the header), on every path variant of every host whose paths
+  reach the canaried Service (ingress-nginx canaries the Service everywhere); CORS Origins (an
+  unrelated one, each allowed one, one and two labels under a wildcard origin); the methods,
+  headers and query parameters Gateway API rules match on.
+
+Paths are combined with the hosts they belong to (not with every host), so the count grows
+with the configuration, not with its square. Deterministic and deduplicated.
 
 Reads raw manifests only (never the translator's output model), so the same generator serves
 `convert --verify` and `verify` on hand-written Gateway API objects.
@@ -38,6 +51,8 @@ class _HostPlan:
     paths: set[str] = field(default_factory=set)
     regexes: set[str] = field(default_factory=set)
     headers: set[tuple[str, str]] = field(default_factory=set)
+    #: several headers sent together (a canary's header and cookie disagreeing)
+    header_sets: set[tuple[tuple[str, str], ...]] = field(default_factory=set)
     methods: set[str] = field(default_factory=set)
     queries: set[tuple[str, str]] = field(default_factory=set)
     cors: bool = False
@@ -165,27 +180,77 @@ def host_variants(h: str) -> list[str]:
     return [h, h.upper(), f"{h}:8080"]
 
 
-def _ingress_plans(m: Manifest, plans: dict[str, _HostPlan]) -> None:
+@dataclass
+class _Canary:
+    """What a canary Ingress's traffic policy looks at, and the paths it names."""
+
+    namespace: str
+    decisions: set[tuple[tuple[str, str], ...]]
+    paths: set[tuple[str, str]]
+
+
+def _canary_decisions(anns: dict[str, Any]) -> set[tuple[tuple[str, str], ...]]:
+    """Header and Cookie values that reach every branch of a canary's decision (F5): `always`,
+    `never`, the configured value, a string the pattern matches, something else; a cookie in
+    each state, after another cookie; header and cookie disagreeing (the header decides)."""
+    def a(suffix: str) -> str | None:
+        return next((v for k, v in anns.items() if k.endswith("/" + suffix) and isinstance(v, str)), None)
+
+    out: set[tuple[tuple[str, str], ...]] = set()
+    header, cookie = a("canary-by-header"), a("canary-by-cookie")
+    if header:
+        values = ["always", "never", "other"]
+        if a("canary-by-header-value"):
+            values.append(str(a("canary-by-header-value")))
+        pattern = a("canary-by-header-pattern")
+        if pattern:
+            values += [x for x in _pattern_samples(pattern)]
+        out |= {((header, v),) for v in values}
+    if cookie:
+        out |= {(("Cookie", f"{cookie}={v}"),) for v in ("always", "never", "other")}
+        out.add((("Cookie", f"probe=1; {cookie}=always"),))
+    if header and cookie:
+        out.add(((header, "never"), ("Cookie", f"{cookie}=always")))
+        out.add(((header, "other"), ("Cookie", f"{cookie}=always")))
+    return out
+
+
+@lru_cache(maxsize=1024)
+def _pattern_samples(pattern: str) -> tuple[str, ...]:
+    """A header value the (unanchored) pattern matches, when one can be made."""
+    try:
+        parsed = sre_parse.parse(pattern)
+        sample = _gen(parsed)
+    except (re.error, RecursionError, ValueError, OverflowError):
+        return ()
+    return (sample,) if sample else ()
+
+
+def _ingress_plans(m: Manifest, plans: dict[str, _HostPlan], canaries: list[_Canary],
+                   served: dict[tuple[str, str], set[str]]) -> None:
+    """Add one Ingress's hosts, paths and headers; remember its canary policy and, for every
+    (namespace, Service), the hosts whose paths send traffic to it."""
     obj = m.obj
     spec = obj.get("spec") or {}
     anns = (obj.get("metadata") or {}).get("annotations") or {}
+    ns = str((obj.get("metadata") or {}).get("namespace") or "default")
     headers: set[tuple[str, str]] = set()
     for k, v in anns.items():
-        if not isinstance(v, str):
-            continue
-        if k.endswith("/canary-by-header"):
-            value = next((vv for kk, vv in anns.items() if kk.endswith("/canary-by-header-value")), None)
-            for val in ([value] if value else []) + ["always", "never", "other"]:
-                headers.add((v, val))
-        elif k.endswith("/canary-by-cookie"):
-            for val in ("always", "never"):
-                headers.add(("Cookie", f"{v}={val}"))
-        elif k.endswith("/enable-cors") and v.lower() == "true":
+        if isinstance(v, str) and k.endswith("/enable-cors") and v.lower() == "true":
             headers.add(("Origin", "https://origin.example"))
+            # every allowed origin, and for `*.d` one and two labels below d
+            for k2, v2 in anns.items():
+                if k2.endswith("/cors-allow-origin") and isinstance(v2, str):
+                    for o in (x.strip() for x in v2.split(",")):
+                        if o and o != "*":
+                            headers |= {("Origin", o.replace("*.", "a.")), ("Origin", o.replace("*.", "a.b."))}
+    canary = any(k.endswith("/canary") and isinstance(v, str) and v.lower() == "true" for k, v in anns.items())
+    decisions = _canary_decisions(anns) if canary else set()
     no_redirect = any(k.endswith("/ssl-redirect") and isinstance(v, str) and v.lower() == "false"
                       for k, v in anns.items())
     rules = spec.get("rules") or []
     hosts_seen = []
+    named: set[tuple[str, str]] = set()
     for rule in rules if isinstance(rules, list) else []:
         if not isinstance(rule, dict):
             continue
@@ -193,6 +258,7 @@ def _ingress_plans(m: Manifest, plans: dict[str, _HostPlan]) -> None:
         plan = _plan(plans, host)
         hosts_seen.append(host)
         plan.headers |= headers
+        plan.header_sets |= decisions
         plan.http_served |= no_redirect
         http = rule.get("http") or {}
         for p in http.get("paths") or [] if isinstance(http, dict) else []:
@@ -202,21 +268,73 @@ def _ingress_plans(m: Manifest, plans: dict[str, _HostPlan]) -> None:
             if not isinstance(path, str):
                 continue
             plan.paths.add(path)
+            named.add((host, path))
             if any(c in path for c in "([{*+?|\\^$"):
                 plan.regexes.add(path)
+            svc = ((p.get("backend") or {}).get("service") or {}).get("name")
+            if isinstance(svc, str):
+                served.setdefault((ns, svc), set()).add(host)
         if any(h[0] == "Origin" for h in headers):
             plan.cors = True
-    if spec.get("defaultBackend") and not rules:
+    # names the annotations add to a server: its www twin (from-to-www-redirect) and aliases
+    www = any(k.endswith("/from-to-www-redirect") and isinstance(v, str) and v.lower() == "true"
+              for k, v in anns.items())
+    aliases = [a.strip().lower() for k, v in anns.items() if k.endswith("/server-alias") and isinstance(v, str)
+               for a in v.split(",") if a.strip()]
+    for host in hosts_seen:
+        if host == "*" or host.startswith("*."):
+            continue
+        twins = aliases + ([host[4:] if host.startswith("www.") else "www." + host] if www else [])
+        for twin in twins:
+            tp = _plan(plans, twin)
+            tp.paths |= plans[host].paths
+            tp.regexes |= plans[host].regexes
+    default = spec.get("defaultBackend")
+    if default and not rules:
         _plan(plans, "*").paths.add("/")
+    if isinstance(default, dict) and isinstance((default.get("service") or {}).get("name"), str):
+        served.setdefault((ns, default["service"]["name"]), set()).add("*")
+    if canary and decisions:
+        canaries.append(_Canary(ns, decisions, named | ({("*", "/")} if default else set())))
     tls_entries = [t for t in spec.get("tls") or [] if isinstance(t, dict)]
     for t in tls_entries:
         for h in t.get("hosts") or []:
             if isinstance(h, str):
                 _plan(plans, h.lower()).tls = True
     if tls_entries:
-        # ingress-nginx serves every host of an Ingress with a tls section over HTTPS (G2)
+        # ingress-nginx serves every host of an Ingress with a tls section over HTTPS (G2); the
+        # catch-all server gets no certificate from an Ingress
         for h in hosts_seen:
-            plans[h].tls = True
+            if h != "*":
+                plans[h].tls = True
+
+
+def _spread_canaries(old: Sequence[Manifest], plans: dict[str, _HostPlan], canaries: list[_Canary],
+                     served: dict[tuple[str, str], set[str]]) -> None:
+    """ingress-nginx canaries the primary *Service* on every host and path that proxies to it
+    (canary-19): the canary's headers and cookies are probed on all those hosts."""
+    if not canaries:
+        return
+    by_host_path: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for m in old:
+        if m.kind != "Ingress":
+            continue
+        ns = m.namespace or "default"
+        for rule in (m.obj.get("spec") or {}).get("rules") or []:
+            if not isinstance(rule, dict):
+                continue
+            host = (rule.get("host") or "").strip().lower() or "*"
+            for p in ((rule.get("http") or {}).get("paths") or []) if isinstance(rule.get("http"), dict) else []:
+                svc = ((p.get("backend") or {}).get("service") or {}).get("name") if isinstance(p, dict) else None
+                if isinstance(svc, str):
+                    by_host_path.setdefault((host, p.get("path") or "/"), set()).add((ns, svc))
+    for c in canaries:
+        hosts: set[str] = set()
+        for key in c.paths:
+            for svc in by_host_path.get(key, ()):
+                hosts |= served.get(svc, set())
+        for h in hosts:
+            _plan(plans, h).header_sets |= c.decisions
 
 
 def _route_plans(m: Manifest, plans: dict[str, _HostPlan]) -> None:
@@ -272,14 +390,21 @@ def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host
     host of a controller: they are probed on the first `sample_hosts` hosts, and on every
     wildcard host and every host with regex paths (where case sensitivity is per host)."""
     plans: dict[str, _HostPlan] = {}
+    canaries: list[_Canary] = []
+    served: dict[tuple[str, str], set[str]] = {}
     for m in old:
         if m.kind == "Ingress":
-            _ingress_plans(m, plans)
+            _ingress_plans(m, plans, canaries, served)
+    _spread_canaries(old, plans, canaries, served)
     for m in new:
         if m.kind in ("HTTPRoute", "GRPCRoute"):
             _route_plans(m, plans)
         elif m.kind == "Gateway":
             _gateway_hosts(m, plans)
+    # host isolation both ways: the host-less rules' paths on every host, every host's paths on
+    # a host no rule names
+    catch_all = plans.get("*")
+    every_path = sorted({p for h, plan in plans.items() if h != "*" for p in plan.paths - plan.regexes})
     out: dict[tuple[Any, ...], Request] = {}
 
     def add(method: str, scheme: str, host: str, target: str, headers: Iterable[tuple[str, str]] = ()) -> None:
@@ -315,14 +440,23 @@ def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host
         # on a TLS host plain HTTP mostly answers the HTTPS redirect: the path and its
         # trailing-slash twin (the automatic 301) are enough there, unless some Ingress of the
         # host serves HTTP itself (ssl-redirect off)
-        schemes = ("http", "https") if plan.tls else ("http",)
-        for scheme in schemes:
+        # every host over both schemes (a default certificate serves HTTPS for hosts without
+        # TLS); on a TLS host plain HTTP mostly answers the HTTPS redirect: the path and its
+        # trailing-slash twin (the automatic 301) are enough there, unless some Ingress of the
+        # host serves HTTP itself (ssl-redirect off)
+        others = (catch_all.paths - catch_all.regexes) if host != "*" and catch_all is not None else \
+            (set(every_path) if host == "*" else set())
+        others_targets = [p for p in sorted(others - plan.paths) if p.startswith("/")][:limit_per_host]
+        for scheme in ("http", "https"):
             full = scheme == "https" or not plan.tls or plan.http_served
             for t in targets if full else http_targets(paths):
                 add("GET", scheme, base_host, t)
-            # the query string must survive (or be dropped) as on the old side
-            add("GET", scheme, base_host, (paths[-1] if paths[-1].startswith("/") else "/") + "?probe=1")
-        add("GET", "https", base_host, "/")
+            for t in others_targets:
+                add("GET", scheme, base_host, t)
+            # the query string must survive (or be dropped) as on the old side, on every path
+            for p in paths[:20]:
+                if p.startswith("/"):
+                    add("GET", scheme, base_host, p + "?probe=1")
         if host != "*" and sampled:
             for hv in host_variants(host):
                 for scheme in ("http", "https"):
@@ -330,10 +464,13 @@ def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host
                 if len(paths) > 1 and paths[1].startswith("/"):
                     add("GET", "http", hv, paths[1])
         extra_paths = [p for p in paths if p.startswith("/")][:20]
-        for name, value in sorted(plan.headers):
+        # header and cookie decisions on every path variant: a rule that matches on a header
+        # exists for each of a path's rules (its trailing-slash twin, its automatic 301, ...)
+        header_targets = list(dict.fromkeys(extra_paths + targets))[:60]
+        for hs in sorted({((n, v),) for n, v in plan.headers} | plan.header_sets):
             for scheme in ("http", "https"):
-                for p in extra_paths:
-                    add("GET", scheme, base_host, p, [(name, value)])
+                for p in header_targets:
+                    add("GET", scheme, base_host, p, hs)
         for method in sorted(plan.methods | ({"OPTIONS"} if plan.cors else set())):
             for p in extra_paths:
                 add(method, "https", base_host, p)
