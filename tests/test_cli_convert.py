@@ -139,7 +139,7 @@ def test_config_file_accepts_a_weakened_annotation_and_sets_options(tmp_path: Pa
     cfg = _config(tmp_path, "  allowWeakened: [whitelist-source-range]\n  gatewayNamespace: infra\n")
     assert main(["convert", "-f", str(ing), "--config", cfg]) == 0
     out, err = capsys.readouterr()
-    assert "warning: ING2GW-NGINX-013" in err and "error: ING2GW-NGINX-013" not in err
+    assert "warning: ING2GW-NGINX-080" in err and "error: ING2GW-NGINX-080" not in err
     gateway = next(d for d in out.split("---\n") if "\nkind: Gateway\n" in d)
     assert "  namespace: infra\n" in gateway
     # the command line wins over the file

@@ -154,9 +154,9 @@ def test_without_paths_no_path_annotations_are_invented() -> None:
     assert outcome.exit_code == 0
     for obj in outcome.items:
         assert not any(k.startswith(("config.kubernetes.io/path", "internal.")) for k in ann(obj))
-    result = next(r for r in outcome.results if r["tags"]["code"] == "ING2GW-NGINX-013")
+    result = next(r for r in outcome.results if r["tags"]["code"] == "ING2GW-NGINX-080")
     assert result["file"] == {"path": "../base/ingress.yaml"}
-    assert any(n.startswith("../base/ingress.yaml: error: ING2GW-NGINX-013") for n in outcome.notes)
+    assert any(n.startswith("../base/ingress.yaml: error: ING2GW-NGINX-080") for n in outcome.notes)
 
 
 def test_findings_become_results_with_resource_ref_field_and_file() -> None:
@@ -164,7 +164,7 @@ def test_findings_become_results_with_resource_ref_field_and_file() -> None:
     out, outcome = krm.run_function(resource_list(items))
     assert outcome.exit_code == 1
     assert out["results"][0]["severity"] == "error", "worst first"
-    result = next(r for r in out["results"] if r["tags"]["code"] == "ING2GW-NGINX-013")
+    result = next(r for r in out["results"] if r["tags"]["code"] == "ING2GW-NGINX-080")
     assert result["resourceRef"] == {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
                                      "name": "web", "namespace": "shop"}
     assert result["field"] == {"path": f"metadata.annotations['{WHITELIST}']", "currentValue": "10.0.0.0/8"}
@@ -390,7 +390,7 @@ def test_krm_command_writes_a_resource_list(monkeypatch: pytest.MonkeyPatch,
     assert code == 1
     doc, = load_all(out)
     assert doc["kind"] == "ResourceList" and by_kind(doc["items"], "HTTPRoute") and doc["results"]
-    assert f"error: ING2GW-NGINX-013: Ingress shop/web: [{WHITELIST}]" in err
+    assert f"error: ING2GW-NGINX-080: Ingress shop/web: [{WHITELIST}]" in err
     assert "failing the build" in err
 
 
@@ -592,7 +592,7 @@ def test_kubectl_kustomize_fails_on_a_security_loss(tmp_path: Path) -> None:
                        text=True, env=env_with_venv(KUSTOMIZE_PLUGIN_HOME=str(tmp_path / "plugins")), timeout=120)
     assert r.returncode != 0
     assert r.stdout == ""
-    assert f"error: ING2GW-NGINX-013: Ingress shop/web: [{WHITELIST}]" in r.stderr
+    assert f"error: ING2GW-NGINX-080: Ingress shop/web: [{WHITELIST}]" in r.stderr
     assert "failing the build" in r.stderr and "allowWeakened: [whitelist-source-range]" in r.stderr
 
 
@@ -654,7 +654,7 @@ def test_kpt_fn_eval_exec_fails_on_a_security_loss(tmp_path: Path) -> None:
     assert (pkg / "apps" / "ingress.yaml").read_text() == text, "nothing written"
     assert not (pkg / "platform").exists()
     results = (tmp_path / "res" / "results.yaml").read_text()
-    assert "ING2GW-NGINX-013" in results and "failing the build" in results
+    assert "ING2GW-NGINX-080" in results and "failing the build" in results
 
 
 def test_kpt_fn_render_allow_exec_pipeline(tmp_path: Path) -> None:

@@ -154,7 +154,7 @@ def test_ingress_entries_and_other_findings() -> None:
     assert r.totals.ingresses == 3 and r.totals.translated == 2
     assert r.totals.annotations["unknown"] == 1 and r.totals.annotations["ignored"] == 1
     assert r.totals.worst == "error" and r.totals.objects["HTTPRoute"] >= 2
-    assert {c.code for c in r.codes} >= {"ING2GW-CORE-001", "ING2GW-NGINX-001", "ING2GW-NGINX-013"}
+    assert {c.code for c in r.codes} >= {"ING2GW-CORE-001", "ING2GW-NGINX-001", "ING2GW-NGINX-080"}
 
 
 def test_equivalence_summary() -> None:
