@@ -254,7 +254,7 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     fail_on = build_fail_on(kw, fail_on)
     tune_for_batch()
     manifests = load(files, recursive=recursive)
-    freeze_loaded()
+    freeze_loaded(len(manifests))
     result = translate(manifests, options)
     freeze_kept()
     verified = None
