@@ -143,27 +143,32 @@ def main() -> None:
             t = time.perf_counter()
             rows.append(measure(n, Path(tmp), a.repeat))
             print(f"measured {n:,} Ingresses in {time.perf_counter() - t:.0f} s", file=sys.stderr)
-    out = f"Start-up (one Ingress). {startup}\n"
-    if rows:
-        out += f"\nLarge runs, best of {a.repeat} (load average {os.getloadavg()[0]:.2f} at the end):\n\n{table(rows)}\n"
     print(info)
-    print(out)
+    print(startup)
+    if rows:
+        print(table(rows))
     if a.markdown:
-        write_markdown(a.markdown, f"Measured on: {info}\n\n{out}")
+        write_markdown(a.markdown, f"Measured on: {info}\n\n{startup}\n", STARTUP_BEGIN, STARTUP_END)
+        if rows:
+            write_markdown(a.markdown, f"Measured on: {info}\n\n{table(rows)}\n")
 
 
 BEGIN, END = "<!-- benchmarks/run.py: begin -->", "<!-- benchmarks/run.py: end -->"
+STARTUP_BEGIN, STARTUP_END = "<!-- benchmarks/run.py start-up: begin -->", "<!-- benchmarks/run.py start-up: end -->"
 
 
-def write_markdown(path: Path, block: str) -> None:
-    """Put the table between the BEGIN/END markers of `path`, keeping the prose around them
-    (the whole file when it has no markers yet)."""
+def write_markdown(path: Path, block: str, begin: str = BEGIN, end: str = END) -> None:
+    """Put the table between the `begin`/`end` markers of `path`, keeping the prose around
+    them (appended at the end when the file has no such markers yet; the whole file when it
+    does not exist)."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = f"{head}{BEGIN}\n{block}{END}{rest.split(END, 1)[1]}"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = f"{head}{begin}\n{block}{end}{rest.split(end, 1)[1]}"
+    elif text:
+        text = f"{text.rstrip()}\n\n{begin}\n{block}{end}\n"
     else:
-        text = f"{BEGIN}\n{block}{END}\n"
+        text = f"{begin}\n{block}{end}\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
 

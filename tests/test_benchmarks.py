@@ -67,6 +67,11 @@ def test_markdown_table_is_replaced_between_markers(tmp_path: Path) -> None:
     fresh = tmp_path / "new.md"
     run.write_markdown(fresh, "t\n")
     assert fresh.read_text() == f"{run.BEGIN}\nt\n{run.END}\n"
+    # the start-up block has markers of its own: added after the prose, then replaced alone
+    run.write_markdown(doc, "start-up 1\n", run.STARTUP_BEGIN, run.STARTUP_END)
+    run.write_markdown(doc, "start-up 2\n", run.STARTUP_BEGIN, run.STARTUP_END)
+    assert doc.read_text() == (f"# Title\n\nprose before\n\n{run.BEGIN}\nnew table\n{run.END}\n\nprose after\n\n"
+                               f"{run.STARTUP_BEGIN}\nstart-up 2\n{run.STARTUP_END}\n")
 
 
 def test_startup_benchmark_runs_what_it_claims(tmp_path: Path) -> None:
