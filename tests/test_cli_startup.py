@@ -114,9 +114,18 @@ def test_help_lists_commands_as_click_would(capsys: pytest.CaptureFixture[str]) 
     assert [line.split()[0] for line in ours.split("Commands:\n", 1)[1].splitlines()] == list(COMMANDS)
 
 
-def test_every_command_module_is_listed() -> None:
-    # a new command module must be registered (explicitly, in COMMANDS)
-    cli_dir = Path(load_command("convert").callback.__code__.co_filename).parent  # type: ignore[union-attr]
-    modules = {e.target.partition(":")[0].rsplit(".", 1)[1] for e in COMMANDS.values()}
-    helpers = {"__init__", "runtime", "color", "verify_render", "kubectl_complete"}
-    assert {p.stem for p in cli_dir.glob("*.py")} - helpers == modules
+def test_every_command_is_listed() -> None:
+    # a click command defined in any module of ing2gw/cli must be registered in COMMANDS
+    import importlib
+
+    cli_dir = Path(importlib.import_module("ing2gw.cli").__file__ or "").parent
+    registered = {id(load_command(name)): name for name in COMMANDS}
+    defined = {}
+    for path in cli_dir.glob("*.py"):
+        name = "ing2gw.cli" if path.stem == "__init__" else f"ing2gw.cli.{path.stem}"
+        for attr, value in vars(importlib.import_module(name)).items():
+            if isinstance(value, click.Command) and not isinstance(value, click.Group) \
+                    and getattr(value.callback, "__module__", None) == name:
+                defined[id(value)] = f"{name}:{attr}"
+    assert sorted(defined[i] for i in set(defined) - set(registered)) == []
+    assert len(registered) == len(COMMANDS) and set(registered) <= set(defined)
