@@ -13,7 +13,13 @@ times (default 2) and the fastest counts. Targets (issue 11, on a 2-core
 machine): convert <= 2.5x floor and --verify <= 5x floor at 10,000; peak memory < 1 GiB at
 10,000; 20,000 takes <= 2.2x the time of 10,000.
 
-    python benchmarks/run.py [--sizes 1000,10000,20000] [--repeat 2] [--markdown docs/performance.md]
+First it prints the start-up figures (benchmarks/startup.py, issue 23): `convert` of one
+Ingress against `python -c 'import yaml'`, and the Kustomize plugin and the KRM function on a
+one-Ingress kustomization against the plain `kubectl kustomize` (targets <= 3x); with
+--instructions also the instructions each Python process executes (valgrind), which the
+machine's load does not change. `--sizes ""` measures the start-up only.
+
+    python benchmarks/run.py [--sizes 1000,10000,20000] [--repeat 2] [--instructions] [--markdown docs/performance.md]
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from corpus import generate  # noqa: E402
+from startup import report as startup_report  # noqa: E402
 
 _FLOOR = r"""
 import glob, sys, time, yaml, resource
@@ -124,33 +131,44 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2,
                     help="runs of each measurement; the fastest counts (a shared machine's noise only "
                          "ever adds time). Default 2.")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count the instructions of the start-up processes (valgrind, about a minute)")
     a = ap.parse_args()
     rows = []
     info = machine() + f", best of {a.repeat} run{'s' if a.repeat > 1 else ''}"
+    startup = startup_report(a.repeat, a.instructions)
+    print("measured the start-up figures", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="ing2gw-bench-") as tmp:
-        for n in (int(x) for x in a.sizes.split(",")):
+        for n in (int(x) for x in a.sizes.split(",") if x.strip()):
             t = time.perf_counter()
             rows.append(measure(n, Path(tmp), a.repeat))
             print(f"measured {n:,} Ingresses in {time.perf_counter() - t:.0f} s", file=sys.stderr)
-    out = table(rows)
     print(info)
-    print(out)
+    print(startup)
+    if rows:
+        print(table(rows))
     if a.markdown:
-        write_markdown(a.markdown, f"Measured on: {info}\n\n{out}\n")
+        write_markdown(a.markdown, f"Measured on: {info}\n\n{startup}\n", STARTUP_BEGIN, STARTUP_END)
+        if rows:
+            write_markdown(a.markdown, f"Measured on: {info}\n\n{table(rows)}\n")
 
 
 BEGIN, END = "<!-- benchmarks/run.py: begin -->", "<!-- benchmarks/run.py: end -->"
+STARTUP_BEGIN, STARTUP_END = "<!-- benchmarks/run.py start-up: begin -->", "<!-- benchmarks/run.py start-up: end -->"
 
 
-def write_markdown(path: Path, block: str) -> None:
-    """Put the table between the BEGIN/END markers of `path`, keeping the prose around them
-    (the whole file when it has no markers yet)."""
+def write_markdown(path: Path, block: str, begin: str = BEGIN, end: str = END) -> None:
+    """Put the table between the `begin`/`end` markers of `path`, keeping the prose around
+    them (appended at the end when the file has no such markers yet; the whole file when it
+    does not exist)."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = f"{head}{BEGIN}\n{block}{END}{rest.split(END, 1)[1]}"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = f"{head}{begin}\n{block}{end}{rest.split(end, 1)[1]}"
+    elif text:
+        text = f"{text.rstrip()}\n\n{begin}\n{block}{end}\n"
     else:
-        text = f"{BEGIN}\n{block}{END}\n"
+        text = f"{begin}\n{block}{end}\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
 

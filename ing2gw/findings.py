@@ -14,8 +14,6 @@ from enum import Enum
 from importlib import resources
 from typing import Any, Iterable
 
-from ruamel.yaml import YAML
-
 from ing2gw.origin import Origin
 from ing2gw.prediction import Prediction, parse as parse_predictions
 
@@ -54,13 +52,14 @@ class CodeInfo:
 @functools.cache
 def codes() -> dict[str, CodeInfo]:
     """Every declared finding code, loaded from the package's data files."""
+    from ing2gw.datafile import load_data
+
     out: dict[str, CodeInfo] = {}
-    yaml = YAML(typ="safe")
     data_dir = resources.files("ing2gw") / "data"
     for entry in sorted(data_dir.iterdir(), key=lambda e: e.name):
         if not (entry.name.startswith("codes-") and entry.name.endswith(".yaml")):
             continue
-        table = yaml.load(entry.read_text(encoding="utf-8")) or {}
+        table = load_data(entry.read_text(encoding="utf-8"), f"ing2gw/data/{entry.name}") or {}
         for code, row in table.items():
             if code in out:
                 raise ValueError(f"finding code {code} is declared twice ({entry.name})")

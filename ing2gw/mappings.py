@@ -14,8 +14,7 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-
+from ing2gw.datafile import load_data
 from ing2gw.errors import Problem
 from ing2gw.mapping_schema import PATH_SECTIONS, SPECS, Intent, TableError, check_intents, check_table
 
@@ -40,7 +39,7 @@ def table(name: str) -> Any:
     if not node.is_file():
         raise FileNotFoundError(f"no mapping table {name}.yaml in {mappings_dir()}")
     text = node.read_text(encoding="utf-8")
-    data = YAML(typ="safe").load(text)
+    data = load_data(text, f"mappings/{name}.yaml")
     if name == "intents" or name in SPECS:
         _validate(name, text, data, f"mappings/{name}.yaml")
     return data
@@ -50,6 +49,8 @@ def _validate(name: str, text: str, data: Any, file: str) -> None:
     """Raise TableError when the table is malformed. The fast safe-loaded data is checked first;
     only when something is wrong is the file parsed again with line numbers for the message."""
     if _problems(name, data, file):
+        from ruamel.yaml import YAML
+
         raise TableError(_problems(name, YAML(typ="rt").load(text), file))
 
 

@@ -1,10 +1,12 @@
-"""The benchmark corpus and table writer (benchmarks/): deterministic, realistic, convertible.
-Timings themselves are never asserted here (see docs/performance.md)."""
+"""The benchmark corpus, the table writers and the start-up setup (benchmarks/): deterministic,
+realistic, convertible. Timings themselves are never asserted here (see docs/performance.md)."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -65,6 +67,44 @@ def test_markdown_table_is_replaced_between_markers(tmp_path: Path) -> None:
     fresh = tmp_path / "new.md"
     run.write_markdown(fresh, "t\n")
     assert fresh.read_text() == f"{run.BEGIN}\nt\n{run.END}\n"
+    # the start-up block has markers of its own: added after the prose, then replaced alone
+    run.write_markdown(doc, "start-up 1\n", run.STARTUP_BEGIN, run.STARTUP_END)
+    run.write_markdown(doc, "start-up 2\n", run.STARTUP_BEGIN, run.STARTUP_END)
+    assert doc.read_text() == (f"# Title\n\nprose before\n\n{run.BEGIN}\nnew table\n{run.END}\n\nprose after\n\n"
+                               f"{run.STARTUP_BEGIN}\nstart-up 2\n{run.STARTUP_END}\n")
+
+
+def test_startup_benchmark_runs_what_it_claims(tmp_path: Path) -> None:
+    # each command the start-up benchmark times must really convert (a transformer that kustomize
+    # silently skips would measure nothing): run them once, untimed
+    startup = _module("startup")
+    s = startup.setup(tmp_path)
+    for run in (s.convert, s.plugin_process, s.function_process):
+        r = subprocess.run(run.argv, input=run.stdin, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0 and "kind: HTTPRoute" in r.stdout, r.stderr
+    if s.kubectl is not None:
+        env = dict(os.environ, KUSTOMIZE_PLUGIN_HOME=str(s.home))
+        plain = subprocess.run([s.kubectl, "kustomize", str(s.plain)], capture_output=True, text=True, env=env,
+                               timeout=120)
+        assert plain.returncode == 0 and "kind: Ingress" in plain.stdout and "HTTPRoute" not in plain.stdout
+        built = subprocess.run([s.kubectl, "kustomize", "--enable-alpha-plugins", str(s.plugin)], capture_output=True,
+                               text=True, env=env, timeout=120)
+        assert built.returncode == 0 and "kind: HTTPRoute" in built.stdout, built.stderr
+    if s.kpt is not None:
+        fn = subprocess.run([s.kpt, "fn", "eval", str(s.package), "--exec", str(s.function), "-o", "stdout"],
+                            capture_output=True, text=True, timeout=120)
+        assert fn.returncode == 0 and "kind: HTTPRoute" in fn.stdout, fn.stderr
+
+
+def test_startup_table_gives_ratios_and_targets() -> None:
+    startup = _module("startup")
+    rows = [startup.Row("convert", 0.6, 0.2, "python -c 'import yaml'", True),
+            startup.Row("version", 0.25, 0.2, "python -c 'import yaml'", False)]
+    text = startup.table(rows)
+    assert "| convert | 0.60 s | 0.20 s (python -c 'import yaml') | 3.00× | ≤ 3× |" in text
+    assert "| version | 0.25 s | 0.20 s (python -c 'import yaml') | 1.25× | — |" in text
+    counted = startup.table([startup.Row("convert", 1_331_000_000, 187_000_000, "floor", False)], unit="instructions")
+    assert "| convert | 1,331 M | 187 M (floor) | 7.12× | — |" in counted
 
 
 def test_random_nginx_configurations_are_deterministic_and_varied() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ing2gw.cli import main
-from ing2gw.cli.explain import color_allowed
+from ing2gw.cli.color import color_allowed
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "shop"

@@ -17,7 +17,8 @@ from ing2gw.load import load, load_text
 from ing2gw.options import Options
 from ing2gw.report import (build_report, exit_findings, format_for_path, render, render_findings, render_json_bytes,
                            write_report)
-from ing2gw.report.model import UNEXPLAINED_CODE, Report, code_docs, unexplained_findings
+from ing2gw.report.model import Report, code_docs
+from ing2gw.report.summary import UNEXPLAINED_CODE, unexplained_findings
 from ing2gw.translate import Result, translate
 from ing2gw.verification import verify_translation
 from ing2gw.verify import VerifyResult

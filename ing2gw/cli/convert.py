@@ -1,4 +1,9 @@
-"""`ing2gw convert`: Ingress manifests in, Gateway API objects out."""
+"""`ing2gw convert`: Ingress manifests in, Gateway API objects out.
+
+Imports at the top are only what declaring the options needs: the translation, the writers,
+the report and the equivalence check are imported where they run, so `convert` of one Ingress
+loads neither the report (jinja2, rich) nor the check (tests/test_cli_startup.py).
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,18 @@ import json
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import click
 
 from ing2gw.cli.runtime import freeze_kept, freeze_loaded, release_garbage, tune_for_batch
 from ing2gw.errors import UsageError
 from ing2gw.findings import FAIL_ON_CHOICES, Finding, exit_code, sort_findings
-from ing2gw.load import load
 from ing2gw.options import DEFAULT_GATEWAY_NAMESPACE, DEFAULT_NGINX_PREFIX, LISTENER_MODES, Options
-from ing2gw.outdir import plan_tree, write_tree
-from ing2gw.serialize import dump_json, dump_yaml_stream
-from ing2gw.translate import Result, translate
+from ing2gw.report import FORMATS
+
+if TYPE_CHECKING:
+    from ing2gw.translate import Result
 
 
 def translation_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -162,8 +167,6 @@ def print_findings(findings: Sequence[Finding], verbose: bool, color: bool = Fal
 
 def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """--report, --report-format and --no-color (convert, verify)."""
-    from ing2gw.report import FORMATS
-
     opts = [
         click.option("--report", "report_file", default=None, metavar="FILE",
                      help="Write the migration report to FILE: per Ingress and annotation what it became, what "
@@ -263,10 +266,11 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     \b
     Exit codes: 0 success; 1 findings at or above --fail-on; 2 bad input or usage.
     """
-    from ing2gw.cli.explain import color_allowed
+    from ing2gw.cli.color import color_allowed
     from ing2gw.cli.inputs import no_ingress_message, read_input
     from ing2gw.cli.progress import counting_files, progress_bar, stage, want_progress
     from ing2gw.report import build_report, exit_findings, render, render_json_bytes, write_report
+    from ing2gw.translate import translate
 
     report_fmt, report_in_tree = report_target(report_file, report_format, out_dir, stdout_free=out_dir is not None)
     options = build_options(kw)
@@ -280,7 +284,7 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
         if want_progress(progress, quiet, sys.stderr) else None
     manifests, input_findings = read_input(files, recursive, options, on_file=counting_files(step))
     stage(step, "translate")
-    freeze_loaded()
+    freeze_loaded(len(manifests))
     result = translate(manifests, options)
     if input_findings:
         result = dataclasses.replace(result, findings=sort_findings([*input_findings, *result.findings]))
@@ -309,6 +313,8 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     report = build_report(result, verified, title=f"ing2gw convert: {' '.join(files)}") \
         if out_dir or report_file else None
     if out_dir:
+        from ing2gw.outdir import plan_tree, write_tree
+
         assert report is not None
         extra["report.md"] = render(report, "markdown")
         extra["report.json"] = render_json_bytes(report)
@@ -321,6 +327,8 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
         say(f"wrote {len(tree)} files to {out_dir}/ (platform/, apps/<namespace>/, report.md, report.json)")
     else:
         bars.close()
+        from ing2gw.serialize import dump_json, dump_yaml_stream
+
         objs = result.objects()
         if no_ingress:
             click.echo(f"ing2gw: {no_ingress}", err=True)
@@ -349,6 +357,9 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
 
 def run_translation(files: Sequence[str], recursive: bool, options: Options) -> Result:
     """Load and translate (shared with other commands)."""
+    from ing2gw.load import load
+    from ing2gw.translate import translate
+
     if not files:
         raise UsageError("no input: pass -f PATH")
     return translate(load(files, recursive=recursive), options)

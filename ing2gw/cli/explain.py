@@ -13,16 +13,12 @@ from typing import Any, Mapping
 import click
 
 from ing2gw import mappings as tables
+from ing2gw.cli.color import color_allowed
 from ing2gw.errors import UsageError
 from ing2gw.findings import EXIT_OK, codes
 from ing2gw.report.model import code_docs
 from ing2gw.serialize import to_yaml
 from ing2gw.support_table import STATUSES, render_markdown
-
-
-def color_allowed(no_color: bool, stream: Any) -> bool:
-    """Colour only on a terminal, and never with --no-color or NO_COLOR set (https://no-color.org)."""
-    return not no_color and "NO_COLOR" not in os.environ and bool(getattr(stream, "isatty", lambda: False)())
 
 
 def _controllers() -> list[str]:

@@ -15,7 +15,7 @@ from ing2gw.batch_summary import MARKER, render_migration
 from ing2gw.batch_write import apply_changes, atomic_write_bytes, unified_diff, write_out_dir
 from ing2gw.cli.convert import (build_fail_on, build_options, print_findings, report_options, report_target,
                                 translation_options)
-from ing2gw.cli.explain import color_allowed
+from ing2gw.cli.color import color_allowed
 from ing2gw.cli.progress import progress_bar, want_progress
 from ing2gw.errors import UsageError
 from ing2gw.findings import FAIL_ON_CHOICES, Finding, exit_code

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ing2gw.cli.convert import build_options, report_options, report_target, translation_options
-from ing2gw.cli.explain import color_allowed
+from ing2gw.cli.color import color_allowed
 from ing2gw.cli.simulate import _context
 from ing2gw.cli.verify_render import render_text
 from ing2gw.emit.gateway import Output

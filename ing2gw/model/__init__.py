@@ -1,3 +1,5 @@
-"""Typed models: inputs (tolerant) in `ingress`/`inputs`, outputs (strict) in `gateway`."""
+"""Typed models: inputs (tolerant) in `ingress`/`inputs`, outputs (strict) in `gateway`.
 
-from ing2gw.model import gateway as gateway  # strict output models (Gateway API v1.6.1 Standard)
+Nothing is imported here: reading Ingresses must not build the Gateway API models, and a
+command imports `ing2gw.model.gateway` only when it emits or reads Gateway API objects.
+"""

@@ -180,12 +180,25 @@ CEL_PATTERNS: dict[str, str] = {
     "GRPCMethod": r"^[A-Za-z_][A-Za-z_0-9]*$",
 }
 
-_RX = {k: _re2(v) for k, v in CRD_PATTERNS.items()} | {
-    k: _re2(v) for k, v in CEL_PATTERNS.items() if k != "GRPCService"
-}
-# Python 3.11 refuses a global flag in the middle of a pattern; ASCII because RE2's (?i) on
-# [a-z] would also accept the Kelvin sign, which no protobuf service name contains.
-_RX["GRPCService"] = _re2(CEL_PATTERNS["GRPCService"].replace("(?i)", ""), re.IGNORECASE | re.ASCII)
+
+
+class _Patterns(dict[str, "re.Pattern[str]"]):
+    """The compiled patterns by name, each compiled when first used: compiling all 24 at import
+    cost a one-Ingress `convert` more than validating its objects."""
+
+    def __missing__(self, name: str) -> re.Pattern[str]:
+        if name == "GRPCService":
+            # Python 3.11 refuses a global flag in the middle of a pattern; ASCII because RE2's
+            # (?i) on [a-z] would also accept the Kelvin sign, which no protobuf service name
+            # contains.
+            rx = _re2(CEL_PATTERNS[name].replace("(?i)", ""), re.IGNORECASE | re.ASCII)
+        else:
+            rx = _re2(CRD_PATTERNS[name] if name in CRD_PATTERNS else CEL_PATTERNS[name])
+        self[name] = rx
+        return rx
+
+
+_RX = _Patterns()
 # ObjectMeta checks of the API server (apimachinery validation), full matches.
 _DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
@@ -203,10 +216,10 @@ def is_ip(s: str) -> bool:
 
 
 def _matches(type_name: str) -> AfterValidator:
-    rx, text = _RX[type_name], (CRD_PATTERNS | CEL_PATTERNS)[type_name]
+    text = (CRD_PATTERNS | CEL_PATTERNS)[type_name]
 
     def check(v: str) -> str:
-        if not rx.search(v):
+        if not _RX[type_name].search(v):
             raise ValueError(f"{v!r} does not match the {type_name} pattern {text!r}")
         return v
 
@@ -348,7 +361,11 @@ def _alias(name: str) -> str:
 class GwModel(BaseModel):
     """Base of every Gateway API output model: strict, frozen, camelCase aliases."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, alias_generator=_alias)
+    # defer_build: a model's validator is built when it first validates, not at import, so a
+    # run builds only the kinds it emits (a one-Ingress `convert`: Gateway and HTTPRoute, not
+    # GRPCRoute, TLSRoute, ListenerSet, BackendTLSPolicy, ...).
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, alias_generator=_alias,
+                              defer_build=True)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-like data by API name, fields in API order, unset (None) fields left out.
@@ -1517,13 +1534,18 @@ KINDS: dict[str, type[GwModel]] = {
     c.model_fields["kind"].default: c
     for c in (GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, TLSRoute, ReferenceGrant, BackendTLSPolicy)
 }
-_OBJECT_ADAPTER: TypeAdapter[GatewayObject] = TypeAdapter(Annotated[GatewayObject, Field(discriminator="kind")])
+
+
+@functools.cache
+def _object_adapter() -> TypeAdapter[GatewayObject]:
+    # built on first use: it builds the validators of all eight kinds
+    return TypeAdapter(Annotated[GatewayObject, Field(discriminator="kind")])
 
 
 def validate_object(obj: Mapping[str, Any]) -> GwModel:
     """Parse a plain dict (API names) into the model of its `kind`; raises ValidationError
     for an unknown kind, a wrong apiVersion or anything the API server would reject."""
-    return _OBJECT_ADAPTER.validate_python(obj)
+    return _object_adapter().validate_python(obj)
 
 
 __all__ = [

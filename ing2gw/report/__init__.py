@@ -7,6 +7,11 @@ writes one atomically. The report layer never prints: `ing2gw/cli` decides where
     report = build_report(result, verified, title="shop")
     write_report("out/report.html", report)             # format from the extension
     text = render(report, "markdown")
+
+Importing this package is cheap: the report model (pydantic) and the renderers (jinja2, rich)
+are imported by the functions that use them, so that `convert` without `--report` never loads
+them. The findings summary and the exit-code findings live in `report.summary`, the formats in
+`report.formats`.
 """
 
 from __future__ import annotations
@@ -14,49 +19,41 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ing2gw.errors import UsageError
-from ing2gw.findings import Finding
-from ing2gw.report.model import SCHEMA_ID, SCHEMA_VERSION, Report, build, unexplained_findings
-from ing2gw.report.render import FORMATS, render, render_findings, render_json_bytes
+from ing2gw.report.formats import FORMATS, format_for_path
+from ing2gw.report.summary import exit_findings, render_findings, unexplained_findings
 
 if TYPE_CHECKING:
+    from ing2gw.report.model import Report
     from ing2gw.translate import Result
     from ing2gw.verify import VerifyResult
 
-__all__ = ["FORMATS", "SCHEMA_ID", "SCHEMA_VERSION", "Report", "build_report", "exit_findings", "format_for_path",
-           "render", "render_findings", "render_json_bytes", "unexplained_findings", "write_report"]
-
-#: file extension -> report format
-EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".json": "json",
-              ".txt": "text"}
+__all__ = ["FORMATS", "build_report", "exit_findings", "format_for_path", "render", "render_findings",
+           "render_json_bytes", "unexplained_findings", "write_report"]
 
 
-def build_report(result: "Result", verify: "VerifyResult | None" = None, *, title: str | None = None) -> Report:
+def build_report(result: Result, verify: VerifyResult | None = None, *, title: str | None = None) -> Report:
     """The report of a translation and, when it ran, of its equivalence check."""
+    from ing2gw.report.model import build
+
     return build(result, verify, title=title)
 
 
-def exit_findings(result: "Result", verify: "VerifyResult | None" = None) -> list[Finding]:
-    """The findings the exit code is computed from (`findings.exit_code`): the translation's,
-    plus an error when the equivalence check found an unexplained difference."""
-    return [*result.findings, *unexplained_findings(verify)]
+def render(report: Report, fmt: str, *, color: bool = False, width: int | None = None) -> str:
+    """The report as text, markdown, html or json (a string ending in a newline)."""
+    from ing2gw.report import renderers
+
+    return renderers.render(report, fmt, color=color, width=width)
 
 
-def format_for_path(path: str, override: str | None = None) -> str:
-    """The report format for `path`: `override` when given, else from the file extension."""
-    if override is not None:
-        if override not in FORMATS:
-            raise UsageError(f"unknown report format {override!r}; choose one of {', '.join(FORMATS)}")
-        return override
-    ext = Path(path).suffix.lower()
-    if ext not in EXTENSIONS:
-        raise UsageError(f"cannot tell the report format from {path!r}: use a .md, .html, .json or .txt file name, "
-                         "or pass --report-format text|markdown|html|json")
-    return EXTENSIONS[ext]
+def render_json_bytes(report: Report) -> bytes:
+    """The JSON report as UTF-8 bytes (see `report.renderers.render_json_bytes`)."""
+    from ing2gw.report import renderers
+
+    return renderers.render_json_bytes(report)
 
 
 def write_report(path: str, report: Report, fmt: str | None = None) -> None:
     """Write the report to `path` atomically, in `fmt` or the format its extension names."""
-    from ing2gw.outdir import atomic_write
+    from ing2gw.fsutil import atomic_write
 
     atomic_write(Path(path), render(report, format_for_path(path, fmt)))

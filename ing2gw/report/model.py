@@ -27,6 +27,7 @@ from ing2gw import mappings
 from ing2gw.findings import Finding, Severity, codes, counts
 from ing2gw.model.ingress import Ingress
 from ing2gw.report import lost
+from ing2gw.report.summary import unexplained_findings
 from ing2gw.translate import Result
 from ing2gw.verify import VerifyResult, describe_answer
 
@@ -46,7 +47,6 @@ _AREA_DOCS = {
     "LOAD": "https://kubernetes.io/docs/concepts/services-networking/ingress/",
 }
 _DEFAULT_DOCS = "https://gateway-api.sigs.k8s.io/guides/migrating-from-ingress/"
-UNEXPLAINED_CODE = "ING2GW-VERIFY-003"
 
 SeverityName = Literal["error", "warning", "info"]
 
@@ -202,19 +202,6 @@ def code_docs(code: str) -> str:
         return info.docs
     area = code.split("-")[1] if code.count("-") >= 2 else ""
     return _AREA_DOCS.get(area, _DEFAULT_DOCS)
-
-
-def unexplained_findings(verify: VerifyResult | None) -> list[Finding]:
-    """An error finding when the equivalence check found differences no finding explains, so
-    that the one exit-code function (`findings.exit_code`) also covers the check."""
-    if verify is None or not verify.unexplained:
-        return []
-    first = next((r for r in verify.differences if not r.explained_by and not r.unverified), None)
-    example = f"; e.g. {first.request.describe()}" if first is not None else ""
-    return [Finding(Severity.ERROR, UNEXPLAINED_CODE,
-                    f"{verify.unexplained} probe(s) are answered differently by the old controller and by the "
-                    f"Gateway API objects, and no finding explains why{example}", subject="equivalence check",
-                    suggestion="read the equivalence section of the report; fix the translation or the hand edits")]
 
 
 @functools.cache

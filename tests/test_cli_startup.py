@@ -1,0 +1,131 @@
+"""Start-up is guarded by structure, not by the clock: what each command imports.
+
+Every small run pays the start-up (each `kubectl kustomize` through the plugin, each KRM function
+call, each pre-commit hook), so `ing2gw --version` and `--help` import no command and no model,
+and `convert` of one Ingress imports neither the report nor the equivalence check unless asked.
+The figures themselves are in benchmarks/startup.py (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from ing2gw.cli import COMMANDS, _listed, cli, load_command, main
+
+ONE_INGRESS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: web
+            port:
+              number: 80
+"""
+
+#: what neither --version nor --help may import: the models, the heavy libraries, any command
+HEAVY = ("pydantic", "pydantic_core", "ing2gw.model", "jinja2", "deepdiff", "rich", "ing2gw.translate",
+         "ing2gw.cli.convert", "ing2gw.cli.migrate", "ing2gw.cli.verify", "ing2gw.cli.simulate",
+         "ing2gw.cli.explain", "ing2gw.cli.krm", "ruamel")
+#: what `convert` of one Ingress to stdout may not import: the report beyond its summary, the
+#: equivalence check, the simulators and their libraries
+NOT_FOR_CONVERT = ("ing2gw.report.model", "ing2gw.report.renderers", "ing2gw.report.lost", "ing2gw.verify",
+                   "ing2gw.verification", "ing2gw.simulate", "ing2gw.cli.verify_render", "ing2gw.cli.explain",
+                   "ing2gw.outdir", "jinja2", "deepdiff", "rich")
+
+
+def imported(*args: str, cwd: Path | None = None) -> set[str]:
+    """The modules a fresh `python -X importtime -m ing2gw ARGS` imports (it must succeed)."""
+    r = subprocess.run([sys.executable, "-X", "importtime", "-m", "ing2gw", *args], capture_output=True, text=True,
+                       cwd=cwd, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    mods = {line.rsplit("|", 1)[1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")}
+    mods.discard("imported package")  # the header line
+    assert "ing2gw.cli" in mods, "importtime output not understood"
+    return mods
+
+
+def offending(mods: set[str], prefixes: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in mods if any(m == p or m.startswith(p + ".") for p in prefixes))
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["-h"]])
+def test_version_and_help_import_no_command_and_no_model(args: list[str]) -> None:
+    assert offending(imported(*args), HEAVY) == []
+
+
+def test_convert_of_one_ingress_loads_no_report_and_no_check(tmp_path: Path) -> None:
+    (tmp_path / "ing.yaml").write_text(ONE_INGRESS)
+    mods = imported("convert", "-f", "ing.yaml", cwd=tmp_path)
+    assert "ing2gw.translate" in mods and "ing2gw.model.gateway" in mods, "the conversion itself ran"
+    assert offending(mods, NOT_FOR_CONVERT) == []
+
+
+def test_asking_for_the_check_and_the_report_loads_them(tmp_path: Path) -> None:
+    # the other side of the test above: the guard would notice if these were never imported
+    (tmp_path / "ing.yaml").write_text(ONE_INGRESS)
+    mods = imported("convert", "-f", "ing.yaml", "--verify", "--report", "r.md", cwd=tmp_path)
+    assert {"ing2gw.verification", "ing2gw.report.model", "ing2gw.report.renderers", "jinja2"} <= mods
+    assert (tmp_path / "r.md").read_text().startswith("# ")
+
+
+def test_offending_notices_a_forbidden_module() -> None:
+    assert offending({"ing2gw.cli", "pydantic.main", "richer"}, ("pydantic", "rich")) == ["pydantic.main"]
+
+
+# -- the command list --help shows without importing the commands -----------------------------
+
+
+def first_paragraph(cmd: click.Command) -> str:
+    return " ".join((cmd.help or "").split("\n\n")[0].split())
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_summary_is_the_commands_own_first_paragraph(name: str) -> None:
+    cmd = load_command(name)
+    assert COMMANDS[name].summary == first_paragraph(cmd)
+    for limit in (30, 45, 80, 200):
+        assert _listed(name).get_short_help_str(limit) == cmd.get_short_help_str(limit)
+
+
+def test_help_lists_commands_as_click_would(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    ours = capsys.readouterr().out
+    # click's own rendering from the imported commands
+    ctx = click.Context(cli, info_name="ing2gw", max_content_width=100)
+    formatter = ctx.make_formatter()
+    click.Group.format_commands(cli, ctx, formatter)
+    assert formatter.getvalue().strip() and formatter.getvalue() in ours
+    assert [line.split()[0] for line in ours.split("Commands:\n", 1)[1].splitlines()] == list(COMMANDS)
+
+
+def test_every_command_is_listed() -> None:
+    # a click command defined in any module of ing2gw/cli must be registered in COMMANDS
+    import importlib
+
+    cli_dir = Path(importlib.import_module("ing2gw.cli").__file__ or "").parent
+    registered = {id(load_command(name)): name for name in COMMANDS}
+    defined = {}
+    for path in cli_dir.glob("*.py"):
+        name = "ing2gw.cli" if path.stem == "__init__" else f"ing2gw.cli.{path.stem}"
+        for attr, value in vars(importlib.import_module(name)).items():
+            if isinstance(value, click.Command) and not isinstance(value, click.Group) \
+                    and getattr(value.callback, "__module__", None) == name:
+                defined[id(value)] = f"{name}:{attr}"
+    assert sorted(defined[i] for i in set(defined) - set(registered)) == []
+    assert len(registered) == len(COMMANDS) and set(registered) <= set(defined)
