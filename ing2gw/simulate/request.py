@@ -160,6 +160,8 @@ class Request:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise RequestError(f"invalid JSON request: {exc.msg}") from None
+            except RecursionError:
+                raise RequestError("invalid JSON request: nested too deeply") from None
             return cls.from_json(obj)
         head, *hparts = line.split(" | ")
         fields = head.split()
