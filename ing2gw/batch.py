@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from ing2gw.batch_discover import Chart, Repository, SourceFile, discover_repository
+from ing2gw.batch_discover import GENERATED_HEADER, Chart, Repository, SourceFile, discover_repository
 from ing2gw.batch_docs import DocumentMap, drop_list_items, is_blank
 from ing2gw.batch_kustomize import Kustomization, edit_resources
 from ing2gw.batch_place import Layout
 from ing2gw.errors import InputError, UsageError
 from ing2gw.findings import Finding, Severity, sort_findings
+from ing2gw.fsutil import unsafe_path
 from ing2gw.load import Manifest
 from ing2gw.options import Options
 from ing2gw.origin import Origin
@@ -536,6 +537,24 @@ class _Planner:
         modifies: list[FileChange] = []
         kust_mods: list[FileChange] = []
         removals: list[FileChange] = []
+        # nothing is written or deleted through a symbolic link out of the repository, and only
+        # ing2gw's own files are overwritten (SECURITY.md)
+        refused = {p for p in sorted({*desired, *deletes, *edits, *self.repo.stale_temp}) if self._leaves_repository(p)}
+        for path, (data, why) in sorted(desired.items()):
+            sf = self.repo.files.get(path)
+            old = sf.data if sf is not None else self._read_existing(path)
+            if path in refused or sf is not None or old is None \
+                    or old.lstrip(b"\xef\xbb\xbf").startswith(GENERATED_HEADER.encode()):
+                continue
+            # a file the walk did not read (in a skipped folder, or not a manifest)
+            self.findings.append(Finding(Severity.ERROR, "ING2GW-BATCH-010",
+                                         f"{path} exists and was not written by ing2gw: it is not overwritten",
+                                         origin=Origin(path),
+                                         suggestion="rename that file, or choose another --platform-dir"))
+            refused.add(path)
+        desired = {p: v for p, v in desired.items() if p not in refused}
+        deletes = {p for p in deletes if p not in refused}
+        edits = {p: e for p, e in edits.items() if p not in refused}
         for path, (data, why) in sorted(desired.items()):
             sf = self.repo.files.get(path)
             old = sf.data if sf is not None else self._read_existing(path)
@@ -547,6 +566,8 @@ class _Planner:
             if old is not None:
                 removals.append(FileChange(path, old, None, "generated file no longer needed"))
         for path in self.repo.stale_temp:
+            if path in refused:
+                continue
             old = self._read_existing(path)
             if old is not None:
                 removals.append(FileChange(path, old, None, "temporary file left by an interrupted run"))
@@ -592,6 +613,17 @@ class _Planner:
         # order: new files first, then kustomizations, then other edits, then deletions: a run that
         # stops anywhere leaves a repository whose kustomizations still build
         return creates + kust_mods + modifies + removals
+
+    def _leaves_repository(self, path: str) -> bool:
+        """Whether writing or deleting `path` would go through a symbolic link out of the
+        repository (an error finding, once per path)."""
+        reason = unsafe_path(self.repo.root, path)
+        if reason is None:
+            return False
+        self.findings.append(Finding(Severity.ERROR, "ING2GW-SEC-001", f"not written: {reason}", origin=Origin(path),
+                                     suggestion="replace the symbolic link with a folder inside the repository, or "
+                                                "choose another --platform-dir"))
+        return True
 
     def _read_existing(self, path: str) -> bytes | None:
         sf = self.repo.files.get(path)

@@ -185,7 +185,8 @@ def report_target(report_file: str | None, report_format: str | None, out_dir: s
 @click.option("-R", "--recursive", is_flag=True, help="Descend into sub-directories of -f directories.")
 @click.option("--out-dir", default=None, metavar="DIR",
               help="Write DIR/platform/ and DIR/apps/<namespace>/ (each a kustomization) instead of stdout.")
-@click.option("--force", is_flag=True, help="Write into a non-empty --out-dir (overwrites ing2gw's files there).")
+@click.option("--force", is_flag=True, help="Write into an --out-dir that also holds files ing2gw did not write (they "
+                                           "are kept: ing2gw only ever replaces its own files).")
 @click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True,
               help="Format of the stdout stream (without --out-dir).")
 @translation_options
@@ -260,7 +261,8 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
         if report_in_tree is not None:
             extra[report_in_tree] = render(report, report_fmt)
         tree = plan_tree(result.platform, result.apps, extra)
-        write_tree(out_dir, tree, force=force)
+        for warning in write_tree(out_dir, tree, force=force).warnings:
+            click.echo(f"ing2gw: warning: {warning}", err=True)
         click.echo(f"wrote {len(tree)} files to {out_dir}/ (platform/, apps/<namespace>/, report.md, report.json)",
                    err=True)
     else:

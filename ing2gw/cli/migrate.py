@@ -18,6 +18,7 @@ from ing2gw.cli.convert import (build_fail_on, build_options, print_findings, re
 from ing2gw.cli.explain import color_allowed
 from ing2gw.errors import UsageError
 from ing2gw.findings import FAIL_ON_CHOICES, Finding, exit_code
+from ing2gw.fsutil import unsafe_path
 
 _STAGES = {"read": "reading files", "translate": "translating", "write": "writing files"}
 
@@ -106,6 +107,8 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
             sys.stdout.write(unified_diff(plan.changes))
         elif in_place:
             md_path = migration_file or repo / "MIGRATION.md"
+            if migration_file is None and unsafe_path(repo, "MIGRATION.md"):
+                raise UsageError(f"not writing MIGRATION.md: {unsafe_path(repo, 'MIGRATION.md')}; nothing was written")
             if plan.changes and not force:
                 _check_ours(md_path)
             total = len(plan.changes)
@@ -124,7 +127,8 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
             extra = {}
             if migration_file is None:
                 extra["MIGRATION.md"] = migration_md
-            write_out_dir(out_dir, plan.changes, extra, force=force)
+            for warning in write_out_dir(out_dir, plan.changes, extra, force=force).warnings:
+                click.echo(f"ing2gw: warning: {warning}", err=True)
             if migration_file is not None:
                 if not force:
                     _check_ours(migration_file)
