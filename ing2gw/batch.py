@@ -29,6 +29,7 @@ from ing2gw.batch_discover import GENERATED_HEADER, Chart, Repository, SourceFil
 from ing2gw.batch_docs import DocumentMap, drop_list_items, is_blank
 from ing2gw.batch_kustomize import Kustomization, edit_resources
 from ing2gw.batch_place import Layout
+from ing2gw.emit.gateway import EarlierGateways
 from ing2gw.errors import InputError, UsageError
 from ing2gw.findings import Finding, Severity, sort_findings
 from ing2gw.fsutil import unsafe_path
@@ -287,12 +288,15 @@ class _Planner:
         records, manifests = self._inputs()
         if self.progress:
             self.progress("translate", 0, 1)
-        result = self._translate(manifests, records)
+        layout = self._new_layout()
+        # hosts stay on the Gateway an earlier run put them on, with room for the listeners of
+        # the routes it keeps: a repeated or resumed run splits them as that run did
+        result = self._translate(manifests, records, layout.earlier_gateways({r.key for r in records}))
         if self.progress:
             self.progress("translate", 1, 1)
         overlays, keep = self._overlays(records)
         self._charts()
-        layout = self._layout(result, records)
+        self._place(layout, result, records)
         edits = self._remove_ingresses(result, records, keep, set(layout.files)) if self.options.remove_ingress else {}
         removed_now: dict[str, set[str]] = defaultdict(set)
         for r in records:
@@ -353,7 +357,8 @@ class _Planner:
                             subject=f"Ingress {m.namespace}/{m.name}"))
         return records, manifests
 
-    def _translate(self, manifests: list[Manifest], records: list[IngressRecord]) -> Result | None:
+    def _translate(self, manifests: list[Manifest], records: list[IngressRecord],
+                   earlier: EarlierGateways | None = None) -> Result | None:
         if not records:
             return None
         inputs = list(manifests)
@@ -362,7 +367,7 @@ class _Planner:
             by_file[m.origin.file].append(m)
         while True:
             try:
-                result = translate(inputs, self.options.translation)
+                result = translate(inputs, self.options.translation, earlier=earlier)
                 break
             except InputError as exc:
                 drop: set[int] = set()
@@ -454,11 +459,13 @@ class _Planner:
 
     # -- placing objects ------------------------------------------------------------------------
 
-    def _layout(self, result: Result | None, records: list[IngressRecord]) -> Layout:
+    def _new_layout(self) -> Layout:
         generated = {p: sf for p, sf in self.repo.files.items() if sf.generated}
-        layout = Layout(generated, self.repo.all_paths, self.platform_dir,
-                        lambda path: self.assumed_namespace(path)[0], lambda path: path in self.listed_by,
-                        self.repo.generated_kustomizations)
+        return Layout(generated, self.repo.all_paths, self.platform_dir,
+                      lambda path: self.assumed_namespace(path)[0], lambda path: path in self.listed_by,
+                      self.repo.generated_kustomizations)
+
+    def _place(self, layout: Layout, result: Result | None, records: list[IngressRecord]) -> Layout:
         layout.place(result.apps if result is not None else {}, result.platform if result is not None else [],
                      records)
         self.findings.extend(layout.findings)

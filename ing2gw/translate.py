@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ing2gw import ir, mappings
-from ing2gw.emit.gateway import SOURCE_ANNOTATION, ClassSpec, Output, emit
+from ing2gw.emit.gateway import SOURCE_ANNOTATION, ClassSpec, EarlierGateways, Output, emit
 from ing2gw.errors import UsageError
 from ing2gw.findings import Finding, Severity, sort_findings
 from ing2gw.load import Manifest
@@ -69,8 +69,11 @@ def known_targets() -> list[str]:
         return []
 
 
-def translate(manifests: list[Manifest], options: Options | None = None) -> Result:
-    """Translate every Ingress in `manifests`. Raises InputError for unusable input."""
+def translate(manifests: list[Manifest], options: Options | None = None, *,
+              earlier: EarlierGateways | None = None) -> Result:
+    """Translate every Ingress in `manifests`. Raises InputError for unusable input.
+
+    `earlier`: the Gateways an earlier run wrote (`migrate`), so that hosts keep their Gateway."""
     options = options or Options()
     target = target_spec(options.target)
     inputs = classify(manifests, options.default_namespace)
@@ -127,7 +130,7 @@ def translate(manifests: list[Manifest], options: Options | None = None) -> Resu
         names = {g.class_name for g in gateways.values()}
         if len(names) == 1:
             class_spec = ClassSpec(next(iter(names)), controller_name)
-    output = emit(out, class_spec, options.target)
+    output = emit(out, class_spec, options.target, earlier)
     findings.extend(output.findings)
     if dns_ingresses:
         sources = mappings.table("external-dns")["sources"]

@@ -11,6 +11,7 @@ from typing import Any, Callable
 import click
 
 from ing2gw.batch import MigrateOptions, Plan, Progress, platform_dir_of, plan_migration
+from ing2gw.batch_journal import finishes, journal, split_journal, with_journal
 from ing2gw.batch_summary import MARKER, render_migration
 from ing2gw.batch_write import apply_changes, atomic_write_bytes, unified_diff, write_out_dir
 from ing2gw.cli.convert import (build_fail_on, build_options, print_findings, report_options, report_target,
@@ -109,7 +110,13 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
             md_path = migration_file or repo / "MIGRATION.md"
             if migration_file is None and unsafe_path(repo, "MIGRATION.md"):
                 raise UsageError(f"not writing MIGRATION.md: {unsafe_path(repo, 'MIGRATION.md')}; nothing was written")
-            if plan.changes and not force:
+            description, entries = migration_md.decode(), journal(plan.changes)
+            earlier, earlier_entries = _unfinished(md_path)
+            if earlier_entries is not None and finishes(earlier_entries, plan.changes, repo):
+                # an earlier run of this migration stopped part-way: this run finishes it, and
+                # the pull request is still that whole migration
+                description, entries = earlier, earlier_entries
+            elif plan.changes and not force:
                 _check_ours(md_path)
             total = len(plan.changes)
             done = [0]
@@ -119,9 +126,13 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
                 if callback:
                     callback("write", done[0], total)
 
+            if plan.changes or earlier_entries is not None:
+                # first the description with the list of files this run writes, so that a run
+                # stopped part-way can be told from a new migration
+                atomic_write_bytes(md_path, with_journal(description, entries).encode())
             apply_changes(repo, plan.changes, on_change=on_change)
-            if plan.changes:
-                atomic_write_bytes(md_path, migration_md)
+            if plan.changes or earlier_entries is not None:
+                atomic_write_bytes(md_path, description.encode())
         else:
             assert out_dir is not None
             extra = {}
@@ -143,6 +154,18 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
         click.echo(f"ing2gw: equivalence: {verified.probes} probes, {verified.equivalent} equivalent, "
                    f"{verified.explained} explained, {verified.unexplained} unexplained", err=True)
     return exit_code(findings, fail_on)
+
+
+def _unfinished(path: Path) -> tuple[str, dict[str, str] | None]:
+    """The description and the journal of a MIGRATION.md that a stopped run left (ing2gw's own
+    only), else ("", None)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return "", None
+    if not text.startswith(MARKER):
+        return "", None
+    return split_journal(text)
 
 
 def _check_ours(path: Path) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from pydantic import ValidationError
 
@@ -99,13 +99,29 @@ class ClassSpec:
     description: str | None = None
 
 
-def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | None = None) -> Output:
+@dataclass(frozen=True)
+class EarlierGateways:
+    """The Gateways an earlier run wrote (`migrate` reads them from the platform folder).
+
+    Each hostname stays on the Gateway it was on, and the listeners that routes kept from that
+    run attach to (`kept`: namespace, Gateway name, sectionName — None for a parentRef without
+    one, which attaches to every listener) keep their room: `migrate` adds them back to the
+    Gateway after the translation, which must leave space for them (at most 64 listeners). A
+    resumed or repeated run then splits the hosts exactly as the earlier run did.
+    """
+
+    gateways: tuple[Mapping[str, Any], ...] = ()
+    kept: frozenset[tuple[str, str, str | None]] = frozenset()
+
+
+def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | None = None,
+         earlier: EarlierGateways | None = None) -> Output:
     """Build every object of the IR (and `target`'s policies for the intents it can carry)."""
     out = Output(findings=list(model.findings))
     section_of: dict[ir.ListenerKey, tuple[str, str, str]] = {}
     for key in sorted(model.gateways):
         g = model.gateways[key]
-        for obj, sections in _gateways(g, out):
+        for obj, sections in _gateways(g, out, earlier or EarlierGateways()):
             out.platform.append(obj)
             section_of.update(sections)
     if gateway_class is not None:
@@ -147,22 +163,87 @@ def _listener_name(key: ir.ListenerKey) -> str:
     return proto if key.hostname is None else f"{proto}-{host_slug(key.hostname)}"
 
 
-def _gateways(g: ir.Gateway, out: Output) -> list[tuple[dict[str, Any], dict[ir.ListenerKey, tuple[str, str, str]]]]:
-    """One Gateway object, or several when over 64 listeners (a host's listeners stay together)."""
+def _part_index(name: str, base: str) -> int | None:
+    """0 for the Gateway `base`, n-1 for `base-n` (the names `_gateways` gives the parts)."""
+    if name == base:
+        return 0
+    head, _, n = name.rpartition("-")
+    return int(n) - 1 if head == base and n.isdigit() and int(n) >= 2 else None
+
+
+def _earlier_parts(g: ir.Gateway, earlier: EarlierGateways) -> tuple[dict[str | None, int], dict[int, int]]:
+    """(hostname -> the part the earlier run put it in, part -> listeners kept routes need there
+    that this translation does not produce)."""
+    where: dict[str | None, int] = {}
+    reserved: dict[int, int] = defaultdict(int)
+    current = {(l.key.hostname, l.key.port, l.key.protocol) for l in g.listeners.values()}
+    for obj in earlier.gateways:
+        md = obj.get("metadata") or {}
+        if obj.get("kind") != "Gateway" or md.get("namespace") != g.namespace:
+            continue
+        name = str(md.get("name") or "")
+        i = _part_index(name, g.name)
+        if i is None:
+            continue
+        for lst in ((obj.get("spec") or {}).get("listeners") or []):
+            if not isinstance(lst, Mapping):
+                continue
+            host = lst.get("hostname")
+            where.setdefault(host, i)
+            kept = (g.namespace, name, lst.get("name")) in earlier.kept or (g.namespace, name, None) in earlier.kept
+            if kept and (host, lst.get("port"), lst.get("protocol")) not in current:
+                reserved[i] += 1
+    return where, reserved
+
+
+def _split(g: ir.Gateway, earlier: EarlierGateways) -> list[list[ir.Listener]]:
+    """Listeners by Gateway part: a host's listeners stay together, at most 64 per part.
+
+    Without an earlier run, hosts in order fill one part after the other. With one, each host
+    goes back to its earlier part (where the listeners kept routes need are counted too), and
+    new hosts take the first part with room."""
     by_host: dict[str | None, list[ir.Listener]] = defaultdict(list)
     for lst in g.listeners.values():
         by_host[lst.key.hostname].append(lst)
     hosts = sorted(by_host, key=lambda h: (h is not None, h or ""))
-    parts: list[list[ir.Listener]] = [[]]
+    groups = {h: sorted(by_host[h], key=lambda l: (l.key.port, l.key.protocol)) for h in hosts}
+    where, reserved = _earlier_parts(g, earlier)
+    if not where:
+        parts: list[list[ir.Listener]] = [[]]
+        for h in hosts:
+            if len(parts[-1]) + len(groups[h]) > MAX_LISTENERS:
+                parts.append([])
+            parts[-1].extend(groups[h])
+        return parts
+    parts = [[] for _ in range(max(max(where.values()) + 1, 1))]
+
+    def room(i: int) -> int:
+        return MAX_LISTENERS - reserved.get(i, 0) - len(parts[i])
+
+    pending = []
     for h in hosts:
-        group = sorted(by_host[h], key=lambda l: (l.key.port, l.key.protocol))
-        if len(parts[-1]) + len(group) > MAX_LISTENERS:
+        i = where.get(h)
+        if i is not None and room(i) >= len(groups[h]):
+            parts[i].extend(groups[h])
+        else:
+            pending.append(h)
+    for h in pending:
+        i = next((i for i in range(len(parts)) if room(i) >= len(groups[h])), None)
+        if i is None:
             parts.append([])
-        parts[-1].extend(group)
-    if len(parts) > 1:
+            i = len(parts) - 1
+        parts[i].extend(groups[h])
+    return parts
+
+
+def _gateways(g: ir.Gateway, out: Output,
+              earlier: EarlierGateways) -> list[tuple[dict[str, Any], dict[ir.ListenerKey, tuple[str, str, str]]]]:
+    """One Gateway object, or several when over 64 listeners (a host's listeners stay together)."""
+    parts = _split(g, earlier)
+    if sum(1 for p in parts if p) > 1:
         out.findings.append(Finding(Severity.INFO, "ING2GW-CORE-020",
                                     f"Gateway {g.namespace}/{g.name} needs {sum(map(len, parts))} listeners; split "
-                                    f"into {len(parts)} Gateways of at most {MAX_LISTENERS}",
+                                    f"into {sum(1 for p in parts if p)} Gateways of at most {MAX_LISTENERS}",
                                     subject=f"Gateway {g.namespace}/{g.name}"))
     result = []
     for i, listeners in enumerate(parts):
