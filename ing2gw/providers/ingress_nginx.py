@@ -208,18 +208,26 @@ class _Builder:
 
     def _intents(self, ing: Ingress) -> tuple[ir.Intent, ...]:
         """Behaviour of this Ingress that only an implementation policy can carry."""
-        a = self.anns.get(ing.key)
-        if a is None:
+        from ing2gw.providers.nginx_source_ranges import effective_ranges
+
+        if self.anns.get(ing.key) is None:
             return ()
         out = []
-        ranges: dict[str, str] = a.get("source_ranges") or {}
-        prefix = self.ctx.options.annotations_prefix
-        src = ir.Source(ing.namespace, ing.name, ing.origin)
-        for key, value in sorted(ranges.items()):
-            kind = "deny" if key.startswith("denylist") else "allow"
-            cidrs = ",".join(c.strip() for c in value.split(",") if c.strip())
-            out.append(ir.Intent("source-range", ir.Source(src.namespace, src.name, src.origin, f"{prefix}/{key}"),
-                                 cidrs, security=True, params=(("action", kind),)))
+        prefix = self.ctx.options.annotations_prefix.rstrip("/")
+        r = effective_ranges(ing.annotations, prefix, {})
+
+        def intent(action: str, value: str, annotation: str) -> ir.Intent:
+            return ir.Intent("source-range", ir.Source(ing.namespace, ing.name, ing.origin, annotation), value,
+                             security=True, params=(("action", action),))
+
+        if r.denied is not None:
+            # an invalid list denies the location: every request gets 503 (nginx_source_ranges)
+            out.append(intent("deny-all", r.denied, r.denied_by))
+        else:
+            if r.deny is not None:
+                out.append(intent("deny", ",".join(r.deny), r.deny_from))
+            if r.allow is not None:
+                out.append(intent("allow", ",".join(r.allow), r.allow_from))
         return tuple(out)
 
     def _summaries(self) -> None:

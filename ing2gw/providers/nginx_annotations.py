@@ -281,20 +281,25 @@ def _collect(name: str) -> Handler:
 
 
 def _source_range(p: _Parse, row: Row, value: str) -> None:
-    import ipaddress
+    """Access lists are read as the controller reads them (nginx_source_ranges): an invalid value
+    does not fall back to a default, it denies the location (503 for every request)."""
+    from ing2gw.providers.nginx_source_ranges import ALLOW_ALIAS, ALLOW_KEY, parse_annotation_value
 
-    bad = []
-    for part in value.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            ipaddress.ip_network(part, strict=False)
-        except ValueError:
-            bad.append(part)
-    if bad:
-        p.bad_value(row, value, f"not a CIDR: {', '.join(bad)}")
-    p.extra.setdefault("source_ranges", {})[row.key] = value
+    if row.key == ALLOW_ALIAS and (value == "" or p.value(ALLOW_KEY) not in (None, "")):
+        return  # not read: an empty alias counts as absent, and allowlist-source-range wins
+    parsed = parse_annotation_value(value)
+    if parsed.denied is None:
+        return
+    target = p.ctx.options.target
+    if target and row.key in target_policies(target):
+        ours = f"the translation denies them too ({target} policy without allow rules)"
+    else:
+        ours = "the translation cannot: its routes stay open (see the policy finding)"
+    p.ctx.finding(Severity.ERROR, "ING2GW-NGINX-002",
+                  f"invalid value {value!r}: {parsed.denied}; ingress-nginx denies every request to this Ingress's "
+                  f"paths (503, \"location denied\"); {ours}", ing=p.ing, annotation=p.full(row.key), value=value,
+                  status="invalid",
+                  suggestion="fix the value: a comma-separated list of addresses or CIDRs (203.0.113.7, 10.0.0.0/8)")
 
 
 def _canary_option(p: _Parse, row: Row, value: str) -> None:
@@ -424,12 +429,24 @@ def _status_overrides(p: _Parse) -> dict[str, Row]:
     proxy-ssl-*: with backend-protocol HTTPS/GRPCS and proxy-ssl-verify on, the translation
     emits a BackendTLSPolicy that verifies at least as strictly as nginx did, so the keys it
     uses are converted, not security losses.
+
+    whitelist-source-range is not read when allowlist-source-range is set, nor when it is empty
+    (nginx_source_ranges).
     """
     out: dict[str, Row] = {}
+    table = rows()
+    alias = p.value("whitelist-source-range")
+    if alias is not None and "whitelist-source-range" in table:
+        if p.value("allowlist-source-range") not in (None, ""):
+            out["whitelist-source-range"] = replace(table["whitelist-source-range"], status="ignored", security=False,
+                                                    lossy="allowlist-source-range is set: ingress-nginx reads that one")
+        elif alias == "":
+            out["whitelist-source-range"] = replace(
+                table["whitelist-source-range"], status="ignored", security=False,
+                lossy="an empty value counts as no annotation (the ConfigMap's whitelist-source-range applies, if any)")
     ssl: dict[str, str] = p.extra.get("proxy_ssl") or {}
     proto = str(p.extra.get("backend_protocol") or "").upper()
     if proto in ("HTTPS", "GRPCS") and ssl.get("proxy-ssl-verify", "").strip().lower() == "on":
-        table = rows()
         for key, becomes in (("proxy-ssl-verify", "BackendTLSPolicy validation (always verifies)"),
                              ("proxy-ssl-secret", "BackendTLSPolicy caCertificateRefs (the CA as a ConfigMap)"),
                              ("proxy-ssl-name", "BackendTLSPolicy validation.hostname (also sent as SNI)"),
