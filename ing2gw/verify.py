@@ -23,7 +23,7 @@ from ing2gw.origin import GENERATED
 from ing2gw.simulate import build_router
 from ing2gw.simulate.compare import Difference, compare, normalise_location
 from ing2gw.simulate.probes import generate
-from ing2gw.simulate.request import Answer, ClusterContext, Request
+from ing2gw.simulate.request import Answer, ClusterContext, Request, depends_on_access
 
 SOURCE_ANNOTATION = "ing2gw.io/source-ingress"
 CLASS_ANNOTATION = "ing2gw.io/ingress-class"
@@ -496,6 +496,11 @@ class _Job:
             n = self.new_router.route(req, gateway=gw) if gw else self.new_router.route(req)
             diffs = compare(o, n)
             if not diffs:
+                if o.unmodelled and depends_on_access(o):
+                    # the same answer, but the old one holds only for clients the controller's
+                    # access settings let through: unverified, never equivalent
+                    records.append(Record(req, o, n, [], [], True))
+                    continue
                 equivalent += 1
                 continue
             involved = {dict(o.decided_by).get("ingress") or ""}

@@ -169,3 +169,166 @@ def test_every_golden_input_for_envoy_gateway_gives_valid_target_objects(case: A
     except Exception as exc:  # an input the golden expects to be refused
         pytest.skip(f"not translatable: {exc}")
     assert_valid_target_objects(result)
+
+
+# -- item 1: the ConfigMap's access settings ---------------------------------------------------------
+
+
+def configmap(data: dict[str, str]) -> str:
+    body = "".join(f"  {k}: {v!r}\n" for k, v in data.items())
+    return ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\n"
+            f"data:\n{body}---\n")
+
+
+def sec(result: Result, code: str) -> list[Finding]:
+    return [f for f in result.findings if f.code == code]
+
+
+def verify(text: str, **options: Any) -> Any:
+    from ing2gw.verification import verify_translation
+
+    manifests = load_text(text)
+    opts = Options(**options)
+    return verify_translation(translate(manifests, opts), manifests, opts)
+
+
+def test_the_issue_reproduction_is_no_longer_silent() -> None:
+    """ConfigMap whitelist-source-range and global-auth-url, one plain Ingress, envoy-gateway:
+    the allow-list becomes the route's policy, the authentication is an error, and no probe is
+    reported equivalent (both depend on who the client is)."""
+    text = configmap({"whitelist-source-range": "10.0.0.0/8",
+                      "global-auth-url": "https://auth.example.com/check"}) + ingress()
+    r = run(text, target="envoy-gateway")
+    policy, = policies(r)
+    assert policy["spec"]["authorization"] == {
+        "defaultAction": "Deny", "rules": [{"name": "allowlist", "action": "Allow",
+                                            "principal": {"clientCIDRs": ["10.0.0.0/8"]}}]}
+    translated, = sec(r, "ING2GW-SEC-003")
+    assert "whitelist-source-range" in translated.message
+    lost, = sec(r, "ING2GW-SEC-002")
+    assert lost.severity.value == "error" and "global-auth-url" in lost.message and "shop/web" in lost.message
+    assert_valid_target_objects(r)
+    v = verify(text, target="envoy-gateway")
+    assert v.equivalent == 0 and v.unverified > 0 and v.unexplained == 0
+
+
+def test_without_a_policy_target_the_lists_are_errors() -> None:
+    r = run(configmap({"whitelist-source-range": "10.0.0.0/8", "denylist-source-range": "10.9.0.0/16"}) + ingress())
+    assert sorted(dict(f.details)["key"] for f in sec(r, "ING2GW-SEC-002")) == ["denylist-source-range",
+                                                                                 "whitelist-source-range"]
+    assert all(f.severity.value == "error" and f.security for f in sec(r, "ING2GW-SEC-002"))
+    accepted = run(configmap({"whitelist-source-range": "10.0.0.0/8"}) + ingress(),
+                   allow_weakened=frozenset({"whitelist-source-range"}))
+    f, = sec(accepted, "ING2GW-SEC-002")
+    assert f.severity.value == "warning" and f.accepted
+
+
+def test_an_ingress_list_replaces_the_configmap_list_of_the_same_kind_only() -> None:
+    """ipallowlist/ipdenylist use the ConfigMap's list only when the annotation is missing."""
+    text = (configmap({"whitelist-source-range": "10.0.0.0/8", "denylist-source-range": "10.66.0.0/16"})
+            + ingress({f"{PREFIX}/whitelist-source-range": "192.168.0.0/16"}, name="own-allow", host="a.example.com")
+            + "---\n" + ingress({f"{PREFIX}/denylist-source-range": "10.1.0.0/16"}, name="own-deny",
+                                host="b.example.com")
+            + "---\n" + ingress(name="plain", host="c.example.com"))
+    r = run(text, target="envoy-gateway")
+    by_ingress = {p["metadata"]["annotations"]["ing2gw.io/source-ingress"]: p["spec"]["authorization"]
+                  for p in policies(r)}
+    assert by_ingress["shop/own-allow"]["rules"] == [
+        {"name": "denylist", "action": "Deny", "principal": {"clientCIDRs": ["10.66.0.0/16"]}},
+        {"name": "allowlist", "action": "Allow", "principal": {"clientCIDRs": ["192.168.0.0/16"]}}]
+    assert by_ingress["shop/own-deny"]["rules"] == [
+        {"name": "denylist", "action": "Deny", "principal": {"clientCIDRs": ["10.1.0.0/16"]}},
+        {"name": "allowlist", "action": "Allow", "principal": {"clientCIDRs": ["10.0.0.0/8"]}}]
+    assert by_ingress["shop/plain"]["rules"] == [
+        {"name": "denylist", "action": "Deny", "principal": {"clientCIDRs": ["10.66.0.0/16"]}},
+        {"name": "allowlist", "action": "Allow", "principal": {"clientCIDRs": ["10.0.0.0/8"]}}]
+    assert all(p["spec"]["authorization"]["defaultAction"] == "Deny" for p in policies(r))
+    assert_valid_target_objects(r)
+
+
+def test_blocked_addresses_reach_only_locations_without_a_list() -> None:
+    """block-cidrs is an http-level `deny`: nginx inherits access rules only into a level without any."""
+    text = (configmap({"block-cidrs": "203.0.113.0/24, 198.51.100.7"})
+            + ingress({f"{PREFIX}/whitelist-source-range": "10.0.0.0/8"}, name="listed", host="a.example.com")
+            + "---\n" + ingress(name="plain", host="b.example.com"))
+    r = run(text, target="envoy-gateway")
+    by_ingress = {p["metadata"]["annotations"]["ing2gw.io/source-ingress"]: p["spec"]["authorization"]
+                  for p in policies(r)}
+    assert by_ingress["shop/plain"] == {"defaultAction": "Allow", "rules": [
+        {"name": "denylist", "action": "Deny", "principal": {"clientCIDRs": ["198.51.100.7/32", "203.0.113.0/24"]}}]}
+    assert by_ingress["shop/listed"]["rules"] == [
+        {"name": "allowlist", "action": "Allow", "principal": {"clientCIDRs": ["10.0.0.0/8"]}}]
+    info, = sec(r, "ING2GW-SEC-003")
+    assert "block-cidrs" in info.message
+    assert_valid_target_objects(r)
+
+
+def test_invalid_configmap_entries_are_errors_and_the_list_only_narrows() -> None:
+    r = run(configmap({"whitelist-source-range": "10.0.0.0/8, bogus, "}) + ingress(), target="envoy-gateway")
+    bad, = sec(r, "ING2GW-SEC-004")
+    assert bad.severity.value == "error" and "'bogus'" in bad.message
+    policy, = policies(r)
+    assert policy["spec"]["authorization"]["rules"][0]["principal"]["clientCIDRs"] == ["10.0.0.0/8"]
+    # nothing valid left: every client is refused rather than every client let in
+    r = run(configmap({"whitelist-source-range": "bogus"}) + ingress(), target="envoy-gateway")
+    policy, = policies(r)
+    assert policy["spec"]["authorization"] == {"defaultAction": "Deny"}
+
+
+@pytest.mark.parametrize("key, value", [
+    ("block-user-agents", "~*curl,wget"), ("block-referers", "~*evil.example"), ("global-auth-url", "http://auth.x/"),
+    ("enable-modsecurity", "true"), ("global-rate-limit-memcached-host", "memcached.x"),
+    ("http-snippet", "deny all;"), ("server-snippet", "return 403;"), ("location-snippet", "deny all;"),
+    ("whitelist-source-range", "10.0.0.0/8"), ("denylist-source-range", "10.0.0.0/8"), ("block-cidrs", "10.0.0.0/8"),
+])
+@pytest.mark.parametrize("target", [None, "envoy-gateway"])
+def test_every_access_key_is_translated_or_an_error(key: str, value: str, target: str | None) -> None:
+    anns = {f"{PREFIX}/global-rate-limit": "100"} if key.startswith("global-rate-limit") else {}
+    r = run(configmap({key: value}) + ingress(anns), **({"target": target} if target else {}))
+    lost = [f for f in sec(r, "ING2GW-SEC-002") if dict(f.details)["key"] == key]
+    kept = [f for f in sec(r, "ING2GW-SEC-003") if dict(f.details)["key"] == key]
+    if target and key in ("whitelist-source-range", "denylist-source-range", "block-cidrs"):
+        assert kept and not lost and policies(r)
+    else:
+        assert lost and lost[0].severity.value == "error" and not kept
+    # and the check never calls an answer under it equivalent
+    v = verify(configmap({key: value}) + ingress(anns), **({"target": target} if target else {}))
+    assert v.equivalent == 0 and v.unverified > 0, v.to_dict()
+
+
+@pytest.mark.parametrize("key, value", [("enable-modsecurity", "false"), ("block-cidrs", " , "),
+                                        ("global-auth-url", "not a url"), ("whitelist-source-range", "")])
+def test_values_the_controller_ignores_are_no_loss(key: str, value: str) -> None:
+    r = run(configmap({key: value}) + ingress())
+    assert not sec(r, "ING2GW-SEC-002")
+
+
+def test_ingresses_that_turn_the_setting_off_are_not_affected() -> None:
+    text = (configmap({"global-auth-url": "https://auth.example.com/", "enable-modsecurity": "true"})
+            + ingress({f"{PREFIX}/enable-global-auth": "false", f"{PREFIX}/enable-modsecurity": "false"}))
+    assert not sec(run(text), "ING2GW-SEC-002")
+    # the global rate limits act only on Ingresses with a global-rate-limit annotation
+    assert not sec(run(configmap({"global-rate-limit-memcached-host": "m"}) + ingress()), "ING2GW-SEC-002")
+
+
+def test_client_address_from_proxy_protocol_is_an_error_when_lists_are_translated() -> None:
+    text = configmap({"use-proxy-protocol": "true"}) + ingress({f"{PREFIX}/whitelist-source-range": "10.0.0.0/8"})
+    r = run(text, target="envoy-gateway")
+    f, = sec(r, "ING2GW-SEC-005")
+    assert f.severity.value == "error" and "PROXY protocol" in f.message
+    r = run(text, target="envoy-gateway", allow_weakened=frozenset({"use-proxy-protocol"}))
+    f, = sec(r, "ING2GW-SEC-005")
+    assert f.severity.value == "warning"
+    assert not sec(run(configmap({"use-proxy-protocol": "true"}) + ingress(), target="envoy-gateway"),
+                   "ING2GW-SEC-005"), "no list: nothing checks the address"
+
+
+def test_simulator_and_translator_know_the_same_access_keys() -> None:
+    """The simulator may not read the translator's table (it is the independent judge): the two
+    lists are kept apart and must agree."""
+    from ing2gw.providers.nginx_globals import global_keys
+    from ing2gw.simulate.nginx_settings import ACCESS_KEYS
+
+    table = set(global_keys()) | {c for r in global_keys().values() for c in r.companions}
+    assert set(ACCESS_KEYS) <= table
+    assert set(global_keys()) <= set(ACCESS_KEYS)

@@ -284,7 +284,8 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     print_findings(findings, verbose, color_allowed(no_color, sys.stderr))
     if verified is not None:
         click.echo(f"ing2gw: equivalence: {verified.probes} probes, {verified.equivalent} equivalent, "
-                   f"{verified.explained} explained, {verified.unexplained} unexplained", err=True)
+                   f"{verified.explained} explained, {verified.unexplained} unexplained"
+                   + (f", {verified.unverified} unverified" if verified.unverified else ""), err=True)
     return exit_code(findings, fail_on)
 
 

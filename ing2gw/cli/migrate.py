@@ -152,7 +152,8 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
         print_findings(findings, verbose, color_allowed(no_color, sys.stderr))
     if verified is not None:
         click.echo(f"ing2gw: equivalence: {verified.probes} probes, {verified.equivalent} equivalent, "
-                   f"{verified.explained} explained, {verified.unexplained} unexplained", err=True)
+                   f"{verified.explained} explained, {verified.unexplained} unexplained"
+                   + (f", {verified.unverified} unverified" if verified.unverified else ""), err=True)
     return exit_code(findings, fail_on)
 
 

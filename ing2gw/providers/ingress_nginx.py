@@ -28,7 +28,7 @@ from ing2gw.model.inputs import Inputs, configmap_data
 from ing2gw.options import Options
 from ing2gw.origin import Origin
 from ing2gw.providers.base import BuildContext, gateway_path_problem, host_problem
-from ing2gw.providers.nginx_annotations import NginxAnnotations, NginxGlobals, parse_annotations
+from ing2gw.providers.nginx_annotations import NginxAnnotations, NginxGlobals, parse_annotations, target_policies
 from ing2gw.providers import nginx_paths
 
 CATCH_ALL = "_"
@@ -107,30 +107,44 @@ class IngressNginxProvider:
                 continue
             anns[ing.key] = a
             usable.append(ing)
-        _Builder(ctx, class_name, usable, anns, glob).run()
+        from ing2gw.providers.nginx_globals import global_access
+
+        # ConfigMap keys that decide who may reach what, on every location (nginx_globals)
+        access = global_access(usable, dict(glob.data), glob.source, glob.name,
+                               prefix=ctx.options.annotations_prefix.rstrip("/"), target=ctx.options.target,
+                               allow_weakened=ctx.options.allow_weakened, class_name=class_name)
+        ctx.findings.extend(access.findings)
+        _Builder(ctx, class_name, usable, anns, glob, access.address_lists).run()
 
 
 def controller_configmap(inputs: Inputs, options: Options) -> tuple[dict[str, str], Origin | None]:
     """The ingress-nginx ConfigMap's data: the one --nginx-configmap names, else one called
     ingress-nginx-controller or nginx-configuration (the chart's and the old manifests' names)."""
+    data, origin, _ = _find_configmap(inputs, options)
+    return data, origin
+
+
+def _find_configmap(inputs: Inputs, options: Options) -> tuple[dict[str, str], Origin | None, str]:
     wanted = options.nginx_configmap
     for m in inputs.configmaps:
         key = f"{m.namespace or options.default_namespace}/{m.name}"
         if (wanted and key == wanted) or (not wanted and m.name in ("ingress-nginx-controller", "nginx-configuration")):
-            return configmap_data(m), m.origin
-    return {}, None
+            return configmap_data(m), m.origin, key
+    return {}, None, ""
 
 
 def _globals(ctx: BuildContext) -> NginxGlobals:
     """Controller-wide settings from the ingress-nginx ConfigMap, when it is in the input."""
-    data, source = controller_configmap(ctx.inputs, ctx.options)
-    return NginxGlobals.from_configmap(data, source)
+    data, source, name = _find_configmap(ctx.inputs, ctx.options)
+    return NginxGlobals.from_configmap(data, source, name)
 
 
 class _Builder:
     def __init__(self, ctx: BuildContext, class_name: str, ingresses: list[Ingress],
-                 anns: dict[str, NginxAnnotations], glob: NginxGlobals) -> None:
+                 anns: dict[str, NginxAnnotations], glob: NginxGlobals, address_lists: dict[str, str] | None = None) -> None:
         self.ctx = ctx
+        #: the ConfigMap's address lists the target's policy carries (nginx_globals)
+        self.address_lists = address_lists or {}
         self.class_name = class_name
         self.ings = ingresses
         self.anns = anns
@@ -205,6 +219,13 @@ class _Builder:
                     # access checks run after ingress-nginx's HTTPS redirect: routes that only
                     # redirect are answered before them, so the policy goes on forwarding routes
                     route.intents += intents[route.source.key]
+        target = self.ctx.options.target
+        if target and any(intents.values()) and "whitelist-source-range" in target_policies(target):
+            from ing2gw.providers.nginx_globals import client_address_findings
+
+            self.ctx.findings.extend(client_address_findings(dict(self.glob.data), self.glob.source, self.glob.name,
+                                                             target=target,
+                                                             allow_weakened=self.ctx.options.allow_weakened))
 
     def _intents(self, ing: Ingress) -> tuple[ir.Intent, ...]:
         """Behaviour of this Ingress that only an implementation policy can carry."""
@@ -214,7 +235,7 @@ class _Builder:
             return ()
         out = []
         prefix = self.ctx.options.annotations_prefix.rstrip("/")
-        r = effective_ranges(ing.annotations, prefix, {})
+        r = effective_ranges(ing.annotations, prefix, self.address_lists, f"ConfigMap {self.glob.name}")
 
         def intent(action: str, value: str, annotation: str) -> ir.Intent:
             return ir.Intent("source-range", ir.Source(ing.namespace, ing.name, ing.origin, annotation), value,

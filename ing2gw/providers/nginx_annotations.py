@@ -61,9 +61,11 @@ class NginxGlobals:
     annotations_risk_level: str = "High"
     source: Origin | None = None
     data: tuple[tuple[str, str], ...] = ()
+    #: namespace/name of the ConfigMap ("" without one)
+    name: str = ""
 
     @classmethod
-    def from_configmap(cls, data: dict[str, str], source: Origin | None) -> "NginxGlobals":
+    def from_configmap(cls, data: dict[str, str], source: Origin | None, name: str = "") -> "NginxGlobals":
         def b(key: str, default: bool) -> bool:
             v = go_bool(data.get(key, ""))
             return default if v is None else v
@@ -78,7 +80,7 @@ class NginxGlobals:
                    hsts_include_subdomains=b("hsts-include-subdomains", True), hsts_preload=b("hsts-preload", False),
                    use_forwarded_headers=b("use-forwarded-headers", False),
                    annotations_risk_level=data.get("annotations-risk-level", "High").strip() or "High", source=source,
-                   data=tuple(sorted(data.items())))
+                   data=tuple(sorted(data.items())), name=name)
 
 
 @dataclass(frozen=True)

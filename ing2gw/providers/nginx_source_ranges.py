@@ -16,6 +16,9 @@ What the controller does (v1.15.1, `internal/ingress/annotations/ipallowlist`, `
 * Addresses and CIDRs are normalised (`10.0.0.7/8` is `10.0.0.0/8`); a single address is a
   one-address range. nginx renders `deny` rules, then `allow` rules and `deny all` when an
   allow-list exists.
+* The ConfigMap's `block-cidrs` are `deny` rules at the http level: nginx inherits access rules
+  only into a level that has none, so they reach exactly the locations without an allow- or
+  deny-list of their own (annotation or ConfigMap default).
 * The ConfigMap's lists are split on commas, empty entries dropped, and not validated: an entry
   that is not an address makes nginx reject the rendered configuration (the controller keeps its
   previous one), which ing2gw cannot reproduce: it is reported, and the valid entries are kept
@@ -31,6 +34,7 @@ from typing import Mapping
 ALLOW_KEY = "allowlist-source-range"
 ALLOW_ALIAS = "whitelist-source-range"
 DENY_KEY = "denylist-source-range"
+BLOCK_KEY = "block-cidrs"
 
 
 def cidr(entry: str) -> str | None:
@@ -154,5 +158,9 @@ def effective_ranges(annotations: Mapping[str, str], prefix: str, configmap: Map
         parsed = parse_configmap_value(configmap[ALLOW_ALIAS])
         # the valid entries only: narrower than the controller's list would be, never wider
         allow, allow_from = parsed.cidrs, f"{configmap_name} {ALLOW_ALIAS}"
+    if denied is None and allow is None and deny is None and configmap.get(BLOCK_KEY, "").strip():
+        # http-level `deny` rules reach only locations without access rules of their own
+        parsed = parse_configmap_value(configmap[BLOCK_KEY])
+        deny, deny_from = (parsed.cidrs or None), f"{configmap_name} {BLOCK_KEY}"
     return Ranges(allow=allow, allow_from=allow_from, deny=deny, deny_from=deny_from, denied=denied,
                   denied_by=denied_by)

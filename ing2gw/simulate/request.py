@@ -245,6 +245,17 @@ class Redirect:
         return {"location": self.location, "status": self.status}
 
 
+#: how an `Answer.unmodelled` entry starts when the answer depends on who the client is, by a
+#: setting the simulator does not model (the controller's allow-lists, authentication, firewall):
+#: such an answer proves nothing, even when both sides agree (`depends_on_access`)
+ACCESS_UNMODELLED = "access not modelled: "
+
+
+def depends_on_access(answer: "Answer") -> bool:
+    """Whether an answer depends on an access decision the simulator does not model."""
+    return any(u.startswith(ACCESS_UNMODELLED) for u in answer.unmodelled)
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """What happens to one request.
