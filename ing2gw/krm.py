@@ -103,6 +103,8 @@ FIELDS: dict[str, _Field] = {
     "nginxConfigmap": _Field("nginx_configmap", "ns-name", "namespace/name of the ingress-nginx ConfigMap"),
     "allowWeakened": _Field("allow_weakened", "list", "security annotations whose loss is accepted"),
     "nginxFlags": _Field("nginx_flags", "flags", "ingress-nginx controller flags that change routing"),
+    "allowCrossNamespace": _Field("allow_cross_namespace", "bool",
+                                  "let annotations reach into other namespaces (mirror-target grants, custom-headers)"),
     "keepIngress": _Field("keep_ingress", "bool", "keep converted Ingresses in the output"),
     "failOn": _Field("fail_on", "fail-on", "fail the build on findings of this severity or worse"),
 }

@@ -30,6 +30,9 @@ class Options:
     * ingress_class: ingress-nginx's --ingress-class (the legacy annotation value it serves).
     * nginx_configmap: "namespace/name" of the ingress-nginx ConfigMap in the input, if any.
     * nginx_flags: ingress-nginx controller flags that change routing.
+    * allow_cross_namespace: let annotations reach into other namespaces (a ReferenceGrant there
+      for a mirror-target Service, a custom-headers ConfigMap read from there); off, each such
+      annotation is an error and is not carried over.
     """
 
     controller: str = DEFAULT_CONTROLLER
@@ -49,6 +52,7 @@ class Options:
     #: ingress-nginx controller flags that change routing (--disable-catch-all,
     #: --default-backend-service=ns/name, ...), as given to the controller
     nginx_flags: tuple[str, ...] = ()
+    allow_cross_namespace: bool = False
 
     def nginx_flag(self, name: str) -> str | None:
         """The value of a controller flag (`"true"` for a bare flag), or None when absent."""

@@ -332,3 +332,66 @@ def test_simulator_and_translator_know_the_same_access_keys() -> None:
     table = set(global_keys()) | {c for r in global_keys().values() for c in r.companions}
     assert set(ACCESS_KEYS) <= table
     assert set(global_keys()) <= set(ACCESS_KEYS)
+
+
+# -- item 7: annotations never reach into another namespace on a tenant's say-so --------------------------
+
+MIRROR_OTHER = {f"{PREFIX}/mirror-target": "http://ledger.finance.svc.cluster.local:8080$request_uri"}
+FINANCE_CM = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: creds, namespace: finance}\n"
+              "data: {X-Db-Password: hunter2}\n---\n")
+
+
+def test_mirror_target_in_another_namespace_writes_no_grant() -> None:
+    r = run(ingress(MIRROR_OTHER))
+    assert not [o for o in r.objects() if o["kind"] == "ReferenceGrant" and o["metadata"]["namespace"] == "finance"]
+    route, = [o for o in r.objects() if o["kind"] == "HTTPRoute"]
+    assert "RequestMirror" not in str(route)
+    f, = sec(r, "ING2GW-SEC-006")
+    assert f.severity.value == "error" and "namespace finance" in f.message and f.subject == "Ingress shop/web"
+    assert "--allow-cross-namespace" in (f.suggestion or "")
+
+
+def test_custom_headers_from_another_namespace_are_not_read() -> None:
+    r = run(FINANCE_CM + ingress({f"{PREFIX}/custom-headers": "finance/creds"}))
+    assert "hunter2" not in str(r.objects())
+    f, = sec(r, "ING2GW-SEC-006")
+    assert f.severity.value == "error" and "namespace finance" in f.message
+
+
+def test_the_platform_team_can_allow_it() -> None:
+    r = run(FINANCE_CM + ingress({**MIRROR_OTHER, f"{PREFIX}/custom-headers": "finance/creds"}),
+            allow_cross_namespace=True)
+    grant, = [o for o in r.objects() if o["kind"] == "ReferenceGrant"]
+    assert grant["metadata"]["namespace"] == "finance"
+    assert "hunter2" in str(r.objects())
+    assert not sec(r, "ING2GW-SEC-006") and len(sec(r, "ING2GW-SEC-007")) == 2
+
+
+def test_same_namespace_references_need_nothing() -> None:
+    r = run(ingress({f"{PREFIX}/mirror-target": "http://shadow.shop.svc:8080"}))
+    assert "RequestMirror" in str(r.objects()) and not sec(r, "ING2GW-SEC-006")
+
+
+def test_cross_namespace_option_on_the_command_line_and_in_the_config(tmp_path: Any,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from ing2gw.cli import main
+
+    f = tmp_path / "in.yaml"
+    f.write_text(ingress(MIRROR_OTHER))
+    assert main(["convert", "-f", str(f)]) == 1
+    assert "ING2GW-SEC-006" in capsys.readouterr().err
+    assert main(["convert", "-f", str(f), "--allow-cross-namespace"]) == 0
+    assert "kind: ReferenceGrant" in capsys.readouterr().out
+    config = tmp_path / "ing2gw.yaml"
+    config.write_text("apiVersion: ing2gw.io/v1alpha1\nkind: Ing2Gw\nmetadata: {name: x}\n"
+                      "spec: {allowCrossNamespace: true}\n")
+    assert main(["convert", "-f", str(f), "--config", str(config)]) == 0
+    assert "kind: ReferenceGrant" in capsys.readouterr().out
+
+
+def test_cross_namespace_key_in_the_krm_config() -> None:
+    from ing2gw import krm
+
+    assert krm.parse_function_config({"apiVersion": "ing2gw.io/v1alpha1", "kind": "Ing2Gw",
+                                      "spec": {"allowCrossNamespace": True}}).options.allow_cross_namespace
+    assert not krm.parse_function_config(None).options.allow_cross_namespace

@@ -54,6 +54,10 @@ def translation_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--nginx-flag", "nginx_flags", multiple=True, metavar="FLAG",
                      help="An ingress-nginx controller flag that changes routing (repeatable), e.g. "
                           "--nginx-flag=--disable-catch-all or --nginx-flag=--default-backend-service=ns/svc."),
+        click.option("--allow-cross-namespace", is_flag=True,
+                     help="Let annotations reach into other namespaces: a ReferenceGrant there for a mirror-target "
+                          "Service, a custom-headers ConfigMap read from there. Off, each such annotation is an "
+                          "error (ING2GW-SEC-006) and is not carried over: a tenant's Ingress never decides it."),
         click.option("--allow-weakened", multiple=True, metavar="ANNOTATION",
                      help="Accept the loss of a security-relevant annotation (repeatable; short key such "
                           "as 'whitelist-source-range' or the full key). Its finding becomes a warning."),
@@ -71,7 +75,7 @@ def translation_options(f: Callable[..., Any]) -> Callable[..., Any]:
 #: the translation options the command line and a --config file share (Options attributes)
 _OPTION_PARAMS = ("controller", "gateway_namespace", "gateway_name", "gateway_class", "gateway_controller_name",
                   "single_gateway", "target", "emit_gateway_class", "default_namespace", "annotations_prefix",
-                  "ingress_class", "nginx_configmap")
+                  "ingress_class", "nginx_configmap", "allow_cross_namespace")
 
 
 def read_config_file(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -117,7 +121,12 @@ def _file_config(kw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 def build_options(kw: dict[str, Any]) -> Options:
     """The translation options: the command line, over a --config file, over the defaults."""
     from_file, _ = _file_config(kw)
-    values = {name: kw[name] if _given(name) or name not in from_file else from_file[name] for name in _OPTION_PARAMS}
+    values: dict[str, Any] = {}
+    for name in _OPTION_PARAMS:
+        if name in kw and (_given(name) or name not in from_file):
+            values[name] = kw[name]
+        elif name in from_file:
+            values[name] = from_file[name]
     return Options(**values,
                    allow_weakened=frozenset(kw["allow_weakened"]) | from_file.get("allow_weakened", frozenset()),
                    nginx_flags=tuple(from_file.get("nginx_flags", ())) + tuple(kw.get("nginx_flags") or ()))

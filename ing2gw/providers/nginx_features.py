@@ -136,6 +136,9 @@ def _custom_headers(b: "_Builder", loc: "Loc") -> ir.HeaderChanges:
         return ir.HeaderChanges()
     ns, _, name = ref.rpartition("/")
     ns = ns or loc.owner.namespace
+    if not _cross_namespace_allowed(b, loc, ns, "custom-headers", ref,
+                                    f"read ConfigMap {ns}/{name} into the response headers of {loc.owner.key}"):
+        return ir.HeaderChanges()
     for m in b.ctx.inputs.configmaps:
         if m.name == name and (m.namespace or b.ctx.options.default_namespace) == ns:
             data = configmap_data(m)
@@ -231,8 +234,34 @@ def _mirrors(b: "_Builder", loc: "Loc") -> tuple[ir.Mirror, ...]:
         return ()
     port = parts.port or (443 if parts.scheme == "https" else 80)
     if ns != loc.owner.namespace:
+        if not _cross_namespace_allowed(b, loc, ns, "mirror-target", target,
+                                        f"write a ReferenceGrant in namespace {ns} letting every HTTPRoute of "
+                                        f"{loc.owner.namespace} use Service {ns}/{name}"):
+            return ()
         b.ctx.out.grants.add(ir.Grant(ns, "gateway.networking.k8s.io", "HTTPRoute", loc.owner.namespace, "", "Service", name))
     return (ir.Mirror(ir.ServiceBackend(ns, name, port)),)
+
+
+def _cross_namespace_allowed(b: "_Builder", loc: "Loc", ns: str, key: str, value: str, what: str) -> bool:
+    """Whether an annotation may reach into namespace `ns`: only its own Ingress's, unless the
+    platform team allowed it (--allow-cross-namespace). Reported once per Ingress and key."""
+    assert loc.owner is not None
+    if ns == loc.owner.namespace:
+        return True
+    allowed = b.ctx.options.allow_cross_namespace
+    if _once(b, loc, f"cross-namespace-{key}"):
+        if allowed:
+            b.ctx.finding(Severity.INFO, "ING2GW-SEC-007", f"--allow-cross-namespace: {key} reaches into namespace "
+                          f"{ns}: {what}", ing=loc.owner, annotation=f"{b.ctx.options.annotations_prefix}/{key}",
+                          value=value)
+        else:
+            b.ctx.finding(Severity.ERROR, "ING2GW-SEC-006",
+                          f"{key} reaches into namespace {ns} (the Ingress is in {loc.owner.namespace}): ing2gw does not "
+                          f"{what} on an Ingress's say-so, so the annotation is not carried over", ing=loc.owner,
+                          annotation=f"{b.ctx.options.annotations_prefix}/{key}", value=value,
+                          suggestion=f"use an object of namespace {loc.owner.namespace}, or, if the platform team "
+                                     "agrees, run with --allow-cross-namespace (config: allowCrossNamespace: true)")
+    return allowed
 
 
 def describe(value: Any) -> str:
