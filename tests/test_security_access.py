@@ -395,3 +395,38 @@ def test_cross_namespace_key_in_the_krm_config() -> None:
     assert krm.parse_function_config({"apiVersion": "ing2gw.io/v1alpha1", "kind": "Ing2Gw",
                                       "spec": {"allowCrossNamespace": True}}).options.allow_cross_namespace
     assert not krm.parse_function_config(None).options.allow_cross_namespace
+
+
+# -- item 8: security annotations under another prefix ------------------------------------------------------
+
+
+def test_security_annotation_under_another_prefix_is_an_error_naming_the_option() -> None:
+    r = run(ingress({"custom.io/whitelist-source-range": "10.0.0.0/8", "custom.io/auth-url": "http://a/"}))
+    found = {f.annotation: f for f in sec(r, "ING2GW-SEC-008")}
+    assert set(found) == {"custom.io/whitelist-source-range", "custom.io/auth-url"}
+    for f in found.values():
+        assert f.severity.value == "error" and "--annotations-prefix custom.io" in (f.suggestion or "")
+    route, = [o for o in r.objects() if o["kind"] == "HTTPRoute"]
+    assert not any(k.startswith("custom.io/") for k in route["metadata"].get("annotations", {})), "not copied"
+
+
+def test_with_the_prefix_given_the_keys_are_read() -> None:
+    r = run(ingress({"custom.io/whitelist-source-range": "10.0.0.0/8"}), annotations_prefix="custom.io",
+            target="envoy-gateway")
+    assert not sec(r, "ING2GW-SEC-008") and policies(r)
+
+
+def test_other_ingress_nginx_keys_under_another_prefix_are_warnings_and_not_copied() -> None:
+    r = run(ingress({"custom.io/rewrite-target": "/", "team.example.com/owner": "shop"}))
+    f, = [f for f in r.findings if f.code == "ING2GW-NGINX-061"]
+    assert f.severity.value == "warning" and f.annotation == "custom.io/rewrite-target"
+    route, = [o for o in r.objects() if o["kind"] == "HTTPRoute"]
+    assert route["metadata"]["annotations"].get("team.example.com/owner") == "shop", "other metadata is still copied"
+    assert "custom.io/rewrite-target" not in route["metadata"]["annotations"]
+
+
+def test_another_tools_key_can_be_accepted_by_its_full_name() -> None:
+    r = run(ingress({"alb.ingress.kubernetes.io/auth-type": "cognito"}),
+            allow_weakened=frozenset({"alb.ingress.kubernetes.io/auth-type"}))
+    f, = sec(r, "ING2GW-SEC-008")
+    assert f.severity.value == "warning" and f.accepted

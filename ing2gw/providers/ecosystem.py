@@ -22,7 +22,7 @@ import hashlib
 from typing import Any
 
 from ing2gw import ir, mappings
-from ing2gw.findings import Severity
+from ing2gw.findings import Finding, Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.providers.base import BuildContext
 
@@ -153,6 +153,8 @@ def route_metadata(ctx: BuildContext, ing: Ingress, gw: ir.Gateway) -> tuple[dic
                 annotations[f"{prefix}/{row.get('rename', suffix)}"] = value
                 copied.append(key)
             continue
+        if _foreign_prefix_controller_key(ctx, ing, key, value):
+            continue
         row = _common_row(key)
         if row["action"] == "copy":
             annotations[key] = value
@@ -168,6 +170,36 @@ def route_metadata(ctx: BuildContext, ing: Ingress, gw: ir.Gateway) -> tuple[dic
                     + ("dropped: " + "; ".join(dropped) if dropped else ""), ing=ing,
                     details={"copied": ",".join(copied)})
     return annotations, dict(ing.metadata.labels)
+
+
+def _foreign_prefix_controller_key(ctx: BuildContext, ing: Ingress, key: str, value: str) -> bool:
+    """An ingress-nginx annotation under another prefix (`custom.io/whitelist-source-range`): a
+    controller started with --annotation-prefix=custom.io applies it, so it is never passed on as
+    metadata. Security-relevant keys are errors (SEC-008), others warnings (NGINX-061)."""
+    from ing2gw.providers.nginx_annotations import rows
+
+    prefix, _, name = key.rpartition("/")
+    row = rows().get(name) if prefix else None
+    if row is None:
+        return False
+    option = f"--annotations-prefix {prefix}"
+    if row.security:
+        accepted = key in ctx.options.allow_weakened
+        ctx.findings.append(Finding(
+            Severity.WARNING if accepted else Severity.ERROR, "ING2GW-SEC-008",
+            f"{name} is a security-relevant ingress-nginx annotation; under the prefix {prefix} ing2gw does not read it "
+            f"(it reads {ctx.options.annotations_prefix}/), so it is neither translated nor copied to the routes",
+            origin=ing.origin, subject=f"Ingress {ing.key}", annotation=key, value=value, security=True,
+            accepted=accepted, status="unknown",
+            suggestion=f"if the controller runs with --annotation-prefix={prefix}, pass {option} (config: "
+                       f"annotationsPrefix: {prefix}); if another tool owns the key, accept with --allow-weakened {key}"))
+    else:
+        ctx.finding(Severity.WARNING, "ING2GW-NGINX-061",
+                    f"{name} is an ingress-nginx annotation; under the prefix {prefix} ing2gw does not read it (it reads "
+                    f"{ctx.options.annotations_prefix}/), so it is neither translated nor copied to the routes", ing=ing,
+                    annotation=key, value=value, status="unknown",
+                    suggestion=f"if the controller runs with --annotation-prefix={prefix}, pass {option}")
+    return True
 
 
 def _dns_target(ctx: BuildContext, ing: Ingress, gw: ir.Gateway, key: str, value: str) -> None:
