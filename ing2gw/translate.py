@@ -15,6 +15,7 @@ from ing2gw.load import Manifest
 from ing2gw.model.ingress import Ingress
 from ing2gw.model.inputs import Inputs, classify
 from ing2gw.options import Options
+from ing2gw.options import problems as option_problems
 from ing2gw.providers import PROVIDERS, provider_for
 from ing2gw.providers.base import BuildContext, Ownership, resolve_ownership
 
@@ -75,6 +76,9 @@ def translate(manifests: list[Manifest], options: Options | None = None, *,
 
     `earlier`: the Gateways an earlier run wrote (`migrate`), so that hosts keep their Gateway."""
     options = options or Options()
+    bad = option_problems(options)
+    if bad:
+        raise UsageError("; ".join(bad))
     target = target_spec(options.target)
     inputs = classify(manifests, options.default_namespace)
     out = ir.IR()

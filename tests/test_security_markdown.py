@@ -62,7 +62,7 @@ metadata:
   namespace: shop
   annotations:
     nginx.ingress.kubernetes.io/rewrite-target: {HOSTILE!r}
-    "nginx.ingress.kubernetes.io/x``y<b>": "1"
+    nginx.ingress.kubernetes.io/x--y: {HOSTILE!r}
     team.example.com/owner: {HOSTILE!r}
 spec:
   ingressClassName: nginx

@@ -163,12 +163,31 @@ def _listener_name(key: ir.ListenerKey) -> str:
     return proto if key.hostname is None else f"{proto}-{host_slug(key.hostname)}"
 
 
+def _within_limit(annotations: dict[str, str], subject: str, out: Output) -> dict[str, str]:
+    """Annotations gathered from several Ingresses, the largest left out (with a finding) while
+    they exceed the API server's 256 KiB; ing2gw's own class annotation stays."""
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in annotations.items())
+    if size <= gw.ANNOTATIONS_MAX_BYTES:
+        return annotations
+    kept = dict(annotations)
+    left_out = []
+    for key in sorted((k for k in kept if k != CLASS_ANNOTATION), key=lambda k: (-len(kept[k].encode()), k)):
+        if size <= gw.ANNOTATIONS_MAX_BYTES:
+            break
+        size -= len(key.encode()) + len(kept.pop(key).encode())
+        left_out.append(key)
+    out.findings.append(Finding(Severity.WARNING, "ING2GW-CORE-031",
+                                f"the annotations gathered on it would exceed the API server's 256 KiB; left out: "
+                                f"{', '.join(sorted(left_out))}", subject=subject))
+    return kept
+
+
 def _part_index(name: str, base: str) -> int | None:
     """0 for the Gateway `base`, n-1 for `base-n` (the names `_gateways` gives the parts)."""
     if name == base:
         return 0
     head, _, n = name.rpartition("-")
-    return int(n) - 1 if head == base and n.isdigit() and int(n) >= 2 else None
+    return int(n) - 1 if head == base and n.isascii() and n.isdigit() and int(n) >= 2 else None
 
 
 def _earlier_parts(g: ir.Gateway, earlier: EarlierGateways) -> tuple[dict[str | None, int], dict[int, int]]:
@@ -258,9 +277,9 @@ def _gateways(g: ir.Gateway, out: Output,
             sections[lst.key] = (g.namespace, name, sname)
             specs.append(_listener(lst, sname, g))
         cm_annotations = _cert_manager(g, name, listeners, names, out)
-        md: dict[str, Any] = {"name": name, "namespace": g.namespace,
-                              "annotations": {CLASS_ANNOTATION: ",".join(g.ingress_classes), **g.annotations,
-                                              **cm_annotations}}
+        annotations = _within_limit({CLASS_ANNOTATION: ",".join(g.ingress_classes), **g.annotations, **cm_annotations},
+                                    f"Gateway {g.namespace}/{name}", out)
+        md: dict[str, Any] = {"name": name, "namespace": g.namespace, "annotations": annotations}
         obj = _build(gw.Gateway, {"metadata": md, "spec": {"gatewayClassName": g.class_name, "listeners": specs}})
         result.append((obj, sections))
     return result
@@ -340,7 +359,7 @@ def _certificate(g: ir.Gateway, listener_name: str, lst: ir.Listener) -> dict[st
         value: Any = profile[key]
         if key in _CERT_LISTS:
             value = [v.strip() for v in value.split(",") if v.strip()]
-        elif path[-1] in _INT_FIELDS and str(value).isdigit():
+        elif path[-1] in _INT_FIELDS and str(value).isascii() and str(value).isdigit():
             value = int(value)
         node = spec
         for p in path[:-1]:

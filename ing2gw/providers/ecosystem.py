@@ -161,6 +161,7 @@ def route_metadata(ctx: BuildContext, ing: Ingress, gw: ir.Gateway) -> tuple[dic
             copied.append(key)
         else:
             dropped.append(f"{key} ({row['why']})")
+    annotations = _within_limit(ctx, ing, annotations, copied)
     if any(k.split("/", 1)[0] in dns["prefixes"] for k in ing.annotations):
         ctx.dns_ingresses.add(ing.key)
     if copied or dropped:
@@ -170,6 +171,35 @@ def route_metadata(ctx: BuildContext, ing: Ingress, gw: ir.Gateway) -> tuple[dic
                     + ("dropped: " + "; ".join(dropped) if dropped else ""), ing=ing,
                     details={"copied": ",".join(copied)})
     return annotations, dict(ing.metadata.labels)
+
+
+#: room left on a route's annotations for ing2gw's own (the source Ingress: a key and namespace/name)
+_OWN_ANNOTATIONS_BYTES = 1024
+
+
+def _within_limit(ctx: BuildContext, ing: Ingress, annotations: dict[str, str], copied: list[str]) -> dict[str, str]:
+    """The copied annotations, the largest left out while they and ing2gw's own would exceed the
+    API server's 256 KiB (an Ingress at the limit would otherwise give a route over it)."""
+    from ing2gw.model.ingress import ANNOTATIONS_MAX_BYTES
+
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in annotations.items())
+    budget = ANNOTATIONS_MAX_BYTES - _OWN_ANNOTATIONS_BYTES
+    if size <= budget:
+        return annotations
+    out = dict(annotations)
+    left_out = []
+    for key in sorted(out, key=lambda k: (-len(out[k].encode()), k)):
+        if size <= budget:
+            break
+        size -= len(key.encode()) + len(out.pop(key).encode())
+        left_out.append(key)
+        if key in copied:
+            copied.remove(key)
+    ctx.finding(Severity.WARNING, "ING2GW-CORE-031",
+                f"the annotations copied to its routes would exceed the API server's 256 KiB with ing2gw's own; left "
+                f"out: {', '.join(sorted(left_out))}", ing=ing,
+                suggestion="move large values out of annotations, or add them to the routes by hand")
+    return out
 
 
 def _foreign_prefix_controller_key(ctx: BuildContext, ing: Ingress, key: str, value: str) -> bool:

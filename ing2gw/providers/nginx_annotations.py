@@ -42,7 +42,7 @@ def go_int(value: str) -> int | None:
     """strconv.Atoi (decimal, optional sign)."""
     v = value.strip()
     body = v[1:] if v[:1] in "+-" else v
-    return int(v) if body.isdigit() else None
+    return int(v) if body.isascii() and body.isdigit() else None  # Go: ASCII digits only
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 
 from ing2gw import ir
 from ing2gw.findings import Severity
+from ing2gw.model.ingress import service_name_problem
 from ing2gw.model.inputs import configmap_data
+from ing2gw.providers.base import gateway_path_problem, host_problem
 
 if TYPE_CHECKING:
     from ing2gw.providers.ingress_nginx import Loc, _Builder
@@ -94,15 +96,37 @@ def url_redirect(b: "_Builder", loc: "Loc", code: int, url: str) -> ir.Redirect:
         b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-041",
                       f"the redirect URL carries a query string ({parts.query!r}), which RequestRedirect cannot set; "
                       "it is left out", ing=loc.owner, annotation=ann, value=url)
+    scheme, host, port, path, lost = redirect_parts(url)
+    if lost and _once(b, loc, "redirect-url-parts"):
+        b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-041",
+                      f"the redirect URL's {' and '.join(lost)} cannot be a RequestRedirect field (Gateway API "
+                      "allows DNS host names, ports 1-65535 and clean paths); the redirect keeps the request's instead",
+                      ing=loc.owner, annotation=ann, value=url)
+    return ir.Redirect(status, scheme=scheme, hostname=host, port=port, full_path=path)
+
+
+def redirect_parts(url: str) -> tuple[str | None, str | None, int | None, str, list[str]]:
+    """(scheme, hostname, port, path, the parts Gateway API cannot hold) of a literal redirect
+    URL; a part that cannot be a RequestRedirect field is left to the request's own value."""
+    lost: list[str] = []
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port, lost = None, ["port"]
     path = parts.path or "/"
+    if gateway_path_problem(path):
+        path, lost = "/", lost + ["path"]
     if not parts.scheme:
-        return ir.Redirect(status, full_path=path)
-    host = (parts.hostname or "").lower()
-    port = parts.port
+        return None, None, None, path, lost
     scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower() or None
+    if host is not None and (host_problem(host) or host.startswith("*")):
+        host, lost = None, lost + ["host"]
+    if scheme not in ("http", "https"):
+        scheme, lost = "http", lost + ["scheme"]
     default = {"http": 80, "https": 443}.get(scheme)
-    return ir.Redirect(status, scheme=scheme, hostname=host or None,
-                       port=port if port is not None and port != default else None, full_path=path)
+    return scheme, host, port if port is not None and port != default else None, path, lost
 
 
 def _upstream_vhost(b: "_Builder", loc: "Loc", rewrite: ir.Rewrite | None) -> ir.Rewrite | None:
@@ -221,10 +245,16 @@ def _mirrors(b: "_Builder", loc: "Loc") -> tuple[ir.Mirror, ...]:
     target = m.get("mirror-target")
     if not target:
         return ()
-    parts = urlsplit(target.replace("$request_uri", ""))
+    try:
+        parts = urlsplit(target.replace("$request_uri", ""))
+        port_value = parts.port
+    except ValueError:  # an invalid port or IPv6 literal
+        parts, port_value = urlsplit(""), None
     host = (parts.hostname or "").lower()
     svc = _SVC_HOST.match(host)
     name, ns = (svc.group(1), svc.group(3)) if svc else (host, loc.owner.namespace) if "." not in host else (None, None)
+    if name is not None and service_name_problem(name):
+        name = None  # no host (`on`, `/mirror`, a value without a scheme) or no Service name
     if name is None or ns is None:
         if _once(b, loc, "mirror"):
             b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-047",
@@ -232,7 +262,7 @@ def _mirrors(b: "_Builder", loc: "Loc") -> tuple[ir.Mirror, ...]:
                           "mirrors only to Services, so requests are no longer mirrored", ing=loc.owner,
                           annotation=f"{b.ctx.options.annotations_prefix}/mirror-target", value=target)
         return ()
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    port = port_value or (443 if parts.scheme == "https" else 80)
     if ns != loc.owner.namespace:
         if not _cross_namespace_allowed(b, loc, ns, "mirror-target", target,
                                         f"write a ReferenceGrant in namespace {ns} letting every HTTPRoute of "

@@ -54,13 +54,12 @@ def rewrite_plan(b: "_Builder", loc: "Loc") -> tuple[tuple[ir.Match, ...], ir.Re
     if target.startswith(("http://", "https://")):
         if "$" in target:
             return regex_match, None, None, "a redirect target with capture groups"
-        from urllib.parse import urlsplit
+        from ing2gw.providers.nginx_features import redirect_parts
 
-        u = urlsplit(target)
-        default = {"http": 80, "https": 443}.get(u.scheme)
-        return regex_match, None, ir.Redirect(302, scheme=u.scheme, hostname=(u.hostname or "").lower() or None,
-                                              port=u.port if u.port and u.port != default else None,
-                                              full_path=u.path or "/"), None
+        scheme, host, port, path, lost = redirect_parts(target)
+        if lost:
+            return regex_match, None, None, f"a redirect target whose {' and '.join(lost)} Gateway API cannot hold"
+        return regex_match, None, ir.Redirect(302, scheme=scheme, hostname=host, port=port, full_path=path), None
     if "$" not in target:
         return regex_match, ir.Rewrite(full_path=target), None, None
     m = _SEGMENT_GROUPS.match(loc.path)

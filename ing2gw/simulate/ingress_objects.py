@@ -305,7 +305,7 @@ def _read_backend(r: _Reader, raw: Any, where: str, legacy: bool) -> Backend | N
         if isinstance(port, bool) or not isinstance(port, (int, str)) or port == "":
             r.bad(f"{where}.servicePort", "missing; give a port number or name")
             return None
-        if isinstance(port, str) and port.isdigit():
+        if isinstance(port, str) and port.isascii() and port.isdigit():
             port = int(port)
         return Backend(service=ServiceBackend(name, port))
     svc = raw.get("service")
