@@ -202,3 +202,23 @@ def test_the_fuzzer_reaches_every_command_and_outcome(cases: list[list[Any]]) ->
         restore()
     assert {c for c, _ in seen} >= {"convert", "convert --verify", "simulate", "krm"}, seen
     assert {code for _, code in seen} == {0, 1, 2}, seen
+
+
+@pytest.mark.parametrize("key, value", [("canary-by-header", "X-Cana ry"), ("canary-by-header", "/$1"),
+                                        ("canary-by-cookie", "a;b"), ("canary-by-header-pattern", "x" * 5000)])
+def test_canary_names_no_request_can_carry_are_warnings(tmp_path: Path, key: str, value: str) -> None:
+    canary = ingress(name="canary", service="web-canary", annotations={
+        "nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-by-header": "X-Canary",
+        f"nginx.ingress.kubernetes.io/{key}": value})
+    code, out, err = convert(tmp_path, ingress() + "---\n" + canary)
+    assert code == 0 and "Traceback" not in err, err
+    assert "ING2GW-NGINX-002" in err
+
+
+def test_simulate_reads_a_service_whose_ports_are_not_a_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "in.yaml"
+    f.write_text("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {ports: 65536}\n---\n"
+                 + ingress())
+    code = main(["simulate", "--side", "ingress", "-f", str(f), "--request", "GET http://shop.example.com/"])
+    err = capsys.readouterr().err
+    assert code == 2 and "spec.ports" in err and "Traceback" not in err

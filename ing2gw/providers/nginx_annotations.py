@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
@@ -468,11 +469,45 @@ def _combine_redirects(p: _Parse) -> None:
         p.extra["redirect"] = (pcode if pcode is not None and 300 <= pcode <= 308 else 301, perm)
 
 
+#: an HTTP header name (RFC 9110 token; Gateway API's HeaderName, at most 256 characters)
+_HEADER_TOKEN = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,256}\Z")
+
+
 def _canary_config(p: _Parse) -> CanaryConfig:
     weight = go_int(p.value("canary-weight") or "0")
     total = go_int(p.value("canary-weight-total") or "100")
-    return CanaryConfig(by_header=p.value("canary-by-header"), by_header_value=p.value("canary-by-header-value"),
-                        by_header_pattern=p.value("canary-by-header-pattern"), by_cookie=p.value("canary-by-cookie"),
+    header = p.value("canary-by-header")
+    if header is not None and not _HEADER_TOKEN.match(header):
+        # no request can carry such a header, so ingress-nginx never routes by it
+        p.ctx.finding(Severity.WARNING, "ING2GW-NGINX-002",
+                      f"invalid value {header!r}: not an HTTP header name; no request carries it, so ingress-nginx "
+                      "never sends a request to the canary by header (the cookie and the weight still apply)",
+                      ing=p.ing, annotation=p.full("canary-by-header"), value=header, status="invalid",
+                      suggestion="fix the header name")
+        header = None
+    value = p.value("canary-by-header-value")
+    if header is not None and value is not None and (len(value.encode()) > 4096 or any(c in value for c in "\r\n\0")):
+        p.ctx.finding(Severity.WARNING, "ING2GW-NGINX-002",
+                      "canary-by-header-value cannot be a Gateway API header match (at most 4096 bytes, no line "
+                      "breaks): requests are not sent to the canary by header", ing=p.ing,
+                      annotation=p.full("canary-by-header-value"), value=value[:200], status="invalid")
+        header = None
+    pattern = p.value("canary-by-header-pattern")
+    if header is not None and pattern is not None and len(pattern.encode()) > 4000:
+        p.ctx.finding(Severity.WARNING, "ING2GW-NGINX-002",
+                      "canary-by-header-pattern is too long for a Gateway API header match (4096 bytes): requests are "
+                      "not sent to the canary by header", ing=p.ing, annotation=p.full("canary-by-header-pattern"),
+                      value=pattern[:200], status="invalid")
+        header = None
+    cookie = p.value("canary-by-cookie")
+    if cookie is not None and not _HEADER_TOKEN.match(cookie):
+        p.ctx.finding(Severity.WARNING, "ING2GW-NGINX-002",
+                      f"invalid value {cookie[:200]!r}: not a cookie name; no request carries it, so ingress-nginx "
+                      "never sends a request to the canary by cookie", ing=p.ing, annotation=p.full("canary-by-cookie"),
+                      value=cookie[:200], status="invalid", suggestion="fix the cookie name")
+        cookie = None
+    return CanaryConfig(by_header=header, by_header_value=value,
+                        by_header_pattern=pattern, by_cookie=cookie,
                         weight=weight if weight is not None else 0, weight_total=total if total is not None else 100)
 
 
