@@ -430,3 +430,41 @@ def test_another_tools_key_can_be_accepted_by_its_full_name() -> None:
             allow_weakened=frozenset({"alb.ingress.kubernetes.io/auth-type"}))
     f, = sec(r, "ING2GW-SEC-008")
     assert f.severity.value == "warning" and f.accepted
+
+
+# -- allowedRoutes: a listener admits exactly the namespaces whose routes attach to it ----------------------
+
+
+@pytest.mark.parametrize("case", discover(), ids=lambda c: c.id)
+def test_listeners_admit_only_the_namespaces_of_their_routes(case: Any) -> None:
+    """Ingress lets any namespace claim any host; the translation must not keep that hole open:
+    no listener admits All namespaces, and each admits exactly the namespaces of the routes that
+    attach to it (every golden input)."""
+    try:
+        result = translate(manifests(case), build_options(parse_flags(case.flags())))
+    except Exception as exc:
+        pytest.skip(f"not translatable: {exc}")
+    admitted: dict[tuple[str, str, str], set[str]] = {}
+    for gw in (o for o in result.objects() if o["kind"] == "Gateway"):
+        for lst in gw["spec"]["listeners"]:
+            ns = lst.get("allowedRoutes", {}).get("namespaces", {"from": "Same"})
+            assert ns.get("from") != "All", (gw["metadata"]["name"], lst["name"])
+            if ns.get("from") == "Same":
+                names = {gw["metadata"]["namespace"]}
+            else:
+                expr, = ns["selector"]["matchExpressions"]
+                assert expr["key"] == "kubernetes.io/metadata.name" and expr["operator"] == "In"
+                names = set(expr["values"])
+            admitted[(gw["metadata"]["namespace"], gw["metadata"]["name"], lst["name"])] = names
+    attached: dict[tuple[str, str, str], set[str]] = {key: set() for key in admitted}
+    for route in (o for o in result.objects() if o["kind"] in ("HTTPRoute", "GRPCRoute", "TLSRoute")):
+        rns = route["metadata"]["namespace"]
+        for ref in route["spec"]["parentRefs"]:
+            key = (ref.get("namespace", rns), ref["name"], ref.get("sectionName"))
+            targets = [k for k in admitted if k[:2] == key[:2] and (key[2] is None or k[2] == key[2])]
+            assert targets, (route["metadata"], ref)
+            for k in targets:
+                assert rns in admitted[k], f"{rns} is not admitted by {k}"
+                attached[k].add(rns)
+    for k, names in admitted.items():
+        assert names <= attached[k] | {k[0]}, f"listener {k} admits {names - attached[k]} without a route of theirs"
