@@ -59,8 +59,9 @@ def translation_options(f: Callable[..., Any]) -> Callable[..., Any]:
                           "Service, a custom-headers ConfigMap read from there. Off, each such annotation is an "
                           "error (ING2GW-SEC-006) and is not carried over: a tenant's Ingress never decides it."),
         click.option("--allow-weakened", multiple=True, metavar="ANNOTATION",
-                     help="Accept the loss of a security-relevant annotation (repeatable; short key such "
-                          "as 'whitelist-source-range' or the full key). Its finding becomes a warning."),
+                     help="Accept the loss of a security-relevant annotation or ingress-nginx ConfigMap key "
+                          "(repeatable; short key such as 'whitelist-source-range' or 'global-auth-url', or the full "
+                          "annotation key). Its finding becomes a warning."),
         click.option("--config", "config_file", default=None, metavar="FILE",
                      help="Read options from FILE, an ing2gw.io/v1alpha1 Ing2Gw object (the same file the KRM "
                           "function and the Kustomize plugin read), e.g. `spec: {allowWeakened: "
