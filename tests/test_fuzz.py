@@ -222,3 +222,23 @@ def test_simulate_reads_a_service_whose_ports_are_not_a_list(tmp_path: Path, cap
     code = main(["simulate", "--side", "ingress", "-f", str(f), "--request", "GET http://shop.example.com/"])
     err = capsys.readouterr().err
     assert code == 2 and "spec.ports" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("annotations, code", [
+    ({"nginx.ingress.kubernetes.io/proxy-read-timeout": "9223372036854775808"}, "ING2GW-NGINX-002"),
+    ({"nginx.ingress.kubernetes.io/proxy-read-timeout": "400000000000"}, "ING2GW-NGINX-046"),
+    ({"nginx.ingress.kubernetes.io/upstream-vhost": "a" * 300}, "ING2GW-NGINX-042"),
+    ({"nginx.ingress.kubernetes.io/rewrite-target": "http://[::1", "nginx.ingress.kubernetes.io/use-regex": "true"},
+     "ING2GW-NGINX"),
+    ({"nginx.ingress.kubernetes.io/connection-proxy-header": "x" * 5000}, "ING2GW-NGINX-063"),
+])
+def test_values_too_large_for_gateway_api_fields_are_findings(tmp_path: Path, annotations: dict[str, str],
+                                                              code: str) -> None:
+    exit_code, out, err = convert(tmp_path, ingress(annotations=annotations))
+    assert exit_code in (0, 1) and "Traceback" not in err, err
+    assert code in err
+
+
+def test_long_timeouts_become_hours_minutes_and_seconds(tmp_path: Path) -> None:
+    code, out, err = convert(tmp_path, ingress(annotations={"nginx.ingress.kubernetes.io/proxy-read-timeout": "100000"}))
+    assert code == 0 and "backendRequest: 27h46m40s" in out, out

@@ -43,7 +43,10 @@ def go_int(value: str) -> int | None:
     """strconv.Atoi (decimal, optional sign)."""
     v = value.strip()
     body = v[1:] if v[:1] in "+-" else v
-    return int(v) if body.isascii() and body.isdigit() else None  # Go: ASCII digits only
+    if not (body.isascii() and body.isdigit()):  # Go: ASCII digits only
+        return None
+    n = int(v)
+    return n if -(2**63) <= n < 2**63 else None  # Atoi fails on what overflows an int64
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,10 @@ def redirect_parts(url: str) -> tuple[str | None, str | None, int | None, str, l
     """(scheme, hostname, port, path, the parts Gateway API cannot hold) of a literal redirect
     URL; a part that cannot be a RequestRedirect field is left to the request's own value."""
     lost: list[str] = []
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed IPv6 literal
+        return None, None, None, "/", ["URL"]
     try:
         port = parts.port
     except ValueError:
@@ -134,7 +137,7 @@ def _upstream_vhost(b: "_Builder", loc: "Loc", rewrite: ir.Rewrite | None) -> ir
     vhost = loc.ann.get("upstream_vhost")
     if not vhost:
         return rewrite
-    if _PRECISE_HOST.match(vhost.lower()):
+    if len(vhost) <= 253 and _PRECISE_HOST.match(vhost.lower()):
         base = rewrite or ir.Rewrite()
         return ir.Rewrite(hostname=vhost.lower(), full_path=base.full_path, prefix_path=base.prefix_path)
     if _once(b, loc, "vhost"):
@@ -146,9 +149,16 @@ def _upstream_vhost(b: "_Builder", loc: "Loc", rewrite: ir.Rewrite | None) -> ir
 
 
 def _connection_header(b: "_Builder", loc: "Loc", req: ir.HeaderChanges) -> ir.HeaderChanges:
-    assert loc.ann is not None
+    assert loc.ann is not None and loc.owner is not None
     value = loc.ann.get("connection_proxy_header")
     if not value:
+        return req
+    if len(value) > 4096:  # Gateway API header values: 1-4096 characters
+        if _once(b, loc, "connection-header-length"):
+            b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-063",
+                          f"connection-proxy-header is {len(value)} characters long; Gateway API header values hold at "
+                          "most 4096, so the route does not set Connection", ing=loc.owner,
+                          annotation=f"{b.ctx.options.annotations_prefix}/connection-proxy-header", value=value[:200])
         return req
     return ir.HeaderChanges(set=req.set + (("Connection", value),), add=req.add, remove=req.remove)
 
@@ -233,7 +243,27 @@ def _timeouts(b: "_Builder", loc: "Loc") -> ir.Timeouts | None:
                       "streams and long polls may now be cut", ing=loc.owner,
                       annotation=f"{b.ctx.options.annotations_prefix}/proxy-read-timeout", value=str(seconds),
                       suggestion="raise or drop the timeout for streaming endpoints")
-    return ir.Timeouts(backend_request=f"{seconds}s" if seconds else "0s")
+    duration = gateway_duration(seconds)
+    if duration is None:
+        if _once(b, loc, "timeouts-too-long"):
+            b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-046",
+                          f"a timeout of {seconds}s is longer than a Gateway API Duration can say (99999h): no "
+                          "backendRequest timeout is set", ing=loc.owner,
+                          annotation=f"{b.ctx.options.annotations_prefix}/proxy-read-timeout", value=str(seconds))
+        return None
+    return ir.Timeouts(backend_request=duration)
+
+
+def gateway_duration(seconds: int) -> str | None:
+    """Seconds as a Gateway API Duration (at most five digits per unit: `100000s` is `27h46m40s`),
+    or None when even hours overflow."""
+    if seconds <= 99999:
+        return f"{seconds}s"
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    if h > 99999:
+        return None
+    return f"{h}h" + (f"{m}m" if m else "") + (f"{s}s" if s else "")
 
 
 _SVC_HOST = re.compile(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?\Z")
