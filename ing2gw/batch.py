@@ -25,12 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from ing2gw.batch_discover import Chart, Repository, SourceFile, discover_repository
+from ing2gw.batch_discover import GENERATED_HEADER, Chart, Repository, SourceFile, discover_repository
 from ing2gw.batch_docs import DocumentMap, drop_list_items, is_blank
 from ing2gw.batch_kustomize import Kustomization, edit_resources
 from ing2gw.batch_place import Layout
+from ing2gw.emit.gateway import EarlierGateways
 from ing2gw.errors import UsageError
 from ing2gw.findings import Finding, Severity, sort_findings
+from ing2gw.fsutil import unsafe_path
 from ing2gw.load import Manifest
 from ing2gw.options import Options
 from ing2gw.origin import Origin
@@ -286,12 +288,15 @@ class _Planner:
         records, manifests = self._inputs()
         if self.progress:
             self.progress("translate", 0, 1)
-        result = self._translate(manifests, records)
+        layout = self._new_layout()
+        # hosts stay on the Gateway an earlier run put them on, with room for the listeners of
+        # the routes it keeps: a repeated or resumed run splits them as that run did
+        result = self._translate(manifests, records, layout.earlier_gateways({r.key for r in records}))
         if self.progress:
             self.progress("translate", 1, 1)
         overlays, keep = self._overlays(records)
         self._charts()
-        layout = self._layout(result, records)
+        self._place(layout, result, records)
         edits = self._remove_ingresses(result, records, keep, set(layout.files)) if self.options.remove_ingress else {}
         removed_now: dict[str, set[str]] = defaultdict(set)
         for r in records:
@@ -352,13 +357,15 @@ class _Planner:
                             subject=f"Ingress {m.namespace}/{m.name}"))
         return records, manifests
 
-    def _translate(self, manifests: list[Manifest], records: list[IngressRecord]) -> Result | None:
+    def _translate(self, manifests: list[Manifest], records: list[IngressRecord],
+                   earlier: EarlierGateways | None = None) -> Result | None:
         """Translate every valid object; an invalid one is left out with a finding (an Ingress:
         error ING2GW-BATCH-005, anything else: warning ING2GW-BATCH-004) and removed from
         `manifests`, so that the equivalence check reads exactly what was translated."""
         if not records:
             return None
-        result = translate(manifests, dataclasses.replace(self.options.translation, skip_invalid=True))
+        result = translate(manifests, dataclasses.replace(self.options.translation, skip_invalid=True),
+                           earlier=earlier)
         left_out = {id(m) for m, _ in result.inputs.invalid}
         root = os.path.join(str(self.repo.root), "")  # messages name other files as the repository does
         for m, problems in result.inputs.invalid:
@@ -445,11 +452,13 @@ class _Planner:
 
     # -- placing objects ------------------------------------------------------------------------
 
-    def _layout(self, result: Result | None, records: list[IngressRecord]) -> Layout:
+    def _new_layout(self) -> Layout:
         generated = {p: sf for p, sf in self.repo.files.items() if sf.generated}
-        layout = Layout(generated, self.repo.all_paths, self.platform_dir,
-                        lambda path: self.assumed_namespace(path)[0], lambda path: path in self.listed_by,
-                        self.repo.generated_kustomizations)
+        return Layout(generated, self.repo.all_paths, self.platform_dir,
+                      lambda path: self.assumed_namespace(path)[0], lambda path: path in self.listed_by,
+                      self.repo.generated_kustomizations)
+
+    def _place(self, layout: Layout, result: Result | None, records: list[IngressRecord]) -> Layout:
         secrets = {ing.key: [t.secret_name for t in ing.spec.tls if t.secret_name]
                    for ing in (result.inputs.ingresses if result is not None else [])}
         layout.place(result.apps if result is not None else {}, result.platform if result is not None else [],
@@ -530,6 +539,24 @@ class _Planner:
         modifies: list[FileChange] = []
         kust_mods: list[FileChange] = []
         removals: list[FileChange] = []
+        # nothing is written or deleted through a symbolic link out of the repository, and only
+        # ing2gw's own files are overwritten (SECURITY.md)
+        refused = {p for p in sorted({*desired, *deletes, *edits, *self.repo.stale_temp}) if self._leaves_repository(p)}
+        for path, (data, why) in sorted(desired.items()):
+            sf = self.repo.files.get(path)
+            old = sf.data if sf is not None else self._read_existing(path)
+            if path in refused or sf is not None or old is None \
+                    or old.lstrip(b"\xef\xbb\xbf").startswith(GENERATED_HEADER.encode()):
+                continue
+            # a file the walk did not read (in a skipped folder, or not a manifest)
+            self.findings.append(Finding(Severity.ERROR, "ING2GW-BATCH-010",
+                                         f"{path} exists and was not written by ing2gw: it is not overwritten",
+                                         origin=Origin(path),
+                                         suggestion="rename that file, or choose another --platform-dir"))
+            refused.add(path)
+        desired = {p: v for p, v in desired.items() if p not in refused}
+        deletes = {p for p in deletes if p not in refused}
+        edits = {p: e for p, e in edits.items() if p not in refused}
         for path, (data, why) in sorted(desired.items()):
             sf = self.repo.files.get(path)
             old = sf.data if sf is not None else self._read_existing(path)
@@ -541,6 +568,8 @@ class _Planner:
             if old is not None:
                 removals.append(FileChange(path, old, None, "generated file no longer needed"))
         for path in self.repo.stale_temp:
+            if path in refused:
+                continue
             old = self._read_existing(path)
             if old is not None:
                 removals.append(FileChange(path, old, None, "temporary file left by an interrupted run"))
@@ -586,6 +615,17 @@ class _Planner:
         # order: new files first, then kustomizations, then other edits, then deletions: a run that
         # stops anywhere leaves a repository whose kustomizations still build
         return creates + kust_mods + modifies + removals
+
+    def _leaves_repository(self, path: str) -> bool:
+        """Whether writing or deleting `path` would go through a symbolic link out of the
+        repository (an error finding, once per path)."""
+        reason = unsafe_path(self.repo.root, path)
+        if reason is None:
+            return False
+        self.findings.append(Finding(Severity.ERROR, "ING2GW-SEC-001", f"not written: {reason}", origin=Origin(path),
+                                     suggestion="replace the symbolic link with a folder inside the repository, or "
+                                                "choose another --platform-dir"))
+        return True
 
     def _read_existing(self, path: str) -> bytes | None:
         sf = self.repo.files.get(path)

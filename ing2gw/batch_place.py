@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 from ing2gw.batch_discover import GENERATED_HEADER, SourceFile
 from ing2gw.batch_docs import split_chunks
-from ing2gw.emit.gateway import SOURCE_ANNOTATION
+from ing2gw.emit.gateway import SOURCE_ANNOTATION, EarlierGateways
 from ing2gw.findings import Finding, Severity
 from ing2gw.load import manifests_from_text
 from ing2gw.origin import Origin
@@ -327,6 +327,27 @@ def keep_listener_sets(files: Mapping[str, "AppFile"], old_sets: Sequence[Mappin
     return findings
 
 
+def strict_problem(obj: Mapping[str, Any]) -> str | None:
+    """Why a Gateway API object would not pass the strict models (the CRDs' rules), or None;
+    objects of other APIs (cert-manager, implementation policies) are not checked here."""
+    from pydantic import ValidationError
+
+    from ing2gw.model import gateway as gw
+
+    if not str(obj.get("apiVersion", "")).startswith(gw.GATEWAY_API_GROUP + "/"):
+        return None
+    cls = getattr(gw, str(obj.get("kind")), None)
+    if not isinstance(cls, type) or not issubclass(cls, gw.GwModel):
+        return None
+    try:
+        cls.model_validate(obj)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return f"{where}: {first['msg']}" if where else str(first["msg"])
+    return None
+
+
 # -- the layout of one run -----------------------------------------------------------------------------
 
 
@@ -434,6 +455,31 @@ class Layout:
                 ns = self.assumed_namespace(sf.path)
             out.append((with_namespace(m.obj, ns), True))
         return out
+
+    def earlier_gateways(self, current_keys: set[str]) -> EarlierGateways:
+        """The Gateways of the earlier run, and the listeners that the routes `place` will keep
+        from it attach to (routes of Ingresses an earlier `--remove-ingress` removed)."""
+        gateways: list[Obj] = []
+        kept: set[tuple[str, str, str | None]] = set()
+        for path, sf in sorted(self.generated.items()):
+            if self.is_platform(path):
+                if "Gateway" in _kinds_in(sf.text or ""):
+                    gateways.extend(o for o, _ in self.existing(path) if o.get("kind") == "Gateway")
+                continue
+            if _sources_in(sf.text or "") <= current_keys:
+                continue
+            removed_before = header_removed(sf.text or "")
+            for o, _ in self.existing(path):
+                s = source_of(o)
+                if s is None or s in current_keys or s not in removed_before or o.get("kind") not in _ROUTE_KINDS:
+                    continue
+                rns = identity(o)[1]
+                for ref in ((o.get("spec") or {}).get("parentRefs") or []):
+                    if isinstance(ref, dict) and ref.get("kind", "Gateway") == "Gateway":
+                        section = ref.get("sectionName")
+                        kept.add((str(ref.get("namespace") or rns), str(ref.get("name")),
+                                  str(section) if section is not None else None))
+        return EarlierGateways(tuple(gateways), frozenset(kept))
 
     def place(self, apps: Mapping[str, Sequence[Obj]], platform: Sequence[Obj], records: Sequence[Placed],
               tls_secrets: Mapping[str, Iterable[str]] | None = None) -> None:
@@ -545,6 +591,24 @@ class Layout:
                         and "ListenerSet" in _kinds_in(sf.text or "") for o, _ in self.existing(p)
                         if o.get("kind") == "ListenerSet"]
             self.findings.extend(keep_listener_sets(self.files, old_sets, carried_routes, self.platform))
+        # what is written must pass the strict models, merged or not (the API server's rules)
+        earlier = {identity(o): o for o in old_platform}
+        checked = []
+        for o in self.platform:
+            problem = strict_problem(o)
+            if problem is None:
+                checked.append(o)
+                continue
+            before = earlier.get(identity(o))
+            self.findings.append(Finding(Severity.ERROR, "ING2GW-CORE-030",
+                                         f"{o.get('kind')} {identity(o)[1]}/{identity(o)[2]} merged with the earlier "
+                                         f"run's would be invalid ({problem}); "
+                                         + ("the earlier one is kept" if before is not None else "it is not written"),
+                                         origin=Origin(self.platform_dir),
+                                         subject=f"{o.get('kind')} {identity(o)[1]}/{identity(o)[2]}"))
+            if before is not None:
+                checked.append(before)
+        self.platform = checked
 
     def render(self, removed_now: Mapping[str, set[str]]) -> tuple[dict[str, tuple[bytes, str]], set[str]]:
         """Desired generated files (path -> (bytes, why)) and generated files to delete.

@@ -10,6 +10,7 @@ from typing import Any
 
 import jinja2
 
+from ing2gw import markdown
 from ing2gw.batch import Plan
 from ing2gw.findings import Severity, counts
 from ing2gw.verify import VerifyResult
@@ -43,7 +44,8 @@ def _template() -> jinja2.Template:
     text = (resources.files("ing2gw") / "templates" / "MIGRATION.md.j2").read_text(encoding="utf-8")
     env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined)
-    env.filters["tt"] = lambda v: f"`{v}`"
+    # every value from the repository is escaped like the report's (markdown.text / markdown.code)
+    env.filters.update(cell=markdown.text, code=markdown.code)
     return env.from_string(text)
 
 

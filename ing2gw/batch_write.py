@@ -15,8 +15,8 @@ from typing import Callable, Mapping, Sequence
 
 from ing2gw.batch import FileChange
 from ing2gw.errors import UsageError
-from ing2gw.fsutil import atomic_write_bytes
-from ing2gw.outdir import write_tree
+from ing2gw.fsutil import atomic_write_bytes, unsafe_path
+from ing2gw.outdir import TreeWrite, write_tree
 
 #: writes `data` to `path` (None: deletes it); injectable so tests can interrupt a run
 Writer = Callable[[Path, "bytes | None"], None]
@@ -34,7 +34,13 @@ def default_writer(path: Path, data: bytes | None) -> None:
 
 
 def check_unchanged(root: Path, changes: Sequence[FileChange]) -> None:
-    """Refuse to apply a plan when a file changed since it was planned."""
+    """Refuse to apply a plan when a file changed since it was planned, or when a path would
+    lead out of the repository (a symbolic link on the way; the plan reports these, this is the
+    last line of defence)."""
+    for c in changes:
+        reason = unsafe_path(root, c.path)
+        if reason:
+            raise UsageError(f"not writing {c.path}: {reason}; nothing was written")
     for c in changes:
         p = root / c.path
         try:
@@ -56,7 +62,7 @@ def apply_changes(root: Path, changes: Sequence[FileChange], *, write: Writer = 
 
 
 def write_out_dir(out_dir: Path, changes: Sequence[FileChange], extra: Mapping[str, bytes] | None = None, *,
-                  force: bool = False) -> list[Path]:
+                  force: bool = False) -> TreeWrite:
     """Mirror the changed and new files under `out_dir` (deleted files are only described).
 
     Uses the `--out-dir` convention of `ing2gw convert`: a folder ing2gw wrote before is
@@ -65,7 +71,8 @@ def write_out_dir(out_dir: Path, changes: Sequence[FileChange], extra: Mapping[s
     files = {c.path: c.new.decode("utf-8") for c in changes if c.new is not None}
     for k, v in (extra or {}).items():
         files[k] = v.decode("utf-8")
-    return write_tree(out_dir, files, force=force)
+    # copies of repository files keep their bytes; generated files carry migrate's own header
+    return write_tree(out_dir, files, force=force, stamped=False)
 
 
 def unified_diff(changes: Sequence[FileChange], *, context: int = 3) -> str:

@@ -47,3 +47,39 @@ def atomic_write_bytes(path: Path, data: bytes, *, fsync: bool = True) -> None:
 def atomic_write(path: Path, text: str, *, fsync: bool = False) -> None:
     """`atomic_write_bytes` for UTF-8 text with LF line ends."""
     atomic_write_bytes(path, text.encode("utf-8"), fsync=fsync)
+
+
+def _inside(root_real: str, path_real: str) -> bool:
+    return path_real == root_real or path_real.startswith(root_real.rstrip(os.sep) + os.sep)
+
+
+def unsafe_path(root: Path, rel: str) -> str | None:
+    """Why writing or deleting `rel` under `root` could touch something outside `root`, or None.
+
+    Refused: an absolute path or a `..` component; a symbolic link on the way that resolves
+    outside `root` (a symlinked sub-folder of an output tree, a `--platform-dir` symlinked out of
+    the repository); and a symbolic link as the file itself (ing2gw never writes or deletes through
+    one). A symlinked folder that stays inside `root` is followed like any folder.
+    """
+    if not rel or "\0" in rel:
+        return "an empty path"
+    posix = rel.replace(os.sep, "/")
+    parts = posix.split("/")
+    if posix.startswith("/") or os.path.isabs(rel) or ".." in parts:
+        return f"{rel} is not a path inside {root}"
+    root_real = os.path.realpath(root)
+    current = str(root)
+    for part in parts[:-1]:
+        if part in ("", "."):
+            continue
+        current = os.path.join(current, part)
+        if os.path.islink(current):
+            target = os.path.realpath(current)
+            if not _inside(root_real, target):
+                return f"{current} is a symbolic link to {target}, outside {root}"
+    full = os.path.join(str(root), *[p for p in parts if p not in ("", ".")])
+    if os.path.islink(full):
+        return f"{full} is a symbolic link (to {os.readlink(full)}); ing2gw never writes or deletes through one"
+    if not _inside(root_real, os.path.realpath(os.path.dirname(full))):
+        return f"{full} resolves outside {root}"
+    return None

@@ -107,6 +107,8 @@ FIELDS: dict[str, _Field] = {
     "nginxFlags": _Field("nginx_flags", "flags", "ingress-nginx controller flags that change routing"),
     "skipInvalid": _Field("skip_invalid", "bool", "translate the valid objects and report invalid ones as errors "
                                                   "(they pass through unchanged) instead of failing on them"),
+    "allowCrossNamespace": _Field("allow_cross_namespace", "bool",
+                                  "let annotations reach into other namespaces (mirror-target grants, custom-headers)"),
     "keepIngress": _Field("keep_ingress", "bool", "keep converted Ingresses in the output"),
     "failOn": _Field("fail_on", "fail-on", "fail the build on findings of this severity or worse"),
 }
@@ -795,10 +797,16 @@ def plugin_path(plugin_home: Path) -> Path:
 
 
 def plugin_script(python: str) -> str:
-    """The plugin: a shell script that runs this ing2gw with the interpreter it is installed in."""
+    """The plugin: a shell script that runs this ing2gw with the interpreter it is installed in.
+
+    Kustomize starts exec plugins in the kustomization's folder, and `python -m` puts the working
+    directory first on the import path: a `click.py` or `ing2gw.py` committed next to an overlay
+    would run inside the build. `-P` (Python 3.11) keeps the working directory off the path while
+    leaving the environment's and the user's site-packages where ing2gw may be installed."""
     return (f"#!/bin/sh\n{PLUGIN_MARKER}\n"
-            "# Kustomize passes the Ing2Gw config file as $1 and the resources on stdin.\n"
-            f"exec {shlex.quote(python)} -m ing2gw krm --kustomize-plugin \"$@\"\n")
+            "# Kustomize passes the Ing2Gw config file as $1 and the resources on stdin. -P: never import\n"
+            "# modules from the working directory (the kustomization's folder).\n"
+            f"exec {shlex.quote(python)} -P -m ing2gw krm --kustomize-plugin \"$@\"\n")
 
 
 KUSTOMIZATION_SNIPPET = f"""\

@@ -162,12 +162,85 @@ class _DocError(Exception):
         self.message = message
 
 
-class _Composer:
-    """Builds plain Python values from a libyaml event stream, one document at a time."""
+#: nesting depth (mappings and lists) a document may have. Kubernetes objects nest a few dozen
+#: levels at most (a CRD's schema); the limit keeps every recursive walk of the value (the
+#: composer itself, pydantic, the writers) far from Python's recursion limit
+MAX_DEPTH = 128
+#: alias uses (`*name`) a document may have
+MAX_ALIASES = 10_000
+#: what alias expansion may add to a document, in nodes plus characters of string values, beyond
+#: the size of the text itself: an alias is a reference, but everything that walks the value
+#: (validation, comparison, writing) pays for its expanded size, so nine nested levels of nine
+#: aliases (a few hundred bytes) would cost minutes of CPU and gigabytes (the "billion laughs")
+MIN_ALIAS_BUDGET = 1_000_000
 
-    def __init__(self, events: Iterator[Any]) -> None:
+
+class _Composer:
+    """Builds plain Python values from a libyaml event stream, one document at a time.
+
+    Aliases return the anchored value itself (no copy); their expanded size is bounded per
+    document (`MAX_ALIASES`, `MIN_ALIAS_BUDGET` or the text's length, whichever is larger), and
+    so is the nesting depth (`MAX_DEPTH`): hostile input is refused with its line, in time and
+    memory proportional to its text.
+    """
+
+    def __init__(self, events: Iterator[Any], text_size: int = 0) -> None:
         self._next = events.__next__
         self.anchors: dict[str, Any] = {}
+        self.depth = 0
+        self.alias_budget = max(MIN_ALIAS_BUDGET, text_size)
+        self.new_document()
+
+    def new_document(self) -> None:
+        """Forget the anchors and the alias counts of the previous document."""
+        self.anchors = {}
+        self.depth = 0
+        self.aliases = 0
+        self.alias_weight = 0
+        self._weights: dict[int, int] = {}
+
+    def _weight(self, value: Any) -> int:
+        """Expanded size of a composed value: one per node plus the characters of its strings
+        (memoised per object, so shared sub-values are walked once)."""
+        if isinstance(value, str):
+            return 1 + len(value)
+        if not isinstance(value, (dict, list)):
+            return 1
+        memo = self._weights
+        w = memo.get(id(value))
+        if w is not None:
+            return w
+        total = 1
+        # iterative over this level; sub-containers recurse at most MAX_DEPTH deep
+        for item in (value.items() if isinstance(value, dict) else value):
+            if isinstance(item, tuple):
+                total += 1 + len(item[0]) + self._weight(item[1])
+            else:
+                total += self._weight(item)
+        memo[id(value)] = total
+        return total
+
+    def _alias(self, ev: Any) -> Any:
+        line = ev.start_mark.line + 1
+        if ev.anchor not in self.anchors:
+            raise _DocError(line, f"found undefined alias *{ev.anchor}")
+        value = self.anchors[ev.anchor]
+        self.aliases += 1
+        if self.aliases > MAX_ALIASES:
+            raise _DocError(line, f"more than {MAX_ALIASES:,} YAML aliases (*name) in one document; ing2gw refuses "
+                                  "it (an alias bomb?): expand the aliases, or split the document")
+        self.alias_weight += self._weight(value)
+        if self.alias_weight > self.alias_budget:
+            raise _DocError(line, f"YAML aliases (*{ev.anchor} and others) expand this document beyond "
+                                  f"{self.alias_budget:,} nodes and characters; ing2gw refuses it (an alias bomb?): "
+                                  "expand the aliases, or split the document")
+        return value
+
+    def _deeper(self, ev: Any) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _DocError(ev.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep; no Kubernetes "
+                                                    "object nests this deep, so ing2gw refuses it")
 
     def node(self, ev: Any) -> Any:
         name = type(ev).__name__
@@ -182,18 +255,20 @@ class _Composer:
                     raise _DocError(ev.start_mark.line + 1, f"invalid value {ev.value!r} for tag {tag}") from None
         elif name == "MappingStartEvent":
             value = {}
+            self._deeper(ev)
             self._mapping(value, ev)
+            self.depth -= 1
         elif name == "SequenceStartEvent":
             value = []
+            self._deeper(ev)
             nxt = self._next
             e = nxt()
             while type(e).__name__ != "SequenceEndEvent":
                 value.append(self.node(e))
                 e = nxt()
+            self.depth -= 1
         elif name == "AliasEvent":
-            if ev.anchor not in self.anchors:
-                raise _DocError(ev.start_mark.line + 1, f"found undefined alias *{ev.anchor}")
-            return self.anchors[ev.anchor]
+            return self._alias(ev)
         else:  # pragma: no cover - libyaml guarantees node events here
             raise _DocError(ev.start_mark.line + 1, f"unexpected YAML event {name}")
         if ev.anchor:
@@ -257,7 +332,7 @@ def parse_documents(text: str, filename: str) -> tuple[list[tuple[int, int, Any]
     offset_chars, offset_lines, doc_index = 0, 0, 0
     while True:
         chunk = text[offset_chars:] if offset_chars else text
-        composer = _Composer(_events(chunk))
+        composer = _Composer(_events(chunk), len(chunk))
         failed_at: int | None = None
         try:
             nxt = composer._next
@@ -267,7 +342,7 @@ def parse_documents(text: str, filename: str) -> tuple[list[tuple[int, int, Any]
                 if type(ev).__name__ == "StreamEndEvent":
                     break
                 # DocumentStartEvent
-                composer.anchors = {}
+                composer.new_document()
                 body = nxt()
                 start_line = body.start_mark.line + 1 + offset_lines
                 try:
@@ -385,12 +460,36 @@ def _parse_json(text: str, filename: str) -> tuple[list[tuple[int, int, Any]], l
     # JSON is YAML; the YAML path gives lines for List items. Fall back to json for JSON that
     # libyaml rejects (tab indentation).
     docs, problems = parse_documents(text, filename)
-    if not problems:
-        return docs, problems
+    if not problems or not all(p.message.startswith("invalid YAML") for p in problems):
+        return docs, problems  # a limit (depth, aliases) is not a reason to try another parser
     try:
-        return [(0, 1, json.loads(text))], []
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         return [], [Problem(filename, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")]
+    except RecursionError:
+        return [], [Problem(filename, 1, f"nested more than {MAX_DEPTH} levels deep; no Kubernetes object nests "
+                                         "this deep, so ing2gw refuses it")]
+    if _depth_exceeds(value, MAX_DEPTH):
+        return [], [Problem(filename, 1, f"nested more than {MAX_DEPTH} levels deep; no Kubernetes object nests "
+                                         "this deep, so ing2gw refuses it")]
+    return [(0, 1, value)], []
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether containers in `value` nest deeper than `limit` (iterative: safe on any depth)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            children: Iterable[Any] = v.values()
+        elif isinstance(v, list):
+            children = v
+        else:
+            continue
+        if d > limit:
+            return True
+        stack.extend((c, d + 1) for c in children if isinstance(c, (dict, list)))
+    return False
 
 
 def _looks_like_object(value: Any) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 DEFAULT_GATEWAY_NAMESPACE = "gateway-system"
@@ -40,6 +41,9 @@ class Options:
       application namespace owns one with the hostnames and certificates only it serves).
     * skip_invalid: leave invalid input objects out of the translation, each problem an error
       finding (ING2GW-LOAD-005), instead of refusing the whole input.
+    * allow_cross_namespace: let annotations reach into other namespaces (a ReferenceGrant there
+      for a mirror-target Service, a custom-headers ConfigMap read from there); off, each such
+      annotation is an error and is not carried over.
     """
 
     controller: str = DEFAULT_CONTROLLER
@@ -62,6 +66,7 @@ class Options:
     nginx_flags: tuple[str, ...] = ()
     listeners: str = "gateway"
     skip_invalid: bool = False
+    allow_cross_namespace: bool = False
 
     def nginx_flag(self, name: str) -> str | None:
         """The value of a controller flag (`"true"` for a bare flag), or None when absent."""
@@ -70,3 +75,55 @@ class Options:
             if key == name:
                 return value or "true"
         return None
+
+
+# Names the options become in the output, checked before anything is built (an invalid value
+# would otherwise surface as an object the strict models refuse). The patterns are Kubernetes'
+# (DNS-1123 subdomain and label, DNS-1035 label) and Gateway API's GatewayController.
+_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
+_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+_SERVICE = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?\Z")
+_CONTROLLER = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+\Z")
+#: room a Gateway name needs for the suffixes ing2gw adds (`-<class>`, `-2`)
+_GATEWAY_NAME_MAX = 253 - 64 - 4
+
+
+def _ns_name(value: str, what: str, service: bool = False) -> str | None:
+    ns, slash, name = value.partition("/")
+    if not slash or not _LABEL.match(ns) or len(ns) > 63 or not name \
+            or not (_SERVICE.match(name) and len(name) <= 63 if service else _SUBDOMAIN.match(name) and len(name) <= 253):
+        return (f"{what} {value!r} must be namespace/name (a namespace and a "
+                f"{'Service name' if service else 'name'} in lower case, e.g. ingress-nginx/default-backend)")
+    return None
+
+
+def problems(options: Options) -> list[str]:
+    """Why the options cannot work (one line each, naming the option), or nothing."""
+    out = []
+    for value, what in ((options.gateway_namespace, "--gateway-namespace"), (options.default_namespace, "--namespace")):
+        if not (_LABEL.match(value) and len(value) <= 63):
+            out.append(f"{what} {value!r} is not a namespace name: at most 63 lower-case letters, digits and '-'")
+    if options.gateway_name is not None and not (_SUBDOMAIN.match(options.gateway_name)
+                                                 and len(options.gateway_name) <= _GATEWAY_NAME_MAX):
+        out.append(f"--gateway-name {options.gateway_name!r} is not a Kubernetes name: at most {_GATEWAY_NAME_MAX} "
+                   "lower-case letters, digits, '-' and '.'")
+    if options.gateway_class is not None and not (_SUBDOMAIN.match(options.gateway_class)
+                                                  and len(options.gateway_class) <= 253):
+        out.append(f"--gateway-class {options.gateway_class!r} is not a Kubernetes name: lower-case letters, digits, "
+                   "'-' and '.'")
+    if options.gateway_controller_name is not None and not (_CONTROLLER.match(options.gateway_controller_name)
+                                                            and len(options.gateway_controller_name) <= 253):
+        out.append(f"--gateway-controller-name {options.gateway_controller_name!r} must be a domain-prefixed path, "
+                   "e.g. example.net/gateway-controller")
+    if not (_SUBDOMAIN.match(options.annotations_prefix.rstrip("/")) and len(options.annotations_prefix) <= 253):
+        out.append(f"--annotations-prefix {options.annotations_prefix!r} is not an annotation prefix (a DNS name such "
+                   "as nginx.ingress.kubernetes.io)")
+    if options.nginx_configmap is not None:
+        out += [p for p in [_ns_name(options.nginx_configmap, "--nginx-configmap")] if p]
+    for flag in options.nginx_flags:
+        name, _, value = flag.lstrip("-").partition("=")
+        if name in ("default-backend-service", "default-ssl-certificate"):
+            problem = _ns_name(value, f"--nginx-flag=--{name}=", service=name == "default-backend-service")
+            if problem:
+                out.append(problem)
+    return out

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ing2gw import ir, mappings
-from ing2gw.emit.gateway import SOURCE_ANNOTATION, ClassSpec, Output, emit
+from ing2gw.emit.gateway import SOURCE_ANNOTATION, ClassSpec, EarlierGateways, Output, emit
 from ing2gw.errors import UsageError
 from ing2gw.findings import Finding, Severity, sort_findings
 from ing2gw.load import Manifest
 from ing2gw.model.ingress import Ingress
 from ing2gw.model.inputs import Inputs, classify
 from ing2gw.options import Options
+from ing2gw.options import problems as option_problems
 from ing2gw.providers import provider_for
 from ing2gw.providers.base import BuildContext
 from ing2gw.providers.detect import Verdict, detect, unused_class_options
@@ -71,10 +72,16 @@ def known_targets() -> list[str]:
         return []
 
 
-def translate(manifests: list[Manifest], options: Options | None = None) -> Result:
+def translate(manifests: list[Manifest], options: Options | None = None, *,
+              earlier: EarlierGateways | None = None) -> Result:
     """Translate every Ingress in `manifests`. Raises InputError for unusable input (with
-    `options.skip_invalid`, invalid objects are left out with an error finding instead)."""
+    `options.skip_invalid`, invalid objects are left out with an error finding instead).
+
+    `earlier`: the Gateways an earlier run wrote (`migrate`), so that hosts keep their Gateway."""
     options = options or Options()
+    bad = option_problems(options)
+    if bad:
+        raise UsageError("; ".join(bad))
     target = target_spec(options.target)
     inputs = classify(manifests, options.default_namespace, skip_invalid=options.skip_invalid)
     out = ir.IR()
@@ -128,7 +135,7 @@ def translate(manifests: list[Manifest], options: Options | None = None) -> Resu
         names = {g.class_name for g in gateways.values()}
         if len(names) == 1:
             class_spec = ClassSpec(next(iter(names)), controller_name)
-    output = emit(out, class_spec, options.target, listeners=options.listeners)
+    output = emit(out, class_spec, options.target, earlier, listeners=options.listeners)
     findings.extend(output.findings)
     if dns_ingresses:
         sources = mappings.table("external-dns")["sources"]

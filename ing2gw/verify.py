@@ -21,7 +21,7 @@ from ing2gw.origin import GENERATED
 from ing2gw.simulate import build_router
 from ing2gw.simulate.compare import Difference, compare
 from ing2gw.simulate.probes import generate
-from ing2gw.simulate.request import Answer, ClusterContext, Request
+from ing2gw.simulate.request import Answer, ClusterContext, Request, depends_on_access
 from ing2gw.verify_explain import (FindingIndex, KnownHosts, Probe, explain, host_of, subject_key, undecided,
                                    unverified)
 
@@ -341,8 +341,10 @@ class _Job:
                 self.observe(req, o, n)
             diffs = compare(o, n, req)
             if not diffs:
-                if undecided(o, n):
-                    # the same answers, but one side's is not known (an ExternalName backendRef)
+                if undecided(o, n) or (o.unmodelled and depends_on_access(o)):
+                    # the same answers, but one side's is not known (an ExternalName backendRef), or
+                    # the old one holds only for clients the controller's access settings let
+                    # through: unverified, never equivalent
                     records.append(Record(req, o, n, [], [], True))
                     continue
                 equivalent += 1

@@ -61,7 +61,8 @@ def test_rerun_refreshes_own_output(tmp_path: Path) -> None:
     assert main(["convert", "-f", str(EXAMPLE), "--out-dir", str(out)]) == 0
     stale = out / "apps" / "old" / "httproutes.yaml"
     stale.parent.mkdir(parents=True)
-    stale.write_text("x")
+    # a file of an earlier run (with ing2gw's header: the list alone proves nothing)
+    stale.write_text((out / "apps" / "shop" / "httproutes.yaml").read_text())
     marker = out / ".ing2gw-output"
     marker.write_text(marker.read_text() + "apps/old/httproutes.yaml\n")
     assert main(["convert", "-f", str(EXAMPLE), "--out-dir", str(out)]) == 0

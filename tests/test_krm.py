@@ -438,7 +438,7 @@ def test_install_kustomize_plugin(tmp_path: Path, capsys: pytest.CaptureFixture[
     plugin = home / "ing2gw.io" / "v1alpha1" / "ing2gw" / "Ing2Gw"
     assert plugin.is_file() and plugin.stat().st_mode & stat.S_IXUSR
     body = plugin.read_text()
-    assert body.startswith("#!/bin/sh\n") and f"{sys.executable} -m ing2gw krm --kustomize-plugin" in body
+    assert body.startswith("#!/bin/sh\n") and f"{sys.executable} -P -m ing2gw krm --kustomize-plugin" in body
     assert "transformers:\n- ing2gw.yaml" in out and "kind: Ing2Gw" in out
     assert f"KUSTOMIZE_PLUGIN_HOME={home}" in err
     # re-installing over its own file is fine; a foreign file is kept unless --force

@@ -19,7 +19,7 @@ import click
 from ing2gw.cli.runtime import freeze_kept, freeze_loaded, release_garbage, tune_for_batch
 from ing2gw.errors import UsageError
 from ing2gw.findings import FAIL_ON_CHOICES, Finding, exit_code, sort_findings
-from ing2gw.options import DEFAULT_GATEWAY_NAMESPACE, DEFAULT_NGINX_PREFIX, LISTENER_MODES, Options
+from ing2gw.options import DEFAULT_CONTROLLER, DEFAULT_GATEWAY_NAMESPACE, DEFAULT_NGINX_PREFIX, LISTENER_MODES, Options
 from ing2gw.report import FORMATS
 
 if TYPE_CHECKING:
@@ -73,9 +73,14 @@ def translation_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--nginx-flag", "nginx_flags", multiple=True, metavar="FLAG",
                      help="An ingress-nginx controller flag that changes routing (repeatable), e.g. "
                           "--nginx-flag=--disable-catch-all or --nginx-flag=--default-backend-service=ns/svc."),
+        click.option("--allow-cross-namespace", is_flag=True,
+                     help="Let annotations reach into other namespaces: a ReferenceGrant there for a mirror-target "
+                          "Service, a custom-headers ConfigMap read from there. Off, each such annotation is an "
+                          "error (ING2GW-SEC-006) and is not carried over: a tenant's Ingress never decides it."),
         click.option("--allow-weakened", multiple=True, metavar="ANNOTATION",
-                     help="Accept the loss of a security-relevant annotation (repeatable; short key such "
-                          "as 'whitelist-source-range' or the full key). Its finding becomes a warning."),
+                     help="Accept the loss of a security-relevant annotation or ingress-nginx ConfigMap key "
+                          "(repeatable; short key such as 'whitelist-source-range' or 'global-auth-url', or the full "
+                          "annotation key). Its finding becomes a warning."),
         click.option("--config", "config_file", default=None, metavar="FILE",
                      help="Read options from FILE, an ing2gw.io/v1alpha1 Ing2Gw object (the same file the KRM "
                           "function and the Kustomize plugin read), e.g. `spec: {allowWeakened: "
@@ -90,7 +95,7 @@ def translation_options(f: Callable[..., Any]) -> Callable[..., Any]:
 #: the translation options the command line and a --config file share (Options attributes)
 _OPTION_PARAMS = ("controller", "gateway_namespace", "gateway_name", "gateway_class", "gateway_controller_name",
                   "single_gateway", "target", "emit_gateway_class", "default_namespace", "annotations_prefix",
-                  "ingress_class", "nginx_configmap", "listeners")
+                  "ingress_class", "nginx_configmap", "listeners", "allow_cross_namespace")
 
 
 def read_config_file(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -139,8 +144,13 @@ def build_options(kw: dict[str, Any]) -> Options:
     from ing2gw.providers.detect import check_controller, parse_class_options
 
     from_file, _ = _file_config(kw)
-    values = {name: kw[name] if _given(name) or name not in from_file else from_file[name] for name in _OPTION_PARAMS}
-    problem = check_controller(values["controller"])
+    values: dict[str, Any] = {}
+    for name in _OPTION_PARAMS:
+        if name in kw and (_given(name) or name not in from_file):
+            values[name] = kw[name]
+        elif name in from_file:
+            values[name] = from_file[name]
+    problem = check_controller(values.get("controller", DEFAULT_CONTROLLER))
     if problem:
         raise UsageError(f"--controller: {problem}")
     classes = {**dict(from_file.get("classes", ())), **dict(parse_class_options(kw.get("classes") or ()))}
@@ -212,7 +222,8 @@ def report_target(report_file: str | None, report_format: str | None, out_dir: s
 @click.option("-R", "--recursive", is_flag=True, help="Descend into sub-directories of -f directories.")
 @click.option("--out-dir", default=None, metavar="DIR",
               help="Write DIR/platform/ and DIR/apps/<namespace>/ (each a kustomization) instead of stdout.")
-@click.option("--force", is_flag=True, help="Write into a non-empty --out-dir (overwrites ing2gw's files there).")
+@click.option("--force", is_flag=True, help="Write into an --out-dir that also holds files ing2gw did not write (they "
+                                           "are kept: ing2gw only ever replaces its own files).")
 @click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True,
               help="Format of the stdout stream (without --out-dir).")
 @translation_options
@@ -322,8 +333,10 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
             extra[report_in_tree] = render(report, report_fmt)
         tree = plan_tree(result.platform, result.apps, extra)
         stage(step, "write")
-        write_tree(out_dir, tree, force=force)
+        warnings = write_tree(out_dir, tree, force=force).warnings
         bars.close()
+        for warning in warnings:
+            click.echo(f"ing2gw: warning: {warning}", err=True)
         say(f"wrote {len(tree)} files to {out_dir}/ (platform/, apps/<namespace>/, report.md, report.json)")
     else:
         bars.close()
@@ -351,7 +364,8 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     print_findings(findings, verbose, color_allowed(no_color, sys.stderr), quiet=quiet)
     if verified is not None:
         click.echo(f"ing2gw: equivalence: {verified.probes} probes, {verified.equivalent} equivalent, "
-                   f"{verified.explained} explained, {verified.unexplained} unexplained", err=True)
+                   f"{verified.explained} explained, {verified.unexplained} unexplained"
+                   + (f", {verified.unverified} unverified" if verified.unverified else ""), err=True)
     return exit_code(findings, fail_on)
 
 

@@ -27,6 +27,23 @@ def _controllers() -> list[str]:
                   if p.name.endswith(".yaml") and p.name not in ("controllers.yaml", "intents.yaml"))
 
 
+def _rows(data: Any) -> list[dict[str, Any]]:
+    """The rows of any mapping table, as (key, status, becomes, ...) rows: annotation tables have
+    them; common-annotations.yaml has (match, action, why) rows and ingress-nginx-configmap.yaml
+    (key, status, does) rows, shown alike."""
+    out = []
+    for r in (data.get("annotations") or data.get("keys") or []) if isinstance(data, dict) else []:
+        if not isinstance(r, dict):
+            continue
+        key = r.get("key", r.get("match"))
+        if key is None:
+            continue
+        out.append({**r, "key": str(key), "status": str(r.get("status") or r.get("action") or ""),
+                    "becomes": r.get("becomes") or r.get("does") or r.get("why"),
+                    "security": r.get("security", "does" in r)})
+    return out
+
+
 def _annotation_rows(term: str) -> list[tuple[str, dict[str, Any]]]:
     """(controller, row) for an annotation key, short (`rewrite-target`) or with its prefix."""
     out = []
@@ -192,8 +209,7 @@ def mappings_cmd(controller: str, output: str, statuses: tuple[str, ...], no_col
         hint = f" — did you mean {close[0]}?" if close else f"; known: {', '.join(known)}"
         raise UsageError(f"no mapping table for controller {controller!r}{hint}")
     data = tables.table(controller)
-    rows = sorted((r for r in data.get("annotations") or [] if not statuses or r.get("status") in statuses),
-                  key=lambda r: str(r["key"]))
+    rows = sorted((r for r in _rows(data) if not statuses or r.get("status") in statuses), key=lambda r: str(r["key"]))
     plain = [{"key": r["key"], "status": r["status"], "becomes": r.get("becomes"), "lossy": r.get("lossy"),
               "security": bool(r.get("security")), "docs": r.get("docs"),
               **({"targets": dict(sorted(r["targets"].items()))} if r.get("targets") else {})} for r in rows]
@@ -202,6 +218,13 @@ def mappings_cmd(controller: str, output: str, statuses: tuple[str, ...], no_col
                                     indent=2) + "\n")
     elif output == "yaml":
         sys.stdout.write(to_yaml({"controller": controller, "prefix": data.get("prefix"), "annotations": plain}))
+    elif output == "markdown" and not all("key" in r for r in data.get("annotations") or [{}]):
+        from ing2gw import markdown
+
+        lines = ["| key | status | becomes | security |", "|---|---|---|---|"]
+        lines += [f"| {markdown.code(r['key'])} | {markdown.text(r['status'])} | {markdown.text(r['becomes'] or '')} | "
+                  f"{'yes' if r['security'] else 'no'} |" for r in plain]
+        sys.stdout.write("\n".join(lines) + "\n")
     elif output == "markdown":
         text = render_markdown(controller)
         if statuses:  # keep the header and the rows asked for

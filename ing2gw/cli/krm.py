@@ -51,7 +51,7 @@ def krm(plugin_config: str | None, extra: tuple[str, ...]) -> int:
     options under `spec` (or a ConfigMap: `kpt fn eval -- failOn=never`): controller, target,
     gatewayName, gatewayNamespace, gatewayClass, gatewayControllerName, singleGateway,
     emitGatewayClass, namespace, annotationsPrefix, ingressClass, nginxConfigmap, nginxFlags, allowWeakened,
-    keepIngress (default false: converted Ingresses are dropped) and failOn (default error).
+    allowCrossNamespace, keepIngress (default false: converted Ingresses are dropped) and failOn (default error).
 
     \b
     Exit codes: 0 success; 1 findings at or above failOn (Kustomize ignores result severities,

@@ -10,7 +10,8 @@ from typing import Any, Callable
 
 import click
 
-from ing2gw.batch import MigrateOptions, Plan, platform_dir_of, plan_migration
+from ing2gw.batch import MigrateOptions, Plan, Progress, platform_dir_of, plan_migration
+from ing2gw.batch_journal import finishes, journal, split_journal, with_journal
 from ing2gw.batch_summary import MARKER, render_migration
 from ing2gw.batch_write import apply_changes, atomic_write_bytes, unified_diff, write_out_dir
 from ing2gw.cli.convert import (build_fail_on, build_options, print_findings, report_options, report_target,
@@ -19,6 +20,7 @@ from ing2gw.cli.color import color_allowed
 from ing2gw.cli.progress import progress_bar, want_progress
 from ing2gw.errors import UsageError
 from ing2gw.findings import FAIL_ON_CHOICES, Finding, exit_code
+from ing2gw.fsutil import unsafe_path
 
 @click.command()
 @click.argument("repo", type=click.Path(file_okay=False, dir_okay=True, path_type=Path))
@@ -108,7 +110,15 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
             sys.stdout.write(unified_diff(plan.changes))
         elif in_place:
             md_path = migration_file or repo / "MIGRATION.md"
-            if plan.changes and not force:
+            if migration_file is None and unsafe_path(repo, "MIGRATION.md"):
+                raise UsageError(f"not writing MIGRATION.md: {unsafe_path(repo, 'MIGRATION.md')}; nothing was written")
+            description, entries = migration_md.decode(), journal(plan.changes)
+            earlier, earlier_entries = _unfinished(md_path)
+            if earlier_entries is not None and finishes(earlier_entries, plan.changes, repo):
+                # an earlier run of this migration stopped part-way: this run finishes it, and
+                # the pull request is still that whole migration
+                description, entries = earlier, earlier_entries
+            elif plan.changes and not force:
                 _check_ours(md_path)
             total = len(plan.changes)
             done = [0]
@@ -118,15 +128,20 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
                 if callback:
                     callback("write", done[0], total)
 
+            if plan.changes or earlier_entries is not None:
+                # first the description with the list of files this run writes, so that a run
+                # stopped part-way can be told from a new migration
+                atomic_write_bytes(md_path, with_journal(description, entries).encode())
             apply_changes(repo, plan.changes, on_change=on_change)
-            if plan.changes:
-                atomic_write_bytes(md_path, migration_md)
+            if plan.changes or earlier_entries is not None:
+                atomic_write_bytes(md_path, description.encode())
         else:
             assert out_dir is not None
             extra = {}
             if migration_file is None:
                 extra["MIGRATION.md"] = migration_md
-            write_out_dir(out_dir, plan.changes, extra, force=force)
+            for warning in write_out_dir(out_dir, plan.changes, extra, force=force).warnings:
+                click.echo(f"ing2gw: warning: {warning}", err=True)
             if migration_file is not None:
                 if not force:
                     _check_ours(migration_file)
@@ -139,8 +154,21 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
         print_findings(findings, verbose, color_allowed(no_color, sys.stderr))
     if verified is not None:
         click.echo(f"ing2gw: equivalence: {verified.probes} probes, {verified.equivalent} equivalent, "
-                   f"{verified.explained} explained, {verified.unexplained} unexplained", err=True)
+                   f"{verified.explained} explained, {verified.unexplained} unexplained"
+                   + (f", {verified.unverified} unverified" if verified.unverified else ""), err=True)
     return exit_code(findings, fail_on)
+
+
+def _unfinished(path: Path) -> tuple[str, dict[str, str] | None]:
+    """The description and the journal of a MIGRATION.md that a stopped run left (ing2gw's own
+    only), else ("", None)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return "", None
+    if not text.startswith(MARKER):
+        return "", None
+    return split_journal(text)
 
 
 def _check_ours(path: Path) -> None:

@@ -18,15 +18,20 @@ from ing2gw.simulate.request import Answer, ClusterContext, Request, RequestErro
 def _context(path: str | None) -> ClusterContext:
     if not path:
         return ClusterContext()
-    from ruamel.yaml import YAML
+    from ing2gw.load import decode, parse_documents
 
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = YAML(typ="safe").load(fh) or {}
+        with open(path, "rb") as fh:
+            text = decode(fh.read(), path)
     except OSError as exc:
         raise InputError([Problem(path, 0, f"cannot read context file: {exc.strerror}")]) from None
-    except Exception as exc:  # ruamel parse errors
-        raise InputError([Problem(path, 0, f"invalid YAML in context file: {exc}")]) from None
+    # the manifests' reader: the same limits on aliases and nesting as every other input
+    docs, problems = parse_documents(text, path)
+    if problems:
+        raise InputError(problems)
+    if len(docs) > 1:
+        raise InputError([Problem(path, docs[1][1], "a context file holds one YAML document")])
+    data = docs[0][2] if docs else {}
     if not isinstance(data, dict):
         raise InputError([Problem(path, 0, "a context file must be a mapping")])
     return ClusterContext.from_dict(data, path)

@@ -27,7 +27,8 @@ def render_text(v: VerifyResult, examples: int = 3) -> str:
             lines.append(f"         {r.request.describe()}")
             lines.append(f"             old: {describe_answer(r.old)}")
             lines.append(f"             new: {describe_answer(r.new)}")
-            fields = ", ".join(d.field for d in r.differences)
+            fields = ", ".join(d.field for d in r.differences) or "nothing modelled (the old answer holds only for " \
+                "the clients the controller's access settings let through)"
             lines.append(f"             differs in: {fields}")
             if r.unverified:
                 lines.append(f"             unmodelled: {'; '.join((r.old.unmodelled + r.new.unmodelled)[:2])}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from pydantic import ValidationError
 
@@ -103,13 +103,29 @@ class ClassSpec:
 Section = tuple[str, str, str, str]
 
 
+@dataclass(frozen=True)
+class EarlierGateways:
+    """The Gateways an earlier run wrote (`migrate` reads them from the platform folder).
+
+    Each hostname stays on the Gateway it was on, and the listeners that routes kept from that
+    run attach to (`kept`: namespace, Gateway name, sectionName — None for a parentRef without
+    one, which attaches to every listener) keep their room: `migrate` adds them back to the
+    Gateway after the translation, which must leave space for them (at most 64 listeners). A
+    resumed or repeated run then splits the hosts exactly as the earlier run did.
+    """
+
+    gateways: tuple[Mapping[str, Any], ...] = ()
+    kept: frozenset[tuple[str, str, str | None]] = frozenset()
+
+
 def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | None = None,
-         listeners: str = "gateway") -> Output:
+         earlier: EarlierGateways | None = None, listeners: str = "gateway") -> Output:
     """Build every object of the IR (and `target`'s policies for the intents it can carry).
 
-    `listeners`: "gateway" puts every listener on the Gateway(s); "listenerset" puts the
-    listeners an application namespace owns alone (`ir.Listener.owner`) in that namespace's
-    ListenerSet (`emit.listenersets`).
+    `earlier`: the Gateways an earlier run wrote (hosts keep their Gateway). `listeners`:
+    "gateway" puts every listener on the Gateway(s); "listenerset" puts the listeners an
+    application namespace owns alone (`ir.Listener.owner`) in that namespace's ListenerSet
+    (`emit.listenersets`).
     """
     out = Output(findings=list(model.findings))
     section_of: dict[ir.ListenerKey, Section] = {}
@@ -120,7 +136,7 @@ def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | Non
 
             built = gateway_and_sets(g, out)
         else:
-            built = _gateways(g, out, list(g.listeners.values()))
+            built = _gateways(g, out, list(g.listeners.values()), earlier=earlier)
         for obj, sections in built:
             out.platform.append(obj)
             section_of.update(sections)
@@ -164,30 +180,112 @@ def _listener_name(key: ir.ListenerKey) -> str:
     return proto if key.hostname is None else f"{proto}-{host_slug(key.hostname)}"
 
 
-def split_listeners(listeners: Iterable[ir.Listener]) -> list[list[ir.Listener]]:
-    """Parts of at most 64 listeners; a host's listeners stay together (the host-less first,
-    then hosts in order)."""
+def _within_limit(annotations: dict[str, str], subject: str, out: Output) -> dict[str, str]:
+    """Annotations gathered from several Ingresses, the largest left out (with a finding) while
+    they exceed the API server's 256 KiB; ing2gw's own class annotation stays."""
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in annotations.items())
+    if size <= gw.ANNOTATIONS_MAX_BYTES:
+        return annotations
+    kept = dict(annotations)
+    left_out = []
+    for key in sorted((k for k in kept if k != CLASS_ANNOTATION), key=lambda k: (-len(kept[k].encode()), k)):
+        if size <= gw.ANNOTATIONS_MAX_BYTES:
+            break
+        size -= len(key.encode()) + len(kept.pop(key).encode())
+        left_out.append(key)
+    out.findings.append(Finding(Severity.WARNING, "ING2GW-CORE-031",
+                                f"the annotations gathered on it would exceed the API server's 256 KiB; left out: "
+                                f"{', '.join(sorted(left_out))}", subject=subject))
+    return kept
+
+
+def _part_index(name: str, base: str) -> int | None:
+    """0 for the Gateway `base`, n-1 for `base-n` (the names `_gateways` gives the parts)."""
+    if name == base:
+        return 0
+    head, _, n = name.rpartition("-")
+    return int(n) - 1 if head == base and n.isascii() and n.isdigit() and int(n) >= 2 else None
+
+
+def _earlier_parts(g: ir.Gateway, earlier: EarlierGateways) -> tuple[dict[str | None, int], dict[int, int]]:
+    """(hostname -> the part the earlier run put it in, part -> listeners kept routes need there
+    that this translation does not produce)."""
+    where: dict[str | None, int] = {}
+    reserved: dict[int, int] = defaultdict(int)
+    current = {(l.key.hostname, l.key.port, l.key.protocol) for l in g.listeners.values()}
+    for obj in earlier.gateways:
+        md = obj.get("metadata") or {}
+        if obj.get("kind") != "Gateway" or md.get("namespace") != g.namespace:
+            continue
+        name = str(md.get("name") or "")
+        i = _part_index(name, g.name)
+        if i is None:
+            continue
+        for lst in ((obj.get("spec") or {}).get("listeners") or []):
+            if not isinstance(lst, Mapping):
+                continue
+            host = lst.get("hostname")
+            where.setdefault(host, i)
+            kept = (g.namespace, name, lst.get("name")) in earlier.kept or (g.namespace, name, None) in earlier.kept
+            if kept and (host, lst.get("port"), lst.get("protocol")) not in current:
+                reserved[i] += 1
+    return where, reserved
+
+
+def split_listeners(listeners: Iterable[ir.Listener], where: Mapping[str | None, int] | None = None,
+                    reserved: Mapping[int, int] | None = None) -> list[list[ir.Listener]]:
+    """Listeners by part (Gateway or ListenerSet): a host's listeners stay together, at most 64
+    per part.
+
+    Without an earlier run (`where` empty), hosts in order (the host-less first) fill one part
+    after the other and no part is empty. With one, each host goes back to the part the earlier
+    run put it in (`where`; `reserved` counts listeners kept routes need there), new hosts take
+    the first part with room, and a part may stay empty: its index is its name's suffix."""
     by_host: dict[str | None, list[ir.Listener]] = defaultdict(list)
     for lst in listeners:
         by_host[lst.key.hostname].append(lst)
     hosts = sorted(by_host, key=lambda h: (h is not None, h or ""))
-    parts: list[list[ir.Listener]] = [[]]
+    groups = {h: sorted(by_host[h], key=lambda l: (l.key.port, l.key.protocol)) for h in hosts}
+    if not where:
+        parts: list[list[ir.Listener]] = [[]]
+        for h in hosts:
+            if len(parts[-1]) + len(groups[h]) > MAX_LISTENERS:
+                parts.append([])
+            parts[-1].extend(groups[h])
+        return [p for p in parts if p]
+    held = reserved or {}
+    parts = [[] for _ in range(max(max(where.values()) + 1, 1))]
+
+    def room(i: int) -> int:
+        return MAX_LISTENERS - held.get(i, 0) - len(parts[i])
+
+    pending = []
     for h in hosts:
-        group = sorted(by_host[h], key=lambda l: (l.key.port, l.key.protocol))
-        if len(parts[-1]) + len(group) > MAX_LISTENERS:
+        i = where.get(h)
+        if i is not None and room(i) >= len(groups[h]):
+            parts[i].extend(groups[h])
+        else:
+            pending.append(h)
+    for h in pending:
+        j = next((i for i in range(len(parts)) if room(i) >= len(groups[h])), None)
+        if j is None:
             parts.append([])
-        parts[-1].extend(group)
-    return [p for p in parts if p]
+            j = len(parts) - 1
+        parts[j].extend(groups[h])
+    return parts
 
 
 def _gateways(g: ir.Gateway, out: Output, listeners: list[ir.Listener],
               extra_listeners: Sequence[dict[str, Any]] = (), allowed_listeners: dict[str, Any] | None = None,
-              shared_only: bool = False) -> list[tuple[dict[str, Any], dict[ir.ListenerKey, Section]]]:
+              shared_only: bool = False, earlier: EarlierGateways | None = None,
+              ) -> list[tuple[dict[str, Any], dict[ir.ListenerKey, Section]]]:
     """One Gateway object for `listeners`, or several when over 64 listeners (a host's listeners
-    stay together). `extra_listeners` (built already) and `allowed_listeners` go on the first.
-    `shared_only`: the listeners are what ListenerSets could not take (a split names that)."""
-    parts = split_listeners(listeners) or [[]]
-    if len(parts) > 1:
+    stay together; with `earlier`, each host on the Gateway the earlier run put it on).
+    `extra_listeners` (built already) and `allowed_listeners` go on the first. `shared_only`:
+    the listeners are what ListenerSets could not take (a split names that)."""
+    where, reserved = _earlier_parts(g, earlier) if earlier is not None else ({}, {})
+    parts = split_listeners(listeners, where, reserved) or [[]]
+    if sum(1 for p in parts if p) > 1:
         _report_gateway_split(g, parts, shared_only, out)
     result = []
     for i, part in enumerate(parts):
@@ -202,9 +300,9 @@ def _gateways(g: ir.Gateway, out: Output, listeners: list[ir.Listener],
         if not specs:
             continue
         cm_annotations = _cert_manager(g.namespace, f"Gateway {g.namespace}/{name}", part, names, out)
-        md: dict[str, Any] = {"name": name, "namespace": g.namespace,
-                              "annotations": {CLASS_ANNOTATION: ",".join(g.ingress_classes), **g.annotations,
-                                              **cm_annotations}}
+        annotations = _within_limit({CLASS_ANNOTATION: ",".join(g.ingress_classes), **g.annotations, **cm_annotations},
+                                    f"Gateway {g.namespace}/{name}", out)
+        md: dict[str, Any] = {"name": name, "namespace": g.namespace, "annotations": annotations}
         spec: dict[str, Any] = {"gatewayClassName": g.class_name, "listeners": specs}
         if i == 0 and allowed_listeners is not None:
             spec["allowedListeners"] = allowed_listeners
@@ -215,7 +313,8 @@ def _gateways(g: ir.Gateway, out: Output, listeners: list[ir.Listener],
 
 def _report_gateway_split(g: ir.Gateway, parts: list[list[ir.Listener]], shared_only: bool, out: Output) -> None:
     """Several Gateways are a last resort: say what they cost, and what avoids them."""
-    names = [g.name] + [f"{g.name}-{i + 1}" for i in range(1, len(parts))]
+    # a part an earlier run's split left empty writes no Gateway (its index is a name suffix)
+    names = [g.name if i == 0 else f"{g.name}-{i + 1}" for i, p in enumerate(parts) if p or i == 0]
     hosts = len({l.key.hostname for p in parts for l in p if l.key.hostname is not None})
     moved = sum(len({l.key.hostname for l in p if l.key.hostname is not None}) for p in parts[1:])
     if shared_only:
@@ -230,7 +329,7 @@ def _report_gateway_split(g: ir.Gateway, parts: list[list[ir.Listener]], shared_
     out.findings.append(Finding(
         Severity.WARNING, "ING2GW-CORE-060",
         f"{why}, and a Gateway holds {MAX_LISTENERS}, so the hosts are split over "
-        f"{len(parts)} Gateways ({', '.join(names)}). Each Gateway usually gets its own load balancer and "
+        f"{len(names)} Gateways ({', '.join(names)}). Each Gateway usually gets its own load balancer and "
         f"address: the DNS records of {moved} host(s) on {', '.join(names[1:])} must point at new addresses",
         subject=f"Gateway {g.namespace}/{g.name}", suggestion=suggestion,
         details=(("gateways", ",".join(names)),)))
@@ -319,7 +418,7 @@ def _certificate(namespace: str, listener_name: str, lst: ir.Listener) -> dict[s
         value: Any = profile[key]
         if key in _CERT_LISTS:
             value = [v.strip() for v in value.split(",") if v.strip()]
-        elif path[-1] in _INT_FIELDS and str(value).isdigit():
+        elif path[-1] in _INT_FIELDS and str(value).isascii() and str(value).isdigit():
             value = int(value)
         node = spec
         for p in path[:-1]:

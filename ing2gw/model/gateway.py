@@ -117,6 +117,8 @@ GATEWAY_API_BUNDLE_VERSION: Final = "v1.6.1"  # the CRDs these models follow
 
 _INT32_MAX = 2**31 - 1
 _ANNOTATIONS_MAX_BYTES = 256 * 1024
+#: the API server's limit on all annotations of an object (keys and values, bytes)
+ANNOTATIONS_MAX_BYTES: Final = _ANNOTATIONS_MAX_BYTES
 
 
 # --------------------------------------------------------------------------- patterns

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from ing2gw.errors import Problem
@@ -25,6 +25,55 @@ PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
 
 _DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+_DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?\Z")
+_QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
+_IANA_SVC_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?\Z")
+#: the API server's limit on all annotations of an object (keys and values, bytes)
+ANNOTATIONS_MAX_BYTES = 256 * 1024
+
+# What the API server checks of the names ing2gw copies into its output
+# (k8s.io/apimachinery/pkg/util/validation, apimachinery/pkg/api/validation/objectmeta.go,
+# pkg/apis/networking/validation): an object it would refuse is reported with its file and line
+# instead of being half-translated into objects that are refused in turn.
+
+
+def subdomain_problem(v: str) -> str | None:
+    """Why `v` is not a DNS-1123 subdomain (object names), or None."""
+    if len(v) > 253 or not _DNS1123_SUBDOMAIN.match(v):
+        return (f"{v!r} is not a valid name: at most 253 lower-case letters, digits, '-' and '.', starting and "
+                "ending with a letter or digit (RFC 1123)")
+    return None
+
+
+def label_problem(v: str) -> str | None:
+    """Why `v` is not a DNS-1123 label (namespaces), or None."""
+    if len(v) > 63 or not _DNS1123_LABEL.match(v):
+        return (f"{v!r} is not a valid namespace: at most 63 lower-case letters, digits and '-', starting and "
+                "ending with a letter or digit (RFC 1123)")
+    return None
+
+
+def service_name_problem(v: str) -> str | None:
+    """Why `v` is not a DNS-1035 label (Service names), or None."""
+    if len(v) > 63 or not _DNS1035_LABEL.match(v):
+        return (f"{v!r} is not a valid Service name: at most 63 lower-case letters, digits and '-', starting "
+                "with a letter and ending with a letter or digit (RFC 1035)")
+    return None
+
+
+def _qualified_name_problem(key: str) -> str | None:
+    prefix, slash, name = key.rpartition("/")
+    if not (len(name) <= 63 and _QUALIFIED_NAME.match(name)):
+        return (f"{key!r} is not a valid key: the name part must be 1-63 characters of [-A-Za-z0-9_.], "
+                "alphanumeric at both ends")
+    if slash and subdomain_problem(prefix):
+        return f"{key!r} is not a valid key: the prefix must be a DNS subdomain (lower case, at most 253 characters)"
+    return None
+
+
+def _check(problem: str | None) -> None:
+    if problem is not None:
+        raise ValueError(problem)
 
 
 class _In(BaseModel):
@@ -40,6 +89,39 @@ class ObjectMeta(_In):
     annotations: dict[str, str] = Field(default_factory=dict)
     creation_timestamp: str | None = None
     uid: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        _check(subdomain_problem(v))
+        return v
+
+    @field_validator("namespace")
+    @classmethod
+    def _namespace(cls, v: str | None) -> str | None:
+        if v:  # an empty namespace is the default one
+            _check(label_problem(v))
+        return v
+
+    @field_validator("labels", mode="after")
+    @classmethod
+    def _label_syntax(cls, m: dict[str, str]) -> dict[str, str]:
+        for k, v in m.items():
+            _check(_qualified_name_problem(k))
+            if v and not (len(v) <= 63 and _QUALIFIED_NAME.match(v)):
+                raise ValueError(f"label {k}: {v!r} is not a valid label value (at most 63 characters of "
+                                 "[-A-Za-z0-9_.], alphanumeric at both ends)")
+        return m
+
+    @field_validator("annotations", mode="after")
+    @classmethod
+    def _annotation_syntax(cls, m: dict[str, str]) -> dict[str, str]:
+        for k in m:
+            _check(_qualified_name_problem(k))
+        size = sum(len(k.encode()) + len(v.encode()) for k, v in m.items())
+        if size > ANNOTATIONS_MAX_BYTES:
+            raise ValueError(f"the annotations take {size} bytes; the API server accepts at most {ANNOTATIONS_MAX_BYTES}")
+        return m
 
     @field_validator("labels", "annotations", mode="before")
     @classmethod
@@ -68,7 +150,17 @@ def _yaml_str(v: Any) -> str:
 
 class ServiceBackendPort(_In):
     name: str | None = None
-    number: int | None = Field(default=None, ge=1, le=65535)
+    # strict: YAML `true` is not port 1
+    number: StrictInt | None = Field(default=None, ge=1, le=65535)
+
+    @field_validator("name")
+    @classmethod
+    def _port_name(cls, v: str | None) -> str | None:
+        if v is not None and not (len(v) <= 15 and _IANA_SVC_NAME.match(v) and "--" not in v
+                                  and any(c.isalpha() for c in v)):
+            raise ValueError(f"{v!r} is not a valid port name: at most 15 lower-case letters, digits and '-', with a "
+                             "letter (IANA service name)")
+        return v
 
     @model_validator(mode="after")
     def _one(self) -> "ServiceBackendPort":
@@ -84,6 +176,12 @@ class ServiceBackendPort(_In):
 class IngressServiceBackend(_In):
     name: str = Field(min_length=1)
     port: ServiceBackendPort
+
+    @field_validator("name")
+    @classmethod
+    def _service_name(cls, v: str) -> str:
+        _check(service_name_problem(v))
+        return v
 
 
 class TypedLocalObjectReference(_In):
@@ -122,9 +220,24 @@ class IngressTLS(_In):
     hosts: list[str] = Field(default_factory=list)
     secret_name: str | None = None
 
+    @field_validator("secret_name")
+    @classmethod
+    def _secret_name(cls, v: str | None) -> str | None:
+        if v:
+            _check(subdomain_problem(v))
+        return v
+
 
 class IngressSpec(_In):
     ingress_class_name: str | None = None
+
+    @field_validator("ingress_class_name")
+    @classmethod
+    def _class_name(cls, v: str | None) -> str | None:
+        if v:
+            _check(subdomain_problem(v))
+        return v
+
     default_backend: IngressBackend | None = None
     tls: list[IngressTLS] = Field(default_factory=list)
     rules: list[IngressRule] = Field(default_factory=list)
@@ -201,7 +314,7 @@ class IngressClass(_In):
 
 class ServicePort(_In):
     name: str | None = None
-    port: int = Field(ge=1, le=65535)
+    port: StrictInt = Field(ge=1, le=65535)
     target_port: int | str | None = None
     protocol: str | None = None
     app_protocol: str | None = None
@@ -220,6 +333,12 @@ class Service(_In):
     metadata: ObjectMeta
     spec: ServiceSpec = Field(default_factory=ServiceSpec)
     _origin: Origin = PrivateAttr(default=GENERATED)
+
+    @field_validator("metadata")
+    @classmethod
+    def _service_name(cls, m: ObjectMeta) -> ObjectMeta:
+        _check(service_name_problem(m.name))
+        return m
 
     @property
     def origin(self) -> Origin:
@@ -248,6 +367,12 @@ class Namespace(_In):
     metadata: ObjectMeta
     _origin: Origin = PrivateAttr(default=GENERATED)
 
+    @field_validator("metadata")
+    @classmethod
+    def _namespace_name(cls, m: ObjectMeta) -> ObjectMeta:
+        _check(label_problem(m.name))
+        return m
+
     @property
     def origin(self) -> Origin:
         return self._origin
@@ -266,6 +391,8 @@ def _problems(exc: ValidationError, m: Manifest, what: str) -> list[Problem]:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "missing":
             msg = "required field is missing"
+        elif err["type"] in ("int_type", "int_parsing") and isinstance(err.get("input"), (bool, str, float)):
+            msg = f"expected a whole number, not {_yaml_str(err.get('input'))!r}"
         elif err["type"] == "literal_error" and loc and loc[-1] == "pathType":
             msg = f"unknown pathType {err.get('input')!r}; use Exact, Prefix or ImplementationSpecific"
         line = field_line(m.origin, loc) or m.origin.line
@@ -298,20 +425,23 @@ def _legacy_backend(b: Any) -> Any:
         port = b.get("servicePort")
         out["service"] = {"name": b.get("serviceName"),
                           "port": {"number": port} if isinstance(port, int) else
-                          ({"number": int(port)} if isinstance(port, str) and port.isdigit() else {"name": port})}
+                          ({"number": int(port)} if isinstance(port, str) and port.isascii() and port.isdigit() else {"name": port})}
     return out
 
 
 def normalise_legacy_ingress(obj: dict[str, Any]) -> dict[str, Any]:
-    """Convert an extensions/v1beta1 or networking.k8s.io/v1beta1 Ingress dict to v1."""
+    """Convert an extensions/v1beta1 or networking.k8s.io/v1beta1 Ingress dict to v1 (a spec
+    that is not a mapping is left for the model to report)."""
+    if not isinstance(obj.get("spec"), dict):
+        return dict(obj, apiVersion="networking.k8s.io/v1")
     spec = dict(obj.get("spec") or {})
     if "backend" in spec and "defaultBackend" not in spec:
         spec["defaultBackend"] = spec.pop("backend")
     if "defaultBackend" in spec:
         spec["defaultBackend"] = _legacy_backend(spec["defaultBackend"])
     rules = []
-    for r in spec.get("rules") or []:
-        if isinstance(r, dict) and isinstance(r.get("http"), dict):
+    for r in spec.get("rules") or [] if isinstance(spec.get("rules"), list) else []:
+        if isinstance(r, dict) and isinstance(r.get("http"), dict) and isinstance(r["http"].get("paths") or [], list):
             paths = []
             for p in r["http"].get("paths") or []:
                 if isinstance(p, dict):
@@ -321,7 +451,7 @@ def normalise_legacy_ingress(obj: dict[str, Any]) -> dict[str, Any]:
                 paths.append(p)
             r = dict(r, http=dict(r["http"], paths=paths))
         rules.append(r)
-    if "rules" in spec:
+    if "rules" in spec and isinstance(spec["rules"], list):
         spec["rules"] = rules
     return dict(obj, apiVersion="networking.k8s.io/v1", spec=spec)
 

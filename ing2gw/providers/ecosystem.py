@@ -25,7 +25,7 @@ import hashlib
 from typing import Any
 
 from ing2gw import ir, mappings
-from ing2gw.findings import Severity
+from ing2gw.findings import Finding, Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.providers.base import BuildContext
 
@@ -189,12 +189,15 @@ def route_metadata(ctx: BuildContext, ing: Ingress, gw: ir.Gateway) -> tuple[dic
                 annotations[f"{prefix}/{row.get('rename', suffix)}"] = value
                 copied.append(key)
             continue
+        if _foreign_prefix_controller_key(ctx, ing, key, value):
+            continue
         row = _common_row(key)
         if row["action"] == "copy":
             annotations[key] = value
             copied.append(key)
         else:
             dropped.append(f"{key} ({row['why']})")
+    annotations = _within_limit(ctx, ing, annotations, copied)
     if any(k.split("/", 1)[0] in dns["prefixes"] for k in ing.annotations):
         ctx.dns_ingresses.add(ing.key)
     if copied or dropped:
@@ -204,6 +207,65 @@ def route_metadata(ctx: BuildContext, ing: Ingress, gw: ir.Gateway) -> tuple[dic
                     + ("dropped: " + "; ".join(dropped) if dropped else ""), ing=ing,
                     details={"copied": ",".join(copied)})
     return annotations, dict(ing.metadata.labels)
+
+
+#: room left on a route's annotations for ing2gw's own (the source Ingress: a key and namespace/name)
+_OWN_ANNOTATIONS_BYTES = 1024
+
+
+def _within_limit(ctx: BuildContext, ing: Ingress, annotations: dict[str, str], copied: list[str]) -> dict[str, str]:
+    """The copied annotations, the largest left out while they and ing2gw's own would exceed the
+    API server's 256 KiB (an Ingress at the limit would otherwise give a route over it)."""
+    from ing2gw.model.ingress import ANNOTATIONS_MAX_BYTES
+
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in annotations.items())
+    budget = ANNOTATIONS_MAX_BYTES - _OWN_ANNOTATIONS_BYTES
+    if size <= budget:
+        return annotations
+    out = dict(annotations)
+    left_out = []
+    for key in sorted(out, key=lambda k: (-len(out[k].encode()), k)):
+        if size <= budget:
+            break
+        size -= len(key.encode()) + len(out.pop(key).encode())
+        left_out.append(key)
+        if key in copied:
+            copied.remove(key)
+    ctx.finding(Severity.WARNING, "ING2GW-CORE-031",
+                f"the annotations copied to its routes would exceed the API server's 256 KiB with ing2gw's own; left "
+                f"out: {', '.join(sorted(left_out))}", ing=ing,
+                suggestion="move large values out of annotations, or add them to the routes by hand")
+    return out
+
+
+def _foreign_prefix_controller_key(ctx: BuildContext, ing: Ingress, key: str, value: str) -> bool:
+    """An ingress-nginx annotation under another prefix (`custom.io/whitelist-source-range`): a
+    controller started with --annotation-prefix=custom.io applies it, so it is never passed on as
+    metadata. Security-relevant keys are errors (SEC-008), others warnings (NGINX-061)."""
+    from ing2gw.providers.nginx_annotations import rows
+
+    prefix, _, name = key.rpartition("/")
+    row = rows().get(name) if prefix else None
+    if row is None:
+        return False
+    option = f"--annotations-prefix {prefix}"
+    if row.security:
+        accepted = key in ctx.options.allow_weakened
+        ctx.findings.append(Finding(
+            Severity.WARNING if accepted else Severity.ERROR, "ING2GW-SEC-008",
+            f"{name} is a security-relevant ingress-nginx annotation; under the prefix {prefix} ing2gw does not read it "
+            f"(it reads {ctx.options.annotations_prefix}/), so it is neither translated nor copied to the routes",
+            origin=ing.origin, subject=f"Ingress {ing.key}", annotation=key, value=value, security=True,
+            accepted=accepted, status="unknown",
+            suggestion=f"if the controller runs with --annotation-prefix={prefix}, pass {option} (config: "
+                       f"annotationsPrefix: {prefix}); if another tool owns the key, accept with --allow-weakened {key}"))
+    else:
+        ctx.finding(Severity.WARNING, "ING2GW-NGINX-061",
+                    f"{name} is an ingress-nginx annotation; under the prefix {prefix} ing2gw does not read it (it reads "
+                    f"{ctx.options.annotations_prefix}/), so it is neither translated nor copied to the routes", ing=ing,
+                    annotation=key, value=value, status="unknown",
+                    suggestion=f"if the controller runs with --annotation-prefix={prefix}, pass {option}")
+    return True
 
 
 def _dns_target(ctx: BuildContext, ing: Ingress, gw: ir.Gateway, key: str, value: str) -> None:

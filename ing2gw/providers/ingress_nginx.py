@@ -28,7 +28,7 @@ from ing2gw.model.inputs import Inputs, configmap_data
 from ing2gw.options import Options
 from ing2gw.origin import Origin
 from ing2gw.providers.base import BuildContext, gateway_path_problem, host_problem
-from ing2gw.providers.nginx_annotations import NginxAnnotations, NginxGlobals, parse_annotations
+from ing2gw.providers.nginx_annotations import NginxAnnotations, NginxGlobals, parse_annotations, target_policies
 from ing2gw.providers import nginx_paths
 from ing2gw.prediction import paths_detail
 
@@ -125,7 +125,14 @@ class IngressNginxProvider:
                 continue
             anns[ing.key] = a
             usable.append(ing)
-        builder = _Builder(ctx, class_name, usable, anns, glob)
+        from ing2gw.providers.nginx_globals import global_access
+
+        # ConfigMap keys that decide who may reach what, on every location (nginx_globals)
+        access = global_access(usable, dict(glob.data), glob.source, glob.name,
+                               prefix=ctx.options.annotations_prefix.rstrip("/"), target=ctx.options.target,
+                               allow_weakened=ctx.options.allow_weakened, class_name=class_name)
+        ctx.findings.extend(access.findings)
+        builder = _Builder(ctx, class_name, usable, anns, glob, access.address_lists)
         builder.ignored_hosts = [h for h in dict.fromkeys(ignored_hosts) if h]
         builder.run()
 
@@ -150,24 +157,31 @@ def _rejected_by_api_server(ctx: BuildContext, ing: Ingress) -> bool:
 def controller_configmap(inputs: Inputs, options: Options) -> tuple[dict[str, str], Origin | None]:
     """The ingress-nginx ConfigMap's data: the one --nginx-configmap names, else one called
     ingress-nginx-controller or nginx-configuration (the chart's and the old manifests' names)."""
+    data, origin, _ = _find_configmap(inputs, options)
+    return data, origin
+
+
+def _find_configmap(inputs: Inputs, options: Options) -> tuple[dict[str, str], Origin | None, str]:
     wanted = options.nginx_configmap
     for m in inputs.configmaps:
         key = f"{m.namespace or options.default_namespace}/{m.name}"
         if (wanted and key == wanted) or (not wanted and m.name in ("ingress-nginx-controller", "nginx-configuration")):
-            return configmap_data(m), m.origin
-    return {}, None
+            return configmap_data(m), m.origin, key
+    return {}, None, ""
 
 
 def _globals(ctx: BuildContext) -> NginxGlobals:
     """Controller-wide settings from the ingress-nginx ConfigMap, when it is in the input."""
-    data, source = controller_configmap(ctx.inputs, ctx.options)
-    return NginxGlobals.from_configmap(data, source)
+    data, source, name = _find_configmap(ctx.inputs, ctx.options)
+    return NginxGlobals.from_configmap(data, source, name)
 
 
 class _Builder:
     def __init__(self, ctx: BuildContext, class_name: str, ingresses: list[Ingress],
-                 anns: dict[str, NginxAnnotations], glob: NginxGlobals) -> None:
+                 anns: dict[str, NginxAnnotations], glob: NginxGlobals, address_lists: dict[str, str] | None = None) -> None:
         self.ctx = ctx
+        #: the ConfigMap's address lists the target's policy carries (nginx_globals)
+        self.address_lists = address_lists or {}
         self.class_name = class_name
         self.ings = ingresses
         self.anns = anns
@@ -256,21 +270,36 @@ class _Builder:
                     # access checks run after ingress-nginx's HTTPS redirect: routes that only
                     # redirect are answered before them, so the policy goes on forwarding routes
                     route.intents += intents[route.source.key]
+        target = self.ctx.options.target
+        if target and any(intents.values()) and "whitelist-source-range" in target_policies(target):
+            from ing2gw.providers.nginx_globals import client_address_findings
+
+            self.ctx.findings.extend(client_address_findings(dict(self.glob.data), self.glob.source, self.glob.name,
+                                                             target=target,
+                                                             allow_weakened=self.ctx.options.allow_weakened))
 
     def _intents(self, ing: Ingress) -> tuple[ir.Intent, ...]:
         """Behaviour of this Ingress that only an implementation policy can carry."""
-        a = self.anns.get(ing.key)
-        if a is None:
+        from ing2gw.providers.nginx_source_ranges import effective_ranges
+
+        if self.anns.get(ing.key) is None:
             return ()
         out = []
-        ranges: dict[str, str] = a.get("source_ranges") or {}
-        prefix = self.ctx.options.annotations_prefix
-        src = ir.Source(ing.namespace, ing.name, ing.origin)
-        for key, value in sorted(ranges.items()):
-            kind = "deny" if key.startswith("denylist") else "allow"
-            cidrs = ",".join(c.strip() for c in value.split(",") if c.strip())
-            out.append(ir.Intent("source-range", ir.Source(src.namespace, src.name, src.origin, f"{prefix}/{key}"),
-                                 cidrs, security=True, params=(("action", kind),)))
+        prefix = self.ctx.options.annotations_prefix.rstrip("/")
+        r = effective_ranges(ing.annotations, prefix, self.address_lists, f"ConfigMap {self.glob.name}")
+
+        def intent(action: str, value: str, annotation: str) -> ir.Intent:
+            return ir.Intent("source-range", ir.Source(ing.namespace, ing.name, ing.origin, annotation), value,
+                             security=True, params=(("action", action),))
+
+        if r.denied is not None:
+            # an invalid list denies the location: every request gets 503 (nginx_source_ranges)
+            out.append(intent("deny-all", r.denied, r.denied_by))
+        else:
+            if r.deny is not None:
+                out.append(intent("deny", ",".join(r.deny), r.deny_from))
+            if r.allow is not None:
+                out.append(intent("allow", ",".join(r.allow), r.allow_from))
         return tuple(out)
 
     def _summaries(self) -> None:

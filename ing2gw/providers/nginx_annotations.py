@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import re
 import functools
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
@@ -43,7 +44,10 @@ def go_int(value: str) -> int | None:
     """strconv.Atoi (decimal, optional sign)."""
     v = value.strip()
     body = v[1:] if v[:1] in "+-" else v
-    return int(v) if body.isdigit() else None
+    if not (body.isascii() and body.isdigit()):  # Go: ASCII digits only
+        return None
+    n = int(v)
+    return n if -(2**63) <= n < 2**63 else None  # Atoi fails on what overflows an int64
 
 
 @dataclass(frozen=True)
@@ -62,9 +66,11 @@ class NginxGlobals:
     annotations_risk_level: str = "High"
     source: Origin | None = None
     data: tuple[tuple[str, str], ...] = ()
+    #: namespace/name of the ConfigMap ("" without one)
+    name: str = ""
 
     @classmethod
-    def from_configmap(cls, data: dict[str, str], source: Origin | None) -> "NginxGlobals":
+    def from_configmap(cls, data: dict[str, str], source: Origin | None, name: str = "") -> "NginxGlobals":
         def b(key: str, default: bool) -> bool:
             v = go_bool(data.get(key, ""))
             return default if v is None else v
@@ -79,7 +85,7 @@ class NginxGlobals:
                    hsts_include_subdomains=b("hsts-include-subdomains", True), hsts_preload=b("hsts-preload", False),
                    use_forwarded_headers=b("use-forwarded-headers", False),
                    annotations_risk_level=data.get("annotations-risk-level", "High").strip() or "High", source=source,
-                   data=tuple(sorted(data.items())))
+                   data=tuple(sorted(data.items())), name=name)
 
 
 @dataclass(frozen=True)
@@ -295,20 +301,25 @@ def _collect(name: str) -> Handler:
 
 
 def _source_range(p: _Parse, row: Row, value: str) -> None:
-    import ipaddress
+    """Access lists are read as the controller reads them (nginx_source_ranges): an invalid value
+    does not fall back to a default, it denies the location (503 for every request)."""
+    from ing2gw.providers.nginx_source_ranges import ALLOW_ALIAS, ALLOW_KEY, parse_annotation_value
 
-    bad = []
-    for part in value.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            ipaddress.ip_network(part, strict=False)
-        except ValueError:
-            bad.append(part)
-    if bad:
-        p.bad_value(row, value, f"not a CIDR: {', '.join(bad)}")
-    p.extra.setdefault("source_ranges", {})[row.key] = value
+    if row.key == ALLOW_ALIAS and (value == "" or p.value(ALLOW_KEY) not in (None, "")):
+        return  # not read: an empty alias counts as absent, and allowlist-source-range wins
+    parsed = parse_annotation_value(value)
+    if parsed.denied is None:
+        return
+    target = p.ctx.options.target
+    if target and row.key in target_policies(target):
+        ours = f"the translation denies them too ({target} policy without allow rules)"
+    else:
+        ours = "the translation cannot: its routes stay open (see the policy finding)"
+    p.ctx.finding(Severity.ERROR, "ING2GW-NGINX-002",
+                  f"invalid value {value!r}: {parsed.denied}; ingress-nginx denies every request to this Ingress's "
+                  f"paths (503, \"location denied\"); {ours}", ing=p.ing, annotation=p.full(row.key), value=value,
+                  status="invalid",
+                  suggestion="fix the value: a comma-separated list of addresses or CIDRs (203.0.113.7, 10.0.0.0/8)")
 
 
 def _canary_option(p: _Parse, row: Row, value: str) -> None:
@@ -439,12 +450,24 @@ def _status_overrides(p: _Parse) -> dict[str, Row]:
     proxy-ssl-*: with backend-protocol HTTPS/GRPCS and proxy-ssl-verify on, the translation
     emits a BackendTLSPolicy that verifies at least as strictly as nginx did, so the keys it
     uses are converted, not security losses.
+
+    whitelist-source-range is not read when allowlist-source-range is set, nor when it is empty
+    (nginx_source_ranges).
     """
     out: dict[str, Row] = {}
+    table = rows()
+    alias = p.value("whitelist-source-range")
+    if alias is not None and "whitelist-source-range" in table:
+        if p.value("allowlist-source-range") not in (None, ""):
+            out["whitelist-source-range"] = replace(table["whitelist-source-range"], status="ignored", security=False,
+                                                    lossy="allowlist-source-range is set: ingress-nginx reads that one")
+        elif alias == "":
+            out["whitelist-source-range"] = replace(
+                table["whitelist-source-range"], status="ignored", security=False,
+                lossy="an empty value counts as no annotation (the ConfigMap's whitelist-source-range applies, if any)")
     ssl: dict[str, str] = p.extra.get("proxy_ssl") or {}
     proto = str(p.extra.get("backend_protocol") or "").upper()
     if proto in ("HTTPS", "GRPCS") and ssl.get("proxy-ssl-verify", "").strip().lower() == "on":
-        table = rows()
         for key, becomes in (("proxy-ssl-verify", "BackendTLSPolicy validation (always verifies)"),
                              ("proxy-ssl-secret", "BackendTLSPolicy caCertificateRefs (the CA as a ConfigMap)"),
                              ("proxy-ssl-name", "BackendTLSPolicy validation.hostname (also sent as SNI)"),
@@ -464,11 +487,45 @@ def _combine_redirects(p: _Parse) -> None:
         p.extra["redirect"] = (pcode if pcode is not None and 300 <= pcode <= 308 else 301, perm)
 
 
+#: an HTTP header name (RFC 9110 token; Gateway API's HeaderName, at most 256 characters)
+_HEADER_TOKEN = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,256}\Z")
+
+
 def _canary_config(p: _Parse) -> CanaryConfig:
     weight = go_int(p.value("canary-weight") or "0")
     total = go_int(p.value("canary-weight-total") or "100")
-    return CanaryConfig(by_header=p.value("canary-by-header"), by_header_value=p.value("canary-by-header-value"),
-                        by_header_pattern=p.value("canary-by-header-pattern"), by_cookie=p.value("canary-by-cookie"),
+    header = p.value("canary-by-header")
+    if header is not None and not _HEADER_TOKEN.match(header):
+        # no request can carry such a header, so ingress-nginx never routes by it
+        p.ctx.finding(Severity.WARNING, "ING2GW-NGINX-002",
+                      f"invalid value {header!r}: not an HTTP header name; no request carries it, so ingress-nginx "
+                      "never sends a request to the canary by header (the cookie and the weight still apply)",
+                      ing=p.ing, annotation=p.full("canary-by-header"), value=header, status="invalid",
+                      suggestion="fix the header name")
+        header = None
+    value = p.value("canary-by-header-value")
+    if header is not None and value is not None and (len(value.encode()) > 4096 or any(c in value for c in "\r\n\0")):
+        p.ctx.finding(Severity.WARNING, "ING2GW-NGINX-002",
+                      "canary-by-header-value cannot be a Gateway API header match (at most 4096 bytes, no line "
+                      "breaks): requests are not sent to the canary by header", ing=p.ing,
+                      annotation=p.full("canary-by-header-value"), value=value[:200], status="invalid")
+        header = None
+    pattern = p.value("canary-by-header-pattern")
+    if header is not None and pattern is not None and len(pattern.encode()) > 4000:
+        p.ctx.finding(Severity.WARNING, "ING2GW-NGINX-002",
+                      "canary-by-header-pattern is too long for a Gateway API header match (4096 bytes): requests are "
+                      "not sent to the canary by header", ing=p.ing, annotation=p.full("canary-by-header-pattern"),
+                      value=pattern[:200], status="invalid")
+        header = None
+    cookie = p.value("canary-by-cookie")
+    if cookie is not None and not _HEADER_TOKEN.match(cookie):
+        p.ctx.finding(Severity.WARNING, "ING2GW-NGINX-002",
+                      f"invalid value {cookie[:200]!r}: not a cookie name; no request carries it, so ingress-nginx "
+                      "never sends a request to the canary by cookie", ing=p.ing, annotation=p.full("canary-by-cookie"),
+                      value=cookie[:200], status="invalid", suggestion="fix the cookie name")
+        cookie = None
+    return CanaryConfig(by_header=header, by_header_value=value,
+                        by_header_pattern=pattern, by_cookie=cookie,
                         weight=weight if weight is not None else 0, weight_total=total if total is not None else 100)
 
 

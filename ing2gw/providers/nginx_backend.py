@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from ing2gw import ir
 from ing2gw.findings import Severity
-from ing2gw.model.ingress import Ingress
+from ing2gw.model.ingress import Ingress, subdomain_problem
+from ing2gw.providers.base import host_problem
 
 if TYPE_CHECKING:
     from ing2gw.providers.ingress_nginx import Loc, Server, _Builder
@@ -77,6 +78,19 @@ def _backend_tls(b: "_Builder", loc: "Loc", proto: str) -> None:
     if secret:
         ca = secret.rpartition("/")[2]
     hostname = (ssl.get("proxy-ssl-name") or f"{loc.backend.name}.{loc.backend.namespace}.svc").lower()
+    bad = []
+    if host_problem(hostname) or hostname.startswith("*"):
+        bad.append(f"proxy-ssl-name {hostname!r}")
+    if ca is not None and subdomain_problem(ca):
+        bad.append(f"proxy-ssl-secret {secret!r}")
+    if bad:
+        b.ctx.finding(Severity.ERROR, "ING2GW-NGINX-062",
+                      f"{' and '.join(bad)} cannot be a BackendTLSPolicy field (a DNS host name, an object name): no "
+                      f"BackendTLSPolicy is written for Service {loc.backend.namespace}/{loc.backend.name}", ing=loc.owner,
+                      annotation=f"{prefix}/proxy-ssl-name" if "proxy-ssl-name" in bad[0] else f"{prefix}/proxy-ssl-secret",
+                      value=hostname if "proxy-ssl-name" in bad[0] else secret, security=True,
+                      suggestion="fix the annotation, or write the BackendTLSPolicy by hand")
+        return
     b.ctx.out.backend_tls.append(ir.BackendTLS(loc.backend.namespace, loc.backend.name, loc.backend.port, hostname,
                                                ca, ca is None, ir.Source(loc.owner.namespace, loc.owner.name,
                                                                          loc.owner.origin)))

@@ -13,8 +13,10 @@ from urllib.parse import urlsplit
 
 from ing2gw import ir
 from ing2gw.findings import Severity
+from ing2gw.model.ingress import service_name_problem
 from ing2gw.model.inputs import configmap_data
 from ing2gw.prediction import paths_detail
+from ing2gw.providers.base import gateway_path_problem, host_problem
 
 if TYPE_CHECKING:
     from ing2gw.providers.ingress_nginx import Loc, _Builder
@@ -121,8 +123,13 @@ def url_redirect(b: "_Builder", loc: "Loc", code: int, url: str) -> ir.Redirect:
         b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-041",
                       f"the redirect URL carries a query string ({parts.query!r}), which RequestRedirect cannot set; "
                       "it is left out", ing=loc.owner, annotation=ann, value=url)
-    path = parts.path or "/"
-    if not parts.scheme:
+    scheme, host, port, path, lost = redirect_parts(url)
+    if lost and _once(b, loc, "redirect-url-parts"):
+        b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-041",
+                      f"the redirect URL's {' and '.join(lost)} cannot be a RequestRedirect field (Gateway API "
+                      "allows DNS host names, ports 1-65535 and clean paths); the redirect keeps the request's instead",
+                      ing=loc.owner, annotation=ann, value=url)
+    if scheme is None:
         relative = loc.ann.get("relative_redirects") if loc.ann is not None else None
         if relative is None:
             relative = dict(b.glob.data).get("relative-redirects", "").strip().lower() == "true"
@@ -135,13 +142,34 @@ def url_redirect(b: "_Builder", loc: "Loc", code: int, url: str) -> ir.Redirect:
                           "URL, which differs only for clients that put another port in the Host header",
                           ing=loc.owner, annotation=f"{b.ctx.options.annotations_prefix}/relative-redirects",
                           value="true")
-        return ir.Redirect(status, full_path=path)
-    host = (parts.hostname or "").lower()
-    port = parts.port
+    return ir.Redirect(status, scheme=scheme, hostname=host, port=port, full_path=path)
+
+
+def redirect_parts(url: str) -> tuple[str | None, str | None, int | None, str, list[str]]:
+    """(scheme, hostname, port, path, the parts Gateway API cannot hold) of a literal redirect
+    URL; a part that cannot be a RequestRedirect field is left to the request's own value."""
+    lost: list[str] = []
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed IPv6 literal
+        return None, None, None, "/", ["URL"]
+    try:
+        port = parts.port
+    except ValueError:
+        port, lost = None, ["port"]
+    path = parts.path or "/"
+    if gateway_path_problem(path):
+        path, lost = "/", lost + ["path"]
+    if not parts.scheme:
+        return None, None, None, path, lost
     scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower() or None
+    if host is not None and (host_problem(host) or host.startswith("*")):
+        host, lost = None, lost + ["host"]
+    if scheme not in ("http", "https"):
+        scheme, lost = "http", lost + ["scheme"]
     default = {"http": 80, "https": 443}.get(scheme)
-    return ir.Redirect(status, scheme=scheme, hostname=host or None,
-                       port=port if port is not None and port != default else None, full_path=path)
+    return scheme, host, port if port is not None and port != default else None, path, lost
 
 
 def _fallback(b: "_Builder", loc: "Loc") -> None:
@@ -163,7 +191,7 @@ def _upstream_vhost(b: "_Builder", loc: "Loc", rewrite: ir.Rewrite | None) -> ir
     vhost = loc.ann.get("upstream_vhost")
     if not vhost:
         return rewrite
-    if _PRECISE_HOST.match(vhost.lower()):
+    if len(vhost) <= 253 and _PRECISE_HOST.match(vhost.lower()):
         base = rewrite or ir.Rewrite()
         return ir.Rewrite(hostname=vhost.lower(), full_path=base.full_path, prefix_path=base.prefix_path)
     if _once(b, loc, "vhost"):
@@ -175,9 +203,16 @@ def _upstream_vhost(b: "_Builder", loc: "Loc", rewrite: ir.Rewrite | None) -> ir
 
 
 def _connection_header(b: "_Builder", loc: "Loc", req: ir.HeaderChanges) -> ir.HeaderChanges:
-    assert loc.ann is not None
+    assert loc.ann is not None and loc.owner is not None
     value = loc.ann.get("connection_proxy_header")
     if not value:
+        return req
+    if len(value) > 4096:  # Gateway API header values: 1-4096 characters
+        if _once(b, loc, "connection-header-length"):
+            b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-063",
+                          f"connection-proxy-header is {len(value)} characters long; Gateway API header values hold at "
+                          "most 4096, so the route does not set Connection", ing=loc.owner,
+                          annotation=f"{b.ctx.options.annotations_prefix}/connection-proxy-header", value=value[:200])
         return req
     return ir.HeaderChanges(set=req.set + (("Connection", value),), add=req.add, remove=req.remove)
 
@@ -189,6 +224,9 @@ def _custom_headers(b: "_Builder", loc: "Loc") -> ir.HeaderChanges:
         return ir.HeaderChanges()
     ns, _, name = ref.rpartition("/")
     ns = ns or loc.owner.namespace
+    if not _cross_namespace_allowed(b, loc, ns, "custom-headers", ref,
+                                    f"read ConfigMap {ns}/{name} into the response headers of {loc.owner.key}"):
+        return ir.HeaderChanges()
     for m in b.ctx.inputs.configmaps:
         if m.name == name and (m.namespace or b.ctx.options.default_namespace) == ns:
             data = configmap_data(m)
@@ -320,7 +358,27 @@ def _timeouts(b: "_Builder", loc: "Loc") -> ir.Timeouts | None:
                       "streams and long polls may now be cut", ing=loc.owner,
                       annotation=f"{b.ctx.options.annotations_prefix}/proxy-read-timeout", value=str(seconds),
                       suggestion="raise or drop the timeout for streaming endpoints")
-    return ir.Timeouts(backend_request=f"{seconds}s" if seconds else "0s")
+    duration = gateway_duration(seconds)
+    if duration is None:
+        if _once(b, loc, "timeouts-too-long"):
+            b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-046",
+                          f"a timeout of {seconds}s is longer than a Gateway API Duration can say (99999h): no "
+                          "backendRequest timeout is set", ing=loc.owner,
+                          annotation=f"{b.ctx.options.annotations_prefix}/proxy-read-timeout", value=str(seconds))
+        return None
+    return ir.Timeouts(backend_request=duration)
+
+
+def gateway_duration(seconds: int) -> str | None:
+    """Seconds as a Gateway API Duration (at most five digits per unit: `100000s` is `27h46m40s`),
+    or None when even hours overflow."""
+    if seconds <= 99999:
+        return f"{seconds}s"
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    if h > 99999:
+        return None
+    return f"{h}h" + (f"{m}m" if m else "") + (f"{s}s" if s else "")
 
 
 _SVC_HOST = re.compile(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?\Z")
@@ -332,10 +390,16 @@ def _mirrors(b: "_Builder", loc: "Loc") -> tuple[ir.Mirror, ...]:
     target = m.get("mirror-target")
     if not target:
         return ()
-    parts = urlsplit(target.replace("$request_uri", ""))
+    try:
+        parts = urlsplit(target.replace("$request_uri", ""))
+        port_value = parts.port
+    except ValueError:  # an invalid port or IPv6 literal
+        parts, port_value = urlsplit(""), None
     host = (parts.hostname or "").lower()
     svc = _SVC_HOST.match(host)
     name, ns = (svc.group(1), svc.group(3)) if svc else (host, loc.owner.namespace) if "." not in host else (None, None)
+    if name is not None and service_name_problem(name):
+        name = None  # no host (`on`, `/mirror`, a value without a scheme) or no Service name
     if name is None or ns is None:
         if _once(b, loc, "mirror"):
             b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-047",
@@ -343,10 +407,36 @@ def _mirrors(b: "_Builder", loc: "Loc") -> tuple[ir.Mirror, ...]:
                           "mirrors only to Services, so requests are no longer mirrored", ing=loc.owner,
                           annotation=f"{b.ctx.options.annotations_prefix}/mirror-target", value=target)
         return ()
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    port = port_value or (443 if parts.scheme == "https" else 80)
     if ns != loc.owner.namespace:
+        if not _cross_namespace_allowed(b, loc, ns, "mirror-target", target,
+                                        f"write a ReferenceGrant in namespace {ns} letting every HTTPRoute of "
+                                        f"{loc.owner.namespace} use Service {ns}/{name}"):
+            return ()
         b.ctx.out.grants.add(ir.Grant(ns, "gateway.networking.k8s.io", "HTTPRoute", loc.owner.namespace, "", "Service", name))
     return (ir.Mirror(ir.ServiceBackend(ns, name, port)),)
+
+
+def _cross_namespace_allowed(b: "_Builder", loc: "Loc", ns: str, key: str, value: str, what: str) -> bool:
+    """Whether an annotation may reach into namespace `ns`: only its own Ingress's, unless the
+    platform team allowed it (--allow-cross-namespace). Reported once per Ingress and key."""
+    assert loc.owner is not None
+    if ns == loc.owner.namespace:
+        return True
+    allowed = b.ctx.options.allow_cross_namespace
+    if _once(b, loc, f"cross-namespace-{key}"):
+        if allowed:
+            b.ctx.finding(Severity.INFO, "ING2GW-SEC-007", f"--allow-cross-namespace: {key} reaches into namespace "
+                          f"{ns}: {what}", ing=loc.owner, annotation=f"{b.ctx.options.annotations_prefix}/{key}",
+                          value=value)
+        else:
+            b.ctx.finding(Severity.ERROR, "ING2GW-SEC-006",
+                          f"{key} reaches into namespace {ns} (the Ingress is in {loc.owner.namespace}): ing2gw does not "
+                          f"{what} on an Ingress's say-so, so the annotation is not carried over", ing=loc.owner,
+                          annotation=f"{b.ctx.options.annotations_prefix}/{key}", value=value,
+                          suggestion=f"use an object of namespace {loc.owner.namespace}, or, if the platform team "
+                                     "agrees, run with --allow-cross-namespace (config: allowCrossNamespace: true)")
+    return allowed
 
 
 def describe(value: Any) -> str:

@@ -160,13 +160,12 @@ def rewrite_plan(b: "_Builder", loc: "Loc", order: list["Loc"]) -> Plan:
     if target.startswith(("http://", "https://")):
         if "$" in target:
             return Plan(regex_match, problem="a redirect target with capture groups")
-        from urllib.parse import urlsplit
+        from ing2gw.providers.nginx_features import redirect_parts
 
-        u = urlsplit(target)
-        default = {"http": 80, "https": 443}.get(u.scheme)
-        return Plan(regex_match, redirect=ir.Redirect(302, scheme=u.scheme, hostname=(u.hostname or "").lower() or None,
-                                                      port=u.port if u.port and u.port != default else None,
-                                                      full_path=u.path or "/"))
+        scheme, host, port, path, lost = redirect_parts(target)
+        if lost:
+            return Plan(regex_match, problem=f"a redirect target whose {' and '.join(lost)} Gateway API cannot hold")
+        return Plan(regex_match, redirect=ir.Redirect(302, scheme=scheme, hostname=host, port=port, full_path=path))
     if "$" not in target:
         return Plan(regex_match, ir.Rewrite(full_path=target))
     return _prefix_plan(loc, target, order) or Plan(

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Sequence
 
 import jinja2
 
+from ing2gw import markdown
 from ing2gw.errors import UsageError
 from ing2gw.report.formats import FORMATS
 from ing2gw.report.model import (SEVERITIES, STATUSES, AnnotationRow, Change, FindingRow, Report,
@@ -56,20 +57,13 @@ def fmt_value(v: Any, limit: int = 300) -> str:
 
 
 def md_cell(v: Any) -> str:
-    """Text safe inside a Markdown table cell (one line, pipes escaped)."""
-    text = " ".join(str("" if v is None else v).split())
-    for raw, safe in (("\\", "\\\\"), ("|", "\\|"), ("<", "&lt;"), (">", "&gt;")):
-        text = text.replace(raw, safe)
-    return text
+    """Text safe inside Markdown (table cells, headings, list items): `markdown.text`."""
+    return markdown.text(v)
 
 
 def md_code(v: Any) -> str:
-    """Inline code in a Markdown table cell."""
-    text = " ".join(str("" if v is None else v).split()).replace("|", "\\|")
-    if not text:
-        return ""
-    fence = "``" if "`" in text else "`"
-    return f"{fence}{text}{fence}" if fence == "`" else f"{fence} {text} {fence}"
+    """Inline code that no backtick inside can close: `markdown.code`."""
+    return markdown.code(v)
 
 
 def notes(row: AnnotationRow) -> list[FindingRow]:
@@ -151,7 +145,7 @@ def _env(for_html: bool) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FunctionLoader(_load_template), autoescape=False,
                              finalize=_html_text if for_html else None, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
-    env.filters.update(short=short_key, val=fmt_value, cell=md_cell, code=md_code)
+    env.filters.update(short=short_key, val=fmt_value, cell=md_cell, code=md_code, anchor=markdown.anchor)
     env.globals.update(notes=notes, annotation_notes=annotation_notes, group_title=group_title,
                        counts_line=counts_line, objects_line=objects_line, lost_summary=lost_summary,
                        objects_text=objects_text, SEVERITIES=SEVERITIES, STATUSES=STATUSES, COLOURS=COLOURS)

@@ -105,7 +105,7 @@ def _split_origin(origin: str) -> tuple[str, str, int] | None:
         return None
     host, _, port_text = rest.partition(":") if not rest.startswith("[") else (rest, "", "")
     if port_text:
-        if not port_text.isdigit():
+        if not (port_text.isascii() and port_text.isdigit()):
             return None
         port = int(port_text)
     else:

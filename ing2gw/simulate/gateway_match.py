@@ -48,7 +48,7 @@ def is_ip(host: str) -> bool:
     if host.startswith("[") or host.count(":") > 1:
         return True
     parts = host.split(".")
-    return len(parts) == 4 and all(p.isdigit() for p in parts)
+    return len(parts) == 4 and all(p.isascii() and p.isdigit() for p in parts)
 
 
 def hostname_matches(pattern: str | None, host: str) -> bool:

@@ -117,7 +117,7 @@ class _Reader:
                 self.problem(f"{path}.{key}", "is required")
             return default
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str) and value.isdigit():
+            if isinstance(value, str) and value.isascii() and value.isdigit():
                 value = int(value)
             else:
                 self.problem(f"{path}.{key}", f"must be an integer, not {value!r}")

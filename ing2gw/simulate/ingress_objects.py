@@ -306,7 +306,7 @@ def _read_backend(r: _Reader, raw: Any, where: str, legacy: bool) -> Backend | N
         if isinstance(port, bool) or not isinstance(port, (int, str)) or port == "":
             r.bad(f"{where}.servicePort", "missing; give a port number or name")
             return None
-        if isinstance(port, str) and port.isdigit():
+        if isinstance(port, str) and port.isascii() and port.isdigit():
             port = int(port)
         return Backend(service=ServiceBackend(name, port))
     svc = raw.get("service")
@@ -433,7 +433,11 @@ def _read_ingress(m: Manifest) -> tuple[Ingress | None, list[Problem]]:
     if not raw_rules and spec.get(db_key) is None:
         r.bad("spec", "needs rules or a defaultBackend")
     tls: list[IngressTLS] = []
-    for i, t in enumerate(spec.get("tls") or []):
+    raw_tls = spec.get("tls") or []
+    if not isinstance(raw_tls, list):
+        r.bad("spec.tls", "must be a list")
+        raw_tls = []
+    for i, t in enumerate(raw_tls):
         if not isinstance(t, dict):
             r.bad(f"spec.tls[{i}]", "must be a mapping with hosts and secretName")
             continue
@@ -461,7 +465,11 @@ def _read_service(m: Manifest) -> tuple[Service | None, list[Problem]]:
         r.bad("spec", "must be a mapping")
         return None, r.problems
     ports: list[ServicePort] = []
-    for i, p in enumerate(spec.get("ports") or []):
+    raw_ports = spec.get("ports") or []
+    if not isinstance(raw_ports, list):
+        r.bad("spec.ports", "must be a list")
+        return None, r.problems
+    for i, p in enumerate(raw_ports):
         if not isinstance(p, dict) or isinstance(p.get("port"), bool) or not isinstance(p.get("port"), int):
             r.bad(f"spec.ports[{i}].port", "missing or not a number")
             continue

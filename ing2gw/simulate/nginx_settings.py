@@ -16,6 +16,7 @@ from typing import Mapping, Sequence
 
 from ing2gw.errors import InputError, Problem
 from ing2gw.simulate.nginx_access import RealIP
+from ing2gw.simulate.request import ACCESS_UNMODELLED
 
 _SOURCE = "<context: nginx>"
 
@@ -91,6 +92,30 @@ UNMODELLED_KEYS = frozenset("""
     enable-modsecurity enable-owasp-modsecurity-crs modsecurity-snippet use-proxy-protocol
     ssl-reject-handshake global-rate-limit-memcached-host
     """.split())
+
+#: ConfigMap keys that decide who may reach what on every location (default allow- and
+#: deny-lists, blocked clients, global authentication, the firewall, global rate limits, raw
+#: configuration): set to a value that takes effect, they make every answer depend on the client
+#: or on configuration the router does not model, so no answer is a proof of equivalence
+#: (`request.ACCESS_UNMODELLED`). Values as configmap.go reads them: lists and text non-empty,
+#: booleans true.
+ACCESS_KEYS: dict[str, str] = {
+    "whitelist-source-range": "list", "denylist-source-range": "list", "block-cidrs": "list",
+    "block-user-agents": "list", "block-referers": "list", "global-auth-url": "text",
+    "enable-modsecurity": "bool", "enable-owasp-modsecurity-crs": "bool", "modsecurity-snippet": "text",
+    "global-rate-limit-memcached-host": "text", "http-snippet": "text", "server-snippet": "text",
+    "location-snippet": "text",
+}
+
+
+def _access_in_effect(key: str, value: str) -> bool:
+    kind = ACCESS_KEYS.get(key)
+    if kind == "list":
+        return any(p.strip() for p in value.split(","))
+    if kind == "bool":
+        return parse_bool(value.strip()) is True
+    return kind is not None and bool(value.strip())
+
 
 #: ConfigMap key prefixes that are routing-neutral (timeouts, buffers, logging, TLS ciphers, ...).
 NEUTRAL_KEY_PREFIXES = (
@@ -218,7 +243,9 @@ def parse_settings(flags: Sequence[str], configmap: Mapping[str, str]) -> NginxS
     for key in sorted(cm):
         if key in MODELLED_KEYS:
             continue
-        if key in UNMODELLED_KEYS or not _key_is_neutral(key):
+        if _access_in_effect(key, cm[key]):
+            unmodelled.append(f"{ACCESS_UNMODELLED}ConfigMap {key}={cm[key]!r} decides who may reach what")
+        elif key in UNMODELLED_KEYS or not _key_is_neutral(key):
             unmodelled.append(f"ConfigMap {key}={cm[key]!r} (not modelled)")
     f = "flag"
     c = "ConfigMap key"

@@ -181,6 +181,8 @@ class Request:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise RequestError(f"invalid JSON request: {exc.msg}") from None
+            except RecursionError:
+                raise RequestError("invalid JSON request: nested too deeply") from None
             return cls.from_json(obj)
         head, *hparts = line.split(" | ")
         fields = head.split()
@@ -286,6 +288,17 @@ class Redirect:
 
     def to_dict(self) -> dict[str, Any]:
         return {"location": self.location, "status": self.status}
+
+
+#: how an `Answer.unmodelled` entry starts when the answer depends on who the client is, by a
+#: setting the simulator does not model (the controller's allow-lists, authentication, firewall):
+#: such an answer proves nothing, even when both sides agree (`depends_on_access`)
+ACCESS_UNMODELLED = "access not modelled: "
+
+
+def depends_on_access(answer: "Answer") -> bool:
+    """Whether an answer depends on an access decision the simulator does not model."""
+    return any(u.startswith(ACCESS_UNMODELLED) for u in answer.unmodelled)
 
 
 @dataclass(frozen=True, slots=True)
