@@ -206,7 +206,7 @@ def quiet_runtime() -> Callable[[], None]:
     saved = (convert_cli.freeze_loaded, convert_cli.tune_for_batch, convert_cli.freeze_kept,
              convert_cli.release_garbage)
     for name in ("freeze_loaded", "tune_for_batch", "freeze_kept", "release_garbage"):
-        setattr(convert_cli, name, lambda: None)
+        setattr(convert_cli, name, lambda *_: None)
 
     def restore() -> None:
         (convert_cli.freeze_loaded, convert_cli.tune_for_batch, convert_cli.freeze_kept,

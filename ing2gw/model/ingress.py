@@ -464,9 +464,11 @@ def _v1beta1_backend_fields(m: Manifest) -> list[Problem]:
     if not isinstance(spec, dict):
         return []
     backends: list[tuple[tuple[str | int, ...], Any]] = [(("spec", "defaultBackend"), spec.get("defaultBackend"))]
-    for i, r in enumerate(spec.get("rules") or []):
+    rules = spec.get("rules")
+    for i, r in enumerate(rules if isinstance(rules, list) else []):  # a non-list is reported by the model
         http = r.get("http") if isinstance(r, dict) else None
-        for j, p in enumerate((http.get("paths") or []) if isinstance(http, dict) else []):
+        paths = http.get("paths") if isinstance(http, dict) else None
+        for j, p in enumerate(paths if isinstance(paths, list) else []):
             if isinstance(p, dict):
                 backends.append((("spec", "rules", i, "http", "paths", j, "backend"), p.get("backend")))
     out = []
