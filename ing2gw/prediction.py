@@ -30,6 +30,8 @@ Vocabulary (checked when the tables load, so a typo cannot ship):
 * `where`, each a key of the finding's details that the request must match (all of them; any
   of the listed values):
   `ingress` (no detail: the finding's subject Ingress decided the request on either side),
+  `ingresses` (comma-separated `namespace/name`: one of them decided the request on either side;
+  for findings whose subject is not an Ingress, such as a ConfigMap setting),
   `hosts` (comma-separated host names; `*.d` matches one label under d, as Ingress does; `*`
   matches a host that no Ingress rule of the checked class names),
   `wildcard` (comma-separated `*.d`: hosts two or more labels under d),
@@ -63,7 +65,7 @@ from typing import Any, Mapping
 FIELDS = frozenset({"status", "backend", "weights", "redirect", "redirect.status", "redirect.location",
                     "upstream_path", "upstream_host", "upstream_headers", "response_headers"})
 HEADER_FIELDS = ("upstream_headers.", "response_headers.")
-WHERE = frozenset({"ingress", "hosts", "wildcard", "paths", "services", "headers", "cookies", "methods"})
+WHERE = frozenset({"ingress", "ingresses", "hosts", "wildcard", "paths", "services", "headers", "cookies", "methods"})
 WHEN = frozenset({"scheme", "method", "host", "old", "new", "without-header"})
 ANSWER_KINDS = frozenset({"no-response", "redirect", "proxied", "not-found", "server-error", "refused"})
 CHANGES = frozenset({"trailing-slash", "query", "port", "removed", "added"})
@@ -96,6 +98,7 @@ class Prediction:
 
 _WHERE_WORDS = {
     "ingress": "that the finding's Ingress answers (on either side)",
+    "ingresses": "that one of the Ingresses the finding names answers (on either side)",
     "hosts": "to the finding's hosts",
     "wildcard": "to names two or more labels under the finding's wildcard that no rule names",
     "paths": "to the finding's paths",

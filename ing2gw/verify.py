@@ -21,6 +21,9 @@ from ing2gw.origin import GENERATED
 from ing2gw.simulate import build_router
 from ing2gw.simulate.compare import Difference, compare
 from ing2gw.simulate.probes import generate
+
+#: the ingress-nginx ConfigMap keys whose address lists cover every host (probed on each)
+GLOBAL_LIST_KEYS = ("whitelist-source-range", "denylist-source-range")
 from ing2gw.simulate.request import Answer, ClusterContext, Request, depends_on_access
 from ing2gw.verify_explain import (FindingIndex, KnownHosts, Probe, explain, host_of, subject_key, undecided,
                                    unverified)
@@ -300,7 +303,8 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
         old_router = build_router("ingress", controller, [*support, *group_ings], group_ctx)
         group_routes = [m for m in routes if route_source.get(f"{m.kind} {m.namespace}/{m.name}") in wanted
                         or route_source.get(f"{m.kind} {m.namespace}/{m.name}") is None]
-        probes = generate(group_ings, group_routes)
+        probes = generate(group_ings, group_routes, global_lists=[
+            v for k, v in sorted(ctx.nginx_configmap.items()) if k in GLOBAL_LIST_KEYS] if controller == "ingress-nginx" else [])
         seen = {r.describe() for r in probes}
         probes += [r for r in extra_probes if r.describe() not in seen]
         relevant = FindingIndex([f for f in findings if subject_key(f) in wanted or not f.subject.startswith("Ingress ")])

@@ -133,6 +133,8 @@ def _where(f: Finding, key: str, p: Probe) -> bool:
     if key == "ingress":
         k = subject_key(f)
         return k is not None and k in p.ingresses
+    if key == "ingresses":
+        return bool(_values(f, "ingresses") & set(p.ingresses))
     if key == "hosts":
         return on_hosts(f, p)
     if key == "wildcard":
@@ -251,6 +253,9 @@ class FindingIndex:
             needed = set.intersection(*(set(p.where) for p in preds))
             if "ingress" in needed and subject_key(f) is not None:
                 self.by_ingress.setdefault(str(subject_key(f)), []).append(f)
+            elif "ingresses" in needed:
+                for key in detail(f, "ingresses"):
+                    self.by_ingress.setdefault(key, []).append(f)
             elif "hosts" in needed or "wildcard" in needed:
                 for h in detail(f, "hosts") + detail(f, "wildcard"):
                     self.by_host.setdefault(h, []).append(f)

@@ -92,3 +92,37 @@ def test_new_side_policies_and_generate_includes_them() -> None:
 def test_deterministic() -> None:
     old, new = load_text(OLD, "old.yaml"), load_text(NEW, "new.yaml")
     assert [p.describe() for p in access_probes(old, new)] == [p.describe() for p in access_probes(old, new)]
+
+
+WILDCARD = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: apps
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/whitelist-source-range: "10.0.0.0/8"}
+spec:
+  rules: [{host: "*.apps.test", http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: open, namespace: shop}
+spec:
+  rules: [{host: open.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}}]
+"""
+
+
+def test_a_wildcard_host_is_probed_on_a_name_it_covers() -> None:
+    probes = access_probes(load_text(WILDCARD), [])
+    assert probes and {p.host for p in probes} == {"a.apps.test"}
+    assert "198.51.100.77" in {p.client_ip for p in probes}
+
+
+def test_controller_wide_lists_cover_every_host() -> None:
+    """The ingress-nginx ConfigMap's whitelist-source-range applies to every Ingress's host."""
+    probes = access_probes(load_text(WILDCARD), [], ["192.0.2.0/24"])
+    by_host: dict[str, set[str | None]] = {}
+    for p in probes:
+        by_host.setdefault(p.host, set()).add(p.client_ip)
+    assert set(by_host) == {"a.apps.test", "open.test"}
+    assert {"192.0.2.0", "192.0.2.255", "192.0.1.255"} <= by_host["open.test"]

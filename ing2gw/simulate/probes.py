@@ -383,8 +383,11 @@ SAMPLE_HOSTS = 50
 
 
 def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host: int = 200,
-             sample_hosts: int = SAMPLE_HOSTS) -> list[Request]:
+             sample_hosts: int = SAMPLE_HOSTS, global_lists: Sequence[str] = ()) -> list[Request]:
     """Probe requests for two configurations, deterministic and without duplicates.
+
+    `global_lists` are the controller-wide allow/deny lists (the ingress-nginx ConfigMap's
+    whitelist-source-range and denylist-source-range): they cover every host of the old side.
 
     Host normalisation (case, port) and case-sensitive path matching are the same for every
     host of a controller: they are probed on the first `sample_hosts` hosts, and on every
@@ -481,7 +484,7 @@ def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host
         for name, value in sorted(plan.queries):
             for p in extra_paths:
                 add("GET", "https", base_host, f"{p}?{name}={value}")
-    for r in access_probes(old, new):  # client addresses and credentials (allow-lists, basic auth)
+    for r in access_probes(old, new, global_lists):  # client addresses and credentials (allow-lists, basic auth)
         out.setdefault(("access", r.scheme, r.host, r.target, r.headers, r.client_ip), r)
     return list(out.values())
 
@@ -549,13 +552,15 @@ def _htpasswd_users(manifests: Sequence[Manifest], namespace: str, name: str) ->
     return set()
 
 
-def _old_access(old: Sequence[Manifest], plans: dict[str, _Access]) -> None:
-    """Allow/deny-list annotations and basic auth of the old side's Ingresses, by host."""
+def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists: Sequence[str] = ()) -> None:
+    """Allow/deny-list annotations and basic auth of the old side's Ingresses, by host; the
+    controller-wide lists (`global_lists`) cover every host."""
+    everywhere = {c for v in global_lists for c in _cidr_values(v)}
     for m in old:
         if m.kind != "Ingress":
             continue
         anns = (m.obj.get("metadata") or {}).get("annotations") or {}
-        nets: set[str] = set()
+        nets: set[str] = set(everywhere)
         auth = False
         users: set[str] = set()
         for k, v in anns.items():
@@ -613,17 +618,18 @@ def _new_access(new: Sequence[Manifest], plans: dict[str, _Access]) -> None:
             a.basic_auth |= auth
 
 
-def access_probes(old: Sequence[Manifest], new: Sequence[Manifest]) -> list[Request]:
+def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists: Sequence[str] = ()) -> list[Request]:
     """Probes for the client address and the credentials, where either side looks at them.
 
-    For every host an allow/deny list covers: a request from each list entry's first and last
+    For every host an allow/deny list covers (an Ingress's, an implementation policy's, or one of
+    the controller-wide `global_lists`): a request from each list entry's first and last
     address, from the addresses right before and after the entry, and from an address outside
     every list. For every host with basic auth: a request with credentials of a user the file
     does not hold, and for each user the input's htpasswd names (up to three) with a wrong
     password; a request without credentials is among the ordinary probes. Valid credentials are
     never made up. Deterministic."""
     plans: dict[str, _Access] = {}
-    _old_access(old, plans)
+    _old_access(old, plans, global_lists)
     _new_access(new, plans)
     out: dict[tuple[Any, ...], Request] = {}
 
@@ -633,8 +639,10 @@ def access_probes(old: Sequence[Manifest], new: Sequence[Manifest]) -> list[Requ
             out[key] = Request("GET", scheme, host, DEFAULT_PORTS[scheme], path, headers,
                                host if scheme == "https" else None, client)
 
-    for host in sorted(plans):
-        a = plans[host]
+    for name in sorted(plans):
+        a = plans[name]
+        # a wildcard rule is probed on one name it covers (as the ordinary probes do)
+        host = f"a.{name[2:]}" if name.startswith("*.") else name
         networks = [n for n in (go_cidr_or_ip(e) for e in sorted(a.networks)) if n is not None]
         clients: list[str] = []
         for net in networks:
