@@ -18,7 +18,7 @@ Annotations are read by `nginx_annotations`; this module only consumes their par
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ing2gw import ir
@@ -270,6 +270,7 @@ class _Builder:
                     # access checks run after ingress-nginx's HTTPS redirect: routes that only
                     # redirect are answered before them, so the policy goes on forwarding routes
                     route.intents += intents[route.source.key]
+                    route.rules = [self._fail_closed(r, intents[route.source.key]) for r in route.rules]
         target = self.ctx.options.target
         if target and any(intents.values()) and "whitelist-source-range" in target_policies(target):
             from ing2gw.providers.nginx_globals import client_address_findings
@@ -277,6 +278,19 @@ class _Builder:
             self.ctx.findings.extend(client_address_findings(dict(self.glob.data), self.glob.source, self.glob.name,
                                                              target=target,
                                                              allow_weakened=self.ctx.options.allow_weakened))
+
+    def _fail_closed(self, rule: ir.Rule, intents: tuple[ir.Intent, ...]) -> ir.Rule:
+        """A rule of a location ingress-nginx denies (an invalid address list: 503 for every
+        request) keeps no backend when the target writes no policy for it: the Gateway answers
+        500 there instead of opening the location (ING2GW-NGINX-081)."""
+        if rule.redirect is not None or not any(
+                i.kind == "source-range" and ("action", "deny-all") in i.params for i in intents):
+            return rule
+        target = self.ctx.options.target
+        if target and "whitelist-source-range" in target_policies(target):
+            return rule
+        return replace(rule, backends=(), rewrite=None, mirrors=(), request_headers=ir.HeaderChanges(),
+                       comment="ingress-nginx denies this location (invalid address list): no backend, 500")
 
     def _intents(self, ing: Ingress) -> tuple[ir.Intent, ...]:
         """Behaviour of this Ingress that only an implementation policy can carry."""

@@ -312,10 +312,12 @@ def _source_range(p: _Parse, row: Row, value: str) -> None:
         return
     target = p.ctx.options.target
     if target and row.key in target_policies(target):
-        ours = f"the translation denies them too ({target} policy without allow rules)"
+        ours = f"the translation denies them too ({target} policy without allow rules, 403)"
+        code = "ING2GW-NGINX-082"
     else:
-        ours = "the translation cannot: its routes stay open (see the policy finding)"
-    p.ctx.finding(Severity.ERROR, "ING2GW-NGINX-002",
+        ours = "the translation's rules for them keep no backend, so the Gateway answers 500"
+        code = "ING2GW-NGINX-081"
+    p.ctx.finding(Severity.ERROR, code,
                   f"invalid value {value!r}: {parsed.denied}; ingress-nginx denies every request to this Ingress's "
                   f"paths (503, \"location denied\"); {ours}", ing=p.ing, annotation=p.full(row.key), value=value,
                   status="invalid",
