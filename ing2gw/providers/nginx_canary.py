@@ -265,13 +265,14 @@ def apply_canary(b: "_Builder", loc: "Loc", rule: ir.Rule) -> list[ir.Rule]:
         # a canary Ingress of another namespace: the route needs that namespace's permission
         b.ctx.out.grants.add(ir.Grant(cb.namespace, "gateway.networking.k8s.io", "HTTPRoute", loc.owner.namespace,
                                       "", "Service", cb.name))
-    if primary is None:
-        # the primary's port is unknown (its rule answers 500): header and cookie decisions for
-        # the canary still reach it, as in nginx
-        return [r for r in _decisions(cfg, cb, None, rule)] + [rule]
-    out = _decisions(cfg, cb, primary, rule)
     total = cfg.weight_total if cfg.weight_total > 100 else 100
     w = max(0, cfg.weight)
+    if primary is None:
+        # the primary's port is unknown (its rule answers 500): header and cookie decisions for
+        # the canary still reach it, as in nginx, and so does a weight that covers all traffic
+        last = replace(rule, backends=(cb,), comment="canary weight covers all traffic (F5)") if w >= total else rule
+        return [r for r in _decisions(cfg, cb, None, rule)] + [last]
+    out = _decisions(cfg, cb, primary, rule)
     if w >= total:
         out.append(replace(rule, backends=(cb,), comment="canary weight covers all traffic (F5)"))
     elif w > 0:

@@ -153,8 +153,10 @@ def _owners_for_static_server(b: "_Builder", server: "Server") -> dict[str, _Own
 
 
 def add_app_root(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
-    """E1: app-root on any Ingress of a host answers `/` with a 302, before location choice."""
-    for loc in server.locs:
+    """E1: app-root on any Ingress of a host answers `/` with a 302, before location choice. The
+    template writes one `if ($uri = /)` per location with app-root, in the server's location
+    order (longest path first, then descending byte order, B8): the first one answers."""
+    for loc in sorted(server.locs, key=lambda l: (len(l.path), l.path), reverse=True):
         a = loc.ann
         root = a.get("app_root") if a is not None else None
         if not root or loc.owner is None:
@@ -164,7 +166,9 @@ def add_app_root(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> 
         exact_root = ir.Match(ir.PathMatch("Exact", "/"))
         for other in owners.values():
             for side in (other.http, other.https):
-                side[:] = [r for r in side if exact_root not in r.matches]
+                # the redirect answers / whatever the request carries: a match of / that also
+                # looks at headers (a canary's), the method or the query would win over it
+                side[:] = _without_exact_root(side)
         rule = ir.Rule((exact_root,), src, redirect=ir.Redirect(302, full_path=root),
                        comment="app-root: ingress-nginx answers / with a 302 for the whole host (E1)")
         o.https.insert(0, rule)
@@ -176,6 +180,19 @@ def add_app_root(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> 
                       details={"hosts": "*" if server.host == CATCH_ALL else server.host,
                                "paths": paths_detail([("exact", "/")])})
         return
+
+
+def _without_exact_root(rules: list[ir.Rule]) -> list[ir.Rule]:
+    """`rules` without their matches of exactly `/` (a rule left without matches is dropped)."""
+    root = ir.PathMatch("Exact", "/")
+    out = []
+    for r in rules:
+        kept = tuple(m for m in r.matches if m.path != root)
+        if kept == r.matches:
+            out.append(r)
+        elif kept:
+            out.append(replace(r, matches=kept))
+    return out
 
 
 def is_ssl_redirect(r: ir.Rule) -> bool:
@@ -219,6 +236,9 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
         # G1/G2: the controller's default certificate (--default-ssl-certificate) serves every host
         # without one of its own, the catch-all server included
         cert = default_cert
+    elif cert is None and server.cert is None and host is not None:
+        cert = _captor_certificate(b, host, next((o.ing for o in owners.values()), None))
+        cert_owner = None  # never a reason to issue a certificate for the host (cert-manager)
     managed = None
     if cert is not None and cert_owner is not None and host is not None:
         from ing2gw.providers.ecosystem import managed_certificate
@@ -347,6 +367,31 @@ def grant_certificate(b: "_Builder", cert: ir.SecretRef, owner_ns: str | None) -
     elif owner_ns is not None and cert.namespace != owner_ns:
         b.ctx.out.grants.add(ir.Grant(cert.namespace, "gateway.networking.k8s.io", "ListenerSet",
                                       owner_ns, "", "Secret", cert.name))
+
+
+def _captor_certificate(b: "_Builder", host: str, ing: "Ingress | None") -> ir.SecretRef | None:
+    """The certificate of the HTTPS wildcard listener that would capture `host`'s HTTPS requests
+    in Gateway API (`*.d` matches any depth under d) although ingress-nginx does not give the host
+    that certificate (its wildcard match is one label deep): nginx serves the host over HTTPS with
+    its generated default certificate and routes by the host's own rules. A listener of the host's
+    own with the captor's certificate keeps the routing; the certificate does not cover the host
+    either, so clients see the same invalid certificate situation (CORE-063)."""
+    best: tuple[int, ir.SecretRef, str] | None = None
+    for name, other in b.servers.items():
+        if not name.startswith("*.") or name == host or not isinstance(other.cert, ir.SecretRef):
+            continue
+        suffix = name[1:]
+        if host.endswith(suffix) and len(host) > len(suffix) and (best is None or len(name) > best[0]):
+            best = (len(name), other.cert, name)
+    if best is None:
+        return None
+    b.ctx.finding(Severity.INFO, "ING2GW-CORE-063",
+                  f"host {host} has no certificate: ingress-nginx serves its HTTPS requests with the controller's "
+                  f"generated default certificate; in Gateway API the HTTPS listener of {best[2]} would capture them "
+                  f"(a wildcard matches any depth there), so {host} gets an HTTPS listener of its own with the "
+                  f"certificate of {best[2]}, which does not cover it either", ing=ing,
+                  suggestion=f"add a tls entry for {host} if clients use HTTPS", details={"hosts": host})
+    return best[1]
 
 
 def default_certificate(b: "_Builder") -> ir.SecretRef | None:
