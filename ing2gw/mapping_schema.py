@@ -13,6 +13,7 @@ here only report problems; `ing2gw.mappings` raises `TableError`.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -465,7 +466,7 @@ def _target_rows_problems(rows: Any, file: str, line: int, intents: Mapping[str,
         problems.append(Problem(file, line, f"missing row for intent {missing!r}: every intent has a row "
                                             f"(supported: none when the target cannot express it)"))
     if order != sorted(order):
-        first = next(b for a, b in zip(order, order[1:]) if a >= b)
+        first = next(b for a, b in itertools.pairwise(order) if a >= b)
         problems.append(Problem(file, seen.get(first, line), f"keep the rows sorted by intent ({first!r} is out of order)"))
     return problems
 
