@@ -466,6 +466,11 @@ def test_mappings_target_markdown(capsys: pytest.CaptureFixture[str]) -> None:
     assert "spec.ipAllowList.sourceRange" in out and "attach: extension-ref" in out
 
 
+def test_explain_names_the_intent_of_a_policy_annotation(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "explain", "limit-rps")
+    assert rc == 0 and "\nintent: rate-limit (ing2gw mappings --target T" in out
+
+
 def test_mappings_target_errors(capsys: pytest.CaptureFixture[str]) -> None:
     rc, _, err = run(capsys, "mappings", "--target", "envoy-gatway")
     assert rc == 2 and "did you mean envoy-gateway?" in err and "Traceback" not in err

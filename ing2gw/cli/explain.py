@@ -79,6 +79,8 @@ def explain(code: str) -> int:
             security = " (security-relevant)" if r.get("security") else ""
             click.echo(f"{ctl} annotation {r['key']}: {r['status']}{security}")
             click.echo(f"becomes: {r.get('becomes') or 'nothing'}")
+            if r.get("intent"):
+                click.echo(f"intent: {r['intent']} (ing2gw mappings --target T says how target T carries it)")
             if r.get("lossy"):
                 click.echo(textwrap.fill(f"lossy: {' '.join(str(r['lossy']).split())}", width=96,
                                          subsequent_indent="  "))
@@ -207,7 +209,7 @@ def _target_table(target: str, output: str, no_color: bool) -> int:
         width = max(len(str(r["intent"])) for r in data["intents"])
         for r in data["intents"]:
             sec = "security" if r["security"] else ""
-            click.echo(f"{r['intent']!s:<{width}}  {r['supported']!s:<7}  {sec:<8}  {_kinds(r)}")
+            click.echo(f"{r['intent']!s:<{width}}  {r['supported']!s:<7}  {sec:<8}  {_kinds(r)}".rstrip())
         counts = {level: sum(1 for r in data["intents"] if r["supported"] == level) for level in SUPPORT_LEVELS}
         click.echo(f"{len(data['intents'])} intents: " + ", ".join(f"{n} {level}" for level, n in counts.items()))
     return EXIT_OK
