@@ -262,9 +262,9 @@ def _res(intent: str, **over: Any) -> Any:
     (_set_row("cors", supported="mostly"), "supported 'mostly' is not one of full, partial, none"),
     (_set_row("cors", docs="http://example.org"), "docs must be one https URL"),
     (_set_row("cors", security="no"), "security must be true or false"),
-    (_set_row("cors", security=True), "a full row loses nothing"),
+    (_set_row("oidc", security=True), "a full row loses nothing"),
     (_set_row("basic-auth", security=False), "intent 'basic-auth' is security-relevant and the row is partial"),
-    (_set_row("cors", lost="something"), "a full row is exact: drop `lost`"),
+    (_set_row("oidc", lost="something"), "a full row is exact: drop `lost`"),
     (_set_row("compression", lost=None), "a partial row says in `lost` (one line)"),
     (_set_row("compression", lost="two\nlines"), "a partial row says in `lost` (one line)"),
     (_set_row("digest-auth", resources=[{"kind": "X"}]), "a none row has no `resources`"),
@@ -315,13 +315,13 @@ def test_not_a_mapping_and_not_a_list_are_reported() -> None:
 def test_problems_carry_file_and_line() -> None:
     path = Path(mappings.mappings_dir()) / "targets" / "kgateway.yaml"
     text = path.read_text(encoding="utf-8")
-    broken = text.replace("- intent: cors\n  supported: full\n", "- intent: cors\n  supported: mostly\n", 1)
+    broken = text.replace("- intent: oidc\n  supported: full\n", "- intent: oidc\n  supported: mostly\n", 1)
     assert broken != text
     problems = check_target_table("targets/kgateway", YAML(typ="rt").load(broken), "mappings/targets/kgateway.yaml",
                                   INTENTS)
-    line = next(i for i, ln in enumerate(broken.splitlines(), 1) if ln == "- intent: cors")
+    line = next(i for i, ln in enumerate(broken.splitlines(), 1) if ln == "- intent: oidc")
     assert [str(p) for p in problems] == [
-        f"mappings/targets/kgateway.yaml:{line}: intent cors: supported 'mostly' is not one of full, partial, none"]
+        f"mappings/targets/kgateway.yaml:{line}: intent oidc: supported 'mostly' is not one of full, partial, none"]
 
 
 @pytest.fixture
@@ -448,7 +448,7 @@ def test_mappings_target_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert rc == 0 and "controllerName gateway.envoyproxy.io/gatewayclass-controller" in lines[0]
     assert len(lines) == 1 + len(INTENTS) + 1
     assert any(ln.startswith("client-allow-list") and "full" in ln and "SecurityPolicy" in ln for ln in lines)
-    assert lines[-1] == "38 intents: 18 full, 17 partial, 3 none"
+    assert lines[-1] == "38 intents: 15 full, 20 partial, 3 none"
 
 
 @pytest.mark.parametrize("fmt", ["json", "yaml"])
