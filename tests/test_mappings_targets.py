@@ -313,7 +313,7 @@ def test_not_a_mapping_and_not_a_list_are_reported() -> None:
 
 
 def test_problems_carry_file_and_line() -> None:
-    path = Path(mappings.mappings_dir()) / "targets" / "kgateway.yaml"
+    path = Path(str(mappings.mappings_dir())) / "targets" / "kgateway.yaml"
     text = path.read_text(encoding="utf-8")
     broken = text.replace("- intent: oidc\n  supported: full\n", "- intent: oidc\n  supported: mostly\n", 1)
     assert broken != text
@@ -327,7 +327,7 @@ def test_problems_carry_file_and_line() -> None:
 @pytest.fixture
 def copied_mappings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A copy of mappings/ the loader reads instead of the real one (caches cleared around it)."""
-    shutil.copytree(Path(mappings.mappings_dir()), tmp_path / "m")
+    shutil.copytree(Path(str(mappings.mappings_dir())), tmp_path / "m")
     monkeypatch.setattr(mappings, "mappings_dir", lambda: tmp_path / "m")
     mappings.table.cache_clear()
     target_policies.cache_clear()
