@@ -2,8 +2,9 @@
 
 In a source checkout with an editable install the tables are read from the top-level
 `mappings/` folder; in an installed wheel from the `ing2gw._mappings` package. The intent
-vocabulary and the controller tables that `ing2gw.mapping_schema` describes are checked as they
-are loaded: a malformed row raises `TableError` naming the file and line.
+vocabulary, the controller tables and the implementation target tables (`targets/<t>`) that
+`ing2gw.mapping_schema` describes are checked as they are loaded: a malformed row raises
+`TableError` naming the file and line.
 """
 
 from __future__ import annotations
@@ -16,7 +17,19 @@ from typing import Any
 
 from ing2gw.datafile import load_data
 from ing2gw.errors import Problem
-from ing2gw.mapping_schema import PATH_SECTIONS, SPECS, Intent, TableError, check_intents, check_table
+from ing2gw.mapping_schema import (
+    PATH_SECTIONS,
+    SPECS,
+    Intent,
+    TableError,
+    check_intents,
+    check_policy_intents,
+    check_table,
+    check_target_table,
+)
+
+#: Controller tables without a schema in SPECS whose policy rows must still name their intent.
+_INTENT_CHECKED = frozenset({"ingress-nginx"})
 
 
 def mappings_dir() -> Traversable:
@@ -40,7 +53,7 @@ def table(name: str) -> Any:
         raise FileNotFoundError(f"no mapping table {name}.yaml in {mappings_dir()}")
     text = node.read_text(encoding="utf-8")
     data = load_data(text, f"mappings/{name}.yaml")
-    if name == "intents" or name in SPECS:
+    if name == "intents" or name in SPECS or name in _INTENT_CHECKED or name.startswith("targets/"):
         _validate(name, text, data, f"mappings/{name}.yaml")
     return data
 
@@ -57,12 +70,39 @@ def _validate(name: str, text: str, data: Any, file: str) -> None:
 def _problems(name: str, data: Any, file: str) -> list[Problem]:
     if name == "intents":
         return check_intents(data, file)[1]
+    if name.startswith("targets/"):
+        return check_target_table(name, data, file, intents())
+    if name in _INTENT_CHECKED:
+        return check_policy_intents(data, file, intents())
     return check_table(name, data, file, intents())
 
 
 def intents() -> dict[str, Intent]:
     """The shared intent vocabulary (`mappings/intents.yaml`), by name."""
     return check_intents(table("intents"), "mappings/intents.yaml")[0]
+
+
+def target_names() -> list[str]:
+    """The implementation targets with a table (`mappings/targets/<t>.yaml`), sorted."""
+    d = mappings_dir().joinpath("targets")
+    try:
+        return sorted(p.name[:-5] for p in d.iterdir() if p.name.endswith(".yaml"))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def target_rows(target: str) -> dict[str, dict[str, Any]]:
+    """The rows of `target`'s table by intent (every intent of the vocabulary has one)."""
+    return {str(r["intent"]): r for r in table(f"targets/{target}")["intents"]}
+
+
+def generated_intents(target: str) -> frozenset[str]:
+    """The intents whose `target` policies ing2gw writes today (rows with `generated: true`)."""
+    try:
+        rows = target_rows(target)
+    except FileNotFoundError:
+        return frozenset()
+    return frozenset(i for i, r in rows.items() if r.get("generated"))
 
 
 def lookup_row(controller: str, section: str, key: str) -> dict[str, Any] | None:
@@ -98,4 +138,5 @@ def _candidates(key: str, shared: dict[str, list[str]]) -> list[tuple[int, str]]
     return out
 
 
-__all__ = ["TableError", "intents", "lookup_row", "mappings_dir", "table"]
+__all__ = ["TableError", "generated_intents", "intents", "lookup_row", "mappings_dir", "table", "target_names",
+           "target_rows"]

@@ -11,6 +11,11 @@ A table with only `annotations` (ingress-nginx) renders as one Markdown table. A
 sections (Traefik: Middlewares, CRD fields, static options; HAProxy: controller flags) renders one
 table per section, the larger ones folded in `<details>`, with the `intent` column and, for
 HAProxy, where each key is read from in precedence order.
+
+The "Implementation targets" block (markers `support-table:target-matrix`) is rendered from
+`mappings/targets/<t>.yaml`: each target's GatewayClass and Gateway API facts, and the target x
+intent support matrix (full / partial / none). `render_target_markdown(t)` renders one target's
+whole table for `ing2gw mappings --target T -o markdown`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ing2gw import mappings
+from ing2gw.mapping_schema import GATEWAY_API_FEATURES, SUPPORT_LEVELS
 
 #: Statuses in the order the table counts them (the same order as the mapping files' header).
 STATUSES = ("converted", "partial", "policy", "unsupported", "ignored")
@@ -157,17 +163,116 @@ def update_readme(path: str | Path = README, controller: str = "ingress-nginx") 
     return True
 
 
+# -- Implementation targets ---------------------------------------------------------------------
+
+#: Targets in README order (the order issue 22 lists them); targets with a table but missing here
+#: follow in name order, so a new table is never left out of the matrix.
+TARGETS = ("envoy-gateway", "kgateway", "istio", "nginx-gateway-fabric", "traefik", "gke", "aws", "cilium")
+
+TARGET_MATRIX = "target-matrix"
+
+_FEATURE_CELL = {"supported": "yes", "partial": "partial", "unsupported": "no"}
+
+
+def target_order() -> list[str]:
+    """Every target with a table: the README order first, then any other in name order."""
+    known = mappings.target_names()
+    return [t for t in TARGETS if t in known] + sorted(t for t in known if t not in TARGETS)
+
+
+def render_target_matrix() -> str:
+    """The README's implementation-target block: one table of the targets (GatewayClass, version,
+    Gateway API report), one of the Gateway API features they implement, and the target x intent
+    matrix with the number of full / partial / none rows per target. Deterministic."""
+    targets = target_order()
+    tables = {t: mappings.table(f"targets/{t}") for t in targets}
+    rows = {t: mappings.target_rows(t) for t in targets}
+    intents = mappings.intents()
+    lines = [("Generated from `mappings/targets/*.yaml` by `python -m ing2gw.support_table`; do not edit by hand. "
+              "`ing2gw mappings --target T` prints a target's whole table (resources, field paths, attachment, "
+              "what is lost, docs)."), "",
+             "| target | version | GatewayClass `controllerName` | default class | Gateway API (conformance report) |",
+             "|---|---|---|---|---|"]
+    for t in targets:
+        d = tables[t]
+        api = d["gatewayAPI"]
+        lines.append(f"| `{t}` ({_cell(d['title'])}) | {_cell(d['version'])} | `{_cell(d['controllerName'])}` "
+                     f"| `{_cell(d['gatewayClassName'])}` | [{_cell(api['version'])} {_cell(api['channel'])}]({api['report']}) |")
+    lines += ["", "| Gateway API feature | " + " | ".join(f"`{t}`" for t in targets) + " |",
+              "|---|" + "---|" * len(targets)]
+    for feature, meaning in GATEWAY_API_FEATURES.items():
+        cells = [_FEATURE_CELL[str(tables[t]["gatewayAPI"]["features"][feature]["support"])] for t in targets]
+        lines.append(f"| {_cell(meaning)} | " + " | ".join(cells) + " |")
+    lines += ["", "| intent | security | " + " | ".join(f"`{t}`" for t in targets) + " |",
+              "|---|---|" + "---|" * len(targets)]
+    for name in sorted(intents):
+        cells = [str(rows[t][name]["supported"]) for t in targets]
+        lines.append(f"| `{name}` | {'yes' if intents[name].security else 'no'} | " + " | ".join(cells) + " |")
+    counts = []
+    for t in targets:
+        n = {level: sum(1 for r in rows[t].values() if r["supported"] == level) for level in SUPPORT_LEVELS}
+        counts.append(f"`{t}` " + "/".join(str(n[level]) for level in SUPPORT_LEVELS))
+    lines += ["", f"{len(intents)} intents; full/partial/none per target: " + ", ".join(counts) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def render_target_markdown(target: str) -> str:
+    """One target's table as Markdown: its GatewayClass and Gateway API facts, then one row per
+    intent (support, resources with field paths and attachment, how, what is lost, security, docs)."""
+    d = mappings.table(f"targets/{target}")
+    api = d["gatewayAPI"]
+    lines = [f"### {_cell(d['title'])} (`{target}`, {_cell(d['version'])})", "",
+             (f"Generated from `mappings/targets/{target}.yaml`. GatewayClass `controllerName`: "
+              f"`{d['controllerName']}`; default class `{d['gatewayClassName']}` "
+              f"({_cell(d['gatewayClassConvention'])}). Docs: {d['docs']}"), "",
+             f"Gateway API {api['version']} ({api['channel']} channel), [conformance report]({api['report']}):", ""]
+    for feature, value in api["features"].items():
+        note = f": {_cell(value['note'])}" if value.get("note") else ""
+        lines.append(f"* {feature}: {value['support']}{note}")
+    for note in d.get("notes") or []:
+        lines.append(f"* {_cell(note)}")
+    lines += ["", "| intent | support | resources | how | what is lost | security |", "|---|---|---|---|---|---|"]
+    for r in d["intents"]:
+        res = "; ".join(f"{_cell(x['kind'])} `{_cell(x['apiVersion'])}` "
+                        f"({', '.join(_cell(f) for f in x['fields'])}; attach: {', '.join(x['attach'])})"
+                        + (" experimental" if x.get("channel") else "") for x in r.get("resources") or [])
+        how = _cell(r.get("how")) + (f" (requires {_cell(r['requires'])})" if r.get("requires") else "")
+        lines.append(f"| [`{r['intent']}`]({r['docs']}) | {r['supported']}{' (generated)' if r.get('generated') else ''} "
+                     f"| {res} | {how} | {_cell(r.get('lost'))} | {'yes' if r['security'] else 'no'} |")
+    return "\n".join(lines) + "\n"
+
+
+def update_target_matrix(path: str | Path = README) -> bool:
+    """Rewrite the implementation-target block of the file at `path` (between its
+    `support-table:target-matrix` markers; a file without them is left alone); True when the file
+    changed."""
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    start, end = start_marker(TARGET_MATRIX), end_marker(TARGET_MATRIX)
+    i = text.find(start)
+    j = text.find(end, i + len(start)) if i >= 0 else -1
+    if i < 0 or j < 0:
+        return False
+    new = text[:i] + f"{start}\n{render_target_matrix()}{end}" + text[j + len(end):]
+    if new == text:
+        return False
+    p.write_text(new, encoding="utf-8")
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> bool:
     """Rewrite the blocks in each given file (default: the repository's README.md): every controller
-    whose markers the file has, or the ingress-nginx block appended when it has none. True if any
-    file changed."""
+    whose markers the file has and the implementation-target matrix when its markers are there; a
+    file with no markers at all gets the ingress-nginx block appended. True if any file changed."""
     paths = list(argv) if argv else [str(README)]
     changed = False
     for p in paths:
         text = Path(p).read_text(encoding="utf-8")
-        present = [c for c in CONTROLLERS if start_marker(c) in text] or ["ingress-nginx"]
+        has_matrix = start_marker(TARGET_MATRIX) in text
+        present = [c for c in CONTROLLERS if start_marker(c) in text] or ([] if has_matrix else ["ingress-nginx"])
         for controller in present:
             changed = update_readme(p, controller) or changed
+        changed = update_target_matrix(p) or changed
     return changed
 
 

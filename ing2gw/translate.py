@@ -65,11 +65,8 @@ def target_spec(target: str | None) -> dict[str, Any] | None:
 
 
 def known_targets() -> list[str]:
-    d = mappings.mappings_dir().joinpath("targets")
-    try:
-        return sorted(p.name[:-5] for p in d.iterdir() if p.name.endswith(".yaml"))
-    except (FileNotFoundError, NotADirectoryError):
-        return []
+    """The targets `--target` accepts (those with a table in mappings/targets/)."""
+    return mappings.target_names()
 
 
 def translate(manifests: list[Manifest], options: Options | None = None, *,

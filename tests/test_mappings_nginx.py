@@ -24,7 +24,7 @@ SCOPES = {"location", "server", "ingress"}
 TYPES = {"bool", "int", "string", "duration", "size", "url", "cidr-list", "enum", "map", "list", "regex",
          "secret-ref", "configmap-ref", "snippet"}
 COLUMNS = {"key", "type", "default", "scope", "status", "becomes", "lossy", "security", "routing", "handler", "risk",
-           "docs", "targets"}
+           "intent", "docs", "targets"}
 REQUIRED = {"key", "type", "default", "scope", "status", "becomes", "security", "routing", "docs"}
 
 #: The handler names the translator implements, by key (nginx_annotations.HANDLERS and the modules

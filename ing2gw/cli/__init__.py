@@ -49,7 +49,8 @@ COMMANDS: dict[str, Entry] = {
     "explain": Entry("ing2gw.cli.explain:explain",
                      "Print the long explanation of a finding CODE and where to read more."),
     "mappings": Entry("ing2gw.cli.explain:mappings",
-                      "Print the annotation mapping table of CONTROLLER (default: ingress-nginx)."),
+                      "Print the annotation mapping table of CONTROLLER (default: ingress-nginx), or with "
+                      "--target the table of a Gateway API implementation."),
     "krm": Entry("ing2gw.cli.krm:krm", "Convert Ingresses inside a kpt or Kustomize pipeline."),
     "install-kustomize-plugin": Entry("ing2gw.cli.krm:install_kustomize_plugin",
                                       "Install ing2gw as a legacy Kustomize exec plugin for `kubectl kustomize "

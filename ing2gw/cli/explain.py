@@ -16,9 +16,10 @@ from ing2gw import mappings as tables
 from ing2gw.cli.color import color_allowed
 from ing2gw.errors import UsageError
 from ing2gw.findings import EXIT_OK, codes
+from ing2gw.mapping_schema import SUPPORT_LEVELS
 from ing2gw.report.model import code_docs
 from ing2gw.serialize import to_yaml
-from ing2gw.support_table import STATUSES, render_markdown
+from ing2gw.support_table import STATUSES, render_markdown, render_target_markdown
 
 
 def _controllers() -> list[str]:
@@ -110,6 +111,8 @@ def explain(code: str | None, list_codes: bool) -> int:
             security = " (security-relevant)" if r.get("security") else ""
             click.echo(f"{ctl} annotation {r['key']}: {r['status']}{security}")
             click.echo(f"becomes: {r.get('becomes') or 'nothing'}")
+            if r.get("intent"):
+                click.echo(f"intent: {r['intent']} (ing2gw mappings --target T says how target T carries it)")
             if r.get("lossy"):
                 click.echo(textwrap.fill(f"lossy: {' '.join(str(r['lossy']).split())}", width=96,
                                          subsequent_indent="  "))
@@ -185,28 +188,45 @@ def _list(known: Mapping[str, Any], area: str | None) -> int:
 
 
 @click.command()
-@click.argument("controller", required=False, default="ingress-nginx")
+@click.argument("controller", required=False)
 @click.option("-o", "--output", type=click.Choice(["text", "markdown", "json", "yaml"]), default="text",
               show_default=True, help="text (a table on a terminal), markdown (as in the README), json or yaml.")
 @click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES), metavar="STATUS",
               help="Only rows with this status (repeatable): " + ", ".join(STATUSES) + ".")
+@click.option("--target", metavar="TARGET",
+              help="Print the table of a Gateway API implementation instead (mappings/targets/TARGET.yaml, "
+                   "e.g. envoy-gateway): how TARGET carries each intent.")
 @click.option("--no-color", is_flag=True, help="No colours, even on a terminal.")
-def mappings_cmd(controller: str, output: str, statuses: tuple[str, ...], no_color: bool) -> int:
-    """Print the annotation mapping table of CONTROLLER (default: ingress-nginx).
+def mappings_cmd(controller: str | None, output: str, statuses: tuple[str, ...], target: str | None,
+                 no_color: bool) -> int:
+    """Print the annotation mapping table of CONTROLLER (default: ingress-nginx), or with
+    --target the table of a Gateway API implementation.
 
     One row per annotation the controller documents: what it becomes in Gateway API, its
     status (converted, partial, policy, unsupported, ignored), why it is lossy, and whether it
     is security-relevant. The table is `mappings/<controller>.yaml`.
 
+    With --target: the implementation's GatewayClass controllerName, the Gateway API features it
+    implements, and for every intent (client-allow-list, basic-auth, rate-limit, ...) whether it
+    carries it (full, partial, none), with which resources and field paths, and what is lost.
+
     \b
     Examples:
       ing2gw mappings
       ing2gw mappings ingress-nginx --status unsupported -o json
+      ing2gw mappings --target envoy-gateway -o markdown
     """
+    if target is not None:
+        if controller is not None or statuses:
+            raise UsageError("--target prints an implementation's table: give it without a CONTROLLER or --status")
+        return _target_table(target, output, no_color)
+    controller = controller or "ingress-nginx"
     known = _controllers()
     if controller not in known:
         close = difflib.get_close_matches(controller, known, n=1)
         hint = f" — did you mean {close[0]}?" if close else f"; known: {', '.join(known)}"
+        if controller in tables.target_names():
+            hint = f" — {controller} is an implementation target: ing2gw mappings --target {controller}"
         raise UsageError(f"no mapping table for controller {controller!r}{hint}")
     data = tables.table(controller)
     rows = sorted((r for r in _rows(data) if not statuses or r.get("status") in statuses), key=lambda r: str(r["key"]))
@@ -253,6 +273,48 @@ def mappings_cmd(controller: str, output: str, statuses: tuple[str, ...], no_col
             click.echo(f"{str(r['key']):<{width}}  {str(r['status']):<11}  {sec:<8}  {r['becomes'] or ''}")
         click.echo(f"{len(plain)} annotations")
     return EXIT_OK
+
+
+def _target_table(target: str, output: str, no_color: bool) -> int:
+    """`ing2gw mappings --target TARGET`: the target table in the chosen format."""
+    known = tables.target_names()
+    if target not in known:
+        close = difflib.get_close_matches(target, known, n=1)
+        hint = f" — did you mean {close[0]}?" if close else f"; known: {', '.join(known)}"
+        raise UsageError(f"no target table for {target!r}{hint}")
+    data = tables.table(f"targets/{target}")
+    if output == "json":
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    elif output == "yaml":
+        sys.stdout.write(to_yaml(data))
+    elif output == "markdown":
+        sys.stdout.write(render_target_markdown(target))
+    elif color_allowed(no_color, sys.stdout):
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"{data['title']} {data['version']} (controllerName {data['controllerName']})")
+        for col in ("intent", "support", "security", "resources", "what is lost"):
+            table.add_column(col, overflow="fold")
+        style = {"full": "green", "partial": "yellow", "none": "red"}
+        for r in data["intents"]:
+            table.add_row(str(r["intent"]), f"[{style[str(r['supported'])]}]{r['supported']}[/]",
+                          "yes" if r["security"] else "", _kinds(r), str(r.get("lost") or ""))
+        Console().print(table)
+    else:
+        click.echo(f"{target}: {data['title']} {data['version']}, controllerName {data['controllerName']}, "
+                   f"class {data['gatewayClassName']}")
+        width = max(len(str(r["intent"])) for r in data["intents"])
+        for r in data["intents"]:
+            sec = "security" if r["security"] else ""
+            click.echo(f"{r['intent']!s:<{width}}  {r['supported']!s:<7}  {sec:<8}  {_kinds(r)}".rstrip())
+        counts = {level: sum(1 for r in data["intents"] if r["supported"] == level) for level in SUPPORT_LEVELS}
+        click.echo(f"{len(data['intents'])} intents: " + ", ".join(f"{n} {level}" for level, n in counts.items()))
+    return EXIT_OK
+
+
+def _kinds(row: dict[str, Any]) -> str:
+    return ", ".join(f"{r['kind']} ({r['apiVersion']})" for r in row.get("resources") or [])
 
 
 mappings_cmd.name = "mappings"

@@ -140,6 +140,8 @@ class Row:
     targets: tuple[tuple[str, str], ...] = ()
     #: annotations-risk-level of the key, when the table records it (Critical: snippets)
     risk: str | None = None
+    #: what the setting is for (mappings/intents.yaml): the key into the target tables
+    intent: str | None = None
 
 
 @functools.cache
@@ -152,7 +154,8 @@ def rows() -> dict[str, Row]:
                             status=r["status"], becomes=r.get("becomes") or "", lossy=r.get("lossy"),
                             security=bool(r.get("security")), routing=bool(r.get("routing")),
                             handler=r.get("handler"), docs=r.get("docs") or "",
-                            targets=tuple(sorted((r.get("targets") or {}).items())), risk=r.get("risk"))
+                            targets=tuple(sorted((r.get("targets") or {}).items())), risk=r.get("risk"),
+                            intent=r.get("intent"))
     return out
 
 
@@ -537,12 +540,10 @@ ACCESS_LISTS = frozenset({"whitelist-source-range", "allowlist-source-range", "d
 
 @functools.cache
 def target_policies(target: str) -> frozenset[str]:
-    """ingress-nginx keys that `target`'s policy emitter turns into policies."""
-    try:
-        table = mappings.table(f"targets/{target}")
-    except FileNotFoundError:
-        return frozenset()
-    return frozenset((table.get("policies") or {}).keys())
+    """ingress-nginx keys that `target`'s policy emitter turns into policies: the policy rows whose
+    intent the target table marks `generated` (ing2gw writes that policy today)."""
+    generated = mappings.generated_intents(target)
+    return frozenset(key for key, row in rows().items() if row.status == "policy" and row.intent in generated)
 
 
 def _unknown(p: _Parse, key: str, value: str) -> None:
