@@ -23,23 +23,25 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
     invalid = {id(m) for m, _ in result.inputs.invalid}
     if invalid:
         manifests = [m for m in manifests if id(m) not in invalid]
-    # only what detection gave to ingress-nginx is compared with the ingress-nginx model: an
-    # Ingress refused by detection (another controller, disagreeing or unknown evidence) is not
-    # routed by a model of a controller that never served it
-    groups: dict[str, list[str]] = defaultdict(list)
+    # each Ingress is compared with the model of the controller detection gave it to: an Ingress
+    # refused by detection (another controller, disagreeing or unknown evidence) is not routed
+    # by a model of a controller that never served it
+    groups: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     by_name = False
     for ing in result.inputs.ingresses:
         o = result.ownership[ing.key]
-        if o.translated and o.controller == "ingress-nginx":
-            groups[o.class_name].append(ing.key)
+        if not o.translated or o.controller is None:
+            continue
+        groups[o.controller][o.class_name].append(ing.key)
+        if o.controller == "ingress-nginx":
             # a class that is ingress-nginx's by --class, or by an IngressClass of another
             # controller name (AKS application routing): the model must serve it by name
             by_name = by_name or any(e.kind == "class-option" or e.ingress_class_controller not in
                                      (None, "k8s.io/ingress-nginx") for e in o.evidence)
     # an Ingress with an invalid host could never have been created: the API server rejects it
     rejected = {f.subject[len("Ingress "):] for f in result.findings if f.code == "ING2GW-CORE-007"}
-    old = [m for m in manifests if m.kind in ("Service", "IngressClass", "ConfigMap", "Namespace")
-           or (m.kind == "Ingress" and f"{m.namespace or options.default_namespace}/{m.name}" not in rejected)]
+    old = [m for m in manifests if m.kind != "Ingress"
+           or f"{m.namespace or options.default_namespace}/{m.name}" not in rejected]
     new = manifests_from_objects(new_objects if new_objects is not None else result.objects())
     flags = list(options.nginx_flags)
     if by_name:
@@ -52,5 +54,14 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
         context = ClusterContext(services=base.services, default_endpoints=base.default_endpoints,
                                  endpoints=base.endpoints, secrets=base.secrets, secret_facts=base.secret_facts,
                                  nginx_flags=base.nginx_flags, nginx_configmap=data)
-    return run_check(old, new, result.findings, class_groups=dict(groups), configmap_flags=flags, context=context,
-                     extra_probes=extra_probes, observe=observe)
+    total: VerifyResult | None = None
+    for controller, class_groups in sorted(groups.items()) or [("ingress-nginx", {})]:
+        part = run_check(old, new, result.findings, controller=controller, class_groups=dict(class_groups),
+                         configmap_flags=flags if controller == "ingress-nginx" else (), context=context,
+                         extra_probes=extra_probes, observe=observe)
+        if total is None:
+            total = part
+        else:
+            total.absorb(part)
+    assert total is not None
+    return total

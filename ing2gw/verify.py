@@ -110,6 +110,20 @@ class VerifyResult:
         if cause == ("UNEXPLAINED",) or n < self.keep:
             self.differences.append(rec)
 
+    def absorb(self, other: "VerifyResult") -> None:
+        """Add another check's counts and records (one check per controller of the input)."""
+        self.probes += other.probes
+        self.equivalent += other.equivalent
+        self.explained += other.explained
+        self.unexplained += other.unexplained
+        self.unverified += other.unverified
+        self.differences += other.differences
+        self.seconds += other.seconds
+        self.groups += other.groups
+        self.notes += [n for n in other.notes if n not in self.notes]
+        for cause, n in other.cause_counts.items():
+            self.cause_counts[cause] = self.cause_counts.get(cause, 0) + n
+
     def causes(self) -> list[tuple[tuple[str, ...], int, list[Record]]]:
         """(cause, count, kept examples), unexplained first, then unverified, then by codes."""
         kept: dict[tuple[str, ...], list[Record]] = {}
