@@ -411,3 +411,21 @@ def test_bundled_examples_convert_together(capsys: pytest.CaptureFixture[str]) -
                if o["kind"] == "HTTPRoute"}
     assert {"shop/storefront", "shop/api", "backoffice/admin"} <= sources
     assert {"legacy-shop/storefront", "legacy-shop/api", "legacy-backoffice/admin"} <= sources
+
+
+def test_verify_reads_a_directory_as_convert_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`verify -f DIR` skips what is not a manifest (a Helm chart, a values file) with an info
+    finding, as `convert` does, and reads an out-dir (report.md, kustomization.yaml) as the
+    Gateway side."""
+    write(tmp_path / "in", {"shop/ingress.yaml": ingress("web"),
+                            "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+                            "chart/values.yaml": "replicas: 2\n"})
+    rc, _, err = run(capsys, "convert", "-f", str(tmp_path / "in"), "-R", "--out-dir", str(tmp_path / "out"))
+    assert rc == 0, err
+    rc, out, err = run(capsys, "verify", "-f", str(tmp_path / "in"), "--gateway", str(tmp_path / "out"), "-R")
+    assert rc == 0 and "Traceback" not in err, err
+    assert "0 unexplained" in out.splitlines()[0]
+    # a broken object on the Ingress side is still a problem, with its file and line
+    write(tmp_path / "in", {"shop/broken.yaml": "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: [\n"})
+    rc, _, err = run(capsys, "verify", "-f", str(tmp_path / "in"), "--gateway", str(tmp_path / "out"), "-R")
+    assert rc == 2 and "shop/broken.yaml:" in err and "Traceback" not in err

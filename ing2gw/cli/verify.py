@@ -15,7 +15,10 @@ from ing2gw.cli.simulate import _context
 from ing2gw.cli.verify_render import render_text
 from ing2gw.emit.gateway import Output
 from ing2gw.findings import exit_code
-from ing2gw.load import Manifest, load
+from ing2gw.cli.inputs import read_input
+from ing2gw.errors import InputError
+from ing2gw.findings import sort_findings
+from ing2gw.load import Manifest, load_all, no_objects
 from ing2gw.translate import translate
 from ing2gw.verification import verify_translation
 
@@ -54,9 +57,13 @@ def verify(files: tuple[str, ...], gateway_files: tuple[str, ...], recursive: bo
 
     report_fmt, _ = report_target(report_file, report_format, None)
     options = build_options(kw)
-    manifests = load(files, recursive=recursive)
-    gateway_side = load(gateway_files, recursive=recursive)
+    # the Ingress side is read as `convert` reads it: Helm charts, values files and other files
+    # that are not manifests are skipped with an info finding, --skip-invalid (config key) too
+    manifests, input_findings = read_input(files, recursive, options)
+    gateway_side = _gateway_side(gateway_files, recursive)
     result = translate(manifests, options)
+    if input_findings:
+        result = dataclasses.replace(result, findings=sort_findings([*input_findings, *result.findings]))
     ctx = _context(context_file)
     v = verify_translation(result, manifests, options, new_objects=[m.obj for m in gateway_side], context=ctx)
     if output == "json":
@@ -74,6 +81,17 @@ def verify(files: tuple[str, ...], gateway_files: tuple[str, ...], recursive: bo
         write_report(report_file, build_report(checked, v, title=f"ing2gw verify: {' '.join(files)}"), report_fmt)
         click.echo(f"wrote the report to {report_file}", err=True)
     return exit_code(unexplained_findings(v))
+
+
+def _gateway_side(paths: tuple[str, ...], recursive: bool) -> list[Manifest]:
+    """The Gateway API objects to check. Files that are not manifests (an out-dir's report.md,
+    a kustomization) are passed over; a broken manifest stops the run with every problem listed."""
+    loaded = load_all(paths, recursive=recursive)
+    if loaded.problems:
+        raise InputError(list(loaded.problems))
+    if not loaded.manifests:
+        raise InputError([no_objects(paths)])
+    return loaded.manifests
 
 
 def _output(objects: list[Manifest]) -> Output:
