@@ -28,7 +28,7 @@ from ing2gw.outdir import plan_tree
 from ing2gw.report import build_report, render
 from ing2gw.serialize import to_yaml
 from ing2gw.translate import Result, translate
-from ing2gw.verification import verify_translation
+from ing2gw.equivalence.verification import verify_translation
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "golden"

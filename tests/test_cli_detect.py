@@ -17,7 +17,7 @@ from ing2gw.cli import main
 from ing2gw.load import load
 from ing2gw.options import Options
 from ing2gw.translate import translate
-from ing2gw.verification import verify_translation
+from ing2gw.equivalence.verification import verify_translation
 
 ROOT = Path(__file__).resolve().parents[1]
 

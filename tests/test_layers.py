@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "ing2gw"
-LEAVES = {"ing2gw.origin", "ing2gw.errors", "ing2gw.findings", "ing2gw.prediction", "ing2gw.options", "ing2gw"}
+LEAVES = {"ing2gw.origin", "ing2gw.errors", "ing2gw.findings", "ing2gw.equivalence.prediction", "ing2gw.options", "ing2gw"}
 
 
 def module_name(path: Path) -> str:
@@ -53,9 +53,9 @@ def test_flow_goes_one_way() -> None:
     rules = {
         "load": {"load", "origin", "errors"},
         "model": {"model", "load", "origin", "errors", "findings"},
-        # prediction: the leaf that formats a finding's `where` details (findings imports it too)
-        "providers": {"providers", "ir", "model", "load", "mappings", "origin", "errors", "findings", "options",
-                      "prediction"},
+        # equivalence.prediction (below): the leaf that formats a finding's `where` details (findings
+        # imports it too)
+        "providers": {"providers", "ir", "model", "load", "mappings", "origin", "errors", "findings", "options"},
         "ir": {"ir", "origin", "findings"},
         "emit": {"emit", "ir", "origin", "errors", "findings", "model"},
     }
@@ -66,6 +66,8 @@ def test_flow_goes_one_way() -> None:
             continue
         for i in imps:
             ia = area(i)
+            if a == "providers" and i == "ing2gw.equivalence.prediction":
+                continue
             if i == "ing2gw" or ia in rules[a]:
                 if a == "emit" and ia == "model" and not i.startswith("ing2gw.model.gateway"):
                     problems.append(f"{m} imports {i}")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from ing2gw import mappings, support_table
-from ing2gw.providers.nginx_annotations import rows
+from ing2gw.providers.ingress_nginx.annotations import rows
 
 REPO = Path(__file__).resolve().parents[1]
 from datapaths import CATALOGUE

@@ -304,7 +304,7 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     extra: dict[str, str | bytes] = {}
     if run_verify:
         from ing2gw.cli.verify_render import render_text
-        from ing2gw.verification import verify_translation
+        from ing2gw.equivalence.verification import verify_translation
 
         stage(step, "verify")
         verified = verify_translation(result, manifests, options)

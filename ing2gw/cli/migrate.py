@@ -10,10 +10,10 @@ from typing import Any, Callable
 
 import click
 
-from ing2gw.batch import MigrateOptions, Plan, Progress, platform_dir_of, plan_migration
-from ing2gw.batch_journal import finishes, journal, split_journal, with_journal
-from ing2gw.batch_summary import MARKER, render_migration
-from ing2gw.batch_write import apply_changes, atomic_write_bytes, unified_diff, write_out_dir
+from ing2gw.batch.plan import MigrateOptions, Plan, Progress, platform_dir_of, plan_migration
+from ing2gw.batch.journal import finishes, journal, split_journal, with_journal
+from ing2gw.batch.summary import MARKER, render_migration
+from ing2gw.batch.write import apply_changes, atomic_write_bytes, unified_diff, write_out_dir
 from ing2gw.cli.convert import (build_fail_on, build_options, print_findings, report_options, report_target,
                                 translation_options)
 from ing2gw.cli.color import color_allowed
@@ -97,7 +97,7 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
         plan = plan_migration(repo, mopts, progress=callback)
         verified = None
         if run_verify and plan.result is not None:
-            from ing2gw.verification import verify_translation
+            from ing2gw.equivalence.verification import verify_translation
 
             if callback:
                 callback("verify", 0, 0)

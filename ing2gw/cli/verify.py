@@ -17,7 +17,7 @@ from ing2gw.emit.gateway import Output
 from ing2gw.findings import exit_code
 from ing2gw.load import Manifest, load
 from ing2gw.translate import translate
-from ing2gw.verification import verify_translation
+from ing2gw.equivalence.verification import verify_translation
 
 
 @click.command()

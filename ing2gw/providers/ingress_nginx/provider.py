@@ -28,9 +28,9 @@ from ing2gw.model.inputs import Inputs, configmap_data
 from ing2gw.options import Options
 from ing2gw.origin import Origin
 from ing2gw.providers.base import BuildContext, gateway_path_problem, host_problem
-from ing2gw.providers.nginx_annotations import NginxAnnotations, NginxGlobals, parse_annotations, target_policies
-from ing2gw.providers import nginx_paths
-from ing2gw.prediction import paths_detail
+from ing2gw.providers.ingress_nginx.annotations import NginxAnnotations, NginxGlobals, parse_annotations, target_policies
+from ing2gw.providers.ingress_nginx import paths as nginx_paths
+from ing2gw.equivalence.prediction import paths_detail
 
 CATCH_ALL = "_"
 
@@ -125,7 +125,7 @@ class IngressNginxProvider:
                 continue
             anns[ing.key] = a
             usable.append(ing)
-        from ing2gw.providers.nginx_globals import global_access
+        from ing2gw.providers.ingress_nginx.globals import global_access
 
         # ConfigMap keys that decide who may reach what, on every location (nginx_globals)
         access = global_access(usable, dict(glob.data), glob.source, glob.name,
@@ -210,12 +210,12 @@ class _Builder:
 
     # -- B2-B4: servers --------------------------------------------------------------------
     def run(self) -> None:
-        from ing2gw.providers.nginx_canary import build_upstreams, upstream_name
+        from ing2gw.providers.ingress_nginx.canary import build_upstreams, upstream_name
 
         main = [i for i in self.ings if not self.anns[i.key].canary]
         canaries = [i for i in self.ings if self.anns[i.key].canary]
         build_upstreams(self)
-        from ing2gw.providers.nginx_servers import alias_names
+        from ing2gw.providers.ingress_nginx.servers import alias_names
 
         self.aliases = alias_names(self, {h for ing in main for h in self._hosts_quiet(ing)} | {CATCH_ALL})
         self.servers[CATCH_ALL] = Server(CATCH_ALL, None, [Loc("/", "Prefix", None, None, None, is_root=True)])
@@ -238,8 +238,8 @@ class _Builder:
         for ing in self.ings:  # canaries too: a path whose upstream is not a canary's is a location (B5)
             self._locations(ing)
         self._default_backend_service()
-        from ing2gw.providers.nginx_canary import merge_canaries
-        from ing2gw.providers.nginx_servers import apply_aliases, emit_www
+        from ing2gw.providers.ingress_nginx.canary import merge_canaries
+        from ing2gw.providers.ingress_nginx.servers import apply_aliases, emit_www
 
         merge_canaries(self, canaries)
         self._check_duplicates()
@@ -273,7 +273,7 @@ class _Builder:
                     route.rules = [self._fail_closed(r, intents[route.source.key]) for r in route.rules]
         target = self.ctx.options.target
         if target and any(intents.values()) and "whitelist-source-range" in target_policies(target):
-            from ing2gw.providers.nginx_globals import client_address_findings
+            from ing2gw.providers.ingress_nginx.globals import client_address_findings
 
             self.ctx.findings.extend(client_address_findings(dict(self.glob.data), self.glob.source, self.glob.name,
                                                              target=target,
@@ -294,7 +294,7 @@ class _Builder:
 
     def _intents(self, ing: Ingress) -> tuple[ir.Intent, ...]:
         """Behaviour of this Ingress that only an implementation policy can carry."""
-        from ing2gw.providers.nginx_source_ranges import effective_ranges
+        from ing2gw.providers.ingress_nginx.source_ranges import effective_ranges
 
         if self.anns.get(ing.key) is None:
             return ()
@@ -334,7 +334,7 @@ class _Builder:
                 suggestion="if clients use HTTPS with the controller's default certificate, pass it with "
                            "--nginx-flag=--default-ssl-certificate=NAMESPACE/SECRET",
                 details=(("hosts", ",".join(self.no_tls_hosts)),)))
-        from ing2gw.providers.nginx_paths import default_certificate
+        from ing2gw.providers.ingress_nginx.paths import default_certificate
 
         if default_certificate(self) is None:
             self._unknown_hosts_finding()
@@ -428,7 +428,7 @@ class _Builder:
                 a = self.anns[ing.key].without_redirects()
                 # no longer the default root: a host-less `/` rule of another Ingress cannot replace
                 # it (B5 keeps the existing non-default location; case hosts-13)
-                from ing2gw.providers.nginx_canary import upstream_name
+                from ing2gw.providers.ingress_nginx.canary import upstream_name
 
                 self.servers[CATCH_ALL].locs[0] = Loc("/", "Prefix", ing, a, backend, is_root=False,
                                                       unresolved=unresolved, where="spec.defaultBackend",
@@ -544,7 +544,7 @@ class _Builder:
                 if p.backend.resource is not None:
                     self._backend(ing, p.backend, where)
                     continue
-                from ing2gw.providers.nginx_canary import skipped_by_canary, upstream_name
+                from ing2gw.providers.ingress_nginx.canary import skipped_by_canary, upstream_name
 
                 loc = Loc(path, ptype, ing, a, None, where=where, upstream=upstream_name(ing.namespace, p.backend))
                 if skipped_by_canary(self, ing, loc):

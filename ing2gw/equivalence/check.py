@@ -25,7 +25,7 @@ from ing2gw.simulate.probes import generate
 #: the ingress-nginx ConfigMap keys whose address lists cover every host (probed on each)
 GLOBAL_LIST_KEYS = ("whitelist-source-range", "denylist-source-range")
 from ing2gw.simulate.request import Answer, ClusterContext, Request, depends_on_access
-from ing2gw.verify_explain import (FindingIndex, KnownHosts, Probe, explain, host_of, subject_key, undecided,
+from ing2gw.equivalence.explain import (FindingIndex, KnownHosts, Probe, explain, host_of, subject_key, undecided,
                                    unverified)
 
 SOURCE_ANNOTATION = "ing2gw.io/source-ingress"

@@ -10,7 +10,7 @@ from ing2gw.model.ingress import Ingress
 from ing2gw.providers.base import host_problem
 
 if TYPE_CHECKING:
-    from ing2gw.providers.ingress_nginx import Server, _Builder
+    from ing2gw.providers.ingress_nginx.provider import Server, _Builder
 
 CATCH_ALL = "_"
 
@@ -61,7 +61,7 @@ def apply_aliases(b: "_Builder") -> None:
     The alias serves exactly what the host serves, so it gets a copy of the server (listeners
     of its own keep host isolation) with the same certificate.
     """
-    from ing2gw.providers.ingress_nginx import Server
+    from ing2gw.providers.ingress_nginx.provider import Server
 
     prefix = b.ctx.options.annotations_prefix
     for host, alias, owner, problem in plan_aliases(b):
@@ -75,7 +75,7 @@ def apply_aliases(b: "_Builder") -> None:
         server = b.servers[host]
         cert = server.cert
         if cert is not None and not isinstance(cert, ir.SecretRef):
-            from ing2gw.providers.nginx_paths import default_certificate
+            from ing2gw.providers.ingress_nginx.paths import default_certificate
 
             if default_certificate(b) is None:
                 # G1: an alias has a certificate only when the server's covers it; the generated
@@ -120,7 +120,7 @@ def emit_www(b: "_Builder") -> None:
         http_l.owner = owner_ns
         parents = [http_l.key]
         http_l.allowed_namespaces.add(owner.namespace)
-        from ing2gw.providers.nginx_paths import _https_listener, default_certificate
+        from ing2gw.providers.ingress_nginx.paths import _https_listener, default_certificate
 
         # the redirect server answers HTTPS with the host's certificate, else the default one (G1)
         cert = server.cert if isinstance(server.cert, ir.SecretRef) else default_certificate(b)

@@ -7,10 +7,10 @@ from typing import Any, Callable, Sequence
 
 from ing2gw.load import Manifest
 from ing2gw.options import Options
-from ing2gw.providers.ingress_nginx import controller_configmap
+from ing2gw.providers.ingress_nginx.provider import controller_configmap
 from ing2gw.simulate.request import Answer, ClusterContext, Request
 from ing2gw.translate import Result
-from ing2gw.verify import VerifyResult, manifests_from_objects, run_check
+from ing2gw.equivalence.check import VerifyResult, manifests_from_objects, run_check
 
 
 def verify_translation(result: Result, manifests: Sequence[Manifest], options: Options,

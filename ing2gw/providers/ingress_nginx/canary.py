@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING
 from ing2gw import ir
 from ing2gw.findings import Severity
 from ing2gw.model.ingress import Ingress, IngressBackend
-from ing2gw.providers.nginx_annotations import CanaryConfig
+from ing2gw.providers.ingress_nginx.annotations import CanaryConfig
 
 if TYPE_CHECKING:
-    from ing2gw.providers.ingress_nginx import Loc, _Builder
+    from ing2gw.providers.ingress_nginx.provider import Loc, _Builder
 
 CATCH_ALL = "_"
 

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Iterable
 from ing2gw import ir
 from ing2gw.findings import Severity
 from ing2gw.model.ingress import Ingress
-from ing2gw.prediction import paths_detail
+from ing2gw.equivalence.prediction import paths_detail
 
 if TYPE_CHECKING:
-    from ing2gw.providers.ingress_nginx import Loc, Server, _Builder
+    from ing2gw.providers.ingress_nginx.provider import Loc, Server, _Builder
 
 CATCH_ALL = "_"
 
@@ -103,7 +103,7 @@ class _Owner:
 def emit_server(b: "_Builder", server: "Server") -> None:
     """Add listeners, routes and rules for one nginx server to the IR."""
     if enforce_regex(server):
-        from ing2gw.providers.nginx_regex import emit_regex_server
+        from ing2gw.providers.ingress_nginx.regex import emit_regex_server
 
         emit_regex_server(b, server)
         return
@@ -112,7 +112,7 @@ def emit_server(b: "_Builder", server: "Server") -> None:
 
 
 def _owners_for_static_server(b: "_Builder", server: "Server") -> dict[str, _Owner]:
-    from ing2gw.providers.nginx_features import location_rules
+    from ing2gw.providers.ingress_nginx.features import location_rules
 
     owners: dict[str, _Owner] = {}
 
@@ -244,7 +244,7 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
         from ing2gw.providers.ecosystem import managed_certificate
 
         managed = managed_certificate(b.ctx, gw, cert_owner, cert, host, owner_ns)
-    from ing2gw.providers import nginx_backend
+    from ing2gw.providers.ingress_nginx import backend as nginx_backend
 
     nginx_backend.check_backends(b, server)
     passthrough = nginx_backend.passthrough_backend(b, server) if host is not None else None

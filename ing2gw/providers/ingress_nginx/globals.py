@@ -18,8 +18,8 @@ from ing2gw import mappings
 from ing2gw.findings import Finding, Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.origin import Origin
-from ing2gw.providers.nginx_annotations import go_bool, target_policies
-from ing2gw.providers.nginx_source_ranges import (ALLOW_ALIAS, BLOCK_KEY, DENY_KEY, effective_ranges,
+from ing2gw.providers.ingress_nginx.annotations import go_bool, target_policies
+from ing2gw.providers.ingress_nginx.source_ranges import (ALLOW_ALIAS, BLOCK_KEY, DENY_KEY, effective_ranges,
                                                   parse_configmap_value)
 
 #: the table rows whose lists become the target's source-range policy

@@ -15,11 +15,11 @@ from ing2gw import ir
 from ing2gw.findings import Severity
 from ing2gw.model.ingress import service_name_problem
 from ing2gw.model.inputs import configmap_data
-from ing2gw.prediction import paths_detail
+from ing2gw.equivalence.prediction import paths_detail
 from ing2gw.providers.base import gateway_path_problem, host_problem
 
 if TYPE_CHECKING:
-    from ing2gw.providers.ingress_nginx import Loc, _Builder
+    from ing2gw.providers.ingress_nginx.provider import Loc, _Builder
 
 _PRECISE_HOST = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 _HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
@@ -71,7 +71,7 @@ def location_rules(b: "_Builder", loc: "Loc", src: ir.Source, matches: tuple[ir.
     rule = ir.Rule(matches, src, backends=backends, rewrite=rewrite, request_headers=req, response_headers=resp,
                    cors=cors, timeouts=timeouts, mirrors=mirrors,
                    comment="" if loc.backend is not None else "backend could not be resolved: answers 500")
-    from ing2gw.providers.nginx_canary import apply_canary
+    from ing2gw.providers.ingress_nginx.canary import apply_canary
 
     return apply_canary(b, loc, rule)
 

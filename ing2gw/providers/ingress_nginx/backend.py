@@ -23,7 +23,7 @@ from ing2gw.model.ingress import Ingress, subdomain_problem
 from ing2gw.providers.base import host_problem
 
 if TYPE_CHECKING:
-    from ing2gw.providers.ingress_nginx import Loc, Server, _Builder
+    from ing2gw.providers.ingress_nginx.provider import Loc, Server, _Builder
 
 _GRPC_SERVICE = re.compile(r"^/([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)/?$")
 _GRPC_METHOD = re.compile(r"^/([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)/([A-Za-z_][A-Za-z0-9_]*)$")

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 
 from ing2gw import ir
 from ing2gw.findings import Severity
-from ing2gw.prediction import paths_detail
+from ing2gw.equivalence.prediction import paths_detail
 
 if TYPE_CHECKING:
-    from ing2gw.providers.ingress_nginx import Loc, Server, _Builder
+    from ing2gw.providers.ingress_nginx.provider import Loc, Server, _Builder
 
 # PCRE features RE2 (the usual Gateway API regex engine) does not have
 _NOT_RE2 = re.compile(r"\(\?[=!<]|\(\?>|\\[1-9]|\*\+|\+\+|\?\+|\(\?\(|\\[gk]")
@@ -160,7 +160,7 @@ def rewrite_plan(b: "_Builder", loc: "Loc", order: list["Loc"]) -> Plan:
     if target.startswith(("http://", "https://")):
         if "$" in target:
             return Plan(regex_match, problem="a redirect target with capture groups")
-        from ing2gw.providers.nginx_features import redirect_parts
+        from ing2gw.providers.ingress_nginx.features import redirect_parts
 
         scheme, host, port, path, lost = redirect_parts(target)
         if lost:
@@ -224,8 +224,8 @@ def _prefix_plan(loc: "Loc", target: str, order: list["Loc"]) -> Plan | None:
 
 
 def emit_regex_server(b: "_Builder", server: "Server") -> None:
-    from ing2gw.providers import nginx_paths
-    from ing2gw.providers.nginx_features import location_rules
+    from ing2gw.providers.ingress_nginx import paths as nginx_paths
+    from ing2gw.providers.ingress_nginx.features import location_rules
 
     prefix = b.ctx.options.annotations_prefix
     owners: dict[str, nginx_paths._Owner] = {}
