@@ -23,7 +23,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable
 
 from ing2gw.batch.discover import GENERATED_HEADER, Chart, Repository, SourceFile, discover_repository
 from ing2gw.batch.docs import DocumentMap, drop_list_items, is_blank

@@ -17,7 +17,6 @@ from __future__ import annotations
 import difflib
 import re
 import functools
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 

@@ -148,7 +148,7 @@ def global_access(ingresses: Sequence[Ingress], configmap: Mapping[str, str], so
                     suggestion=f"fix {key} in the ConfigMap", details=(("key", key),)))
             continue
         accepted = _accepted(allow_weakened, key)
-        why = (f"choose a --target whose policies ing2gw generates for it (e.g. envoy-gateway)" if row.status == "policy"
+        why = ("choose a --target whose policies ing2gw generates for it (e.g. envoy-gateway)" if row.status == "policy"
                else "ing2gw generates no policy for it")
         shown = ", ".join(i.key for i in affected[:5]) + (f" and {len(affected) - 5} more" if len(affected) > 5 else "")
         findings.append(Finding(
