@@ -18,8 +18,8 @@ Annotations are read by `nginx_annotations`; this module only consumes their par
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Literal
 
 from ing2gw import ir
 from ing2gw.findings import Finding, Severity
@@ -31,55 +31,8 @@ from ing2gw.providers.base import BuildContext, gateway_path_problem, host_probl
 from ing2gw.providers.ingress_nginx.annotations import NginxAnnotations, NginxGlobals, parse_annotations, target_policies
 from ing2gw.providers.ingress_nginx import paths as nginx_paths
 from ing2gw.equivalence.prediction import paths_detail
-
-CATCH_ALL = "_"
-
-
-class _DefaultCert:
-    """The controller's default (self-signed) certificate: TLS without a usable Secret."""
-
-    def __repr__(self) -> str:
-        return "DEFAULT_CERT"
-
-
-DEFAULT_CERT = _DefaultCert()
-
-
-@dataclass
-class Loc:
-    """An nginx location before prefix expansion (B5)."""
-
-    path: str
-    type: Literal["Exact", "Prefix"]
-    owner: Ingress | None
-    ann: NginxAnnotations | None
-    backend: ir.ServiceBackend | None  # None: controller default backend (404) or unresolved
-    is_root: bool = False
-    unresolved: bool = False  # backend could not be resolved (error already reported)
-    where: str = ""
-    #: ingress-nginx's upstream `namespace-service-port` (port as written); '' for its default backend
-    upstream: str = ""
-
-
-@dataclass
-class Server:
-    host: str
-    first: Ingress | None
-    locs: list[Loc] = field(default_factory=list)
-    cert: ir.SecretRef | _DefaultCert | None = None
-    cert_owner: Ingress | None = None
-    #: the host this server is a server-alias of (its copy): not a server of its own in nginx
-    alias_of: str | None = None
-
-    @property
-    def root(self) -> Loc:
-        return self.locs[0]
-
-
-def _where_host(host: str) -> str:
-    """A server's host as a finding's `hosts` detail: the catch-all server answers every host
-    that no rule names (`*` in predictions)."""
-    return "*" if host == CATCH_ALL else host
+from ing2gw.providers.ingress_nginx.state import (CATCH_ALL, DEFAULT_CERT, BuildState, Loc, Server, _DefaultCert,
+                                                  _where_host)
 
 
 def _some(items: list[str], n: int = 10) -> str:
@@ -176,33 +129,13 @@ def _globals(ctx: BuildContext) -> NginxGlobals:
     return NginxGlobals.from_configmap(data, source, name)
 
 
-class _Builder:
+class _Builder(BuildState):
     def __init__(self, ctx: BuildContext, class_name: str, ingresses: list[Ingress],
                  anns: dict[str, NginxAnnotations], glob: NginxGlobals, address_lists: dict[str, str] | None = None) -> None:
-        self.ctx = ctx
+        super().__init__(ctx, class_name, ingresses, anns, glob)
         #: the ConfigMap's address lists the target's policy carries (nginx_globals)
         self.address_lists = address_lists or {}
-        self.class_name = class_name
-        self.ings = ingresses
-        self.anns = anns
-        self.glob = glob
-        self.gw = ctx.gateway_for(class_name)
-        self.servers: dict[str, Server] = {}
         self.timestamps_missing = any(not i.metadata.creation_timestamp for i in ingresses) and len(ingresses) > 1
-        #: Ingress key -> (Ingress, hosts) whose HTTPS redirect loses a trailing slash (CORE-016)
-        self.slash_hosts: dict[str, tuple[Ingress, list[str]]] = {}
-        #: hosts served over HTTPS by ingress-nginx with its default certificate only (CORE-015)
-        self.no_tls_hosts: list[str] = []
-        #: primary upstream name -> its canary (nginx_canary)
-        self.canary_of: dict[str, Any] = {}
-        #: upstream name -> who created it, canary policy, alternatives (nginx_canary, B1)
-        self.upstreams: dict[str, Any] = {}
-        #: (Ingress key, topic) pairs already reported, for once-per-Ingress findings
-        self.reported: set[tuple[str, str]] = set()
-        #: hosts with an HTTPS listener
-        self.https_hosts: list[str] = []
-        #: Service ports already given a BackendTLSPolicy (or reported)
-        self.tls_backends: set[tuple[str, str, int]] = set()
         #: hosts named only by Ingresses ingress-nginx ignores (its catch-all answers them)
         self.ignored_hosts: list[str] = []
         #: host -> its server-alias names (nginx_servers.alias_names)
@@ -500,17 +433,6 @@ class _Builder:
                                          f"{s.cert_owner.key} is older and its Secret {s.cert.namespace}/{s.cert.name} "
                                          "serves the host (G2)", ing=ing)
 
-    def _hosts_quiet(self, ing: Ingress) -> list[str]:
-        out = []
-        for rule in ing.spec.rules:
-            host = (rule.host or "").strip()
-            h = host if host else CATCH_ALL
-            if host and host_problem(host):
-                continue
-            if h not in out:
-                out.append(h)
-        return out
-
     def _pick_cert(self, ing: Ingress, host: str) -> ir.SecretRef | _DefaultCert:
         for t in ing.spec.tls:
             if any(h.lower() == host for h in t.hosts):
@@ -630,4 +552,9 @@ class _Builder:
 
     # -- IR ----------------------------------------------------------------------------------
     def _emit(self, server: Server) -> None:
-        nginx_paths.emit_server(self, server)
+        if nginx_paths.enforce_regex(server):
+            from ing2gw.providers.ingress_nginx.regex import emit_regex_server
+
+            emit_regex_server(self, server)
+        else:
+            nginx_paths.emit_server(self, server)
