@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from ing2gw import ir
 from ing2gw.findings import Severity
 from ing2gw.model.ingress import Ingress, subdomain_problem
-from ing2gw.providers.base import host_problem
+from ing2gw.providers.ingress import host_problem
 
 if TYPE_CHECKING:
     from ing2gw.providers.ingress_nginx.state import BuildState, Loc, Server

@@ -16,7 +16,7 @@ from ing2gw.findings import Severity
 from ing2gw.model.ingress import service_name_problem
 from ing2gw.model.inputs import configmap_data
 from ing2gw.equivalence.prediction import paths_detail
-from ing2gw.providers.base import gateway_path_problem, host_problem
+from ing2gw.providers.ingress import gateway_path_problem, host_problem
 
 if TYPE_CHECKING:
     from ing2gw.providers.ingress_nginx.state import BuildState, Loc

@@ -19,7 +19,6 @@ Annotations are read by `nginx_annotations`; this module only consumes their par
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Literal
 
 from ing2gw import ir
 from ing2gw.findings import Finding, Severity
@@ -27,7 +26,9 @@ from ing2gw.model.ingress import Ingress, IngressBackend
 from ing2gw.model.inputs import Inputs, configmap_data
 from ing2gw.options import Options
 from ing2gw.origin import Origin
-from ing2gw.providers.base import BuildContext, gateway_path_problem, host_problem
+from ing2gw.providers.base import BuildContext
+from ing2gw.providers.ingress import (gateway_path_problem, host_problem, hostless_tls_secret, invalid_hosts,
+                                     path_entries, tls_entry_for)
 from ing2gw.providers.ingress_nginx.annotations import NginxAnnotations, NginxGlobals, parse_annotations, target_policies
 from ing2gw.providers.ingress_nginx import paths as nginx_paths
 from ing2gw.equivalence.prediction import paths_detail
@@ -94,17 +95,13 @@ def _rejected_by_api_server(ctx: BuildContext, ing: Ingress) -> bool:
     """An invalid rule host makes the API server refuse the whole Ingress (networking validation:
     a DNS-1123 subdomain, not an IP): it never existed for ingress-nginx, so nothing of it is
     translated (its valid rules would be routes the cluster never had)."""
-    bad = False
-    for i, rule in enumerate(ing.spec.rules):
-        host = (rule.host or "").strip()
-        problem = host_problem(host) if host else None
-        if problem:
-            bad = True
-            ctx.finding(Severity.ERROR, "ING2GW-CORE-007",
-                        f"spec.rules[{i}].host {host!r}: {problem}; the API server rejects the whole Ingress, so "
-                        "ingress-nginx never served it and nothing of it is translated", ing=ing,
-                        suggestion="fix the host in the Ingress")
-    return bad
+    bad = invalid_hosts(ing)
+    for i, host, problem in bad:
+        ctx.finding(Severity.ERROR, "ING2GW-CORE-007",
+                    f"spec.rules[{i}].host {host!r}: {problem}; the API server rejects the whole Ingress, so "
+                    "ingress-nginx never served it and nothing of it is translated", ing=ing,
+                    suggestion="fix the host in the Ingress")
+    return bool(bad)
 
 
 def controller_configmap(inputs: Inputs, options: Options) -> tuple[dict[str, str], Origin | None]:
@@ -434,52 +431,42 @@ class _Builder(BuildState):
                                          "serves the host (G2)", ing=ing)
 
     def _pick_cert(self, ing: Ingress, host: str) -> ir.SecretRef | _DefaultCert:
-        for t in ing.spec.tls:
-            if any(h.lower() == host for h in t.hosts):
-                if t.secret_name:
-                    return ir.SecretRef(ing.namespace, t.secret_name)
-                return DEFAULT_CERT
-        for t in ing.spec.tls:
-            if not t.hosts and t.secret_name:
-                self.ctx.finding(Severity.INFO, "ING2GW-CORE-014",
-                                 f"the TLS entry without hosts (Secret {t.secret_name}) is used for {host}: ingress-nginx "
-                                 "uses it when the certificate covers the host, which ing2gw assumes (G2)", ing=ing,
-                                 suggestion=f"check that Secret {ing.namespace}/{t.secret_name} covers {host}")
-                return ir.SecretRef(ing.namespace, t.secret_name)
+        entry = tls_entry_for(ing, host)
+        if entry is not None:
+            return ir.SecretRef(ing.namespace, entry.secret_name) if entry.secret_name else DEFAULT_CERT
+        secret = hostless_tls_secret(ing)
+        if secret is not None:
+            self.ctx.finding(Severity.INFO, "ING2GW-CORE-014",
+                             f"the TLS entry without hosts (Secret {secret}) is used for {host}: ingress-nginx "
+                             "uses it when the certificate covers the host, which ing2gw assumes (G2)", ing=ing,
+                             suggestion=f"check that Secret {ing.namespace}/{secret} covers {host}")
+            return ir.SecretRef(ing.namespace, secret)
         return DEFAULT_CERT
 
     # -- B5: locations ---------------------------------------------------------------------
     def _locations(self, ing: Ingress) -> None:
-        a = self.anns[ing.key]
-        for ri, rule in enumerate(ing.spec.rules):
-            host = (rule.host or "").strip() or CATCH_ALL
-            if host != CATCH_ALL and host_problem(host):
-                continue
-            if rule.http is None:
-                continue
-            # B5.1: a host only a canary names has no server: its paths go to the catch-all server
-            server = self.servers.get(host) or self.servers[CATCH_ALL]
-            for pi, p in enumerate(rule.http.paths):
-                where = f"spec.rules[{ri}].http.paths[{pi}]"
-                path = p.path or "/"
-                ptype: Literal["Exact", "Prefix"] = "Exact" if p.path_type == "Exact" else "Prefix"
-                if p.backend.resource is not None:
-                    self._backend(ing, p.backend, where)
-                    continue
-                from ing2gw.providers.ingress_nginx.canary import skipped_by_canary, upstream_name
+        from ing2gw.providers.ingress_nginx.canary import skipped_by_canary, upstream_name
 
-                loc = Loc(path, ptype, ing, a, None, where=where, upstream=upstream_name(ing.namespace, p.backend))
-                if skipped_by_canary(self, ing, loc):
-                    continue
-                # nginx's location takes the path and what is below it (on a regex host, any string
-                # it starts, in any letter case): the requests its backend's findings concern
-                loc.backend, loc.unresolved = self._backend(ing, p.backend, where, {
-                    "hosts": self._scope_hosts(server.host),
-                    "paths": paths_detail([("regex", f"(?i)^{path}.*") if any(c in path for c in "()[]{}*+?|\\^$")
-                                           else ("iprefix", path)])})
-                if not self._expressible(server, loc):
-                    continue
-                self._add_location(server, loc)
+        a = self.anns[ing.key]
+        for entry in path_entries(ing):
+            # B5.1: a host only a canary names has no server: its paths go to the catch-all server
+            server = self.servers.get(entry.host or CATCH_ALL) or self.servers[CATCH_ALL]
+            where, path, p = entry.where, entry.value, entry.path
+            if p.backend.resource is not None:
+                self._backend(ing, p.backend, where)
+                continue
+            loc = Loc(path, entry.match_type, ing, a, None, where=where, upstream=upstream_name(ing.namespace, p.backend))
+            if skipped_by_canary(self, ing, loc):
+                continue
+            # nginx's location takes the path and what is below it (on a regex host, any string
+            # it starts, in any letter case): the requests its backend's findings concern
+            loc.backend, loc.unresolved = self._backend(ing, p.backend, where, {
+                "hosts": self._scope_hosts(server.host),
+                "paths": paths_detail([("regex", f"(?i)^{path}.*") if any(c in path for c in "()[]{}*+?|\\^$")
+                                       else ("iprefix", path)])})
+            if not self._expressible(server, loc):
+                continue
+            self._add_location(server, loc)
 
     def _expressible(self, server: Server, loc: Loc) -> bool:
         """CORE-008: a path Gateway API cannot hold as Exact/PathPrefix (checked again for regex

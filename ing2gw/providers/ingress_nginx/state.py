@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from ing2gw import ir
 from ing2gw.model.ingress import Ingress
-from ing2gw.providers.base import BuildContext, host_problem
+from ing2gw.providers.base import BuildContext
+from ing2gw.providers.ingress import rule_hosts
 from ing2gw.providers.ingress_nginx.annotations import NginxAnnotations, NginxGlobals
 
 CATCH_ALL = "_"
@@ -69,15 +70,7 @@ def _where_host(host: str) -> str:
 def hosts_quiet(ing: Ingress) -> list[str]:
     """Rule hosts of an Ingress in order, '' as the catch-all server's '_', invalid ones skipped
     (reported once by the provider)."""
-    out: list[str] = []
-    for rule in ing.spec.rules:
-        host = (rule.host or "").strip()
-        h = host if host else CATCH_ALL
-        if host and host_problem(host):
-            continue
-        if h not in out:
-            out.append(h)
-    return out
+    return rule_hosts(ing, CATCH_ALL)
 
 
 class BuildState:
