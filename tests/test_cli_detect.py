@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from datapaths import DETECT
 
-from ing2gw import krm, verification
+from ing2gw import krm
+from ing2gw.equivalence import verification
 from ing2gw.cli import main
 from ing2gw.load import load
 from ing2gw.options import Options
