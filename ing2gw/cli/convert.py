@@ -105,7 +105,8 @@ _OPTION_PARAMS = ("controller", "gateway_namespace", "gateway_name", "gateway_cl
 
 def read_config_file(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """({Options attribute: value}, {fail_on/keep_ingress: value}) from a --config file."""
-    from ing2gw.krm import CONFIG_API_VERSION, CONFIG_KIND, config_values, parse_plugin_config
+    from ing2gw.config import CONFIG_API_VERSION, CONFIG_KIND, config_values
+    from ing2gw.krm import parse_plugin_config
 
     try:
         text = Path(path).read_text(encoding="utf-8")
