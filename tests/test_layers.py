@@ -1,4 +1,4 @@
-"""The architecture rules of DESIGN.md, checked on the import statements of every module."""
+"""The architecture rules of docs/architecture.md, checked on the import statements of every module."""
 
 from __future__ import annotations
 
@@ -193,3 +193,14 @@ def imports_of_text(text: str) -> set[str]:
         p = Path(d) / "m.py"
         p.write_text(text)
         return imports(p)
+
+
+def test_architecture_doc_names_every_top_level_module() -> None:
+    # the module map of docs/architecture.md must not fall behind the package
+    doc = (PKG.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    names = sorted(p.stem if p.is_file() else p.name + "/" for p in PKG.iterdir()
+                   if (p.suffix == ".py" and p.stem not in ("__init__", "__main__"))
+                   or (p.is_dir() and (p / "__init__.py").is_file()))
+    assert "providers/" in names and "translate" in names  # the scan itself found the package
+    missing = [n for n in names if f"`{n if n.endswith('/') else n + '.py'}`" not in doc]
+    assert not missing, f"add these to the module map of docs/architecture.md: {missing}"
