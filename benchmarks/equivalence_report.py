@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from ing2gw.load import load_text  # noqa: E402
 from ing2gw.options import Options  # noqa: E402
 from ing2gw.translate import translate  # noqa: E402
-from ing2gw.verification import verify_translation  # noqa: E402
+from ing2gw.equivalence.verification import verify_translation  # noqa: E402
 
 import nginx_configs  # noqa: E402
 

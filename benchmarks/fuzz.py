@@ -56,13 +56,13 @@ def seed_cases(root: Path = ROOT) -> list[list[Any]]:
 
 
 def annotation_keys() -> list[str]:
-    from ing2gw.providers.nginx_annotations import rows
+    from ing2gw.providers.ingress_nginx.annotations import rows
 
     return sorted(rows())
 
 
 def configmap_keys() -> list[str]:
-    from ing2gw.providers.nginx_globals import global_keys
+    from ing2gw.providers.ingress_nginx.globals import global_keys
     from ing2gw.simulate.nginx_settings import MODELLED_KEYS
 
     return sorted(set(global_keys()) | set(MODELLED_KEYS) | {"use-proxy-protocol", "annotations-risk-level"})

@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from ing2gw.batch import MigrateOptions, plan_migration
-from ing2gw.batch_write import apply_changes, unified_diff
+from ing2gw.batch.plan import plan_migration
+from ing2gw.batch.write import apply_changes, unified_diff
 from ing2gw.load import load
 from ing2gw.translate import translate
 

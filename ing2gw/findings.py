@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Any, Iterable
 
 from ing2gw.origin import Origin
-from ing2gw.prediction import Prediction, parse as parse_predictions
+from ing2gw.equivalence.prediction import Prediction, parse as parse_predictions
 
 
 class Severity(str, Enum):

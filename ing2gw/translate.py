@@ -158,9 +158,9 @@ def translate(manifests: list[Manifest], options: Options | None = None, *,
                 findings.append(Finding(Severity.WARNING, "ING2GW-CORE-022",
                                         "nothing in this Ingress reaches the output (see the other findings for it)",
                                         origin=ing.origin, subject=f"Ingress {ing.key}"))
-    kinds = Counter(m.kind for m in inputs.other if m.kind != "ConfigMap")
-    if kinds:
-        findings.append(Finding(Severity.INFO, "ING2GW-LOAD-002",
-                                "objects passed through untouched: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))))
+    untouched = Counter(m.kind for m in inputs.other if m.kind != "ConfigMap")
+    if untouched:
+        findings.append(Finding(Severity.INFO, "ING2GW-LOAD-002", "objects passed through untouched: "
+                                + ", ".join(f"{n} {k}" for k, n in sorted(untouched.items()))))
     output.findings = []
     return Result(output=output, inputs=inputs, findings=sort_findings(findings), ownership=ownership)

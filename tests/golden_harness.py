@@ -23,12 +23,12 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from ing2gw.cli.convert import build_options
-from ing2gw.load import load, load_text
+from ing2gw.load import load_text
 from ing2gw.outdir import plan_tree
 from ing2gw.report import build_report, render
 from ing2gw.serialize import to_yaml
 from ing2gw.translate import Result, translate
-from ing2gw.verification import verify_translation
+from ing2gw.equivalence.verification import verify_translation
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "golden"

@@ -26,8 +26,8 @@ from ing2gw.simulate import build_router
 from ing2gw.simulate.compare import compare
 from ing2gw.simulate.probes import generate
 from ing2gw.simulate.request import ClusterContext, Request
-from ing2gw.verify import GatewayPicker, _gateway_index
-from ing2gw.verify_explain import _may_change, host_of
+from ing2gw.equivalence.check import GatewayPicker, _gateway_index
+from ing2gw.equivalence.explain import _may_change, host_of
 
 Objects = list[dict[str, Any]]
 
@@ -330,7 +330,7 @@ class Outcome:
 def check_mutant(result: Any, manifests: Sequence[Manifest], options: Any, mutant: Mutant,
                  context: ClusterContext | None = None) -> Outcome:
     """Run `verify` on a mutant of a translation and say whether it is visible and caught."""
-    from ing2gw.verification import verify_translation
+    from ing2gw.equivalence.verification import verify_translation
 
     vis = visible_fields(manifests, result.objects(), mutant.objects, context)
     seen: dict[str, Any] = {}

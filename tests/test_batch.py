@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from ing2gw.batch import MigrateOptions, Plan, platform_dir_of, plan_migration
-from ing2gw.batch_docs import DocumentMap, is_blank, split_chunks
-from ing2gw.batch_kustomize import parse_kustomization
-from ing2gw.batch_kustomize import edit_resources as edit
-from ing2gw.batch_place import merge_gateways, sibling_paths
-from ing2gw.batch_summary import render_migration
-from ing2gw.batch_write import apply_changes, default_writer, unified_diff
+from ing2gw.batch.plan import MigrateOptions, Plan, platform_dir_of, plan_migration
+from ing2gw.batch.docs import DocumentMap, is_blank, split_chunks
+from ing2gw.batch.kustomize import parse_kustomization
+from ing2gw.batch.kustomize import edit_resources as edit
+from ing2gw.batch.place import merge_gateways, sibling_paths
+from ing2gw.batch.summary import render_migration
+from ing2gw.batch.write import apply_changes, default_writer, unified_diff
 from ing2gw.errors import UsageError
 from ing2gw.findings import Severity
 from ing2gw.load import parse_documents
@@ -224,7 +224,7 @@ def test_interrupted_run_leaves_each_file_old_or_new(repo: Path, tmp_path: Path)
 
 
 def test_writes_are_atomic_and_keep_permissions(tmp_path: Path) -> None:
-    from ing2gw.batch_write import atomic_write_bytes
+    from ing2gw.batch.write import atomic_write_bytes
 
     p = tmp_path / "x.yaml"
     p.write_text("old\n")
@@ -296,7 +296,7 @@ def test_migration_md(repo: Path) -> None:
 
 
 def test_migration_md_with_equivalence(repo: Path) -> None:
-    from ing2gw.verification import verify_translation
+    from ing2gw.equivalence.verification import verify_translation
 
     plan = plan_migration(repo)
     assert plan.result is not None

@@ -11,9 +11,9 @@ from typing import Any, Callable
 import pytest
 
 import ing2gw.cli.migrate as cli_migrate
-from ing2gw.batch_journal import JOURNAL_START, split_journal, with_journal
-from ing2gw.batch_place import strict_problem
-from ing2gw.batch_write import apply_changes, default_writer
+from ing2gw.batch.journal import JOURNAL_START, split_journal, with_journal
+from ing2gw.batch.place import strict_problem
+from ing2gw.batch.write import apply_changes, default_writer
 from ing2gw.cli import main
 from ing2gw.load import load
 

@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 from datapaths import DETECT
 
-from ing2gw import krm, verification
+from ing2gw import krm
+from ing2gw.equivalence import verification
 from ing2gw.cli import main
 from ing2gw.load import load
 from ing2gw.options import Options
 from ing2gw.translate import translate
-from ing2gw.verification import verify_translation
+from ing2gw.equivalence.verification import verify_translation
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ing2gw.batch import MigrateOptions, plan_migration
+from ing2gw.batch.plan import MigrateOptions, plan_migration
 from ing2gw.cli import main
 from ing2gw.options import Options
 
@@ -254,7 +254,7 @@ def test_listenersets_survive_removing_the_ingresses(repo: Path) -> None:
     """After --remove-ingress, the kept routes still find their ListenerSet listeners and the
     Gateway still admits their namespaces: the next run changes nothing (a second run once
     dropped both, cutting traffic for the removed Ingresses' hosts)."""
-    from ing2gw.batch_write import apply_changes
+    from ing2gw.batch.write import apply_changes
 
     options = MigrateOptions(translation=_listenerset_options(), remove_ingress=True)
     apply_changes(repo, plan_migration(repo, options).changes)

@@ -22,7 +22,7 @@ from ing2gw.model.gateway import validate_object
 from ing2gw.options import Options
 from ing2gw.origin import Origin
 from ing2gw.translate import translate
-from ing2gw.verification import verify_translation
+from ing2gw.equivalence.verification import verify_translation
 
 
 def ingress(name: str, ns: str, hosts: list[str], tls: bool = True, path: str = "/") -> dict[str, Any]:
@@ -146,7 +146,7 @@ def test_a_certificate_of_another_namespace_is_granted_to_the_listenerset() -> N
 def test_the_check_sends_a_listenerset_host_to_the_gateway_it_attaches_to() -> None:
     """The equivalence check picks the Gateway a host's DNS would point at; a ListenerSet's
     hostnames count for its parent Gateway (here the second of a class, not the default)."""
-    from ing2gw.verify import GatewayPicker, _gateway_index
+    from ing2gw.equivalence.check import GatewayPicker, _gateway_index
 
     def gw(name: str, host: str) -> dict[str, Any]:
         return {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",

@@ -5,7 +5,6 @@ vendored CRD schema of its implementation."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 import yaml  # type: ignore[import-untyped]
 
-from datapaths import DATA, IMPLEMENTATIONS
+from datapaths import DATA
 from ing2gw.load import Manifest
 from ing2gw.origin import Origin
 from ing2gw.simulate.gateway import GatewayRouter

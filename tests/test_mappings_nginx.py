@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from ing2gw import mappings, support_table
-from ing2gw.providers.nginx_annotations import rows
+from ing2gw.providers.ingress_nginx.annotations import rows
+from datapaths import CATALOGUE
 
 REPO = Path(__file__).resolve().parents[1]
-from datapaths import CATALOGUE
 PREFIX = "nginx.ingress.kubernetes.io"
 
 STATUSES = {"converted", "partial", "policy", "unsupported", "ignored"}

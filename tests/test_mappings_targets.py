@@ -26,7 +26,7 @@ from ing2gw.mapping_schema import (
     check_policy_intents,
     check_target_table,
 )
-from ing2gw.providers.nginx_annotations import target_policies
+from ing2gw.providers.ingress_nginx.annotations import target_policies
 
 REPO = Path(__file__).resolve().parent.parent
 INTENTS = mappings.intents()

@@ -32,7 +32,6 @@ from ing2gw.model.gateway import (
     GatewayClass,
     GatewayClassSpec,
     Gateway,
-    GatewaySpec,
     GatewayTLSConfig,
     GRPCRoute,
     HTTPBackendRef,

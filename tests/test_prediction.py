@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from ing2gw.findings import Finding, Severity, codes
-from ing2gw.prediction import parse, path_matches, paths_detail, paths_match, same_but
+from ing2gw.equivalence.prediction import parse, path_matches, paths_detail, paths_match, same_but
 from ing2gw.simulate.compare import Difference
 from ing2gw.simulate.request import Answer, BackendRef, Redirect, Request, Share
-from ing2gw.verify_explain import FindingIndex, KnownHosts, Probe, explain, unverified
+from ing2gw.equivalence.explain import FindingIndex, KnownHosts, Probe, explain, unverified
 
 
 def test_every_declared_prediction_is_valid_and_names_compared_fields() -> None:

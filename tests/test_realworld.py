@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from datapaths import REALWORLD_MIX
 
-from ing2gw.batch import plan_migration
+from ing2gw.batch.plan import plan_migration
 from ing2gw.cli import main
 from ing2gw.krm import run_function
 from ing2gw.load import manifests_from_text, parse_documents
@@ -286,7 +286,7 @@ def test_a_grant_misplaced_by_an_earlier_run_moves_to_its_ingress(tmp_path: Path
 
 
 def test_grant_users() -> None:
-    from ing2gw.batch_place import grant_users
+    from ing2gw.batch.place import grant_users
 
     grant = {"kind": "ReferenceGrant", "metadata": {"name": "g", "namespace": "shop"},
              "spec": {"from": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "namespace": "gw"}],

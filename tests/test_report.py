@@ -20,8 +20,8 @@ from ing2gw.report import (build_report, exit_findings, format_for_path, render,
 from ing2gw.report.model import Report, code_docs
 from ing2gw.report.summary import UNEXPLAINED_CODE, unexplained_findings
 from ing2gw.translate import Result, translate
-from ing2gw.verification import verify_translation
-from ing2gw.verify import VerifyResult
+from ing2gw.equivalence.verification import verify_translation
+from ing2gw.equivalence.check import VerifyResult
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "ing2gw" / "data" / "report.schema.json").read_text())

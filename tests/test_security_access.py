@@ -193,7 +193,7 @@ def sec(result: Result, code: str) -> list[Finding]:
 
 
 def verify(text: str, **options: Any) -> Any:
-    from ing2gw.verification import verify_translation
+    from ing2gw.equivalence.verification import verify_translation
 
     manifests = load_text(text)
     opts = Options(**options)
@@ -341,7 +341,7 @@ def test_client_address_from_proxy_protocol_is_an_error_when_lists_are_translate
 def test_simulator_and_translator_know_the_same_access_keys() -> None:
     """The simulator may not read the translator's table (it is the independent judge): the two
     lists are kept apart and must agree."""
-    from ing2gw.providers.nginx_globals import global_keys
+    from ing2gw.providers.ingress_nginx.globals import global_keys
     from ing2gw.simulate.nginx_settings import ACCESS_KEYS
 
     table = set(global_keys()) | {c for r in global_keys().values() for c in r.companions}

@@ -15,7 +15,7 @@ from ing2gw.simulate.addresses import boundary_addresses, envoy_trusted_client, 
 from ing2gw.simulate.haproxy import HAProxyRouter
 from ing2gw.simulate.request import Answer, Request, RequestError
 
-from test_simulate_nginx import get, ingress, mk, rule, svc_path
+from test_simulate_nginx import ingress, mk, rule, svc_path
 
 import ipaddress
 

@@ -9,7 +9,6 @@ ConfigMap, IngressClasses, basic-auth Secrets) and the ClusterContext (endpoints
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import pytest

@@ -6,7 +6,6 @@ One test per expectation (id: file id + index + name), plus one per file that de
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest

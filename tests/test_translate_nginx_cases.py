@@ -22,7 +22,7 @@ from ing2gw.options import Options
 from ing2gw.origin import Origin
 from ing2gw.simulate.request import ClusterContext, Request, SecretFact
 from ing2gw.translate import translate
-from ing2gw.verification import verify_translation
+from ing2gw.equivalence.verification import verify_translation
 
 CASES_DIR = DATA_CASES / "ingress-nginx"
 CASE_FILES = sorted(CASES_DIR.glob("*.yaml"))

@@ -18,7 +18,7 @@ from ing2gw.simulate.compare import compare, normalise_location
 from ing2gw.simulate.probes import generate, host_variants, path_variants
 from ing2gw.simulate.request import Answer, BackendRef, Redirect, Share
 from ing2gw.translate import translate
-from ing2gw.verification import verify_translation
+from ing2gw.equivalence.verification import verify_translation
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = discover()
@@ -258,7 +258,7 @@ _HOST = st.lists(_LABEL, min_size=1, max_size=4).map(".".join)
 @given(host=_HOST, patterns=st.lists(st.one_of(_HOST, _HOST.map(lambda h: "*." + h)), max_size=6))
 def test_on_hosts_is_host_matching_over_the_finding_hosts(host: str, patterns: list[str]) -> None:
     from ing2gw.findings import Finding, Severity
-    from ing2gw.verify_explain import Probe, on_hosts
+    from ing2gw.equivalence.explain import Probe, on_hosts
 
     f = Finding(Severity.WARNING, "ING2GW-CORE-012", "m", details=(("hosts", ",".join(patterns)),))
     probe = Probe(None, None, None, [], host, set())  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from ing2gw.cli.runtime import freeze_kept, freeze_loaded, release_garbage, tune
 from ing2gw.errors import UsageError
 from ing2gw.findings import FAIL_ON_CHOICES, Finding, exit_code, sort_findings
 from ing2gw.options import DEFAULT_CONTROLLER, DEFAULT_GATEWAY_NAMESPACE, DEFAULT_NGINX_PREFIX, LISTENER_MODES, Options
+from ing2gw.providers.registry import REGISTRY
 from ing2gw.report import FORMATS
 
 if TYPE_CHECKING:
@@ -92,15 +93,20 @@ def translation_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-#: the translation options the command line and a --config file share (Options attributes)
+#: the translation options the command line and a --config file share (Options attributes): the
+#: common ones, then each controller's option group (providers/registry.py) but the repeatable
+#: ones, which add up (build_options)
+_ADDITIVE = ("nginx_flags",)
 _OPTION_PARAMS = ("controller", "gateway_namespace", "gateway_name", "gateway_class", "gateway_controller_name",
-                  "single_gateway", "target", "emit_gateway_class", "default_namespace", "annotations_prefix",
-                  "ingress_class", "nginx_configmap", "listeners", "allow_cross_namespace")
+                  "single_gateway", "target", "emit_gateway_class", "default_namespace", "listeners",
+                  "allow_cross_namespace") + tuple(
+    f for e in REGISTRY.values() for f in e.option_group.fields if f not in _ADDITIVE)
 
 
 def read_config_file(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """({Options attribute: value}, {fail_on/keep_ingress: value}) from a --config file."""
-    from ing2gw.krm import CONFIG_API_VERSION, CONFIG_KIND, config_values, parse_plugin_config
+    from ing2gw.config import CONFIG_API_VERSION, CONFIG_KIND, config_values
+    from ing2gw.krm import parse_plugin_config
 
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -304,7 +310,7 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     extra: dict[str, str | bytes] = {}
     if run_verify:
         from ing2gw.cli.verify_render import render_text
-        from ing2gw.verification import verify_translation
+        from ing2gw.equivalence.verification import verify_translation
 
         stage(step, "verify")
         verified = verify_translation(result, manifests, options)

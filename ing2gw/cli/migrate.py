@@ -6,21 +6,21 @@ import dataclasses
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
-from ing2gw.batch import MigrateOptions, Plan, Progress, platform_dir_of, plan_migration
-from ing2gw.batch_journal import finishes, journal, split_journal, with_journal
-from ing2gw.batch_summary import MARKER, render_migration
-from ing2gw.batch_write import apply_changes, atomic_write_bytes, unified_diff, write_out_dir
+from ing2gw.batch.plan import MigrateOptions, Plan, platform_dir_of, plan_migration
+from ing2gw.batch.journal import finishes, journal, split_journal, with_journal
+from ing2gw.batch.summary import MARKER, render_migration
+from ing2gw.batch.write import apply_changes, unified_diff, write_out_dir
 from ing2gw.cli.convert import (build_fail_on, build_options, print_findings, report_options, report_target,
                                 translation_options)
 from ing2gw.cli.color import color_allowed
 from ing2gw.cli.progress import progress_bar, want_progress
 from ing2gw.errors import UsageError
 from ing2gw.findings import FAIL_ON_CHOICES, Finding, exit_code
-from ing2gw.fsutil import unsafe_path
+from ing2gw.fsutil import atomic_write_bytes, unsafe_path
 
 @click.command()
 @click.argument("repo", type=click.Path(file_okay=False, dir_okay=True, path_type=Path))
@@ -97,7 +97,7 @@ def migrate(repo: Path, in_place: bool, out_dir: Path | None, dry_run: bool, rem
         plan = plan_migration(repo, mopts, progress=callback)
         verified = None
         if run_verify and plan.result is not None:
-            from ing2gw.verification import verify_translation
+            from ing2gw.equivalence.verification import verify_translation
 
             if callback:
                 callback("verify", 0, 0)
@@ -227,7 +227,9 @@ def _report(plan: Plan, verified: Any, findings: list[Finding], path: str, fmt: 
 
 def _summary(plan: Plan, in_place: bool, out_dir: Path | None, dry_run: bool, migration_file: Path | None,
              quiet: bool) -> None:
-    echo: Callable[[str], None] = lambda s: click.echo(s, err=True)
+    def echo(s: str) -> None:
+        click.echo(s, err=True)
+
     if not quiet and plan.namespaces:
         rows = [("namespace", "ingresses", "routes", "other", "files")]
         for n in plan.namespaces:

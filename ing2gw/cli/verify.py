@@ -20,7 +20,7 @@ from ing2gw.errors import InputError
 from ing2gw.findings import sort_findings
 from ing2gw.load import Manifest, load_all, no_objects
 from ing2gw.translate import translate
-from ing2gw.verification import verify_translation
+from ing2gw.equivalence.verification import verify_translation
 
 
 @click.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from ing2gw.findings import codes
-from ing2gw.verify import VerifyResult, describe_answer
+from ing2gw.equivalence.check import VerifyResult, describe_answer
 
 
 def render_text(v: VerifyResult, examples: int = 3) -> str:

@@ -1,8 +1,9 @@
-"""What every provider shares: who owns an Ingress, the build context, backend resolution."""
+"""What every provider shares: who owns an Ingress, the build context, backend resolution.
+
+The plain Ingress semantics (hosts, paths, TLS entries) are in `providers/ingress.py`."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
@@ -13,9 +14,12 @@ from ing2gw.model.inputs import Inputs
 from ing2gw.options import Options
 from ing2gw.origin import Origin
 from ing2gw.providers.detect import Verdict, detect
+# re-exported: the plain-Ingress checks every provider uses lived here before providers/ingress.py
+from ing2gw.providers.ingress import gateway_path_problem, host_problem
 
-_HOST = re.compile(r"(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
-_IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}\Z")
+__all__ = ["BuildContext", "Ownership", "Provider", "gateway_path_problem", "host_problem",
+           "resolve_ownership"]
+
 
 #: Which controller serves an Ingress (decided in providers/detect.py, which fails closed).
 Ownership = Verdict
@@ -24,41 +28,6 @@ Ownership = Verdict
 def resolve_ownership(ing: Ingress, inputs: Inputs, options: Options) -> Ownership:
     """The controller detection's verdict for `ing` (see ing2gw.providers.detect)."""
     return detect(ing, inputs, options)
-
-
-_PATH_CHARS = re.compile(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+\Z")
-
-
-def gateway_path_problem(path: str) -> str | None:
-    """Why `path` cannot be an Exact/PathPrefix value in Gateway API (its CEL rules), or None."""
-    if not path.startswith("/"):
-        return "must start with '/'"
-    for bad in ("//", "/./", "/../", "%2f", "%2F", "#"):
-        if bad in path:
-            return f"must not contain {bad!r}"
-    if path.endswith("/..") or path.endswith("/."):
-        return "must not end with '/.' or '/..'"
-    if len(path) > 1024:
-        return "longer than 1024 characters"
-    if not _PATH_CHARS.match(path):
-        bad_chars = sorted({c for c in path if not re.match(r"[-A-Za-z0-9/._~!$&'()*+,;=:@%]", c)})
-        return f"contains characters Gateway API does not allow in a path: {' '.join(map(repr, bad_chars))}"
-    return None
-
-
-def host_problem(host: str) -> str | None:
-    """Why an Ingress rule host cannot be a Gateway API hostname, or None."""
-    if len(host) > 253:
-        return "longer than 253 characters"
-    if _IPV4.match(host) or ":" in host:
-        return "an IP address is not a hostname (Ingress and Gateway API both reject IPs)"
-    if not _HOST.match(host):
-        if host != host.lower() and _HOST.match(host.lower()):
-            return "must be lower case"
-        if "*" in host:
-            return "a wildcard must be a whole first label ('*.example.com')"
-        return "not a valid DNS name"
-    return None
 
 
 @dataclass

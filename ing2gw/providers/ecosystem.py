@@ -242,7 +242,7 @@ def _foreign_prefix_controller_key(ctx: BuildContext, ing: Ingress, key: str, va
     """An ingress-nginx annotation under another prefix (`custom.io/whitelist-source-range`): a
     controller started with --annotation-prefix=custom.io applies it, so it is never passed on as
     metadata. Security-relevant keys are errors (SEC-008), others warnings (NGINX-061)."""
-    from ing2gw.providers.nginx_annotations import rows
+    from ing2gw.providers.ingress_nginx.annotations import rows
 
     prefix, _, name = key.rpartition("/")
     row = rows().get(name) if prefix else None

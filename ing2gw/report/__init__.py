@@ -25,7 +25,7 @@ from ing2gw.report.summary import exit_findings, render_findings, unexplained_fi
 if TYPE_CHECKING:
     from ing2gw.report.model import Report
     from ing2gw.translate import Result
-    from ing2gw.verify import VerifyResult
+    from ing2gw.equivalence.check import VerifyResult
 
 __all__ = ["FORMATS", "build_report", "exit_findings", "format_for_path", "render", "render_findings",
            "render_json_bytes", "unexplained_findings", "write_report"]

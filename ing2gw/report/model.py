@@ -29,7 +29,7 @@ from ing2gw.model.ingress import Ingress
 from ing2gw.report import lost
 from ing2gw.report.summary import unexplained_findings
 from ing2gw.translate import Result
-from ing2gw.verify import VerifyResult, describe_answer
+from ing2gw.equivalence.check import VerifyResult, describe_answer
 
 SCHEMA_VERSION = "1"
 SCHEMA_ID = "https://ing2gw.io/schemas/report-v1.json"

@@ -14,7 +14,7 @@ from ing2gw.findings import Finding, Severity, counts
 
 if TYPE_CHECKING:
     from ing2gw.translate import Result
-    from ing2gw.verify import VerifyResult
+    from ing2gw.equivalence.check import VerifyResult
 
 #: the error finding for differences of the equivalence check that no finding explains
 UNEXPLAINED_CODE = "ING2GW-VERIFY-003"

@@ -171,7 +171,7 @@ def f_bool(x: Any) -> bool:
             return True
         if x in ("0", "f", "F", "FALSE", "false", "False"):
             return False
-        raise CelError(f"type conversion error from 'string' to 'bool'")
+        raise CelError("type conversion error from 'string' to 'bool'")
     raise no_overload("bool", x)
 
 

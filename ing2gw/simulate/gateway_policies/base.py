@@ -13,7 +13,7 @@ hold no request data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Literal, Sequence
+from typing import Any, Iterable, Literal, Sequence
 
 from ing2gw.simulate.addresses import Address, parse_address
 from ing2gw.simulate.gateway_objects import HeaderOps, Selector

@@ -364,7 +364,7 @@ class RedirectScheme(Step):
         host = (req.host or "")
         if not host.startswith("["):
             host = host.split(":", 1)[0]
-        port = f":{self.port}" if self.port and not (self.scheme, self.port) in (("http", "80"), ("https", "443")) else ""
+        port = f":{self.port}" if self.port and (self.scheme, self.port) not in (("http", "80"), ("https", "443")) else ""
         new = f"{self.scheme}://{host}{port}{req.target}"
         if new == f"{req.scheme}://{req.host or ''}{req.target}":
             return None

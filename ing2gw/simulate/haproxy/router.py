@@ -32,7 +32,7 @@ from ing2gw.simulate.haproxy.inputs import read_inputs
 from ing2gw.simulate.haproxy.maps import HOST, PATH_EXACT, PATH_PREFIX, PATH_PREFIX_EXACT, Row
 from ing2gw.simulate.haproxy.net import Address, in_networks, parse_address
 from ing2gw.simulate.haproxy.rules import (REQ_FORWARDED_PROTO, BasicAuth, Deny, PathRewrite, RateLimit, Redirect,
-                                          ReturnStatus, Rule, SetHeader, SetSrc, SetVar)
+                                          ReturnStatus, SetHeader, SetSrc, SetVar)
 from ing2gw.simulate.haproxy.settings import parse_flags
 from ing2gw.simulate.haproxy.tls import Certificate
 from ing2gw.simulate.haproxy.text import (ConfigSyntax, ascii_lower, compile_pcre, config_word, log_format,

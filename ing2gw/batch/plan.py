@@ -23,12 +23,12 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable
 
-from ing2gw.batch_discover import GENERATED_HEADER, Chart, Repository, SourceFile, discover_repository
-from ing2gw.batch_docs import DocumentMap, drop_list_items, is_blank
-from ing2gw.batch_kustomize import Kustomization, edit_resources
-from ing2gw.batch_place import Layout
+from ing2gw.batch.discover import GENERATED_HEADER, Chart, Repository, SourceFile, discover_repository
+from ing2gw.batch.docs import DocumentMap, drop_list_items, is_blank
+from ing2gw.batch.kustomize import Kustomization, edit_resources
+from ing2gw.batch.place import Layout
 from ing2gw.emit.gateway import EarlierGateways
 from ing2gw.errors import UsageError
 from ing2gw.findings import Finding, Severity, sort_findings

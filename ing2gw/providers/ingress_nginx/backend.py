@@ -20,22 +20,22 @@ from typing import TYPE_CHECKING
 from ing2gw import ir
 from ing2gw.findings import Severity
 from ing2gw.model.ingress import Ingress, subdomain_problem
-from ing2gw.providers.base import host_problem
+from ing2gw.providers.ingress import host_problem
 
 if TYPE_CHECKING:
-    from ing2gw.providers.ingress_nginx import Loc, Server, _Builder
+    from ing2gw.providers.ingress_nginx.state import BuildState, Loc, Server
 
 _GRPC_SERVICE = re.compile(r"^/([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)/?$")
 _GRPC_METHOD = re.compile(r"^/([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)/([A-Za-z_][A-Za-z0-9_]*)$")
 
 
-def protocol(b: "_Builder", ing: Ingress) -> str:
+def protocol(b: "BuildState", ing: Ingress) -> str:
     a = b.anns.get(ing.key)
     raw = a.get("backend_protocol") if a is not None else None
     return (raw or "HTTP").strip().upper()
 
 
-def check_backends(b: "_Builder", server: "Server") -> None:
+def check_backends(b: "BuildState", server: "Server") -> None:
     """BackendTLSPolicies and findings for every location's backend protocol."""
     prefix = b.ctx.options.annotations_prefix
     for loc in server.locs:
@@ -54,7 +54,7 @@ def check_backends(b: "_Builder", server: "Server") -> None:
         _backend_tls(b, loc, proto)
 
 
-def _backend_tls(b: "_Builder", loc: "Loc", proto: str) -> None:
+def _backend_tls(b: "BuildState", loc: "Loc", proto: str) -> None:
     assert loc.owner is not None and loc.backend is not None and loc.ann is not None
     prefix = b.ctx.options.annotations_prefix
     key = (loc.backend.namespace, loc.backend.name, loc.backend.port)
@@ -100,7 +100,7 @@ def _backend_tls(b: "_Builder", loc: "Loc", proto: str) -> None:
                   ing=loc.owner, annotation=f"{prefix}/proxy-ssl-verify", value="on")
 
 
-def grpc_rules(b: "_Builder", ing: Ingress, rules: list[ir.Rule]) -> list[ir.Rule] | None:
+def grpc_rules(b: "BuildState", ing: Ingress, rules: list[ir.Rule]) -> list[ir.Rule] | None:
     """The rules of a gRPC Ingress as GRPCRoute rules (service/method in header-free matches),
     or None when a path cannot be a gRPC match. Redirect rules never go to a GRPCRoute."""
     out = []
@@ -124,7 +124,7 @@ def grpc_rules(b: "_Builder", ing: Ingress, rules: list[ir.Rule]) -> list[ir.Rul
     return out
 
 
-def passthrough_backend(b: "_Builder", server: "Server") -> tuple[Ingress, ir.ServiceBackend | None] | None:
+def passthrough_backend(b: "BuildState", server: "Server") -> tuple[Ingress, ir.ServiceBackend | None] | None:
     """The Ingress asking for ssl-passthrough on this server and the root location's backend."""
     for loc in server.locs:
         if loc.ann is not None and loc.ann.get("ssl_passthrough") and loc.owner is not None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import difflib
 import re
 import functools
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
@@ -306,7 +305,7 @@ def _collect(name: str) -> Handler:
 def _source_range(p: _Parse, row: Row, value: str) -> None:
     """Access lists are read as the controller reads them (nginx_source_ranges): an invalid value
     does not fall back to a default, it denies the location (503 for every request)."""
-    from ing2gw.providers.nginx_source_ranges import ALLOW_ALIAS, ALLOW_KEY, parse_annotation_value
+    from ing2gw.providers.ingress_nginx.source_ranges import ALLOW_ALIAS, ALLOW_KEY, parse_annotation_value
 
     if row.key == ALLOW_ALIAS and (value == "" or p.value(ALLOW_KEY) not in (None, "")):
         return  # not read: an empty alias counts as absent, and allowlist-source-range wins

@@ -13,7 +13,7 @@ import difflib
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from ing2gw.batch import FileChange
+from ing2gw.batch.plan import FileChange
 from ing2gw.errors import UsageError
 from ing2gw.fsutil import atomic_write_bytes, unsafe_path
 from ing2gw.outdir import TreeWrite, write_tree

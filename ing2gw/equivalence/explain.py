@@ -2,7 +2,7 @@
 
 A finding explains a differing probe only when, for *every* field that differs, a prediction
 of that finding (or of another finding that applies to the same request) names the field and
-its `where`/`when`/`change` hold for this request and these answers (`ing2gw.prediction`). A
+its `where`/`when`/`change` hold for this request and these answers (`ing2gw.equivalence.prediction`). A
 finding whose code predicts nothing explains nothing: there is no fallback to "some finding
 about the same Ingress", which would excuse a translation bug on any Ingress carrying one lossy
 annotation.
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from ing2gw.findings import Finding, codes
-from ing2gw.prediction import Prediction, below_wildcard, covers, paths_match, same_but
+from ing2gw.equivalence.prediction import Prediction, below_wildcard, covers, paths_match, same_but
 from ing2gw.simulate.compare import Difference, absolute_location, normalise_location
 from ing2gw.simulate.request import Answer, Request
 

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 
 from ing2gw import ir
 from ing2gw.findings import Severity
-from ing2gw.prediction import paths_detail
+from ing2gw.equivalence.prediction import paths_detail
 
 if TYPE_CHECKING:
-    from ing2gw.providers.ingress_nginx import Loc, Server, _Builder
+    from ing2gw.providers.ingress_nginx.state import BuildState, Loc, Server
 
 # PCRE features RE2 (the usual Gateway API regex engine) does not have
 _NOT_RE2 = re.compile(r"\(\?[=!<]|\(\?>|\\[1-9]|\*\+|\+\+|\?\+|\(\?\(|\\[gk]")
@@ -150,7 +150,7 @@ def _target(loc: "Loc") -> str | None:
     return _GROUP_REF.sub(lambda m: m.group(0) if int(m.group(1)) <= groups else "", target)
 
 
-def rewrite_plan(b: "_Builder", loc: "Loc", order: list["Loc"]) -> Plan:
+def rewrite_plan(b: "BuildState", loc: "Loc", order: list["Loc"]) -> Plan:
     """Matches and rewrite for a location on a regex host (F1), exact where Gateway API can be."""
     raw = loc.ann.rewrite_target if loc.ann is not None else None
     regex_match = (ir.Match(ir.PathMatch("RegularExpression", regex_for(loc.path))),)
@@ -160,7 +160,7 @@ def rewrite_plan(b: "_Builder", loc: "Loc", order: list["Loc"]) -> Plan:
     if target.startswith(("http://", "https://")):
         if "$" in target:
             return Plan(regex_match, problem="a redirect target with capture groups")
-        from ing2gw.providers.nginx_features import redirect_parts
+        from ing2gw.providers.ingress_nginx.features import redirect_parts
 
         scheme, host, port, path, lost = redirect_parts(target)
         if lost:
@@ -223,9 +223,9 @@ def _prefix_plan(loc: "Loc", target: str, order: list["Loc"]) -> Plan | None:
     return plan
 
 
-def emit_regex_server(b: "_Builder", server: "Server") -> None:
-    from ing2gw.providers import nginx_paths
-    from ing2gw.providers.nginx_features import location_rules
+def emit_regex_server(b: "BuildState", server: "Server") -> None:
+    from ing2gw.providers.ingress_nginx import paths as nginx_paths
+    from ing2gw.providers.ingress_nginx.features import location_rules
 
     prefix = b.ctx.options.annotations_prefix
     owners: dict[str, nginx_paths._Owner] = {}

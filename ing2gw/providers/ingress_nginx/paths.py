@@ -1,6 +1,6 @@
 """ingress-nginx servers and locations -> IR listeners, routes and rules.
 
-Called by `ingress_nginx._Builder` once the servers are built. Keeps every location with the
+Called by the provider (`provider._Builder`) once the servers are built. Keeps every location with the
 Ingress that owns it (one route per Ingress and host group), and reproduces per location:
 
 * D2: nginx's automatic 301 from `/p` to `/p/` when a location is named `/p/` and no location
@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Iterable
 from ing2gw import ir
 from ing2gw.findings import Severity
 from ing2gw.model.ingress import Ingress
-from ing2gw.prediction import paths_detail
+from ing2gw.equivalence.prediction import paths_detail
 
 if TYPE_CHECKING:
-    from ing2gw.providers.ingress_nginx import Loc, Server, _Builder
+    from ing2gw.providers.ingress_nginx.state import BuildState, Loc, Server
 
 CATCH_ALL = "_"
 
@@ -58,7 +58,7 @@ def exact_names(server: "Server") -> set[str]:
     return out
 
 
-def cert_configured(b: "_Builder", host: str) -> bool:
+def cert_configured(b: "BuildState", host: str) -> bool:
     """G3: a certificate is configured for `host`: its own, or a `*.parent` server's (G1)."""
     if host == CATCH_ALL:
         return False
@@ -72,7 +72,7 @@ def cert_configured(b: "_Builder", host: str) -> bool:
     return False
 
 
-def ssl_redirects(b: "_Builder", server: "Server", loc: "Loc") -> bool:
+def ssl_redirects(b: "BuildState", server: "Server", loc: "Loc") -> bool:
     a = loc.ann
     if a is None:
         return False  # B2: the catch-all's root has no annotations
@@ -81,7 +81,7 @@ def ssl_redirects(b: "_Builder", server: "Server", loc: "Loc") -> bool:
     return a.force_ssl_redirect or (a.ssl_redirect and cert_configured(b, server.host))
 
 
-def _source(ing: Ingress | None, b: "_Builder") -> ir.Source:
+def _source(ing: Ingress | None, b: "BuildState") -> ir.Source:
     if ing is None:
         raise AssertionError("a rule always has an owning Ingress")
     return ir.Source(ing.namespace, ing.name, ing.origin)
@@ -100,19 +100,15 @@ class _Owner:
         self.https: list[ir.Rule] = []
 
 
-def emit_server(b: "_Builder", server: "Server") -> None:
-    """Add listeners, routes and rules for one nginx server to the IR."""
-    if enforce_regex(server):
-        from ing2gw.providers.nginx_regex import emit_regex_server
-
-        emit_regex_server(b, server)
-        return
+def emit_server(b: "BuildState", server: "Server") -> None:
+    """Add listeners, routes and rules for one nginx server whose locations are not regular
+    expressions (`enforce_regex` false; the provider sends the others to `regex`) to the IR."""
     owners = _owners_for_static_server(b, server)
     _attach(b, server, owners)
 
 
-def _owners_for_static_server(b: "_Builder", server: "Server") -> dict[str, _Owner]:
-    from ing2gw.providers.nginx_features import location_rules
+def _owners_for_static_server(b: "BuildState", server: "Server") -> dict[str, _Owner]:
+    from ing2gw.providers.ingress_nginx.features import location_rules
 
     owners: dict[str, _Owner] = {}
 
@@ -152,7 +148,7 @@ def _owners_for_static_server(b: "_Builder", server: "Server") -> dict[str, _Own
     return owners
 
 
-def add_app_root(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
+def add_app_root(b: "BuildState", server: "Server", owners: dict[str, _Owner]) -> None:
     """E1: app-root on any Ingress of a host answers `/` with a 302, before location choice. The
     template writes one `if ($uri = /)` per location with app-root, in the server's location
     order (longest path first, then descending byte order, B8): the first one answers."""
@@ -207,7 +203,7 @@ def _ssl_redirect_rule(rule: ir.Rule, code: int, src: ir.Source) -> ir.Rule:
                    comment="ingress-nginx redirects HTTP to HTTPS on hosts with a certificate (G3)")
 
 
-def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
+def _attach(b: "BuildState", server: "Server", owners: dict[str, _Owner]) -> None:
     """Listeners for the server, and one or two routes per owning Ingress."""
     host = None if server.host == CATCH_ALL else server.host
     gw = b.gw
@@ -244,7 +240,7 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
         from ing2gw.providers.ecosystem import managed_certificate
 
         managed = managed_certificate(b.ctx, gw, cert_owner, cert, host, owner_ns)
-    from ing2gw.providers import nginx_backend
+    from ing2gw.providers.ingress_nginx import backend as nginx_backend
 
     nginx_backend.check_backends(b, server)
     passthrough = nginx_backend.passthrough_backend(b, server) if host is not None else None
@@ -329,7 +325,7 @@ def _attach(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> None:
                           "listeners or routes for them explicitly", details={"wildcard": host})
 
 
-def listener_owner(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -> str | None:
+def listener_owner(b: "BuildState", server: "Server", owners: dict[str, _Owner]) -> str | None:
     """With `--listeners listenerset`: the namespace whose ListenerSet holds the host's listeners.
 
     That is the one namespace whose Ingresses serve the host. The catch-all (host-less rules,
@@ -357,7 +353,7 @@ def listener_owner(b: "_Builder", server: "Server", owners: dict[str, _Owner]) -
     return None
 
 
-def grant_certificate(b: "_Builder", cert: ir.SecretRef, owner_ns: str | None) -> None:
+def grant_certificate(b: "BuildState", cert: ir.SecretRef, owner_ns: str | None) -> None:
     """The ReferenceGrant a listener needs for a certificate in another namespace: from the
     Gateway (listener on the Gateway), or from the ListenerSet of `owner_ns`."""
     gw = b.gw
@@ -369,7 +365,7 @@ def grant_certificate(b: "_Builder", cert: ir.SecretRef, owner_ns: str | None) -
                                       owner_ns, "", "Secret", cert.name))
 
 
-def _captor_certificate(b: "_Builder", host: str, ing: "Ingress | None") -> ir.SecretRef | None:
+def _captor_certificate(b: "BuildState", host: str, ing: "Ingress | None") -> ir.SecretRef | None:
     """The certificate of the HTTPS wildcard listener that would capture `host`'s HTTPS requests
     in Gateway API (`*.d` matches any depth under d) although ingress-nginx does not give the host
     that certificate (its wildcard match is one label deep): nginx serves the host over HTTPS with
@@ -394,7 +390,7 @@ def _captor_certificate(b: "_Builder", host: str, ing: "Ingress | None") -> ir.S
     return best[1]
 
 
-def default_certificate(b: "_Builder") -> ir.SecretRef | None:
+def default_certificate(b: "BuildState") -> ir.SecretRef | None:
     """The Secret of --default-ssl-certificate=NAMESPACE/NAME, when that flag is given."""
     value = b.ctx.options.nginx_flag("default-ssl-certificate")
     if not value or "/" not in value:
@@ -403,7 +399,7 @@ def default_certificate(b: "_Builder") -> ir.SecretRef | None:
     return ir.SecretRef(ns, name) if ns and name else None
 
 
-def _https_listener(b: "_Builder", host: str | None, cert: ir.SecretRef, owner_ns: str | None = None) -> ir.Listener:
+def _https_listener(b: "BuildState", host: str | None, cert: ir.SecretRef, owner_ns: str | None = None) -> ir.Listener:
     """The HTTPS listener of a host (None: every host) with its certificate (and the grant a
     certificate in another namespace needs); `owner_ns`: the namespace whose ListenerSet holds it."""
     https_l = b.gw.listener("HTTPS", 443, host)
@@ -414,7 +410,7 @@ def _https_listener(b: "_Builder", host: str | None, cert: ir.SecretRef, owner_n
     return https_l
 
 
-def hsts_value(b: "_Builder") -> str:
+def hsts_value(b: "BuildState") -> str:
     v = f"max-age={b.glob.hsts_max_age}"
     if b.glob.hsts_include_subdomains:
         v += "; includeSubDomains"
@@ -423,7 +419,7 @@ def hsts_value(b: "_Builder") -> str:
     return v
 
 
-def with_hsts(b: "_Builder", rules: list[ir.Rule]) -> list[ir.Rule]:
+def with_hsts(b: "BuildState", rules: list[ir.Rule]) -> list[ir.Rule]:
     """G4: ingress-nginx adds HSTS to every HTTPS response of its locations (ConfigMap hsts),
     redirects included."""
     if not b.glob.hsts:
@@ -438,7 +434,7 @@ def with_hsts(b: "_Builder", rules: list[ir.Rule]) -> list[ir.Rule]:
     return out
 
 
-def _report_grpc(b: "_Builder", ing: Ingress, as_grpc_route: bool, host: str) -> None:
+def _report_grpc(b: "BuildState", ing: Ingress, as_grpc_route: bool, host: str) -> None:
     if (ing.key, "grpc") in b.reported:
         return
     b.reported.add((ing.key, "grpc"))
@@ -451,7 +447,7 @@ def _report_grpc(b: "_Builder", ing: Ingress, as_grpc_route: bool, host: str) ->
                   details={"hosts": host} if as_grpc_route else None)
 
 
-def _passthrough(b: "_Builder", server: "Server", found: tuple[Ingress, ir.ServiceBackend | None],
+def _passthrough(b: "BuildState", server: "Server", found: tuple[Ingress, ir.ServiceBackend | None],
                  owner_ns: str | None) -> None:
     ing, backend = found
     prefix = b.ctx.options.annotations_prefix
@@ -476,12 +472,12 @@ def _passthrough(b: "_Builder", server: "Server", found: tuple[Ingress, ir.Servi
                   value="true")
 
 
-def _preserves_slash(b: "_Builder", ing: Ingress) -> bool:
+def _preserves_slash(b: "BuildState", ing: Ingress) -> bool:
     a = b.anns.get(ing.key)
     return bool(a and a.preserve_trailing_slash)
 
 
-def _add_route(b: "_Builder", o: _Owner, src: ir.Source, hostnames: tuple[str, ...],
+def _add_route(b: "BuildState", o: _Owner, src: ir.Source, hostnames: tuple[str, ...],
                parents: tuple[ir.ListenerKey, ...], rules: Iterable[ir.Rule], host: str, variant: str) -> None:
     quals = ("default" if host == CATCH_ALL else host,) + ((variant,) if variant else ())
     b.ctx.out.routes.append(ir.Route("HTTPRoute", o.ing.namespace, o.ing.name, src, hostnames, parents,

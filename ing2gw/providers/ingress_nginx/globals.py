@@ -18,8 +18,8 @@ from ing2gw import mappings
 from ing2gw.findings import Finding, Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.origin import Origin
-from ing2gw.providers.nginx_annotations import go_bool, target_policies
-from ing2gw.providers.nginx_source_ranges import (ALLOW_ALIAS, BLOCK_KEY, DENY_KEY, effective_ranges,
+from ing2gw.providers.ingress_nginx.annotations import go_bool, target_policies
+from ing2gw.providers.ingress_nginx.source_ranges import (ALLOW_ALIAS, BLOCK_KEY, DENY_KEY, effective_ranges,
                                                   parse_configmap_value)
 
 #: the table rows whose lists become the target's source-range policy
@@ -148,7 +148,7 @@ def global_access(ingresses: Sequence[Ingress], configmap: Mapping[str, str], so
                     suggestion=f"fix {key} in the ConfigMap", details=(("key", key),)))
             continue
         accepted = _accepted(allow_weakened, key)
-        why = (f"choose a --target whose policies ing2gw generates for it (e.g. envoy-gateway)" if row.status == "policy"
+        why = ("choose a --target whose policies ing2gw generates for it (e.g. envoy-gateway)" if row.status == "policy"
                else "ing2gw generates no policy for it")
         shown = ", ".join(i.key for i in affected[:5]) + (f" and {len(affected) - 5} more" if len(affected) > 5 else "")
         findings.append(Finding(

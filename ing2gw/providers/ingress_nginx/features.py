@@ -15,11 +15,11 @@ from ing2gw import ir
 from ing2gw.findings import Severity
 from ing2gw.model.ingress import service_name_problem
 from ing2gw.model.inputs import configmap_data
-from ing2gw.prediction import paths_detail
-from ing2gw.providers.base import gateway_path_problem, host_problem
+from ing2gw.equivalence.prediction import paths_detail
+from ing2gw.providers.ingress import gateway_path_problem, host_problem
 
 if TYPE_CHECKING:
-    from ing2gw.providers.ingress_nginx import Loc, _Builder
+    from ing2gw.providers.ingress_nginx.state import BuildState, Loc
 
 _PRECISE_HOST = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 _HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
@@ -34,7 +34,7 @@ CORS_DEFAULT_HEADERS = ("DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-
 CORS_DEFAULT_MAX_AGE = 1728000
 
 
-def location_rules(b: "_Builder", loc: "Loc", src: ir.Source, matches: tuple[ir.Match, ...],
+def location_rules(b: "BuildState", loc: "Loc", src: ir.Source, matches: tuple[ir.Match, ...],
                    rewrite: ir.Rewrite | None = None, rewrite_headers: ir.HeaderChanges | None = None) -> list[ir.Rule]:
     """The rules (HTTPS side) for one location; an empty list when nothing must be emitted."""
     a = loc.ann
@@ -71,7 +71,7 @@ def location_rules(b: "_Builder", loc: "Loc", src: ir.Source, matches: tuple[ir.
     rule = ir.Rule(matches, src, backends=backends, rewrite=rewrite, request_headers=req, response_headers=resp,
                    cors=cors, timeouts=timeouts, mirrors=mirrors,
                    comment="" if loc.backend is not None else "backend could not be resolved: answers 500")
-    from ing2gw.providers.nginx_canary import apply_canary
+    from ing2gw.providers.ingress_nginx.canary import apply_canary
 
     return apply_canary(b, loc, rule)
 
@@ -91,7 +91,7 @@ def path_specs(matches: tuple[ir.Match, ...]) -> list[tuple[str, str]]:
     return out
 
 
-def _once(b: "_Builder", loc: "Loc", key: str) -> bool:
+def _once(b: "BuildState", loc: "Loc", key: str) -> bool:
     """True the first time (Ingress, key) is seen: per-Ingress findings, not per location."""
     assert loc.owner is not None
     k = (loc.owner.key, key)
@@ -101,7 +101,7 @@ def _once(b: "_Builder", loc: "Loc", key: str) -> bool:
     return True
 
 
-def url_redirect(b: "_Builder", loc: "Loc", code: int, url: str) -> ir.Redirect:
+def url_redirect(b: "BuildState", loc: "Loc", code: int, url: str) -> ir.Redirect:
     """A RequestRedirect for ingress-nginx's literal redirect URL (F4)."""
     assert loc.owner is not None
     ann = f"{b.ctx.options.annotations_prefix}/{'temporal' if code in (302, 307) else 'permanent'}-redirect"
@@ -172,7 +172,7 @@ def redirect_parts(url: str) -> tuple[str | None, str | None, int | None, str, l
     return scheme, host, port if port is not None and port != default else None, path, lost
 
 
-def _fallback(b: "_Builder", loc: "Loc") -> None:
+def _fallback(b: "BuildState", loc: "Loc") -> None:
     """default-backend / custom-http-errors: nginx's fallback for failing backends (B7, F6, F7)."""
     assert loc.ann is not None and loc.owner is not None
     service, errors = loc.ann.get("default_backend"), loc.ann.get("custom_http_errors")
@@ -186,7 +186,7 @@ def _fallback(b: "_Builder", loc: "Loc") -> None:
                   value=service or errors, suggestion="make sure the Services have ready endpoints before switching")
 
 
-def _upstream_vhost(b: "_Builder", loc: "Loc", rewrite: ir.Rewrite | None) -> ir.Rewrite | None:
+def _upstream_vhost(b: "BuildState", loc: "Loc", rewrite: ir.Rewrite | None) -> ir.Rewrite | None:
     assert loc.ann is not None and loc.owner is not None
     vhost = loc.ann.get("upstream_vhost")
     if not vhost:
@@ -202,7 +202,7 @@ def _upstream_vhost(b: "_Builder", loc: "Loc", rewrite: ir.Rewrite | None) -> ir
     return rewrite
 
 
-def _connection_header(b: "_Builder", loc: "Loc", req: ir.HeaderChanges) -> ir.HeaderChanges:
+def _connection_header(b: "BuildState", loc: "Loc", req: ir.HeaderChanges) -> ir.HeaderChanges:
     assert loc.ann is not None and loc.owner is not None
     value = loc.ann.get("connection_proxy_header")
     if not value:
@@ -217,7 +217,7 @@ def _connection_header(b: "_Builder", loc: "Loc", req: ir.HeaderChanges) -> ir.H
     return ir.HeaderChanges(set=req.set + (("Connection", value),), add=req.add, remove=req.remove)
 
 
-def _custom_headers(b: "_Builder", loc: "Loc") -> ir.HeaderChanges:
+def _custom_headers(b: "BuildState", loc: "Loc") -> ir.HeaderChanges:
     assert loc.ann is not None and loc.owner is not None
     ref = loc.ann.get("custom_headers")
     if not ref:
@@ -261,7 +261,7 @@ def _valid(v: dict[str, str], key: str, rx: "re.Pattern[str]") -> str | None:
     return value
 
 
-def _cors(b: "_Builder", loc: "Loc") -> ir.Cors | None:
+def _cors(b: "BuildState", loc: "Loc") -> ir.Cors | None:
     """enable-cors as ingress-nginx reads it (cors/main.go Parse), as a CORS filter.
 
     What the filter cannot do is reported with the requests it changes: nginx adds
@@ -344,7 +344,7 @@ def _cors(b: "_Builder", loc: "Loc") -> ir.Cors | None:
                    max_age=max_age if max_age >= 1 else None)
 
 
-def _timeouts(b: "_Builder", loc: "Loc") -> ir.Timeouts | None:
+def _timeouts(b: "BuildState", loc: "Loc") -> ir.Timeouts | None:
     assert loc.ann is not None and loc.owner is not None
     t: dict[str, int] = loc.ann.get("timeouts") or {}
     read, send = t.get("proxy-read-timeout"), t.get("proxy-send-timeout")
@@ -384,7 +384,7 @@ def gateway_duration(seconds: int) -> str | None:
 _SVC_HOST = re.compile(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?\Z")
 
 
-def _mirrors(b: "_Builder", loc: "Loc") -> tuple[ir.Mirror, ...]:
+def _mirrors(b: "BuildState", loc: "Loc") -> tuple[ir.Mirror, ...]:
     assert loc.ann is not None and loc.owner is not None
     m: dict[str, str] = loc.ann.get("mirror") or {}
     target = m.get("mirror-target")
@@ -417,7 +417,7 @@ def _mirrors(b: "_Builder", loc: "Loc") -> tuple[ir.Mirror, ...]:
     return (ir.Mirror(ir.ServiceBackend(ns, name, port)),)
 
 
-def _cross_namespace_allowed(b: "_Builder", loc: "Loc", ns: str, key: str, value: str, what: str) -> bool:
+def _cross_namespace_allowed(b: "BuildState", loc: "Loc", ns: str, key: str, value: str, what: str) -> bool:
     """Whether an annotation may reach into namespace `ns`: only its own Ingress's, unless the
     platform team allowed it (--allow-cross-namespace). Reported once per Ingress and key."""
     assert loc.owner is not None

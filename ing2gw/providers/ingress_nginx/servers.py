@@ -7,15 +7,15 @@ from typing import TYPE_CHECKING
 from ing2gw import ir
 from ing2gw.findings import Severity
 from ing2gw.model.ingress import Ingress
-from ing2gw.providers.base import host_problem
+from ing2gw.providers.ingress import host_problem
 
 if TYPE_CHECKING:
-    from ing2gw.providers.ingress_nginx import Server, _Builder
+    from ing2gw.providers.ingress_nginx.state import BuildState, Server
 
 CATCH_ALL = "_"
 
 
-def plan_aliases(b: "_Builder", hosts: set[str] | None = None) -> list[tuple[str, str, Ingress, str | None]]:
+def plan_aliases(b: "BuildState", hosts: set[str] | None = None) -> list[tuple[str, str, Ingress, str | None]]:
     """(host, alias, owner, why it is not used) for every server-alias (C3, C7): the first
     non-canary Ingress naming a host that has aliases sets them, whether or not any of its paths
     survives on the host; nginx keeps an alias for the first server in hostname order, and never
@@ -46,7 +46,7 @@ def plan_aliases(b: "_Builder", hosts: set[str] | None = None) -> list[tuple[str
     return out
 
 
-def alias_names(b: "_Builder", hosts: set[str]) -> dict[str, list[str]]:
+def alias_names(b: "BuildState", hosts: set[str]) -> dict[str, list[str]]:
     """host -> the aliases that serve what it serves, for servers of these names."""
     out: dict[str, list[str]] = {}
     for host, alias, _, problem in plan_aliases(b, hosts):
@@ -55,13 +55,13 @@ def alias_names(b: "_Builder", hosts: set[str]) -> dict[str, list[str]]:
     return out
 
 
-def apply_aliases(b: "_Builder") -> None:
+def apply_aliases(b: "BuildState") -> None:
     """server-alias: more literal names for a server, unless another server has the name.
 
     The alias serves exactly what the host serves, so it gets a copy of the server (listeners
     of its own keep host isolation) with the same certificate.
     """
-    from ing2gw.providers.ingress_nginx import Server
+    from ing2gw.providers.ingress_nginx.state import Server
 
     prefix = b.ctx.options.annotations_prefix
     for host, alias, owner, problem in plan_aliases(b):
@@ -75,7 +75,7 @@ def apply_aliases(b: "_Builder") -> None:
         server = b.servers[host]
         cert = server.cert
         if cert is not None and not isinstance(cert, ir.SecretRef):
-            from ing2gw.providers.nginx_paths import default_certificate
+            from ing2gw.providers.ingress_nginx.paths import default_certificate
 
             if default_certificate(b) is None:
                 # G1: an alias has a certificate only when the server's covers it; the generated
@@ -89,7 +89,7 @@ def apply_aliases(b: "_Builder") -> None:
                       ing=owner, annotation=f"{prefix}/server-alias", value=alias)
 
 
-def www_targets(b: "_Builder") -> list[tuple[str, str, "Server"]]:
+def www_targets(b: "BuildState") -> list[tuple[str, str, "Server"]]:
     """(from, to, server) for every server marked by from-to-www-redirect (B5 step 4)."""
     out = []
     for host in sorted(b.servers):
@@ -106,7 +106,7 @@ def www_targets(b: "_Builder") -> list[tuple[str, str, "Server"]]:
     return out
 
 
-def emit_www(b: "_Builder") -> None:
+def emit_www(b: "BuildState") -> None:
     """from-to-www-redirect: a server for the other name answering every request with a redirect."""
     prefix = b.ctx.options.annotations_prefix
     for source, target, server in www_targets(b):
@@ -120,7 +120,7 @@ def emit_www(b: "_Builder") -> None:
         http_l.owner = owner_ns
         parents = [http_l.key]
         http_l.allowed_namespaces.add(owner.namespace)
-        from ing2gw.providers.nginx_paths import _https_listener, default_certificate
+        from ing2gw.providers.ingress_nginx.paths import _https_listener, default_certificate
 
         # the redirect server answers HTTPS with the host's certificate, else the default one (G1)
         cert = server.cert if isinstance(server.cert, ir.SecretRef) else default_certificate(b)

@@ -25,8 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
-from ing2gw.batch_discover import GENERATED_HEADER, SourceFile
-from ing2gw.batch_docs import split_chunks
+from ing2gw.batch.discover import GENERATED_HEADER, SourceFile
+from ing2gw.batch.docs import split_chunks
 from ing2gw.emit.gateway import SOURCE_ANNOTATION, EarlierGateways
 from ing2gw.findings import Finding, Severity
 from ing2gw.load import manifests_from_text

@@ -18,8 +18,7 @@ Annotations are read by `nginx_annotations`; this module only consumes their par
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import replace
 
 from ing2gw import ir
 from ing2gw.findings import Finding, Severity
@@ -27,59 +26,14 @@ from ing2gw.model.ingress import Ingress, IngressBackend
 from ing2gw.model.inputs import Inputs, configmap_data
 from ing2gw.options import Options
 from ing2gw.origin import Origin
-from ing2gw.providers.base import BuildContext, gateway_path_problem, host_problem
-from ing2gw.providers.nginx_annotations import NginxAnnotations, NginxGlobals, parse_annotations, target_policies
-from ing2gw.providers import nginx_paths
-from ing2gw.prediction import paths_detail
-
-CATCH_ALL = "_"
-
-
-class _DefaultCert:
-    """The controller's default (self-signed) certificate: TLS without a usable Secret."""
-
-    def __repr__(self) -> str:
-        return "DEFAULT_CERT"
-
-
-DEFAULT_CERT = _DefaultCert()
-
-
-@dataclass
-class Loc:
-    """An nginx location before prefix expansion (B5)."""
-
-    path: str
-    type: Literal["Exact", "Prefix"]
-    owner: Ingress | None
-    ann: NginxAnnotations | None
-    backend: ir.ServiceBackend | None  # None: controller default backend (404) or unresolved
-    is_root: bool = False
-    unresolved: bool = False  # backend could not be resolved (error already reported)
-    where: str = ""
-    #: ingress-nginx's upstream `namespace-service-port` (port as written); '' for its default backend
-    upstream: str = ""
-
-
-@dataclass
-class Server:
-    host: str
-    first: Ingress | None
-    locs: list[Loc] = field(default_factory=list)
-    cert: ir.SecretRef | _DefaultCert | None = None
-    cert_owner: Ingress | None = None
-    #: the host this server is a server-alias of (its copy): not a server of its own in nginx
-    alias_of: str | None = None
-
-    @property
-    def root(self) -> Loc:
-        return self.locs[0]
-
-
-def _where_host(host: str) -> str:
-    """A server's host as a finding's `hosts` detail: the catch-all server answers every host
-    that no rule names (`*` in predictions)."""
-    return "*" if host == CATCH_ALL else host
+from ing2gw.providers.base import BuildContext
+from ing2gw.providers.ingress import (gateway_path_problem, host_problem, hostless_tls_secret, invalid_hosts,
+                                     path_entries, tls_entry_for)
+from ing2gw.providers.ingress_nginx.annotations import NginxAnnotations, NginxGlobals, parse_annotations, target_policies
+from ing2gw.providers.ingress_nginx import paths as nginx_paths
+from ing2gw.equivalence.prediction import paths_detail
+from ing2gw.providers.ingress_nginx.state import (CATCH_ALL, DEFAULT_CERT, BuildState, Loc, Server, _DefaultCert,
+                                                  _where_host)
 
 
 def _some(items: list[str], n: int = 10) -> str:
@@ -125,7 +79,7 @@ class IngressNginxProvider:
                 continue
             anns[ing.key] = a
             usable.append(ing)
-        from ing2gw.providers.nginx_globals import global_access
+        from ing2gw.providers.ingress_nginx.globals import global_access
 
         # ConfigMap keys that decide who may reach what, on every location (nginx_globals)
         access = global_access(usable, dict(glob.data), glob.source, glob.name,
@@ -141,17 +95,13 @@ def _rejected_by_api_server(ctx: BuildContext, ing: Ingress) -> bool:
     """An invalid rule host makes the API server refuse the whole Ingress (networking validation:
     a DNS-1123 subdomain, not an IP): it never existed for ingress-nginx, so nothing of it is
     translated (its valid rules would be routes the cluster never had)."""
-    bad = False
-    for i, rule in enumerate(ing.spec.rules):
-        host = (rule.host or "").strip()
-        problem = host_problem(host) if host else None
-        if problem:
-            bad = True
-            ctx.finding(Severity.ERROR, "ING2GW-CORE-007",
-                        f"spec.rules[{i}].host {host!r}: {problem}; the API server rejects the whole Ingress, so "
-                        "ingress-nginx never served it and nothing of it is translated", ing=ing,
-                        suggestion="fix the host in the Ingress")
-    return bad
+    bad = invalid_hosts(ing)
+    for i, host, problem in bad:
+        ctx.finding(Severity.ERROR, "ING2GW-CORE-007",
+                    f"spec.rules[{i}].host {host!r}: {problem}; the API server rejects the whole Ingress, so "
+                    "ingress-nginx never served it and nothing of it is translated", ing=ing,
+                    suggestion="fix the host in the Ingress")
+    return bool(bad)
 
 
 def controller_configmap(inputs: Inputs, options: Options) -> tuple[dict[str, str], Origin | None]:
@@ -176,33 +126,13 @@ def _globals(ctx: BuildContext) -> NginxGlobals:
     return NginxGlobals.from_configmap(data, source, name)
 
 
-class _Builder:
+class _Builder(BuildState):
     def __init__(self, ctx: BuildContext, class_name: str, ingresses: list[Ingress],
                  anns: dict[str, NginxAnnotations], glob: NginxGlobals, address_lists: dict[str, str] | None = None) -> None:
-        self.ctx = ctx
+        super().__init__(ctx, class_name, ingresses, anns, glob)
         #: the ConfigMap's address lists the target's policy carries (nginx_globals)
         self.address_lists = address_lists or {}
-        self.class_name = class_name
-        self.ings = ingresses
-        self.anns = anns
-        self.glob = glob
-        self.gw = ctx.gateway_for(class_name)
-        self.servers: dict[str, Server] = {}
         self.timestamps_missing = any(not i.metadata.creation_timestamp for i in ingresses) and len(ingresses) > 1
-        #: Ingress key -> (Ingress, hosts) whose HTTPS redirect loses a trailing slash (CORE-016)
-        self.slash_hosts: dict[str, tuple[Ingress, list[str]]] = {}
-        #: hosts served over HTTPS by ingress-nginx with its default certificate only (CORE-015)
-        self.no_tls_hosts: list[str] = []
-        #: primary upstream name -> its canary (nginx_canary)
-        self.canary_of: dict[str, Any] = {}
-        #: upstream name -> who created it, canary policy, alternatives (nginx_canary, B1)
-        self.upstreams: dict[str, Any] = {}
-        #: (Ingress key, topic) pairs already reported, for once-per-Ingress findings
-        self.reported: set[tuple[str, str]] = set()
-        #: hosts with an HTTPS listener
-        self.https_hosts: list[str] = []
-        #: Service ports already given a BackendTLSPolicy (or reported)
-        self.tls_backends: set[tuple[str, str, int]] = set()
         #: hosts named only by Ingresses ingress-nginx ignores (its catch-all answers them)
         self.ignored_hosts: list[str] = []
         #: host -> its server-alias names (nginx_servers.alias_names)
@@ -210,12 +140,12 @@ class _Builder:
 
     # -- B2-B4: servers --------------------------------------------------------------------
     def run(self) -> None:
-        from ing2gw.providers.nginx_canary import build_upstreams, upstream_name
+        from ing2gw.providers.ingress_nginx.canary import build_upstreams, upstream_name
 
         main = [i for i in self.ings if not self.anns[i.key].canary]
         canaries = [i for i in self.ings if self.anns[i.key].canary]
         build_upstreams(self)
-        from ing2gw.providers.nginx_servers import alias_names
+        from ing2gw.providers.ingress_nginx.servers import alias_names
 
         self.aliases = alias_names(self, {h for ing in main for h in self._hosts_quiet(ing)} | {CATCH_ALL})
         self.servers[CATCH_ALL] = Server(CATCH_ALL, None, [Loc("/", "Prefix", None, None, None, is_root=True)])
@@ -238,8 +168,8 @@ class _Builder:
         for ing in self.ings:  # canaries too: a path whose upstream is not a canary's is a location (B5)
             self._locations(ing)
         self._default_backend_service()
-        from ing2gw.providers.nginx_canary import merge_canaries
-        from ing2gw.providers.nginx_servers import apply_aliases, emit_www
+        from ing2gw.providers.ingress_nginx.canary import merge_canaries
+        from ing2gw.providers.ingress_nginx.servers import apply_aliases, emit_www
 
         merge_canaries(self, canaries)
         self._check_duplicates()
@@ -273,7 +203,7 @@ class _Builder:
                     route.rules = [self._fail_closed(r, intents[route.source.key]) for r in route.rules]
         target = self.ctx.options.target
         if target and any(intents.values()) and "whitelist-source-range" in target_policies(target):
-            from ing2gw.providers.nginx_globals import client_address_findings
+            from ing2gw.providers.ingress_nginx.globals import client_address_findings
 
             self.ctx.findings.extend(client_address_findings(dict(self.glob.data), self.glob.source, self.glob.name,
                                                              target=target,
@@ -294,7 +224,7 @@ class _Builder:
 
     def _intents(self, ing: Ingress) -> tuple[ir.Intent, ...]:
         """Behaviour of this Ingress that only an implementation policy can carry."""
-        from ing2gw.providers.nginx_source_ranges import effective_ranges
+        from ing2gw.providers.ingress_nginx.source_ranges import effective_ranges
 
         if self.anns.get(ing.key) is None:
             return ()
@@ -334,7 +264,7 @@ class _Builder:
                 suggestion="if clients use HTTPS with the controller's default certificate, pass it with "
                            "--nginx-flag=--default-ssl-certificate=NAMESPACE/SECRET",
                 details=(("hosts", ",".join(self.no_tls_hosts)),)))
-        from ing2gw.providers.nginx_paths import default_certificate
+        from ing2gw.providers.ingress_nginx.paths import default_certificate
 
         if default_certificate(self) is None:
             self._unknown_hosts_finding()
@@ -428,7 +358,7 @@ class _Builder:
                 a = self.anns[ing.key].without_redirects()
                 # no longer the default root: a host-less `/` rule of another Ingress cannot replace
                 # it (B5 keeps the existing non-default location; case hosts-13)
-                from ing2gw.providers.nginx_canary import upstream_name
+                from ing2gw.providers.ingress_nginx.canary import upstream_name
 
                 self.servers[CATCH_ALL].locs[0] = Loc("/", "Prefix", ing, a, backend, is_root=False,
                                                       unresolved=unresolved, where="spec.defaultBackend",
@@ -500,64 +430,43 @@ class _Builder:
                                          f"{s.cert_owner.key} is older and its Secret {s.cert.namespace}/{s.cert.name} "
                                          "serves the host (G2)", ing=ing)
 
-    def _hosts_quiet(self, ing: Ingress) -> list[str]:
-        out = []
-        for rule in ing.spec.rules:
-            host = (rule.host or "").strip()
-            h = host if host else CATCH_ALL
-            if host and host_problem(host):
-                continue
-            if h not in out:
-                out.append(h)
-        return out
-
     def _pick_cert(self, ing: Ingress, host: str) -> ir.SecretRef | _DefaultCert:
-        for t in ing.spec.tls:
-            if any(h.lower() == host for h in t.hosts):
-                if t.secret_name:
-                    return ir.SecretRef(ing.namespace, t.secret_name)
-                return DEFAULT_CERT
-        for t in ing.spec.tls:
-            if not t.hosts and t.secret_name:
-                self.ctx.finding(Severity.INFO, "ING2GW-CORE-014",
-                                 f"the TLS entry without hosts (Secret {t.secret_name}) is used for {host}: ingress-nginx "
-                                 "uses it when the certificate covers the host, which ing2gw assumes (G2)", ing=ing,
-                                 suggestion=f"check that Secret {ing.namespace}/{t.secret_name} covers {host}")
-                return ir.SecretRef(ing.namespace, t.secret_name)
+        entry = tls_entry_for(ing, host)
+        if entry is not None:
+            return ir.SecretRef(ing.namespace, entry.secret_name) if entry.secret_name else DEFAULT_CERT
+        secret = hostless_tls_secret(ing)
+        if secret is not None:
+            self.ctx.finding(Severity.INFO, "ING2GW-CORE-014",
+                             f"the TLS entry without hosts (Secret {secret}) is used for {host}: ingress-nginx "
+                             "uses it when the certificate covers the host, which ing2gw assumes (G2)", ing=ing,
+                             suggestion=f"check that Secret {ing.namespace}/{secret} covers {host}")
+            return ir.SecretRef(ing.namespace, secret)
         return DEFAULT_CERT
 
     # -- B5: locations ---------------------------------------------------------------------
     def _locations(self, ing: Ingress) -> None:
-        a = self.anns[ing.key]
-        for ri, rule in enumerate(ing.spec.rules):
-            host = (rule.host or "").strip() or CATCH_ALL
-            if host != CATCH_ALL and host_problem(host):
-                continue
-            if rule.http is None:
-                continue
-            # B5.1: a host only a canary names has no server: its paths go to the catch-all server
-            server = self.servers.get(host) or self.servers[CATCH_ALL]
-            for pi, p in enumerate(rule.http.paths):
-                where = f"spec.rules[{ri}].http.paths[{pi}]"
-                path = p.path or "/"
-                ptype: Literal["Exact", "Prefix"] = "Exact" if p.path_type == "Exact" else "Prefix"
-                if p.backend.resource is not None:
-                    self._backend(ing, p.backend, where)
-                    continue
-                from ing2gw.providers.nginx_canary import skipped_by_canary, upstream_name
+        from ing2gw.providers.ingress_nginx.canary import skipped_by_canary, upstream_name
 
-                loc = Loc(path, ptype, ing, a, None, where=where, upstream=upstream_name(ing.namespace, p.backend))
-                if skipped_by_canary(self, ing, loc):
-                    continue
-                # nginx's location takes the path and what is below it (on a regex host, any string
-                # it starts, in any letter case): the requests its backend's findings concern
-                loc.backend, loc.unresolved = self._backend(ing, p.backend, where, {
-                    "hosts": self._scope_hosts(server.host),
-                    "paths": paths_detail([("regex", f"(?i)^{path}.*") if any(c in path for c in "()[]{}*+?|\\^$")
-                                           else ("iprefix", path)])})
-                if not self._expressible(server, loc):
-                    continue
-                self._add_location(server, loc)
+        a = self.anns[ing.key]
+        for entry in path_entries(ing):
+            # B5.1: a host only a canary names has no server: its paths go to the catch-all server
+            server = self.servers.get(entry.host or CATCH_ALL) or self.servers[CATCH_ALL]
+            where, path, p = entry.where, entry.value, entry.path
+            if p.backend.resource is not None:
+                self._backend(ing, p.backend, where)
+                continue
+            loc = Loc(path, entry.match_type, ing, a, None, where=where, upstream=upstream_name(ing.namespace, p.backend))
+            if skipped_by_canary(self, ing, loc):
+                continue
+            # nginx's location takes the path and what is below it (on a regex host, any string
+            # it starts, in any letter case): the requests its backend's findings concern
+            loc.backend, loc.unresolved = self._backend(ing, p.backend, where, {
+                "hosts": self._scope_hosts(server.host),
+                "paths": paths_detail([("regex", f"(?i)^{path}.*") if any(c in path for c in "()[]{}*+?|\\^$")
+                                       else ("iprefix", path)])})
+            if not self._expressible(server, loc):
+                continue
+            self._add_location(server, loc)
 
     def _expressible(self, server: Server, loc: Loc) -> bool:
         """CORE-008: a path Gateway API cannot hold as Exact/PathPrefix (checked again for regex
@@ -630,4 +539,9 @@ class _Builder:
 
     # -- IR ----------------------------------------------------------------------------------
     def _emit(self, server: Server) -> None:
-        nginx_paths.emit_server(self, server)
+        if nginx_paths.enforce_regex(server):
+            from ing2gw.providers.ingress_nginx.regex import emit_regex_server
+
+            emit_regex_server(self, server)
+        else:
+            nginx_paths.emit_server(self, server)

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ing2gw.batch_docs import chunk_of_line, split_chunks
-from ing2gw.batch_kustomize import Kustomization, KustomizationError, is_kustomization, mentions_ingress, parse_kustomization
+from ing2gw.batch.docs import chunk_of_line, split_chunks
+from ing2gw.batch.kustomize import Kustomization, KustomizationError, is_kustomization, mentions_ingress, parse_kustomization
 from ing2gw.findings import Finding, Severity
 from ing2gw.fsutil import TEMP_SUFFIX  # a temporary file left behind means a killed run
 from ing2gw.load import MANIFEST_SUFFIXES, Manifest, manifests_from_text

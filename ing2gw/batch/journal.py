@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from ing2gw.batch import FileChange
+from ing2gw.batch.plan import FileChange
 from ing2gw.fsutil import unsafe_path
 
 JOURNAL_START = "<!-- ing2gw migrate: unfinished."

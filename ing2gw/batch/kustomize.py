@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from io import StringIO
 from typing import Any, Callable, Iterable
 
-from ing2gw.batch_docs import rt_yaml
+from ing2gw.batch.docs import rt_yaml
 from ing2gw.serialize import to_yaml
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")

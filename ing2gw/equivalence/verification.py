@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import importlib
 from collections import defaultdict
 from typing import Any, Callable, Sequence
 
+from ing2gw.equivalence.check import VerifyResult, manifests_from_objects, run_check
 from ing2gw.load import Manifest
-from ing2gw.options import Options
-from ing2gw.providers.ingress_nginx import controller_configmap
+from ing2gw.options import DEFAULT_CONTROLLER, Options
+from ing2gw.providers.detect import Verdict
+from ing2gw.providers.registry import OldSide, entry
 from ing2gw.simulate.request import Answer, ClusterContext, Request
 from ing2gw.translate import Result
-from ing2gw.verify import VerifyResult, manifests_from_objects, run_check
 
 
 def verify_translation(result: Result, manifests: Sequence[Manifest], options: Options,
                        new_objects: Sequence[dict[str, Any]] | None = None, context: ClusterContext | None = None,
                        extra_probes: Sequence[Request] = (),
                        observe: Callable[[Request, Answer, Answer], None] | None = None) -> VerifyResult:
-    """Check a translation (or hand-edited `new_objects`) against the Ingresses it came from."""
+    """Check a translation (or hand-edited `new_objects`) against the Ingresses it came from:
+    one check per controller (its registry entry's simulator), grouped by class."""
     # objects the translation left out as invalid (skip-invalid, migrate) are no input of the
     # old side either: a duplicate Ingress or a broken Service would route (or refuse) differently
     invalid = {id(m) for m, _ in result.inputs.invalid}
@@ -27,37 +30,26 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
     # refused by detection (another controller, disagreeing or unknown evidence) is not routed
     # by a model of a controller that never served it
     groups: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    by_name = False
+    verdicts: dict[str, list[Verdict]] = defaultdict(list)
     for ing in result.inputs.ingresses:
         o = result.ownership[ing.key]
         if not o.translated or o.controller is None:
             continue
         groups[o.controller][o.class_name].append(ing.key)
-        if o.controller == "ingress-nginx":
-            # a class that is ingress-nginx's by --class, or by an IngressClass of another
-            # controller name (AKS application routing): the model must serve it by name
-            by_name = by_name or any(e.kind == "class-option" or e.ingress_class_controller not in
-                                     (None, "k8s.io/ingress-nginx") for e in o.evidence)
+        verdicts[o.controller].append(o)
     # an Ingress with an invalid host could never have been created: the API server rejects it
     rejected = {f.subject[len("Ingress "):] for f in result.findings if f.code == "ING2GW-CORE-007"}
     old = [m for m in manifests if m.kind != "Ingress"
            or f"{m.namespace or options.default_namespace}/{m.name}" not in rejected]
     new = manifests_from_objects(new_objects if new_objects is not None else result.objects())
-    flags = list(options.nginx_flags)
-    if by_name:
-        flags.append("--ingress-class-by-name=true")
-    if options.annotations_prefix != "nginx.ingress.kubernetes.io":
-        flags.append(f"--annotations-prefix={options.annotations_prefix}")
-    data, _ = controller_configmap(result.inputs, options)
-    if data and (context is None or not context.nginx_configmap):
-        base = context or ClusterContext()
-        context = ClusterContext(services=base.services, default_endpoints=base.default_endpoints,
-                                 endpoints=base.endpoints, secrets=base.secrets, secret_facts=base.secret_facts,
-                                 nginx_flags=base.nginx_flags, nginx_configmap=data)
     total: VerifyResult | None = None
-    for controller, class_groups in sorted(groups.items()) or [("ingress-nginx", {})]:
-        part = run_check(old, new, result.findings, controller=controller, class_groups=dict(class_groups),
-                         configmap_flags=flags if controller == "ingress-nginx" else (), context=context,
+    for controller, class_groups in sorted(groups.items()) or [(DEFAULT_CONTROLLER, {})]:
+        found = entry(controller)
+        if found is None:
+            raise ValueError(f"controller {controller!r} is translated but has no registry entry")
+        setup = _old_side(found.old_side, result, options, verdicts[controller])
+        part = run_check(old, new, result.findings, controller=found.simulator, class_groups=dict(class_groups),
+                         configmap_flags=setup.flags, context=_with_configmap(context, setup.configmap),
                          extra_probes=extra_probes, observe=observe)
         if total is None:
             total = part
@@ -65,3 +57,23 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
             total.absorb(part)
     assert total is not None
     return total
+
+
+def _old_side(spec: str | None, result: Result, options: Options, verdicts: Sequence[Verdict]) -> OldSide:
+    """The registry entry's old-side setup ("module:function"), or nothing."""
+    if spec is None:
+        return OldSide()
+    module, _, fn = spec.partition(":")
+    setup: OldSide = getattr(importlib.import_module(module), fn)(result.inputs, options, verdicts)
+    return setup
+
+
+def _with_configmap(context: ClusterContext | None, data: dict[str, str]) -> ClusterContext | None:
+    """The cluster context with the controller's ConfigMap from the input, unless the caller's
+    context already carries one."""
+    if not data or (context is not None and context.nginx_configmap):
+        return context
+    base = context or ClusterContext()
+    return ClusterContext(services=base.services, default_endpoints=base.default_endpoints,
+                          endpoints=base.endpoints, secrets=base.secrets, secret_facts=base.secret_facts,
+                          nginx_flags=base.nginx_flags, nginx_configmap=data)

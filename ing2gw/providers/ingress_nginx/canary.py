@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING
 from ing2gw import ir
 from ing2gw.findings import Severity
 from ing2gw.model.ingress import Ingress, IngressBackend
-from ing2gw.providers.nginx_annotations import CanaryConfig
+from ing2gw.providers.ingress_nginx.annotations import CanaryConfig
 
 if TYPE_CHECKING:
-    from ing2gw.providers.ingress_nginx import Loc, _Builder
+    from ing2gw.providers.ingress_nginx.state import BuildState, Loc
 
 CATCH_ALL = "_"
 
@@ -69,7 +69,7 @@ def upstream_name(namespace: str, backend: IngressBackend | None) -> str:
     return f"{namespace}-{backend.service.name}-{backend.service.port.value}"
 
 
-def build_upstreams(b: "_Builder") -> None:
+def build_upstreams(b: "BuildState") -> None:
     """B1: the upstreams in creation order, with who created each (canary or not)."""
     b.upstreams = {}
     for ing in b.ings:
@@ -86,7 +86,7 @@ def build_upstreams(b: "_Builder") -> None:
                     b.upstreams[name] = Upstream(name, ing, cfg is not None, cfg)
 
 
-def skipped_by_canary(b: "_Builder", ing: Ingress, loc: "Loc") -> bool:
+def skipped_by_canary(b: "BuildState", ing: Ingress, loc: "Loc") -> bool:
     """B5.2: no location for a path whose upstream a canary Ingress created (a canary's own
     paths, merged later; a non-canary's: issue #8004). A canary's path whose upstream a
     non-canary Ingress created is an ordinary location of the canary Ingress."""
@@ -111,7 +111,7 @@ def skipped_by_canary(b: "_Builder", ing: Ingress, loc: "Loc") -> bool:
     return True
 
 
-def merge_canaries(b: "_Builder", canaries: list[Ingress]) -> None:
+def merge_canaries(b: "BuildState", canaries: list[Ingress]) -> None:
     """B6 (`mergeAlternativeBackends`), canary by canary in ingress-nginx's order."""
     b.canary_of = {}
     prefix = b.ctx.options.annotations_prefix
@@ -201,7 +201,7 @@ def _names(ing: Ingress, upstream: str) -> bool:
     return any(upstream_name(ing.namespace, x) == upstream for x in backends + [ing.spec.default_backend])
 
 
-def _resolve(b: "_Builder", up: Upstream) -> ir.ServiceBackend | None:
+def _resolve(b: "BuildState", up: Upstream) -> ir.ServiceBackend | None:
     """The Service port of an upstream, resolved once (errors were reported with the path)."""
     if up.backend is None:
         ing = up.creator
@@ -216,7 +216,7 @@ def _resolve(b: "_Builder", up: Upstream) -> ir.ServiceBackend | None:
     return up.backend
 
 
-def _report(b: "_Builder", ing: Ingress, cfg: CanaryConfig, primaries: list[str]) -> None:
+def _report(b: "BuildState", ing: Ingress, cfg: CanaryConfig, primaries: list[str]) -> None:
     prefix = b.ctx.options.annotations_prefix
     services = sorted({f"{c.backend.namespace}/{c.backend.name}" for c in b.canary_of.values() if c.ingress is ing}
                       | {f"{be.namespace}/{be.name}" for p in primaries
@@ -253,7 +253,7 @@ def cookie_regex(name: str, value: str) -> str:
     return f"(?:.*;\\s*)?{re.escape(name)}={re.escape(value)}(?:\\s*;.*)?"
 
 
-def apply_canary(b: "_Builder", loc: "Loc", rule: ir.Rule) -> list[ir.Rule]:
+def apply_canary(b: "BuildState", loc: "Loc", rule: ir.Rule) -> list[ir.Rule]:
     """The location's rules once its primary upstream's canary (if any) is merged in."""
     primary = loc.backend
     canary_of = getattr(b, "canary_of", {})

@@ -21,12 +21,12 @@ from ing2gw.origin import GENERATED
 from ing2gw.simulate import build_router
 from ing2gw.simulate.compare import Difference, compare
 from ing2gw.simulate.probes import generate
+from ing2gw.simulate.request import Answer, ClusterContext, Request, depends_on_access
+from ing2gw.equivalence.explain import (FindingIndex, KnownHosts, Probe, explain, host_of, subject_key,
+                                        undecided, unverified)
 
 #: the ingress-nginx ConfigMap keys whose address lists cover every host (probed on each)
 GLOBAL_LIST_KEYS = ("whitelist-source-range", "denylist-source-range")
-from ing2gw.simulate.request import Answer, ClusterContext, Request, depends_on_access
-from ing2gw.verify_explain import (FindingIndex, KnownHosts, Probe, explain, host_of, subject_key, undecided,
-                                   unverified)
 
 SOURCE_ANNOTATION = "ing2gw.io/source-ingress"
 CLASS_ANNOTATION = "ing2gw.io/ingress-class"

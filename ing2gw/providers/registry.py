@@ -1,0 +1,77 @@
+"""One entry per controller ing2gw translates: everything else finds a controller's parts here.
+
+An entry names, as plain strings (nothing is imported until it is used, so `--help` stays fast and
+this module stays a leaf of `providers`):
+
+* `provider`: "module:Class" building the IR for the controller's Ingresses (translate);
+* `simulator`: its key in `ing2gw.simulate.ROUTERS` ("ingress", key): the old side of the
+  equivalence check (equivalence.verification);
+* `old_side`: "module:function" giving that simulator what the controller was started with
+  (flags, its ConfigMap) from the input and the options, or None;
+* `mappings`: its tables in `mappings/` (annotations, ConfigMap keys), without `.yaml`;
+* `codes`: its finding codes, `ing2gw/data/codes-<codes>.yaml`;
+* `option_group`: the title its options are listed under and those `Options` fields (the CLI
+  options of the same names), which mean nothing for any other controller.
+
+Adding a controller: a package in providers/, a simulator in simulate/, and one entry here
+(docs/architecture.md). tests/test_registry.py checks that every part an entry names exists and
+that the entries are exactly the controllers mappings/controllers.yaml calls translated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class OptionGroup:
+    """A controller's own options: a title and the `Options` fields it owns."""
+
+    title: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ControllerEntry:
+    """Where a controller's provider, simulator, tables, codes and options are (module docstring)."""
+
+    controller: str
+    provider: str
+    simulator: str
+    mappings: tuple[str, ...]
+    codes: str
+    option_group: OptionGroup
+    old_side: str | None = None
+
+
+@dataclass(frozen=True)
+class OldSide:
+    """What a controller's simulator needs beyond the manifests: the controller's flags (as given
+    to it, e.g. `--annotations-prefix=...`) and its ConfigMap's data (empty: none)."""
+
+    flags: tuple[str, ...] = ()
+    configmap: dict[str, str] = field(default_factory=dict)
+
+
+REGISTRY: dict[str, ControllerEntry] = {
+    "ingress-nginx": ControllerEntry(
+        controller="ingress-nginx",
+        provider="ing2gw.providers.ingress_nginx:IngressNginxProvider",
+        simulator="ingress-nginx",
+        mappings=("ingress-nginx", "ingress-nginx-configmap"),
+        codes="nginx",
+        option_group=OptionGroup("ingress-nginx", ("annotations_prefix", "ingress_class", "nginx_configmap",
+                                                   "nginx_flags")),
+        old_side="ing2gw.providers.ingress_nginx.check_setup:old_side",
+    ),
+}
+
+
+def entry(controller: str) -> ControllerEntry | None:
+    """The registry entry of a controller id (mappings/controllers.yaml), or None."""
+    return REGISTRY.get(controller)
+
+
+def controllers() -> list[str]:
+    """The controllers ing2gw translates, sorted."""
+    return sorted(REGISTRY)
