@@ -7,6 +7,7 @@ from typing import Any, Callable, Sequence
 
 from ing2gw.load import Manifest
 from ing2gw.options import Options
+from ing2gw.origin import GENERATED
 from ing2gw.providers.ingress_nginx import controller_configmap
 from ing2gw.simulate.request import Answer, ClusterContext, Request
 from ing2gw.translate import Result
@@ -56,7 +57,7 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
                                  nginx_flags=base.nginx_flags, nginx_configmap=data)
     total: VerifyResult | None = None
     for controller, class_groups in sorted(groups.items()) or [("ingress-nginx", {})]:
-        part = run_check(old, new, result.findings, controller=controller, class_groups=dict(class_groups),
+        part = run_check(old + _chart_classes(controller, class_groups, old), new, result.findings, controller=controller, class_groups=dict(class_groups),
                          configmap_flags=flags if controller == "ingress-nginx" else (), context=context,
                          extra_probes=extra_probes, observe=observe)
         if total is None:
@@ -65,3 +66,20 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
             total.absorb(part)
     assert total is not None
     return total
+
+
+#: the IngressClass the HAProxy Helm chart creates (controller.ingressClass), which the HAProxy
+#: model (chart flags, --ingress.class=haproxy) needs to accept Ingresses of that class
+_HAPROXY_CHART_CLASS = ("haproxy", "haproxy.org/ingress-controller/haproxy")
+
+
+def _chart_classes(controller: str, class_groups: dict[str, list[str]], old: list[Manifest]) -> list[Manifest]:
+    """The chart's IngressClass for the HAProxy model when the input lacks it: detection gave the
+    class `haproxy` to the controller by its name, as the chart installs it; the model, seeing
+    other IngressClasses but not this one, would otherwise ignore those Ingresses."""
+    name, ctrl = _HAPROXY_CHART_CLASS
+    if controller != "haproxy" or name not in class_groups or any(
+            m.kind == "IngressClass" and m.name == name for m in old):
+        return []
+    return [Manifest({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": name},
+                      "spec": {"controller": ctrl}}, GENERATED)]
