@@ -9,6 +9,8 @@ features and findings), `routes` (listeners, routes, TLS, redirects, default bac
 
 from __future__ import annotations
 
+import re
+
 from ing2gw import ir
 from ing2gw.findings import Severity
 from ing2gw.model.ingress import Ingress
@@ -32,6 +34,37 @@ def _accepted(ctx: BuildContext, ing: Ingress) -> bool:
     return ok
 
 
+#: the IngressClass controller the chart's --ingress.class=haproxy serves (H-A1)
+CHART_CONTROLLER = "haproxy.org/ingress-controller/haproxy"
+
+
+def _served(ctx: BuildContext, ing: Ingress) -> bool:
+    """H-A1 with the chart's flags: the class (or, without one, the default IngressClass) must
+    have the controller `haproxy.org/ingress-controller/haproxy`. An IngressClass missing from
+    the input is taken as the chart's (detection gave the class to HAProxy)."""
+    classes = ctx.inputs.ingress_classes
+    cls = ing.spec.ingress_class_name or ""
+    if cls:
+        if cls not in classes:
+            return True
+        ctrl = classes[cls].spec.controller or ""
+        why = f"IngressClass {cls} has controller {ctrl!r}"
+    else:
+        defaults = [c for c in classes.values()
+                    if c.metadata.annotations.get("ingressclass.kubernetes.io/is-default-class") == "true"]
+        ctrl = (defaults[0].spec.controller or "") if defaults else ""
+        why = "no ingressClassName" + (f" and the default IngressClass has controller {ctrl!r}" if defaults else
+                                       " and no default IngressClass (the kubernetes.io/ingress.class annotation is "
+                                       "never read)")
+    if ctrl == CHART_CONTROLLER:
+        return True
+    ctx.finding(Severity.WARNING, "ING2GW-HAPROXY-023",
+                f"{why}: with the chart's --ingress.class=haproxy the controller serves only {CHART_CONTROLLER}, so "
+                "it ignores this Ingress, and nothing of it is translated", ing=ing,
+                suggestion=f"set ingressClassName to a class with controller {CHART_CONTROLLER} if HAProxy must serve it")
+    return False
+
+
 class HAProxyProvider:
     """Builds IR for the Ingresses of one HAProxy IngressClass."""
 
@@ -39,8 +72,11 @@ class HAProxyProvider:
 
     def build(self, ctx: BuildContext, class_name: str, ingresses: list[Ingress]) -> None:
         settings = Settings.read(ctx.inputs)
+        ings = sorted((i for i in ingresses if _served(ctx, i) and _accepted(ctx, i)), key=lambda i: i.key)
+        if not ings:
+            return
         gw = ctx.gateway_for(class_name)
-        ings = sorted((i for i in ingresses if _accepted(ctx, i)), key=lambda i: i.key)
+        settings.rewrites = any(settings.frontend(i, "path-rewrite") is not None for i in ings)
         rows: list[maps.Row] = []
         features: dict[str, annotations.Features] = {}
         for ing in ings:
@@ -52,12 +88,14 @@ class HAProxyProvider:
                                 f"{r.where}: ImplementationSpecific {r.value} is a string prefix in HAProxy "
                                 f"({r.value}x matches too); emitted as PathPrefix {r.value}", ing=ing,
                                 suggestion="use pathType Prefix if whole path segments are meant",
-                                details={"hosts": r.host or "*", "paths": f"prefix:{r.value}"})
+                                details={"hosts": r.host or "*",
+                                         # requests the string prefix takes and the segment prefix not
+                                         "paths": f"regex:{re.escape(r.value)}[^/].*"})
             rows += own
         won = maps.winners(ctx, rows, {k: f.has_rules for k, f in features.items()})
         default = self._default_backend(ctx, ings)
         routes.emit(ctx, gw, ings, won, features, default)
-        routes.gateway_findings(ctx, gw, default is not None)
+        routes.gateway_findings(ctx, gw, default is not None, any(not r.host for r in won) or default is not None)
 
     def _default_backend(self, ctx: BuildContext, ings: list[Ingress]) -> tuple[Ingress, ir.ServiceBackend] | None:
         """H-D2: any Ingress's spec.defaultBackend serves every unmatched request (the last

@@ -127,6 +127,10 @@ class _Reader:
                 self.out.set_host = host  # set after set-host (both REQ_SET_HEADER, set-host first)
                 pairs = [(h, val) for h, val in pairs if h.lower() != "host"]
             target.extend(pairs)
+            if name == "response-set-header":
+                self.ctx.finding(Severity.INFO, "ING2GW-HAPROXY-024",
+                                 "HAProxy also sets these response headers on its own 503 (no server); the Gateway's "
+                                 "own 5xx answers do not carry them", ing=self.ing, annotation=v.key, value=v.value)
             self.converted(v, ("RequestHeaderModifier" if name.startswith("request") else "ResponseHeaderModifier")
                            + " set " + ", ".join(h for h, _ in pairs))
 
@@ -136,7 +140,9 @@ class _Reader:
             return
         lines = [line.split() for line in v.value.strip().split("\n")]
         if len(lines) != 1 or len(lines[0]) not in (1, 2):
-            self.lost(v, "several rewrite lines (or a malformed one) have no Gateway API equivalent")
+            self.out.has_rules = True
+            self.finding(Severity.WARNING, "ING2GW-HAPROXY-028", v,
+                         "several rewrite lines (or a malformed one) have no Gateway API equivalent")
             return
         parts = lines[0]
         if len(parts) == 1:
@@ -154,7 +160,9 @@ class _Reader:
                 self.out.rewrite = PathRewrite(match=m.group(1), to=q.group(1))
                 self.converted(v, f"URLRewrite ReplacePrefixMatch {q.group(1)} on {m.group(1)}")
                 return
-        self.lost(v, "a regex rewrite other than replacing the rule's own prefix has no Gateway API equivalent "
+        self.out.has_rules = True
+        self.finding(Severity.WARNING, "ING2GW-HAPROXY-028", v,
+                     "a regex rewrite other than replacing the rule's own prefix has no Gateway API equivalent "
                      "(some implementations have a regex rewrite)")
 
     # -- H-G3, H-G4 ----------------------------------------------------------------------------
@@ -190,10 +198,10 @@ class _Reader:
             port_text = pv.value.strip() if pv is not None else DEFAULTS["ssl-redirect-port"]
             if code > 0 and re.fullmatch(r"[0-9]+", port_text) and 0 < int(port_text) < 65536:
                 self.out.ssl_redirect = ir.Redirect(code, scheme="https", port=int(port_text))
-                self.ctx.finding(Severity.INFO, "ING2GW-HAPROXY-017",
-                                 f"HTTP requests of this Ingress's paths are redirected to https with {code} and port "
-                                 f"{port_text} (HAProxy writes the port and the Host as sent; the Gateway writes the "
-                                 "matched hostname and omits a default port)", ing=self.ing)
+                if int(port_text) == 443:
+                    self.ctx.finding(Severity.INFO, "ING2GW-HAPROXY-017",
+                                     "HAProxy's HTTPS redirect Location carries :443; the Gateway's omits the default "
+                                     "port (the same URL)", ing=self.ing)
             elif pv is not None:
                 self.finding(Severity.WARNING, "ING2GW-HAPROXY-005", pv,
                              "not a port: the controller drops the HTTPS redirect, and so does ing2gw")
@@ -274,6 +282,18 @@ class _Reader:
             self.out.has_rules = self.out.has_rules or row["key"] not in ("ingress.class",)
         if row["status"] == "ignored":
             self.finding(Severity.INFO, "ING2GW-HAPROXY-003", v, str(row.get("lossy") or "no routing effect"))
+            return
+        what = f"{row['status']}: {row.get('lossy') or row.get('becomes')}"
+        if name == "cors-respond-to-options":
+            self.out.has_rules = True
+            self.finding(Severity.WARNING, "ING2GW-HAPROXY-029", v, what)
+            return
+        if name.startswith("cors-"):
+            self.out.has_rules = True
+            self.finding(Severity.WARNING, "ING2GW-HAPROXY-026", v, what)
+            return
+        if not row["routing"] and not row["security"]:
+            self.finding(Severity.WARNING, "ING2GW-HAPROXY-027", v, what)
             return
         self.lost(v, f"{row['status']}: {row.get('lossy') or row.get('becomes')}", security=bool(row["security"]))
 

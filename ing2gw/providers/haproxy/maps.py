@@ -97,12 +97,13 @@ def _row(ctx: BuildContext, settings: Settings, ing: Ingress, host: str, p: HTTP
     if svc is not None and settings.service(ing.namespace, svc.name, "route-acl") is not None:
         acl = settings.service(ing.namespace, svc.name, "route-acl")
         assert acl is not None
-        ctx.finding(Severity.WARNING, "ING2GW-HAPROXY-019",
+        ctx.finding(Severity.WARNING, "ING2GW-HAPROXY-030" if settings.rewrites else "ING2GW-HAPROXY-019",
                     f"{where}: Service {ing.namespace}/{svc.name} has route-acl {acl.value!r}: its paths are routed by "
                     "that ACL instead of the maps; ing2gw does not convert it and the path is not in the output",
                     ing=ing, annotation=acl.key, value=acl.value,
                     suggestion="express the condition as an HTTPRoute match (headers, query, weights) by hand",
-                    details={"hosts": host or "*"})
+                    details={"hosts": host or "*"} if settings.rewrites else {"hosts": host or "*", "paths": paths_detail(
+                        [("exact", path) if p.path_type == "Exact" else ("segment", path.rstrip("/") or "/")])})
         return None
     if p.path_type == "Exact":
         rtype: Literal["Exact", "PathPrefix"] = "Exact"
@@ -117,6 +118,16 @@ def _row(ctx: BuildContext, settings: Settings, ing: Ingress, host: str, p: HTTP
                     f"{where}: path {path!r} {problem}; HAProxy matches it as plain text; the rule is not in the output",
                     ing=ing, suggestion="change the path",
                     details={"hosts": host or "*", "paths": paths_detail([("prefix", value or "/")])})
+        return None
+    standalone = settings.backend(ing, svc.name, "standalone-backend") if svc is not None else None
+    if standalone is not None and standalone.value.strip().lower() == "true" and "." in ing.name:
+        ctx.finding(Severity.WARNING, "ING2GW-HAPROXY-022",
+                    f"{where}: standalone-backend on an Ingress whose name has a dot: HAProxy's routing rule cuts the "
+                    f"backend name at the dot ({ing.namespace}_{ing.name.split('.')[0]}), finds no such backend and "
+                    "answers from its default backend; the path is not in the output", ing=ing,
+                    annotation=standalone.key, value=standalone.value, suggestion="rename the Ingress without a dot",
+                    details={"hosts": host or "*", "paths": paths_detail(
+                        [("exact" if p.path_type == "Exact" else "segment", value)])})
         return None
     resolved = resolve(ctx, ing, p.backend, where)
     if resolved is None:

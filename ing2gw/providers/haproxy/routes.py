@@ -140,7 +140,7 @@ def _attach(ctx: BuildContext, gw: ir.Gateway, ings: list[Ingress], host: str, o
                     details={"wildcard": host})
 
 
-def gateway_findings(ctx: BuildContext, gw: ir.Gateway, has_default: bool) -> None:
+def gateway_findings(ctx: BuildContext, gw: ir.Gateway, has_default: bool, hostless: bool) -> None:
     """Findings about the class as a whole."""
     subject = f"Gateway {gw.namespace}/{gw.name}"
     ctx.findings.append(Finding(
@@ -156,6 +156,11 @@ def gateway_findings(ctx: BuildContext, gw: ir.Gateway, has_default: bool) -> No
         Severity.INFO, "ING2GW-HAPROXY-021",
         "HAProxy announces HTTP/3 on HTTPS answers (alt-svc header, QUIC is on in the chart); the Gateway does not "
         "unless the implementation does it itself", subject=subject))
+    if hostless:
+        ctx.findings.append(Finding(
+            Severity.INFO, "ING2GW-HAPROXY-025",
+            "a request without a Host header went to HAProxy's default backend; the Gateway's host-less listeners "
+            "serve it", subject=subject))
     if not has_default:
         ctx.findings.append(Finding(
             Severity.INFO, "ING2GW-HAPROXY-013",

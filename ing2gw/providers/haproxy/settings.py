@@ -57,6 +57,9 @@ class Settings:
     configmap: dict[str, tuple[str, str]] = field(default_factory=dict)
     configmap_origin: Origin | None = None
     services: dict[tuple[str, str], dict[str, tuple[str, str]]] = field(default_factory=dict)
+    #: some Ingress of the class rewrites paths: route-acl rules see rewritten paths (H-H1), so the
+    #: requests they take cannot be bounded by their own path
+    rewrites: bool = False
 
     @classmethod
     def read(cls, inputs: Inputs) -> "Settings":
