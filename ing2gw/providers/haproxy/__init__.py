@@ -92,10 +92,26 @@ class HAProxyProvider:
                                          # requests the string prefix takes and the segment prefix not
                                          "paths": f"regex:{re.escape(r.value)}[^/].*"})
             rows += own
+        self._redirect_order(ctx, ings, settings, features)
         won = maps.winners(ctx, rows, {k: f.has_rules for k, f in features.items()})
         default = self._default_backend(ctx, ings)
         routes.emit(ctx, gw, ings, won, features, default)
         routes.gateway_findings(ctx, gw, default is not None, any(not r.host for r in won) or default is not None)
+
+    def _redirect_order(self, ctx: BuildContext, ings: list[Ingress], settings: Settings,
+                        features: dict[str, annotations.Features]) -> None:
+        """H-G1: an identical request-redirect of another Ingress may sit before this Ingress's
+        HTTPS redirect in the frontend's rule list (first insertion, undefined order)."""
+        for ing in ings:
+            f = features[ing.key]
+            if f.ssl_redirect is None or f.redirect is None:
+                continue
+            others = [o.key for o in ings if o is not ing and features[o.key].redirect == f.redirect]
+            if others:
+                ctx.finding(Severity.WARNING, "ING2GW-HAPROXY-031",
+                            f"this Ingress redirects HTTP to HTTPS and has a request-redirect that {', '.join(others)} "
+                            "shares: which of the two answers HTTP requests depends on the controller's processing "
+                            "order; ing2gw emits the HTTPS redirect", ing=ing)
 
     def _default_backend(self, ctx: BuildContext, ings: list[Ingress]) -> tuple[Ingress, ir.ServiceBackend] | None:
         """H-D2: any Ingress's spec.defaultBackend serves every unmatched request (the last

@@ -13,7 +13,7 @@ and match from several Ingresses are sorted, and the first row wins (H-B6): the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Callable, Literal
 
 from ing2gw import ir
 from ing2gw.findings import Severity
@@ -138,30 +138,62 @@ def _row(ctx: BuildContext, settings: Settings, ing: Ingress, host: str, p: HTTP
 
 
 def winners(ctx: BuildContext, rows: list[Row], has_rules: dict[str, bool]) -> list[Row]:
-    """The row HAProxy uses for each host and match (H-B6), losers reported."""
-    groups: dict[tuple[str, str, str], list[Row]] = {}
-    for r in rows:
-        groups.setdefault((r.host, r.type, r.value), []).append(r)
-    out = []
-    for (host, rtype, value), group in groups.items():
+    """The row HAProxy uses for each host and match (H-B6), losers reported.
+
+    A Prefix and an ImplementationSpecific path with the same value share the path-prefix-exact
+    key (the request of exactly that path: the row sorting first) but not the path-prefix key:
+    the Prefix row's `p/` is longer, so it takes `p/...`; the string prefix alone takes `pX`
+    (ING2GW-HAPROXY-010). Both become rules: PathPrefix p for the Prefix row, and Exact p for the
+    row that wins the shared key when that is the other one."""
+    def order(r: Row) -> tuple[str, bool, str]:
         # the row line sorts by value `<backend>[.<ids>]`: the backend name, then no ids first
-        ordered = sorted(group, key=lambda r: (r.backend_name, has_rules[r.ing.key], r.ing.key))
+        return (r.backend_name, has_rules[r.ing.key], r.ing.key)
+
+    won = _winners(ctx, rows, order)
+    out: list[Row] = []
+    by_key = {(r.host, r.type, r.value, r.string_prefix): r for r in won}
+    for r in won:
+        if not r.string_prefix:
+            out.append(r)
+            continue
+        twin = by_key.get((r.host, "PathPrefix", r.value, False))
+        if twin is None:
+            out.append(r)
+            continue
+        if twin.ing is not r.ing and twin.backend_name == r.backend_name and order(twin)[1] and order(r)[1]:
+            ctx.finding(Severity.WARNING, "ING2GW-HAPROXY-009",
+                        f"{r.where} (ImplementationSpecific {r.value}) and {twin.ing.key}'s Prefix {r.value} share "
+                        f"HAProxy's row for exactly {r.value} on {r.host or 'any host'}, with the same backend and "
+                        f"annotations on both: the rule ids decide; ing2gw keeps {twin.ing.key}'s", ing=r.ing,
+                        details={"hosts": r.host or "*", "paths": paths_detail([("exact", r.value)])})
+        elif min((twin, r), key=order) is r and (r.host, "Exact", r.value, False) not in by_key:
+            out.append(Row(r.host, "Exact", r.value, r.ing, r.backend, r.backend_name, r.where))
+    return sorted(out, key=lambda r: (r.host, r.type != "Exact", -len(r.value), r.value))
+
+
+def _winners(ctx: BuildContext, rows: list[Row], order: Callable[[Row], tuple[str, bool, str]]) -> list[Row]:
+    groups: dict[tuple[str, str, str, bool], list[Row]] = {}
+    for r in rows:
+        groups.setdefault((r.host, r.type, r.value, r.string_prefix), []).append(r)
+    out = []
+    for (host, rtype, value, _), group in groups.items():
+        ordered = sorted(group, key=order)
         win = ordered[0]
         out.append(win)
         for lose in ordered[1:]:
             if lose.ing is win.ing:
                 continue
             same = lose.backend_name == win.backend_name
-            if same and has_rules[lose.ing.key] and has_rules[win.ing.key]:
+            if same and order(lose)[1] and order(win)[1]:
                 ctx.finding(Severity.WARNING, "ING2GW-HAPROXY-009",
                             f"{lose.where} ({rtype} {value} on {host or 'any host'}) and {win.ing.key} both route to "
                             f"{win.backend_name} with annotations: HAProxy keeps the row whose rule ids sort first; "
                             f"ing2gw keeps {win.ing.key}'s", ing=lose.ing,
                             details={"hosts": host or "*", "paths": paths_detail(
                                 [("exact" if rtype == "Exact" else "segment", value)])})
-            elif not same or has_rules[lose.ing.key]:
+            elif not same or order(lose)[1]:
                 ctx.finding(Severity.WARNING, "ING2GW-HAPROXY-008",
                             f"{lose.where} ({rtype} {value} on {host or 'any host'}) is not used: {win.ing.key}'s row "
                             f"({win.backend_name}) sorts first in HAProxy's map and wins; only it is emitted",
                             ing=lose.ing, suggestion="remove the losing path, or check which one you meant to keep")
-    return sorted(out, key=lambda r: (r.host, r.type != "Exact", -len(r.value), r.value))
+    return out
