@@ -1,7 +1,7 @@
 """HAProxy Kubernetes Ingress Controller (haproxytech/kubernetes-ingress v3.2) -> neutral IR.
 
 Modules by concern: `settings` (ConfigMap, Service annotations, prefixes, chart defaults),
-`maps` (the host and path maps and which row wins), `annotations` (frontend annotations -> rule
+`maps` (the host and path maps and which row wins), `features` (frontend annotations -> rule
 features and findings), `routes` (listeners, routes, TLS, redirects, default backend). Facts:
 ../shared/reference/haproxy-semantics.md (rule ids H-xx). Shares no code with
 `simulate.haproxy`, the model the translation is checked against.
@@ -15,7 +15,7 @@ from ing2gw import ir
 from ing2gw.findings import Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.providers.base import BuildContext, host_problem
-from ing2gw.providers.haproxy import annotations, maps, routes
+from ing2gw.providers.haproxy import features as frontend, maps, routes
 from ing2gw.providers.haproxy.settings import Settings
 
 
@@ -78,10 +78,10 @@ class HAProxyProvider:
         gw = ctx.gateway_for(class_name)
         settings.rewrites = any(settings.frontend(i, "path-rewrite") is not None for i in ings)
         rows: list[maps.Row] = []
-        features: dict[str, annotations.Features] = {}
+        features: dict[str, frontend.Features] = {}
         for ing in ings:
             own = maps.rows_of(ctx, settings, ing)
-            features[ing.key] = annotations.read_features(ctx, settings, ing, {(r.type, r.value) for r in own})
+            features[ing.key] = frontend.read_features(ctx, settings, ing, {(r.type, r.value) for r in own})
             for r in own:
                 if r.string_prefix:
                     ctx.finding(Severity.WARNING, "ING2GW-HAPROXY-010",
@@ -99,7 +99,7 @@ class HAProxyProvider:
         routes.gateway_findings(ctx, gw, default is not None, any(not r.host for r in won) or default is not None)
 
     def _redirect_order(self, ctx: BuildContext, ings: list[Ingress], settings: Settings,
-                        features: dict[str, annotations.Features]) -> None:
+                        features: dict[str, frontend.Features]) -> None:
         """H-G1: an identical request-redirect of another Ingress may sit before this Ingress's
         HTTPS redirect in the frontend's rule list (first insertion, undefined order)."""
         for ing in ings:

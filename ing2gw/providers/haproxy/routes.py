@@ -17,7 +17,7 @@ from ing2gw.findings import Finding, Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.prediction import paths_detail
 from ing2gw.providers.base import BuildContext
-from ing2gw.providers.haproxy.annotations import Features
+from ing2gw.providers.haproxy.features import Features
 from ing2gw.providers.haproxy.maps import Row
 from ing2gw.providers.haproxy.settings import DEFAULT_CERT
 

@@ -110,7 +110,7 @@ class _Reader:
             v = self.get(name)
             if v is None:
                 continue
-            pairs = []
+            pairs: list[tuple[str, str]] = []
             for line in v.value.split("\n"):
                 if not line:
                     continue
