@@ -232,8 +232,8 @@ class _Reader:
                 self.lost(v, "a pattern file (patterns/...) has no Gateway API equivalent", security=True)
                 continue
             try:
-                for e in entries:
-                    ipaddress.ip_network(e, strict=False)
+                # CIDR form for policies (a bare address is its /32 or /128, as HAProxy matches it)
+                cidrs = [str(ipaddress.ip_network(e, strict=False)) for e in entries]
             except ValueError:
                 # H-G9: one invalid entry drops the whole list: HAProxy filters nothing, nor does the Gateway
                 self.finding(Severity.WARNING, "ING2GW-HAPROXY-005", v,
@@ -242,7 +242,7 @@ class _Reader:
                 continue
             self.out.intents.append(ir.Intent("source-range", ir.Source(self.ing.namespace, self.ing.name,
                                                                         self.ing.origin, v.key),
-                                              ",".join(entries), security=True, params=(("action", action),)))
+                                              ",".join(cidrs), security=True, params=(("action", action),)))
             self.finding(Severity.ERROR, "ING2GW-HAPROXY-006", v,
                          f"{action} list {','.join(entries)} has no Gateway API field: the routes serve every client "
                          "unless the target's policy carries the route's source-range intent", security=True,
