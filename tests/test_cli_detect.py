@@ -37,7 +37,7 @@ def kinds(stream: str) -> list[str]:
     ("traefik-router-tls.yaml", "ING2GW-CORE-001", "served by traefik"),
     ("alb-scheme.yaml", "ING2GW-CORE-001", "served by aws-alb"),
     ("gke-static-ip.yaml", "ING2GW-CORE-001", "served by gke"),
-    ("haproxy-path-rewrite.yaml", "ING2GW-CORE-001", "served by haproxy"),
+    ("haproxy-ingress-jcmoraisjr.yaml", "ING2GW-CORE-001", "served by haproxy-ingress"),
     ("f5-rewrites-class-nginx.yaml", "ING2GW-DETECT-001", "f5-nginx"),
     ("with-tls-class.yaml", "ING2GW-DETECT-002", "--class with-tls=ingress-nginx"),
 ])

@@ -174,10 +174,31 @@ def test_gke_static_ip_is_refused() -> None:
     assert "kubernetes.io/ingress.global-static-ip-name" in v.message
 
 
-def test_haproxy_path_rewrite_is_refused() -> None:
+def test_haproxy_annotations_go_to_the_haproxy_provider() -> None:
     [v] = file_verdicts("haproxy-path-rewrite.yaml").values()
-    assert (v.translated, v.controller, v.code) == (False, "haproxy", "ING2GW-CORE-001")
-    assert "haproxy.org/path-rewrite" in v.message and "cert-manager" not in v.message
+    assert (v.translated, v.controller) == (True, "haproxy")
+    assert any("haproxy.org/path-rewrite" in e.keys for e in v.evidence)
+
+
+def test_jcmoraisjr_haproxy_ingress_is_reported_not_translated() -> None:
+    # the other HAProxy controller (haproxy-ingress.github.io/) is named, with its evidence
+    [v] = file_verdicts("haproxy-ingress-jcmoraisjr.yaml").values()
+    assert (v.translated, v.controller, v.code) == (False, "haproxy-ingress", "ING2GW-CORE-001")
+    assert "haproxy-ingress.github.io/ssl-redirect" in v.message
+
+
+def test_no_haproxy_case_is_translated_as_another_controller() -> None:
+    """The HAProxy behaviour cases: an Ingress with haproxy.org/ annotations or the haproxy class
+    goes to the HAProxy provider, never to ingress-nginx's."""
+    seen = 0
+    for name, inputs in _case_ingresses("haproxy"):
+        for ing in inputs.ingresses:
+            v = detect(ing, inputs, Options())
+            own = [k for k in ing.annotations if "haproxy" in (TABLE.annotation_controllers(k) or ())]
+            if v.translated and (own or ing.spec.ingress_class_name == "haproxy"):
+                seen += 1
+                assert v.controller == "haproxy", (name, ing.key, v.message)
+    assert seen > 50
 
 
 def test_f5_annotations_on_class_nginx_disagree() -> None:
@@ -364,8 +385,8 @@ def test_check_controller_lists_the_known_ones() -> None:
 # Every behaviour case of the other controllers
 
 
-_OTHER_CONTROLLERS = {"traefik": "traefik", "aws-alb": "aws-alb", "gke": "gke", "haproxy": "haproxy",
-                      "f5-nginx": "f5-nginx", "istio": "istio"}
+_OTHER_CONTROLLERS = {"traefik": "traefik", "aws-alb": "aws-alb", "gke": "gke", "f5-nginx": "f5-nginx",
+                      "istio": "istio"}
 
 
 def _case_ingresses(folder: str) -> list[tuple[str, Inputs]]:

@@ -164,6 +164,8 @@ def _when(key: str, value: str, p: Probe) -> bool:
     if key == "method":
         return p.request.method == value
     if key == "host":
+        if value == "missing":
+            return p.request.host is None
         return (p.request.host or "").split(":")[0].endswith(".")
     if key == "without-header":
         return p.request.header(value) is None

@@ -48,7 +48,7 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
         if found is None:
             raise ValueError(f"controller {controller!r} is translated but has no registry entry")
         setup = _old_side(found.old_side, result, options, verdicts[controller])
-        part = run_check(old, new, result.findings, controller=found.simulator, class_groups=dict(class_groups),
+        part = run_check(old + list(setup.manifests), new, result.findings, controller=found.simulator, class_groups=dict(class_groups),
                          configmap_flags=setup.flags, context=_with_configmap(context, setup.configmap),
                          extra_probes=extra_probes, observe=observe)
         if total is None:

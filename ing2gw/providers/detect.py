@@ -464,7 +464,8 @@ def _not_translated(ctl: str, class_name: str, how: str, evidence: tuple[Evidenc
     class_ev = [e for e in evidence if e.is_class and e.class_name]
     ways = ["convert it by hand"]
     if class_ev:
-        other = next(iter(sorted(table.translated)), None)
+        # ingress-nginx first: the controller most Ingresses of an unknown class turn out to be
+        other = "ingress-nginx" if "ingress-nginx" in table.translated else next(iter(sorted(table.translated)), None)
         if other:
             ways.append(f"pass --class {class_ev[0].class_name}={other} if {other} really serves class "
                         f"{class_ev[0].class_name}")

@@ -21,6 +21,7 @@ that the entries are exactly the controllers mappings/controllers.yaml calls tra
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,12 @@ class ControllerEntry:
 @dataclass(frozen=True)
 class OldSide:
     """What a controller's simulator needs beyond the manifests: the controller's flags (as given
-    to it, e.g. `--annotations-prefix=...`) and its ConfigMap's data (empty: none)."""
+    to it, e.g. `--annotations-prefix=...`), its ConfigMap's data (empty: none), and objects its
+    installation creates that the input may lack (e.g. a Helm chart's IngressClass)."""
 
     flags: tuple[str, ...] = ()
     configmap: dict[str, str] = field(default_factory=dict)
+    manifests: tuple[Any, ...] = ()
 
 
 REGISTRY: dict[str, ControllerEntry] = {
@@ -63,6 +66,15 @@ REGISTRY: dict[str, ControllerEntry] = {
         option_group=OptionGroup("ingress-nginx", ("annotations_prefix", "ingress_class", "nginx_configmap",
                                                    "nginx_flags")),
         old_side="ing2gw.providers.ingress_nginx.check_setup:old_side",
+    ),
+    "haproxy": ControllerEntry(
+        controller="haproxy",
+        provider="ing2gw.providers.haproxy:HAProxyProvider",
+        simulator="haproxy",
+        mappings=("haproxy",),
+        codes="haproxy",
+        option_group=OptionGroup("HAProxy", ()),
+        old_side="ing2gw.providers.haproxy.check_setup:old_side",
     ),
 }
 

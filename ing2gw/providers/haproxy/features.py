@@ -1,0 +1,310 @@
+"""An Ingress's HAProxy annotations -> what its rules carry (filters, redirects, intents), and a
+finding for every annotation that is not carried over exactly.
+
+Frontend annotations act only on the requests this Ingress's own map rows route (the rule ids
+in the row, H-G1), so everything here becomes part of the Ingress's own route rules. Values come
+from the Ingress, then the controller ConfigMap (H-A2). Facts: haproxy-semantics.md H-G3 (ssl-
+redirect), H-G4 (request-redirect), H-G5 (path-rewrite, set-host, set-header), H-G6 (basic
+auth), H-G9 (allow/deny lists); every other key is reported from mappings/haproxy.yaml.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+
+from ing2gw import ir, mappings
+from ing2gw.findings import Severity
+from ing2gw.model.ingress import Ingress
+from ing2gw.providers.base import BuildContext, host_problem
+from ing2gw.providers.haproxy.settings import DEFAULTS, PREFIXES, Settings, Value, clean
+
+#: redirect codes a Gateway API RequestRedirect takes
+REDIRECT_CODES = (301, 302, 303, 307, 308)
+#: keys this module handles itself (the others are reported from the mapping table)
+HANDLED = frozenset({"set-host", "path-rewrite", "request-set-header", "response-set-header", "ssl-redirect",
+                     "ssl-redirect-port", "ssl-redirect-code", "request-redirect", "request-redirect-code",
+                     "allow-list", "deny-list", "whitelist", "blacklist", "auth-type", "auth-secret", "auth-realm",
+                     "standalone-backend", "timeout-server", "route-acl"})
+_LITERAL_PATH = re.compile(r"/[-A-Za-z0-9/._~]*\Z")
+
+
+@dataclass
+class PathRewrite:
+    """path-rewrite as Gateway API can say it: the whole path (`full`) or a prefix (`prefix` of
+    the rule's PathPrefix `match` replaced with `to`)."""
+
+    full: str | None = None
+    match: str | None = None
+    to: str | None = None
+
+
+@dataclass
+class Features:
+    """What one Ingress's annotations add to each of its rules."""
+
+    has_rules: bool = False
+    set_host: str | None = None
+    rewrite: PathRewrite | None = None
+    request_set: list[tuple[str, str]] = field(default_factory=list)
+    response_set: list[tuple[str, str]] = field(default_factory=list)
+    ssl_redirect: ir.Redirect | None = None
+    redirect: ir.Redirect | None = None
+    intents: list[ir.Intent] = field(default_factory=list)
+
+
+def _go_bool(text: str) -> bool | None:
+    """utils.GetBoolValue: Go's ParseBool plus enabled/on, disabled/off; None when unparsable."""
+    if text in ("1", "t", "T", "TRUE", "true", "True") or text.lower() in ("enabled", "on"):
+        return True
+    if text in ("0", "f", "F", "FALSE", "false", "False") or text.lower() in ("disabled", "off"):
+        return False
+    return None
+
+
+def _unquote(text: str) -> str:
+    """A set-header value as HAProxy sends it: the controller quotes it (EnsureQuoted) and
+    HAProxy's parser removes one pair of double quotes."""
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
+
+
+class _Reader:
+    def __init__(self, ctx: BuildContext, settings: Settings, ing: Ingress) -> None:
+        self.ctx = ctx
+        self.s = settings
+        self.ing = ing
+        self.out = Features()
+        self.table = {r["key"]: r for r in mappings.table("haproxy")["annotations"]}
+
+    def get(self, name: str) -> Value | None:
+        v = self.s.frontend(self.ing, name)
+        return v if v is not None and v.value.strip() != "" else None
+
+    def finding(self, severity: str, code: str, v: Value, message: str, *, security: bool = False,
+                suggestion: str | None = None) -> None:
+        where = "" if v.source == "ingress" else " (from the controller ConfigMap)"
+        self.ctx.finding(severity, code, f"{v.key}{where}: {message}", ing=self.ing, annotation=v.key,
+                         value=v.value, security=security, suggestion=suggestion)
+
+    def converted(self, v: Value, what: str) -> None:
+        self.out.has_rules = True
+        self.finding(Severity.INFO, "ING2GW-HAPROXY-002", v, what)
+
+    def lost(self, v: Value, why: str, *, security: bool = False) -> None:
+        self.out.has_rules = True
+        self.finding(Severity.ERROR if security else Severity.WARNING, "ING2GW-HAPROXY-004", v, why,
+                     security=security)
+
+    # -- H-G5 --------------------------------------------------------------------------------
+    def headers(self) -> None:
+        v = self.get("set-host")
+        if v is not None:
+            host = v.value.strip()
+            if "%[" in host or host_problem(host.split(":")[0]) is not None:
+                self.lost(v, "a log-format or non-hostname value has no static Gateway API equivalent")
+            else:
+                self.out.set_host = host
+                self.converted(v, f"URLRewrite hostname {host}")
+        for name, target in (("request-set-header", self.out.request_set), ("response-set-header", self.out.response_set)):
+            v = self.get(name)
+            if v is None:
+                continue
+            pairs: list[tuple[str, str]] = []
+            for line in v.value.split("\n"):
+                if not line:
+                    continue
+                hname, sep, value = line.partition(" ")
+                if not sep or "%[" in value or not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", hname):
+                    pairs = []
+                    break
+                pairs.append((hname, _unquote(value)))
+            if not pairs:
+                self.lost(v, "a malformed line or a log-format value (%[...]) cannot be a static header value")
+                continue
+            if name == "request-set-header" and any(h.lower() == "host" for h, _ in pairs):
+                host = next(val for h, val in pairs if h.lower() == "host")
+                self.out.set_host = host  # set after set-host (both REQ_SET_HEADER, set-host first)
+                pairs = [(h, val) for h, val in pairs if h.lower() != "host"]
+            target.extend(pairs)
+            if name == "response-set-header":
+                self.ctx.finding(Severity.INFO, "ING2GW-HAPROXY-024",
+                                 "HAProxy also sets these response headers on its own 503 (no server); the Gateway's "
+                                 "own 5xx answers do not carry them", ing=self.ing, annotation=v.key, value=v.value)
+            self.converted(v, ("RequestHeaderModifier" if name.startswith("request") else "ResponseHeaderModifier")
+                           + " set " + ", ".join(h for h, _ in pairs))
+
+    def path_rewrite(self, matches: set[tuple[str, str]]) -> None:
+        v = self.get("path-rewrite")
+        if v is None:
+            return
+        lines = [line.split() for line in v.value.strip().split("\n")]
+        if len(lines) != 1 or len(lines[0]) not in (1, 2):
+            self.out.has_rules = True
+            self.finding(Severity.WARNING, "ING2GW-HAPROXY-028", v,
+                         "several rewrite lines (or a malformed one) have no Gateway API equivalent")
+            return
+        parts = lines[0]
+        if len(parts) == 1:
+            if _LITERAL_PATH.match(parts[0]):
+                self.out.rewrite = PathRewrite(full=parts[0])
+                self.converted(v, f"URLRewrite ReplaceFullPath {parts[0]}")
+                return
+        else:
+            # `^P(.*) Q\1` replaces the prefix P with Q: ReplacePrefixMatch when every rule of the
+            # Ingress is PathPrefix P (an Exact rule P is ReplaceFullPath Q)
+            m = re.fullmatch(r"\^(/[-A-Za-z0-9/._~]*)\(\.\*\)", parts[0])
+            q = re.fullmatch(r"(/[-A-Za-z0-9/._~]*)\\1", parts[1])
+            if m and q and not m.group(1).endswith("/") and not q.group(1).endswith("/") \
+                    and all(value == m.group(1) for _, value in matches):
+                self.out.rewrite = PathRewrite(match=m.group(1), to=q.group(1))
+                self.converted(v, f"URLRewrite ReplacePrefixMatch {q.group(1)} on {m.group(1)}")
+                return
+        self.out.has_rules = True
+        self.finding(Severity.WARNING, "ING2GW-HAPROXY-028", v,
+                     "a regex rewrite other than replacing the rule's own prefix has no Gateway API equivalent "
+                     "(some implementations have a regex rewrite)")
+
+    # -- H-G3, H-G4 ----------------------------------------------------------------------------
+    def _code(self, name: str, default: str) -> int:
+        v = self.get(name)
+        text = v.value.strip() if v is not None else default
+        if not re.fullmatch(r"[0-9]+", text):
+            if v is not None:
+                self.finding(Severity.WARNING, "ING2GW-HAPROXY-005", v,
+                             "not a number: the controller drops the rule (no redirect)")
+            return -1
+        code = int(text)
+        if code not in REDIRECT_CODES and v is not None:
+            self.finding(Severity.WARNING, "ING2GW-HAPROXY-020", v,
+                         f"{code} is not a RequestRedirect status; the redirect uses 302")
+            return 302
+        return code
+
+    def redirects(self) -> None:
+        v = self.get("ssl-redirect")
+        if v is None:
+            enabled = any(t.hosts for t in self.ing.spec.tls)  # tlsEnabled (H-G3)
+        else:
+            parsed = _go_bool(v.value.strip())
+            if parsed is None:
+                self.finding(Severity.WARNING, "ING2GW-HAPROXY-005", v,
+                             "not a boolean: the controller silently disables the HTTPS redirect, and so does ing2gw")
+            enabled = bool(parsed)
+        if enabled:
+            self.out.has_rules = True
+            code = self._code("ssl-redirect-code", DEFAULTS["ssl-redirect-code"])
+            pv = self.get("ssl-redirect-port")
+            port_text = pv.value.strip() if pv is not None else DEFAULTS["ssl-redirect-port"]
+            if code > 0 and re.fullmatch(r"[0-9]+", port_text) and 0 < int(port_text) < 65536:
+                self.out.ssl_redirect = ir.Redirect(code, scheme="https", port=int(port_text))
+                if int(port_text) == 443:
+                    self.ctx.finding(Severity.INFO, "ING2GW-HAPROXY-017",
+                                     "HAProxy's HTTPS redirect Location carries :443; the Gateway's omits the default "
+                                     "port (the same URL)", ing=self.ing)
+            elif pv is not None:
+                self.finding(Severity.WARNING, "ING2GW-HAPROXY-005", pv,
+                             "not a port: the controller drops the HTTPS redirect, and so does ing2gw")
+        v = self.get("request-redirect")
+        if v is not None:
+            self.out.has_rules = True
+            value = v.value.strip()
+            scheme = "https" if value.startswith("https://") else "http"
+            hostport = value.split("://", 1)[1] if "://" in value else value
+            host, _, port = hostport.partition(":")
+            code = self._code("request-redirect-code", DEFAULTS["request-redirect-code"])
+            if host_problem(host) is not None or (port and not port.isdigit()) or code < 0:
+                self.lost(v, "only host or host:port (with an optional scheme) is a RequestRedirect")
+            else:
+                self.out.redirect = ir.Redirect(code, scheme=scheme, hostname=host,
+                                                port=int(port) if port else None)
+                self.converted(v, f"RequestRedirect to {scheme}://{hostport} ({code})")
+
+    # -- H-G6, H-G9 ---------------------------------------------------------------------------
+    def access(self) -> None:
+        for name, old, action in (("allow-list", "whitelist", "allow"), ("deny-list", "blacklist", "deny")):
+            v = self.get(name) or self.get(old)
+            if v is None:
+                continue
+            self.out.has_rules = True
+            entries = [e.strip() for e in v.value.split(",") if e.strip()]
+            if any(e.startswith("patterns/") for e in entries):
+                self.lost(v, "a pattern file (patterns/...) has no Gateway API equivalent", security=True)
+                continue
+            try:
+                # CIDR form for policies (a bare address is its /32 or /128, as HAProxy matches it)
+                cidrs = [str(ipaddress.ip_network(e, strict=False)) for e in entries]
+            except ValueError:
+                # H-G9: one invalid entry drops the whole list: HAProxy filters nothing, nor does the Gateway
+                self.finding(Severity.WARNING, "ING2GW-HAPROXY-005", v,
+                             "an invalid entry makes the controller drop the whole list: no client is filtered, "
+                             "and the routes filter none either", suggestion="fix the list")
+                continue
+            self.out.intents.append(ir.Intent("source-range", ir.Source(self.ing.namespace, self.ing.name,
+                                                                        self.ing.origin, v.key),
+                                              ",".join(cidrs), security=True, params=(("action", action),)))
+            self.finding(Severity.ERROR, "ING2GW-HAPROXY-006", v,
+                         f"{action} list {','.join(entries)} has no Gateway API field: the routes serve every client "
+                         "unless the target's policy carries the route's source-range intent", security=True,
+                         suggestion=f"write your implementation's policy, or accept with --allow-weakened {name}")
+        v = self.get("auth-type")
+        if v is not None:
+            self.out.has_rules = True
+            self.finding(Severity.ERROR, "ING2GW-HAPROXY-007", v,
+                         "basic authentication has no Gateway API field: the routes serve every client", security=True,
+                         suggestion="use your implementation's basic-auth policy, or accept with "
+                                    "--allow-weakened auth-type")
+
+    def others(self) -> None:
+        """Every other key on the Ingress (prefixed, or bare and known) and the frontend keys of
+        the ConfigMap, reported from mappings/haproxy.yaml."""
+        seen: set[str] = set()
+        for name, (value, key) in clean(self.ing.annotations).items():
+            prefixed = key.startswith(PREFIXES)
+            if name in HANDLED or (not prefixed and name not in self.table):
+                continue
+            seen.add(name)
+            self._report(Value(value, key, "ingress"))
+        for name, (value, key) in self.s.configmap.items():
+            row = self.table.get(name)
+            if name in HANDLED or name in seen or row is None or row["scope"] != "frontend":
+                continue
+            self._report(Value(value, key, "configmap"))
+
+    def _report(self, v: Value) -> None:
+        name = v.key.split("/", 1)[1] if v.key.startswith(PREFIXES) else v.key
+        row = self.table.get(name)
+        if row is None:
+            self.finding(Severity.INFO, "ING2GW-HAPROXY-003", v,
+                         "not an annotation the controller knows: it ignores it, and so does ing2gw")
+            return
+        if row["scope"] == "frontend" and v.value.strip():
+            self.out.has_rules = self.out.has_rules or row["key"] not in ("ingress.class",)
+        if row["status"] == "ignored":
+            self.finding(Severity.INFO, "ING2GW-HAPROXY-003", v, str(row.get("lossy") or "no routing effect"))
+            return
+        what = f"{row['status']}: {row.get('lossy') or row.get('becomes')}"
+        if name == "cors-respond-to-options":
+            self.out.has_rules = True
+            self.finding(Severity.WARNING, "ING2GW-HAPROXY-029", v, what)
+            return
+        if name.startswith("cors-"):
+            self.out.has_rules = True
+            self.finding(Severity.WARNING, "ING2GW-HAPROXY-026", v, what)
+            return
+        if not row["routing"] and not row["security"]:
+            self.finding(Severity.WARNING, "ING2GW-HAPROXY-027", v, what)
+            return
+        self.lost(v, f"{row['status']}: {row.get('lossy') or row.get('becomes')}", security=bool(row["security"]))
+
+
+def read_features(ctx: BuildContext, settings: Settings, ing: Ingress, matches: set[tuple[str, str]]) -> Features:
+    """The Ingress's frontend annotations as rule features (findings for what is lost).
+    `matches`: the (type, value) of the Ingress's path matches (path-rewrite needs them)."""
+    r = _Reader(ctx, settings, ing)
+    r.access()
+    r.headers()
+    r.path_rewrite(matches)
+    r.redirects()
+    r.others()
+    return r.out
