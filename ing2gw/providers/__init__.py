@@ -9,6 +9,7 @@ from ing2gw.providers.base import Provider
 #: controller id -> "module:class"
 PROVIDERS: dict[str, str] = {
     "ingress-nginx": "ing2gw.providers.ingress_nginx:IngressNginxProvider",
+    "traefik": "ing2gw.providers.traefik:TraefikProvider",
 }
 
 

@@ -1,0 +1,29 @@
+"""Traefik (Kubernetes Ingress provider): its routers, turned into neutral IR.
+
+Traefik builds one router per Ingress path with a rule string (`Host("h") && PathPrefix("/p")`)
+and sends each request to the matching router of highest priority, the rule's length unless
+`router.priority` says otherwise, across hosts, host-less rules and namespaces
+(traefik-semantics.md T-B, T-F). Gateway API picks the listener by hostname and then the most
+specific match. `views` reconciles the two: per host it keeps the routers Traefik can choose,
+and reports where the precedence or the match semantics still differ.
+
+Modules: `annotations` (router.*), `routers` (rules and priorities), `middlewares` (Middleware
+CRDs to filters and intents), `views` (hosts, shadowing, listeners, routes).
+"""
+
+from __future__ import annotations
+
+from ing2gw.model.ingress import Ingress
+from ing2gw.providers.base import BuildContext
+from ing2gw.providers.traefik.build import build_routers
+from ing2gw.providers.traefik.views import emit_views
+
+
+class TraefikProvider:
+    """Builds IR for the Ingresses of one Traefik IngressClass."""
+
+    name = "traefik"
+
+    def build(self, ctx: BuildContext, class_name: str, ingresses: list[Ingress]) -> None:
+        routers = build_routers(ctx, sorted(ingresses, key=lambda i: i.key))
+        emit_views(ctx, class_name, routers)
