@@ -53,7 +53,7 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
         base = context or ClusterContext()
         context = ClusterContext(services=base.services, default_endpoints=base.default_endpoints,
                                  endpoints=base.endpoints, secrets=base.secrets, secret_facts=base.secret_facts,
-                                 nginx_flags=base.nginx_flags, nginx_configmap=data)
+                                 nginx_flags=base.nginx_flags, nginx_configmap=data, traefik=base.traefik)
     total: VerifyResult | None = None
     for controller, class_groups in sorted(groups.items()) or [("ingress-nginx", {})]:
         part = run_check(old, new, result.findings, controller=controller, class_groups=dict(class_groups),

@@ -313,7 +313,7 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
         group_ctx = ClusterContext(services=ctx.services, default_endpoints=ctx.default_endpoints,
                                    endpoints=ctx.endpoints, secrets=ctx.secrets, secret_facts=ctx.secret_facts,
                                    nginx_flags=tuple(flags) + tuple(ctx.nginx_flags),
-                                   nginx_configmap=ctx.nginx_configmap)
+                                   nginx_configmap=ctx.nginx_configmap, traefik=ctx.traefik)
         old_router = build_router("ingress", controller, [*support, *group_ings], group_ctx)
         group_routes = [m for m in routes if route_source.get(f"{m.kind} {m.namespace}/{m.name}") in wanted
                         or route_source.get(f"{m.kind} {m.namespace}/{m.name}") is None]

@@ -14,7 +14,7 @@ CRDs to filters and intents), `views` (hosts, shadowing, listeners, routes).
 from __future__ import annotations
 
 from ing2gw.model.ingress import Ingress
-from ing2gw.providers.base import BuildContext
+from ing2gw.providers.base import BuildContext, host_problem
 from ing2gw.providers.traefik.build import build_routers
 from ing2gw.providers.traefik.views import emit_views
 
@@ -26,4 +26,5 @@ class TraefikProvider:
 
     def build(self, ctx: BuildContext, class_name: str, ingresses: list[Ingress]) -> None:
         routers = build_routers(ctx, sorted(ingresses, key=lambda i: i.key))
-        emit_views(ctx, class_name, routers)
+        hosts = {(r.host or "").strip().lower() for i in ingresses for r in i.spec.rules}
+        emit_views(ctx, class_name, routers, sorted(h for h in hosts if h and not host_problem(h)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ing2gw import ir
 from ing2gw.findings import Severity
-from ing2gw.model.ingress import Ingress, IngressBackend
+from ing2gw.model.ingress import Ingress, IngressBackend, Service
 from ing2gw.providers.base import BuildContext, host_problem
 from ing2gw.providers.traefik import middlewares as mw
 from ing2gw.providers.traefik.annotations import PREFIX, RouterAnnotations, parse_router_annotations
@@ -163,6 +163,14 @@ def _service(ctx: BuildContext, ing: Ingress, backend: IngressBackend, where: st
     ref = backend.service
     assert ref is not None
     svc = ctx.inputs.service(ing.namespace, ref.name)
+    if svc is None and any(ns == ing.namespace for ns, _ in ctx.inputs.services):
+        # other Services of the namespace are in the input, this one is not: it is taken as
+        # missing, and Traefik builds no router for a missing Service (T-B6)
+        ctx.finding(Severity.WARNING, "ING2GW-TRAEFIK-004",
+                    f"{where}: Service {ing.namespace}/{ref.name} is not among the Services in the input: Traefik "
+                    "builds no router for a path whose Service is missing; nothing is emitted for it", ing=ing,
+                    suggestion="pass the Service manifest too if it exists")
+        return None
     if svc is None:
         if ref.port.number is not None:
             return ir.ServiceBackend(ing.namespace, ref.name, ref.port.number)
@@ -176,6 +184,8 @@ def _service(ctx: BuildContext, ing: Ingress, backend: IngressBackend, where: st
                     f"{where}: Service {ing.namespace}/{ref.name} is of type ExternalName, which Traefik's Ingress "
                     "provider refuses unless allowExternalNameServices is set: no router", ing=ing)
         return None
+    if not _service_annotations(ctx, ing, svc, where):
+        return None
     if ref.port.number is not None:
         sp = svc.port_by_number(ref.port.number)
     else:
@@ -186,3 +196,36 @@ def _service(ctx: BuildContext, ing: Ingress, backend: IngressBackend, where: st
                     "Traefik builds no router for this path", ing=ing)
         return None
     return ir.ServiceBackend(ing.namespace, ref.name, sp.port)
+
+
+#: service.* keys Traefik reads on a Service (annotations.go), lower case
+_SERVICE_KEYS = ("service.serversscheme", "service.serverstransport", "service.passhostheader",
+                 "service.nativelb", "service.nodeportlb", "service.middlewares", "service.sticky")
+
+
+def _service_annotations(ctx: BuildContext, ing: Ingress, svc: Service, where: str) -> bool:
+    """Report the Service's service.* annotations; False when one makes Traefik drop the path."""
+    key = f"{svc.metadata.namespace or ing.namespace}/{svc.metadata.name}"
+    ok = True
+    for name, value in sorted((svc.metadata.annotations or {}).items()):
+        if not name.startswith(PREFIX):
+            continue
+        short = name[len(PREFIX):].lower()
+        if not short.startswith("service."):
+            continue
+        if not short.startswith(_SERVICE_KEYS):
+            ctx.finding(Severity.WARNING, "ING2GW-TRAEFIK-052",
+                        f"{where}: Service {key} carries unknown annotation {name}: Traefik builds no router for "
+                        "paths using it; nothing is emitted for this path", ing=ing, annotation=name, value=value)
+            ok = False
+        elif short == "service.passhostheader":
+            if value.strip().lower() in ("false", "0", "f"):
+                ctx.finding(Severity.WARNING, "ING2GW-TRAEFIK-050",
+                            f"{where}: Service {key} has {name}=false: Traefik sent the pod address as Host; the "
+                            "Gateway sends the client's Host header", ing=ing, annotation=name, value=value,
+                            details={"services": key})
+        else:
+            ctx.finding(Severity.WARNING, "ING2GW-TRAEFIK-051",
+                        f"{where}: Service {key}: {name}={value!r} is not carried over", ing=ing, annotation=name,
+                        value=value)
+    return ok

@@ -50,6 +50,8 @@ class Plan:
 def index(manifests: list[Manifest], default_ns: str) -> dict[str, Middleware | str]:
     """`<namespace>-<name>` -> the Middleware, or why Traefik cannot build it."""
     out: dict[str, Middleware | str] = {}
+    secrets = {(m.namespace or default_ns, m.name) for m in manifests if m.kind == "Secret" and not m.group}
+    secret_namespaces = {ns for ns, _ in secrets}
     for m in manifests:
         if m.kind != "Middleware" or m.group not in GROUPS:
             continue
@@ -60,8 +62,15 @@ def index(manifests: list[Manifest], default_ns: str) -> dict[str, Middleware | 
         if not isinstance(spec, dict) or len(kinds) != 1:
             out[key] = f"Middleware {ns}/{m.name} must hold exactly one middleware type (it has {len(kinds)})"
             continue
-        body = spec[kinds[0]]
-        out[key] = Middleware(ns, m.name, kinds[0], body if isinstance(body, dict) else {}, m)
+        body = spec[kinds[0]] if isinstance(spec[kinds[0]], dict) else {}
+        secret = body.get("secret") if kinds[0] in ("basicAuth", "digestAuth") else None
+        # Traefik cannot create an auth Middleware whose Secret is missing, and every router
+        # using it goes (kubernetes.go createBasicAuthMiddleware). A Secret absent from an input
+        # that holds other Secrets of the namespace is taken as missing; otherwise as present.
+        if secret and ns in secret_namespaces and (ns, str(secret)) not in secrets:
+            out[key] = f"Middleware {ns}/{m.name}: its Secret {ns}/{secret} does not exist, so Traefik cannot create it"
+            continue
+        out[key] = Middleware(ns, m.name, kinds[0], body, m)
     return out
 
 

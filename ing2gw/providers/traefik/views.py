@@ -93,8 +93,9 @@ def _certificates(routers: list[Router]) -> dict[str, ir.SecretRef]:
     return out
 
 
-def emit_views(ctx: BuildContext, class_name: str, routers: list[Router]) -> None:
-    """Listeners and routes on the class's Gateway for `routers`."""
+def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_hosts: list[str]) -> None:
+    """Listeners and routes on the class's Gateway for `routers`; `rule_hosts` are every host the
+    class's Ingresses name (with or without a router left)."""
     gw = ctx.gateway_for(class_name)
     reported: set[tuple[str, ...]] = set()
     names = sorted({r.host for r in routers if r.host and not r.host.startswith("*.")})
@@ -199,8 +200,8 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router]) -> Non
                                     f"Traefik's Host({w!r}) matches one label; the Gateway's {w} matches names "
                                     "two or more labels deep too", subject=f"Gateway {gw.namespace}/{gw.name}",
                                     details=(("wildcard", w),)))
-    no_cert = [v.host for v in views if v.host not in with_https and v.host != ANY] + [ANY]
-    if routers:
+    no_cert = sorted({v.host for v in views} | set(rule_hosts) - with_https - {ANY}) + [ANY]
+    if routers or rule_hosts:
         ctx.findings.append(Finding(
             Severity.INFO, "ING2GW-TRAEFIK-020",
             f"Traefik answers HTTPS for every host on its websecure entry point (with its default certificate when "
