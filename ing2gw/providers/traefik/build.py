@@ -166,10 +166,11 @@ def _service(ctx: BuildContext, ing: Ingress, backend: IngressBackend, where: st
     if svc is None and any(ns == ing.namespace for ns, _ in ctx.inputs.services):
         # other Services of the namespace are in the input, this one is not: it is taken as
         # missing, and Traefik builds no router for a missing Service (T-B6)
-        ctx.finding(Severity.WARNING, "ING2GW-TRAEFIK-004",
+        ctx.finding(Severity.WARNING, "ING2GW-TRAEFIK-006",
                     f"{where}: Service {ing.namespace}/{ref.name} is not among the Services in the input: Traefik "
                     "builds no router for a path whose Service is missing; nothing is emitted for it", ing=ing,
-                    suggestion="pass the Service manifest too if it exists")
+                    suggestion="pass the Service manifest too if it exists",
+                    details={"services": f"{ing.namespace}/{ref.name}"})
         return None
     if svc is None:
         if ref.port.number is not None:

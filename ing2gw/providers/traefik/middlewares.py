@@ -150,6 +150,10 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source) -> Plan
                 p.http_redirect = redirect
                 if port_n not in (None, 443):
                     p.https_redirect = redirect
+                else:
+                    p.notes.append(("info", "ING2GW-TRAEFIK-037",
+                                    f"{label}: HTTPS requests are forwarded; Traefik redirects those whose Host "
+                                    "names a port (the URL without it differs)", mw.kind))
             elif scheme == "http":
                 p.https_redirect = redirect
                 if port_n not in (None, 80):

@@ -200,6 +200,10 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
                                     f"Traefik's Host({w!r}) matches one label; the Gateway's {w} matches names "
                                     "two or more labels deep too", subject=f"Gateway {gw.namespace}/{gw.name}",
                                     details=(("wildcard", w),)))
+    if routers and not any(k.protocol == "HTTP" and k.hostname is None for k in gw.listeners):
+        # Traefik's web entry point answers plain HTTP for every host (404 without a router); a
+        # Gateway without a plain listener would refuse the connection instead
+        gw.listener("HTTP", 80, None)
     no_cert = sorted({v.host for v in views} | set(rule_hosts) - with_https - {ANY}) + [ANY]
     if routers or rule_hosts:
         ctx.findings.append(Finding(
