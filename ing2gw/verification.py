@@ -13,6 +13,14 @@ from ing2gw.translate import Result
 from ing2gw.verify import VerifyResult, manifests_from_objects, run_check
 
 
+def _routes_of(result: Result) -> list[str]:
+    """The source annotations of the translation's routes."""
+    from ing2gw.emit.gateway import SOURCE_ANNOTATION
+
+    return [str(((o.get("metadata") or {}).get("annotations") or {}).get(SOURCE_ANNOTATION) or "")
+            for o in result.objects() if o.get("kind") in ("HTTPRoute", "GRPCRoute", "TLSRoute")]
+
+
 def verify_translation(result: Result, manifests: Sequence[Manifest], options: Options,
                        new_objects: Sequence[dict[str, Any]] | None = None, context: ClusterContext | None = None,
                        extra_probes: Sequence[Request] = (),
@@ -38,6 +46,12 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
             # controller name (AKS application routing): the model must serve it by name
             by_name = by_name or any(e.kind == "class-option" or e.ingress_class_controller not in
                                      (None, "k8s.io/ingress-nginx") for e in o.evidence)
+    # Traefik's IngressRoutes: checked with the Traefik model, in the class their Gateway serves
+    crds = sorted({r for r in _routes_of(result) if r.startswith("IngressRoute/")})
+    if crds:
+        classes = groups.get("traefik") or {}
+        cls = "traefik" if "traefik" in classes or not classes else sorted(classes)[0]
+        groups["traefik"][cls].extend(crds)
     # an Ingress with an invalid host could never have been created: the API server rejects it
     rejected = {f.subject[len("Ingress "):] for f in result.findings if f.code == "ING2GW-CORE-007"}
     old = [m for m in manifests if m.kind != "Ingress"

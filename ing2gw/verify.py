@@ -306,7 +306,7 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
     for class_name, keys in sorted(class_groups.items()):
         wanted = set(keys)
         group_ings = [m for m in ingresses if f"{m.namespace or 'default'}/{m.name}" in wanted]
-        if not group_ings:
+        if not group_ings and not any(k.startswith("IngressRoute/") for k in wanted):
             continue
         result.groups.append(class_name)
         flags = [f"--ingress-class={class_name}", "--watch-ingress-without-class=true", *configmap_flags]
@@ -367,7 +367,10 @@ class _Job:
                     continue
                 equivalent += 1
                 continue
-            involved = {dict(o.decided_by).get("ingress") or ""}
+            decided = dict(o.decided_by)
+            involved = {decided.get("ingress") or ""}
+            if decided.get("ingressroute"):
+                involved.add("IngressRoute/" + decided["ingressroute"])
             src = self.route_source.get(dict(n.decided_by).get("route", ""))
             if src:
                 involved.add(src)

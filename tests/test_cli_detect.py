@@ -33,7 +33,6 @@ def kinds(stream: str) -> list[str]:
 
 
 @pytest.mark.parametrize("name, code, controller_word", [
-    ("traefik-router-tls.yaml", "ING2GW-CORE-001", "served by traefik"),
     ("alb-scheme.yaml", "ING2GW-CORE-001", "served by aws-alb"),
     ("gke-static-ip.yaml", "ING2GW-CORE-001", "served by gke"),
     ("haproxy-path-rewrite.yaml", "ING2GW-CORE-001", "served by haproxy"),

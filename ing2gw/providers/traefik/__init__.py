@@ -15,8 +15,20 @@ from __future__ import annotations
 
 from ing2gw.model.ingress import Ingress
 from ing2gw.providers.base import BuildContext, host_problem
+from ing2gw.providers.detect import detect
 from ing2gw.providers.traefik.build import build_routers
+from ing2gw.providers.traefik.crd import crd_routers, traefik_objects
 from ing2gw.providers.traefik.views import emit_views
+
+DEFAULT_CLASS = "traefik"
+
+
+def crd_class(ctx: BuildContext) -> str:
+    """The class whose Gateway serves IngressRoutes: `traefik` (the chart's), or the first Traefik
+    class of the input's Ingresses when `traefik` is not among them."""
+    classes = sorted({v.class_name for v in (detect(i, ctx.inputs, ctx.options) for i in ctx.inputs.ingresses)
+                      if v.translated and v.controller == "traefik"})
+    return DEFAULT_CLASS if DEFAULT_CLASS in classes or not classes else classes[0]
 
 
 class TraefikProvider:
@@ -26,5 +38,7 @@ class TraefikProvider:
 
     def build(self, ctx: BuildContext, class_name: str, ingresses: list[Ingress]) -> None:
         routers = build_routers(ctx, sorted(ingresses, key=lambda i: i.key))
+        if traefik_objects(ctx.inputs.other) and class_name == crd_class(ctx):
+            routers += crd_routers(ctx)
         hosts = {(r.host or "").strip().lower() for i in ingresses for r in i.spec.rules}
         emit_views(ctx, class_name, routers, sorted(h for h in hosts if h and not host_problem(h)))

@@ -8,7 +8,7 @@ from ing2gw.model.ingress import Ingress, IngressBackend, Service
 from ing2gw.providers.base import BuildContext, host_problem
 from ing2gw.providers.traefik import middlewares as mw
 from ing2gw.providers.traefik.annotations import PREFIX, RouterAnnotations, parse_router_annotations
-from ing2gw.providers.traefik.routers import MIN_INT32, PathKind, Router, priority_of, rule_string
+from ing2gw.providers.traefik.routers import MIN_INT32, PathKind, Router, owner_of, priority_of, rule_string
 
 #: the Helm chart's entry points (T-C1): name -> (Service port, TLS by the entry point)
 ENTRYPOINTS: dict[str, tuple[int, bool]] = {"web": (80, False), "websecure": (443, True)}
@@ -145,9 +145,7 @@ def _router(ctx: BuildContext, ing: Ingress, ann: RouterAnnotations, mws: dict[s
                     f"{where}: {problem}; Traefik drops the router, so nothing is emitted for it", ing=ing,
                     annotation=PREFIX + "router.middlewares", details=scope)
         return None
-    r = Router(ing, host, kind, path, rule, prio, sb, known, ann.tls is True, tuple(m.name for m in resolved),
-               where)
-    r.actions = list(resolved)
+    r = Router(owner_of(ing), host, kind, path, rule, prio, (sb,), known, ann.tls is True, where, list(resolved))
     if kind == "regex":
         ctx.finding(Severity.ERROR, "ING2GW-TRAEFIK-005",
                     f"{where}: PathRegexp({path!r}) is not translated (Gateway API regular expressions are "

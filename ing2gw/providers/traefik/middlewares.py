@@ -216,10 +216,10 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source) -> Plan
                     resp_remove.append(str(k))
                 else:
                     resp_set[str(k)] = str(v)
-            rest = sorted(set(s) - {"customRequestHeaders", "customResponseHeaders"})
-            if rest:
+            others = sorted(set(s) - {"customRequestHeaders", "customResponseHeaders"})
+            if others:
                 p.notes.append(("warning", "ING2GW-TRAEFIK-033",
-                                f"{label}: {', '.join(rest)} not converted (only custom request and response headers "
+                                f"{label}: {', '.join(others)} not converted (only custom request and response headers "
                                 "are)", mw.kind))
             else:
                 p.converted.append(label)

@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 
 from ing2gw import ir
 from ing2gw.findings import Finding, Severity
-from ing2gw.model.ingress import Ingress
 from ing2gw.providers.base import BuildContext, gateway_path_problem
 from ing2gw.providers.traefik import middlewares as mw
 from ing2gw.providers.traefik.build import ENTRYPOINTS
-from ing2gw.providers.traefik.routers import Router, covers, host_matches, overlap
+from ing2gw.providers.traefik.routers import Owner, Router, covers, gateway_prefers, host_matches, overlap, report
 
 ANY = "*"
 
@@ -53,41 +52,55 @@ def _live(ctx: BuildContext, view: str, routers: list[Router], reported: set[tup
     for a in ordered:
         shadow = next((b for b in ordered if b is not a and b.priority > a.priority and covers(b, a)), None)
         if shadow is not None:
-            key = ("dead", view, a.key, a.rule)
-            if key not in reported:
-                reported.add(key)
-                ctx.finding(Severity.INFO, "ING2GW-TRAEFIK-012",
+            dead = ("dead", view, a.key, a.rule)
+            if dead not in reported:
+                reported.add(dead)
+                report(ctx, a.owner, Severity.INFO, "ING2GW-TRAEFIK-012",
                             f"{a.where} ({a.rule}, priority {a.priority}) is never chosen by Traefik for "
                             f"{'any other host' if view == ANY else view}: {shadow.key}'s {shadow.rule} (priority "
-                            f"{shadow.priority}) takes every request it matches first; it is not emitted there",
-                            ing=a.ing)
+                            f"{shadow.priority}) takes every request it matches first; it is not emitted there")
             continue
         for b in live:
             if b.priority == a.priority and overlap(a, b):
-                key = ("tie", view, a.key, a.rule, b.key, b.rule)
-                if key not in reported:
-                    reported.add(key)
-                    ctx.finding(Severity.WARNING, "ING2GW-TRAEFIK-013",
+                tie = ("tie", view, a.key, a.rule, b.key, b.rule)
+                if tie not in reported:
+                    reported.add(tie)
+                    report(ctx, a.owner, Severity.WARNING, "ING2GW-TRAEFIK-013",
                                 f"{a.where} ({a.rule}) and {b.key}'s {b.rule} have the same priority "
-                                f"{a.priority}: Traefik tries them in an undefined order (T-F3)", ing=a.ing,
+                                f"{a.priority}: Traefik tries them in an undefined order (T-F3)",
                                 suggestion="set router.priority on one of them to make the choice explicit",
                                 details={"hosts": view, "paths": f"tie:{_pattern(a)}\ntie:{_pattern(b)}"})
+            elif b.priority > a.priority and overlap(a, b) and gateway_prefers(a, b):
+                # Traefik takes b first; the Gateway prefers a's more specific match
+                order = ("order", view, a.key, a.rule, b.key, b.rule)
+                if order not in reported:
+                    reported.add(order)
+                    report(ctx, a.owner, Severity.WARNING, "ING2GW-TRAEFIK-016",
+                           f"{a.where} ({a.rule}, priority {a.priority}) ranks below {b.key}'s {b.rule} (priority "
+                           f"{b.priority}) in Traefik, but Gateway API prefers its more specific match for requests "
+                           "both take", suggestion="give the routers priorities that agree with their specificity",
+                           details={"hosts": view, "paths": f"regex:{_pattern(a)}"})
         live.append(a)
     return live
 
 
 def _certificates(routers: list[Router]) -> dict[str, ir.SecretRef]:
-    """Host -> the Secret Traefik serves for it: spec.tls Secrets go to one global store matched
-    by SAN (T-C5); ing2gw assumes a Secret covers the hosts its entry lists (or, without hosts,
-    the hosts of its Ingress's rules)."""
+    """Host -> the Secret Traefik serves for it: spec.tls / tls.secretName Secrets go to one
+    global store matched by SAN (T-C5); ing2gw assumes a Secret covers the hosts its entry lists
+    (or, without hosts, the hosts of its object's rules)."""
     out: dict[str, ir.SecretRef] = {}
-    ings: dict[str, Ingress] = {r.key: r.ing for r in routers}
-    for key in sorted(ings):
-        ing = ings[key]
+    owners: dict[str, Owner] = {r.key: r.owner for r in routers}
+    for r in sorted(routers, key=lambda x: (x.key, x.rule)):
+        if r.tls_secret and r.host:
+            out.setdefault(r.host, ir.SecretRef(r.owner.namespace, r.tls_secret))
+    for key in sorted(owners):
+        ing = owners[key].ingress
+        if ing is None:
+            continue
         for t in ing.spec.tls:
             if not t.secret_name:
                 continue
-            hosts = [h.lower() for h in t.hosts] or [(r.host or "").lower() for r in ing.spec.rules if r.host]
+            hosts = [h.lower() for h in t.hosts] or [(x.host or "").lower() for x in ing.spec.rules if x.host]
             for h in hosts:
                 out.setdefault(h, ir.SecretRef(ing.namespace, t.secret_name))
     return out
@@ -108,10 +121,10 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
                        else r.host is None or r.host == v)
             if not applies:
                 continue
-            http, https = _sides(r)
-            if http:
+            on_http, on_https = _sides(r)
+            if on_http:
                 view.http.append(r)
-            if https:
+            if on_https:
                 view.https.append(r)
         views.append(view)
     certs = _certificates(routers)
@@ -122,12 +135,12 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
     for r in routers:
         if r.tls and "web" in r.entrypoints and r.key not in tls_on_web:
             tls_on_web.add(r.key)
-            ctx.finding(Severity.INFO, "ING2GW-TRAEFIK-021",
-                        "router.tls on the web entry point: Traefik answers TLS on port 80 there; the route is not "
-                        "attached to the HTTP listener (plain HTTP gets a 404, as in Traefik)", ing=r.ing)
-        src = ir.Source(r.ing.namespace, r.ing.name, r.ing.origin)
-        plans[id(r)] = p = mw.plan(r.kind, r.path, r.actions, src)  # type: ignore[arg-type]
-        _report_plan(ctx, r, p, reported)
+            report(ctx, r.owner, Severity.INFO, "ING2GW-TRAEFIK-021",
+                   "TLS router on the web entry point: Traefik answers TLS on port 80 there; the route is not "
+                   "attached to the HTTP listener (plain HTTP gets a 404, as in Traefik)")
+        src = r.owner.source
+        plans[id(r)] = mw.plan(r.kind, r.path, r.actions, src)
+        _report_plan(ctx, r, plans[id(r)], reported)
     charwise: dict[tuple[str, str], list[str]] = defaultdict(list)
     for view in views:
         http = _live(ctx, view.host, view.http, reported)
@@ -142,25 +155,26 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
             if r.kind == "prefix" and r.path != "/" and not r.path.endswith("/"):
                 charwise[(r.key, r.path)].append(view.host)
             elif r.kind == "prefix" and r.path.endswith("/") and r.path != "/":
-                key = ("slash", view.host, r.key, r.path)
-                if key not in reported:
-                    reported.add(key)
-                    ctx.finding(Severity.INFO, "ING2GW-TRAEFIK-011",
+                slash = ("slash", view.host, r.key, r.path)
+                if slash not in reported:
+                    reported.add(slash)
+                    report(ctx, r.owner, Severity.INFO, "ING2GW-TRAEFIK-011",
                                 f"{r.where}: Traefik's PathPrefix({r.path!r}) does not match {r.path[:-1]!r}; the "
-                                "Gateway's PathPrefix does", ing=r.ing,
+                                "Gateway's PathPrefix does",
                                 details={"hosts": view.host, "paths": f"exact:{r.path[:-1]}"})
-        by_ing: dict[str, tuple[Ingress, list[ir.Rule], list[ir.Rule], list[ir.Intent]]] = {}
-        for side, rs in (("http", http), ("https", https if cert is not None else [])):
-            for r in rs:
-                entry = by_ing.setdefault(r.key, (r.ing, [], [], []))
+        by_ing: dict[str, tuple[Owner, list[ir.Rule], list[ir.Rule], list[ir.Intent]]] = {}
+        sides: tuple[tuple[str, list[Router]], ...] = (("http", http), ("https", https if cert is not None else []))
+        for side, side_routers in sides:
+            for r in side_routers:
+                entry = by_ing.setdefault(r.key, (r.owner, [], [], []))
                 rules = _rules(ctx, r, plans[id(r)], side, view.host, reported)
                 (entry[1] if side == "http" else entry[2]).extend(rules)
                 for i in plans[id(r)].intents:
                     if i not in entry[3]:
                         entry[3].append(i)
-        for key in sorted(by_ing):
-            ing, http_rules, https_rules, intents = by_ing[key]
-            src = ir.Source(ing.namespace, ing.name, ing.origin)
+        for ing_key in sorted(by_ing):
+            ing, http_rules, https_rules, intents = by_ing[ing_key]
+            src = ing.source
             hostnames = (hostname,) if hostname else ()
             qual = view.host if hostname else "any-host"
             parents_http = gw.listener("HTTP", 80, hostname) if http_rules else None
@@ -187,11 +201,11 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
                 ctx.out.routes.append(ir.Route("HTTPRoute", ing.namespace, ing.name, src, hostnames,
                                                (parents_https.key,), list(https_rules), qualifiers=(qual, "https"),
                                                intents=tuple(intents)))
-    ings = {r.key: r.ing for r in routers}
-    for (key, path), hosts in sorted(charwise.items()):
-        ctx.finding(Severity.INFO, "ING2GW-TRAEFIK-010",
+    ings = {r.key: r.owner for r in routers}
+    for (ing_key, path), hosts in sorted(charwise.items()):
+        report(ctx, ings[ing_key], Severity.INFO, "ING2GW-TRAEFIK-010",
                     f"PathPrefix({path!r}) matches character-wise in Traefik ({path}x, {path}.html, ...); the "
-                    "Gateway's PathPrefix only matches whole segments", ing=ings[key],
+                    "Gateway's PathPrefix only matches whole segments",
                     suggestion=f"use the path {path}/ (or strict prefix matching) if the character-wise match was "
                                "not intended",
                     details={"hosts": ",".join(sorted(set(hosts))), "paths": f"regex:{re.escape(path)}[^/].*"})
@@ -204,7 +218,7 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
         # Traefik's web entry point answers plain HTTP for every host (404 without a router); a
         # Gateway without a plain listener would refuse the connection instead
         gw.listener("HTTP", 80, None)
-    no_cert = sorted({v.host for v in views} | set(rule_hosts) - with_https - {ANY}) + [ANY]
+    no_cert = sorted(({v.host for v in views} | set(rule_hosts)) - with_https - {ANY}) + [ANY]
     if routers or rule_hosts:
         ctx.findings.append(Finding(
             Severity.INFO, "ING2GW-TRAEFIK-020",
@@ -224,43 +238,47 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
 
 def _report_plan(ctx: BuildContext, r: Router, p: mw.Plan, reported: set[tuple[str, ...]]) -> None:
     for severity, code, message, kind in p.notes:
-        key = ("mw", r.key, code, message)
-        if key in reported:
+        note = ("mw", r.key, code, message)
+        if note in reported:
             continue
-        reported.add(key)
+        reported.add(note)
         sev = Severity(severity)
         accepted = code == "ING2GW-TRAEFIK-034" and kind in ctx.options.allow_weakened
-        ctx.finding(Severity.WARNING if accepted else sev, code, message, ing=r.ing, annotation=kind,
+        report(ctx, r.owner, Severity.WARNING if accepted else sev, code, message, annotation=kind,
                     security=code == "ING2GW-TRAEFIK-034",
                     suggestion="re-create it with your implementation's policy, or accept the loss with "
                                f"--allow-weakened {kind}" if code == "ING2GW-TRAEFIK-034" else None)
     for label in p.converted:
-        key = ("mwok", r.key, label)
-        if key not in reported:
-            reported.add(key)
-            ctx.finding(Severity.INFO, "ING2GW-TRAEFIK-031", f"{label} converted", ing=r.ing)
+        done = ("mwok", r.key, label)
+        if done not in reported:
+            reported.add(done)
+            report(ctx, r.owner, Severity.INFO, "ING2GW-TRAEFIK-031", f"{label} converted")
 
 
 def _rules(ctx: BuildContext, r: Router, p: mw.Plan, side: str, view: str,
            reported: set[tuple[str, ...]]) -> list[ir.Rule]:
     problem = gateway_path_problem(r.path)
     if problem is not None:
-        key = ("path", r.key, r.path)
-        if key not in reported:
-            reported.add(key)
-            ctx.finding(Severity.ERROR, "ING2GW-CORE-008",
-                        f"{r.where}: path {r.path!r} {problem}; this route is not in the output", ing=r.ing,
+        bad = ("path", r.key, r.path)
+        if bad not in reported:
+            reported.add(bad)
+            report(ctx, r.owner, Severity.ERROR, "ING2GW-CORE-008",
+                        f"{r.where}: path {r.path!r} {problem}; this route is not in the output",
                         details={"hosts": view, "paths": f"regex:{_pattern(r)}"})
         return []
-    match = ir.Match(ir.PathMatch("Exact" if r.kind == "exact" else "PathPrefix", r.path))
-    src = ir.Source(r.ing.namespace, r.ing.name, r.ing.origin)
+    match = ir.Match(ir.PathMatch("Exact" if r.kind == "exact" else "PathPrefix", r.path),
+                     headers=tuple(ir.HeaderMatch(k, v) for k, v in r.headers),
+                     query=tuple(ir.QueryMatch(k, v) for k, v in r.query), method=r.method)
+    src = r.owner.source
     redirect = p.http_redirect if side == "http" else p.https_redirect
     if redirect is not None:
         get, other = redirect
         if get == other:
             return [ir.Rule((match,), src, redirect=get)]
-        return [ir.Rule((ir.Match(match.path, method="GET"),), src, redirect=get,
+        if match.method is not None:
+            return [ir.Rule((match,), src, redirect=get if match.method == "GET" else other)]
+        return [ir.Rule((ir.Match(match.path, match.headers, match.query, method="GET"),), src, redirect=get,
                         comment="Traefik redirects GET with the method-changing code"),
                 ir.Rule((match,), src, redirect=other)]
-    return [ir.Rule((match,), src, backends=(r.backend,), rewrite=p.rewrite, request_headers=p.request_headers,
+    return [ir.Rule((match,), src, backends=r.backends, rewrite=p.rewrite, request_headers=p.request_headers,
                     response_headers=p.response_headers)]
