@@ -11,6 +11,7 @@ behaviour a simulator does not model can change exactly the fields that differ.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
@@ -317,7 +318,10 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
         old_router = build_router("ingress", controller, [*support, *group_ings], group_ctx)
         group_routes = [m for m in routes if route_source.get(f"{m.kind} {m.namespace}/{m.name}") in wanted
                         or route_source.get(f"{m.kind} {m.namespace}/{m.name}") is None]
-        probes = generate(group_ings, group_routes, global_lists=[
+        # Traefik IngressRoutes: their hosts and paths seed probes as an Ingress's would, so a
+        # Gateway side that lost a route is still probed where the old one answered
+        seeds = group_ings + _ingress_route_seeds(support, wanted)
+        probes = generate(seeds, group_routes, global_lists=[
             v for k, v in sorted(ctx.nginx_configmap.items()) if k in GLOBAL_LIST_KEYS] if controller == "ingress-nginx" else [])
         seen = {r.describe() for r in probes}
         probes += [r for r in extra_probes if r.describe() not in seen]
@@ -379,6 +383,33 @@ class _Job:
             codes, missing = explain(probe, self.findings)
             records.append(Record(req, o, n, diffs, codes, unverified(probe, missing), missing))
         return equivalent, records
+
+
+_MATCHER = re.compile(r"(Host|PathPrefix|Path)\(\s*[`\"]([^`\"]*)[`\"]")
+
+
+def _ingress_route_seeds(support: Sequence[Manifest], wanted: set[str]) -> list[Manifest]:
+    """Stand-in Ingresses with the hosts and paths named in the match rules of the IngressRoutes
+    in `wanted` (`IngressRoute/ns/name`), for the probe generator only."""
+    out: list[Manifest] = []
+    for m in support:
+        if m.kind != "IngressRoute" or f"IngressRoute/{m.namespace or 'default'}/{m.name}" not in wanted:
+            continue
+        hosts: list[str] = []
+        paths: list[dict[str, Any]] = []
+        for route in ((m.obj.get("spec") or {}).get("routes") or []):
+            for name, value in _MATCHER.findall(str((route or {}).get("match") or "")):
+                if name == "Host":
+                    hosts.append(value)
+                elif value.startswith("/"):
+                    paths.append({"path": value, "pathType": "Exact" if name == "Path" else "Prefix",
+                                  "backend": {"service": {"name": "probe-seed", "port": {"number": 80}}}})
+        rules = [{"host": h, "http": {"paths": paths or [{"path": "/", "pathType": "Prefix", "backend": {
+            "service": {"name": "probe-seed", "port": {"number": 80}}}}]}} for h in dict.fromkeys(hosts)]
+        out.append(Manifest({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+                             "metadata": {"name": m.name, "namespace": m.namespace or "default"},
+                             "spec": {"rules": rules or [{"http": {"paths": paths}}]}}, m.origin))
+    return out
 
 
 def _rule_hosts(ingresses: Sequence[Manifest]) -> list[str]:
