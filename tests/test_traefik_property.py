@@ -1,6 +1,6 @@
 """Random Traefik Ingress configurations: every translation verifies with no unexplained
 difference (hosts, host-less rules, wildcards, Prefix/Exact paths, router.priority,
-router.entrypoints, router.tls and spec.tls drawn at random)."""
+router.entrypoints, router.tls, router.middlewares and spec.tls drawn at random)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,13 @@ ANNOTATIONS = st.fixed_dictionaries({}, optional={
     "traefik.ingress.kubernetes.io/router.priority": st.sampled_from(["1", "10", "100"]),
     "traefik.ingress.kubernetes.io/router.entrypoints": st.sampled_from(["web", "websecure", "web,websecure"]),
     "traefik.ingress.kubernetes.io/router.tls": st.sampled_from(["true", "false"]),
+    "traefik.ingress.kubernetes.io/router.middlewares": st.sampled_from([
+        "app-https@kubernetescrd", "app-strip@kubernetescrd", "app-hdr@kubernetescrd",
+        "app-hdr@kubernetescrd,app-strip@kubernetescrd", "app-missing@kubernetescrd"]),
 })
+MIDDLEWARES = [("https", {"redirectScheme": {"scheme": "https", "permanent": True}}),
+               ("strip", {"stripPrefix": {"prefixes": ["/api"]}}),
+               ("hdr", {"headers": {"customRequestHeaders": {"X-A": "1"}, "customResponseHeaders": {"X-B": "2"}}})]
 INGRESS = st.tuples(st.lists(st.tuples(HOSTS, st.lists(PATH, min_size=1, max_size=3)), min_size=1, max_size=2),
                     ANNOTATIONS, st.booleans())
 
@@ -30,6 +36,9 @@ INGRESS = st.tuples(st.lists(st.tuples(HOSTS, st.lists(PATH, min_size=1, max_siz
 def _objects(ingresses: list[Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = [{"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
                                   "metadata": {"name": "traefik"}, "spec": {"controller": "traefik.io/ingress-controller"}}]
+    for name, spec in MIDDLEWARES:
+        out.append({"apiVersion": "traefik.io/v1alpha1", "kind": "Middleware",
+                    "metadata": {"name": name, "namespace": "app"}, "spec": spec})
     for s in ("s1", "s2"):
         out.append({"apiVersion": "v1", "kind": "Service", "metadata": {"name": s, "namespace": "app"},
                     "spec": {"ports": [{"name": "http", "port": 80}]}})
@@ -47,7 +56,7 @@ def _objects(ingresses: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(INGRESS, min_size=1, max_size=3))
 def test_random_traefik_configuration_verifies(ingresses: list[Any]) -> None:
     manifests = [Manifest(o, Origin("random.yaml", 0, i)) for i, o in enumerate(_objects(ingresses))]

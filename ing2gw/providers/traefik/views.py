@@ -148,7 +148,8 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
         if not http and not https:
             continue
         hostname = None if view.host == ANY else view.host
-        cert = certs.get(view.host) if hostname else None
+        # the store matches SANs, a wildcard certificate covering one label too (T-C5)
+        cert = (certs.get(view.host) or certs.get("*." + view.host.partition(".")[2])) if hostname else None
         if https and cert is not None:
             with_https.add(view.host)
         for r in {id(x): x for x in http + https}.values():
@@ -167,7 +168,8 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
         for side, side_routers in sides:
             for r in side_routers:
                 entry = by_ing.setdefault(r.key, (r.owner, [], [], []))
-                rules = _rules(ctx, r, plans[id(r)], side, view.host, reported)
+                rules = _rules(ctx, r, plans[id(r)], side, view.host, reported,
+                               exact=_slash_shadowed(r, side_routers))
                 (entry[1] if side == "http" else entry[2]).extend(rules)
                 for i in plans[id(r)].intents:
                     if i not in entry[3]:
@@ -255,8 +257,18 @@ def _report_plan(ctx: BuildContext, r: Router, p: mw.Plan, reported: set[tuple[s
             report(ctx, r.owner, Severity.INFO, "ING2GW-TRAEFIK-031", f"{label} converted")
 
 
+def _slash_shadowed(r: Router, live: list[Router]) -> bool:
+    """PathPrefix("/p") below a PathPrefix("/p/") of higher priority keeps only `/p` itself (and
+    character-wise neighbours): Gateway API reads both as the prefix /p and would pick by age,
+    so the lower one becomes an Exact /p rule."""
+    if r.kind != "prefix" or r.path.endswith("/"):
+        return False
+    return any(b.kind == "prefix" and b.path == r.path + "/" and b.priority > r.priority and not b.extra
+               for b in live)
+
+
 def _rules(ctx: BuildContext, r: Router, p: mw.Plan, side: str, view: str,
-           reported: set[tuple[str, ...]]) -> list[ir.Rule]:
+           reported: set[tuple[str, ...]], *, exact: bool = False) -> list[ir.Rule]:
     problem = gateway_path_problem(r.path)
     if problem is not None:
         bad = ("path", r.key, r.path)
@@ -266,7 +278,7 @@ def _rules(ctx: BuildContext, r: Router, p: mw.Plan, side: str, view: str,
                         f"{r.where}: path {r.path!r} {problem}; this route is not in the output",
                         details={"hosts": view, "paths": f"regex:{_pattern(r)}"})
         return []
-    match = ir.Match(ir.PathMatch("Exact" if r.kind == "exact" else "PathPrefix", r.path),
+    match = ir.Match(ir.PathMatch("Exact" if r.kind == "exact" or exact else "PathPrefix", r.path),
                      headers=tuple(ir.HeaderMatch(k, v) for k, v in r.headers),
                      query=tuple(ir.QueryMatch(k, v) for k, v in r.query), method=r.method)
     src = r.owner.source
@@ -280,5 +292,9 @@ def _rules(ctx: BuildContext, r: Router, p: mw.Plan, side: str, view: str,
         return [ir.Rule((ir.Match(match.path, match.headers, match.query, method="GET"),), src, redirect=get,
                         comment="Traefik redirects GET with the method-changing code"),
                 ir.Rule((match,), src, redirect=other)]
-    return [ir.Rule((match,), src, backends=r.backends, rewrite=p.rewrite, request_headers=p.request_headers,
+    rewrite = p.rewrite
+    if exact and rewrite is not None and rewrite.prefix_path is not None:
+        # the request path is the matched path itself: the prefix replacement is the whole path
+        rewrite = ir.Rewrite(hostname=rewrite.hostname, full_path=rewrite.prefix_path)
+    return [ir.Rule((match,), src, backends=r.backends, rewrite=rewrite, request_headers=p.request_headers,
                     response_headers=p.response_headers)]
