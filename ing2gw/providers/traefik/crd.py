@@ -19,6 +19,7 @@ from ing2gw.providers.traefik import middlewares as mw
 from ing2gw.providers.traefik.build import ENTRYPOINTS
 from ing2gw.providers.traefik.routers import Owner, PathKind, Router, report
 from ing2gw.providers.traefik.rule_parser import Conjunction, RuleError, parse_rule
+from ing2gw.providers.traefik.shapes import ingress_route_problem, name_problem, weighted_problem
 
 GROUPS = ("traefik.io", "traefik.containo.us")
 KINDS = ("IngressRoute", "TraefikService", "Middleware", "IngressRouteTCP", "IngressRouteUDP", "ServersTransport",
@@ -53,6 +54,12 @@ def _ingress_route(ctx: BuildContext, m: Manifest, mws: dict[str, mw.Middleware 
     ns = m.namespace or ctx.options.default_namespace
     owner = Owner("IngressRoute", ns, m.name, m.origin)
     spec = m.obj.get("spec") or {}
+    problem = name_problem(ns, m.name) or ingress_route_problem(spec)
+    if problem:
+        report(ctx, owner, Severity.WARNING, "ING2GW-TRAEFIK-004",
+               f"invalid IngressRoute ({problem}): the API server refuses it, so Traefik never had its routes; "
+               "nothing is translated")
+        return []
     eps_raw = spec.get("entryPoints")
     eps = tuple(str(e) for e in eps_raw) if eps_raw else tuple(ENTRYPOINTS)
     known = tuple(e for e in eps if e in ENTRYPOINTS)
@@ -155,7 +162,8 @@ def _backends(ctx: BuildContext, owner: Owner, ns: str, refs: list[Any], service
         if ref.get("kind") == "TraefikService":
             ts = services.get((svc_ns, name))
             spec = (ts.obj.get("spec") or {}) if ts is not None else {}
-            if ts is None or "weighted" not in spec or depth > 5:
+            if ts is None or not isinstance(spec, dict) or "weighted" not in spec or weighted_problem(spec) \
+                    or depth > 5:
                 report(ctx, owner, Severity.WARNING, "ING2GW-TRAEFIK-062",
                        f"{where}: TraefikService {svc_ns}/{name} is missing or not of kind weighted (mirroring is "
                        "not translated); the route is not translated")

@@ -9,13 +9,17 @@ middleware types) makes Traefik drop the router (T-F6).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ing2gw import ir
 from ing2gw.load import Manifest
+from ing2gw.providers.traefik.shapes import middleware_problem
 
 GROUPS = ("traefik.io", "traefik.containo.us")
+#: an HTTP header name (RFC 9110 token), as Gateway API's HeaderName requires
+_TOKEN = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
 #: types that change nothing the equivalence check compares (compression, retries, ...)
 NEUTRAL = {"compress", "buffering", "retry", "circuitBreaker", "contentType", "grpcWeb", "passTLSClientCert"}
 SECURITY = {"ipAllowList", "ipWhiteList", "basicAuth", "digestAuth", "forwardAuth"}
@@ -57,12 +61,16 @@ def index(manifests: list[Manifest], default_ns: str) -> dict[str, Middleware | 
             continue
         ns = m.namespace or default_ns
         spec = m.obj.get("spec") or {}
-        kinds = [k for k in spec if isinstance(spec, dict)]
+        kinds = [str(k) for k in spec] if isinstance(spec, dict) else []
         key = f"{ns}-{m.name}"
         if not isinstance(spec, dict) or len(kinds) != 1:
             out[key] = f"Middleware {ns}/{m.name} must hold exactly one middleware type (it has {len(kinds)})"
             continue
-        body = spec[kinds[0]] if isinstance(spec[kinds[0]], dict) else {}
+        problem = middleware_problem(kinds[0], spec[kinds[0]])
+        if problem:
+            out[key] = f"Middleware {ns}/{m.name} is invalid ({problem}): the API server refuses it"
+            continue
+        body = spec[kinds[0]]
         secret = body.get("secret") if kinds[0] in ("basicAuth", "digestAuth") else None
         # Traefik cannot create an auth Middleware whose Secret is missing, and every router
         # using it goes (kubernetes.go createBasicAuthMiddleware). A Secret absent from an input
@@ -102,7 +110,7 @@ def _expand(mw: Middleware, mws: dict[str, Middleware | str], depth: int) -> tup
         return [], f"chain {mw.namespace}/{mw.name} nests too deeply (a loop?)"
     out: list[Middleware] = []
     for member in mw.spec.get("middlewares") or []:
-        name = str((member or {}).get("name") or "")
+        name = str(member.get("name") or "")
         ns = str((member or {}).get("namespace") or mw.namespace)
         found = mws.get(name.partition("@")[0] if "@" in name else f"{ns}-{name}")
         if found is None or isinstance(found, str):
@@ -138,6 +146,11 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source) -> Plan
             port = s.get("port")
             port_n = int(port) if port not in (None, "") and str(port).isdigit() else None
             get, other = _codes(bool(s.get("permanent")), bool(s.get("forcePermanentRedirect")))
+            if scheme not in ("http", "https") or (port_n is not None and not 0 < port_n < 65536):
+                p.notes.append(("warning", "ING2GW-TRAEFIK-033",
+                                f"{label}: scheme {scheme!r} / port {port!r} cannot be a Gateway API redirect; not "
+                                "converted", mw.kind))
+                continue
             if i != 0 or p.rewrite is not None:
                 p.notes.append(("warning", "ING2GW-TRAEFIK-033",
                                 f"{label} runs after other middlewares that change the request: not converted",
@@ -206,6 +219,13 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source) -> Plan
             current_path, current_prefix = new, None
             p.converted.append(label)
         elif mw.kind == "headers":
+            bad = sorted(str(k) for k in {**(s.get("customRequestHeaders") or {}),
+                                          **(s.get("customResponseHeaders") or {})} if not _TOKEN.match(str(k)))
+            if bad:
+                p.notes.append(("warning", "ING2GW-TRAEFIK-033",
+                                f"{label}: header name(s) {', '.join(map(repr, bad))} are not valid HTTP header names; "
+                                "not converted", mw.kind))
+                continue
             for k, v in sorted((s.get("customRequestHeaders") or {}).items()):
                 if v == "":
                     req_remove.append(str(k))
