@@ -45,8 +45,10 @@ def _pattern(r: Router) -> str:
     return re.escape(r.path) + (".*" if r.kind == "prefix" else "")
 
 
-def _live(ctx: BuildContext, view: str, routers: list[Router], reported: set[tuple[str, ...]]) -> list[Router]:
-    """The routers Traefik can choose for this view, highest priority first (T-F2)."""
+def _live(ctx: BuildContext, view: str, routers: list[Router], reported: set[tuple[str, ...]],
+          where: str) -> list[Router]:
+    """The routers Traefik can choose for this view, highest priority first (T-F2); `where` is
+    the view's hosts as a finding detail."""
     ordered = sorted(routers, key=lambda r: (-r.priority, r.key, r.rule))
     live: list[Router] = []
     for a in ordered:
@@ -69,7 +71,7 @@ def _live(ctx: BuildContext, view: str, routers: list[Router], reported: set[tup
                                 f"{a.where} ({a.rule}) and {b.key}'s {b.rule} have the same priority "
                                 f"{a.priority}: Traefik tries them in an undefined order (T-F3)",
                                 suggestion="set router.priority on one of them to make the choice explicit",
-                                details={"hosts": view, "paths": f"tie:{_pattern(a)}\ntie:{_pattern(b)}"})
+                                details={"hosts": where, "paths": f"tie:{_pattern(a)}\ntie:{_pattern(b)}"})
             elif b.priority > a.priority and overlap(a, b) and gateway_prefers(a, b):
                 # Traefik takes b first; the Gateway prefers a's more specific match
                 order = ("order", view, a.key, a.rule, b.key, b.rule)
@@ -79,7 +81,7 @@ def _live(ctx: BuildContext, view: str, routers: list[Router], reported: set[tup
                            f"{a.where} ({a.rule}, priority {a.priority}) ranks below {b.key}'s {b.rule} (priority "
                            f"{b.priority}) in Traefik, but Gateway API prefers its more specific match for requests "
                            "both take", suggestion="give the routers priorities that agree with their specificity",
-                           details={"hosts": view, "paths": f"regex:{_pattern(a)}"})
+                           details={"hosts": where, "paths": f"regex:{_pattern(a)}"})
         live.append(a)
     return live
 
@@ -113,6 +115,7 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
     reported: set[tuple[str, ...]] = set()
     names = sorted({r.host for r in routers if r.host and not r.host.startswith("*.")})
     wildcards = sorted({r.host for r in routers if r.host and r.host.startswith("*.")})
+    orphans = sorted(h for h in rule_hosts if h not in names and not any(host_matches(w, h) for w in wildcards))
     views: list[_View] = []
     for v in names + wildcards + [ANY]:
         view = _View(v)
@@ -143,8 +146,10 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
         _report_plan(ctx, r, plans[id(r)], reported)
     charwise: dict[tuple[str, str], list[str]] = defaultdict(list)
     for view in views:
-        http = _live(ctx, view.host, view.http, reported)
-        https = _live(ctx, view.host, view.https, reported)
+        # a host some Ingress names but no router serves is answered like any other host
+        where = ",".join([ANY] + orphans) if view.host == ANY else view.host
+        http = _live(ctx, view.host, view.http, reported, where)
+        https = _live(ctx, view.host, view.https, reported, where)
         if not http and not https:
             continue
         hostname = None if view.host == ANY else view.host
@@ -154,7 +159,7 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
             with_https.add(view.host)
         for r in {id(x): x for x in http + https}.values():
             if r.kind == "prefix" and r.path != "/" and not r.path.endswith("/"):
-                charwise[(r.key, r.path)].append(view.host)
+                charwise[(r.key, r.path)].append(where)
             elif r.kind == "prefix" and r.path.endswith("/") and r.path != "/":
                 slash = ("slash", view.host, r.key, r.path)
                 if slash not in reported:
@@ -162,13 +167,13 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
                     report(ctx, r.owner, Severity.INFO, "ING2GW-TRAEFIK-011",
                                 f"{r.where}: Traefik's PathPrefix({r.path!r}) does not match {r.path[:-1]!r}; the "
                                 "Gateway's PathPrefix does",
-                                details={"hosts": view.host, "paths": f"exact:{r.path[:-1]}"})
+                                details={"hosts": where, "paths": f"exact:{r.path[:-1]}"})
         by_ing: dict[str, tuple[Owner, list[ir.Rule], list[ir.Rule], list[ir.Intent]]] = {}
         sides: tuple[tuple[str, list[Router]], ...] = (("http", http), ("https", https if cert is not None else []))
         for side, side_routers in sides:
             for r in side_routers:
                 entry = by_ing.setdefault(r.key, (r.owner, [], [], []))
-                rules = _rules(ctx, r, plans[id(r)], side, view.host, reported,
+                rules = _rules(ctx, r, plans[id(r)], side, where, reported,
                                exact=_slash_shadowed(r, side_routers))
                 (entry[1] if side == "http" else entry[2]).extend(rules)
                 for i in plans[id(r)].intents:
