@@ -29,9 +29,14 @@ class Source:
     name: str
     origin: Origin
     annotation: str | None = None
+    #: the source object's kind; other kinds than Ingress (Traefik's IngressRoute) are named
+    #: with it in `key` (and so in the output's source annotation)
+    kind: str = "Ingress"
 
     @property
     def key(self) -> str:
+        if self.kind != "Ingress":
+            return f"{self.kind}/{self.namespace}/{self.name}"
         return f"{self.namespace}/{self.name}"
 
 

@@ -19,6 +19,7 @@ from ing2gw.options import problems as option_problems
 from ing2gw.providers import provider_for
 from ing2gw.providers.base import BuildContext
 from ing2gw.providers.detect import Verdict, detect, unused_class_options
+from ing2gw.providers.traefik.crd import traefik_objects
 
 
 @dataclass
@@ -96,6 +97,9 @@ def translate(manifests: list[Manifest], options: Options | None = None, *,
             continue
         groups[(o.controller, o.class_name)].append(ing)
 
+    if not any(c == "traefik" for c, _ in groups) and traefik_objects(inputs.other):
+        # IngressRoutes are Traefik's without an Ingress to detect it from: its provider runs
+        groups[("traefik", "traefik")] = []
     class_names = sorted({c for _, c in groups})
     gateways: dict[str, ir.Gateway] = {}
     default_class = options.gateway_class or (target or {}).get("gatewayClassName")
@@ -158,9 +162,10 @@ def translate(manifests: list[Manifest], options: Options | None = None, *,
                 findings.append(Finding(Severity.WARNING, "ING2GW-CORE-022",
                                         "nothing in this Ingress reaches the output (see the other findings for it)",
                                         origin=ing.origin, subject=f"Ingress {ing.key}"))
-    untouched = Counter(m.kind for m in inputs.other if m.kind != "ConfigMap")
+    read = {id(m) for m in traefik_objects(inputs.other)} if any(c == "traefik" for c, _ in groups) else set()
+    untouched = Counter(m.kind for m in inputs.other if m.kind != "ConfigMap" and id(m) not in read)
     if untouched:
-        findings.append(Finding(Severity.INFO, "ING2GW-LOAD-002", "objects passed through untouched: "
-                                + ", ".join(f"{n} {k}" for k, n in sorted(untouched.items()))))
+        findings.append(Finding(Severity.INFO, "ING2GW-LOAD-002",
+                                "objects passed through untouched: " + ", ".join(f"{n} {k}" for k, n in sorted(untouched.items()))))
     output.findings = []
     return Result(output=output, inputs=inputs, findings=sort_findings(findings), ownership=ownership)

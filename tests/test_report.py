@@ -72,7 +72,7 @@ metadata:
   name: other
   namespace: shop
 spec:
-  ingressClassName: traefik
+  ingressClassName: kong
   rules:
   - host: t.example.com
     http:
@@ -143,7 +143,7 @@ def test_ingress_entries_and_other_findings() -> None:
     r = annotated_report()
     assert [f"{i.namespace}/{i.name}" for i in r.ingresses] == ["shop/other", "shop/web", "shop/wild"]
     other = entry(r, "shop/other")
-    assert not other.translated and other.controller == "traefik" and other.objects == []
+    assert not other.translated and other.controller == "kong" and other.objects == []
     assert [f.code for f in other.findings] == ["ING2GW-CORE-001"] and other.severity == "error"
     web = entry(r, "shop/web")
     assert web.file == "in.yaml" and web.line == 1 and web.controller == "ingress-nginx"

@@ -323,7 +323,9 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     # the raw manifests are not needed any more (the translation keeps what it read): give their
     # memory to the report, which peaks while rendering (about 150 MB at 10,000 Ingresses).
     # They hold no cycles; the check's routers do.
-    no_ingress = no_ingress_message(manifests) if not result.inputs.ingresses else None
+    # Traefik's IngressRoutes are translated too (providers/traefik/crd.py)
+    no_ingress = no_ingress_message(manifests) if not result.inputs.ingresses and not any(
+        m.kind == "IngressRoute" for m in result.inputs.other) else None
     del manifests
     if run_verify:
         release_garbage()

@@ -11,6 +11,7 @@ behaviour a simulator does not model can change exactly the fields that differ.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
@@ -306,18 +307,21 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
     for class_name, keys in sorted(class_groups.items()):
         wanted = set(keys)
         group_ings = [m for m in ingresses if f"{m.namespace or 'default'}/{m.name}" in wanted]
-        if not group_ings:
+        if not group_ings and not any(k.startswith("IngressRoute/") for k in wanted):
             continue
         result.groups.append(class_name)
         flags = [f"--ingress-class={class_name}", "--watch-ingress-without-class=true", *configmap_flags]
         group_ctx = ClusterContext(services=ctx.services, default_endpoints=ctx.default_endpoints,
                                    endpoints=ctx.endpoints, secrets=ctx.secrets, secret_facts=ctx.secret_facts,
                                    nginx_flags=tuple(flags) + tuple(ctx.nginx_flags),
-                                   nginx_configmap=ctx.nginx_configmap)
+                                   nginx_configmap=ctx.nginx_configmap, traefik=ctx.traefik)
         old_router = build_router("ingress", controller, [*support, *group_ings], group_ctx)
         group_routes = [m for m in routes if route_source.get(f"{m.kind} {m.namespace}/{m.name}") in wanted
                         or route_source.get(f"{m.kind} {m.namespace}/{m.name}") is None]
-        probes = generate(group_ings, group_routes, global_lists=[
+        # Traefik IngressRoutes: their hosts and paths seed probes as an Ingress's would, so a
+        # Gateway side that lost a route is still probed where the old one answered
+        seeds = group_ings + _ingress_route_seeds(support, wanted)
+        probes = generate(seeds, group_routes, global_lists=[
             v for k, v in sorted(ctx.nginx_configmap.items()) if k in GLOBAL_LIST_KEYS] if controller == "ingress-nginx" else [])
         seen = {r.describe() for r in probes}
         probes += [r for r in extra_probes if r.describe() not in seen]
@@ -367,7 +371,10 @@ class _Job:
                     continue
                 equivalent += 1
                 continue
-            involved = {dict(o.decided_by).get("ingress") or ""}
+            decided = dict(o.decided_by)
+            involved = {decided.get("ingress") or ""}
+            if decided.get("ingressroute"):
+                involved.add("IngressRoute/" + decided["ingressroute"])
             src = self.route_source.get(dict(n.decided_by).get("route", ""))
             if src:
                 involved.add(src)
@@ -376,6 +383,33 @@ class _Job:
             codes, missing = explain(probe, self.findings)
             records.append(Record(req, o, n, diffs, codes, unverified(probe, missing), missing))
         return equivalent, records
+
+
+_MATCHER = re.compile(r"(Host|PathPrefix|Path)\(\s*[`\"]([^`\"]*)[`\"]")
+
+
+def _ingress_route_seeds(support: Sequence[Manifest], wanted: set[str]) -> list[Manifest]:
+    """Stand-in Ingresses with the hosts and paths named in the match rules of the IngressRoutes
+    in `wanted` (`IngressRoute/ns/name`), for the probe generator only."""
+    out: list[Manifest] = []
+    for m in support:
+        if m.kind != "IngressRoute" or f"IngressRoute/{m.namespace or 'default'}/{m.name}" not in wanted:
+            continue
+        hosts: list[str] = []
+        paths: list[dict[str, Any]] = []
+        for route in ((m.obj.get("spec") or {}).get("routes") or []):
+            for name, value in _MATCHER.findall(str((route or {}).get("match") or "")):
+                if name == "Host":
+                    hosts.append(value)
+                elif value.startswith("/"):
+                    paths.append({"path": value, "pathType": "Exact" if name == "Path" else "Prefix",
+                                  "backend": {"service": {"name": "probe-seed", "port": {"number": 80}}}})
+        rules = [{"host": h, "http": {"paths": paths or [{"path": "/", "pathType": "Prefix", "backend": {
+            "service": {"name": "probe-seed", "port": {"number": 80}}}}]}} for h in dict.fromkeys(hosts)]
+        out.append(Manifest({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+                             "metadata": {"name": m.name, "namespace": m.namespace or "default"},
+                             "spec": {"rules": rules or [{"http": {"paths": paths}}]}}, m.origin))
+    return out
 
 
 def _rule_hosts(ingresses: Sequence[Manifest]) -> list[str]:

@@ -75,6 +75,8 @@ def host_of(r: Request) -> str:
 
 
 def subject_key(f: Finding) -> str | None:
+    if f.subject.startswith("IngressRoute "):
+        return "IngressRoute/" + f.subject[len("IngressRoute "):]
     return f.subject[len("Ingress "):] if f.subject.startswith("Ingress ") else None
 
 

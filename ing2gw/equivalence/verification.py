@@ -15,6 +15,14 @@ from ing2gw.simulate.request import Answer, ClusterContext, Request
 from ing2gw.translate import Result
 
 
+def _routes_of(result: Result) -> list[str]:
+    """The source annotations of the translation's routes."""
+    from ing2gw.emit.gateway import SOURCE_ANNOTATION
+
+    return [str(((o.get("metadata") or {}).get("annotations") or {}).get(SOURCE_ANNOTATION) or "")
+            for o in result.objects() if o.get("kind") in ("HTTPRoute", "GRPCRoute", "TLSRoute")]
+
+
 def verify_translation(result: Result, manifests: Sequence[Manifest], options: Options,
                        new_objects: Sequence[dict[str, Any]] | None = None, context: ClusterContext | None = None,
                        extra_probes: Sequence[Request] = (),
@@ -37,6 +45,12 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
             continue
         groups[o.controller][o.class_name].append(ing.key)
         verdicts[o.controller].append(o)
+    # Traefik's IngressRoutes: checked with the Traefik model, in the class their Gateway serves
+    crds = sorted({r for r in _routes_of(result) if r.startswith("IngressRoute/")})
+    if crds:
+        classes = groups.get("traefik") or {}
+        cls = "traefik" if "traefik" in classes or not classes else sorted(classes)[0]
+        groups["traefik"][cls].extend(crds)
     # an Ingress with an invalid host could never have been created: the API server rejects it
     rejected = {f.subject[len("Ingress "):] for f in result.findings if f.code == "ING2GW-CORE-007"}
     old = [m for m in manifests if m.kind != "Ingress"
@@ -76,4 +90,4 @@ def _with_configmap(context: ClusterContext | None, data: dict[str, str]) -> Clu
     base = context or ClusterContext()
     return ClusterContext(services=base.services, default_endpoints=base.default_endpoints,
                           endpoints=base.endpoints, secrets=base.secrets, secret_facts=base.secret_facts,
-                          nginx_flags=base.nginx_flags, nginx_configmap=data)
+                          nginx_flags=base.nginx_flags, nginx_configmap=data, traefik=base.traefik)

@@ -76,6 +76,14 @@ REGISTRY: dict[str, ControllerEntry] = {
         option_group=OptionGroup("HAProxy", ()),
         old_side="ing2gw.providers.haproxy.check_setup:old_side",
     ),
+    "traefik": ControllerEntry(
+        controller="traefik",
+        provider="ing2gw.providers.traefik:TraefikProvider",
+        simulator="traefik",
+        mappings=("traefik",),
+        codes="traefik",
+        option_group=OptionGroup("Traefik", ()),
+    ),
 }
 
 

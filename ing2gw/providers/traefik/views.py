@@ -1,0 +1,305 @@
+"""Per-host views of Traefik's router table, as Gateway listeners and HTTPRoutes.
+
+Traefik has one flat router list per entry point: a request goes to the matching router of
+highest priority, whatever host it names (T-F1, T-F2). A Gateway first picks the listener by
+hostname, then the most specific match (Exact, then the longest prefix). For every host a rule
+names (and every wildcard, and the host-less rules) we take the routers Traefik would try for
+that host, drop those a router of higher priority always takes first (Gateway API would prefer
+them, T-F5), and emit the rest on the host's listener. What remains different is reported:
+character-wise prefixes (T-E5), equal priorities (T-F3), one-label wildcards (T-E2).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ing2gw import ir
+from ing2gw.findings import Finding, Severity
+from ing2gw.providers.base import BuildContext, gateway_path_problem
+from ing2gw.providers.traefik import middlewares as mw
+from ing2gw.providers.traefik.build import ENTRYPOINTS
+from ing2gw.providers.traefik.routers import Owner, Router, covers, gateway_prefers, host_matches, overlap, report
+
+ANY = "*"
+
+
+@dataclass
+class _View:
+    """The routers Traefik tries for requests to one host (or one wildcard, or any other host)."""
+
+    host: str  # a name, "*.d", or ANY
+    http: list[Router] = field(default_factory=list)
+    https: list[Router] = field(default_factory=list)
+
+
+def _sides(r: Router) -> tuple[bool, bool]:
+    """(on the HTTP listener, on the HTTPS listener): plain routers of `web`, all of `websecure`."""
+    http = any(not ENTRYPOINTS[e][1] and not r.tls for e in r.entrypoints)
+    https = any(ENTRYPOINTS[e][1] or r.tls for e in r.entrypoints if ENTRYPOINTS[e][1])
+    return http, https
+
+
+def _pattern(r: Router) -> str:
+    return re.escape(r.path) + (".*" if r.kind == "prefix" else "")
+
+
+def _live(ctx: BuildContext, view: str, routers: list[Router], reported: set[tuple[str, ...]],
+          where: str) -> list[Router]:
+    """The routers Traefik can choose for this view, highest priority first (T-F2); `where` is
+    the view's hosts as a finding detail."""
+    ordered = sorted(routers, key=lambda r: (-r.priority, r.key, r.rule))
+    live: list[Router] = []
+    for a in ordered:
+        shadow = next((b for b in ordered if b is not a and b.priority > a.priority and covers(b, a)), None)
+        if shadow is not None:
+            dead = ("dead", view, a.key, a.rule)
+            if dead not in reported:
+                reported.add(dead)
+                report(ctx, a.owner, Severity.INFO, "ING2GW-TRAEFIK-012",
+                            f"{a.where} ({a.rule}, priority {a.priority}) is never chosen by Traefik for "
+                            f"{'any other host' if view == ANY else view}: {shadow.key}'s {shadow.rule} (priority "
+                            f"{shadow.priority}) takes every request it matches first; it is not emitted there")
+            continue
+        for b in live:
+            if b.priority == a.priority and overlap(a, b):
+                tie = ("tie", view, a.key, a.rule, b.key, b.rule)
+                if tie not in reported:
+                    reported.add(tie)
+                    report(ctx, a.owner, Severity.WARNING, "ING2GW-TRAEFIK-013",
+                                f"{a.where} ({a.rule}) and {b.key}'s {b.rule} have the same priority "
+                                f"{a.priority}: Traefik tries them in an undefined order (T-F3)",
+                                suggestion="set router.priority on one of them to make the choice explicit",
+                                details={"hosts": where, "paths": f"tie:{_pattern(a)}\ntie:{_pattern(b)}"})
+            elif b.priority > a.priority and overlap(a, b) and gateway_prefers(a, b):
+                # Traefik takes b first; the Gateway prefers a's more specific match
+                order = ("order", view, a.key, a.rule, b.key, b.rule)
+                if order not in reported:
+                    reported.add(order)
+                    report(ctx, a.owner, Severity.WARNING, "ING2GW-TRAEFIK-016",
+                           f"{a.where} ({a.rule}, priority {a.priority}) ranks below {b.key}'s {b.rule} (priority "
+                           f"{b.priority}) in Traefik, but Gateway API prefers its more specific match for requests "
+                           "both take", suggestion="give the routers priorities that agree with their specificity",
+                           details={"hosts": where, "paths": f"regex:{_pattern(a)}"})
+        live.append(a)
+    return live
+
+
+def _certificates(routers: list[Router]) -> dict[str, ir.SecretRef]:
+    """Host -> the Secret Traefik serves for it: spec.tls / tls.secretName Secrets go to one
+    global store matched by SAN (T-C5); ing2gw assumes a Secret covers the hosts its entry lists
+    (or, without hosts, the hosts of its object's rules)."""
+    out: dict[str, ir.SecretRef] = {}
+    owners: dict[str, Owner] = {r.key: r.owner for r in routers}
+    for r in sorted(routers, key=lambda x: (x.key, x.rule)):
+        if r.tls_secret and r.host:
+            out.setdefault(r.host, ir.SecretRef(r.owner.namespace, r.tls_secret))
+    for key in sorted(owners):
+        ing = owners[key].ingress
+        if ing is None:
+            continue
+        for t in ing.spec.tls:
+            if not t.secret_name:
+                continue
+            hosts = [h.lower() for h in t.hosts] or [(x.host or "").lower() for x in ing.spec.rules if x.host]
+            for h in hosts:
+                out.setdefault(h, ir.SecretRef(ing.namespace, t.secret_name))
+    return out
+
+
+def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_hosts: list[str]) -> None:
+    """Listeners and routes on the class's Gateway for `routers`; `rule_hosts` are every host the
+    class's Ingresses name (with or without a router left)."""
+    gw = ctx.gateway_for(class_name)
+    reported: set[tuple[str, ...]] = set()
+    names = sorted({r.host for r in routers if r.host and not r.host.startswith("*.")})
+    wildcards = sorted({r.host for r in routers if r.host and r.host.startswith("*.")})
+    orphans = sorted(h for h in rule_hosts if h not in names and not any(host_matches(w, h) for w in wildcards))
+    views: list[_View] = []
+    for v in names + wildcards + [ANY]:
+        view = _View(v)
+        for r in routers:
+            applies = (host_matches(r.host, v) if v not in wildcards and v != ANY
+                       else r.host is None or r.host == v)
+            if not applies:
+                continue
+            on_http, on_https = _sides(r)
+            if on_http:
+                view.http.append(r)
+            if on_https:
+                view.https.append(r)
+        views.append(view)
+    certs = _certificates(routers)
+    #: hosts with an HTTPS listener; Traefik's TLS entry point answers every other host too
+    with_https: set[str] = set()
+    tls_on_web: set[str] = set()
+    plans: dict[int, mw.Plan] = {}
+    for r in routers:
+        if r.tls and "web" in r.entrypoints and r.key not in tls_on_web:
+            tls_on_web.add(r.key)
+            report(ctx, r.owner, Severity.INFO, "ING2GW-TRAEFIK-021",
+                   "TLS router on the web entry point: Traefik answers TLS on port 80 there; the route is not "
+                   "attached to the HTTP listener (plain HTTP gets a 404, as in Traefik)")
+        src = r.owner.source
+        plans[id(r)] = mw.plan(r.kind, r.path, r.actions, src)
+        _report_plan(ctx, r, plans[id(r)], reported)
+    charwise: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for view in views:
+        # a host some Ingress names but no router serves is answered like any other host
+        where = ",".join([ANY] + orphans) if view.host == ANY else view.host
+        http = _live(ctx, view.host, view.http, reported, where)
+        https = _live(ctx, view.host, view.https, reported, where)
+        if not http and not https:
+            continue
+        hostname = None if view.host == ANY else view.host
+        # the store matches SANs, a wildcard certificate covering one label too (T-C5)
+        cert = (certs.get(view.host) or certs.get("*." + view.host.partition(".")[2])) if hostname else None
+        if https and cert is not None:
+            with_https.add(view.host)
+        for r in {id(x): x for x in http + https}.values():
+            if r.kind == "prefix" and r.path != "/" and not r.path.endswith("/"):
+                charwise[(r.key, r.path)].append(where)
+            elif r.kind == "prefix" and r.path.endswith("/") and r.path != "/":
+                slash = ("slash", view.host, r.key, r.path)
+                if slash not in reported:
+                    reported.add(slash)
+                    report(ctx, r.owner, Severity.INFO, "ING2GW-TRAEFIK-011",
+                                f"{r.where}: Traefik's PathPrefix({r.path!r}) does not match {r.path[:-1]!r}; the "
+                                "Gateway's PathPrefix does",
+                                details={"hosts": where, "paths": f"exact:{r.path[:-1]}"})
+        by_ing: dict[str, tuple[Owner, list[ir.Rule], list[ir.Rule], list[ir.Intent]]] = {}
+        sides: tuple[tuple[str, list[Router]], ...] = (("http", http), ("https", https if cert is not None else []))
+        for side, side_routers in sides:
+            for r in side_routers:
+                entry = by_ing.setdefault(r.key, (r.owner, [], [], []))
+                rules = _rules(ctx, r, plans[id(r)], side, where, reported,
+                               exact=_slash_shadowed(r, side_routers))
+                (entry[1] if side == "http" else entry[2]).extend(rules)
+                for i in plans[id(r)].intents:
+                    if i not in entry[3]:
+                        entry[3].append(i)
+        for ing_key in sorted(by_ing):
+            ing, http_rules, https_rules, intents = by_ing[ing_key]
+            src = ing.source
+            hostnames = (hostname,) if hostname else ()
+            qual = view.host if hostname else "any-host"
+            parents_http = gw.listener("HTTP", 80, hostname) if http_rules else None
+            parents_https = gw.listener("HTTPS", 443, hostname) if https_rules else None
+            if parents_https is not None and cert is not None and not parents_https.certificates:
+                parents_https.certificates.append(cert)
+                if cert.namespace != gw.namespace:
+                    ctx.out.grants.add(ir.Grant(cert.namespace, "gateway.networking.k8s.io", "Gateway", gw.namespace,
+                                                "", "Secret", cert.name))
+            for lst in (parents_http, parents_https):
+                if lst is not None:
+                    lst.allowed_namespaces.add(ing.namespace)
+            if http_rules == https_rules and parents_http is not None and parents_https is not None:
+                ctx.out.routes.append(ir.Route("HTTPRoute", ing.namespace, ing.name, src, hostnames,
+                                               (parents_http.key, parents_https.key), list(http_rules),
+                                               qualifiers=(qual,), intents=tuple(intents)))
+                continue
+            if parents_http is not None:
+                ctx.out.routes.append(ir.Route("HTTPRoute", ing.namespace, ing.name, src, hostnames,
+                                               (parents_http.key,), list(http_rules), qualifiers=(qual, "http"),
+                                               intents=tuple(intents) if any(r.redirect is None for r in http_rules)
+                                               else ()))
+            if parents_https is not None:
+                ctx.out.routes.append(ir.Route("HTTPRoute", ing.namespace, ing.name, src, hostnames,
+                                               (parents_https.key,), list(https_rules), qualifiers=(qual, "https"),
+                                               intents=tuple(intents)))
+    ings = {r.key: r.owner for r in routers}
+    for (ing_key, path), hosts in sorted(charwise.items()):
+        report(ctx, ings[ing_key], Severity.INFO, "ING2GW-TRAEFIK-010",
+                    f"PathPrefix({path!r}) matches character-wise in Traefik ({path}x, {path}.html, ...); the "
+                    "Gateway's PathPrefix only matches whole segments",
+                    suggestion=f"use the path {path}/ (or strict prefix matching) if the character-wise match was "
+                               "not intended",
+                    details={"hosts": ",".join(sorted(set(hosts))), "paths": f"regex:{re.escape(path)}[^/].*"})
+    for w in wildcards:
+        ctx.findings.append(Finding(Severity.INFO, "ING2GW-TRAEFIK-014",
+                                    f"Traefik's Host({w!r}) matches one label; the Gateway's {w} matches names "
+                                    "two or more labels deep too", subject=f"Gateway {gw.namespace}/{gw.name}",
+                                    details=(("wildcard", w),)))
+    if routers and not any(k.protocol == "HTTP" and k.hostname is None for k in gw.listeners):
+        # Traefik's web entry point answers plain HTTP for every host (404 without a router); a
+        # Gateway without a plain listener would refuse the connection instead
+        gw.listener("HTTP", 80, None)
+    no_cert = sorted(({v.host for v in views} | set(rule_hosts)) - with_https - {ANY}) + [ANY]
+    if routers or rule_hosts:
+        ctx.findings.append(Finding(
+            Severity.INFO, "ING2GW-TRAEFIK-020",
+            f"Traefik answers HTTPS for every host on its websecure entry point (with its default certificate when "
+            f"none is loaded for the host, and a 404 when no router matches); the Gateway has no HTTPS listener "
+            f"for {len(no_cert) - 1} host(s) without a certificate in the input, nor for other hosts: "
+            f"{', '.join(no_cert[:10])}",
+            subject=f"Gateway {gw.namespace}/{gw.name}",
+            suggestion="add spec.tls with a Secret for hosts clients reach over HTTPS",
+            details=(("hosts", ",".join(no_cert)),)))
+    if routers:
+        ctx.findings.append(Finding(Severity.INFO, "ING2GW-TRAEFIK-015",
+                                    "Traefik ignores one trailing dot in the Host header; whether a Gateway matches "
+                                    "such names is implementation-specific",
+                                    subject=f"Gateway {gw.namespace}/{gw.name}"))
+
+
+def _report_plan(ctx: BuildContext, r: Router, p: mw.Plan, reported: set[tuple[str, ...]]) -> None:
+    for severity, code, message, kind in p.notes:
+        note = ("mw", r.key, code, message)
+        if note in reported:
+            continue
+        reported.add(note)
+        sev = Severity(severity)
+        accepted = code == "ING2GW-TRAEFIK-034" and kind in ctx.options.allow_weakened
+        report(ctx, r.owner, Severity.WARNING if accepted else sev, code, message, annotation=kind,
+                    security=code == "ING2GW-TRAEFIK-034",
+                    suggestion="re-create it with your implementation's policy, or accept the loss with "
+                               f"--allow-weakened {kind}" if code == "ING2GW-TRAEFIK-034" else None)
+    for label in p.converted:
+        done = ("mwok", r.key, label)
+        if done not in reported:
+            reported.add(done)
+            report(ctx, r.owner, Severity.INFO, "ING2GW-TRAEFIK-031", f"{label} converted")
+
+
+def _slash_shadowed(r: Router, live: list[Router]) -> bool:
+    """PathPrefix("/p") below a PathPrefix("/p/") of higher priority keeps only `/p` itself (and
+    character-wise neighbours): Gateway API reads both as the prefix /p and would pick by age,
+    so the lower one becomes an Exact /p rule."""
+    if r.kind != "prefix" or r.path.endswith("/"):
+        return False
+    return any(b.kind == "prefix" and b.path == r.path + "/" and b.priority > r.priority and not b.extra
+               for b in live)
+
+
+def _rules(ctx: BuildContext, r: Router, p: mw.Plan, side: str, view: str,
+           reported: set[tuple[str, ...]], *, exact: bool = False) -> list[ir.Rule]:
+    problem = gateway_path_problem(r.path)
+    if problem is not None:
+        bad = ("path", r.key, r.path)
+        if bad not in reported:
+            reported.add(bad)
+            report(ctx, r.owner, Severity.ERROR, "ING2GW-CORE-008",
+                        f"{r.where}: path {r.path!r} {problem}; this route is not in the output",
+                        details={"hosts": view, "paths": f"regex:{_pattern(r)}"})
+        return []
+    match = ir.Match(ir.PathMatch("Exact" if r.kind == "exact" or exact else "PathPrefix", r.path),
+                     headers=tuple(ir.HeaderMatch(k, v) for k, v in r.headers),
+                     query=tuple(ir.QueryMatch(k, v) for k, v in r.query), method=r.method)
+    src = r.owner.source
+    redirect = p.http_redirect if side == "http" else p.https_redirect
+    if redirect is not None:
+        get, other = redirect
+        if get == other:
+            return [ir.Rule((match,), src, redirect=get)]
+        if match.method is not None:
+            return [ir.Rule((match,), src, redirect=get if match.method == "GET" else other)]
+        return [ir.Rule((ir.Match(match.path, match.headers, match.query, method="GET"),), src, redirect=get,
+                        comment="Traefik redirects GET with the method-changing code"),
+                ir.Rule((match,), src, redirect=other)]
+    rewrite = p.rewrite
+    if exact and rewrite is not None and rewrite.prefix_path is not None:
+        # the request path is the matched path itself: the prefix replacement is the whole path
+        rewrite = ir.Rewrite(hostname=rewrite.hostname, full_path=rewrite.prefix_path)
+    return [ir.Rule((match,), src, backends=r.backends, rewrite=rewrite, request_headers=p.request_headers,
+                    response_headers=p.response_headers)]
