@@ -28,7 +28,8 @@ from ing2gw.model.inputs import Inputs, configmap_data
 from ing2gw.options import Options
 from ing2gw.origin import Origin
 from ing2gw.providers.base import BuildContext, gateway_path_problem, host_problem
-from ing2gw.providers.nginx_annotations import NginxAnnotations, NginxGlobals, parse_annotations, target_policies
+from ing2gw.emit.targets.carry import carries
+from ing2gw.providers.nginx_annotations import NginxAnnotations, NginxGlobals, parse_annotations
 from ing2gw.providers import nginx_paths
 from ing2gw.prediction import paths_detail
 
@@ -272,7 +273,7 @@ class _Builder:
                     route.intents += intents[route.source.key]
                     route.rules = [self._fail_closed(r, intents[route.source.key]) for r in route.rules]
         target = self.ctx.options.target
-        if target and any(intents.values()) and "whitelist-source-range" in target_policies(target):
+        if any(intents.values()) and carries(target, "client-allow-list"):
             from ing2gw.providers.nginx_globals import client_address_findings
 
             self.ctx.findings.extend(client_address_findings(dict(self.glob.data), self.glob.source, self.glob.name,
@@ -287,7 +288,7 @@ class _Builder:
                 i.kind == "source-range" and ("action", "deny-all") in i.params for i in intents):
             return rule
         target = self.ctx.options.target
-        if target and "whitelist-source-range" in target_policies(target):
+        if carries(target, "client-allow-list"):
             return rule
         return replace(rule, backends=(), rewrite=None, mirrors=(), request_headers=ir.HeaderChanges(),
                        comment="ingress-nginx denies this location (invalid address list): no backend, 500")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from ing2gw import mappings
+from ing2gw.emit.targets.carry import carries
 from ing2gw.findings import Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.origin import Origin
@@ -314,7 +315,7 @@ def _source_range(p: _Parse, row: Row, value: str) -> None:
     if parsed.denied is None:
         return
     target = p.ctx.options.target
-    if target and row.key in target_policies(target):
+    if carries(target, row.intent):
         ours = f"the translation denies them too ({target} policy without allow rules, 403)"
         code = "ING2GW-NGINX-082"
     else:
@@ -538,14 +539,6 @@ def _canary_config(p: _Parse) -> CanaryConfig:
 ACCESS_LISTS = frozenset({"whitelist-source-range", "allowlist-source-range", "denylist-source-range"})
 
 
-@functools.cache
-def target_policies(target: str) -> frozenset[str]:
-    """ingress-nginx keys that `target`'s policy emitter turns into policies: the policy rows whose
-    intent the target table marks `generated` (ing2gw writes that policy today)."""
-    generated = mappings.generated_intents(target)
-    return frozenset(key for key, row in rows().items() if row.status == "policy" and row.intent in generated)
-
-
 def _unknown(p: _Parse, key: str, value: str) -> None:
     close = difflib.get_close_matches(key, list(rows()), n=1)
     hint = f"did you mean {p.full(close[0])}?" if close else "check the spelling against the ingress-nginx docs"
@@ -559,7 +552,7 @@ def _report(p: _Parse, row: Row, value: str) -> None:
     full = p.full(row.key)
     status = row.status
     target = p.ctx.options.target
-    if status == "policy" and target and row.key in target_policies(target):
+    if status == "policy" and carries(target, row.intent):
         p.ctx.finding(Severity.INFO, "ING2GW-NGINX-010",
                       f"becomes {dict(row.targets).get(target, 'a policy')} for {target}",
                       ing=p.ing, annotation=full, value=value, status="policy")
