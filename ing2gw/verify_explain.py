@@ -368,7 +368,10 @@ def _may_change(note: str, field: str, request: Request) -> bool:
 
 
 #: not-modelled behaviour that decides the whole answer: two answers that agree prove nothing
-_DECISIVE = ("is ExternalName: support is implementation-specific",)
+_DECISIVE = ("is ExternalName: support is implementation-specific",
+             # an external authorization service decides: a policy that could refuse the request
+             # is not proven equivalent by one request passing on both sides
+             "decides whether the request passes (not modelled",)
 
 
 def undecided(old: Answer, new: Answer) -> bool:

@@ -28,8 +28,8 @@ from ing2gw.model.inputs import Inputs, configmap_data
 from ing2gw.options import Options
 from ing2gw.origin import Origin
 from ing2gw.providers.base import BuildContext, gateway_path_problem, host_problem
-from ing2gw.emit.targets.carry import carries
-from ing2gw.providers.nginx_annotations import NginxAnnotations, NginxGlobals, parse_annotations
+from ing2gw.emit.targets.carry import carries, verdict
+from ing2gw.providers.nginx_annotations import NginxAnnotations, NginxGlobals, parse_annotations, rows
 from ing2gw.providers import nginx_paths
 from ing2gw.prediction import paths_detail
 
@@ -315,6 +315,24 @@ class _Builder:
                 out.append(intent("deny", ",".join(r.deny), r.deny_from))
             if r.allow is not None:
                 out.append(intent("allow", ",".join(r.allow), r.allow_from))
+        return tuple(out) + self._policy_intents(ing, prefix)
+
+    def _policy_intents(self, ing: Ingress, prefix: str) -> tuple[ir.Intent, ...]:
+        """The other intents the target carries (nginx_intents): only those, since the
+        annotation findings already report, as errors where security is at stake, what it does not."""
+        from ing2gw.providers.nginx_intents import CONSUMED, LEAD, intent_params
+
+        out = []
+        target = self.ctx.options.target
+        for kind in sorted(CONSUMED):
+            params = intent_params(ing.annotations, prefix, ing.namespace, kind)
+            if params is None or not verdict(target, kind, params).carried:
+                continue
+            row = rows().get(LEAD[kind])
+            lead = next((k for k in sorted(CONSUMED[kind]) if f"{prefix}/{k}" in ing.annotations), LEAD[kind])
+            out.append(ir.Intent(kind, ir.Source(ing.namespace, ing.name, ing.origin, f"{prefix}/{lead}"),
+                                 ",".join(f"{k}={v}" for k, v in sorted(params.items())),
+                                 security=bool(row and row.security), params=tuple(sorted(params.items()))))
         return tuple(out)
 
     def _summaries(self) -> None:

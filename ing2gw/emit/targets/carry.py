@@ -42,8 +42,60 @@ class Verdict:
         return self.carried
 
 
+def _basic_auth_eg(params: Params) -> str | None:
+    if params.get("type", "basic") != "basic":
+        return f"auth-type {params.get('type')!r}: Envoy Gateway's basicAuth checks Basic credentials only"
+    if params.get("secret-type", "auth-file") != "auth-file":
+        return (f"a credentials Secret of type {params.get('secret-type')!r} (a key per user) cannot be referenced: "
+                "Envoy Gateway reads one htpasswd file under the key .htpasswd")
+    if not params.get("secret"):
+        return "no credentials Secret is named"
+    if params.get("cross-namespace"):
+        return ("the credentials Secret is in another namespace: the policy would need a ReferenceGrant there, which "
+                "ing2gw does not write (it would open that namespace's Secret to the route's namespace)")
+    return None
+
+
+def _external_auth_eg(params: Params) -> str | None:
+    if params.get("signin"):
+        return "auth-signin (a redirect to a sign-in page instead of the 401) has no extAuth counterpart"
+    if not params.get("service"):
+        return (f"the auth URL {params.get('url', '')!r} is not a cluster Service (http://NAME.NAMESPACE.svc/path "
+                "without a query): extAuth.http calls a backendRef (a Backend object for an external host, by hand)")
+    if params.get("scheme") != "http":
+        return "an https auth URL needs TLS settings for the auth Service that ing2gw does not write"
+    if params.get("service-namespace") != params.get("namespace"):
+        return ("the auth Service is in another namespace: the policy would need a ReferenceGrant there, which "
+                "ing2gw does not write")
+    return None
+
+
+def _rate_limit_eg(params: Params) -> str | None:
+    for key in ("per-second", "per-minute"):
+        v = params.get(key)
+        if v is not None and (not v.isdigit() or int(v) < 1 or int(v) > 2 ** 32 - 1):
+            return f"a limit of {v!r} requests is not a positive whole number"
+    if params.get("exempt"):
+        return ("limit-allowlist exempts client ranges from the limit; the local rate limit rules ing2gw writes "
+                "count every client")
+    return None
+
+
+def _body_size_eg(params: Params) -> str | None:
+    if "invalid" in params:
+        return f"{params['invalid']!r} is not a size"
+    if params.get("bytes") == "0":
+        return "a size of 0 means no limit, which needs no policy"
+    return None
+
+
 #: (target, intent) -> the limits of that target's emitter; a row not listed takes any parameters
-LIMITS: dict[tuple[str, str], Limit] = {}
+LIMITS: dict[tuple[str, str], Limit] = {
+    ("envoy-gateway", "basic-auth"): _basic_auth_eg,
+    ("envoy-gateway", "external-auth"): _external_auth_eg,
+    ("envoy-gateway", "rate-limit"): _rate_limit_eg,
+    ("envoy-gateway", "body-size-limit"): _body_size_eg,
+}
 
 
 @functools.cache
