@@ -332,6 +332,10 @@ _UNMODELLED_EFFECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("client-certificate checks can refuse", ()),
     ("client address lists can refuse", ()),
     ("rate limits can refuse", ()),
+    # an implementation's external authorization (modelled as passing): when it lets a request
+    # through it can only add the auth answer's headers upstream (headersToBackend); where the
+    # request goes is the route's choice
+    ("decides whether the request passes (not modelled", ("upstream_headers",)),
     ("the WAF can refuse", ()),
     ("CORS answers preflight OPTIONS itself and adds response headers",
      ("response_headers.access-control-", "@OPTIONS")),

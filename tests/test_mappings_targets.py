@@ -429,9 +429,14 @@ def test_generated_rows_are_what_the_emitters_consume() -> None:
     """The rows marked `generated` are the intents carry.verdict() says a target carries; the
     nginx provider asks by the intent of each annotation row, never by the annotation key."""
     found = {t: sorted(mappings.generated_intents(t)) for t in TARGETS if mappings.generated_intents(t)}
-    assert found == {"envoy-gateway": ["client-allow-list", "client-deny-list"]}
+    assert found == {"envoy-gateway": ["basic-auth", "body-size-limit", "client-allow-list", "client-deny-list",
+                                       "external-auth", "rate-limit"]}
     keys = {k for k, r in nginx_rows().items() if r.status == "policy" and carries("envoy-gateway", r.intent)}
-    assert keys == {"allowlist-source-range", "whitelist-source-range", "denylist-source-range"}
+    assert {"allowlist-source-range", "whitelist-source-range", "denylist-source-range", "limit-rps",
+            "proxy-body-size", "limit-rpm"} <= keys
+    # basic and external auth need parameters the emitter can express (a Secret, a Service)
+    assert not carries("envoy-gateway", "basic-auth") and not carries("envoy-gateway", "external-auth")
+    assert not carries("envoy-gateway", "session-affinity")
     assert not carries("istio", "client-allow-list") and not carries("no-such-target", "client-allow-list")
     assert not carries(None, "client-allow-list") and not carries("envoy-gateway", None)
     v = verdict("envoy-gateway", "client-allow-list")
