@@ -130,6 +130,15 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
             if kind in by_kind and kind in _TOLD:
                 i = by_kind[kind][0]
                 told.setdefault((i.source.key, kind), _finding(i, kind))
+            if kind == "basic-auth" and kind in by_kind:
+                i = by_kind[kind][0]
+                told.setdefault((i.source.key, "basic-auth-scope"), Finding(
+                    Severity.INFO, "ING2GW-TARGET-006",
+                    "envoy-gateway: basicAuth covers the whole route: nginx's automatic trailing-slash redirects "
+                    "answer before authentication (the Gateway: 401), unmatched paths of the host get 401 from "
+                    "nginx (the Gateway: 404), and a client outside an allow-list gets 403 from nginx (the Gateway: "
+                    "401 first)", origin=i.source.origin, subject=f"Ingress {i.source.key}",
+                    annotation=i.source.annotation))
     return objects, consumed, [told[k] for k in sorted(told)]
 
 
