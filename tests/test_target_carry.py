@@ -62,3 +62,15 @@ def test_what_envoy_gateway_carries(intent: str, anns: dict[str, str], expected:
     v = verdict("envoy-gateway", intent, p)
     assert v.carried and not v.why_not
     assert not verdict("istio", intent, p).carried  # no generated row there
+
+
+def test_kgateway_carries_basic_auth_and_body_size_within_its_limits() -> None:
+    ok = params("basic-auth", auth_type="basic", auth_secret="users")
+    assert ok is not None and verdict("kgateway", "basic-auth", ok).carried
+    other = params("basic-auth", auth_type="basic", auth_secret="x/users")
+    assert other is not None and "another namespace" in verdict("kgateway", "basic-auth", other).why_not
+    big = params("body-size-limit", proxy_body_size="4g")
+    assert big is not None and "below 4Gi" in verdict("kgateway", "body-size-limit", big).why_not
+    small = params("body-size-limit", proxy_body_size="1m")
+    assert small is not None and verdict("kgateway", "body-size-limit", small).carried
+    assert not verdict("kgateway", "rate-limit", {"per-second": "5"}).carried  # no per-client local limit

@@ -19,6 +19,7 @@ Emitter = Callable[[list[tuple[ir.Route, str]]], tuple[list[dict[str, Any]], set
 #: target name -> "module:function"
 EMITTERS: dict[str, str] = {
     "envoy-gateway": "ing2gw.emit.targets.envoy_gateway:emit_policies",
+    "kgateway": "ing2gw.emit.targets.kgateway:emit_policies",
 }
 
 

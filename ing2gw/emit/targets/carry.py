@@ -89,12 +89,35 @@ def _body_size_eg(params: Params) -> str | None:
     return None
 
 
+def _basic_auth_kgateway(params: Params) -> str | None:
+    if params.get("type", "basic") != "basic":
+        return f"auth-type {params.get('type')!r}: kgateway's basicAuth checks Basic credentials only"
+    if params.get("secret-type", "auth-file") != "auth-file":
+        return (f"a credentials Secret of type {params.get('secret-type')!r} (a key per user) cannot be referenced: "
+                "kgateway reads one htpasswd file from one key")
+    if not params.get("secret"):
+        return "no credentials Secret is named"
+    if params.get("cross-namespace"):
+        return ("the credentials Secret is in another namespace: the policy would need a ReferenceGrant there, which "
+                "ing2gw does not write")
+    return None
+
+
+def _body_size_kgateway(params: Params) -> str | None:
+    reason = _body_size_eg(params)
+    if reason is None and int(params.get("bytes", "0")) >= 4 * 1024 ** 3:
+        return "kgateway's buffer.maxRequestSize must stay below 4Gi"
+    return reason
+
+
 #: (target, intent) -> the limits of that target's emitter; a row not listed takes any parameters
 LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "basic-auth"): _basic_auth_eg,
     ("envoy-gateway", "external-auth"): _external_auth_eg,
     ("envoy-gateway", "rate-limit"): _rate_limit_eg,
     ("envoy-gateway", "body-size-limit"): _body_size_eg,
+    ("kgateway", "basic-auth"): _basic_auth_kgateway,
+    ("kgateway", "body-size-limit"): _body_size_kgateway,
 }
 
 
