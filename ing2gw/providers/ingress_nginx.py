@@ -329,7 +329,8 @@ class _Builder:
             if params is None or not verdict(target, kind, params).carried:
                 continue
             row = rows().get(LEAD[kind])
-            lead = next((k for k in sorted(CONSUMED[kind]) if f"{prefix}/{k}" in ing.annotations), LEAD[kind])
+            lead = next((k for k in [LEAD[kind], *sorted(CONSUMED[kind])] if f"{prefix}/{k}" in ing.annotations),
+                        LEAD[kind])
             out.append(ir.Intent(kind, ir.Source(ing.namespace, ing.name, ing.origin, f"{prefix}/{lead}"),
                                  ",".join(f"{k}={v}" for k, v in sorted(params.items())),
                                  security=bool(row and row.security), params=tuple(sorted(params.items()))))

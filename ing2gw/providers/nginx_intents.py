@@ -33,8 +33,8 @@ CONSUMED: dict[str, frozenset[str]] = {
     "body-size-limit": frozenset({"proxy-body-size"}),
 }
 
-#: the key that names the intent in findings (the Ingress asks for the intent through it)
-LEAD: dict[str, str] = {"basic-auth": "auth-type", "external-auth": "auth-url", "rate-limit": "limit-rps",
+#: the key a finding about the written policy names (basic auth: the Secret the user must check)
+LEAD: dict[str, str] = {"basic-auth": "auth-secret", "external-auth": "auth-url", "rate-limit": "limit-rps",
                         "body-size-limit": "proxy-body-size"}
 
 #: client_max_body_size as ingress-nginx validates the annotation
