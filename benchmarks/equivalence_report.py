@@ -11,6 +11,11 @@ how many probes. `--plain` measures configurations without annotations instead.
     python benchmarks/equivalence_report.py --configs 500
     python benchmarks/equivalence_report.py --configs 200 --plain --markdown
     python benchmarks/equivalence_report.py --configs 500 --default-certificate
+    python benchmarks/equivalence_report.py --configs 200 --policies --target envoy-gateway
+
+`--policies` adds basic and external authentication, rate limits and body-size limits to the
+same configurations (drawn apart, so a seed gives the same Ingresses otherwise); `--target T`
+converts for implementation T, whose policies then carry what they can.
 """
 
 from __future__ import annotations
@@ -34,15 +39,16 @@ import nginx_configs  # noqa: E402
 
 
 def measure(configs: int, seed: int = 0, annotations: bool = True,
-            flags: tuple[str, ...] = ()) -> dict[str, object]:
+            flags: tuple[str, ...] = (), target: str | None = None, policies: bool = False) -> dict[str, object]:
     """Run the check on `configs` random configurations; the counts the report prints."""
     probes: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
     codes: Counter[str] = Counter()
     for s in range(seed, seed + configs):
-        text = nginx_configs.generate(random.Random(s), annotations=annotations)
+        text = nginx_configs.generate(random.Random(s), annotations=annotations,
+                                      policy_rng=random.Random(10 ** 9 + s) if policies else None)
         ms = load_text(text, f"random-{s}.yaml")
-        options = Options(nginx_flags=flags)
+        options = Options(nginx_flags=flags, target=target)
         v = verify_translation(translate(ms, options), ms, options)
         probes.update(equivalent=v.equivalent, explained=v.explained, unexplained=v.unexplained,
                       unverified=v.unverified)
@@ -99,10 +105,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--default-certificate", action="store_true",
                     help="convert with --nginx-flag=--default-ssl-certificate=ingress-nginx/default-cert: HTTPS for "
                          "hosts without TLS and unknown hosts is then expressible")
+    ap.add_argument("--target", help="convert for this implementation (ing2gw mappings --target lists them)")
+    ap.add_argument("--policies", action="store_true",
+                    help="add basic/external auth, rate and body-size limits to the configurations")
     a = ap.parse_args(argv)
     start = time.perf_counter()
     flags = ("--default-ssl-certificate=ingress-nginx/default-cert",) if a.default_certificate else ()
-    m = measure(a.configs, a.seed, annotations=not a.plain, flags=flags)
+    m = measure(a.configs, a.seed, annotations=not a.plain, flags=flags, target=a.target, policies=a.policies)
     print(render(m, a.markdown))
     print(f"{time.perf_counter() - start:.0f} s")
     return 0

@@ -166,8 +166,32 @@ def _services(rng: Rng, used: set[tuple[str, str]]) -> list[str]:
     return out
 
 
-def generate(rng: Rng, annotations: bool = True) -> str:
-    """One configuration as a multi-document YAML string."""
+#: (annotation, values) of the settings only an implementation policy carries (issue 22): drawn
+#: from their own generator so the rest of a configuration stays the one of the same seed
+POLICIES: list[tuple[dict[str, str], float]] = [
+    ({"auth-type": "basic", "auth-secret": "users"}, 0.12),
+    ({"auth-type": "basic", "auth-secret": "users", "auth-realm": "Staff"}, 0.04),
+    ({"auth-type": "basic", "auth-secret": "other/users"}, 0.03),
+    ({"auth-url": "http://auth.{ns}.svc.cluster.local:8080/verify"}, 0.08),
+    ({"auth-url": "https://auth.example.net/check"}, 0.03),
+    ({"limit-rps": "10"}, 0.08),
+    ({"limit-rpm": "300", "limit-burst-multiplier": "2"}, 0.04),
+    ({"proxy-body-size": "8m"}, 0.08),
+    ({"proxy-body-size": "0"}, 0.03),
+]
+
+
+def _policy_annotations(rng: Rng, ns: str) -> dict[str, str]:
+    a: dict[str, str] = {}
+    for values, p in POLICIES:
+        if _yes(rng, p) and not any(P + k in a for k in values):
+            a.update({P + k: v.format(ns=ns) for k, v in values.items()})
+    return a
+
+
+def generate(rng: Rng, annotations: bool = True, policy_rng: Rng | None = None) -> str:
+    """One configuration as a multi-document YAML string; with `policy_rng`, Ingresses also get
+    the policy settings of `POLICIES` (basic and external auth, rate and body-size limits)."""
     docs: list[str] = []
     used: set[tuple[str, str]] = set()
     n = rng.randint(1, 4)
@@ -190,6 +214,8 @@ def generate(rng: Rng, annotations: bool = True) -> str:
             for ri, (host, ps) in enumerate(rules):
                 rules[ri] = (host, [(flat[k + j][0], flat[k + j][1], s, nd) for j, (_, _, s, nd) in enumerate(ps)])
                 k += len(ps)
+            if policy_rng is not None and not any(k.endswith("/canary") for k in anns):
+                anns.update(_policy_annotations(policy_rng, ns))
         default = (rng.choice(SERVICES + ["svc-default"]), False) if (_yes(rng, 0.3) or not rules) else None
         hosts = [h for h, _ in rules if h]
         tls: list[tuple[list[str], str | None]] = []

@@ -26,7 +26,8 @@ from ing2gw.mapping_schema import (
     check_policy_intents,
     check_target_table,
 )
-from ing2gw.providers.ingress_nginx.annotations import target_policies
+from ing2gw.emit.targets.carry import carries, generated, verdict
+from ing2gw.providers.ingress_nginx.annotations import rows as nginx_rows
 
 REPO = Path(__file__).resolve().parent.parent
 INTENTS = mappings.intents()
@@ -330,10 +331,10 @@ def copied_mappings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     shutil.copytree(Path(str(mappings.mappings_dir())), tmp_path / "m")
     monkeypatch.setattr(mappings, "mappings_dir", lambda: tmp_path / "m")
     mappings.table.cache_clear()
-    target_policies.cache_clear()
+    generated.cache_clear()
     yield tmp_path / "m"
     mappings.table.cache_clear()
-    target_policies.cache_clear()
+    generated.cache_clear()
 
 
 def test_loading_a_table_with_a_missing_intent_raises_with_file_and_line(copied_mappings: Path) -> None:
@@ -425,13 +426,34 @@ def test_targets_column_agrees_with_the_target_tables() -> None:
 
 
 def test_generated_rows_are_what_the_emitters_consume() -> None:
-    """Only Envoy Gateway allow and deny lists are generated today; target_policies() derives the
-    ingress-nginx keys the provider reports as converted from those rows."""
-    generated = {t: sorted(mappings.generated_intents(t)) for t in TARGETS if mappings.generated_intents(t)}
-    assert generated == {"envoy-gateway": ["client-allow-list", "client-deny-list"]}
-    assert target_policies("envoy-gateway") == {"allowlist-source-range", "whitelist-source-range",
-                                                "denylist-source-range"}
-    assert target_policies("istio") == frozenset() and target_policies("no-such-target") == frozenset()
+    """The rows marked `generated` are the intents carry.verdict() says a target carries; the
+    nginx provider asks by the intent of each annotation row, never by the annotation key."""
+    found = {t: sorted(mappings.generated_intents(t)) for t in TARGETS if mappings.generated_intents(t)}
+    assert found == {"envoy-gateway": ["basic-auth", "body-size-limit", "client-allow-list", "client-deny-list",
+                                       "external-auth", "rate-limit"],
+                     "kgateway": ["basic-auth", "body-size-limit"]}
+    keys = {k for k, r in nginx_rows().items() if r.status == "policy" and carries("envoy-gateway", r.intent)}
+    assert {"allowlist-source-range", "whitelist-source-range", "denylist-source-range", "limit-rps",
+            "proxy-body-size", "limit-rpm"} <= keys
+    # basic and external auth need parameters the emitter can express (a Secret, a Service)
+    assert not carries("envoy-gateway", "basic-auth") and not carries("envoy-gateway", "external-auth")
+    assert not carries("envoy-gateway", "session-affinity")
+    assert not carries("istio", "client-allow-list") and not carries("no-such-target", "client-allow-list")
+    assert not carries(None, "client-allow-list") and not carries("envoy-gateway", None)
+    v = verdict("envoy-gateway", "client-allow-list")
+    assert v.carried and v.becomes == "SecurityPolicy" and not v.why_not
+    no = verdict("istio", "client-allow-list")
+    assert not no.carried and "istio" in no.why_not and "client-allow-list" in no.why_not
+
+
+def test_marking_a_row_generated_is_what_makes_it_carried(copied_mappings: Path) -> None:
+    path = copied_mappings / "targets" / "istio.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert not carries("istio", "cors")
+    path.write_text(text.replace("- intent: cors\n", "- intent: cors\n  generated: true\n", 1), encoding="utf-8")
+    mappings.table.cache_clear()
+    generated.cache_clear()
+    assert carries("istio", "cors")
 
 
 # --- CLI ----------------------------------------------------------------------------------------

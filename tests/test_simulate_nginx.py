@@ -929,3 +929,30 @@ class TestCli:
         assert rc == 2 and captured.out == ""
         # the line of the path without a backend, not of the object
         assert f"{bad}:11: " in captured.err and "no backend" in captured.err and "Traceback" not in captured.err
+
+
+# ---------------------------------------------------------------------------------------------
+# basic auth (annotations/auth): 401 without Basic credentials; credentials themselves unmodelled
+
+class TestBasicAuth:
+    def _router(self, **anns: str) -> Any:
+        return mk([ingress("a", rule("a.test", svc_path("/", "web")), anns=anns)])
+
+    def test_a_request_without_credentials_gets_the_realms_challenge(self) -> None:
+        a = get(self._router(**{"auth-type": "basic", "auth-secret": "users", "auth-realm": "Staff"}), "http://a.test/")
+        assert a.status == 401 and a.backend is None and a.generated_by == "basic-auth-401"
+        assert dict(a.response_headers)["www-authenticate"] == 'Basic realm="Staff"'
+        assert not any("authentication can refuse" in u for u in a.unmodelled)
+
+    def test_credentials_pass_but_are_not_proven(self) -> None:
+        a = get(self._router(**{"auth-type": "basic", "auth-secret": "users"}), "http://a.test/",
+                authorization="basic dTpw")  # nginx reads the scheme in any case
+        assert a.status == 200 and backend(a) == "web"
+        assert any("whether the credentials are valid is not modelled" in u for u in a.unmodelled)
+
+    @pytest.mark.parametrize("anns", [{"auth-type": "digest", "auth-secret": "users"},
+                                      {"auth-type": "basic", "auth-secret": "users", "auth-secret-type": "auth-map"},
+                                      {"auth-type": "basic"}])
+    def test_other_authentication_stays_unmodelled(self, anns: dict[str, str]) -> None:
+        a = get(self._router(**anns), "http://a.test/")
+        assert a.status == 200 and any("authentication can refuse" in u for u in a.unmodelled)

@@ -527,7 +527,8 @@ def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output
     emitter = emitter_for(target)
     consumed: set[ir.Intent] = set()
     if emitter is not None:
-        objects, consumed = emitter(named)
+        objects, consumed, told = emitter(named)
+        out.findings.extend(told)
         for obj in objects:
             out.apps.setdefault(obj["metadata"]["namespace"], []).append(obj)
     if target is None:

@@ -336,6 +336,10 @@ _UNMODELLED_EFFECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("client-certificate checks can refuse", ()),
     ("client address lists can refuse", ()),
     ("rate limits can refuse", ()),
+    # an implementation's external authorization (modelled as passing): when it lets a request
+    # through it can only add the auth answer's headers upstream (headersToBackend); where the
+    # request goes is the route's choice
+    ("decides whether the request passes (not modelled", ("upstream_headers",)),
     ("the WAF can refuse", ()),
     ("CORS answers preflight OPTIONS itself and adds response headers",
      ("response_headers.access-control-", "@OPTIONS")),
@@ -372,7 +376,10 @@ def _may_change(note: str, field: str, request: Request) -> bool:
 
 
 #: not-modelled behaviour that decides the whole answer: two answers that agree prove nothing
-_DECISIVE = ("is ExternalName: support is implementation-specific",)
+_DECISIVE = ("is ExternalName: support is implementation-specific",
+             # an external authorization service decides: a policy that could refuse the request
+             # is not proven equivalent by one request passing on both sides
+             "decides whether the request passes (not modelled",)
 
 
 def undecided(old: Answer, new: Answer) -> bool:

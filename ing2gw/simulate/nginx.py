@@ -19,9 +19,11 @@ annotations that cannot change routing are listed in `nginx_annotations.ROUTING_
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Sequence
 
 from ing2gw.load import Manifest
+from ing2gw.simulate.gateway_policies.htpasswd import basic_credentials
 from ing2gw.simulate.ingress_objects import read_ingress_inputs
 from ing2gw.simulate.nginx_access import access_status, body_limit, declared_length
 from ing2gw.simulate.nginx_annotations import Canary, Cors, LocationAnns
@@ -353,6 +355,10 @@ class NginxRouter:
             refused = self._access(request, anns, t)
             if refused is not None:
                 return refused
+        if anns.basic_auth_realm is not None:
+            refused = self._basic_auth(request, anns, t)
+            if refused is not None:
+                return refused
         extra: dict[str, str] = {}
         if rewritten and anns.x_forwarded_prefix:
             extra["x-forwarded-prefix"] = anns.x_forwarded_prefix                      # F2
@@ -398,6 +404,19 @@ class NginxRouter:
         if access_status(lists, client) is not None:
             t.notes.append(f"client address {client} is refused by {what} of {anns.owner}")
             return t.answer(403, generated_by="access-denied")
+        return None
+
+    def _basic_auth(self, request: Request, anns: LocationAnns, t: _Trace) -> Answer | None:
+        """auth_basic: 401 with the realm's challenge without Basic credentials (nginx compares
+        the scheme without case). Whether given credentials are valid needs the Secret's htpasswd
+        file, which is not read: such a request is unmodelled (modelled as valid)."""
+        realm = anns.basic_auth_realm or ""
+        if basic_credentials(request.header("authorization"), False) is None:
+            t.notes.append(f"basic auth of {anns.owner}: the request has no Basic credentials")
+            ans = t.answer(401, generated_by="basic-auth-401")
+            return replace(ans, response_headers=ans.response_headers + (("www-authenticate", f'Basic realm="{realm}"'),))
+        t.unmodelled.append(f"basic auth of {anns.owner}: whether the credentials are valid is not modelled (the "
+                            "htpasswd Secret is not read; modelled as valid)")
         return None
 
     def _body_too_large(self, request: Request, limit: int, t: _Trace) -> Answer | None:

@@ -33,6 +33,9 @@ MODELLED = frozenset("""
     cors-allow-credentials cors-max-age
     """.split())
 
+#: the keys of basic authentication whose effect is modelled for requests without credentials
+BASIC_AUTH_KEYS = frozenset({"auth-type", "auth-secret", "auth-secret-type", "auth-realm"})
+
 #: Annotations that cannot change where a request goes, its status, its Location, or the
 #: request line and Host the backend sees — with the reason.
 ROUTING_NEUTRAL: dict[str, str] = {
@@ -224,6 +227,9 @@ class LocationAnns:
     access: AccessLists = NO_LISTS
     body_limit: int = NGINX_DEFAULT_BODY
     cors: Cors | None = None
+    #: the realm of auth_basic when the location asks for Basic credentials (None: no basic auth
+    #: modelled); only auth-type basic with an auth-file Secret is modelled
+    basic_auth_realm: str | None = None
     unmodelled: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
@@ -293,8 +299,12 @@ def parse_ingress_annotations(ing: Ingress, settings: NginxSettings) -> IngressA
     def label(k: str) -> str:
         return f"{prefix}{k} ({ing.key})"
 
+    # basic auth (annotations/auth): auth_basic with the Secret's `auth` file; the request
+    # without Basic credentials gets 401 whatever the file holds, so that much is modelled
+    basic = (not canary_on and raw.get("auth-type", "").lower() == "basic" and bool(raw.get("auth-secret"))
+             and raw.get("auth-secret-type", "auth-file") == "auth-file")
     for k in sorted(raw):
-        if k in MODELLED or k in ROUTING_NEUTRAL:
+        if k in MODELLED or k in ROUTING_NEUTRAL or (basic and k in BASIC_AUTH_KEYS):
             continue
         if canary_on and k not in _CANARY_KEEPS:
             continue  # F5.9: other annotations of a canary Ingress are ignored
@@ -439,6 +449,7 @@ def parse_ingress_annotations(ing: Ingress, settings: NginxSettings) -> IngressA
         access=access,
         body_limit=limit,
         cors=parse_cors(raw, validate),
+        basic_auth_realm=raw.get("auth-realm", "") if basic else None,
         unmodelled=tuple(unmodelled),
         notes=tuple(notes),
     )

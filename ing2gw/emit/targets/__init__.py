@@ -10,13 +10,16 @@ import importlib
 from typing import Any, Callable
 
 from ing2gw import ir
+from ing2gw.findings import Finding
 
-#: a target's emitter: (routes with their allocated names) -> (policy objects, consumed intents)
-Emitter = Callable[[list[tuple[ir.Route, str]]], tuple[list[dict[str, Any]], set[ir.Intent]]]
+#: a target's emitter: (routes with their allocated names) -> (policy objects, consumed intents,
+#: findings about what the user must check in the policies written)
+Emitter = Callable[[list[tuple[ir.Route, str]]], tuple[list[dict[str, Any]], set[ir.Intent], list[Finding]]]
 
 #: target name -> "module:function"
 EMITTERS: dict[str, str] = {
     "envoy-gateway": "ing2gw.emit.targets.envoy_gateway:emit_policies",
+    "kgateway": "ing2gw.emit.targets.kgateway:emit_policies",
 }
 
 

@@ -1,13 +1,26 @@
 """Envoy Gateway policies (gateway.envoyproxy.io/v1alpha1) for intents plain Gateway API lacks.
 
+One SecurityPolicy and one BackendTrafficPolicy at most per route, attached to that route by
+name and to nothing wider: Envoy Gateway applies only one policy of a kind to a target (the
+oldest), so every intent of a kind goes into the same object.
+
 * source-range (allowlist/whitelist/denylist-source-range, or the ConfigMap's defaults; see
-  providers/nginx_source_ranges): a SecurityPolicy per route with `authorization`: deny rules
-  first, then allow rules, default Deny when an allow-list exists (nginx's `allow ...; deny
-  all;`), else default Allow. An invalid list, which makes ingress-nginx deny the location (503),
-  becomes default Deny without rules (403): closed, never open. A policy never allows by default
-  without a rule. The client address is the one Envoy Gateway derives; behind a load balancer
-  configure ClientTrafficPolicy's clientIPDetection the way ingress-nginx trusted
-  X-Forwarded-For or PROXY protocol.
+  providers/nginx_source_ranges): `authorization` with deny rules first, then allow rules,
+  default Deny when an allow-list exists (nginx's `allow ...; deny all;`), else default Allow.
+  An invalid list, which makes ingress-nginx deny the location (503), becomes default Deny
+  without rules (403): closed, never open. A policy never allows by default without a rule.
+  The client address is the one Envoy Gateway derives; behind a load balancer configure
+  ClientTrafficPolicy's clientIPDetection the way ingress-nginx trusted X-Forwarded-For or
+  PROXY protocol.
+* basic-auth: `basicAuth.users` references the Ingress's own credentials Secret (never a copy);
+  Envoy Gateway reads the key `.htpasswd` with {SHA} hashes only (ING2GW-TARGET-001).
+* external-auth: `extAuth.http` calls the auth URL's Service and port; `pathOverride` sends
+  every check to the URL's own path, as nginx's auth_request subrequest does (`path` would
+  append the request path); auth-response-headers become `headersToBackend` (ING2GW-TARGET-002).
+* rate-limit: `rateLimit.local` with one rule per address family whose sourceCIDR selector is
+  Distinct, so each client address has its own bucket as in nginx's $binary_remote_addr zone
+  (ING2GW-TARGET-003).
+* body-size-limit: `requestBuffer.limit` (413 above it, as client_max_body_size; ING2GW-TARGET-004).
 """
 
 from __future__ import annotations
@@ -15,8 +28,12 @@ from __future__ import annotations
 from typing import Any
 
 from ing2gw import ir
+from ing2gw.findings import Finding, Severity
 
 API_VERSION = "gateway.envoyproxy.io/v1alpha1"
+#: the intents that go into a SecurityPolicy and a BackendTrafficPolicy
+SECURITY = frozenset({"source-range", "basic-auth", "external-auth"})
+TRAFFIC = frozenset({"rate-limit", "body-size-limit"})
 
 
 def _name(base: str, suffix: str) -> str:
@@ -42,19 +59,116 @@ def authorization(intents: list[ir.Intent]) -> dict[str, Any]:
     return {"defaultAction": default, **({"rules": rules} if rules else {})}
 
 
-def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, Any]], set[ir.Intent]]:
+def basic_auth(intent: ir.Intent) -> dict[str, Any]:
+    """SecurityPolicy.spec.basicAuth: a reference to the Ingress's credentials Secret."""
+    p = dict(intent.params)
+    return {"users": {"name": p["secret"]}}  # same namespace (carry.py refuses another one)
+
+
+def ext_auth(intent: ir.Intent) -> dict[str, Any]:
+    """SecurityPolicy.spec.extAuth calling the auth URL's Service at the URL's path."""
+    p = dict(intent.params)
+    http: dict[str, Any] = {"backendRefs": [{"name": p["service"], "port": int(p["port"])}],
+                            "pathOverride": p["path"]}
+    headers = [h for h in p.get("response-headers", "").split(",") if h]
+    if headers:
+        http["headersToBackend"] = headers
+    return {"http": http}
+
+
+def rate_limit(intent: ir.Intent) -> dict[str, Any]:
+    """BackendTrafficPolicy.spec.rateLimit: a bucket per client address for each limit."""
+    p = dict(intent.params)
+    rules = []
+    for key, unit in (("per-second", "Second"), ("per-minute", "Minute")):
+        if key in p:
+            for cidr in ("0.0.0.0/0", "::/0"):
+                rules.append({"clientSelectors": [{"sourceCIDR": {"type": "Distinct", "value": cidr}}],
+                              "limit": {"requests": int(p[key]), "unit": unit}})
+    return {"type": "Local", "local": {"rules": rules}}
+
+
+def _meta(name: str, route: ir.Route, suffix: str) -> dict[str, Any]:
+    return {"name": _name(name, suffix), "namespace": route.namespace,
+            "annotations": {"ing2gw.io/source-ingress": route.source.key}}
+
+
+def _ref(route: ir.Route, name: str) -> list[dict[str, Any]]:
+    return [{"group": "gateway.networking.k8s.io", "kind": route.kind, "name": name}]
+
+
+def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, Any]], set[ir.Intent], list[Finding]]:
+    """The SecurityPolicy and BackendTrafficPolicy of each route with intents, the intents they
+    carry, and what the user must check (one finding per Ingress and intent)."""
     objects: list[dict[str, Any]] = []
     consumed: set[ir.Intent] = set()
+    told: dict[tuple[str, str], Finding] = {}
     for route, name in routes:
-        ranges = [i for i in route.intents if i.kind == "source-range"]
-        if not ranges:
-            continue
-        objects.append({
-            "apiVersion": API_VERSION, "kind": "SecurityPolicy",
-            "metadata": {"name": _name(name, "-source-ranges"), "namespace": route.namespace,
-                         "annotations": {"ing2gw.io/source-ingress": route.source.key}},
-            "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": route.kind, "name": name}],
-                     "authorization": authorization(ranges)},
-        })
-        consumed.update(ranges)
-    return objects, consumed
+        by_kind: dict[str, list[ir.Intent]] = {}
+        for i in route.intents:
+            by_kind.setdefault(i.kind, []).append(i)
+        security: dict[str, Any] = {}
+        if "source-range" in by_kind:
+            security["authorization"] = authorization(by_kind["source-range"])
+        if "basic-auth" in by_kind:
+            security["basicAuth"] = basic_auth(by_kind["basic-auth"][0])
+        if "external-auth" in by_kind:
+            security["extAuth"] = ext_auth(by_kind["external-auth"][0])
+        traffic: dict[str, Any] = {}
+        if "rate-limit" in by_kind:
+            traffic["rateLimit"] = rate_limit(by_kind["rate-limit"][0])
+        if "body-size-limit" in by_kind:
+            traffic["requestBuffer"] = {"limit": dict(by_kind["body-size-limit"][0].params)["quantity"]}
+        if security:
+            objects.append({"apiVersion": API_VERSION, "kind": "SecurityPolicy", "metadata": _meta(name, route, "-security"),
+                            "spec": {"targetRefs": _ref(route, name), **security}})
+        if traffic:
+            objects.append({"apiVersion": API_VERSION, "kind": "BackendTrafficPolicy",
+                            "metadata": _meta(name, route, "-traffic"), "spec": {"targetRefs": _ref(route, name), **traffic}})
+        for kind in sorted(SECURITY | TRAFFIC):
+            consumed.update(by_kind.get(kind, ()))
+            if kind in by_kind and kind in _TOLD:
+                i = by_kind[kind][0]
+                told.setdefault((i.source.key, kind), _finding(i, kind))
+            if kind == "basic-auth" and kind in by_kind:
+                i = by_kind[kind][0]
+                told.setdefault((i.source.key, "basic-auth-scope"), Finding(
+                    Severity.INFO, "ING2GW-TARGET-006",
+                    "envoy-gateway: basicAuth covers the whole route: nginx's automatic trailing-slash redirects "
+                    "answer before authentication (the Gateway: 401), unmatched paths of the host get 401 from "
+                    "nginx (the Gateway: 404), and a client outside an allow-list gets 403 from nginx (the Gateway: "
+                    "401 first)", origin=i.source.origin, subject=f"Ingress {i.source.key}",
+                    annotation=i.source.annotation))
+    return objects, consumed, [told[k] for k in sorted(told)]
+
+
+#: intent -> (code, message) of what the user must check when the policy is written
+_TOLD: dict[str, tuple[str, str]] = {
+    "basic-auth": ("ING2GW-TARGET-001",
+                   "the SecurityPolicy references Secret {secret-namespace}/{secret} as it is: Envoy Gateway reads "
+                   "the htpasswd lines from its key .htpasswd (ingress-nginx reads auth) and accepts {{SHA}} hashes "
+                   "only; until that key exists in that format the route answers 500"),
+    "external-auth": ("ING2GW-TARGET-002",
+                      "extAuth calls Service {service} port {port} at {path} as nginx's auth_request did; the auth "
+                      "service gets Host, Method, Path, Content-Length and Authorization only (no X-Original-URL)"),
+    "rate-limit": ("ING2GW-TARGET-003",
+                   "the local rate limit counts per client address but has no burst (nginx allows limit x "
+                   "limit-burst-multiplier) and refuses with 429 (nginx: 503)"),
+    "body-size-limit": ("ING2GW-TARGET-004",
+                        "requestBuffer limits bodies to {quantity} (413 above, as nginx) by buffering each request "
+                        "body: streaming uploads, gRPC streaming and WebSocket break on these routes"),
+}
+
+_SUGGESTION = {
+    "basic-auth": "add a .htpasswd key with {SHA} hashes to the Secret (htpasswd -s), then apply the policy",
+    "external-auth": "list the headers the auth service needs in extAuth.headersToExtAuth",
+    "rate-limit": "raise the limit if clients relied on the burst",
+    "body-size-limit": "remove requestBuffer on routes that stream request bodies",
+}
+
+
+def _finding(intent: ir.Intent, kind: str) -> Finding:
+    code, template = _TOLD[kind]
+    return Finding(Severity.WARNING, code, "envoy-gateway: " + template.format_map(dict(intent.params)),
+                   origin=intent.source.origin, subject=f"Ingress {intent.source.key}",
+                   annotation=intent.source.annotation, suggestion=_SUGGESTION[kind], security=intent.security)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from ing2gw import mappings
+from ing2gw.emit.targets.carry import carries, verdict
 from ing2gw.findings import Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.origin import Origin
@@ -313,7 +314,7 @@ def _source_range(p: _Parse, row: Row, value: str) -> None:
     if parsed.denied is None:
         return
     target = p.ctx.options.target
-    if target and row.key in target_policies(target):
+    if carries(target, row.intent):
         ours = f"the translation denies them too ({target} policy without allow rules, 403)"
         code = "ING2GW-NGINX-082"
     else:
@@ -537,14 +538,6 @@ def _canary_config(p: _Parse) -> CanaryConfig:
 ACCESS_LISTS = frozenset({"whitelist-source-range", "allowlist-source-range", "denylist-source-range"})
 
 
-@functools.cache
-def target_policies(target: str) -> frozenset[str]:
-    """ingress-nginx keys that `target`'s policy emitter turns into policies: the policy rows whose
-    intent the target table marks `generated` (ing2gw writes that policy today)."""
-    generated = mappings.generated_intents(target)
-    return frozenset(key for key, row in rows().items() if row.status == "policy" and row.intent in generated)
-
-
 def _unknown(p: _Parse, key: str, value: str) -> None:
     close = difflib.get_close_matches(key, list(rows()), n=1)
     hint = f"did you mean {p.full(close[0])}?" if close else "check the spelling against the ingress-nginx docs"
@@ -558,15 +551,31 @@ def _report(p: _Parse, row: Row, value: str) -> None:
     full = p.full(row.key)
     status = row.status
     target = p.ctx.options.target
-    if status == "policy" and target and row.key in target_policies(target):
-        p.ctx.finding(Severity.INFO, "ING2GW-NGINX-010",
-                      f"becomes {dict(row.targets).get(target, 'a policy')} for {target}",
-                      ing=p.ing, annotation=full, value=value, status="policy")
-        return
     if status == "policy" and target:
-        row = replace(row, lossy=f"{row.lossy or row.becomes} (ing2gw does not generate {target}'s policy for it"
-                                 + (f": write {dict(row.targets)[target]} by hand" if target in dict(row.targets) else "")
-                                 + ")")
+        from ing2gw.providers.ingress_nginx.intents import CONSUMED, intent_params
+
+        params = intent_params(p.ing.annotations, p.prefix, p.ing.namespace, row.intent) \
+            if row.intent in CONSUMED else {}
+        v = verdict(target, row.intent, params or {})
+        if v.carried and params is not None and (row.intent not in CONSUMED or row.key in CONSUMED[row.intent]):
+            p.ctx.finding(Severity.INFO, "ING2GW-NGINX-010",
+                          f"becomes {dict(row.targets).get(target, 'a policy')} for {target}",
+                          ing=p.ing, annotation=full, value=value, status="policy")
+            return
+        if v.carried and params is not None:
+            # the intent's policy is written, this key's part of it is not
+            p.ctx.finding(Severity.WARNING, "ING2GW-NGINX-012",
+                          f"partly converted: the {target} policy for {row.intent} is written, but not this key: "
+                          f"{row.lossy or row.becomes}", ing=p.ing, annotation=full, value=value, status="partial",
+                          suggestion=f"check by hand; see {row.docs}" if row.docs else None)
+            return
+        if v.becomes and params is not None:  # the target's emitter exists, these parameters are out of its reach
+            row = replace(row, lossy=f"{row.lossy or row.becomes} (ing2gw cannot write {target}'s {v.becomes} for it: "
+                                     f"{v.why_not})")
+        else:
+            row = replace(row, lossy=f"{row.lossy or row.becomes} (ing2gw does not generate {target}'s policy for it"
+                                     + (f": write {dict(row.targets)[target]} by hand" if target in dict(row.targets)
+                                        else "") + ")")
     if status == "converted":
         p.ctx.finding(Severity.INFO, "ING2GW-NGINX-010", f"converted: {row.becomes}", ing=p.ing,
                       annotation=full, value=value, status=status)
@@ -585,6 +594,8 @@ def _report(p: _Parse, row: Row, value: str) -> None:
         # a lost client address list has a code of its own: it predicts exactly the requests it
         # refused (the equivalence check sends probes from inside and outside each range)
         code = "ING2GW-NGINX-080" if row.key in ACCESS_LISTS else "ING2GW-NGINX-013"
+        if row.key == "auth-type" and value.strip().lower() == "basic" and p.value("auth-secret"):
+            code = "ING2GW-TARGET-005"  # predicts the 401s of the old side that now reach the backend
         p.ctx.finding(Severity.ERROR if row.security else Severity.WARNING, code,
                       f"{what}: {row.lossy or row.becomes}", ing=p.ing, annotation=full, value=value,
                       status=status, security=row.security,

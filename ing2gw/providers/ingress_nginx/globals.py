@@ -18,7 +18,8 @@ from ing2gw import mappings
 from ing2gw.findings import Finding, Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.origin import Origin
-from ing2gw.providers.ingress_nginx.annotations import go_bool, target_policies
+from ing2gw.emit.targets.carry import carries
+from ing2gw.providers.ingress_nginx.annotations import go_bool
 from ing2gw.providers.ingress_nginx.source_ranges import (ALLOW_ALIAS, BLOCK_KEY, DENY_KEY, effective_ranges,
                                                   parse_configmap_value)
 
@@ -112,7 +113,7 @@ def global_access(ingresses: Sequence[Ingress], configmap: Mapping[str, str], so
     """Findings for every access key the ConfigMap sets, and the lists the target carries."""
     findings: list[Finding] = []
     carried: dict[str, str] = {}
-    policy = target is not None and ALLOW_ALIAS in target_policies(target)
+    policy = carries(target, "client-allow-list")
     subject = f"ConfigMap {configmap_name}"
     for key, row in sorted(global_keys().items()):
         value = configmap.get(key)

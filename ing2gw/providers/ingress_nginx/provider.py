@@ -29,7 +29,8 @@ from ing2gw.origin import Origin
 from ing2gw.providers.base import BuildContext
 from ing2gw.providers.ingress import (gateway_path_problem, host_problem, hostless_tls_secret, invalid_hosts,
                                      path_entries, tls_entry_for)
-from ing2gw.providers.ingress_nginx.annotations import NginxAnnotations, NginxGlobals, parse_annotations, target_policies
+from ing2gw.emit.targets.carry import carries, verdict
+from ing2gw.providers.ingress_nginx.annotations import NginxAnnotations, NginxGlobals, parse_annotations, rows
 from ing2gw.providers.ingress_nginx import paths as nginx_paths
 from ing2gw.equivalence.prediction import paths_detail
 from ing2gw.providers.ingress_nginx.state import (CATCH_ALL, DEFAULT_CERT, BuildState, Loc, Server, _DefaultCert,
@@ -202,7 +203,7 @@ class _Builder(BuildState):
                     route.intents += intents[route.source.key]
                     route.rules = [self._fail_closed(r, intents[route.source.key]) for r in route.rules]
         target = self.ctx.options.target
-        if target and any(intents.values()) and "whitelist-source-range" in target_policies(target):
+        if any(intents.values()) and carries(target, "client-allow-list"):
             from ing2gw.providers.ingress_nginx.globals import client_address_findings
 
             self.ctx.findings.extend(client_address_findings(dict(self.glob.data), self.glob.source, self.glob.name,
@@ -217,7 +218,7 @@ class _Builder(BuildState):
                 i.kind == "source-range" and ("action", "deny-all") in i.params for i in intents):
             return rule
         target = self.ctx.options.target
-        if target and "whitelist-source-range" in target_policies(target):
+        if carries(target, "client-allow-list"):
             return rule
         return replace(rule, backends=(), rewrite=None, mirrors=(), request_headers=ir.HeaderChanges(),
                        comment="ingress-nginx denies this location (invalid address list): no backend, 500")
@@ -244,6 +245,25 @@ class _Builder(BuildState):
                 out.append(intent("deny", ",".join(r.deny), r.deny_from))
             if r.allow is not None:
                 out.append(intent("allow", ",".join(r.allow), r.allow_from))
+        return tuple(out) + self._policy_intents(ing, prefix)
+
+    def _policy_intents(self, ing: Ingress, prefix: str) -> tuple[ir.Intent, ...]:
+        """The other intents the target carries (nginx_intents): only those, since the
+        annotation findings already report, as errors where security is at stake, what it does not."""
+        from ing2gw.providers.ingress_nginx.intents import CONSUMED, LEAD, intent_params
+
+        out = []
+        target = self.ctx.options.target
+        for kind in sorted(CONSUMED):
+            params = intent_params(ing.annotations, prefix, ing.namespace, kind)
+            if params is None or not verdict(target, kind, params).carried:
+                continue
+            row = rows().get(LEAD[kind])
+            lead = next((k for k in [LEAD[kind], *sorted(CONSUMED[kind])] if f"{prefix}/{k}" in ing.annotations),
+                        LEAD[kind])
+            out.append(ir.Intent(kind, ir.Source(ing.namespace, ing.name, ing.origin, f"{prefix}/{lead}"),
+                                 ",".join(f"{k}={v}" for k, v in sorted(params.items())),
+                                 security=bool(row and row.security), params=tuple(sorted(params.items()))))
         return tuple(out)
 
     def _summaries(self) -> None:

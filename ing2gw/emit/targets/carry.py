@@ -1,0 +1,150 @@
+"""Does target T carry intent I (with these parameters)? The one place that answers it.
+
+A provider says what an Ingress *wants* in the vocabulary of `mappings/intents.yaml` (an intent
+and its parameters); the answer comes from the target's table (`mappings/targets/<t>.yaml`):
+an intent is carried when its row is marked `generated` (an emitter in this package writes
+that policy) and the parameters are within what the emitter can express (`LIMITS`). A provider
+never names a target's resources itself, and the tables are never keyed by annotation.
+
+This module reads only the tables and the IR vocabulary, so providers may ask it (the one
+import from `emit` that tests/test_layers.py allows them) without building anything.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping
+
+from ing2gw import mappings
+
+#: intent parameters as a provider passes them (name -> value)
+Params = Mapping[str, str]
+#: a limit of one target for one intent: the reason the parameters cannot be carried, or None
+Limit = Callable[[Params], "str | None"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer for one intent: whether the target's policy is written, as what, and why not."""
+
+    target: str
+    intent: str
+    carried: bool
+    #: the resources that carry it ("SecurityPolicy", ...), from the table; "" when not carried
+    becomes: str = ""
+    #: why it is not carried (parameters out of reach, or no generated row); "" when carried
+    why_not: str = ""
+    #: what stays lost although the policy is written (the table's `lost`), for the findings
+    lost: str = ""
+
+    def __bool__(self) -> bool:
+        return self.carried
+
+
+def _basic_auth_eg(params: Params) -> str | None:
+    if params.get("type", "basic") != "basic":
+        return f"auth-type {params.get('type')!r}: Envoy Gateway's basicAuth checks Basic credentials only"
+    if params.get("secret-type", "auth-file") != "auth-file":
+        return (f"a credentials Secret of type {params.get('secret-type')!r} (a key per user) cannot be referenced: "
+                "Envoy Gateway reads one htpasswd file under the key .htpasswd")
+    if not params.get("secret"):
+        return "no credentials Secret is named"
+    if params.get("cross-namespace"):
+        return ("the credentials Secret is in another namespace: the policy would need a ReferenceGrant there, which "
+                "ing2gw does not write (it would open that namespace's Secret to the route's namespace)")
+    return None
+
+
+def _external_auth_eg(params: Params) -> str | None:
+    if params.get("signin"):
+        return "auth-signin (a redirect to a sign-in page instead of the 401) has no extAuth counterpart"
+    if not params.get("service"):
+        return (f"the auth URL {params.get('url', '')!r} is not a cluster Service (http://NAME.NAMESPACE.svc/path "
+                "without a query): extAuth.http calls a backendRef (a Backend object for an external host, by hand)")
+    if params.get("scheme") != "http":
+        return "an https auth URL needs TLS settings for the auth Service that ing2gw does not write"
+    if params.get("service-namespace") != params.get("namespace"):
+        return ("the auth Service is in another namespace: the policy would need a ReferenceGrant there, which "
+                "ing2gw does not write")
+    return None
+
+
+def _rate_limit_eg(params: Params) -> str | None:
+    for key in ("per-second", "per-minute"):
+        v = params.get(key)
+        if v is not None and (not v.isdigit() or int(v) < 1 or int(v) > 2 ** 32 - 1):
+            return f"a limit of {v!r} requests is not a positive whole number"
+    if params.get("exempt"):
+        return ("limit-allowlist exempts client ranges from the limit; the local rate limit rules ing2gw writes "
+                "count every client")
+    return None
+
+
+def _body_size_eg(params: Params) -> str | None:
+    if "invalid" in params:
+        return f"{params['invalid']!r} is not a size"
+    if params.get("bytes") == "0":
+        return "a size of 0 means no limit, which needs no policy"
+    return None
+
+
+def _basic_auth_kgateway(params: Params) -> str | None:
+    if params.get("type", "basic") != "basic":
+        return f"auth-type {params.get('type')!r}: kgateway's basicAuth checks Basic credentials only"
+    if params.get("secret-type", "auth-file") != "auth-file":
+        return (f"a credentials Secret of type {params.get('secret-type')!r} (a key per user) cannot be referenced: "
+                "kgateway reads one htpasswd file from one key")
+    if not params.get("secret"):
+        return "no credentials Secret is named"
+    if params.get("cross-namespace"):
+        return ("the credentials Secret is in another namespace: the policy would need a ReferenceGrant there, which "
+                "ing2gw does not write")
+    return None
+
+
+def _body_size_kgateway(params: Params) -> str | None:
+    reason = _body_size_eg(params)
+    if reason is None and int(params.get("bytes", "0")) >= 4 * 1024 ** 3:
+        return "kgateway's buffer.maxRequestSize must stay below 4Gi"
+    return reason
+
+
+#: (target, intent) -> the limits of that target's emitter; a row not listed takes any parameters
+LIMITS: dict[tuple[str, str], Limit] = {
+    ("envoy-gateway", "basic-auth"): _basic_auth_eg,
+    ("envoy-gateway", "external-auth"): _external_auth_eg,
+    ("envoy-gateway", "rate-limit"): _rate_limit_eg,
+    ("envoy-gateway", "body-size-limit"): _body_size_eg,
+    ("kgateway", "basic-auth"): _basic_auth_kgateway,
+    ("kgateway", "body-size-limit"): _body_size_kgateway,
+}
+
+
+@functools.cache
+def generated(target: str) -> frozenset[str]:
+    """The intents whose policies ing2gw writes for `target` (rows marked `generated`)."""
+    return mappings.generated_intents(target)
+
+
+def verdict(target: str | None, intent: str | None, params: Params | Iterable[tuple[str, str]] = ()) -> Verdict:
+    """Whether `target` carries `intent` with `params`, as what, and if not, why not."""
+    t, i = target or "", intent or ""
+    if not t or not i or i not in generated(t):
+        return Verdict(t, i, False, why_not=f"ing2gw does not write {t or 'a'} policy for {i or 'this setting'}")
+    p = dict(params)
+    limit = LIMITS.get((t, i))
+    reason = limit(p) if limit is not None else None
+    row = mappings.target_rows(t)[i]
+    kinds = ", ".join(dict.fromkeys(str(r["kind"]) for r in row.get("resources") or []))
+    if reason is not None:
+        return Verdict(t, i, False, becomes=kinds, why_not=reason)
+    return Verdict(t, i, True, becomes=kinds, lost=str(row.get("lost") or ""))
+
+
+def carries(target: str | None, intent: str | None, params: Params | Iterable[tuple[str, str]] = ()) -> bool:
+    """True when ing2gw writes `target`'s policy for `intent` with `params`."""
+    return verdict(target, intent, params).carried
+
+
+__all__ = ["LIMITS", "Verdict", "carries", "generated", "verdict"]
