@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# Every object the code under test emits is validated through the strict Gateway API models
+# (ing2gw/emit/gateway.py `_build`; a run skips them by default for speed). Set here, before
+# any test runs, so that subprocesses (the CLI, the Kustomize plugin) inherit it too.
+os.environ["ING2GW_VALIDATE_OUTPUT"] = "1"
 
 ROOT = Path(__file__).resolve().parents[1]
 
