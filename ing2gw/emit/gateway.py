@@ -8,7 +8,6 @@ merged, and IR intents nobody consumed become findings.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, Sequence
@@ -20,8 +19,9 @@ SOURCE_ANNOTATION = "ing2gw.io/source-ingress"
 GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1"  # model/gateway.py's, which tests/test_emit.py compares
 #: the API server's limit on all annotations of an object (keys and values, bytes)
 ANNOTATIONS_MAX_BYTES = 256 * 1024
-#: set to 1 to validate every emitted object through the strict Gateway API models (the tests do)
-VALIDATE_ENV = "ING2GW_VALIDATE_OUTPUT"
+#: validate every emitted object through the strict Gateway API models: set by the CLI when
+#: $ING2GW_VALIDATE_OUTPUT is 1, and by the test suite (tests/conftest.py)
+VALIDATE_OUTPUT = False
 #: on Gateways: the IngressClass(es) whose Ingresses they replace (read by the equivalence check)
 CLASS_ANNOTATION = "ing2gw.io/ingress-class"
 MAX_RULES = 16
@@ -160,7 +160,7 @@ def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | Non
 
 def _build(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """`data` as a Gateway API object of `kind`, validated through the strict model when
-    $ING2GW_VALIDATE_OUTPUT is 1.
+    VALIDATE_OUTPUT is set ($ING2GW_VALIDATE_OUTPUT=1 on the command line).
 
     The dicts built here are already in API shape (names, order, no None values) and valid by
     construction; the strict models (`model/gateway.py`, pydantic) are the proof of that, run by
@@ -170,7 +170,7 @@ def _build(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     and ~40 % of the translation at 10,000 Ingresses (docs/performance.md).
     """
     data = {"apiVersion": GATEWAY_API_VERSION, "kind": kind, **data}
-    if os.environ.get(VALIDATE_ENV) == "1":
+    if VALIDATE_OUTPUT:
         validate_built(data)
     return data
 
