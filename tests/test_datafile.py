@@ -31,3 +31,44 @@ def test_broken_or_multi_document_files_are_refused() -> None:
     with pytest.raises(DataFileError, match="expected one YAML document, found 2"):
         load_data("a: 1\n---\nb: 2\n", "x.yaml")
     assert load_data("", "empty.yaml") is None
+
+
+def test_the_cache_gives_back_what_the_parser_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ing2gw import datafile
+
+    text = (ROOT / "mappings" / "ingress-nginx.yaml").read_text(encoding="utf-8")
+    parsed = load_data(text, "ingress-nginx.yaml")
+    monkeypatch.setattr(datafile, "CACHE_DIR", tmp_path / "cache")
+    assert load_data(text, "ingress-nginx.yaml") == parsed  # a miss: parsed and kept
+    [entry] = (tmp_path / "cache").iterdir()
+    monkeypatch.setattr(datafile, "_parse", lambda *_: pytest.fail("a hit must not parse"))
+    assert load_data(text, "ingress-nginx.yaml") == parsed
+    # another text is another entry; an unreadable entry is parsed again (and rewritten)
+    monkeypatch.undo()
+    monkeypatch.setattr(datafile, "CACHE_DIR", tmp_path / "cache")
+    assert load_data("a: 1\n", "x.yaml") == {"a": 1}
+    assert len(list((tmp_path / "cache").iterdir())) == 2
+    entry.write_text("{not json")
+    assert load_data(text, "ingress-nginx.yaml") == parsed
+    assert entry.read_text().startswith('{"data":')
+
+
+def test_data_json_would_change_is_never_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ing2gw import datafile
+
+    monkeypatch.setattr(datafile, "CACHE_DIR", tmp_path)
+    import math
+
+    # NaN is not equal to itself: the check that JSON gives the data back refuses it
+    assert math.isnan(load_data("a: .nan\n", "x.yaml")["a"])
+    assert list(tmp_path.iterdir()) == []
+    assert load_data("a: .inf\n", "x.yaml") == {"a": math.inf}
+    assert len(list(tmp_path.iterdir())) == 1  # the same check passes what JSON gives back
+
+
+def test_an_unwritable_cache_is_not_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ing2gw import datafile
+
+    (tmp_path / "file").write_text("")
+    monkeypatch.setattr(datafile, "CACHE_DIR", tmp_path / "file" / "cache")  # a file in the way
+    assert load_data("a: [1, 2]\n", "x.yaml") == {"a": [1, 2]}
