@@ -41,8 +41,12 @@ def mappings_dir() -> Traversable:
     for folder in (here / "_mappings", here.parent / "mappings"):
         if (folder / "controllers.yaml").is_file():
             return folder
-    
-    return resources.files("ing2gw._mappings")
+    from importlib import resources
+
+    try:
+        return resources.files("ing2gw._mappings")
+    except ModuleNotFoundError:
+        return here.parent / "mappings"  # table() then says which table is missing where
 
 
 @functools.cache

@@ -72,3 +72,24 @@ def test_an_unwritable_cache_is_not_an_error(tmp_path: Path, monkeypatch: pytest
     (tmp_path / "file").write_text("")
     monkeypatch.setattr(datafile, "CACHE_DIR", tmp_path / "file" / "cache")  # a file in the way
     assert load_data("a: [1, 2]\n", "x.yaml") == {"a": [1, 2]}
+
+
+def test_the_tables_are_found_in_the_wheels_folder_first(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from ing2gw import mappings
+
+    (tmp_path / "pkg" / "_mappings").mkdir(parents=True)
+    (tmp_path / "pkg" / "_mappings" / "controllers.yaml").write_text("{}\n")
+    monkeypatch.setattr(mappings, "__file__", str(tmp_path / "pkg" / "mappings.py"))
+    assert mappings.mappings_dir() == tmp_path / "pkg" / "_mappings"
+    # neither folder: importlib.resources, else a path whose tables table() reports missing
+    (tmp_path / "pkg" / "_mappings" / "controllers.yaml").unlink()
+    assert mappings.mappings_dir() is not None
+
+
+def test_the_codes_are_found_by_area_and_all_of_them_by_name() -> None:
+    from ing2gw import findings
+
+    assert findings.code_info("ING2GW-CORE-031") is findings.codes()["ING2GW-CORE-031"]
+    assert findings.code_info("ING2GW-CERT-001") is not None  # declared in codes-ecosystem.yaml
+    assert findings.code_info("ING2GW-CORE-999") is None
+    assert findings.code_info("nonsense") is None

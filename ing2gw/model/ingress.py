@@ -18,7 +18,7 @@ classes. tests/test_model_ingress.py checks that both ways give equal objects.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable
 
 from dataclasses import dataclass, field, fields
 
@@ -367,8 +367,8 @@ def _backend_port(v: Any) -> ServiceBackendPort:
         raise _Unsure
     if number is not None:
         _port_number(number)
-    elif not (len(name) <= 15 and _IANA_SVC_NAME.match(name) and "--" not in name  # type: ignore[arg-type]
-              and any(c.isalpha() for c in name)):  # type: ignore[union-attr]
+    elif name is None or not (len(name) <= 15 and _IANA_SVC_NAME.match(name) and "--" not in name
+                              and any(c.isalpha() for c in name)):
         raise _Unsure
     return ServiceBackendPort(name=name, number=number)
 
@@ -492,7 +492,8 @@ def _fast_namespace(v: Any, origin: Origin) -> Namespace:
     return Namespace(api_version=api_version or "v1", metadata=meta, origin=origin)
 
 
-_FAST = {Ingress: _fast_ingress, IngressClass: _fast_ingress_class, Service: _fast_service, Namespace: _fast_namespace}
+_FAST: dict[type[InputObject], Callable[[Any, Origin], InputObject]] = {
+    Ingress: _fast_ingress, IngressClass: _fast_ingress_class, Service: _fast_service, Namespace: _fast_namespace}
 
 
 # ---------------------------------------------------------------------------------------------
