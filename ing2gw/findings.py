@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from enum import Enum
-from importlib import resources
+from pathlib import Path
 from typing import Any, Iterable
 
 from ing2gw.origin import Origin
@@ -49,24 +49,49 @@ class CodeInfo:
     predicts: tuple[Prediction, ...] = ()
 
 
+def _data_dir() -> Path:
+    # the package's own folder rather than importlib.resources, whose import (tempfile, shutil,
+    # compression modules) cost a one-Ingress run ~3 % of its instructions; ing2gw is installed
+    # as files (tests/test_packaging.py builds the wheel)
+    return Path(__file__).resolve().parent / "data"
+
+
+@functools.cache
+def _codes_file(name: str) -> dict[str, CodeInfo]:
+    """The codes declared in one data file (empty when there is no such file)."""
+    from ing2gw.datafile import load_data
+
+    entry = _data_dir() / name
+    if not entry.is_file():
+        return {}
+    table = load_data(entry.read_text(encoding="utf-8"), f"ing2gw/data/{name}") or {}
+    return {code: CodeInfo(code=code, title=row["title"], severity=row["severity"],
+                           explanation=row["explanation"].strip(), docs=row.get("docs", ""),
+                           predicts=parse_predictions(code, row.get("predicts")))
+            for code, row in table.items()}
+
+
 @functools.cache
 def codes() -> dict[str, CodeInfo]:
     """Every declared finding code, loaded from the package's data files."""
-    from ing2gw.datafile import load_data
-
     out: dict[str, CodeInfo] = {}
-    data_dir = resources.files("ing2gw") / "data"
-    for entry in sorted(data_dir.iterdir(), key=lambda e: e.name):
+    for entry in sorted(_data_dir().iterdir(), key=lambda e: e.name):
         if not (entry.name.startswith("codes-") and entry.name.endswith(".yaml")):
             continue
-        table = load_data(entry.read_text(encoding="utf-8"), f"ing2gw/data/{entry.name}") or {}
-        for code, row in table.items():
+        for code, info in _codes_file(entry.name).items():
             if code in out:
                 raise ValueError(f"finding code {code} is declared twice ({entry.name})")
-            out[code] = CodeInfo(code=code, title=row["title"], severity=row["severity"],
-                                 explanation=row["explanation"].strip(), docs=row.get("docs", ""),
-                                 predicts=parse_predictions(code, row.get("predicts")))
+            out[code] = info
     return out
+
+
+def code_info(code: str) -> CodeInfo | None:
+    """What `code` means, or None when it is undeclared. A one-Ingress run constructs a handful
+    of findings: reading the file their area names (`ING2GW-CORE-…` in codes-core.yaml) rather
+    than every file saves most of the reading; any other code reads them all."""
+    area = code.split("-")[1].lower() if code.count("-") >= 2 else ""
+    info = _codes_file(f"codes-{area}.yaml").get(code) if area.isalpha() else None
+    return info if info is not None else codes().get(code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +120,7 @@ class Finding:
     def __post_init__(self) -> None:
         if not isinstance(self.severity, Severity):
             object.__setattr__(self, "severity", Severity(self.severity))
-        if self.code not in codes():
+        if code_info(self.code) is None:
             raise ValueError(f"undeclared finding code {self.code!r}: add it to ing2gw/data/codes-*.yaml")
 
     def sort_key(self) -> tuple[Any, ...]:

@@ -10,10 +10,8 @@ vocabulary, the controller tables and the implementation target tables (`targets
 from __future__ import annotations
 
 import functools
-from importlib import resources
-from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ing2gw.datafile import load_data
 from ing2gw.errors import Problem
@@ -28,19 +26,27 @@ from ing2gw.mapping_schema import (
     check_target_table,
 )
 
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
+
 #: Controller tables without a schema in SPECS whose policy rows must still name their intent.
 _INTENT_CHECKED = frozenset({"ingress-nginx"})
 
 
 def mappings_dir() -> Traversable:
-    """The folder holding the mapping tables."""
+    """The folder holding the mapping tables: `ing2gw/_mappings` of an installed wheel, the
+    checkout's `mappings/` (editable install), else wherever importlib.resources finds the
+    package (imported only then: it costs a one-Ingress run ~3 % of its instructions)."""
+    here = Path(__file__).resolve().parent
+    for folder in (here / "_mappings", here.parent / "mappings"):
+        if (folder / "controllers.yaml").is_file():
+            return folder
+    from importlib import resources
+
     try:
-        pkg = resources.files("ing2gw._mappings")
-        if pkg.joinpath("controllers.yaml").is_file():
-            return pkg
+        return resources.files("ing2gw._mappings")
     except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent / "mappings"
+        return here.parent / "mappings"  # table() then says which table is missing where
 
 
 @functools.cache

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Every object the code under test emits is validated through the strict Gateway API models
+# (ing2gw/emit/gateway.py `_build`; a run skips them by default for speed). Set here, before
+# any test runs, so that subprocesses (the CLI, the Kustomize plugin) inherit it too.
+# The library reads the flag of emit.gateway, which the CLI sets from the variable.
+os.environ["ING2GW_VALIDATE_OUTPUT"] = "1"
+import ing2gw.emit.gateway  # noqa: E402
+
+ing2gw.emit.gateway.VALIDATE_OUTPUT = True
+# The CLI keeps parsed data files in a cache (ing2gw/datafile.py): the suite's runs use a fresh
+# one of their own, never the user's.
+os.environ["ING2GW_CACHE_DIR"] = tempfile.mkdtemp(prefix="ing2gw-test-cache-")
 
 ROOT = Path(__file__).resolve().parents[1]
 

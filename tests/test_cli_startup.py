@@ -8,6 +8,7 @@ The figures themselves are in benchmarks/startup.py (docs/performance.md).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -49,10 +50,14 @@ NOT_FOR_CONVERT = ("ing2gw.report.model", "ing2gw.report.renderers", "ing2gw.rep
                    "ing2gw.outdir", "jinja2", "deepdiff", "rich")
 
 
-def imported(*args: str, cwd: Path | None = None) -> set[str]:
-    """The modules a fresh `python -X importtime -m ing2gw ARGS` imports (it must succeed)."""
+def imported(*args: str, cwd: Path | None = None, validate_output: bool = False) -> set[str]:
+    """The modules a fresh `python -X importtime -m ing2gw ARGS` imports (it must succeed), as a
+    user runs it: without the output validation the test suite turns on (tests/conftest.py)."""
+    env = {k: v for k, v in os.environ.items() if k != "ING2GW_VALIDATE_OUTPUT"}
+    if validate_output:
+        env["ING2GW_VALIDATE_OUTPUT"] = "1"
     r = subprocess.run([sys.executable, "-X", "importtime", "-m", "ing2gw", *args], capture_output=True, text=True,
-                       cwd=cwd, timeout=120)
+                       cwd=cwd, timeout=120, env=env)
     assert r.returncode == 0, r.stderr[-2000:]
     mods = {line.rsplit("|", 1)[1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")}
     mods.discard("imported package")  # the header line
@@ -72,8 +77,25 @@ def test_version_and_help_import_no_command_and_no_model(args: list[str]) -> Non
 def test_convert_of_one_ingress_loads_no_report_and_no_check(tmp_path: Path) -> None:
     (tmp_path / "ing.yaml").write_text(ONE_INGRESS)
     mods = imported("convert", "-f", "ing.yaml", cwd=tmp_path)
-    assert "ing2gw.translate" in mods and "ing2gw.model.gateway" in mods, "the conversion itself ran"
+    assert "ing2gw.translate" in mods and "ing2gw.emit.gateway" in mods, "the conversion itself ran"
     assert offending(mods, NOT_FOR_CONVERT) == []
+
+
+#: what `convert` of valid input need not import at all: pydantic (the strict input models
+#: decide only what the fast reader declines; the output models validate only on request)
+NOT_FOR_VALID_INPUT = ("pydantic", "pydantic_core", "ing2gw.model.gateway", "ing2gw.model.ingress_strict")
+
+
+def test_convert_of_valid_input_imports_no_pydantic(tmp_path: Path) -> None:
+    (tmp_path / "ing.yaml").write_text(ONE_INGRESS)
+    assert offending(imported("convert", "-f", "ing.yaml", cwd=tmp_path), NOT_FOR_VALID_INPUT) == []
+    # the other side: validation on request, and invalid input, reach the strict models
+    mods = imported("convert", "-f", "ing.yaml", cwd=tmp_path, validate_output=True)
+    assert {"pydantic", "ing2gw.model.gateway"} <= mods
+    (tmp_path / "bad.yaml").write_text(ONE_INGRESS.replace("number: 80", "number: true"))
+    r = subprocess.run([sys.executable, "-m", "ing2gw", "convert", "-f", "bad.yaml"], capture_output=True, text=True,
+                       cwd=tmp_path, timeout=120)
+    assert r.returncode == 2 and "bad.yaml:18" in r.stderr and "expected a whole number, not 'true'" in r.stderr
 
 
 def test_asking_for_the_check_and_the_report_loads_them(tmp_path: Path) -> None:

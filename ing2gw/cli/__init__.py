@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Sequence
 
 import click
@@ -117,6 +118,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code (never raises for bad input)."""
     # run as the kubectl plugin (kubectl-ing2gw), help and errors say `kubectl ing2gw`
     prog = "kubectl ing2gw" if os.path.basename(sys.argv[0]).startswith("kubectl-ing2gw") else "ing2gw"
+    if os.environ.get("ING2GW_VALIDATE_OUTPUT") == "1":  # imported only then: --version stays light
+        from ing2gw.emit import gateway as emit
+
+        emit.VALIDATE_OUTPUT = True
+    from ing2gw import datafile
+
+    datafile.CACHE_DIR = data_cache_dir()
     try:
         rv = cli.main(args=list(argv) if argv is not None else None, prog_name=prog,
                       standalone_mode=False)
@@ -138,6 +146,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     return int(rv or 0)
+
+
+def data_cache_dir() -> Path | None:
+    """Where ing2gw keeps its parsed data files between runs (`datafile.CACHE_DIR`):
+    $ING2GW_CACHE_DIR (empty: nowhere), else $XDG_CACHE_HOME/ing2gw or ~/.cache/ing2gw."""
+    if "ING2GW_CACHE_DIR" in os.environ:
+        return Path(os.environ["ING2GW_CACHE_DIR"]) if os.environ["ING2GW_CACHE_DIR"] else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ing2gw"
 
 
 def entrypoint() -> None:

@@ -12,13 +12,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, Sequence
 
-from pydantic import ValidationError
-
 from ing2gw import ir
 from ing2gw.findings import Finding, Severity
-from ing2gw.model import gateway as gw
 
 SOURCE_ANNOTATION = "ing2gw.io/source-ingress"
+GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1"  # model/gateway.py's, which tests/test_emit.py compares
+#: the API server's limit on all annotations of an object (keys and values, bytes)
+ANNOTATIONS_MAX_BYTES = 256 * 1024
+#: validate every emitted object through the strict Gateway API models: set by the CLI when
+#: $ING2GW_VALIDATE_OUTPUT is 1, and by the test suite (tests/conftest.py)
+VALIDATE_OUTPUT = False
 #: on Gateways: the IngressClass(es) whose Ingresses they replace (read by the equivalence check)
 CLASS_ANNOTATION = "ing2gw.io/ingress-class"
 MAX_RULES = 16
@@ -141,7 +144,7 @@ def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | Non
             out.platform.append(obj)
             section_of.update(sections)
     if gateway_class is not None:
-        out.platform.append(_build(gw.GatewayClass, {
+        out.platform.append(_build("GatewayClass", {
             "metadata": {"name": gateway_class.name},
             "spec": {"controllerName": gateway_class.controller_name,
                      **({"description": gateway_class.description} if gateway_class.description else {})}}))
@@ -155,20 +158,34 @@ def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | Non
     return out
 
 
-def _build(cls: type[gw.GwModel], data: dict[str, Any]) -> dict[str, Any]:
-    """Validate `data` through the strict model and return it.
+def _build(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` as a Gateway API object of `kind`, validated through the strict model when
+    VALIDATE_OUTPUT is set ($ING2GW_VALIDATE_OUTPUT=1 on the command line).
 
-    The dicts built here are already in API shape (names, order, no None values), so the
-    validated input is returned as is: dumping the model again would only cost time
-    (tests/test_emit.py checks that the two are equal).
+    The dicts built here are already in API shape (names, order, no None values) and valid by
+    construction; the strict models (`model/gateway.py`, pydantic) are the proof of that, run by
+    the test suite on every object it emits (tests/conftest.py sets the variable) and by
+    tests/test_gwvalidate.py against the CRDs. A run does not pay for them by default: importing
+    pydantic and building the models cost a one-Ingress `convert` more than all its other work,
+    and ~40 % of the translation at 10,000 Ingresses (docs/performance.md).
     """
-    data = {"apiVersion": gw.GATEWAY_API_VERSION, "kind": cls.__name__, **data}
+    data = {"apiVersion": GATEWAY_API_VERSION, "kind": kind, **data}
+    if VALIDATE_OUTPUT:
+        validate_built(data)
+    return data
+
+
+def validate_built(data: dict[str, Any]) -> None:
+    """Validate an emitted object through its strict model; EmitError if ing2gw built it wrong."""
+    from pydantic import ValidationError
+
+    from ing2gw.model import gateway as gw
+
     try:
-        cls.model_validate(data)
-        return data
+        getattr(gw, data["kind"]).model_validate(data)
     except ValidationError as exc:
         md = data.get("metadata", {})
-        raise EmitError(f"internal error: ing2gw built an invalid {cls.__name__} {md.get('namespace', '')}/"
+        raise EmitError(f"internal error: ing2gw built an invalid {data['kind']} {md.get('namespace', '')}/"
                         f"{md.get('name', '')}: {exc}. Please report this with the input.") from exc
 
 
@@ -184,12 +201,12 @@ def _within_limit(annotations: dict[str, str], subject: str, out: Output) -> dic
     """Annotations gathered from several Ingresses, the largest left out (with a finding) while
     they exceed the API server's 256 KiB; ing2gw's own class annotation stays."""
     size = sum(len(k.encode()) + len(v.encode()) for k, v in annotations.items())
-    if size <= gw.ANNOTATIONS_MAX_BYTES:
+    if size <= ANNOTATIONS_MAX_BYTES:
         return annotations
     kept = dict(annotations)
     left_out = []
     for key in sorted((k for k in kept if k != CLASS_ANNOTATION), key=lambda k: (-len(kept[k].encode()), k)):
-        if size <= gw.ANNOTATIONS_MAX_BYTES:
+        if size <= ANNOTATIONS_MAX_BYTES:
             break
         size -= len(key.encode()) + len(kept.pop(key).encode())
         left_out.append(key)
@@ -306,7 +323,7 @@ def _gateways(g: ir.Gateway, out: Output, listeners: list[ir.Listener],
         spec: dict[str, Any] = {"gatewayClassName": g.class_name, "listeners": specs}
         if i == 0 and allowed_listeners is not None:
             spec["allowedListeners"] = allowed_listeners
-        obj = _build(gw.Gateway, {"metadata": md, "spec": spec})
+        obj = _build("Gateway", {"metadata": md, "spec": spec})
         result.append((obj, sections))
     return result
 
@@ -605,12 +622,12 @@ def _route(r: ir.Route, name: str, rules: list[ir.Rule], section_of: dict[ir.Lis
         spec["hostnames"] = list(r.hostnames)
     if r.kind == "TLSRoute":
         spec["rules"] = [{"backendRefs": [_backend_ref(b, r.namespace) for b in r.tls_backends]}]
-        return _build(gw.TLSRoute, {"metadata": md, "spec": spec})
+        return _build("TLSRoute", {"metadata": md, "spec": spec})
     if r.kind == "GRPCRoute":
         spec["rules"] = [_grpc_rule(x, r.namespace) for x in rules]
-        return _build(gw.GRPCRoute, {"metadata": md, "spec": spec})
+        return _build("GRPCRoute", {"metadata": md, "spec": spec})
     spec["rules"] = [_http_rule(x, r.namespace) for x in rules]
-    return _build(gw.HTTPRoute, {"metadata": md, "spec": spec})
+    return _build("HTTPRoute", {"metadata": md, "spec": spec})
 
 
 def _backend_ref(b: ir.ServiceBackend, namespace: str) -> dict[str, Any]:
@@ -766,7 +783,7 @@ def _grant(g: ir.Grant, out: Output) -> None:
     to: dict[str, Any] = {"group": g.to_group, "kind": g.to_kind}
     if g.to_name:
         to["name"] = g.to_name
-    obj = _build(gw.ReferenceGrant, {"metadata": {"name": name, "namespace": g.namespace}, "spec": {
+    obj = _build("ReferenceGrant", {"metadata": {"name": name, "namespace": g.namespace}, "spec": {
         "from": [{"group": g.from_group, "kind": g.from_kind, "namespace": g.from_namespace}], "to": [to]}})
     out.apps.setdefault(g.namespace, []).append(obj)
 
@@ -779,7 +796,7 @@ def _backend_tls(p: ir.BackendTLS, out: Output) -> None:
         validation["wellKnownCACertificates"] = "System"
     target: dict[str, Any] = {"group": "", "kind": "Service", "name": p.service}
     name = _fit(f"{p.service}-tls" if p.port is None else f"{p.service}-{p.port}-tls", repr(p))
-    obj = _build(gw.BackendTLSPolicy, {"metadata": {"name": name, "namespace": p.namespace,
+    obj = _build("BackendTLSPolicy", {"metadata": {"name": name, "namespace": p.namespace,
                                                     "annotations": {SOURCE_ANNOTATION: p.source.key}},
                                        "spec": {"targetRefs": [target], "validation": validation}})
     out.apps.setdefault(p.namespace, []).append(obj)

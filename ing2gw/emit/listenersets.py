@@ -32,7 +32,6 @@ from ing2gw import ir
 from ing2gw.emit.gateway import (CLASS_ANNOTATION, MAX_LISTENERS, Output, Section, _build, _cert_manager, _gateways,
                                  _listener, _listener_name, allocate, split_listeners)
 from ing2gw.findings import Finding, Severity
-from ing2gw.model import gateway as gw
 
 #: the Gateway's only listener when every host moved to ListenerSets
 PLACEHOLDER_NAME = "placeholder"
@@ -100,5 +99,5 @@ def _listener_set(g: ir.Gateway, ns: str, name: str, listeners: list[ir.Listener
         cm_annotations = {"cert-manager.io/ignore-tls-listeners": ",".join(https)}
     md: dict[str, Any] = {"name": name, "namespace": ns,
                           "annotations": {CLASS_ANNOTATION: ",".join(g.ingress_classes), **cm_annotations}}
-    return _build(gw.ListenerSet, {"metadata": md, "spec": {"parentRef": {"name": g.name, "namespace": g.namespace},
+    return _build("ListenerSet", {"metadata": md, "spec": {"parentRef": {"name": g.name, "namespace": g.namespace},
                                                             "listeners": specs}})

@@ -1,5 +1,7 @@
-"""Typed models: inputs (tolerant) in `ingress`/`inputs`, outputs (strict) in `gateway`.
+"""Typed models: inputs in `ingress` (plain classes and their fast reader) and `inputs`, the
+strict input models in `ingress_strict` (pydantic: the definition and the error messages,
+used for what the fast reader declines), outputs (strict, pydantic) in `gateway`.
 
-Nothing is imported here: reading Ingresses must not build the Gateway API models, and a
-command imports `ing2gw.model.gateway` only when it emits or reads Gateway API objects.
+Nothing is imported here: reading valid Ingresses imports no pydantic, and a command imports
+`ing2gw.model.gateway` only when it validates or reads Gateway API objects.
 """

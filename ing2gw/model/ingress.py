@@ -4,20 +4,31 @@ Tolerant of unknown fields (manifests carry status, managedFields, newer fields.
 about what the Ingress API itself requires, so that a manifest the API server would reject is
 reported with its file and line instead of being half-translated. Legacy Ingress versions
 (extensions/v1beta1, networking.k8s.io/v1beta1) are normalised to v1 with a finding.
+
+The definition of what is accepted, and every error message, is the strict pydantic models'
+(`model/ingress_strict.py`). Importing pydantic and building those models costs a one-Ingress
+run more than the rest of its work (docs/performance.md), so the objects the translation reads
+are the plain classes below, and `parse` fills them from a well-formed manifest itself: a
+reader that accepts only what it can check exactly as the strict models do (exact types, the
+same name checks) and declines everything else. A declined object goes through the strict
+models: an error is theirs, word for word; an object they accept is copied into the plain
+classes. tests/test_model_ingress.py checks that both ways give equal objects.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Callable
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, ValidationError, field_validator, model_validator
-from pydantic.alias_generators import to_camel
+from dataclasses import dataclass, field, fields
 
 from ing2gw.errors import Problem
 from ing2gw.findings import Finding, Severity
 from ing2gw.load import Manifest, field_line
 from ing2gw.origin import GENERATED, Origin
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
 
 INGRESS_API_VERSIONS = ("networking.k8s.io/v1",)
 LEGACY_INGRESS_API_VERSIONS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
@@ -71,196 +82,96 @@ def _qualified_name_problem(key: str) -> str | None:
     return None
 
 
-def _check(problem: str | None) -> None:
-    if problem is not None:
-        raise ValueError(problem)
-
-
-class _In(BaseModel):
-    """Base of input models: camelCase aliases, unknown fields ignored, immutable."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, alias_generator=to_camel)
-
-
-class ObjectMeta(_In):
-    name: str
-    namespace: str | None = None
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
-    creation_timestamp: str | None = None
-    uid: str | None = None
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        _check(subdomain_problem(v))
-        return v
-
-    @field_validator("namespace")
-    @classmethod
-    def _namespace(cls, v: str | None) -> str | None:
-        if v:  # an empty namespace is the default one
-            _check(label_problem(v))
-        return v
-
-    @field_validator("labels", mode="after")
-    @classmethod
-    def _label_syntax(cls, m: dict[str, str]) -> dict[str, str]:
-        for k, v in m.items():
-            _check(_qualified_name_problem(k))
-            if v and not (len(v) <= 63 and _QUALIFIED_NAME.match(v)):
-                raise ValueError(f"label {k}: {v!r} is not a valid label value (at most 63 characters of "
-                                 "[-A-Za-z0-9_.], alphanumeric at both ends)")
-        return m
-
-    @field_validator("annotations", mode="after")
-    @classmethod
-    def _annotation_syntax(cls, m: dict[str, str]) -> dict[str, str]:
-        for k in m:
-            _check(_qualified_name_problem(k))
-        size = sum(len(k.encode()) + len(v.encode()) for k, v in m.items())
-        if size > ANNOTATIONS_MAX_BYTES:
-            raise ValueError(f"the annotations take {size} bytes; the API server accepts at most {ANNOTATIONS_MAX_BYTES}")
-        return m
-
-    @field_validator("labels", "annotations", mode="before")
-    @classmethod
-    def _strings(cls, m: Any) -> Any:
-        # Kubernetes stores labels/annotations as strings; an unquoted `true` or `80` in YAML
-        # is rejected by the API server. Say so precisely instead of a type error.
-        if m is None:
-            return {}
-        if not isinstance(m, dict):
-            raise ValueError("must be a mapping of strings")
-        for k, v in m.items():
-            if not isinstance(v, str):
-                raise ValueError(f"the value of {k!r} is {_yaml_str(v)} ({type(v).__name__}); "
-                                 f"values must be strings: quote it, e.g. \"{_yaml_str(v)}\"")
-        return m
-
-    @field_validator("creation_timestamp", mode="before")
-    @classmethod
-    def _ts(cls, v: Any) -> Any:
-        return v if v is None or isinstance(v, str) else str(v)
-
-
 def _yaml_str(v: Any) -> str:
     return "true" if v is True else "false" if v is False else "" if v is None else str(v)
 
 
-class ServiceBackendPort(_In):
+IS_DEFAULT_CLASS = "ingressclass.kubernetes.io/is-default-class"
+
+# ---------------------------------------------------------------------------------------------
+# The objects the translation reads: plain, immutable, the strict models' fields and names
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ObjectMeta:
+    name: str
+    namespace: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    creation_timestamp: str | None = None
+    uid: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceBackendPort:
     name: str | None = None
-    # strict: YAML `true` is not port 1
-    number: StrictInt | None = Field(default=None, ge=1, le=65535)
-
-    @field_validator("name")
-    @classmethod
-    def _port_name(cls, v: str | None) -> str | None:
-        if v is not None and not (len(v) <= 15 and _IANA_SVC_NAME.match(v) and "--" not in v
-                                  and any(c.isalpha() for c in v)):
-            raise ValueError(f"{v!r} is not a valid port name: at most 15 lower-case letters, digits and '-', with a "
-                             "letter (IANA service name)")
-        return v
-
-    @model_validator(mode="after")
-    def _one(self) -> "ServiceBackendPort":
-        if (self.name is None) == (self.number is None):
-            raise ValueError("service port needs exactly one of name or number")
-        return self
+    number: int | None = None
 
     @property
     def value(self) -> int | str:
         return self.number if self.number is not None else str(self.name)
 
 
-class IngressServiceBackend(_In):
-    name: str = Field(min_length=1)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngressServiceBackend:
+    name: str
     port: ServiceBackendPort
 
-    @field_validator("name")
-    @classmethod
-    def _service_name(cls, v: str) -> str:
-        _check(service_name_problem(v))
-        return v
 
-
-class TypedLocalObjectReference(_In):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TypedLocalObjectReference:
     api_group: str | None = None
     kind: str
     name: str
 
 
-class IngressBackend(_In):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngressBackend:
     service: IngressServiceBackend | None = None
     resource: TypedLocalObjectReference | None = None
 
-    @model_validator(mode="after")
-    def _one(self) -> "IngressBackend":
-        if (self.service is None) == (self.resource is None):
-            raise ValueError("backend needs exactly one of service or resource")
-        return self
 
-
-class HTTPIngressPath(_In):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HTTPIngressPath:
     path: str | None = None
-    path_type: Literal["Exact", "Prefix", "ImplementationSpecific"]
+    path_type: str  # Exact, Prefix or ImplementationSpecific
     backend: IngressBackend
 
 
-class HTTPIngressRuleValue(_In):
-    paths: list[HTTPIngressPath] = Field(min_length=1)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HTTPIngressRuleValue:
+    paths: list[HTTPIngressPath]
 
 
-class IngressRule(_In):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngressRule:
     host: str | None = None
     http: HTTPIngressRuleValue | None = None
 
 
-class IngressTLS(_In):
-    hosts: list[str] = Field(default_factory=list)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngressTLS:
+    hosts: list[str] = field(default_factory=list)
     secret_name: str | None = None
 
-    @field_validator("secret_name")
-    @classmethod
-    def _secret_name(cls, v: str | None) -> str | None:
-        if v:
-            _check(subdomain_problem(v))
-        return v
 
-
-class IngressSpec(_In):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngressSpec:
     ingress_class_name: str | None = None
-
-    @field_validator("ingress_class_name")
-    @classmethod
-    def _class_name(cls, v: str | None) -> str | None:
-        if v:
-            _check(subdomain_problem(v))
-        return v
-
     default_backend: IngressBackend | None = None
-    tls: list[IngressTLS] = Field(default_factory=list)
-    rules: list[IngressRule] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _something(self) -> "IngressSpec":
-        if not self.rules and self.default_backend is None:
-            raise ValueError("either spec.defaultBackend or spec.rules must be specified")
-        return self
+    tls: list[IngressTLS] = field(default_factory=list)
+    rules: list[IngressRule] = field(default_factory=list)
 
 
-class Ingress(_In):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ingress:
     """A networking.k8s.io/v1 Ingress (legacy versions are normalised before parsing)."""
 
     api_version: str = "networking.k8s.io/v1"
-    kind: Literal["Ingress"] = "Ingress"
+    kind: str = "Ingress"
     metadata: ObjectMeta
     spec: IngressSpec
-    _origin: Origin = PrivateAttr(default=GENERATED)
-
-    @property
-    def origin(self) -> Origin:
-        return self._origin
+    origin: Origin = GENERATED
 
     @property
     def namespace(self) -> str:
@@ -280,7 +191,8 @@ class Ingress(_In):
         return self.metadata.annotations
 
 
-class IngressClassParameters(_In):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngressClassParameters:
     api_group: str | None = None
     kind: str
     name: str
@@ -288,61 +200,49 @@ class IngressClassParameters(_In):
     scope: str | None = None
 
 
-class IngressClassSpec(_In):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngressClassSpec:
     controller: str | None = None
     parameters: IngressClassParameters | None = None
 
 
-IS_DEFAULT_CLASS = "ingressclass.kubernetes.io/is-default-class"
-
-
-class IngressClass(_In):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngressClass:
     api_version: str = "networking.k8s.io/v1"
-    kind: Literal["IngressClass"] = "IngressClass"
+    kind: str = "IngressClass"
     metadata: ObjectMeta
-    spec: IngressClassSpec = Field(default_factory=IngressClassSpec)
-    _origin: Origin = PrivateAttr(default=GENERATED)
-
-    @property
-    def origin(self) -> Origin:
-        return self._origin
+    spec: IngressClassSpec = field(default_factory=IngressClassSpec)
+    origin: Origin = GENERATED
 
     @property
     def is_default(self) -> bool:
         return self.metadata.annotations.get(IS_DEFAULT_CLASS, "").lower() == "true"
 
 
-class ServicePort(_In):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServicePort:
     name: str | None = None
-    port: StrictInt = Field(ge=1, le=65535)
+    port: int
     target_port: int | str | None = None
     protocol: str | None = None
     app_protocol: str | None = None
 
 
-class ServiceSpec(_In):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceSpec:
     type: str | None = None
-    ports: list[ServicePort] = Field(default_factory=list)
+    ports: list[ServicePort] = field(default_factory=list)
     external_name: str | None = None
-    cluster_ip: str | None = Field(default=None, alias="clusterIP")
+    cluster_ip: str | None = None
 
 
-class Service(_In):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Service:
     api_version: str = "v1"
-    kind: Literal["Service"] = "Service"
+    kind: str = "Service"
     metadata: ObjectMeta
-    spec: ServiceSpec = Field(default_factory=ServiceSpec)
-    _origin: Origin = PrivateAttr(default=GENERATED)
-
-    @field_validator("metadata")
-    @classmethod
-    def _service_name(cls, m: ObjectMeta) -> ObjectMeta:
-        _check(service_name_problem(m.name))
-        return m
-
-    @property
-    def origin(self) -> Origin:
-        return self._origin
+    spec: ServiceSpec = field(default_factory=ServiceSpec)
+    origin: Origin = GENERATED
 
     @property
     def namespace(self) -> str:
@@ -361,21 +261,239 @@ class Service(_In):
         return None
 
 
-class Namespace(_In):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Namespace:
     api_version: str = "v1"
-    kind: Literal["Namespace"] = "Namespace"
+    kind: str = "Namespace"
     metadata: ObjectMeta
-    _origin: Origin = PrivateAttr(default=GENERATED)
+    origin: Origin = GENERATED
 
-    @field_validator("metadata")
-    @classmethod
-    def _namespace_name(cls, m: ObjectMeta) -> ObjectMeta:
-        _check(label_problem(m.name))
-        return m
 
-    @property
-    def origin(self) -> Origin:
-        return self._origin
+InputObject = Ingress | IngressClass | Service | Namespace
+
+# ---------------------------------------------------------------------------------------------
+# The fast reader: well-formed objects only, exactly as the strict models read them
+
+
+class _Unsure(Exception):
+    """The fast reader declines an object: the strict models decide."""
+
+
+#: field names the strict models also accept in snake case (populate_by_name); a manifest
+#: written with one is left to them, so that which of two spellings wins is theirs to say
+_SNAKE_KEYS = frozenset({"api_version", "creation_timestamp", "ingress_class_name", "default_backend", "secret_name",
+                         "path_type", "api_group", "target_port", "app_protocol", "external_name", "cluster_ip"})
+_PATH_TYPES = frozenset(PATH_TYPES)
+
+
+def _obj(v: Any) -> dict[str, Any]:
+    if type(v) is not dict or not _SNAKE_KEYS.isdisjoint(v):
+        raise _Unsure
+    return v
+
+
+def _opt_str(d: dict[str, Any], key: str) -> str | None:
+    v = d.get(key)
+    if v is None or type(v) is str:
+        return v
+    raise _Unsure
+
+
+def _req_str(d: dict[str, Any], key: str) -> str:
+    v = d.get(key)
+    if type(v) is not str:
+        raise _Unsure
+    return v
+
+
+def _list(d: dict[str, Any], key: str) -> list[Any]:
+    if key not in d:
+        return []
+    v = d[key]
+    if type(v) is not list:  # null included: the strict models refuse it
+        raise _Unsure
+    return v
+
+
+def _port_number(v: Any) -> int:
+    if type(v) is not int or not 1 <= v <= 65535:
+        raise _Unsure
+    return v
+
+
+def _labels(v: Any) -> dict[str, str]:
+    if v is None:
+        return {}
+    if type(v) is not dict:
+        raise _Unsure
+    for k, s in v.items():
+        if type(k) is not str or type(s) is not str or _qualified_name_problem(k) \
+                or (s and not (len(s) <= 63 and _QUALIFIED_NAME.match(s))):
+            raise _Unsure
+    return v
+
+
+def _annotations(v: Any) -> dict[str, str]:
+    if v is None:
+        return {}
+    if type(v) is not dict:
+        raise _Unsure
+    size = 0
+    for k, s in v.items():
+        if type(k) is not str or type(s) is not str or _qualified_name_problem(k):
+            raise _Unsure
+        size += len(k.encode()) + len(s.encode())
+    if size > ANNOTATIONS_MAX_BYTES:
+        raise _Unsure
+    return v
+
+
+def _meta(v: Any) -> ObjectMeta:
+    d = _obj(v)
+    name = _req_str(d, "name")
+    namespace = _opt_str(d, "namespace")
+    if subdomain_problem(name) or (namespace and label_problem(namespace)):
+        raise _Unsure
+    return ObjectMeta(name=name, namespace=namespace, labels=_labels(d.get("labels")),
+                      annotations=_annotations(d.get("annotations")),
+                      creation_timestamp=_opt_str(d, "creationTimestamp"), uid=_opt_str(d, "uid"))
+
+
+def _backend_port(v: Any) -> ServiceBackendPort:
+    d = _obj(v)
+    name = _opt_str(d, "name")
+    number = d.get("number")
+    if (name is None) == (number is None):
+        raise _Unsure
+    if number is not None:
+        _port_number(number)
+    elif name is None or not (len(name) <= 15 and _IANA_SVC_NAME.match(name) and "--" not in name
+                              and any(c.isalpha() for c in name)):
+        raise _Unsure
+    return ServiceBackendPort(name=name, number=number)
+
+
+def _backend(v: Any) -> IngressBackend:
+    d = _obj(v)
+    service, resource = d.get("service"), d.get("resource")
+    if (service is None) == (resource is None):
+        raise _Unsure
+    if service is not None:
+        s = _obj(service)
+        name = _req_str(s, "name")
+        if not name or service_name_problem(name):
+            raise _Unsure
+        return IngressBackend(service=IngressServiceBackend(name=name, port=_backend_port(s.get("port"))))
+    r = _obj(resource)
+    return IngressBackend(resource=TypedLocalObjectReference(api_group=_opt_str(r, "apiGroup"), kind=_req_str(r, "kind"),
+                                                             name=_req_str(r, "name")))
+
+
+def _path(v: Any) -> HTTPIngressPath:
+    d = _obj(v)
+    path_type = d.get("pathType")
+    if type(path_type) is not str or path_type not in _PATH_TYPES:
+        raise _Unsure
+    return HTTPIngressPath(path=_opt_str(d, "path"), path_type=path_type, backend=_backend(d.get("backend")))
+
+
+def _rule(v: Any) -> IngressRule:
+    d = _obj(v)
+    http = d.get("http")
+    value = None
+    if http is not None:
+        paths = _list(_obj(http), "paths")
+        if not paths:
+            raise _Unsure
+        value = HTTPIngressRuleValue(paths=[_path(p) for p in paths])
+    return IngressRule(host=_opt_str(d, "host"), http=value)
+
+
+def _tls(v: Any) -> IngressTLS:
+    d = _obj(v)
+    hosts = _list(d, "hosts")
+    secret = _opt_str(d, "secretName")
+    if any(type(h) is not str for h in hosts) or (secret and subdomain_problem(secret)):
+        raise _Unsure
+    return IngressTLS(hosts=list(hosts), secret_name=secret)
+
+
+def _ingress_spec(v: Any) -> IngressSpec:
+    d = _obj(v)
+    class_name = _opt_str(d, "ingressClassName")
+    if class_name and subdomain_problem(class_name):
+        raise _Unsure
+    default = d.get("defaultBackend")
+    rules = [_rule(r) for r in _list(d, "rules")]
+    if not rules and default is None:
+        raise _Unsure
+    return IngressSpec(ingress_class_name=class_name, default_backend=None if default is None else _backend(default),
+                       tls=[_tls(t) for t in _list(d, "tls")], rules=rules)
+
+
+def _top(d: dict[str, Any], kind: str) -> tuple[str | None, dict[str, Any]]:
+    """apiVersion (None: the default) and the checked `kind` of a top-level object."""
+    if d.get("kind", kind) != kind or ("apiVersion" in d and type(d["apiVersion"]) is not str):
+        raise _Unsure
+    return d.get("apiVersion"), d
+
+
+def _fast_ingress(v: Any, origin: Origin) -> Ingress:
+    api_version, d = _top(_obj(v), "Ingress")
+    if "spec" not in d:
+        raise _Unsure
+    return Ingress(api_version=api_version or "networking.k8s.io/v1", metadata=_meta(d.get("metadata")),
+                   spec=_ingress_spec(d["spec"]), origin=origin)
+
+
+def _fast_ingress_class(v: Any, origin: Origin) -> IngressClass:
+    api_version, d = _top(_obj(v), "IngressClass")
+    spec = IngressClassSpec()
+    if "spec" in d:
+        s = _obj(d["spec"])
+        params = s.get("parameters")
+        if params is not None:
+            p = _obj(params)
+            params = IngressClassParameters(api_group=_opt_str(p, "apiGroup"), kind=_req_str(p, "kind"),
+                                            name=_req_str(p, "name"), namespace=_opt_str(p, "namespace"),
+                                            scope=_opt_str(p, "scope"))
+        spec = IngressClassSpec(controller=_opt_str(s, "controller"), parameters=params)
+    return IngressClass(api_version=api_version or "networking.k8s.io/v1", metadata=_meta(d.get("metadata")),
+                        spec=spec, origin=origin)
+
+
+def _service_port(v: Any) -> ServicePort:
+    d = _obj(v)
+    target = d.get("targetPort")
+    if target is not None and type(target) is not int and type(target) is not str:
+        raise _Unsure
+    return ServicePort(name=_opt_str(d, "name"), port=_port_number(d.get("port")), target_port=target,
+                       protocol=_opt_str(d, "protocol"), app_protocol=_opt_str(d, "appProtocol"))
+
+
+def _fast_service(v: Any, origin: Origin) -> Service:
+    api_version, d = _top(_obj(v), "Service")
+    meta = _meta(d.get("metadata"))
+    if service_name_problem(meta.name):
+        raise _Unsure
+    spec = ServiceSpec()
+    if "spec" in d:
+        s = _obj(d["spec"])
+        spec = ServiceSpec(type=_opt_str(s, "type"), ports=[_service_port(p) for p in _list(s, "ports")],
+                           external_name=_opt_str(s, "externalName"), cluster_ip=_opt_str(s, "clusterIP"))
+    return Service(api_version=api_version or "v1", metadata=meta, spec=spec, origin=origin)
+
+
+def _fast_namespace(v: Any, origin: Origin) -> Namespace:
+    api_version, d = _top(_obj(v), "Namespace")
+    meta = _meta(d.get("metadata"))
+    if label_problem(meta.name):
+        raise _Unsure
+    return Namespace(api_version=api_version or "v1", metadata=meta, origin=origin)
+
+
+_FAST: dict[type[InputObject], Callable[[Any, Origin], InputObject]] = {
+    Ingress: _fast_ingress, IngressClass: _fast_ingress_class, Service: _fast_service, Namespace: _fast_namespace}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -401,14 +519,43 @@ def _problems(exc: ValidationError, m: Manifest, what: str) -> list[Problem]:
     return out
 
 
-def parse(cls: type[_In], m: Manifest) -> _In:
-    """Parse a manifest into `cls`, raising ParseError with located problems."""
+def _from_strict(v: Any, origin: Origin) -> Any:
+    """A value of the strict models as the plain classes' (same class and field names)."""
+    from pydantic import BaseModel
+
+    if isinstance(v, BaseModel):
+        cls = globals()[type(v).__name__]
+        kwargs = {f.name: _from_strict(getattr(v, f.name), origin) for f in fields(cls) if f.name != "origin"}
+        if any(f.name == "origin" for f in fields(cls)):
+            kwargs["origin"] = origin
+        return cls(**kwargs)
+    if isinstance(v, list):
+        return [_from_strict(x, origin) for x in v]
+    return v
+
+
+def parse_strict(cls: type[InputObject], m: Manifest) -> InputObject:
+    """Parse a manifest through the strict models alone (the definition; errors as ParseError)."""
+    from pydantic import ValidationError
+
+    from ing2gw.model import ingress_strict
+
+    strict: type[BaseModel] = getattr(ingress_strict, cls.__name__)
     try:
-        obj = cls.model_validate(m.obj)
+        obj = strict.model_validate(m.obj)
     except ValidationError as exc:
         raise ParseError(_problems(exc, m, m.kind)) from None
-    obj._origin = m.origin  # type: ignore[attr-defined]
-    return obj
+    out = _from_strict(obj, m.origin)
+    assert isinstance(out, cls)
+    return out
+
+
+def parse(cls: type[InputObject], m: Manifest) -> InputObject:
+    """Parse a manifest into `cls`, raising ParseError with located problems."""
+    try:
+        return _FAST[cls](m.obj, m.origin)
+    except _Unsure:
+        return parse_strict(cls, m)
 
 
 class ParseError(Exception):

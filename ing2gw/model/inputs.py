@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ing2gw.errors import InputError, Problem
@@ -68,8 +68,7 @@ def classify(manifests: list[Manifest], default_namespace: str = "default", *, s
                                                                             f"(first at {seen[key].origin})")])
                 seen[key] = m
                 if not ing.metadata.namespace:
-                    ing = ing.model_copy(update={"metadata": ing.metadata.model_copy(update={"namespace": default_namespace})})
-                    ing._origin = m.origin
+                    ing = replace(ing, metadata=replace(ing.metadata, namespace=default_namespace))
                 inputs.ingresses.append(ing)
                 inputs.findings.extend(fs)
             elif _is_kind(m, "IngressClass", "networking.k8s.io"):
