@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import Path
+from importlib import resources
 from typing import Any, Iterable
 
 from ing2gw.origin import Origin
@@ -49,11 +49,8 @@ class CodeInfo:
     predicts: tuple[Prediction, ...] = ()
 
 
-def _data_dir() -> Path:
-    # the package's own folder rather than importlib.resources, whose import (tempfile, shutil,
-    # compression modules) cost a one-Ingress run ~3 % of its instructions; ing2gw is installed
-    # as files (tests/test_packaging.py builds the wheel)
-    return Path(__file__).resolve().parent / "data"
+def _data_dir() -> Any:
+    return resources.files("ing2gw") / "data"
 
 
 @functools.cache

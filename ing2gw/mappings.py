@@ -10,8 +10,9 @@ vocabulary, the controller tables and the implementation target tables (`targets
 from __future__ import annotations
 
 import functools
+from importlib.abc import Traversable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ing2gw.datafile import load_data
 from ing2gw.errors import Problem
@@ -25,9 +26,6 @@ from ing2gw.mapping_schema import (
     check_table,
     check_target_table,
 )
-
-if TYPE_CHECKING:
-    from importlib.abc import Traversable
 
 #: Controller tables without a schema in SPECS whose policy rows must still name their intent.
 _INTENT_CHECKED = frozenset({"ingress-nginx"})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,6 @@ os.environ["ING2GW_VALIDATE_OUTPUT"] = "1"
 import ing2gw.emit.gateway  # noqa: E402
 
 ing2gw.emit.gateway.VALIDATE_OUTPUT = True
-# The CLI keeps parsed data files in a cache (ing2gw/datafile.py): the suite's runs use a fresh
-# one of their own, never the user's.
-os.environ["ING2GW_CACHE_DIR"] = tempfile.mkdtemp(prefix="ing2gw-test-cache-")
 
 ROOT = Path(__file__).resolve().parents[1]
 

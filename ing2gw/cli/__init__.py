@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Sequence
 
 import click
@@ -122,9 +121,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ing2gw.emit import gateway as emit
 
         emit.VALIDATE_OUTPUT = True
-    from ing2gw import datafile
-
-    datafile.CACHE_DIR = data_cache_dir()
     try:
         rv = cli.main(args=list(argv) if argv is not None else None, prog_name=prog,
                       standalone_mode=False)
@@ -146,15 +142,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     return int(rv or 0)
-
-
-def data_cache_dir() -> Path | None:
-    """Where ing2gw keeps its parsed data files between runs (`datafile.CACHE_DIR`):
-    $ING2GW_CACHE_DIR (empty: nowhere), else $XDG_CACHE_HOME/ing2gw or ~/.cache/ing2gw."""
-    if "ING2GW_CACHE_DIR" in os.environ:
-        return Path(os.environ["ING2GW_CACHE_DIR"]) if os.environ["ING2GW_CACHE_DIR"] else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ing2gw"
 
 
 def entrypoint() -> None:
