@@ -274,8 +274,8 @@ def test_no_class_and_no_evidence_is_assumed_with_an_info() -> None:
         ("ingress-nginx", True, "assumed", "ING2GW-DETECT-003", Severity.INFO)
     assert v.class_name == "nginx" and v.how == "no class on the Ingress: --controller ingress-nginx"
     # --controller names another controller: refused
-    v = verdict(ingress(), options=Options(controller="haproxy"))
-    assert (v.controller, v.translated, v.code) == ("haproxy", False, "ING2GW-CORE-001")
+    v = verdict(ingress(), options=Options(controller="aws-alb"))
+    assert (v.controller, v.translated, v.code) == ("aws-alb", False, "ING2GW-CORE-001")
 
 
 def test_no_class_with_nginx_annotations_is_detected_without_finding() -> None:
