@@ -28,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from ing2gw import ir
+from ing2gw.emit.targets.carry import carries
 from ing2gw.findings import Finding, Severity
 
 API_VERSION = "gateway.envoyproxy.io/v1alpha1"
@@ -106,6 +107,8 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
     for route, name in routes:
         by_kind: dict[str, list[ir.Intent]] = {}
         for i in route.intents:
+            if i.kind != "source-range" and not carries("envoy-gateway", i.kind, i.params):
+                continue  # a provider's intent this policy cannot carry as given: left over, reported by emit
             by_kind.setdefault(i.kind, []).append(i)
         security: dict[str, Any] = {}
         if "source-range" in by_kind:

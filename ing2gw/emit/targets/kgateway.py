@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ing2gw import ir
+from ing2gw.emit.targets.carry import carries
 from ing2gw.findings import Finding, Severity
 
 API_VERSION = "gateway.kgateway.dev/v1alpha1"
@@ -36,6 +37,8 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
     for route, name in routes:
         spec: dict[str, Any] = {}
         for i in route.intents:
+            if i.kind != "source-range" and not carries("kgateway", i.kind, i.params):
+                continue  # a provider's intent this policy cannot carry as given: left over, reported by emit
             p = dict(i.params)
             if i.kind == "basic-auth" and "basicAuth" not in spec:
                 spec["basicAuth"] = {"secretRef": {"name": p["secret"], "key": "auth"}}
