@@ -248,7 +248,7 @@ class _Builder(BuildState):
         return tuple(out) + self._policy_intents(ing, prefix)
 
     def _policy_intents(self, ing: Ingress, prefix: str) -> tuple[ir.Intent, ...]:
-        """The other intents the target carries (nginx_intents): only those, since the
+        """The other intents the target carries (ingress_nginx.intents): only those, since the
         annotation findings already report, as errors where security is at stake, what it does not."""
         from ing2gw.providers.ingress_nginx.intents import CONSUMED, LEAD, intent_params
 
