@@ -23,7 +23,8 @@ import hashlib
 import warnings
 from typing import Callable
 
-_ITOA64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+from ing2gw.simulate.md5crypt import md5_crypt
+
 BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2x$", "$2y$")
 
 
@@ -57,44 +58,6 @@ def hash_format(stored: str) -> str:
     if stored.startswith(BCRYPT_PREFIXES):
         return "bcrypt"
     return "crypt"
-
-
-def _to64(value: int, n: int) -> str:
-    out = []
-    for _ in range(n):
-        out.append(_ITOA64[value & 0x3F])
-        value >>= 6
-    return "".join(out)
-
-
-def md5_crypt(password: bytes, salt: bytes, magic: bytes) -> str:
-    """Poul-Henning Kamp's MD5-crypt (`$1$`), and Apache's variant with magic `$apr1$`."""
-    salt = salt.split(b"$", 1)[0][:8]
-    alternate = hashlib.md5(password + salt + password).digest()
-    ctx = hashlib.md5(password + magic + salt)
-    n = len(password)
-    while n > 0:
-        ctx.update(alternate[:min(16, n)])
-        n -= 16
-    n = len(password)
-    while n:
-        ctx.update(b"\0" if n & 1 else password[:1])
-        n >>= 1
-    final = ctx.digest()
-    for i in range(1000):
-        c = hashlib.md5()
-        c.update(password if i & 1 else final)
-        if i % 3:
-            c.update(salt)
-        if i % 7:
-            c.update(password)
-        c.update(final if i & 1 else password)
-        final = c.digest()
-    f = final
-    encoded = (_to64((f[0] << 16) | (f[6] << 8) | f[12], 4) + _to64((f[1] << 16) | (f[7] << 8) | f[13], 4)
-               + _to64((f[2] << 16) | (f[8] << 8) | f[14], 4) + _to64((f[3] << 16) | (f[9] << 8) | f[15], 4)
-               + _to64((f[4] << 16) | (f[10] << 8) | f[5], 4) + _to64(f[11], 2))
-    return (magic + salt).decode("latin-1") + "$" + encoded
 
 
 def _system_crypt() -> Callable[[str, str], str | None] | None:

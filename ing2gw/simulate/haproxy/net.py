@@ -4,23 +4,11 @@ HAProxy matches them against (haproxy-semantics.md H-G5 src-ip-header, H-G7, H-G
 from __future__ import annotations
 
 import ipaddress
-from functools import lru_cache
-from typing import Iterable, Union
+from typing import Iterable
 
-Address = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
-Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+from ing2gw.simulate.addresses import Address, Network, parse_address
 
-
-@lru_cache(maxsize=4096)
-def parse_address(text: str) -> Address | None:
-    """An IP address as Go's net.ParseIP reads it (no zone, no leading zeros), or None."""
-    text = text.strip()
-    if not text or "%" in text:
-        return None
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        return None
+__all__ = ["Address", "Network", "go_network", "in_networks", "parse_address", "pattern_networks"]
 
 
 def go_network(entry: str) -> Network | None:

@@ -12,45 +12,7 @@ import base64
 import hashlib
 import hmac
 
-_ITOA64 = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
-def _to64(value: int, n: int) -> bytes:
-    out = bytearray()
-    for _ in range(n):
-        out.append(_ITOA64[value & 0x3F])
-        value >>= 6
-    return bytes(out)
-
-
-def md5_crypt(password: bytes, salt: bytes, magic: bytes) -> bytes:
-    """The MD5-based crypt of Poul-Henning Kamp (FreeBSD `$1$`, Apache `$apr1$`)."""
-    salt = salt[:8]
-    alt = hashlib.md5(password + salt + password).digest()
-    ctx = hashlib.md5(password + magic + salt)
-    n = len(password)
-    while n > 0:
-        ctx.update(alt[:min(16, n)])
-        n -= 16
-    i = len(password)
-    while i:
-        ctx.update(b"\x00" if i & 1 else password[:1])
-        i >>= 1
-    final = ctx.digest()
-    for r in range(1000):
-        c = hashlib.md5()
-        c.update(password if r & 1 else final)
-        if r % 3:
-            c.update(salt)
-        if r % 7:
-            c.update(password)
-        c.update(final if r & 1 else password)
-        final = c.digest()
-    enc = bytearray()
-    for a, b, d in ((0, 6, 12), (1, 7, 13), (2, 8, 14), (3, 9, 15), (4, 10, 5)):
-        enc += _to64((final[a] << 16) | (final[b] << 8) | final[d], 4)
-    enc += _to64(final[11], 2)
-    return magic + salt + b"$" + bytes(enc)
+from ing2gw.simulate.md5crypt import md5_crypt
 
 
 def check(password: str, secret: str) -> bool | None:
@@ -65,4 +27,4 @@ def check(password: str, secret: str) -> bool | None:
     if len(parts) != 4:
         return False
     magic = b"$" + parts[1] + b"$"
-    return hmac.compare_digest(md5_crypt(pw, parts[2], magic), secret.encode("utf-8"))
+    return hmac.compare_digest(md5_crypt(pw, parts[2], magic).encode("latin-1"), secret.encode("utf-8"))
