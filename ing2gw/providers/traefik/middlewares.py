@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ing2gw import ir
+from ing2gw.emit.targets.carry import carries
 from ing2gw.load import Manifest
+from ing2gw.providers.traefik import regexes
 from ing2gw.providers.traefik.shapes import middleware_problem
 
 GROUPS = ("traefik.io", "traefik.containo.us")
@@ -46,9 +48,13 @@ class Plan:
     request_headers: ir.HeaderChanges = ir.HeaderChanges()
     response_headers: ir.HeaderChanges = ir.HeaderChanges()
     intents: list[ir.Intent] = field(default_factory=list)
-    #: (severity, code, message, middleware type) to report
-    notes: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: (severity, code, message, middleware type, finding details) to report
+    notes: list[tuple[str, str, str, str, dict[str, str]]] = field(default_factory=list)
     converted: list[str] = field(default_factory=list)
+
+    def note(self, severity: str, code: str, message: str, kind: str, details: dict[str, str] | None = None) -> None:
+        """A finding to report for every router with this plan."""
+        self.notes.append((severity, code, message, kind, dict(details or {})))
 
 
 def index(manifests: list[Manifest], default_ns: str) -> dict[str, Middleware | str]:
@@ -129,8 +135,10 @@ def _codes(permanent: bool, force: bool) -> tuple[int, int]:
     return (301, 308) if permanent else (302, 307)
 
 
-def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source) -> Plan:
-    """Filters for a router matching `kind` `path` with middlewares `mws` in order."""
+def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source, host: str | None = None,
+         target: str | None = None) -> Plan:
+    """Filters for a router matching `kind` `path` (and `host`, None: any) with middlewares `mws`
+    in order, for `target` (the implementation whose policies may carry what Gateway API cannot)."""
     p = Plan()
     req_set: dict[str, str] = {}
     req_remove: list[str] = []
@@ -147,14 +155,14 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source) -> Plan
             port_n = int(port) if port not in (None, "") and str(port).isdigit() else None
             get, other = _codes(bool(s.get("permanent")), bool(s.get("forcePermanentRedirect")))
             if scheme not in ("http", "https") or (port_n is not None and not 0 < port_n < 65536):
-                p.notes.append(("warning", "ING2GW-TRAEFIK-033",
+                p.note("warning", "ING2GW-TRAEFIK-033",
                                 f"{label}: scheme {scheme!r} / port {port!r} cannot be a Gateway API redirect; not "
-                                "converted", mw.kind))
+                                "converted", mw.kind)
                 continue
             if i != 0 or p.rewrite is not None:
-                p.notes.append(("warning", "ING2GW-TRAEFIK-033",
+                p.note("warning", "ING2GW-TRAEFIK-033",
                                 f"{label} runs after other middlewares that change the request: not converted",
-                                mw.kind))
+                                mw.kind)
                 continue
             redirect = (ir.Redirect(get, scheme=scheme, port=port_n), ir.Redirect(other, scheme=scheme, port=port_n))
             # Traefik does not redirect when the URL would not change (https on an https request
@@ -164,9 +172,9 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source) -> Plan
                 if port_n not in (None, 443):
                     p.https_redirect = redirect
                 else:
-                    p.notes.append(("info", "ING2GW-TRAEFIK-037",
+                    p.note("info", "ING2GW-TRAEFIK-037",
                                     f"{label}: HTTPS requests are forwarded; Traefik redirects those whose Host "
-                                    "names a port (the URL without it differs)", mw.kind))
+                                    "names a port (the URL without it differs)", mw.kind)
             elif scheme == "http":
                 p.https_redirect = redirect
                 if port_n not in (None, 80):
@@ -174,8 +182,41 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source) -> Plan
             else:
                 p.http_redirect = p.https_redirect = redirect
             p.converted.append(label)
-        elif mw.kind == "stripPrefix":
-            prefixes = [str(x) for x in s.get("prefixes") or []]
+        elif mw.kind == "redirectRegex":
+            _redirect_regex(p, mw, label, i == 0 and p.rewrite is None, host, target, source)
+        elif mw.kind == "stripPrefixRegex" and _literal_prefixes(s) is None:
+            regs = [str(r).strip() for r in s.get("regex") or []]
+            _regex_left(p, mw, label, target, source, "ING2GW-TRAEFIK-080",
+                        f"{label}: the regexes {regs} are not literal prefixes; the backend receives the path "
+                        "unstripped and without X-Forwarded-Prefix",
+                        (("type", "strip-prefix"), ("pattern", "|".join(f"^(?:{r})" for r in regs))), regs)
+        elif mw.kind == "replacePathRegex":
+            rx, rep = str(s.get("regex") or "").strip(), str(s.get("replacement") or "").strip()
+            full = regexes.full_replace(rx, rep, current_path) if current_path is not None else None
+            swap = regexes.prefix_rewrite(rx, rep)
+            if current_path is not None and full is not None and (not full[1] or regexes.clean_path(full[0])):
+                if full[1]:
+                    req_set["X-Replaced-Path"] = current_path
+                    current_path = full[0]
+                    p.rewrite = ir.Rewrite(full_path=current_path)
+                p.converted.append(label)
+            elif (swap is not None and current_prefix is not None and p.rewrite is None
+                  and swap[0] == current_prefix and not current_prefix.endswith("/")
+                  and swap[1].startswith("/") and not swap[1].endswith("/")):
+                # ^L(.*) -> R$1 on a router PathPrefix(L): L is replaced by R, segment for segment
+                p.rewrite = ir.Rewrite(prefix_path=swap[1])
+                current_prefix = None
+                p.converted.append(label)
+                p.note("info", "ING2GW-TRAEFIK-036",
+                       f"{label}: the backend no longer receives X-Replaced-Path (the original path)", mw.kind)
+            else:
+                _regex_left(p, mw, label, target, source, "ING2GW-TRAEFIK-081",
+                            f"{label}: {rx!r} -> {rep!r} is not a fixed prefix or path change of this route; the "
+                            "backend receives the path unchanged and without X-Replaced-Path",
+                            (("type", "replace"), ("pattern", rx), ("substitution", rep)), [rx])
+        elif mw.kind in ("stripPrefix", "stripPrefixRegex"):
+            prefixes = ([str(x) for x in s.get("prefixes") or []] if mw.kind == "stripPrefix"
+                        else _literal_prefixes(s) or [])
             first = next((x for x in prefixes if current_prefix is not None and current_prefix.startswith(x)
                           or current_path is not None and current_path.startswith(x)), None)
             if current_prefix is not None and first is not None and first == current_prefix and all(
@@ -191,10 +232,15 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source) -> Plan
                 p.rewrite = ir.Rewrite(full_path=current_path)
                 req_set["X-Forwarded-Prefix"] = first
                 p.converted.append(label)
+            elif mw.kind == "stripPrefixRegex":
+                p.note("warning", "ING2GW-TRAEFIK-080",
+                       f"{label}: the prefixes {prefixes} are not the route's own path {path!r}, so which part "
+                       "Traefik strips depends on the request; not converted", mw.kind,
+                       _paths_detail(["^" + re.escape(x) for x in prefixes]))
             else:
-                p.notes.append(("warning", "ING2GW-TRAEFIK-033",
+                p.note("warning", "ING2GW-TRAEFIK-033",
                                 f"{label}: the prefixes {prefixes} are not the route's own path {path!r}, so which "
-                                "part Traefik strips depends on the request; not converted", mw.kind))
+                                "part Traefik strips depends on the request; not converted", mw.kind)
         elif mw.kind == "addPrefix":
             prefix = str(s.get("prefix") or "")
             if current_path is not None:
@@ -206,25 +252,25 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source) -> Plan
                 current_prefix = None
                 p.converted.append(label)
             else:
-                p.notes.append(("warning", "ING2GW-TRAEFIK-033",
-                                f"{label} after another rewrite, or on the root prefix: not converted", mw.kind))
+                p.note("warning", "ING2GW-TRAEFIK-033",
+                                f"{label} after another rewrite, or on the root prefix: not converted", mw.kind)
         elif mw.kind == "replacePath":
             new = str(s.get("path") or "")
             p.rewrite = ir.Rewrite(full_path=new)
             if current_path is not None:
                 req_set["X-Replaced-Path"] = current_path
             else:
-                p.notes.append(("info", "ING2GW-TRAEFIK-036",
-                                f"{label}: the backend no longer receives X-Replaced-Path (the original path)", mw.kind))
+                p.note("info", "ING2GW-TRAEFIK-036",
+                                f"{label}: the backend no longer receives X-Replaced-Path (the original path)", mw.kind)
             current_path, current_prefix = new, None
             p.converted.append(label)
         elif mw.kind == "headers":
             bad = sorted(str(k) for k in {**(s.get("customRequestHeaders") or {}),
                                           **(s.get("customResponseHeaders") or {})} if not _TOKEN.match(str(k)))
             if bad:
-                p.notes.append(("warning", "ING2GW-TRAEFIK-033",
+                p.note("warning", "ING2GW-TRAEFIK-033",
                                 f"{label}: header name(s) {', '.join(map(repr, bad))} are not valid HTTP header names; "
-                                "not converted", mw.kind))
+                                "not converted", mw.kind)
                 continue
             for k, v in sorted((s.get("customRequestHeaders") or {}).items()):
                 if v == "":
@@ -238,32 +284,108 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source) -> Plan
                     resp_set[str(k)] = str(v)
             others = sorted(set(s) - {"customRequestHeaders", "customResponseHeaders"})
             if others:
-                p.notes.append(("warning", "ING2GW-TRAEFIK-033",
+                p.note("warning", "ING2GW-TRAEFIK-033",
                                 f"{label}: {', '.join(others)} not converted (only custom request and response headers "
-                                "are)", mw.kind))
+                                "are)", mw.kind)
             else:
                 p.converted.append(label)
         elif mw.kind in ("ipAllowList", "ipWhiteList"):
             ranges = ",".join(str(x) for x in s.get("sourceRange") or [])
             p.intents.append(ir.Intent("source-range", source, ranges, security=True, params=(("action", "allow"),)))
-            p.notes.append(("error", "ING2GW-TRAEFIK-034",
+            p.note("error", "ING2GW-TRAEFIK-034",
                             f"{label}: only clients from {ranges or 'nowhere'} may reach these routes in Traefik; "
-                            "the Gateway routes serve every client", mw.kind))
+                            "the Gateway routes serve every client", mw.kind)
         elif mw.kind in ("basicAuth", "digestAuth", "forwardAuth"):
             value = str(s.get("secret") or s.get("address") or "")
             p.intents.append(ir.Intent({"basicAuth": "basic-auth", "digestAuth": "digest-auth",
                                         "forwardAuth": "external-auth"}[mw.kind], source, value, security=True))
-            p.notes.append(("error", "ING2GW-TRAEFIK-034",
+            p.note("error", "ING2GW-TRAEFIK-034",
                             f"{label}: Traefik authenticates every request of these routes; the Gateway routes do "
-                            "not", mw.kind))
+                            "not", mw.kind)
         elif mw.kind in RATE:
             p.intents.append(ir.Intent("rate-limit", source, str(s.get("average") or s.get("amount") or "")))
-            p.notes.append(("warning", "ING2GW-TRAEFIK-035", f"{label}: the limit is not enforced by the Gateway",
-                            mw.kind))
+            p.note("warning", "ING2GW-TRAEFIK-035", f"{label}: the limit is not enforced by the Gateway",
+                            mw.kind)
         elif mw.kind in NEUTRAL:
-            p.notes.append(("info", "ING2GW-TRAEFIK-032", f"{label}: not carried over", mw.kind))
+            p.note("info", "ING2GW-TRAEFIK-032", f"{label}: not carried over", mw.kind)
         else:
-            p.notes.append(("warning", "ING2GW-TRAEFIK-033", f"{label}: not converted", mw.kind))
+            p.note("warning", "ING2GW-TRAEFIK-033", f"{label}: not converted", mw.kind)
     p.request_headers = ir.HeaderChanges(set=tuple(sorted(req_set.items())), remove=tuple(sorted(req_remove)))
     p.response_headers = ir.HeaderChanges(set=tuple(sorted(resp_set.items())), remove=tuple(sorted(resp_remove)))
     return p
+
+
+def _literal_prefixes(s: dict[str, Any]) -> list[str] | None:
+    """A stripPrefixRegex whose regexes are all literal text (`^` optional): Traefik strips the
+    first of them the path starts with, exactly as stripPrefix with these prefixes does."""
+    out = []
+    for r in s.get("regex") or []:
+        lit = regexes.anchored_literal(str(r).strip())
+        if lit is None or not lit[0]:
+            return None
+        out.append(lit[0])
+    return out or None
+
+
+def _paths_detail(patterns: list[str]) -> dict[str, str]:
+    """The `paths` detail of requests whose path one of `patterns` (Go regexes, searched) matches;
+    empty (every request of the router) when Python may read one of them otherwise."""
+    specs = [regexes.python_pattern(x) for x in patterns]
+    if not specs or any(x is None for x in specs):
+        return {}
+    return {"paths": "\n".join(f"regex:{x}" for x in specs)}
+
+
+def _regex_left(p: Plan, mw: Middleware, label: str, target: str | None, source: ir.Source, code: str,
+                message: str, params: tuple[tuple[str, str], ...], patterns: list[str]) -> None:
+    """A regex rewrite Gateway API cannot express: the target's policy when it carries the
+    `regex-rewrite` intent with these parameters, else a finding of the paths the regex touches."""
+    if carries(target, "regex-rewrite", params):
+        p.intents.append(ir.Intent("regex-rewrite", source, params[1][1], params=params))
+        p.converted.append(label)
+        return
+    p.note("warning", code, message, mw.kind, _paths_detail(patterns))
+
+
+def _redirect_regex(p: Plan, mw: Middleware, label: str, first: bool, host: str | None, target: str | None,
+                    source: ir.Source) -> None:
+    """redirectRegex: a RequestRedirect on the listener sides it changes the URL of, when its
+    regex and replacement are a fixed change of scheme, host and port (regexes.redirect_shape)."""
+    s = mw.spec
+    rx, rep = str(s.get("regex") or ""), str(s.get("replacement") or "")
+    shape = regexes.redirect_shape(rx, rep)
+    why = ""
+    if shape is None:
+        why = "is not a fixed change of scheme, host or port"
+    elif not first:
+        why = "runs after other middlewares that change the request"
+    elif shape.host is not None and shape.host != host:
+        why = f"only matches the host {shape.host!r}, and the route serves {host or 'every host'}"
+    elif shape.hostname is not None and shape.host is None and host is None and shape.scheme in shape.schemes:
+        why = "leaves the URL of requests to its target host unchanged, which a route for every host cannot tell"
+    if shape is None or why:
+        params = (("pattern", rx), ("replacement", rep))
+        if carries(target, "regex-redirect", params):
+            p.intents.append(ir.Intent("regex-redirect", source, rx, params=params))
+            p.converted.append(label)
+            return
+        p.note("warning", "ING2GW-TRAEFIK-082", f"{label}: {rx!r} -> {rep!r} {why}; not converted, so requests "
+               "Traefik redirected reach the backend", mw.kind)
+        return
+    get, other = _codes(bool(s.get("permanent")), False)
+    redirect = (ir.Redirect(get, scheme=shape.scheme, hostname=shape.hostname, port=shape.port),
+                ir.Redirect(other, scheme=shape.scheme, hostname=shape.hostname, port=shape.port))
+    request_host = shape.host or host
+    for side in shape.schemes:
+        # Traefik forwards a request whose URL the replacement leaves as it was (redirect.go)
+        if side == shape.scheme and shape.port is None and shape.hostname in (None, request_host):
+            continue
+        if side == "http":
+            p.http_redirect = redirect
+        else:
+            p.https_redirect = redirect
+    p.converted.append(label)
+    p.note("info", "ING2GW-TRAEFIK-083",
+           f"{label}: Traefik matches {rx!r} against the URL with the Host header as sent: a Host naming a port, or "
+           "in other letters, may escape the redirect that the Gateway makes", mw.kind)
+

@@ -15,6 +15,9 @@ from ing2gw.model.ingress import label_problem, service_name_problem, subdomain_
 MIDDLEWARE_FIELDS: dict[str, dict[str, str]] = {
     "redirectScheme": {"scheme": "str", "port": "scalar", "permanent": "bool", "forcePermanentRedirect": "bool"},
     "stripPrefix": {"prefixes": "list[str]"},
+    "stripPrefixRegex": {"regex": "list[str]"},
+    "replacePathRegex": {"regex": "str", "replacement": "str"},
+    "redirectRegex": {"regex": "str", "replacement": "str", "permanent": "bool"},
     "addPrefix": {"prefix": "str"},
     "replacePath": {"path": "str"},
     "headers": {"customRequestHeaders": "dict[str,str]", "customResponseHeaders": "dict[str,str]"},

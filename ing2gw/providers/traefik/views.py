@@ -142,7 +142,7 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
                    "TLS router on the web entry point: Traefik answers TLS on port 80 there; the route is not "
                    "attached to the HTTP listener (plain HTTP gets a 404, as in Traefik)")
         src = r.owner.source
-        plans[id(r)] = mw.plan(r.kind, r.path, r.actions, src)
+        plans[id(r)] = mw.plan(r.kind, r.path, r.actions, src, r.host, ctx.options.target)
         _report_plan(ctx, r, plans[id(r)], reported)
     charwise: dict[tuple[str, str], list[str]] = defaultdict(list)
     for view in views:
@@ -244,7 +244,7 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
 
 
 def _report_plan(ctx: BuildContext, r: Router, p: mw.Plan, reported: set[tuple[str, ...]]) -> None:
-    for severity, code, message, kind in p.notes:
+    for severity, code, message, kind, details in p.notes:
         note = ("mw", r.key, code, message)
         if note in reported:
             continue
@@ -254,7 +254,8 @@ def _report_plan(ctx: BuildContext, r: Router, p: mw.Plan, reported: set[tuple[s
         report(ctx, r.owner, Severity.WARNING if accepted else sev, code, message, annotation=kind,
                     security=code == "ING2GW-TRAEFIK-034",
                     suggestion="re-create it with your implementation's policy, or accept the loss with "
-                               f"--allow-weakened {kind}" if code == "ING2GW-TRAEFIK-034" else None)
+                               f"--allow-weakened {kind}" if code == "ING2GW-TRAEFIK-034" else None,
+                    details=details or None)
     for label in p.converted:
         done = ("mwok", r.key, label)
         if done not in reported:
