@@ -59,12 +59,7 @@ def _missed(outcomes: list[Outcome]) -> list[str]:
 
 #: goldens where a finding's prediction is knowingly wider than the difference it explains, so
 #: some mutants hide behind it (open work, not a pass)
-_WIDE = {
-    "traefik/ingressroute-negation-error": "ING2GW-TRAEFIK-061 covers every request of the IngressRoute, and "
-                                           "the untranslated negated route decides /health in Traefik",
-    "traefik/mw-basic-auth-accepted": "every probe lacks credentials, so Traefik refuses all of them and the "
-                                      "accepted ING2GW-TRAEFIK-034 explains any answer of the route",
-}
+_WIDE: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -9,6 +9,7 @@ weighted backends. Facts: Traefik docs
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ing2gw import ir
@@ -19,6 +20,7 @@ from ing2gw.providers.traefik import middlewares as mw
 from ing2gw.providers.traefik.build import ENTRYPOINTS
 from ing2gw.providers.traefik.routers import Owner, PathKind, Router, report
 from ing2gw.providers.traefik.rule_parser import Conjunction, RuleError, parse_rule
+from ing2gw.providers.traefik.scope import rule_scope
 from ing2gw.providers.traefik.shapes import ingress_route_problem, name_problem, weighted_problem
 
 GROUPS = ("traefik.io", "traefik.containo.us")
@@ -72,6 +74,8 @@ def _ingress_route(ctx: BuildContext, m: Manifest, mws: dict[str, mw.Middleware 
     tls = spec.get("tls")
     secret = str(tls.get("secretName")) if isinstance(tls, dict) and tls.get("secretName") else None
     out: list[Router] = []
+    #: routes Traefik has and the translation cannot express: (where, match, why, priority, route)
+    untranslated: list[tuple[str, str, str, int, dict[str, Any]]] = []
     for i, route in enumerate(spec.get("routes") or []):
         where = f"spec.routes[{i}]"
         match = str(route.get("match") or "")
@@ -82,8 +86,9 @@ def _ingress_route(ctx: BuildContext, m: Manifest, mws: dict[str, mw.Middleware 
                 report(ctx, owner, Severity.WARNING, "ING2GW-TRAEFIK-004",
                        f"{where}: {e}: Traefik refuses the rule and builds no router; nothing is emitted")
             else:
-                report(ctx, owner, Severity.ERROR, "ING2GW-TRAEFIK-061",
-                       f"{where}: {match!r}: {e}; the route is not translated", details={"ingresses": owner.key})
+                prio_raw = route.get("priority")
+                untranslated.append((where, match, str(e), int(prio_raw) if isinstance(prio_raw, int) and prio_raw
+                                     else len(match.encode()), route))
             continue
         refs = tuple(f"{(x or {}).get('namespace') or ns}-{(x or {}).get('name')}@kubernetescrd"
                      for x in route.get("middlewares") or [])
@@ -102,7 +107,33 @@ def _ingress_route(ctx: BuildContext, m: Manifest, mws: dict[str, mw.Middleware 
             if r is not None:
                 r.actions = list(resolved)
                 out.append(r)
+    for where, match, why, priority, route in untranslated:
+        report(ctx, owner, Severity.ERROR, "ING2GW-TRAEFIK-061", f"{where}: {match!r}: {why}; the route is not "
+               "translated", details=_untranslated_scope(match, priority, route, out) or {"ingresses": owner.key})
     return out
+
+
+def _untranslated_scope(match: str, priority: int, route: dict[str, Any], others: list[Router]) -> dict[str, str]:
+    """The hosts and paths where an untranslated route of this IngressRoute decided requests in
+    Traefik and the Gateway answers otherwise: the requests its rule may match, less those a
+    router of the same IngressRoute takes first (higher priority) or answers alike (the same
+    Services and middlewares). Empty when the rule's hosts cannot be bounded."""
+    sc = rule_scope(match)
+    if sc.hosts is None:
+        return {}
+    same = ([str((x or {}).get("name")) for x in route.get("middlewares") or []],
+            [(str((x or {}).get("name")), (x or {}).get("port"), (x or {}).get("weight"))
+             for x in route.get("services") or []])
+    excluded: list[str] = []
+    for r in others:
+        if r.headers or r.query or r.method or (r.host is not None and {r.host} != set(sc.hosts)):
+            continue
+        alike = r.priority < priority and not r.actions and not same[0] and len(r.backends) == len(same[1]) == 1 \
+            and (r.backends[0].name, r.backends[0].port) == same[1][0][:2]
+        if r.priority > priority or alike:
+            excluded.append(re.escape(r.path) + (".*" if r.kind == "prefix" else ""))
+    path = f"(?!(?:{'|'.join(excluded)})\\Z)(?:{sc.path})" if excluded else sc.path
+    return {"hosts": ",".join(sorted(sc.hosts)), "paths": f"regex:{path}"}
 
 
 def _router(ctx: BuildContext, owner: Owner, alt: Conjunction, match: str, priority: int,

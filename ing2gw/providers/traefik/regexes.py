@@ -155,7 +155,7 @@ def python_pattern(regex: str) -> str | None:
         re.compile(regex)
     except re.error:
         return None
-    return f"(?s).*(?:{regex}).*"
+    return f".*(?:{regex}).*"
 
 
 def _expand(m: re.Match[str], replacement: str) -> str:

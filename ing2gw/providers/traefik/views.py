@@ -135,6 +135,11 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
     with_https: set[str] = set()
     tls_on_web: set[str] = set()
     plans: dict[int, mw.Plan] = {}
+    #: every backend an owner's routers send to: what a refused request reaches on the Gateway
+    reached: dict[str, set[str]] = defaultdict(set)
+    pending: dict[tuple[str, str, str], _Note] = {}
+    for r in routers:
+        reached[r.key] |= {f"{b.namespace}/{b.name}:{b.port}" for b in r.backends}
     for r in routers:
         if r.tls and "web" in r.entrypoints and r.key not in tls_on_web:
             tls_on_web.add(r.key)
@@ -143,7 +148,9 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
                    "attached to the HTTP listener (plain HTTP gets a 404, as in Traefik)")
         src = r.owner.source
         plans[id(r)] = mw.plan(r.kind, r.path, r.actions, src, r.host, ctx.options.target)
+        _collect_plan(ctx, r, plans[id(r)], reported, reached[r.key], pending)
         _report_plan(ctx, r, plans[id(r)], reported)
+    _report_notes(ctx, pending)
     charwise: dict[tuple[str, str], list[str]] = defaultdict(list)
     for view in views:
         # a host some Ingress names but no router serves is answered like any other host
@@ -243,19 +250,59 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
                                     subject=f"Gateway {gw.namespace}/{gw.name}"))
 
 
-def _report_plan(ctx: BuildContext, r: Router, p: mw.Plan, reported: set[tuple[str, ...]]) -> None:
+#: codes of middleware notes whose predictions concern the router's own paths (`paths` detail)
+_ON_PATHS = {"ING2GW-TRAEFIK-033", "ING2GW-TRAEFIK-036", "ING2GW-TRAEFIK-037", "ING2GW-TRAEFIK-080",
+             "ING2GW-TRAEFIK-081", "ING2GW-TRAEFIK-082", "ING2GW-TRAEFIK-083"}
+
+
+@dataclass
+class _Note:
+    """One middleware finding of an owner, gathered over all the routers it concerns."""
+
+    router: Router
+    severity: str
+    kind: str
+    details: dict[str, str]
+    paths: list[str] = field(default_factory=list)
+
+
+def _region(r: Router, spec: str | None) -> str:
+    """The `paths` spec of requests router `r` takes (Traefik's PathPrefix compares characters),
+    narrowed by `spec` (a `regex:` spec of the note) when given."""
+    if spec is None:
+        return f"{'prefix' if r.kind == 'prefix' else 'exact'}:{r.path}"
+    own = re.escape(r.path) + (".*" if r.kind == "prefix" else "")
+    return f"regex:(?=(?:{own})\\Z)(?:{spec.removeprefix('regex:')})"
+
+
+def _collect_plan(ctx: BuildContext, r: Router, p: mw.Plan, reported: set[tuple[str, ...]], reached: set[str],
+                  pending: dict[tuple[str, str, str], _Note]) -> None:
     for severity, code, message, kind, details in p.notes:
-        note = ("mw", r.key, code, message)
-        if note in reported:
-            continue
-        reported.add(note)
-        sev = Severity(severity)
-        accepted = code == "ING2GW-TRAEFIK-034" and kind in ctx.options.allow_weakened
-        report(ctx, r.owner, Severity.WARNING if accepted else sev, code, message, annotation=kind,
-                    security=code == "ING2GW-TRAEFIK-034",
-                    suggestion="re-create it with your implementation's policy, or accept the loss with "
-                               f"--allow-weakened {kind}" if code == "ING2GW-TRAEFIK-034" else None,
-                    details=details or None)
+        if code == "ING2GW-TRAEFIK-034":
+            # a request Traefik refused reaches one of the owner's backends on the Gateway, which
+            # answers (200 in the model): nothing else
+            details = {**details, "change": ",".join([f"*>{b}" for b in sorted(reached)] + ["*>200"])}
+        note = pending.setdefault((r.key, code, message), _Note(r, severity, kind, dict(details)))
+        if code in _ON_PATHS:
+            specs = details["paths"].split("\n") if details.get("paths") else [None]
+            note.paths += [_region(r, x) for x in specs]
+
+
+def _report_notes(ctx: BuildContext, pending: dict[tuple[str, str, str], _Note]) -> None:
+    for (_, code, message), n in pending.items():
+        details = dict(n.details)
+        if n.paths:
+            details["paths"] = "\n".join(dict.fromkeys(n.paths))
+        sev = Severity(n.severity)
+        accepted = code == "ING2GW-TRAEFIK-034" and n.kind in ctx.options.allow_weakened
+        report(ctx, n.router.owner, Severity.WARNING if accepted else sev, code, message, annotation=n.kind,
+               security=code == "ING2GW-TRAEFIK-034",
+               suggestion="re-create it with your implementation's policy, or accept the loss with "
+                          f"--allow-weakened {n.kind}" if code == "ING2GW-TRAEFIK-034" else None,
+               details=details or None)
+
+
+def _report_plan(ctx: BuildContext, r: Router, p: mw.Plan, reported: set[tuple[str, ...]]) -> None:
     for label in p.converted:
         done = ("mwok", r.key, label)
         if done not in reported:
