@@ -16,6 +16,7 @@ from typing import Any
 from ing2gw import ir
 from ing2gw.emit.targets.carry import carries
 from ing2gw.load import Manifest
+from ing2gw.providers.traefik import headers as headers_mw
 from ing2gw.providers.traefik import regexes
 from ing2gw.providers.traefik.shapes import middleware_problem
 
@@ -47,6 +48,9 @@ class Plan:
     rewrite: ir.Rewrite | None = None
     request_headers: ir.HeaderChanges = ir.HeaderChanges()
     response_headers: ir.HeaderChanges = ir.HeaderChanges()
+    #: response headers set on the HTTPS listener's rules only (Strict-Transport-Security)
+    https_response_set: tuple[tuple[str, str], ...] = ()
+    cors: ir.Cors | None = None
     intents: list[ir.Intent] = field(default_factory=list)
     #: (severity, code, message, middleware type, finding details) to report
     notes: list[tuple[str, str, str, str, dict[str, str]]] = field(default_factory=list)
@@ -144,6 +148,7 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source, host: s
     req_remove: list[str] = []
     resp_set: dict[str, str] = {}
     resp_remove: list[str] = []
+    https_set: dict[str, str] = {}
     current_prefix = path if kind == "prefix" else None
     current_path = path if kind == "exact" else None
     for i, mw in enumerate(mws):
@@ -282,11 +287,36 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source, host: s
                     resp_remove.append(str(k))
                 else:
                     resp_set[str(k)] = str(v)
-            others = sorted(set(s) - {"customRequestHeaders", "customResponseHeaders"})
+            hp = headers_mw.plan_headers(s)
+            custom = {str(k) for k in s.get("customResponseHeaders") or {}}
+            # the custom-header modifier runs after the secure one: its values win
+            for k, v in hp.always.items():
+                if k not in custom:
+                    resp_set.setdefault(k, v)
+            for k, v in hp.https_only.items():
+                if k not in custom:
+                    https_set.setdefault(k, v)
+            if hp.cors is not None:
+                p.cors = hp.cors
+                p.note("info", "ING2GW-TRAEFIK-085",
+                       f"{label}: CORS filter; Traefik answers in another form (lists joined with ',', its lists "
+                       "and credentials on every answer, no default max age)", mw.kind,
+                       {"change": ",".join(dict.fromkeys(hp.cors_changes))})
+            if hp.always or hp.https_only:
+                p.note("info", "ING2GW-TRAEFIK-084",
+                       f"{label}: {', '.join(sorted({**hp.always, **hp.https_only}))} set by ResponseHeaderModifier "
+                       "on backend responses; Traefik also sets them on its own answers (redirects, CORS preflights)",
+                       mw.kind, {"headers": "Access-Control-Request-Method"})
+            ignored = sorted(k for k in headers_mw.IGNORED_V3 if s.get(k))
+            if ignored:
+                p.note("info", "ING2GW-TRAEFIK-032", f"{label}: {', '.join(ignored)} have no effect in Traefik v3",
+                       mw.kind)
+            handled = {"customRequestHeaders", "customResponseHeaders", "addVaryHeader",
+                       *headers_mw.SECURE, *headers_mw.CORS, *headers_mw.IGNORED_V3}
+            others = sorted(set(s) - handled) + hp.left
             if others:
                 p.note("warning", "ING2GW-TRAEFIK-033",
-                                f"{label}: {', '.join(others)} not converted (only custom request and response headers "
-                                "are)", mw.kind)
+                                f"{label}: {', '.join(others)} not converted", mw.kind)
             else:
                 p.converted.append(label)
         elif mw.kind in ("ipAllowList", "ipWhiteList"):
@@ -312,6 +342,7 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source, host: s
             p.note("warning", "ING2GW-TRAEFIK-033", f"{label}: not converted", mw.kind)
     p.request_headers = ir.HeaderChanges(set=tuple(sorted(req_set.items())), remove=tuple(sorted(req_remove)))
     p.response_headers = ir.HeaderChanges(set=tuple(sorted(resp_set.items())), remove=tuple(sorted(resp_remove)))
+    p.https_response_set = tuple(sorted(https_set.items()))
     return p
 
 

@@ -252,7 +252,8 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
 
 #: codes of middleware notes whose predictions concern the router's own paths (`paths` detail)
 _ON_PATHS = {"ING2GW-TRAEFIK-033", "ING2GW-TRAEFIK-036", "ING2GW-TRAEFIK-037", "ING2GW-TRAEFIK-080",
-             "ING2GW-TRAEFIK-081", "ING2GW-TRAEFIK-082", "ING2GW-TRAEFIK-083"}
+             "ING2GW-TRAEFIK-081", "ING2GW-TRAEFIK-082", "ING2GW-TRAEFIK-083", "ING2GW-TRAEFIK-084",
+             "ING2GW-TRAEFIK-085"}
 
 
 @dataclass
@@ -349,5 +350,10 @@ def _rules(ctx: BuildContext, r: Router, p: mw.Plan, side: str, view: str,
     if exact and rewrite is not None and rewrite.prefix_path is not None:
         # the request path is the matched path itself: the prefix replacement is the whole path
         rewrite = ir.Rewrite(hostname=rewrite.hostname, full_path=rewrite.prefix_path)
+    response = p.response_headers
+    if side == "https" and p.https_response_set:
+        # Strict-Transport-Security and Public-Key-Pins: Traefik sends them on TLS requests only
+        response = ir.HeaderChanges(set=tuple(sorted({**dict(p.https_response_set), **dict(response.set)}.items())),
+                                    add=response.add, remove=response.remove)
     return [ir.Rule((match,), src, backends=r.backends, rewrite=rewrite, request_headers=p.request_headers,
-                    response_headers=p.response_headers)]
+                    response_headers=response, cors=p.cors)]
