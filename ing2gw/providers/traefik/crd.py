@@ -21,7 +21,7 @@ from ing2gw.providers.traefik.build import ENTRYPOINTS
 from ing2gw.providers.traefik.routers import Owner, PathKind, Router, report
 from ing2gw.providers.traefik.rule_parser import Conjunction, RuleError, parse_rule
 from ing2gw.providers.traefik.scope import rule_scope
-from ing2gw.providers.traefik.shapes import ingress_route_problem, name_problem, weighted_problem
+from ing2gw.providers.traefik.shapes import ingress_route_problem, mirroring_problem, name_problem, weighted_problem
 
 GROUPS = ("traefik.io", "traefik.containo.us")
 KINDS = ("IngressRoute", "TraefikService", "Middleware", "IngressRouteTCP", "IngressRouteUDP", "ServersTransport",
@@ -97,7 +97,8 @@ def _ingress_route(ctx: BuildContext, m: Manifest, mws: dict[str, mw.Middleware 
             report(ctx, owner, Severity.WARNING, "ING2GW-TRAEFIK-030",
                    f"{where}: {problem}; Traefik drops the router, so nothing is emitted for it")
             continue
-        backends = _backends(ctx, owner, ns, route.get("services") or [], services, where, 0)
+        mirrors: list[ir.Mirror] = []
+        backends = _backends(ctx, owner, ns, route.get("services") or [], services, where, 0, mirrors)
         if backends is None:
             continue
         prio_raw = route.get("priority")
@@ -106,6 +107,7 @@ def _ingress_route(ctx: BuildContext, m: Manifest, mws: dict[str, mw.Middleware 
             r = _router(ctx, owner, alt, match, priority, backends, known, tls is not None, secret, where)
             if r is not None:
                 r.actions = list(resolved)
+                r.mirrors = tuple(mirrors)
                 out.append(r)
     for where, match, why, priority, route in untranslated:
         report(ctx, owner, Severity.ERROR, "ING2GW-TRAEFIK-061", f"{where}: {match!r}: {why}; the route is not "
@@ -177,8 +179,9 @@ def _router(ctx: BuildContext, owner: Owner, alt: Conjunction, match: str, prior
 
 
 def _backends(ctx: BuildContext, owner: Owner, ns: str, refs: list[Any], services: dict[tuple[str, str], Manifest],
-              where: str, depth: int) -> tuple[ir.ServiceBackend, ...] | None:
-    """Weighted backends of a route's services (TraefikService `weighted` flattened)."""
+              where: str, depth: int, mirrors: list[ir.Mirror] | None = None) -> tuple[ir.ServiceBackend, ...] | None:
+    """Weighted backends of a route's services (TraefikService `weighted` flattened); the mirrors
+    of a TraefikService `mirroring` that is the route's only service go to `mirrors`."""
     out: list[ir.ServiceBackend] = []
     for ref in refs:
         ref = ref or {}
@@ -193,11 +196,19 @@ def _backends(ctx: BuildContext, owner: Owner, ns: str, refs: list[Any], service
         if ref.get("kind") == "TraefikService":
             ts = services.get((svc_ns, name))
             spec = (ts.obj.get("spec") or {}) if ts is not None else {}
+            if isinstance(spec, dict) and "mirroring" in spec and not mirroring_problem(spec) and depth == 0 \
+                    and len(refs) == 1 and mirrors is not None:
+                inner = _mirroring(ctx, owner, ns, svc_ns, name, spec["mirroring"], services, where, mirrors)
+                if inner is None:
+                    return None
+                out += inner
+                continue
             if ts is None or not isinstance(spec, dict) or "weighted" not in spec or weighted_problem(spec) \
                     or depth > 5:
                 report(ctx, owner, Severity.WARNING, "ING2GW-TRAEFIK-062",
-                       f"{where}: TraefikService {svc_ns}/{name} is missing or not of kind weighted (mirroring is "
-                       "not translated); the route is not translated")
+                       f"{where}: TraefikService {svc_ns}/{name} is missing, of another kind than weighted or "
+                       "mirroring, or a mirroring one that is not the route's only service (its mirrors would "
+                       "concern part of the traffic); the route is not translated")
                 return None
             inner = _backends(ctx, owner, ns, (spec["weighted"] or {}).get("services") or [], services, where,
                               depth + 1)
@@ -224,3 +235,40 @@ def _backends(ctx: BuildContext, owner: Owner, ns: str, refs: list[Any], service
     if len(out) > 1:
         out = [ir.ServiceBackend(b.namespace, b.name, b.port, b.weight if b.weight is not None else 1) for b in out]
     return tuple(out) if out else None
+
+
+def _mirroring(ctx: BuildContext, owner: Owner, ns: str, ts_ns: str, ts_name: str, m: dict[str, Any],
+               services: dict[tuple[str, str], Manifest], where: str,
+               mirrors: list[ir.Mirror]) -> tuple[ir.ServiceBackend, ...] | None:
+    """A TraefikService `mirroring`: its main service as the backends (a weighted TraefikService
+    flattened), each mirror that is a Kubernetes Service as a RequestMirror with its percent."""
+    main = {k: v for k, v in m.items() if k in ("name", "namespace", "port", "kind")}
+    inner = _backends(ctx, owner, ns, [main], services, where, 1)
+    if inner is None:
+        return None
+    label = f"{where}: TraefikService {ts_ns}/{ts_name}"
+    for i, ref in enumerate(m.get("mirrors") or []):
+        percent = ref.get("percent") or 0
+        name = f"{ref.get('namespace') or ns}/{ref.get('name')}"
+        if ref.get("kind") == "TraefikService":
+            report(ctx, owner, Severity.WARNING, "ING2GW-TRAEFIK-086",
+                   f"{label}: mirror {name} is a TraefikService, which RequestMirror cannot name; it gets no copies")
+            continue
+        if percent <= 0:
+            report(ctx, owner, Severity.INFO, "ING2GW-TRAEFIK-086",
+                   f"{label}: mirror {name} has percent {percent}: Traefik copies no request to it; no filter")
+            continue
+        got = _backends(ctx, owner, ns, [{k: v for k, v in ref.items() if k in ("name", "namespace", "port")}],
+                        services, where, 1)
+        if got is None:
+            return None
+        b = got[0]
+        mirrors.append(ir.Mirror(ir.ServiceBackend(b.namespace, b.name, b.port), None if percent >= 100 else
+                                 int(percent)))
+    lost = [k for k in ("mirrorBody", "maxBodySize") if m.get(k) is not None and not (k == "mirrorBody" and m[k])
+            and not (k == "maxBodySize" and m[k] in (-1, "-1"))]
+    if lost:
+        report(ctx, owner, Severity.INFO, "ING2GW-TRAEFIK-086",
+               f"{label}: {', '.join(lost)} not carried: RequestMirror copies every selected request with its body")
+    return inner
+

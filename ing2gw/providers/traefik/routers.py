@@ -87,6 +87,8 @@ class Router:
     query: tuple[tuple[str, str], ...] = ()
     #: IngressRoute tls.secretName (Ingress certificates come from spec.tls)
     tls_secret: str | None = None
+    #: RequestMirror targets (a TraefikService of kind mirroring)
+    mirrors: tuple[ir.Mirror, ...] = ()
 
     @property
     def key(self) -> str:

@@ -140,3 +140,20 @@ def weighted_problem(spec: Any) -> str | None:
         if problem:
             return f"spec.weighted.services: {problem}"
     return None
+
+
+def mirroring_problem(spec: Any) -> str | None:
+    """Why a TraefikService spec.mirroring has the wrong shape, or None."""
+    m = spec.get("mirroring") if isinstance(spec, dict) else None
+    if not isinstance(m, dict):
+        return "spec.mirroring must be a mapping"
+    if type_problem(m.get("mirrors"), "list[dict]"):
+        return "spec.mirroring.mirrors must be a list of mappings"
+    for ref in [m, *(m.get("mirrors") or [])]:
+        for name, want in {**_SERVICE_FIELDS, "percent": "int"}.items():
+            if type_problem(ref.get(name), want):
+                return f"spec.mirroring {name} must be {want}"
+        problem = _ref_problem(ref)
+        if problem:
+            return f"spec.mirroring: {problem}"
+    return None

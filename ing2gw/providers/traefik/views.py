@@ -356,4 +356,4 @@ def _rules(ctx: BuildContext, r: Router, p: mw.Plan, side: str, view: str,
         response = ir.HeaderChanges(set=tuple(sorted({**dict(p.https_response_set), **dict(response.set)}.items())),
                                     add=response.add, remove=response.remove)
     return [ir.Rule((match,), src, backends=r.backends, rewrite=rewrite, request_headers=p.request_headers,
-                    response_headers=response, cors=p.cors)]
+                    response_headers=response, cors=p.cors, mirrors=r.mirrors)]
