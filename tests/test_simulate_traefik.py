@@ -645,3 +645,65 @@ def test_the_request_s_client_address_reaches_the_allow_list() -> None:
     outside = router.route(Request(method="GET", scheme="http", host="a.example.com", target="/", client_ip="192.0.2.1"))
     assert inside.status == 200 and not inside.unmodelled, inside.to_dict()
     assert outside.status == 403, outside.to_dict()
+
+
+def test_regex_middlewares_follow_the_sources() -> None:
+    # stripprefixregex: the first match must be a prefix of the path (HasPrefix), else nothing is
+    # stripped; replacepathregex: ReplaceAllString over the escaped path, X-Replaced-Path the old
+    # one; redirect.go: a URL the replacement leaves unchanged goes on unredirected
+    text = svc("web") + mw("spr", '  stripPrefixRegex: {regex: ["/v[0-9]+"]}') + \
+        mw("rpr", "  replacePathRegex: {regex: /x, replacement: /y}") + \
+        mw("same", r"""  redirectRegex: {regex: '^http://a\.test/(.*)', replacement: 'http://a.test/$1'}""") + \
+        ir("shop", """
+  - match: Host(`a.test`) && PathPrefix(`/s`)
+    middlewares: [{name: spr}]
+    services: [{name: web, port: 80}]
+  - match: Host(`a.test`) && PathPrefix(`/r`)
+    middlewares: [{name: rpr}]
+    services: [{name: web, port: 80}]
+  - match: Host(`a.test`) && PathPrefix(`/u`)
+    middlewares: [{name: same}]
+    services: [{name: web, port: 80}]""")
+    r = make(text)
+    assert ask(r, "GET http://a.test/s/v1/x").answer.upstream_path == "/s/v1/x"  # /v1 found, not a prefix
+    b = ask(r, "GET http://a.test/r/x/x").answer
+    assert b.upstream_path == "/r/y/y" and dict(b.upstream_headers)["x-replaced-path"] == "/r/x/x"
+    c = ask(r, "GET http://a.test/u/p").answer
+    assert (c.status, c.redirect, c.upstream_path) == (200, None, "/u/p")
+
+
+def test_cors_preflight_lists_whatever_the_origin_and_credentials_everywhere() -> None:
+    # header.go: lists joined with ','; the preflight answer carries them before the origin check;
+    # Access-Control-Allow-Credentials is set on every response of the router
+    text = svc("web") + mw("cors", """  headers:
+    accessControlAllowOriginList: ["https://app.test"]
+    accessControlAllowMethods: [GET, POST]
+    accessControlAllowCredentials: true""") + ir("shop", """
+  - match: Host(`a.test`)
+    middlewares: [{name: cors}]
+    services: [{name: web, port: 80}]""")
+    r = make(text)
+    pre = dict(ask(r, "OPTIONS http://a.test/ | Origin: https://evil.test | Access-Control-Request-Method: GET")
+               .answer.response_headers)
+    assert pre["access-control-allow-methods"] == "GET,POST" and "access-control-allow-origin" not in pre
+    plain = dict(ask(r, "GET http://a.test/").answer.response_headers)
+    assert plain["access-control-allow-credentials"] == "true"
+
+
+def test_a_mirror_with_percent_zero_gets_nothing() -> None:
+    # mirror.go: a mirror receives a request while count*100 < total*percent
+    text = svc("v1") + svc("shadow") + """
+---
+apiVersion: traefik.io/v1alpha1
+kind: TraefikService
+metadata: {name: mirror, namespace: shop}
+spec:
+  mirroring:
+    name: v1
+    port: 80
+    mirrors: [{name: shadow, port: 80, percent: 0}]
+""" + ir("shop", """
+  - match: Host(`a.test`)
+    services: [{name: mirror, kind: TraefikService}]""")
+    a = ask(make(text), "GET http://a.test/").answer
+    assert backend(a) == "shop/v1:80" and a.mirrored_to == ()

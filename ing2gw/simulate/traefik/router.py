@@ -480,7 +480,8 @@ class TraefikRouter:
                                   "followed through the largest share")
         shares = tuple(Share(_backend(t.lb), t.weight, t.status) if t.lb is not None else
                        Share(None, t.weight, t.status) for t in plan.targets)
-        mirrored = tuple(dict.fromkeys(_backend(lb) for lb, _ in plan.mirrors))
+        # a mirror gets a request while count*100 < total*percent: never with percent 0 (mirror.go)
+        mirrored = tuple(dict.fromkeys(_backend(lb) for lb, pct in plan.mirrors if pct > 0))
         if plan.mirrors:
             notes.append("mirrors: " + ", ".join(f"{_backend(lb)} {pct}%" for lb, pct in plan.mirrors))
         if best is not None and best.lb is not None and best.lb.scheme != "http":
