@@ -127,3 +127,27 @@ def test_redirect_regex_of_a_path_capture_is_predicted() -> None:
                                  "replacement: 'http://shop.example.com/b/$1'}", "PathPrefix(`/`)",
                                  ["/a/x", "/a/", "/b/x"])
     assert "ING2GW-TRAEFIK-082" in codes and unexplained == 0
+
+
+def test_a_target_that_carries_regex_rewrite_gets_the_intent_not_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    # no target table marks regex-rewrite generated today; the branch asks carry.py by intent
+    from ing2gw.load import Manifest
+    from ing2gw.origin import Origin
+    from ing2gw.providers.traefik import middlewares as mw
+
+    asked: list[tuple[str | None, str | None]] = []
+
+    def carries(target: str | None, intent: str | None, params: object = ()) -> bool:
+        asked.append((target, intent))
+        return target == "some-target"
+
+    monkeypatch.setattr(mw, "carries", carries)
+    body = {"regex": "^/users/([0-9]+)/profile", "replacement": "/profiles/$1"}
+    m = mw.Middleware("shop", "swap", "replacePathRegex", body, Manifest({}, Origin("t.yaml", 1, 0)))
+    src = __import__("ing2gw.ir", fromlist=["Source"]).Source("shop", "api", Origin("t.yaml", 1, 0))
+    carried = mw.plan("prefix", "/users/", [m], src, "shop.example.com", "some-target")
+    assert [i.kind for i in carried.intents] == ["regex-rewrite"] and not carried.notes
+    assert dict(carried.intents[0].params)["substitution"] == "/profiles/$1"
+    plain = mw.plan("prefix", "/users/", [m], src, "shop.example.com", None)
+    assert not plain.intents and [n[1] for n in plain.notes] == ["ING2GW-TRAEFIK-081"]
+    assert ("some-target", "regex-rewrite") in asked

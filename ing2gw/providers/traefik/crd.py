@@ -124,14 +124,14 @@ def _untranslated_scope(match: str, priority: int, route: dict[str, Any], others
     if sc.hosts is None:
         return {}
     same = ([str((x or {}).get("name")) for x in route.get("middlewares") or []],
-            [(str((x or {}).get("name")), (x or {}).get("port"), (x or {}).get("weight"))
+            [(str((x or {}).get("name")), (x or {}).get("port"), (x or {}).get("kind") or "Service")
              for x in route.get("services") or []])
     excluded: list[str] = []
     for r in others:
         if r.headers or r.query or r.method or (r.host is not None and {r.host} != set(sc.hosts)):
             continue
         alike = r.priority < priority and not r.actions and not same[0] and len(r.backends) == len(same[1]) == 1 \
-            and (r.backends[0].name, r.backends[0].port) == same[1][0][:2]
+            and (r.backends[0].name, r.backends[0].port, "Service") == same[1][0] and not r.mirrors
         if r.priority > priority or alike:
             excluded.append(re.escape(r.path) + (".*" if r.kind == "prefix" else ""))
     path = f"(?!(?:{'|'.join(excluded)})\\Z)(?:{sc.path})" if excluded else sc.path

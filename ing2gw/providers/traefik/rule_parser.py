@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"\s*(?:(?P<op>&&|\|\||!|\(|\)|,)|(?P<name>[A-Za-z]+)|(?P<str>`[^`]*`|\"(?:[^\"\\\\]|\\\\.)*\"))")
+TOKEN = re.compile(r"\s*(?:(?P<op>&&|\|\||!|\(|\)|,)|(?P<name>[A-Za-z]+)|(?P<str>`[^`]*`|\"(?:[^\"\\\\]|\\\\.)*\"))")
 #: matcher name (lower case) -> canonical name
 _KNOWN = {n.lower(): n for n in ("Host", "HostRegexp", "Path", "PathPrefix", "PathRegexp", "Header", "Headers",
                                  "HeaderRegexp", "HeadersRegexp", "Method", "Query", "QueryRegexp", "ClientIP",
@@ -39,7 +39,8 @@ class Atom:
 Conjunction = tuple[Atom, ...]
 
 
-def _unquote(tok: str) -> str:
+def unquote(tok: str) -> str:
+    """A matcher argument's text: backticks taken as they are, double quotes with escapes."""
     if tok.startswith("`"):
         return tok[1:-1]
     return re.sub(r"\\(.)", r"\1", tok[1:-1])
@@ -51,7 +52,7 @@ class _Parser:
         pos = 0
         text = text.strip()
         while pos < len(text):
-            m = _TOKEN.match(text, pos)
+            m = TOKEN.match(text, pos)
             if m is None or m.end() == pos:
                 raise RuleError(f"cannot parse the rule at {text[pos:pos + 20]!r}", traefik_refuses=True)
             kind = m.lastgroup or ""
@@ -106,7 +107,7 @@ class _Parser:
             k, v = self.take()
             if k != "str":
                 raise RuleError(f"{canonical}: arguments must be quoted strings", traefik_refuses=True)
-            args.append(_unquote(v))
+            args.append(unquote(v))
             if self.peek() == ("op", ","):
                 self.take()
         self.take(")")

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from ing2gw.providers.traefik import regexes
-from ing2gw.providers.traefik.rule_parser import _TOKEN, _unquote
+from ing2gw.providers.traefik.rule_parser import TOKEN, unquote
 
 ANY_PATH = ".*"
 
@@ -37,7 +37,7 @@ class _Scoper:
         self.toks: list[tuple[str, str]] = []
         pos = 0
         while pos < len(text):
-            m = _TOKEN.match(text, pos)
+            m = TOKEN.match(text, pos)
             if m is None or m.end() == pos:
                 if text[pos:].strip():
                     raise ValueError(text[pos:pos + 20])
@@ -94,7 +94,7 @@ class _Scoper:
         while self.peek() != ("op", ")"):
             k, v = self.take()
             if k == "str":
-                args.append(_unquote(v))
+                args.append(unquote(v))
         self.take()
         if name == "host" and args:
             return Scope(frozenset(a.lower() for a in args), ANY_PATH, True)
