@@ -64,6 +64,10 @@ def test_clean_path() -> None:
     (r"^http://example\.com(.*)", "https://example.com$1", None),   # would also take example.com.evil
     (r"^http://example\.com/(.*)", "https://example.com:443/$1", None),  # Location keeps :443 in Traefik
     (r"^http://example\.com/(.*)", "https://example.com/new/$1", None),
+    (r"^https?://example\.com/old(.*)", "https://example.com/new$1",
+     regexes.RedirectShape(("http", "https"), "example.com", "https", "example.com", None, ("/old", "/new"))),
+    (r"^https?://example\.com/old/(.*)", "https://example.com/new/$1", None),  # segment-wise prefix differs
+    (r"^https?://example\.com/old(.*)", "https://example.com/new/$1", None),
     (r"^https?://example\.com/blog/([0-9]+)$", "https://example.com/posts?id=$1", None),
     (r"^(https?)://example\.com/(.*)", "https://example.com/$2", None),
     (r"http://example\.com/(.*)", "https://example.com/$1", None),

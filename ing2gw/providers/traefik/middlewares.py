@@ -188,7 +188,7 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source, host: s
                 p.http_redirect = p.https_redirect = redirect
             p.converted.append(label)
         elif mw.kind == "redirectRegex":
-            _redirect_regex(p, mw, label, i == 0 and p.rewrite is None, host, target, source)
+            _redirect_regex(p, mw, label, i == 0 and p.rewrite is None, host, target, source, kind, path)
         elif mw.kind == "stripPrefixRegex" and _literal_prefixes(s) is None:
             regs = [str(r).strip() for r in s.get("regex") or []]
             _regex_left(p, mw, label, target, source, "ING2GW-TRAEFIK-080",
@@ -379,7 +379,7 @@ def _regex_left(p: Plan, mw: Middleware, label: str, target: str | None, source:
 
 
 def _redirect_regex(p: Plan, mw: Middleware, label: str, first: bool, host: str | None, target: str | None,
-                    source: ir.Source) -> None:
+                    source: ir.Source, kind: str, path: str) -> None:
     """redirectRegex: a RequestRedirect on the listener sides it changes the URL of, when its
     regex and replacement are a fixed change of scheme, host and port (regexes.redirect_shape)."""
     s = mw.spec
@@ -394,6 +394,8 @@ def _redirect_regex(p: Plan, mw: Middleware, label: str, first: bool, host: str 
         why = f"only matches the host {shape.host!r}, and the route serves {host or 'every host'}"
     elif shape.hostname is not None and shape.host is None and host is None and shape.scheme in shape.schemes:
         why = "leaves the URL of requests to its target host unchanged, which a route for every host cannot tell"
+    elif shape.prefix is not None and (kind != "prefix" or path != shape.prefix[0]):
+        why = f"replaces the path prefix {shape.prefix[0]!r}, which is not the route's own PathPrefix"
     if shape is None or why:
         params = (("pattern", rx), ("replacement", rep))
         if carries(target, "regex-redirect", params):
@@ -404,12 +406,13 @@ def _redirect_regex(p: Plan, mw: Middleware, label: str, first: bool, host: str 
                "Traefik redirected reach the backend", mw.kind)
         return
     get, other = _codes(bool(s.get("permanent")), False)
-    redirect = (ir.Redirect(get, scheme=shape.scheme, hostname=shape.hostname, port=shape.port),
-                ir.Redirect(other, scheme=shape.scheme, hostname=shape.hostname, port=shape.port))
+    to = shape.prefix[1] if shape.prefix else None
+    redirect = (ir.Redirect(get, scheme=shape.scheme, hostname=shape.hostname, port=shape.port, prefix_path=to),
+                ir.Redirect(other, scheme=shape.scheme, hostname=shape.hostname, port=shape.port, prefix_path=to))
     request_host = shape.host or host
     for side in shape.schemes:
         # Traefik forwards a request whose URL the replacement leaves as it was (redirect.go)
-        if side == shape.scheme and shape.port is None and shape.hostname in (None, request_host):
+        if side == shape.scheme and shape.port is None and shape.hostname in (None, request_host) and to is None:
             continue
         if side == "http":
             p.http_redirect = redirect

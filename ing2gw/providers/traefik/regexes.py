@@ -78,6 +78,8 @@ class RedirectShape:
     scheme: str
     hostname: str | None
     port: int | None
+    #: a path prefix it replaces (`/old(.*)` -> `/new$1`): (from, to); None: the path is kept
+    prefix: tuple[str, str] | None = None
 
 
 _SCHEMES = {"http": ("http",), "https": ("https",), "https?": ("http", "https"), "(?:https?)": ("http", "https"),
@@ -94,9 +96,10 @@ def redirect_shape(regex: str, replacement: str) -> RedirectShape | None:
 
     Accepted: `^SCHEME://HOST(/?)PATH$?` where SCHEME is `http`, `https` or `https?` (or one
     non-capturing group of them), HOST a literal host or one of the any-host captures, PATH one
-    of the rest captures (with a literal `/` before it: `/(.*)`), and a replacement
-    `SCHEME2://HOST2[:PORT]` followed by the same `/` and the path's capture. A scheme group that
-    captures is refused (it would shift the capture numbers)."""
+    of the rest captures (with a literal `/` before it: `/(.*)`) or `/old(.*)` (a literal prefix),
+    and a replacement `SCHEME2://HOST2[:PORT]` followed by the same `/` (or `/new` for a prefix)
+    and the path's capture. A scheme group that captures is refused (it would shift the capture
+    numbers)."""
     if not regex.startswith("^"):
         return None
     body = regex[1:].removesuffix("$")
@@ -116,11 +119,14 @@ def redirect_shape(regex: str, replacement: str) -> RedirectShape | None:
         if not host or ":" in host:
             return None
         rest = rest[cut:]
+    old_prefix = literal(rest[:-len("(.*)")]) if rest.startswith("/") and rest.endswith("(.*)") else None
     if rest == "/(.*)":
         lead = "/"
     elif rest == "(/.*)" or (rest == "(.*)" and host is None):
         # after a literal host, `(.*)` would also take `example.com.evil` and `:8080`
         lead = ""
+    elif old_prefix and old_prefix != "/" and not old_prefix.endswith("/"):
+        lead = old_prefix  # `/old(.*)`: the rest of the path (and query) after /old
     else:
         return None
     path_ref = groups + 1
@@ -128,7 +134,17 @@ def redirect_shape(regex: str, replacement: str) -> RedirectShape | None:
     if m is None:
         return None
     t_scheme, t_host, t_port, t_rest = m.groups()
-    if t_rest not in (f"{lead}${path_ref}", f"{lead}${{{path_ref}}}"):
+    prefix: tuple[str, str] | None = None
+    ref = next((r for r in (f"${path_ref}", f"${{{path_ref}}}") if t_rest.endswith(r)), None)
+    if ref is None:
+        return None
+    new_lead = t_rest[:-len(ref)]
+    if lead not in ("/", "") and new_lead != lead:
+        new_prefix = literal(re.escape(new_lead))
+        if not new_lead.startswith("/") or new_lead.endswith("/") or "$" in new_lead or new_prefix != new_lead:
+            return None
+        prefix = (lead, new_lead)
+    elif new_lead != lead:
         return None
     if "$" in t_host:
         if host is not None or t_host.strip("${}") != "1":
@@ -143,7 +159,7 @@ def redirect_shape(regex: str, replacement: str) -> RedirectShape | None:
         return None  # Traefik writes the default port into Location; Gateway API leaves it out
     if hostname is None and host is None and port is not None:
         return None  # the request's Host may carry a port of its own: the target is not fixed
-    return RedirectShape(schemes, host, t_scheme, hostname, port)
+    return RedirectShape(schemes, host, t_scheme, hostname, port, prefix)
 
 
 def python_pattern(regex: str) -> str | None:
