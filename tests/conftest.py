@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 # Every object the code under test emits is validated through the strict Gateway API models
-# (ing2gw/emit/gateway.py `_build`; a run skips them by default for speed). Set here, before
+# (ing2gw/emit/objects.py `_build`; a run skips them by default for speed). Set here, before
 # any test runs, so that subprocesses (the CLI, the Kustomize plugin) inherit it too.
-# The library reads the flag of emit.gateway, which the CLI sets from the variable.
+# The library reads the flag of emit.objects, which the CLI sets from the variable.
 os.environ["ING2GW_VALIDATE_OUTPUT"] = "1"
-import ing2gw.emit.gateway  # noqa: E402
+import ing2gw.emit.objects  # noqa: E402
 
-ing2gw.emit.gateway.VALIDATE_OUTPUT = True
+ing2gw.emit.objects.VALIDATE_OUTPUT = True
 
 ROOT = Path(__file__).resolve().parents[1]
 

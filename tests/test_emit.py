@@ -31,7 +31,7 @@ def test_emit_constants_are_the_models() -> None:
 
 
 def test_the_suite_validates_every_emitted_object(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ing2gw.emit import gateway as emit
+    from ing2gw.emit import objects as emit
 
     bad = {"metadata": {"name": "Not A Name", "namespace": "apps"}, "spec": {"parentRefs": [{"name": "g"}]}}
     assert emit.VALIDATE_OUTPUT and os.environ.get("ING2GW_VALIDATE_OUTPUT") == "1"  # tests/conftest.py

@@ -52,6 +52,12 @@ def entry_problems(e: ControllerEntry) -> list[str]:
                 out.append(f"old_side {e.old_side} is not callable")
         except (ImportError, AttributeError) as exc:
             out.append(f"old_side {e.old_side}: {exc}")
+    if e.report_view is not None:
+        try:
+            if not callable(getattr(_load(e.report_view), "build", None)):
+                out.append(f"report_view {e.report_view} has no build()")
+        except (ImportError, AttributeError) as exc:
+            out.append(f"report_view {e.report_view}: {exc}")
     return out
 
 
@@ -89,6 +95,7 @@ def test_nginx_old_side_reads_flags_prefix_and_configmap() -> None:
 def test_entry_problems_can_fail() -> None:
     bad = ControllerEntry(controller="nowhere", provider="ing2gw.providers.nowhere:Provider", simulator="nowhere",
                           mappings=("nowhere",), codes="nowhere", option_group=OptionGroup("x", ("no_such_field",)),
-                          old_side="ing2gw.providers.registry:entry_missing")
+                          old_side="ing2gw.providers.registry:entry_missing",
+                          report_view="ing2gw.providers.registry:OptionGroup")
     problems = entry_problems(bad)
-    assert len(problems) == 6, problems
+    assert len(problems) == 7, problems

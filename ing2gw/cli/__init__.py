@@ -118,9 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # run as the kubectl plugin (kubectl-ing2gw), help and errors say `kubectl ing2gw`
     prog = "kubectl ing2gw" if os.path.basename(sys.argv[0]).startswith("kubectl-ing2gw") else "ing2gw"
     if os.environ.get("ING2GW_VALIDATE_OUTPUT") == "1":  # imported only then: --version stays light
-        from ing2gw.emit import gateway as emit
+        from ing2gw.emit import objects
 
-        emit.VALIDATE_OUTPUT = True
+        objects.VALIDATE_OUTPUT = True
     try:
         rv = cli.main(args=list(argv) if argv is not None else None, prog_name=prog,
                       standalone_mode=False)

@@ -29,8 +29,8 @@ from collections import defaultdict
 from typing import Any
 
 from ing2gw import ir
-from ing2gw.emit.gateway import (CLASS_ANNOTATION, MAX_LISTENERS, Output, Section, _build, _cert_manager, _gateways,
-                                 _listener, _listener_name, allocate, split_listeners)
+from ing2gw.emit.listeners import _cert_manager, _gateways, _listener, _listener_name, split_listeners
+from ing2gw.emit.objects import CLASS_ANNOTATION, MAX_LISTENERS, Output, Section, _build, allocate
 from ing2gw.findings import Finding, Severity
 
 #: the Gateway's only listener when every host moved to ListenerSets

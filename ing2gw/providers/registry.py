@@ -11,7 +11,12 @@ this module stays a leaf of `providers`):
 * `mappings`: its tables in `mappings/` (annotations, ConfigMap keys), without `.yaml`;
 * `codes`: its finding codes, `ing2gw/data/codes-<codes>.yaml`;
 * `option_group`: the title its options are listed under and those `Options` fields (the CLI
-  options of the same names), which mean nothing for any other controller.
+  options of the same names), which mean nothing for any other controller;
+* `report_view`: "module:Class" whose `build(inputs, class_of, prefix_of)` gives the report's
+  "lost in translation" view the controller's reading of an Ingress (`report.lost.SourceView`),
+  or None (the report then says the view was not compared);
+* `source_kinds`: the (API group, kind) of the controller's own source objects besides Ingress
+  (Traefik's IngressRoute), which the report and the output's ownership treat as Ingresses.
 
 Adding a controller: a package in providers/, a simulator in simulate/, and one entry here
 (docs/architecture.md). tests/test_registry.py checks that every part an entry names exists and
@@ -43,6 +48,8 @@ class ControllerEntry:
     codes: str
     option_group: OptionGroup
     old_side: str | None = None
+    report_view: str | None = None
+    source_kinds: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ REGISTRY: dict[str, ControllerEntry] = {
         option_group=OptionGroup("ingress-nginx", ("annotations_prefix", "ingress_class", "nginx_configmap",
                                                    "nginx_flags")),
         old_side="ing2gw.providers.ingress_nginx.check_setup:old_side",
+        report_view="ing2gw.providers.ingress_nginx.report_view:IngressSide",
     ),
     "haproxy": ControllerEntry(
         controller="haproxy",
@@ -83,6 +91,7 @@ REGISTRY: dict[str, ControllerEntry] = {
         mappings=("traefik",),
         codes="traefik",
         option_group=OptionGroup("Traefik", ()),
+        source_kinds=(("traefik.io", "IngressRoute"), ("traefik.containo.us", "IngressRoute")),
     ),
 }
 

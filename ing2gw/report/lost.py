@@ -16,30 +16,26 @@ table knows for redirects, rewrites and canaries. Host-less rules are under the 
 report adds `annotations` (key -> value) for annotations whose meaning no path shows, so that a
 dropped allow-list or snippet is in the delta too.
 
-The Ingress side follows ingress-nginx's reading of the Ingress: ImplementationSpecific is a
-prefix, every path of a host with use-regex or rewrite-target on any Ingress is a regex, a host
-with a certificate (or any host of an Ingress with a tls section) is served over HTTPS and
-redirects HTTP to HTTPS unless ssl-redirect is false. The Gateway side reads the
-emitted routes whose `ing2gw.io/source-ingress` is the Ingress (for a canary Ingress, the rules
-that send traffic to its Services). nginx's automatic `/p` -> `/p/` 301 is left out of both
-sides: the equivalence check proves it.
+The source side is the controller's own reading, from the provider that knows it (`SourceView`,
+named by the controller's registry entry as `report_view`; ingress-nginx's is
+`providers/ingress_nginx/report_view.py`): this module re-derives no controller's rules. A
+controller without one gets no source side, and the report says the view was not compared. The
+Gateway side reads the emitted routes whose `ing2gw.io/source-ingress` is the source (`ns/name`
+for an Ingress, `Kind/ns/name` for another kind, e.g. an IngressRoute; for a canary Ingress, the
+rules that send traffic to its Services). nginx's automatic `/p` -> `/p/` 301 is left out: the
+equivalence check proves it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
-from urllib.parse import urlsplit
+from typing import Any, Literal, Mapping, Protocol
 
 from deepdiff import DeepDiff
 
 from ing2gw.emit.gateway import SOURCE_ANNOTATION
-from ing2gw.model.ingress import Ingress, IngressBackend
-from ing2gw.model.inputs import Inputs, configmap_data
+from ing2gw.model.ingress import Ingress
 
-NGINX_CONFIGMAPS = ("ingress-nginx-controller", "nginx-configuration")
-_TRUE = frozenset(["1", "t", "T", "TRUE", "true", "True"])
-_FALSE = frozenset(["0", "f", "F", "FALSE", "false", "False"])
 _ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute")
 
 
@@ -58,22 +54,28 @@ class Change:
     gateway: Any
 
 
+class SourceView(Protocol):
+    """A controller's reading of its Ingresses for this view (built once per report by the
+    `report_view` of its registry entry: `build(inputs, class_of, prefix_of)`)."""
+
+    def expressed(self, ing: Ingress) -> dict[str, Any]:
+        """What the Ingress asks of the controller, in this module's vocabulary."""
+        ...
+
+    def canary_services(self, ing: Ingress) -> set[str] | None:
+        """The Services of an Ingress whose traffic lives in other sources' rules (a canary), or None."""
+        ...
+
+
 @dataclass
 class Context:
     """What both sides need, computed once per report."""
 
-    inputs: Inputs
     objects: list[dict[str, Any]]
-    class_of: dict[str, str]
-    prefix_of: dict[str, str]
     #: (parent kind, namespace, name, listener name) -> protocol, for Gateways and ListenerSets
     listeners: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
     routes_by_source: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     objects_by_source: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    tls_hosts: dict[str, set[str]] = field(default_factory=dict)
-    regex_hosts: dict[str, set[str]] = field(default_factory=dict)
-    ssl_redirect_default: bool = True
-    redirect_code: int = 308
     #: HTTPRoutes/GRPCRoutes (position in `objects`, object) by backend Service "ns/name" and by
     #: hostname ("*" for none): how a canary, which has no routes of its own, finds the rules it
     #: lives in without scanning every object once per canary
@@ -89,9 +91,8 @@ class Context:
         return _in_order(self.routes_by_hostname, hosts)
 
     @classmethod
-    def build(cls, inputs: Inputs, objects: list[dict[str, Any]], class_of: dict[str, str],
-              prefix_of: dict[str, str]) -> "Context":
-        ctx = cls(inputs, objects, class_of, prefix_of)
+    def build(cls, objects: list[dict[str, Any]]) -> "Context":
+        ctx = cls(objects)
         for i, o in enumerate(objects):
             md = o.get("metadata") or {}
             if o.get("kind") in ("HTTPRoute", "GRPCRoute"):
@@ -111,194 +112,11 @@ class Context:
                 ctx.objects_by_source.setdefault(src, []).append(o)
                 if o.get("kind") in _ROUTE_KINDS:
                     ctx.routes_by_source.setdefault(src, []).append(o)
-        for ing in inputs.ingresses:
-            if ing.key not in class_of:
-                continue
-            cls_name = class_of[ing.key]
-            for t in ing.spec.tls:
-                ctx.tls_hosts.setdefault(cls_name, set()).update(t.hosts)
-            anns = ing.annotations
-            p = prefix_of.get(ing.key, "")
-            if _bool(anns.get(f"{p}/use-regex")) or anns.get(f"{p}/rewrite-target"):
-                ctx.regex_hosts.setdefault(cls_name, set()).update(r.host or "*" for r in ing.spec.rules)
-        for m in inputs.configmaps:
-            if m.name in NGINX_CONFIGMAPS:
-                data = configmap_data(m)
-                ctx.ssl_redirect_default = _bool(data.get("ssl-redirect"), True)
-                code = data.get("http-redirect-code", "308")
-                ctx.redirect_code = int(code) if code in ("301", "302", "307", "308") else 308
-                break
         return ctx
-
-    def has_cert(self, class_name: str, host: str) -> bool:
-        hosts = self.tls_hosts.get(class_name, set())
-        if host in hosts:
-            return True
-        return "." in host and not host.startswith("*.") and "*." + host.split(".", 1)[1] in hosts
-
-
-def _bool(v: str | None, default: bool = False) -> bool:
-    if v in _TRUE:
-        return True
-    if v in _FALSE:
-        return False
-    return default
-
-
-# -- the Ingress side --------------------------------------------------------------------------
-
-
-def _port(inputs: Inputs, namespace: str, b: IngressBackend) -> str | None:
-    if b.service is None:
-        return None
-    port = b.service.port
-    if port.number is not None:
-        return f"{namespace}/{b.service.name}:{port.number}"
-    svc = inputs.service(namespace, b.service.name)
-    sp = svc.port_by_name(str(port.name)) if svc is not None else None
-    return f"{namespace}/{b.service.name}:{sp.port if sp is not None else port.name}"
-
-
-def _backend_text(inputs: Inputs, namespace: str, b: IngressBackend) -> str:
-    if b.resource is not None:
-        return f"resource {b.resource.kind}/{b.resource.name}"
-    return _port(inputs, namespace, b) or "none"
-
-
-def _url_redirect(code: int, url: str) -> str:
-    try:
-        u = urlsplit(url)
-    except ValueError:
-        return f"{code} {url}"
-    if not u.scheme:
-        return f"{code} {url}"
-    port = f":{u.port}" if u.port else ""
-    query = f"?{u.query}" if u.query else ""
-    return f"{code} {u.scheme}://{u.hostname}{port}{u.path or '/'}{query}"
-
-
-def _int(v: str | None, default: int) -> int:
-    try:
-        return int(v) if v is not None else default
-    except ValueError:
-        return default
 
 
 def _share(pct: float) -> str:
     return f"{round(pct, 2):g}%"
-
-
-def expressed(ing: Ingress, ctx: Context) -> dict[str, Any]:
-    """What the Ingress asks of ingress-nginx, in the common vocabulary."""
-    p = ctx.prefix_of.get(ing.key, "")
-    anns = ing.annotations
-
-    def a(key: str) -> str | None:
-        return anns.get(f"{p}/{key}")
-
-    class_name = ctx.class_of.get(ing.key, "")
-    intents: dict[str, Any] = {}
-    temporal, permanent = a("temporal-redirect"), a("permanent-redirect")
-    if temporal:
-        code = _int(a("temporal-redirect-code"), 302)
-        intents["redirect"] = _url_redirect(code if 300 <= code <= 307 else 302, temporal)
-    elif permanent:
-        code = _int(a("permanent-redirect-code"), 301)
-        intents["redirect"] = _url_redirect(code if 300 <= code <= 308 else 301, permanent)
-    target = a("rewrite-target")
-    if target:
-        # nginx's rewrite replaces the whole path; only capture groups make it depend on the request
-        intents["rewrite"] = target if "$" in target else f"ReplaceFullPath {target}"
-    if a("upstream-vhost"):
-        intents["upstream_host"] = a("upstream-vhost")
-    if _bool(a("enable-cors")):
-        intents["cors"] = "enabled"
-    canary = _bool(a("canary"))
-    weight, total = _int(a("canary-weight"), 0), _int(a("canary-weight-total"), 100) or 100
-    ssl_redirect = _bool(a("ssl-redirect"), ctx.ssl_redirect_default)
-    force = _bool(a("force-ssl-redirect"))
-
-    hosts: dict[str, Any] = {}
-
-    any_tls = bool(ing.spec.tls)
-
-    def host_entry(host: str) -> dict[str, Any]:
-        if host not in hosts:
-            # every host of an Ingress with a tls section gets a certificate (the default one when
-            # no secret names it), and so HTTPS and the redirect to it
-            tls = host != "*" and (any_tls or ctx.has_cert(class_name, host))
-            redirect = force or (tls and ssl_redirect)
-            hosts[host] = {"tls": tls, "http": f"redirect to https ({ctx.redirect_code})" if redirect else "served",
-                           "paths": {}}
-        h: dict[str, Any] = hosts[host]
-        return h
-
-    def add_path(host: str, key: str, backend: str) -> None:
-        entry = host_entry(host)
-        value: dict[str, Any] = {}
-        if canary:  # nginx ignores a canary's other annotations: it uses the primary's locations
-            value["backend"] = backend
-        elif "redirect" in intents:
-            value["redirect"] = intents["redirect"]
-        else:
-            value["backend"] = backend
-            value.update({k: v for k, v in intents.items() if k != "redirect"})
-        if canary:
-            _canary_paths(entry["paths"], key, value, a, weight, total)
-        else:
-            entry["paths"][key] = value
-
-    for rule in ing.spec.rules:
-        host = rule.host or "*"
-        host_entry(host)
-        regex = host in ctx.regex_hosts.get(class_name, set())
-        for path in rule.http.paths if rule.http else []:
-            value = path.path or "/"
-            kind = "regex" if regex else ("exact" if path.path_type == "Exact" else "prefix")
-            add_path(host, f"{kind} {value}", _backend_text(ctx.inputs, ing.namespace, path.backend))
-    default = ing.spec.default_backend
-    if default is not None:
-        target = _backend_text(ctx.inputs, ing.namespace, default)
-        for host in list(hosts) or ["*"]:
-            root = f"{'regex' if host in ctx.regex_hosts.get(class_name, set()) else 'prefix'} /"
-            if root not in host_entry(host)["paths"]:
-                add_path(host, root, target)
-    app_root = a("app-root")
-    if app_root:
-        for host in hosts:
-            hosts[host]["paths"]["exact /"] = {"redirect": f"302 {app_root}"}
-    if canary:  # TLS and the HTTP redirect of a canary's traffic are the primary's
-        for h in hosts.values():
-            h.pop("tls", None)
-            h.pop("http", None)
-    for alias in (x.strip() for x in (a("server-alias") or "").split(",")):
-        if alias and hosts and alias not in hosts:
-            first = hosts[next(iter(hosts))]
-            hosts[alias] = {**first, "tls": ctx.has_cert(class_name, alias)}
-    if _bool(a("ssl-passthrough")):
-        for h in hosts.values():
-            backends = [v.get("backend") for v in h["paths"].values() if v.get("backend")]
-            if backends:
-                h["passthrough"] = backends[0]
-    return {"hosts": hosts}
-
-
-def _canary_paths(paths: dict[str, Any], key: str, value: dict[str, Any], a: Any, weight: int, total: int) -> None:
-    """A canary Ingress: its Service gets the header/cookie decisions and a share of the rest."""
-    backend = value.get("backend", "")
-    header = a("canary-by-header")
-    if header:
-        if a("canary-by-header-value"):
-            paths[f"{key} [{header}: {a('canary-by-header-value')}]"] = {**value}
-        elif a("canary-by-header-pattern"):
-            paths[f"{key} [{header} ~ {a('canary-by-header-pattern')}]"] = {**value}
-        else:
-            paths[f"{key} [{header}: always]"] = {**value}
-    cookie = a("canary-by-cookie")
-    if cookie:
-        paths[f"{key} [cookie {cookie}=always]"] = {**value}
-    if weight > 0:
-        paths[key] = {**value, "backend": f"{backend} {_share(100 * min(weight, total) / total)}"}
 
 
 # -- the Gateway API side ----------------------------------------------------------------------
@@ -401,29 +219,19 @@ def _rule_value(route_ns: str, rule: Mapping[str, Any], only: set[str] | None) -
     return {"backend": _backends(route_ns, list(rule.get("backendRefs") or []), only), **value}
 
 
-def _canary_services(ing: Ingress) -> set[str]:
-    out = set()
-    for rule in ing.spec.rules:
-        for p in rule.http.paths if rule.http else []:
-            if p.backend.service is not None:
-                out.add(f"{ing.namespace}/{p.backend.service.name}")
-    return out
-
-
 def _in_order(index: dict[str, list[tuple[int, dict[str, Any]]]], keys: set[str]) -> list[dict[str, Any]]:
     found = {i: o for k in keys for i, o in index.get(k, ())}
     return [found[i] for i in sorted(found)]
 
 
-def emitted(ing: Ingress, ctx: Context) -> dict[str, Any]:
-    """What the routes emitted for the Ingress ask of the Gateway, in the common vocabulary."""
-    routes = ctx.routes_by_source.get(ing.key, [])
+def emitted(key: str, ctx: Context, canary: tuple[set[str], set[str]] | None = None) -> dict[str, Any]:
+    """What the routes emitted for the source `key` ask of the Gateway, in the common vocabulary.
+    `canary`: (its Services, its hosts) for a source whose traffic lives in other sources' rules."""
+    routes = ctx.routes_by_source.get(key, [])
     only: set[str] | None = None
-    p = ctx.prefix_of.get(ing.key, "")
-    if not routes and _bool(ing.annotations.get(f"{p}/canary")):
+    if not routes and canary is not None:
         # a canary has no routes of its own: it lives in the rules that send traffic to its Services
-        only = _canary_services(ing)
-        own_hosts = {r.host or "*" for r in ing.spec.rules}
+        only, own_hosts = canary
         routes = ctx.routes_on_hosts(own_hosts)
     hosts: dict[str, Any] = {}
     https_paths: dict[str, dict[str, Any]] = {}

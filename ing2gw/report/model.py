@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import importlib
 from collections import Counter, defaultdict
 from typing import Any, Callable, Iterable, Iterator, Literal, Mapping
 
@@ -26,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ing2gw import mappings
 from ing2gw.findings import Finding, Severity, codes, counts
 from ing2gw.model.ingress import Ingress
+from ing2gw.providers import registry
 from ing2gw.report import lost
 from ing2gw.report.summary import unexplained_findings
 from ing2gw.translate import Result
@@ -115,9 +117,16 @@ class Lost(_Model):
     changes: list[Change]
     expressed: dict[str, Any]
     emitted: dict[str, Any]
+    #: False when the controller has no source-side reading (registry `report_view`): nothing
+    #: was compared (left out of the JSON when True, its usual value)
+    compared: bool = Field(True, exclude_if=lambda v: v is True)
 
 
 class IngressEntry(_Model):
+    """One source object: an Ingress, or another kind a controller reads as one (`kind`, left
+    out of the JSON for an Ingress; Traefik's IngressRoute)."""
+
+    kind: str = Field("Ingress", exclude_if=lambda v: v == "Ingress")
     namespace: str
     name: str
     file: str
@@ -401,12 +410,11 @@ def short_key(key: str) -> str:
     return key.rsplit("/", 1)[-1]
 
 
-def _objects_of(ing: Ingress, ctx: lost.Context, canary: bool) -> tuple[list[dict[str, Any]], list[ObjectRef]]:
-    own = ctx.objects_by_source.get(ing.key, [])
+def _objects_of(key: str, ctx: lost.Context, canary: set[str] | None) -> tuple[list[dict[str, Any]], list[ObjectRef]]:
+    own = ctx.objects_by_source.get(key, [])
     note = None
-    if not own and canary:
-        services = lost._canary_services(ing)
-        own = ctx.routes_to_services(services)
+    if not own and canary is not None:
+        own = ctx.routes_to_services(canary)
         note = "canary backends merged into this route"
     refs = [ObjectRef(kind=str(o.get("kind")), namespace=(o.get("metadata") or {}).get("namespace"),
                       name=str((o.get("metadata") or {}).get("name")), note=note) for o in own]
@@ -467,39 +475,80 @@ def build(result: Result, verify: VerifyResult | None = None, *, title: str | No
         return _build(result, verify, title)
 
 
+def _views(result: Result, class_of: dict[str, str], prefix_of: dict[str, str]) -> dict[str, lost.SourceView | None]:
+    """Each controller's source-side reading (its registry entry's `report_view`), None without one."""
+    out: dict[str, lost.SourceView | None] = {}
+    for controller in sorted({o.controller for o in result.ownership.values()}):
+        e = registry.entry(controller)
+        if e is None or e.report_view is None:
+            out[controller] = None
+            continue
+        module, _, name = e.report_view.partition(":")
+        mine = {k: c for k, c in class_of.items() if result.ownership[k].controller == controller}
+        view: lost.SourceView = getattr(importlib.import_module(module), name).build(result.inputs, mine, prefix_of)
+        out[controller] = view
+    return out
+
+
+def _other_sources(result: Result, findings: list[Finding], ctx: lost.Context) -> dict[str, tuple[str, str, Any]]:
+    """Source objects of other kinds than Ingress (registry `source_kinds`), by key `Kind/ns/name`:
+    (kind, controller, the object's origin or None). Found by what names them: an emitted object's
+    source annotation, or a finding about them (one dropped entirely has only that)."""
+    kinds = {kind: e.controller for e in registry.REGISTRY.values() for _, kind in e.source_kinds}
+    groups = {(g, kind) for e in registry.REGISTRY.values() for g, kind in e.source_kinds}
+    keys = {k for k in ctx.objects_by_source if k.split("/", 1)[0] in kinds and k.count("/") == 2}
+    for f in findings:
+        kind, _, rest = f.subject.partition(" ")
+        if kind in kinds and rest.count("/") == 1:
+            keys.add(f"{kind}/{rest}")
+    origins = {(m.kind, m.namespace, m.name): m.origin for m in result.inputs.other if (m.group, m.kind) in groups}
+    out: dict[str, tuple[str, str, Any]] = {}
+    for key in keys:
+        kind, ns, name = key.split("/")
+        origin = origins.get((kind, ns, name)) or origins.get((kind, "", name))
+        out[key] = (kind, kinds[kind], origin)
+    return out
+
+
 def _build(result: Result, verify: VerifyResult | None, title: str | None) -> Report:
     findings = list(result.findings) + unexplained_findings(verify)
-    per_ingress: dict[str, list[FindingRow]] = defaultdict(list)
+    per_source: dict[str, list[FindingRow]] = defaultdict(list)
+    objects = result.objects()
+    ctx = lost.Context.build(objects)
+    others = _other_sources(result, findings, ctx)
     keys = {i.key for i in result.inputs.ingresses}
     other: list[FindingRow] = []
     for f in findings:
-        k = f.subject[len("Ingress "):] if f.subject.startswith("Ingress ") else None
-        (per_ingress[k] if k in keys else other).append(_row(f))
+        subject_kind, _, subject = f.subject.partition(" ")
+        k = subject if subject_kind == "Ingress" else f"{subject_kind}/{subject}" if subject_kind else None
+        (per_source[k] if k in keys or k in others else other).append(_row(f))
     translated = {i.key for i in result.translated_ingresses()}
-    objects = result.objects()
     class_of = {k: result.ownership[k].class_name for k in translated}
     prefix_of = {}
     for ing in result.inputs.ingresses:
-        prefix_of[ing.key] = _prefix(ing, per_ingress[ing.key], _table(result.ownership[ing.key].controller)[0])
-    ctx = lost.Context.build(result.inputs, objects, class_of, prefix_of)
+        prefix_of[ing.key] = _prefix(ing, per_source[ing.key], _table(result.ownership[ing.key].controller)[0])
+    views = _views(result, class_of, prefix_of)
 
     entries = []
     sides: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
     pending: list[dict[str, Any]] = []
     status_counts = {s: 0 for s in STATUSES}
     lost_counts = {"removed": 0, "changed": 0, "added": 0}
-    for ing in sorted(result.inputs.ingresses, key=lambda i: (i.namespace, i.name)):
+    for ing in result.inputs.ingresses:
         key = ing.key
         own = result.ownership[key]
-        fs = per_ingress[key]
+        fs = per_source[key]
         is_translated = key in translated
-        canary = lost._bool(ing.annotations.get(f"{prefix_of[key]}/canary"))
-        objs, refs = _objects_of(ing, ctx, canary) if is_translated else ([], [])
+        view = views.get(own.controller)
+        canary = view.canary_services(ing) if view is not None else None
+        objs, refs = _objects_of(key, ctx, canary) if is_translated else ([], [])
         rows, rest = _annotation_rows(fs, _table(own.controller)[1], objs)
         for r in rows:
             status_counts[r.status] = status_counts.get(r.status, 0) + 1
-        if is_translated:
-            exp, emi = lost.expressed(ing, ctx), lost.emitted(ing, ctx)
+        compared = view is not None or not is_translated
+        if is_translated and view is not None:
+            hosts = {r.host or "*" for r in ing.spec.rules}
+            exp, emi = view.expressed(ing), lost.emitted(key, ctx, (canary, hosts) if canary is not None else None)
             _annotation_intents(rows, exp, emi)
         else:
             exp, emi = {}, {}
@@ -507,17 +556,31 @@ def _build(result: Result, verify: VerifyResult | None, title: str | None) -> Re
         pending.append(dict(
             namespace=ing.namespace, name=ing.name, file=ing.origin.file, line=ing.origin.line,
             controller=own.controller, ingress_class=own.class_name, class_source=own.how, translated=is_translated,
-            severity=_worst(f.severity for f in fs), objects=refs, annotations=rows, findings=rest))
+            severity=_worst(f.severity for f in fs), objects=refs, annotations=rows, findings=rest, compared=compared))
+    for key, (kind, controller, origin) in others.items():
+        fs = per_source[key]
+        _, ns, name = key.split("/")
+        objs, refs = _objects_of(key, ctx, None)
+        sides[key] = ({}, {})
+        pending.append(dict(
+            kind=kind, namespace=ns, name=name, file=origin.file if origin is not None else "",
+            line=origin.line if origin is not None else 0, controller=controller, ingress_class="none",
+            class_source=f"{'an' if kind[:1] in 'AEIOU' else 'a'} {kind} has no IngressClass: {controller} reads it itself", translated=bool(objs),
+            severity=_worst(f.severity for f in fs), objects=refs, annotations=[], findings=fs, compared=False))
+    pending.sort(key=lambda e: (e["namespace"], e["name"], e.get("kind", "Ingress") != "Ingress", e.get("kind", "")))
     deltas = lost.diff_many(sides)
     for fields in pending:
-        key = f"{fields['namespace']}/{fields['name']}"
+        compared = fields.pop("compared")
+        kind = fields.get("kind", "Ingress")
+        key = f"{fields['namespace']}/{fields['name']}" if kind == "Ingress" else \
+            f"{kind}/{fields['namespace']}/{fields['name']}"
         exp, emi = sides[key]
         changes = [Change(kind=c.kind, path=c.path, ingress=c.ingress, gateway=c.gateway)
                    for c in deltas[key]]
         for c in changes:
             lost_counts[c.kind] += 1
         entries.append(IngressEntry(
-            **fields, lost=Lost(changes=changes, expressed=exp, emitted=emi)))
+            **fields, lost=Lost(changes=changes, expressed=exp, emitted=emi, compared=compared)))
 
     used = Counter(f.code for f in findings)
     known = codes()
@@ -526,7 +589,7 @@ def _build(result: Result, verify: VerifyResult | None, title: str | None) -> Re
                     for c, n in sorted(used.items())]
     kinds = Counter(str(o.get("kind")) for o in objects)
     totals = Totals(
-        ingresses=len(entries), translated=len(translated), findings=counts(findings), annotations=status_counts,
+        ingresses=len(entries), translated=sum(1 for e in entries if e.translated), findings=counts(findings), annotations=status_counts,
         security_losses=sum(1 for f in findings if f.security and f.severity is Severity.ERROR),
         accepted_losses=sum(1 for f in findings if f.accepted), objects=dict(sorted(kinds.items())),
         lost=lost_counts, worst=_worst(f.severity.value for f in findings))

@@ -111,11 +111,18 @@ def chart(report: Report) -> list[dict[str, Any]]:
     return out
 
 
-def lost_summary(changes: Sequence[Change]) -> str:
+def lost_summary(changes: Sequence[Change], compared: bool = True) -> str:
+    if not compared:
+        return "not compared"
     if not changes:
         return "nothing"
     c = {k: sum(1 for x in changes if x.kind == k) for k in ("removed", "changed", "added")}
     return ", ".join(f"{n} {k}" for k, n in c.items() if n)
+
+
+def source_label(entry: Any) -> str:
+    """`ns/name` for an Ingress, `Kind ns/name` for a source of another kind (an IngressRoute)."""
+    return (f"{entry.kind} " if entry.kind != "Ingress" else "") + f"{entry.namespace}/{entry.name}"
 
 
 def objects_text(entry_objects: Sequence[Any]) -> str:
@@ -147,7 +154,7 @@ def _env(for_html: bool) -> jinja2.Environment:
                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     env.filters.update(short=short_key, val=fmt_value, cell=md_cell, code=md_code, anchor=markdown.anchor)
     env.globals.update(notes=notes, annotation_notes=annotation_notes, group_title=group_title,
-                       counts_line=counts_line, objects_line=objects_line, lost_summary=lost_summary,
+                       counts_line=counts_line, objects_line=objects_line, lost_summary=lost_summary, source_label=source_label,
                        objects_text=objects_text, SEVERITIES=SEVERITIES, STATUSES=STATUSES, COLOURS=COLOURS)
     return env
 
@@ -173,7 +180,7 @@ def _plain(report: Report) -> str:
         out.append(f"Equivalence: {e.probes} probes, {e.equivalent} equivalent, {e.explained} explained, "
                    f"{e.unexplained} unexplained, {e.unverified} unverified")
     for ing in report.ingresses:
-        out += ["", f"Ingress {ing.namespace}/{ing.name}  [{ing.severity or 'ok'}]",
+        out += ["", f"{ing.kind} {ing.namespace}/{ing.name}  [{ing.severity or 'ok'}]",
                 f"  source: {ing.file}:{ing.line}; {ing.controller}, class {ing.ingress_class} ({ing.class_source})",
                 f"  became: {objects_text(ing.objects)}"]
         for a in ing.annotations:
@@ -235,10 +242,10 @@ def _rich(report: Report, width: int | None) -> str:
     for col in ("Ingress", "source", "worst", "annotations", "lost in translation"):
         table.add_column(col, overflow="fold")
     for ing in report.ingresses:
-        table.add_row(f"{ing.namespace}/{ing.name}", f"{ing.file}:{ing.line}",
+        table.add_row(source_label(ing), f"{ing.file}:{ing.line}",
                       Text(ing.severity or "ok", style=_RICH.get(ing.severity or "", "green")),
                       ", ".join(f"{short_key(a.key)} ({a.status})" for a in ing.annotations) or "—",
-                      lost_summary(ing.lost.changes))
+                      lost_summary(ing.lost.changes, ing.lost.compared))
     parts.append(table)
     rows = [(ing, a) for ing in report.ingresses for a in ing.annotations if a.status not in ("converted", "ignored")]
     if rows:

@@ -10,7 +10,6 @@ auth), H-G9 (allow/deny lists); every other key is reported from mappings/haprox
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass, field
 
@@ -19,6 +18,7 @@ from ing2gw.findings import Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.providers.base import BuildContext, host_problem
 from ing2gw.providers.haproxy.settings import DEFAULTS, PREFIXES, Settings, Value, clean
+from ing2gw.providers.values import BadValue, haproxy_bool, parse_cidr_list, parse_digits, parse_list, parse_port
 
 #: redirect codes a Gateway API RequestRedirect takes
 REDIRECT_CODES = (301, 302, 303, 307, 308)
@@ -52,15 +52,6 @@ class Features:
     ssl_redirect: ir.Redirect | None = None
     redirect: ir.Redirect | None = None
     intents: list[ir.Intent] = field(default_factory=list)
-
-
-def _go_bool(text: str) -> bool | None:
-    """utils.GetBoolValue: Go's ParseBool plus enabled/on, disabled/off; None when unparsable."""
-    if text in ("1", "t", "T", "TRUE", "true", "True") or text.lower() in ("enabled", "on"):
-        return True
-    if text in ("0", "f", "F", "FALSE", "false", "False") or text.lower() in ("disabled", "off"):
-        return False
-    return None
 
 
 def _unquote(text: str) -> str:
@@ -169,12 +160,13 @@ class _Reader:
     def _code(self, name: str, default: str) -> int:
         v = self.get(name)
         text = v.value.strip() if v is not None else default
-        if not re.fullmatch(r"[0-9]+", text):
+        try:
+            code = parse_digits(text)
+        except BadValue:
             if v is not None:
                 self.finding(Severity.WARNING, "ING2GW-HAPROXY-005", v,
                              "not a number: the controller drops the rule (no redirect)")
             return -1
-        code = int(text)
         if code not in REDIRECT_CODES and v is not None:
             self.finding(Severity.WARNING, "ING2GW-HAPROXY-020", v,
                          f"{code} is not a RequestRedirect status; the redirect uses 302")
@@ -186,7 +178,7 @@ class _Reader:
         if v is None:
             enabled = any(t.hosts for t in self.ing.spec.tls)  # tlsEnabled (H-G3)
         else:
-            parsed = _go_bool(v.value.strip())
+            parsed = haproxy_bool(v.value.strip())
             if parsed is None:
                 self.finding(Severity.WARNING, "ING2GW-HAPROXY-005", v,
                              "not a boolean: the controller silently disables the HTTPS redirect, and so does ing2gw")
@@ -196,9 +188,13 @@ class _Reader:
             code = self._code("ssl-redirect-code", DEFAULTS["ssl-redirect-code"])
             pv = self.get("ssl-redirect-port")
             port_text = pv.value.strip() if pv is not None else DEFAULTS["ssl-redirect-port"]
-            if code > 0 and re.fullmatch(r"[0-9]+", port_text) and 0 < int(port_text) < 65536:
-                self.out.ssl_redirect = ir.Redirect(code, scheme="https", port=int(port_text))
-                if int(port_text) == 443:
+            try:
+                https_port: int | None = parse_port(port_text)
+            except BadValue:
+                https_port = None
+            if code > 0 and https_port is not None:
+                self.out.ssl_redirect = ir.Redirect(code, scheme="https", port=https_port)
+                if https_port == 443:
                     self.ctx.finding(Severity.INFO, "ING2GW-HAPROXY-017",
                                      "HAProxy's HTTPS redirect Location carries :443; the Gateway's omits the default "
                                      "port (the same URL)", ing=self.ing)
@@ -227,14 +223,14 @@ class _Reader:
             if v is None:
                 continue
             self.out.has_rules = True
-            entries = [e.strip() for e in v.value.split(",") if e.strip()]
+            entries = parse_list(v.value)
             if any(e.startswith("patterns/") for e in entries):
                 self.lost(v, "a pattern file (patterns/...) has no Gateway API equivalent", security=True)
                 continue
             try:
                 # CIDR form for policies (a bare address is its /32 or /128, as HAProxy matches it)
-                cidrs = [str(ipaddress.ip_network(e, strict=False)) for e in entries]
-            except ValueError:
+                cidrs = list(parse_cidr_list(v.value))
+            except BadValue:
                 # H-G9: one invalid entry drops the whole list: HAProxy filters nothing, nor does the Gateway
                 self.finding(Severity.WARNING, "ING2GW-HAPROXY-005", v,
                              "an invalid entry makes the controller drop the whole list: no client is filtered, "

@@ -6,19 +6,22 @@ listed in one explicit dict (`HANDLERS`). Every key on every Ingress produces ex
 finding whose `status` is the row's status (converted, partial, policy, unsupported, ignored) or
 `unknown` for keys with no row, so the report accounts for all of them by construction.
 
-Values are parsed as ingress-nginx parses them (`internal/ingress/annotations/parser`): bools
+Values are parsed once, here, into the typed fields of `NginxAnnotations` (the other modules of
+the package read those fields, never the raw strings), with the shared parsers of
+`providers/values.py` as ingress-nginx parses them (`internal/ingress/annotations/parser`): bools
 with Go's strconv.ParseBool, ints with strconv.Atoi. A value the controller would reject makes
 it drop the whole Ingress in some parsers (A3: redirect, ...) and fall back to the default in
-others; both are reported with the Ingress and key.
+others; both are reported in one place (`_Parse.bad_value`) with the Ingress (its file:line) and
+the full key.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 import functools
+import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from ing2gw import mappings
 from ing2gw.emit.targets.carry import carries, verdict
@@ -26,29 +29,8 @@ from ing2gw.findings import Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.origin import Origin
 from ing2gw.providers.base import BuildContext
-
-_GO_TRUE = frozenset(["1", "t", "T", "TRUE", "true", "True"])
-_GO_FALSE = frozenset(["0", "f", "F", "FALSE", "false", "False"])
-
-
-def go_bool(value: str) -> bool | None:
-    """strconv.ParseBool: None when the value is not a Go boolean."""
-    if value in _GO_TRUE:
-        return True
-    if value in _GO_FALSE:
-        return False
-    return None
-
-
-def go_int(value: str) -> int | None:
-    """strconv.Atoi (decimal, optional sign)."""
-    v = value.strip()
-    body = v[1:] if v[:1] in "+-" else v
-    if not (body.isascii() and body.isdigit()):  # Go: ASCII digits only
-        return None
-    n = int(v)
-    return n if -(2**63) <= n < 2**63 else None  # Atoi fails on what overflows an int64
-
+from ing2gw.providers.values import (GO_BOOL, HEADER_NAME, BadValue, go_bool, go_int, parse_count, parse_int,
+                                     parse_list, parse_regex)
 
 @dataclass(frozen=True)
 class NginxGlobals:
@@ -99,8 +81,70 @@ class CanaryConfig:
 
 
 @dataclass(frozen=True)
+class UrlRedirect:
+    """permanent-redirect / temporal-redirect after F4's precedence: the status and the URL."""
+
+    code: int
+    url: str
+
+
+@dataclass(frozen=True)
+class CorsAnnotations:
+    """The cors-* keys. The lists stay as written (None: not set) because ingress-nginx validates
+    them as a whole against its patterns and falls back to the default (features._cors); the
+    scalars are parsed (cors/main.go: a bad value gives the default)."""
+
+    allow_origin: str | None = None
+    allow_methods: str | None = None
+    allow_headers: str | None = None
+    expose_headers: str | None = None
+    allow_credentials: bool = True
+    max_age: int = 1728000
+
+
+@dataclass(frozen=True)
+class ProxyTimeouts:
+    """proxy-*-timeout in seconds (None: not set)."""
+
+    connect: int | None = None
+    read: int | None = None
+    send: int | None = None
+
+
+@dataclass(frozen=True)
+class Mirror:
+    """mirror-target and mirror-host as written (None: not set)."""
+
+    target: str | None = None
+    host: str | None = None
+
+
+@dataclass(frozen=True)
+class ProxySsl:
+    """The proxy-ssl-* keys as written (None: not set); `verify` and `server_name` are on/off."""
+
+    verify: str | None = None
+    secret: str | None = None
+    name: str | None = None
+    server_name: str | None = None
+    ciphers: str | None = None
+    protocols: str | None = None
+    verify_depth: str | None = None
+
+    @property
+    def verifies(self) -> bool:
+        """proxy-ssl-verify is on (case and blanks ignored, as the template compares it)."""
+        return (self.verify or "off").strip().lower() == "on"
+
+    def keys(self) -> frozenset[str]:
+        """The annotation keys (short form) that are set."""
+        return frozenset(f"proxy-ssl-{f.replace('_', '-')}" for f, v in vars(self).items() if v is not None)
+
+
+@dataclass(frozen=True)
 class NginxAnnotations:
-    """The parsed annotations of one Ingress that change how its locations behave."""
+    """The parsed annotations of one Ingress: every key a handler reads, as a typed value (None
+    or the default: not set). Bad values were reported while parsing (`parse_annotations`)."""
 
     ssl_redirect: bool = True
     force_ssl_redirect: bool = False
@@ -108,19 +152,33 @@ class NginxAnnotations:
     use_regex: bool = False
     rewrite_target: str | None = None
     canary: CanaryConfig | None = None
-    values: tuple[tuple[str, str], ...] = ()  # every key (short form) -> raw value
-    extra: tuple[tuple[str, Any], ...] = ()  # handler outputs for other modules
-
-    def get(self, key: str) -> Any:
-        for k, v in self.extra:
-            if k == key:
-                return v
-        return None
+    redirect: UrlRedirect | None = None
+    app_root: str | None = None
+    from_to_www_redirect: bool = False
+    x_forwarded_prefix: str | None = None
+    upstream_vhost: str | None = None
+    connection_proxy_header: str | None = None
+    #: custom-headers: a ConfigMap reference, `name` or `namespace/name`
+    custom_headers: str | None = None
+    #: backend-protocol as written (None: not set; the default is HTTP)
+    backend_protocol: str | None = None
+    ssl_passthrough: bool = False
+    enable_cors: bool = False
+    cors: CorsAnnotations = CorsAnnotations()
+    timeouts: ProxyTimeouts = ProxyTimeouts()
+    mirror: Mirror = Mirror()
+    default_backend: str | None = None
+    custom_http_errors: str | None = None
+    service_upstream: bool = False
+    #: server-alias's names, lower case, in order (None: not set or empty)
+    server_alias: tuple[str, ...] | None = None
+    #: relative-redirects (None: not set; the ConfigMap's relative-redirects applies)
+    relative_redirects: bool | None = None
+    proxy_ssl: ProxySsl = ProxySsl()
 
     def without_redirects(self) -> "NginxAnnotations":
         """B3: a catch-all Ingress's redirect and rewrite annotations are ignored."""
-        return replace(self, rewrite_target=None,
-                       extra=tuple((k, v) for k, v in self.extra if k not in ("redirect", "app_root")))
+        return replace(self, rewrite_target=None, redirect=None, app_root=None)
 
 
 @dataclass(frozen=True)
@@ -165,14 +223,18 @@ def _s(v: Any) -> str | None:
 
 @dataclass
 class _Parse:
-    """Mutable state while reading one Ingress's annotations."""
+    """The state while reading one Ingress's annotations: the typed result so far (`ann`) and the
+    parts that are combined at the end (redirects, canary)."""
 
     ctx: BuildContext
     ing: Ingress
     glob: NginxGlobals
     prefix: str
-    fields: dict[str, Any] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
+    ann: NginxAnnotations = field(default_factory=NginxAnnotations)
+    canary_enabled: bool = False
+    #: permanent-/temporal-redirect URL and code, combined by F4's precedence (_combine_redirects)
+    urls: dict[str, str] = field(default_factory=dict)
+    codes: dict[str, int] = field(default_factory=dict)
     drop: bool = False
 
     def full(self, key: str) -> str:
@@ -182,6 +244,8 @@ class _Parse:
         return self.ing.annotations.get(self.full(key))
 
     def bad_value(self, row: Row, value: str, expected: str, *, drops: bool = False) -> None:
+        """The one place a bad value is reported: the full key, the Ingress (its file:line) and
+        what ingress-nginx does with it (falls back to the default, or drops the Ingress)."""
         consequence = ("ingress-nginx rejects the Ingress as a whole (A3), so none of its routes are translated"
                        if drops else f"ingress-nginx ignores it and uses the default ({row.default})")
         self.ctx.finding(Severity.ERROR, "ING2GW-NGINX-002", f"invalid value {value!r}: {expected}; {consequence}",
@@ -190,57 +254,40 @@ class _Parse:
         if drops:
             self.drop = True
 
+    def parsed(self, row: Row, value: str, parse: Callable[[str], _T], expected: str | None = None) -> _T | None:
+        """`parse(value)`, or None after reporting the bad value (`expected` overrides the parser's words)."""
+        try:
+            return parse(value)
+        except BadValue as exc:
+            self.bad_value(row, value, expected or exc.expected)
+            return None
 
+
+_T = TypeVar("_T")
 Handler = Callable[[_Parse, Row, str], None]
+#: a field of NginxAnnotations, set from its parsed value
+Setter = Callable[[NginxAnnotations, _T], NginxAnnotations]
 
 
-def _bool_field(name: str) -> Handler:
+def _bool(setter: "Setter[bool]") -> Handler:
     def handle(p: _Parse, row: Row, value: str) -> None:
-        v = go_bool(value)
-        if v is None:
-            p.bad_value(row, value, "expected true or false")
-            return
-        p.fields[name] = v
+        v = p.parsed(row, value, GO_BOOL.parse)
+        if v is not None:
+            p.ann = setter(p.ann, v)
     return handle
 
 
-def _rewrite_target(p: _Parse, row: Row, value: str) -> None:
-    p.fields["rewrite_target"] = value
+def _text(setter: "Setter[str]") -> Handler:
+    """A value used as written (what it may hold is checked where it is used, with its location)."""
+    def handle(p: _Parse, row: Row, value: str) -> None:
+        p.ann = setter(p.ann, value)
+    return handle
 
 
 def _canary(p: _Parse, row: Row, value: str) -> None:
-    v = go_bool(value)
-    if v is None:
-        p.bad_value(row, value, "expected true or false")
-        return
-    p.extra["canary_enabled"] = v
-
-
-def _raw(name: str) -> Handler:
-    """Keep the raw value under `name` for a feature module to interpret."""
-    def handle(p: _Parse, row: Row, value: str) -> None:
-        p.extra[name] = value
-    return handle
-
-
-def _bool_extra(name: str) -> Handler:
-    def handle(p: _Parse, row: Row, value: str) -> None:
-        v = go_bool(value)
-        if v is None:
-            p.bad_value(row, value, "expected true or false")
-            return
-        p.extra[name] = v
-    return handle
-
-
-def _int_extra(name: str) -> Handler:
-    def handle(p: _Parse, row: Row, value: str) -> None:
-        v = go_int(value)
-        if v is None:
-            p.bad_value(row, value, "expected a whole number")
-            return
-        p.extra[name] = v
-    return handle
+    v = p.parsed(row, value, GO_BOOL.parse)
+    if v is not None:
+        p.canary_enabled = v
 
 
 # F4: redirect URLs may only hold these characters; anything else (e.g. `$request_uri`) makes the
@@ -258,7 +305,7 @@ def _redirect_url(kind: str) -> Handler:
         if kind == "temporal" and not value.startswith(("http://", "https://")):
             p.bad_value(row, value, "temporal-redirect must be an absolute http(s):// URL", drops=True)
             return
-        p.extra[f"{kind}_redirect"] = value
+        p.urls[kind] = value
     return handle
 
 
@@ -272,35 +319,61 @@ def _app_root(p: _Parse, row: Row, value: str) -> None:
     if not _APP_ROOT_OK.match(value) or not value.startswith("/"):
         p.bad_value(row, value, "app-root must be a path starting with '/' (letters, digits, - . _ ~ / : only)")
         return
-    p.extra["app_root"] = value
+    p.ann = replace(p.ann, app_root=value)
 
 
 def _redirect_code(kind: str) -> Handler:
     def handle(p: _Parse, row: Row, value: str) -> None:
-        v = go_int(value)
-        if v is None:
-            p.bad_value(row, value, "expected an HTTP status code")
-            return
-        p.extra[f"{kind}_redirect_code"] = v
+        v = p.parsed(row, value, parse_int, "expected an HTTP status code")
+        if v is not None:
+            p.codes[kind] = v
     return handle
 
 
 def _cors(p: _Parse, row: Row, value: str) -> None:
-    p.extra.setdefault("cors_values", {})[row.key] = value
+    """cors/main.go: a bad credentials or max-age value gives the default (no finding: the
+    controller says nothing either, and the CORS filter is written with the default)."""
+    c = p.ann.cors
+    if row.key == "cors-allow-credentials":
+        c = replace(c, allow_credentials=GO_BOOL.maybe(value) is not False)
+    elif row.key == "cors-max-age":
+        age = go_int(value)
+        c = replace(c, max_age=CorsAnnotations.max_age if age is None else age)
+    elif row.key == "cors-allow-origin":
+        c = replace(c, allow_origin=value)
+    elif row.key == "cors-allow-methods":
+        c = replace(c, allow_methods=value)
+    elif row.key == "cors-allow-headers":
+        c = replace(c, allow_headers=value)
+    elif row.key == "cors-expose-headers":
+        c = replace(c, expose_headers=value)
+    p.ann = replace(p.ann, cors=c)
 
 
 def _timeout(p: _Parse, row: Row, value: str) -> None:
-    v = go_int(value)
-    if v is None or v < 0:
-        p.bad_value(row, value, "expected a number of seconds")
+    v = p.parsed(row, value, parse_count, "expected a number of seconds")
+    if v is None:
         return
-    p.extra.setdefault("timeouts", {})[row.key] = v
+    t = p.ann.timeouts
+    t = replace(t, connect=v) if row.key == "proxy-connect-timeout" else \
+        replace(t, read=v) if row.key == "proxy-read-timeout" else replace(t, send=v)
+    p.ann = replace(p.ann, timeouts=t)
 
 
-def _collect(name: str) -> Handler:
-    def handle(p: _Parse, row: Row, value: str) -> None:
-        p.extra.setdefault(name, {})[row.key] = value
-    return handle
+def _mirror(p: _Parse, row: Row, value: str) -> None:
+    m = p.ann.mirror
+    p.ann = replace(p.ann, mirror=replace(m, target=value) if row.key == "mirror-target" else replace(m, host=value))
+
+
+def _proxy_ssl(p: _Parse, row: Row, value: str) -> None:
+    field_name = row.key.removeprefix("proxy-ssl-").replace("-", "_")
+    fields: dict[str, str] = {field_name: value}  # every ProxySsl field is a `str | None`
+    p.ann = replace(p.ann, proxy_ssl=replace(p.ann.proxy_ssl, **fields))
+
+
+def _server_alias(p: _Parse, row: Row, value: str) -> None:
+    if value:
+        p.ann = replace(p.ann, server_alias=tuple(x.lower() for x in parse_list(value)))
 
 
 def _source_range(p: _Parse, row: Row, value: str) -> None:
@@ -332,27 +405,23 @@ def _canary_option(p: _Parse, row: Row, value: str) -> None:
     number makes ingress-nginx fall back to the default, a bad pattern sends the header's
     requests to the primary)."""
     if row.key in ("canary-weight", "canary-weight-total"):
-        v = go_int(value)
-        if v is None or v < 0:
-            p.bad_value(row, value, "expected a whole number of at least 0")
+        p.parsed(row, value, parse_count, "expected a whole number of at least 0")
     elif row.key == "canary-by-header-pattern":
-        import re
-
         try:
-            re.compile(value)
-        except re.error as exc:
+            parse_regex(value)
+        except BadValue as exc:
             p.ctx.finding(Severity.WARNING, "ING2GW-NGINX-002",
-                          f"invalid regular expression ({exc}): ingress-nginx sends requests carrying the header to "
+                          f"{exc.expected}: ingress-nginx sends requests carrying the header to "
                           "the primary", ing=p.ing, annotation=p.full(row.key), value=value, status="invalid")
 
 
 #: handler name (as written in the table's `handler` column) -> function. Explicit, no magic.
 HANDLERS: dict[str, Handler] = {
-    "ssl_redirect": _bool_field("ssl_redirect"),
-    "force_ssl_redirect": _bool_field("force_ssl_redirect"),
-    "preserve_trailing_slash": _bool_field("preserve_trailing_slash"),
-    "use_regex": _bool_field("use_regex"),
-    "rewrite_target": _rewrite_target,
+    "ssl_redirect": _bool(lambda a, v: replace(a, ssl_redirect=v)),
+    "force_ssl_redirect": _bool(lambda a, v: replace(a, force_ssl_redirect=v)),
+    "preserve_trailing_slash": _bool(lambda a, v: replace(a, preserve_trailing_slash=v)),
+    "use_regex": _bool(lambda a, v: replace(a, use_regex=v)),
+    "rewrite_target": _text(lambda a, v: replace(a, rewrite_target=v)),
     "canary": _canary,
     "canary_option": _canary_option,
     "permanent_redirect": _redirect_url("permanent"),
@@ -360,38 +429,32 @@ HANDLERS: dict[str, Handler] = {
     "temporal_redirect": _redirect_url("temporal"),
     "temporal_redirect_code": _redirect_code("temporal"),
     "app_root": _app_root,
-    "from_to_www_redirect": _bool_extra("from_to_www_redirect"),
-    "x_forwarded_prefix": _raw("x_forwarded_prefix"),
-    "upstream_vhost": _raw("upstream_vhost"),
-    "connection_proxy_header": _raw("connection_proxy_header"),
-    "custom_headers": _raw("custom_headers"),
-    "backend_protocol": _raw("backend_protocol"),
-    "ssl_passthrough": _bool_extra("ssl_passthrough"),
-    "enable_cors": _bool_extra("enable_cors"),
+    "from_to_www_redirect": _bool(lambda a, v: replace(a, from_to_www_redirect=v)),
+    "x_forwarded_prefix": _text(lambda a, v: replace(a, x_forwarded_prefix=v)),
+    "upstream_vhost": _text(lambda a, v: replace(a, upstream_vhost=v)),
+    "connection_proxy_header": _text(lambda a, v: replace(a, connection_proxy_header=v)),
+    "custom_headers": _text(lambda a, v: replace(a, custom_headers=v)),
+    "backend_protocol": _text(lambda a, v: replace(a, backend_protocol=v)),
+    "ssl_passthrough": _bool(lambda a, v: replace(a, ssl_passthrough=v)),
+    "enable_cors": _bool(lambda a, v: replace(a, enable_cors=v)),
     "cors": _cors,
     "timeout": _timeout,
-    "mirror": _collect("mirror"),
-    "default_backend": _raw("default_backend"),
-    "custom_http_errors": _raw("custom_http_errors"),
-    "service_upstream": _bool_extra("service_upstream"),
-    "server_alias": _raw("server_alias"),
-    "relative_redirects": _bool_extra("relative_redirects"),
-    "proxy_ssl": _collect("proxy_ssl"),
+    "mirror": _mirror,
+    "default_backend": _text(lambda a, v: replace(a, default_backend=v)),
+    "custom_http_errors": _text(lambda a, v: replace(a, custom_http_errors=v)),
+    "service_upstream": _bool(lambda a, v: replace(a, service_upstream=v)),
+    "server_alias": _server_alias,
+    "relative_redirects": _bool(lambda a, v: replace(a, relative_redirects=v)),
+    "proxy_ssl": _proxy_ssl,
     "source_range": _source_range,
 }
-
-
-def register(name: str, handler: Handler) -> None:
-    """Add a handler from another provider module (called explicitly from `HANDLERS` users)."""
-    HANDLERS[name] = handler
 
 
 def parse_annotations(ctx: BuildContext, ing: Ingress, glob: NginxGlobals) -> NginxAnnotations | None:
     """Read every ingress-nginx annotation of `ing`; None when ingress-nginx drops the Ingress."""
     prefix = ctx.options.annotations_prefix.rstrip("/")
     p = _Parse(ctx, ing, glob, prefix)
-    p.fields["ssl_redirect"] = glob.ssl_redirect
-    p.fields["force_ssl_redirect"] = glob.force_ssl_redirect
+    p.ann = NginxAnnotations(ssl_redirect=glob.ssl_redirect, force_ssl_redirect=glob.force_ssl_redirect)
     table = rows()
     values: list[tuple[str, str]] = []
     for full_key, value in sorted(ing.annotations.items()):
@@ -418,10 +481,9 @@ def parse_annotations(ctx: BuildContext, ing: Ingress, glob: NginxGlobals) -> Ng
     if p.drop:
         return None
     _combine_redirects(p)
-    canary = None
-    if p.extra.pop("canary_enabled", False):
-        canary = _canary_config(p)
-    return NginxAnnotations(canary=canary, values=tuple(values), extra=tuple(sorted(p.extra.items())), **p.fields)
+    if p.canary_enabled:
+        p.ann = replace(p.ann, canary=_canary_config(p))
+    return p.ann
 
 
 _RISK_RANK = {"Low": 0, "Medium": 1, "High": 2, "Critical": 3}
@@ -470,37 +532,34 @@ def _status_overrides(p: _Parse) -> dict[str, Row]:
             out["whitelist-source-range"] = replace(
                 table["whitelist-source-range"], status="ignored", security=False,
                 lossy="an empty value counts as no annotation (the ConfigMap's whitelist-source-range applies, if any)")
-    ssl: dict[str, str] = p.extra.get("proxy_ssl") or {}
-    proto = str(p.extra.get("backend_protocol") or "").upper()
-    if proto in ("HTTPS", "GRPCS") and ssl.get("proxy-ssl-verify", "").strip().lower() == "on":
+    ssl = p.ann.proxy_ssl
+    proto = (p.ann.backend_protocol or "").upper()
+    if proto in ("HTTPS", "GRPCS") and ssl.verifies:
         for key, becomes in (("proxy-ssl-verify", "BackendTLSPolicy validation (always verifies)"),
                              ("proxy-ssl-secret", "BackendTLSPolicy caCertificateRefs (the CA as a ConfigMap)"),
                              ("proxy-ssl-name", "BackendTLSPolicy validation.hostname (also sent as SNI)"),
                              ("proxy-ssl-server-name", "BackendTLSPolicy always sends SNI")):
-            if key in ssl and key in table:
+            if key in ssl.keys() and key in table:
                 out[key] = replace(table[key], status="converted", becomes=becomes, security=False)
     return out
 
 
 def _combine_redirects(p: _Parse) -> None:
     """F4: temporal-redirect is checked first; codes outside the allowed ranges fall back."""
-    t, perm = p.extra.pop("temporal_redirect", None), p.extra.pop("permanent_redirect", None)
-    tcode, pcode = p.extra.pop("temporal_redirect_code", None), p.extra.pop("permanent_redirect_code", None)
+    t, perm = p.urls.get("temporal"), p.urls.get("permanent")
+    tcode, pcode = p.codes.get("temporal"), p.codes.get("permanent")
     if t:
-        p.extra["redirect"] = (tcode if tcode is not None and 300 <= tcode <= 307 else 302, t)
+        p.ann = replace(p.ann, redirect=UrlRedirect(tcode if tcode is not None and 300 <= tcode <= 307 else 302, t))
     elif perm:
-        p.extra["redirect"] = (pcode if pcode is not None and 300 <= pcode <= 308 else 301, perm)
+        p.ann = replace(p.ann, redirect=UrlRedirect(pcode if pcode is not None and 300 <= pcode <= 308 else 301, perm))
 
-
-#: an HTTP header name (RFC 9110 token; Gateway API's HeaderName, at most 256 characters)
-_HEADER_TOKEN = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,256}\Z")
 
 
 def _canary_config(p: _Parse) -> CanaryConfig:
     weight = go_int(p.value("canary-weight") or "0")
     total = go_int(p.value("canary-weight-total") or "100")
     header = p.value("canary-by-header")
-    if header is not None and not _HEADER_TOKEN.match(header):
+    if header is not None and not HEADER_NAME.match(header):
         # no request can carry such a header, so ingress-nginx never routes by it
         p.ctx.finding(Severity.WARNING, "ING2GW-NGINX-002",
                       f"invalid value {header!r}: not an HTTP header name; no request carries it, so ingress-nginx "
@@ -523,7 +582,7 @@ def _canary_config(p: _Parse) -> CanaryConfig:
                       value=pattern[:200], status="invalid")
         header = None
     cookie = p.value("canary-by-cookie")
-    if cookie is not None and not _HEADER_TOKEN.match(cookie):
+    if cookie is not None and not HEADER_NAME.match(cookie):
         p.ctx.finding(Severity.WARNING, "ING2GW-NGINX-002",
                       f"invalid value {cookie[:200]!r}: not a cookie name; no request carries it, so ingress-nginx "
                       "never sends a request to the canary by cookie", ing=p.ing, annotation=p.full("canary-by-cookie"),

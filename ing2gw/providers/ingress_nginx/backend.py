@@ -31,7 +31,7 @@ _GRPC_METHOD = re.compile(r"^/([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*
 
 def protocol(b: "BuildState", ing: Ingress) -> str:
     a = b.anns.get(ing.key)
-    raw = a.get("backend_protocol") if a is not None else None
+    raw = a.backend_protocol if a is not None else None
     return (raw or "HTTP").strip().upper()
 
 
@@ -61,8 +61,8 @@ def _backend_tls(b: "BuildState", loc: "Loc", proto: str) -> None:
     if key in b.tls_backends:
         return
     b.tls_backends.add(key)
-    ssl: dict[str, str] = loc.ann.get("proxy_ssl") or {}
-    verify = ssl.get("proxy-ssl-verify", "off").strip().lower() == "on"
+    ssl = loc.ann.proxy_ssl
+    verify = ssl.verifies
     if not verify:
         b.ctx.finding(Severity.ERROR, "ING2GW-NGINX-052",
                       f"backend-protocol {proto}: ingress-nginx speaks TLS to Service {loc.backend.namespace}/"
@@ -73,11 +73,11 @@ def _backend_tls(b: "BuildState", loc: "Loc", proto: str) -> None:
                       suggestion="set proxy-ssl-verify: \"on\" with proxy-ssl-secret (CA) and proxy-ssl-name, or "
                                  "write a BackendTLSPolicy by hand")
         return
-    secret = ssl.get("proxy-ssl-secret")
+    secret = ssl.secret
     ca = None
     if secret:
         ca = secret.rpartition("/")[2]
-    hostname = (ssl.get("proxy-ssl-name") or f"{loc.backend.name}.{loc.backend.namespace}.svc").lower()
+    hostname = (ssl.name or f"{loc.backend.name}.{loc.backend.namespace}.svc").lower()
     bad = []
     if host_problem(hostname) or hostname.startswith("*"):
         bad.append(f"proxy-ssl-name {hostname!r}")
@@ -127,6 +127,6 @@ def grpc_rules(b: "BuildState", ing: Ingress, rules: list[ir.Rule]) -> list[ir.R
 def passthrough_backend(b: "BuildState", server: "Server") -> tuple[Ingress, ir.ServiceBackend | None] | None:
     """The Ingress asking for ssl-passthrough on this server and the root location's backend."""
     for loc in server.locs:
-        if loc.ann is not None and loc.ann.get("ssl_passthrough") and loc.owner is not None:
+        if loc.ann is not None and loc.ann.ssl_passthrough and loc.owner is not None:
             return loc.owner, server.root.backend
     return None

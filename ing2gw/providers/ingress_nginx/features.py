@@ -31,7 +31,6 @@ GATEWAY_REDIRECT_CODES = (301, 302, 303, 307, 308)
 CORS_DEFAULT_METHODS = "GET, PUT, POST, DELETE, PATCH, OPTIONS"
 CORS_DEFAULT_HEADERS = ("DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,"
                         "Range,Authorization")
-CORS_DEFAULT_MAX_AGE = 1728000
 
 
 def location_rules(b: "BuildState", loc: "Loc", src: ir.Source, matches: tuple[ir.Match, ...],
@@ -40,11 +39,11 @@ def location_rules(b: "BuildState", loc: "Loc", src: ir.Source, matches: tuple[i
     a = loc.ann
     # read first: its findings concern the location's redirects and 404s too
     cors = _cors(b, loc) if a is not None and loc.owner is not None else None
-    red = a.get("redirect") if a is not None else None
+    red = a.redirect if a is not None else None
     if red is not None and loc.owner is not None:
         # E3/F4: `return` runs before proxying, so it applies even without a backend
-        return [ir.Rule(matches, src, redirect=url_redirect(b, loc, red[0], red[1]),
-                        comment=f"{'temporal' if red[0] in (302, 307) else 'permanent'}-redirect (F4)")]
+        return [ir.Rule(matches, src, redirect=url_redirect(b, loc, red.code, red.url),
+                        comment=f"{'temporal' if red.code in (302, 307) else 'permanent'}-redirect (F4)")]
     if loc.is_root and loc.backend is None and not loc.unresolved:
         return []  # the controller's 404 default backend: no rule gives the same 404
     backends = (loc.backend,) if loc.backend is not None else ()
@@ -130,7 +129,7 @@ def url_redirect(b: "BuildState", loc: "Loc", code: int, url: str) -> ir.Redirec
                       "allows DNS host names, ports 1-65535 and clean paths); the redirect keeps the request's instead",
                       ing=loc.owner, annotation=ann, value=url)
     if scheme is None:
-        relative = loc.ann.get("relative_redirects") if loc.ann is not None else None
+        relative = loc.ann.relative_redirects if loc.ann is not None else None
         if relative is None:
             relative = dict(b.glob.data).get("relative-redirects", "").strip().lower() == "true"
         if relative and _once(b, loc, "relative-redirect"):
@@ -175,7 +174,7 @@ def redirect_parts(url: str) -> tuple[str | None, str | None, int | None, str, l
 def _fallback(b: "BuildState", loc: "Loc") -> None:
     """default-backend / custom-http-errors: nginx's fallback for failing backends (B7, F6, F7)."""
     assert loc.ann is not None and loc.owner is not None
-    service, errors = loc.ann.get("default_backend"), loc.ann.get("custom_http_errors")
+    service, errors = loc.ann.default_backend, loc.ann.custom_http_errors
     if not (service or errors) or not _once(b, loc, "fallback"):
         return
     what = f"Service {loc.owner.namespace}/{service}" if service else "the controller's default backend"
@@ -188,7 +187,7 @@ def _fallback(b: "BuildState", loc: "Loc") -> None:
 
 def _upstream_vhost(b: "BuildState", loc: "Loc", rewrite: ir.Rewrite | None) -> ir.Rewrite | None:
     assert loc.ann is not None and loc.owner is not None
-    vhost = loc.ann.get("upstream_vhost")
+    vhost = loc.ann.upstream_vhost
     if not vhost:
         return rewrite
     if len(vhost) <= 253 and _PRECISE_HOST.match(vhost.lower()):
@@ -204,7 +203,7 @@ def _upstream_vhost(b: "BuildState", loc: "Loc", rewrite: ir.Rewrite | None) -> 
 
 def _connection_header(b: "BuildState", loc: "Loc", req: ir.HeaderChanges) -> ir.HeaderChanges:
     assert loc.ann is not None and loc.owner is not None
-    value = loc.ann.get("connection_proxy_header")
+    value = loc.ann.connection_proxy_header
     if not value:
         return req
     if len(value) > 4096:  # Gateway API header values: 1-4096 characters
@@ -219,7 +218,7 @@ def _connection_header(b: "BuildState", loc: "Loc", req: ir.HeaderChanges) -> ir
 
 def _custom_headers(b: "BuildState", loc: "Loc") -> ir.HeaderChanges:
     assert loc.ann is not None and loc.owner is not None
-    ref = loc.ann.get("custom_headers")
+    ref = loc.ann.custom_headers
     if not ref:
         return ir.HeaderChanges()
     ns, _, name = ref.rpartition("/")
@@ -254,8 +253,7 @@ _NGINX_METHODS = re.compile(r"([A-Za-z]+,?\s?)+\Z")
 _NGINX_EXPOSE = re.compile(r"(([A-Za-z0-9\-\_]+|\*),?\s?)+\Z")
 
 
-def _valid(v: dict[str, str], key: str, rx: "re.Pattern[str]") -> str | None:
-    value = v.get(key)
+def _valid(value: str | None, rx: "re.Pattern[str]") -> str | None:
     if value is None or not rx.match(value.replace(" ", "")):
         return None
     return value
@@ -271,11 +269,11 @@ def _cors(b: "BuildState", loc: "Loc") -> ir.Cors | None:
     Access-Control-Allow-Credentials with `*` (NGINX-077); origins the filter cannot hold are
     left out (NGINX-044)."""
     assert loc.ann is not None and loc.owner is not None
-    if not loc.ann.get("enable_cors"):
+    if not loc.ann.enable_cors:
         return None
-    v: dict[str, str] = loc.ann.get("cors_values") or {}
+    v = loc.ann.cors
     prefix = b.ctx.options.annotations_prefix
-    raw = _valid(v, "cors-allow-origin", _NGINX_ORIGINS)
+    raw = _valid(v.allow_origin, _NGINX_ORIGINS)
     origins: list[str] = []
     if raw is None:
         origins = ["*"]
@@ -291,31 +289,26 @@ def _cors(b: "BuildState", loc: "Loc") -> ir.Cors | None:
     if lost and _once(b, loc, "cors-origin"):
         b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-044",
                       f"CORS origins Gateway API cannot express are left out: {', '.join(lost)}", ing=loc.owner,
-                      annotation=f"{prefix}/cors-allow-origin", value=v.get("cors-allow-origin"),
+                      annotation=f"{prefix}/cors-allow-origin", value=v.allow_origin,
                       details={"headers": ",".join(f"Origin={o}" for o in lost)})
     wild = [o for o in good if "*." in o]
     if wild and _once(b, loc, "cors-wildcard"):
         b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-078",
                       f"CORS origins {', '.join(wild)}: '*.' matches one label in ingress-nginx and any number of "
                       "labels in Gateway API, so origins two or more labels deeper now get CORS headers",
-                      ing=loc.owner, annotation=f"{prefix}/cors-allow-origin", value=v.get("cors-allow-origin"),
+                      ing=loc.owner, annotation=f"{prefix}/cors-allow-origin", value=v.allow_origin,
                       details={"headers": ",".join(f"Origin={o.replace('*.', 'a.b.')}" for o in wild)})
-    methods_raw = _valid(v, "cors-allow-methods", _NGINX_METHODS)
+    methods_raw = _valid(v.allow_methods, _NGINX_METHODS)
     if methods_raw is None or not _NGINX_METHODS.match(methods_raw):
         methods_raw = CORS_DEFAULT_METHODS
     methods = [m for m in dict.fromkeys(m.upper() for m in _split(methods_raw)) if m in _GW_METHODS]
-    headers_raw = _valid(v, "cors-allow-headers", _NGINX_HEADERS)
+    headers_raw = _valid(v.allow_headers, _NGINX_HEADERS)
     if headers_raw is None:
         headers_raw = CORS_DEFAULT_HEADERS
     headers = [h for h in dict.fromkeys(_split(headers_raw)) if _HEADER_NAME.match(h)]
-    expose_raw = _valid(v, "cors-expose-headers", _NGINX_EXPOSE) or ""
+    expose_raw = _valid(v.expose_headers, _NGINX_EXPOSE) or ""
     expose = [h for h in dict.fromkeys(_split(expose_raw)) if _HEADER_NAME.match(h)]
-    cred = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True, "0": False, "f": False,
-            "F": False, "FALSE": False, "false": False, "False": False}.get(v.get("cors-allow-credentials", ""), True)
-    try:
-        max_age = int(v.get("cors-max-age", str(CORS_DEFAULT_MAX_AGE)))
-    except ValueError:
-        max_age = CORS_DEFAULT_MAX_AGE
+    cred, max_age = v.allow_credentials, v.max_age
     if _once(b, loc, "cors"):
         b.ctx.finding(Severity.INFO, "ING2GW-NGINX-045",
                       "CORS: ingress-nginx answers every OPTIONS request with a matching Origin itself (204); the "
@@ -337,7 +330,7 @@ def _cors(b: "BuildState", loc: "Loc") -> ir.Cors | None:
                           "with Access-Control-Allow-Origin '*' (which browsers refuse for credentialed requests). "
                           "The CORS filter answers requests that carry an Origin, with '*' and without credentials: "
                           "allowing credentials with '*' would make the Gateway echo any Origin with credentials",
-                          ing=loc.owner, annotation=f"{prefix}/cors-allow-origin", value=v.get("cors-allow-origin", "*"))
+                          ing=loc.owner, annotation=f"{prefix}/cors-allow-origin", value=v.allow_origin or "*")
         cred = False
     return ir.Cors(allow_origins=tuple(good[:64]), allow_methods=tuple(methods[:9]), allow_headers=tuple(headers[:64]),
                    expose_headers=tuple(expose[:64]), allow_credentials=cred,
@@ -346,8 +339,7 @@ def _cors(b: "BuildState", loc: "Loc") -> ir.Cors | None:
 
 def _timeouts(b: "BuildState", loc: "Loc") -> ir.Timeouts | None:
     assert loc.ann is not None and loc.owner is not None
-    t: dict[str, int] = loc.ann.get("timeouts") or {}
-    read, send = t.get("proxy-read-timeout"), t.get("proxy-send-timeout")
+    read, send = loc.ann.timeouts.read, loc.ann.timeouts.send
     if read is None and send is None:
         return None
     seconds = max(x for x in (read, send) if x is not None)
@@ -386,8 +378,7 @@ _SVC_HOST = re.compile(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a
 
 def _mirrors(b: "BuildState", loc: "Loc") -> tuple[ir.Mirror, ...]:
     assert loc.ann is not None and loc.owner is not None
-    m: dict[str, str] = loc.ann.get("mirror") or {}
-    target = m.get("mirror-target")
+    target = loc.ann.mirror.target
     if not target:
         return ()
     try:

@@ -19,7 +19,7 @@ from ing2gw.findings import Finding, Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.origin import Origin
 from ing2gw.emit.targets.carry import carries
-from ing2gw.providers.ingress_nginx.annotations import go_bool
+from ing2gw.providers.values import go_bool
 from ing2gw.providers.ingress_nginx.source_ranges import (ALLOW_ALIAS, BLOCK_KEY, DENY_KEY, effective_ranges,
                                                   parse_configmap_value)
 

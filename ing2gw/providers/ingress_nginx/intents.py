@@ -25,6 +25,8 @@ import re
 from typing import Mapping
 from urllib.parse import urlsplit
 
+from ing2gw.providers.values import BadValue, parse_size
+
 #: intent -> the annotation keys whose effect the intent's parameters carry
 CONSUMED: dict[str, frozenset[str]] = {
     "basic-auth": frozenset({"auth-type", "auth-secret", "auth-secret-type"}),
@@ -37,9 +39,6 @@ CONSUMED: dict[str, frozenset[str]] = {
 LEAD: dict[str, str] = {"basic-auth": "auth-secret", "external-auth": "auth-url", "rate-limit": "limit-rps",
                         "body-size-limit": "proxy-body-size"}
 
-#: client_max_body_size as ingress-nginx validates the annotation
-_SIZE = re.compile(r"(?i)^(\d+)([bkmg]?)$")
-_SIZE_UNIT = {"": "", "b": "", "k": "Ki", "m": "Mi", "g": "Gi"}
 #: http://NAME.NAMESPACE[.svc[.cluster.local]][:port]: a Service of the cluster
 _SERVICE_HOST = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.svc(\.cluster\.local)?)?$")
 
@@ -83,12 +82,11 @@ def intent_params(annotations: Mapping[str, str], prefix: str, namespace: str,
         v = get("proxy-body-size")
         if v is None:
             return None
-        m = _SIZE.match(v)
-        if m is None:
+        try:
+            size = parse_size(v)  # client_max_body_size as ingress-nginx validates the annotation
+        except BadValue:
             return {"invalid": v}
-        n, unit = int(m.group(1)), m.group(2).lower()
-        return {"bytes": str(n * {"": 1, "b": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}[unit]),
-                "quantity": f"{n}{_SIZE_UNIT[unit]}"}
+        return {"bytes": str(size.bytes), "quantity": size.quantity}
     return None
 
 

@@ -154,7 +154,7 @@ def add_app_root(b: "BuildState", server: "Server", owners: dict[str, _Owner]) -
     order (longest path first, then descending byte order, B8): the first one answers."""
     for loc in sorted(server.locs, key=lambda l: (len(l.path), l.path), reverse=True):
         a = loc.ann
-        root = a.get("app_root") if a is not None else None
+        root = a.app_root if a is not None else None
         if not root or loc.owner is None:
             continue
         o = owners.setdefault(loc.owner.key, _Owner(loc.owner))

@@ -244,7 +244,7 @@ def emit_regex_server(b: "BuildState", server: "Server") -> None:
         for m in matches:
             if m.path is not None and m.path.type == "RegularExpression":
                 emitted.append((m.path.value, loc.owner.key, loc.path))
-        xfp = loc.ann.get("x_forwarded_prefix") if loc.ann is not None else None
+        xfp = loc.ann.x_forwarded_prefix if loc.ann is not None else None
         # F2: nginx sets X-Forwarded-Prefix only on requests its rewrite changed
         headers = ir.HeaderChanges(set=(("X-Forwarded-Prefix", xfp),)) if xfp and rewritten else None
         if redirect is not None:
@@ -295,7 +295,7 @@ def emit_regex_server(b: "BuildState", server: "Server") -> None:
                           "do not support (look-around, back-references, ...); this route is not in the output",
                           ing=loc.owner, annotation=f"{prefix}/use-regex", value=loc.path)
             continue
-        if loc.is_root and loc.backend is None and not loc.unresolved and not (loc.ann and loc.ann.get("redirect")):
+        if loc.is_root and loc.backend is None and not loc.unresolved and not (loc.ann and loc.ann.redirect):
             # the 404 default root: no rule, so its inherited rewrite does not matter
             plan = Plan((ir.Match(ir.PathMatch("RegularExpression", regex_for(loc.path))),))
         else:

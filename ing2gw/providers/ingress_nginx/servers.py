@@ -24,12 +24,12 @@ def plan_aliases(b: "BuildState", hosts: set[str] | None = None) -> list[tuple[s
     chosen: dict[str, list[tuple[str, Ingress]]] = {}
     for ing in b.ings:
         a = b.anns[ing.key]
-        raw = a.get("server_alias") if a.canary is None else None
-        if not raw:
+        aliases = a.server_alias if a.canary is None else None
+        if aliases is None:
             continue
         for host in b._hosts_quiet(ing):
             if host != CATCH_ALL and host in names and host not in chosen:
-                chosen[host] = [(x.strip().lower(), ing) for x in raw.split(",") if x.strip()]
+                chosen[host] = [(x, ing) for x in aliases]
     taken = set(names)
     out: list[tuple[str, str, Ingress, str | None]] = []
     for host in sorted(chosen):
@@ -96,7 +96,7 @@ def www_targets(b: "BuildState") -> list[tuple[str, str, "Server"]]:
         server = b.servers[host]
         if host == CATCH_ALL or host.startswith("*.") or server.alias_of is not None:
             continue  # BuildRedirects (pkg/util/ingress) looks at a server's Hostname, never its aliases
-        if not any(loc.ann is not None and loc.ann.get("from_to_www_redirect") and loc.owner is not None
+        if not any(loc.ann is not None and loc.ann.from_to_www_redirect and loc.owner is not None
                    for loc in server.locs):
             continue
         source = host[4:] if host.startswith("www.") else "www." + host
@@ -111,7 +111,7 @@ def emit_www(b: "BuildState") -> None:
     prefix = b.ctx.options.annotations_prefix
     for source, target, server in www_targets(b):
         owner = next(loc.owner for loc in server.locs
-                     if loc.ann is not None and loc.ann.get("from_to_www_redirect") and loc.owner is not None)
+                     if loc.ann is not None and loc.ann.from_to_www_redirect and loc.owner is not None)
         src = ir.Source(owner.namespace, owner.name, owner.origin)
         # the redirecting name is served by one Ingress: with --listeners listenerset its
         # listeners go to that Ingress's namespace

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ing2gw.providers.values import FOLDED_GO_BOOL, BadValue, parse_int, parse_list
+
 PREFIX = "traefik.ingress.kubernetes.io/"
 
 #: router.* keys (lower case, paerser matches field names case-insensitively) and their type
@@ -21,8 +23,6 @@ _ROUTER_KEYS: dict[str, str] = {
     "router.observability.tracing": "bool", "router.observability.tracelevel": "str",
 }
 _DOMAINS = re.compile(r"router\.tls\.domains\.\d+\.(main|sans)\Z")
-_TRUE = {"1", "t", "true"}
-_FALSE = {"0", "f", "false"}
 
 
 @dataclass
@@ -43,8 +43,7 @@ class RouterAnnotations:
 
 
 def _go_bool(value: str) -> bool | None:
-    v = value.strip().lower()
-    return True if v in _TRUE else False if v in _FALSE else None
+    return FOLDED_GO_BOOL.maybe(value.strip())
 
 
 def parse_router_annotations(annotations: dict[str, str]) -> tuple[RouterAnnotations | None, list[str]]:
@@ -71,17 +70,17 @@ def parse_router_annotations(annotations: dict[str, str]) -> tuple[RouterAnnotat
             continue
         if kind == "int":
             try:
-                out.priority = int(value.strip())
-            except ValueError:
+                out.priority = parse_int(value)  # strconv: no `1_000`, no other scripts' digits
+            except BadValue:
                 problems.append(f"{key}: {value!r} is not an integer")
                 continue
             out.used.append(key)
             continue
         if short == "router.entrypoints":
-            out.entrypoints = tuple(p.strip() for p in value.split(",") if p.strip())
+            out.entrypoints = parse_list(value)
             out.used.append(key)
         elif short == "router.middlewares":
-            out.middlewares = tuple(p.strip() for p in value.split(",") if p.strip())
+            out.middlewares = parse_list(value)
             out.used.append(key)
         elif short == "router.pathmatcher":
             out.pathmatcher = value.strip()
