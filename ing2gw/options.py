@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 DEFAULT_GATEWAY_NAMESPACE = "gateway-system"
 DEFAULT_CONTROLLER = "ingress-nginx"
@@ -44,6 +45,10 @@ class Options:
     * allow_cross_namespace: let annotations reach into other namespaces (a ReferenceGrant there
       for a mirror-target Service, a custom-headers ConfigMap read from there); off, each such
       annotation is an error and is not carried over.
+    * traefik_static: Traefik's static configuration (the document of its YAML/TOML file:
+      entryPoints, providers.kubernetesIngress/kubernetesCRD, core), None for the Helm chart's;
+      see providers/traefik/static.py.
+    * traefik_version: the Traefik release ("3.6", "3.7"), where routing differs between them.
     """
 
     controller: str = DEFAULT_CONTROLLER
@@ -67,6 +72,9 @@ class Options:
     listeners: str = "gateway"
     skip_invalid: bool = False
     allow_cross_namespace: bool = False
+    #: not hashed (a mapping); compared by value
+    traefik_static: dict[str, Any] | None = field(default=None, hash=False)
+    traefik_version: str | None = None
 
     def nginx_flag(self, name: str) -> str | None:
         """The value of a controller flag (`"true"` for a bare flag), or None when absent."""

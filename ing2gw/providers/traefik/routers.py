@@ -87,6 +87,8 @@ class Router:
     query: tuple[tuple[str, str], ...] = ()
     #: IngressRoute tls.secretName (Ingress certificates come from spec.tls)
     tls_secret: str | None = None
+    #: strictPrefixMatching (T-B2): the prefix `path` matches element-wise, as Gateway API's does
+    strict: bool = False
 
     @property
     def key(self) -> str:
@@ -98,12 +100,22 @@ class Router:
         return len(self.headers) + len(self.query) + (1 if self.method else 0)
 
 
-def rule_string(host: str | None, kind: PathKind | None, path: str) -> str:
-    """The rule Traefik's Ingress provider writes (buildRule, v3 syntax)."""
+def rule_string(host: str | None, kind: PathKind | None, path: str, *, strict: bool = False,
+                host_regexp: bool = False) -> str:
+    """The rule Traefik's Ingress provider writes (buildRule, v3 syntax). `strict`:
+    strictPrefixMatching's `(Path("p") || PathPrefix("p/"))` for a prefix other than `/`;
+    `host_regexp`: a wildcard host as Traefik v3.0-v3.6 wrote it (kubernetes.go buildHostRule at
+    v3.6.24: `HostRegexp("^[a-zA-Z0-9-]+\\.example\\.com$")`, traefik-semantics.md T-B2)."""
     parts = []
-    if host:
+    if host and host_regexp and host.startswith("*."):
+        regex = "^[a-zA-Z0-9-]+" + host[1:].replace(".", "\\.") + "$"
+        parts.append(f"HostRegexp({go_quote(regex)})")
+    elif host:
         parts.append(f"Host({go_quote(host)})")
-    if kind is not None:
+    if kind == "prefix" and strict and path != "/":
+        p = path[:-1] if path.endswith("/") else path
+        parts.append(f"(Path({go_quote(p)}) || PathPrefix({go_quote(p + '/')}))")
+    elif kind is not None:
         matcher = {"prefix": "PathPrefix", "exact": "Path", "regex": "PathRegexp"}[kind]
         parts.append(f"{matcher}({go_quote(path)})")
     return " && ".join(parts)
@@ -128,6 +140,10 @@ def covers(b: Router, a: Router) -> bool:
     """Does every request that `a` matches match `b` too? Hosts checked by the caller."""
     if not (set(b.headers) <= set(a.headers) and set(b.query) <= set(a.query) and b.method in (None, a.method)):
         return False
+    if b.kind == "prefix" and b.strict:
+        # element-wise: the path itself and what lies below it
+        return a.kind in ("prefix", "exact") and (b.path == "/" or a.path == b.path
+                                                   or a.path.startswith(b.path.rstrip("/") + "/"))
     if b.kind == "prefix":
         return a.kind in ("prefix", "exact") and a.path.startswith(b.path)
     if b.kind == "exact":
