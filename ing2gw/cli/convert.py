@@ -337,7 +337,7 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     # They hold no cycles; the check's routers do.
     # Traefik's IngressRoutes are translated too (providers/traefik/crd.py)
     no_ingress = no_ingress_message(manifests) if not result.inputs.ingresses and not any(
-        m.kind == "IngressRoute" for m in result.inputs.other) else None
+        m.kind in ("IngressRoute", "IngressRouteTCP") for m in result.inputs.other) else None
     del manifests
     if run_verify:
         release_garbage()

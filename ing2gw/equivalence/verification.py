@@ -47,7 +47,7 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
         groups[o.controller][o.class_name].append(ing.key)
         verdicts[o.controller].append(o)
     # Traefik's IngressRoutes: checked with the Traefik model, in the class their Gateway serves
-    crds = sorted({r for r in _routes_of(result) if r.startswith("IngressRoute/")})
+    crds = sorted({r for r in _routes_of(result) if r.startswith(("IngressRoute/", "IngressRouteTCP/"))})
     if crds:
         classes = groups.get("traefik") or {}
         cls = "traefik" if "traefik" in classes or not classes else sorted(classes)[0]

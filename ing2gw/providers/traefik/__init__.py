@@ -19,6 +19,7 @@ from ing2gw.providers.detect import detect
 from ing2gw.providers.traefik.build import build_routers
 from ing2gw.providers.traefik.crd import crd_routers, traefik_objects
 from ing2gw.providers.traefik.static import static_of
+from ing2gw.providers.traefik.tcp import tcp_routes
 from ing2gw.providers.traefik.views import emit_views
 
 DEFAULT_CLASS = "traefik"
@@ -43,6 +44,8 @@ class TraefikProvider:
         routers = build_routers(ctx, sorted(ingresses, key=lambda i: i.key))
         if traefik_objects(ctx.inputs.other) and class_name == crd_class(ctx) and st.crd_enabled:
             routers += crd_routers(ctx)
+            # TCP/UDP routes: TLSRoutes where they fit, findings otherwise (tcp.py)
+            tcp_routes(ctx, ctx.gateway_for(class_name))
         hosts = {(r.host or "").strip().lower() for i in ingresses for r in i.spec.rules}
         emit_views(ctx, class_name, routers, sorted(h for h in hosts if h and not host_problem(h)))
 

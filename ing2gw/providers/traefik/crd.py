@@ -38,11 +38,6 @@ def crd_routers(ctx: BuildContext) -> list[Router]:
     services = {(m.namespace or default_ns, m.name): m for m in ctx.inputs.other
                 if m.kind == "TraefikService" and m.group in GROUPS}
     out: list[Router] = []
-    for m in sorted((m for m in ctx.inputs.other if m.kind in ("IngressRouteTCP", "IngressRouteUDP")
-                     and m.group in GROUPS), key=lambda x: (x.namespace or default_ns, x.name)):
-        owner = Owner(m.kind, m.namespace or default_ns, m.name, m.origin)
-        report(ctx, owner, Severity.WARNING, "ING2GW-TRAEFIK-060",
-               f"{m.kind} is not translated (TCP/UDP routing); write a TCPRoute/TLSRoute/UDPRoute by hand")
     for m in sorted((m for m in ctx.inputs.other if m.kind == "IngressRoute" and m.group in GROUPS),
                     key=lambda x: (x.namespace or default_ns, x.name)):
         out += _ingress_route(ctx, m, mws, services)
