@@ -20,7 +20,6 @@ from typing import Any
 
 from ing2gw import ir
 from ing2gw.findings import Severity
-from ing2gw.load import Manifest
 from ing2gw.providers.base import BuildContext, host_problem
 from ing2gw.providers.traefik.routers import Owner, report
 from ing2gw.providers.traefik.static import static_of
@@ -50,7 +49,8 @@ def tcp_routes(ctx: BuildContext, gw: ir.Gateway) -> None:
                      key=lambda x: (x.kind, x.namespace or default_ns, x.name))
     for m in objects:
         owner = Owner(m.kind, m.namespace or default_ns, m.name, m.origin)
-        spec = m.obj.get("spec") if isinstance(m.obj.get("spec"), dict) else {}
+        raw = m.obj.get("spec")
+        spec: dict[str, Any] = raw if isinstance(raw, dict) else {}
         if m.kind == "IngressRouteUDP":
             report(ctx, owner, Severity.WARNING, "ING2GW-TRAEFIK-060",
                    "IngressRouteUDP is not translated: its datagrams need a UDPRoute on a UDP listener (Gateway API "
