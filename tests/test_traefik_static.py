@@ -154,3 +154,36 @@ def test_config_key_takes_the_document_inline_or_a_file(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="traefikStatic.*entryPoints.web.address"):
         parse_function_config({"apiVersion": "ing2gw.io/v1alpha1", "kind": "Ing2Gw",
                                "spec": {"traefikStatic": {"entryPoints": {"web": {}}}}})
+
+
+def _two_namespaces() -> str:
+    other = INGRESS.replace("namespace: shop", "namespace: blog").replace("shop.example.com", "blog.example.com")
+    return INGRESS + "---\n" + other.replace("kind: Ingress\nmetadata: {name: web, namespace: blog}",
+                                             "kind: Ingress\nmetadata: {name: web, namespace: blog, labels: {team: b}}")
+
+
+@pytest.mark.parametrize("option,skipped", [
+    ({"namespaces": ["shop"]}, "blog/web"),
+    ({"labelSelector": "team notin (b)"}, "blog/web"),
+    ({"labelSelector": "team=b"}, "shop/web"),
+])
+def test_provider_scope_options_skip_ingresses_and_verify(option: dict[str, Any], skipped: str) -> None:
+    from ing2gw.equivalence.verification import verify_translation
+
+    manifests = load_text(_two_namespaces(), "in.yaml")
+    options = Options(traefik_static={"providers": {"kubernetesIngress": option}})
+    result = translate(manifests, options)
+    assert [f.subject for f in result.findings if f.code == "ING2GW-TRAEFIK-063"] == [f"Ingress {skipped}"]
+    assert not result.ownership[skipped].translated
+    v = verify_translation(result, manifests, options)
+    assert v.unexplained == 0 and v.probes > 0
+
+
+def test_cross_provider_namespaces_skip_ingresses_that_use_middlewares() -> None:
+    text = INGRESS.replace("metadata: {name: web, namespace: shop}\nspec:\n  ingressClassName",
+                           "metadata:\n  name: web\n  namespace: shop\n  annotations:\n"
+                           "    traefik.ingress.kubernetes.io/router.tls.options: shop-strict@kubernetescrd\n"
+                           "spec:\n  ingressClassName")
+    options = Options(traefik_static={"providers": {"kubernetesIngress": {"crossProviderNamespaces": ["infra"]}}})
+    result = translate(load_text(text, "in.yaml"), options)
+    assert [f.code for f in result.findings if f.subject == "Ingress shop/web" and f.code == "ING2GW-TRAEFIK-063"]

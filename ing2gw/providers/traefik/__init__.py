@@ -20,6 +20,7 @@ from ing2gw.providers.traefik.build import build_routers
 from ing2gw.providers.traefik.crd import crd_routers, traefik_objects
 from ing2gw.providers.traefik.static import static_of
 from ing2gw.providers.traefik.tcp import tcp_routes
+from ing2gw.providers.traefik.transport import transports_and_options
 from ing2gw.providers.traefik.views import emit_views
 
 DEFAULT_CLASS = "traefik"
@@ -46,6 +47,7 @@ class TraefikProvider:
             routers += crd_routers(ctx)
             # TCP/UDP routes: TLSRoutes where they fit, findings otherwise (tcp.py)
             tcp_routes(ctx, ctx.gateway_for(class_name))
+            transports_and_options(ctx)
         hosts = {(r.host or "").strip().lower() for i in ingresses for r in i.spec.rules}
         emit_views(ctx, class_name, routers, sorted(h for h in hosts if h and not host_problem(h)))
 

@@ -42,6 +42,7 @@ from ing2gw.options import Options
 CHART_ENTRY_POINTS: dict[str, Any] = {"web": {"address": ":80"}, "websecure": {"address": ":443", "http": {"tls": {}}}}
 #: the releases whose Ingress provider writes a wildcard host as a HostRegexp (T-B2)
 HOSTREGEXP_BEFORE = (3, 7)
+_ANN = "traefik.ingress.kubernetes.io/"
 
 _TOP = {"entrypoints", "providers", "core", "serverstransport", "certificatesresolvers", "global", "log",
         "accesslog", "tracing", "metrics", "ping", "api", "tcpserverstransport", "spiffe", "ocsp", "hostresolver",
@@ -97,6 +98,10 @@ class TraefikStatic:
     allow_empty_services: bool = True
     allow_external_name_services: bool = False
     strict_prefix_matching: bool = False
+    namespaces: tuple[str, ...] = ()
+    label_selector: str = ""
+    #: crossProviderNamespaces (None: unset, no restriction)
+    cross_provider_namespaces: tuple[str, ...] | None = None
     crd_enabled: bool = True
     crd_allow_cross_namespace: bool = False
     crd_allow_external_name_services: bool = False
@@ -216,6 +221,68 @@ def _entry_points(r: _Reader, raw: Any) -> tuple[EntryPoint, ...]:
     return tuple(eps[n] for n in sorted(eps))
 
 
+def _strings(r: _Reader, value: Any, path: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    r.bad(path, "must be a list of names")
+    return ()
+
+
+#: one requirement of a Kubernetes label selector: key, !key, key=v, key==v, key!=v,
+#: key in (a,b), key notin (a,b)
+_REQUIREMENT = re.compile(r"\s*(?:(?P<not>!)\s*(?P<nkey>[\w./-]+)|(?P<key>[\w./-]+)\s*(?:(?P<op>==|=|!=)\s*"
+                          r"(?P<value>[\w.-]*)|\s+(?P<set>in|notin)\s*\((?P<values>[^)]*)\))?)\s*")
+
+
+def _requirements(selector: str) -> list[re.Match[str]] | None:
+    parts, depth, cur = [], 0, ""
+    for ch in selector:
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    out = [_REQUIREMENT.fullmatch(p) for p in parts if p.strip()]
+    return None if any(m is None for m in out) else [m for m in out if m is not None]
+
+
+def _selector(r: _Reader, value: Any, path: str) -> str:
+    text = str(value or "").strip()
+    if text and _requirements(text) is None:
+        r.bad(path, f"{text!r} is not a label selector (key=value, key!=value, key in (a,b), !key, ...)")
+        return ""
+    return text
+
+
+def selects(selector: str, labels: Mapping[str, str]) -> bool:
+    """Does a Kubernetes label selector select these labels? (An empty one selects all.)"""
+    for m in _requirements(selector) or []:
+        if m.group("not"):
+            if m.group("nkey") in labels:
+                return False
+            continue
+        key = m.group("key")
+        if m.group("op"):
+            equal = labels.get(key) == m.group("value")
+            if equal == (m.group("op") == "!="):
+                return False
+        elif m.group("set"):
+            values = {v.strip() for v in m.group("values").split(",")}
+            inside = key in labels and labels[key] in values
+            if inside != (m.group("set") == "in"):
+                return False
+        elif key not in labels:
+            return False
+    return True
+
+
 def parse_static(doc: Mapping[str, Any] | None, source: str = "--traefik-static",
                  lines: Mapping[str, int] | None = None, version: str | None = None) -> TraefikStatic:
     """The static configuration of `doc` (None: the Helm chart's); InputError lists every problem
@@ -249,6 +316,10 @@ def parse_static(doc: Mapping[str, Any] | None, source: str = "--traefik-static"
         allow_empty_services=r.flag(ing, "allowemptyservices", ip, True),
         allow_external_name_services=r.flag(ing, "allowexternalnameservices", ip, False),
         strict_prefix_matching=r.flag(ing, "strictprefixmatching", ip, False),
+        namespaces=_strings(r, ing.get("namespaces"), f"{ip}.namespaces"),
+        label_selector=_selector(r, ing.get("labelselector"), f"{ip}.labelSelector"),
+        cross_provider_namespaces=(_strings(r, ing["crossprovidernamespaces"], f"{ip}.crossProviderNamespaces")
+                                   if ing.get("crossprovidernamespaces") is not None else None),
         crd_enabled=crd_raw is not False,
         crd_allow_cross_namespace=r.flag(crd, "allowcrossnamespace", cp, False),
         crd_allow_external_name_services=r.flag(crd, "allowexternalnameservices", cp, False),
@@ -267,6 +338,16 @@ def skipped_by(st: TraefikStatic, ing: Ingress) -> str | None:
     Detection already checked that an ingressClassName names an IngressClass of Traefik's."""
     if not st.ingress_enabled:
         return "providers.kubernetesIngress is not enabled"
+    if st.namespaces and ing.namespace not in st.namespaces:
+        return f"providers.kubernetesIngress.namespaces does not list {ing.namespace}"
+    if st.label_selector and not selects(st.label_selector, ing.metadata.labels or {}):
+        return f"providers.kubernetesIngress.labelSelector {st.label_selector!r} does not select it"
+    if st.cross_provider_namespaces is not None and ing.namespace not in st.cross_provider_namespaces and any(
+            ing.annotations.get(_ANN + k) for k in ("router.middlewares", "router.tls.options")):
+        # kubernetes.go: an Ingress outside crossProviderNamespaces may not reference other
+        # providers' objects, and is skipped whole (T-A4)
+        return f"crossProviderNamespaces does not list {ing.namespace}, and it uses router.middlewares or " \
+               "router.tls.options"
     name = ing.spec.ingress_class_name
     if name:
         if st.disable_class_lookup:
