@@ -62,9 +62,11 @@ def _users(ctx: BuildContext, obj: Manifest) -> list[str]:
         if m.group not in GROUPS or m.kind != "IngressRoute":
             continue
         ns = m.namespace or default_ns
-        spec = m.obj.get("spec") if isinstance(m.obj.get("spec"), dict) else {}
+        raw = m.obj.get("spec")
+        spec: dict[str, Any] = raw if isinstance(raw, dict) else {}
         if obj.kind == "TLSOption":
-            tls = spec.get("tls") if isinstance(spec.get("tls"), dict) else {}
+            raw_tls = spec.get("tls")
+            tls: dict[str, Any] = raw_tls if isinstance(raw_tls, dict) else {}
             opt = tls.get("options") if isinstance(tls.get("options"), dict) else None
             if opt and _matches((str(opt.get("namespace") or ns), str(opt.get("name") or "")), obj, default_ns):
                 out.append(f"IngressRoute {ns}/{m.name}")
