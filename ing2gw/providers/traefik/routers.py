@@ -7,6 +7,7 @@ None for any host) and a path test (`prefix`: character-wise string prefix, `exa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from ing2gw import ir
@@ -35,7 +36,8 @@ class Owner:
     origin: Origin
     ingress: Ingress | None = None
 
-    @property
+    # cached: asked for every router of every host view (a frozen dataclass keeps a __dict__)
+    @cached_property
     def key(self) -> str:
         return self.source.key
 
@@ -43,7 +45,7 @@ class Owner:
     def subject(self) -> str:
         return f"{self.kind} {self.namespace}/{self.name}"
 
-    @property
+    @cached_property
     def source(self) -> ir.Source:
         return ir.Source(self.namespace, self.name, self.origin, kind=self.kind)
 

@@ -72,8 +72,11 @@ def _live(ctx: BuildContext, view: str, routers: list[Router], reported: set[tup
     the view's hosts as a finding detail."""
     ordered = sorted(routers, key=lambda r: (-r.priority, r.key, r.rule))
     live: list[Router] = []
-    for a in ordered:
-        shadow = next((b for b in ordered if b is not a and b.priority > a.priority and covers(b, a)), None)
+    higher = 0  # ordered[:higher] are the routers of a priority above the current one's
+    for n, a in enumerate(ordered):
+        if n and ordered[n - 1].priority != a.priority:
+            higher = n
+        shadow = next((b for b in ordered[:higher] if covers(b, a)), None)
         if shadow is not None:
             dead = ("dead", view, a.key, a.rule)
             if dead not in reported:
