@@ -154,6 +154,7 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
                 view.sides.setdefault(side, []).append(r)
         views.append(view)
     certs = _certificates(routers)
+    default_cert = _default_certificate(ctx, gw) if routers else None
     #: hosts with an HTTPS listener; Traefik's TLS entry point answers every other host too
     with_https: set[str] = set()
     tls_on_web: set[str] = set()
@@ -180,7 +181,8 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
             continue
         hostname = None if view.host == ANY else view.host
         # the store matches SANs, a wildcard certificate covering one label too (T-C5)
-        cert = (certs.get(view.host) or certs.get("*." + view.host.partition(".")[2])) if hostname else None
+        cert = (certs.get(view.host) or certs.get("*." + view.host.partition(".")[2]) or default_cert) if hostname \
+            else default_cert
         if any(side[0] == "HTTPS" for side in live) and cert is not None:
             with_https.add(view.host)
         for r in {id(x): x for rs in live.values() for x in rs}.values():
@@ -256,7 +258,7 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
             # without a plain listener there would refuse the connection instead
             gw.listener("HTTP", ep.port, None)
     no_cert = sorted(({v.host for v in views} | set(rule_hosts)) - with_https - {ANY}) + [ANY]
-    if routers or rule_hosts:
+    if (routers or rule_hosts) and default_cert is None:
         ctx.findings.append(Finding(
             Severity.INFO, "ING2GW-TRAEFIK-020",
             f"Traefik answers HTTPS for every host on its websecure entry point (with its default certificate when "
@@ -271,6 +273,34 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
                                     "Traefik ignores one trailing dot in the Host header; whether a Gateway matches "
                                     "such names is implementation-specific",
                                     subject=f"Gateway {gw.namespace}/{gw.name}"))
+
+
+def _default_certificate(ctx: BuildContext, gw: ir.Gateway) -> ir.SecretRef | None:
+    """The certificate of the TLSStore named `default` (spec.defaultCertificate.secretName): what
+    Traefik serves to an SNI no loaded certificate matches (T-C5; Traefik docs
+    `reference/routing-configuration/kubernetes/crd/tls/tlsstore.md`). The HTTPS listeners of hosts
+    without a certificate of their own, and a catch-all one, get it."""
+    stores = sorted((m for m in ctx.inputs.other if m.kind == "TLSStore" and m.name == "default"
+                     and m.group in ("traefik.io", "traefik.containo.us")),
+                    key=lambda m: m.namespace or ctx.options.default_namespace)
+    for m in stores:
+        spec = m.obj.get("spec") if isinstance(m.obj.get("spec"), dict) else {}
+        dc = spec.get("defaultCertificate") if isinstance(spec, dict) else None
+        if isinstance(dc, dict) and dc.get("secretName"):
+            ns = m.namespace or ctx.options.default_namespace
+            ref = ir.SecretRef(ns, str(dc["secretName"]))
+            ctx.findings.append(Finding(Severity.INFO, "ING2GW-TRAEFIK-072",
+                                        f"defaultCertificate {ref.namespace}/{ref.name} "
+                                        "is the certificate of every HTTPS listener of a host without one of its own, "
+                                        "and of a catch-all HTTPS listener", origin=m.origin,
+                                        subject=f"TLSStore {ns}/default", status="converted"))
+            if len(stores) > 1:
+                ctx.findings.append(Finding(Severity.WARNING, "ING2GW-TRAEFIK-072",
+                                            f"TLSStores named default in several namespaces "
+                                            f"({', '.join(sorted(x.namespace or '' for x in stores))}): ing2gw uses "
+                                            f"the one of {ns}", subject=f"Gateway {gw.namespace}/{gw.name}"))
+            return ref
+    return None
 
 
 def _redirect_route(ctx: BuildContext, gw: ir.Gateway, ep: EntryPoint) -> None:
