@@ -126,6 +126,10 @@ def problems(options: Options) -> list[str]:
     if not (_SUBDOMAIN.match(options.annotations_prefix.rstrip("/")) and len(options.annotations_prefix) <= 253):
         out.append(f"--annotations-prefix {options.annotations_prefix!r} is not an annotation prefix (a DNS name such "
                    "as nginx.ingress.kubernetes.io)")
+    if options.traefik_version is not None and not re.fullmatch(r"v?3\.\d+(\.\d+)?", options.traefik_version.strip()):
+        out.append(f"--traefik-version {options.traefik_version!r} is not a Traefik v3 release such as 3.6 or 3.7")
+    if options.traefik_static is not None and not isinstance(options.traefik_static, dict):
+        out.append("--traefik-static must be Traefik's static configuration (a mapping: entryPoints, providers, ...)")
     if options.nginx_configmap is not None:
         out += [p for p in [_ns_name(options.nginx_configmap, "--nginx-configmap")] if p]
     for flag in options.nginx_flags:
