@@ -58,6 +58,10 @@ FIELDS: dict[str, _Field] = {
                                                   "(they pass through unchanged) instead of failing on them"),
     "allowCrossNamespace": _Field("allow_cross_namespace", "bool",
                                   "let annotations reach into other namespaces (mirror-target grants, custom-headers)"),
+    "traefikStatic": _Field("traefik_static", "traefik-static",
+                            "Traefik's static configuration: its file (YAML, or TOML named *.toml), or the "
+                            "document inline (entryPoints, providers, core)"),
+    "traefikVersion": _Field("traefik_version", "str", "the Traefik release (3.6, 3.7) where routing differs"),
     "keepIngress": _Field("keep_ingress", "bool", "keep converted Ingresses in the output"),
     "failOn": _Field("fail_on", "fail-on", "fail the build on findings of this severity or worse"),
 }
@@ -108,6 +112,8 @@ def _convert(key: str, f: _Field, value: Any, from_strings: bool) -> tuple[Any, 
             except UsageError as exc:
                 return None, str(exc)
         return None, f"{key} must map class names to controllers (e.g. {{with-tls: ingress-nginx}}), not {value!r}"
+    if f.kind == "traefik-static":
+        return _traefik_static(key, value)
     if not isinstance(value, str) or not value:
         return None, f"{key} must be a non-empty string, not {value!r}"
     if f.kind == "label" and not _LABEL.match(value):
@@ -133,6 +139,32 @@ def _convert(key: str, f: _Field, value: Any, from_strings: bool) -> tuple[Any, 
         except UsageError as exc:
             return None, str(exc).replace("--target", "target")
     return value, None
+
+
+def _traefik_static(key: str, value: Any) -> tuple[Any, str | None]:
+    """Traefik's static configuration: a file name, or the document itself."""
+    from ing2gw.errors import InputError
+    from ing2gw.providers.traefik.static import parse_static, read_static_file
+
+    try:
+        if isinstance(value, str) and value:
+            return read_static_file(value), None
+        if isinstance(value, Mapping):
+            doc = _plain(value)
+            parse_static(doc, key)
+            return doc, None
+    except (InputError, UsageError) as exc:
+        return None, str(exc).replace("\n", "; ")
+    return None, f"{key} must be a file name or Traefik's static configuration (entryPoints, providers, ...), " \
+                 f"not {value!r}"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def parse_function_config(config: Any) -> KrmConfig:

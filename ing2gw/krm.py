@@ -294,8 +294,9 @@ def convert_items(items: list[dict[str, Any]], function_config: Any, place: bool
         return view.failed([f"invalid {CONFIG_KIND} config: {exc}"])
 
     converted = {view.index(ing.origin) for ing in result.translated_ingresses()} - {None}
+    converted |= _converted_routes(items, result, config.options.default_namespace)
     findings = list(result.findings)
-    if not any(_is_ingress(item) for item in items):
+    if not any(_is_ingress(item) or _is_route_source(item) for item in items):
         findings.append(Finding(Severity.INFO, "ING2GW-KRM-002",
                                 "no Ingress among the resources: nothing to convert"))
     created, platform = _new_objects(result)
@@ -357,6 +358,28 @@ def _krm_words(text: str) -> str:
 
 def _is_ingress(item: Mapping[str, Any]) -> bool:
     return item.get("kind") == "Ingress" and item.get("apiVersion") in _INGRESS_API_VERSIONS
+
+
+#: Traefik's API groups: their IngressRoutes are translated like Ingresses
+_TRAEFIK_GROUPS = ("traefik.io/", "traefik.containo.us/")
+
+
+def _is_route_source(item: Mapping[str, Any]) -> bool:
+    """A source object other than an Ingress that ing2gw turns into routes (an IngressRoute)."""
+    return item.get("kind") == "IngressRoute" and str(item.get("apiVersion") or "").startswith(_TRAEFIK_GROUPS)
+
+
+def _converted_routes(items: Sequence[Mapping[str, Any]], result: Result, default_ns: str) -> set[int]:
+    """Indexes of the IngressRoutes some output route came from: replaced like a converted
+    Ingress (their Middlewares and TraefikServices stay, other routes may share them)."""
+    sources = {str(_annotations(o).get(SOURCE_ANNOTATION) or "") for o in result.objects()}
+    out = set()
+    for i, item in enumerate(items):
+        if _is_route_source(item):
+            md = item.get("metadata") or {}
+            if f"IngressRoute/{md.get('namespace') or default_ns}/{md.get('name')}" in sources:
+                out.add(i)
+    return out
 
 
 def _new_objects(result: Result) -> tuple[list[dict[str, Any]], set[int]]:

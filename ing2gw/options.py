@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 DEFAULT_GATEWAY_NAMESPACE = "gateway-system"
 DEFAULT_CONTROLLER = "ingress-nginx"
@@ -44,6 +45,10 @@ class Options:
     * allow_cross_namespace: let annotations reach into other namespaces (a ReferenceGrant there
       for a mirror-target Service, a custom-headers ConfigMap read from there); off, each such
       annotation is an error and is not carried over.
+    * traefik_static: Traefik's static configuration (the document of its YAML/TOML file:
+      entryPoints, providers.kubernetesIngress/kubernetesCRD, core), None for the Helm chart's;
+      see providers/traefik/static.py.
+    * traefik_version: the Traefik release ("3.6", "3.7"), where routing differs between them.
     """
 
     controller: str = DEFAULT_CONTROLLER
@@ -67,6 +72,9 @@ class Options:
     listeners: str = "gateway"
     skip_invalid: bool = False
     allow_cross_namespace: bool = False
+    #: not hashed (a mapping); compared by value
+    traefik_static: dict[str, Any] | None = field(default=None, hash=False)
+    traefik_version: str | None = None
 
     def nginx_flag(self, name: str) -> str | None:
         """The value of a controller flag (`"true"` for a bare flag), or None when absent."""
@@ -118,6 +126,10 @@ def problems(options: Options) -> list[str]:
     if not (_SUBDOMAIN.match(options.annotations_prefix.rstrip("/")) and len(options.annotations_prefix) <= 253):
         out.append(f"--annotations-prefix {options.annotations_prefix!r} is not an annotation prefix (a DNS name such "
                    "as nginx.ingress.kubernetes.io)")
+    if options.traefik_version is not None and not re.fullmatch(r"v?3\.\d+(\.\d+)?", options.traefik_version.strip()):
+        out.append(f"--traefik-version {options.traefik_version!r} is not a Traefik v3 release such as 3.6 or 3.7")
+    if options.traefik_static is not None and not isinstance(options.traefik_static, dict):
+        out.append("--traefik-static must be Traefik's static configuration (a mapping: entryPoints, providers, ...)")
     if options.nginx_configmap is not None:
         out += [p for p in [_ns_name(options.nginx_configmap, "--nginx-configmap")] if p]
     for flag in options.nginx_flags:

@@ -2,6 +2,7 @@
 
 A case folder holds:
   input.yaml              the input manifests; an optional first line `# flags: --opt value ...`
+                          (a --traefik-static file is named relative to the repository root)
   expected/               the output tree (platform/..., apps/<ns>/...) as `convert --out-dir`
                           writes it, plus findings.yaml (every finding, origins relative) and
                           the migration report with the equivalence check (report.md, report.json,
@@ -37,7 +38,8 @@ _DEFAULTS = dict(controller="ingress-nginx", gateway_namespace="gateway-system",
                  gateway_class=None, gateway_controller_name=None, single_gateway=False, target=None,
                  emit_gateway_class=False, default_namespace="default",
                  annotations_prefix="nginx.ingress.kubernetes.io", allow_weakened=(), ingress_class="nginx",
-                 nginx_configmap=None, nginx_flags=(), listeners="gateway")
+                 nginx_configmap=None, nginx_flags=(), listeners="gateway", traefik_static=None,
+                 traefik_version=None)
 
 
 @dataclass
@@ -90,6 +92,9 @@ def parse_flags(flags: list[str]) -> dict[str, Any]:
             allow.append(value)
         elif name == "nginx_flag":
             kw["nginx_flags"] = tuple(kw["nginx_flags"]) + (value,)
+        elif name == "traefik_static":
+            # a file of the repository (golden/<controller>/<case>/traefik.yaml), wherever pytest runs
+            kw[name] = str(ROOT / value)
         else:
             kw[name] = value
         i += 2

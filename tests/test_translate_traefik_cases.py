@@ -58,7 +58,9 @@ def _case(path: Path) -> tuple[list[Manifest], ClusterContext, dict[str, Any]]:
         else:
             secrets[key] = SecretFact(tuple(spec.get("dnsNames") or ()), bool(spec.get("invalid")))
     manifests = [Manifest(o, Origin(str(path), 0, i)) for i, o in enumerate(objects)]
-    static = dict(case.get("controller") or {})
+    # the context holds only the cluster's facts: Traefik's static configuration reaches the
+    # simulator from the options, as `--traefik-static` does (the registry's old side)
+    static: dict[str, Any] = {}
     if "ingressClasses" in cluster:
         static["ingressClasses"] = cluster["ingressClasses"] or {}
     services = {f"{(o['metadata'].get('namespace') or 'default')}/{o['metadata']['name']}"
@@ -69,22 +71,19 @@ def _case(path: Path) -> tuple[list[Manifest], ClusterContext, dict[str, Any]]:
     return manifests, context, case
 
 
-#: cases whose answers depend on Traefik's static configuration (`controller:` in the case), which
-#: the translator does not read yet (it assumes the Helm chart's): the translation is knowingly
-#: wrong for them, so they are listed here with the reason instead of passing by accident
-NEEDS_STATIC_CONFIG = {
-    "class-02-provider-ingressclass-option": "providers.kubernetesIngress.ingressClass filters Ingresses",
-    "class-03-disable-ingressclass-lookup": "disableIngressClassLookup ignores every ingressClassName",
-    "hosts-10-wildcard-rule-before-v3.7": "traefikVersion 3.6 ranks wildcard hosts by a longer HostRegexp rule",
-    "tls-06-entrypoint-redirection": "entryPoints.web.http.redirections redirects every request on web",
-}
+def options_of(case: dict[str, Any]) -> Options:
+    """The case's Traefik static configuration (`controller:`) as --traefik-static and
+    --traefik-version give it: the translator reads it and passes it to the simulator."""
+    static = dict(case.get("controller") or {})
+    version = static.pop("traefikVersion", None)
+    return Options(traefik_static=static or None, traefik_version=str(version) if version else None)
+
+
 #: cases where Traefik builds no router ing2gw can emit: nothing is output, and the reason is a
 #: finding (an error where Traefik did route requests)
 NOTHING_EMITTED = {
     "backend-09-ignored-rules-and-backends": ("ING2GW-TRAEFIK-004", "resource backends and host-only rules"),
     "backend-10-externalname-not-allowed": ("ING2GW-TRAEFIK-004", "ExternalName refused by the provider"),
-    # with allowExternalNameServices (static configuration, not read yet) Traefik does proxy
-    "backend-11-externalname-allowed": ("ING2GW-TRAEFIK-004", "ExternalName refused as without the option"),
     "paths-06-pathmatcher-pathregexp-unanchored": ("ING2GW-TRAEFIK-005", "PathRegexp is not translated (error)"),
 }
 
@@ -92,16 +91,12 @@ NOTHING_EMITTED = {
 @pytest.mark.parametrize("path", CASE_FILES, ids=[p.stem for p in CASE_FILES])
 def test_translation_of_case_is_equivalent(path: Path) -> None:
     manifests, context, case = _case(path)
-    options = Options()
+    options = options_of(case)
     result = translate(manifests, options)
     if path.stem in NOTHING_EMITTED:
         code = NOTHING_EMITTED[path.stem][0]
         assert not [o for o in result.objects() if o["kind"] == "HTTPRoute"]
         assert code in {f.code for f in result.findings}
-        return
-    if path.stem in NEEDS_STATIC_CONFIG:
-        v = verify_translation(result, manifests, options, context=context, extra_probes=_requests(case))
-        assert v.unexplained > 0, "now equivalent: remove the case from NEEDS_STATIC_CONFIG"
         return
     v = verify_translation(result, manifests, options, context=context, extra_probes=_requests(case))
     unexplained = [r.to_dict() for r in v.differences if not r.explained_by and not r.unverified]

@@ -74,6 +74,14 @@ def translation_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--nginx-flag", "nginx_flags", multiple=True, metavar="FLAG",
                      help="An ingress-nginx controller flag that changes routing (repeatable), e.g. "
                           "--nginx-flag=--disable-catch-all or --nginx-flag=--default-backend-service=ns/svc."),
+        click.option("--traefik-static", default=None, metavar="FILE",
+                     help="Traefik's static configuration file (YAML, or TOML named *.toml): entry points and "
+                          "their redirections become listeners and redirect routes, providers.kubernetesIngress/"
+                          "kubernetesCRD options decide what was served. Default: the Helm chart's (web :80, "
+                          "websecure :443 with TLS). Config key traefikStatic."),
+        click.option("--traefik-version", default=None, metavar="VERSION",
+                     help="The Traefik release, where routing differs (3.6 and earlier rank wildcard hosts by a "
+                          "longer HostRegexp rule). Default: 3.7."),
         click.option("--allow-cross-namespace", is_flag=True,
                      help="Let annotations reach into other namespaces: a ReferenceGrant there for a mirror-target "
                           "Service, a custom-headers ConfigMap read from there. Off, each such annotation is an "
@@ -159,6 +167,10 @@ def build_options(kw: dict[str, Any]) -> Options:
     problem = check_controller(values.get("controller", DEFAULT_CONTROLLER))
     if problem:
         raise UsageError(f"--controller: {problem}")
+    if isinstance(values.get("traefik_static"), str):
+        from ing2gw.providers.traefik.static import read_static_file
+
+        values["traefik_static"] = read_static_file(values["traefik_static"], values.get("traefik_version"))
     classes = {**dict(from_file.get("classes", ())), **dict(parse_class_options(kw.get("classes") or ()))}
     # --skip-invalid is convert's; the config key applies wherever the file is read
     values["skip_invalid"] = bool(kw.get("skip_invalid")) or bool(from_file.get("skip_invalid", False))
@@ -325,7 +337,7 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     # They hold no cycles; the check's routers do.
     # Traefik's IngressRoutes are translated too (providers/traefik/crd.py)
     no_ingress = no_ingress_message(manifests) if not result.inputs.ingresses and not any(
-        m.kind == "IngressRoute" for m in result.inputs.other) else None
+        m.kind in ("IngressRoute", "IngressRouteTCP") for m in result.inputs.other) else None
     del manifests
     if run_verify:
         release_garbage()

@@ -168,6 +168,8 @@ def _when(key: str, value: str, p: Probe) -> bool:
     if key == "host":
         if value == "missing":
             return p.request.host is None
+        if value == "empty":
+            return not p.request.host
         return (p.request.host or "").split(":")[0].endswith(".")
     if key == "without-header":
         return p.request.header(value) is None

@@ -43,7 +43,7 @@ Vocabulary (checked when the tables load, so a typo cannot ship):
   `services` (comma-separated `namespace/name`: either answer sends traffic to one of them),
   `headers` (comma-separated header names the request carries, or `Name=value` for that
   value), `cookies` (cookie names), `methods`.
-* `when`: `scheme` (http, https), `method`, `host` (`trailing-dot`, or `missing`: no Host header), `without-header` (a header
+* `when`: `scheme` (http, https), `method`, `host` (`trailing-dot`, `missing`: no Host header, or `empty`: none or an empty one), `without-header` (a header
   the request does not carry), `old` and `new` (the
   answer: `no-response`, `redirect`, `proxied`, `not-found` (a 404 of the proxy itself),
   `server-error` (a 5xx: no backend, or one without endpoints), `refused` (a 401 or 403 the proxy
@@ -122,7 +122,8 @@ def _when_words(key: str, value: str) -> str:
     if key == "method":
         return f"with method {value}"
     if key == "host":
-        return "without a Host header" if value == "missing" else "whose Host header ends with a dot"
+        return {"missing": "without a Host header", "empty": "without a Host header or with an empty one"}.get(
+            value, "whose Host header ends with a dot")
     if key == "without-header":
         return f"without the {value} header"
     side = "ingress-nginx" if key == "old" else "the Gateway"
@@ -168,8 +169,8 @@ def parse(code: str, raw: Any) -> tuple[Prediction, ...]:
                 raise ValueError(f"{where}: when.{k} must be one of {', '.join(sorted(ANSWER_KINDS))}")
             if k == "scheme" and v not in ("http", "https"):
                 raise ValueError(f"{where}: when.scheme must be http or https")
-            if k == "host" and v not in ("trailing-dot", "missing"):
-                raise ValueError(f"{where}: when.host can only be trailing-dot or missing")
+            if k == "host" and v not in ("trailing-dot", "missing", "empty"):
+                raise ValueError(f"{where}: when.host can only be trailing-dot, missing or empty")
         change: list[tuple[str, tuple[str, ...]]] = []
         for f, c in (p.get("change") or {}).items():
             values = tuple(c) if isinstance(c, list) else (str(c),)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections import defaultdict
 from typing import Any, Callable, Sequence
@@ -46,7 +47,7 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
         groups[o.controller][o.class_name].append(ing.key)
         verdicts[o.controller].append(o)
     # Traefik's IngressRoutes: checked with the Traefik model, in the class their Gateway serves
-    crds = sorted({r for r in _routes_of(result) if r.startswith("IngressRoute/")})
+    crds = sorted({r for r in _routes_of(result) if r.startswith(("IngressRoute/", "IngressRouteTCP/"))})
     if crds:
         classes = groups.get("traefik") or {}
         cls = "traefik" if "traefik" in classes or not classes else sorted(classes)[0]
@@ -63,7 +64,8 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
             raise ValueError(f"controller {controller!r} is translated but has no registry entry")
         setup = _old_side(found.old_side, result, options, verdicts[controller])
         part = run_check(old + list(setup.manifests), new, result.findings, controller=found.simulator, class_groups=dict(class_groups),
-                         configmap_flags=setup.flags, context=_with_configmap(context, setup.configmap),
+                         configmap_flags=setup.flags,
+                         context=_with_static(_with_configmap(context, setup.configmap), setup.static),
                          extra_probes=extra_probes, observe=observe)
         if total is None:
             total = part
@@ -91,3 +93,12 @@ def _with_configmap(context: ClusterContext | None, data: dict[str, str]) -> Clu
     return ClusterContext(services=base.services, default_endpoints=base.default_endpoints,
                           endpoints=base.endpoints, secrets=base.secrets, secret_facts=base.secret_facts,
                           nginx_flags=base.nginx_flags, nginx_configmap=data, traefik=base.traefik)
+
+
+def _with_static(context: ClusterContext | None, static: dict[str, Any]) -> ClusterContext | None:
+    """The cluster context with the controller's static configuration (Traefik's) under the
+    caller's: keys the caller's context gives win."""
+    if not static:
+        return context
+    base = context or ClusterContext()
+    return dataclasses.replace(base, traefik={**static, **dict(base.traefik)})

@@ -321,6 +321,15 @@ def detect(ing: Ingress, inputs: Inputs, options: Options, table: ControllerTabl
     name = class_name or _classless(ctl, options)
     if ctl not in table.translated:
         return _not_translated(ctl, name, how, evidence, table, "not-translated")
+    if ctl == "traefik" and options.traefik_static is not None:
+        from ing2gw.providers.traefik.static import skipped_by, static_of
+
+        why = skipped_by(static_of(options), ing)
+        if why is not None:
+            # Traefik's provider options skip it: it never routed anything (T-A1)
+            return Verdict(ctl, name, how, "not-translated", False, evidence, "ING2GW-TRAEFIK-063", Severity.WARNING,
+                           f"Traefik's static configuration ({why}) makes Traefik skip this Ingress: nothing of it "
+                           "is translated", "translate it with the static configuration of the Traefik that serves it")
     return Verdict(ctl, name, how, "detected", True, evidence)
 
 
@@ -401,6 +410,13 @@ def _by_name(kind: EvidenceKind, text: str, name: str, options: Options, table: 
         # the class ingress-nginx serves by its --ingress-class flag
         ctl = "ingress-nginx"
         text = f"{text} (ingress-nginx --ingress-class={name})"
+    if ctl is None and options.traefik_static is not None:
+        from ing2gw.providers.traefik.static import static_of
+
+        if name == static_of(options).ingress_class:
+            # the class Traefik serves by providers.kubernetesIngress.ingressClass
+            ctl = "traefik"
+            text = f"{text} (Traefik providers.kubernetesIngress.ingressClass={name})"
     return Evidence(kind, text, (ctl,) if ctl else (), name)
 
 

@@ -55,12 +55,14 @@ class ControllerEntry:
 @dataclass(frozen=True)
 class OldSide:
     """What a controller's simulator needs beyond the manifests: the controller's flags (as given
-    to it, e.g. `--annotations-prefix=...`), its ConfigMap's data (empty: none), and objects its
-    installation creates that the input may lack (e.g. a Helm chart's IngressClass)."""
+    to it, e.g. `--annotations-prefix=...`), its ConfigMap's data (empty: none), objects its
+    installation creates that the input may lack (e.g. a Helm chart's IngressClass), and its
+    static configuration document (Traefik's, the simulator's `traefik` context; empty: none)."""
 
     flags: tuple[str, ...] = ()
     configmap: dict[str, str] = field(default_factory=dict)
     manifests: tuple[Any, ...] = ()
+    static: dict[str, Any] = field(default_factory=dict)
 
 
 REGISTRY: dict[str, ControllerEntry] = {
@@ -90,7 +92,8 @@ REGISTRY: dict[str, ControllerEntry] = {
         simulator="traefik",
         mappings=("traefik",),
         codes="traefik",
-        option_group=OptionGroup("Traefik", ()),
+        option_group=OptionGroup("Traefik", ("traefik_static", "traefik_version")),
+        old_side="ing2gw.providers.traefik.check_setup:old_side",
         source_kinds=(("traefik.io", "IngressRoute"), ("traefik.containo.us", "IngressRoute")),
     ),
 }

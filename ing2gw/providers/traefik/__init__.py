@@ -18,6 +18,9 @@ from ing2gw.providers.base import BuildContext, host_problem
 from ing2gw.providers.detect import detect
 from ing2gw.providers.traefik.build import build_routers
 from ing2gw.providers.traefik.crd import crd_routers, traefik_objects
+from ing2gw.providers.traefik.static import static_of
+from ing2gw.providers.traefik.tcp import tcp_routes
+from ing2gw.providers.traefik.transport import transports_and_options
 from ing2gw.providers.traefik.views import emit_views
 
 DEFAULT_CLASS = "traefik"
@@ -37,8 +40,14 @@ class TraefikProvider:
     name = "traefik"
 
     def build(self, ctx: BuildContext, class_name: str, ingresses: list[Ingress]) -> None:
+        # Ingresses Traefik's provider options skip never get here (detection, static.skipped_by)
+        st = static_of(ctx.options)
         routers = build_routers(ctx, sorted(ingresses, key=lambda i: i.key))
-        if traefik_objects(ctx.inputs.other) and class_name == crd_class(ctx):
+        if traefik_objects(ctx.inputs.other) and class_name == crd_class(ctx) and st.crd_enabled:
             routers += crd_routers(ctx)
+            # TCP/UDP routes: TLSRoutes where they fit, findings otherwise (tcp.py)
+            tcp_routes(ctx, ctx.gateway_for(class_name))
+            transports_and_options(ctx)
         hosts = {(r.host or "").strip().lower() for i in ingresses for r in i.spec.rules}
         emit_views(ctx, class_name, routers, sorted(h for h in hosts if h and not host_problem(h)))
+

@@ -9,9 +9,8 @@ from ing2gw.providers.base import BuildContext, host_problem
 from ing2gw.providers.traefik import middlewares as mw
 from ing2gw.providers.traefik.annotations import PREFIX, RouterAnnotations, parse_router_annotations
 from ing2gw.providers.traefik.routers import MIN_INT32, PathKind, Router, owner_of, priority_of, rule_string
+from ing2gw.providers.traefik.static import HOSTREGEXP_BEFORE, TraefikStatic, static_of
 
-#: the Helm chart's entry points (T-C1): name -> (Service port, TLS by the entry point)
-ENTRYPOINTS: dict[str, tuple[int, bool]] = {"web": (80, False), "websecure": (443, True)}
 _MATCHERS: dict[str, PathKind] = {"Path": "exact", "PathPrefix": "prefix", "PathRegexp": "regex"}
 
 
@@ -124,17 +123,25 @@ def _router(ctx: BuildContext, ing: Ingress, ann: RouterAnnotations, mws: dict[s
         ctx.finding(Severity.WARNING, "ING2GW-TRAEFIK-004",
                     f"{where}: a resource backend is not supported by Traefik: no router", ing=ing)
         return None
-    sb = _service(ctx, ing, backend, where)
+    st = static_of(ctx.options)
+    sb = _service(ctx, ing, backend, where, st)
     if sb is None:
         return None
-    rule = 'PathPrefix("/")' if default else rule_string(host, None if host_only else kind, path)
-    prio = MIN_INT32 if default else priority_of(rule, ann.priority)
-    eps = ann.entrypoints if ann.entrypoints is not None else tuple(ENTRYPOINTS)
-    known = tuple(e for e in eps if e in ENTRYPOINTS)
-    unknown = [e for e in eps if e not in ENTRYPOINTS]
+    strict = st.strict_prefix_matching and kind == "prefix" and not host_only and not default
+    rule = 'PathPrefix("/")' if default else rule_string(host, None if host_only else kind, path, strict=strict)
+    # the rule of Traefik v3.0-v3.6 for a wildcard host is longer, and so is its priority (T-B2)
+    ranked = rule if default or st.version >= HOSTREGEXP_BEFORE else \
+        rule_string(host, None if host_only else kind, path, strict=strict, host_regexp=True)
+    prio = MIN_INT32 if default else priority_of(ranked, ann.priority)
+    if strict and path != "/" and path.endswith("/"):
+        path = path[:-1]
+    eps = ann.entrypoints if ann.entrypoints is not None else st.defaults()
+    known = tuple(e for e in eps if e in st.http_names)
+    unknown = [e for e in eps if e not in st.http_names]
     if unknown:
         ctx.finding(Severity.WARNING, "ING2GW-TRAEFIK-004",
-                    f"{where}: entry point(s) {', '.join(unknown)} are not among Traefik's ({', '.join(ENTRYPOINTS)}): "
+                    f"{where}: entry point(s) {', '.join(unknown)} are not among Traefik's "
+                    f"({', '.join(st.http_names)}): "
                     "Traefik drops them" + ("" if known else ", and with none left the router is unused"), ing=ing,
                     annotation=PREFIX + "router.entrypoints")
         if not known:
@@ -145,7 +152,8 @@ def _router(ctx: BuildContext, ing: Ingress, ann: RouterAnnotations, mws: dict[s
                     f"{where}: {problem}; Traefik drops the router, so nothing is emitted for it", ing=ing,
                     annotation=PREFIX + "router.middlewares", details=scope)
         return None
-    r = Router(owner_of(ing), host, kind, path, rule, prio, (sb,), known, ann.tls is True, where, list(resolved))
+    r = Router(owner_of(ing), host, kind, path, rule, prio, (sb,), known, ann.tls is True, where, list(resolved),
+               strict=strict)
     if kind == "regex":
         ctx.finding(Severity.ERROR, "ING2GW-TRAEFIK-005",
                     f"{where}: PathRegexp({path!r}) is not translated (Gateway API regular expressions are "
@@ -156,7 +164,8 @@ def _router(ctx: BuildContext, ing: Ingress, ann: RouterAnnotations, mws: dict[s
     return r
 
 
-def _service(ctx: BuildContext, ing: Ingress, backend: IngressBackend, where: str) -> ir.ServiceBackend | None:
+def _service(ctx: BuildContext, ing: Ingress, backend: IngressBackend, where: str,
+             st: TraefikStatic) -> ir.ServiceBackend | None:
     """The Service port Traefik's loadService finds, or None (no router) with a finding (T-B6)."""
     ref = backend.service
     assert ref is not None
@@ -178,7 +187,15 @@ def _service(ctx: BuildContext, ing: Ingress, backend: IngressBackend, where: st
                     "the Service is not in the input", ing=ing,
                     suggestion="pass the Service manifest too (-f service.yaml), or use a port number")
         return None
-    if svc.spec.type == "ExternalName":
+    if svc.spec.type == "ExternalName" and st.allow_external_name_services:
+        ctx.finding(Severity.WARNING, "ING2GW-TRAEFIK-065",
+                    f"{where}: Service {ing.namespace}/{ref.name} is of type ExternalName "
+                    f"({svc.spec.external_name}), which Traefik proxies with allowExternalNameServices; a backendRef "
+                    "to an ExternalName Service is implementation-specific in Gateway API (many implementations "
+                    "refuse it)", ing=ing, details={"services": f"{ing.namespace}/{ref.name}"},
+                    suggestion="check that your implementation supports ExternalName backends, or use a Service "
+                               "with endpoints")
+    elif svc.spec.type == "ExternalName":
         ctx.finding(Severity.WARNING, "ING2GW-TRAEFIK-004",
                     f"{where}: Service {ing.namespace}/{ref.name} is of type ExternalName, which Traefik's Ingress "
                     "provider refuses unless allowExternalNameServices is set: no router", ing=ing)

@@ -17,11 +17,11 @@ from ing2gw.findings import Severity
 from ing2gw.load import Manifest
 from ing2gw.providers.base import BuildContext, host_problem
 from ing2gw.providers.traefik import middlewares as mw
-from ing2gw.providers.traefik.build import ENTRYPOINTS
 from ing2gw.providers.traefik.routers import Owner, PathKind, Router, report
 from ing2gw.providers.traefik.rule_parser import Conjunction, RuleError, parse_rule
 from ing2gw.providers.traefik.scope import rule_scope
 from ing2gw.providers.traefik.shapes import ingress_route_problem, mirroring_problem, name_problem, weighted_problem
+from ing2gw.providers.traefik.static import static_of
 
 GROUPS = ("traefik.io", "traefik.containo.us")
 KINDS = ("IngressRoute", "TraefikService", "Middleware", "IngressRouteTCP", "IngressRouteUDP", "ServersTransport",
@@ -40,11 +40,6 @@ def crd_routers(ctx: BuildContext) -> list[Router]:
     services = {(m.namespace or default_ns, m.name): m for m in ctx.inputs.other
                 if m.kind == "TraefikService" and m.group in GROUPS}
     out: list[Router] = []
-    for m in sorted((m for m in ctx.inputs.other if m.kind in ("IngressRouteTCP", "IngressRouteUDP")
-                     and m.group in GROUPS), key=lambda x: (x.namespace or default_ns, x.name)):
-        owner = Owner(m.kind, m.namespace or default_ns, m.name, m.origin)
-        report(ctx, owner, Severity.WARNING, "ING2GW-TRAEFIK-060",
-               f"{m.kind} is not translated (TCP/UDP routing); write a TCPRoute/TLSRoute/UDPRoute by hand")
     for m in sorted((m for m in ctx.inputs.other if m.kind == "IngressRoute" and m.group in GROUPS),
                     key=lambda x: (x.namespace or default_ns, x.name)):
         out += _ingress_route(ctx, m, mws, services)
@@ -62,13 +57,14 @@ def _ingress_route(ctx: BuildContext, m: Manifest, mws: dict[str, mw.Middleware 
                f"invalid IngressRoute ({problem}): the API server refuses it, so Traefik never had its routes; "
                "nothing is translated")
         return []
+    st = static_of(ctx.options)
     eps_raw = spec.get("entryPoints")
-    eps = tuple(str(e) for e in eps_raw) if eps_raw else tuple(ENTRYPOINTS)
-    known = tuple(e for e in eps if e in ENTRYPOINTS)
+    eps = tuple(str(e) for e in eps_raw) if eps_raw else st.defaults()
+    known = tuple(e for e in eps if e in st.http_names)
     if len(known) != len(eps):
         report(ctx, owner, Severity.WARNING, "ING2GW-TRAEFIK-004",
-               f"entry point(s) {', '.join(e for e in eps if e not in ENTRYPOINTS)} are not among Traefik's "
-               f"({', '.join(ENTRYPOINTS)}): Traefik drops them")
+               f"entry point(s) {', '.join(e for e in eps if e not in st.http_names)} are not among Traefik's "
+               f"({', '.join(st.http_names)}): Traefik drops them")
     if not known:
         return []
     tls = spec.get("tls")
@@ -188,7 +184,7 @@ def _backends(ctx: BuildContext, owner: Owner, ns: str, refs: list[Any], service
         name = str(ref.get("name") or "")
         svc_ns = str(ref.get("namespace") or ns)
         weight = ref.get("weight")
-        if svc_ns != ns:
+        if svc_ns != ns and not static_of(ctx.options).crd_allow_cross_namespace:
             report(ctx, owner, Severity.WARNING, "ING2GW-TRAEFIK-004",
                    f"{where}: service {svc_ns}/{name} is in another namespace, which Traefik refuses unless "
                    "allowCrossNamespace is set: no router")
@@ -219,6 +215,14 @@ def _backends(ctx: BuildContext, owner: Owner, ns: str, refs: list[Any], service
             out += [ir.ServiceBackend(b.namespace, b.name, b.port, ((b.weight or 1) * share * 1000) // total)
                     for b in inner]
             continue
+        if svc_ns != ns:
+            # allowCrossNamespace: Traefik let the route use another namespace's Service; Gateway
+            # API needs that namespace's consent, a ReferenceGrant written there
+            ctx.out.grants.add(ir.Grant(svc_ns, "gateway.networking.k8s.io", "HTTPRoute", ns, "", "Service", name))
+            report(ctx, owner, Severity.WARNING, "ING2GW-TRAEFIK-066",
+                   f"{where}: service {svc_ns}/{name} is in another namespace (Traefik's allowCrossNamespace): a "
+                   f"ReferenceGrant in {svc_ns} lets HTTPRoutes of {ns} use it",
+                   suggestion=f"have the owners of namespace {svc_ns} review the ReferenceGrant")
         port = ref.get("port")
         svc = ctx.inputs.service(svc_ns, name)
         number: int | None = port if isinstance(port, int) else None

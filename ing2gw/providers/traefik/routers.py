@@ -7,6 +7,7 @@ None for any host) and a path test (`prefix`: character-wise string prefix, `exa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from ing2gw import ir
@@ -35,7 +36,8 @@ class Owner:
     origin: Origin
     ingress: Ingress | None = None
 
-    @property
+    # cached: asked for every router of every host view (a frozen dataclass keeps a __dict__)
+    @cached_property
     def key(self) -> str:
         return self.source.key
 
@@ -43,7 +45,7 @@ class Owner:
     def subject(self) -> str:
         return f"{self.kind} {self.namespace}/{self.name}"
 
-    @property
+    @cached_property
     def source(self) -> ir.Source:
         return ir.Source(self.namespace, self.name, self.origin, kind=self.kind)
 
@@ -89,6 +91,8 @@ class Router:
     tls_secret: str | None = None
     #: RequestMirror targets (a TraefikService of kind mirroring)
     mirrors: tuple[ir.Mirror, ...] = ()
+    #: strictPrefixMatching (T-B2): the prefix `path` matches element-wise, as Gateway API's does
+    strict: bool = False
 
     @property
     def key(self) -> str:
@@ -100,12 +104,22 @@ class Router:
         return len(self.headers) + len(self.query) + (1 if self.method else 0)
 
 
-def rule_string(host: str | None, kind: PathKind | None, path: str) -> str:
-    """The rule Traefik's Ingress provider writes (buildRule, v3 syntax)."""
+def rule_string(host: str | None, kind: PathKind | None, path: str, *, strict: bool = False,
+                host_regexp: bool = False) -> str:
+    """The rule Traefik's Ingress provider writes (buildRule, v3 syntax). `strict`:
+    strictPrefixMatching's `(Path("p") || PathPrefix("p/"))` for a prefix other than `/`;
+    `host_regexp`: a wildcard host as Traefik v3.0-v3.6 wrote it (kubernetes.go buildHostRule at
+    v3.6.24: `HostRegexp("^[a-zA-Z0-9-]+\\.example\\.com$")`, traefik-semantics.md T-B2)."""
     parts = []
-    if host:
+    if host and host_regexp and host.startswith("*."):
+        regex = "^[a-zA-Z0-9-]+" + host[1:].replace(".", "\\.") + "$"
+        parts.append(f"HostRegexp({go_quote(regex)})")
+    elif host:
         parts.append(f"Host({go_quote(host)})")
-    if kind is not None:
+    if kind == "prefix" and strict and path != "/":
+        p = path[:-1] if path.endswith("/") else path
+        parts.append(f"(Path({go_quote(p)}) || PathPrefix({go_quote(p + '/')}))")
+    elif kind is not None:
         matcher = {"prefix": "PathPrefix", "exact": "Path", "regex": "PathRegexp"}[kind]
         parts.append(f"{matcher}({go_quote(path)})")
     return " && ".join(parts)
@@ -130,6 +144,10 @@ def covers(b: Router, a: Router) -> bool:
     """Does every request that `a` matches match `b` too? Hosts checked by the caller."""
     if not (set(b.headers) <= set(a.headers) and set(b.query) <= set(a.query) and b.method in (None, a.method)):
         return False
+    if b.kind == "prefix" and b.strict:
+        # element-wise: the path itself and what lies below it
+        return a.kind in ("prefix", "exact") and (b.path == "/" or a.path == b.path
+                                                   or a.path.startswith(b.path.rstrip("/") + "/"))
     if b.kind == "prefix":
         return a.kind in ("prefix", "exact") and a.path.startswith(b.path)
     if b.kind == "exact":

@@ -19,26 +19,47 @@ from ing2gw import ir
 from ing2gw.findings import Finding, Severity
 from ing2gw.providers.base import BuildContext, gateway_path_problem
 from ing2gw.providers.traefik import middlewares as mw
-from ing2gw.providers.traefik.build import ENTRYPOINTS
 from ing2gw.providers.traefik.routers import Owner, Router, covers, gateway_prefers, host_matches, overlap, report
+from ing2gw.providers.traefik.static import EntryPoint, TraefikStatic, static_of
+from ing2gw.origin import GENERATED
 
 ANY = "*"
 
 
+#: a listener side of a view: (protocol, port) of the entry point a router is attached to
+Side = tuple[str, int]
+
+
 @dataclass
 class _View:
-    """The routers Traefik tries for requests to one host (or one wildcard, or any other host)."""
+    """The routers Traefik tries for requests to one host (or one wildcard, or any other host),
+    per listener side (an entry point's protocol and port)."""
 
     host: str  # a name, "*.d", or ANY
-    http: list[Router] = field(default_factory=list)
-    https: list[Router] = field(default_factory=list)
+    sides: dict[Side, list[Router]] = field(default_factory=dict)
 
 
-def _sides(r: Router) -> tuple[bool, bool]:
-    """(on the HTTP listener, on the HTTPS listener): plain routers of `web`, all of `websecure`."""
-    http = any(not ENTRYPOINTS[e][1] and not r.tls for e in r.entrypoints)
-    https = any(ENTRYPOINTS[e][1] or r.tls for e in r.entrypoints if ENTRYPOINTS[e][1])
-    return http, https
+def _sides(r: Router, st: TraefikStatic) -> list[Side]:
+    """The listeners a router is served on: a plain entry point's HTTP port unless the router
+    is a TLS router (T-C3: TLS on a plain port is not expressed), a TLS entry point's HTTPS
+    port; entry points that redirect every request are left to their redirect route (T-C6)."""
+    out: list[Side] = []
+    for name in r.entrypoints:
+        ep = st.entry_point(name)
+        if ep is None or ep.udp or ep.redirection is not None:
+            continue
+        if ep.tls:
+            out.append(("HTTPS", ep.port))
+        elif not r.tls:
+            out.append(("HTTP", ep.port))
+    return sorted(set(out))
+
+
+def _label(side: Side) -> str:
+    """A side's part of a route name: http/https on the usual ports, else protocol-port."""
+    if side in (("HTTP", 80), ("HTTPS", 443)):
+        return side[0].lower()
+    return f"{side[0].lower()}-{side[1]}"
 
 
 def _pattern(r: Router) -> str:
@@ -51,8 +72,11 @@ def _live(ctx: BuildContext, view: str, routers: list[Router], reported: set[tup
     the view's hosts as a finding detail."""
     ordered = sorted(routers, key=lambda r: (-r.priority, r.key, r.rule))
     live: list[Router] = []
-    for a in ordered:
-        shadow = next((b for b in ordered if b is not a and b.priority > a.priority and covers(b, a)), None)
+    higher = 0  # ordered[:higher] are the routers of a priority above the current one's
+    for n, a in enumerate(ordered):
+        if n and ordered[n - 1].priority != a.priority:
+            higher = n
+        shadow = next((b for b in ordered[:higher] if covers(b, a)), None)
         if shadow is not None:
             dead = ("dead", view, a.key, a.rule)
             if dead not in reported:
@@ -112,11 +136,13 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
     """Listeners and routes on the class's Gateway for `routers`; `rule_hosts` are every host the
     class's Ingresses name (with or without a router left)."""
     gw = ctx.gateway_for(class_name)
+    st = static_of(ctx.options)
     reported: set[tuple[str, ...]] = set()
     names = sorted({r.host for r in routers if r.host and not r.host.startswith("*.")})
     wildcards = sorted({r.host for r in routers if r.host and r.host.startswith("*.")})
     orphans = sorted(h for h in rule_hosts if h not in names and not any(host_matches(w, h) for w in wildcards))
     views: list[_View] = []
+    sides_of = {id(r): _sides(r, st) for r in routers}
     for v in names + wildcards + [ANY]:
         view = _View(v)
         for r in routers:
@@ -124,13 +150,11 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
                        else r.host is None or r.host == v)
             if not applies:
                 continue
-            on_http, on_https = _sides(r)
-            if on_http:
-                view.http.append(r)
-            if on_https:
-                view.https.append(r)
+            for side in sides_of[id(r)]:
+                view.sides.setdefault(side, []).append(r)
         views.append(view)
     certs = _certificates(routers)
+    default_cert = _default_certificate(ctx, gw) if routers else None
     #: hosts with an HTTPS listener; Traefik's TLS entry point answers every other host too
     with_https: set[str] = set()
     tls_on_web: set[str] = set()
@@ -141,11 +165,14 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
     for r in routers:
         reached[r.key] |= {f"{b.namespace}/{b.name}:{b.port}" for b in r.backends}
     for r in routers:
-        if r.tls and "web" in r.entrypoints and r.key not in tls_on_web:
+        plain = [e for e in r.entrypoints if (ep := st.entry_point(e)) is not None and not ep.tls and not ep.udp
+                 and ep.redirection is None]
+        if r.tls and plain and r.key not in tls_on_web:
             tls_on_web.add(r.key)
             report(ctx, r.owner, Severity.INFO, "ING2GW-TRAEFIK-021",
-                   "TLS router on the web entry point: Traefik answers TLS on port 80 there; the route is not "
-                   "attached to the HTTP listener (plain HTTP gets a 404, as in Traefik)")
+                   f"TLS router on the {plain[0]} entry point: Traefik answers TLS on port "
+                   f"{st.entry_point(plain[0]).port} there; the route is not attached to the HTTP listener (plain "  # type: ignore[union-attr]
+                   "HTTP gets a 404, as in Traefik)")
         src = r.owner.source
         plans[id(r)] = mw.plan(r.kind, r.path, r.actions, src, r.host, ctx.options.target)
         _collect_plan(ctx, r, plans[id(r)], reported, reached[r.key], pending)
@@ -155,19 +182,20 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
     for view in views:
         # a host some Ingress names but no router serves is answered like any other host
         where = ",".join([ANY] + orphans) if view.host == ANY else view.host
-        http = _live(ctx, view.host, view.http, reported, where)
-        https = _live(ctx, view.host, view.https, reported, where)
-        if not http and not https:
+        live = {side: _live(ctx, view.host, rs, reported, where) for side, rs in sorted(view.sides.items())}
+        live = {side: rs for side, rs in live.items() if rs}
+        if not live:
             continue
         hostname = None if view.host == ANY else view.host
         # the store matches SANs, a wildcard certificate covering one label too (T-C5)
-        cert = (certs.get(view.host) or certs.get("*." + view.host.partition(".")[2])) if hostname else None
-        if https and cert is not None:
+        cert = (certs.get(view.host) or certs.get("*." + view.host.partition(".")[2]) or default_cert) if hostname \
+            else default_cert
+        if any(side[0] == "HTTPS" for side in live) and cert is not None:
             with_https.add(view.host)
-        for r in {id(x): x for x in http + https}.values():
-            if r.kind == "prefix" and r.path != "/" and not r.path.endswith("/"):
+        for r in {id(x): x for rs in live.values() for x in rs}.values():
+            if r.kind == "prefix" and not r.strict and r.path != "/" and not r.path.endswith("/"):
                 charwise[(r.key, r.path)].append(where)
-            elif r.kind == "prefix" and r.path.endswith("/") and r.path != "/":
+            elif r.kind == "prefix" and not r.strict and r.path.endswith("/") and r.path != "/":
                 slash = ("slash", view.host, r.key, r.path)
                 if slash not in reported:
                     reported.add(slash)
@@ -175,46 +203,45 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
                                 f"{r.where}: Traefik's PathPrefix({r.path!r}) does not match {r.path[:-1]!r}; the "
                                 "Gateway's PathPrefix does",
                                 details={"hosts": where, "paths": f"exact:{r.path[:-1]}"})
-        by_ing: dict[str, tuple[Owner, list[ir.Rule], list[ir.Rule], list[ir.Intent]]] = {}
-        sides: tuple[tuple[str, list[Router]], ...] = (("http", http), ("https", https if cert is not None else []))
-        for side, side_routers in sides:
+        by_ing: dict[str, tuple[Owner, dict[Side, list[ir.Rule]], list[ir.Intent]]] = {}
+        for side, side_routers in live.items():
+            if side[0] == "HTTPS" and cert is None:
+                continue
             for r in side_routers:
-                entry = by_ing.setdefault(r.key, (r.owner, [], [], []))
-                rules = _rules(ctx, r, plans[id(r)], side, where, reported,
+                entry = by_ing.setdefault(r.key, (r.owner, {}, []))
+                rules = _rules(ctx, r, plans[id(r)], "http" if side[0] == "HTTP" else "https", where, reported,
                                exact=_slash_shadowed(r, side_routers))
-                (entry[1] if side == "http" else entry[2]).extend(rules)
+                entry[1].setdefault(side, []).extend(rules)
                 for i in plans[id(r)].intents:
-                    if i not in entry[3]:
-                        entry[3].append(i)
+                    if i not in entry[2]:
+                        entry[2].append(i)
         for ing_key in sorted(by_ing):
-            ing, http_rules, https_rules, intents = by_ing[ing_key]
+            ing, side_rules, intents = by_ing[ing_key]
             src = ing.source
             hostnames = (hostname,) if hostname else ()
             qual = view.host if hostname else "any-host"
-            parents_http = gw.listener("HTTP", 80, hostname) if http_rules else None
-            parents_https = gw.listener("HTTPS", 443, hostname) if https_rules else None
-            if parents_https is not None and cert is not None and not parents_https.certificates:
-                parents_https.certificates.append(cert)
-                if cert.namespace != gw.namespace:
-                    ctx.out.grants.add(ir.Grant(cert.namespace, "gateway.networking.k8s.io", "Gateway", gw.namespace,
-                                                "", "Secret", cert.name))
-            for lst in (parents_http, parents_https):
-                if lst is not None:
-                    lst.allowed_namespaces.add(ing.namespace)
-            if http_rules == https_rules and parents_http is not None and parents_https is not None:
+            parents: dict[Side, ir.Listener] = {}
+            for side, rules in side_rules.items():
+                if not rules:
+                    continue
+                lst = gw.listener("HTTPS" if side[0] == "HTTPS" else "HTTP", side[1], hostname)
+                parents[side] = lst
+                lst.allowed_namespaces.add(ing.namespace)
+                if side[0] == "HTTPS" and cert is not None and not lst.certificates:
+                    lst.certificates.append(cert)
+                    if cert.namespace != gw.namespace:
+                        ctx.out.grants.add(ir.Grant(cert.namespace, "gateway.networking.k8s.io", "Gateway",
+                                                    gw.namespace, "", "Secret", cert.name))
+            # sides with the same rules share one route
+            groups: dict[tuple[ir.Rule, ...], list[Side]] = {}
+            for side in sorted(parents):
+                groups.setdefault(tuple(side_rules[side]), []).append(side)
+            for rules_t, group in groups.items():
+                quals = (qual,) if len(groups) == 1 and len(group) > 1 else (qual, "-".join(_label(x) for x in group))
+                keep_intents = any(x[0] == "HTTPS" for x in group) or any(r.redirect is None for r in rules_t)
                 ctx.out.routes.append(ir.Route("HTTPRoute", ing.namespace, ing.name, src, hostnames,
-                                               (parents_http.key, parents_https.key), list(http_rules),
-                                               qualifiers=(qual,), intents=tuple(intents)))
-                continue
-            if parents_http is not None:
-                ctx.out.routes.append(ir.Route("HTTPRoute", ing.namespace, ing.name, src, hostnames,
-                                               (parents_http.key,), list(http_rules), qualifiers=(qual, "http"),
-                                               intents=tuple(intents) if any(r.redirect is None for r in http_rules)
-                                               else ()))
-            if parents_https is not None:
-                ctx.out.routes.append(ir.Route("HTTPRoute", ing.namespace, ing.name, src, hostnames,
-                                               (parents_https.key,), list(https_rules), qualifiers=(qual, "https"),
-                                               intents=tuple(intents)))
+                                               tuple(parents[x].key for x in group), list(rules_t),
+                                               qualifiers=quals, intents=tuple(intents) if keep_intents else ()))
     ings = {r.key: r.owner for r in routers}
     for (ing_key, path), hosts in sorted(charwise.items()):
         report(ctx, ings[ing_key], Severity.INFO, "ING2GW-TRAEFIK-010",
@@ -228,12 +255,17 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
                                     f"Traefik's Host({w!r}) matches one label; the Gateway's {w} matches names "
                                     "two or more labels deep too", subject=f"Gateway {gw.namespace}/{gw.name}",
                                     details=(("wildcard", w),)))
-    if routers and not any(k.protocol == "HTTP" and k.hostname is None for k in gw.listeners):
-        # Traefik's web entry point answers plain HTTP for every host (404 without a router); a
-        # Gateway without a plain listener would refuse the connection instead
-        gw.listener("HTTP", 80, None)
+    for ep in st.entry_points:
+        used = any(ep.name in r.entrypoints for r in routers)
+        if ep.redirection is not None and (used or routers):
+            _redirect_route(ctx, gw, ep)
+        elif routers and (used or ep.name in st.defaults()) and not ep.tls and not ep.udp \
+                and not any(k.protocol == "HTTP" and k.port == ep.port and k.hostname is None for k in gw.listeners):
+            # a plain entry point answers HTTP for every host (404 without a router); a Gateway
+            # without a plain listener there would refuse the connection instead
+            gw.listener("HTTP", ep.port, None)
     no_cert = sorted(({v.host for v in views} | set(rule_hosts)) - with_https - {ANY}) + [ANY]
-    if routers or rule_hosts:
+    if (routers or rule_hosts) and default_cert is None:
         ctx.findings.append(Finding(
             Severity.INFO, "ING2GW-TRAEFIK-020",
             f"Traefik answers HTTPS for every host on its websecure entry point (with its default certificate when "
@@ -301,6 +333,56 @@ def _report_notes(ctx: BuildContext, pending: dict[tuple[str, str, str], _Note])
                suggestion="re-create it with your implementation's policy, or accept the loss with "
                           f"--allow-weakened {n.kind}" if code == "ING2GW-TRAEFIK-034" else None,
                details=details or None)
+def _default_certificate(ctx: BuildContext, gw: ir.Gateway) -> ir.SecretRef | None:
+    """The certificate of the TLSStore named `default` (spec.defaultCertificate.secretName): what
+    Traefik serves to an SNI no loaded certificate matches (T-C5; Traefik docs
+    `reference/routing-configuration/kubernetes/crd/tls/tlsstore.md`). The HTTPS listeners of hosts
+    without a certificate of their own, and a catch-all one, get it."""
+    stores = sorted((m for m in ctx.inputs.other if m.kind == "TLSStore" and m.name == "default"
+                     and m.group in ("traefik.io", "traefik.containo.us")),
+                    key=lambda m: m.namespace or ctx.options.default_namespace)
+    for m in stores:
+        spec = m.obj.get("spec") if isinstance(m.obj.get("spec"), dict) else {}
+        dc = spec.get("defaultCertificate") if isinstance(spec, dict) else None
+        if isinstance(dc, dict) and dc.get("secretName"):
+            ns = m.namespace or ctx.options.default_namespace
+            ref = ir.SecretRef(ns, str(dc["secretName"]))
+            ctx.findings.append(Finding(Severity.INFO, "ING2GW-TRAEFIK-072",
+                                        f"defaultCertificate {ref.namespace}/{ref.name} "
+                                        "is the certificate of every HTTPS listener of a host without one of its own, "
+                                        "and of a catch-all HTTPS listener", origin=m.origin,
+                                        subject=f"TLSStore {ns}/default", status="converted"))
+            if len(stores) > 1:
+                ctx.findings.append(Finding(Severity.WARNING, "ING2GW-TRAEFIK-072",
+                                            f"TLSStores named default in several namespaces "
+                                            f"({', '.join(sorted(x.namespace or '' for x in stores))}): ing2gw uses "
+                                            f"the one of {ns}", subject=f"Gateway {gw.namespace}/{gw.name}"))
+            return ref
+    return None
+
+
+def _redirect_route(ctx: BuildContext, gw: ir.Gateway, ep: EntryPoint) -> None:
+    """Entry point redirection (T-C6): Traefik's internal router on `ep` (priority MaxInt-1,
+    every request with a Host) answers with a RedirectScheme to the target entry point; on the
+    Gateway, one route on a catch-all listener of that port redirects every request."""
+    red = ep.redirection
+    assert red is not None
+    lst = gw.listener("HTTP", ep.port, None)
+    lst.allowed_namespaces.add(gw.namespace)
+    src = ir.Source(gw.namespace, f"entrypoint-{ep.name}", GENERATED, kind="EntryPoint")
+    # RedirectScheme: 301 for GET and 308 for the other methods when permanent, else 302/307
+    get, other = (301, 308) if red.permanent else (302, 307)
+    anything = ir.Match(ir.PathMatch("PathPrefix", "/"))
+    rules = [ir.Rule((ir.Match(anything.path, method="GET"),), src,
+                     redirect=ir.Redirect(get, scheme=red.scheme, port=red.port),
+                     comment=f"Traefik entryPoints.{ep.name}.http.redirections: GET"),
+             ir.Rule((anything,), src, redirect=ir.Redirect(other, scheme=red.scheme, port=red.port))]
+    ctx.out.routes.append(ir.Route("HTTPRoute", gw.namespace, f"{gw.name}-{ep.name}", src, (), (lst.key,), rules,
+                                   qualifiers=("redirect",)))
+    ctx.findings.append(Finding(Severity.INFO, "ING2GW-TRAEFIK-064",
+                                f"entryPoints.{ep.name}.http.redirections (to {red.to}) converted: every request on "
+                                f"port {ep.port} is redirected to {red.scheme}",
+                                subject=f"Gateway {gw.namespace}/{gw.name}", status="converted"))
 
 
 def _report_plan(ctx: BuildContext, r: Router, p: mw.Plan, reported: set[tuple[str, ...]]) -> None:
