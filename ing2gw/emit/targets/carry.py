@@ -89,6 +89,26 @@ def _body_size_eg(params: Params) -> str | None:
     return None
 
 
+def _session_affinity_eg(params: Params) -> str | None:
+    if params.get("type") != "cookie" or not params.get("cookie"):
+        return f"affinity {params.get('type')!r}: only cookie affinity has a consistent-hash counterpart"
+    if "invalid" in params:
+        return f"{params['invalid']} is not a number of seconds Envoy Gateway's cookie ttl can hold"
+    return None
+
+
+def _load_balancing_eg(params: Params) -> str | None:
+    if params.get("overridden"):
+        return "affinity is set too, and nginx's sticky balancer replaces the hash (the affinity policy is written)"
+    if params.get("subset"):
+        return "upstream-hash-by-subset hashes onto a subset of endpoints and balances inside it; a consistent hash " \
+               "picks one endpoint"
+    if params.get("hash") not in ("source-ip", "header", "cookie", "query"):
+        return (f"the hash key {params.get('key', '')!r} is not one client address, header, cookie or query "
+                "parameter variable: Envoy Gateway hashes on those only")
+    return None
+
+
 def _basic_auth_kgateway(params: Params) -> str | None:
     if params.get("type", "basic") != "basic":
         return f"auth-type {params.get('type')!r}: kgateway's basicAuth checks Basic credentials only"
@@ -116,6 +136,8 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "external-auth"): _external_auth_eg,
     ("envoy-gateway", "rate-limit"): _rate_limit_eg,
     ("envoy-gateway", "body-size-limit"): _body_size_eg,
+    ("envoy-gateway", "session-affinity"): _session_affinity_eg,
+    ("envoy-gateway", "load-balancing"): _load_balancing_eg,
     ("kgateway", "basic-auth"): _basic_auth_kgateway,
     ("kgateway", "body-size-limit"): _body_size_kgateway,
 }

@@ -21,6 +21,13 @@ oldest), so every intent of a kind goes into the same object.
   Distinct, so each client address has its own bucket as in nginx's $binary_remote_addr zone
   (ING2GW-TARGET-003).
 * body-size-limit: `requestBuffer.limit` (413 above it, as client_max_body_size; ING2GW-TARGET-004).
+* session-affinity (cookie): `loadBalancer` ConsistentHash on the affinity cookie; a `ttl`
+  makes Envoy set the cookie when the request has none, as nginx's sticky balancer does: the
+  cookie's Max-Age, or 0s for nginx's session cookie (Envoy: "a session cookie if the ttl is
+  present and zero"); Path, Domain and SameSite as `attributes` (ING2GW-TARGET-008).
+* load-balancing (upstream-hash-by with one variable): `loadBalancer` ConsistentHash on the
+  client address, a header, a cookie (no ttl: nginx does not set it either) or a query
+  parameter (ING2GW-TARGET-009).
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from ing2gw.findings import Finding, Severity
 API_VERSION = "gateway.envoyproxy.io/v1alpha1"
 #: the intents that go into a SecurityPolicy and a BackendTrafficPolicy
 SECURITY = frozenset({"source-range", "basic-auth", "external-auth"})
-TRAFFIC = frozenset({"rate-limit", "body-size-limit"})
+TRAFFIC = frozenset({"rate-limit", "body-size-limit", "session-affinity", "load-balancing"})
 
 
 def _name(base: str, suffix: str) -> str:
@@ -89,6 +96,44 @@ def rate_limit(intent: ir.Intent) -> dict[str, Any]:
     return {"type": "Local", "local": {"rules": rules}}
 
 
+def duration(seconds: int) -> str:
+    """A Gateway duration within Envoy Gateway's pattern (at most 5 digits per unit)."""
+    if seconds <= 99999:
+        return f"{seconds}s"
+    h, rest = divmod(seconds, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{h}h" + (f"{m}m" if m else "") + (f"{sec}s" if sec else "")
+
+
+def session_affinity(intent: ir.Intent) -> dict[str, Any]:
+    """BackendTrafficPolicy.spec.loadBalancer: a consistent hash on nginx's affinity cookie."""
+    p = dict(intent.params)
+    # nginx: Max-Age wins over Expires in browsers; without either a session cookie (ttl 0s)
+    ttl = int(p.get("max-age") or p.get("expires") or 0)
+    attributes = {"Path": p.get("path", "/")}
+    if p.get("domain"):
+        attributes["Domain"] = p["domain"]
+    if p.get("samesite"):
+        attributes["SameSite"] = p["samesite"]
+    cookie = {"name": p["cookie"], "ttl": duration(ttl), "attributes": attributes}
+    return {"type": "ConsistentHash", "consistentHash": {"type": "Cookie", "cookie": cookie}}
+
+
+def load_balancer(intent: ir.Intent) -> dict[str, Any]:
+    """BackendTrafficPolicy.spec.loadBalancer: a consistent hash on upstream-hash-by's variable."""
+    p = dict(intent.params)
+    how = p["hash"]
+    if how == "source-ip":
+        ch: dict[str, Any] = {"type": "SourceIP"}
+    elif how == "header":
+        ch = {"type": "Header", "header": {"name": p["name"]}}
+    elif how == "cookie":
+        ch = {"type": "Cookie", "cookie": {"name": p["name"]}}
+    else:
+        ch = {"type": "QueryParams", "queryParams": [{"name": p["name"]}]}
+    return {"type": "ConsistentHash", "consistentHash": ch}
+
+
 def _meta(name: str, route: ir.Route, suffix: str) -> dict[str, Any]:
     return {"name": _name(name, suffix), "namespace": route.namespace,
             "annotations": {"ing2gw.io/source-ingress": route.source.key}}
@@ -122,6 +167,10 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
             traffic["rateLimit"] = rate_limit(by_kind["rate-limit"][0])
         if "body-size-limit" in by_kind:
             traffic["requestBuffer"] = {"limit": dict(by_kind["body-size-limit"][0].params)["quantity"]}
+        if "session-affinity" in by_kind:
+            traffic["loadBalancer"] = session_affinity(by_kind["session-affinity"][0])
+        elif "load-balancing" in by_kind:
+            traffic["loadBalancer"] = load_balancer(by_kind["load-balancing"][0])
         if security:
             objects.append({"apiVersion": API_VERSION, "kind": "SecurityPolicy", "metadata": _meta(name, route, "-security"),
                             "spec": {"targetRefs": _ref(route, name), **security}})
@@ -133,6 +182,9 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
             if kind in by_kind and kind in _TOLD:
                 i = by_kind[kind][0]
                 told.setdefault((i.source.key, kind), _finding(i, kind))
+            if kind == "session-affinity" and kind in by_kind:
+                i = by_kind[kind][0]
+                told.setdefault((i.source.key, kind), _affinity_finding(i))
             if kind == "basic-auth" and kind in by_kind:
                 i = by_kind[kind][0]
                 told.setdefault((i.source.key, "basic-auth-scope"), Finding(
@@ -160,13 +212,36 @@ _TOLD: dict[str, tuple[str, str]] = {
     "body-size-limit": ("ING2GW-TARGET-004",
                         "requestBuffer limits bodies to {quantity} (413 above, as nginx) by buffering each request "
                         "body: streaming uploads, gRPC streaming and WebSocket break on these routes"),
+    "load-balancing": ("ING2GW-TARGET-009",
+                       "upstream-hash-by {key} becomes a consistent hash on the same key; Envoy's Maglev table places "
+                       "keys on other endpoints than nginx's Ketama ring (each key moves once), and a request without "
+                       "the key goes to any endpoint (nginx: always the one of the empty key)"),
 }
+
+def _affinity_finding(intent: ir.Intent) -> Finding:
+    p = dict(intent.params)
+    parts = [f"session affinity becomes a consistent hash on cookie {p['cookie']}, which Envoy sets when a request "
+             "has none (as nginx): the same cookie keeps reaching the same endpoint, but the value names Envoy's "
+             "choice, so clients pinned by ingress-nginx move to another endpoint once"]
+    if p.get("mode") == "persistent":
+        parts.append("affinity-mode persistent becomes a hash: when endpoints come and go some sessions move")
+    if "paths" in p:
+        parts.append(f"nginx set the cookie's Path to each location's path ({p['paths']}); the policy sets Path=/ "
+                     "for the whole route")
+    if p.get("expires") and not p.get("max-age"):
+        parts.append(f"session-cookie-expires {p['expires']} s becomes Max-Age (the same lifetime, no Expires date)")
+    return Finding(Severity.WARNING, "ING2GW-TARGET-008", "envoy-gateway: " + "; ".join(parts),
+                   origin=intent.source.origin, subject=f"Ingress {intent.source.key}",
+                   annotation=intent.source.annotation,
+                   suggestion="expect sticky clients to be re-pinned once at the switch-over")
+
 
 _SUGGESTION = {
     "basic-auth": "add a .htpasswd key with {SHA} hashes to the Secret (htpasswd -s), then apply the policy",
     "external-auth": "list the headers the auth service needs in extAuth.headersToExtAuth",
     "rate-limit": "raise the limit if clients relied on the burst",
     "body-size-limit": "remove requestBuffer on routes that stream request bodies",
+    "load-balancing": "expect each key to move to another endpoint once at the switch-over",
 }
 
 

@@ -1,0 +1,99 @@
+"""Envoy Gateway policies for session affinity, hashing, ...: the parameters ingress-nginx's
+annotations give, what the emitter writes from them and what it refuses (hand-checked values)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ing2gw import ir
+from ing2gw.emit.targets import envoy_gateway
+from ing2gw.emit.targets.carry import verdict
+from ing2gw.providers.ingress_nginx.intents import intent_params
+
+P = "nginx.ingress.kubernetes.io"
+
+
+def params(intent: str, paths: tuple[str, ...] = ("/",), **anns: str) -> dict[str, str] | None:
+    return intent_params({f"{P}/{k.replace('_', '-')}": v for k, v in anns.items()}, P, "shop", intent, paths)
+
+
+def intent(kind: str, p: dict[str, str]) -> ir.Intent:
+    return ir.Intent(kind, ir.Source("shop", "web", None, f"{P}/x"), "", params=tuple(sorted(p.items())))
+
+
+def emitted(kind: str, p: dict[str, str]) -> dict[str, Any]:
+    fn = {"session-affinity": envoy_gateway.session_affinity, "load-balancing": envoy_gateway.load_balancer}[kind]
+    return fn(intent(kind, p))
+
+
+def test_affinity_defaults_are_nginx_s_session_cookie_on_the_location_path() -> None:
+    p = params("session-affinity", paths=("/cart",), affinity="cookie")
+    assert p == {"type": "cookie", "cookie": "INGRESSCOOKIE", "mode": "balanced", "path": "/cart"}
+    assert verdict("envoy-gateway", "session-affinity", p).carried
+    assert emitted("session-affinity", p) == {
+        "type": "ConsistentHash",
+        "consistentHash": {"type": "Cookie", "cookie": {"name": "INGRESSCOOKIE", "ttl": "0s",
+                                                        "attributes": {"Path": "/cart"}}}}
+
+
+def test_affinity_cookie_attributes_and_lifetime() -> None:
+    p = params("session-affinity", affinity="cookie", session_cookie_name="route", session_cookie_max_age="172800",
+               session_cookie_expires="60", session_cookie_path="/app", session_cookie_samesite="Strict",
+               session_cookie_domain="example.com")
+    assert p is not None
+    cookie = emitted("session-affinity", p)["consistentHash"]["cookie"]
+    # Max-Age wins over Expires; 172800 s is beyond 5 digits of seconds, so hours
+    assert cookie == {"name": "route", "ttl": "48h",
+                      "attributes": {"Path": "/app", "Domain": "example.com", "SameSite": "Strict"}}
+
+
+def test_affinity_with_several_paths_uses_the_root_path_and_says_so() -> None:
+    p = params("session-affinity", paths=("/", "/api", "/api"), affinity="cookie")
+    assert p is not None and p["paths"] == "/,/api" and "path" not in p
+    assert emitted("session-affinity", p)["consistentHash"]["cookie"]["attributes"] == {"Path": "/"}
+    f = envoy_gateway._affinity_finding(intent("session-affinity", p))
+    assert f.code == "ING2GW-TARGET-008" and "(/,/api)" in f.message
+
+
+@pytest.mark.parametrize("seconds, text", [(0, "0s"), (99999, "99999s"), (100000, "27h46m40s"), (7200 * 24, "48h")])
+def test_durations_stay_within_envoy_gateway_s_pattern(seconds: int, text: str) -> None:
+    assert envoy_gateway.duration(seconds) == text
+
+
+@pytest.mark.parametrize("anns, why", [
+    (dict(affinity="ip"), "only cookie affinity"),
+    (dict(affinity="cookie", session_cookie_max_age="soon"), "number of seconds"),
+])
+def test_affinity_that_cannot_be_carried_says_why(anns: dict[str, str], why: str) -> None:
+    p = params("session-affinity", **anns)
+    assert p is not None
+    v = verdict("envoy-gateway", "session-affinity", p)
+    assert not v.carried and why in v.why_not
+
+
+@pytest.mark.parametrize("key, expected", [
+    ("$remote_addr", {"type": "SourceIP"}),
+    ("$binary_remote_addr", {"type": "SourceIP"}),
+    ("$http_x_user_id", {"type": "Header", "header": {"name": "x-user-id"}}),
+    ("$cookie_session_id", {"type": "Cookie", "cookie": {"name": "session_id"}}),
+    ("$arg_user", {"type": "QueryParams", "queryParams": [{"name": "user"}]}),
+])
+def test_hash_keys_of_one_variable_become_a_consistent_hash(key: str, expected: dict[str, Any]) -> None:
+    p = params("load-balancing", upstream_hash_by=key)
+    assert p is not None and verdict("envoy-gateway", "load-balancing", p).carried
+    assert emitted("load-balancing", p) == {"type": "ConsistentHash", "consistentHash": expected}
+
+
+@pytest.mark.parametrize("anns, why", [
+    (dict(upstream_hash_by="$request_uri"), "hashes on those only"),
+    (dict(upstream_hash_by="$remote_addr$http_x"), "hashes on those only"),
+    (dict(upstream_hash_by="$remote_addr", upstream_hash_by_subset="true"), "subset"),
+    (dict(upstream_hash_by="$remote_addr", affinity="cookie"), "sticky balancer"),
+])
+def test_hashes_that_cannot_be_carried_say_why(anns: dict[str, str], why: str) -> None:
+    p = params("load-balancing", **anns)
+    assert p is not None
+    v = verdict("envoy-gateway", "load-balancing", p)
+    assert not v.carried and why in v.why_not
