@@ -97,3 +97,37 @@ def test_hashes_that_cannot_be_carried_say_why(anns: dict[str, str], why: str) -
     assert p is not None
     v = verdict("envoy-gateway", "load-balancing", p)
     assert not v.carried and why in v.why_not
+
+
+@pytest.mark.parametrize("target, substitution", [
+    ("/v2/$2/$1", r"/v2/\2/\1"),
+    ("/a\\b/$1", r"/a\\b/\1"),
+])
+def test_nginx_targets_become_re2_substitutions(target: str, substitution: str) -> None:
+    from ing2gw.providers.ingress_nginx.regex import re2_substitution
+
+    assert re2_substitution(target) == substitution
+    assert verdict("envoy-gateway", "regex-rewrite", {"pattern": "(?i)^/(a)/(b).*", "target": target}).carried
+
+
+@pytest.mark.parametrize("target, why", [
+    ("/find?q=$1", "query string"),
+    ("/$host/$1", "nginx variables"),
+    ("/$3", "capture groups the path does not have"),
+])
+def test_regex_rewrites_that_cannot_be_carried_say_why(target: str, why: str) -> None:
+    v = verdict("envoy-gateway", "regex-rewrite", {"pattern": "(?i)^/(a)/(b).*", "target": target})
+    assert not v.carried and why in v.why_not
+
+
+def test_the_rewrite_of_a_regex_rule_is_one_filter_per_namespace_and_rewrite() -> None:
+    rewrite = ir.Rewrite(regex=("(?i)^/(a)/(b).*", r"/\2/\1"))
+    src = ir.Source("shop", "web", None)
+    rules = (ir.Rule((), src, rewrite=rewrite), ir.Rule((), src, rewrite=rewrite))
+    route = ir.Route(kind="HTTPRoute", namespace="shop", name_hint="web", source=src, hostnames=(), parents=(),
+                     rules=list(rules))
+    objs, findings = envoy_gateway.regex_rewrite_filters([route])
+    assert [o["kind"] for o in objs] == ["HTTPRouteFilter"]
+    assert objs[0]["spec"] == {"urlRewrite": {"path": {"type": "ReplaceRegexMatch", "replaceRegexMatch": {
+        "pattern": "(?i)^/(a)/(b).*", "substitution": r"/\2/\1"}}}}
+    assert [f.code for f in findings] == ["ING2GW-TARGET-010"]

@@ -148,7 +148,7 @@ def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | Non
             "metadata": {"name": gateway_class.name},
             "spec": {"controllerName": gateway_class.controller_name,
                      **({"description": gateway_class.description} if gateway_class.description else {})}}))
-    named = _routes(model.routes, section_of, out)
+    named = _routes(model.routes, section_of, out, target)
     _policies(named, target, out)
     for grant in sorted(model.grants, key=lambda g: (g.namespace, g.from_namespace, g.to_kind, g.to_name or "",
                                                      g.from_kind)):
@@ -560,7 +560,7 @@ def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output
 
 
 def _routes(routes: list[ir.Route], section_of: dict[ir.ListenerKey, Section],
-            out: Output) -> list[tuple[ir.Route, str]]:
+            out: Output, target: str | None = None) -> list[tuple[ir.Route, str]]:
     merged = _merge_hosts(routes)
     # name: the Ingress's name when it yields one route, else qualified by host (and variant)
     per_source: dict[tuple[str, str, str], list[ir.Route]] = defaultdict(list)
@@ -592,7 +592,7 @@ def _routes(routes: list[ir.Route], section_of: dict[ir.ListenerKey, Section],
         names.update(allocate(items))
     named: list[tuple[ir.Route, str]] = []
     for identity, r, chunk, _ in planned:
-        obj = _route(r, names[identity], chunk, section_of)
+        obj = _route(r, names[identity], chunk, section_of, target)
         out.apps.setdefault(r.namespace, []).append(obj)
         named.append((r, names[identity]))
     return named
@@ -612,7 +612,8 @@ def _parent_refs(r: ir.Route, section_of: dict[ir.ListenerKey, Section]) -> list
     return refs
 
 
-def _route(r: ir.Route, name: str, rules: list[ir.Rule], section_of: dict[ir.ListenerKey, Section]) -> dict[str, Any]:
+def _route(r: ir.Route, name: str, rules: list[ir.Rule], section_of: dict[ir.ListenerKey, Section],
+           target: str | None = None) -> dict[str, Any]:
     md: dict[str, Any] = {"name": name, "namespace": r.namespace}
     if r.labels:
         md["labels"] = dict(r.labels)
@@ -626,7 +627,7 @@ def _route(r: ir.Route, name: str, rules: list[ir.Rule], section_of: dict[ir.Lis
     if r.kind == "GRPCRoute":
         spec["rules"] = [_grpc_rule(x, r.namespace) for x in rules]
         return _build("GRPCRoute", {"metadata": md, "spec": spec})
-    spec["rules"] = [_http_rule(x, r.namespace) for x in rules]
+    spec["rules"] = [_http_rule(x, r.namespace, target) for x in rules]
     return _build("HTTPRoute", {"metadata": md, "spec": spec})
 
 
@@ -679,7 +680,7 @@ def _path_modifier(full: str | None, prefix: str | None) -> dict[str, Any] | Non
     return None
 
 
-def _filters(r: ir.Rule, namespace: str) -> list[dict[str, Any]]:
+def _filters(r: ir.Rule, namespace: str, target: str | None = None) -> list[dict[str, Any]]:
     f: list[dict[str, Any]] = []
     if r.cors is not None:
         c = r.cors
@@ -715,7 +716,14 @@ def _filters(r: ir.Rule, namespace: str) -> list[dict[str, Any]]:
             red["port"] = rd.port
         red["statusCode"] = rd.status
         f.append({"type": "RequestRedirect", "requestRedirect": red})
-    if r.rewrite is not None:
+    if r.rewrite is not None and r.rewrite.regex is not None:
+        # only the target's own filter rewrites by regex (its emitter writes the object)
+        from ing2gw.emit.targets import REGEX_REWRITE, regex_filter_name
+
+        group, kind = REGEX_REWRITE[target or ""]
+        f.append({"type": "ExtensionRef", "extensionRef": {"group": group, "kind": kind,
+                                                           "name": regex_filter_name(*r.rewrite.regex)}})
+    elif r.rewrite is not None:
         rw: dict[str, Any] = {}
         if r.rewrite.hostname:
             rw["hostname"] = r.rewrite.hostname
@@ -734,9 +742,9 @@ def _filters(r: ir.Rule, namespace: str) -> list[dict[str, Any]]:
     return f
 
 
-def _http_rule(r: ir.Rule, namespace: str) -> dict[str, Any]:
+def _http_rule(r: ir.Rule, namespace: str, target: str | None = None) -> dict[str, Any]:
     d: dict[str, Any] = {"matches": [_match(m) for m in r.matches]}
-    filters = _filters(r, namespace)
+    filters = _filters(r, namespace, target)
     if filters:
         d["filters"] = filters
     if r.backends:

@@ -23,6 +23,21 @@ EMITTERS: dict[str, str] = {
 }
 
 
+#: target -> (group, kind) of the filter an ExtensionRef names for a regex path rewrite
+#: (ir.Rewrite.regex); the target's emitter writes the filter objects, named by `regex_filter_name`
+REGEX_REWRITE: dict[str, tuple[str, str]] = {
+    "envoy-gateway": ("gateway.envoyproxy.io", "HTTPRouteFilter"),
+}
+
+
+def regex_filter_name(pattern: str, substitution: str) -> str:
+    """The name of the filter object for one regex rewrite: the same rewrite, the same object."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{pattern}\0{substitution}".encode()).hexdigest()[:12]
+    return f"regex-rewrite-{digest}"
+
+
 def emitter_for(target: str | None) -> Emitter | None:
     spec = EMITTERS.get(target or "")
     if spec is None:

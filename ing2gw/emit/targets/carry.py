@@ -13,6 +13,7 @@ import from `emit` that tests/test_layers.py allows them) without building anyth
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
@@ -109,6 +110,21 @@ def _load_balancing_eg(params: Params) -> str | None:
     return None
 
 
+def _regex_rewrite_eg(params: Params) -> str | None:
+    target = params.get("target", "")
+    if "?" in target:
+        return "a target with a query string (nginx replaces the arguments; the filter rewrites the path only)"
+    if re.search(r"\$(?![1-9])", target):
+        return "a target with nginx variables other than capture groups ($1..$9)"
+    try:
+        groups = re.compile(params.get("pattern", "")).groups
+    except re.error:
+        return "a pattern ing2gw cannot read"
+    if any(int(n) > groups for n in re.findall(r"\$([1-9])", target)):
+        return "a target naming capture groups the path does not have"
+    return None
+
+
 def _basic_auth_kgateway(params: Params) -> str | None:
     if params.get("type", "basic") != "basic":
         return f"auth-type {params.get('type')!r}: kgateway's basicAuth checks Basic credentials only"
@@ -138,6 +154,7 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "body-size-limit"): _body_size_eg,
     ("envoy-gateway", "session-affinity"): _session_affinity_eg,
     ("envoy-gateway", "load-balancing"): _load_balancing_eg,
+    ("envoy-gateway", "regex-rewrite"): _regex_rewrite_eg,
     ("kgateway", "basic-auth"): _basic_auth_kgateway,
     ("kgateway", "body-size-limit"): _body_size_kgateway,
 }

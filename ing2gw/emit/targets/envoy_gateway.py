@@ -28,6 +28,10 @@ oldest), so every intent of a kind goes into the same object.
 * load-balancing (upstream-hash-by with one variable): `loadBalancer` ConsistentHash on the
   client address, a header, a cookie (no ttl: nginx does not set it either) or a query
   parameter (ING2GW-TARGET-009).
+* regex rewrites (ir.Rewrite.regex, set by a provider when this target carries `regex-rewrite`):
+  one HTTPRouteFilter `urlRewrite.path` ReplaceRegexMatch per distinct rewrite and namespace,
+  named by `regex_filter_name`, which the route's rule references by an ExtensionRef filter
+  (emit/gateway.py); ING2GW-TARGET-010 names each one.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from __future__ import annotations
 from typing import Any
 
 from ing2gw import ir
+from ing2gw.emit.targets import regex_filter_name
 from ing2gw.emit.targets.carry import carries
 from ing2gw.findings import Finding, Severity
 
@@ -194,7 +199,35 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
                     "nginx (the Gateway: 404), and a client outside an allow-list gets 403 from nginx (the Gateway: "
                     "401 first)", origin=i.source.origin, subject=f"Ingress {i.source.key}",
                     annotation=i.source.annotation))
-    return objects, consumed, [told[k] for k in sorted(told)]
+    filters, rewrites = regex_rewrite_filters([route for route, _ in routes])
+    objects += filters
+    return objects, consumed, [told[k] for k in sorted(told)] + rewrites
+
+
+def regex_rewrite_filters(routes: list[ir.Route]) -> tuple[list[dict[str, Any]], list[Finding]]:
+    """The HTTPRouteFilter of every regex rewrite of the routes' rules (one per rewrite and
+    namespace) and one finding per Ingress and rewrite."""
+    objects: dict[tuple[str, str], dict[str, Any]] = {}
+    told: dict[tuple[str, str], Finding] = {}
+    for route in routes:
+        for rule in route.rules:
+            if rule.rewrite is None or rule.rewrite.regex is None:
+                continue
+            pattern, substitution = rule.rewrite.regex
+            name = regex_filter_name(pattern, substitution)
+            objects.setdefault((route.namespace, name), {
+                "apiVersion": API_VERSION, "kind": "HTTPRouteFilter",
+                "metadata": {"name": name, "namespace": route.namespace,
+                             "annotations": {"ing2gw.io/source-ingress": rule.source.key}},
+                "spec": {"urlRewrite": {"path": {"type": "ReplaceRegexMatch", "replaceRegexMatch": {
+                    "pattern": pattern, "substitution": substitution}}}}})
+            told.setdefault((rule.source.key, name), Finding(
+                Severity.INFO, "ING2GW-TARGET-010",
+                f"envoy-gateway: the rewrite becomes HTTPRouteFilter {route.namespace}/{name}, which replaces the whole "
+                f"path matching {pattern} by {substitution} as nginx's rewrite did (RE2 instead of PCRE; the query "
+                "string is kept by both)", origin=rule.source.origin, subject=f"Ingress {rule.source.key}",
+                annotation=rule.source.annotation or None))
+    return [objects[k] for k in sorted(objects)], [told[k] for k in sorted(told)]
 
 
 #: intent -> (code, message) of what the user must check when the policy is written
