@@ -131,3 +131,98 @@ def test_the_rewrite_of_a_regex_rule_is_one_filter_per_namespace_and_rewrite() -
     assert objs[0]["spec"] == {"urlRewrite": {"path": {"type": "ReplaceRegexMatch", "replaceRegexMatch": {
         "pattern": "(?i)^/(a)/(b).*", "substitution": r"/\2/\1"}}}}
     assert [f.code for f in findings] == ["ING2GW-TARGET-010"]
+
+
+def test_no_body_size_limit_is_carried_by_writing_no_policy() -> None:
+    """proxy-body-size 0 is nginx's "no limit": converted, with no policy and no warning."""
+    from ing2gw.load import load_text
+    from ing2gw.options import Options
+    from ing2gw.translate import translate
+
+    text = f"""apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: up
+  namespace: shop
+  annotations: {{{P}/proxy-body-size: "0"}}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: up.example.com
+    http:
+      paths:
+      - {{path: /, pathType: Prefix, backend: {{service: {{name: up, port: {{number: 80}}}}}}}}
+"""
+    p = params("body-size-limit", proxy_body_size="0")
+    assert p is not None and verdict("envoy-gateway", "body-size-limit", p).carried
+    assert not verdict("kgateway", "body-size-limit", p).carried  # kgateway's emitter is not changed here
+    result = translate(load_text(text, "in.yaml"), Options(target="envoy-gateway"))
+    assert not [o for o in result.objects() if o["kind"] == "BackendTrafficPolicy"]
+    about = [f for f in result.findings if f.annotation == f"{P}/proxy-body-size"]
+    assert [(f.code, f.severity.value) for f in about] == [("ING2GW-NGINX-010", "info")]
+    assert "no limit" in about[0].message
+    assert not [f for f in result.findings if f.code in ("ING2GW-TARGET-004", "ING2GW-CORE-026")]
+
+
+def _tls_ingress(name: str, host: str, anns: dict[str, str], tls: bool = True, path: str = "/") -> str:
+    body = "".join(f"    {P}/{k}: {v!r}\n" for k, v in anns.items())
+    tls_part = f"  tls:\n  - hosts: [{host}]\n    secretName: {name}-tls\n" if tls else ""
+    return (f"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {name}\n  namespace: shop\n"
+            f"  annotations:\n{body}spec:\n  ingressClassName: nginx\n{tls_part}  rules:\n  - host: {host}\n"
+            "    http:\n      paths:\n      - {path: " + path + ", pathType: Prefix, backend: {service: {name: web, port: "
+            "{number: 80}}}}\n---\n")
+
+
+def _translate(text: str) -> Any:
+    from ing2gw.load import load_text
+    from ing2gw.options import Options
+    from ing2gw.translate import translate
+
+    return translate(load_text(text, "in.yaml"), Options(target="envoy-gateway"))
+
+
+def test_client_certificates_are_checked_on_the_host_s_listener_only() -> None:
+    result = _translate(_tls_ingress("bank", "bank.example.com", {"auth-tls-secret": "pki/client-ca"})
+                        + _tls_ingress("shop", "shop.example.com", {}))
+    ctps = [o for o in result.objects() if o["kind"] == "ClientTrafficPolicy"]
+    assert len(ctps) == 1
+    spec = ctps[0]["spec"]
+    assert spec["targetRefs"] == [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "nginx",
+                                   "sectionName": "https-bank.example.com"}]
+    assert spec["tls"] == {"clientValidation": {"mode": "RequireAndVerify", "caCertificateRefs": [
+        {"group": "", "kind": "Secret", "name": "client-ca", "namespace": "pki"}]}}
+    assert ctps[0]["metadata"]["namespace"] == "gateway-system"  # beside the Gateway it targets
+    grants = [o for o in result.objects() if o["kind"] == "ReferenceGrant" and o["metadata"]["namespace"] == "pki"]
+    assert [g["spec"] for g in grants] == [{"from": [{"group": "gateway.envoyproxy.io", "kind": "ClientTrafficPolicy",
+                                                      "namespace": "gateway-system"}],
+                                            "to": [{"group": "", "kind": "Secret", "name": "client-ca"}]}]
+    assert [f.code for f in result.findings if f.code.startswith("ING2GW-TARGET-01")] == ["ING2GW-TARGET-011"]
+
+
+def test_client_certificates_without_a_listener_of_their_own_are_errors() -> None:
+    result = _translate(_tls_ingress("bank", "bank.example.com", {"auth-tls-secret": "client-ca"}, tls=False))
+    assert not [o for o in result.objects() if o["kind"] == "ClientTrafficPolicy"]
+    errors = {f.code for f in result.findings if f.severity.value == "error"}
+    assert {"ING2GW-TARGET-012", "ING2GW-CORE-026"} <= errors
+
+
+def test_two_cas_for_one_host_are_refused_not_guessed() -> None:
+    result = _translate(_tls_ingress("a", "bank.example.com", {"auth-tls-secret": "ca-one"}, path="/a")
+                        + _tls_ingress("b", "bank.example.com", {"auth-tls-secret": "ca-two"}, path="/b"))
+    assert not [o for o in result.objects() if o["kind"] == "ClientTrafficPolicy"]
+    assert any(f.code == "ING2GW-TARGET-012" and "different CAs" in f.message for f in result.findings)
+
+
+@pytest.mark.parametrize("verify, mode", [("on", "RequireAndVerify"), ("optional", "VerifyIfGiven")])
+def test_verify_modes(verify: str, mode: str) -> None:
+    result = _translate(_tls_ingress("bank", "bank.example.com", {"auth-tls-secret": "ca",
+                                                                  "auth-tls-verify-client": verify}))
+    (ctp,) = [o for o in result.objects() if o["kind"] == "ClientTrafficPolicy"]
+    assert ctp["spec"]["tls"]["clientValidation"]["mode"] == mode
+
+
+def test_optional_no_ca_is_not_carried() -> None:
+    p = params("client-certificate", auth_tls_secret="ca", auth_tls_verify_client="optional_no_ca")
+    assert p is not None
+    v = verdict("envoy-gateway", "client-certificate", p)
+    assert not v.carried and "optional_no_ca" in v.why_not

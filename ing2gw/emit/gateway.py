@@ -149,7 +149,7 @@ def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | Non
             "spec": {"controllerName": gateway_class.controller_name,
                      **({"description": gateway_class.description} if gateway_class.description else {})}}))
     named = _routes(model.routes, section_of, out, target)
-    _policies(named, target, out)
+    _policies(named, target, out, section_of)
     for grant in sorted(model.grants, key=lambda g: (g.namespace, g.from_namespace, g.to_kind, g.to_name or "",
                                                      g.from_kind)):
         _grant(grant, out)
@@ -536,10 +536,11 @@ def _chunks(rules: list[ir.Rule]) -> list[list[ir.Rule]]:
     return parts
 
 
-def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output) -> None:
+def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output,
+              section_of: dict[ir.ListenerKey, Section] | None = None) -> None:
     """Implementation policies for route intents; report the intents no emitter consumed (for
     a chosen target: plain Gateway API has no policies, and the annotation findings say so)."""
-    from ing2gw.emit.targets import emitter_for
+    from ing2gw.emit.targets import emitter_for, listener_emitter_for
 
     emitter = emitter_for(target)
     consumed: set[ir.Intent] = set()
@@ -548,6 +549,18 @@ def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output
         out.findings.extend(told)
         for obj in objects:
             out.apps.setdefault(obj["metadata"]["namespace"], []).append(obj)
+    listener_emitter = listener_emitter_for(target)
+    if listener_emitter is not None:
+        objects, more, told = listener_emitter(named, section_of or {})
+        consumed |= more
+        out.findings.extend(told)
+        for obj in objects:
+            # a policy of a Gateway listener lives beside its Gateway (platform-owned); the
+            # ReferenceGrants it needs live beside the Secrets they open
+            if obj["kind"] == "ReferenceGrant":
+                out.apps.setdefault(obj["metadata"]["namespace"], []).append(obj)
+            else:
+                out.platform.append(obj)
     if target is None:
         return
     left = sorted({i for r, _ in named for i in r.intents} - consumed,

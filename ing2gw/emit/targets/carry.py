@@ -85,9 +85,7 @@ def _rate_limit_eg(params: Params) -> str | None:
 def _body_size_eg(params: Params) -> str | None:
     if "invalid" in params:
         return f"{params['invalid']!r} is not a size"
-    if params.get("bytes") == "0":
-        return "a size of 0 means no limit, which needs no policy"
-    return None
+    return None  # 0 (no limit) is carried by writing no policy at all
 
 
 def _session_affinity_eg(params: Params) -> str | None:
@@ -125,6 +123,15 @@ def _regex_rewrite_eg(params: Params) -> str | None:
     return None
 
 
+def _client_certificate_eg(params: Params) -> str | None:
+    if not params.get("secret"):
+        return "no CA Secret is named"
+    if params.get("verify") not in ("on", "optional"):
+        return (f"auth-tls-verify-client {params.get('verify')!r}: only on (RequireAndVerify) and optional "
+                "(VerifyIfGiven) are written")
+    return None
+
+
 def _basic_auth_kgateway(params: Params) -> str | None:
     if params.get("type", "basic") != "basic":
         return f"auth-type {params.get('type')!r}: kgateway's basicAuth checks Basic credentials only"
@@ -140,6 +147,8 @@ def _basic_auth_kgateway(params: Params) -> str | None:
 
 
 def _body_size_kgateway(params: Params) -> str | None:
+    if params.get("bytes") == "0":
+        return "a size of 0 means no limit, which needs no policy"
     reason = _body_size_eg(params)
     if reason is None and int(params.get("bytes", "0")) >= 4 * 1024 ** 3:
         return "kgateway's buffer.maxRequestSize must stay below 4Gi"
@@ -155,6 +164,7 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "session-affinity"): _session_affinity_eg,
     ("envoy-gateway", "load-balancing"): _load_balancing_eg,
     ("envoy-gateway", "regex-rewrite"): _regex_rewrite_eg,
+    ("envoy-gateway", "client-certificate"): _client_certificate_eg,
     ("kgateway", "basic-auth"): _basic_auth_kgateway,
     ("kgateway", "body-size-limit"): _body_size_kgateway,
 }

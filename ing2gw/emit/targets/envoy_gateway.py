@@ -170,7 +170,8 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
         traffic: dict[str, Any] = {}
         if "rate-limit" in by_kind:
             traffic["rateLimit"] = rate_limit(by_kind["rate-limit"][0])
-        if "body-size-limit" in by_kind:
+        if "body-size-limit" in by_kind and dict(by_kind["body-size-limit"][0].params).get("bytes") != "0":
+            # 0 is nginx's "no limit": Envoy Gateway has none without a policy, so none is written
             traffic["requestBuffer"] = {"limit": dict(by_kind["body-size-limit"][0].params)["quantity"]}
         if "session-affinity" in by_kind:
             traffic["loadBalancer"] = session_affinity(by_kind["session-affinity"][0])
@@ -184,6 +185,8 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
                             "metadata": _meta(name, route, "-traffic"), "spec": {"targetRefs": _ref(route, name), **traffic}})
         for kind in sorted(SECURITY | TRAFFIC):
             consumed.update(by_kind.get(kind, ()))
+            if kind == "body-size-limit" and kind in by_kind and dict(by_kind[kind][0].params).get("bytes") == "0":
+                continue  # no limit, no policy: nothing to check
             if kind in by_kind and kind in _TOLD:
                 i = by_kind[kind][0]
                 told.setdefault((i.source.key, kind), _finding(i, kind))
@@ -283,3 +286,107 @@ def _finding(intent: ir.Intent, kind: str) -> Finding:
     return Finding(Severity.WARNING, code, "envoy-gateway: " + template.format_map(dict(intent.params)),
                    origin=intent.source.origin, subject=f"Ingress {intent.source.key}",
                    annotation=intent.source.annotation, suggestion=_SUGGESTION[kind], security=intent.security)
+
+
+# ---- listener policies ----------------------------------------------------------------------
+
+#: auth-tls-verify-client -> ClientTrafficPolicy tls.clientValidation.mode
+_MODES = {"on": "RequireAndVerify", "optional": "VerifyIfGiven"}
+
+
+def _fail(intent: ir.Intent, why: str) -> Finding:
+    return Finding(Severity.ERROR, "ING2GW-TARGET-012",
+                   f"envoy-gateway: client-certificate validation is not written: {why}",
+                   origin=intent.source.origin, subject=f"Ingress {intent.source.key}",
+                   annotation=intent.source.annotation, security=True,
+                   suggestion="give the host its own HTTPS listener (a TLS section naming it), or write the "
+                              "ClientTrafficPolicy by hand")
+
+
+def emit_listener_policies(routes: list[tuple[ir.Route, str]],
+                           sections: dict[ir.ListenerKey, tuple[str, str, str, str]]) -> tuple[
+        list[dict[str, Any]], set[ir.Intent], list[Finding]]:
+    """One ClientTrafficPolicy `tls.clientValidation` per HTTPS listener of a host whose Ingress
+    asks for client certificates (auth-tls-secret), attached to that listener only (Gateway +
+    sectionName), and the ReferenceGrant that lets it read the CA Secret.
+
+    ingress-nginx verifies client certificates for the whole server block, that is the host, so
+    the listener must serve that host alone: a listener without a hostname or with a wildcard
+    would widen the check to other hosts (too strict for them) and is refused with an error, as
+    are two Ingresses of one host asking for different CAs or modes (nothing is weakened
+    silently: the intent stays unconsumed and is reported).
+    """
+    wanted: dict[tuple[str, str, str, str], list[ir.Intent]] = {}
+    failed: dict[tuple[str, str], Finding] = {}
+    refused: set[ir.Intent] = set()  # never consumed: `emit` reports them as lost too
+    for route, _ in routes:
+        mine = [i for i in route.intents if i.kind == "client-certificate"
+                and carries("envoy-gateway", i.kind, i.params)]
+        if not mine:
+            continue
+        listeners = [k for k in route.parents if k.protocol == "HTTPS"]
+        for i in mine:
+            if not listeners:
+                refused.add(i)
+                failed.setdefault((i.source.key, "none"), _fail(i, "the host has no HTTPS listener (no TLS section)"))
+                continue
+            shared = [k for k in listeners if k.hostname is None or k.hostname.startswith("*")]
+            if shared:
+                refused.add(i)
+                failed.setdefault((i.source.key, "shared"), _fail(
+                    i, f"its HTTPS listener serves other hosts too ({shared[0].hostname or 'any host'}): the "
+                       "check would reach hosts ingress-nginx did not check"))
+                continue
+            for k in listeners:
+                if k in sections:
+                    wanted.setdefault(sections[k], []).append(i)
+    objects: list[dict[str, Any]] = []
+    grants: dict[tuple[str, str, str], dict[str, Any]] = {}
+    consumed: set[ir.Intent] = set()
+    told: dict[tuple[str, str], Finding] = {}
+    for section in sorted(wanted):
+        kind, ns, gw, name = section
+        intents = wanted[section]
+        shapes = {(p["secret-namespace"], p["secret"], p["verify"]) for p in (dict(i.params) for i in intents)}
+        if len(shapes) > 1:
+            refused.update(intents)
+            for i in intents:
+                failed.setdefault((i.source.key, "conflict"), _fail(
+                    i, f"Ingresses of host {name} ask for different CAs or modes ({len(shapes)}); nginx takes the "
+                       "first Ingress's, ing2gw does not guess which"))
+            continue
+        (secret_ns, secret, verify), = shapes
+        ref: dict[str, Any] = {"group": "", "kind": "Secret", "name": secret}
+        if secret_ns != ns:
+            ref["namespace"] = secret_ns
+            key = (secret_ns, ns, secret)
+            grants.setdefault(key, {
+                "apiVersion": "gateway.networking.k8s.io/v1", "kind": "ReferenceGrant",
+                "metadata": {"name": _name(f"from-{ns}-clienttrafficpolicy-to-secret-{secret}", ""),
+                             "namespace": secret_ns},
+                "spec": {"from": [{"group": "gateway.envoyproxy.io", "kind": "ClientTrafficPolicy", "namespace": ns}],
+                         "to": [{"group": "", "kind": "Secret", "name": secret}]}})
+        first = min(intents, key=lambda i: i.source.key)
+        objects.append({"apiVersion": API_VERSION, "kind": "ClientTrafficPolicy",
+                        "metadata": {"name": _name(f"{gw}-{name}", "-client-certificates"), "namespace": ns,
+                                     "annotations": {"ing2gw.io/source-ingress": first.source.key}},
+                        "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": kind, "name": gw,
+                                                 "sectionName": name}],
+                                 "tls": {"clientValidation": {"caCertificateRefs": [ref], "mode": _MODES[verify]}}}})
+        consumed.update(intents)
+        for i in intents:
+            p = dict(i.params)
+            told.setdefault((i.source.key, "client-certificate"), Finding(
+                Severity.WARNING, "ING2GW-TARGET-011",
+                f"envoy-gateway: ClientTrafficPolicy {ns}/{objects[-1]['metadata']['name']} validates client "
+                f"certificates on listener {name} against ca.crt of Secret {secret_ns}/{secret} ({_MODES[verify]}): "
+                + ("a missing or invalid certificate" if verify == "on" else "an invalid certificate")
+                + " fails the TLS handshake (nginx answered 400)"
+                + (f"; auth-tls-verify-depth {p['depth']} has no counterpart (longer chains to the CA are accepted)"
+                   if p.get("depth") else ""),
+                origin=i.source.origin, subject=f"Ingress {i.source.key}", annotation=i.source.annotation,
+                suggestion="keep client chains as short as before, or check the CA bundle holds only the CAs that "
+                           "issue client certificates", security=True))
+    consumed -= refused
+    objects += [grants[k] for k in sorted(grants)]
+    return objects, consumed, [told[k] for k in sorted(told)] + [failed[k] for k in sorted(failed)]

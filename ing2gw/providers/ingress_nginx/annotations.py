@@ -558,8 +558,10 @@ def _report(p: _Parse, row: Row, value: str) -> None:
             if row.intent in CONSUMED else {}
         v = verdict(target, row.intent, params or {})
         if v.carried and params is not None and (row.intent not in CONSUMED or row.key in CONSUMED[row.intent]):
-            p.ctx.finding(Severity.INFO, "ING2GW-NGINX-010",
-                          f"becomes {dict(row.targets).get(target, 'a policy')} for {target}",
+            becomes = f"becomes {dict(row.targets).get(target, 'a policy')} for {target}"
+            if row.intent == "body-size-limit" and params.get("bytes") == "0":
+                becomes = f"converted: 0 is no limit, which {target} has without a policy (none is written)"
+            p.ctx.finding(Severity.INFO, "ING2GW-NGINX-010", becomes,
                           ing=p.ing, annotation=full, value=value, status="policy")
             return
         if v.carried and params is not None:

@@ -24,6 +24,11 @@ Facts (ingress-nginx v1.12, internal/ingress/annotations/):
   a session cookie), SameSite and Domain when given, always HttpOnly; `affinity-mode` balanced
   (the cookie's value is hashed onto a consistent-hash ring) or persistent (the value names
   the endpoint).
+* authtls: `auth-tls-secret` ("name" or "namespace/name", key ca.crt) turns on client-certificate
+  verification for the whole server (host) (`ssl_client_certificate`, `ssl_verify_client`,
+  `ssl_verify_depth` in the server block); `auth-tls-verify-client` on (the default: a missing
+  or invalid certificate gets 400), optional (an invalid one gets 400), optional_no_ca, off;
+  `auth-tls-verify-depth` 1 by default.
 * upstream-hash-by: `hash <key> consistent` on the upstream (Ketama); the key is any nginx
   variable expression; ignored when `affinity` is set (the sticky balancer wins).
 """
@@ -43,12 +48,13 @@ CONSUMED: dict[str, frozenset[str]] = {
     "session-affinity": frozenset({"affinity", "session-cookie-name", "session-cookie-path", "session-cookie-max-age",
                                    "session-cookie-expires", "session-cookie-samesite", "session-cookie-domain"}),
     "load-balancing": frozenset({"upstream-hash-by"}),
+    "client-certificate": frozenset({"auth-tls-secret", "auth-tls-verify-client"}),
 }
 
 #: the key a finding about the written policy names (basic auth: the Secret the user must check)
 LEAD: dict[str, str] = {"basic-auth": "auth-secret", "external-auth": "auth-url", "rate-limit": "limit-rps",
                         "body-size-limit": "proxy-body-size", "session-affinity": "affinity",
-                        "load-balancing": "upstream-hash-by"}
+                        "load-balancing": "upstream-hash-by", "client-certificate": "auth-tls-secret"}
 
 #: client_max_body_size as ingress-nginx validates the annotation
 _SIZE = re.compile(r"(?i)^(\d+)([bkmg]?)$")
@@ -107,6 +113,13 @@ def intent_params(annotations: Mapping[str, str], prefix: str, namespace: str,
                 "quantity": f"{n}{_SIZE_UNIT[unit]}"}
     if intent == "session-affinity":
         return _affinity(get, paths)
+    if intent == "client-certificate":
+        ca = get("auth-tls-secret")
+        if not ca:
+            return None
+        ns, _, name = ca.rpartition("/")
+        return {"secret": name, "secret-namespace": ns or namespace,
+                "verify": (get("auth-tls-verify-client") or "on").lower(), "depth": get("auth-tls-verify-depth") or "1"}
     if intent == "load-balancing":
         hash_key = get("upstream-hash-by")
         if not hash_key:
