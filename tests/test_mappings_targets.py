@@ -471,7 +471,7 @@ def test_mappings_target_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert rc == 0 and "controllerName gateway.envoyproxy.io/gatewayclass-controller" in lines[0]
     assert len(lines) == 1 + len(INTENTS) + 1
     assert any(ln.startswith("client-allow-list") and "full" in ln and "SecurityPolicy" in ln for ln in lines)
-    assert lines[-1] == "38 intents: 15 full, 20 partial, 3 none"
+    assert lines[-1] == "38 intents: 13 full, 22 partial, 3 none"
 
 
 @pytest.mark.parametrize("fmt", ["json", "yaml"])

@@ -555,12 +555,14 @@ def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output
         consumed |= more
         out.findings.extend(told)
         for obj in objects:
-            # a policy of a Gateway listener lives beside its Gateway (platform-owned); the
-            # ReferenceGrants it needs live beside the Secrets they open
-            if obj["kind"] == "ReferenceGrant":
-                out.apps.setdefault(obj["metadata"]["namespace"], []).append(obj)
-            else:
+            # a policy of a Gateway listener lives beside its Gateway (platform-owned), one of a
+            # ListenerSet listener beside the ListenerSet (app-owned); the ReferenceGrants it
+            # needs live beside the Secrets they open
+            refs = obj.get("spec", {}).get("targetRefs") or [{}]
+            if obj["kind"] != "ReferenceGrant" and refs[0].get("kind") == "Gateway":
                 out.platform.append(obj)
+            else:
+                out.apps.setdefault(obj["metadata"]["namespace"], []).append(obj)
     if target is None:
         return
     left = sorted({i for r, _ in named for i in r.intents} - consumed,
