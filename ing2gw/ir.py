@@ -168,6 +168,9 @@ class Rule:
     intents: tuple[Intent, ...] = ()
     #: why the rule exists, for reviewers (e.g. "nginx auto-redirect /p -> /p/")
     comment: str = ""
+    #: answer with this status without a backend: only a target's own filter can (a provider
+    #: sets it only when the target carries the `direct-response` intent; emit.targets.DIRECT_RESPONSE)
+    direct_status: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

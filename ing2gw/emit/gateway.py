@@ -731,6 +731,12 @@ def _filters(r: ir.Rule, namespace: str, target: str | None = None) -> list[dict
             red["port"] = rd.port
         red["statusCode"] = rd.status
         f.append({"type": "RequestRedirect", "requestRedirect": red})
+    if r.direct_status is not None:
+        from ing2gw.emit.targets import DIRECT_RESPONSE, direct_filter_name
+
+        group, kind = DIRECT_RESPONSE[target or ""]
+        f.append({"type": "ExtensionRef", "extensionRef": {"group": group, "kind": kind,
+                                                           "name": direct_filter_name(r.direct_status)}})
     if r.rewrite is not None and r.rewrite.regex is not None:
         # only the target's own filter rewrites by regex (its emitter writes the object)
         from ing2gw.emit.targets import REGEX_REWRITE, regex_filter_name

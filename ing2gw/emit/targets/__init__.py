@@ -41,6 +41,18 @@ REGEX_REWRITE: dict[str, tuple[str, str]] = {
 }
 
 
+#: target -> (group, kind) of the filter an ExtensionRef names for a direct response
+#: (ir.Rule.direct_status); the target's emitter writes the filter objects (`direct_filter_name`)
+DIRECT_RESPONSE: dict[str, tuple[str, str]] = {
+    "envoy-gateway": ("gateway.envoyproxy.io", "HTTPRouteFilter"),
+}
+
+
+def direct_filter_name(status: int) -> str:
+    """The name of the filter object that answers `status` without a backend."""
+    return f"direct-response-{status}"
+
+
 def regex_filter_name(pattern: str, substitution: str) -> str:
     """The name of the filter object for one regex rewrite: the same rewrite, the same object."""
     import hashlib

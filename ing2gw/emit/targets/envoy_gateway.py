@@ -39,7 +39,7 @@ from __future__ import annotations
 from typing import Any
 
 from ing2gw import ir
-from ing2gw.emit.targets import regex_filter_name
+from ing2gw.emit.targets import direct_filter_name, regex_filter_name
 from ing2gw.emit.targets.carry import carries
 from ing2gw.findings import Finding, Severity
 
@@ -198,8 +198,8 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
                 told.setdefault((i.source.key, "basic-auth-scope"), Finding(
                     Severity.INFO, "ING2GW-TARGET-006",
                     "envoy-gateway: basicAuth covers the whole route: nginx's automatic trailing-slash redirects "
-                    "answer before authentication (the Gateway: 401), unmatched paths of the host get 401 from "
-                    "nginx (the Gateway: 404), and a client outside an allow-list gets 403 from nginx (the Gateway: "
+                    "answer before authentication (the Gateway: 401), unmatched paths of a regex host get 401 "
+                    "from nginx (the Gateway: 404), and a client outside an allow-list gets 403 from nginx (the Gateway: "
                     "401 first)", origin=i.source.origin, subject=f"Ingress {i.source.key}",
                     annotation=i.source.annotation))
     filters, rewrites = regex_rewrite_filters([route for route, _ in routes])
@@ -208,12 +208,18 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
 
 
 def regex_rewrite_filters(routes: list[ir.Route]) -> tuple[list[dict[str, Any]], list[Finding]]:
-    """The HTTPRouteFilter of every regex rewrite of the routes' rules (one per rewrite and
-    namespace) and one finding per Ingress and rewrite."""
+    """The HTTPRouteFilter of every regex rewrite (one per rewrite and namespace, and one
+    finding per Ingress and rewrite) and of every direct response of the routes' rules."""
     objects: dict[tuple[str, str], dict[str, Any]] = {}
     told: dict[tuple[str, str], Finding] = {}
     for route in routes:
         for rule in route.rules:
+            if rule.direct_status is not None:
+                name = direct_filter_name(rule.direct_status)
+                objects.setdefault((route.namespace, name), {
+                    "apiVersion": API_VERSION, "kind": "HTTPRouteFilter",
+                    "metadata": {"name": name, "namespace": route.namespace},
+                    "spec": {"directResponse": {"statusCode": rule.direct_status}}})
             if rule.rewrite is None or rule.rewrite.regex is None:
                 continue
             pattern, substitution = rule.rewrite.regex

@@ -34,6 +34,24 @@ CORS_DEFAULT_HEADERS = ("DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-
 CORS_DEFAULT_MAX_AGE = 1728000
 
 
+def _root_keeps_auth(b: "BuildState", loc: "Loc", matches: tuple[ir.Match, ...]) -> bool:
+    """Whether the host's default root location (owned by the host's first Ingress, whose
+    annotations it takes) authenticates, and the target both carries that Ingress's basic auth
+    and can answer 404 without a backend. Only for a plain `/` prefix: on a regex host the
+    precedence of a catch-all regex between routes is implementation-specific."""
+    from ing2gw.emit.targets.carry import carries
+    from ing2gw.providers.ingress_nginx.intents import intent_params
+
+    target = b.ctx.options.target
+    if loc.owner is None or not target or not carries(target, "direct-response"):
+        return False
+    if [m.path for m in matches] != [ir.PathMatch("PathPrefix", "/")]:
+        return False
+    prefix = b.ctx.options.annotations_prefix.rstrip("/")
+    params = intent_params(loc.owner.annotations, prefix, loc.owner.namespace, "basic-auth")
+    return params is not None and carries(target, "basic-auth", params)
+
+
 def location_rules(b: "BuildState", loc: "Loc", src: ir.Source, matches: tuple[ir.Match, ...],
                    rewrite: ir.Rewrite | None = None, rewrite_headers: ir.HeaderChanges | None = None) -> list[ir.Rule]:
     """The rules (HTTPS side) for one location; an empty list when nothing must be emitted."""
@@ -46,6 +64,13 @@ def location_rules(b: "BuildState", loc: "Loc", src: ir.Source, matches: tuple[i
         return [ir.Rule(matches, src, redirect=url_redirect(b, loc, red[0], red[1]),
                         comment=f"{'temporal' if red[0] in (302, 307) else 'permanent'}-redirect (F4)")]
     if loc.is_root and loc.backend is None and not loc.unresolved:
+        if _root_keeps_auth(b, loc, matches):
+            # the host's unmatched paths reach this root location, which has the first Ingress's
+            # basic auth: 401 without credentials, the default backend's 404 with them. The same
+            # route (and so the same SecurityPolicy) answers them: a 404 without a backend
+            return [ir.Rule(matches, src, direct_status=404,
+                            comment="the host's unmatched paths: ingress-nginx's root location, authenticated as "
+                                    "the first Ingress, answers 404 (404 without a backend)")]
         return []  # the controller's 404 default backend: no rule gives the same 404
     backends = (loc.backend,) if loc.backend is not None else ()
     up = b.upstreams.get(loc.upstream)
