@@ -431,7 +431,7 @@ def test_generated_rows_are_what_the_emitters_consume() -> None:
     found = {t: sorted(mappings.generated_intents(t)) for t in TARGETS if mappings.generated_intents(t)}
     assert found == {"envoy-gateway": ["basic-auth", "body-size-limit", "client-allow-list", "client-certificate",
                                        "client-deny-list", "direct-response", "external-auth", "load-balancing",
-                                       "rate-limit", "regex-rewrite", "session-affinity"],
+                                       "rate-limit", "regex-rewrite", "retry", "session-affinity"],
                      "kgateway": ["basic-auth", "body-size-limit"]}
     keys = {k for k, r in nginx_rows().items() if r.status == "policy" and carries("envoy-gateway", r.intent)}
     assert {"allowlist-source-range", "whitelist-source-range", "denylist-source-range", "limit-rps",

@@ -226,3 +226,32 @@ def test_optional_no_ca_is_not_carried() -> None:
     assert p is not None
     v = verdict("envoy-gateway", "client-certificate", p)
     assert not v.carried and "optional_no_ca" in v.why_not
+
+
+def test_next_upstream_with_non_idempotent_becomes_a_retry() -> None:
+    p = params("retry", proxy_next_upstream="error timeout http_502 http_503 non_idempotent",
+               proxy_next_upstream_tries="4")
+    assert p is not None and verdict("envoy-gateway", "retry", p).carried
+    assert envoy_gateway.retry(intent("retry", p)) == {
+        "numRetries": 3, "retryOn": {"triggers": ["connect-failure", "reset", "retriable-status-codes"],
+                                     "httpStatusCodes": [502, 503]}}
+
+
+@pytest.mark.parametrize("anns", [dict(proxy_next_upstream="off"), dict(proxy_next_upstream_tries="1")])
+def test_no_retry_needs_no_policy(anns: dict[str, str]) -> None:
+    p = params("retry", **anns)
+    assert p is not None and verdict("envoy-gateway", "retry", p).carried
+    assert envoy_gateway.retry(intent("retry", p)) is None
+
+
+@pytest.mark.parametrize("anns, why", [
+    (dict(proxy_next_upstream="error timeout"), "POST"),
+    (dict(proxy_next_upstream_tries="5"), "POST"),  # the default conditions, without non_idempotent
+    (dict(proxy_next_upstream="invalid_header non_idempotent"), "invalid_header"),
+    (dict(proxy_next_upstream="error non_idempotent", proxy_next_upstream_tries="0"), "unlimited"),
+])
+def test_retries_that_cannot_be_carried_say_why(anns: dict[str, str], why: str) -> None:
+    p = params("retry", **anns)
+    assert p is not None
+    v = verdict("envoy-gateway", "retry", p)
+    assert not v.carried and why in v.why_not

@@ -132,6 +132,29 @@ def _client_certificate_eg(params: Params) -> str | None:
     return None
 
 
+#: proxy_next_upstream conditions -> Envoy Gateway retryOn triggers (an HTTP status: retriable-status-codes)
+RETRY_TRIGGERS = {"error": ("connect-failure", "reset"), "timeout": ("connect-failure", "reset")}
+
+
+def _retry_eg(params: Params) -> str | None:
+    words = params.get("conditions", "").split()
+    tries = params.get("tries", "3")
+    if not tries.isdigit():
+        return f"proxy-next-upstream-tries {tries!r} is not a number"
+    if "off" in words or tries == "1":
+        return None  # no retry, which is Envoy Gateway's default: no policy is written
+    if tries == "0":
+        return "proxy-next-upstream-tries 0 means unlimited tries; Envoy Gateway's numRetries is a number"
+    other = [w for w in words if w not in RETRY_TRIGGERS and w != "non_idempotent"
+             and not (w.startswith("http_") and w[5:] in ("500", "502", "503", "504", "403", "404", "429"))]
+    if other:
+        return f"the condition {other[0]!r} has no retry trigger"
+    if "non_idempotent" not in words:
+        return ("Envoy Gateway's retry has no method condition: it would retry POST, LOCK and PATCH requests, "
+                "which nginx never passes to another server unless non_idempotent is listed")
+    return None
+
+
 def _basic_auth_kgateway(params: Params) -> str | None:
     if params.get("type", "basic") != "basic":
         return f"auth-type {params.get('type')!r}: kgateway's basicAuth checks Basic credentials only"
@@ -165,6 +188,7 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "load-balancing"): _load_balancing_eg,
     ("envoy-gateway", "regex-rewrite"): _regex_rewrite_eg,
     ("envoy-gateway", "client-certificate"): _client_certificate_eg,
+    ("envoy-gateway", "retry"): _retry_eg,
     ("kgateway", "basic-auth"): _basic_auth_kgateway,
     ("kgateway", "body-size-limit"): _body_size_kgateway,
 }

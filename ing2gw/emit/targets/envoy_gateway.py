@@ -40,13 +40,13 @@ from typing import Any
 
 from ing2gw import ir
 from ing2gw.emit.targets import direct_filter_name, regex_filter_name
-from ing2gw.emit.targets.carry import carries
+from ing2gw.emit.targets.carry import RETRY_TRIGGERS, carries
 from ing2gw.findings import Finding, Severity
 
 API_VERSION = "gateway.envoyproxy.io/v1alpha1"
 #: the intents that go into a SecurityPolicy and a BackendTrafficPolicy
 SECURITY = frozenset({"source-range", "basic-auth", "external-auth"})
-TRAFFIC = frozenset({"rate-limit", "body-size-limit", "session-affinity", "load-balancing"})
+TRAFFIC = frozenset({"rate-limit", "body-size-limit", "session-affinity", "load-balancing", "retry"})
 
 
 def _name(base: str, suffix: str) -> str:
@@ -99,6 +99,22 @@ def rate_limit(intent: ir.Intent) -> dict[str, Any]:
                 rules.append({"clientSelectors": [{"sourceCIDR": {"type": "Distinct", "value": cidr}}],
                               "limit": {"requests": int(p[key]), "unit": unit}})
     return {"type": "Local", "local": {"rules": rules}}
+
+
+def retry(intent: ir.Intent) -> dict[str, Any] | None:
+    """BackendTrafficPolicy.spec.retry for nginx's proxy_next_upstream, or None for no retry."""
+    p = dict(intent.params)
+    words = p["conditions"].split()
+    if "off" in words or p["tries"] == "1":
+        return None
+    triggers = sorted({t for w in words for t in RETRY_TRIGGERS.get(w, ())})
+    codes = sorted({int(w[5:]) for w in words if w.startswith("http_")})
+    if codes:
+        triggers.append("retriable-status-codes")
+    on: dict[str, Any] = {"triggers": triggers}
+    if codes:
+        on["httpStatusCodes"] = codes
+    return {"numRetries": int(p["tries"]) - 1, "retryOn": on}
 
 
 def duration(seconds: int) -> str:
@@ -173,6 +189,10 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
         if "body-size-limit" in by_kind and dict(by_kind["body-size-limit"][0].params).get("bytes") != "0":
             # 0 is nginx's "no limit": Envoy Gateway has none without a policy, so none is written
             traffic["requestBuffer"] = {"limit": dict(by_kind["body-size-limit"][0].params)["quantity"]}
+        if "retry" in by_kind:
+            again = retry(by_kind["retry"][0])
+            if again is not None:  # no retry is Envoy Gateway's default: nothing to write
+                traffic["retry"] = again
         if "session-affinity" in by_kind:
             traffic["loadBalancer"] = session_affinity(by_kind["session-affinity"][0])
         elif "load-balancing" in by_kind:
@@ -187,6 +207,8 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
             consumed.update(by_kind.get(kind, ()))
             if kind == "body-size-limit" and kind in by_kind and dict(by_kind[kind][0].params).get("bytes") == "0":
                 continue  # no limit, no policy: nothing to check
+            if kind == "retry" and kind in by_kind and retry(by_kind[kind][0]) is None:
+                continue  # no retry, no policy: nothing to check
             if kind in by_kind and kind in _TOLD:
                 i = by_kind[kind][0]
                 told.setdefault((i.source.key, kind), _finding(i, kind))
@@ -254,6 +276,10 @@ _TOLD: dict[str, tuple[str, str]] = {
     "body-size-limit": ("ING2GW-TARGET-004",
                         "requestBuffer limits bodies to {quantity} (413 above, as nginx) by buffering each request "
                         "body: streaming uploads, gRPC streaming and WebSocket break on these routes"),
+    "retry": ("ING2GW-TARGET-013",
+              "proxy_next_upstream {conditions} (tries {tries}) becomes retry: Envoy may retry on the same endpoint "
+              "(nginx always takes the next one), and a response slower than the proxy timeouts, which nginx passes "
+              "to the next server on 'timeout', is not retried (no per-try timeout is written)"),
     "load-balancing": ("ING2GW-TARGET-009",
                        "upstream-hash-by {key} becomes a consistent hash on the same key; Envoy's Maglev table places "
                        "keys on other endpoints than nginx's Ketama ring (each key moves once), and a request without "
@@ -284,6 +310,7 @@ _SUGGESTION = {
     "rate-limit": "raise the limit if clients relied on the burst",
     "body-size-limit": "remove requestBuffer on routes that stream request bodies",
     "load-balancing": "expect each key to move to another endpoint once at the switch-over",
+    "retry": "set retry.perRetry.timeout if slow responses should be retried",
 }
 
 

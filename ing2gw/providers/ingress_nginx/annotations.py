@@ -561,6 +561,8 @@ def _report(p: _Parse, row: Row, value: str) -> None:
             becomes = f"becomes {dict(row.targets).get(target, 'a policy')} for {target}"
             if row.intent == "body-size-limit" and params.get("bytes") == "0":
                 becomes = f"converted: 0 is no limit, which {target} has without a policy (none is written)"
+            elif row.intent == "retry" and ("off" in params.get("conditions", "").split() or params.get("tries") == "1"):
+                becomes = f"converted: no retry, which {target} does without a policy (none is written)"
             p.ctx.finding(Severity.INFO, "ING2GW-NGINX-010", becomes,
                           ing=p.ing, annotation=full, value=value, status="policy")
             return

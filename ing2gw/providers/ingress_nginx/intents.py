@@ -29,6 +29,11 @@ Facts (ingress-nginx v1.12, internal/ingress/annotations/):
   `ssl_verify_depth` in the server block); `auth-tls-verify-client` on (the default: a missing
   or invalid certificate gets 400), optional (an invalid one gets 400), optional_no_ca, off;
   `auth-tls-verify-depth` 1 by default.
+* proxy: `proxy-next-upstream` (`proxy_next_upstream`: error, timeout, invalid_header, http_500,
+  http_502, http_503, http_504, http_403, http_404, http_429, non_idempotent, or off; the
+  ConfigMap's default is "error timeout") and `proxy-next-upstream-tries` (tries in all, 3 by
+  default, 0 = unlimited); nginx passes a request to the next server on those conditions, never
+  a POST, LOCK or PATCH unless non_idempotent is listed.
 * upstream-hash-by: `hash <key> consistent` on the upstream (Ketama); the key is any nginx
   variable expression; ignored when `affinity` is set (the sticky balancer wins).
 """
@@ -49,12 +54,14 @@ CONSUMED: dict[str, frozenset[str]] = {
                                    "session-cookie-expires", "session-cookie-samesite", "session-cookie-domain"}),
     "load-balancing": frozenset({"upstream-hash-by"}),
     "client-certificate": frozenset({"auth-tls-secret", "auth-tls-verify-client"}),
+    "retry": frozenset({"proxy-next-upstream", "proxy-next-upstream-tries"}),
 }
 
 #: the key a finding about the written policy names (basic auth: the Secret the user must check)
 LEAD: dict[str, str] = {"basic-auth": "auth-secret", "external-auth": "auth-url", "rate-limit": "limit-rps",
                         "body-size-limit": "proxy-body-size", "session-affinity": "affinity",
-                        "load-balancing": "upstream-hash-by", "client-certificate": "auth-tls-secret"}
+                        "load-balancing": "upstream-hash-by", "client-certificate": "auth-tls-secret",
+                        "retry": "proxy-next-upstream"}
 
 #: client_max_body_size as ingress-nginx validates the annotation
 _SIZE = re.compile(r"(?i)^(\d+)([bkmg]?)$")
@@ -113,6 +120,11 @@ def intent_params(annotations: Mapping[str, str], prefix: str, namespace: str,
                 "quantity": f"{n}{_SIZE_UNIT[unit]}"}
     if intent == "session-affinity":
         return _affinity(get, paths)
+    if intent == "retry":
+        conditions, tries = get("proxy-next-upstream"), get("proxy-next-upstream-tries")
+        if conditions is None and tries is None:
+            return None
+        return {"conditions": " ".join((conditions or "error timeout").split()).lower(), "tries": tries or "3"}
     if intent == "client-certificate":
         ca = get("auth-tls-secret")
         if not ca:
