@@ -738,9 +738,12 @@ def _filters(r: ir.Rule, namespace: str, target: str | None = None) -> list[dict
         f.append({"type": "ExtensionRef", "extensionRef": {"group": group, "kind": kind,
                                                            "name": direct_filter_name(r.direct_status)}})
     if r.rewrite is not None and r.rewrite.regex is not None:
-        # only the target's own filter rewrites by regex (its emitter writes the object)
+        # only the target's own filter rewrites the path by regex (its emitter writes the
+        # object); a fixed hostname stays the standard URLRewrite's
         from ing2gw.emit.targets import REGEX_REWRITE, regex_filter_name
 
+        if r.rewrite.hostname:
+            f.append({"type": "URLRewrite", "urlRewrite": {"hostname": r.rewrite.hostname}})
         group, kind = REGEX_REWRITE[target or ""]
         f.append({"type": "ExtensionRef", "extensionRef": {"group": group, "kind": kind,
                                                            "name": regex_filter_name(*r.rewrite.regex)}})

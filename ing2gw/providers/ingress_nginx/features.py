@@ -218,7 +218,8 @@ def _upstream_vhost(b: "BuildState", loc: "Loc", rewrite: ir.Rewrite | None) -> 
         return rewrite
     if len(vhost) <= 253 and _PRECISE_HOST.match(vhost.lower()):
         base = rewrite or ir.Rewrite()
-        return ir.Rewrite(hostname=vhost.lower(), full_path=base.full_path, prefix_path=base.prefix_path)
+        return ir.Rewrite(hostname=vhost.lower(), full_path=base.full_path, prefix_path=base.prefix_path,
+                          regex=base.regex)
     if _once(b, loc, "vhost"):
         b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-042",
                       f"upstream-vhost {vhost!r} is not a plain hostname (ports and nginx variables cannot be "
