@@ -94,11 +94,15 @@ class Redirect:
 
 @dataclass(frozen=True, slots=True)
 class Rewrite:
-    """A URLRewrite: hostname and/or path (ReplaceFullPath or ReplacePrefixMatch)."""
+    """A URLRewrite: hostname and/or path (ReplaceFullPath or ReplacePrefixMatch), or a regex
+    path rewrite (RE2 pattern, substitution with \\1 for groups) that only a target's own filter
+    can express (`emit.targets.REGEX_REWRITE`; providers set it only when the target carries
+    the `regex-rewrite` intent)."""
 
     hostname: str | None = None
     full_path: str | None = None
     prefix_path: str | None = None
+    regex: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +168,9 @@ class Rule:
     intents: tuple[Intent, ...] = ()
     #: why the rule exists, for reviewers (e.g. "nginx auto-redirect /p -> /p/")
     comment: str = ""
+    #: answer with this status without a backend: only a target's own filter can (a provider
+    #: sets it only when the target carries the `direct-response` intent; emit.targets.DIRECT_RESPONSE)
+    direct_status: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -429,8 +429,9 @@ def test_generated_rows_are_what_the_emitters_consume() -> None:
     """The rows marked `generated` are the intents carry.verdict() says a target carries; the
     nginx provider asks by the intent of each annotation row, never by the annotation key."""
     found = {t: sorted(mappings.generated_intents(t)) for t in TARGETS if mappings.generated_intents(t)}
-    assert found == {"envoy-gateway": ["basic-auth", "body-size-limit", "client-allow-list", "client-deny-list",
-                                       "external-auth", "rate-limit"],
+    assert found == {"envoy-gateway": ["basic-auth", "body-size-limit", "client-allow-list", "client-certificate",
+                                       "client-deny-list", "direct-response", "external-auth", "load-balancing",
+                                       "rate-limit", "regex-rewrite", "retry", "session-affinity"],
                      "kgateway": ["basic-auth", "body-size-limit"]}
     keys = {k for k, r in nginx_rows().items() if r.status == "policy" and carries("envoy-gateway", r.intent)}
     assert {"allowlist-source-range", "whitelist-source-range", "denylist-source-range", "limit-rps",
@@ -470,7 +471,7 @@ def test_mappings_target_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert rc == 0 and "controllerName gateway.envoyproxy.io/gatewayclass-controller" in lines[0]
     assert len(lines) == 1 + len(INTENTS) + 1
     assert any(ln.startswith("client-allow-list") and "full" in ln and "SecurityPolicy" in ln for ln in lines)
-    assert lines[-1] == "38 intents: 15 full, 20 partial, 3 none"
+    assert lines[-1] == "38 intents: 13 full, 22 partial, 3 none"
 
 
 @pytest.mark.parametrize("fmt", ["json", "yaml"])

@@ -53,8 +53,8 @@ def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | Non
             "metadata": {"name": gateway_class.name},
             "spec": {"controllerName": gateway_class.controller_name,
                      **({"description": gateway_class.description} if gateway_class.description else {})}}))
-    named = _routes(model.routes, section_of, out)
-    _policies(named, target, out)
+    named = _routes(model.routes, section_of, out, target)
+    _policies(named, target, out, section_of)
     for grant in sorted(model.grants, key=lambda g: (g.namespace, g.from_namespace, g.to_kind, g.to_name or "",
                                                      g.from_kind)):
         _grant(grant, out)
@@ -126,10 +126,11 @@ def _chunks(rules: list[ir.Rule]) -> list[list[ir.Rule]]:
     return parts
 
 
-def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output) -> None:
+def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output,
+              section_of: dict[ir.ListenerKey, Section] | None = None) -> None:
     """Implementation policies for route intents; report the intents no emitter consumed (for
     a chosen target: plain Gateway API has no policies, and the annotation findings say so)."""
-    from ing2gw.emit.targets import emitter_for
+    from ing2gw.emit.targets import emitter_for, listener_emitter_for
 
     emitter = emitter_for(target)
     consumed: set[ir.Intent] = set()
@@ -138,6 +139,20 @@ def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output
         out.findings.extend(told)
         for obj in objects:
             out.apps.setdefault(obj["metadata"]["namespace"], []).append(obj)
+    listener_emitter = listener_emitter_for(target)
+    if listener_emitter is not None:
+        objects, more, told = listener_emitter(named, section_of or {})
+        consumed |= more
+        out.findings.extend(told)
+        for obj in objects:
+            # a policy of a Gateway listener lives beside its Gateway (platform-owned), one of a
+            # ListenerSet listener beside the ListenerSet (app-owned); the ReferenceGrants it
+            # needs live beside the Secrets they open
+            refs = obj.get("spec", {}).get("targetRefs") or [{}]
+            if obj["kind"] != "ReferenceGrant" and refs[0].get("kind") == "Gateway":
+                out.platform.append(obj)
+            else:
+                out.apps.setdefault(obj["metadata"]["namespace"], []).append(obj)
     if target is None:
         return
     left = sorted({i for r, _ in named for i in r.intents} - consumed,
@@ -150,7 +165,7 @@ def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output
 
 
 def _routes(routes: list[ir.Route], section_of: dict[ir.ListenerKey, Section],
-            out: Output) -> list[tuple[ir.Route, str]]:
+            out: Output, target: str | None = None) -> list[tuple[ir.Route, str]]:
     merged = _merge_hosts(routes)
     # name: the Ingress's name when it yields one route, else qualified by host (and variant)
     per_source: dict[tuple[str, str, str], list[ir.Route]] = defaultdict(list)
@@ -182,7 +197,7 @@ def _routes(routes: list[ir.Route], section_of: dict[ir.ListenerKey, Section],
         names.update(allocate(items))
     named: list[tuple[ir.Route, str]] = []
     for identity, r, chunk, _ in planned:
-        obj = _route(r, names[identity], chunk, section_of)
+        obj = _route(r, names[identity], chunk, section_of, target)
         out.apps.setdefault(r.namespace, []).append(obj)
         named.append((r, names[identity]))
     return named
@@ -202,7 +217,8 @@ def _parent_refs(r: ir.Route, section_of: dict[ir.ListenerKey, Section]) -> list
     return refs
 
 
-def _route(r: ir.Route, name: str, rules: list[ir.Rule], section_of: dict[ir.ListenerKey, Section]) -> dict[str, Any]:
+def _route(r: ir.Route, name: str, rules: list[ir.Rule], section_of: dict[ir.ListenerKey, Section],
+           target: str | None = None) -> dict[str, Any]:
     md: dict[str, Any] = {"name": name, "namespace": r.namespace}
     if r.labels:
         md["labels"] = dict(r.labels)
@@ -216,7 +232,7 @@ def _route(r: ir.Route, name: str, rules: list[ir.Rule], section_of: dict[ir.Lis
     if r.kind == "GRPCRoute":
         spec["rules"] = [_grpc_rule(x, r.namespace) for x in rules]
         return _build("GRPCRoute", {"metadata": md, "spec": spec})
-    spec["rules"] = [_http_rule(x, r.namespace) for x in rules]
+    spec["rules"] = [_http_rule(x, r.namespace, target) for x in rules]
     return _build("HTTPRoute", {"metadata": md, "spec": spec})
 
 
@@ -269,7 +285,7 @@ def _path_modifier(full: str | None, prefix: str | None) -> dict[str, Any] | Non
     return None
 
 
-def _filters(r: ir.Rule, namespace: str) -> list[dict[str, Any]]:
+def _filters(r: ir.Rule, namespace: str, target: str | None = None) -> list[dict[str, Any]]:
     f: list[dict[str, Any]] = []
     if r.cors is not None:
         c = r.cors
@@ -305,7 +321,23 @@ def _filters(r: ir.Rule, namespace: str) -> list[dict[str, Any]]:
             red["port"] = rd.port
         red["statusCode"] = rd.status
         f.append({"type": "RequestRedirect", "requestRedirect": red})
-    if r.rewrite is not None:
+    if r.direct_status is not None:
+        from ing2gw.emit.targets import DIRECT_RESPONSE, direct_filter_name
+
+        group, kind = DIRECT_RESPONSE[target or ""]
+        f.append({"type": "ExtensionRef", "extensionRef": {"group": group, "kind": kind,
+                                                           "name": direct_filter_name(r.direct_status)}})
+    if r.rewrite is not None and r.rewrite.regex is not None:
+        # only the target's own filter rewrites the path by regex (its emitter writes the
+        # object); a fixed hostname stays the standard URLRewrite's
+        from ing2gw.emit.targets import REGEX_REWRITE, regex_filter_name
+
+        if r.rewrite.hostname:
+            f.append({"type": "URLRewrite", "urlRewrite": {"hostname": r.rewrite.hostname}})
+        group, kind = REGEX_REWRITE[target or ""]
+        f.append({"type": "ExtensionRef", "extensionRef": {"group": group, "kind": kind,
+                                                           "name": regex_filter_name(*r.rewrite.regex)}})
+    elif r.rewrite is not None:
         rw: dict[str, Any] = {}
         if r.rewrite.hostname:
             rw["hostname"] = r.rewrite.hostname
@@ -324,9 +356,9 @@ def _filters(r: ir.Rule, namespace: str) -> list[dict[str, Any]]:
     return f
 
 
-def _http_rule(r: ir.Rule, namespace: str) -> dict[str, Any]:
+def _http_rule(r: ir.Rule, namespace: str, target: str | None = None) -> dict[str, Any]:
     d: dict[str, Any] = {"matches": [_match(m) for m in r.matches]}
-    filters = _filters(r, namespace)
+    filters = _filters(r, namespace, target)
     if filters:
         d["filters"] = filters
     if r.backends:

@@ -16,11 +16,59 @@ from ing2gw.findings import Finding
 #: findings about what the user must check in the policies written)
 Emitter = Callable[[list[tuple[ir.Route, str]]], tuple[list[dict[str, Any]], set[ir.Intent], list[Finding]]]
 
+#: a target's listener emitter: (routes with their names, listener key -> (kind, namespace, name,
+#: sectionName) of the Gateway listener) -> (objects by namespace, consumed intents, findings);
+#: for policies that attach to a listener rather than a route (client certificates)
+ListenerEmitter = Callable[[list[tuple[ir.Route, str]], dict[ir.ListenerKey, tuple[str, str, str, str]]],
+                           tuple[list[dict[str, Any]], set[ir.Intent], list[Finding]]]
+
+#: target name -> "module:function" of its listener emitter
+LISTENER_EMITTERS: dict[str, str] = {
+    "envoy-gateway": "ing2gw.emit.targets.envoy_gateway:emit_listener_policies",
+}
+
 #: target name -> "module:function"
 EMITTERS: dict[str, str] = {
     "envoy-gateway": "ing2gw.emit.targets.envoy_gateway:emit_policies",
     "kgateway": "ing2gw.emit.targets.kgateway:emit_policies",
 }
+
+
+#: target -> (group, kind) of the filter an ExtensionRef names for a regex path rewrite
+#: (ir.Rewrite.regex); the target's emitter writes the filter objects, named by `regex_filter_name`
+REGEX_REWRITE: dict[str, tuple[str, str]] = {
+    "envoy-gateway": ("gateway.envoyproxy.io", "HTTPRouteFilter"),
+}
+
+
+#: target -> (group, kind) of the filter an ExtensionRef names for a direct response
+#: (ir.Rule.direct_status); the target's emitter writes the filter objects (`direct_filter_name`)
+DIRECT_RESPONSE: dict[str, tuple[str, str]] = {
+    "envoy-gateway": ("gateway.envoyproxy.io", "HTTPRouteFilter"),
+}
+
+
+def direct_filter_name(status: int) -> str:
+    """The name of the filter object that answers `status` without a backend."""
+    return f"direct-response-{status}"
+
+
+def regex_filter_name(pattern: str, substitution: str) -> str:
+    """The name of the filter object for one regex rewrite: the same rewrite, the same object."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{pattern}\0{substitution}".encode()).hexdigest()[:12]
+    return f"regex-rewrite-{digest}"
+
+
+def listener_emitter_for(target: str | None) -> ListenerEmitter | None:
+    """The listener emitter of `target`, if it has one."""
+    spec = LISTENER_EMITTERS.get(target or "")
+    if spec is None:
+        return None
+    module, _, fn = spec.partition(":")
+    emitter: ListenerEmitter = getattr(importlib.import_module(module), fn)
+    return emitter
 
 
 def emitter_for(target: str | None) -> Emitter | None:

@@ -13,6 +13,7 @@ import from `emit` that tests/test_layers.py allows them) without building anyth
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
@@ -84,8 +85,73 @@ def _rate_limit_eg(params: Params) -> str | None:
 def _body_size_eg(params: Params) -> str | None:
     if "invalid" in params:
         return f"{params['invalid']!r} is not a size"
-    if params.get("bytes") == "0":
-        return "a size of 0 means no limit, which needs no policy"
+    return None  # 0 (no limit) is carried by writing no policy at all
+
+
+def _session_affinity_eg(params: Params) -> str | None:
+    if params.get("type") != "cookie" or not params.get("cookie"):
+        return f"affinity {params.get('type')!r}: only cookie affinity has a consistent-hash counterpart"
+    if "invalid" in params:
+        return f"{params['invalid']} is not a number of seconds Envoy Gateway's cookie ttl can hold"
+    return None
+
+
+def _load_balancing_eg(params: Params) -> str | None:
+    if params.get("overridden"):
+        return "affinity is set too, and nginx's sticky balancer replaces the hash (the affinity policy is written)"
+    if params.get("subset"):
+        return "upstream-hash-by-subset hashes onto a subset of endpoints and balances inside it; a consistent hash " \
+               "picks one endpoint"
+    if params.get("hash") not in ("source-ip", "header", "cookie", "query"):
+        return (f"the hash key {params.get('key', '')!r} is not one client address, header, cookie or query "
+                "parameter variable: Envoy Gateway hashes on those only")
+    return None
+
+
+def _regex_rewrite_eg(params: Params) -> str | None:
+    target = params.get("target", "")
+    if "?" in target:
+        return "a target with a query string (nginx replaces the arguments; the filter rewrites the path only)"
+    if re.search(r"\$(?![1-9])", target):
+        return "a target with nginx variables other than capture groups ($1..$9)"
+    try:
+        groups = re.compile(params.get("pattern", "")).groups
+    except re.error:
+        return "a pattern ing2gw cannot read"
+    if any(int(n) > groups for n in re.findall(r"\$([1-9])", target)):
+        return "a target naming capture groups the path does not have"
+    return None
+
+
+def _client_certificate_eg(params: Params) -> str | None:
+    if not params.get("secret"):
+        return "no CA Secret is named"
+    if params.get("verify") not in ("on", "optional"):
+        return (f"auth-tls-verify-client {params.get('verify')!r}: only on (RequireAndVerify) and optional "
+                "(VerifyIfGiven) are written")
+    return None
+
+
+#: proxy_next_upstream conditions -> Envoy Gateway retryOn triggers (an HTTP status: retriable-status-codes)
+RETRY_TRIGGERS = {"error": ("connect-failure", "reset"), "timeout": ("connect-failure", "reset")}
+
+
+def _retry_eg(params: Params) -> str | None:
+    words = params.get("conditions", "").split()
+    tries = params.get("tries", "3")
+    if not tries.isdigit():
+        return f"proxy-next-upstream-tries {tries!r} is not a number"
+    if "off" in words or tries == "1":
+        return None  # no retry, which is Envoy Gateway's default: no policy is written
+    if tries == "0":
+        return "proxy-next-upstream-tries 0 means unlimited tries; Envoy Gateway's numRetries is a number"
+    other = [w for w in words if w not in RETRY_TRIGGERS and w != "non_idempotent"
+             and not (w.startswith("http_") and w[5:] in ("500", "502", "503", "504", "403", "404", "429"))]
+    if other:
+        return f"the condition {other[0]!r} has no retry trigger"
+    if "non_idempotent" not in words:
+        return ("Envoy Gateway's retry has no method condition: it would retry POST, LOCK and PATCH requests, "
+                "which nginx never passes to another server unless non_idempotent is listed")
     return None
 
 
@@ -104,6 +170,8 @@ def _basic_auth_kgateway(params: Params) -> str | None:
 
 
 def _body_size_kgateway(params: Params) -> str | None:
+    if params.get("bytes") == "0":
+        return "a size of 0 means no limit, which needs no policy"
     reason = _body_size_eg(params)
     if reason is None and int(params.get("bytes", "0")) >= 4 * 1024 ** 3:
         return "kgateway's buffer.maxRequestSize must stay below 4Gi"
@@ -116,6 +184,11 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "external-auth"): _external_auth_eg,
     ("envoy-gateway", "rate-limit"): _rate_limit_eg,
     ("envoy-gateway", "body-size-limit"): _body_size_eg,
+    ("envoy-gateway", "session-affinity"): _session_affinity_eg,
+    ("envoy-gateway", "load-balancing"): _load_balancing_eg,
+    ("envoy-gateway", "regex-rewrite"): _regex_rewrite_eg,
+    ("envoy-gateway", "client-certificate"): _client_certificate_eg,
+    ("envoy-gateway", "retry"): _retry_eg,
     ("kgateway", "basic-auth"): _basic_auth_kgateway,
     ("kgateway", "body-size-limit"): _body_size_kgateway,
 }

@@ -21,6 +21,17 @@ oldest), so every intent of a kind goes into the same object.
   Distinct, so each client address has its own bucket as in nginx's $binary_remote_addr zone
   (ING2GW-TARGET-003).
 * body-size-limit: `requestBuffer.limit` (413 above it, as client_max_body_size; ING2GW-TARGET-004).
+* session-affinity (cookie): `loadBalancer` ConsistentHash on the affinity cookie; a `ttl`
+  makes Envoy set the cookie when the request has none, as nginx's sticky balancer does: the
+  cookie's Max-Age, or 0s for nginx's session cookie (Envoy: "a session cookie if the ttl is
+  present and zero"); Path, Domain and SameSite as `attributes` (ING2GW-TARGET-008).
+* load-balancing (upstream-hash-by with one variable): `loadBalancer` ConsistentHash on the
+  client address, a header, a cookie (no ttl: nginx does not set it either) or a query
+  parameter (ING2GW-TARGET-009).
+* regex rewrites (ir.Rewrite.regex, set by a provider when this target carries `regex-rewrite`):
+  one HTTPRouteFilter `urlRewrite.path` ReplaceRegexMatch per distinct rewrite and namespace,
+  named by `regex_filter_name`, which the route's rule references by an ExtensionRef filter
+  (emit/gateway.py); ING2GW-TARGET-010 names each one.
 """
 
 from __future__ import annotations
@@ -28,13 +39,14 @@ from __future__ import annotations
 from typing import Any
 
 from ing2gw import ir
-from ing2gw.emit.targets.carry import carries
+from ing2gw.emit.targets import direct_filter_name, regex_filter_name
+from ing2gw.emit.targets.carry import RETRY_TRIGGERS, carries
 from ing2gw.findings import Finding, Severity
 
 API_VERSION = "gateway.envoyproxy.io/v1alpha1"
 #: the intents that go into a SecurityPolicy and a BackendTrafficPolicy
 SECURITY = frozenset({"source-range", "basic-auth", "external-auth"})
-TRAFFIC = frozenset({"rate-limit", "body-size-limit"})
+TRAFFIC = frozenset({"rate-limit", "body-size-limit", "session-affinity", "load-balancing", "retry"})
 
 
 def _name(base: str, suffix: str) -> str:
@@ -89,6 +101,60 @@ def rate_limit(intent: ir.Intent) -> dict[str, Any]:
     return {"type": "Local", "local": {"rules": rules}}
 
 
+def retry(intent: ir.Intent) -> dict[str, Any] | None:
+    """BackendTrafficPolicy.spec.retry for nginx's proxy_next_upstream, or None for no retry."""
+    p = dict(intent.params)
+    words = p["conditions"].split()
+    if "off" in words or p["tries"] == "1":
+        return None
+    triggers = sorted({t for w in words for t in RETRY_TRIGGERS.get(w, ())})
+    codes = sorted({int(w[5:]) for w in words if w.startswith("http_")})
+    if codes:
+        triggers.append("retriable-status-codes")
+    on: dict[str, Any] = {"triggers": triggers}
+    if codes:
+        on["httpStatusCodes"] = codes
+    return {"numRetries": int(p["tries"]) - 1, "retryOn": on}
+
+
+def duration(seconds: int) -> str:
+    """A Gateway duration within Envoy Gateway's pattern (at most 5 digits per unit)."""
+    if seconds <= 99999:
+        return f"{seconds}s"
+    h, rest = divmod(seconds, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{h}h" + (f"{m}m" if m else "") + (f"{sec}s" if sec else "")
+
+
+def session_affinity(intent: ir.Intent) -> dict[str, Any]:
+    """BackendTrafficPolicy.spec.loadBalancer: a consistent hash on nginx's affinity cookie."""
+    p = dict(intent.params)
+    # nginx: Max-Age wins over Expires in browsers; without either a session cookie (ttl 0s)
+    ttl = int(p.get("max-age") or p.get("expires") or 0)
+    attributes = {"Path": p.get("path", "/")}
+    if p.get("domain"):
+        attributes["Domain"] = p["domain"]
+    if p.get("samesite"):
+        attributes["SameSite"] = p["samesite"]
+    cookie = {"name": p["cookie"], "ttl": duration(ttl), "attributes": attributes}
+    return {"type": "ConsistentHash", "consistentHash": {"type": "Cookie", "cookie": cookie}}
+
+
+def load_balancer(intent: ir.Intent) -> dict[str, Any]:
+    """BackendTrafficPolicy.spec.loadBalancer: a consistent hash on upstream-hash-by's variable."""
+    p = dict(intent.params)
+    how = p["hash"]
+    if how == "source-ip":
+        ch: dict[str, Any] = {"type": "SourceIP"}
+    elif how == "header":
+        ch = {"type": "Header", "header": {"name": p["name"]}}
+    elif how == "cookie":
+        ch = {"type": "Cookie", "cookie": {"name": p["name"]}}
+    else:
+        ch = {"type": "QueryParams", "queryParams": [{"name": p["name"]}]}
+    return {"type": "ConsistentHash", "consistentHash": ch}
+
+
 def _meta(name: str, route: ir.Route, suffix: str) -> dict[str, Any]:
     return {"name": _name(name, suffix), "namespace": route.namespace,
             "annotations": {"ing2gw.io/source-ingress": route.source.key}}
@@ -120,8 +186,17 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
         traffic: dict[str, Any] = {}
         if "rate-limit" in by_kind:
             traffic["rateLimit"] = rate_limit(by_kind["rate-limit"][0])
-        if "body-size-limit" in by_kind:
+        if "body-size-limit" in by_kind and dict(by_kind["body-size-limit"][0].params).get("bytes") != "0":
+            # 0 is nginx's "no limit": Envoy Gateway has none without a policy, so none is written
             traffic["requestBuffer"] = {"limit": dict(by_kind["body-size-limit"][0].params)["quantity"]}
+        if "retry" in by_kind:
+            again = retry(by_kind["retry"][0])
+            if again is not None:  # no retry is Envoy Gateway's default: nothing to write
+                traffic["retry"] = again
+        if "session-affinity" in by_kind:
+            traffic["loadBalancer"] = session_affinity(by_kind["session-affinity"][0])
+        elif "load-balancing" in by_kind:
+            traffic["loadBalancer"] = load_balancer(by_kind["load-balancing"][0])
         if security:
             objects.append({"apiVersion": API_VERSION, "kind": "SecurityPolicy", "metadata": _meta(name, route, "-security"),
                             "spec": {"targetRefs": _ref(route, name), **security}})
@@ -130,19 +205,60 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
                             "metadata": _meta(name, route, "-traffic"), "spec": {"targetRefs": _ref(route, name), **traffic}})
         for kind in sorted(SECURITY | TRAFFIC):
             consumed.update(by_kind.get(kind, ()))
+            if kind == "body-size-limit" and kind in by_kind and dict(by_kind[kind][0].params).get("bytes") == "0":
+                continue  # no limit, no policy: nothing to check
+            if kind == "retry" and kind in by_kind and retry(by_kind[kind][0]) is None:
+                continue  # no retry, no policy: nothing to check
             if kind in by_kind and kind in _TOLD:
                 i = by_kind[kind][0]
                 told.setdefault((i.source.key, kind), _finding(i, kind))
+            if kind == "session-affinity" and kind in by_kind:
+                i = by_kind[kind][0]
+                told.setdefault((i.source.key, kind), _affinity_finding(i))
             if kind == "basic-auth" and kind in by_kind:
                 i = by_kind[kind][0]
                 told.setdefault((i.source.key, "basic-auth-scope"), Finding(
                     Severity.INFO, "ING2GW-TARGET-006",
                     "envoy-gateway: basicAuth covers the whole route: nginx's automatic trailing-slash redirects "
-                    "answer before authentication (the Gateway: 401), unmatched paths of the host get 401 from "
-                    "nginx (the Gateway: 404), and a client outside an allow-list gets 403 from nginx (the Gateway: "
+                    "answer before authentication (the Gateway: 401), unmatched paths of a regex host get 401 "
+                    "from nginx (the Gateway: 404), and a client outside an allow-list gets 403 from nginx (the Gateway: "
                     "401 first)", origin=i.source.origin, subject=f"Ingress {i.source.key}",
                     annotation=i.source.annotation))
-    return objects, consumed, [told[k] for k in sorted(told)]
+    filters, rewrites = regex_rewrite_filters([route for route, _ in routes])
+    objects += filters
+    return objects, consumed, [told[k] for k in sorted(told)] + rewrites
+
+
+def regex_rewrite_filters(routes: list[ir.Route]) -> tuple[list[dict[str, Any]], list[Finding]]:
+    """The HTTPRouteFilter of every regex rewrite (one per rewrite and namespace, and one
+    finding per Ingress and rewrite) and of every direct response of the routes' rules."""
+    objects: dict[tuple[str, str], dict[str, Any]] = {}
+    told: dict[tuple[str, str], Finding] = {}
+    for route in routes:
+        for rule in route.rules:
+            if rule.direct_status is not None:
+                name = direct_filter_name(rule.direct_status)
+                objects.setdefault((route.namespace, name), {
+                    "apiVersion": API_VERSION, "kind": "HTTPRouteFilter",
+                    "metadata": {"name": name, "namespace": route.namespace},
+                    "spec": {"directResponse": {"statusCode": rule.direct_status}}})
+            if rule.rewrite is None or rule.rewrite.regex is None:
+                continue
+            pattern, substitution = rule.rewrite.regex
+            name = regex_filter_name(pattern, substitution)
+            objects.setdefault((route.namespace, name), {
+                "apiVersion": API_VERSION, "kind": "HTTPRouteFilter",
+                "metadata": {"name": name, "namespace": route.namespace,
+                             "annotations": {"ing2gw.io/source-ingress": rule.source.key}},
+                "spec": {"urlRewrite": {"path": {"type": "ReplaceRegexMatch", "replaceRegexMatch": {
+                    "pattern": pattern, "substitution": substitution}}}}})
+            told.setdefault((rule.source.key, name), Finding(
+                Severity.INFO, "ING2GW-TARGET-010",
+                f"envoy-gateway: the rewrite becomes HTTPRouteFilter {route.namespace}/{name}, which replaces the whole "
+                f"path matching {pattern} by {substitution} as nginx's rewrite did (RE2 instead of PCRE; the query "
+                "string is kept by both)", origin=rule.source.origin, subject=f"Ingress {rule.source.key}",
+                annotation=rule.source.annotation or None))
+    return [objects[k] for k in sorted(objects)], [told[k] for k in sorted(told)]
 
 
 #: intent -> (code, message) of what the user must check when the policy is written
@@ -160,13 +276,41 @@ _TOLD: dict[str, tuple[str, str]] = {
     "body-size-limit": ("ING2GW-TARGET-004",
                         "requestBuffer limits bodies to {quantity} (413 above, as nginx) by buffering each request "
                         "body: streaming uploads, gRPC streaming and WebSocket break on these routes"),
+    "retry": ("ING2GW-TARGET-013",
+              "proxy_next_upstream {conditions} (tries {tries}) becomes retry: Envoy may retry on the same endpoint "
+              "(nginx always takes the next one), and a response slower than the proxy timeouts, which nginx passes "
+              "to the next server on 'timeout', is not retried (no per-try timeout is written)"),
+    "load-balancing": ("ING2GW-TARGET-009",
+                       "upstream-hash-by {key} becomes a consistent hash on the same key; Envoy's Maglev table places "
+                       "keys on other endpoints than nginx's Ketama ring (each key moves once), and a request without "
+                       "the key goes to any endpoint (nginx: always the one of the empty key)"),
 }
+
+def _affinity_finding(intent: ir.Intent) -> Finding:
+    p = dict(intent.params)
+    parts = [f"session affinity becomes a consistent hash on cookie {p['cookie']}, which Envoy sets when a request "
+             "has none (as nginx): the same cookie keeps reaching the same endpoint, but the value names Envoy's "
+             "choice, so clients pinned by ingress-nginx move to another endpoint once"]
+    if p.get("mode") == "persistent":
+        parts.append("affinity-mode persistent becomes a hash: when endpoints come and go some sessions move")
+    if "paths" in p:
+        parts.append(f"nginx set the cookie's Path to each location's path ({p['paths']}); the policy sets Path=/ "
+                     "for the whole route")
+    if p.get("expires") and not p.get("max-age"):
+        parts.append(f"session-cookie-expires {p['expires']} s becomes Max-Age (the same lifetime, no Expires date)")
+    return Finding(Severity.WARNING, "ING2GW-TARGET-008", "envoy-gateway: " + "; ".join(parts),
+                   origin=intent.source.origin, subject=f"Ingress {intent.source.key}",
+                   annotation=intent.source.annotation,
+                   suggestion="expect sticky clients to be re-pinned once at the switch-over")
+
 
 _SUGGESTION = {
     "basic-auth": "add a .htpasswd key with {SHA} hashes to the Secret (htpasswd -s), then apply the policy",
     "external-auth": "list the headers the auth service needs in extAuth.headersToExtAuth",
     "rate-limit": "raise the limit if clients relied on the burst",
     "body-size-limit": "remove requestBuffer on routes that stream request bodies",
+    "load-balancing": "expect each key to move to another endpoint once at the switch-over",
+    "retry": "set retry.perRetry.timeout if slow responses should be retried",
 }
 
 
@@ -175,3 +319,107 @@ def _finding(intent: ir.Intent, kind: str) -> Finding:
     return Finding(Severity.WARNING, code, "envoy-gateway: " + template.format_map(dict(intent.params)),
                    origin=intent.source.origin, subject=f"Ingress {intent.source.key}",
                    annotation=intent.source.annotation, suggestion=_SUGGESTION[kind], security=intent.security)
+
+
+# ---- listener policies ----------------------------------------------------------------------
+
+#: auth-tls-verify-client -> ClientTrafficPolicy tls.clientValidation.mode
+_MODES = {"on": "RequireAndVerify", "optional": "VerifyIfGiven"}
+
+
+def _fail(intent: ir.Intent, why: str) -> Finding:
+    return Finding(Severity.ERROR, "ING2GW-TARGET-012",
+                   f"envoy-gateway: client-certificate validation is not written: {why}",
+                   origin=intent.source.origin, subject=f"Ingress {intent.source.key}",
+                   annotation=intent.source.annotation, security=True,
+                   suggestion="give the host its own HTTPS listener (a TLS section naming it), or write the "
+                              "ClientTrafficPolicy by hand")
+
+
+def emit_listener_policies(routes: list[tuple[ir.Route, str]],
+                           sections: dict[ir.ListenerKey, tuple[str, str, str, str]]) -> tuple[
+        list[dict[str, Any]], set[ir.Intent], list[Finding]]:
+    """One ClientTrafficPolicy `tls.clientValidation` per HTTPS listener of a host whose Ingress
+    asks for client certificates (auth-tls-secret), attached to that listener only (Gateway +
+    sectionName), and the ReferenceGrant that lets it read the CA Secret.
+
+    ingress-nginx verifies client certificates for the whole server block, that is the host, so
+    the listener must serve that host alone: a listener without a hostname or with a wildcard
+    would widen the check to other hosts (too strict for them) and is refused with an error, as
+    are two Ingresses of one host asking for different CAs or modes (nothing is weakened
+    silently: the intent stays unconsumed and is reported).
+    """
+    wanted: dict[tuple[str, str, str, str], list[ir.Intent]] = {}
+    failed: dict[tuple[str, str], Finding] = {}
+    refused: set[ir.Intent] = set()  # never consumed: `emit` reports them as lost too
+    for route, _ in routes:
+        mine = [i for i in route.intents if i.kind == "client-certificate"
+                and carries("envoy-gateway", i.kind, i.params)]
+        if not mine:
+            continue
+        listeners = [k for k in route.parents if k.protocol == "HTTPS"]
+        for i in mine:
+            if not listeners:
+                refused.add(i)
+                failed.setdefault((i.source.key, "none"), _fail(i, "the host has no HTTPS listener (no TLS section)"))
+                continue
+            shared = [k for k in listeners if k.hostname is None or k.hostname.startswith("*")]
+            if shared:
+                refused.add(i)
+                failed.setdefault((i.source.key, "shared"), _fail(
+                    i, f"its HTTPS listener serves other hosts too ({shared[0].hostname or 'any host'}): the "
+                       "check would reach hosts ingress-nginx did not check"))
+                continue
+            for k in listeners:
+                if k in sections:
+                    wanted.setdefault(sections[k], []).append(i)
+    objects: list[dict[str, Any]] = []
+    grants: dict[tuple[str, str, str], dict[str, Any]] = {}
+    consumed: set[ir.Intent] = set()
+    told: dict[tuple[str, str], Finding] = {}
+    for section in sorted(wanted):
+        kind, ns, gw, name = section
+        intents = wanted[section]
+        shapes = {(p["secret-namespace"], p["secret"], p["verify"]) for p in (dict(i.params) for i in intents)}
+        if len(shapes) > 1:
+            refused.update(intents)
+            for i in intents:
+                failed.setdefault((i.source.key, "conflict"), _fail(
+                    i, f"Ingresses of host {name} ask for different CAs or modes ({len(shapes)}); nginx takes the "
+                       "first Ingress's, ing2gw does not guess which"))
+            continue
+        (secret_ns, secret, verify), = shapes
+        ref: dict[str, Any] = {"group": "", "kind": "Secret", "name": secret}
+        if secret_ns != ns:
+            ref["namespace"] = secret_ns
+            key = (secret_ns, ns, secret)
+            grants.setdefault(key, {
+                "apiVersion": "gateway.networking.k8s.io/v1", "kind": "ReferenceGrant",
+                "metadata": {"name": _name(f"from-{ns}-clienttrafficpolicy-to-secret-{secret}", ""),
+                             "namespace": secret_ns},
+                "spec": {"from": [{"group": "gateway.envoyproxy.io", "kind": "ClientTrafficPolicy", "namespace": ns}],
+                         "to": [{"group": "", "kind": "Secret", "name": secret}]}})
+        first = min(intents, key=lambda i: i.source.key)
+        objects.append({"apiVersion": API_VERSION, "kind": "ClientTrafficPolicy",
+                        "metadata": {"name": _name(f"{gw}-{name}", "-client-certificates"), "namespace": ns,
+                                     "annotations": {"ing2gw.io/source-ingress": first.source.key}},
+                        "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": kind, "name": gw,
+                                                 "sectionName": name}],
+                                 "tls": {"clientValidation": {"caCertificateRefs": [ref], "mode": _MODES[verify]}}}})
+        consumed.update(intents)
+        for i in intents:
+            p = dict(i.params)
+            told.setdefault((i.source.key, "client-certificate"), Finding(
+                Severity.WARNING, "ING2GW-TARGET-011",
+                f"envoy-gateway: ClientTrafficPolicy {ns}/{objects[-1]['metadata']['name']} validates client "
+                f"certificates on listener {name} against ca.crt of Secret {secret_ns}/{secret} ({_MODES[verify]}): "
+                + ("a missing or invalid certificate" if verify == "on" else "an invalid certificate")
+                + " fails the TLS handshake (nginx answered 400)"
+                + (f"; auth-tls-verify-depth {p['depth']} has no counterpart (longer chains to the CA are accepted)"
+                   if p.get("depth") else ""),
+                origin=i.source.origin, subject=f"Ingress {i.source.key}", annotation=i.source.annotation,
+                suggestion="keep client chains as short as before, or check the CA bundle holds only the CAs that "
+                           "issue client certificates", security=True))
+    consumed -= refused
+    objects += [grants[k] for k in sorted(grants)]
+    return objects, consumed, [told[k] for k in sorted(told)] + [failed[k] for k in sorted(failed)]

@@ -617,8 +617,12 @@ def _report(p: _Parse, row: Row, value: str) -> None:
             if row.intent in CONSUMED else {}
         v = verdict(target, row.intent, params or {})
         if v.carried and params is not None and (row.intent not in CONSUMED or row.key in CONSUMED[row.intent]):
-            p.ctx.finding(Severity.INFO, "ING2GW-NGINX-010",
-                          f"becomes {dict(row.targets).get(target, 'a policy')} for {target}",
+            becomes = f"becomes {dict(row.targets).get(target, 'a policy')} for {target}"
+            if row.intent == "body-size-limit" and params.get("bytes") == "0":
+                becomes = f"converted: 0 is no limit, which {target} has without a policy (none is written)"
+            elif row.intent == "retry" and ("off" in params.get("conditions", "").split() or params.get("tries") == "1"):
+                becomes = f"converted: no retry, which {target} does without a policy (none is written)"
+            p.ctx.finding(Severity.INFO, "ING2GW-NGINX-010", becomes,
                           ing=p.ing, annotation=full, value=value, status="policy")
             return
         if v.carried and params is not None:
@@ -642,8 +646,12 @@ def _report(p: _Parse, row: Row, value: str) -> None:
         p.ctx.finding(Severity.INFO, "ING2GW-NGINX-011", f"ignored: {row.lossy or row.becomes}", ing=p.ing,
                       annotation=full, value=value, status=status)
     elif status == "partial":
+        lossy = row.lossy or ""
+        if row.key == "rewrite-target" and target and carries(target, "regex-rewrite"):
+            # the rewrites URLRewrite cannot express become the target's regex filter (regex.py)
+            lossy += f" (for {target} they become its regex rewrite filter where the target allows: ING2GW-TARGET-010)"
         p.ctx.finding(Severity.ERROR if row.security else Severity.WARNING, "ING2GW-NGINX-012",
-                      f"partly converted: {row.becomes}; {row.lossy or ''}".rstrip("; "), ing=p.ing,
+                      f"partly converted: {row.becomes}; {lossy}".rstrip("; "), ing=p.ing,
                       annotation=full, value=value, status=status, security=row.security,
                       suggestion=f"check by hand; see {row.docs}" if row.docs else None)
     else:  # unsupported, or a policy without a target that has one

@@ -33,6 +33,24 @@ CORS_DEFAULT_HEADERS = ("DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-
                         "Range,Authorization")
 
 
+def _root_keeps_auth(b: "BuildState", loc: "Loc", matches: tuple[ir.Match, ...]) -> bool:
+    """Whether the host's default root location (owned by the host's first Ingress, whose
+    annotations it takes) authenticates, and the target both carries that Ingress's basic auth
+    and can answer 404 without a backend. Only for a plain `/` prefix: on a regex host the
+    precedence of a catch-all regex between routes is implementation-specific."""
+    from ing2gw.emit.targets.carry import carries
+    from ing2gw.providers.ingress_nginx.intents import intent_params
+
+    target = b.ctx.options.target
+    if loc.owner is None or not target or not carries(target, "direct-response"):
+        return False
+    if [m.path for m in matches] != [ir.PathMatch("PathPrefix", "/")]:
+        return False
+    prefix = b.ctx.options.annotations_prefix.rstrip("/")
+    params = intent_params(loc.owner.annotations, prefix, loc.owner.namespace, "basic-auth")
+    return params is not None and carries(target, "basic-auth", params)
+
+
 def location_rules(b: "BuildState", loc: "Loc", src: ir.Source, matches: tuple[ir.Match, ...],
                    rewrite: ir.Rewrite | None = None, rewrite_headers: ir.HeaderChanges | None = None) -> list[ir.Rule]:
     """The rules (HTTPS side) for one location; an empty list when nothing must be emitted."""
@@ -45,6 +63,13 @@ def location_rules(b: "BuildState", loc: "Loc", src: ir.Source, matches: tuple[i
         return [ir.Rule(matches, src, redirect=url_redirect(b, loc, red.code, red.url),
                         comment=f"{'temporal' if red.code in (302, 307) else 'permanent'}-redirect (F4)")]
     if loc.is_root and loc.backend is None and not loc.unresolved:
+        if _root_keeps_auth(b, loc, matches):
+            # the host's unmatched paths reach this root location, which has the first Ingress's
+            # basic auth: 401 without credentials, the default backend's 404 with them. The same
+            # route (and so the same SecurityPolicy) answers them: a 404 without a backend
+            return [ir.Rule(matches, src, direct_status=404,
+                            comment="the host's unmatched paths: ingress-nginx's root location, authenticated as "
+                                    "the first Ingress, answers 404 (404 without a backend)")]
         return []  # the controller's 404 default backend: no rule gives the same 404
     backends = (loc.backend,) if loc.backend is not None else ()
     up = b.upstreams.get(loc.upstream)
@@ -192,7 +217,8 @@ def _upstream_vhost(b: "BuildState", loc: "Loc", rewrite: ir.Rewrite | None) -> 
         return rewrite
     if len(vhost) <= 253 and _PRECISE_HOST.match(vhost.lower()):
         base = rewrite or ir.Rewrite()
-        return ir.Rewrite(hostname=vhost.lower(), full_path=base.full_path, prefix_path=base.prefix_path)
+        return ir.Rewrite(hostname=vhost.lower(), full_path=base.full_path, prefix_path=base.prefix_path,
+                          regex=base.regex)
     if _once(b, loc, "vhost"):
         b.ctx.finding(Severity.WARNING, "ING2GW-NGINX-042",
                       f"upstream-vhost {vhost!r} is not a plain hostname (ports and nginx variables cannot be "

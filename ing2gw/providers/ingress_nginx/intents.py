@@ -17,12 +17,31 @@ Facts (ingress-nginx v1.12, internal/ingress/annotations/):
   (per client address), burst = limit x `limit-burst-multiplier` (5), nodelay; `limit-allowlist`
   exempts client ranges.
 * proxy-body-size: client_max_body_size, sizes with k/m/g suffixes (1024-based), 0 = no limit.
+* sessionaffinity: `affinity: cookie` (the only type) makes the upstream's balancer sticky
+  (rootfs/etc/nginx/lua/balancer/sticky*.lua): a cookie `session-cookie-name` (INGRESSCOOKIE)
+  set when the request has none, Path `session-cookie-path` or else the location's path,
+  Max-Age / Expires from `session-cookie-max-age` / `session-cookie-expires` (seconds; neither:
+  a session cookie), SameSite and Domain when given, always HttpOnly; `affinity-mode` balanced
+  (the cookie's value is hashed onto a consistent-hash ring) or persistent (the value names
+  the endpoint).
+* authtls: `auth-tls-secret` ("name" or "namespace/name", key ca.crt) turns on client-certificate
+  verification for the whole server (host) (`ssl_client_certificate`, `ssl_verify_client`,
+  `ssl_verify_depth` in the server block); `auth-tls-verify-client` on (the default: a missing
+  or invalid certificate gets 400), optional (an invalid one gets 400), optional_no_ca, off;
+  `auth-tls-verify-depth` 1 by default.
+* proxy: `proxy-next-upstream` (`proxy_next_upstream`: error, timeout, invalid_header, http_500,
+  http_502, http_503, http_504, http_403, http_404, http_429, non_idempotent, or off; the
+  ConfigMap's default is "error timeout") and `proxy-next-upstream-tries` (tries in all, 3 by
+  default, 0 = unlimited); nginx passes a request to the next server on those conditions, never
+  a POST, LOCK or PATCH unless non_idempotent is listed.
+* upstream-hash-by: `hash <key> consistent` on the upstream (Ketama); the key is any nginx
+  variable expression; ignored when `affinity` is set (the sticky balancer wins).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from typing import Callable, Mapping
 from urllib.parse import urlsplit
 
 from ing2gw.providers.values import BadValue, parse_size
@@ -33,19 +52,29 @@ CONSUMED: dict[str, frozenset[str]] = {
     "external-auth": frozenset({"auth-url", "auth-response-headers"}),
     "rate-limit": frozenset({"limit-rps", "limit-rpm"}),
     "body-size-limit": frozenset({"proxy-body-size"}),
+    "session-affinity": frozenset({"affinity", "session-cookie-name", "session-cookie-path", "session-cookie-max-age",
+                                   "session-cookie-expires", "session-cookie-samesite", "session-cookie-domain"}),
+    "load-balancing": frozenset({"upstream-hash-by"}),
+    "client-certificate": frozenset({"auth-tls-secret", "auth-tls-verify-client"}),
+    "retry": frozenset({"proxy-next-upstream", "proxy-next-upstream-tries"}),
 }
 
 #: the key a finding about the written policy names (basic auth: the Secret the user must check)
 LEAD: dict[str, str] = {"basic-auth": "auth-secret", "external-auth": "auth-url", "rate-limit": "limit-rps",
-                        "body-size-limit": "proxy-body-size"}
+                        "body-size-limit": "proxy-body-size", "session-affinity": "affinity",
+                        "load-balancing": "upstream-hash-by", "client-certificate": "auth-tls-secret",
+                        "retry": "proxy-next-upstream"}
 
 #: http://NAME.NAMESPACE[.svc[.cluster.local]][:port]: a Service of the cluster
+#: upstream-hash-by keys a consistent-hash policy can hash on: one variable, nothing around it
+_HASH_KEY = re.compile(r"^\$(remote_addr|binary_remote_addr|http_[a-z0-9_]+|cookie_[A-Za-z0-9_]+|arg_[A-Za-z0-9_]+)$")
 _SERVICE_HOST = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.svc(\.cluster\.local)?)?$")
 
 
 def intent_params(annotations: Mapping[str, str], prefix: str, namespace: str,
-                  intent: str | None) -> dict[str, str] | None:
-    """The parameters of `intent` for an Ingress in `namespace`, or None when it does not ask for it."""
+                  intent: str | None, paths: tuple[str, ...] = ()) -> dict[str, str] | None:
+    """The parameters of `intent` for an Ingress in `namespace` (whose rules have `paths`), or
+    None when it does not ask for it."""
     def get(key: str) -> str | None:
         v = annotations.get(f"{prefix}/{key}")
         return None if v is None else v.strip()
@@ -87,7 +116,67 @@ def intent_params(annotations: Mapping[str, str], prefix: str, namespace: str,
         except BadValue:
             return {"invalid": v}
         return {"bytes": str(size.bytes), "quantity": size.quantity}
+    if intent == "session-affinity":
+        return _affinity(get, paths)
+    if intent == "retry":
+        conditions, tries = get("proxy-next-upstream"), get("proxy-next-upstream-tries")
+        if conditions is None and tries is None:
+            return None
+        return {"conditions": " ".join((conditions or "error timeout").split()).lower(), "tries": tries or "3"}
+    if intent == "client-certificate":
+        ca = get("auth-tls-secret")
+        if not ca:
+            return None
+        ns, _, name = ca.rpartition("/")
+        return {"secret": name, "secret-namespace": ns or namespace,
+                "verify": (get("auth-tls-verify-client") or "on").lower(), "depth": get("auth-tls-verify-depth") or "1"}
+    if intent == "load-balancing":
+        hash_key = get("upstream-hash-by")
+        if not hash_key:
+            return None
+        out = {"key": hash_key}
+        m = _HASH_KEY.match(hash_key)
+        if m is not None:
+            var = m.group(1)
+            if var in ("remote_addr", "binary_remote_addr"):
+                out["hash"] = "source-ip"
+            else:
+                what, _, name = var.partition("_")
+                # nginx's $http_x_user is the header X-User (lower case, '_' for '-')
+                out["hash"] = {"http": "header", "cookie": "cookie", "arg": "query"}[what]
+                out["name"] = name.replace("_", "-") if what == "http" else name
+        if (get("upstream-hash-by-subset") or "").lower() == "true":
+            out["subset"] = "true"
+        if (get("affinity") or "").lower() == "cookie":
+            out["overridden"] = "affinity"
+        return out
     return None
+
+
+def _affinity(get: Callable[[str], str | None], paths: tuple[str, ...]) -> dict[str, str] | None:
+    kind = get("affinity")
+    if not kind:
+        return None
+    out = {"type": kind.lower(), "cookie": get("session-cookie-name") or "INGRESSCOOKIE",
+           "mode": (get("affinity-mode") or "balanced").lower()}
+    path = get("session-cookie-path")
+    if path:
+        out["path"] = path
+    elif len(set(paths)) == 1:
+        out["path"] = paths[0]
+    else:  # one cookie per location path in nginx; the policy has one for the whole route
+        out["paths"] = ",".join(sorted(set(paths)))
+    for key in ("max-age", "expires"):
+        v = get(f"session-cookie-{key}")
+        if v:
+            out[key] = v
+            if not v.isdigit() or int(v) > 99999 * 3600:
+                out["invalid"] = f"session-cookie-{key} {v!r}"
+    for key in ("samesite", "domain"):
+        v = get(f"session-cookie-{key}")
+        if v:
+            out[key] = v
+    return out
 
 
 def _auth_url(url: str, namespace: str, headers: str | None, signin: str | None) -> dict[str, str]:

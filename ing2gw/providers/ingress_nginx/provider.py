@@ -254,8 +254,11 @@ class _Builder(BuildState):
 
         out = []
         target = self.ctx.options.target
+        # the location paths of the Ingress (the affinity cookie's default Path is its location's)
+        paths = tuple(p.path or "/" for r in ing.spec.rules if r.http is not None for p in r.http.paths) \
+            or ("/",)
         for kind in sorted(CONSUMED):
-            params = intent_params(ing.annotations, prefix, ing.namespace, kind)
+            params = intent_params(ing.annotations, prefix, ing.namespace, kind, paths)
             if params is None or not verdict(target, kind, params).carried:
                 continue
             row = rows().get(LEAD[kind])

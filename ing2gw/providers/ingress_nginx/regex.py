@@ -12,7 +12,12 @@ rewrite-target (F1) replaces the whole URI with the target after substituting ca
 * the common form `P(/|$)(.*)` -> `T$2` (and `P/?(.*)` -> `T$1`) becomes PathPrefix P with
   ReplacePrefixMatch T: the same upstream path, matched case-sensitively;
 * a target starting with http(s):// makes nginx answer 302 with that URL;
-* anything else cannot be expressed: an error finding, and the rule forwards the original path.
+* anything else, when the target carries the `regex-rewrite` intent (Envoy Gateway's
+  HTTPRouteFilter), becomes a regex rewrite of the whole path: nginx's `rewrite "(?i)<path>"
+  <target> break` replaces the whole URI when the location's regex matches it from the start,
+  which is ReplaceRegexMatch of `(?i)^<path>.*` (the location's own match: the same captures,
+  leftmost-first in PCRE and RE2) by the target with `$N` written `\\N`;
+* else it cannot be expressed: an error finding, and the rule forwards the original path.
 """
 
 from __future__ import annotations
@@ -168,8 +173,19 @@ def rewrite_plan(b: "BuildState", loc: "Loc", order: list["Loc"]) -> Plan:
         return Plan(regex_match, redirect=ir.Redirect(302, scheme=scheme, hostname=host, port=port, full_path=path))
     if "$" not in target:
         return Plan(regex_match, ir.Rewrite(full_path=target))
-    return _prefix_plan(loc, target, order) or Plan(
-        regex_match, problem=f"the rewrite {loc.path!r} -> {target!r} (capture groups in other forms)")
+    plan = _prefix_plan(loc, target, order)
+    if plan is not None:
+        return plan
+    from ing2gw.emit.targets.carry import carries
+
+    if carries(b.ctx.options.target, "regex-rewrite", {"pattern": regex_for(loc.path), "target": target}):
+        return Plan(regex_match, ir.Rewrite(regex=(regex_for(loc.path), re2_substitution(target))))
+    return Plan(regex_match, problem=f"the rewrite {loc.path!r} -> {target!r} (capture groups in other forms)")
+
+
+def re2_substitution(target: str) -> str:
+    """nginx's replacement `/v2/$2/$1` as an RE2 substitution `/v2/\\2/\\1` (a backslash doubled)."""
+    return _GROUP_REF.sub(r"\\\1", target.replace("\\", "\\\\"))
 
 
 def _prefix_plan(loc: "Loc", target: str, order: list["Loc"]) -> Plan | None:

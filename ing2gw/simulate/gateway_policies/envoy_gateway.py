@@ -234,7 +234,12 @@ class EnvoyGateway:
                                     "modelled")
             elif key == "tls":
                 if v.get("clientValidation") is not None:
-                    b.unmodelled.append(f"{policy.label()}: tls.clientValidation (client certificates) is not modelled")
+                    # the same words as the ingress-nginx model's auth-tls note: probes carry no
+                    # client certificate, so both sides are modelled as presenting a valid one, and
+                    # where the request goes stays comparable (equivalence/explain.py)
+                    b.unmodelled.append(f"{policy.label()}: tls.clientValidation: client-certificate checks can refuse "
+                                        "the connection (probes carry no certificate; modelled as presenting a valid "
+                                        "one)")
             elif key in CTP_NEUTRAL:
                 b.notes.append(f"{policy.label()}: {key} does not change the answer ({CTP_NEUTRAL[key]})")
             else:
