@@ -37,7 +37,7 @@ _DEFAULTS = dict(controller="ingress-nginx", gateway_namespace="gateway-system",
                  gateway_class=None, gateway_controller_name=None, single_gateway=False, target=None,
                  emit_gateway_class=False, default_namespace="default",
                  annotations_prefix="nginx.ingress.kubernetes.io", allow_weakened=(), ingress_class="nginx",
-                 nginx_configmap=None, nginx_flags=(), listeners="gateway")
+                 nginx_configmap=None, nginx_flags=(), haproxy_flags=(), listeners="gateway")
 
 
 @dataclass
@@ -83,13 +83,13 @@ def parse_flags(flags: list[str]) -> dict[str, Any]:
             kw[name] = True
             i += 1
             continue
-        if name not in kw and name != "nginx_flag":
+        if name not in kw and name not in ("nginx_flag", "haproxy_flag"):
             raise ValueError(f"unknown golden flag {f}")
         value = flags[i + 1]
         if name == "allow_weakened":
             allow.append(value)
-        elif name == "nginx_flag":
-            kw["nginx_flags"] = tuple(kw["nginx_flags"]) + (value,)
+        elif name in ("nginx_flag", "haproxy_flag"):
+            kw[name + "s"] = tuple(kw[name + "s"]) + (value,)
         else:
             kw[name] = value
         i += 2
