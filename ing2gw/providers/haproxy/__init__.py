@@ -109,7 +109,10 @@ class HAProxyProvider:
                                          "paths": f"regex:{re.escape(r.value)}[^/].*"})
             rows += own
         self._redirect_order(ctx, ings, settings, features)
-        won = maps.winners(ctx, rows, {k: f.has_rules for k, f in features.items()})
+        has_rules = {k: f.has_rules for k, f in features.items()}
+        acl_rows = [r for r in rows if r.acl]
+        won = maps.winners(ctx, [r for r in rows if not r.acl], has_rules)
+        won += maps.check_acl_rows(ctx, settings, acl_rows, won, has_rules)
         default = self._default_backend(ctx, ings) or self._default_service(ctx, ings, settings)
         routes.emit(ctx, gw, ings, won, features, default, settings)
         routes.gateway_findings(ctx, gw, settings, default is not None,

@@ -37,6 +37,14 @@ def rules_for(row: Row, f: Features) -> tuple[ir.Rule, ir.Rule]:
     """The HTTP and the HTTPS rule of one map row with its Ingress's features."""
     match = (ir.Match(ir.PathMatch(row.type, row.value)),)
     src = _source(row.ing)
+    if row.acl:
+        # a route-acl rule: the path and one of the ACL's alternatives; the Ingress's annotations do
+        # not apply to the requests it routes (H-H1)
+        path = ir.PathMatch(row.type, row.value)
+        acl_rule = ir.Rule(tuple(ir.Match(path, headers=(a.header,) if a.header else (), method=a.method)
+                                 for a in row.acl), src, backends=(row.backend,),
+                           comment=f"route-acl {row.acl_text} (H-H1)")
+        return acl_rule, acl_rule
     if f.redirect is not None:
         https = ir.Rule(match, src, redirect=f.redirect, comment="request-redirect (H-G4)")
     else:
