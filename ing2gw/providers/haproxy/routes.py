@@ -62,7 +62,7 @@ def rules_for(row: Row, f: Features) -> tuple[ir.Rule, ir.Rule]:
         https = ir.Rule(match, src, backends=(row.backend,), rewrite=rewrite,
                         request_headers=ir.HeaderChanges(set=tuple(f.request_set)),
                         response_headers=ir.HeaderChanges(set=tuple(f.response_set)),
-                        intents=tuple(f.intents))
+                        cors=f.cors, intents=tuple(f.intents))
     http = https
     if f.ssl_redirect is not None:
         http = ir.Rule(match, src, redirect=f.ssl_redirect, comment="ssl-redirect of this Ingress's paths (H-G3)")
