@@ -35,7 +35,7 @@ _CORS_KEYS = ("cors-enable", "cors-allow-origin", "cors-allow-methods", "cors-al
 _CORS_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "HEAD", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
 #: one literal origin inside an anchored alternation, its dots escaped: scheme://host[:port]
 _ORIGIN = re.compile(r"(https?)://((?:[a-z0-9-]+\\\.)*[a-z0-9-]+)(:[0-9]+)?\Z")
-_DURATION = re.compile(r"(?:([0-9]+)(h|m|s|ms))+\Z")
+_DURATION = re.compile(r"([0-9]+)(ms|s|m|h|d)?\Z")
 
 
 def _cors_origins(value: str) -> tuple[str, ...] | None:
@@ -57,13 +57,14 @@ def _cors_origins(value: str) -> tuple[str, ...] | None:
 
 
 def _go_seconds(text: str) -> int | None:
-    """A Go duration (h, m, s, ms parts) in whole seconds, truncated as the controller does."""
-    if _DURATION.match(text) is None:
+    """A duration as the controller's utils.ParseTime reads it (one integer with an ms, s, m, h or
+    d suffix; without one, milliseconds), in whole seconds as resSetCORS.go truncates it; None
+    when the controller refuses it (then it sends no max-age header)."""
+    m = _DURATION.match(text)
+    if m is None:
         return None
-    ms = 0
-    for n, unit in re.findall(r"([0-9]+)(ms|h|m|s)", text):
-        ms += int(n) * {"h": 3600000, "m": 60000, "s": 1000, "ms": 1}[unit]
-    return ms // 1000
+    factor = {"ms": 1, "s": 1000, "m": 60000, "h": 3600000, "d": 86400000, "": 1}[m.group(2) or ""]
+    return int(m.group(1)) * factor // 1000
 
 
 @dataclass
