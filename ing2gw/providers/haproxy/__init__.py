@@ -108,6 +108,10 @@ class HAProxyProvider:
                                          # requests the string prefix takes and the segment prefix not
                                          "paths": f"regex:{re.escape(r.value)}[^/].*"})
             rows += own
+        used: dict[tuple[str, str], Ingress] = {}
+        for r in rows:
+            used.setdefault((r.backend.namespace, r.backend.name), r.ing)
+        frontend.report_services(ctx, settings, used)
         self._redirect_order(ctx, ings, settings, features)
         has_rules = {k: f.has_rules for k, f in features.items()}
         acl_rows = [r for r in rows if r.acl]

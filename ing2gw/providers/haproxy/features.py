@@ -124,7 +124,8 @@ class _Reader:
 
     def finding(self, severity: str, code: str, v: Value, message: str, *, security: bool = False,
                 suggestion: str | None = None) -> None:
-        where = "" if v.source == "ingress" else " (from the controller ConfigMap)"
+        where = {"ingress": "", "configmap": " (from the controller ConfigMap)"}.get(
+            v.source, f" (on Service {v.source.split(':', 1)[-1]})")
         self.ctx.finding(severity, code, f"{v.key}{where}: {message}", ing=self.ing, annotation=v.key,
                          value=v.value, security=security, suggestion=suggestion)
 
@@ -409,3 +410,21 @@ def read_features(ctx: BuildContext, settings: Settings, ing: Ingress, matches: 
     r.cors()
     r.others()
     return r.out
+
+
+def report_services(ctx: BuildContext, settings: Settings, used: dict[tuple[str, str], Ingress]) -> None:
+    """The annotations of the Services the served Ingresses route to (backend annotations, H-E4),
+    each reported once, on the first Ingress (by namespace/name) that routes to the Service, from
+    mappings/haproxy.yaml; route-acl is the maps' (H-H1). Keys with no prefix are the
+    controller's too, but only those it documents are reported (a bare `app` is anyone's)."""
+    for (ns, name), ing in sorted(used.items()):
+        r = _Reader(ctx, settings, ing)
+        for short, (value, key) in sorted(settings.services.get((ns, name), {}).items()):
+            row = r.table.get(short)
+            if short == "route-acl" or (not key.startswith(PREFIXES) and row is None):
+                continue
+            if row is not None and "service" not in row.get("sources", []):
+                r.finding(Severity.INFO, "ING2GW-HAPROXY-003", Value(value, key, f"service:{ns}/{name}"),
+                          "the controller does not read this annotation from a Service: no effect, nothing to convert")
+                continue
+            r._report(Value(value, key, f"service:{ns}/{name}"))
