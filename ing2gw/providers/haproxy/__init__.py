@@ -112,6 +112,7 @@ class HAProxyProvider:
         for r in rows:
             used.setdefault((r.backend.namespace, r.backend.name), r.ing)
         frontend.report_services(ctx, settings, used)
+        frontend.report_configmap(ctx, settings)
         self._redirect_order(ctx, ings, settings, features)
         has_rules = {k: f.has_rules for k, f in features.items()}
         acl_rows = [r for r in rows if r.acl]

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from ing2gw import ir, mappings
-from ing2gw.findings import Severity
+from ing2gw.findings import Finding, Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.providers.base import BuildContext, host_problem
 from ing2gw.providers.haproxy.settings import DEFAULTS, PREFIXES, Settings, Value, clean
@@ -428,3 +428,38 @@ def report_services(ctx: BuildContext, settings: Settings, used: dict[tuple[str,
                           "the controller does not read this annotation from a Service: no effect, nothing to convert")
                 continue
             r._report(Value(value, key, f"service:{ns}/{name}"))
+
+
+def report_configmap(ctx: BuildContext, settings: Settings) -> None:
+    """The controller ConfigMap's global keys (and backend keys, the default of every backend),
+    each reported once from mappings/haproxy.yaml: nothing of the ConfigMap is dropped without a
+    word. Frontend keys are reported per Ingress (`others`); the keys the translation reads
+    itself (ssl-certificate, default-backend-service) are not repeated here."""
+    if settings.flags.configmap is None or settings.configmap_origin is None:
+        return
+    ns, name = settings.flags.configmap
+    subject = f"ConfigMap {ns}/{name}"
+    table = {r["key"]: r for r in mappings.table("haproxy")["annotations"]}
+    done = {(f.code, f.annotation) for f in ctx.findings if f.subject == subject}
+    for key, (value, _) in sorted(settings.configmap.items()):
+        row = table.get(key)
+        if row is None or row["scope"] not in ("global", "backend") or key in ("ssl-certificate",
+                                                                               "default-backend-service"):
+            continue
+        lossy = str(row.get("lossy") or row.get("becomes") or "no routing effect")
+        security = bool(row["security"])
+        if row["status"] == "ignored" or not value.strip():
+            code, severity, message = "ING2GW-HAPROXY-003", Severity.INFO, lossy
+        elif not row["routing"] and not security:
+            code, severity, message = "ING2GW-HAPROXY-027", Severity.WARNING, f"{row['status']}: {lossy}"
+        else:
+            code, severity, message = "ING2GW-HAPROXY-039", Severity.ERROR if security else Severity.WARNING, \
+                f"{row['status']}: {lossy}"
+        if (code, key) in done:
+            continue
+        accepted = security and severity is Severity.ERROR and ctx.accepts_loss(key)
+        ctx.findings.append(Finding(
+            Severity.WARNING if accepted else severity, code, f"{key}: {message}", origin=settings.configmap_origin,
+            subject=subject, annotation=key, value=value, security=security, accepted=accepted,
+            suggestion=f"re-create it with your implementation's settings, or accept with --allow-weakened {key}"
+            if security else None))
