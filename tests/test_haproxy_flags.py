@@ -104,3 +104,21 @@ spec: {controller: haproxy.org/ingress-controller/internal}
     ignored = translate(load_text(other, "in.yaml"), Options(classes=(("internal", "haproxy"),)))
     assert not any(o.get("kind") == "HTTPRoute" for o in ignored.objects())
     assert any(f.code == "ING2GW-HAPROXY-023" and "chart's flags" in f.message for f in ignored.findings)
+
+
+def test_context_file_flags_reach_the_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "in.yaml"
+    src.write_text(INGRESS)
+    context = tmp_path / "context.yaml"
+    context.write_text("haproxy: {flags: [--ingress.class=haproxy, --disable-http]}\n")
+    args = ["simulate", "-f", str(src), "--side", "ingress", "--controller", "haproxy",
+            "--request", "GET http://shop.example.com/"]
+    assert main(args) == 0
+    served = capsys.readouterr().out
+    assert main([*args, "--context", str(context)]) == 0
+    refused = capsys.readouterr().out
+    assert '"status": 200' in served and '"status": 200' not in refused
+    assert "connection-refused" in refused and "connection-refused" not in served
+    context.write_text("haproxy: [--disable-http]\n")
+    assert main([*args, "--context", str(context)]) == 2
+    assert "haproxy must be a mapping with `flags`" in capsys.readouterr().err
