@@ -337,6 +337,8 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
         # Traefik IngressRoutes: their hosts and paths seed probes as an Ingress's would, so a
         # Gateway side that lost a route is still probed where the old one answered
         seeds = group_ings + _ingress_route_seeds(support, wanted)
+        # the Services too: a Service's annotations can route (HAProxy's route-acl)
+        seeds += [m for m in support if m.kind == "Service"]
         probes = generate(seeds, group_routes, global_lists=[
             v for k, v in sorted(ctx.nginx_configmap.items()) if k in GLOBAL_LIST_KEYS] if controller == "ingress-nginx" else [])
         seen = {r.describe() for r in probes}

@@ -203,8 +203,7 @@ def check_acl_rows(ctx: BuildContext, settings: Settings, acl_rows: list[Row], r
                     "rule's " + ("method" if r.acl[0].method else "header") + " match"
                     + ("" if r.acl[0].method else " (HAProxy's hdr() also splits a header at commas and matches any "
                        "part; Gateway API matches the whole value)"), ing=r.ing, annotation=r.acl_key,
-                    value=r.acl_text, details={} if r.acl[0].method else {"headers": ",".join(
-                        sorted({a.header.name for a in r.acl if a.header is not None}))})
+                    value=r.acl_text)
         out.append(r)
     return out
 
