@@ -343,10 +343,14 @@ class _Reader:
         self.ctx.finding(Severity.INFO, "ING2GW-HAPROXY-037",
                          "HAProxy put Access-Control-Allow-Methods, -Allow-Headers and -Max-Age on every answer to a "
                          "request with an allowed Origin (its own 401, 403, redirects and 503 too); the CORS filter "
-                         "sends them on preflight answers only"
-                         + (", and with allowCredentials echoes the Origin where HAProxy sent *"
-                            if creds and "*" in origins else ""),
+                         "sends them on preflight answers only",
                          ing=self.ing, annotation=v.key, value=v.value, details={"headers": "Origin"})
+        if creds and "*" in origins:
+            self.ctx.finding(Severity.INFO, "ING2GW-HAPROXY-040",
+                             "with cors-allow-credentials and cors-allow-origin *, HAProxy answered "
+                             "Access-Control-Allow-Origin: * (which browsers refuse with credentials); the filter "
+                             "echoes the request's Origin", ing=self.ing, annotation=v.key, value=v.value,
+                             details={"headers": "Origin"})
         self.ctx.finding(Severity.WARNING, "ING2GW-HAPROXY-038",
                          "HAProxy passed CORS preflights (OPTIONS with an Origin) to the backend, unless "
                          "cors-respond-to-options; the Gateway's CORS filter answers them itself",
