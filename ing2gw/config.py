@@ -54,6 +54,7 @@ FIELDS: dict[str, _Field] = {
     "nginxConfigmap": _Field("nginx_configmap", "ns-name", "namespace/name of the ingress-nginx ConfigMap"),
     "allowWeakened": _Field("allow_weakened", "list", "security annotations whose loss is accepted"),
     "nginxFlags": _Field("nginx_flags", "flags", "ingress-nginx controller flags that change routing"),
+    "haproxyFlags": _Field("haproxy_flags", "flags", "the HAProxy controller's arguments (default: its Helm chart's)"),
     "skipInvalid": _Field("skip_invalid", "bool", "translate the valid objects and report invalid ones as errors "
                                                   "(they pass through unchanged) instead of failing on them"),
     "allowCrossNamespace": _Field("allow_cross_namespace", "bool",

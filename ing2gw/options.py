@@ -37,6 +37,8 @@ class Options:
     * ingress_class: ingress-nginx's --ingress-class (the legacy annotation value it serves).
     * nginx_configmap: "namespace/name" of the ingress-nginx ConfigMap in the input, if any.
     * nginx_flags: ingress-nginx controller flags that change routing.
+    * haproxy_flags: the HAProxy controller's arguments as in its Deployment; empty = the Helm
+      chart's (providers/haproxy/flags.py).
     * listeners: "gateway" (every listener on the platform's Gateway, split over several
       Gateways past 64 listeners) or "listenerset" (the Gateway admits ListenerSets; each
       application namespace owns one with the hostnames and certificates only it serves).
@@ -69,6 +71,8 @@ class Options:
     #: ingress-nginx controller flags that change routing (--disable-catch-all,
     #: --default-backend-service=ns/name, ...), as given to the controller
     nginx_flags: tuple[str, ...] = ()
+    #: the HAProxy controller's arguments (--ingress.class=haproxy, ...); empty: the Helm chart's
+    haproxy_flags: tuple[str, ...] = ()
     listeners: str = "gateway"
     skip_invalid: bool = False
     allow_cross_namespace: bool = False

@@ -80,6 +80,11 @@ def translate(manifests: list[Manifest], options: Options | None = None, *,
     bad = option_problems(options)
     if bad:
         raise UsageError("; ".join(bad))
+    if options.haproxy_flags:
+        # refused before anything is read, with or without HAProxy Ingresses in the input
+        from ing2gw.providers.haproxy.flags import parse as parse_haproxy_flags
+
+        parse_haproxy_flags(options.haproxy_flags)
     target = target_spec(options.target)
     inputs = classify(manifests, options.default_namespace, skip_invalid=options.skip_invalid)
     out = ir.IR()

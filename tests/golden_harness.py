@@ -38,7 +38,7 @@ _DEFAULTS = dict(controller="ingress-nginx", gateway_namespace="gateway-system",
                  gateway_class=None, gateway_controller_name=None, single_gateway=False, target=None,
                  emit_gateway_class=False, default_namespace="default",
                  annotations_prefix="nginx.ingress.kubernetes.io", allow_weakened=(), ingress_class="nginx",
-                 nginx_configmap=None, nginx_flags=(), listeners="gateway", traefik_static=None,
+                 nginx_configmap=None, nginx_flags=(), haproxy_flags=(), listeners="gateway", traefik_static=None,
                  traefik_version=None)
 
 
@@ -85,13 +85,13 @@ def parse_flags(flags: list[str]) -> dict[str, Any]:
             kw[name] = True
             i += 1
             continue
-        if name not in kw and name != "nginx_flag":
+        if name not in kw and name not in ("nginx_flag", "haproxy_flag"):
             raise ValueError(f"unknown golden flag {f}")
         value = flags[i + 1]
         if name == "allow_weakened":
             allow.append(value)
-        elif name == "nginx_flag":
-            kw["nginx_flags"] = tuple(kw["nginx_flags"]) + (value,)
+        elif name in ("nginx_flag", "haproxy_flag"):
+            kw[name + "s"] = tuple(kw[name + "s"]) + (value,)
         elif name == "traefik_static":
             # a file of the repository (golden/<controller>/<case>/traefik.yaml), wherever pytest runs
             kw[name] = str(ROOT / value)

@@ -29,16 +29,8 @@ from ing2gw.equivalence.verification import verify_translation
 CASES_DIR = DATA_CASES / "haproxy"
 CASE_FILES = sorted(CASES_DIR.glob("*.yaml"))
 
-#: cases whose controller runs with other flags than the Helm chart's: ing2gw translates as the
-#: chart runs the controller (ING2GW-HAPROXY-001), so their requests are not compared; each
-#: must still translate without a crash and say what it assumed
 #: cases the check cannot compare yet, with the reason (xfail, strict: fixing it must show)
-HARNESS_LIMITS: dict[str, str] = {
-    "class-01-e2e-ingressclassname":
-        "the case's own requests go through every class group of the check; the group of class haproxy-bare, "
-        "whose Ingress the controller ignores (ING2GW-HAPROXY-023), has no Gateway, so verify.GatewayPicker "
-        "falls back to every Gateway and compares other classes' hosts against a model without their Ingresses",
-}
+HARNESS_LIMITS: dict[str, str] = {}
 CHART_CERT = "haproxy-controller/haproxy-kubernetes-ingress-default-cert"
 
 
@@ -62,12 +54,12 @@ def test_translation_of_case_is_equivalent(path: Path, request: pytest.FixtureRe
     case = yaml.safe_load(path.read_text(encoding="utf-8"))
     objects, flags = case_manifests(case)
     manifests = [Manifest(o, Origin(str(path), 0, i)) for i, o in enumerate(objects)]
-    options = Options()
+    # a case's own controller flags are the translation's input (--haproxy-flag); HAProxy is then
+    # the cluster's only controller, so Ingresses that name none are its (--controller haproxy)
+    options = Options() if flags is None else Options(controller="haproxy", haproxy_flags=tuple(flags))
     result = translate(manifests, options)
-    # the chart's defaults are said, or why an Ingress is not served
+    # the flags (the chart's or the given ones) are said, or why an Ingress is not served
     assert any(f.code in ("ING2GW-HAPROXY-001", "ING2GW-HAPROXY-023") for f in result.findings)
-    if flags is not None:
-        pytest.skip(f"controller flags {flags} differ from the chart's, which ing2gw assumes")
     requests = [case_request(e["request"]) for e in case["expectations"]]
     v = verify_translation(result, manifests, options, context=_context(case, objects), extra_probes=requests)
     unexplained = [r.to_dict() for r in v.differences if not r.explained_by and not r.unverified]

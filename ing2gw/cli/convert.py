@@ -82,6 +82,11 @@ def translation_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--traefik-version", default=None, metavar="VERSION",
                      help="The Traefik release, where routing differs (3.6 and earlier rank wildcard hosts by a "
                           "longer HostRegexp rule). Default: 3.7."),
+        click.option("--haproxy-flag", "haproxy_flags", multiple=True, metavar="FLAG",
+                     help="An argument of the HAProxy controller (repeatable), as in its Deployment, e.g. "
+                          "--haproxy-flag=--ingress.class=haproxy --haproxy-flag=--empty-ingress-class. Given any, "
+                          "they are its whole argument list; given none, ing2gw assumes the Helm chart's "
+                          "(--ingress.class=haproxy, its ConfigMap and default certificate)."),
         click.option("--allow-cross-namespace", is_flag=True,
                      help="Let annotations reach into other namespaces: a ReferenceGrant there for a mirror-target "
                           "Service, a custom-headers ConfigMap read from there. Off, each such annotation is an "
@@ -94,7 +99,7 @@ def translation_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Read options from FILE, an ing2gw.io/v1alpha1 Ing2Gw object (the same file the KRM "
                           "function and the Kustomize plugin read), e.g. `spec: {allowWeakened: "
                           "[whitelist-source-range], gatewayNamespace: infra, failOn: warning}`. Options given "
-                          "on the command line win; allowWeakened, nginxFlags and classes add to theirs."),
+                          "on the command line win; allowWeakened, nginxFlags, haproxyFlags and classes add to theirs."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -104,7 +109,7 @@ def translation_options(f: Callable[..., Any]) -> Callable[..., Any]:
 #: the translation options the command line and a --config file share (Options attributes): the
 #: common ones, then each controller's option group (providers/registry.py) but the repeatable
 #: ones, which add up (build_options)
-_ADDITIVE = ("nginx_flags",)
+_ADDITIVE = ("nginx_flags", "haproxy_flags")
 _OPTION_PARAMS = ("controller", "gateway_namespace", "gateway_name", "gateway_class", "gateway_controller_name",
                   "single_gateway", "target", "emit_gateway_class", "default_namespace", "listeners",
                   "allow_cross_namespace") + tuple(
@@ -176,7 +181,8 @@ def build_options(kw: dict[str, Any]) -> Options:
     values["skip_invalid"] = bool(kw.get("skip_invalid")) or bool(from_file.get("skip_invalid", False))
     return Options(**values, classes=tuple(sorted(classes.items())),
                    allow_weakened=frozenset(kw["allow_weakened"]) | from_file.get("allow_weakened", frozenset()),
-                   nginx_flags=tuple(from_file.get("nginx_flags", ())) + tuple(kw.get("nginx_flags") or ()))
+                   nginx_flags=tuple(from_file.get("nginx_flags", ())) + tuple(kw.get("nginx_flags") or ()),
+                   haproxy_flags=tuple(from_file.get("haproxy_flags", ())) + tuple(kw.get("haproxy_flags") or ()))
 
 
 def build_fail_on(kw: dict[str, Any], fail_on: str) -> str:

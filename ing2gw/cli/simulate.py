@@ -118,7 +118,7 @@ def _apply_classes(classes: Sequence[str], modelled: str, manifests: list[Manife
               help="Cluster facts the manifests cannot carry (YAML): services: assume|input, "
                    "defaultEndpoints: N, endpoints: {ns/name: N}, secrets: assume|input|{ns/name: "
                    "{dnsNames: [..], invalid: bool}}, nginx: {flags: [..], configmap: {..}}, traefik: {Traefik's "
-                   "static configuration}. Default: every "
+                   "static configuration}, haproxy: {flags: [the controller's arguments]}. Default: every "
                    "referenced Service exists with 1 ready endpoint and every referenced TLS Secret "
                    "exists and is valid.")
 @click.option("--gateway", "gateway", metavar="NAMESPACE/NAME",

@@ -11,6 +11,7 @@ behaviour a simulator does not model can change exactly the fields that differ.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from dataclasses import dataclass, field
@@ -236,7 +237,13 @@ class GatewayPicker:
     annotated with the Ingress class come first. Indexed once: hosts are looked up, not scanned."""
 
     def __init__(self, gateways: list[tuple[str, str | None, list[str | None]]], class_name: str | None) -> None:
-        mine = [g for g in gateways if g[1] is not None and class_name in (g[1] or "").split(",")] or gateways
+        mine = [g for g in gateways if g[1] is not None and class_name in (g[1] or "").split(",")]
+        if not mine:
+            # Gateways without the class annotation (hand-written) may be anyone's; when every
+            # Gateway names other classes, this class has none: its requests reach no Gateway
+            mine = [g for g in gateways if g[1] is None]
+        #: the class has no Gateway of its own (nothing of it was translated): see `no_gateway`
+        self.none = not mine and class_name is not None
         self.default = mine[0][0] if mine else None
         self.exact: dict[str, str] = {}
         self.wild: dict[str, str] = {}
@@ -265,6 +272,17 @@ class GatewayPicker:
             found = self.catch_all or self.default
         self.cache[host] = found
         return found
+
+
+def no_gateway(request: Request, old: Answer) -> Answer:
+    """The answer for a request of a class without a Gateway (none of its Ingresses was
+    translated): no route. When the old side served nothing either (a 404 without backend, or no
+    HTTP answer at all, e.g. a failed TLS handshake) that is the same "not served"; anything else
+    the old side answered (a backend, a redirect, its own 200) is compared with a 404."""
+    note = (f"no Gateway serves the class of this request's Ingresses ({request.describe()})",)
+    if old.status in (0, 404) and old.backend is None and old.redirect is None:
+        return Answer(status=old.status, generated_by="no-gateway", notes=note)
+    return Answer(status=404, generated_by="no-gateway", notes=note)
 
 
 def pick_gateway(gateways: list[tuple[str, str | None, list[str | None]]], host: str, class_name: str | None) -> str | None:
@@ -311,16 +329,16 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
             continue
         result.groups.append(class_name)
         flags = [f"--ingress-class={class_name}", "--watch-ingress-without-class=true", *configmap_flags]
-        group_ctx = ClusterContext(services=ctx.services, default_endpoints=ctx.default_endpoints,
-                                   endpoints=ctx.endpoints, secrets=ctx.secrets, secret_facts=ctx.secret_facts,
-                                   nginx_flags=tuple(flags) + tuple(ctx.nginx_flags),
-                                   nginx_configmap=ctx.nginx_configmap, traefik=ctx.traefik)
+        # every other field (another controller's setup) carries over unchanged
+        group_ctx = dataclasses.replace(ctx, nginx_flags=tuple(flags) + tuple(ctx.nginx_flags))
         old_router = build_router("ingress", controller, [*support, *group_ings], group_ctx)
         group_routes = [m for m in routes if route_source.get(f"{m.kind} {m.namespace}/{m.name}") in wanted
                         or route_source.get(f"{m.kind} {m.namespace}/{m.name}") is None]
         # Traefik IngressRoutes: their hosts and paths seed probes as an Ingress's would, so a
         # Gateway side that lost a route is still probed where the old one answered
         seeds = group_ings + _ingress_route_seeds(support, wanted)
+        # the Services too: a Service's annotations can route (HAProxy's route-acl)
+        seeds += [m for m in support if m.kind == "Service"]
         probes = generate(seeds, group_routes, global_lists=[
             v for k, v in sorted(ctx.nginx_configmap.items()) if k in GLOBAL_LIST_KEYS] if controller == "ingress-nginx" else [])
         seen = {r.describe() for r in probes}
@@ -358,7 +376,10 @@ class _Job:
             host = host_of(req)
             gw = self.pick(host)
             o = self.old_router.route(req)
-            n = self.new_router.route(req, gateway=gw) if gw else self.new_router.route(req)
+            if self.pick.none:
+                n = no_gateway(req, o)
+            else:
+                n = self.new_router.route(req, gateway=gw) if gw else self.new_router.route(req)
             if self.observe is not None:
                 self.observe(req, o, n)
             diffs = compare(o, n, req)

@@ -65,7 +65,8 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
         setup = _old_side(found.old_side, result, options, verdicts[controller])
         part = run_check(old + list(setup.manifests), new, result.findings, controller=found.simulator, class_groups=dict(class_groups),
                          configmap_flags=setup.flags,
-                         context=_with_static(_with_configmap(context, setup.configmap), setup.static),
+                         context=_with_setup(_with_static(_with_configmap(context, setup.configmap), setup.static),
+                                             setup.context),
                          extra_probes=extra_probes, observe=observe)
         if total is None:
             total = part
@@ -84,15 +85,24 @@ def _old_side(spec: str | None, result: Result, options: Options, verdicts: Sequ
     return setup
 
 
+def _with_setup(context: ClusterContext | None, fields: dict[str, Any]) -> ClusterContext | None:
+    """The cluster context with the old side's own fields (OldSide.context), where the caller's
+    context leaves them at their default."""
+    if not fields:
+        return context
+    base = context or ClusterContext()
+    blank = ClusterContext()
+    keep = {k: v for k, v in fields.items() if getattr(base, k) == getattr(blank, k)}
+    return dataclasses.replace(base, **keep) if keep else base
+
+
 def _with_configmap(context: ClusterContext | None, data: dict[str, str]) -> ClusterContext | None:
     """The cluster context with the controller's ConfigMap from the input, unless the caller's
     context already carries one."""
     if not data or (context is not None and context.nginx_configmap):
         return context
     base = context or ClusterContext()
-    return ClusterContext(services=base.services, default_endpoints=base.default_endpoints,
-                          endpoints=base.endpoints, secrets=base.secrets, secret_facts=base.secret_facts,
-                          nginx_flags=base.nginx_flags, nginx_configmap=data, traefik=base.traefik)
+    return dataclasses.replace(base, nginx_configmap=data)
 
 
 def _with_static(context: ClusterContext | None, static: dict[str, Any]) -> ClusterContext | None:

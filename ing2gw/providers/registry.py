@@ -56,13 +56,16 @@ class ControllerEntry:
 class OldSide:
     """What a controller's simulator needs beyond the manifests: the controller's flags (as given
     to it, e.g. `--annotations-prefix=...`), its ConfigMap's data (empty: none), objects its
-    installation creates that the input may lack (e.g. a Helm chart's IngressClass), and its
-    static configuration document (Traefik's, the simulator's `traefik` context; empty: none)."""
+    installation creates that the input may lack (e.g. a Helm chart's IngressClass), its static
+    configuration document (Traefik's, the simulator's `traefik` context; empty: none), and
+    `context`: fields of the simulator's ClusterContext it sets (e.g. `haproxy_flags`), unless the
+    caller's context sets them already."""
 
     flags: tuple[str, ...] = ()
     configmap: dict[str, str] = field(default_factory=dict)
     manifests: tuple[Any, ...] = ()
     static: dict[str, Any] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 REGISTRY: dict[str, ControllerEntry] = {
@@ -83,7 +86,7 @@ REGISTRY: dict[str, ControllerEntry] = {
         simulator="haproxy",
         mappings=("haproxy",),
         codes="haproxy",
-        option_group=OptionGroup("HAProxy", ()),
+        option_group=OptionGroup("HAProxy", ("haproxy_flags",)),
         old_side="ing2gw.providers.haproxy.check_setup:old_side",
     ),
     "traefik": ControllerEntry(

@@ -236,6 +236,13 @@ def _ingress_plans(m: Manifest, plans: dict[str, _HostPlan], canaries: list[_Can
     ns = str((obj.get("metadata") or {}).get("namespace") or "default")
     headers: set[tuple[str, str]] = set()
     for k, v in anns.items():
+        if isinstance(v, str) and k.endswith("/cors-enable") and v.lower() == "true":
+            # HAProxy: cors-allow-origin is a regular expression; `^(o1|o2)$` names its origins
+            headers.add(("Origin", "https://origin.example"))
+            for k2, v2 in anns.items():
+                if k2.endswith("/cors-allow-origin") and isinstance(v2, str) and v2.strip() != "*":
+                    text = v2.strip().removeprefix("^").removesuffix("$").removeprefix("(").removesuffix(")")
+                    headers |= {("Origin", o.replace("\\.", ".")) for o in text.split("|") if "://" in o}
         if isinstance(v, str) and k.endswith("/enable-cors") and v.lower() == "true":
             headers.add(("Origin", "https://origin.example"))
             # every allowed origin, and for `*.d` one and two labels below d
@@ -382,6 +389,30 @@ def _gateway_hosts(m: Manifest, plans: dict[str, _HostPlan]) -> None:
 SAMPLE_HOSTS = 50
 
 
+def _route_acl_plans(old: Sequence[Manifest], plans: dict[str, _HostPlan],
+                     served: dict[tuple[str, str], set[str]]) -> None:
+    """The header values and methods of a Service's `route-acl` (HAProxy: `hdr(NAME) V...`,
+    `method M...`) on the hosts that route to it: the requests the ACL takes, probed whether or
+    not the Gateway side kept a match for them."""
+    for m in old:
+        if m.kind != "Service":
+            continue
+        anns = (m.obj.get("metadata") or {}).get("annotations") or {}
+        for k, v in anns.items() if isinstance(anns, dict) else ():
+            if not (isinstance(v, str) and (k == "route-acl" or k.endswith("/route-acl"))):
+                continue
+            words = v.split()
+            fetch = words[0] if words else ""
+            patterns = [w for w in words[1:] if not w.startswith("-") and w not in ("str", "found")]
+            for host in served.get((m.namespace or "default", m.name), set()):
+                plan = _plan(plans, host)
+                if fetch == "method":
+                    plan.methods |= {w for w in patterns if w.isalpha() and w.isupper()}
+                elif fetch.startswith(("hdr(", "req.hdr(", "req.fhdr(")) and fetch.endswith(")"):
+                    name = fetch[fetch.index("(") + 1:-1].split(",")[0]
+                    plan.headers |= {(name, w) for w in patterns[:4]}
+
+
 def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host: int = 200,
              sample_hosts: int = SAMPLE_HOSTS, global_lists: Sequence[str] = ()) -> list[Request]:
     """Probe requests for two configurations, deterministic and without duplicates.
@@ -399,6 +430,7 @@ def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host
         if m.kind == "Ingress":
             _ingress_plans(m, plans, canaries, served)
     _spread_canaries(old, plans, canaries, served)
+    _route_acl_plans(old, plans, served)
     for m in new:
         if m.kind in ("HTTPRoute", "GRPCRoute"):
             _route_plans(m, plans)

@@ -393,6 +393,7 @@ class ClusterContext:
     hosts it is listed for; "input" — only the Secrets in `secret_facts` exist.
     `nginx_flags` / `nginx_configmap`: ingress-nginx controller flags and ConfigMap values.
     `traefik`: Traefik's static configuration (see `simulate/traefik/static.py`).
+    `haproxy_flags`: the HAProxy controller's arguments (None: its Helm chart's).
     """
 
     services: Literal["assume", "input"] = "assume"
@@ -403,6 +404,7 @@ class ClusterContext:
     nginx_flags: tuple[str, ...] = ()
     nginx_configmap: Mapping[str, str] = field(default_factory=dict)
     traefik: Mapping[str, Any] = field(default_factory=dict)
+    haproxy_flags: tuple[str, ...] | None = None
 
     def ready_endpoints(self, namespace: str, name: str, exists_in_input: bool) -> int | None:
         """Ready endpoints of a Service, or None when the Service does not exist."""
@@ -434,7 +436,7 @@ class ClusterContext:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "<context>") -> "ClusterContext":
         """Build from a context file's content (see `--context` in `ing2gw simulate --help`)."""
-        known = {"services", "defaultEndpoints", "endpoints", "secrets", "nginx", "traefik"}
+        known = {"services", "defaultEndpoints", "endpoints", "secrets", "nginx", "traefik", "haproxy"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise InputError([Problem(source, 0, f"unknown context key(s): {', '.join(unknown)}; "
@@ -455,6 +457,10 @@ class ClusterContext:
         else:
             secrets_mode = raw_secrets
         nginx = data.get("nginx") or {}
+        haproxy = data.get("haproxy") or {}
+        if not isinstance(haproxy, Mapping) or not isinstance(haproxy.get("flags") or [], list):
+            raise InputError([Problem(source, 0, "haproxy must be a mapping with `flags`: the HAProxy controller's "
+                                                 "arguments, e.g. {flags: [--ingress.class=haproxy]}")])
         traefik = data.get("traefik") or {}
         if not isinstance(traefik, Mapping):
             raise InputError([Problem(source, 0, "traefik must be a mapping: Traefik's static configuration "
@@ -468,4 +474,5 @@ class ClusterContext:
             nginx_flags=tuple(str(f) for f in nginx.get("flags") or ()),
             nginx_configmap={str(k): str(v) for k, v in (nginx.get("configmap") or {}).items()},
             traefik=dict(traefik),
+            haproxy_flags=tuple(str(f) for f in haproxy["flags"]) if haproxy.get("flags") else None,
         )

@@ -16,6 +16,7 @@ from ing2gw.findings import Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.providers.base import BuildContext, host_problem
 from ing2gw.providers.haproxy import features as frontend, maps, routes
+from ing2gw.providers.haproxy.flags import ControllerFlags, parse as parse_flags
 from ing2gw.providers.haproxy.settings import Settings
 
 
@@ -34,21 +35,32 @@ def _accepted(ctx: BuildContext, ing: Ingress) -> bool:
     return ok
 
 
-#: the IngressClass controller the chart's --ingress.class=haproxy serves (H-A1)
-CHART_CONTROLLER = "haproxy.org/ingress-controller/haproxy"
-
-
-def _served(ctx: BuildContext, ing: Ingress) -> bool:
-    """H-A1 with the chart's flags: the class (or, without one, the default IngressClass) must
-    have the controller `haproxy.org/ingress-controller/haproxy`. An IngressClass missing from
-    the input is taken as the chart's (detection gave the class to HAProxy)."""
+def _served(ctx: BuildContext, flags: ControllerFlags, ing: Ingress) -> bool:
+    """H-A1 with the controller's flags: with --ingress.class=X the class (or, without one, the
+    default IngressClass) must have the controller `haproxy.org/ingress-controller/X`, and a
+    class-less Ingress is served with --empty-ingress-class; without --ingress.class a class-less
+    Ingress is served and a class must have `haproxy.org/ingress-controller`. An IngressClass
+    missing from the input is taken as this instance's (detection gave the class to HAProxy).
+    The store watches only --namespace-whitelist (or all but --namespace-blacklist)."""
+    flags_text = "the chart's flags" if flags.chart else "the given flags"
+    if not flags.watches(ing.namespace):
+        ctx.finding(Severity.WARNING, "ING2GW-HAPROXY-034",
+                    f"namespace {ing.namespace} is not watched by the controller ("
+                    + (f"--namespace-whitelist={','.join(flags.namespace_whitelist)}" if flags.namespace_whitelist
+                       else f"--namespace-blacklist={','.join(flags.namespace_blacklist)}")
+                    + "): it never served this Ingress, and nothing of it is translated", ing=ing,
+                    suggestion="add the namespace to the controller's --namespace-whitelist if HAProxy must serve it")
+        return False
     classes = ctx.inputs.ingress_classes
     cls = ing.spec.ingress_class_name or ""
+    want = flags.class_controller
     if cls:
         if cls not in classes:
             return True
         ctrl = classes[cls].spec.controller or ""
         why = f"IngressClass {cls} has controller {ctrl!r}"
+        if ctrl == want:
+            return True
     else:
         defaults = [c for c in classes.values()
                     if c.metadata.annotations.get("ingressclass.kubernetes.io/is-default-class") == "true"]
@@ -56,12 +68,15 @@ def _served(ctx: BuildContext, ing: Ingress) -> bool:
         why = "no ingressClassName" + (f" and the default IngressClass has controller {ctrl!r}" if defaults else
                                        " and no default IngressClass (the kubernetes.io/ingress.class annotation is "
                                        "never read)")
-    if ctrl == CHART_CONTROLLER:
-        return True
+        if ctrl == want or (not flags.ingress_class and ctrl == "") or (flags.ingress_class and flags.empty_ingress_class):
+            return True
+    served = (f"--ingress.class={flags.ingress_class}" + (" --empty-ingress-class" if flags.empty_ingress_class else "")
+              if flags.ingress_class else "no --ingress.class")
     ctx.finding(Severity.WARNING, "ING2GW-HAPROXY-023",
-                f"{why}: with the chart's --ingress.class=haproxy the controller serves only {CHART_CONTROLLER}, so "
-                "it ignores this Ingress, and nothing of it is translated", ing=ing,
-                suggestion=f"set ingressClassName to a class with controller {CHART_CONTROLLER} if HAProxy must serve it")
+                f"{why}: with {flags_text} ({served}) the controller serves only {want}"
+                + ("" if flags.ingress_class and not flags.empty_ingress_class else " and class-less Ingresses")
+                + ", so it ignores this Ingress, and nothing of it is translated", ing=ing,
+                suggestion=f"set ingressClassName to a class with controller {want} if HAProxy must serve it")
     return False
 
 
@@ -71,8 +86,9 @@ class HAProxyProvider:
     name = "haproxy"
 
     def build(self, ctx: BuildContext, class_name: str, ingresses: list[Ingress]) -> None:
-        settings = Settings.read(ctx.inputs)
-        ings = sorted((i for i in ingresses if _served(ctx, i) and _accepted(ctx, i)), key=lambda i: i.key)
+        flags = parse_flags(ctx.options.haproxy_flags)
+        settings = Settings.read(ctx.inputs, flags)
+        ings = sorted((i for i in ingresses if _served(ctx, flags, i) and _accepted(ctx, i)), key=lambda i: i.key)
         if not ings:
             return
         gw = ctx.gateway_for(class_name)
@@ -92,11 +108,21 @@ class HAProxyProvider:
                                          # requests the string prefix takes and the segment prefix not
                                          "paths": f"regex:{re.escape(r.value)}[^/].*"})
             rows += own
+        used: dict[tuple[str, str], Ingress] = {}
+        for r in rows:
+            used.setdefault((r.backend.namespace, r.backend.name), r.ing)
+        frontend.report_services(ctx, settings, used)
+        frontend.report_configmap(ctx, settings)
         self._redirect_order(ctx, ings, settings, features)
-        won = maps.winners(ctx, rows, {k: f.has_rules for k, f in features.items()})
-        default = self._default_backend(ctx, ings)
-        routes.emit(ctx, gw, ings, won, features, default)
-        routes.gateway_findings(ctx, gw, default is not None, any(not r.host for r in won) or default is not None)
+        has_rules = {k: f.has_rules for k, f in features.items()}
+        acl_rows = [r for r in rows if r.acl]
+        won = maps.winners(ctx, [r for r in rows if not r.acl], has_rules)
+        won += maps.check_acl_rows(ctx, settings, acl_rows, won, has_rules)
+        default = self._default_backend(ctx, ings) or self._default_service(ctx, ings, settings)
+        routes.emit(ctx, gw, ings, won, features, default, settings)
+        routes.gateway_findings(ctx, gw, settings, default is not None,
+                                any(not r.host for r in won) or default is not None,
+                                routes.fallback_certificate(ings, settings))
 
     def _redirect_order(self, ctx: BuildContext, ings: list[Ingress], settings: Settings,
                         features: dict[str, frontend.Features]) -> None:
@@ -135,3 +161,33 @@ class HAProxyProvider:
                     f"spec.defaultBackend {backend.namespace}/{backend.name}:{backend.port} answers every unmatched "
                     "request of every host (H-D2): each host gets a `/` rule to it", ing=ing)
         return found[0]
+
+    def _default_service(self, ctx: BuildContext, ings: list[Ingress],
+                         settings: Settings) -> tuple[Ingress, ir.ServiceBackend] | None:
+        """H-D1: --default-backend-service (the ConfigMap's default-backend-service over it, read
+        only when the flag is set) serves unmatched requests when no Ingress has a defaultBackend;
+        the Service's first port unless one is named. Its `/` rules go on the routes of the
+        class's first Ingress (by namespace/name): the flag belongs to no Ingress."""
+        if settings.flags.default_backend is None:
+            return None
+        ns, name, _ = settings.flags.default_backend
+        cm = settings.configmap.get("default-backend-service")
+        if cm is not None and cm[0].strip():
+            cns, sep, cname = cm[0].strip().partition("/")
+            if sep and cns and cname:
+                ns, name = cns, cname
+        svc = ctx.inputs.service(ns, name)
+        first = ings[0]
+        if svc is None or not svc.spec.ports:
+            ctx.finding(Severity.WARNING, "ING2GW-HAPROXY-033",
+                        f"the default service {ns}/{name} (--default-backend-service) is not in the input, so its port is "
+                        "unknown: unmatched requests get the Gateway's 404 instead of that Service", ing=first,
+                        suggestion="pass the Service manifest too (-f service.yaml)",
+                        details={"services": f"{ns}/{name}"})
+            return None
+        backend = ir.ServiceBackend(ns, name, svc.spec.ports[0].port)
+        ctx.finding(Severity.INFO, "ING2GW-HAPROXY-033",
+                    f"the default service {ns}/{name}:{backend.port} (--default-backend-service) answers every "
+                    "unmatched request of every host (H-D1): each host gets a `/` rule to it, on the routes of "
+                    f"{first.key}", ing=first)
+        return first, backend

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from ing2gw import ir, mappings
-from ing2gw.findings import Severity
+from ing2gw.findings import Finding, Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.providers.base import BuildContext, host_problem
 from ing2gw.providers.haproxy.settings import DEFAULTS, PREFIXES, Settings, Value, clean
@@ -28,6 +28,43 @@ HANDLED = frozenset({"set-host", "path-rewrite", "request-set-header", "response
                      "allow-list", "deny-list", "whitelist", "blacklist", "auth-type", "auth-secret", "auth-realm",
                      "standalone-backend", "timeout-server", "route-acl"})
 _LITERAL_PATH = re.compile(r"/[-A-Za-z0-9/._~]*\Z")
+#: the keys a CORS filter carries (cors-respond-to-options is reported on its own)
+_CORS_KEYS = ("cors-enable", "cors-allow-origin", "cors-allow-methods", "cors-allow-headers", "cors-max-age",
+              "cors-allow-credentials")
+#: methods cors-allow-methods takes (resSetCORS.go)
+_CORS_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "HEAD", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
+#: one literal origin inside an anchored alternation, its dots escaped: scheme://host[:port]
+_ORIGIN = re.compile(r"(https?)://((?:[a-z0-9-]+\\\.)*[a-z0-9-]+)(:[0-9]+)?\Z")
+_DURATION = re.compile(r"([0-9]+)(ms|s|m|h|d)?\Z")
+
+
+def _cors_origins(value: str) -> tuple[str, ...] | None:
+    """cors-allow-origin as an allowOrigins list, or None. `*` is every origin; otherwise HAProxy
+    matches the value as an unanchored regular expression (`-m reg`), so only `^origin$` or
+    `^(origin|origin)$` with literal origins (dots escaped) means exactly those origins."""
+    if value == "*":
+        return ("*",)
+    m = re.fullmatch(r"\^\(?([^()]*?)\)?\$", value)
+    if m is None or (value.startswith("^(") != value.endswith(")$")):
+        return None
+    out = []
+    for alt in m.group(1).split("|"):
+        o = _ORIGIN.match(alt)
+        if o is None:
+            return None
+        out.append(f"{o.group(1)}://{o.group(2).replace(chr(92) + '.', '.')}{o.group(3) or ''}")
+    return tuple(out)
+
+
+def _go_seconds(text: str) -> int | None:
+    """A duration as the controller's utils.ParseTime reads it (one integer with an ms, s, m, h or
+    d suffix; without one, milliseconds), in whole seconds as resSetCORS.go truncates it; None
+    when the controller refuses it (then it sends no max-age header)."""
+    m = _DURATION.match(text)
+    if m is None:
+        return None
+    factor = {"ms": 1, "s": 1000, "m": 60000, "h": 3600000, "d": 86400000, "": 1}[m.group(2) or ""]
+    return int(m.group(1)) * factor // 1000
 
 
 @dataclass
@@ -52,6 +89,7 @@ class Features:
     ssl_redirect: ir.Redirect | None = None
     redirect: ir.Redirect | None = None
     intents: list[ir.Intent] = field(default_factory=list)
+    cors: ir.Cors | None = None
 
 
 def _unquote(text: str) -> str:
@@ -67,6 +105,9 @@ class _Reader:
         self.ing = ing
         self.out = Features()
         self.table = {r["key"]: r for r in mappings.table("haproxy")["annotations"]}
+        #: cors-* keys cors() reported (others() does not report them again); all of them once
+        #: they became a CORS filter
+        self.cors_done: set[str] = set()
 
     def get(self, name: str) -> Value | None:
         v = self.s.frontend(self.ing, name)
@@ -74,7 +115,8 @@ class _Reader:
 
     def finding(self, severity: str, code: str, v: Value, message: str, *, security: bool = False,
                 suggestion: str | None = None) -> None:
-        where = "" if v.source == "ingress" else " (from the controller ConfigMap)"
+        where = {"ingress": "", "configmap": " (from the controller ConfigMap)"}.get(
+            v.source, f" (on Service {v.source.split(':', 1)[-1]})")
         self.ctx.finding(severity, code, f"{v.key}{where}: {message}", ing=self.ing, annotation=v.key,
                          value=v.value, security=security, suggestion=suggestion)
 
@@ -251,21 +293,84 @@ class _Reader:
                          suggestion="use your implementation's basic-auth policy, or accept with "
                                     "--allow-weakened auth-type")
 
+    # -- H-G8 CORS (pkg/annotations/ingress/resSetCORS.go) ------------------------------------
+    def cors(self) -> None:
+        """cors-enable with the other cors-* keys -> the CORS filter, when each value has a filter
+        form: allow-origin `*` or an anchored list of literal origins (HAProxy matches it as an
+        unanchored regular expression against the Origin), methods and headers as lists, max-age
+        as a Go duration. The differences the filter keeps are findings that predict them."""
+        v = self.get("cors-enable")
+        if v is None or not haproxy_bool(v.value.strip()):
+            return
+        origin = self.get("cors-allow-origin")
+        origins = _cors_origins(origin.value.strip()) if origin is not None else ("*",)
+        methods_v = self.get("cors-allow-methods")
+        methods_text = "".join(methods_v.value.split()) if methods_v is not None else "*"
+        methods = ("*",) if methods_text == "*" else tuple(m.upper() for m in methods_text.split(",") if m)
+        headers_v = self.get("cors-allow-headers")
+        headers_text = "".join(headers_v.value.split()) if headers_v is not None else "*"
+        headers = tuple(h for h in headers_text.split(",") if h)
+        age_v = self.get("cors-max-age")
+        age = _go_seconds(age_v.value.strip() if age_v is not None else "5s")
+        creds_v = self.get("cors-allow-credentials")
+        bad: tuple[Value | None, str] | None = None
+        if origins is None:
+            bad = (origin, f"{origin.value.strip()!r} is matched as an unanchored regular expression against the "
+                           "Origin; only * or ^(origin|origin...)$ of literal origins (dots escaped) is an allowOrigins "
+                           "list, so no CORS filter is emitted" if origin else "")
+        elif methods != ("*",) and not all(m in _CORS_METHODS for m in methods):
+            bad = (methods_v, "names a method the controller refuses (it sends no allow-methods header); no CORS "
+                              "filter is emitted")
+        elif age is None or age < 1:
+            bad = (age_v, "is not a duration of at least one second (the filter's maxAge); no CORS filter is emitted")
+        if bad is not None:
+            where, why = bad
+            self.out.has_rules = True
+            self.finding(Severity.WARNING, "ING2GW-HAPROXY-026", where or v, f"CORS not converted: {why}")
+            self.cors_done.add((where or v).key.split("/", 1)[-1])
+            return
+        assert origins is not None and age is not None
+        self.out.has_rules = True
+        self.cors_done.update(n for n in _CORS_KEYS)
+        creds = creds_v is not None and creds_v.value == "true"
+        self.out.cors = ir.Cors(allow_origins=origins, allow_methods=methods, allow_headers=headers,
+                                allow_credentials=creds or None, max_age=age)
+        self.converted(v, "HTTPRoute CORS filter (allowOrigins " + ", ".join(origins) + ")")
+        self.ctx.finding(Severity.INFO, "ING2GW-HAPROXY-037",
+                         "HAProxy put Access-Control-Allow-Methods, -Allow-Headers and -Max-Age on every answer to a "
+                         "request with an allowed Origin (its own 401, 403, redirects and 503 too); the CORS filter "
+                         "sends them on preflight answers only",
+                         ing=self.ing, annotation=v.key, value=v.value, details={"headers": "Origin"})
+        if creds and "*" in origins:
+            self.ctx.finding(Severity.INFO, "ING2GW-HAPROXY-040",
+                             "with cors-allow-credentials and cors-allow-origin *, HAProxy answered "
+                             "Access-Control-Allow-Origin: * (which browsers refuse with credentials); the filter "
+                             "echoes the request's Origin", ing=self.ing, annotation=v.key, value=v.value,
+                             details={"headers": "Origin"})
+        self.ctx.finding(Severity.WARNING, "ING2GW-HAPROXY-038",
+                         "HAProxy passed CORS preflights (OPTIONS with an Origin) to the backend, unless "
+                         "cors-respond-to-options; the Gateway's CORS filter answers them itself",
+                         ing=self.ing, annotation=v.key, value=v.value, details={"headers": "Origin"})
+
     def others(self) -> None:
         """Every other key on the Ingress (prefixed, or bare and known) and the frontend keys of
         the ConfigMap, reported from mappings/haproxy.yaml."""
         seen: set[str] = set()
         for name, (value, key) in clean(self.ing.annotations).items():
             prefixed = key.startswith(PREFIXES)
-            if name in HANDLED or (not prefixed and name not in self.table):
+            if name in HANDLED or (not prefixed and name not in self.table) or self._cors_key(name):
                 continue
             seen.add(name)
             self._report(Value(value, key, "ingress"))
         for name, (value, key) in self.s.configmap.items():
             row = self.table.get(name)
-            if name in HANDLED or name in seen or row is None or row["scope"] != "frontend":
+            if name in HANDLED or name in seen or row is None or row["scope"] != "frontend" or self._cors_key(name):
                 continue
             self._report(Value(value, key, "configmap"))
+
+    def _cors_key(self, name: str) -> bool:
+        """A cors-* key the CORS filter (or its finding) already covers."""
+        return name in self.cors_done
 
     def _report(self, v: Value) -> None:
         name = v.key.split("/", 1)[1] if v.key.startswith(PREFIXES) else v.key
@@ -302,5 +407,59 @@ def read_features(ctx: BuildContext, settings: Settings, ing: Ingress, matches: 
     r.headers()
     r.path_rewrite(matches)
     r.redirects()
+    r.cors()
     r.others()
     return r.out
+
+
+def report_services(ctx: BuildContext, settings: Settings, used: dict[tuple[str, str], Ingress]) -> None:
+    """The annotations of the Services the served Ingresses route to (backend annotations, H-E4),
+    each reported once, on the first Ingress (by namespace/name) that routes to the Service, from
+    mappings/haproxy.yaml; route-acl is the maps' (H-H1). Keys with no prefix are the
+    controller's too, but only those it documents are reported (a bare `app` is anyone's)."""
+    for (ns, name), ing in sorted(used.items()):
+        r = _Reader(ctx, settings, ing)
+        for short, (value, key) in sorted(settings.services.get((ns, name), {}).items()):
+            row = r.table.get(short)
+            if short == "route-acl" or (not key.startswith(PREFIXES) and row is None):
+                continue
+            if row is not None and "service" not in row.get("sources", []):
+                r.finding(Severity.INFO, "ING2GW-HAPROXY-003", Value(value, key, f"service:{ns}/{name}"),
+                          "the controller does not read this annotation from a Service: no effect, nothing to convert")
+                continue
+            r._report(Value(value, key, f"service:{ns}/{name}"))
+
+
+def report_configmap(ctx: BuildContext, settings: Settings) -> None:
+    """The controller ConfigMap's global keys (and backend keys, the default of every backend),
+    each reported once from mappings/haproxy.yaml: nothing of the ConfigMap is dropped without a
+    word. Frontend keys are reported per Ingress (`others`); the keys the translation reads
+    itself (ssl-certificate, default-backend-service) are not repeated here."""
+    if settings.flags.configmap is None or settings.configmap_origin is None:
+        return
+    ns, name = settings.flags.configmap
+    subject = f"ConfigMap {ns}/{name}"
+    table = {r["key"]: r for r in mappings.table("haproxy")["annotations"]}
+    done = {(f.code, f.annotation) for f in ctx.findings if f.subject == subject}
+    for key, (value, _) in sorted(settings.configmap.items()):
+        row = table.get(key)
+        if row is None or row["scope"] not in ("global", "backend") or key in ("ssl-certificate",
+                                                                               "default-backend-service"):
+            continue
+        lossy = str(row.get("lossy") or row.get("becomes") or "no routing effect")
+        security = bool(row["security"])
+        if row["status"] == "ignored" or not value.strip():
+            code, severity, message = "ING2GW-HAPROXY-003", Severity.INFO, lossy
+        elif not row["routing"] and not security:
+            code, severity, message = "ING2GW-HAPROXY-027", Severity.WARNING, f"{row['status']}: {lossy}"
+        else:
+            code, severity, message = "ING2GW-HAPROXY-039", Severity.ERROR if security else Severity.WARNING, \
+                f"{row['status']}: {lossy}"
+        if (code, key) in done:
+            continue
+        accepted = security and severity is Severity.ERROR and ctx.accepts_loss(key)
+        ctx.findings.append(Finding(
+            Severity.WARNING if accepted else severity, code, f"{key}: {message}", origin=settings.configmap_origin,
+            subject=subject, annotation=key, value=value, security=security, accepted=accepted,
+            suggestion=f"re-create it with your implementation's settings, or accept with --allow-weakened {key}"
+            if security else None))

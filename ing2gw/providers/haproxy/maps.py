@@ -12,6 +12,7 @@ and match from several Ingresses are sorted, and the first row wins (H-B6): the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Literal
 
@@ -20,6 +21,7 @@ from ing2gw.findings import Severity
 from ing2gw.model.ingress import HTTPIngressPath, Ingress, IngressBackend
 from ing2gw.equivalence.prediction import paths_detail
 from ing2gw.providers.base import BuildContext, gateway_path_problem
+from ing2gw.providers.haproxy.route_acl import AclMatch, convert as convert_acl
 from ing2gw.providers.haproxy.settings import Settings
 
 
@@ -36,6 +38,11 @@ class Row:
     backend_name: str
     where: str
     string_prefix: bool = False
+    #: a converted route-acl (H-H1): the rule matches the path and one of these; empty: a map row
+    acl: tuple[AclMatch, ...] = ()
+    #: the route-acl text as written (for findings)
+    acl_text: str = ""
+    acl_key: str = ""
 
 
 def resolve(ctx: BuildContext, ing: Ingress, b: IngressBackend, where: str) -> tuple[ir.ServiceBackend, str] | None:
@@ -97,13 +104,18 @@ def _row(ctx: BuildContext, settings: Settings, ing: Ingress, host: str, p: HTTP
     if svc is not None and settings.service(ing.namespace, svc.name, "route-acl") is not None:
         acl = settings.service(ing.namespace, svc.name, "route-acl")
         assert acl is not None
-        ctx.finding(Severity.WARNING, "ING2GW-HAPROXY-030" if settings.rewrites else "ING2GW-HAPROXY-019",
-                    f"{where}: Service {ing.namespace}/{svc.name} has route-acl {acl.value!r}: its paths are routed by "
-                    "that ACL instead of the maps; ing2gw does not convert it and the path is not in the output",
-                    ing=ing, annotation=acl.key, value=acl.value,
-                    suggestion="express the condition as an HTTPRoute match (headers, query, weights) by hand",
-                    details={"hosts": host or "*"} if settings.rewrites else {"hosts": host or "*", "paths": paths_detail(
-                        [("exact", path) if p.path_type == "Exact" else ("segment", path.rstrip("/") or "/")])})
+        alternatives, why = convert_acl(acl.value)
+        path_value = path if p.path_type == "Exact" else (path.rstrip("/") or "/")
+        if not why:
+            why = _acl_path_problem(host, path_value, p.path_type, settings)
+        if not why:
+            resolved = resolve(ctx, ing, p.backend, where)
+            if resolved is None:
+                return None
+            rtype_acl: Literal["Exact", "PathPrefix"] = "Exact" if p.path_type == "Exact" else "PathPrefix"
+            return Row(host, rtype_acl, path_value, ing, resolved[0], resolved[1], where, acl=alternatives,
+                       acl_text=acl.value, acl_key=acl.key)
+        acl_lost(ctx, settings, ing, where, host, path, p.path_type, svc.name, acl.key, acl.value, why)
         return None
     if p.path_type == "Exact":
         rtype: Literal["Exact", "PathPrefix"] = "Exact"
@@ -135,6 +147,74 @@ def _row(ctx: BuildContext, settings: Settings, ing: Ingress, host: str, p: HTTP
     backend, name = resolved
     return Row(host, rtype, value, ing, backend, name, where,
                string_prefix=p.path_type == "ImplementationSpecific" and value != "/")
+
+
+def _acl_path_problem(host: str, path: str, path_type: str, settings: Settings) -> str:
+    """Why the rule's host or path condition has no exact Gateway API form, or ""."""
+    if not host or host.startswith("*"):
+        return "its host condition is a plain suffix match for a wildcard (any depth) and none for no host"
+    if settings.rewrites:
+        return "an Ingress of the class rewrites paths, and route-acl rules see the rewritten path"
+    if path_type != "Exact" and path != "/" and re.search(r"[.+*?()\[\]{}|^$\\]", path):
+        return "its path condition is an unescaped regular expression (a '.' in the path matches any character)"
+    if not path or gateway_path_problem(path) is not None:
+        return "its path has no Gateway API form"
+    return ""
+
+
+def acl_lost(ctx: BuildContext, settings: Settings, ing: Ingress, where: str, host: str, path: str, path_type: str,
+             service: str, key: str, value: str, why: str) -> None:
+    """The finding for a route-acl rule that is not converted (its path is not in the output)."""
+    ctx.finding(Severity.WARNING, "ING2GW-HAPROXY-030" if settings.rewrites else "ING2GW-HAPROXY-019",
+                f"{where}: Service {ing.namespace}/{service} has route-acl {value!r}: its paths are routed by that ACL "
+                f"instead of the maps; not converted because {why}; the path is not in the output",
+                ing=ing, annotation=key, value=value,
+                suggestion="express the condition as an HTTPRoute match (headers, query, weights) by hand",
+                details={"hosts": host or "*"} if settings.rewrites else {"hosts": host or "*", "paths": paths_detail(
+                    [("exact", path) if path_type == "Exact" else ("segment", path.rstrip("/") or "/")])})
+
+
+def check_acl_rows(ctx: BuildContext, settings: Settings, acl_rows: list[Row], rows: list[Row],
+                   has_rules: dict[str, bool]) -> list[Row]:
+    """The converted route-acl rows whose Gateway API rules route exactly as HAProxy does; a
+    finding (and no rule) for the others. HAProxy tries every route-acl rule before the maps
+    (H-C7), Gateway API the longest path first: exact only when no map row of the host is more
+    specific inside the ACL's path. The Ingress's annotations do not apply to requests a
+    route-acl rule routes unless a map row of the same request carries them (H-H1): exact only
+    when no map row of the host has annotations. Several route-acl rules of a host run in an
+    undefined order (H-H2): exact only with one ACL per host."""
+    out: list[Row] = []
+    for r in acl_rows:
+        same_host = [o for o in rows if o.host == r.host]
+        why = ""
+        if len({(o.acl_text, o.backend_name) for o in acl_rows if o.host == r.host}) > 1:
+            why = "the host has several route-acl rules, which HAProxy tries in an undefined order"
+        elif any(has_rules[o.ing.key] for o in same_host):
+            why = "a map row of the host carries annotations that would apply to the requests the ACL routes"
+        elif any(_inside(o, r) for o in same_host):
+            why = "a longer path of the host wins in Gateway API where HAProxy tries the ACL first"
+        elif not same_host and any(not o.host for o in rows):
+            why = "the host has no map row, so HAProxy sends its other requests to the host-less rules"
+        if why:
+            acl_lost(ctx, settings, r.ing, r.where, r.host, r.value, r.type, r.backend.name, r.acl_key, r.acl_text, why)
+            continue
+        ctx.finding(Severity.INFO, "ING2GW-HAPROXY-036",
+                    f"{r.where}: route-acl {r.acl_text!r} of Service {r.ing.namespace}/{r.backend.name} becomes the "
+                    "rule's " + ("method" if r.acl[0].method else "header") + " match"
+                    + ("" if r.acl[0].method else " (HAProxy's hdr() also splits a header at commas and matches any "
+                       "part; Gateway API matches the whole value)"), ing=r.ing, annotation=r.acl_key,
+                    value=r.acl_text)
+        out.append(r)
+    return out
+
+
+def _inside(o: Row, r: Row) -> bool:
+    """Whether map row `o` is more specific than the ACL row `r` on some request of `r`'s path."""
+    if r.type == "Exact":
+        return False
+    base = r.value.rstrip("/")
+    under = o.value == r.value or o.value.startswith(base + "/")
+    return under and (o.type == "Exact" or len(o.value) > len(r.value))
 
 
 def winners(ctx: BuildContext, rows: list[Row], has_rules: dict[str, bool]) -> list[Row]:

@@ -16,12 +16,10 @@ from ing2gw import ir
 from ing2gw.model.ingress import Ingress
 from ing2gw.model.inputs import Inputs, configmap_data
 from ing2gw.origin import Origin
+from ing2gw.providers.haproxy.flags import ControllerFlags
 
 #: prefixes the controller strips (the first that matches); a key without one is used as is (H-A2)
 PREFIXES = ("haproxy.org/", "ingress.kubernetes.io/", "haproxy.com/")
-#: the chart's controller ConfigMap (--configmap) and default certificate (--default-ssl-certificate)
-CONFIGMAP = ("haproxy-controller", "haproxy-kubernetes-ingress")
-DEFAULT_CERT = ir.SecretRef("haproxy-controller", "haproxy-kubernetes-ingress-default-cert")
 #: the controller's built-in defaults (pkg/annotations/common/main.go DefaultValues)
 DEFAULTS: dict[str, str] = {"ssl-redirect-code": "302", "ssl-redirect-port": "8443", "request-redirect-code": "302",
                             "auth-realm": "Protected Content"}
@@ -52,8 +50,9 @@ def clean(raw: Mapping[str, str]) -> dict[str, tuple[str, str]]:
 
 @dataclass
 class Settings:
-    """The controller ConfigMap (when in the input) and cleaned annotations per object."""
+    """The controller's flags, its ConfigMap (when in the input) and cleaned annotations per object."""
 
+    flags: ControllerFlags = field(default_factory=ControllerFlags)
     configmap: dict[str, tuple[str, str]] = field(default_factory=dict)
     configmap_origin: Origin | None = None
     services: dict[tuple[str, str], dict[str, tuple[str, str]]] = field(default_factory=dict)
@@ -62,15 +61,25 @@ class Settings:
     rewrites: bool = False
 
     @classmethod
-    def read(cls, inputs: Inputs) -> "Settings":
-        out = cls()
+    def read(cls, inputs: Inputs, flags: ControllerFlags | None = None) -> "Settings":
+        out = cls(flags=flags or ControllerFlags())
         for m in inputs.configmaps:
-            if (m.namespace or "default", m.name) == CONFIGMAP:
+            if out.flags.configmap is not None and (m.namespace or "default", m.name) == out.flags.configmap:
                 out.configmap = {k: (v, k) for k, v in configmap_data(m).items()}
                 out.configmap_origin = m.origin
         for key, svc in inputs.services.items():
             out.services[key] = clean(svc.metadata.annotations)
         return out
+
+    @property
+    def default_cert(self) -> ir.SecretRef | None:
+        """The default certificate (H-F1): the ConfigMap's ssl-certificate over
+        --default-ssl-certificate; None when neither is set."""
+        c = self.configmap.get("ssl-certificate")
+        if c is not None and c[0].strip():
+            ns, sep, name = c[0].strip().partition("/")
+            return ir.SecretRef(ns, name) if sep and ns and name else self.flags.default_cert
+        return self.flags.default_cert
 
     def frontend(self, ing: Ingress, name: str) -> Value | None:
         """A frontend (per-Ingress) annotation: Ingress, then ConfigMap (H-A2)."""

@@ -2,9 +2,12 @@
 
 The `Authorization: Basic <base64 user:password>` header is decoded (scheme name compared
 without case) and the password checked with crypt(3) against the user's hash, as HAProxy's
-userlist `password` does. Python's `crypt` module wraps the same libc/libxcrypt function (DES,
-MD5 `$1$`, SHA-256 `$5$`, SHA-512 `$6$`); it was removed in Python 3.13, where checking a
-password becomes a behaviour this model cannot decide (`CannotCheck`).
+userlist `password` does. The traditional DES hash (13 characters, deprecated), MD5-crypt
+(`$1$`) and SHA-crypt (`$5$`, `$6$`) are computed here (`simulate.descrypt`, `simulate.md5crypt`,
+`simulate.shacrypt`), in every Python. Any other scheme (bcrypt `$2b$`, yescrypt `$y$`, ...) uses
+Python's `crypt` module, which wraps the same libc/libxcrypt function; it was removed in Python
+3.13, where checking such a password becomes a behaviour this model cannot decide
+(`CannotCheck`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,13 @@ import binascii
 import warnings
 from typing import Callable, Mapping
 
+from ing2gw.simulate.descrypt import des_crypt
+from ing2gw.simulate.md5crypt import md5_crypt
 from ing2gw.simulate.request import Request
+from ing2gw.simulate.shacrypt import sha_crypt
+
+#: the characters of a traditional DES hash (salt and hash)
+_DES_CHARS = frozenset("./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 class CannotCheck(Exception):
@@ -67,8 +76,14 @@ def authenticated(request: Request, users: Mapping[str, bytes]) -> bool:
     stored = users.get(user)
     if stored is None:
         return False
+    hashed = stored.decode("latin-1")
+    if len(hashed) == 13 and set(hashed) <= _DES_CHARS:
+        return des_crypt(password.encode("latin-1"), hashed[:2]) == hashed
+    if hashed.startswith("$1$"):
+        return md5_crypt(password.encode("latin-1"), hashed[3:].encode("latin-1"), b"$1$") == hashed
+    if hashed.startswith(("$5$", "$6$")):
+        return sha_crypt(password.encode("latin-1"), hashed) == hashed
     fn = _crypt()
     if fn is None:  # pragma: no cover - Python >= 3.13
         raise CannotCheck("crypt(3) is not available in this Python")
-    hashed = stored.decode("latin-1")
     return fn(password, hashed) == hashed

@@ -70,7 +70,8 @@ class _Trace:
 class HAProxyRouter:
     """The HAProxy controller over a fixed set of manifests.
 
-    `flags` are the controller's arguments (default: the Helm chart's, see `settings`);
+    `flags` are the controller's arguments (default: the context's `haproxy_flags`, else the Helm
+    chart's, see `settings`);
     `pod_namespace` is the controller's namespace (default: that of --configmap). The controller
     ConfigMap (--configmap), the pattern-file ConfigMap (--configmap-patternfiles), basic-auth
     Secrets and IngressClasses are read from the manifests; Service endpoints and TLS Secrets
@@ -82,7 +83,7 @@ class HAProxyRouter:
     def __init__(self, manifests: Sequence[Manifest], context: ClusterContext, *,
                  flags: Sequence[str] | None = None, pod_namespace: str | None = None) -> None:
         self.context = context
-        self.flags = parse_flags(flags)
+        self.flags = parse_flags(flags if flags is not None else context.haproxy_flags)
         self.config = HAProxyConfig(read_inputs(manifests), context, self.flags, pod_namespace)
         cfg = self.config
         self.config_errors: tuple[str, ...] = tuple(cfg.config_errors)
