@@ -149,7 +149,7 @@ def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | Non
             "spec": {"controllerName": gateway_class.controller_name,
                      **({"description": gateway_class.description} if gateway_class.description else {})}}))
     named = _routes(model.routes, section_of, out)
-    _policies(named, target, out)
+    _policies(named, target, out, section_of)
     for grant in sorted(model.grants, key=lambda g: (g.namespace, g.from_namespace, g.to_kind, g.to_name or "",
                                                      g.from_kind)):
         _grant(grant, out)
@@ -536,15 +536,16 @@ def _chunks(rules: list[ir.Rule]) -> list[list[ir.Rule]]:
     return parts
 
 
-def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output) -> None:
+def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output,
+              section_of: dict[ir.ListenerKey, Section]) -> None:
     """Implementation policies for route intents; report the intents no emitter consumed (for
     a chosen target: plain Gateway API has no policies, and the annotation findings say so)."""
-    from ing2gw.emit.targets import emitter_for
+    from ing2gw.emit.targets import WITH_PARENTS, emitter_for
 
     emitter = emitter_for(target)
     consumed: set[ir.Intent] = set()
     if emitter is not None:
-        objects, consumed, told = emitter(named)
+        objects, consumed, told = emitter(named, section_of) if target in WITH_PARENTS else emitter(named)
         out.findings.extend(told)
         for obj in objects:
             out.apps.setdefault(obj["metadata"]["namespace"], []).append(obj)

@@ -14,13 +14,18 @@ from ing2gw.findings import Finding
 
 #: a target's emitter: (routes with their allocated names) -> (policy objects, consumed intents,
 #: findings about what the user must check in the policies written)
-Emitter = Callable[[list[tuple[ir.Route, str]]], tuple[list[dict[str, Any]], set[ir.Intent], list[Finding]]]
+Emitter = Callable[..., tuple[list[dict[str, Any]], set[ir.Intent], list[Finding]]]
 
 #: target name -> "module:function"
 EMITTERS: dict[str, str] = {
     "envoy-gateway": "ing2gw.emit.targets.envoy_gateway:emit_policies",
     "kgateway": "ing2gw.emit.targets.kgateway:emit_policies",
+    "istio": "ing2gw.emit.targets.istio:emit_policies",
 }
+
+#: targets whose emitter also takes `parents` (ListenerKey -> the listener owner's kind,
+#: namespace, name and section): their policies attach to Gateways, not to routes
+WITH_PARENTS: frozenset[str] = frozenset({"istio"})
 
 
 def emitter_for(target: str | None) -> Emitter | None:
