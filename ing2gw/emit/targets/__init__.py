@@ -21,6 +21,7 @@ EMITTERS: dict[str, str] = {
     "envoy-gateway": "ing2gw.emit.targets.envoy_gateway:emit_policies",
     "kgateway": "ing2gw.emit.targets.kgateway:emit_policies",
     "istio": "ing2gw.emit.targets.istio:emit_policies",
+    "nginx-gateway-fabric": "ing2gw.emit.targets.nginx_gateway_fabric:emit_policies",
 }
 
 #: targets whose emitter also takes `parents` (ListenerKey -> the listener owner's kind,
