@@ -78,3 +78,38 @@ def test_what_ngf_cannot_carry_says_why() -> None:
     v = verdict(T, "rate-limit", {"per-second": "5", "exempt": "10.0.0.0/8"})
     assert not v.carried and "limit-allowlist" in v.why_not
     assert not verdict(T, "client-allow-list").carried
+
+
+SECRET = ("apiVersion: v1\nkind: Secret\nmetadata: {name: users, namespace: shop}\ntype: Opaque\n"
+          "stringData:\n  auth: \"alice:{PLAIN}secret\\n\"\n")
+
+
+def test_basic_auth_is_an_authentication_filter_on_exactly_the_ingress() -> None:
+    import base64
+
+    anns = {f"{P}/auth-type": "basic", f"{P}/auth-secret": "users", f"{P}/auth-realm": "Admins only"}
+    res = run(SECRET, ingress("admin", "a.example.com", [("/", "Prefix")], anns),
+              ingress("open", "a.example.com", [("/open", "Prefix")]))
+    [flt] = of(res, "AuthenticationFilter")
+    assert flt["spec"] == {"type": "Basic", "basic": {"secretRef": {"name": "users"}, "realm": "Admins only"}}
+    assert implementation_crds.problems(flt) == []
+    assert of(res, "Secret") == []  # referenced, never copied
+    [route] = [o for o in of(res, "HTTPRoute") if o["metadata"]["name"] == "admin"]
+    refs = [f for r in route["spec"]["rules"] for f in r.get("filters", []) if f["type"] == "ExtensionRef"]
+    assert refs and all(f["extensionRef"]["name"] == flt["metadata"]["name"] for f in refs)
+    # the simulator reads the Secret from the input: give it alongside the output
+    objs = [*res.objects(), *yaml.safe_load_all(SECRET)]
+    r = GatewayRouter(load_text(yaml.safe_dump_all(objs), "out.yaml"))
+    a = r.route(Request.parse_line("GET http://a.example.com/x"))
+    assert a.status == 401 and ("www-authenticate", 'Basic realm="Admins only"') in a.response_headers
+    good = base64.b64encode(b"alice:secret").decode()
+    assert r.route(Request.parse_line(f"GET http://a.example.com/x | Authorization: Basic {good}")).status == 200
+    assert r.route(Request.parse_line("GET http://a.example.com/open/y")).status == 200  # the other Ingress
+    assert "ING2GW-NGINX-012" not in [f.code for f in res.findings]  # auth-realm is carried too
+
+
+def test_basic_auth_ngf_cannot_carry() -> None:
+    assert "another namespace" in verdict(T, "basic-auth", {"type": "basic", "secret": "u", "secret-namespace": "o",
+                                                            "cross-namespace": "true"}).why_not
+    assert "auth-map" in verdict(T, "basic-auth", {"type": "basic", "secret": "u",
+                                                   "secret-type": "auth-map"}).why_not

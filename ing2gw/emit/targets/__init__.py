@@ -7,6 +7,7 @@ every intent no emitter consumed, so nothing is dropped without a word.
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ing2gw import ir
@@ -15,6 +16,19 @@ from ing2gw.findings import Finding
 #: a target's emitter: (routes with their allocated names) -> (policy objects, consumed intents,
 #: findings about what the user must check in the policies written)
 Emitter = Callable[..., tuple[list[dict[str, Any]], set[ir.Intent], list[Finding]]]
+
+@dataclass
+class Emitted:
+    """What an emitter that also adds filters to routes returns (the others return the tuple
+    (objects, consumed, findings)): `filters` maps (namespace, route name) to the ExtensionRef
+    filters appended to each of that route's forwarding rules (rules that redirect answer
+    before them, as nginx's rewrite phase runs before its access phase)."""
+
+    objects: list[dict[str, Any]]
+    consumed: set[ir.Intent]
+    findings: list[Finding]
+    filters: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+
 
 #: target name -> "module:function"
 EMITTERS: dict[str, str] = {

@@ -130,6 +130,19 @@ def _body_size_ngf(params: Params) -> str | None:
     return None
 
 
+def _basic_auth_ngf(params: Params) -> str | None:
+    if params.get("type", "basic") != "basic":
+        return f"auth-type {params.get('type')!r}: an AuthenticationFilter of type Basic checks Basic credentials only"
+    if params.get("secret-type", "auth-file") != "auth-file":
+        return (f"a credentials Secret of type {params.get('secret-type')!r} (a key per user) cannot be referenced: "
+                "the AuthenticationFilter reads one htpasswd file under the key auth")
+    if not params.get("secret"):
+        return "no credentials Secret is named"
+    if params.get("cross-namespace"):
+        return "the credentials Secret is in another namespace: an AuthenticationFilter references its own namespace only"
+    return None
+
+
 def _rate_limit_ngf(params: Params) -> str | None:
     for key in ("per-second", "per-minute"):
         v = params.get(key)
@@ -151,6 +164,7 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("kgateway", "body-size-limit"): _body_size_kgateway,
     ("nginx-gateway-fabric", "body-size-limit"): _body_size_ngf,
     ("nginx-gateway-fabric", "rate-limit"): _rate_limit_ngf,
+    ("nginx-gateway-fabric", "basic-auth"): _basic_auth_ngf,
 }
 
 

@@ -13,6 +13,10 @@ and ingress-nginx's settings carry over as they were; each policy targets exactl
   N x 5 (limit-burst-multiplier's default), nodelay, rejected with 503 (limit-req-status-code's
   default), a 5m zone (ingress-nginx's size). ingress-nginx counts per controller pod, NGF per
   nginx pod: the same when replica counts are equal (ING2GW-TARGET-023).
+* basic-auth: an AuthenticationFilter of type Basic referenced by an ExtensionRef filter on each
+  forwarding rule of the route: nginx's auth_basic reading the Ingress's own Secret under its
+  key `auth` (nothing is copied), with every hash format ingress-nginx accepted, and the
+  Ingress's auth-realm (ingress-nginx's default is empty).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from ing2gw import ir
+from ing2gw.emit.targets import Emitted
 from ing2gw.emit.targets.carry import carries, nginx_size
 from ing2gw.findings import Finding, Severity
 
@@ -52,9 +57,11 @@ def _meta(name: str, route: ir.Route, suffix: str) -> dict[str, Any]:
             "annotations": {"ing2gw.io/source-ingress": route.source.key}}
 
 
-def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, Any]], set[ir.Intent], list[Finding]]:
-    """The ClientSettingsPolicy and RateLimitPolicy of each route with intents NGF carries, those
-    intents, and what the user must check."""
+def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
+    """The ClientSettingsPolicy, RateLimitPolicy and AuthenticationFilter of each route with
+    intents NGF carries (the filter referenced from the route's rules), those intents, and what
+    the user must check."""
+    filters: dict[tuple[str, str], list[dict[str, Any]]] = {}
     objects: list[dict[str, Any]] = []
     consumed: set[ir.Intent] = set()
     told: dict[tuple[str, str], Finding] = {}
@@ -81,8 +88,18 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
                     f"client address, burst x{BURST_MULTIPLIER}, nodelay, {REJECT_CODE}); counts are per nginx pod",
                     origin=i.source.origin, subject=f"Ingress {i.source.key}", annotation=i.source.annotation,
                     suggestion="keep as many NGF nginx replicas as ingress-nginx had, or scale the limits"))
+            elif i.kind == "basic-auth" and route.kind == "HTTPRoute":
+                basic: dict[str, Any] = {"secretRef": {"name": p["secret"]}}  # same namespace (carry.py)
+                basic["realm"] = p.get("realm", "")
+                fname = _name(name, "-basic-auth")
+                objects.append({"apiVersion": API_VERSION, "kind": "AuthenticationFilter",
+                                "metadata": _meta(name, route, "-basic-auth"),
+                                "spec": {"type": "Basic", "basic": basic}})
+                filters.setdefault((route.namespace, name), []).append(
+                    {"type": "ExtensionRef", "extensionRef": {"group": "gateway.nginx.org",
+                                                              "kind": "AuthenticationFilter", "name": fname}})
             else:
                 continue
             done.add(i.kind)
             consumed.add(i)
-    return objects, consumed, [told[k] for k in sorted(told)]
+    return Emitted(objects, consumed, [told[k] for k in sorted(told)], filters)
