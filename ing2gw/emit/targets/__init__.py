@@ -36,6 +36,7 @@ EMITTERS: dict[str, str] = {
     "kgateway": "ing2gw.emit.targets.kgateway:emit_policies",
     "istio": "ing2gw.emit.targets.istio:emit_policies",
     "nginx-gateway-fabric": "ing2gw.emit.targets.nginx_gateway_fabric:emit_policies",
+    "traefik": "ing2gw.emit.targets.traefik:emit_policies",
 }
 
 #: targets whose emitter also takes `parents` (ListenerKey -> the listener owner's kind,

@@ -154,6 +154,19 @@ def _rate_limit_ngf(params: Params) -> str | None:
     return None
 
 
+def _basic_auth_traefik(params: Params) -> str | None:
+    if params.get("type", "basic") != "basic":
+        return f"auth-type {params.get('type')!r}: Traefik's basicAuth checks Basic credentials only"
+    if params.get("secret-type", "auth-file") != "auth-file":
+        return (f"a credentials Secret of type {params.get('secret-type')!r} (a key per user) cannot be referenced: "
+                "Traefik's basicAuth reads htpasswd lines from a Secret's single key")
+    if not params.get("secret"):
+        return "no credentials Secret is named"
+    if params.get("cross-namespace"):
+        return "the credentials Secret is in another namespace: a Middleware reads Secrets of its own namespace only"
+    return None
+
+
 #: (target, intent) -> the limits of that target's emitter; a row not listed takes any parameters
 LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "basic-auth"): _basic_auth_eg,
@@ -165,6 +178,8 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("nginx-gateway-fabric", "body-size-limit"): _body_size_ngf,
     ("nginx-gateway-fabric", "rate-limit"): _rate_limit_ngf,
     ("nginx-gateway-fabric", "basic-auth"): _basic_auth_ngf,
+    ("traefik", "basic-auth"): _basic_auth_traefik,
+    ("traefik", "body-size-limit"): _body_size_eg,
 }
 
 
