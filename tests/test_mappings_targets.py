@@ -431,7 +431,7 @@ def test_generated_rows_are_what_the_emitters_consume() -> None:
     found = {t: sorted(mappings.generated_intents(t)) for t in TARGETS if mappings.generated_intents(t)}
     assert found == {"envoy-gateway": ["basic-auth", "body-size-limit", "client-allow-list", "client-deny-list",
                                        "external-auth", "rate-limit"],
-                     "kgateway": ["basic-auth", "body-size-limit"],
+                     "kgateway": ["basic-auth", "body-size-limit", "client-allow-list", "client-deny-list"],
                      "istio": ["client-allow-list", "client-deny-list"],
                      "nginx-gateway-fabric": ["basic-auth", "body-size-limit", "rate-limit"],
                      "traefik": ["basic-auth", "body-size-limit", "client-allow-list"]}
