@@ -78,3 +78,12 @@ def test_basic_auth_in_another_namespace_stays_an_error() -> None:
                                                                    f"{P}/auth-secret": "other/users"}))
     assert of(res, "Middleware") == []
     assert any(f.severity.value == "error" and "another namespace" in f.message for f in res.findings)
+
+
+def test_an_invalid_list_closes_the_route_with_nginx_status() -> None:
+    res = run(ingress("bad", "b.example.com", [("/", "Prefix")], {f"{P}/whitelist-source-range": "10.0.0.0/8, x"}))
+    [mw] = of(res, "Middleware")
+    assert mw["spec"] == {"ipAllowList": {"sourceRange": ["0.0.0.0/32", "::/128"], "rejectStatusCode": 503}}
+    assert implementation_crds.problems(mw) == []
+    a = router(res).route(Request.parse_line("GET http://b.example.com/ | @client=10.0.0.1"))
+    assert a.status == 503 and not a.unmodelled

@@ -10,7 +10,8 @@ location), then the address list (access phase), then basic authentication.
 * source-range allow lists: `ipAllowList.sourceRange`; other clients get 403 as from nginx.
   The address is the connection's (no ipStrategy), as nginx's $remote_addr by default. Traefik
   has no deny list: routes with one keep their lists as errors (not written at all, so nothing
-  is half carried).
+  is half carried). An invalid list, for which nginx denies the location (503), becomes an
+  allow list of the unspecified addresses only (no connection comes from them) answering 503.
 * basic-auth: `basicAuth.secret` names the Ingress's own Secret, whose single key `auth` holds
   the htpasswd lines (referenced, never copied), with the Ingress's auth-realm; Traefik accepts
   {SHA}, MD5-crypt and bcrypt entries and cannot send an empty realm (ING2GW-TARGET-024).
@@ -34,9 +35,15 @@ def _name(base: str, suffix: str) -> str:
     return base[:253 - len(suffix)].rstrip("-.") + suffix
 
 
+#: no connection comes from an unspecified address: an allow list of these admits nobody
+NOBODY = ["0.0.0.0/32", "::/128"]
+
+
 def _allow_only(intents: list[ir.Intent]) -> list[str] | None:
     """The allowed ranges when the route's lists are allow lists only (Traefik has no deny list)."""
     actions = {dict(i.params).get("action") for i in intents}
+    if "deny-all" in actions:
+        return NOBODY
     if actions != {"allow"}:
         return None
     ranges = sorted({c.strip() for i in intents for c in i.value.split(",") if c.strip()})
@@ -69,7 +76,10 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
         lists = by_kind.get("source-range", [])
         allowed = _allow_only(lists) if lists and carries(TARGET, "client-allow-list") else None
         if allowed is not None:
-            chain.append(("allowlist", {"ipAllowList": {"sourceRange": allowed}}))
+            allow_list: dict[str, Any] = {"sourceRange": allowed}
+            if allowed is NOBODY:  # an invalid list: nginx denies the location with 503
+                allow_list["rejectStatusCode"] = 503
+            chain.append(("allowlist", {"ipAllowList": allow_list}))
             consumed.update(lists)
         auth = next((i for i in by_kind.get("basic-auth", []) if carries(TARGET, i.kind, i.params)), None)
         if auth is not None:
