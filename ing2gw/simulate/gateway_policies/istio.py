@@ -237,9 +237,11 @@ def _when(cond: dict[str, Any], r: _Request) -> bool:
 def _rule_matches(rule: dict[str, Any], r: _Request) -> bool:
     froms = [mapping(mapping(f).get("source")) for f in seq(rule.get("from"))]
     tos = [mapping(mapping(t).get("operation")) for t in seq(rule.get("to"))]
-    if froms and not any(_source(s, r) for s in froms):
-        return False
+    # the operations first: a rule none of whose operations matches does not match, whatever the
+    # client address (which may be unknown)
     if tos and not any(_operation(o, r) for o in tos):
+        return False
+    if froms and not any(_source(s, r) for s in froms):
         return False
     return all(_when(mapping(c), r) for c in seq(rule.get("when")))
 
