@@ -28,7 +28,8 @@ SHARED_VALIDATOR = Path(__file__).resolve().parents[1].parent / "shared" / "tool
 def _schemas(group: str) -> dict[tuple[str, str], dict[str, Any]]:
     """(apiVersion, kind) -> openAPIV3Schema of the vendored CRDs of an API group (files named
     `<group>_<plural>.yaml` when there are such, else every file is read)."""
-    files = sorted(IMPLEMENTATIONS.glob(f"*/crds/{group}_*.yaml")) or sorted(IMPLEMENTATIONS.glob("*/crds/*.yaml"))
+    files = sorted(IMPLEMENTATIONS.glob(f"*/crds/{group}_*.yaml")) or sorted(
+        [*IMPLEMENTATIONS.glob("*/crds/*.yaml"), *IMPLEMENTATIONS.glob("*/crds/*.yml")])  # Traefik ships .yml
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for f in files:
         for doc in yaml.load_all(f.read_text(encoding="utf-8"), Loader=_LOADER):

@@ -432,19 +432,23 @@ def test_generated_rows_are_what_the_emitters_consume() -> None:
     assert found == {"envoy-gateway": ["basic-auth", "body-size-limit", "client-allow-list", "client-certificate",
                                        "client-deny-list", "direct-response", "external-auth", "load-balancing",
                                        "rate-limit", "regex-rewrite", "retry", "session-affinity"],
-                     "kgateway": ["basic-auth", "body-size-limit"]}
+                     "kgateway": ["basic-auth", "body-size-limit", "client-allow-list", "client-deny-list"],
+                     "istio": ["client-allow-list", "client-deny-list"],
+                     "nginx-gateway-fabric": ["basic-auth", "body-size-limit", "rate-limit"],
+                     "traefik": ["basic-auth", "body-size-limit", "client-allow-list"]}
     keys = {k for k, r in nginx_rows().items() if r.status == "policy" and carries("envoy-gateway", r.intent)}
     assert {"allowlist-source-range", "whitelist-source-range", "denylist-source-range", "limit-rps",
             "proxy-body-size", "limit-rpm"} <= keys
     # basic and external auth need parameters the emitter can express (a Secret, a Service)
     assert not carries("envoy-gateway", "basic-auth") and not carries("envoy-gateway", "external-auth")
     assert not carries("envoy-gateway", "session-affinity")
-    assert not carries("istio", "client-allow-list") and not carries("no-such-target", "client-allow-list")
+    assert not carries("cilium", "client-allow-list") and not carries("no-such-target", "client-allow-list")
     assert not carries(None, "client-allow-list") and not carries("envoy-gateway", None)
     v = verdict("envoy-gateway", "client-allow-list")
     assert v.carried and v.becomes == "SecurityPolicy" and not v.why_not
-    no = verdict("istio", "client-allow-list")
-    assert not no.carried and "istio" in no.why_not and "client-allow-list" in no.why_not
+    no = verdict("cilium", "client-allow-list")
+    assert not no.carried and "cilium" in no.why_not and "client-allow-list" in no.why_not
+    assert verdict("istio", "client-allow-list").becomes == "AuthorizationPolicy"
 
 
 def test_marking_a_row_generated_is_what_makes_it_carried(copied_mappings: Path) -> None:

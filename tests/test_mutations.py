@@ -59,7 +59,12 @@ def _missed(outcomes: list[Outcome]) -> list[str]:
 
 #: goldens where a finding's prediction is knowingly wider than the difference it explains, so
 #: some mutants hide behind it (open work, not a pass)
-_WIDE: dict[str, str] = {}
+_WIDE: dict[str, str] = {
+    "ingress-nginx/target-traefik-middlewares": "a mutant that moves shop/open's requests into shop/admin's "
+                                                "route meets its ipAllowList with probes that carry no client "
+                                                "address (the old side does not look at it there): unverified, "
+                                                "not unexplained",
+}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -127,15 +127,20 @@ def _chunks(rules: list[ir.Rule]) -> list[list[ir.Rule]]:
 
 
 def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output,
-              section_of: dict[ir.ListenerKey, Section] | None = None) -> None:
+              section_of: dict[ir.ListenerKey, Section]) -> None:
     """Implementation policies for route intents; report the intents no emitter consumed (for
     a chosen target: plain Gateway API has no policies, and the annotation findings say so)."""
-    from ing2gw.emit.targets import emitter_for, listener_emitter_for
+    from ing2gw.emit.targets import WITH_PARENTS, Emitted, emitter_for, listener_emitter_for
 
     emitter = emitter_for(target)
     consumed: set[ir.Intent] = set()
     if emitter is not None:
-        objects, consumed, told = emitter(named)
+        result = emitter(named, section_of) if target in WITH_PARENTS else emitter(named)
+        if isinstance(result, Emitted):
+            objects, consumed, told = result.objects, result.consumed, result.findings
+            _extension_filters(result.filters, out)
+        else:
+            objects, consumed, told = result
         out.findings.extend(told)
         for obj in objects:
             out.apps.setdefault(obj["metadata"]["namespace"], []).append(obj)
@@ -162,6 +167,18 @@ def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output
                                     f"{target} has no policy ing2gw can generate for {intent.kind} ({intent.value})",
                                     origin=intent.source.origin, subject=f"Ingress {intent.source.key}",
                                     annotation=intent.source.annotation, security=intent.security))
+
+
+def _extension_filters(filters: dict[tuple[str, str], list[dict[str, Any]]], out: Output) -> None:
+    """Append a target's ExtensionRef filters to every forwarding rule of the named routes."""
+    for (ns, name), extra in sorted(filters.items()):
+        for obj in out.apps.get(ns, []):
+            if obj.get("kind") not in ("HTTPRoute", "GRPCRoute") or obj["metadata"]["name"] != name:
+                continue
+            for rule in obj["spec"].get("rules", []):
+                if any(f.get("type") == "RequestRedirect" for f in rule.get("filters", [])):
+                    continue
+                rule["filters"] = [*rule.get("filters", []), *extra]
 
 
 def _routes(routes: list[ir.Route], section_of: dict[ir.ListenerKey, Section],

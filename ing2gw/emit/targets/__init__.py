@@ -7,6 +7,7 @@ every intent no emitter consumed, so nothing is dropped without a word.
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ing2gw import ir
@@ -14,7 +15,20 @@ from ing2gw.findings import Finding
 
 #: a target's emitter: (routes with their allocated names) -> (policy objects, consumed intents,
 #: findings about what the user must check in the policies written)
-Emitter = Callable[[list[tuple[ir.Route, str]]], tuple[list[dict[str, Any]], set[ir.Intent], list[Finding]]]
+Emitter = Callable[..., tuple[list[dict[str, Any]], set[ir.Intent], list[Finding]]]
+
+@dataclass
+class Emitted:
+    """What an emitter that also adds filters to routes returns (the others return the tuple
+    (objects, consumed, findings)): `filters` maps (namespace, route name) to the ExtensionRef
+    filters appended to each of that route's forwarding rules (rules that redirect answer
+    before them, as nginx's rewrite phase runs before its access phase)."""
+
+    objects: list[dict[str, Any]]
+    consumed: set[ir.Intent]
+    findings: list[Finding]
+    filters: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+
 
 #: a target's listener emitter: (routes with their names, listener key -> (kind, namespace, name,
 #: sectionName) of the Gateway listener) -> (objects by namespace, consumed intents, findings);
@@ -31,7 +45,14 @@ LISTENER_EMITTERS: dict[str, str] = {
 EMITTERS: dict[str, str] = {
     "envoy-gateway": "ing2gw.emit.targets.envoy_gateway:emit_policies",
     "kgateway": "ing2gw.emit.targets.kgateway:emit_policies",
+    "istio": "ing2gw.emit.targets.istio:emit_policies",
+    "nginx-gateway-fabric": "ing2gw.emit.targets.nginx_gateway_fabric:emit_policies",
+    "traefik": "ing2gw.emit.targets.traefik:emit_policies",
 }
+
+#: targets whose emitter also takes `parents` (ListenerKey -> the listener owner's kind,
+#: namespace, name and section): their policies attach to Gateways, not to routes
+WITH_PARENTS: frozenset[str] = frozenset({"istio"})
 
 
 #: target -> (group, kind) of the filter an ExtensionRef names for a regex path rewrite

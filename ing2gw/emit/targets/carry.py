@@ -178,6 +178,63 @@ def _body_size_kgateway(params: Params) -> str | None:
     return reason
 
 
+def nginx_size(n: int) -> str | None:
+    """`n` bytes spelled exactly in NGINX Gateway Fabric's size syntax (`^\\d{1,4}(k|m|g)?$`, the
+    largest unit that divides it), or None when no spelling is exact."""
+    if n == 0:
+        return "0"  # no limit
+    for unit, factor in (("g", 1024 ** 3), ("m", 1024 ** 2), ("k", 1024), ("", 1)):
+        if n % factor == 0 and n // factor < 10000:
+            return f"{n // factor}{unit}"
+    return None
+
+
+def _body_size_ngf(params: Params) -> str | None:
+    if "invalid" in params:
+        return f"{params['invalid']!r} is not a size"
+    if nginx_size(int(params.get("bytes", "0"))) is None:
+        return (f"{params.get('quantity')} has no exact spelling in ClientSettingsPolicy's size syntax (at most four "
+                "digits, then k, m or g)")
+    return None
+
+
+def _basic_auth_ngf(params: Params) -> str | None:
+    if params.get("type", "basic") != "basic":
+        return f"auth-type {params.get('type')!r}: an AuthenticationFilter of type Basic checks Basic credentials only"
+    if params.get("secret-type", "auth-file") != "auth-file":
+        return (f"a credentials Secret of type {params.get('secret-type')!r} (a key per user) cannot be referenced: "
+                "the AuthenticationFilter reads one htpasswd file under the key auth")
+    if not params.get("secret"):
+        return "no credentials Secret is named"
+    if params.get("cross-namespace"):
+        return "the credentials Secret is in another namespace: an AuthenticationFilter references its own namespace only"
+    return None
+
+
+def _rate_limit_ngf(params: Params) -> str | None:
+    for key in ("per-second", "per-minute"):
+        v = params.get(key)
+        if v is not None and (not v.isdigit() or int(v) < 1):
+            return f"a limit of {v!r} requests is not a positive whole number"
+    if params.get("exempt"):
+        return ("limit-allowlist exempts client ranges from the limit; a RateLimitPolicy key cannot leave clients "
+                "out (ingress-nginx uses a geo map)")
+    return None
+
+
+def _basic_auth_traefik(params: Params) -> str | None:
+    if params.get("type", "basic") != "basic":
+        return f"auth-type {params.get('type')!r}: Traefik's basicAuth checks Basic credentials only"
+    if params.get("secret-type", "auth-file") != "auth-file":
+        return (f"a credentials Secret of type {params.get('secret-type')!r} (a key per user) cannot be referenced: "
+                "Traefik's basicAuth reads htpasswd lines from a Secret's single key")
+    if not params.get("secret"):
+        return "no credentials Secret is named"
+    if params.get("cross-namespace"):
+        return "the credentials Secret is in another namespace: a Middleware reads Secrets of its own namespace only"
+    return None
+
+
 #: (target, intent) -> the limits of that target's emitter; a row not listed takes any parameters
 LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "basic-auth"): _basic_auth_eg,
@@ -191,6 +248,11 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "retry"): _retry_eg,
     ("kgateway", "basic-auth"): _basic_auth_kgateway,
     ("kgateway", "body-size-limit"): _body_size_kgateway,
+    ("nginx-gateway-fabric", "body-size-limit"): _body_size_ngf,
+    ("nginx-gateway-fabric", "rate-limit"): _rate_limit_ngf,
+    ("nginx-gateway-fabric", "basic-auth"): _basic_auth_ngf,
+    ("traefik", "basic-auth"): _basic_auth_traefik,
+    ("traefik", "body-size-limit"): _body_size_eg,
 }
 
 
@@ -220,4 +282,4 @@ def carries(target: str | None, intent: str | None, params: Params | Iterable[tu
     return verdict(target, intent, params).carried
 
 
-__all__ = ["LIMITS", "Verdict", "carries", "generated", "verdict"]
+__all__ = ["LIMITS", "Verdict", "carries", "generated", "nginx_size", "verdict"]

@@ -8,12 +8,17 @@ One TrafficPolicy per route (`<route>-policy`), attached to that route by name o
 * body-size-limit: `buffer.maxRequestSize` (413 above it, as client_max_body_size; the body is
   buffered, ING2GW-TARGET-004).
 
-Allow/deny lists are not written yet: kgateway's acl lets the longest matching prefix win, while
-nginx applies the deny list first, so an allow entry inside a deny entry would open it.
+* source-range (allow/deny lists): `acl` with a deny rule, an allow rule and defaultAction deny
+  when an allow list exists (else allow). kgateway lets the longest matching prefix decide,
+  nginx the deny list first; CIDRs are nested or disjoint, so the two agree once the allow
+  entries inside (or equal to) a deny entry are left out: nginx denies those addresses anyway,
+  and without them the longest match of a denied address is always a deny entry. An invalid
+  list (nginx denies the location) becomes defaultAction deny without rules.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from ing2gw import ir
@@ -28,6 +33,34 @@ def _name(base: str, suffix: str) -> str:
     return base[:253 - len(suffix)].rstrip("-.") + suffix
 
 
+def _networks(intents: list[ir.Intent], action: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    out = set()
+    for i in intents:
+        if dict(i.params).get("action") != action:
+            continue
+        for c in i.value.split(","):
+            if c.strip():
+                out.add(ipaddress.ip_network(c.strip(), strict=False))
+    return sorted(out, key=lambda n: (n.version, n))
+
+
+def acl(intents: list[ir.Intent]) -> dict[str, Any]:
+    """TrafficPolicy.spec.acl for a route's source-range intents (see the module docstring)."""
+    if any(dict(i.params).get("action") == "deny-all" for i in intents):
+        return {"defaultAction": "deny"}
+    deny = _networks(intents, "deny")
+    allow = [a for a in _networks(intents, "allow")
+             if not any(a.version == d.version and a.subnet_of(d) for d in deny)]  # type: ignore[arg-type]
+    rules: list[dict[str, Any]] = []
+    for action, nets in (("deny", deny), ("allow", allow)):
+        for k in range(0, len(nets), 256):  # at most 256 CIDRs per rule
+            rules.append({"name": f"{action}list", "action": action, "cidrs": [str(n) for n in nets[k:k + 256]]})
+    default = "deny" if any(dict(i.params).get("action") == "allow" for i in intents) else "allow"
+    if default == "allow" and not rules:
+        return {"defaultAction": "deny"}  # never an open policy by accident
+    return {"defaultAction": default, **({"rules": rules} if rules else {})}
+
+
 def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, Any]], set[ir.Intent], list[Finding]]:
     """The TrafficPolicy of each route with intents kgateway carries, those intents, and what the
     user must check."""
@@ -36,6 +69,10 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
     told: dict[tuple[str, str], Finding] = {}
     for route, name in routes:
         spec: dict[str, Any] = {}
+        lists = [i for i in route.intents if i.kind == "source-range"]
+        if lists and carries("kgateway", "client-allow-list"):
+            spec["acl"] = acl(lists)
+            consumed.update(lists)
         for i in route.intents:
             if i.kind != "source-range" and not carries("kgateway", i.kind, i.params):
                 continue  # a provider's intent this policy cannot carry as given: left over, reported by emit

@@ -59,6 +59,11 @@ CONSUMED: dict[str, frozenset[str]] = {
     "retry": frozenset({"proxy-next-upstream", "proxy-next-upstream-tries"}),
 }
 
+#: (target, intent) -> further keys whose effect that target's policy carries (from the parameters)
+CONSUMED_BY_TARGET: dict[tuple[str, str], frozenset[str]] = {
+    ("nginx-gateway-fabric", "basic-auth"): frozenset({"auth-realm"}),
+}
+
 #: the key a finding about the written policy names (basic auth: the Secret the user must check)
 LEAD: dict[str, str] = {"basic-auth": "auth-secret", "external-auth": "auth-url", "rate-limit": "limit-rps",
                         "body-size-limit": "proxy-body-size", "session-affinity": "affinity",
@@ -89,6 +94,9 @@ def intent_params(annotations: Mapping[str, str], prefix: str, namespace: str,
                "secret": name, "secret-namespace": ns or namespace}
         if ns and ns != namespace:
             out["cross-namespace"] = "true"
+        realm = get("auth-realm")
+        if realm:
+            out["realm"] = realm  # the challenge's realm, for targets that can set it
         return out
     if intent == "external-auth":
         url = get("auth-url")

@@ -18,9 +18,9 @@ matches everything. Denials answer 403 `RBAC: access denied`.
 Modelled: `ipBlocks`/`notIpBlocks` (the connection's address), `remoteIpBlocks`/
 `notRemoteIpBlocks` (the client address after `numTrustedProxies` hops of X-Forwarded-For, set
 by the Gateway's `proxy.istio.io/config` annotation; default 0: the connection's address),
-`hosts`, `methods`, `paths` (exact, `prefix*`, `*suffix`, `*`) and their negations, `when` on
+`hosts`, `ports` (the listener's port), `methods`, `paths` (exact, `prefix*`, `*suffix`, `*`) and their negations, `when` on
 `request.headers[...]`, `source.ip` and `remote.ip`. Unmodelled: principals, namespaces, service
-accounts, trust domains (mTLS identities), requestPrincipals and JWT claims, ports, other `when`
+accounts, trust domains (mTLS identities), requestPrincipals and JWT claims, other `when`
 keys, CUSTOM. RequestAuthentication refuses an invalid JWT with 401 and lets a request without a
 token through: a request with a token is unmodelled. DestinationRules for a backend Service
 change load balancing, connection pools and TLS to the backend: noted (TLS origination is
@@ -199,8 +199,13 @@ def _source(src: dict[str, Any], r: _Request) -> bool:
 def _operation(op: dict[str, Any], r: _Request) -> bool:
     req = r.state.request
     host = (req.host or "").rsplit(":", 1)[0] if not (req.host or "").startswith("[") else req.host or ""
-    if op.get("ports") is not None or op.get("notPorts") is not None:
-        raise _Unknown("operation.ports")
+    # ports: the destination port of the connection, which for an Istio Gateway API deployment
+    # is the listener's port (the gateway's Envoy listens on the Gateway's ports as declared)
+    port = str(req.port)
+    if op.get("ports") is not None and port not in [str(p) for p in seq(op["ports"])]:
+        return False
+    if op.get("notPorts") is not None and port in [str(p) for p in seq(op["notPorts"])]:
+        return False
     checks = (("hosts", host, True), ("methods", req.method, False), ("paths", req.path, False))
     for key, value, fold in checks:
         if op.get(key) is not None and not any(_string_match(str(p), value, fold) for p in seq(op[key])):
@@ -232,9 +237,11 @@ def _when(cond: dict[str, Any], r: _Request) -> bool:
 def _rule_matches(rule: dict[str, Any], r: _Request) -> bool:
     froms = [mapping(mapping(f).get("source")) for f in seq(rule.get("from"))]
     tos = [mapping(mapping(t).get("operation")) for t in seq(rule.get("to"))]
-    if froms and not any(_source(s, r) for s in froms):
-        return False
+    # the operations first: a rule none of whose operations matches does not match, whatever the
+    # client address (which may be unknown)
     if tos and not any(_operation(o, r) for o in tos):
+        return False
+    if froms and not any(_source(s, r) for s in froms):
         return False
     return all(_when(mapping(c), r) for c in seq(rule.get("when")))
 

@@ -1,0 +1,105 @@
+"""NGINX Gateway Fabric policies (gateway.nginx.org/v1alpha1) for intents plain Gateway API lacks.
+
+NGINX Gateway Fabric renders nginx configuration, so its policies are nginx's own directives
+and ingress-nginx's settings carry over as they were; each policy targets exactly one route
+(`targetRef(s)` by name), never the Gateway.
+
+* body-size-limit: ClientSettingsPolicy `body.maxSize` is client_max_body_size (413 above it,
+  0: no limit), written in nginx's size syntax (at most four digits and k/m/g), so a size that
+  has no exact such spelling is not written (carry.py). Without a policy NGF keeps nginx's
+  default 1m, ingress-nginx's default too.
+* rate-limit: RateLimitPolicy `rateLimit.local.rules` are limit_req zones as ingress-nginx
+  writes them: key `$binary_remote_addr` (per client address), rate `N r/s` or `N r/m`, burst
+  N x 5 (limit-burst-multiplier's default), nodelay, rejected with 503 (limit-req-status-code's
+  default), a 5m zone (ingress-nginx's size). ingress-nginx counts per controller pod, NGF per
+  nginx pod: the same when replica counts are equal (ING2GW-TARGET-023).
+* basic-auth: an AuthenticationFilter of type Basic referenced by an ExtensionRef filter on each
+  forwarding rule of the route: nginx's auth_basic reading the Ingress's own Secret under its
+  key `auth` (nothing is copied), with every hash format ingress-nginx accepted, and the
+  Ingress's auth-realm (ingress-nginx's default is empty).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ing2gw import ir
+from ing2gw.emit.targets import Emitted
+from ing2gw.emit.targets.carry import carries, nginx_size
+from ing2gw.findings import Finding, Severity
+
+API_VERSION = "gateway.nginx.org/v1alpha1"
+TARGET = "nginx-gateway-fabric"
+#: ingress-nginx's limit-burst-multiplier, limit-req-status-code and zone size defaults
+BURST_MULTIPLIER = 5
+REJECT_CODE = 503
+ZONE_SIZE = "5m"
+
+
+def _name(base: str, suffix: str) -> str:
+    """A metadata.name (DNS subdomain: at most 253 characters, ending in a letter or digit)."""
+    return base[:253 - len(suffix)].rstrip("-.") + suffix
+
+
+def rate_limit(params: dict[str, str]) -> dict[str, Any]:
+    """RateLimitPolicy.spec.rateLimit for ingress-nginx's limit-rps / limit-rpm."""
+    rules = []
+    for key, unit in (("per-second", "s"), ("per-minute", "m")):
+        if key in params:
+            n = int(params[key])
+            rules.append({"key": "$binary_remote_addr", "rate": f"{n}r/{unit}", "burst": n * BURST_MULTIPLIER,
+                          "noDelay": True, "zoneSize": ZONE_SIZE})
+    return {"local": {"rules": rules}, "rejectCode": REJECT_CODE}
+
+
+def _meta(name: str, route: ir.Route, suffix: str) -> dict[str, Any]:
+    return {"name": _name(name, suffix), "namespace": route.namespace,
+            "annotations": {"ing2gw.io/source-ingress": route.source.key}}
+
+
+def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
+    """The ClientSettingsPolicy, RateLimitPolicy and AuthenticationFilter of each route with
+    intents NGF carries (the filter referenced from the route's rules), those intents, and what
+    the user must check."""
+    filters: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    objects: list[dict[str, Any]] = []
+    consumed: set[ir.Intent] = set()
+    told: dict[tuple[str, str], Finding] = {}
+    for route, name in routes:
+        ref = {"group": "gateway.networking.k8s.io", "kind": route.kind, "name": name}
+        done: set[str] = set()
+        for i in route.intents:
+            if i.kind in done or i.kind == "source-range" or not carries(TARGET, i.kind, i.params):
+                continue  # a provider's intent NGF cannot carry as given: left over, reported by emit
+            p = dict(i.params)
+            if i.kind == "body-size-limit":
+                size = nginx_size(int(p["bytes"]))
+                assert size is not None  # carry.py refuses sizes without an exact spelling
+                objects.append({"apiVersion": API_VERSION, "kind": "ClientSettingsPolicy",
+                                "metadata": _meta(name, route, "-client"),
+                                "spec": {"targetRef": ref, "body": {"maxSize": size}}})
+            elif i.kind == "rate-limit":
+                objects.append({"apiVersion": API_VERSION, "kind": "RateLimitPolicy",
+                                "metadata": _meta(name, route, "-ratelimit"),
+                                "spec": {"targetRefs": [ref], "rateLimit": rate_limit(p)}})
+                told.setdefault((i.source.key, i.kind), Finding(
+                    Severity.INFO, "ING2GW-TARGET-023",
+                    "nginx-gateway-fabric: the RateLimitPolicy is ingress-nginx's limit_req as written by it (per "
+                    f"client address, burst x{BURST_MULTIPLIER}, nodelay, {REJECT_CODE}); counts are per nginx pod",
+                    origin=i.source.origin, subject=f"Ingress {i.source.key}", annotation=i.source.annotation,
+                    suggestion="keep as many NGF nginx replicas as ingress-nginx had, or scale the limits"))
+            elif i.kind == "basic-auth" and route.kind == "HTTPRoute":
+                basic: dict[str, Any] = {"secretRef": {"name": p["secret"]}}  # same namespace (carry.py)
+                basic["realm"] = p.get("realm", "")
+                fname = _name(name, "-basic-auth")
+                objects.append({"apiVersion": API_VERSION, "kind": "AuthenticationFilter",
+                                "metadata": _meta(name, route, "-basic-auth"),
+                                "spec": {"type": "Basic", "basic": basic}})
+                filters.setdefault((route.namespace, name), []).append(
+                    {"type": "ExtensionRef", "extensionRef": {"group": "gateway.nginx.org",
+                                                              "kind": "AuthenticationFilter", "name": fname}})
+            else:
+                continue
+            done.add(i.kind)
+            consumed.add(i)
+    return Emitted(objects, consumed, [told[k] for k in sorted(told)], filters)

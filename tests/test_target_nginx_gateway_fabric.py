@@ -1,0 +1,115 @@
+"""--target nginx-gateway-fabric: body-size and rate limits become NGF's own nginx directives
+(ClientSettingsPolicy, RateLimitPolicy) on exactly the Ingress's route, proven through the NGF
+model of the Gateway API simulator and validated against the vendored CRDs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+import implementation_crds
+from ing2gw.emit.targets.carry import verdict
+from ing2gw.emit.targets.carry import nginx_size
+from ing2gw.load import load_text
+from ing2gw.options import Options
+from ing2gw.simulate.gateway import GatewayRouter
+from ing2gw.simulate.request import Request
+from ing2gw.translate import Result, translate
+from test_target_istio import ingress
+
+P = "nginx.ingress.kubernetes.io"
+T = "nginx-gateway-fabric"
+
+
+def run(*docs: str) -> Result:
+    return translate(load_text("---\n".join(docs)), Options(target=T))
+
+
+def of(result: Result, kind: str) -> list[dict[str, Any]]:
+    return [o for o in result.objects() if o["kind"] == kind]
+
+
+def answer(result: Result, line: str) -> tuple[int, str | None]:
+    r = GatewayRouter(load_text(yaml.safe_dump_all(result.objects()), "out.yaml"))
+    a = r.route(Request.parse_line(line))
+    assert not a.unmodelled, a.unmodelled
+    return a.status, (a.backend.name if a.backend else None)
+
+
+def test_body_size_reaches_exactly_the_ingress() -> None:
+    res = run(ingress("upload", "u.example.com", [("/", "Prefix")], {f"{P}/proxy-body-size": "8m"}),
+              ingress("plain", "u.example.com", [("/plain", "Prefix")]))
+    [pol] = of(res, "ClientSettingsPolicy")
+    assert pol["spec"] == {"targetRef": {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": "upload"},
+                           "body": {"maxSize": "8m"}}
+    assert implementation_crds.problems(pol) == []
+    two_mb = 2 * 1024 * 1024
+    assert answer(res, f"POST http://u.example.com/x | Content-Length: {two_mb}") == (200, "upload")
+    assert answer(res, f"POST http://u.example.com/x | Content-Length: {9 * 1024 * 1024}")[0] == 413
+    # the other Ingress keeps nginx's default 1m, as under ingress-nginx
+    assert answer(res, f"POST http://u.example.com/plain | Content-Length: {two_mb}")[0] == 413
+    assert answer(res, "POST http://u.example.com/plain | Content-Length: 1000") == (200, "plain")
+    assert not [f for f in res.findings if f.code == "ING2GW-CORE-026"]
+
+
+def test_rate_limit_is_ingress_nginx_limit_req() -> None:
+    res = run(ingress("api", "a.example.com", [("/", "Prefix")], {f"{P}/limit-rps": "10", f"{P}/limit-rpm": "300"}),
+              ingress("free", "b.example.com", [("/", "Prefix")]))
+    [pol] = of(res, "RateLimitPolicy")
+    assert implementation_crds.problems(pol) == []
+    assert [t["name"] for t in pol["spec"]["targetRefs"]] == ["api"]
+    assert pol["spec"]["rateLimit"] == {"rejectCode": 503, "local": {"rules": [
+        {"key": "$binary_remote_addr", "rate": "10r/s", "burst": 50, "noDelay": True, "zoneSize": "5m"},
+        {"key": "$binary_remote_addr", "rate": "300r/m", "burst": 1500, "noDelay": True, "zoneSize": "5m"}]}}
+
+
+@pytest.mark.parametrize("n, spelled", [(8 * 1024 ** 2, "8m"), (1024 ** 3, "1g"), (0, "0"), (1536, "1536"),
+                                         (10 * 1024, "10k"), (9999 * 1024 ** 3, "9999g"), (100000, None)])
+def test_sizes_are_spelled_exactly_or_not_at_all(n: int, spelled: str | None) -> None:
+    assert nginx_size(n) == spelled
+
+
+def test_what_ngf_cannot_carry_says_why() -> None:
+    v = verdict(T, "body-size-limit", {"bytes": "100000", "quantity": "100000"})
+    assert not v.carried and "exact spelling" in v.why_not
+    assert verdict(T, "body-size-limit", {"bytes": "0", "quantity": "0"}).carried  # 0: no limit, as nginx
+    v = verdict(T, "rate-limit", {"per-second": "5", "exempt": "10.0.0.0/8"})
+    assert not v.carried and "limit-allowlist" in v.why_not
+    assert not verdict(T, "client-allow-list").carried
+
+
+SECRET = ("apiVersion: v1\nkind: Secret\nmetadata: {name: users, namespace: shop}\ntype: Opaque\n"
+          "stringData:\n  auth: \"alice:{PLAIN}secret\\n\"\n")
+
+
+def test_basic_auth_is_an_authentication_filter_on_exactly_the_ingress() -> None:
+    import base64
+
+    anns = {f"{P}/auth-type": "basic", f"{P}/auth-secret": "users", f"{P}/auth-realm": "Admins only"}
+    res = run(SECRET, ingress("admin", "a.example.com", [("/", "Prefix")], anns),
+              ingress("open", "a.example.com", [("/open", "Prefix")]))
+    [flt] = of(res, "AuthenticationFilter")
+    assert flt["spec"] == {"type": "Basic", "basic": {"secretRef": {"name": "users"}, "realm": "Admins only"}}
+    assert implementation_crds.problems(flt) == []
+    assert of(res, "Secret") == []  # referenced, never copied
+    [route] = [o for o in of(res, "HTTPRoute") if o["metadata"]["name"] == "admin"]
+    refs = [f for r in route["spec"]["rules"] for f in r.get("filters", []) if f["type"] == "ExtensionRef"]
+    assert refs and all(f["extensionRef"]["name"] == flt["metadata"]["name"] for f in refs)
+    # the simulator reads the Secret from the input: give it alongside the output
+    objs = [*res.objects(), *yaml.safe_load_all(SECRET)]
+    r = GatewayRouter(load_text(yaml.safe_dump_all(objs), "out.yaml"))
+    a = r.route(Request.parse_line("GET http://a.example.com/x"))
+    assert a.status == 401 and ("www-authenticate", 'Basic realm="Admins only"') in a.response_headers
+    good = base64.b64encode(b"alice:secret").decode()
+    assert r.route(Request.parse_line(f"GET http://a.example.com/x | Authorization: Basic {good}")).status == 200
+    assert r.route(Request.parse_line("GET http://a.example.com/open/y")).status == 200  # the other Ingress
+    assert "ING2GW-NGINX-012" not in [f.code for f in res.findings]  # auth-realm is carried too
+
+
+def test_basic_auth_ngf_cannot_carry() -> None:
+    assert "another namespace" in verdict(T, "basic-auth", {"type": "basic", "secret": "u", "secret-namespace": "o",
+                                                            "cross-namespace": "true"}).why_not
+    assert "auth-map" in verdict(T, "basic-auth", {"type": "basic", "secret": "u",
+                                                   "secret-type": "auth-map"}).why_not
