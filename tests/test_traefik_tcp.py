@@ -90,3 +90,18 @@ def test_udp_is_reported() -> None:
                                  "metadata: {name: dns, namespace: data}\nspec:\n  routes:\n"
                                  "  - services: [{name: db, port: 5432}]\n")
     assert any("UDPRoute" in m for m in codes["ING2GW-TRAEFIK-060"])
+
+
+@pytest.mark.parametrize("spec", [
+    "{entryPoints: [websecure], routes: [{match: 'HostSNI(`pg.example.com`)', services: 1.5}], tls: {passthrough: true}}",
+    "{entryPoints: [websecure], routes: [{match: 'HostSNI(`pg.example.com`)', services: [x]}], tls: {passthrough: true}}",
+    "{entryPoints: [websecure], routes: [5], tls: {passthrough: true}}",
+    "{entryPoints: websecure, routes: [], tls: {passthrough: true}}",
+    "[1, 2]",
+])
+def test_a_malformed_ingress_route_tcp_is_refused_not_a_crash(spec: str) -> None:
+    # found by the fuzzer: `services: 1.5` was iterated and raised a TypeError
+    text = SERVICE + f"---\napiVersion: traefik.io/v1alpha1\nkind: IngressRouteTCP\nmetadata: {{name: pg, namespace: data}}\nspec: {spec}\n"
+    objs, codes = objects(text)
+    assert not [o for o in objs if o["kind"] == "TLSRoute"]
+    assert any("invalid IngressRouteTCP" in m for m in codes.get("ING2GW-TRAEFIK-004", [])), codes

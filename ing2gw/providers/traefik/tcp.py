@@ -57,7 +57,31 @@ def tcp_routes(ctx: BuildContext, gw: ir.Gateway) -> None:
                    "Experimental channel), which ing2gw does not write; write it by hand if your implementation "
                    "supports UDPRoute")
             continue
+        problem = _shape_problem(raw)
+        if problem:
+            report(ctx, owner, Severity.WARNING, "ING2GW-TRAEFIK-004",
+                   f"invalid IngressRouteTCP ({problem}): the API server refuses it, so Traefik never had its "
+                   "routes; nothing is translated")
+            continue
         _tcp(ctx, gw, owner, spec)
+
+
+def _shape_problem(spec: Any) -> str | None:
+    """Why an IngressRouteTCP spec has a shape the CRD's schema refuses (the fields read here), or None."""
+    if not isinstance(spec, dict):
+        return "spec must be a mapping"
+    if not isinstance(spec.get("entryPoints") or [], list):
+        return "spec.entryPoints must be a list"
+    routes = spec.get("routes") or []
+    if not isinstance(routes, list) or not all(isinstance(r, dict) for r in routes):
+        return "spec.routes must be a list of mappings"
+    for i, route in enumerate(routes):
+        services = route.get("services") or []
+        if not isinstance(services, list) or not all(isinstance(x, dict) for x in services):
+            return f"spec.routes[{i}].services must be a list of mappings"
+    if spec.get("tls") is not None and not isinstance(spec.get("tls"), dict):
+        return "spec.tls must be a mapping"
+    return None
 
 
 def _tcp(ctx: BuildContext, gw: ir.Gateway, owner: Owner, spec: dict[str, Any]) -> None:
