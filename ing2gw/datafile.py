@@ -19,7 +19,17 @@ class DataFileError(ValueError):
 
 
 def load_data(text: str, filename: str) -> Any:
-    """The single document of data file `filename` (None when it is empty)."""
+    """The single document of data file `filename` (None when it is empty): built from the
+    module generated ahead of time for exactly this text when there is one
+    (`ing2gw.parsed_data`), else parsed."""
+    from ing2gw.parsed_data import lookup
+
+    maker = lookup(text, filename)
+    return maker() if maker is not None else parse_data(text, filename)
+
+
+def parse_data(text: str, filename: str) -> Any:
+    """The single document of `text`, parsed (None when it is empty)."""
     docs, problems = parse_documents(text, filename)
     if problems:
         raise DataFileError("; ".join(str(p) for p in problems))
