@@ -48,9 +48,10 @@ def install() -> None:
         return
     import dataclasses
 
-    original = getattr(dataclasses, "_create_fn", None)
-    if original is None:
+    found_original = getattr(dataclasses, "_create_fn", None)
+    if found_original is None:
         return
+    original: Callable[..., Callable[..., Any]] = found_original
     import importlib
 
     missing = dataclasses.MISSING
