@@ -94,8 +94,7 @@ def generate() -> dict[str, str]:
     import dataclasses
     import importlib
     import pkgutil
-
-    import ing2gw
+    from pathlib import Path
 
     texts: dict[str, set[str]] = {}
     original = dataclasses._create_fn  # type: ignore[attr-defined]
@@ -114,7 +113,7 @@ def generate() -> dict[str, str]:
         raise SystemExit("run as `python -m ing2gw.fastclasses` in a fresh interpreter")
     dataclasses._create_fn = record  # type: ignore[attr-defined]
     try:
-        for info in pkgutil.walk_packages(ing2gw.__path__, "ing2gw."):
+        for info in pkgutil.walk_packages([str(Path(__file__).resolve().parent)], "ing2gw."):
             if info.name.startswith(_SELF) or info.name.endswith(".__main__"):
                 continue
             importlib.import_module(info.name)
@@ -150,7 +149,6 @@ def main() -> None:
             old.unlink()
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
-    print(f"wrote {len(files)} files to {folder}")
 
 
 if __name__ == "__main__":

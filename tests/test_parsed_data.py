@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import ing2gw
-from ing2gw import parsed_data
-from ing2gw.datafile import load_data, parse_data
+from ing2gw.datafile import load_data, parse_data, parsed, parsed_module
 
 FOLDER = Path(ing2gw.__file__).resolve().parent / "_parsed_data"
 
@@ -47,7 +46,7 @@ def test_each_module_gives_what_parsing_gives() -> None:
             continue
         module = importlib.import_module(f"ing2gw._parsed_data.{path.stem}")
         filename = module.__doc__.split(" from ", 1)[1].split(":", 1)[0]
-        assert parsed_data.module_name(filename) == module.__name__
+        assert parsed_module(filename) == module.__name__
         assert _same(module.value(), parse_data(module.TEXT, filename)), filename
         assert module.value() is not module.value()  # a fresh value each time: callers may change it
         checked += 1
@@ -56,10 +55,10 @@ def test_each_module_gives_what_parsing_gives() -> None:
 
 def test_other_text_is_parsed() -> None:
     """An edited file (or one another version generated) is parsed, never read stale."""
-    module = importlib.import_module(parsed_data.module_name("mappings/controllers.yaml"))
+    module = importlib.import_module(parsed_module("mappings/controllers.yaml"))
     edited = module.TEXT + "\nextra-key-for-the-test: 1\n"
-    assert parsed_data.lookup(edited, "mappings/controllers.yaml") is None
+    assert parsed(edited, "mappings/controllers.yaml") is None
     assert load_data(edited, "mappings/controllers.yaml")["extra-key-for-the-test"] == 1
-    assert parsed_data.lookup(module.TEXT, "mappings/controllers.yaml") is not None
-    assert parsed_data.lookup("a: 1\n", "mappings/no-such-table.yaml") is None
+    assert parsed(module.TEXT, "mappings/controllers.yaml") is not None
+    assert parsed("a: 1\n", "mappings/no-such-table.yaml") is None
     assert load_data("a: 1\n", "mappings/no-such-table.yaml") == {"a": 1}
