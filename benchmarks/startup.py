@@ -17,6 +17,10 @@ of each counts (a shared machine's noise only ever adds time):
 
 Targets (issue 23): each ≤ 3×. The Kustomize rows need kubectl, the KRM row kpt.
 
+A second table gives the same runs' CPU time (user + system of the command and every process it
+starts, from the children's rusage): time spent waiting for a core on a busy machine does not
+count, so it is the table to read when the load average is high.
+
 `--instructions` adds a second table that does not depend on the machine's load: the
 instructions each Python process executes (valgrind's callgrind; ~1 minute), against the
 same floor. valgrind cannot run the Go binaries (kubectl, kpt), so the plugin and the
@@ -36,6 +40,7 @@ import argparse
 import compileall
 import json
 import os
+import resource
 import shlex
 import shutil
 import subprocess
@@ -121,21 +126,37 @@ def compile_bytecode() -> None:
     compileall.compile_dir(str(Path(ing2gw.__file__).parent), quiet=1)
 
 
-def _once(run: Run) -> float:
-    t = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _once(run: Run) -> tuple[float, float]:
+    """Wall time and CPU time (user + system of the command and every process it started)."""
+    t, cpu = time.perf_counter(), _children_cpu()
     r = subprocess.run(run.argv, env=run.env, input=run.stdin, capture_output=True, text=True)
-    took = time.perf_counter() - t
+    took, used = time.perf_counter() - t, _children_cpu() - cpu
     if r.returncode != 0:
         raise SystemExit(f"benchmark step failed: {' '.join(run.argv)}\n{r.stderr[-2000:]}")
-    return took
+    return took, used
+
+
+#: CPU seconds of the last best_pair (target, floor): the machine's load stretches wall time
+#: by waiting, CPU time much less, so the CPU table is the one to read on a busy machine
+LAST_CPU: list[tuple[float, float]] = []
+
+
+#: (wall row, CPU row) of the last report(), for run.py's summary of the issue's table
+LAST_ROWS: list[tuple[Row, Row]] = []
 
 
 def best_pair(target: Run, floor: Run, repeat: int) -> tuple[float, float]:
     """The fastest wall times of `target` and `floor`, run alternately `repeat` times each
-    after one warm-up run of both (page cache)."""
+    after one warm-up run of both (page cache); their least CPU times go to LAST_CPU."""
     _once(target), _once(floor)
-    times = [(_once(target), _once(floor)) for _ in range(repeat)]
-    return min(t for t, _ in times), min(f for _, f in times)
+    runs = [(_once(target), _once(floor)) for _ in range(repeat)]
+    LAST_CPU.append((min(t[1] for t, _ in runs), min(f[1] for _, f in runs)))
+    return min(t[0] for t, _ in runs), min(f[0] for _, f in runs)
 
 
 def instructions(run: Run) -> int:
@@ -274,7 +295,13 @@ def report(repeat: int, with_instructions: bool) -> str:
     compile_bytecode()
     with tempfile.TemporaryDirectory(prefix="ing2gw-startup-") as tmp:
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        out = [f"Wall time, best of {repeat}, load average {load:.2f} at start:", "", table(measure(repeat, Path(tmp)))]
+        LAST_CPU.clear()
+        wall = measure(repeat, Path(tmp))
+        cpu = [r._replace(seconds=c, floor=f) for r, (c, f) in zip(wall, LAST_CPU)]
+        LAST_ROWS[:] = [(w, c) for w, c in zip(wall, cpu)]
+        out = [f"Wall time, best of {repeat}, load average {load:.2f} at start:", "", table(wall), "",
+               f"CPU time (user + system of every process of the command), least of {repeat}; waiting for a "
+               "core does not count, so it moves less with the load than the wall time:", "", table(cpu)]
         if with_instructions and shutil.which("valgrind") is not None:
             out += ["", "Instructions executed (valgrind callgrind; independent of the machine's load):", "",
                     table(measure_instructions(Path(tmp) / "instructions"), unit="instructions")]

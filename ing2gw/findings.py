@@ -11,11 +11,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from enum import Enum
-from importlib import resources
-from typing import Any, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ing2gw.origin import Origin
-from ing2gw.equivalence.prediction import Prediction, parse as parse_predictions
+
+if TYPE_CHECKING:
+    from ing2gw.equivalence.prediction import Prediction
 
 
 class Severity(str, Enum):
@@ -49,14 +51,18 @@ class CodeInfo:
     predicts: tuple[Prediction, ...] = ()
 
 
-def _data_dir() -> Any:
-    return resources.files("ing2gw") / "data"
+def _data_dir() -> Path:
+    """The package's data folder: beside this module in a checkout, an editable install and a
+    wheel alike (found without importing importlib.resources, which a small run pays for)."""
+    return Path(__file__).resolve().parent / "data"
 
 
 @functools.cache
 def _codes_file(name: str) -> dict[str, CodeInfo]:
     """The codes declared in one data file (empty when there is no such file)."""
     from ing2gw.datafile import load_data
+    # on first read of a codes file, not at import: `--version` and `--help` read none
+    from ing2gw.equivalence.prediction import parse as parse_predictions
 
     entry = _data_dir() / name
     if not entry.is_file():

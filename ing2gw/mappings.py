@@ -10,9 +10,11 @@ vocabulary, the controller tables and the implementation target tables (`targets
 from __future__ import annotations
 
 import functools
-from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # importlib.abc imports importlib.resources: ~2 % of a small run
+    from importlib.abc import Traversable
 
 from ing2gw.datafile import load_data
 from ing2gw.errors import Problem

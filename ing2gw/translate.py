@@ -19,7 +19,6 @@ from ing2gw.options import problems as option_problems
 from ing2gw.providers import provider_for
 from ing2gw.providers.base import BuildContext
 from ing2gw.providers.detect import Verdict, detect, unused_class_options
-from ing2gw.providers.traefik.crd import traefik_objects
 
 
 @dataclass
@@ -47,6 +46,16 @@ class Result:
         """Ingresses of controllers ing2gw translated (what the equivalence check compares)."""
         return [i for i in self.inputs.ingresses if self.ownership[i.key].translated]
 
+
+
+def _traefik_objects(other: list[Manifest]) -> list[Manifest]:
+    """The input's Traefik CRD objects; the Traefik package is imported only when there are
+    objects it could claim (a run with only Ingresses and Services does not load it)."""
+    if not other:
+        return []
+    from ing2gw.providers.traefik.crd import traefik_objects
+
+    return traefik_objects(other)
 
 def _dns_label(text: str) -> str:
     s = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
@@ -102,7 +111,7 @@ def translate(manifests: list[Manifest], options: Options | None = None, *,
             continue
         groups[(o.controller, o.class_name)].append(ing)
 
-    if not any(c == "traefik" for c, _ in groups) and traefik_objects(inputs.other):
+    if not any(c == "traefik" for c, _ in groups) and _traefik_objects(inputs.other):
         # IngressRoutes are Traefik's without an Ingress to detect it from: its provider runs
         groups[("traefik", "traefik")] = []
     class_names = sorted({c for _, c in groups})
@@ -167,7 +176,7 @@ def translate(manifests: list[Manifest], options: Options | None = None, *,
                 findings.append(Finding(Severity.WARNING, "ING2GW-CORE-022",
                                         "nothing in this Ingress reaches the output (see the other findings for it)",
                                         origin=ing.origin, subject=f"Ingress {ing.key}"))
-    read = {id(m) for m in traefik_objects(inputs.other)} if any(c == "traefik" for c, _ in groups) else set()
+    read = {id(m) for m in _traefik_objects(inputs.other)} if any(c == "traefik" for c, _ in groups) else set()
     untouched = Counter(m.kind for m in inputs.other if m.kind != "ConfigMap" and id(m) not in read)
     if untouched:
         findings.append(Finding(Severity.INFO, "ING2GW-LOAD-002",

@@ -8,7 +8,6 @@ package has no import cycle (tests/test_layers.py).
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
@@ -36,6 +35,8 @@ class EmitError(Exception):
 
 
 def _short_hash(text: str) -> str:
+    import hashlib  # on first use: most runs hash no name, and it costs ~3 % of a small run
+
     return hashlib.sha256(text.encode()).hexdigest()[:6]
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import hashlib
 from typing import Any
 
 from ing2gw import ir, mappings
@@ -61,6 +60,8 @@ def managed_secret(gateway_namespace: str, ref: ir.SecretRef) -> ir.SecretRef:
     app namespace and the Ingress's Secret (unique across namespaces)."""
     name = f"{ref.namespace}-{ref.name}"
     if len(name) > 253:
+        import hashlib  # only for an over-long name: a small run does not pay for it
+
         name = name[:246].rstrip("-.") + "-" + hashlib.sha256(name.encode()).hexdigest()[:6]
     return ir.SecretRef(gateway_namespace, name)
 
