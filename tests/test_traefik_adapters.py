@@ -83,8 +83,12 @@ def test_migrate_translates_ingress_routes_and_traefik_ingresses(repo: Path, cap
     assert main(["migrate", str(repo), "--in-place", "--verify", "--no-progress"]) == 0
     err = capsys.readouterr().err
     assert " 0 unexplained" in err
-    written = docs((repo / "apps" / "shop" / "ingress.gateway.yaml").read_text())
-    api, web = route(written, "api"), route(written, "web")
+    # each source's routes beside its own file; the grant to the certificate with its user
+    beside_routes = docs((repo / "apps" / "shop" / "routes.gateway.yaml").read_text())
+    beside_ingress = docs((repo / "apps" / "shop" / "ingress.gateway.yaml").read_text())
+    assert kinds(beside_ingress) == [("HTTPRoute", "web")]
+    assert sorted(k for k, _ in kinds(beside_routes)) == ["HTTPRoute", "ReferenceGrant"]
+    api, web = route(beside_routes, "api"), route(beside_ingress, "web")
     assert api["metadata"]["annotations"]["ing2gw.io/source-ingress"] == "IngressRoute/shop/api"
     assert {"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}} \
         in api["spec"]["rules"][0]["filters"]
@@ -98,12 +102,73 @@ def test_migrate_translates_ingress_routes_and_traefik_ingresses(repo: Path, cap
     assert before == {p: p.read_bytes() for p in sorted(repo.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.xfail(strict=True, reason="migrate discovers Ingresses only: a repository of IngressRoutes without any "
-                                       "Ingress is reported as already migrated (batch/plan.py)")
-def test_migrate_a_repository_of_ingress_routes_only(repo: Path) -> None:
+def snapshot(root: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_migrate_a_repository_of_ingress_routes_only(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (repo / "apps" / "shop" / "ingress.yaml").unlink()
+    (repo / "apps" / "shop" / "kustomization.yaml").write_text("resources:\n- routes.yaml\n")
     assert main(["migrate", str(repo), "--in-place", "--no-progress"]) == 0
-    assert (repo / "apps" / "shop" / "routes.gateway.yaml").is_file()
+    err = capsys.readouterr().err
+    assert "ing2gw: 1 IngressRoute(s) in 2 file(s); added" in err
+    written = docs((repo / "apps" / "shop" / "routes.gateway.yaml").read_text())
+    assert route(written, "api")["metadata"]["annotations"]["ing2gw.io/source-ingress"] == "IngressRoute/shop/api"
+    assert (repo / "apps" / "shop" / "kustomization.yaml").read_text() == \
+        "resources:\n- routes.yaml\n- routes.gateway.yaml\n"
+    assert "Migrate 1 IngressRoute to Gateway API" in (repo / "MIGRATION.md").read_text()
+    # the IngressRoute is kept unless --remove-ingress
+    assert ("IngressRoute", "api") in kinds(docs((repo / "apps" / "shop" / "routes.yaml").read_text()))
+    before = snapshot(repo)
+    assert main(["migrate", str(repo), "--in-place", "--no-progress"]) == 0
+    assert "nothing to change: the repository is already migrated" in capsys.readouterr().err
+    assert snapshot(repo) == before
+
+
+def test_migrate_removes_a_converted_ingress_route_and_keeps_its_middleware(repo: Path) -> None:
+    (repo / "apps" / "shop" / "ingress.yaml").unlink()
+    assert main(["migrate", str(repo), "--in-place", "--remove-ingress", "--no-progress"]) == 0
+    left = kinds(docs((repo / "apps" / "shop" / "routes.yaml").read_text()))
+    assert left == [("Service", "api"), ("Middleware", "strip-api")], "Middlewares stay: other routes may use them"
+    header = (repo / "apps" / "shop" / "routes.gateway.yaml").read_text().splitlines()[1]
+    assert header == "# removed Ingresses (their objects stay here): IngressRoute/shop/api"
+    # a second run keeps the routes of the removed IngressRoute as they are
+    before = snapshot(repo)
+    assert main(["migrate", str(repo), "--in-place", "--remove-ingress", "--no-progress"]) == 0
+    assert snapshot(repo) == before
+
+
+def test_migrate_a_repository_of_ingress_routes_with_errors_keeps_them(repo: Path) -> None:
+    """An IngressRoute whose translation has an error finding is not removed (like an Ingress)."""
+    text = ROUTES.replace("middlewares: [{name: strip-api}]", "middlewares: [{name: missing}]")
+    (repo / "apps" / "shop" / "routes.yaml").write_text(text)
+    (repo / "apps" / "shop" / "ingress.yaml").unlink()
+    main(["migrate", str(repo), "--in-place", "--remove-ingress", "--no-progress"])
+    assert ("IngressRoute", "api") in kinds(docs((repo / "apps" / "shop" / "routes.yaml").read_text()))
+
+
+def test_migrate_mixed_sources_in_different_folders(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "repo"
+    (root / "apps" / "web").mkdir(parents=True)
+    (root / "apps" / "api").mkdir(parents=True)
+    (root / "apps" / "web" / "ingress.yaml").write_text(INGRESS)
+    (root / "apps" / "api" / "ingressroute.yaml").write_text(ROUTES)
+    assert main(["migrate", str(root), "--in-place", "--remove-ingress", "--no-progress"]) == 0
+    assert "1 Ingress(es) and 1 IngressRoute(s) in 2 file(s)" in capsys.readouterr().err
+    web = docs((root / "apps" / "web" / "ingress.gateway.yaml").read_text())
+    api = docs((root / "apps" / "api" / "ingressroute.gateway.yaml").read_text())
+    assert [k for k in kinds(web) if k[0] == "HTTPRoute"] == [("HTTPRoute", "web")]
+    assert [k for k in kinds(api) if k[0] == "HTTPRoute"] == [("HTTPRoute", "api")]
+    # the grant to the certificate goes beside the IngressRoute whose tls names it
+    grant, = [o for o in api if o["kind"] == "ReferenceGrant"]
+    assert grant["spec"]["to"] == [{"group": "", "kind": "Secret", "name": "shop-tls"}]
+    assert not [o for o in web if o["kind"] == "ReferenceGrant"]
+    assert not (root / "apps" / "web" / "ingress.yaml").exists()  # held only the Ingress
+    assert kinds(docs((root / "apps" / "api" / "ingressroute.yaml").read_text())) == \
+        [("Service", "api"), ("Middleware", "strip-api")]
+    before = snapshot(root)
+    assert main(["migrate", str(root), "--in-place", "--remove-ingress", "--no-progress"]) == 0
+    assert snapshot(root) == before
 
 
 def test_krm_function_replaces_the_ingress_route_and_keeps_its_middleware() -> None:

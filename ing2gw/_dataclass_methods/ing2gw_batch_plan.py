@@ -10,10 +10,10 @@ TABLE = {}
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.key,self.file,self.line,self.doc,self.item,self.explicit_namespace,self.translated,self.routes_file,self.removed,self.kept_because,)==(other.key,other.file,other.line,other.doc,other.item,other.explicit_namespace,other.translated,other.routes_file,other.removed,other.kept_because,)
+   return (self.key,self.file,self.line,self.doc,self.item,self.explicit_namespace,self.translated,self.routes_file,self.removed,self.kept_because,self.kind,)==(other.key,other.file,other.line,other.doc,other.item,other.explicit_namespace,other.translated,other.routes_file,other.removed,other.kept_because,other.kind,)
   return NotImplemented
  return __eq__
-TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.key,self.file,self.line,self.doc,self.item,self.explicit_namespace,self.translated,self.routes_file,self.removed,self.kept_because,)==(other.key,other.file,other.line,other.doc,other.item,other.explicit_namespace,other.translated,other.routes_file,other.removed,other.kept_because,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.key,self.file,self.line,self.doc,self.item,self.explicit_namespace,self.translated,self.routes_file,self.removed,self.kept_because,self.kind,)==(other.key,other.file,other.line,other.doc,other.item,other.explicit_namespace,other.translated,other.routes_file,other.removed,other.kept_because,other.kind,)\n  return NotImplemented\n return __eq__'] = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -77,9 +77,9 @@ TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.translati
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(key={self.key!r}, file={self.file!r}, line={self.line!r}, doc={self.doc!r}, item={self.item!r}, explicit_namespace={self.explicit_namespace!r}, translated={self.translated!r}, routes_file={self.routes_file!r}, removed={self.removed!r}, kept_because={self.kept_because!r})"
+  return self.__class__.__qualname__ + f"(key={self.key!r}, file={self.file!r}, line={self.line!r}, doc={self.doc!r}, item={self.item!r}, explicit_namespace={self.explicit_namespace!r}, translated={self.translated!r}, routes_file={self.routes_file!r}, removed={self.removed!r}, kept_because={self.kept_because!r}, kind={self.kind!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(key={self.key!r}, file={self.file!r}, line={self.line!r}, doc={self.doc!r}, item={self.item!r}, explicit_namespace={self.explicit_namespace!r}, translated={self.translated!r}, routes_file={self.routes_file!r}, removed={self.removed!r}, kept_because={self.kept_because!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(key={self.key!r}, file={self.file!r}, line={self.line!r}, doc={self.doc!r}, item={self.item!r}, explicit_namespace={self.explicit_namespace!r}, translated={self.translated!r}, routes_file={self.routes_file!r}, removed={self.removed!r}, kept_because={self.kept_because!r}, kind={self.kind!r})"\n return __repr__'] = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
@@ -117,8 +117,8 @@ def __create_fn__():
  return __repr__
 TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(translation={self.translation!r}, remove_ingress={self.remove_ingress!r}, platform_dir={self.platform_dir!r}, exclude={self.exclude!r})"\n return __repr__'] = __create_fn__
 
-def __create_fn__(_type_key, _type_file, _type_line, _type_doc, _type_item, _type_explicit_namespace, _type_translated, _type_routes_file, _type_removed, _type_kept_because, _type_manifest, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_translated, _dflt_routes_file, _dflt_removed, _dflt_kept_because, _dflt_manifest, _return_type):
- def __init__(self,key:_type_key,file:_type_file,line:_type_line,doc:_type_doc,item:_type_item,explicit_namespace:_type_explicit_namespace,translated:_type_translated=_dflt_translated,routes_file:_type_routes_file=_dflt_routes_file,removed:_type_removed=_dflt_removed,kept_because:_type_kept_because=_dflt_kept_because,manifest:_type_manifest=_dflt_manifest)->_return_type:
+def __create_fn__(_type_key, _type_file, _type_line, _type_doc, _type_item, _type_explicit_namespace, _type_translated, _type_routes_file, _type_removed, _type_kept_because, _type_manifest, _type_kind, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_translated, _dflt_routes_file, _dflt_removed, _dflt_kept_because, _dflt_manifest, _dflt_kind, _return_type):
+ def __init__(self,key:_type_key,file:_type_file,line:_type_line,doc:_type_doc,item:_type_item,explicit_namespace:_type_explicit_namespace,translated:_type_translated=_dflt_translated,routes_file:_type_routes_file=_dflt_routes_file,removed:_type_removed=_dflt_removed,kept_because:_type_kept_because=_dflt_kept_because,manifest:_type_manifest=_dflt_manifest,kind:_type_kind=_dflt_kind)->_return_type:
   self.key=key
   self.file=file
   self.line=line
@@ -130,8 +130,9 @@ def __create_fn__(_type_key, _type_file, _type_line, _type_doc, _type_item, _typ
   self.removed=removed
   self.kept_because=kept_because
   self.manifest=manifest
+  self.kind=kind
  return __init__
-TABLE['def __create_fn__(_type_key, _type_file, _type_line, _type_doc, _type_item, _type_explicit_namespace, _type_translated, _type_routes_file, _type_removed, _type_kept_because, _type_manifest, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_translated, _dflt_routes_file, _dflt_removed, _dflt_kept_because, _dflt_manifest, _return_type):\n def __init__(self,key:_type_key,file:_type_file,line:_type_line,doc:_type_doc,item:_type_item,explicit_namespace:_type_explicit_namespace,translated:_type_translated=_dflt_translated,routes_file:_type_routes_file=_dflt_routes_file,removed:_type_removed=_dflt_removed,kept_because:_type_kept_because=_dflt_kept_because,manifest:_type_manifest=_dflt_manifest)->_return_type:\n  self.key=key\n  self.file=file\n  self.line=line\n  self.doc=doc\n  self.item=item\n  self.explicit_namespace=explicit_namespace\n  self.translated=translated\n  self.routes_file=routes_file\n  self.removed=removed\n  self.kept_because=kept_because\n  self.manifest=manifest\n return __init__'] = __create_fn__
+TABLE['def __create_fn__(_type_key, _type_file, _type_line, _type_doc, _type_item, _type_explicit_namespace, _type_translated, _type_routes_file, _type_removed, _type_kept_because, _type_manifest, _type_kind, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_translated, _dflt_routes_file, _dflt_removed, _dflt_kept_because, _dflt_manifest, _dflt_kind, _return_type):\n def __init__(self,key:_type_key,file:_type_file,line:_type_line,doc:_type_doc,item:_type_item,explicit_namespace:_type_explicit_namespace,translated:_type_translated=_dflt_translated,routes_file:_type_routes_file=_dflt_routes_file,removed:_type_removed=_dflt_removed,kept_because:_type_kept_because=_dflt_kept_because,manifest:_type_manifest=_dflt_manifest,kind:_type_kind=_dflt_kind)->_return_type:\n  self.key=key\n  self.file=file\n  self.line=line\n  self.doc=doc\n  self.item=item\n  self.explicit_namespace=explicit_namespace\n  self.translated=translated\n  self.routes_file=routes_file\n  self.removed=removed\n  self.kept_because=kept_because\n  self.manifest=manifest\n  self.kind=kind\n return __init__'] = __create_fn__
 
 def __create_fn__(_type_kind, _type_name, _type_file, _type_line, _type_path, _type_changed, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,kind:_type_kind,name:_type_name,file:_type_file,line:_type_line,path:_type_path,changed:_type_changed)->_return_type:

@@ -191,12 +191,18 @@ def _union_certs(new: Obj, old: Mapping[str, Any]) -> None:
 
 
 def merge_gateways(new: Sequence[Mapping[str, Any]], old: Sequence[Mapping[str, Any]],
-                   carried_routes: Sequence[Mapping[str, Any]], platform_origin: str) -> tuple[list[Obj], list[Finding]]:
+                   carried_routes: Sequence[Mapping[str, Any]], platform_origin: str,
+                   attached_before: Callable[[], set[tuple[str, str, str]]] | None = None
+                   ) -> tuple[list[Obj], list[Finding]]:
     """Platform objects of this run, plus what routes kept from an earlier run still need.
 
     A Gateway listener that a kept route attaches to is kept (from the earlier Gateway when this
     run has no such listener), and admits the kept route's namespace. Everything else comes from
-    this run's translation.
+    this run's translation. When this run writes no Gateway of that name, an earlier listener no
+    earlier route attached to (`attached_before`: (namespace, Gateway, sectionName) of every
+    route of the earlier run) is kept too: the translation made it for its own sake (Traefik's
+    plain entry point answers 404 to every host, providers/traefik/views.py), and only the
+    listeners of routes gone with their source are dropped.
     """
     findings: list[Finding] = []
     needed: dict[tuple[str, str], dict[str | None, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -228,7 +234,9 @@ def merge_gateways(new: Sequence[Mapping[str, Any]], old: Sequence[Mapping[str, 
         if n is None:
             keep = set(need)
             if None not in keep:
-                spec["listeners"] = [l for l in spec.get("listeners") or [] if l.get("name") in keep]
+                attached = attached_before() if attached_before is not None else set()
+                spec["listeners"] = [l for l in spec.get("listeners") or [] if l.get("name") in keep
+                                     or (key[0], key[1], str(l.get("name"))) not in attached]
         listeners: list[Obj] = spec.setdefault("listeners", [])
         old_listeners = {l.get("name"): l for l in ((o or {}).get("spec") or {}).get("listeners") or []}
         added = False
@@ -352,7 +360,8 @@ def strict_problem(obj: Mapping[str, Any]) -> str | None:
 
 
 def grant_users(grant: Mapping[str, Any], tls_secrets: Mapping[str, Iterable[str]]) -> list[str]:
-    """The Ingresses (namespace/name) a ReferenceGrant is for, sorted: for a grant to Secrets,
+    """The Ingresses (namespace/name; Kind/namespace/name for another source kind) a
+    ReferenceGrant is for, sorted: for a grant to Secrets,
     the Ingresses of the grant's namespace whose `tls` names one of them (the Gateway or a
     ListenerSet reads their certificates). A grant to a Service of another namespace belongs to
     that namespace's owner, not to the Ingress that routes there: none (and a kustomization that
@@ -365,7 +374,7 @@ def grant_users(grant: Mapping[str, Any], tls_secrets: Mapping[str, Iterable[str
         if isinstance(to, Mapping) and to.get("kind") == "Secret" and to.get("group", "") == "":
             name = to.get("name")
             users |= {key for key, secrets in tls_secrets.items()
-                      if key.split("/", 1)[0] == ns and (name is None or name in set(secrets))}
+                      if key.split("/")[-2] == ns and (name is None or name in set(secrets))}
     return sorted(users)
 
 
@@ -454,6 +463,21 @@ class Layout:
             if ns is None:
                 ns = self.assumed_namespace(sf.path)
             out.append((with_namespace(m.obj, ns), True))
+        return out
+
+    def _attached_before(self) -> set[tuple[str, str, str]]:
+        """(namespace, Gateway, sectionName) of every route an earlier run wrote (see merge_gateways)."""
+        out: set[tuple[str, str, str]] = set()
+        for path in sorted(self.generated):
+            if self.is_platform(path) or not _kinds_in(self.generated[path].text or "") & _ROUTE_KINDS:
+                continue
+            for o, _ in self.existing(path):
+                if o.get("kind") not in _ROUTE_KINDS:
+                    continue
+                for ref in ((o.get("spec") or {}).get("parentRefs") or []):
+                    if isinstance(ref, dict) and ref.get("kind", "Gateway") == "Gateway" and ref.get("sectionName"):
+                        out.add((str(ref.get("namespace") or identity(o)[1]), str(ref.get("name")),
+                                 str(ref["sectionName"])))
         return out
 
     def earlier_gateways(self, current_keys: set[str]) -> EarlierGateways:
@@ -579,12 +603,14 @@ class Layout:
                                          f"{self.carried} object(s) of Ingresses that an earlier migration removed are "
                                          "kept as they are, with the Gateway listeners they attach to"))
         for key in sorted(dropped):
+            subject = _subject_of_source(key)
             self.findings.append(Finding(Severity.INFO, "ING2GW-BATCH-015",
-                                         f"Ingress {key} is no longer in the repository: its generated objects are "
-                                         "removed", subject=f"Ingress {key}"))
+                                         f"{subject} is no longer in the repository: its generated objects are "
+                                         "removed", subject=subject))
         old_platform = [o for p, sf in sorted(self.generated.items()) if self.is_platform(p)
                         and (carried_routes or _kinds_in(sf.text or "") - {"Gateway"}) for o, _ in self.existing(p)]
-        self.platform, pf = merge_gateways(platform_new, old_platform, carried_routes, self.platform_dir)
+        self.platform, pf = merge_gateways(platform_new, old_platform, carried_routes, self.platform_dir,
+                                           self._attached_before)
         self.findings.extend(pf)
         if carried_routes or any(o.get("kind") == "ListenerSet" for f in self.files.values() for o in f.objects):
             old_sets = [o for p, sf in sorted(self.generated.items()) if not self.is_platform(p)
@@ -663,6 +689,13 @@ class Layout:
 
 _SOURCE_VALUE = re.compile(r"^\s+" + re.escape(SOURCE_ANNOTATION) + r":\s*[\"']?([^\"'\s#]+)", re.MULTILINE)
 _KIND = re.compile(r"^kind:\s*[\"']?([A-Za-z0-9]+)", re.MULTILINE)
+
+
+def _subject_of_source(key: str) -> str:
+    """A source annotation value as findings name the object: `ns/name` -> `Ingress ns/name`,
+    `IngressRoute/ns/name` -> `IngressRoute ns/name`."""
+    parts = key.split("/")
+    return f"{parts[0]} {parts[1]}/{parts[2]}" if len(parts) == 3 else f"Ingress {key}"
 
 
 def _sources_in(text: str) -> set[str]:

@@ -29,7 +29,7 @@ from ing2gw.batch.discover import GENERATED_HEADER, Chart, Repository, SourceFil
 from ing2gw.batch.docs import DocumentMap, drop_list_items, is_blank
 from ing2gw.batch.kustomize import Kustomization, edit_resources
 from ing2gw.batch.place import Layout
-from ing2gw.emit.gateway import EarlierGateways
+from ing2gw.emit.gateway import SOURCE_ANNOTATION, EarlierGateways
 from ing2gw.errors import UsageError
 from ing2gw.findings import Finding, Severity, sort_findings
 from ing2gw.fsutil import unsafe_path
@@ -73,9 +73,14 @@ class FileChange:
 
 @dataclass
 class IngressRecord:
-    """One Ingress found in the repository and what the migration did with it."""
+    """One source object found in the repository (an Ingress, or another kind a controller's
+    registry entry lists in `source_kinds`, e.g. Traefik's IngressRoute) and what the migration
+    did with it."""
 
-    key: str  # namespace/name (namespace assumed when the document has none)
+    #: namespace/name for an Ingress, Kind/namespace/name for another kind: the value of the
+    #: `ing2gw.io/source-ingress` annotation of the objects made from it (namespace assumed when
+    #: the document has none)
+    key: str
     file: str
     line: int
     doc: int
@@ -86,6 +91,35 @@ class IngressRecord:
     removed: bool = False
     kept_because: str | None = None
     manifest: Manifest | None = field(default=None, repr=False, compare=False)
+    kind: str = "Ingress"
+
+    @property
+    def namespace(self) -> str:
+        return self.key.split("/")[-2]
+
+    @property
+    def subject(self) -> str:
+        """How findings name it: `Ingress ns/name`, `IngressRoute ns/name`."""
+        return f"{self.kind} {'/'.join(self.key.split('/')[-2:])}"
+
+
+def source_kinds() -> frozenset[tuple[str, str]]:
+    """(API group, kind) of the source objects besides Ingress that some controller translates
+    into routes (registry `source_kinds`): migrate treats them like Ingresses."""
+    from ing2gw.providers.registry import REGISTRY
+
+    return frozenset(k for e in REGISTRY.values() for k in e.source_kinds)
+
+
+def describe_sources(records: list[IngressRecord]) -> str:
+    """`3 Ingress(es)`, or `2 Ingress(es) and 1 IngressRoute(s)` when other kinds were found."""
+    by_kind: dict[str, int] = defaultdict(int)
+    for r in records:
+        by_kind[r.kind] += 1
+    others = sorted(k for k in by_kind if k != "Ingress")
+    parts = [f"{by_kind['Ingress']} Ingress(es)"] if by_kind["Ingress"] or not others else []
+    parts += [f"{by_kind[k]} {k}(s)" for k in others]
+    return " and ".join(parts) if len(parts) < 3 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 @dataclass
@@ -325,6 +359,9 @@ class _Planner:
     def _inputs(self) -> tuple[list[IngressRecord], list[Manifest]]:
         records: list[IngressRecord] = []
         manifests: list[Manifest] = []
+        other_sources = source_kinds()
+        # every object of those groups is namespaced (Traefik's IngressRoute, Middleware...)
+        namespaced_groups = {g for g, _ in other_sources}
         for sf in self._sources():
             assumed: tuple[str, str] | None = None
             for m in sf.manifests:
@@ -332,29 +369,32 @@ class _Planner:
                     continue
                 obj = m.obj
                 explicit = bool(m.namespace)
-                if m.kind in _NAMESPACED_INPUTS and not explicit:
+                if (m.kind in _NAMESPACED_INPUTS or m.group in namespaced_groups) and not explicit:
                     if assumed is None:
                         assumed = self.assumed_namespace(sf.path)
                     md = _dict(obj.get("metadata"))
                     obj = {**obj, "metadata": {**md, "namespace": assumed[0]}}
                     m = Manifest(obj, m.origin)
                 manifests.append(m)
-                if m.kind == "Ingress" and m.group in ("networking.k8s.io", "extensions"):
-                    records.append(IngressRecord(f"{m.namespace}/{m.name}", sf.path, m.origin.line, m.origin.doc,
-                                                 m.origin.item, explicit, manifest=m))
+                is_ingress = m.kind == "Ingress" and m.group in ("networking.k8s.io", "extensions")
+                if is_ingress or (m.group, m.kind) in other_sources:
+                    key = f"{m.namespace}/{m.name}" if is_ingress else f"{m.kind}/{m.namespace}/{m.name}"
+                    rec = IngressRecord(key, sf.path, m.origin.line, m.origin.doc, m.origin.item, explicit,
+                                        manifest=m, kind=m.kind)
+                    records.append(rec)
                     if not explicit and assumed is not None and assumed[1] != "--namespace":
                         self.findings.append(Finding(
                             Severity.INFO, "ING2GW-BATCH-007",
                             f"no metadata.namespace: assumed {assumed[0]!r} ({assumed[1]}); the routes are written "
-                            "without a namespace, like the Ingress", origin=Origin(sf.path, m.origin.line),
-                            subject=f"Ingress {m.namespace}/{m.name}"))
+                            f"without a namespace, like the {m.kind}", origin=Origin(sf.path, m.origin.line),
+                            subject=rec.subject))
                     elif not explicit:
                         self.findings.append(Finding(
                             Severity.INFO, "ING2GW-BATCH-007",
                             f"no metadata.namespace and no kustomization or Argo CD Application names one: assumed "
                             f"{assumed[0] if assumed else self.default_ns!r} (--namespace); the routes are written "
-                            "without a namespace, like the Ingress", origin=Origin(sf.path, m.origin.line),
-                            subject=f"Ingress {m.namespace}/{m.name}"))
+                            f"without a namespace, like the {m.kind}", origin=Origin(sf.path, m.origin.line),
+                            subject=rec.subject))
         return records, manifests
 
     def _translate(self, manifests: list[Manifest], records: list[IngressRecord],
@@ -381,6 +421,11 @@ class _Planner:
             # said above in migrate's words (its file is not changed)
             result = dataclasses.replace(result, findings=[f for f in result.findings if f.code != "ING2GW-LOAD-005"])
         translated = {ing.key for ing in result.translated_ingresses()}
+        # another source kind (an IngressRoute) is translated when some object came from it, as
+        # the KRM function decides (krm._converted_routes)
+        if any(r.kind != "Ingress" for r in records):
+            translated |= {str(s) for o in result.objects()
+                           if (s := ((o.get("metadata") or {}).get("annotations") or {}).get(SOURCE_ANNOTATION))}
         for r in records:
             r.translated = r.key in translated and id(r.manifest) not in left_out
         return result
@@ -428,7 +473,7 @@ class _Planner:
                     suggestion=f"convert the rendered overlay: `kubectl kustomize {k.dir or '.'} | ing2gw convert -f -`, "
                                "or run ing2gw as a KRM function transformer in this kustomization (`ing2gw krm`)"))
                 for r in records:
-                    if r.file not in reach:
+                    if r.file not in reach or r.kind != "Ingress":  # the patch names Ingresses only
                         continue
                     name = r.key.split("/", 1)[1]
                     if p.names is None or any(_name_matches(n, name) for n in p.names):
@@ -461,6 +506,11 @@ class _Planner:
     def _place(self, layout: Layout, result: Result | None, records: list[IngressRecord]) -> Layout:
         secrets = {ing.key: [t.secret_name for t in ing.spec.tls if t.secret_name]
                    for ing in (result.inputs.ingresses if result is not None else [])}
+        for r in records:  # an IngressRoute's certificate (Traefik: spec.tls.secretName)
+            if r.kind != "Ingress" and r.manifest is not None:
+                tls = _dict(_dict(r.manifest.obj.get("spec")).get("tls"))
+                if isinstance(tls.get("secretName"), str):
+                    secrets.setdefault(r.key, []).append(tls["secretName"])
         layout.place(result.apps if result is not None else {}, result.platform if result is not None else [],
                      records, secrets)
         self.findings.extend(layout.findings)
@@ -474,8 +524,7 @@ class _Planner:
         if result is None:
             return {}
         no_output = {f.subject[len("Ingress "):] for f in result.findings if f.code == "ING2GW-CORE-022"}
-        with_errors = {f.subject[len("Ingress "):] for f in result.findings
-                       if f.severity is Severity.ERROR and f.subject.startswith("Ingress ")}
+        with_errors = {f.subject for f in result.findings if f.severity is Severity.ERROR}
         by_file: dict[str, list[IngressRecord]] = defaultdict(list)
         for r in records:
             reason = None
@@ -483,9 +532,9 @@ class _Planner:
                 reason = "it was not translated (see its other findings)"
             elif r.key in keep:
                 reason = keep[r.key]
-            elif r.key in no_output:
+            elif r.kind == "Ingress" and r.key in no_output:
                 reason = "nothing of it reached the output"
-            elif r.key in with_errors:
+            elif r.subject in with_errors:
                 reason = "its translation has errors: review them, then remove it by hand"
             elif r.routes_file is None or r.routes_file not in written:
                 reason = "its routes could not be written"
@@ -528,7 +577,7 @@ class _Planner:
         for r in records:
             if r.kept_because:
                 self.findings.append(Finding(Severity.INFO, "ING2GW-BATCH-003", f"not removed: {r.kept_because}",
-                                             origin=Origin(r.file, r.line), subject=f"Ingress {r.key}"))
+                                             origin=Origin(r.file, r.line), subject=r.subject))
         return edits
 
     # -- assembling the changes ---------------------------------------------------------------
@@ -659,7 +708,7 @@ class _Planner:
     def _namespaces(self, result: Result | None, records: list[IngressRecord]) -> list[NamespaceSummary]:
         out: dict[str, NamespaceSummary] = {}
         for r in records:
-            ns = r.key.split("/", 1)[0]
+            ns = r.namespace
             s = out.setdefault(ns, NamespaceSummary(ns))
             s.ingresses += 1
             if r.routes_file and r.routes_file not in s.files:

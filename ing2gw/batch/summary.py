@@ -37,6 +37,10 @@ class Stats:
     platform_dir: str
     remove_ingress: bool
     equivalence: str
+    #: what was migrated, e.g. `2 Ingresses and 1 IngressRoute` (the title)
+    headline: str = ""
+    #: the kinds of source objects found, e.g. `Ingresses and IngressRoutes`
+    sources: str = "Ingresses"
 
 
 @functools.cache
@@ -49,8 +53,23 @@ def _template() -> jinja2.Template:
     return env.from_string(text)
 
 
+def _plural(kind: str, n: int) -> str:
+    return kind if n == 1 else kind + ("es" if kind.endswith("s") else "s")
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def stats(plan: Plan, verify: VerifyResult | None = None) -> Stats:
     c = counts(plan.findings)
+    # Ingresses first, then other source kinds (IngressRoutes...) by name
+    kinds = sorted({"Ingress", *(r.kind for r in plan.ingresses)}, key=lambda k: (k != "Ingress", k))
+    if not any(r.kind == "Ingress" for r in plan.ingresses) and len(kinds) > 1:
+        kinds.remove("Ingress")
+    translated = {k: sum(1 for r in plan.ingresses if r.translated and r.kind == k) for k in kinds}
+    headline = [f"{translated[k]} {_plural(k, translated[k])}" for k in kinds if translated[k] or len(kinds) == 1]
+    headline = headline or [f"0 {_plural(kinds[0], 0)}"]
     if verify is None:
         eq = "not run (`--verify`)"
     else:
@@ -64,7 +83,8 @@ def stats(plan: Plan, verify: VerifyResult | None = None) -> Stats:
         deleted=sum(1 for ch in plan.changes if ch.action == "delete"),
         errors=c["error"], warnings=c["warning"], infos=c["info"],
         gateways=len([o for o in (plan.result.platform if plan.result else []) if o.get("kind") == "Gateway"]),
-        platform_dir=plan.options.platform_dir, remove_ingress=plan.options.remove_ingress, equivalence=eq)
+        platform_dir=plan.options.platform_dir, remove_ingress=plan.options.remove_ingress, equivalence=eq,
+        headline=_and(headline), sources=_and([_plural(k, 2) for k in kinds]))
 
 
 def render_migration(plan: Plan, verify: VerifyResult | None = None, *, command: str = "ing2gw migrate") -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ing2gw.batch.plan import MigrateOptions, Plan, platform_dir_of, plan_migration
+from ing2gw.batch.plan import MigrateOptions, Plan, describe_sources, platform_dir_of, plan_migration
 from ing2gw.batch.journal import finishes, journal, split_journal, with_journal
 from ing2gw.batch.summary import MARKER, render_migration
 from ing2gw.batch.write import apply_changes, unified_diff, write_out_dir
@@ -241,7 +241,7 @@ def _summary(plan: Plan, in_place: bool, out_dir: Path | None, dry_run: bool, mi
     modified = sum(1 for c in plan.changes if c.action == "modify")
     deleted = sum(1 for c in plan.changes if c.action == "delete")
     what = f"{created} file(s) to add, {modified} to change, {deleted} to delete"
-    found = f"{len(plan.ingresses)} Ingress(es) in {plan.files_scanned} file(s)"
+    found = f"{describe_sources(plan.ingresses)} in {plan.files_scanned} file(s)"
     if not plan.changes:
         echo(f"ing2gw: {found}; nothing to change: the repository is already migrated")
     elif dry_run:
