@@ -540,6 +540,19 @@ def test_merge_gateways_keeps_listeners_of_kept_routes() -> None:
     lost = {**route, "spec": {"parentRefs": [{"name": "g", "namespace": "gs", "sectionName": "http-q.com"}]}}
     assert merge_gateways([new], [old], [lost], "p")[1][0].code == "ING2GW-BATCH-013"
 
+    # no Gateway translated anew: the listeners of routes gone with their source are dropped, a
+    # listener no earlier route attached to (made for its own sake, e.g. Traefik's 404s) is kept
+    plain = {"name": "http", "port": 80, "protocol": "HTTP"}
+    old = gw(plain, listener("a.com", "x"), listener("b.com", "y"))
+    kept = {**route, "spec": {"parentRefs": [{"name": "g", "namespace": "gs", "sectionName": "http-a.com"}]}}
+    attached = {("gs", "g", "http-a.com"), ("gs", "g", "http-b.com")}
+    out, findings = merge_gateways([], [old], [kept], "p", lambda: attached)
+    assert not findings
+    assert [l["name"] for l in out[0]["spec"]["listeners"]] == ["http", "http-a.com"]
+    attached.add(("gs", "g", "http"))
+    out, _ = merge_gateways([], [old], [kept], "p", lambda: attached)
+    assert [l["name"] for l in out[0]["spec"]["listeners"]] == ["http-a.com"]
+
 
 def test_moving_the_platform_dir_moves_the_gateways(repo: Path) -> None:
     migrate(repo)

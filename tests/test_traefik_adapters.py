@@ -218,3 +218,22 @@ def test_kustomize_plugin_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert main(["krm", "--kustomize-plugin", str(config)]) == 0
     out = docs(capsys.readouterr().out)
     assert ("HTTPRoute", "api") in kinds(out) and ("IngressRoute", "api") not in kinds(out)
+
+
+def test_migrate_ingress_routes_without_namespace_take_their_kustomization_s(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "apps" / "shop").mkdir(parents=True)
+    (root / "apps" / "shop" / "routes.yaml").write_text(ROUTES.replace(", namespace: shop}", "}"))
+    (root / "apps" / "shop" / "kustomization.yaml").write_text("namespace: shop\nresources:\n- routes.yaml\n")
+    assert main(["migrate", str(root), "--in-place", "--remove-ingress", "--no-progress"]) == 0
+    written = docs((root / "apps" / "shop" / "routes.gateway.yaml").read_text())
+    api = route(written, "api")
+    assert "namespace" not in api["metadata"], "written without a namespace, like the IngressRoute"
+    assert api["metadata"]["annotations"]["ing2gw.io/source-ingress"] == "IngressRoute/shop/api"
+    # the Middleware was found in the same (assumed) namespace: its prefix is stripped
+    assert any(f.get("type") == "URLRewrite" for f in api["spec"]["rules"][0]["filters"])
+    gateway, = docs((root / "platform" / "gateway-api" / "gateway.yaml").read_text())
+    https, = [x for x in gateway["spec"]["listeners"] if x["protocol"] == "HTTPS"]
+    assert https["tls"]["certificateRefs"] == [{"name": "shop-tls", "namespace": "shop"}]
+    assert kinds(docs((root / "apps" / "shop" / "routes.yaml").read_text())) == \
+        [("Service", "api"), ("Middleware", "strip-api")]
