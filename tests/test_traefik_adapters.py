@@ -138,12 +138,15 @@ def test_migrate_removes_a_converted_ingress_route_and_keeps_its_middleware(repo
     assert snapshot(repo) == before
 
 
-def test_migrate_a_repository_of_ingress_routes_with_errors_keeps_them(repo: Path) -> None:
-    """An IngressRoute whose translation has an error finding is not removed (like an Ingress)."""
+def test_migrate_keeps_an_ingress_route_that_was_not_translated(repo: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Traefik drops a router whose Middleware does not exist: nothing is emitted, and the
+    IngressRoute is kept with the reason (like an Ingress)."""
     text = ROUTES.replace("middlewares: [{name: strip-api}]", "middlewares: [{name: missing}]")
     (repo / "apps" / "shop" / "routes.yaml").write_text(text)
     (repo / "apps" / "shop" / "ingress.yaml").unlink()
-    main(["migrate", str(repo), "--in-place", "--remove-ingress", "--no-progress"])
+    main(["migrate", str(repo), "--in-place", "--remove-ingress", "--no-progress", "-v"])
+    assert "ING2GW-BATCH-003: IngressRoute shop/api: not removed: it was not translated" in capsys.readouterr().err
     assert ("IngressRoute", "api") in kinds(docs((repo / "apps" / "shop" / "routes.yaml").read_text()))
 
 

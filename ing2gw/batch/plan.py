@@ -423,11 +423,12 @@ class _Planner:
         translated = {ing.key for ing in result.translated_ingresses()}
         # another source kind (an IngressRoute) is translated when some object came from it, as
         # the KRM function decides (krm._converted_routes)
+        made = set()
         if any(r.kind != "Ingress" for r in records):
-            translated |= {str(s) for o in result.objects()
-                           if (s := ((o.get("metadata") or {}).get("annotations") or {}).get(SOURCE_ANNOTATION))}
+            made = {str(s) for o in result.objects()
+                    if (s := ((o.get("metadata") or {}).get("annotations") or {}).get(SOURCE_ANNOTATION))}
         for r in records:
-            r.translated = r.key in translated and id(r.manifest) not in left_out
+            r.translated = r.key in (translated if r.kind == "Ingress" else made) and id(r.manifest) not in left_out
         return result
 
     # -- Kustomize overlays and Helm charts ---------------------------------------------------
