@@ -357,6 +357,10 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
         extra["report.json"] = render_json_bytes(report)
         if report_in_tree is not None:
             extra[report_in_tree] = render(report, report_fmt)
+        if not report_file or report_in_tree is not None:
+            # rendered: the report model (~9 MB per 1,000 Ingresses) need not stay for the write,
+            # where the run's memory peaks
+            report = None
         tree = plan_tree(result.platform, result.apps, extra)
         stage(step, "write")
         warnings = write_tree(out_dir, tree, force=force).warnings

@@ -12,6 +12,7 @@ behaviour a simulator does not model can change exactly the fields that differ.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 import time
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from ing2gw.load import Manifest
 from ing2gw.origin import GENERATED
 from ing2gw.simulate import build_router
 from ing2gw.simulate.compare import Difference, compare
-from ing2gw.simulate.probes import generate
+from ing2gw.simulate.probes import iter_probes
 from ing2gw.simulate.request import Answer, ClusterContext, Request, depends_on_access
 from ing2gw.equivalence.explain import (FindingIndex, KnownHosts, Probe, explain, host_of, subject_key,
                                         undecided, unverified)
@@ -339,11 +340,13 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
         seeds = group_ings + _ingress_route_seeds(support, wanted)
         # the Services too: a Service's annotations can route (HAProxy's route-acl)
         seeds += [m for m in support if m.kind == "Service"]
-        probes = generate(seeds, group_routes, global_lists=[
+        # a generator: the probes are made, run, compared and dropped a batch at a time
+        probes: Iterable[Request] = iter_probes(seeds, group_routes, global_lists=[
             v for k, v in sorted(ctx.nginx_configmap.items()) if k in GLOBAL_LIST_KEYS] if controller == "ingress-nginx" else [])
         if extra_probes:  # the set of every probe's description is ~40 MB at 10,000 Ingresses: only when needed
-            seen = {r.describe() for r in probes}
-            probes += [r for r in extra_probes if r.describe() not in seen]
+            listed = list(probes)
+            seen = {r.describe() for r in listed}
+            probes = listed + [r for r in extra_probes if r.describe() not in seen]
         relevant = FindingIndex([f for f in findings if subject_key(f) in wanted or not f.subject.startswith("Ingress ")])
         job = _Job(old_router, new_router, GatewayPicker(gateways, class_name), relevant, route_source,
                    KnownHosts(_rule_hosts(group_ings)), observe)
@@ -450,12 +453,14 @@ def _rule_hosts(ingresses: Sequence[Manifest]) -> list[str]:
 BATCH = 2048
 
 
-def _evaluate(job: _Job, probes: Sequence[Request]) -> Iterable[tuple[int, list[Record]]]:
-    """Run the probes, in batches and in order (so the examples kept are the same as at once).
+def _evaluate(job: _Job, probes: Iterable[Request]) -> Iterable[tuple[int, list[Record]]]:
+    """Run the probes, in batches and in order (so the examples kept are the same as at once);
+    `probes` is consumed a batch at a time, so a generator's probes are never all held.
     (Forked workers were tried: copy-on-write of the routers' pages and sending the answers back
     cost more than the second core gave, so this stays in-process.)"""
-    for start in range(0, len(probes), BATCH):
-        yield job.run(probes[start:start + BATCH])
+    it = iter(probes)
+    while batch := list(itertools.islice(it, BATCH)):
+        yield job.run(batch)
 
 
 def manifests_from_objects(objs: Iterable[dict[str, Any]]) -> list[Manifest]:

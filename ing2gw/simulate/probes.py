@@ -36,7 +36,7 @@ from re import _constants as sre_constants  # type: ignore[attr-defined]  # sre_
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from ing2gw.load import Manifest
 from ing2gw.simulate.addresses import boundary_addresses, go_cidr_or_ip, in_networks
@@ -415,7 +415,24 @@ def _route_acl_plans(old: Sequence[Manifest], plans: dict[str, _HostPlan],
 
 def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host: int = 200,
              sample_hosts: int = SAMPLE_HOSTS, global_lists: Sequence[str] = ()) -> list[Request]:
-    """Probe requests for two configurations, deterministic and without duplicates.
+    """Every probe of `iter_probes`, as one list (tests, and callers that merge extra probes)."""
+    return list(iter_probes(old, new, limit_per_host=limit_per_host, sample_hosts=sample_hosts,
+                            global_lists=global_lists))
+
+
+def _plan_hosts(index: int, host: str, plan: _HostPlan, sample_hosts: int) -> tuple[bool, str, list[str]]:
+    """Whether host `host` (the `index`-th in order) is sampled, the Host it is probed as, and
+    the Host variants probed on it: the only Host values its probes carry."""
+    sampled = index < sample_hosts or host.startswith("*.") or bool(plan.regexes)
+    base_host = "catch-all.ing2gw.invalid" if host == "*" else (host[2:] and f"a.{host[2:]}" if host.startswith("*.") else host)
+    return sampled, base_host, (host_variants(host) if host != "*" and sampled else [])
+
+
+def iter_probes(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host: int = 200,
+                sample_hosts: int = SAMPLE_HOSTS, global_lists: Sequence[str] = ()) -> Iterator[Request]:
+    """Probe requests for two configurations, deterministic and without duplicates, yielded host
+    by host so that the check can run and drop them in batches (~292,000 probes at 10,000
+    Ingresses were one list before).
 
     `global_lists` are the controller-wide allow/deny lists (the ingress-nginx ConfigMap's
     whitelist-source-range and denylist-source-range): they cover every host of the old side.
@@ -440,24 +457,43 @@ def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host
     # a host no rule names
     catch_all = plans.get("*")
     every_path = sorted({p for h, plan in plans.items() if h != "*" for p in plan.paths - plan.regexes})
-    out: dict[tuple[Any, ...], Request] = {}
+    ordered = sorted(plans)
+    # De-duplication is exact, as over one list, but its memory is bounded: a probe's key holds
+    # its Host, and a Host value is only ever probed by the hosts `_plan_hosts` names for it, so
+    # the keys of a Host are dropped after the last host that can probe it.
+    last_use: dict[str, int] = {UNKNOWN_HOST: -1}
+    for index, host in enumerate(ordered):
+        _, base_host, variants = _plan_hosts(index, host, plans[host], sample_hosts)
+        for h in (base_host, *variants):
+            last_use[h] = index
+    seen: dict[str, set[tuple[Any, ...]]] = {}
+    pending: list[Request] = []
 
     def add(method: str, scheme: str, host: str, target: str, headers: Iterable[tuple[str, str]] = ()) -> None:
         hs = tuple(headers)
-        key = (method, scheme, host, target, hs)
-        if key not in out:
+        key = (method, scheme, target, hs)
+        keys = seen.setdefault(host, set())
+        if key not in keys:
+            keys.add(key)
             # built directly (every part is known): the connection goes to the scheme's port even
             # when the Host header names another; SNI is the host without its port
             # (positional: method, scheme, host, port, target, headers, sni; a quarter million calls)
-            out[key] = Request(method, scheme, host, DEFAULT_PORTS[scheme], target, hs,
-                               host.rsplit(":", 1)[0] if scheme == "https" else None)
+            pending.append(Request(method, scheme, host, DEFAULT_PORTS[scheme], target, hs,
+                                   host.rsplit(":", 1)[0] if scheme == "https" else None))
+
+    def done(index: int, hosts: Iterable[str]) -> None:
+        for h in hosts:
+            if last_use.get(h) == index:
+                seen.pop(h, None)
 
     add("GET", "http", UNKNOWN_HOST, "/")
     add("GET", "https", UNKNOWN_HOST, "/")
-    for index, host in enumerate(sorted(plans)):
+    done(-1, [UNKNOWN_HOST])
+    yield from pending
+    pending.clear()
+    for index, host in enumerate(ordered):
         plan = plans[host]
-        sampled = index < sample_hosts or host.startswith("*.") or bool(plan.regexes)
-        base_host = "catch-all.ing2gw.invalid" if host == "*" else (host[2:] and f"a.{host[2:]}" if host.startswith("*.") else host)
+        sampled, base_host, variants = _plan_hosts(index, host, plan, sample_hosts)
         # regexes are probed with sample strings, never as literal paths
         paths = sorted((plan.paths - plan.regexes) | {"/"})
         samples: list[str] = []
@@ -493,7 +529,7 @@ def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host
                 if p.startswith("/"):
                     add("GET", scheme, base_host, p + "?probe=1")
         if host != "*" and sampled:
-            for hv in host_variants(host):
+            for hv in variants:
                 for scheme in ("http", "https"):
                     add("GET", scheme, hv, "/")
                 if len(paths) > 1 and paths[1].startswith("/"):
@@ -516,9 +552,16 @@ def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host
         for name, value in sorted(plan.queries):
             for p in extra_paths:
                 add("GET", "https", base_host, f"{p}?{name}={value}")
+        done(index, (base_host, *variants))
+        yield from pending
+        pending.clear()
+    seen.clear()
+    access: set[tuple[Any, ...]] = set()
     for r in access_probes(old, new, global_lists):  # client addresses and credentials (allow-lists, basic auth)
-        out.setdefault(("access", r.scheme, r.host, r.target, r.headers, r.client_ip), r)
-    return list(out.values())
+        key = (r.scheme, r.host, r.target, r.headers, r.client_ip)
+        if key not in access:
+            access.add(key)
+            yield r
 
 
 # ---------------------------------------------------------------------------------------------
