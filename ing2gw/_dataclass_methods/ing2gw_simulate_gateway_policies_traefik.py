@@ -51,6 +51,12 @@ TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qua
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(what={self.what!r}, origins={self.origins!r}, regexes={self.regexes!r}, methods={self.methods!r}, headers={self.headers!r}, expose={self.expose!r}, credentials={self.credentials!r}, max_age={self.max_age!r}, vary={self.vary!r})"
+ return __repr__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(what={self.what!r}, origins={self.origins!r}, regexes={self.regexes!r}, methods={self.methods!r}, headers={self.headers!r}, expose={self.expose!r}, credentials={self.credentials!r}, max_age={self.max_age!r}, vary={self.vary!r})"\n return __repr__'] = __create_fn__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(what={self.what!r}, realm={self.realm!r})"
  return __repr__
 TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(what={self.what!r}, realm={self.realm!r})"\n return __repr__'] = __create_fn__
@@ -109,6 +115,20 @@ def __create_fn__(_type_scheme, _type_port, _type_permanent, _type_code, MISSING
   self.code=code
  return __init__
 TABLE['def __create_fn__(_type_scheme, _type_port, _type_permanent, _type_code, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,scheme:_type_scheme,port:_type_port,permanent:_type_permanent,code:_type_code)->_return_type:\n  self.scheme=scheme\n  self.port=port\n  self.permanent=permanent\n  self.code=code\n return __init__'] = __create_fn__
+
+def __create_fn__(_type_what, _type_origins, _type_regexes, _type_methods, _type_headers, _type_expose, _type_credentials, _type_max_age, _type_vary, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,what:_type_what,origins:_type_origins,regexes:_type_regexes,methods:_type_methods,headers:_type_headers,expose:_type_expose,credentials:_type_credentials,max_age:_type_max_age,vary:_type_vary)->_return_type:
+  self.what=what
+  self.origins=origins
+  self.regexes=regexes
+  self.methods=methods
+  self.headers=headers
+  self.expose=expose
+  self.credentials=credentials
+  self.max_age=max_age
+  self.vary=vary
+ return __init__
+TABLE['def __create_fn__(_type_what, _type_origins, _type_regexes, _type_methods, _type_headers, _type_expose, _type_credentials, _type_max_age, _type_vary, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,what:_type_what,origins:_type_origins,regexes:_type_regexes,methods:_type_methods,headers:_type_headers,expose:_type_expose,credentials:_type_credentials,max_age:_type_max_age,vary:_type_vary)->_return_type:\n  self.what=what\n  self.origins=origins\n  self.regexes=regexes\n  self.methods=methods\n  self.headers=headers\n  self.expose=expose\n  self.credentials=credentials\n  self.max_age=max_age\n  self.vary=vary\n return __init__'] = __create_fn__
 
 def __create_fn__(_type_what, _type_realm, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,what:_type_what,realm:_type_realm)->_return_type:

@@ -60,6 +60,10 @@ def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | Non
         _grant(grant, out)
     for policy in model.backend_tls:
         _backend_tls(policy, out)
+    if target is not None:
+        from ing2gw.emit.targets.features import findings as feature_findings
+
+        out.findings.extend(feature_findings(target, out.all_objects()))
     return out
 
 
@@ -302,9 +306,20 @@ def _path_modifier(full: str | None, prefix: str | None) -> dict[str, Any] | Non
     return None
 
 
+#: targets with their own CORS object (emit.targets.CORS_MIDDLEWARE, kept in step by a test)
+_CORS_OWN = frozenset({"traefik"})
+
+
 def _filters(r: ir.Rule, namespace: str, target: str | None = None) -> list[dict[str, Any]]:
     f: list[dict[str, Any]] = []
-    if r.cors is not None:
+    if r.cors is not None and target in _CORS_OWN:
+        # the target refuses the CORS filter: its own object, written by its emitter, instead
+        from ing2gw.emit.targets import CORS_MIDDLEWARE, cors_filter_name
+
+        group, kind = CORS_MIDDLEWARE[target or ""]
+        f.append({"type": "ExtensionRef", "extensionRef": {"group": group, "kind": kind,
+                                                           "name": cors_filter_name(r.cors)}})
+    elif r.cors is not None:
         c = r.cors
         cors: dict[str, Any] = {}
         if c.allow_origins:

@@ -196,6 +196,14 @@ def _is_slash_redirect(rule: Mapping[str, Any]) -> bool:
     return False
 
 
+def _cors_object(ref: Mapping[str, Any]) -> bool:
+    """An ExtensionRef to the object a target writes for a CORS policy (emit.targets.CORS_MIDDLEWARE)."""
+    from ing2gw.emit.targets import CORS_MIDDLEWARE
+
+    return (str(ref.get("name", "")).startswith("cors-")
+            and (ref.get("group"), ref.get("kind")) in set(CORS_MIDDLEWARE.values()))
+
+
 def _rule_value(route_ns: str, rule: Mapping[str, Any], only: set[str] | None) -> dict[str, Any]:
     value: dict[str, Any] = {}
     redirect = None
@@ -210,7 +218,7 @@ def _rule_value(route_ns: str, rule: Mapping[str, Any], only: set[str] | None) -
                 value["rewrite"] = f"{path.get('type')} {path.get('replaceFullPath', path.get('replacePrefixMatch'))}"
             if rw.get("hostname"):
                 value["upstream_host"] = rw["hostname"]
-        elif t == "CORS":
+        elif t == "CORS" or (t == "ExtensionRef" and _cors_object(f.get("extensionRef") or {})):
             value["cors"] = "enabled"
     if only is not None:  # a canary's share of the primary's rules: the rest is the primary's
         return {"backend": _backends(route_ns, list(rule.get("backendRefs") or []), only)}

@@ -69,6 +69,22 @@ DIRECT_RESPONSE: dict[str, tuple[str, str]] = {
 }
 
 
+#: target -> (group, kind) of the object an ExtensionRef names for a rule's CORS policy
+#: (ir.Rule.cors) where the target refuses the standard CORS filter; the target's emitter writes
+#: the objects, named by `cors_filter_name`
+CORS_MIDDLEWARE: dict[str, tuple[str, str]] = {
+    "traefik": ("traefik.io", "Middleware"),
+}
+
+
+def cors_filter_name(cors: ir.Cors) -> str:
+    """The name of the object for one CORS policy: the same policy, the same object."""
+    import hashlib
+
+    digest = hashlib.sha256(repr(cors).encode()).hexdigest()[:12]
+    return f"cors-{digest}"
+
+
 def direct_filter_name(status: int) -> str:
     """The name of the filter object that answers `status` without a backend."""
     return f"direct-response-{status}"

@@ -15,14 +15,20 @@ location), then the address list (access phase), then basic authentication.
 * basic-auth: `basicAuth.secret` names the Ingress's own Secret, whose single key `auth` holds
   the htpasswd lines (referenced, never copied), with the Ingress's auth-realm; Traefik accepts
   {SHA}, MD5-crypt and bcrypt entries and cannot send an empty realm (ING2GW-TARGET-024).
+* CORS (ir.Rule.cors): Traefik v3.7 refuses the HTTPRoute CORS filter (the rule answers 500),
+  so `emit.gateway` names a `headers` Middleware by ExtensionRef at the filter's place and this
+  module writes it (`cors_middleware`, ING2GW-TARGET-042): accessControl* fields, a wildcard
+  origin as accessControlAllowOriginListRegex, and max-age 5 when the rule sets none (the CORS
+  filter's default; Traefik's is 0). Source: pkg/middlewares/headers/header.go.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ing2gw import ir
-from ing2gw.emit.targets import Emitted
+from ing2gw.emit.targets import Emitted, cors_filter_name
 from ing2gw.emit.targets.carry import carries
 from ing2gw.findings import Finding, Severity
 
@@ -57,7 +63,22 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
     consumed: set[ir.Intent] = set()
     filters: dict[tuple[str, str], list[dict[str, Any]]] = {}
     told: dict[tuple[str, str], Finding] = {}
+    written: set[tuple[str, str]] = set()
     for route, name in routes:
+        if route.kind == "HTTPRoute":
+            for rule in route.rules:
+                if rule.cors is None or (route.namespace, cors_filter_name(rule.cors)) in written:
+                    continue
+                written.add((route.namespace, cors_filter_name(rule.cors)))
+                objects.append(cors_middleware(rule.cors, route.namespace, route.source.key))
+                told.setdefault((route.source.key, "cors"), Finding(
+                    Severity.INFO, "ING2GW-TARGET-042",
+                    f"traefik: the CORS policy is a headers Middleware {route.namespace}/"
+                    f"{cors_filter_name(rule.cors)} (Traefik refuses the CORS filter); it also answers preflights "
+                    "of other origins and sends Access-Control-Allow-Credentials/-Expose-Headers on every answer",
+                    origin=route.source.origin, subject=f"Ingress {route.source.key}",
+                    suggestion="nothing to do unless clients read those headers without an Origin",
+                    details=(("paths", "\n".join(_rule_paths(route))),)))
         if route.kind != "HTTPRoute":
             continue  # Traefik reads ExtensionRef filters of HTTPRoutes only; the intents stay reported
         chain: list[tuple[str, dict[str, Any]]] = []
@@ -104,6 +125,47 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
             filters.setdefault((route.namespace, name), []).append(
                 {"type": "ExtensionRef", "extensionRef": {"group": "traefik.io", "kind": "Middleware", "name": mname}})
     return Emitted(objects, consumed, [told[k] for k in sorted(told)], filters)
+
+
+def _rule_paths(route: ir.Route) -> list[str]:
+    """The `paths` detail of the route's rules with CORS (equivalence.explain.paths_match)."""
+    kinds = {"Exact": "exact", "PathPrefix": "segment", "RegularExpression": "regex"}
+    out = {f"{kinds[m.path.type]}:{m.path.value}" if m.path is not None else "segment:/"
+           for r in route.rules if r.cors is not None for m in (r.matches or (ir.Match(),))}
+    return sorted(out)
+
+
+def _origin_regex(origin: str) -> str:
+    """A Gateway API origin with a `*` in the host as the Go regexp Traefik matches: the `*`
+    covers one or more labels, and an absent port may be written as the scheme's default."""
+    scheme, _, host = origin.partition("://")
+    head, _, tail = host.partition("*")
+    port = {"http": "(:80)?", "https": "(:443)?"}.get(scheme, "") if ":" not in tail else ""
+    return f"^{re.escape(scheme + '://' + head)}[^/:]+{re.escape(tail)}{port}$"
+
+
+def cors_middleware(c: ir.Cors, namespace: str, source: str) -> dict[str, Any]:
+    """The headers Middleware that carries one CORS policy (module docstring)."""
+    h: dict[str, Any] = {}
+    exact = [o for o in c.allow_origins if o == "*" or "*" not in o]
+    wild = [_origin_regex(o) for o in c.allow_origins if o != "*" and "*" in o]
+    if exact:
+        h["accessControlAllowOriginList"] = exact
+    if wild:
+        h["accessControlAllowOriginListRegex"] = wild
+    if c.allow_methods:
+        h["accessControlAllowMethods"] = list(c.allow_methods)
+    if c.allow_headers:
+        h["accessControlAllowHeaders"] = list(c.allow_headers)
+    if c.expose_headers:
+        h["accessControlExposeHeaders"] = list(c.expose_headers)
+    if c.allow_credentials:
+        h["accessControlAllowCredentials"] = True
+    h["accessControlMaxAge"] = c.max_age if c.max_age is not None else 5
+    return {"apiVersion": API_VERSION, "kind": "Middleware",
+            "metadata": {"name": cors_filter_name(c), "namespace": namespace,
+                         "annotations": {"ing2gw.io/source-ingress": source}},
+            "spec": {"headers": h}}
 
 
 def _finding(i: ir.Intent, severity: Severity, code: str, message: str, suggestion: str) -> Finding:

@@ -77,6 +77,10 @@ def plan_headers(s: dict[str, Any]) -> HeadersPlan:
     return out
 
 
+#: what the HTTPRoute CORS filter's allowMethods accepts (Gateway API HTTPMethodWithWildcard)
+CORS_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "*"})
+
+
 def _cors(s: dict[str, Any], out: HeadersPlan) -> None:
     origins = [str(o) for o in s.get("accessControlAllowOriginList") or []]
     if s.get("accessControlAllowOriginListRegex"):
@@ -88,6 +92,11 @@ def _cors(s: dict[str, Any], out: HeadersPlan) -> None:
         out.left.append(f"accessControlAllowOriginList {odd} (a '*' inside an origin is literal in Traefik)")
         return
     methods = [str(x) for x in s.get("accessControlAllowMethods") or []]
+    bad = [m for m in methods if m not in CORS_METHODS]
+    if bad:
+        # Traefik echoes any string; the CORS filter's allowMethods takes HTTP methods or `*` only
+        out.left.append(f"accessControlAllowMethods {bad} (not HTTP methods the CORS filter accepts)")
+        return
     headers = [str(x) for x in s.get("accessControlAllowHeaders") or []]
     expose = [str(x) for x in s.get("accessControlExposeHeaders") or []]
     creds = bool(s.get("accessControlAllowCredentials"))

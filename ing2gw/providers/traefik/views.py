@@ -346,6 +346,8 @@ def _default_certificate(ctx: BuildContext, gw: ir.Gateway) -> ir.SecretRef | No
         dc = spec.get("defaultCertificate") if isinstance(spec, dict) else None
         if isinstance(dc, dict) and dc.get("secretName"):
             ns = m.namespace or ctx.options.default_namespace
+            if not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", ns):
+                continue  # no cluster holds a TLSStore in such a namespace (a Gateway could not name it)
             ref = ir.SecretRef(ns, str(dc["secretName"]))
             ctx.findings.append(Finding(Severity.INFO, "ING2GW-TRAEFIK-072",
                                         f"defaultCertificate {ref.namespace}/{ref.name} "

@@ -18,9 +18,15 @@ prefix, `X-Forwarded-Prefix`), StripPrefixRegex, AddPrefix, ReplacePath and Repl
 `statusCode`; no redirect when the URL does not change), Headers' custom request and response
 headers (an empty value removes), Buffering (413 above maxRequestBodyBytes), Chain (its members,
 in order). RateLimit and InFlightReq let a first request pass; Retry, CircuitBreaker, Compress,
-ContentType and GrpcWeb do not change one answer. Unmodelled: ForwardAuth (another service
-decides), Errors (replaces error pages), PassTLSClientCert, Plugin, EncodedCharacters, the CORS
-and security options of Headers, ipStrategy (X-Forwarded-For depends on the entry point's
+ContentType and GrpcWeb do not change one answer. Headers' CORS options (`TraefikCors`,
+pkg/middlewares/headers/header.go): a preflight (OPTIONS with Origin and
+Access-Control-Request-Method) is answered 200 with the configured Allow-Credentials,
+Allow-Headers, Allow-Methods, Max-Age (0 by default) and, for an allowed Origin, Allow-Origin (the
+list's entry: `*` or the Origin; a regex match echoes the Origin); other answers get
+Allow-Origin when the Origin (empty when absent) is allowed, and Allow-Credentials and
+Expose-Headers always. Unmodelled: ForwardAuth (another service
+decides), Errors (replaces error pages), PassTLSClientCert, Plugin, EncodedCharacters, the
+security options of Headers, ipStrategy (X-Forwarded-For depends on the entry point's
 trusted IPs), and the order when a rewriting middleware comes before one that reads the URL or
 answers.
 """
@@ -201,10 +207,28 @@ class Traefik:
             sets = tuple((str(k), str(x)) for k, x in h.items() if str(x) != "")
             removes = tuple(str(k) for k, x in h.items() if str(x) == "")
             return HeaderOps(sets, (), removes)
+        cors = {k: x for k, x in v.items() if k in CORS_FIELDS}
+        if cors:
+            b.step(_cors(cors, what), m)
         b.step(HeaderChanges(ops(v.get("customRequestHeaders")), ops(v.get("customResponseHeaders"))), m)
-        rest = sorted(k for k in v if k not in ("customRequestHeaders", "customResponseHeaders"))
+        rest = sorted(k for k in v if k not in ("customRequestHeaders", "customResponseHeaders") and k not in CORS_FIELDS)
         if rest:
-            b.unmodelled.append(f"{what}: {', '.join(rest)} (CORS and security headers) are not modelled")
+            b.unmodelled.append(f"{what}: {', '.join(rest)} (security headers) are not modelled")
+
+
+CORS_FIELDS = frozenset({"accessControlAllowOriginList", "accessControlAllowOriginListRegex",
+                         "accessControlAllowMethods", "accessControlAllowHeaders", "accessControlExposeHeaders",
+                         "accessControlAllowCredentials", "accessControlMaxAge", "addVaryHeader"})
+
+
+def _cors(v: dict[str, Any], what: str) -> Step:
+    def strings(key: str) -> tuple[str, ...]:
+        return tuple(str(x) for x in seq(v.get(key)))
+    return TraefikCors(what, strings("accessControlAllowOriginList"),
+                       tuple(_go_regex(r) for r in strings("accessControlAllowOriginListRegex")),
+                       ",".join(strings("accessControlAllowMethods")), ",".join(strings("accessControlAllowHeaders")),
+                       ",".join(strings("accessControlExposeHeaders")), v.get("accessControlAllowCredentials") is True,
+                       int(v.get("accessControlMaxAge") or 0), v.get("addVaryHeader") is True)
 
 
 def _go_regex(pattern: str) -> re.Pattern[str] | None:
@@ -244,6 +268,58 @@ class AllowList(Step):
             return None
         return LocalReply(self.status, "ip-allow-list", body="Forbidden",
                           note=f"{self.what}: {state.client} is not in sourceRange")
+
+
+@dataclass(eq=False)
+class TraefikCors(Step):
+    """The CORS options of a headers Middleware (module docstring)."""
+
+    what: str
+    origins: tuple[str, ...]
+    regexes: tuple[re.Pattern[str] | None, ...]
+    methods: str
+    headers: str
+    expose: str
+    credentials: bool
+    max_age: int
+    vary: bool
+
+    def allowed(self, origin: str) -> str | None:
+        """The Access-Control-Allow-Origin value for `origin`, None when it is not allowed."""
+        for item in self.origins:
+            if item == "*" or item == origin:
+                return item
+        if any(rx is not None and rx.search(origin) for rx in self.regexes):
+            return origin
+        return None
+
+    def run(self, state: RequestState) -> LocalReply | None:
+        req = state.request
+        origin = req.header("origin") or ""
+        if req.method == "OPTIONS" and origin and req.header("access-control-request-method"):
+            out: list[tuple[str, str]] = []
+            if self.credentials:
+                out.append(("access-control-allow-credentials", "true"))
+            if self.headers:
+                out.append(("access-control-allow-headers", self.headers))
+            if self.methods:
+                out.append(("access-control-allow-methods", self.methods))
+            match = self.allowed(origin)
+            if match is not None:
+                out.append(("access-control-allow-origin", match))
+            out.append(("access-control-max-age", str(self.max_age)))
+            return LocalReply(200, "cors-preflight", tuple(out),
+                              note=None if match else f"{self.what}: Origin {origin} is not allowed")
+        match = self.allowed(origin)
+        if match is not None:
+            state.response.append(("access-control-allow-origin", match))
+        if self.credentials:
+            state.response.append(("access-control-allow-credentials", "true"))
+        if self.expose:
+            state.response.append(("access-control-expose-headers", self.expose))
+        if self.vary:
+            state.response.append(("vary", "Origin"))
+        return None
 
 
 @dataclass(eq=False)
