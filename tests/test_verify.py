@@ -264,3 +264,39 @@ def test_on_hosts_is_host_matching_over_the_finding_hosts(host: str, patterns: l
     probe = Probe(None, None, None, [], host, set())  # type: ignore[arg-type]
     expected = any(_host_matches(host, p) for p in patterns if p)
     assert on_hosts(f, probe) == expected
+
+
+def test_verify_reads_the_target_from_the_policies_on_the_gateway_side(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A regex rewrite carried by an Envoy Gateway HTTPRouteFilter, edited to swap its groups:
+    without --target, the translation's 'rewrite cannot be expressed' finding would excuse the
+    changed upstream paths; verify reads the target from the policy and calls them unexplained."""
+    src = ROOT / "golden" / "ingress-nginx" / "target-envoy-gateway-regex-rewrite" / "input.yaml"
+    out = tmp_path / "out"
+    assert main(["convert", "-f", str(src), "--target", "envoy-gateway", "--out-dir", str(out)]) in (0, 1)
+    assert main(["verify", "-f", str(src), "--gateway", str(out), "-R"]) == 0
+    assert "verifying as --target envoy-gateway" in capsys.readouterr().err
+    edited = 0
+    for f in out.rglob("*.yaml"):
+        text = f.read_text()
+        if 'substitution: "/v2/\\\\2/\\\\1"' in text:
+            f.write_text(text.replace('substitution: "/v2/\\\\2/\\\\1"', 'substitution: "/v2/\\\\1/\\\\2"'))
+            edited += 1
+    assert edited == 1
+    capsys.readouterr()
+    assert main(["verify", "-f", str(src), "--gateway", str(out), "-R", "-o", "json"]) == 1
+    bad = [d for d in json.loads(capsys.readouterr().out)["differences"] if not d["explained_by"]]
+    assert bad and all("upstream_path" in d["unexplained_fields"] for d in bad)
+
+
+def test_verify_refuses_policies_of_two_targets_without_target(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    src = ROOT / "golden" / "ingress-nginx" / "target-envoy-gateway-regex-rewrite" / "input.yaml"
+    out = tmp_path / "out"
+    assert main(["convert", "-f", str(src), "--target", "envoy-gateway", "--out-dir", str(out)]) in (0, 1)
+    (out / "istio.yaml").write_text("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+                                    "metadata: {name: x, namespace: gateway-system}\nspec: {action: DENY}\n")
+    capsys.readouterr()
+    assert main(["verify", "-f", str(src), "--gateway", str(out), "-R"]) == 2
+    err = capsys.readouterr().err
+    assert "istio.yaml:1" in err and "--target" in err and "Traceback" not in err

@@ -16,7 +16,7 @@ from ing2gw.cli.verify_render import render_text
 from ing2gw.emit.gateway import Output
 from ing2gw.findings import exit_code
 from ing2gw.cli.inputs import read_input
-from ing2gw.errors import InputError
+from ing2gw.errors import InputError, Problem
 from ing2gw.findings import sort_findings
 from ing2gw.load import Manifest, load_all, no_objects
 from ing2gw.translate import translate
@@ -61,6 +61,21 @@ def verify(files: tuple[str, ...], gateway_files: tuple[str, ...], recursive: bo
     # that are not manifests are skipped with an info finding, --skip-invalid (config key) too
     manifests, input_findings = read_input(files, recursive, options)
     gateway_side = _gateway_side(gateway_files, recursive)
+    if options.target is None:
+        # policies of an implementation on the Gateway side: the Ingresses are translated for that
+        # target, so its findings (not "cannot be expressed" ones, which would excuse any change
+        # of what the policies do) are the predictions the check holds the policies to
+        found = _targets_of(gateway_side)
+        if len(found) > 1:
+            raise InputError([Problem(m.origin.file, m.origin.line,
+                                      f"{m.kind} {m.namespace or 'default'}/{m.name} is a policy of {t}, and the "
+                                      f"Gateway side holds policies of {', '.join(sorted(found))}: say which target "
+                                      "the translation is for with --target") for t, m in sorted(found.items())])
+        if found:
+            (target, m), = found.items()
+            options = dataclasses.replace(options, target=target)
+            click.echo(f"ing2gw: the Gateway side holds {target} policies ({m.kind} {m.namespace or 'default'}/"
+                       f"{m.name}): verifying as --target {target}", err=True)
     result = translate(manifests, options)
     if input_findings:
         result = dataclasses.replace(result, findings=sort_findings([*input_findings, *result.findings]))
@@ -92,6 +107,25 @@ def _gateway_side(paths: tuple[str, ...], recursive: bool) -> list[Manifest]:
     if not loaded.manifests:
         raise InputError([no_objects(paths)])
     return loaded.manifests
+
+
+def _targets_of(objects: list[Manifest]) -> dict[str, Manifest]:
+    """The implementation targets whose resources (by API group and kind, from the target
+    tables) are among `objects`: target -> the first such object."""
+    from ing2gw import mappings
+
+    kinds: dict[tuple[str, str], set[str]] = {}
+    for t in mappings.target_names():
+        for row in mappings.target_rows(t).values():
+            for r in row.get("resources") or []:
+                group = str(r.get("apiVersion", "")).split("/")[0]
+                if group and not group.endswith("gateway.networking.k8s.io") and "." in group:
+                    kinds.setdefault((group, str(r.get("kind"))), set()).add(t)
+    found: dict[str, Manifest] = {}
+    for m in objects:
+        for t in sorted(kinds.get((m.group, m.kind), ())):
+            found.setdefault(t, m)
+    return found
 
 
 def _output(objects: list[Manifest]) -> Output:
