@@ -41,7 +41,9 @@ def verify(files: tuple[str, ...], gateway_files: tuple[str, ...], recursive: bo
 
     Each difference is tied to the findings of translating the Ingresses that predicted it; a
     difference no finding explains is UNEXPLAINED (exit 1): a bug in the translation, or in the
-    hand edits.
+    hand edits. When the Gateway side holds an implementation's policies (from `convert
+    --target`), the Ingresses are translated for that target, so the policies are held to what it
+    predicts; give --target when policies of several implementations are there.
 
     \b
     Example:
