@@ -42,12 +42,16 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class PathMatch:
+    """A path condition of a rule: its Gateway API type and value."""
+
     type: PathType
     value: str
 
 
 @dataclass(frozen=True, slots=True)
 class HeaderMatch:
+    """A request header condition of a rule."""
+
     name: str
     value: str
     type: Literal["Exact", "RegularExpression"] = "Exact"
@@ -55,6 +59,8 @@ class HeaderMatch:
 
 @dataclass(frozen=True, slots=True)
 class QueryMatch:
+    """A query parameter condition of a rule."""
+
     name: str
     value: str
     type: Literal["Exact", "RegularExpression"] = "Exact"
@@ -62,6 +68,8 @@ class QueryMatch:
 
 @dataclass(frozen=True, slots=True)
 class Match:
+    """The conditions of one rule match: path, headers, query parameters, method."""
+
     path: PathMatch | None = None
     headers: tuple[HeaderMatch, ...] = ()
     query: tuple[QueryMatch, ...] = ()
@@ -107,6 +115,8 @@ class Rewrite:
 
 @dataclass(frozen=True, slots=True)
 class HeaderChanges:
+    """Header modifications: names set, added and removed."""
+
     set: tuple[tuple[str, str], ...] = ()
     add: tuple[tuple[str, str], ...] = ()
     remove: tuple[str, ...] = ()
@@ -117,12 +127,16 @@ class HeaderChanges:
 
 @dataclass(frozen=True, slots=True)
 class Mirror:
+    """A mirrored copy of the requests to another backend, optionally a percentage."""
+
     backend: ServiceBackend
     percent: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Cors:
+    """A CORS policy as the HTTPRoute CORS filter expresses it."""
+
     allow_origins: tuple[str, ...] = ()
     allow_methods: tuple[str, ...] = ()
     allow_headers: tuple[str, ...] = ()
@@ -133,6 +147,8 @@ class Cors:
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
+    """HTTPRoute rule timeouts: the whole request, and each backend request."""
+
     request: str | None = None
     backend_request: str | None = None
 
@@ -185,12 +201,16 @@ class ListenerKey:
 
 @dataclass(frozen=True, slots=True)
 class SecretRef:
+    """A Secret by namespace and name (referenced, never copied)."""
+
     namespace: str
     name: str
 
 
 @dataclass
 class Listener:
+    """One Gateway listener the routes need: key, certificates, TLS mode, allowed namespaces."""
+
     key: ListenerKey
     certificates: list[SecretRef] = field(default_factory=list)
     tls_mode: Literal["Terminate", "Passthrough"] | None = None

@@ -4,7 +4,9 @@ In a source checkout with an editable install the tables are read from the top-l
 `mappings/` folder; in an installed wheel from the `ing2gw._mappings` package. The intent
 vocabulary, the controller tables and the implementation target tables (`targets/<t>`) that
 `ing2gw.mapping_schema` describes are checked as they are loaded: a malformed row raises
-`TableError` naming the file and line.
+`TableError` naming the file and line. The shipped tables are checked once, when `python -m
+ing2gw.parsed_data` prepares them (it refuses an invalid table); a table whose text differs from
+the prepared one (an edit, a copy) is parsed and checked when it is loaded.
 """
 
 from __future__ import annotations
@@ -16,18 +18,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # importlib.abc imports importlib.resources: ~2 % of a small run
     from importlib.abc import Traversable
 
-from ing2gw.datafile import load_data
+from ing2gw.datafile import parse_data, parsed
 from ing2gw.errors import Problem
-from ing2gw.mapping_schema import (
-    PATH_SECTIONS,
-    SPECS,
-    Intent,
-    TableError,
-    check_intents,
-    check_policy_intents,
-    check_table,
-    check_target_table,
-)
+
+if TYPE_CHECKING:
+    from ing2gw.mapping_schema import Intent
 
 #: Controller tables without a schema in SPECS whose policy rows must still name their intent.
 _INTENT_CHECKED = frozenset({"ingress-nginx"})
@@ -58,15 +53,26 @@ def table(name: str) -> Any:
     if not node.is_file():
         raise FileNotFoundError(f"no mapping table {name}.yaml in {mappings_dir()}")
     text = node.read_text(encoding="utf-8")
-    data = load_data(text, f"mappings/{name}.yaml")
-    if name == "intents" or name in SPECS or name in _INTENT_CHECKED or name.startswith("targets/"):
-        _validate(name, text, data, f"mappings/{name}.yaml")
+    file = f"mappings/{name}.yaml"
+    maker = parsed(text, file)
+    if maker is not None:
+        # prepared from exactly this text by `python -m ing2gw.parsed_data`, which validates
+        # every table first and refuses an invalid one: checking it again would only cost time
+        return maker()
+    data = parse_data(text, file)
+    validate(name, text, data, file)
     return data
 
 
-def _validate(name: str, text: str, data: Any, file: str) -> None:
-    """Raise TableError when the table is malformed. The fast safe-loaded data is checked first;
-    only when something is wrong is the file parsed again with line numbers for the message."""
+def validate(name: str, text: str, data: Any, file: str) -> None:
+    """Raise TableError when the table is malformed (the tables with a schema: the intents, the
+    targets, the controllers in SPECS and ingress-nginx's intent column). The fast safe-loaded
+    data is checked first; only when something is wrong is the file parsed again with line
+    numbers for the message."""
+    from ing2gw.mapping_schema import SPECS, TableError
+
+    if not (name == "intents" or name in SPECS or name in _INTENT_CHECKED or name.startswith("targets/")):
+        return
     if _problems(name, data, file):
         from ruamel.yaml import YAML
 
@@ -74,6 +80,8 @@ def _validate(name: str, text: str, data: Any, file: str) -> None:
 
 
 def _problems(name: str, data: Any, file: str) -> list[Problem]:
+    from ing2gw.mapping_schema import check_intents, check_policy_intents, check_table, check_target_table
+
     if name == "intents":
         return check_intents(data, file)[1]
     if name.startswith("targets/"):
@@ -85,6 +93,8 @@ def _problems(name: str, data: Any, file: str) -> list[Problem]:
 
 def intents() -> dict[str, Intent]:
     """The shared intent vocabulary (`mappings/intents.yaml`), by name."""
+    from ing2gw.mapping_schema import check_intents
+
     return check_intents(table("intents"), "mappings/intents.yaml")[0]
 
 
@@ -119,6 +129,8 @@ def lookup_row(controller: str, section: str, key: str) -> dict[str, Any] | None
     the row of its nearest ancestor (`a.b[].c` -> `a.b[]` -> `a`), and below a path listed in the
     table's `shared` map the shared spec's rows (e.g. `LoadBalancerSpec.port`) compete too: the
     row covering the longer part of `key` wins. None when no row covers the key."""
+    from ing2gw.mapping_schema import PATH_SECTIONS
+
     data = table(controller)
     rows = {str(r["key"]): r for r in data.get(section) or []}
     if section not in PATH_SECTIONS:
@@ -144,5 +156,5 @@ def _candidates(key: str, shared: dict[str, list[str]]) -> list[tuple[int, str]]
     return out
 
 
-__all__ = ["TableError", "generated_intents", "intents", "lookup_row", "mappings_dir", "table", "target_names",
+__all__ = ["generated_intents", "intents", "lookup_row", "mappings_dir", "table", "target_names",
            "target_rows"]

@@ -24,14 +24,23 @@ _TOP_ORDER = ("apiVersion", "kind", "metadata", "spec")
 _META_ORDER = ("name", "namespace", "labels", "annotations")
 
 _PLAIN = re.compile(r"[A-Za-z0-9_./~$^()+=;<][A-Za-z0-9 _./~$^()+=;<>@:,*&!?%\[\]{}-]*\Z")
-# characters YAML does not allow unescaped (outside its printable set), plus the BOM
-_NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+# characters YAML does not allow unescaped (outside its printable set), plus the BOM; in ASCII
+# text only the control characters. The full class is compiled on the first non-ASCII string:
+# its ranges beyond U+FFFF make `re` build a 64K-entry table, ~5 ms of every start otherwise.
+_NON_PRINTABLE_ASCII = re.compile("[^\t\n\r\x20-\x7e]")
+_NON_PRINTABLE_ANY = ("[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+                      "\U00010000-\U0010ffff]")
+
+
+def _non_printable(s: str) -> re.Pattern[str]:
+    """The pattern finding the characters YAML must escape in `s` (a cheaper one for ASCII)."""
+    return _NON_PRINTABLE_ASCII if s.isascii() else re.compile(_NON_PRINTABLE_ANY)
 
 
 def _quote(s: str) -> str:
     """A YAML double-quoted scalar (JSON escapes are valid YAML escapes)."""
     q = json.dumps(s, ensure_ascii=False)
-    return _NON_PRINTABLE.sub(lambda m: "\\u%04x" % ord(m.group()), q)
+    return _non_printable(q).sub(lambda m: "\\u%04x" % ord(m.group()), q)
 _DATE = re.compile(r"\d{4}-\d\d?-\d\d?")
 _ONE_ONE_RESERVED = frozenset(["=", "<<"])
 
@@ -116,7 +125,7 @@ def _block_literal(s: str, indent: str) -> str | None:
     trailing = len(s) - len(body)
     lines = body.split("\n")
     for ln in lines:
-        if ln != ln.rstrip() or "\t" in ln or "\r" in ln or _NON_PRINTABLE.search(ln) or "\x85" in ln \
+        if ln != ln.rstrip() or "\t" in ln or "\r" in ln or _non_printable(ln).search(ln) or "\x85" in ln \
                 or "\u2028" in ln or "\u2029" in ln:
             return None
     chomp = "-" if trailing == 0 else ("" if trailing == 1 else "+")

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import ing2gw
 from ing2gw.datafile import load_data, parse_data, parsed, parsed_module
 
@@ -62,3 +64,33 @@ def test_other_text_is_parsed() -> None:
     assert parsed(module.TEXT, "mappings/controllers.yaml") is not None
     assert parsed("a: 1\n", "mappings/no-such-table.yaml") is None
     assert load_data("a: 1\n", "mappings/no-such-table.yaml") == {"a": 1}
+
+
+def test_the_generator_refuses_an_invalid_mapping_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A prepared table is trusted without a second check at run time (`mappings.table`), so
+    the generator must refuse to prepare one that the schema rejects."""
+    import shutil
+
+    from ing2gw import mappings, parsed_data
+    from ing2gw.mapping_schema import TableError
+
+    shutil.copytree(Path(str(mappings.mappings_dir())), tmp_path / "m")
+    path = tmp_path / "m" / "targets" / "gke.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("- intent: cors\n", "- intent: cors\n  colour: red\n", 1),
+                    encoding="utf-8")
+    monkeypatch.setattr(mappings, "mappings_dir", lambda: tmp_path / "m")
+    mappings.table.cache_clear()
+    try:
+        with pytest.raises(TableError, match=r"mappings/targets/gke.yaml:\d+: intent cors: unknown columns"):
+            parsed_data.generate()
+    finally:
+        mappings.table.cache_clear()
+
+
+def test_a_prepared_table_is_the_validated_table() -> None:
+    """Every shipped table that has a schema passes it (what the generator checked)."""
+    from ing2gw import mappings
+
+    module = importlib.import_module(parsed_module("mappings/targets/envoy-gateway.yaml"))
+    mappings.validate("targets/envoy-gateway", module.TEXT, module.value(), "mappings/targets/envoy-gateway.yaml")
+    assert mappings.table("targets/envoy-gateway") == module.value()

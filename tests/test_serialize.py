@@ -71,3 +71,18 @@ def test_json_list() -> None:
     out = json.loads(dump_json([{"apiVersion": "v1", "kind": "A", "metadata": {"name": "a"}},
                                 {"apiVersion": "v1", "kind": "B", "metadata": {"name": "b"}}]))
     assert out["kind"] == "List" and [i["kind"] for i in out["items"]] == ["A", "B"]
+
+
+def test_characters_yaml_cannot_carry_raw_are_escaped() -> None:
+    """ASCII and non-ASCII strings take different patterns (serialize._non_printable): both must
+    escape what YAML's printable set excludes and keep the rest as written."""
+    for raw, escaped in [("a\x01b", "a\\u0001b"), ("del\x7f", "del\\u007f"), ("é\x01", "é\\u0001"),
+                         ("line\u2028sep", "line\\u2028sep"), ("bom\ufeff", "bom\\ufeff"),
+                         ("nonchar\ufffe", "nonchar\\ufffe"), ("surrogate-free \U0001f600", "surrogate-free \U0001f600"),
+                         ("tab\there", "tab\\there")]:
+        text = to_yaml({"k": raw})
+        assert escaped in text, (raw, text)
+        assert YAML(typ="safe", pure=True).load(text) == {"k": raw}
+    block = to_yaml({"k": "one\ntwo é\n"})
+    assert block.startswith("k: |"), block
+    assert to_yaml({"k": "one\ntwo\x01\n"}).startswith('k: "'), "a control character rules out a literal block"

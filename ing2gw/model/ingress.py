@@ -94,6 +94,8 @@ IS_DEFAULT_CLASS = "ingressclass.kubernetes.io/is-default-class"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ObjectMeta:
+    """The metadata ing2gw reads: name, namespace, labels, annotations, creation time and uid."""
+
     name: str
     namespace: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
@@ -104,6 +106,8 @@ class ObjectMeta:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServiceBackendPort:
+    """A backend's Service port, by name or by number."""
+
     name: str | None = None
     number: int | None = None
 
@@ -114,12 +118,16 @@ class ServiceBackendPort:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IngressServiceBackend:
+    """A backend that is a Service: its name and port."""
+
     name: str
     port: ServiceBackendPort
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TypedLocalObjectReference:
+    """A resource backend (an object of another kind in the same namespace)."""
+
     api_group: str | None = None
     kind: str
     name: str
@@ -127,12 +135,16 @@ class TypedLocalObjectReference:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IngressBackend:
+    """Where a path or the default backend sends traffic: a Service or a resource."""
+
     service: IngressServiceBackend | None = None
     resource: TypedLocalObjectReference | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HTTPIngressPath:
+    """One path of an Ingress rule: the path, its type and its backend."""
+
     path: str | None = None
     path_type: str  # Exact, Prefix or ImplementationSpecific
     backend: IngressBackend
@@ -140,23 +152,31 @@ class HTTPIngressPath:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HTTPIngressRuleValue:
+    """The HTTP paths of one Ingress rule."""
+
     paths: list[HTTPIngressPath]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IngressRule:
+    """One host (or every host, when None) and its paths."""
+
     host: str | None = None
     http: HTTPIngressRuleValue | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IngressTLS:
+    """The hosts one TLS Secret serves."""
+
     hosts: list[str] = field(default_factory=list)
     secret_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IngressSpec:
+    """An Ingress's class, default backend, TLS and rules."""
+
     ingress_class_name: str | None = None
     default_backend: IngressBackend | None = None
     tls: list[IngressTLS] = field(default_factory=list)
@@ -193,6 +213,8 @@ class Ingress:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IngressClassParameters:
+    """A reference to the controller-specific parameters of an IngressClass."""
+
     api_group: str | None = None
     kind: str
     name: str
@@ -202,12 +224,16 @@ class IngressClassParameters:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IngressClassSpec:
+    """The controller that serves an IngressClass and its parameters."""
+
     controller: str | None = None
     parameters: IngressClassParameters | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IngressClass:
+    """An IngressClass object: which controller serves Ingresses of that class."""
+
     api_version: str = "networking.k8s.io/v1"
     kind: str = "IngressClass"
     metadata: ObjectMeta
@@ -221,6 +247,8 @@ class IngressClass:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServicePort:
+    """One port of a Service: name, port, target port, protocol, app protocol."""
+
     name: str | None = None
     port: int
     target_port: int | str | None = None
@@ -230,6 +258,8 @@ class ServicePort:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServiceSpec:
+    """What ing2gw reads of a Service spec: type, ports, external name."""
+
     type: str | None = None
     ports: list[ServicePort] = field(default_factory=list)
     external_name: str | None = None
@@ -238,6 +268,8 @@ class ServiceSpec:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Service:
+    """A Service object, read to resolve named ports and ExternalName backends."""
+
     api_version: str = "v1"
     kind: str = "Service"
     metadata: ObjectMeta
@@ -263,6 +295,8 @@ class Service:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Namespace:
+    """A Namespace object of the input: its name and labels."""
+
     api_version: str = "v1"
     kind: str = "Namespace"
     metadata: ObjectMeta

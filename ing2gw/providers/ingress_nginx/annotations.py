@@ -72,6 +72,8 @@ class NginxGlobals:
 
 @dataclass(frozen=True)
 class CanaryConfig:
+    """A canary Ingress's selection: by header, header value or pattern, cookie, or weight."""
+
     by_header: str | None = None
     by_header_value: str | None = None
     by_header_pattern: str | None = None

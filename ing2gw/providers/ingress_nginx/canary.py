@@ -42,6 +42,8 @@ CATCH_ALL = "_"
 
 @dataclass(frozen=True)
 class Canary:
+    """A canary Ingress with its selection and the backend it sends the selected requests to."""
+
     ingress: Ingress
     config: CanaryConfig
     backend: ir.ServiceBackend

@@ -48,6 +48,8 @@ class Loc:
 
 @dataclass
 class Server:
+    """One nginx server block: its host, the Ingress that created it, its locations and certificate."""
+
     host: str
     first: Ingress | None
     locs: list[Loc] = field(default_factory=list)
