@@ -180,3 +180,86 @@ def test_every_command_is_listed() -> None:
                 defined[id(value)] = f"{name}:{attr}"
     assert sorted(defined[i] for i in set(defined) - set(registered)) == []
     assert len(registered) == len(COMMANDS) and set(registered) <= set(defined)
+
+
+# -- the pipeline forms of `ing2gw krm` run without click ---------------------------------------
+
+PLUGIN_CONFIG = "apiVersion: ing2gw.io/v1alpha1\nkind: Ing2Gw\nmetadata:\n  name: ing2gw\nspec:\n  gatewayNamespace: infra\n"
+RESOURCE_LIST = ("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+                 + "".join("- " + ln[0:] + "\n" if i == 0 else "  " + ln + "\n"
+                           for i, ln in enumerate(ONE_INGRESS.strip().splitlines())))
+
+
+def _imported_with_stdin(args: list[str], stdin: str, cwd: Path) -> tuple[set[str], str]:
+    env = {k: v for k, v in os.environ.items() if k != "ING2GW_VALIDATE_OUTPUT"}
+    r = subprocess.run([sys.executable, "-X", "importtime", "-m", "ing2gw", *args], input=stdin, capture_output=True,
+                       text=True, cwd=cwd, timeout=120, env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    mods = {line.rsplit("|", 1)[1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")}
+    assert "ing2gw.krm" in mods, "importtime output not understood, or the function did not run"
+    return mods, r.stdout
+
+
+@pytest.mark.parametrize("form", ["function", "plugin"])
+def test_kpt_and_kustomize_runs_import_no_click(tmp_path: Path, form: str) -> None:
+    (tmp_path / "cfg.yaml").write_text(PLUGIN_CONFIG)
+    args, stdin = (["krm"], RESOURCE_LIST) if form == "function" else (["krm", "--kustomize-plugin", "cfg.yaml"],
+                                                                        ONE_INGRESS)
+    mods, out = _imported_with_stdin(args, stdin, tmp_path)
+    assert "kind: HTTPRoute" in out, out[:500]
+    assert offending(mods, ("click", "ing2gw.cli.app", "ing2gw.cli.krm")) == []
+
+
+def _run_in_process(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], args: list[str], stdin: str,
+                    through_click: bool) -> tuple[int, str, str]:
+    import io
+
+    from ing2gw.cli import pipeline
+
+    if through_click:
+        monkeypatch.setattr(pipeline, "fast_path", lambda args: None)
+    else:
+        assert pipeline.fast_path(args) is not None
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
+    code = main(args)
+    out, err = capsys.readouterr()
+    monkeypatch.undo()
+    return code, out, err
+
+
+@pytest.mark.parametrize("case", ["function", "function-bad-item", "plugin", "plugin-missing-config",
+                                  "plugin-bad-config", "plugin-bad-input", "plugin-fails-on-error"])
+def test_the_pipeline_forms_answer_as_the_click_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str], case: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cfg.yaml").write_text(PLUGIN_CONFIG)
+    (tmp_path / "bad.yaml").write_text(PLUGIN_CONFIG.replace("gatewayNamespace: infra", "gatewayNamespce: infra"))
+    (tmp_path / "strict.yaml").write_text(PLUGIN_CONFIG + "  failOn: info\n")
+    args, stdin = {
+        "function": (["krm"], RESOURCE_LIST),
+        "function-bad-item": (["krm"], RESOURCE_LIST.replace("number: 80", "number: true")),
+        "plugin": (["krm", "--kustomize-plugin", "cfg.yaml"], ONE_INGRESS),
+        "plugin-missing-config": (["krm", "--kustomize-plugin", "nosuch.yaml"], ONE_INGRESS),
+        "plugin-bad-config": (["krm", "--kustomize-plugin", "bad.yaml"], ONE_INGRESS),
+        "plugin-bad-input": (["krm", "--kustomize-plugin", "cfg.yaml"], ONE_INGRESS + "---\n: [\n"),
+        "plugin-fails-on-error": (["krm", "--kustomize-plugin", "strict.yaml"], ONE_INGRESS),
+    }[case]
+    fast = _run_in_process(monkeypatch, capsys, args, stdin, through_click=False)
+    monkeypatch.chdir(tmp_path)
+    slow = _run_in_process(monkeypatch, capsys, args, stdin, through_click=True)
+    assert fast == slow
+    expected_code = {"function": 0, "plugin": 0, "plugin-fails-on-error": 1}.get(case, 2)
+    if case == "function-bad-item":
+        expected_code = fast[0]  # a bad item is a result of the function, whatever its severity
+    assert fast[0] == expected_code, fast
+    if expected_code == 2:
+        assert fast[2].startswith("error: "), fast[2]
+
+
+def test_other_argument_lists_go_through_click() -> None:
+    from ing2gw.cli import pipeline
+
+    for args in (["krm", "--help"], ["krm", "--kustomize-plugin"], ["krm", "--kustomize-plugin", "--help"],
+                 ["krm", "--kustomize-plugin", "c.yaml", "extra"], ["krm", "--kustomize-plugin=c.yaml"],
+                 ["convert", "-f", "x.yaml"], []):
+        assert pipeline.fast_path(args) is None, args

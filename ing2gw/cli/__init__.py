@@ -5,112 +5,25 @@ Each command lives in its own module under `ing2gw/cli/` and is listed in `COMMA
 input: InputError/UsageError become one line per problem on stderr and exit code 2.
 
 Start-up is paid by every small run (each `kubectl kustomize` through the plugin, each KRM
-function call, each pre-commit hook), so this module imports only click: a command's module
-is imported when that command runs, and `ing2gw --help` lists the commands from the summaries
-kept here as data (tests/test_cli_startup.py checks they match the commands' own help).
+function call, each pre-commit hook), so this module imports nothing heavy: the click group
+lives in `ing2gw.cli.app` (a command's module is imported when that command runs, and `ing2gw
+--help` lists the commands from the summaries kept there as data; tests/test_cli_startup.py
+checks they match the commands' own help), and the two argument lists kpt and kustomize pass
+(`krm`, `krm --kustomize-plugin CONFIG`) run without click (`ing2gw.cli.pipeline`), with the same
+output, messages and exit codes as through it.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
-from typing import TYPE_CHECKING, NamedTuple, Sequence
+from typing import Any, Sequence
 
-import click
-
-from ing2gw import __version__
 from ing2gw.errors import InputError, UsageError
-
-if TYPE_CHECKING:
-    from click.shell_completion import CompletionItem
 
 #: exit code for bad input or usage (`findings.EXIT_USAGE`; not imported from there, which
 #: would load the finding codes' module for `--version`)
 EXIT_USAGE = 2
-
-
-class Entry(NamedTuple):
-    """Where a command lives, and the first paragraph of its help (what `--help` lists)."""
-
-    target: str  # "module:attribute" of the click command
-    summary: str
-
-
-#: command name -> its entry, in --help order.
-COMMANDS: dict[str, Entry] = {
-    "convert": Entry("ing2gw.cli.convert:convert", "Convert Ingress manifests to Gateway API objects."),
-    "migrate": Entry("ing2gw.cli.migrate:migrate",
-                     "Migrate every Ingress of a GitOps repository to Gateway API, as a reviewable change."),
-    "verify": Entry("ing2gw.cli.verify:verify", "Send the same probe requests through the old controller and "
-                    "the Gateway API objects, and name every difference."),
-    "simulate": Entry("ing2gw.cli.simulate:simulate",
-                      "Route requests through a model of the old controller or of Gateway API."),
-    "explain": Entry("ing2gw.cli.explain:explain",
-                     "Print the long explanation of a finding CODE and where to read more."),
-    "mappings": Entry("ing2gw.cli.explain:mappings",
-                      "Print the annotation mapping table of CONTROLLER (default: ingress-nginx), or with "
-                      "--target the table of a Gateway API implementation."),
-    "krm": Entry("ing2gw.cli.krm:krm", "Convert Ingresses inside a kpt or Kustomize pipeline."),
-    "install-kustomize-plugin": Entry("ing2gw.cli.krm:install_kustomize_plugin",
-                                      "Install ing2gw as a legacy Kustomize exec plugin for `kubectl kustomize "
-                                      "--enable-alpha-plugins`."),
-}
-
-
-def load_command(name: str) -> click.Command:
-    """Import the module of command `name` and return its click command."""
-    module, _, attr = COMMANDS[name].target.partition(":")
-    cmd = getattr(importlib.import_module(module), attr)
-    assert isinstance(cmd, click.Command)
-    return cmd
-
-
-def _listed(name: str) -> click.Command:
-    """A stand-in with the command's summary as its help: lists and completes it like the real
-    command, without importing it."""
-    return click.Command(name, help=COMMANDS[name].summary)
-
-
-class _Group(click.Group):
-    """Loads each command's module only when that command runs (fast start-up)."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        return load_command(cmd_name) if cmd_name in COMMANDS else None
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # click's own layout (limit = width - 6 - longest name), from the summaries
-        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
-        with formatter.section("Commands"):
-            formatter.write_dl([(name, _listed(name).get_short_help_str(limit)) for name in COMMANDS])
-
-    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
-        from click.shell_completion import CompletionItem
-
-        items = [CompletionItem(name, help=_listed(name).get_short_help_str())
-                 for name in COMMANDS if name.startswith(incomplete)]
-        # the group's own options (--help, --version), as click.Group would add them
-        return items + click.Command.shell_complete(self, ctx, incomplete)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="ing2gw")
-def cli() -> None:
-    """Migrate Kubernetes Ingress to Gateway API, and prove the new routes send every request
-    where the old controller did.
-
-    \b
-    Typical use:
-      ing2gw convert -f ingress.yaml                    # Gateway API objects on stdout
-      ing2gw convert -f manifests/ -R --out-dir out     # out/platform, out/apps/<namespace>
-      ing2gw convert -f ingress.yaml --verify           # also run the traffic-equivalence check
-
-    \b
-    Exit codes: 0 success; 1 findings at or above --fail-on; 2 bad input or usage.
-    """
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -121,8 +34,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ing2gw.emit import objects
 
         objects.VALIDATE_OUTPUT = True
+    args = list(argv) if argv is not None else sys.argv[1:]
+    from ing2gw.cli import pipeline
+
+    run = pipeline.fast_path(args)
+    if run is not None:
+        return pipeline.guarded(run)
+    import click
+
+    from ing2gw.cli.app import cli
+
     try:
-        rv = cli.main(args=list(argv) if argv is not None else None, prog_name=prog,
+        rv = cli.main(args=args, prog_name=prog,
                       standalone_mode=False)
     except InputError as exc:
         for p in exc.problems:
@@ -147,3 +70,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def entrypoint() -> None:
     """Console-script entry point."""
     sys.exit(main())
+
+
+#: names that live in `ing2gw.cli.app` (imported on first use: they need click)
+_APP_NAMES = frozenset({"COMMANDS", "Entry", "cli", "load_command", "_listed", "_Group"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _APP_NAMES:
+        from ing2gw.cli import app
+
+        return getattr(app, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,27 +10,9 @@ from pathlib import Path
 import click
 
 from ing2gw import krm as lib
-from ing2gw.errors import InputError, Problem, UsageError
-from ing2gw.findings import EXIT_OK, EXIT_USAGE
-from ing2gw.load import decode
-
-
-def _read_stdin() -> str:
-    if sys.stdin is None or sys.stdin.isatty():
-        raise UsageError("`ing2gw krm` reads resources on stdin and is run by kpt or kustomize; "
-                         "see `ing2gw krm --help`")
-    return decode(sys.stdin.buffer.read(), "<stdin>")
-
-
-def _report(outcome: lib.Outcome) -> None:
-    """Findings and the reasons a build fails, on stderr (Kustomize shows only stderr)."""
-    for line in outcome.notes:
-        click.echo(line, err=True)
-    shown = set(outcome.notes)
-    prefix = "error: " if outcome.exit_code == EXIT_USAGE else ""
-    for reason in outcome.fatal:
-        if reason not in shown:
-            click.echo(prefix + reason, err=True)
+from ing2gw.cli import pipeline
+from ing2gw.errors import UsageError
+from ing2gw.findings import EXIT_OK
 
 
 @click.command()
@@ -62,28 +44,8 @@ def krm(plugin_config: str | None, extra: tuple[str, ...]) -> int:
                  else "`ing2gw krm` takes no arguments")
         raise UsageError(f"{where} (got {' '.join(extra)}): put the options under spec: in the Ing2Gw config")
     if plugin_config is not None:
-        return _run_plugin(plugin_config)
-    text = _read_stdin()
-    resource_list = lib.parse_resource_list(text)
-    out, outcome = lib.run_function(resource_list)
-    sys.stdout.write(lib.dump_resource_list(out, source=(text, resource_list)))
-    sys.stdout.flush()
-    _report(outcome)
-    return outcome.exit_code
-
-
-def _run_plugin(config_file: str) -> int:
-    try:
-        config_text = decode(Path(config_file).read_bytes(), config_file)
-    except OSError as exc:
-        raise InputError([Problem(config_file, 0, f"cannot read the Ing2Gw config: {exc.strerror or exc}")]) from None
-    config = lib.parse_plugin_config(config_text, config_file)
-    outcome = lib.run_plugin(config, lib.parse_stream(_read_stdin(), "<stdin>"))
-    if outcome.items:
-        sys.stdout.write(lib.dump_stream(outcome.items))
-        sys.stdout.flush()
-    _report(outcome)
-    return outcome.exit_code
+        return pipeline.run_plugin(plugin_config)
+    return pipeline.run_function()
 
 
 @click.command("install-kustomize-plugin")
