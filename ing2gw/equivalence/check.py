@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import os
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ing2gw.findings import Finding, Severity
 from ing2gw.load import Manifest
@@ -112,6 +113,17 @@ class VerifyResult:
         self.cause_counts[cause] = n + 1
         if cause == ("UNEXPLAINED",) or n < self.keep:
             self.differences.append(rec)
+
+    def count(self, cause: tuple[str, ...]) -> None:
+        """Count a differing probe of `cause` without keeping it (one `add` would not keep: its
+        cause had `keep` examples already)."""
+        if cause == ("UNEXPLAINED",):
+            self.unexplained += 1
+        elif cause == ("UNVERIFIED",):
+            self.unverified += 1
+        else:
+            self.explained += 1
+        self.cause_counts[cause] = self.cause_counts.get(cause, 0) + 1
 
     def absorb(self, other: "VerifyResult") -> None:
         """Add another check's counts and records (one check per controller of the input)."""
@@ -295,12 +307,16 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
               controller: str = "ingress-nginx", class_groups: dict[str, list[str]] | None = None,
               default_class: str | None = None, context: ClusterContext | None = None,
               configmap_flags: Sequence[str] = (), extra_probes: Sequence[Request] = (),
-              observe: Callable[[Request, Answer, Answer], None] | None = None) -> VerifyResult:
+              observe: Callable[[Request, Answer, Answer], None] | None = None,
+              workers: int | None = None) -> VerifyResult:
     """Compare `old` (Ingress side) and `new` (Gateway API side) on generated probes.
 
     `class_groups` maps an IngressClass to the keys of its Ingresses (as the translation grouped
     them); each group is checked against the Gateway(s) of its class. `observe`, when given, sees
-    every probe with both answers (tests use it to look at equal answers too).
+    every probe with both answers (tests use it to look at equal answers too). `workers`: 1 runs
+    every probe in this process, 2 splits a group's batches with a forked process (the result is
+    the same, record for record); None decides by the machine and the group's size
+    (`_processes`).
     """
     start = time.perf_counter()
     result = VerifyResult()
@@ -341,8 +357,14 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
         # the Services too: a Service's annotations can route (HAProxy's route-acl)
         seeds += [m for m in support if m.kind == "Service"]
         # a generator: the probes are made, run, compared and dropped a batch at a time
-        probes: Iterable[Request] = iter_probes(seeds, group_routes, global_lists=[
-            v for k, v in sorted(ctx.nginx_configmap.items()) if k in GLOBAL_LIST_KEYS] if controller == "ingress-nginx" else [])
+        global_lists = [v for k, v in sorted(ctx.nginx_configmap.items())
+                        if k in GLOBAL_LIST_KEYS] if controller == "ingress-nginx" else []
+
+        def make_probes(seeds: list[Manifest] = seeds, group_routes: list[Manifest] = group_routes,
+                        global_lists: list[str] = global_lists) -> Iterable[Request]:
+            return iter_probes(seeds, group_routes, global_lists=global_lists)
+
+        probes: Iterable[Request] = make_probes()
         if extra_probes:  # the set of every probe's description is ~40 MB at 10,000 Ingresses: only when needed
             listed = list(probes)
             seen = {r.describe() for r in listed}
@@ -350,11 +372,18 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
         relevant = FindingIndex([f for f in findings if subject_key(f) in wanted or not f.subject.startswith("Ingress ")])
         job = _Job(old_router, new_router, GatewayPicker(gateways, class_name), relevant, route_source,
                    KnownHosts(_rule_hosts(group_ings)), observe)
-        for eq, records in _evaluate(job, probes):
-            result.probes += eq + len(records)
-            result.equivalent += eq
-            for rec in records:
-                result.add(rec)
+        if _processes(workers, len(seeds), observe) > 1 and not extra_probes:
+            outcomes: Iterable[_Outcome] = _evaluate_in_two(job, make_probes, result.keep)
+        else:
+            outcomes = (_condense(eq, records, {}, None) for eq, records in _evaluate(job, probes))
+        for outcome in outcomes:
+            result.probes += outcome.equivalent + len(outcome.items)
+            result.equivalent += outcome.equivalent
+            for cause, rec in outcome.items:
+                if rec is None:
+                    result.count(cause)
+                else:
+                    result.add(rec)
     # unexplained first, then by request
     result.differences.sort(key=lambda r: (bool(r.explained_by), r.unverified, r.request.describe()))
     result.seconds = time.perf_counter() - start
@@ -461,6 +490,116 @@ def _evaluate(job: _Job, probes: Iterable[Request]) -> Iterable[tuple[int, list[
     it = iter(probes)
     while batch := list(itertools.islice(it, BATCH)):
         yield job.run(batch)
+
+
+def _cause(rec: Record) -> tuple[str, ...]:
+    if rec.explained_by:
+        return tuple(rec.explained_by)
+    return ("UNVERIFIED",) if rec.unverified else ("UNEXPLAINED",)
+
+
+@dataclass
+class _Outcome:
+    """One batch's result, small enough to send between processes: the equivalent probes counted,
+    and each differing probe's cause in order with its record where it may still be kept."""
+
+    equivalent: int
+    items: list[tuple[tuple[str, ...], Record | None]]
+
+
+def _condense(equivalent: int, records: list[Record], seen: dict[tuple[str, ...], int], keep: int | None) -> _Outcome:
+    """The batch's outcome. With `keep`, a record is dropped once its cause has had `keep` records
+    in the batches `seen` counted so far: VerifyResult.add keeps the first `keep` of each cause
+    over all batches in order, and a record that is not among the first `keep` of this process's
+    batches cannot be among the first `keep` of all of them, so merging the outcomes in batch order
+    keeps exactly what one process would have kept."""
+    items: list[tuple[tuple[str, ...], Record | None]] = []
+    for rec in records:
+        cause = _cause(rec)
+        n = seen.get(cause, 0)
+        seen[cause] = n + 1
+        kept = keep is None or cause == ("UNEXPLAINED",) or n < keep
+        items.append((cause, rec if kept else None))
+    return _Outcome(equivalent, items)
+
+
+#: a class group with at least this many seed objects (Ingresses, IngressRoutes, Services) is
+#: checked by two processes when the machine has two cores: below it, forking and generating the
+#: probes twice cost more than the second core gives
+PARALLEL_MIN = 400
+
+
+def _processes(workers: int | None, seeds: int, observe: object) -> int:
+    """How many processes run a group's probes (`observe` needs every answer here: one)."""
+    if observe is not None or not hasattr(os, "fork"):
+        return 1
+    if workers is not None:
+        return max(1, min(workers, 2))
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - platforms without affinity
+        cpus = os.cpu_count() or 1
+    return 2 if cpus >= 2 and seeds >= PARALLEL_MIN else 1
+
+
+def _evaluate_in_two(job: _Job, make_probes: Callable[[], Iterable[Request]], keep: int) -> list[_Outcome]:
+    """The outcomes of every batch, in order, the odd batches run by a forked copy of this process.
+
+    Both processes generate the same probe stream (the fork shares the hash seed, so every set
+    iterates alike) and each runs every other batch; the child writes its condensed outcomes to a
+    temporary file and exits. If it fails, this process runs its batches too: the answer never
+    depends on the second process."""
+    import pickle
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix="ing2gw-check-", suffix=".pickle")
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        code = 1
+        try:
+            seen: dict[tuple[str, ...], int] = {}
+            done = [(i, _condense(*job.run(batch), seen, keep))
+                    for i, batch in enumerate(_batches(make_probes())) if i % 2]
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(done, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(fd)
+    try:
+        seen = {}
+        mine: dict[int, _Outcome] = {}
+        count = 0
+        for i, batch in enumerate(_batches(make_probes())):
+            count = i + 1
+            if i % 2 == 0:
+                mine[i] = _condense(*job.run(batch), seen, keep)
+        _, status = os.waitpid(pid, 0)
+        pid = 0
+        theirs: dict[int, _Outcome] = {}
+        if status == 0:
+            with open(path, "rb") as fh:
+                theirs = dict(pickle.load(fh))
+        if set(mine) | set(theirs) != set(range(count)):
+            # the second process failed: its batches run here, the outcome is the same
+            own: dict[tuple[str, ...], int] = {}
+            theirs = {i: _condense(*job.run(batch), own, keep)
+                      for i, batch in enumerate(_batches(make_probes())) if i % 2}
+        return [mine[i] if i in mine else theirs[i] for i in range(count)]
+    finally:
+        if pid:
+            try:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+        os.unlink(path)
+
+
+def _batches(probes: Iterable[Request]) -> Iterator[list[Request]]:
+    it = iter(probes)
+    while batch := list(itertools.islice(it, BATCH)):
+        yield batch
 
 
 def manifests_from_objects(objs: Iterable[dict[str, Any]]) -> list[Manifest]:

@@ -27,9 +27,11 @@ def _routes_of(result: Result) -> list[str]:
 def verify_translation(result: Result, manifests: Sequence[Manifest], options: Options,
                        new_objects: Sequence[dict[str, Any]] | None = None, context: ClusterContext | None = None,
                        extra_probes: Sequence[Request] = (),
-                       observe: Callable[[Request, Answer, Answer], None] | None = None) -> VerifyResult:
+                       observe: Callable[[Request, Answer, Answer], None] | None = None,
+                       workers: int | None = None) -> VerifyResult:
     """Check a translation (or hand-edited `new_objects`) against the Ingresses it came from:
-    one check per controller (its registry entry's simulator), grouped by class."""
+    one check per controller (its registry entry's simulator), grouped by class. `workers` as
+    `run_check`'s (None: decided by the machine and the size)."""
     # objects the translation left out as invalid (skip-invalid, migrate) are no input of the
     # old side either: a duplicate Ingress or a broken Service would route (or refuse) differently
     invalid = {id(m) for m, _ in result.inputs.invalid}
@@ -67,7 +69,7 @@ def verify_translation(result: Result, manifests: Sequence[Manifest], options: O
                          configmap_flags=setup.flags,
                          context=_with_setup(_with_static(_with_configmap(context, setup.configmap), setup.static),
                                              setup.context),
-                         extra_probes=extra_probes, observe=observe)
+                         extra_probes=extra_probes, observe=observe, workers=workers)
         if total is None:
             total = part
         else:
