@@ -388,7 +388,8 @@ def _source_range(p: _Parse, row: Row, value: str) -> None:
         return
     target = p.ctx.options.target
     if carries(target, row.intent):
-        ours = f"the translation denies them too ({target} policy without allow rules, 403)"
+        ours = f"the translation denies them too ({target} policy without allow rules, " + \
+            ("503)" if target == "aws" else "403)")
         code = "ING2GW-NGINX-082"
     else:
         ours = "the translation's rules for them keep no backend, so the Gateway answers 500"
