@@ -26,6 +26,14 @@ route_rule_action.go BuildRuleRoutingAction).
   that cannot be written so (a GRPCRoute, a match already using all five evaluations, a rule
   that already names a ListenerRuleConfiguration, more than the 16 rules or 128 matches an
   HTTPRoute may hold) keeps its lists as an error (ING2GW-TARGET-051).
+* session-affinity (cookie): LBC builds one target group per (route, Service, port)
+  (model_build_target_group.go buildTargetGroupResourceID) and takes its properties from the
+  Service's TargetGroupConfiguration, the route's `routeConfigurations` entry over its
+  `defaultConfiguration` (tg_config_constructor.go). So one TargetGroupConfiguration per
+  Service gets an entry for exactly each route of an Ingress with affinity: target group
+  stickiness of type lb_cookie for the cookie's Max-Age/Expires (nginx's session cookie: the
+  ALB's default of one day), and nothing for other routes of the Service. The ALB's cookie is
+  AWSALB, not nginx's (ING2GW-TARGET-052).
 """
 
 from __future__ import annotations
@@ -151,9 +159,7 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
     consumed: set[ir.Intent] = set()
     variants: dict[tuple[str, str], list[Variant]] = {}
     told: dict[tuple[str, str], Finding] = {}
-    if not carries(TARGET, "client-allow-list"):
-        return Emitted(objects, consumed, [])
-    for route, name in routes:
+    for route, name in routes if carries(TARGET, "client-allow-list") else ():
         lists = [i for i in route.intents if i.kind == "source-range"]
         if not lists:
             continue
@@ -210,4 +216,57 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
             suggestion="if a proxy or CDN sits in front of the ALB, its address is what the ALB sees: restrict clients "
                        "there; keep the rules' order and the ALB's listener-rule quota (100 by default) in mind",
             security=True))
+    objects += _stickiness(routes, consumed, told)
     return Emitted(objects, consumed, [told[k] for k in sorted(told)], variants=variants)
+
+
+#: the ALB's default lb_cookie duration (one day), for nginx's session cookie
+DEFAULT_STICKINESS = 86400
+
+
+def _stickiness(routes: list[tuple[ir.Route, str]], consumed: set[ir.Intent],
+                told: dict[tuple[str, str], Finding]) -> list[dict[str, Any]]:
+    """One TargetGroupConfiguration per Service that routes with cookie affinity forward to,
+    with a routeConfigurations entry for each of those routes (module docstring)."""
+    entries: dict[tuple[str, str], dict[tuple[str, str, str], tuple[int, str]]] = {}
+    for route, name in routes:
+        wanted = [i for i in route.intents if i.kind == "session-affinity" and carries(TARGET, i.kind, i.params)]
+        if not wanted:
+            continue
+        i = wanted[0]
+        p = dict(i.params)
+        given = p.get("max-age") or p.get("expires")
+        seconds = int(given) if given else DEFAULT_STICKINESS
+        services = sorted({(b.namespace, b.name) for r in route.rules if r.redirect is None for b in r.backends})
+        for svc in services:
+            entries.setdefault(svc, {})[(route.kind, route.namespace, name)] = (seconds, route.source.key)
+        consumed.update(wanted)
+        lost = [f"the ALB's cookie AWSALB instead of {p['cookie']}"]
+        if not given:
+            lost.append(f"it lasts {DEFAULT_STICKINESS}s (nginx's was a session cookie)")
+        if p.get("path", "/") != "/" or any(k in p for k in ("paths", "domain", "samesite")):
+            lost.append("its Path, Domain and SameSite are the ALB's own")
+        told.setdefault((i.source.key, i.kind), Finding(
+            Severity.WARNING, "ING2GW-TARGET-052",
+            f"aws: cookie affinity becomes lb_cookie stickiness ({seconds}s) of route {route.namespace}/{name}'s target "
+            f"groups (TargetGroupConfiguration routeConfigurations of Service(s) "
+            f"{', '.join(f'{ns}/{n}' for ns, n in services)}): " + "; ".join(lost)
+            + "; clients pinned by ingress-nginx move once", origin=i.source.origin,
+            subject=f"Ingress {i.source.key}", annotation=i.source.annotation,
+            suggestion="if a TargetGroupConfiguration already names the Service, merge the routeConfigurations into it "
+                       "(one per Service)"))
+    out = []
+    for (ns, svc), routes_of in sorted(entries.items()):
+        configs = []
+        for (kind, rns, rname), (seconds, _) in sorted(routes_of.items()):
+            attributes = [{"key": "stickiness.enabled", "value": "true"},
+                          {"key": "stickiness.type", "value": "lb_cookie"},
+                          {"key": "stickiness.lb_cookie.duration_seconds", "value": str(seconds)}]
+            configs.append({"routeIdentifier": {"kind": kind, "namespace": rns, "name": rname},
+                            "targetGroupProps": {"targetGroupAttributes": attributes}})
+        sources = ",".join(sorted({src for _, src in routes_of.values()}))
+        out.append({"apiVersion": API_VERSION, "kind": "TargetGroupConfiguration",
+                    "metadata": {"name": _name(svc, "-ing2gw"), "namespace": ns,
+                                 "annotations": {"ing2gw.io/source-ingress": sources}},
+                    "spec": {"targetReference": {"name": svc}, "routeConfigurations": configs}})
+    return out
