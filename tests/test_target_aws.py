@@ -152,3 +152,40 @@ def test_match_evaluations_follow_lbc_conditions() -> None:
     assert evaluations(ir.Match(ir.PathMatch("Exact", "/a"))) == 2
     assert evaluations(ir.Match(ir.PathMatch("Exact", "/a"), headers=(ir.HeaderMatch("x", "a,b"),),
                                 method="GET")) == 5                                # values split on commas
+
+
+def test_affinity_is_stickiness_of_exactly_the_ingress_routes_target_groups() -> None:
+    sticky = {f"{P}/affinity": "cookie", f"{P}/session-cookie-max-age": "3600", f"{P}/session-cookie-name": "route"}
+    res = run(ingress("cart", "a.example.com", [("/cart", "Prefix")], sticky),
+              ingress("other", "b.example.com", [("/", "Prefix")]).replace("name: other, port", "name: cart, port"))
+    [tgc] = of(res, "TargetGroupConfiguration")
+    assert implementation_crds.problems(tgc) == []
+    assert tgc["metadata"]["namespace"] == "shop" and tgc["spec"]["targetReference"] == {"name": "cart"}
+    # one entry, for the route of the Ingress with affinity; the other route of Service cart
+    # keeps the Service's defaults (no defaultConfiguration is written)
+    assert tgc["spec"]["routeConfigurations"] == [{
+        "routeIdentifier": {"kind": "HTTPRoute", "namespace": "shop", "name": "cart"},
+        "targetGroupProps": {"targetGroupAttributes": [
+            {"key": "stickiness.enabled", "value": "true"}, {"key": "stickiness.type", "value": "lb_cookie"},
+            {"key": "stickiness.lb_cookie.duration_seconds", "value": "3600"}]}}]
+    assert "defaultConfiguration" not in tgc["spec"]
+    assert {f.code for f in res.findings} >= {"ING2GW-TARGET-052"}
+    # the cookie name is the ALB's own: reported as partly converted, the affinity as carried
+    codes = {(f.annotation, f.code) for f in res.findings}
+    assert (f"{P}/session-cookie-name", "ING2GW-NGINX-012") in codes
+    assert (f"{P}/affinity", "ING2GW-NGINX-010") in codes and (f"{P}/session-cookie-max-age", "ING2GW-NGINX-010") in codes
+    longer = run(ingress("cart", "a.example.com", [("/", "Prefix")], {f"{P}/affinity": "cookie",
+                                                                      f"{P}/session-cookie-name": "route",
+                                                                      f"{P}/session-cookie-max-age": "1209600"}))
+    assert of(longer, "TargetGroupConfiguration") == []  # 14 days: longer than the ALB's 7
+
+
+def test_carry_limits_for_affinity() -> None:
+    from ing2gw.emit.targets.carry import verdict
+
+    assert verdict("aws", "session-affinity", {"type": "cookie", "cookie": "x"}).carried
+    assert verdict("aws", "session-affinity", {"type": "cookie", "cookie": "x", "max-age": "604800"}).carried
+    assert "7 days" in verdict("aws", "session-affinity", {"type": "cookie", "cookie": "x",
+                                                           "max-age": "604801"}).why_not
+    assert not verdict("aws", "session-affinity", {"type": "ip"}).carried
+    assert not verdict("aws", "basic-auth", {"type": "basic", "secret": "s"}).carried
