@@ -189,3 +189,30 @@ def test_carry_limits_for_affinity() -> None:
                                                            "max-age": "604801"}).why_not
     assert not verdict("aws", "session-affinity", {"type": "ip"}).carried
     assert not verdict("aws", "basic-auth", {"type": "basic", "secret": "s"}).carried
+
+
+def test_a_direct_response_is_a_fixed_response_rule() -> None:
+    from ing2gw.emit.gateway import _route
+    from ing2gw.emit.targets.aws import direct_responses
+
+    src = ir.Source("shop", "x", None)  # type: ignore[arg-type]
+    key = ir.ListenerKey("gw", "HTTP", 80, "x.example.com")
+    rules = [ir.Rule((ir.Match(ir.PathMatch("PathPrefix", "/")),), src, direct_status=404),
+             ir.Rule((ir.Match(ir.PathMatch("PathPrefix", "/app")),), src,
+                     backends=(ir.ServiceBackend("shop", "app", 80),))]
+    route = ir.Route("HTTPRoute", "shop", "x", src, ("x.example.com",), (key,), rules)
+    [config] = direct_responses([route])
+    assert config["metadata"] == {"name": "direct-response-404", "namespace": "shop"}
+    assert config["spec"] == {"actions": [{"type": "fixed-response", "fixedResponseConfig": {"statusCode": 404}}]}
+    assert implementation_crds.problems(config) == []
+    obj = _route(route, "x", rules, {key: ("Gateway", "infra", "gw", "http")}, "aws")
+    assert obj["spec"]["rules"][0]["filters"] == [{"type": "ExtensionRef", "extensionRef": {
+        "group": "gateway.k8s.aws", "kind": "ListenerRuleConfiguration", "name": "direct-response-404"}}]
+    gw = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "gw", "namespace": "infra"},
+          "spec": {"gatewayClassName": "aws", "listeners": [{"name": "http", "port": 80, "protocol": "HTTP",
+                                                              "allowedRoutes": {"namespaces": {"from": "All"}}}]}}
+    cls = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass", "metadata": {"name": "aws"},
+           "spec": {"controllerName": "gateway.k8s.aws/alb"}}
+    r = router([cls, gw, obj, config])
+    assert answer(r, "GET http://x.example.com/other") == (404, None)
+    assert answer(r, "GET http://x.example.com/app/y") == (200, "app")

@@ -34,6 +34,9 @@ route_rule_action.go BuildRuleRoutingAction).
   stickiness of type lb_cookie for the cookie's Max-Age/Expires (nginx's session cookie: the
   ALB's default of one day), and nothing for other routes of the Service. The ALB's cookie is
   AWSALB, not nginx's (ING2GW-TARGET-052).
+* direct responses (ir.Rule.direct_status): a ListenerRuleConfiguration with a fixed-response
+  action per status and namespace; LBC answers with it instead of forwarding
+  (route_rule_action.go BuildRuleRoutingAction). The ALB's body is empty and text/plain.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from __future__ import annotations
 from typing import Any
 
 from ing2gw import ir
-from ing2gw.emit.targets import Emitted, Variant
+from ing2gw.emit.targets import Emitted, Variant, direct_filter_name
 from ing2gw.emit.targets.carry import carries
 from ing2gw.findings import Finding, Severity
 
@@ -217,7 +220,23 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
                        "there; keep the rules' order and the ALB's listener-rule quota (100 by default) in mind",
             security=True))
     objects += _stickiness(routes, consumed, told)
+    objects += direct_responses([route for route, _ in routes])
     return Emitted(objects, consumed, [told[k] for k in sorted(told)], variants=variants)
+
+
+def direct_responses(routes: list[ir.Route]) -> list[dict[str, Any]]:
+    """The fixed-response ListenerRuleConfiguration of every direct response of the routes'
+    rules (ir.Rule.direct_status), one per status and namespace, named by `direct_filter_name`
+    (emit.gateway names it by ExtensionRef from the rule, which has no backend)."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for route in routes:
+        for rule in route.rules:
+            if rule.direct_status is not None:
+                name = direct_filter_name(rule.direct_status)
+                out.setdefault((route.namespace, name), {
+                    "apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": name, "namespace": route.namespace},
+                    "spec": {"actions": _fixed(rule.direct_status)}})
+    return [out[k] for k in sorted(out)]
 
 
 #: the ALB's default lb_cookie duration (one day), for nginx's session cookie
@@ -238,8 +257,8 @@ def _stickiness(routes: list[tuple[ir.Route, str]], consumed: set[ir.Intent],
         given = p.get("max-age") or p.get("expires")
         seconds = int(given) if given else DEFAULT_STICKINESS
         services = sorted({(b.namespace, b.name) for r in route.rules if r.redirect is None for b in r.backends})
-        for svc in services:
-            entries.setdefault(svc, {})[(route.kind, route.namespace, name)] = (seconds, route.source.key)
+        for service in services:
+            entries.setdefault(service, {})[(route.kind, route.namespace, name)] = (seconds, route.source.key)
         consumed.update(wanted)
         lost = [f"the ALB's cookie AWSALB instead of {p['cookie']}"]
         if not given:
@@ -255,9 +274,9 @@ def _stickiness(routes: list[tuple[ir.Route, str]], consumed: set[ir.Intent],
             subject=f"Ingress {i.source.key}", annotation=i.source.annotation,
             suggestion="if a TargetGroupConfiguration already names the Service, merge the routeConfigurations into it "
                        "(one per Service)"))
-    out = []
+    out: list[dict[str, Any]] = []
     for (ns, svc), routes_of in sorted(entries.items()):
-        configs = []
+        configs: list[dict[str, Any]] = []
         for (kind, rns, rname), (seconds, _) in sorted(routes_of.items()):
             attributes = [{"key": "stickiness.enabled", "value": "true"},
                           {"key": "stickiness.type", "value": "lb_cookie"},

@@ -620,7 +620,7 @@ def _report(p: _Parse, row: Row, value: str) -> None:
         v = verdict(target, row.intent, params or {})
         if v.carried and params is not None and (row.intent not in CONSUMED or row.key in CONSUMED[row.intent]
                                                  or row.key in CONSUMED_BY_TARGET.get((target, row.intent), ())) \
-                and row.key not in NOT_CARRIED_BY_TARGET.get((target, row.intent), ()):
+                and row.key not in NOT_CARRIED_BY_TARGET.get((target, row.intent or ""), ()):
             becomes = f"becomes {dict(row.targets).get(target, 'a policy')} for {target}"
             if row.intent == "body-size-limit" and params.get("bytes") == "0":
                 becomes = f"converted: 0 is no limit, which {target} has without a policy (none is written)"
