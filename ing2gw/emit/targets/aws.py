@@ -44,6 +44,7 @@ from __future__ import annotations
 from typing import Any
 
 from ing2gw import ir
+from ing2gw.emit.objects import MAX_MATCHES, MAX_RULES  # an HTTPRoute's limits (CRD maxItems and CEL)
 from ing2gw.emit.targets import Emitted, Variant, direct_filter_name
 from ing2gw.emit.targets.carry import carries
 from ing2gw.findings import Finding, Severity
@@ -55,9 +56,6 @@ TARGET = "aws"
 #: ALB limits: match evaluations (condition values) per condition and per listener rule
 PER_CONDITION = 3
 PER_RULE = 5
-#: Gateway API HTTPRoute limits (CRD maxItems and CEL)
-MAX_RULES = 16
-MAX_MATCHES = 128
 
 
 def _name(base: str, suffix: str) -> str:
@@ -148,10 +146,10 @@ def _why_not(route: ir.Route, forms: int, budget: int) -> str | None:
         rules = len(part) + (forms - 1) * len(guarded)
         matches = sum(max(1, len(r.matches)) for r in part) + \
             (forms - 1) * sum(max(1, len(r.matches)) for r in guarded)
-        if rules > MAX_RULES or matches >= MAX_MATCHES:
+        if rules > MAX_RULES or matches > MAX_MATCHES:
             return (f"each forwarding rule would become {forms} rules (one per {budget} addresses, and the 403), "
                     f"{rules} rules with {matches} matches in one HTTPRoute: more than the {MAX_RULES} rules and "
-                    f"{MAX_MATCHES - 1} matches it may hold")
+                    f"{MAX_MATCHES} matches it may hold")
     return None
 
 
