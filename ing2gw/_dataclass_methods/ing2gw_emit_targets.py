@@ -10,22 +10,66 @@ TABLE = {}
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.objects,self.consumed,self.findings,self.filters,)==(other.objects,other.consumed,other.findings,other.filters,)
+   return (self.filter,self.keep,)==(other.filter,other.keep,)
   return NotImplemented
  return __eq__
-TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.objects,self.consumed,self.findings,self.filters,)==(other.objects,other.consumed,other.findings,other.filters,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.filter,self.keep,)==(other.filter,other.keep,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.objects,self.consumed,self.findings,self.filters,self.variants,)==(other.objects,other.consumed,other.findings,other.filters,other.variants,)
+  return NotImplemented
+ return __eq__
+TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.objects,self.consumed,self.findings,self.filters,self.variants,)==(other.objects,other.consumed,other.findings,other.filters,other.variants,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.filter,self.keep,))
+ return __hash__
+TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.filter,self.keep,))\n return __hash__'] = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(objects={self.objects!r}, consumed={self.consumed!r}, findings={self.findings!r}, filters={self.filters!r})"
+  return self.__class__.__qualname__ + f"(filter={self.filter!r}, keep={self.keep!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(objects={self.objects!r}, consumed={self.consumed!r}, findings={self.findings!r}, filters={self.filters!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(filter={self.filter!r}, keep={self.keep!r})"\n return __repr__'] = __create_fn__
 
-def __create_fn__(_type_objects, _type_consumed, _type_findings, _type_filters, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_filters, _return_type):
- def __init__(self,objects:_type_objects,consumed:_type_consumed,findings:_type_findings,filters:_type_filters=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(objects={self.objects!r}, consumed={self.consumed!r}, findings={self.findings!r}, filters={self.filters!r}, variants={self.variants!r})"
+ return __repr__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(objects={self.objects!r}, consumed={self.consumed!r}, findings={self.findings!r}, filters={self.filters!r}, variants={self.variants!r})"\n return __repr__'] = __create_fn__
+
+def __create_fn__(_type_filter, _type_keep, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,filter:_type_filter,keep:_type_keep)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'filter',filter)
+  __dataclass_builtins_object__.__setattr__(self,'keep',keep)
+ return __init__
+TABLE["def __create_fn__(_type_filter, _type_keep, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,filter:_type_filter,keep:_type_keep)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'filter',filter)\n  __dataclass_builtins_object__.__setattr__(self,'keep',keep)\n return __init__"] = __create_fn__
+
+def __create_fn__(_type_objects, _type_consumed, _type_findings, _type_filters, _type_variants, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_filters, _dflt_variants, _return_type):
+ def __init__(self,objects:_type_objects,consumed:_type_consumed,findings:_type_findings,filters:_type_filters=_HAS_DEFAULT_FACTORY,variants:_type_variants=_HAS_DEFAULT_FACTORY)->_return_type:
   self.objects=objects
   self.consumed=consumed
   self.findings=findings
   self.filters=_dflt_filters() if filters is _HAS_DEFAULT_FACTORY else filters
+  self.variants=_dflt_variants() if variants is _HAS_DEFAULT_FACTORY else variants
  return __init__
-TABLE['def __create_fn__(_type_objects, _type_consumed, _type_findings, _type_filters, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_filters, _return_type):\n def __init__(self,objects:_type_objects,consumed:_type_consumed,findings:_type_findings,filters:_type_filters=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.objects=objects\n  self.consumed=consumed\n  self.findings=findings\n  self.filters=_dflt_filters() if filters is _HAS_DEFAULT_FACTORY else filters\n return __init__'] = __create_fn__
+TABLE['def __create_fn__(_type_objects, _type_consumed, _type_findings, _type_filters, _type_variants, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_filters, _dflt_variants, _return_type):\n def __init__(self,objects:_type_objects,consumed:_type_consumed,findings:_type_findings,filters:_type_filters=_HAS_DEFAULT_FACTORY,variants:_type_variants=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.objects=objects\n  self.consumed=consumed\n  self.findings=findings\n  self.filters=_dflt_filters() if filters is _HAS_DEFAULT_FACTORY else filters\n  self.variants=_dflt_variants() if variants is _HAS_DEFAULT_FACTORY else variants\n return __init__'] = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('filter','keep',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'filter\',\'keep\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('filter','keep',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'filter\',\'keep\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__

@@ -15,6 +15,12 @@ TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qua
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(nets={self.nets!r}, what={self.what!r}, refuses={self.refuses!r})"
+ return __repr__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(nets={self.nets!r}, what={self.what!r}, refuses={self.refuses!r})"\n return __repr__'] = __create_fn__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(what={self.what!r})"
  return __repr__
 TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(what={self.what!r})"\n return __repr__'] = __create_fn__
@@ -31,6 +37,14 @@ def __create_fn__(_type_nets, _type_what, MISSING, _HAS_DEFAULT_FACTORY, __datac
   self.what=what
  return __init__
 TABLE['def __create_fn__(_type_nets, _type_what, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,nets:_type_nets,what:_type_what)->_return_type:\n  self.nets=nets\n  self.what=what\n return __init__'] = __create_fn__
+
+def __create_fn__(_type_nets, _type_what, _type_refuses, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_refuses, _return_type):
+ def __init__(self,nets:_type_nets,what:_type_what,refuses:_type_refuses=_dflt_refuses)->_return_type:
+  self.nets=nets
+  self.what=what
+  self.refuses=refuses
+ return __init__
+TABLE['def __create_fn__(_type_nets, _type_what, _type_refuses, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_refuses, _return_type):\n def __init__(self,nets:_type_nets,what:_type_what,refuses:_type_refuses=_dflt_refuses)->_return_type:\n  self.nets=nets\n  self.what=what\n  self.refuses=refuses\n return __init__'] = __create_fn__
 
 def __create_fn__(_type_what, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,what:_type_what)->_return_type:

@@ -143,6 +143,7 @@ def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output
         if isinstance(result, Emitted):
             objects, consumed, told = result.objects, result.consumed, result.findings
             _extension_filters(result.filters, out)
+            _rule_variants(result.variants, out)
         else:
             objects, consumed, told = result
         out.findings.extend(told)
@@ -183,6 +184,32 @@ def _extension_filters(filters: dict[tuple[str, str], list[dict[str, Any]]], out
                 if any(f.get("type") == "RequestRedirect" for f in rule.get("filters", [])):
                     continue
                 rule["filters"] = [*rule.get("filters", []), *extra]
+
+
+def _rule_variants(variants: dict[tuple[str, str], list[Any]], out: Output) -> None:
+    """Replace every forwarding rule of the named routes by a target's variants of it
+    (emit.targets.Variant), in order; rules that redirect stay as they are."""
+    import copy
+
+    for (ns, name), forms in sorted(variants.items()):
+        for obj in out.apps.get(ns, []):
+            if obj.get("kind") != "HTTPRoute" or obj["metadata"]["name"] != name:
+                continue
+            rules: list[dict[str, Any]] = []
+            for rule in obj["spec"].get("rules", []):
+                if any(f.get("type") == "RequestRedirect" for f in rule.get("filters", [])):
+                    rules.append(rule)
+                    continue
+                for form in forms:
+                    extra = [form.filter] if form.filter is not None else []
+                    if form.keep:
+                        r = copy.deepcopy(rule)
+                        filters = [*r.pop("filters", []), *extra]
+                        rest = {k: v for k, v in r.items() if k != "matches"}
+                        rules.append({"matches": r["matches"], **({"filters": filters} if filters else {}), **rest})
+                    else:
+                        rules.append({"matches": copy.deepcopy(rule["matches"]), "filters": copy.deepcopy(extra)})
+            obj["spec"]["rules"] = rules
 
 
 def _routes(routes: list[ir.Route], section_of: dict[ir.ListenerKey, Section],

@@ -86,7 +86,7 @@ from ing2gw.simulate.gateway_match import (GrpcCandidate, GrpcTable, HostIndex, 
                                            RequestView, TlsTable, is_ip, request_hostname)
 from ing2gw.simulate.gateway_objects import CorsSpec, HeaderOps, RedirectSpec, RouteSpec, RuleSpec
 from ing2gw.simulate.gateway_policies import PolicyIndex
-from ing2gw.simulate.gateway_policies.base import Effects, LocalReply, RequestState, Scope
+from ing2gw.simulate.gateway_policies.base import RULE_NOT_MET, Effects, LocalReply, RequestState, Scope
 from ing2gw.simulate.gateway_read import read_inventory
 from ing2gw.simulate.request import Answer, BackendRef, ClusterContext, Redirect, Request, Share
 
@@ -97,6 +97,11 @@ _NO_NAMES: frozenset[str] = frozenset()
 # a percent-escape of an unreserved character or of '/' or '\': an implementation may decode it
 _NORMALISABLE = re.compile(r"%(?:[46][1-9A-Fa-f]|[57][0-9Aa]|3[0-9]|2[dDeEfF]|5[fFcC]|7[eE])"
                            r"|//|/\.\.?(?:/|$)")
+
+
+class _RuleNotMet(Exception):
+    """The chosen rule's implementation-specific conditions do not hold for the request
+    (gateway_policies.base.RULE_NOT_MET): the router tries the next rule."""
 
 
 @dataclass
@@ -686,29 +691,45 @@ class _Ctx:
                     if li.http.matching(host):
                         self.unmodelled.append(f"GRPCRoutes and HTTPRoutes both serve host {host} on listener "
                                                f"{li.label}; implementations may reject one of them")
-                    return self.forward(li, gfound.winner.plan, None)
+                    try:
+                        return self.forward(li, gfound.winner.plan, None)
+                    except _RuleNotMet:
+                        self.unmodelled.append("a condition of the GRPCRoute rule does not hold; the rules after "
+                                               "it are not tried for gRPC requests (not modelled)")
+                        return Decision(self.answer(404, generated_by="no-route"), listener=li)
             if grpc_tables:
                 self.notes.append("no GRPCRoute rule matches this gRPC request; HTTPRoutes were tried")
         elif li.grpc.matching(host):
             self.notes.append("GRPCRoutes serve this host but the request is not gRPC (POST with content-type "
                               "application/grpc); only HTTPRoutes were tried")
         skipped: list[str | None] = []
+        #: rules whose implementation-specific conditions this request does not meet (RULE_NOT_MET)
+        passed: frozenset[int] = frozenset()
         for pattern, table in li.http.matching(host):
-            found = table.find(rv)
-            if found is None:
+            while True:
+                found = table.find(rv, passed)
+                if found is None:
+                    break
+                if skipped:
+                    self.notes.append(f"routes for the more specific hostname {skipped[0]} have no rule matching "
+                                      f"this request; the spec's precedence continues with "
+                                      f"{pattern or 'routes for any host'} (implementations that pick a virtual host "
+                                      "first answer 404)")
+                    skipped = []
+                c = found.winner
+                if rv.repeated and rv.repeated & {h.name for h in c.headers}:
+                    self.unmodelled.append("a repeated request header takes part in the match; matched as the "
+                                           "values joined with ',' (implementation-specific)")
+                if found.unmodelled:
+                    self.unmodelled.extend(found.unmodelled)
+                try:
+                    return self.forward(li, c.plan, c.matched_prefix)
+                except _RuleNotMet:
+                    # the implementation evaluates its rules in precedence order and runs the first
+                    # whose conditions all hold: the next one is tried
+                    passed = passed | {id(c.rule)}
+            if not passed:
                 skipped.append(pattern)
-                continue
-            if skipped:
-                self.notes.append(f"routes for the more specific hostname {skipped[0]} have no rule matching this "
-                                  f"request; the spec's precedence continues with {pattern or 'routes for any host'} "
-                                  "(implementations that pick a virtual host first answer 404)")
-            c = found.winner
-            if rv.repeated and rv.repeated & {h.name for h in c.headers}:
-                self.unmodelled.append("a repeated request header takes part in the match; matched as the values "
-                                       "joined with ',' (implementation-specific)")
-            if found.unmodelled:
-                self.unmodelled.extend(found.unmodelled)
-            return self.forward(li, c.plan, c.matched_prefix)
         self.notes.append(f"no rule of the routes attached to listener {li.label} matches")
         return Decision(self.answer(404, generated_by="no-route"), listener=li)
 
@@ -753,6 +774,10 @@ class _Ctx:
             state = RequestState.start(req, self.path, self.query)
             reply = self.run_steps(effects, "before", state)
             if reply is not None:
+                if reply.generated_by == RULE_NOT_MET:
+                    if reply.note:
+                        self.notes.append(reply.note)
+                    raise _RuleNotMet()
                 return self._decision(self.local(reply, state), li, plan)
             if state.changed:
                 # a policy changed the request headers (a forwarded user name, dropped headers):

@@ -382,8 +382,12 @@ class HttpTable:
             pool.sort(key=lambda c: (-len(c.match.path.value), c.order))
         return [c for c in pool if c.rest_matches(rv)]
 
-    def find(self, rv: RequestView) -> Found[HttpCandidate] | None:
-        """The highest-precedence candidate matching `rv`, or None."""
+    def find(self, rv: RequestView, passed: frozenset[int] = frozenset()) -> Found[HttpCandidate] | None:
+        """The highest-precedence candidate matching `rv`, or None; candidates of the rules in
+        `passed` (by id of their RuleSpec: rules whose implementation-specific conditions the
+        request did not meet) are left out."""
+        if passed:
+            return self._find_after(rv, passed)
         winner: HttpCandidate | None = None
         bucket: list[HttpCandidate] | None = None
         at = 0
@@ -431,6 +435,27 @@ class HttpTable:
             if tie:
                 notes.append(tie)
         return Found(winner, notes)
+
+
+    def _find_after(self, rv: RequestView, passed: frozenset[int]) -> Found[HttpCandidate] | None:
+        """`find` without the candidates of the `passed` rules (the rare path: kept apart so the
+        usual lookup stays as it is)."""
+        path = rv.path
+
+        def ok(c: HttpCandidate) -> bool:
+            return id(c.rule) not in passed and (c.plain or c.rest_matches(rv))
+
+        for c in self.exact.get(path, ()):
+            if ok(c):
+                return Found(c, [])
+        for key in request_prefix_keys(path):
+            for c in self.prefix.get(key, ()):
+                if ok(c):
+                    return Found(c, [])
+        for c in self._regex_matches(rv) if self.regex else ():
+            if id(c.rule) not in passed:
+                return Found(c, [])
+        return None
 
 
 def _creation_tie(bucket: list[HttpCandidate], at: int, winner: HttpCandidate, rv: RequestView) -> str | None:

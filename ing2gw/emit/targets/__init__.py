@@ -17,6 +17,16 @@ from ing2gw.findings import Finding
 #: findings about what the user must check in the policies written)
 Emitter = Callable[..., tuple[list[dict[str, Any]], set[ir.Intent], list[Finding]]]
 
+@dataclass(frozen=True)
+class Variant:
+    """One of the rules a forwarding rule becomes (`Emitted.variants`): the rule's matches with
+    `filter` (an ExtensionRef, or None for none) appended; with `keep` the rule's own filters,
+    backends and timeouts too, else nothing else (the filter answers)."""
+
+    filter: dict[str, Any] | None
+    keep: bool
+
+
 @dataclass
 class Emitted:
     """What an emitter that also adds filters to routes returns (the others return the tuple
@@ -28,6 +38,9 @@ class Emitted:
     consumed: set[ir.Intent]
     findings: list[Finding]
     filters: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    #: (namespace, route name) -> the rules each of that route's forwarding rules becomes, in
+    #: order (rules that redirect stay as they are); the emitter checks the route still fits
+    variants: dict[tuple[str, str], list[Variant]] = field(default_factory=dict)
 
 
 #: a target's listener emitter: (routes with their names, listener key -> (kind, namespace, name,
@@ -48,6 +61,7 @@ EMITTERS: dict[str, str] = {
     "istio": "ing2gw.emit.targets.istio:emit_policies",
     "nginx-gateway-fabric": "ing2gw.emit.targets.nginx_gateway_fabric:emit_policies",
     "traefik": "ing2gw.emit.targets.traefik:emit_policies",
+    "aws": "ing2gw.emit.targets.aws:emit_policies",
 }
 
 #: targets whose emitter also takes `parents` (ListenerKey -> the listener owner's kind,
@@ -66,6 +80,7 @@ REGEX_REWRITE: dict[str, tuple[str, str]] = {
 #: (ir.Rule.direct_status); the target's emitter writes the filter objects (`direct_filter_name`)
 DIRECT_RESPONSE: dict[str, tuple[str, str]] = {
     "envoy-gateway": ("gateway.envoyproxy.io", "HTTPRouteFilter"),
+    "aws": ("gateway.k8s.aws", "ListenerRuleConfiguration"),
 }
 
 

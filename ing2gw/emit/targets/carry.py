@@ -235,6 +235,22 @@ def _basic_auth_traefik(params: Params) -> str | None:
     return None
 
 
+#: the longest lb_cookie stickiness an ALB target group takes (stickiness.lb_cookie.duration_seconds)
+ALB_STICKINESS_MAX = 604800
+
+
+def _session_affinity_aws(params: Params) -> str | None:
+    if params.get("type") != "cookie":
+        return f"affinity {params.get('type')!r}: only cookie affinity has a target group stickiness counterpart"
+    if "invalid" in params:
+        return f"{params['invalid']} is not a number of seconds"
+    seconds = params.get("max-age") or params.get("expires")
+    if seconds is not None and not 1 <= int(seconds) <= ALB_STICKINESS_MAX:
+        return (f"a cookie lifetime of {seconds}s: the ALB's stickiness cookie lasts between 1 second and 7 days "
+                f"({ALB_STICKINESS_MAX}s)")
+    return None
+
+
 #: (target, intent) -> the limits of that target's emitter; a row not listed takes any parameters
 LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "basic-auth"): _basic_auth_eg,
@@ -253,6 +269,7 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("nginx-gateway-fabric", "basic-auth"): _basic_auth_ngf,
     ("traefik", "basic-auth"): _basic_auth_traefik,
     ("traefik", "body-size-limit"): _body_size_eg,
+    ("aws", "session-affinity"): _session_affinity_aws,
 }
 
 
@@ -282,4 +299,4 @@ def carries(target: str | None, intent: str | None, params: Params | Iterable[tu
     return verdict(target, intent, params).carried
 
 
-__all__ = ["LIMITS", "Verdict", "carries", "generated", "nginx_size", "verdict"]
+__all__ = ["ALB_STICKINESS_MAX", "LIMITS", "Verdict", "carries", "generated", "nginx_size", "verdict"]

@@ -390,7 +390,8 @@ def _source_range(p: _Parse, row: Row, value: str) -> None:
         return
     target = p.ctx.options.target
     if carries(target, row.intent):
-        ours = f"the translation denies them too ({target} policy without allow rules, 403)"
+        ours = f"the translation denies them too ({target} policy without allow rules, " + \
+            ("503)" if target == "aws" else "403)")
         code = "ING2GW-NGINX-082"
     else:
         ours = "the translation's rules for them keep no backend, so the Gateway answers 500"
@@ -613,13 +614,15 @@ def _report(p: _Parse, row: Row, value: str) -> None:
     status = row.status
     target = p.ctx.options.target
     if status == "policy" and target:
-        from ing2gw.providers.ingress_nginx.intents import CONSUMED, CONSUMED_BY_TARGET, intent_params
+        from ing2gw.providers.ingress_nginx.intents import (CONSUMED, CONSUMED_BY_TARGET, NOT_CARRIED_BY_TARGET,
+                                                            intent_params)
 
         params = intent_params(p.ing.annotations, p.prefix, p.ing.namespace, row.intent) \
             if row.intent in CONSUMED else {}
         v = verdict(target, row.intent, params or {})
         if v.carried and params is not None and (row.intent not in CONSUMED or row.key in CONSUMED[row.intent]
-                                                 or row.key in CONSUMED_BY_TARGET.get((target, row.intent), ())):
+                                                 or row.key in CONSUMED_BY_TARGET.get((target, row.intent), ())) \
+                and row.key not in NOT_CARRIED_BY_TARGET.get((target, row.intent or ""), ()):
             becomes = f"becomes {dict(row.targets).get(target, 'a policy')} for {target}"
             if row.intent == "body-size-limit" and params.get("bytes") == "0":
                 becomes = f"converted: 0 is no limit, which {target} has without a policy (none is written)"

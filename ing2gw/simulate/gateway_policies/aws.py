@@ -8,12 +8,13 @@ outside them gets no connection at all (status 0), before any HTTP processing. W
 Shield and mutual TLS decide elsewhere: unmodelled.
 
 A ListenerRuleConfiguration referenced by a rule's ExtensionRef adds ALB listener-rule actions and
-conditions: `fixed-response` answers with its status, content type and body; `jwt-validation`
+conditions: `fixed-response` answers with its status, body and (when set) content type; `jwt-validation`
 answers 401 to a request without a bearer token (a token's validity is not checked);
 `authenticate-oidc` / `authenticate-cognito` depend on the identity provider (with
 `onUnauthenticatedRequest: deny` a request without the session cookie gets 401, with `allow` it
 passes, with `authenticate` it is redirected: unmodelled). A `source-ip` condition narrows the
-rule to the listed client addresses: a client outside them falls to other rules (unmodelled).
+rule to the listed client addresses: for a client outside them the rule does not match and the
+next rule by priority is tried (the router's RULE_NOT_MET).
 TargetGroupConfiguration (health checks, protocol, target type, stickiness) does not change one
 simulated answer.
 """
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 from ing2gw.simulate.addresses import Network, go_cidr_or_ip, in_networks
 from ing2gw.simulate.gateway_policies import Context
-from ing2gw.simulate.gateway_policies.base import (Effects, EffectsBuilder, LocalReply, RequestState, Scope, Step,
+from ing2gw.simulate.gateway_policies.base import (RULE_NOT_MET, Effects, EffectsBuilder, LocalReply, RequestState, Scope, Step,
                                                    mapping, seq)
 from ing2gw.simulate.gateway_policies.objects import PolicyObject
 from ing2gw.simulate.gateway_policies.steps import Note, Reply, Unmodelled
@@ -113,17 +114,24 @@ class AwsLoadBalancerController:
         b.apply(c)
         for cond in seq(c.spec.get("conditions")):
             cond = mapping(cond)
-            if cond.get("field") == "source-ip":
+            if cond.get("field") == "source-ip" and cond.get("matchIndexes") is not None:
+                b.unmodelled.append(f"{c.label()}: a source-ip condition for some matches only (matchIndexes) is not "
+                                    "modelled (not applied)")
+            elif cond.get("field") == "source-ip":
                 values = seq(mapping(cond.get("sourceIPConfig")).get("values"))
                 nets = tuple(n for n in (go_cidr_or_ip(str(v)) for v in values) if n is not None)
-                b.step(SourceCondition(nets, f"{c.label()} source-ip condition"), c)
+                refuses = any(mapping(a).get("type") == "fixed-response" for a in seq(c.spec.get("actions")))
+                b.step(SourceCondition(nets, f"{c.label()} source-ip condition", refuses), c)
         for action in seq(c.spec.get("actions")):
             a = mapping(action)
             typ = a.get("type")
             if typ == "fixed-response":
                 cfg = mapping(a.get("fixedResponseConfig"))
+                # the content type of a page the proxy generates is compared only when the
+                # configuration chooses it (as for Envoy Gateway's directResponse); unset, the ALB
+                # sends text/plain, as nginx sends text/html with its error pages (neither shown)
                 b.step(Reply(int(cfg.get("statusCode", 200)), "fixed-response",
-                             (("content-type", str(cfg.get("contentType", "text/plain"))),),
+                             (("content-type", str(cfg["contentType"])),) if cfg.get("contentType") else (),
                              None if cfg.get("messageBody") is None else str(cfg["messageBody"]), phase="action"), c)
             elif typ == "jwt-validation":
                 b.step(BearerToken(f"{c.label()} jwt-validation"), c)
@@ -157,18 +165,29 @@ class SourceRanges(Step):
 
 @dataclass(eq=False)
 class SourceCondition(Step):
-    """A listener rule's source-ip condition: outside it, the rule does not match."""
+    """A listener rule's source-ip condition: outside it, the rule does not match and the ALB
+    goes on with the next listener rule by priority (LBC orders them by Gateway API precedence,
+    ties by route and rule index: routeutils/route_rule_precedence.go), else the listener's
+    default 404. The address is the TCP peer of the ALB's connection; X-Forwarded-For is never
+    consulted (ELB docs, "Source IP address conditions")."""
 
     nets: tuple[Network, ...]
     what: str
+    #: the rule answers itself (a fixed response): an unknown client is modelled as one it does
+    #: not refuse, as the old side models an unknown client as allowed
+    refuses: bool = False
 
     def run(self, state: RequestState) -> LocalReply | None:
         if state.client is None:
-            state.unmodelled.append(f"{self.what}: {state.client_unknown}; whether this rule matches is not known")
-        elif not in_networks(state.client, self.nets):
-            state.unmodelled.append(f"{self.what}: {state.client} is outside it, so this rule does not match: another "
-                                    "rule or the listener default answers (not modelled)")
-        return None
+            state.unmodelled.append(f"{self.what}: {state.client_unknown}; whether this rule matches is not known "
+                                    f"(modelled as {'not ' if self.refuses else ''}matching)")
+            if self.refuses:
+                return LocalReply(0, RULE_NOT_MET)
+            return None
+        if in_networks(state.client, self.nets):
+            return None
+        return LocalReply(0, RULE_NOT_MET, note=f"{self.what}: {state.client} is outside it, so this listener rule "
+                                                "does not match; the next rule by priority is tried")
 
 
 @dataclass(eq=False)

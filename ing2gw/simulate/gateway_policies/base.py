@@ -60,6 +60,13 @@ class LocalReply:
     note: str | None = None
 
 
+#: `generated_by` of the LocalReply a rule condition gives when the request does not meet it (an
+#: ALB listener rule's source-ip condition from a ListenerRuleConfiguration): the rule does not
+#: match, and the router goes on with the next rule in precedence order, as the ALB evaluates
+#: its listener rules by priority and runs the first whose conditions all hold
+RULE_NOT_MET = "rule-condition-not-met"
+
+
 @dataclass
 class RequestState:
     """One request on its way through the steps.
