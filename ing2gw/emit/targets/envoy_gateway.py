@@ -220,8 +220,8 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
                 told.setdefault((i.source.key, "basic-auth-scope"), Finding(
                     Severity.INFO, "ING2GW-TARGET-006",
                     "envoy-gateway: basicAuth covers the whole route: nginx's automatic trailing-slash redirects "
-                    "answer before authentication (the Gateway: 401), unmatched paths of a regex host get 401 "
-                    "from nginx (the Gateway: 404), and a client outside an allow-list gets 403 from nginx (the Gateway: "
+                    "answer before authentication (the Gateway: 401), unmatched paths of a regex host with a "
+                    "PathPrefix rewrite get 401 from nginx (the Gateway: 404), and a client outside an allow-list gets 403 from nginx (the Gateway: "
                     "401 first)", origin=i.source.origin, subject=f"Ingress {i.source.key}",
                     annotation=i.source.annotation))
     filters, rewrites = regex_rewrite_filters([route for route, _ in routes])
