@@ -325,3 +325,34 @@ def test_no_catch_all_regex_where_a_path_prefix_rule_would_rank_below_it() -> No
                for r in o["spec"]["rules"] for m in r.get("matches", ()))
     assert not _catch_all(objects)
     assert not [o for o in objects if o["kind"] == "HTTPRouteFilter" and "directResponse" in o["spec"]]
+
+
+def test_client_certificate_forwarding_becomes_xfcc_on_the_host_s_listener() -> None:
+    result = _translate(_tls_ingress("bank", "bank.example.com", {"auth-tls-secret": "client-ca",
+                                                                  "auth-tls-pass-certificate-to-upstream": "true"}))
+    (ctp,) = [o for o in result.objects() if o["kind"] == "ClientTrafficPolicy"]
+    assert ctp["spec"]["headers"] == {"xForwardedClientCert": {"mode": "SanitizeSet", "certDetailsToAdd": ["Cert"]}}
+    about = [f for f in result.findings if f.annotation == f"{P}/auth-tls-pass-certificate-to-upstream"]
+    assert sorted(f.code for f in about) == ["ING2GW-NGINX-010", "ING2GW-TARGET-014"]
+    assert not [f for f in result.findings if f.severity.value == "error"]
+
+
+def test_client_certificate_forwarding_is_not_widened_to_other_ingresses_of_the_listener() -> None:
+    """Another Ingress of the same host does not forward the certificate: XFCC (a listener
+    setting) would reach its backends, so nothing is written and the loss is an error."""
+    result = _translate(_tls_ingress("bank", "bank.example.com", {"auth-tls-secret": "client-ca",
+                                                                  "auth-tls-pass-certificate-to-upstream": "true"},
+                                     path="/a")
+                        + _tls_ingress("other", "bank.example.com", {"auth-tls-secret": "client-ca"}, path="/b"))
+    (ctp,) = [o for o in result.objects() if o["kind"] == "ClientTrafficPolicy"]
+    assert "headers" not in ctp["spec"]  # the validation itself is still written
+    errors = [f for f in result.findings if f.severity.value == "error"]
+    assert any(f.code == "ING2GW-TARGET-015" and "shop/other" in f.message for f in errors)
+
+
+def test_forwarding_without_client_certificates_is_not_carried() -> None:
+    p = params("client-certificate-forwarding", auth_tls_pass_certificate_to_upstream="true")
+    assert p == {"pass": "true", "ca": ""}
+    v = verdict("envoy-gateway", "client-certificate-forwarding", p)
+    assert not v.carried and "nothing to forward" in v.why_not
+    assert params("client-certificate-forwarding", auth_tls_pass_certificate_to_upstream="false") is None

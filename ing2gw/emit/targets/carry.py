@@ -132,6 +132,13 @@ def _client_certificate_eg(params: Params) -> str | None:
     return None
 
 
+def _certificate_forwarding_eg(params: Params) -> str | None:
+    if not params.get("ca"):
+        return ("without auth-tls-secret ingress-nginx verifies no client certificate and sends no ssl-client-cert "
+                "header: there is nothing to forward")
+    return None
+
+
 #: proxy_next_upstream conditions -> Envoy Gateway retryOn triggers (an HTTP status: retriable-status-codes)
 RETRY_TRIGGERS = {"error": ("connect-failure", "reset"), "timeout": ("connect-failure", "reset")}
 
@@ -246,6 +253,7 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "regex-rewrite"): _regex_rewrite_eg,
     ("envoy-gateway", "client-certificate"): _client_certificate_eg,
     ("envoy-gateway", "retry"): _retry_eg,
+    ("envoy-gateway", "client-certificate-forwarding"): _certificate_forwarding_eg,
     ("kgateway", "basic-auth"): _basic_auth_kgateway,
     ("kgateway", "body-size-limit"): _body_size_kgateway,
     ("nginx-gateway-fabric", "body-size-limit"): _body_size_ngf,
