@@ -356,3 +356,24 @@ def test_forwarding_without_client_certificates_is_not_carried() -> None:
     v = verdict("envoy-gateway", "client-certificate-forwarding", p)
     assert not v.carried and "nothing to forward" in v.why_not
     assert params("client-certificate-forwarding", auth_tls_pass_certificate_to_upstream="false") is None
+
+
+def test_proxy_connect_timeout_becomes_the_route_s_connect_timeout() -> None:
+    """nginx's proxy_connect_timeout and Envoy's cluster connect_timeout limit the same phase;
+    the read timeout stays the strict translation's HTTPRoute backendRequest."""
+    result = _translate(_tls_ingress("slow", "slow.example.com", {"proxy-connect-timeout": "3",
+                                                                  "proxy-read-timeout": "120"}, tls=False))
+    (btp,) = [o for o in result.objects() if o["kind"] == "BackendTrafficPolicy"]
+    assert btp["spec"]["timeout"] == {"tcp": {"connectTimeout": "3s"}}
+    assert btp["spec"]["targetRefs"] == [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": "slow"}]
+    (route,) = [o for o in result.objects() if o["kind"] == "HTTPRoute"]
+    assert route["spec"]["rules"][0]["timeouts"] == {"backendRequest": "120s"}
+    about = [f for f in result.findings if f.annotation == f"{P}/proxy-connect-timeout"]
+    assert [(f.code, f.severity.value) for f in about] == [("ING2GW-NGINX-010", "info")]
+
+
+@pytest.mark.parametrize("value", ["0", "soon"])
+def test_connect_timeouts_without_a_duration_are_not_carried(value: str) -> None:
+    p = params("timeout", proxy_connect_timeout=value)
+    assert p == {"connect": value}
+    assert not verdict("envoy-gateway", "timeout", p).carried

@@ -139,6 +139,15 @@ def _certificate_forwarding_eg(params: Params) -> str | None:
     return None
 
 
+def _timeout_eg(params: Params) -> str | None:
+    v = params.get("connect", "")
+    if not v.isdigit() or int(v) < 1:
+        return f"proxy-connect-timeout {v!r} is not a positive number of seconds"
+    if int(v) > 99999 * 3600:
+        return f"proxy-connect-timeout {v} s is longer than a Gateway duration can say"
+    return None
+
+
 #: proxy_next_upstream conditions -> Envoy Gateway retryOn triggers (an HTTP status: retriable-status-codes)
 RETRY_TRIGGERS = {"error": ("connect-failure", "reset"), "timeout": ("connect-failure", "reset")}
 
@@ -254,6 +263,7 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "client-certificate"): _client_certificate_eg,
     ("envoy-gateway", "retry"): _retry_eg,
     ("envoy-gateway", "client-certificate-forwarding"): _certificate_forwarding_eg,
+    ("envoy-gateway", "timeout"): _timeout_eg,
     ("kgateway", "basic-auth"): _basic_auth_kgateway,
     ("kgateway", "body-size-limit"): _body_size_kgateway,
     ("nginx-gateway-fabric", "body-size-limit"): _body_size_ngf,

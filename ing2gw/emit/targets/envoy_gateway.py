@@ -28,6 +28,8 @@ oldest), so every intent of a kind goes into the same object.
 * load-balancing (upstream-hash-by with one variable): `loadBalancer` ConsistentHash on the
   client address, a header, a cookie (no ttl: nginx does not set it either) or a query
   parameter (ING2GW-TARGET-009).
+* timeout (proxy-connect-timeout): `timeout.tcp.connectTimeout`, the time to establish the
+  upstream connection in both (proxy_connect_timeout, Envoy's cluster connect_timeout).
 * regex rewrites (ir.Rewrite.regex, set by a provider when this target carries `regex-rewrite`):
   one HTTPRouteFilter `urlRewrite.path` ReplaceRegexMatch per distinct rewrite and namespace,
   named by `regex_filter_name`, which the route's rule references by an ExtensionRef filter
@@ -46,7 +48,7 @@ from ing2gw.findings import Finding, Severity
 API_VERSION = "gateway.envoyproxy.io/v1alpha1"
 #: the intents that go into a SecurityPolicy and a BackendTrafficPolicy
 SECURITY = frozenset({"source-range", "basic-auth", "external-auth"})
-TRAFFIC = frozenset({"rate-limit", "body-size-limit", "session-affinity", "load-balancing", "retry"})
+TRAFFIC = frozenset({"rate-limit", "body-size-limit", "session-affinity", "load-balancing", "retry", "timeout"})
 
 
 def _name(base: str, suffix: str) -> str:
@@ -193,6 +195,10 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
             again = retry(by_kind["retry"][0])
             if again is not None:  # no retry is Envoy Gateway's default: nothing to write
                 traffic["retry"] = again
+        if "timeout" in by_kind:
+            # nginx's proxy_connect_timeout is Envoy's cluster connect_timeout: exact, no finding
+            seconds = int(dict(by_kind["timeout"][0].params)["connect"])
+            traffic["timeout"] = {"tcp": {"connectTimeout": duration(seconds)}}
         if "session-affinity" in by_kind:
             traffic["loadBalancer"] = session_affinity(by_kind["session-affinity"][0])
         elif "load-balancing" in by_kind:
