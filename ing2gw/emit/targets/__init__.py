@@ -69,14 +69,6 @@ DIRECT_RESPONSE: dict[str, tuple[str, str]] = {
 }
 
 
-#: targets that try every RegularExpression path match after the Exact ones and before every
-#: PathPrefix, longer patterns first and routes in order on ties (Envoy Gateway v1.9:
-#: internal/gatewayapi/sort.go sorts each listener's routes Exact > RegularExpression >
-#: PathPrefix, then by the pattern's length, with sort.Stable), so a catch-all regex rule of a
-#: host whose paths are all regexes is tried last, as nginx's root location `~* ^/` is
-REGEX_BY_LENGTH: frozenset[str] = frozenset({"envoy-gateway"})
-
-
 #: target -> (group, kind) of the object an ExtensionRef names for a rule's CORS policy
 #: (ir.Rule.cors) where the target refuses the standard CORS filter; the target's emitter writes
 #: the objects, named by `cors_filter_name`

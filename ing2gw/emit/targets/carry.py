@@ -274,6 +274,14 @@ LIMITS: dict[tuple[str, str], Limit] = {
 }
 
 
+#: targets that try every RegularExpression path match after the Exact ones and before every
+#: PathPrefix, longer patterns first and routes in order on ties (Envoy Gateway v1.9:
+#: internal/gatewayapi/sort.go sorts each listener's routes Exact > RegularExpression >
+#: PathPrefix, then by the pattern's length, with sort.Stable), so a catch-all regex rule of a
+#: host whose paths are all regexes is tried last, as nginx's root location `~* ^/` is
+REGEX_BY_LENGTH: frozenset[str] = frozenset({"envoy-gateway"})
+
+
 @functools.cache
 def generated(target: str) -> frozenset[str]:
     """The intents whose policies ing2gw writes for `target` (rows marked `generated`)."""
@@ -300,4 +308,4 @@ def carries(target: str | None, intent: str | None, params: Params | Iterable[tu
     return verdict(target, intent, params).carried
 
 
-__all__ = ["LIMITS", "Verdict", "carries", "generated", "nginx_size", "verdict"]
+__all__ = ["LIMITS", "REGEX_BY_LENGTH", "Verdict", "carries", "generated", "nginx_size", "verdict"]

@@ -649,7 +649,8 @@ def _report(p: _Parse, row: Row, value: str) -> None:
             if row.key in CONSUMED.get(row.intent or "", ()) else None
         if params is not None and verdict(target, row.intent, params).carried:
             p.ctx.finding(Severity.INFO, "ING2GW-NGINX-010",
-                          f"becomes {dict(row.targets).get(target, 'a policy')} for {target}", ing=p.ing,
+                          f"becomes the {target} policy ing2gw writes for {row.intent} (what Gateway API cannot say; "
+                          f"see `ing2gw mappings --target {target}`)", ing=p.ing,
                           annotation=full, value=value, status="policy")
             return
     if status == "converted":

@@ -33,6 +33,10 @@ CORS_DEFAULT_HEADERS = ("DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-
                         "Range,Authorization")
 
 
+#: regex.regex_for("/"), the root location of a regex host (not imported: regex.py imports this module)
+_REGEX_ROOT = "(?i)^/.*"
+
+
 def _root_keeps_auth(b: "BuildState", loc: "Loc", matches: tuple[ir.Match, ...], regex_catch_all: bool) -> bool:
     """Whether the host's default root location (owned by the host's first Ingress, whose
     annotations it takes) authenticates, and the target both carries that Ingress's basic auth
@@ -40,10 +44,8 @@ def _root_keeps_auth(b: "BuildState", loc: "Loc", matches: tuple[ir.Match, ...],
     catch-all `(?i)^/.*` only when the target tries it after every other rule of the host
     (REGEX_BY_LENGTH) and the caller found no PathPrefix rule on the host (`regex_catch_all`):
     elsewhere the precedence of a catch-all regex between routes is implementation-specific."""
-    from ing2gw.emit.targets import REGEX_BY_LENGTH
-    from ing2gw.emit.targets.carry import carries
+    from ing2gw.emit.targets.carry import REGEX_BY_LENGTH, carries
     from ing2gw.providers.ingress_nginx.intents import intent_params
-    from ing2gw.providers.ingress_nginx.regex import regex_for
 
     target = b.ctx.options.target
     if loc.owner is None or not target or not carries(target, "direct-response"):
@@ -51,7 +53,7 @@ def _root_keeps_auth(b: "BuildState", loc: "Loc", matches: tuple[ir.Match, ...],
     paths = [m.path for m in matches]
     if paths != [ir.PathMatch("PathPrefix", "/")] and not (
             regex_catch_all and target in REGEX_BY_LENGTH
-            and paths == [ir.PathMatch("RegularExpression", regex_for("/"))]):
+            and paths == [ir.PathMatch("RegularExpression", _REGEX_ROOT)]):
         return False
     prefix = b.ctx.options.annotations_prefix.rstrip("/")
     params = intent_params(loc.owner.annotations, prefix, loc.owner.namespace, "basic-auth")
