@@ -430,8 +430,9 @@ def test_generated_rows_are_what_the_emitters_consume() -> None:
     nginx provider asks by the intent of each annotation row, never by the annotation key."""
     found = {t: sorted(mappings.generated_intents(t)) for t in TARGETS if mappings.generated_intents(t)}
     assert found == {"envoy-gateway": ["basic-auth", "body-size-limit", "client-allow-list", "client-certificate",
-                                       "client-deny-list", "direct-response", "external-auth", "load-balancing",
-                                       "rate-limit", "regex-rewrite", "retry", "session-affinity"],
+                                       "client-certificate-forwarding", "client-deny-list", "direct-response",
+                                       "external-auth", "load-balancing", "rate-limit", "regex-rewrite", "retry",
+                                       "session-affinity", "timeout"],
                      "kgateway": ["basic-auth", "body-size-limit", "client-allow-list", "client-deny-list"],
                      "istio": ["client-allow-list", "client-deny-list"],
                      "nginx-gateway-fabric": ["basic-auth", "body-size-limit", "rate-limit"],

@@ -255,3 +255,125 @@ def test_retries_that_cannot_be_carried_say_why(anns: dict[str, str], why: str) 
     assert p is not None
     v = verdict("envoy-gateway", "retry", p)
     assert not v.carried and why in v.why_not
+
+
+def _regex_host(extra_path: str = "") -> str:
+    """A use-regex host whose first Ingress has basic auth and CORS (and a second, open one)."""
+    auth = (f"    {P}/use-regex: 'true'\n    {P}/auth-type: basic\n    {P}/auth-secret: users\n"
+            f"    {P}/enable-cors: 'true'\n    {P}/cors-allow-origin: https://app.example.com\n")
+    paths = "      - {path: '/admin/[a-z]+', pathType: ImplementationSpecific, backend: {service: {name: web, port: {number: 80}}}}\n"
+    return (f"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: admin\n  namespace: shop\n"
+            f"  creationTimestamp: '2024-01-01T00:00:00Z'\n  annotations:\n{auth}spec:\n  ingressClassName: nginx\n"
+            f"  rules:\n  - host: shop.example.com\n    http:\n      paths:\n{paths}{extra_path}---\n"
+            + _tls_ingress("open", "shop.example.com", {}, tls=False, path="/public").replace(
+                "namespace: shop\n", "namespace: shop\n  creationTimestamp: '2024-01-02T00:00:00Z'\n", 1)
+            + "apiVersion: v1\nkind: Secret\nmetadata: {name: users, namespace: shop}\n"
+              "stringData: {auth: 'admin:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=', .htpasswd: 'admin:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ='}\n")
+
+
+def _catch_all(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for o in objects if o["kind"] == "HTTPRoute" for r in o["spec"]["rules"]
+            if [m.get("path") for m in r.get("matches", ())] == [{"type": "RegularExpression", "value": "(?i)^/.*"}]]
+
+
+def test_a_regex_host_s_root_keeps_the_first_ingress_s_basic_auth_and_cors() -> None:
+    """nginx's root location `~* ^/` (tried last) takes the first Ingress's basic auth and CORS:
+    Envoy Gateway tries the catch-all regex last too (longest pattern first), so the route that
+    owns the SecurityPolicy gets it, answering 404 without a backend, with the same CORS filter."""
+    from ing2gw.equivalence.verification import verify_translation
+    from ing2gw.load import load_text
+    from ing2gw.options import Options
+    from ing2gw.translate import translate
+
+    ms = load_text(_regex_host(), "in.yaml")
+    options = Options(target="envoy-gateway")
+    result = translate(ms, options)
+    objects = result.objects()
+    (rule,) = _catch_all(objects)
+    assert [f["type"] for f in rule["filters"]] == ["CORS", "ExtensionRef"]
+    assert rule["filters"][1]["extensionRef"]["name"] == "direct-response-404" and "backendRefs" not in rule
+    (route,) = [o for o in objects if o["kind"] == "HTTPRoute" and rule in o["spec"]["rules"]]
+    (sp,) = [o for o in objects if o["kind"] == "SecurityPolicy"]
+    assert sp["spec"]["targetRefs"][0]["name"] == route["metadata"]["name"]
+    assert verify_translation(result, ms, options).unexplained == 0
+
+    # broken by hand: without the catch-all, unmatched paths get 404 instead of 401
+    broken = [dict(o, spec=dict(o["spec"], rules=[r for r in o["spec"]["rules"] if r is not rule]))
+              if o is route else o for o in objects]
+    v = verify_translation(result, ms, options, new_objects=broken)
+    assert v.unexplained > 0
+    assert any(r.old.status == 401 and r.new.status == 404 for r in v.differences if not r.explained_by)
+    # without its CORS filter, the 401 of an allowed Origin lacks Access-Control-Allow-Origin
+    no_cors = [dict(o, spec=dict(o["spec"], rules=[dict(r, filters=r["filters"][1:]) if r is rule else r
+                                                   for r in o["spec"]["rules"]]))
+               if o is route else o for o in objects]
+    v = verify_translation(result, ms, options, new_objects=no_cors)
+    assert any("response_headers.access-control-allow-origin" in [d.field for d in r.differences]
+               for r in v.differences if not r.explained_by)
+
+
+def test_no_catch_all_regex_where_a_path_prefix_rule_would_rank_below_it() -> None:
+    """Envoy Gateway ranks every RegularExpression above every PathPrefix: a host where a
+    rewrite became PathPrefix + ReplacePrefixMatch gets no catch-all (it would take that
+    PathPrefix's requests)."""
+    extra = ("      - {path: '/api(/|$)(.*)', pathType: ImplementationSpecific, backend: {service: {name: web, port: "
+             "{number: 80}}}}\n")
+    text = _regex_host(extra).replace(f"{P}/use-regex: 'true'\n", f"{P}/use-regex: 'true'\n    {P}/rewrite-target: /$2\n", 1)
+    result = _translate(text)
+    objects = result.objects()
+    assert any(m.get("path", {}).get("type") == "PathPrefix" for o in objects if o["kind"] == "HTTPRoute"
+               for r in o["spec"]["rules"] for m in r.get("matches", ()))
+    assert not _catch_all(objects)
+    assert not [o for o in objects if o["kind"] == "HTTPRouteFilter" and "directResponse" in o["spec"]]
+
+
+def test_client_certificate_forwarding_becomes_xfcc_on_the_host_s_listener() -> None:
+    result = _translate(_tls_ingress("bank", "bank.example.com", {"auth-tls-secret": "client-ca",
+                                                                  "auth-tls-pass-certificate-to-upstream": "true"}))
+    (ctp,) = [o for o in result.objects() if o["kind"] == "ClientTrafficPolicy"]
+    assert ctp["spec"]["headers"] == {"xForwardedClientCert": {"mode": "SanitizeSet", "certDetailsToAdd": ["Cert"]}}
+    about = [f for f in result.findings if f.annotation == f"{P}/auth-tls-pass-certificate-to-upstream"]
+    assert sorted(f.code for f in about) == ["ING2GW-NGINX-010", "ING2GW-TARGET-014"]
+    assert not [f for f in result.findings if f.severity.value == "error"]
+
+
+def test_client_certificate_forwarding_is_not_widened_to_other_ingresses_of_the_listener() -> None:
+    """Another Ingress of the same host does not forward the certificate: XFCC (a listener
+    setting) would reach its backends, so nothing is written and the loss is an error."""
+    result = _translate(_tls_ingress("bank", "bank.example.com", {"auth-tls-secret": "client-ca",
+                                                                  "auth-tls-pass-certificate-to-upstream": "true"},
+                                     path="/a")
+                        + _tls_ingress("other", "bank.example.com", {"auth-tls-secret": "client-ca"}, path="/b"))
+    (ctp,) = [o for o in result.objects() if o["kind"] == "ClientTrafficPolicy"]
+    assert "headers" not in ctp["spec"]  # the validation itself is still written
+    errors = [f for f in result.findings if f.severity.value == "error"]
+    assert any(f.code == "ING2GW-TARGET-015" and "shop/other" in f.message for f in errors)
+
+
+def test_forwarding_without_client_certificates_is_not_carried() -> None:
+    p = params("client-certificate-forwarding", auth_tls_pass_certificate_to_upstream="true")
+    assert p == {"pass": "true", "ca": ""}
+    v = verdict("envoy-gateway", "client-certificate-forwarding", p)
+    assert not v.carried and "nothing to forward" in v.why_not
+    assert params("client-certificate-forwarding", auth_tls_pass_certificate_to_upstream="false") is None
+
+
+def test_proxy_connect_timeout_becomes_the_route_s_connect_timeout() -> None:
+    """nginx's proxy_connect_timeout and Envoy's cluster connect_timeout limit the same phase;
+    the read timeout stays the strict translation's HTTPRoute backendRequest."""
+    result = _translate(_tls_ingress("slow", "slow.example.com", {"proxy-connect-timeout": "3",
+                                                                  "proxy-read-timeout": "120"}, tls=False))
+    (btp,) = [o for o in result.objects() if o["kind"] == "BackendTrafficPolicy"]
+    assert btp["spec"]["timeout"] == {"tcp": {"connectTimeout": "3s"}}
+    assert btp["spec"]["targetRefs"] == [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": "slow"}]
+    (route,) = [o for o in result.objects() if o["kind"] == "HTTPRoute"]
+    assert route["spec"]["rules"][0]["timeouts"] == {"backendRequest": "120s"}
+    about = [f for f in result.findings if f.annotation == f"{P}/proxy-connect-timeout"]
+    assert [(f.code, f.severity.value) for f in about] == [("ING2GW-NGINX-010", "info")]
+
+
+@pytest.mark.parametrize("value", ["0", "soon"])
+def test_connect_timeouts_without_a_duration_are_not_carried(value: str) -> None:
+    p = params("timeout", proxy_connect_timeout=value)
+    assert p == {"connect": value}
+    assert not verdict("envoy-gateway", "timeout", p).carried

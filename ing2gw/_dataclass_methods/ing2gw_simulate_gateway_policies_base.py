@@ -34,10 +34,10 @@ TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is s
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.status,self.generated_by,self.headers,self.body,self.redirect,self.note,)==(other.status,other.generated_by,other.headers,other.body,other.redirect,other.note,)
+   return (self.status,self.generated_by,self.headers,self.body,self.redirect,self.note,self.through_cors,)==(other.status,other.generated_by,other.headers,other.body,other.redirect,other.note,other.through_cors,)
   return NotImplemented
  return __eq__
-TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.status,self.generated_by,self.headers,self.body,self.redirect,self.note,)==(other.status,other.generated_by,other.headers,other.body,other.redirect,other.note,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.status,self.generated_by,self.headers,self.body,self.redirect,self.note,self.through_cors,)==(other.status,other.generated_by,other.headers,other.body,other.redirect,other.note,other.through_cors,)\n  return NotImplemented\n return __eq__'] = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -61,9 +61,9 @@ TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.name,self
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.status,self.generated_by,self.headers,self.body,self.redirect,self.note,))
+  return hash((self.status,self.generated_by,self.headers,self.body,self.redirect,self.note,self.through_cors,))
  return __hash__
-TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.status,self.generated_by,self.headers,self.body,self.redirect,self.note,))\n return __hash__'] = __create_fn__
+TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.status,self.generated_by,self.headers,self.body,self.redirect,self.note,self.through_cors,))\n return __hash__'] = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
@@ -91,9 +91,9 @@ TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qua
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(status={self.status!r}, generated_by={self.generated_by!r}, headers={self.headers!r}, body={self.body!r}, redirect={self.redirect!r}, note={self.note!r})"
+  return self.__class__.__qualname__ + f"(status={self.status!r}, generated_by={self.generated_by!r}, headers={self.headers!r}, body={self.body!r}, redirect={self.redirect!r}, note={self.note!r}, through_cors={self.through_cors!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(status={self.status!r}, generated_by={self.generated_by!r}, headers={self.headers!r}, body={self.body!r}, redirect={self.redirect!r}, note={self.note!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(status={self.status!r}, generated_by={self.generated_by!r}, headers={self.headers!r}, body={self.body!r}, redirect={self.redirect!r}, note={self.note!r}, through_cors={self.through_cors!r})"\n return __repr__'] = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
@@ -144,16 +144,17 @@ def __create_fn__(_type_request, _type_client, _type_client_unknown, _type_path,
  return __init__
 TABLE['def __create_fn__(_type_request, _type_client, _type_client_unknown, _type_path, _type_query, _type_host, _type_headers, _type_response, _type_response_ops, _type_notes, _type_unmodelled, _type_changed, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_response, _dflt_response_ops, _dflt_notes, _dflt_unmodelled, _dflt_changed, _return_type):\n def __init__(self,request:_type_request,client:_type_client,client_unknown:_type_client_unknown,path:_type_path,query:_type_query,host:_type_host,headers:_type_headers,response:_type_response=_HAS_DEFAULT_FACTORY,response_ops:_type_response_ops=_HAS_DEFAULT_FACTORY,notes:_type_notes=_HAS_DEFAULT_FACTORY,unmodelled:_type_unmodelled=_HAS_DEFAULT_FACTORY,changed:_type_changed=_dflt_changed)->_return_type:\n  self.request=request\n  self.client=client\n  self.client_unknown=client_unknown\n  self.path=path\n  self.query=query\n  self.host=host\n  self.headers=headers\n  self.response=_dflt_response() if response is _HAS_DEFAULT_FACTORY else response\n  self.response_ops=_dflt_response_ops() if response_ops is _HAS_DEFAULT_FACTORY else response_ops\n  self.notes=_dflt_notes() if notes is _HAS_DEFAULT_FACTORY else notes\n  self.unmodelled=_dflt_unmodelled() if unmodelled is _HAS_DEFAULT_FACTORY else unmodelled\n  self.changed=changed\n return __init__'] = __create_fn__
 
-def __create_fn__(_type_status, _type_generated_by, _type_headers, _type_body, _type_redirect, _type_note, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_headers, _dflt_body, _dflt_redirect, _dflt_note, _return_type):
- def __init__(self,status:_type_status,generated_by:_type_generated_by,headers:_type_headers=_dflt_headers,body:_type_body=_dflt_body,redirect:_type_redirect=_dflt_redirect,note:_type_note=_dflt_note)->_return_type:
+def __create_fn__(_type_status, _type_generated_by, _type_headers, _type_body, _type_redirect, _type_note, _type_through_cors, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_headers, _dflt_body, _dflt_redirect, _dflt_note, _dflt_through_cors, _return_type):
+ def __init__(self,status:_type_status,generated_by:_type_generated_by,headers:_type_headers=_dflt_headers,body:_type_body=_dflt_body,redirect:_type_redirect=_dflt_redirect,note:_type_note=_dflt_note,through_cors:_type_through_cors=_dflt_through_cors)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'status',status)
   __dataclass_builtins_object__.__setattr__(self,'generated_by',generated_by)
   __dataclass_builtins_object__.__setattr__(self,'headers',headers)
   __dataclass_builtins_object__.__setattr__(self,'body',body)
   __dataclass_builtins_object__.__setattr__(self,'redirect',redirect)
   __dataclass_builtins_object__.__setattr__(self,'note',note)
+  __dataclass_builtins_object__.__setattr__(self,'through_cors',through_cors)
  return __init__
-TABLE["def __create_fn__(_type_status, _type_generated_by, _type_headers, _type_body, _type_redirect, _type_note, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_headers, _dflt_body, _dflt_redirect, _dflt_note, _return_type):\n def __init__(self,status:_type_status,generated_by:_type_generated_by,headers:_type_headers=_dflt_headers,body:_type_body=_dflt_body,redirect:_type_redirect=_dflt_redirect,note:_type_note=_dflt_note)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'status',status)\n  __dataclass_builtins_object__.__setattr__(self,'generated_by',generated_by)\n  __dataclass_builtins_object__.__setattr__(self,'headers',headers)\n  __dataclass_builtins_object__.__setattr__(self,'body',body)\n  __dataclass_builtins_object__.__setattr__(self,'redirect',redirect)\n  __dataclass_builtins_object__.__setattr__(self,'note',note)\n return __init__"] = __create_fn__
+TABLE["def __create_fn__(_type_status, _type_generated_by, _type_headers, _type_body, _type_redirect, _type_note, _type_through_cors, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_headers, _dflt_body, _dflt_redirect, _dflt_note, _dflt_through_cors, _return_type):\n def __init__(self,status:_type_status,generated_by:_type_generated_by,headers:_type_headers=_dflt_headers,body:_type_body=_dflt_body,redirect:_type_redirect=_dflt_redirect,note:_type_note=_dflt_note,through_cors:_type_through_cors=_dflt_through_cors)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'status',status)\n  __dataclass_builtins_object__.__setattr__(self,'generated_by',generated_by)\n  __dataclass_builtins_object__.__setattr__(self,'headers',headers)\n  __dataclass_builtins_object__.__setattr__(self,'body',body)\n  __dataclass_builtins_object__.__setattr__(self,'redirect',redirect)\n  __dataclass_builtins_object__.__setattr__(self,'note',note)\n  __dataclass_builtins_object__.__setattr__(self,'through_cors',through_cors)\n return __init__"] = __create_fn__
 
 def __create_fn__(_type_steps, _type_unmodelled, _type_notes, _type_applied, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_steps, _dflt_unmodelled, _dflt_notes, _dflt_applied, _return_type):
  def __init__(self,steps:_type_steps=_dflt_steps,unmodelled:_type_unmodelled=_dflt_unmodelled,notes:_type_notes=_dflt_notes,applied:_type_applied=_dflt_applied)->_return_type:
@@ -182,11 +183,11 @@ TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name)
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('status','generated_by','headers','body','redirect','note',):
+  if type(self) is cls or name in ('status','generated_by','headers','body','redirect','note','through_cors',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'status\',\'generated_by\',\'headers\',\'body\',\'redirect\',\'note\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'status\',\'generated_by\',\'headers\',\'body\',\'redirect\',\'note\',\'through_cors\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -214,11 +215,11 @@ TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('status','generated_by','headers','body','redirect','note',):
+  if type(self) is cls or name in ('status','generated_by','headers','body','redirect','note','through_cors',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'status\',\'generated_by\',\'headers\',\'body\',\'redirect\',\'note\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'status\',\'generated_by\',\'headers\',\'body\',\'redirect\',\'note\',\'through_cors\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):

@@ -778,7 +778,7 @@ class _Ctx:
                     if reply.note:
                         self.notes.append(reply.note)
                     raise _RuleNotMet()
-                return self._decision(self.local(reply, state), li, plan)
+                return self._decision(self.local(reply, state, cors, origin), li, plan)
             if state.changed:
                 # a policy changed the request headers (a forwarded user name, dropped headers):
                 # the rule's own filters see the changed request
@@ -802,7 +802,7 @@ class _Ctx:
                     if plan.action.error is not None:
                         # the rule answers through its filter: the "no backends" reason does not apply
                         self.notes = [n for n in self.notes if n != plan.action.error[2]]
-                    return self._decision(self.local(reply, state), li, plan)
+                    return self._decision(self.local(reply, state, cors, origin), li, plan)
             return self._decision(self.answer(plan.status, generated_by=plan.generated_by,
                                               backends=(Share(None, 1.0, plan.status),)), li, plan)
         chosen = best
@@ -831,7 +831,7 @@ class _Ctx:
             state.changed = False
             reply = self.run_steps(effects, "action", state)
             if reply is not None:
-                return self._decision(self.local(reply, state), li, plan)
+                return self._decision(self.local(reply, state, cors, origin), li, plan)
             if state.changed and chosen.status is None:
                 upstream_path, upstream_host, upstream_headers = state.target(), state.host, tuple(state.headers)
             if state.response_ops:
@@ -864,6 +864,8 @@ class _Ctx:
                     if reply is not None:
                         if step.source:
                             self.decided.append(("answered-by", step.source))
+                        if step.behind_cors and not reply.through_cors:
+                            reply = replace(reply, through_cors=True)
                         return reply
             return None
         finally:
@@ -874,11 +876,15 @@ class _Ctx:
                 self.notes.extend(state.notes)
                 state.notes.clear()
 
-    def local(self, reply: LocalReply, state: RequestState) -> Answer:
-        """The Answer for a reply the gateway makes itself because of a policy."""
+    def local(self, reply: LocalReply, state: RequestState, cors: CorsSpec | None = None,
+              origin: str | None = None) -> Answer:
+        """The Answer for a reply the gateway makes itself because of a policy (with the rule's
+        CORS headers when the implementation's CORS filter sees that reply)."""
         if reply.note:
             self.notes.append(reply.note)
         headers = tuple((k.lower(), v) for k, v in reply.headers) + tuple(state.response)
+        if reply.through_cors and cors is not None and origin is not None:
+            headers += tuple(cors_response_headers(cors, origin, False, None, None))
         return Answer(status=reply.status, redirect=reply.redirect, response_headers=headers,
                       generated_by=reply.generated_by, decided_by=tuple(self.decided), body=reply.body,
                       notes=tuple(dict.fromkeys(self.notes)) if self.notes else (),

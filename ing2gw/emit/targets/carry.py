@@ -132,6 +132,22 @@ def _client_certificate_eg(params: Params) -> str | None:
     return None
 
 
+def _certificate_forwarding_eg(params: Params) -> str | None:
+    if not params.get("ca"):
+        return ("without auth-tls-secret ingress-nginx verifies no client certificate and sends no ssl-client-cert "
+                "header: there is nothing to forward")
+    return None
+
+
+def _timeout_eg(params: Params) -> str | None:
+    v = params.get("connect", "")
+    if not v.isdigit() or int(v) < 1:
+        return f"proxy-connect-timeout {v!r} is not a positive number of seconds"
+    if int(v) > 99999 * 3600:
+        return f"proxy-connect-timeout {v} s is longer than a Gateway duration can say"
+    return None
+
+
 #: proxy_next_upstream conditions -> Envoy Gateway retryOn triggers (an HTTP status: retriable-status-codes)
 RETRY_TRIGGERS = {"error": ("connect-failure", "reset"), "timeout": ("connect-failure", "reset")}
 
@@ -262,6 +278,8 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "regex-rewrite"): _regex_rewrite_eg,
     ("envoy-gateway", "client-certificate"): _client_certificate_eg,
     ("envoy-gateway", "retry"): _retry_eg,
+    ("envoy-gateway", "client-certificate-forwarding"): _certificate_forwarding_eg,
+    ("envoy-gateway", "timeout"): _timeout_eg,
     ("kgateway", "basic-auth"): _basic_auth_kgateway,
     ("kgateway", "body-size-limit"): _body_size_kgateway,
     ("nginx-gateway-fabric", "body-size-limit"): _body_size_ngf,
@@ -271,6 +289,14 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("traefik", "body-size-limit"): _body_size_eg,
     ("aws", "session-affinity"): _session_affinity_aws,
 }
+
+
+#: targets that try every RegularExpression path match after the Exact ones and before every
+#: PathPrefix, longer patterns first and routes in order on ties (Envoy Gateway v1.9:
+#: internal/gatewayapi/sort.go sorts each listener's routes Exact > RegularExpression >
+#: PathPrefix, then by the pattern's length, with sort.Stable), so a catch-all regex rule of a
+#: host whose paths are all regexes is tried last, as nginx's root location `~* ^/` is
+REGEX_BY_LENGTH: frozenset[str] = frozenset({"envoy-gateway"})
 
 
 @functools.cache
@@ -299,4 +325,4 @@ def carries(target: str | None, intent: str | None, params: Params | Iterable[tu
     return verdict(target, intent, params).carried
 
 
-__all__ = ["ALB_STICKINESS_MAX", "LIMITS", "Verdict", "carries", "generated", "nginx_size", "verdict"]
+__all__ = ["ALB_STICKINESS_MAX", "LIMITS", "REGEX_BY_LENGTH", "Verdict", "carries", "generated", "nginx_size", "verdict"]

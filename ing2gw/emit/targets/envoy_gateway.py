@@ -28,6 +28,8 @@ oldest), so every intent of a kind goes into the same object.
 * load-balancing (upstream-hash-by with one variable): `loadBalancer` ConsistentHash on the
   client address, a header, a cookie (no ttl: nginx does not set it either) or a query
   parameter (ING2GW-TARGET-009).
+* timeout (proxy-connect-timeout): `timeout.tcp.connectTimeout`, the time to establish the
+  upstream connection in both (proxy_connect_timeout, Envoy's cluster connect_timeout).
 * regex rewrites (ir.Rewrite.regex, set by a provider when this target carries `regex-rewrite`):
   one HTTPRouteFilter `urlRewrite.path` ReplaceRegexMatch per distinct rewrite and namespace,
   named by `regex_filter_name`, which the route's rule references by an ExtensionRef filter
@@ -46,7 +48,7 @@ from ing2gw.findings import Finding, Severity
 API_VERSION = "gateway.envoyproxy.io/v1alpha1"
 #: the intents that go into a SecurityPolicy and a BackendTrafficPolicy
 SECURITY = frozenset({"source-range", "basic-auth", "external-auth"})
-TRAFFIC = frozenset({"rate-limit", "body-size-limit", "session-affinity", "load-balancing", "retry"})
+TRAFFIC = frozenset({"rate-limit", "body-size-limit", "session-affinity", "load-balancing", "retry", "timeout"})
 
 
 def _name(base: str, suffix: str) -> str:
@@ -193,6 +195,10 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
             again = retry(by_kind["retry"][0])
             if again is not None:  # no retry is Envoy Gateway's default: nothing to write
                 traffic["retry"] = again
+        if "timeout" in by_kind:
+            # nginx's proxy_connect_timeout is Envoy's cluster connect_timeout: exact, no finding
+            seconds = int(dict(by_kind["timeout"][0].params)["connect"])
+            traffic["timeout"] = {"tcp": {"connectTimeout": duration(seconds)}}
         if "session-affinity" in by_kind:
             traffic["loadBalancer"] = session_affinity(by_kind["session-affinity"][0])
         elif "load-balancing" in by_kind:
@@ -220,8 +226,8 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
                 told.setdefault((i.source.key, "basic-auth-scope"), Finding(
                     Severity.INFO, "ING2GW-TARGET-006",
                     "envoy-gateway: basicAuth covers the whole route: nginx's automatic trailing-slash redirects "
-                    "answer before authentication (the Gateway: 401), unmatched paths of a regex host get 401 "
-                    "from nginx (the Gateway: 404), and a client outside an allow-list gets 403 from nginx (the Gateway: "
+                    "answer before authentication (the Gateway: 401), unmatched paths of a regex host with a "
+                    "PathPrefix rewrite get 401 from nginx (the Gateway: 404), and a client outside an allow-list gets 403 from nginx (the Gateway: "
                     "401 first)", origin=i.source.origin, subject=f"Ingress {i.source.key}",
                     annotation=i.source.annotation))
     filters, rewrites = regex_rewrite_filters([route for route, _ in routes])
@@ -336,6 +342,28 @@ def _fail(intent: ir.Intent, why: str) -> Finding:
                               "ClientTrafficPolicy by hand")
 
 
+def _forwarding_told(intent: ir.Intent, ns: str, spec: dict[str, Any], listener: str) -> Finding:
+    return Finding(Severity.WARNING, "ING2GW-TARGET-014",
+                   f"envoy-gateway: the ClientTrafficPolicy of listener {listener} also sets x-forwarded-client-cert "
+                   "(SanitizeSet, Cert): the backend gets Hash=<sha256>;Cert=\"<URL-encoded PEM>\" in "
+                   "x-forwarded-client-cert instead of the URL-encoded PEM in ssl-client-cert, no ssl-client-verify, "
+                   "-subject-dn or -issuer-dn, and an ssl-client-cert header the client sends reaches it unchanged",
+                   origin=intent.source.origin, subject=f"Ingress {intent.source.key}",
+                   annotation=intent.source.annotation, security=True,
+                   suggestion="make the backend read x-forwarded-client-cert and ignore ssl-client-* headers, or "
+                              "remove them with a RequestHeaderModifier")
+
+
+def _forwarding_refused(intent: ir.Intent, listener: str, others: list[str]) -> Finding:
+    return Finding(Severity.ERROR, "ING2GW-TARGET-015",
+                   f"envoy-gateway: the client certificate is not forwarded: x-forwarded-client-cert is set per listener "
+                   f"and listener {listener} also serves {', '.join(others[:5])}, which do not forward it",
+                   origin=intent.source.origin, subject=f"Ingress {intent.source.key}",
+                   annotation=intent.source.annotation, security=True,
+                   suggestion="give the Ingresses that forward the certificate a host (listener) of their own, or set "
+                              "headers.xForwardedClientCert in the ClientTrafficPolicy by hand")
+
+
 def emit_listener_policies(routes: list[tuple[ir.Route, str]],
                            sections: dict[ir.ListenerKey, tuple[str, str, str, str]]) -> tuple[
         list[dict[str, Any]], set[ir.Intent], list[Finding]]:
@@ -352,7 +380,16 @@ def emit_listener_policies(routes: list[tuple[ir.Route, str]],
     wanted: dict[tuple[str, str, str, str], list[ir.Intent]] = {}
     failed: dict[tuple[str, str], Finding] = {}
     refused: set[ir.Intent] = set()  # never consumed: `emit` reports them as lost too
+    #: per listener: the client-certificate-forwarding intents, and every Ingress routed through it
+    forwarding: dict[tuple[str, str, str, str], list[ir.Intent]] = {}
+    served: dict[tuple[str, str, str, str], set[str]] = {}
     for route, _ in routes:
+        for k in route.parents:
+            if k in sections:
+                served.setdefault(sections[k], set()).add(route.source.key)
+                forwarding.setdefault(sections[k], []).extend(
+                    i for i in route.intents if i.kind == "client-certificate-forwarding"
+                    and carries("envoy-gateway", i.kind, i.params))
         mine = [i for i in route.intents if i.kind == "client-certificate"
                 and carries("envoy-gateway", i.kind, i.params)]
         if not mine:
@@ -400,13 +437,26 @@ def emit_listener_policies(routes: list[tuple[ir.Route, str]],
                 "spec": {"from": [{"group": "gateway.envoyproxy.io", "kind": "ClientTrafficPolicy", "namespace": ns}],
                          "to": [{"group": "", "kind": "Secret", "name": secret}]}})
         first = min(intents, key=lambda i: i.source.key)
+        spec: dict[str, Any] = {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": kind, "name": gw,
+                                                "sectionName": name}],
+                                "tls": {"clientValidation": {"caCertificateRefs": [ref], "mode": _MODES[verify]}}}
         objects.append({"apiVersion": API_VERSION, "kind": "ClientTrafficPolicy",
                         "metadata": {"name": _name(f"{gw}-{name}", "-client-certificates"), "namespace": ns,
                                      "annotations": {"ing2gw.io/source-ingress": first.source.key}},
-                        "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": kind, "name": gw,
-                                                 "sectionName": name}],
-                                 "tls": {"clientValidation": {"caCertificateRefs": [ref], "mode": _MODES[verify]}}}})
+                        "spec": spec})
         consumed.update(intents)
+        fwd = forwarding.get(section, [])
+        if fwd:
+            # XFCC is a listener setting: written only when no other Ingress's backends would get it
+            others = sorted(served.get(section, set()) - {i.source.key for i in fwd})
+            if others:
+                for i in fwd:
+                    failed.setdefault((i.source.key, "forwarding"), _forwarding_refused(i, name, others))
+            else:
+                spec["headers"] = {"xForwardedClientCert": {"mode": "SanitizeSet", "certDetailsToAdd": ["Cert"]}}
+                consumed.update(fwd)
+                for i in fwd:
+                    told.setdefault((i.source.key, "forwarding"), _forwarding_told(i, ns, spec, name))
         for i in intents:
             p = dict(i.params)
             told.setdefault((i.source.key, "client-certificate"), Finding(

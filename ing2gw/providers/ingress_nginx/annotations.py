@@ -645,6 +645,19 @@ def _report(p: _Parse, row: Row, value: str) -> None:
             row = replace(row, lossy=f"{row.lossy or row.becomes} (ing2gw does not generate {target}'s policy for it"
                                      + (f": write {dict(row.targets)[target]} by hand" if target in dict(row.targets)
                                         else "") + ")")
+    if status == "partial" and target and row.intent:
+        # a partly converted setting whose missing part the target's policy writes (the connect
+        # timeout HTTPRoute timeouts cannot say)
+        from ing2gw.providers.ingress_nginx.intents import CONSUMED, intent_params
+
+        params = intent_params(p.ing.annotations, p.prefix, p.ing.namespace, row.intent) \
+            if row.key in CONSUMED.get(row.intent or "", ()) else None
+        if params is not None and verdict(target, row.intent, params).carried:
+            p.ctx.finding(Severity.INFO, "ING2GW-NGINX-010",
+                          f"becomes the {target} policy ing2gw writes for {row.intent} (what Gateway API cannot say; "
+                          f"see `ing2gw mappings --target {target}`)", ing=p.ing,
+                          annotation=full, value=value, status="policy")
+            return
     if status == "converted":
         p.ctx.finding(Severity.INFO, "ING2GW-NGINX-010", f"converted: {row.becomes}", ing=p.ing,
                       annotation=full, value=value, status=status)

@@ -33,18 +33,27 @@ CORS_DEFAULT_HEADERS = ("DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-
                         "Range,Authorization")
 
 
-def _root_keeps_auth(b: "BuildState", loc: "Loc", matches: tuple[ir.Match, ...]) -> bool:
+#: regex.regex_for("/"), the root location of a regex host (not imported: regex.py imports this module)
+_REGEX_ROOT = "(?i)^/.*"
+
+
+def _root_keeps_auth(b: "BuildState", loc: "Loc", matches: tuple[ir.Match, ...], regex_catch_all: bool) -> bool:
     """Whether the host's default root location (owned by the host's first Ingress, whose
     annotations it takes) authenticates, and the target both carries that Ingress's basic auth
-    and can answer 404 without a backend. Only for a plain `/` prefix: on a regex host the
-    precedence of a catch-all regex between routes is implementation-specific."""
-    from ing2gw.emit.targets.carry import carries
+    and can answer 404 without a backend. For a plain `/` prefix; on a regex host, for the
+    catch-all `(?i)^/.*` only when the target tries it after every other rule of the host
+    (REGEX_BY_LENGTH) and the caller found no PathPrefix rule on the host (`regex_catch_all`):
+    elsewhere the precedence of a catch-all regex between routes is implementation-specific."""
+    from ing2gw.emit.targets.carry import REGEX_BY_LENGTH, carries
     from ing2gw.providers.ingress_nginx.intents import intent_params
 
     target = b.ctx.options.target
     if loc.owner is None or not target or not carries(target, "direct-response"):
         return False
-    if [m.path for m in matches] != [ir.PathMatch("PathPrefix", "/")]:
+    paths = [m.path for m in matches]
+    if paths != [ir.PathMatch("PathPrefix", "/")] and not (
+            regex_catch_all and target in REGEX_BY_LENGTH
+            and paths == [ir.PathMatch("RegularExpression", _REGEX_ROOT)]):
         return False
     prefix = b.ctx.options.annotations_prefix.rstrip("/")
     params = intent_params(loc.owner.annotations, prefix, loc.owner.namespace, "basic-auth")
@@ -52,8 +61,11 @@ def _root_keeps_auth(b: "BuildState", loc: "Loc", matches: tuple[ir.Match, ...])
 
 
 def location_rules(b: "BuildState", loc: "Loc", src: ir.Source, matches: tuple[ir.Match, ...],
-                   rewrite: ir.Rewrite | None = None, rewrite_headers: ir.HeaderChanges | None = None) -> list[ir.Rule]:
-    """The rules (HTTPS side) for one location; an empty list when nothing must be emitted."""
+                   rewrite: ir.Rewrite | None = None, rewrite_headers: ir.HeaderChanges | None = None,
+                   regex_catch_all: bool = False) -> list[ir.Rule]:
+    """The rules (HTTPS side) for one location; an empty list when nothing must be emitted.
+    `regex_catch_all`: on a regex host, no rule of the host is a PathPrefix (see
+    `_root_keeps_auth`)."""
     a = loc.ann
     # read first: its findings concern the location's redirects and 404s too
     cors = _cors(b, loc) if a is not None and loc.owner is not None else None
@@ -63,11 +75,12 @@ def location_rules(b: "BuildState", loc: "Loc", src: ir.Source, matches: tuple[i
         return [ir.Rule(matches, src, redirect=url_redirect(b, loc, red.code, red.url),
                         comment=f"{'temporal' if red.code in (302, 307) else 'permanent'}-redirect (F4)")]
     if loc.is_root and loc.backend is None and not loc.unresolved:
-        if _root_keeps_auth(b, loc, matches):
+        if _root_keeps_auth(b, loc, matches, regex_catch_all):
             # the host's unmatched paths reach this root location, which has the first Ingress's
             # basic auth: 401 without credentials, the default backend's 404 with them. The same
-            # route (and so the same SecurityPolicy) answers them: a 404 without a backend
-            return [ir.Rule(matches, src, direct_status=404,
+            # route (and so the same SecurityPolicy) answers them: a 404 without a backend. The
+            # location's CORS headers (added `always`) go on both answers, as nginx's do
+            return [ir.Rule(matches, src, direct_status=404, cors=cors,
                             comment="the host's unmatched paths: ingress-nginx's root location, authenticated as "
                                     "the first Ingress, answers 404 (404 without a backend)")]
         return []  # the controller's 404 default backend: no rule gives the same 404

@@ -57,6 +57,8 @@ CONSUMED: dict[str, frozenset[str]] = {
     "load-balancing": frozenset({"upstream-hash-by"}),
     "client-certificate": frozenset({"auth-tls-secret", "auth-tls-verify-client"}),
     "retry": frozenset({"proxy-next-upstream", "proxy-next-upstream-tries"}),
+    "client-certificate-forwarding": frozenset({"auth-tls-pass-certificate-to-upstream"}),
+    "timeout": frozenset({"proxy-connect-timeout"}),
 }
 
 #: (target, intent) -> further keys whose effect that target's policy carries (from the parameters)
@@ -75,7 +77,9 @@ NOT_CARRIED_BY_TARGET: dict[tuple[str, str], frozenset[str]] = {
 LEAD: dict[str, str] = {"basic-auth": "auth-secret", "external-auth": "auth-url", "rate-limit": "limit-rps",
                         "body-size-limit": "proxy-body-size", "session-affinity": "affinity",
                         "load-balancing": "upstream-hash-by", "client-certificate": "auth-tls-secret",
-                        "retry": "proxy-next-upstream"}
+                        "retry": "proxy-next-upstream",
+                        "client-certificate-forwarding": "auth-tls-pass-certificate-to-upstream",
+                        "timeout": "proxy-connect-timeout"}
 
 #: http://NAME.NAMESPACE[.svc[.cluster.local]][:port]: a Service of the cluster
 #: upstream-hash-by keys a consistent-hash policy can hash on: one variable, nothing around it
@@ -138,6 +142,17 @@ def intent_params(annotations: Mapping[str, str], prefix: str, namespace: str,
         if conditions is None and tries is None:
             return None
         return {"conditions": " ".join((conditions or "error timeout").split()).lower(), "tries": tries or "3"}
+    if intent == "timeout":
+        # only the connect phase: proxy-read/send-timeout stay the strict translation's
+        # HTTPRoute timeouts (features._timeouts)
+        v = get("proxy-connect-timeout")
+        return None if v is None else {"connect": v}
+    if intent == "client-certificate-forwarding":
+        # ingress-nginx's bool (strconv.ParseBool); its template sets ssl-client-cert only inside
+        # the server's client-certificate block, so without auth-tls-secret nothing is sent
+        if (get("auth-tls-pass-certificate-to-upstream") or "").lower() not in ("true", "1", "t"):
+            return None
+        return {"pass": "true", "ca": get("auth-tls-secret") or ""}
     if intent == "client-certificate":
         ca = get("auth-tls-secret")
         if not ca:

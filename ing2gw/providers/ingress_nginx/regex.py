@@ -266,7 +266,12 @@ def emit_regex_server(b: "BuildState", server: "Server") -> None:
         if redirect is not None:
             rules = [ir.Rule(matches, src, redirect=redirect, comment="rewrite-target to a URL: nginx answers 302 (F1)")]
         else:
-            rules = location_rules(b, loc, src, matches, rewrite=rewrite, rewrite_headers=headers)
+            # the root location comes last (B8): every other rule of the host is known by then
+            no_prefix = loc.is_root and not any(m.path is not None and m.path.type == "PathPrefix"
+                                                for o in owners.values() for r in o.https + o.http
+                                                for m in r.matches)
+            rules = location_rules(b, loc, src, matches, rewrite=rewrite, rewrite_headers=headers,
+                                   regex_catch_all=no_prefix)
         ssl = nginx_paths.ssl_redirects(b, server, loc)
         https = list(rules)
         http = [nginx_paths._ssl_redirect_rule(rule, redirect_code, src) if ssl and not rule.redirect else rule

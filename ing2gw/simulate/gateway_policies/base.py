@@ -58,6 +58,8 @@ class LocalReply:
     body: str | None = None
     redirect: Redirect | None = None
     note: str | None = None
+    #: the rule's CORS filter adds its headers to this reply (set from Step.behind_cors)
+    through_cors: bool = False
 
 
 #: `generated_by` of the LocalReply a rule condition gives when the request does not meet it (an
@@ -112,6 +114,10 @@ class Step:
     phase: Literal["before", "action"] = "before"
     #: the policy that adds this step ("SecurityPolicy ns/name"), for `decided_by`
     source: str = ""
+    #: the implementation runs the rule's CORS filter (HTTPRoute filter type CORS) before this
+    #: step, and that filter adds its headers to the step's local reply as to any answer (Envoy:
+    #: a local reply passes through every encoder filter, the CORS filter's included)
+    behind_cors: bool = False
 
     def run(self, state: RequestState) -> LocalReply | None:
         raise NotImplementedError

@@ -22,7 +22,9 @@ Modelled: client CIDR authorization (first matching rule, else defaultAction, de
 header, method and path predicates), basic auth against the `.htpasswd` key of the Secret (401
 with `WWW-Authenticate: Basic realm="<original URL>"`; only `{SHA}` is accepted, any other line
 makes the policy invalid), API keys, a JWT missing from every place it is looked for (401 unless
-optional), CORS (Envoy's CORS filter), the request buffer limit (413 on a larger
+optional), CORS (Envoy's CORS filter; the HTTPRoute CORS filter's headers also go on the answers
+Envoy Gateway makes itself after it: 401, 403, 413, direct responses, not a fault abort), the
+request buffer limit (413 on a larger
 Content-Length), fault aborts of 100% of requests, numTrustedHops client-IP detection, the
 listener health check path, headers with underscores (rejected with 400 unless a
 ClientTrafficPolicy says otherwise: Envoy Gateway's default), HTTPRouteFilter regex path
@@ -176,6 +178,7 @@ class EnvoyGateway:
         # JWT (10), buffer (12), extensions (13..), RBAC (301), rate limits (302, 303)
         for s in fault:
             b.step(s[0], s[1])
+        first_behind_cors = len(b.steps)
         for name in ("invalid", "cors", "csrf", "extAuth", "apiKeyAuth", "basicAuth", "oidc", "jwt"):
             for s in security.get(name, []):
                 b.step(s[0], s[1])
@@ -186,6 +189,13 @@ class EnvoyGateway:
             b.step(s[0], s[1])
         for s in after_auth:
             b.step(s[0], s[1])
+        # the CORS filter (order 3) ran before every step from CSRF (4) on, and Envoy passes a
+        # local reply through every encoder filter (filter_manager.cc: sendLocalReply encodes
+        # from the first encoder filter), so the CORS filter adds its headers to a 401, 403 or
+        # 413 of these steps as to a backend's answer (cors_filter.cc encodeHeaders: the
+        # latched allowed Origin, credentials, expose headers); a fault abort comes before it
+        for step in b.steps[first_behind_cors:]:
+            step.behind_cors = True
         return b.build()
 
     def listener_effects(self, scope: Scope) -> Effects:
@@ -460,6 +470,8 @@ class EnvoyGateway:
                                     "shown)")
             else:
                 b.unmodelled.append(f"{f.label()}: spec.{key} is not modelled")
+        for step in b.steps:
+            step.behind_cors = True  # the router's direct response passes the CORS filter too
         return b.build()
 
     def _url_rewrite(self, f: PolicyObject, v: dict[str, Any], b: EffectsBuilder) -> None:
