@@ -10,22 +10,23 @@ TABLE = {}
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.objects,self.consumed,self.findings,self.filters,)==(other.objects,other.consumed,other.findings,other.filters,)
+   return (self.objects,self.consumed,self.findings,self.filters,self.carried_timeouts,)==(other.objects,other.consumed,other.findings,other.filters,other.carried_timeouts,)
   return NotImplemented
  return __eq__
-TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.objects,self.consumed,self.findings,self.filters,)==(other.objects,other.consumed,other.findings,other.filters,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.objects,self.consumed,self.findings,self.filters,self.carried_timeouts,)==(other.objects,other.consumed,other.findings,other.filters,other.carried_timeouts,)\n  return NotImplemented\n return __eq__'] = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(objects={self.objects!r}, consumed={self.consumed!r}, findings={self.findings!r}, filters={self.filters!r})"
+  return self.__class__.__qualname__ + f"(objects={self.objects!r}, consumed={self.consumed!r}, findings={self.findings!r}, filters={self.filters!r}, carried_timeouts={self.carried_timeouts!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(objects={self.objects!r}, consumed={self.consumed!r}, findings={self.findings!r}, filters={self.filters!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(objects={self.objects!r}, consumed={self.consumed!r}, findings={self.findings!r}, filters={self.filters!r}, carried_timeouts={self.carried_timeouts!r})"\n return __repr__'] = __create_fn__
 
-def __create_fn__(_type_objects, _type_consumed, _type_findings, _type_filters, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_filters, _return_type):
- def __init__(self,objects:_type_objects,consumed:_type_consumed,findings:_type_findings,filters:_type_filters=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_objects, _type_consumed, _type_findings, _type_filters, _type_carried_timeouts, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_filters, _dflt_carried_timeouts, _return_type):
+ def __init__(self,objects:_type_objects,consumed:_type_consumed,findings:_type_findings,filters:_type_filters=_HAS_DEFAULT_FACTORY,carried_timeouts:_type_carried_timeouts=_HAS_DEFAULT_FACTORY)->_return_type:
   self.objects=objects
   self.consumed=consumed
   self.findings=findings
   self.filters=_dflt_filters() if filters is _HAS_DEFAULT_FACTORY else filters
+  self.carried_timeouts=_dflt_carried_timeouts() if carried_timeouts is _HAS_DEFAULT_FACTORY else carried_timeouts
  return __init__
-TABLE['def __create_fn__(_type_objects, _type_consumed, _type_findings, _type_filters, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_filters, _return_type):\n def __init__(self,objects:_type_objects,consumed:_type_consumed,findings:_type_findings,filters:_type_filters=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.objects=objects\n  self.consumed=consumed\n  self.findings=findings\n  self.filters=_dflt_filters() if filters is _HAS_DEFAULT_FACTORY else filters\n return __init__'] = __create_fn__
+TABLE['def __create_fn__(_type_objects, _type_consumed, _type_findings, _type_filters, _type_carried_timeouts, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_filters, _dflt_carried_timeouts, _return_type):\n def __init__(self,objects:_type_objects,consumed:_type_consumed,findings:_type_findings,filters:_type_filters=_HAS_DEFAULT_FACTORY,carried_timeouts:_type_carried_timeouts=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.objects=objects\n  self.consumed=consumed\n  self.findings=findings\n  self.filters=_dflt_filters() if filters is _HAS_DEFAULT_FACTORY else filters\n  self.carried_timeouts=_dflt_carried_timeouts() if carried_timeouts is _HAS_DEFAULT_FACTORY else carried_timeouts\n return __init__'] = __create_fn__

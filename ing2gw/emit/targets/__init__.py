@@ -28,6 +28,9 @@ class Emitted:
     consumed: set[ir.Intent]
     findings: list[Finding]
     filters: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    #: (namespace, route name) of routes whose rules' timeouts the target's policies carry: the
+    #: HTTPRoute `timeouts` (which such a target does not implement) are left out of them
+    carried_timeouts: set[tuple[str, str]] = field(default_factory=set)
 
 
 #: a target's listener emitter: (routes with their names, listener key -> (kind, namespace, name,
@@ -48,6 +51,7 @@ EMITTERS: dict[str, str] = {
     "istio": "ing2gw.emit.targets.istio:emit_policies",
     "nginx-gateway-fabric": "ing2gw.emit.targets.nginx_gateway_fabric:emit_policies",
     "traefik": "ing2gw.emit.targets.traefik:emit_policies",
+    "gke": "ing2gw.emit.targets.gke:emit_policies",
 }
 
 #: targets whose emitter also takes `parents` (ListenerKey -> the listener owner's kind,

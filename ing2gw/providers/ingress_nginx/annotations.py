@@ -611,13 +611,13 @@ def _report(p: _Parse, row: Row, value: str) -> None:
     status = row.status
     target = p.ctx.options.target
     if status == "policy" and target:
-        from ing2gw.providers.ingress_nginx.intents import CONSUMED, CONSUMED_BY_TARGET, intent_params
+        from ing2gw.providers.ingress_nginx.intents import CONSUMED, consumed_keys, intent_params
 
         params = intent_params(p.ing.annotations, p.prefix, p.ing.namespace, row.intent) \
             if row.intent in CONSUMED else {}
         v = verdict(target, row.intent, params or {})
-        if v.carried and params is not None and (row.intent not in CONSUMED or row.key in CONSUMED[row.intent]
-                                                 or row.key in CONSUMED_BY_TARGET.get((target, row.intent), ())):
+        if v.carried and params is not None and (row.intent not in CONSUMED
+                                                 or row.key in consumed_keys(target, row.intent)):
             becomes = f"becomes {dict(row.targets).get(target, 'a policy')} for {target}"
             if row.intent == "body-size-limit" and params.get("bytes") == "0":
                 becomes = f"converted: 0 is no limit, which {target} has without a policy (none is written)"
