@@ -64,6 +64,9 @@ _WIDE: dict[str, str] = {
                                                 "route meets its ipAllowList with probes that carry no client "
                                                 "address (the old side does not look at it there): unverified, "
                                                 "not unexplained",
+    "ingress-nginx/target-gke-basic-auth": "basic auth GKE cannot carry (TARGET-005) explains every answer to a request "
+                                           "ingress-nginx refused with 401, and with no policy written the check sends "
+                                           "no valid credentials: mutants of shop/basic's route hide behind it",
 }
 
 

@@ -350,17 +350,19 @@ def _armor_rate(intent: ir.Intent, keys: list[ServiceKey], uses: dict[ServiceKey
     if counts:
         rule = (" and ".join(f"a rule with --action=throttle --src-ip-ranges=* {c} --conform-action=allow "
                              "--exceed-action=deny-429 --enforce-on-key=IP" for c in counts))
-    else:
-        rule = (f"a rule with --action=throttle --enforce-on-key=IP counting {intent.value} requests per client "
-                "address over the provider's interval, --exceed-action=deny-429")
+    else:  # another provider's limit (Traefik's rateLimit average): the count, its own period
+        rule = (f"a rule with --action=throttle --src-ip-ranges=* --enforce-on-key=IP --conform-action=allow "
+                f"--exceed-action=deny-429 whose --rate-limit-threshold-count and --rate-limit-threshold-interval-sec "
+                f"say {intent.value} requests per the old limit's period")
     extra = ""
     if p.get("exempt"):
         extra = f"; limit-allowlist {p['exempt']} becomes a higher-priority allow rule for those ranges"
+    how = ("Cloud Armor counts over its interval without nginx's burst, and answers 429 where ingress-nginx answered "
+           "503" if counts else "Cloud Armor counts over its interval, without a burst")
     return Finding(
         Severity.ERROR, "ING2GW-TARGET-048",
         "gke: the rate limit is not written: GKE limits request rates only in a Cloud Armor security policy, which "
-        f"lives in the Google Cloud project; create one with {rule}{extra} (Cloud Armor counts over its interval "
-        "without nginx's burst, and answers 429 where ingress-nginx answered 503)" + _tail(keys, intent.source.key, uses),
+        f"lives in the Google Cloud project; create one with {rule}{extra} ({how})" + _tail(keys, intent.source.key, uses),
         origin=intent.source.origin, subject=f"Ingress {intent.source.key}", annotation=intent.source.annotation,
         security=True, suggestion="create the Cloud Armor rate-based rule and the GCPBackendPolicy by hand; until "
                                   "then requests are not limited")
