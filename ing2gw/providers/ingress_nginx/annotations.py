@@ -651,6 +651,10 @@ def _report(p: _Parse, row: Row, value: str) -> None:
         if row.key == "rewrite-target" and target and carries(target, "regex-rewrite"):
             # the rewrites URLRewrite cannot express become the target's regex filter (regex.py)
             lossy += f" (for {target} they become its regex rewrite filter where the target allows: ING2GW-TARGET-010)"
+        elif row.handler == "timeout" and target and carries(target, "timeout"):
+            # the rule's timeout moves to the target's own policy where it can (emit/targets/gke.py)
+            lossy += (f" (for {target} the rule's timeout becomes its backend policy where every route of the Service "
+                      "agrees: ING2GW-TARGET-045, else ING2GW-TARGET-046)")
         p.ctx.finding(Severity.ERROR if row.security else Severity.WARNING, "ING2GW-NGINX-012",
                       f"partly converted: {row.becomes}; {lossy}".rstrip("; "), ing=p.ing,
                       annotation=full, value=value, status=status, security=row.security,
