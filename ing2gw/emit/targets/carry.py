@@ -246,7 +246,8 @@ def _session_affinity_gke(params: Params) -> str | None:
         return f"{params['invalid']} is not a number of seconds"
     ttl = params.get("max-age") or params.get("expires") or "0"
     if int(ttl) > GKE_MAX_COOKIE_TTL:
-        return f"a cookie lifetime of {ttl} s is longer than GKE's cookieTtlSec allows ({GKE_MAX_COOKIE_TTL} s, two weeks)"
+        return (f"a cookie lifetime of {ttl} s is longer than GKE's cookieTtlSec allows ({GKE_MAX_COOKIE_TTL} s, "
+                "two weeks)")
     return None
 
 

@@ -95,7 +95,7 @@ def _affinity(route: ir.Route) -> tuple[dict[str, Any] | None, ir.Intent | None]
     return None, None
 
 
-def _rule_settings(route: ir.Route, rule: ir.Rule, affinity: dict[str, Any] | None) -> Settings:
+def _rule_settings(rule: ir.Rule, affinity: dict[str, Any] | None) -> Settings:
     out: dict[str, Any] = {}
     if affinity is not None:
         out["sessionAffinity"] = tuple(sorted(affinity.items()))
@@ -144,7 +144,9 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
         for rule in route.rules:
             if rule.redirect is not None or not rule.backends:
                 continue  # a redirect or a direct answer never reaches a backend service
-            settings = _rule_settings(route, rule, affinity)
+            settings = _rule_settings(rule, affinity)
+            # (a mirror's copies are answered by nobody: affinity and timeouts there change nothing,
+            # so a mirror is no user of its Service here)
             for b in rule.backends:
                 key = (b.namespace, b.name)
                 uses.setdefault(key, []).append(_Use(route.source.key, settings, n))
@@ -274,7 +276,7 @@ def _ranges(value: str) -> list[str]:
 
 
 def _services_text(keys: list[ServiceKey]) -> str:
-    return ", ".join(f"{ns}/{name}" for ns, name in keys) or "(none: the Ingress has no backend)"
+    return ", ".join(f"{ns}/{name}" for ns, name in keys) or "each Service the Ingress sends to"
 
 
 def _others(keys: list[ServiceKey], ingress: str, uses: dict[ServiceKey, list[_Use]]) -> list[str]:
@@ -303,8 +305,9 @@ def _security_findings(routes: list[ir.Route], services_of: dict[int, set[Servic
 
 
 def _tail(keys: list[ServiceKey], ingress: str, uses: dict[ServiceKey, list[_Use]]) -> str:
+    target = f"the Service ({_services_text(keys)})" if keys else _services_text(keys)
     text = (f"; then name it in spec.default.securityPolicy of a GCPBackendPolicy (networking.gke.io/v1) whose "
-            f"targetRef is the Service ({_services_text(keys)}); GKE takes one GCPBackendPolicy and one security policy "
+            f"targetRef is {target}; GKE takes one GCPBackendPolicy and one security policy "
             "per Service, so put every Cloud Armor rule of the Service in that one policy (ing2gw writes no "
             "GCPBackendPolicy naming a security policy it cannot know exists)")
     others = _others(keys, ingress, uses)
@@ -318,8 +321,16 @@ def _armor_lists(intents: list[ir.Intent], keys: list[ServiceKey], uses: dict[Se
     first = intents[0]
     actions = {dict(i.params).get("action"): i for i in intents}
     if "deny-all" in actions:
-        what = ("ingress-nginx denies every request of this Ingress (an invalid address list); create a Cloud Armor "
-                "security policy whose default rule is deny(403)")
+        # the provider already left these rules without a backend (500): closed, as nginx's 503
+        return Finding(
+            Severity.ERROR, "ING2GW-TARGET-047",
+            "gke: the client address list is invalid, so ingress-nginx denies every request of this Ingress; GKE "
+            "could check addresses only in a Cloud Armor security policy of the Google Cloud project, which ing2gw "
+            "cannot write: the translation's rules keep no backend (the Gateway answers 500) until the list is "
+            "fixed, then the list needs a Cloud Armor policy named by the Service's GCPBackendPolicy "
+            "spec.default.securityPolicy", origin=first.source.origin, subject=f"Ingress {first.source.key}",
+            annotation=first.source.annotation, security=True,
+            suggestion="fix the list (comma-separated addresses or CIDRs), then rerun ing2gw")
     else:
         rules = []
         deny = sorted({c for i in intents if dict(i.params).get("action") == "deny" for c in _ranges(i.value)})
@@ -362,7 +373,8 @@ def _armor_rate(intent: ir.Intent, keys: list[ServiceKey], uses: dict[ServiceKey
     return Finding(
         Severity.ERROR, "ING2GW-TARGET-048",
         "gke: the rate limit is not written: GKE limits request rates only in a Cloud Armor security policy, which "
-        f"lives in the Google Cloud project; create one with {rule}{extra} ({how})" + _tail(keys, intent.source.key, uses),
+        f"lives in the Google Cloud project; create one with {rule}{extra} ({how})"
+        + _tail(keys, intent.source.key, uses),
         origin=intent.source.origin, subject=f"Ingress {intent.source.key}", annotation=intent.source.annotation,
         security=True, suggestion="create the Cloud Armor rate-based rule and the GCPBackendPolicy by hand; until "
                                   "then requests are not limited")
