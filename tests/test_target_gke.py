@@ -211,3 +211,18 @@ def test_mutations_of_the_translation() -> None:
                                         ("x", None)])
 def test_seconds(text: str, want: int | None) -> None:
     assert seconds(text) == want
+
+
+def test_timeout_annotation_finding_names_the_gke_policy() -> None:
+    res, _ = run(ingress("api", "a.example.com", "api", {f"{P}/proxy-read-timeout": "120"}))
+    [f] = [f for f in res.findings if f.code == "ING2GW-NGINX-012" and f.annotation == f"{P}/proxy-read-timeout"]
+    assert "ING2GW-TARGET-045" in f.message
+
+
+def test_reported_intents_reach_only_the_gke_emitter() -> None:
+    # a rate limit is given to the GKE emitter (carry.REPORTS) only to name the Cloud Armor rule:
+    # it is not carried, and the annotation's own finding stays an error
+    assert not verdict(T, "rate-limit", {"per-second": "10"}).carried
+    res, _ = run(ingress("api", "api.example.com", "api", {f"{P}/limit-rps": "10"}))
+    assert any(f.severity == Severity.ERROR and f.annotation == f"{P}/limit-rps" and f.code != "ING2GW-TARGET-048"
+               for f in res.findings)
