@@ -437,7 +437,8 @@ def test_generated_rows_are_what_the_emitters_consume() -> None:
                      "istio": ["client-allow-list", "client-deny-list"],
                      "nginx-gateway-fabric": ["basic-auth", "body-size-limit", "rate-limit"],
                      "traefik": ["basic-auth", "body-size-limit", "client-allow-list"],
-                     "aws": ["client-allow-list", "client-deny-list", "direct-response", "session-affinity"]}
+                     "aws": ["client-allow-list", "client-deny-list", "direct-response", "session-affinity"],
+                     "gke": ["load-balancing", "session-affinity", "timeout"]}
     keys = {k for k, r in nginx_rows().items() if r.status == "policy" and carries("envoy-gateway", r.intent)}
     assert {"allowlist-source-range", "whitelist-source-range", "denylist-source-range", "limit-rps",
             "proxy-body-size", "limit-rpm"} <= keys

@@ -68,6 +68,9 @@ _WIDE: dict[str, str] = {
                                            "difference on requests nginx refused, and every probe of shop/admin's "
                                            "route is one (all its paths need credentials), so a mutant of that "
                                            "route stays within the predicted loss",
+    "ingress-nginx/target-gke-basic-auth": "basic auth GKE cannot carry (TARGET-005) explains every answer to a request "
+                                           "ingress-nginx refused with 401, and with no policy written the check sends "
+                                           "no valid credentials: mutants of shop/basic's route hide behind it",
 }
 
 

@@ -18,10 +18,10 @@ TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is s
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.objects,self.consumed,self.findings,self.filters,self.variants,)==(other.objects,other.consumed,other.findings,other.filters,other.variants,)
+   return (self.objects,self.consumed,self.findings,self.filters,self.variants,self.carried_timeouts,)==(other.objects,other.consumed,other.findings,other.filters,other.variants,other.carried_timeouts,)
   return NotImplemented
  return __eq__
-TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.objects,self.consumed,self.findings,self.filters,self.variants,)==(other.objects,other.consumed,other.findings,other.filters,other.variants,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.objects,self.consumed,self.findings,self.filters,self.variants,self.carried_timeouts,)==(other.objects,other.consumed,other.findings,other.filters,other.variants,other.carried_timeouts,)\n  return NotImplemented\n return __eq__'] = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
@@ -37,9 +37,9 @@ TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qua
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(objects={self.objects!r}, consumed={self.consumed!r}, findings={self.findings!r}, filters={self.filters!r}, variants={self.variants!r})"
+  return self.__class__.__qualname__ + f"(objects={self.objects!r}, consumed={self.consumed!r}, findings={self.findings!r}, filters={self.filters!r}, variants={self.variants!r}, carried_timeouts={self.carried_timeouts!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(objects={self.objects!r}, consumed={self.consumed!r}, findings={self.findings!r}, filters={self.filters!r}, variants={self.variants!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(objects={self.objects!r}, consumed={self.consumed!r}, findings={self.findings!r}, filters={self.filters!r}, variants={self.variants!r}, carried_timeouts={self.carried_timeouts!r})"\n return __repr__'] = __create_fn__
 
 def __create_fn__(_type_filter, _type_keep, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,filter:_type_filter,keep:_type_keep)->_return_type:
@@ -48,15 +48,16 @@ def __create_fn__(_type_filter, _type_keep, MISSING, _HAS_DEFAULT_FACTORY, __dat
  return __init__
 TABLE["def __create_fn__(_type_filter, _type_keep, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,filter:_type_filter,keep:_type_keep)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'filter',filter)\n  __dataclass_builtins_object__.__setattr__(self,'keep',keep)\n return __init__"] = __create_fn__
 
-def __create_fn__(_type_objects, _type_consumed, _type_findings, _type_filters, _type_variants, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_filters, _dflt_variants, _return_type):
- def __init__(self,objects:_type_objects,consumed:_type_consumed,findings:_type_findings,filters:_type_filters=_HAS_DEFAULT_FACTORY,variants:_type_variants=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_objects, _type_consumed, _type_findings, _type_filters, _type_variants, _type_carried_timeouts, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_filters, _dflt_variants, _dflt_carried_timeouts, _return_type):
+ def __init__(self,objects:_type_objects,consumed:_type_consumed,findings:_type_findings,filters:_type_filters=_HAS_DEFAULT_FACTORY,variants:_type_variants=_HAS_DEFAULT_FACTORY,carried_timeouts:_type_carried_timeouts=_HAS_DEFAULT_FACTORY)->_return_type:
   self.objects=objects
   self.consumed=consumed
   self.findings=findings
   self.filters=_dflt_filters() if filters is _HAS_DEFAULT_FACTORY else filters
   self.variants=_dflt_variants() if variants is _HAS_DEFAULT_FACTORY else variants
+  self.carried_timeouts=_dflt_carried_timeouts() if carried_timeouts is _HAS_DEFAULT_FACTORY else carried_timeouts
  return __init__
-TABLE['def __create_fn__(_type_objects, _type_consumed, _type_findings, _type_filters, _type_variants, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_filters, _dflt_variants, _return_type):\n def __init__(self,objects:_type_objects,consumed:_type_consumed,findings:_type_findings,filters:_type_filters=_HAS_DEFAULT_FACTORY,variants:_type_variants=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.objects=objects\n  self.consumed=consumed\n  self.findings=findings\n  self.filters=_dflt_filters() if filters is _HAS_DEFAULT_FACTORY else filters\n  self.variants=_dflt_variants() if variants is _HAS_DEFAULT_FACTORY else variants\n return __init__'] = __create_fn__
+TABLE['def __create_fn__(_type_objects, _type_consumed, _type_findings, _type_filters, _type_variants, _type_carried_timeouts, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_filters, _dflt_variants, _dflt_carried_timeouts, _return_type):\n def __init__(self,objects:_type_objects,consumed:_type_consumed,findings:_type_findings,filters:_type_filters=_HAS_DEFAULT_FACTORY,variants:_type_variants=_HAS_DEFAULT_FACTORY,carried_timeouts:_type_carried_timeouts=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.objects=objects\n  self.consumed=consumed\n  self.findings=findings\n  self.filters=_dflt_filters() if filters is _HAS_DEFAULT_FACTORY else filters\n  self.variants=_dflt_variants() if variants is _HAS_DEFAULT_FACTORY else variants\n  self.carried_timeouts=_dflt_carried_timeouts() if carried_timeouts is _HAS_DEFAULT_FACTORY else carried_timeouts\n return __init__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):

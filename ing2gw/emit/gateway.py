@@ -144,6 +144,7 @@ def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output
             objects, consumed, told = result.objects, result.consumed, result.findings
             _extension_filters(result.filters, out)
             _rule_variants(result.variants, out)
+            _drop_timeouts(result.carried_timeouts, out)
         else:
             objects, consumed, told = result
         out.findings.extend(told)
@@ -172,6 +173,16 @@ def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output
                                     f"{target} has no policy ing2gw can generate for {intent.kind} ({intent.value})",
                                     origin=intent.source.origin, subject=f"Ingress {intent.source.key}",
                                     annotation=intent.source.annotation, security=intent.security))
+
+
+def _drop_timeouts(routes: set[tuple[str, str]], out: Output) -> None:
+    """Leave the rule timeouts out of the named routes: the target's own policy carries them."""
+    for ns in sorted({n for n, _ in routes}):
+        for obj in out.apps.get(ns, []):
+            if obj.get("kind") != "HTTPRoute" or (ns, obj["metadata"]["name"]) not in routes:
+                continue
+            for rule in obj["spec"].get("rules", []):
+                rule.pop("timeouts", None)
 
 
 def _extension_filters(filters: dict[tuple[str, str], list[dict[str, Any]]], out: Output) -> None:

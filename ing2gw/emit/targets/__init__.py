@@ -41,6 +41,9 @@ class Emitted:
     #: (namespace, route name) -> the rules each of that route's forwarding rules becomes, in
     #: order (rules that redirect stay as they are); the emitter checks the route still fits
     variants: dict[tuple[str, str], list[Variant]] = field(default_factory=dict)
+    #: (namespace, route name) of routes whose rules' timeouts the target's policies carry: the
+    #: HTTPRoute `timeouts` (which such a target does not implement) are left out of them
+    carried_timeouts: set[tuple[str, str]] = field(default_factory=set)
 
 
 #: a target's listener emitter: (routes with their names, listener key -> (kind, namespace, name,
@@ -62,6 +65,7 @@ EMITTERS: dict[str, str] = {
     "nginx-gateway-fabric": "ing2gw.emit.targets.nginx_gateway_fabric:emit_policies",
     "traefik": "ing2gw.emit.targets.traefik:emit_policies",
     "aws": "ing2gw.emit.targets.aws:emit_policies",
+    "gke": "ing2gw.emit.targets.gke:emit_policies",
 }
 
 #: targets whose emitter also takes `parents` (ListenerKey -> the listener owner's kind,

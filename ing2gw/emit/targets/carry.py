@@ -267,6 +267,55 @@ def _session_affinity_aws(params: Params) -> str | None:
     return None
 
 
+#: GKE's GCPBackendPolicy sessionAffinity.cookieTtlSec range (the v1.4.0 CRD: 0 = a session cookie)
+GKE_MAX_COOKIE_TTL = 1209600
+
+
+def _session_affinity_gke(params: Params) -> str | None:
+    if params.get("type") != "cookie":
+        return f"affinity {params.get('type')!r}: only cookie affinity has a GENERATED_COOKIE counterpart"
+    if "invalid" in params:
+        return f"{params['invalid']} is not a number of seconds"
+    ttl = params.get("max-age") or params.get("expires") or "0"
+    if int(ttl) > GKE_MAX_COOKIE_TTL:
+        return (f"a cookie lifetime of {ttl} s is longer than GKE's cookieTtlSec allows ({GKE_MAX_COOKIE_TTL} s, "
+                "two weeks)")
+    return None
+
+
+def _timeout_gke(params: Params) -> str | None:
+    if "connect" in params:
+        # the rule's read/send timeouts reach GKE as the rule timeout (ir.Rule.timeouts), not as
+        # this intent; the intent is proxy-connect-timeout's, which GKE has no field for
+        return ("GKE's GCPBackendPolicy timeoutSec bounds the whole backend response; it has no connect "
+                "timeout")
+    return None
+
+
+def _load_balancing_gke(params: Params) -> str | None:
+    if params.get("overridden"):
+        return "affinity is set too, and nginx's sticky balancer replaces the hash (the affinity policy is written)"
+    if params.get("subset"):
+        return "upstream-hash-by-subset hashes onto a subset of endpoints; CLIENT_IP affinity picks one endpoint"
+    if params.get("hash") != "source-ip":
+        return (f"the hash key {params.get('key', '')!r} is not the client address: GKE's GCPBackendPolicy "
+                "sessionAffinity hashes on the client address (CLIENT_IP) or its own cookie only")
+    return None
+
+
+#: target -> intents its emitter is given although it does not carry them, to name in an error
+#: finding exactly what the user must create by hand (GKE: the Cloud Armor policy of a rate limit,
+#: which lives in the Google Cloud project and can only be referenced by name)
+REPORTS: dict[str, frozenset[str]] = {
+    "gke": frozenset({"rate-limit"}),
+}
+
+
+def reports(target: str | None, intent: str) -> bool:
+    """True when `target`'s emitter wants `intent` although it does not carry it (REPORTS)."""
+    return intent in REPORTS.get(target or "", frozenset())
+
+
 #: (target, intent) -> the limits of that target's emitter; a row not listed takes any parameters
 LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "basic-auth"): _basic_auth_eg,
@@ -288,6 +337,9 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("traefik", "basic-auth"): _basic_auth_traefik,
     ("traefik", "body-size-limit"): _body_size_eg,
     ("aws", "session-affinity"): _session_affinity_aws,
+    ("gke", "session-affinity"): _session_affinity_gke,
+    ("gke", "timeout"): _timeout_gke,
+    ("gke", "load-balancing"): _load_balancing_gke,
 }
 
 
@@ -325,4 +377,5 @@ def carries(target: str | None, intent: str | None, params: Params | Iterable[tu
     return verdict(target, intent, params).carried
 
 
-__all__ = ["ALB_STICKINESS_MAX", "LIMITS", "REGEX_BY_LENGTH", "Verdict", "carries", "generated", "nginx_size", "verdict"]
+__all__ = ["ALB_STICKINESS_MAX", "LIMITS", "REGEX_BY_LENGTH", "REPORTS", "Verdict", "carries", "generated", "nginx_size", "reports",
+           "verdict"]

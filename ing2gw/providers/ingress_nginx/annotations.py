@@ -614,15 +614,13 @@ def _report(p: _Parse, row: Row, value: str) -> None:
     status = row.status
     target = p.ctx.options.target
     if status == "policy" and target:
-        from ing2gw.providers.ingress_nginx.intents import (CONSUMED, CONSUMED_BY_TARGET, NOT_CARRIED_BY_TARGET,
-                                                            intent_params)
+        from ing2gw.providers.ingress_nginx.intents import CONSUMED, consumed_keys, intent_params
 
         params = intent_params(p.ing.annotations, p.prefix, p.ing.namespace, row.intent) \
             if row.intent in CONSUMED else {}
         v = verdict(target, row.intent, params or {})
-        if v.carried and params is not None and (row.intent not in CONSUMED or row.key in CONSUMED[row.intent]
-                                                 or row.key in CONSUMED_BY_TARGET.get((target, row.intent), ())) \
-                and row.key not in NOT_CARRIED_BY_TARGET.get((target, row.intent or ""), ()):
+        if v.carried and params is not None and (row.intent not in CONSUMED
+                                                 or row.key in consumed_keys(target, row.intent)):
             becomes = f"becomes {dict(row.targets).get(target, 'a policy')} for {target}"
             if row.intent == "body-size-limit" and params.get("bytes") == "0":
                 becomes = f"converted: 0 is no limit, which {target} has without a policy (none is written)"
@@ -669,6 +667,10 @@ def _report(p: _Parse, row: Row, value: str) -> None:
         if row.key == "rewrite-target" and target and carries(target, "regex-rewrite"):
             # the rewrites URLRewrite cannot express become the target's regex filter (regex.py)
             lossy += f" (for {target} they become its regex rewrite filter where the target allows: ING2GW-TARGET-010)"
+        elif row.handler == "timeout" and target and carries(target, "timeout"):
+            # the rule's timeout moves to the target's own policy where it can (emit/targets/gke.py)
+            lossy += (f" (for {target} the rule's timeout becomes its backend policy where every route of the Service "
+                      "agrees: ING2GW-TARGET-045, else ING2GW-TARGET-046)")
         p.ctx.finding(Severity.ERROR if row.security else Severity.WARNING, "ING2GW-NGINX-012",
                       f"partly converted: {row.becomes}; {lossy}".rstrip("; "), ing=p.ing,
                       annotation=full, value=value, status=status, security=row.security,

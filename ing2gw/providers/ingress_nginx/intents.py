@@ -66,12 +66,22 @@ CONSUMED_BY_TARGET: dict[tuple[str, str], frozenset[str]] = {
     ("nginx-gateway-fabric", "basic-auth"): frozenset({"auth-realm"}),
 }
 
-#: (target, intent) -> keys of the intent whose effect that target's policy does not carry
-#: (reported as partly converted although the policy is written)
-NOT_CARRIED_BY_TARGET: dict[tuple[str, str], frozenset[str]] = {
+#: (target, intent) -> keys of CONSUMED whose effect that target's policy cannot carry (GKE's
+#: generated cookie has Google's name and no settable Path, Domain or SameSite)
+NOT_CONSUMED_BY_TARGET: dict[tuple[str, str], frozenset[str]] = {
+    ("gke", "session-affinity"): frozenset({"session-cookie-name", "session-cookie-path", "session-cookie-samesite",
+                                            "session-cookie-domain"}),
+    # the ALB's stickiness cookie is AWSALB with the ALB's own Path, Domain and SameSite
     ("aws", "session-affinity"): frozenset({"session-cookie-name", "session-cookie-path", "session-cookie-samesite",
                                             "session-cookie-domain"}),
 }
+
+
+def consumed_keys(target: str | None, intent: str) -> frozenset[str]:
+    """The annotation keys whose effect `target`'s policy for `intent` carries."""
+    t = target or ""
+    return (CONSUMED.get(intent, frozenset()) | CONSUMED_BY_TARGET.get((t, intent), frozenset())) \
+        - NOT_CONSUMED_BY_TARGET.get((t, intent), frozenset())
 
 #: the key a finding about the written policy names (basic auth: the Secret the user must check)
 LEAD: dict[str, str] = {"basic-auth": "auth-secret", "external-auth": "auth-url", "rate-limit": "limit-rps",

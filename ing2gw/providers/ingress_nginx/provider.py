@@ -29,7 +29,7 @@ from ing2gw.origin import Origin
 from ing2gw.providers.base import BuildContext
 from ing2gw.providers.ingress import (gateway_path_problem, host_problem, hostless_tls_secret, invalid_hosts,
                                      path_entries, tls_entry_for)
-from ing2gw.emit.targets.carry import carries, verdict
+from ing2gw.emit.targets.carry import carries, reports, verdict
 from ing2gw.providers.ingress_nginx.annotations import NginxAnnotations, NginxGlobals, parse_annotations, rows
 from ing2gw.providers.ingress_nginx import paths as nginx_paths
 from ing2gw.equivalence.prediction import paths_detail
@@ -259,8 +259,8 @@ class _Builder(BuildState):
             or ("/",)
         for kind in sorted(CONSUMED):
             params = intent_params(ing.annotations, prefix, ing.namespace, kind, paths)
-            if params is None or not verdict(target, kind, params).carried:
-                continue
+            if params is None or not (verdict(target, kind, params).carried or reports(target, kind)):
+                continue  # (a target's emitter may ask for an intent it reports itself: carry.REPORTS)
             row = rows().get(LEAD[kind])
             lead = next((k for k in [LEAD[kind], *sorted(CONSUMED[kind])] if f"{prefix}/{k}" in ing.annotations),
                         LEAD[kind])

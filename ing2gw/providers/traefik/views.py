@@ -348,6 +348,9 @@ def _default_certificate(ctx: BuildContext, gw: ir.Gateway) -> ir.SecretRef | No
             ns = m.namespace or ctx.options.default_namespace
             if not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", ns):
                 continue  # no cluster holds a TLSStore in such a namespace (a Gateway could not name it)
+            if not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*",
+                                str(dc["secretName"])) or len(str(dc["secretName"])) > 253:
+                continue  # no Secret can have such a name: Traefik finds no certificate there either
             ref = ir.SecretRef(ns, str(dc["secretName"]))
             ctx.findings.append(Finding(Severity.INFO, "ING2GW-TRAEFIK-072",
                                         f"defaultCertificate {ref.namespace}/{ref.name} "
