@@ -59,6 +59,7 @@ WITH_PARENTS: frozenset[str] = frozenset({"istio"})
 #: (ir.Rewrite.regex); the target's emitter writes the filter objects, named by `regex_filter_name`
 REGEX_REWRITE: dict[str, tuple[str, str]] = {
     "envoy-gateway": ("gateway.envoyproxy.io", "HTTPRouteFilter"),
+    "traefik": ("traefik.io", "Middleware"),
 }
 
 

@@ -235,6 +235,63 @@ def _basic_auth_traefik(params: Params) -> str | None:
     return None
 
 
+def _rate_limit_traefik(params: Params) -> str | None:
+    if not any(k in params for k in ("per-second", "per-minute")):
+        return "no per-second or per-minute limit is given (a Traefik rateLimit is not re-written from its own fields)"
+    for key in ("per-second", "per-minute"):
+        v = params.get(key)
+        if v is not None and (not v.isdigit() or int(v) < 1 or int(v) > 2 ** 31 - 1):
+            return f"a limit of {v!r} requests is not a positive whole number"
+    if params.get("exempt"):
+        return ("limit-allowlist exempts client ranges from the limit; a rateLimit Middleware counts every client "
+                "(sourceCriterion picks the key, not who is counted)")
+    return None
+
+
+def _external_auth_traefik(params: Params) -> str | None:
+    if params.get("signin"):
+        return "auth-signin redirects a 401 to a sign-in page; forwardAuth returns the auth service's answer as it is"
+    url = params.get("url", "")
+    if "$" in url:
+        return f"the auth URL {url!r} holds nginx variables; forwardAuth calls one fixed address"
+    if not params.get("service"):
+        return (f"the auth URL {url!r} is not a cluster Service (http://NAME.NAMESPACE.svc/path without a query), "
+                "whose address Traefik reaches as nginx did")
+    if params.get("scheme") != "http":
+        return ("an https auth URL: nginx does not verify the auth service's certificate and forwardAuth does; "
+                "ing2gw does not write forwardAuth.tls")
+    return None
+
+
+def _regex_rewrite_traefik(params: Params) -> str | None:
+    if "target" not in params:
+        return "a Traefik replacePathRegex read from the source is not re-written (its place among the middlewares)"
+    return _regex_rewrite_eg(params)
+
+
+#: proxy_next_upstream conditions Traefik's retry Middleware has: a connection that fails before
+#: the request is sent (error, and timeout of the connect), and response statuses
+TRAEFIK_RETRY_STATUS = ("500", "502", "503", "504", "403", "404", "429")
+
+
+def _retry_traefik(params: Params) -> str | None:
+    words = params.get("conditions", "").split()
+    tries = params.get("tries", "3")
+    if not tries.isdigit():
+        return f"proxy-next-upstream-tries {tries!r} is not a number"
+    if "off" in words or tries == "1":
+        return None  # no retry, Traefik's default: no Middleware is written
+    if tries == "0":
+        return "proxy-next-upstream-tries 0 means unlimited tries; Traefik's retry attempts is a number"
+    other = [w for w in words if w not in ("error", "timeout", "non_idempotent")
+             and not (w.startswith("http_") and w[5:] in TRAEFIK_RETRY_STATUS)]
+    if other:
+        return f"the condition {other[0]!r} has no counterpart in Traefik's retry Middleware"
+    if not [w for w in words if w not in ("non_idempotent",)]:
+        return "no condition to retry on"
+    return None
+
+
 #: (target, intent) -> the limits of that target's emitter; a row not listed takes any parameters
 LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "basic-auth"): _basic_auth_eg,
@@ -253,6 +310,10 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("nginx-gateway-fabric", "basic-auth"): _basic_auth_ngf,
     ("traefik", "basic-auth"): _basic_auth_traefik,
     ("traefik", "body-size-limit"): _body_size_eg,
+    ("traefik", "rate-limit"): _rate_limit_traefik,
+    ("traefik", "external-auth"): _external_auth_traefik,
+    ("traefik", "regex-rewrite"): _regex_rewrite_traefik,
+    ("traefik", "retry"): _retry_traefik,
 }
 
 
