@@ -292,6 +292,35 @@ def _retry_traefik(params: Params) -> str | None:
     return None
 
 
+def _external_auth_kgateway(params: Params) -> str | None:
+    if params.get("signin"):
+        return "auth-signin (a redirect to a sign-in page instead of the 401) has no extAuth counterpart"
+    if not params.get("service"):
+        return (f"the auth URL {params.get('url', '')!r} is not a cluster Service (http://NAME.NAMESPACE.svc/path "
+                "without a query): a GatewayExtension's httpService calls a backendRef")
+    if params.get("scheme") != "http":
+        return "an https auth URL needs TLS settings for the auth Service that ing2gw does not write"
+    if params.get("service-namespace") != params.get("namespace"):
+        return ("the auth Service is in another namespace: the GatewayExtension would need a ReferenceGrant there, "
+                "which ing2gw does not write")
+    return None
+
+
+def _session_affinity_kgateway(params: Params) -> str | None:
+    if params.get("type") != "cookie" or not params.get("cookie"):
+        return f"affinity {params.get('type')!r}: only cookie affinity has a ring-hash counterpart"
+    if "invalid" in params:
+        return f"{params['invalid']} is not a number of seconds a cookie ttl can hold"
+    return None
+
+
+def _load_balancing_kgateway(params: Params) -> str | None:
+    if params.get("hash") == "query":
+        return f"the hash key {params.get('key', '')!r} is a query parameter: kgateway hashes on headers, cookies " \
+               "and the client address only"
+    return _load_balancing_eg(params)
+
+
 #: (target, intent) -> the limits of that target's emitter; a row not listed takes any parameters
 LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "basic-auth"): _basic_auth_eg,
@@ -305,6 +334,9 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "retry"): _retry_eg,
     ("kgateway", "basic-auth"): _basic_auth_kgateway,
     ("kgateway", "body-size-limit"): _body_size_kgateway,
+    ("kgateway", "external-auth"): _external_auth_kgateway,
+    ("kgateway", "session-affinity"): _session_affinity_kgateway,
+    ("kgateway", "load-balancing"): _load_balancing_kgateway,
     ("nginx-gateway-fabric", "body-size-limit"): _body_size_ngf,
     ("nginx-gateway-fabric", "rate-limit"): _rate_limit_ngf,
     ("nginx-gateway-fabric", "basic-auth"): _basic_auth_ngf,
