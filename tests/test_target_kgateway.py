@@ -122,3 +122,16 @@ def test_ingresses_that_agree_share_one_policy_and_hash_keys_map_to_hash_policie
     res = kgw(service_ingress("a", "a.example.com", "web", {f"{P}/upstream-hash-by": "$arg_user"}))
     assert kinds(res, "BackendConfigPolicy") == []
     assert any("query parameter" in f.message for f in res.findings)
+
+
+def test_next_upstream_with_non_idempotent_becomes_a_route_retry() -> None:
+    res = kgw(ingress("api", "a.example.com", [("/", "Prefix")], {
+        f"{P}/proxy-next-upstream": "error timeout http_502 non_idempotent", f"{P}/proxy-next-upstream-tries": "3"}))
+    [pol] = kinds(res, "TrafficPolicy")
+    assert pol["spec"]["retry"] == {"attempts": 2, "retryOn": ["connect-failure", "reset", "retriable-status-codes"],
+                                    "statusCodes": [502]}
+    assert implementation_crds.problems(pol) == []
+    res = kgw(ingress("api", "a.example.com", [("/", "Prefix")], {f"{P}/proxy-next-upstream": "error http_502"}))
+    assert kinds(res, "TrafficPolicy") == []  # Envoy would retry POST: left reported
+    assert "ING2GW-CORE-026" in {f.code for f in res.findings} or any(
+        "non_idempotent" in f.message for f in res.findings)

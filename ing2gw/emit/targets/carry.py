@@ -337,6 +337,7 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("kgateway", "external-auth"): _external_auth_kgateway,
     ("kgateway", "session-affinity"): _session_affinity_kgateway,
     ("kgateway", "load-balancing"): _load_balancing_kgateway,
+    ("kgateway", "retry"): _retry_eg,
     ("nginx-gateway-fabric", "body-size-limit"): _body_size_ngf,
     ("nginx-gateway-fabric", "rate-limit"): _rate_limit_ngf,
     ("nginx-gateway-fabric", "basic-auth"): _basic_auth_ngf,

@@ -16,6 +16,9 @@ One TrafficPolicy per route (`<route>-policy`), attached to that route by name o
   BackendConfigPolicy `loadBalancer.ringHash` on the Service (a ring, as nginx's Ketama hash),
   only when every route using the Service asks for the same (ING2GW-TARGET-038; otherwise an
   error, ING2GW-TARGET-037, and nothing is written).
+* retry (proxy_next_upstream with non_idempotent): `retry` with attempts = tries - 1, the
+  connect-failure/reset triggers of error and timeout and the http_NNN statuses
+  (ING2GW-TARGET-039); the HTTPRoute retry field cannot say which failures are retried.
 * source-range (allow/deny lists): `acl` with a deny rule, an allow rule and defaultAction deny
   when an allow list exists (else allow). kgateway lets the longest matching prefix decide,
   nginx the deny list first; CIDRs are nested or disjoint, so the two agree once the allow
@@ -106,6 +109,18 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
                 spec["extAuth"] = {"extensionRef": {"name": ext["metadata"]["name"]}}
                 consumed.add(i)
                 told.setdefault((i.source.key, i.kind), _ext_auth_finding(i, ext["metadata"]["name"]))
+            elif i.kind == "retry" and "retry" not in spec:
+                consumed.add(i)  # no retry (off, one try) is kgateway's default: carried by writing nothing
+                again = retry(i)
+                if again is not None:
+                    spec["retry"] = again
+                    told.setdefault((i.source.key, i.kind), _finding(
+                        i, "ING2GW-TARGET-039",
+                        f"kgateway: proxy_next_upstream {p['conditions']} (tries {p['tries']}) becomes a TrafficPolicy "
+                        f"retry ({again['attempts']} retries): Envoy may retry on the same endpoint (nginx takes the "
+                        "next one), waits a back-off (25 ms base) between tries, and does not retry a response "
+                        "slower than the proxy timeouts (no perTryTimeout is written)",
+                        "set retry.perTryTimeout if slow responses should be retried", Severity.WARNING))
             elif i.kind == "body-size-limit" and "buffer" not in spec:
                 spec["buffer"] = {"maxRequestSize": p["quantity"]}
                 consumed.add(i)
@@ -125,6 +140,21 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
     objects += balancers
     consumed |= carried
     return objects, consumed, [told[k] for k in sorted(told)] + balanced
+
+
+def retry(intent: ir.Intent) -> dict[str, Any] | None:
+    """TrafficPolicy.spec.retry for nginx's proxy_next_upstream (carry._retry_eg: only with
+    non_idempotent, as Envoy's retry has no method condition), None for no retry; `attempts`
+    counts the retries (tries - 1)."""
+    from ing2gw.emit.targets.envoy_gateway import retry as eg_retry
+
+    eg = eg_retry(intent)
+    if eg is None:
+        return None
+    out: dict[str, Any] = {"attempts": eg["numRetries"], "retryOn": eg["retryOn"]["triggers"]}
+    if eg["retryOn"].get("httpStatusCodes"):
+        out["statusCodes"] = eg["retryOn"]["httpStatusCodes"]
+    return out
 
 
 def gateway_extension(intent: ir.Intent) -> dict[str, Any]:
