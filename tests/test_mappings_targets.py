@@ -433,7 +433,7 @@ def test_generated_rows_are_what_the_emitters_consume() -> None:
                                        "client-deny-list", "direct-response", "external-auth", "load-balancing",
                                        "rate-limit", "regex-rewrite", "retry", "session-affinity"],
                      "kgateway": ["basic-auth", "body-size-limit", "client-allow-list", "client-deny-list",
-                                  "external-auth", "load-balancing", "retry", "session-affinity"],
+                                  "direct-response", "external-auth", "load-balancing", "retry", "session-affinity"],
                      "istio": ["client-allow-list", "client-deny-list"],
                      "nginx-gateway-fabric": ["basic-auth", "body-size-limit", "rate-limit"],
                      "traefik": ["basic-auth", "body-size-limit", "client-allow-list", "external-auth", "rate-limit",

@@ -135,3 +135,30 @@ def test_next_upstream_with_non_idempotent_becomes_a_route_retry() -> None:
     assert kinds(res, "TrafficPolicy") == []  # Envoy would retry POST: left reported
     assert "ING2GW-CORE-026" in {f.code for f in res.findings} or any(
         "non_idempotent" in f.message for f in res.findings)
+
+
+SECRET = ("apiVersion: v1\nkind: Secret\nmetadata: {name: users, namespace: shop}\ntype: Opaque\n"
+          "stringData:\n  auth: \"alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\\n\"\n")  # password: secret
+
+
+def test_basic_auth_root_and_cors_on_the_401_are_proven_equivalent() -> None:
+    """nginx's root location inherits the host's first Ingress's authentication (unmatched paths
+    get 401), and its CORS headers ride on the 401: the `/` rule with a DirectResponse and
+    Envoy's CORS filter ahead of basic auth give the same answers (checked, not asserted)."""
+    from ing2gw.equivalence.verification import verify_translation
+
+    anns = {f"{P}/auth-type": "basic", f"{P}/auth-secret": "users", f"{P}/enable-cors": "true",
+            f"{P}/cors-allow-origin": "https://origin.example"}
+    docs = [SECRET, ingress("app", "a.example.com", [("/docs", "Prefix")], anns)]
+    res = kgw(*docs)
+    [dr] = kinds(res, "DirectResponse")
+    assert dr["spec"] == {"status": 404} and implementation_crds.problems(dr) == []
+    r = GatewayRouter(load_text(yaml.safe_dump_all([*res.objects(), *yaml.safe_load_all(SECRET)]), "o.yaml"))
+    a = r.route(Request.parse_line("GET http://a.example.com/elsewhere"))
+    assert a.status == 401 and not a.unmodelled
+    a = r.route(Request.parse_line("GET http://a.example.com/docs | Origin: https://origin.example"))
+    assert a.status == 401 and dict(a.response_headers)["access-control-allow-origin"] == "https://origin.example"
+    ok = "Authorization: Basic YWxpY2U6c2VjcmV0"
+    assert r.route(Request.parse_line(f"GET http://a.example.com/elsewhere | {ok}")).status == 404
+    v = verify_translation(res, load_text("---\n".join(docs)), Options(target="kgateway"))
+    assert v.unexplained == 0

@@ -753,6 +753,9 @@ class _Ctx:
             state = RequestState.start(req, self.path, self.query)
             reply = self.run_steps(effects, "before", state)
             if reply is not None:
+                if state.cors_seen and cors is not None and origin is not None:
+                    # the implementation's CORS filter ran before the step that answered
+                    state.response.extend(cors_response_headers(cors, origin, False, None, None))
                 return self._decision(self.local(reply, state), li, plan)
             if state.changed:
                 # a policy changed the request headers (a forwarded user name, dropped headers):

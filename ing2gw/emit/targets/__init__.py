@@ -67,6 +67,7 @@ REGEX_REWRITE: dict[str, tuple[str, str]] = {
 #: (ir.Rule.direct_status); the target's emitter writes the filter objects (`direct_filter_name`)
 DIRECT_RESPONSE: dict[str, tuple[str, str]] = {
     "envoy-gateway": ("gateway.envoyproxy.io", "HTTPRouteFilter"),
+    "kgateway": ("gateway.kgateway.dev", "DirectResponse"),
 }
 
 

@@ -33,6 +33,7 @@ import ipaddress
 from typing import Any
 
 from ing2gw import ir
+from ing2gw.emit.targets import direct_filter_name
 from ing2gw.emit.targets.carry import carries
 from ing2gw.emit.targets.envoy_gateway import duration
 from ing2gw.findings import Finding, Severity
@@ -101,8 +102,9 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
                 told.setdefault((i.source.key, "scope"), _finding(
                     i, "ING2GW-TARGET-006",
                     "kgateway: basicAuth covers the whole route: nginx's automatic trailing-slash redirects answer "
-                    "before authentication (the Gateway: 401), and unmatched paths of the host get 401 from nginx "
-                    "(the Gateway: 404)", None, Severity.INFO))
+                    "before authentication (the Gateway: 401), and unmatched paths of a regex host get 401 from nginx "
+                    "(the Gateway: 404; on other hosts the route's `/` rule answers 404 after asking for credentials)",
+                    None, Severity.INFO))
             elif i.kind == "external-auth" and "extAuth" not in spec:
                 ext = gateway_extension(i)
                 extensions.setdefault((route.namespace, ext["metadata"]["name"]), ext)
@@ -136,10 +138,28 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
                             "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": route.kind,
                                                      "name": name}], **spec}})
     objects += [extensions[k] for k in sorted(extensions)]
+    objects += direct_responses([route for route, _ in routes])
     balancers, carried, balanced = backend_config_policies([route for route, _ in routes])
     objects += balancers
     consumed |= carried
     return objects, consumed, [told[k] for k in sorted(told)] + balanced
+
+
+def direct_responses(routes: list[ir.Route]) -> list[dict[str, Any]]:
+    """The DirectResponse (one per status and namespace, named by `direct_filter_name`) of every
+    rule answering without a backend (ir.Rule.direct_status: the `/` rule the nginx provider adds
+    for a basic-auth host's root location, so the route's basicAuth asks for credentials there
+    first, as nginx's root location inherited the first Ingress's authentication)."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for route in routes:
+        for rule in route.rules:
+            if rule.direct_status is not None:
+                name = direct_filter_name(rule.direct_status)
+                out.setdefault((route.namespace, name), {
+                    "apiVersion": API_VERSION, "kind": "DirectResponse",
+                    "metadata": {"name": name, "namespace": route.namespace},
+                    "spec": {"status": rule.direct_status}})
+    return [out[k] for k in sorted(out)]
 
 
 def retry(intent: ir.Intent) -> dict[str, Any] | None:

@@ -67,7 +67,8 @@ def location_rules(b: "BuildState", loc: "Loc", src: ir.Source, matches: tuple[i
             # the host's unmatched paths reach this root location, which has the first Ingress's
             # basic auth: 401 without credentials, the default backend's 404 with them. The same
             # route (and so the same SecurityPolicy) answers them: a 404 without a backend
-            return [ir.Rule(matches, src, direct_status=404,
+            # the root location takes the first Ingress's CORS too (its 401 and preflights carry it)
+            return [ir.Rule(matches, src, direct_status=404, cors=cors,
                             comment="the host's unmatched paths: ingress-nginx's root location, authenticated as "
                                     "the first Ingress, answers 404 (404 without a backend)")]
         return []  # the controller's 404 default backend: no rule gives the same 404
