@@ -250,3 +250,22 @@ def test_a_broken_middleware_is_an_unexplained_difference() -> None:
 
     for objects in (mutated("regex-rewrite-", swap), mutated("adm-allowlist", widen), unattached()):
         assert verify(res, docs, objects).unexplained > 0
+
+
+def test_the_basic_auth_root_location_asks_for_credentials_on_unmatched_paths() -> None:
+    """nginx's root location takes the host's first Ingress's basic auth: Traefik has no direct
+    response, so a `/` rule without backends behind the same basicAuth answers 401, then 500 (not
+    nginx's 404), which TARGET-024 predicts; the check finds nothing else."""
+    docs = [SECRET, ingress("app", "a.example.com", [("/docs", "Prefix")], {f"{P}/auth-type": "basic",
+                                                                           f"{P}/auth-secret": "users"})]
+    res = run(*docs)
+    [route] = of(res, "HTTPRoute")
+    [root] = [r for r in route["spec"]["rules"] if r["matches"][0]["path"]["value"] == "/"]
+    assert "backendRefs" not in root and chain(res, "app") == ["app-basic-auth", "app-basic-auth"]
+    r = router(res)
+    good = "Authorization: Basic " + base64.b64encode(b"alice:secret").decode()
+    assert r.route(Request.parse_line("GET http://a.example.com/elsewhere")).status == 401
+    assert r.route(Request.parse_line(f"GET http://a.example.com/elsewhere | {good}")).status == 500
+    v = verify(res, docs)
+    assert v.unexplained == 0
+    assert any("ING2GW-TARGET-024" in r.explained_by for r in v.differences)

@@ -350,6 +350,13 @@ LIMITS: dict[tuple[str, str], Limit] = {
 }
 
 
+#: targets that cannot answer without a backend but whose route authentication runs before a
+#: rule without backendRefs (which Gateway API answers 500): for a basic-auth host's root
+#: location (providers/ingress_nginx/features.py) they get that rule, so unmatched paths still
+#: ask for credentials (the 500 after valid ones is ING2GW-TARGET-024's)
+ROOT_WITHOUT_BACKEND: frozenset[str] = frozenset({"traefik"})
+
+
 @functools.cache
 def generated(target: str) -> frozenset[str]:
     """The intents whose policies ing2gw writes for `target` (rows marked `generated`)."""
@@ -376,4 +383,4 @@ def carries(target: str | None, intent: str | None, params: Params | Iterable[tu
     return verdict(target, intent, params).carried
 
 
-__all__ = ["LIMITS", "Verdict", "carries", "generated", "nginx_size", "verdict"]
+__all__ = ["LIMITS", "ROOT_WITHOUT_BACKEND", "Verdict", "carries", "generated", "nginx_size", "verdict"]

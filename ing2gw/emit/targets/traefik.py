@@ -121,7 +121,9 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
                 auth, Severity.WARNING, "ING2GW-TARGET-024",
                 f"traefik: the basicAuth Middleware reads Secret {p['secret-namespace']}/{p['secret']} as it is (its "
                 "single key auth) but accepts {SHA}, MD5-crypt and bcrypt hashes only"
-                + ("" if p.get("realm") else ", and answers with realm \"traefik\" (nginx: an empty realm)"),
+                + ("" if p.get("realm") else ", and answers with realm \"traefik\" (nginx: an empty realm)")
+                + ("; the host's unmatched paths ask for credentials as nginx's root location did, then answer 500 "
+                   "(nginx: 404)" if any(r.direct_status is not None for r in route.rules) else ""),
                 "re-hash crypt, {SSHA} and plain entries; keep the Secret to the one key auth"))
         ext = next((i for i in by_kind.get("external-auth", []) if carries(TARGET, i.kind, i.params)), None)
         if ext is not None:

@@ -38,11 +38,11 @@ def _root_keeps_auth(b: "BuildState", loc: "Loc", matches: tuple[ir.Match, ...])
     annotations it takes) authenticates, and the target both carries that Ingress's basic auth
     and can answer 404 without a backend. Only for a plain `/` prefix: on a regex host the
     precedence of a catch-all regex between routes is implementation-specific."""
-    from ing2gw.emit.targets.carry import carries
+    from ing2gw.emit.targets.carry import ROOT_WITHOUT_BACKEND, carries
     from ing2gw.providers.ingress_nginx.intents import intent_params
 
     target = b.ctx.options.target
-    if loc.owner is None or not target or not carries(target, "direct-response"):
+    if loc.owner is None or not target or not (carries(target, "direct-response") or target in ROOT_WITHOUT_BACKEND):
         return False
     if [m.path for m in matches] != [ir.PathMatch("PathPrefix", "/")]:
         return False
