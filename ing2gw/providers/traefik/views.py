@@ -348,7 +348,10 @@ def _default_certificate(ctx: BuildContext, gw: ir.Gateway) -> ir.SecretRef | No
             ns = m.namespace or ctx.options.default_namespace
             if not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", ns):
                 continue  # no cluster holds a TLSStore in such a namespace (a Gateway could not name it)
-            ref = ir.SecretRef(ns, str(dc["secretName"]))
+            if not isinstance(dc["secretName"], str) or not re.fullmatch(
+                    r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*", dc["secretName"]):
+                continue  # the CRD (a string) and Secret names refuse it: no cluster holds such a TLSStore
+            ref = ir.SecretRef(ns, dc["secretName"])
             ctx.findings.append(Finding(Severity.INFO, "ING2GW-TRAEFIK-072",
                                         f"defaultCertificate {ref.namespace}/{ref.name} "
                                         "is the certificate of every HTTPS listener of a host without one of its own, "
