@@ -162,3 +162,37 @@ def test_basic_auth_root_and_cors_on_the_401_are_proven_equivalent() -> None:
     assert r.route(Request.parse_line(f"GET http://a.example.com/elsewhere | {ok}")).status == 404
     v = verify_translation(res, load_text("---\n".join(docs)), Options(target="kgateway"))
     assert v.unexplained == 0
+
+
+def test_a_broken_policy_is_an_unexplained_difference() -> None:
+    """Mutations of the written kgateway objects: a wider ACL, a policy on another route, and a
+    missing DirectResponse root rule's policy must each show as unexplained differences."""
+    from ing2gw.equivalence.verification import verify_translation
+
+    docs = [SECRET, ingress("adm", "b.example.com", [("/", "Prefix")], {f"{P}/whitelist-source-range": "10.0.0.0/8"}),
+            ingress("app", "a.example.com", [("/docs", "Prefix")], {f"{P}/auth-type": "basic",
+                                                                   f"{P}/auth-secret": "users"})]
+    res = kgw(*docs)
+    manifests = load_text("---\n".join(docs))
+    assert verify_translation(res, manifests, Options(target="kgateway")).unexplained == 0
+
+    def mutated(change: Any) -> list[dict[str, Any]]:
+        out = yaml.safe_load(yaml.safe_dump(res.objects()))
+        return [o for o in (change(o) for o in out) if o is not None]
+
+    def widen(o: dict[str, Any]) -> dict[str, Any]:
+        if o["kind"] == "TrafficPolicy" and "acl" in o["spec"]:
+            o["spec"]["acl"]["rules"][0]["cidrs"] = ["10.0.0.0/7"]
+        return o
+
+    def elsewhere(o: dict[str, Any]) -> dict[str, Any]:
+        if o["kind"] == "TrafficPolicy" and "acl" in o["spec"]:
+            o["spec"]["targetRefs"][0]["name"] = "app"
+        return o
+
+    def no_auth(o: dict[str, Any]) -> dict[str, Any] | None:
+        return None if o["kind"] == "TrafficPolicy" and "basicAuth" in o["spec"] else o
+
+    for change in (widen, elsewhere, no_auth):
+        assert verify_translation(res, manifests, Options(target="kgateway"),
+                                  new_objects=mutated(change)).unexplained > 0, change.__name__
