@@ -433,10 +433,12 @@ def test_generated_rows_are_what_the_emitters_consume() -> None:
                                        "client-certificate-forwarding", "client-deny-list", "direct-response",
                                        "external-auth", "load-balancing", "rate-limit", "regex-rewrite", "retry",
                                        "session-affinity", "timeout"],
-                     "kgateway": ["basic-auth", "body-size-limit", "client-allow-list", "client-deny-list"],
+                     "kgateway": ["basic-auth", "body-size-limit", "client-allow-list", "client-deny-list",
+                                  "direct-response", "external-auth", "load-balancing", "retry", "session-affinity"],
                      "istio": ["client-allow-list", "client-deny-list"],
                      "nginx-gateway-fabric": ["basic-auth", "body-size-limit", "rate-limit"],
-                     "traefik": ["basic-auth", "body-size-limit", "client-allow-list"],
+                     "traefik": ["basic-auth", "body-size-limit", "client-allow-list", "external-auth", "rate-limit",
+                                 "regex-rewrite", "retry"],
                      "aws": ["client-allow-list", "client-deny-list", "direct-response", "session-affinity"],
                      "gke": ["load-balancing", "session-affinity", "timeout"]}
     keys = {k for k, r in nginx_rows().items() if r.status == "policy" and carries("envoy-gateway", r.intent)}

@@ -23,6 +23,12 @@ TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.value,sel
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"()"
+ return __repr__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"()"\n return __repr__'] = __create_fn__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(rules={self.rules!r}, default={self.default!r}, status={self.status!r}, headers={self.headers!r}, blocked_by={self.blocked_by!r}, what={self.what!r})"
  return __repr__
 TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(rules={self.rules!r}, default={self.default!r}, status={self.status!r}, headers={self.headers!r}, blocked_by={self.blocked_by!r}, what={self.what!r})"\n return __repr__'] = __create_fn__
@@ -32,6 +38,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(value={self.value!r}, policy={self.policy!r}, level={self.level!r})"
  return __repr__
 TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(value={self.value!r}, policy={self.policy!r}, level={self.level!r})"\n return __repr__'] = __create_fn__
+
+def __create_fn__(MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self)->_return_type:
+  pass
+ return __init__
+TABLE['def __create_fn__(MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self)->_return_type:\n  pass\n return __init__'] = __create_fn__
 
 def __create_fn__(_type_rules, _type_default, _type_status, _type_headers, _type_blocked_by, _type_what, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,rules:_type_rules,default:_type_default,status:_type_status,headers:_type_headers,blocked_by:_type_blocked_by,what:_type_what)->_return_type:

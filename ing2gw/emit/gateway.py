@@ -391,7 +391,10 @@ def _filters(r: ir.Rule, namespace: str, target: str | None = None) -> list[dict
             red["port"] = rd.port
         red["statusCode"] = rd.status
         f.append({"type": "RequestRedirect", "requestRedirect": red})
-    if r.direct_status is not None:
+    from ing2gw.emit.targets.carry import ROOT_WITHOUT_BACKEND
+
+    if r.direct_status is not None and target not in ROOT_WITHOUT_BACKEND:
+        # (a target without a direct response keeps the rule without backendRefs: 500)
         from ing2gw.emit.targets import DIRECT_RESPONSE, direct_filter_name
 
         group, kind = DIRECT_RESPONSE[target or ""]

@@ -778,6 +778,9 @@ class _Ctx:
                     if reply.note:
                         self.notes.append(reply.note)
                     raise _RuleNotMet()
+                if state.cors_seen and cors is not None and origin is not None:
+                    # the implementation's CORS filter ran before the step that answered
+                    state.response.extend(cors_response_headers(cors, origin, False, None, None))
                 return self._decision(self.local(reply, state, cors, origin), li, plan)
             if state.changed:
                 # a policy changed the request headers (a forwarded user name, dropped headers):

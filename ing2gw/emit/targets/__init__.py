@@ -77,6 +77,7 @@ WITH_PARENTS: frozenset[str] = frozenset({"istio"})
 #: (ir.Rewrite.regex); the target's emitter writes the filter objects, named by `regex_filter_name`
 REGEX_REWRITE: dict[str, tuple[str, str]] = {
     "envoy-gateway": ("gateway.envoyproxy.io", "HTTPRouteFilter"),
+    "traefik": ("traefik.io", "Middleware"),
 }
 
 
@@ -85,6 +86,7 @@ REGEX_REWRITE: dict[str, tuple[str, str]] = {
 DIRECT_RESPONSE: dict[str, tuple[str, str]] = {
     "envoy-gateway": ("gateway.envoyproxy.io", "HTTPRouteFilter"),
     "aws": ("gateway.k8s.aws", "ListenerRuleConfiguration"),
+    "kgateway": ("gateway.kgateway.dev", "DirectResponse"),
 }
 
 

@@ -314,6 +314,90 @@ REPORTS: dict[str, frozenset[str]] = {
 def reports(target: str | None, intent: str) -> bool:
     """True when `target`'s emitter wants `intent` although it does not carry it (REPORTS)."""
     return intent in REPORTS.get(target or "", frozenset())
+def _rate_limit_traefik(params: Params) -> str | None:
+    if not any(k in params for k in ("per-second", "per-minute")):
+        return "no per-second or per-minute limit is given (a Traefik rateLimit is not re-written from its own fields)"
+    for key in ("per-second", "per-minute"):
+        v = params.get(key)
+        if v is not None and (not v.isdigit() or int(v) < 1 or int(v) > 2 ** 31 - 1):
+            return f"a limit of {v!r} requests is not a positive whole number"
+    if params.get("exempt"):
+        return ("limit-allowlist exempts client ranges from the limit; a rateLimit Middleware counts every client "
+                "(sourceCriterion picks the key, not who is counted)")
+    return None
+
+
+def _external_auth_traefik(params: Params) -> str | None:
+    if params.get("signin"):
+        return "auth-signin redirects a 401 to a sign-in page; forwardAuth returns the auth service's answer as it is"
+    url = params.get("url", "")
+    if "$" in url:
+        return f"the auth URL {url!r} holds nginx variables; forwardAuth calls one fixed address"
+    if not params.get("service"):
+        return (f"the auth URL {url!r} is not a cluster Service (http://NAME.NAMESPACE.svc/path without a query), "
+                "whose address Traefik reaches as nginx did")
+    if params.get("scheme") != "http":
+        return ("an https auth URL: nginx does not verify the auth service's certificate and forwardAuth does; "
+                "ing2gw does not write forwardAuth.tls")
+    return None
+
+
+def _regex_rewrite_traefik(params: Params) -> str | None:
+    if "target" not in params:
+        return "a Traefik replacePathRegex read from the source is not re-written (its place among the middlewares)"
+    return _regex_rewrite_eg(params)
+
+
+#: proxy_next_upstream conditions Traefik's retry Middleware has: a connection that fails before
+#: the request is sent (error, and timeout of the connect), and response statuses
+TRAEFIK_RETRY_STATUS = ("500", "502", "503", "504", "403", "404", "429")
+
+
+def _retry_traefik(params: Params) -> str | None:
+    words = params.get("conditions", "").split()
+    tries = params.get("tries", "3")
+    if not tries.isdigit():
+        return f"proxy-next-upstream-tries {tries!r} is not a number"
+    if "off" in words or tries == "1":
+        return None  # no retry, Traefik's default: no Middleware is written
+    if tries == "0":
+        return "proxy-next-upstream-tries 0 means unlimited tries; Traefik's retry attempts is a number"
+    other = [w for w in words if w not in ("error", "timeout", "non_idempotent")
+             and not (w.startswith("http_") and w[5:] in TRAEFIK_RETRY_STATUS)]
+    if other:
+        return f"the condition {other[0]!r} has no counterpart in Traefik's retry Middleware"
+    if not [w for w in words if w not in ("non_idempotent",)]:
+        return "no condition to retry on"
+    return None
+
+
+def _external_auth_kgateway(params: Params) -> str | None:
+    if params.get("signin"):
+        return "auth-signin (a redirect to a sign-in page instead of the 401) has no extAuth counterpart"
+    if not params.get("service"):
+        return (f"the auth URL {params.get('url', '')!r} is not a cluster Service (http://NAME.NAMESPACE.svc/path "
+                "without a query): a GatewayExtension's httpService calls a backendRef")
+    if params.get("scheme") != "http":
+        return "an https auth URL needs TLS settings for the auth Service that ing2gw does not write"
+    if params.get("service-namespace") != params.get("namespace"):
+        return ("the auth Service is in another namespace: the GatewayExtension would need a ReferenceGrant there, "
+                "which ing2gw does not write")
+    return None
+
+
+def _session_affinity_kgateway(params: Params) -> str | None:
+    if params.get("type") != "cookie" or not params.get("cookie"):
+        return f"affinity {params.get('type')!r}: only cookie affinity has a ring-hash counterpart"
+    if "invalid" in params:
+        return f"{params['invalid']} is not a number of seconds a cookie ttl can hold"
+    return None
+
+
+def _load_balancing_kgateway(params: Params) -> str | None:
+    if params.get("hash") == "query":
+        return f"the hash key {params.get('key', '')!r} is a query parameter: kgateway hashes on headers, cookies " \
+               "and the client address only"
+    return _load_balancing_eg(params)
 
 
 #: (target, intent) -> the limits of that target's emitter; a row not listed takes any parameters
@@ -331,6 +415,10 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "timeout"): _timeout_eg,
     ("kgateway", "basic-auth"): _basic_auth_kgateway,
     ("kgateway", "body-size-limit"): _body_size_kgateway,
+    ("kgateway", "external-auth"): _external_auth_kgateway,
+    ("kgateway", "session-affinity"): _session_affinity_kgateway,
+    ("kgateway", "load-balancing"): _load_balancing_kgateway,
+    ("kgateway", "retry"): _retry_eg,
     ("nginx-gateway-fabric", "body-size-limit"): _body_size_ngf,
     ("nginx-gateway-fabric", "rate-limit"): _rate_limit_ngf,
     ("nginx-gateway-fabric", "basic-auth"): _basic_auth_ngf,
@@ -340,6 +428,10 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("gke", "session-affinity"): _session_affinity_gke,
     ("gke", "timeout"): _timeout_gke,
     ("gke", "load-balancing"): _load_balancing_gke,
+    ("traefik", "rate-limit"): _rate_limit_traefik,
+    ("traefik", "external-auth"): _external_auth_traefik,
+    ("traefik", "regex-rewrite"): _regex_rewrite_traefik,
+    ("traefik", "retry"): _retry_traefik,
 }
 
 
@@ -349,6 +441,13 @@ LIMITS: dict[tuple[str, str], Limit] = {
 #: PathPrefix, then by the pattern's length, with sort.Stable), so a catch-all regex rule of a
 #: host whose paths are all regexes is tried last, as nginx's root location `~* ^/` is
 REGEX_BY_LENGTH: frozenset[str] = frozenset({"envoy-gateway"})
+
+
+#: targets that cannot answer without a backend but whose route authentication runs before a
+#: rule without backendRefs (which Gateway API answers 500): for a basic-auth host's root
+#: location (providers/ingress_nginx/features.py) they get that rule, so unmatched paths still
+#: ask for credentials (the 500 after valid ones is ING2GW-TARGET-024's)
+ROOT_WITHOUT_BACKEND: frozenset[str] = frozenset({"traefik"})
 
 
 @functools.cache
@@ -377,5 +476,5 @@ def carries(target: str | None, intent: str | None, params: Params | Iterable[tu
     return verdict(target, intent, params).carried
 
 
-__all__ = ["ALB_STICKINESS_MAX", "LIMITS", "REGEX_BY_LENGTH", "REPORTS", "Verdict", "carries", "generated", "nginx_size", "reports",
-           "verdict"]
+__all__ = ["ALB_STICKINESS_MAX", "LIMITS", "REGEX_BY_LENGTH", "REPORTS", "ROOT_WITHOUT_BACKEND", "Verdict", "carries",
+           "generated", "nginx_size", "reports", "verdict"]

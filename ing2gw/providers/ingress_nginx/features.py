@@ -40,15 +40,16 @@ _REGEX_ROOT = "(?i)^/.*"
 def _root_keeps_auth(b: "BuildState", loc: "Loc", matches: tuple[ir.Match, ...], regex_catch_all: bool) -> bool:
     """Whether the host's default root location (owned by the host's first Ingress, whose
     annotations it takes) authenticates, and the target both carries that Ingress's basic auth
-    and can answer 404 without a backend. For a plain `/` prefix; on a regex host, for the
-    catch-all `(?i)^/.*` only when the target tries it after every other rule of the host
+    and can answer 404 without a backend (or, for the targets of ROOT_WITHOUT_BACKEND, runs its
+    authentication before a rule without backends). For a plain `/` prefix; on a regex host, for
+    the catch-all `(?i)^/.*` only when the target tries it after every other rule of the host
     (REGEX_BY_LENGTH) and the caller found no PathPrefix rule on the host (`regex_catch_all`):
     elsewhere the precedence of a catch-all regex between routes is implementation-specific."""
-    from ing2gw.emit.targets.carry import REGEX_BY_LENGTH, carries
+    from ing2gw.emit.targets.carry import REGEX_BY_LENGTH, ROOT_WITHOUT_BACKEND, carries
     from ing2gw.providers.ingress_nginx.intents import intent_params
 
     target = b.ctx.options.target
-    if loc.owner is None or not target or not carries(target, "direct-response"):
+    if loc.owner is None or not target or not (carries(target, "direct-response") or target in ROOT_WITHOUT_BACKEND):
         return False
     paths = [m.path for m in matches]
     if paths != [ir.PathMatch("PathPrefix", "/")] and not (

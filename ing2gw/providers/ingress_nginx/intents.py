@@ -64,6 +64,7 @@ CONSUMED: dict[str, frozenset[str]] = {
 #: (target, intent) -> further keys whose effect that target's policy carries (from the parameters)
 CONSUMED_BY_TARGET: dict[tuple[str, str], frozenset[str]] = {
     ("nginx-gateway-fabric", "basic-auth"): frozenset({"auth-realm"}),
+    ("traefik", "rate-limit"): frozenset({"limit-burst-multiplier"}),
 }
 
 #: (target, intent) -> keys of CONSUMED whose effect that target's policy cannot carry (GKE's
@@ -135,6 +136,9 @@ def intent_params(annotations: Mapping[str, str], prefix: str, namespace: str,
         allow = get("limit-allowlist") or get("limit-whitelist")
         if allow:
             out["exempt"] = allow
+        mult = get("limit-burst-multiplier")
+        if mult is not None:
+            out["burst-multiplier"] = mult  # burst = limit x this (5 by default); targets with a burst read it
         return out
     if intent == "body-size-limit":
         v = get("proxy-body-size")

@@ -348,10 +348,11 @@ def _default_certificate(ctx: BuildContext, gw: ir.Gateway) -> ir.SecretRef | No
             ns = m.namespace or ctx.options.default_namespace
             if not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", ns):
                 continue  # no cluster holds a TLSStore in such a namespace (a Gateway could not name it)
-            if not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*",
-                                str(dc["secretName"])) or len(str(dc["secretName"])) > 253:
-                continue  # no Secret can have such a name: Traefik finds no certificate there either
-            ref = ir.SecretRef(ns, str(dc["secretName"]))
+            name = dc["secretName"]
+            if not isinstance(name, str) or len(name) > 253 or not re.fullmatch(
+                    r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*", name):
+                continue  # the CRD (a string) and Secret names refuse it: no cluster holds such a TLSStore
+            ref = ir.SecretRef(ns, name)
             ctx.findings.append(Finding(Severity.INFO, "ING2GW-TRAEFIK-072",
                                         f"defaultCertificate {ref.namespace}/{ref.name} "
                                         "is the certificate of every HTTPS listener of a host without one of its own, "

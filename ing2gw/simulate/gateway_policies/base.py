@@ -91,6 +91,10 @@ class RequestState:
     unmodelled: list[str] = field(default_factory=list)
     #: a step changed the upstream request (path, host or headers)
     changed: bool = False
+    #: the implementation's CORS filter (configured from the rule's CORS filter) has seen the
+    #: request: Envoy runs every encoder filter on a local reply, so a later step's reply gets
+    #: the simple-request CORS headers too (set by a step of the implementation's model)
+    cors_seen: bool = False
 
     @classmethod
     def start(cls, request: Request, path: str, query: str | None) -> "RequestState":

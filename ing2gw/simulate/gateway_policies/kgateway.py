@@ -233,6 +233,12 @@ class Kgateway:
                 b.step(s)
         if acl is not None:
             b.step(acl)
+        if "CORS" in scope.filter_types:
+            # the rule's CORS filter is Envoy's CORS filter at this stage: the local replies of the
+            # stages after it (authentication's 401) pass its encoder and get the CORS headers
+            # (cors_filter.cc encodeHeaders; filter_manager.cc runs a local reply through every
+            # encoder filter)
+            steps.setdefault("cors", []).append(CorsSeen())
         for name in ("cors", "authn", "authz", "ratelimit", "route", "buffer", "rewrite"):
             for s in steps.get(name, []):
                 b.step(s)
@@ -401,3 +407,12 @@ class Acl(Step):
             return None
         headers = self.headers + (((str(self.blocked_by).lower(), rule),) if self.blocked_by else ())
         return LocalReply(self.status, "acl-denied", headers, note=f"{self.what}: {state.client} is denied by {rule}")
+
+
+@dataclass(eq=False)
+class CorsSeen(Step):
+    """Marks that the rule's CORS filter has seen the request (RequestState.cors_seen)."""
+
+    def run(self, state: RequestState) -> LocalReply | None:
+        state.cors_seen = True
+        return None
