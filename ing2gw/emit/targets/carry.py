@@ -97,6 +97,8 @@ def _session_affinity_eg(params: Params) -> str | None:
 
 
 def _load_balancing_eg(params: Params) -> str | None:
+    if "algorithm" in params and "hash" not in params:
+        return f"load-balance {params['algorithm']!r}: ing2gw writes Envoy Gateway consistent hashes only"
     if params.get("overridden"):
         return "affinity is set too, and nginx's sticky balancer replaces the hash (the affinity policy is written)"
     if params.get("subset"):
@@ -222,6 +224,47 @@ def _rate_limit_ngf(params: Params) -> str | None:
     return None
 
 
+def _session_affinity_istio(params: Params) -> str | None:
+    if params.get("type") != "cookie" or not params.get("cookie"):
+        return f"affinity {params.get('type')!r}: only cookie affinity has a consistentHash.httpCookie counterpart"
+    if "invalid" in params:
+        return f"{params['invalid']} is not a number of seconds a DestinationRule cookie ttl can hold"
+    return None
+
+
+#: ingress-nginx's load-balance -> DestinationRule loadBalancer.simple (EWMA has no Envoy
+#: counterpart; LEAST_REQUEST, which also prefers the endpoint with fewer requests in flight, is
+#: the closest: ING2GW-TARGET-026 says so)
+ISTIO_SIMPLE = {"round_robin": "ROUND_ROBIN", "ewma": "LEAST_REQUEST"}
+
+
+def _load_balancing_istio(params: Params) -> str | None:
+    if params.get("overridden"):
+        return "affinity is set too, and nginx's sticky balancer replaces it (the affinity policy is written)"
+    if "hash" not in params and "algorithm" in params:
+        if params["algorithm"] not in ISTIO_SIMPLE:
+            return f"load-balance {params['algorithm']!r} is not round_robin or ewma"
+        return None
+    if params.get("subset"):
+        return "upstream-hash-by-subset hashes onto a subset of endpoints and balances inside it; a consistent hash " \
+               "picks one endpoint"
+    if params.get("hash") not in ("source-ip", "header", "cookie", "query"):
+        return (f"the hash key {params.get('key', '')!r} is not one client address, header, cookie or query "
+                "parameter variable: a DestinationRule consistentHash takes one of those")
+    return None
+
+
+def _external_auth_istio(params: Params) -> str | None:
+    if params.get("signin"):
+        return "auth-signin (a redirect to a sign-in page instead of the 401) has no envoyExtAuthzHttp counterpart"
+    if not params.get("service"):
+        return (f"the auth URL {params.get('url', '')!r} is not a cluster Service (http://NAME.NAMESPACE.svc/path "
+                "without a query): a mesh extension provider names a Service")
+    if params.get("scheme") != "http":
+        return "an https auth URL needs TLS origination to the auth Service (a DestinationRule) that ing2gw does not write"
+    return None
+
+
 def _basic_auth_traefik(params: Params) -> str | None:
     if params.get("type", "basic") != "basic":
         return f"auth-type {params.get('type')!r}: Traefik's basicAuth checks Basic credentials only"
@@ -246,6 +289,9 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "regex-rewrite"): _regex_rewrite_eg,
     ("envoy-gateway", "client-certificate"): _client_certificate_eg,
     ("envoy-gateway", "retry"): _retry_eg,
+    ("istio", "session-affinity"): _session_affinity_istio,
+    ("istio", "load-balancing"): _load_balancing_istio,
+    ("istio", "external-auth"): _external_auth_istio,
     ("kgateway", "basic-auth"): _basic_auth_kgateway,
     ("kgateway", "body-size-limit"): _body_size_kgateway,
     ("nginx-gateway-fabric", "body-size-limit"): _body_size_ngf,
@@ -282,4 +328,4 @@ def carries(target: str | None, intent: str | None, params: Params | Iterable[tu
     return verdict(target, intent, params).carried
 
 
-__all__ = ["LIMITS", "Verdict", "carries", "generated", "nginx_size", "verdict"]
+__all__ = ["ISTIO_SIMPLE", "LIMITS", "Verdict", "carries", "generated", "nginx_size", "verdict"]
