@@ -265,6 +265,15 @@ def _external_auth_istio(params: Params) -> str | None:
     return None
 
 
+def _snippet_ngf(params: Params) -> str | None:
+    if params.get("context") not in ("http.server.location", "http.server"):
+        return f"a snippet for nginx context {params.get('context')!r} has no SnippetsFilter place ing2gw writes"
+    if not params.get("accepted"):
+        return (f"a SnippetsFilter passes the text to NGF's nginx unreviewed: ing2gw writes it only when the loss is "
+                f"accepted with --allow-weakened {params.get('key', 'KEY')}")
+    return None
+
+
 def _basic_auth_traefik(params: Params) -> str | None:
     if params.get("type", "basic") != "basic":
         return f"auth-type {params.get('type')!r}: Traefik's basicAuth checks Basic credentials only"
@@ -297,6 +306,7 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("nginx-gateway-fabric", "body-size-limit"): _body_size_ngf,
     ("nginx-gateway-fabric", "rate-limit"): _rate_limit_ngf,
     ("nginx-gateway-fabric", "basic-auth"): _basic_auth_ngf,
+    ("nginx-gateway-fabric", "snippet"): _snippet_ngf,
     ("traefik", "basic-auth"): _basic_auth_traefik,
     ("traefik", "body-size-limit"): _body_size_eg,
 }

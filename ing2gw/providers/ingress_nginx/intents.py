@@ -67,6 +67,10 @@ CONSUMED_BY_TARGET: dict[tuple[str, str], frozenset[str]] = {
     ("nginx-gateway-fabric", "basic-auth"): frozenset({"auth-realm"}),
 }
 
+#: snippet annotation -> the nginx context ingress-nginx puts it in (SnippetsFilter's context names):
+#: configuration-snippet into each location of the Ingress, server-snippet into the host's server
+SNIPPET_CONTEXTS: dict[str, str] = {"configuration-snippet": "http.server.location", "server-snippet": "http.server"}
+
 #: the key a finding about the written policy names (basic auth: the Secret the user must check)
 LEAD: dict[str, str] = {"basic-auth": "auth-secret", "external-auth": "auth-url", "rate-limit": "limit-rps",
                         "body-size-limit": "proxy-body-size", "session-affinity": "affinity",
