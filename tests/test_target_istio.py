@@ -153,6 +153,17 @@ def test_a_session_cookie_without_max_age_has_ttl_zero() -> None:
         "name": "INGRESSCOOKIE", "path": "/", "ttl": "0s"}
 
 
+def test_each_service_gets_the_cookie_path_of_the_location_that_sends_to_it() -> None:
+    # nginx sets the affinity cookie's Path to the location's path: one per Service here
+    doc = ingress("two", "t.example.com", [("/", "Prefix"), ("/api", "Prefix")], {f"{P}/affinity": "cookie"})
+    doc = doc.replace("{path: '/api', pathType: Prefix, backend: {service: {name: two,",
+                      "{path: '/api', pathType: Prefix, backend: {service: {name: api,")
+    res = run(doc)
+    paths = {d["spec"]["host"]: d["spec"]["trafficPolicy"]["loadBalancer"]["consistentHash"]["httpCookie"]["path"]
+             for d in rules(res)}
+    assert paths == {"two.shop.svc.cluster.local": "/", "api.shop.svc.cluster.local": "/api"}
+
+
 def test_routes_that_disagree_about_a_service_get_no_rule_and_a_finding_naming_them() -> None:
     res = run(to("sticky", "s.example.com", "shared", AFFINITY), to("plain", "p.example.com", "shared"))
     assert rules(res) == []

@@ -41,11 +41,12 @@ def _name(base: str, suffix: str) -> str:
     return base[:253 - len(suffix)].rstrip("-.") + suffix
 
 
-def load_balancer(intent: ir.Intent) -> dict[str, Any]:
-    """DestinationRule.spec.trafficPolicy.loadBalancer for one carried intent."""
+def load_balancer(intent: ir.Intent, path: str | None = None) -> dict[str, Any]:
+    """DestinationRule.spec.trafficPolicy.loadBalancer for one carried intent (`path`: the
+    cookie Path when the Ingress's locations have several and one alone sends to the Service)."""
     p = dict(intent.params)
     if intent.kind == "session-affinity":
-        cookie: dict[str, Any] = {"name": p["cookie"], "path": p.get("path", "/"),
+        cookie: dict[str, Any] = {"name": p["cookie"], "path": p.get("path", path or "/"),
                                   "ttl": f"{int(p.get('max-age') or p.get('expires') or 0)}s"}
         attributes = [{"name": n, "value": p[k]} for n, k in (("Domain", "domain"), ("SameSite", "samesite"))
                       if p.get(k)]
@@ -77,6 +78,21 @@ def _services(route: ir.Route) -> list[tuple[str, str]]:
     return sorted({(b.namespace, b.name) for rule in route.rules for b in rule.backends})
 
 
+def _cookie_path(route: ir.Route, svc: tuple[str, str]) -> str | None:
+    """The one location path of the route that sends to `svc` (nginx sets the affinity cookie's
+    Path to the location's path), or None when there are several or one is not a plain path."""
+    paths = {m.path.value if m.path is not None and m.path.type in ("PathPrefix", "Exact") else None
+             for rule in route.rules if any((b.namespace, b.name) == svc for b in rule.backends)
+             for m in rule.matches or (ir.Match(),)}
+    return paths.pop() if len(paths) == 1 else None
+
+
+def _shape(route: ir.Route, intent: ir.Intent | None, svc: tuple[str, str]) -> dict[str, Any] | None:
+    if intent is None:
+        return None
+    return load_balancer(intent, _cookie_path(route, svc) if "paths" in dict(intent.params) else None)
+
+
 def destination_rules(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, Any]], set[ir.Intent],
                                                                    list[Finding]]:
     """One DestinationRule per Service whose routes all ask for the same balancing, the intents
@@ -96,7 +112,7 @@ def destination_rules(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str
         if not wanted:
             continue
         consumed.update(wanted)
-        shapes = {None if i is None else repr(load_balancer(i)) for _, i in who}
+        shapes = {repr(_shape(r, i, (ns, svc))) for r, i in who}
         if len(shapes) > 1:
             sources = sorted({r.source.key for r, _ in who})
             for i in wanted:
@@ -109,18 +125,19 @@ def destination_rules(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str
                     suggestion="give the Ingresses the same balancing annotations, or split the Service, or write "
                                "the DestinationRule by hand"))
             continue
-        first = min(wanted, key=lambda i: i.source.key)
+        route, first = min(((r, i) for r, i in who if i is not None), key=lambda ri: ri[1].source.key)
+        balancer = _shape(route, first, (ns, svc))
         objects.append({"apiVersion": API_VERSION, "kind": "DestinationRule",
                         "metadata": {"name": _name(svc, "-load-balancing"), "namespace": ns,
                                      "annotations": {"ing2gw.io/source-ingress": first.source.key}},
                         "spec": {"host": f"{svc}.{ns}.svc.cluster.local",
-                                 "trafficPolicy": {"loadBalancer": load_balancer(first)}}})
+                                 "trafficPolicy": {"loadBalancer": balancer}}})
         for i in wanted:
-            told.setdefault((i.source.key, f"written {ns}/{svc}"), _written(i, ns, svc))
+            told.setdefault((i.source.key, f"written {ns}/{svc}"), _written(i, ns, svc, balancer))
     return objects, consumed, [told[k] for k in sorted(told)]
 
 
-def _written(intent: ir.Intent, ns: str, svc: str) -> Finding:
+def _written(intent: ir.Intent, ns: str, svc: str, balancer: dict[str, Any]) -> Finding:
     p = dict(intent.params)
     where = f"DestinationRule {ns}/{_name(svc, '-load-balancing')} (host {svc}.{ns}.svc.cluster.local)"
     if intent.kind == "session-affinity":
@@ -129,8 +146,12 @@ def _written(intent: ir.Intent, ns: str, svc: str) -> Finding:
                  "by ingress-nginx move to another endpoint once"]
         if p.get("mode") == "persistent":
             parts.append("affinity-mode persistent becomes a hash: when endpoints come and go some sessions move")
-        if "paths" in p:
-            parts.append(f"nginx set the cookie's Path to each location's path ({p['paths']}); the rule sets Path=/")
+        path = balancer.get("consistentHash", {}).get("httpCookie", {}).get("path")
+        if "paths" in p and path == "/":
+            parts.append(f"nginx set the cookie's Path to each location's path ({p['paths']}); the rule, which "
+                         f"serves several of them, sets Path=/")
+        elif "paths" in p and path != "/":
+            parts.append(f"the cookie's Path is {path}, the one location that sends to this Service")
         if p.get("expires") and not p.get("max-age"):
             parts.append(f"session-cookie-expires {p['expires']} s becomes the cookie's Max-Age")
     elif "hash" in p:
