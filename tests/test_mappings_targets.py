@@ -435,7 +435,8 @@ def test_generated_rows_are_what_the_emitters_consume() -> None:
                      "kgateway": ["basic-auth", "body-size-limit", "client-allow-list", "client-deny-list"],
                      "istio": ["client-allow-list", "client-deny-list", "external-auth", "load-balancing",
                                "session-affinity"],
-                     "nginx-gateway-fabric": ["basic-auth", "body-size-limit", "rate-limit", "snippet"],
+                     "nginx-gateway-fabric": ["basic-auth", "body-size-limit", "load-balancing", "rate-limit",
+                                              "snippet"],
                      "traefik": ["basic-auth", "body-size-limit", "client-allow-list"]}
     keys = {k for k, r in nginx_rows().items() if r.status == "policy" and carries("envoy-gateway", r.intent)}
     assert {"allowlist-source-range", "whitelist-source-range", "denylist-source-range", "limit-rps",

@@ -207,3 +207,42 @@ def test_verify_reports_an_authentication_filter_broken_by_hand() -> None:
     for edit in (missing_filter, wrong_route, wrong_realm):
         assert verify_translation(res, manifests, options, new_objects=broken(edit)).unexplained > 0, edit.__name__
     # (a changed body.maxSize is not noticed: the check sends no request bodies)
+
+
+# ---- balancing: an UpstreamSettingsPolicy per Service, only where every route to it agrees ------------
+
+
+def to(name: str, host: str, service: str, anns: dict[str, str] | None = None) -> str:
+    return ingress(name, host, [("/", "Prefix")], anns).replace(f"name: {name}, port", f"name: {service}, port")
+
+
+@pytest.mark.parametrize("anns, spec", [
+    ({f"{P}/upstream-hash-by": "$http_x_user"}, {"loadBalancingMethod": "hash consistent", "hashMethodKey": "$http_x_user"}),
+    ({f"{P}/upstream-hash-by": "$remote_addr"}, {"loadBalancingMethod": "hash consistent", "hashMethodKey": "$remote_addr"}),
+    ({f"{P}/load-balance": "round_robin"}, {"loadBalancingMethod": "round_robin"}),
+])
+def test_balancing_is_an_upstream_settings_policy_for_the_service(anns: dict[str, str], spec: dict[str, str]) -> None:
+    res = run(to("lb", "l.example.com", "users", anns), to("other", "o.example.com", "web"))
+    [pol] = of(res, "UpstreamSettingsPolicy")
+    assert pol["metadata"]["namespace"] == "shop"
+    assert pol["spec"] == {"targetRefs": [{"group": "", "kind": "Service", "name": "users"}], **spec}
+    assert implementation_crds.problems(pol) == []
+    assert "ING2GW-TARGET-030" in [f.code for f in res.findings]
+    assert answer(res, "GET http://l.example.com/x") == (200, "users")
+
+
+def test_balancing_ngf_cannot_write_stays_reported() -> None:
+    for anns in ({f"{P}/load-balance": "ewma"}, {f"{P}/upstream-hash-by": "$cookie_SID"},
+                 {f"{P}/upstream-hash-by": "$request_uri$host"}):
+        res = run(to("lb", "l.example.com", "users", anns))
+        assert of(res, "UpstreamSettingsPolicy") == [], anns
+        assert "ING2GW-NGINX-013" in [f.code for f in res.findings]
+
+
+def test_routes_that_disagree_about_a_service_get_no_upstream_policy() -> None:
+    res = run(to("hashed", "a.example.com", "shared", {f"{P}/upstream-hash-by": "$remote_addr"}),
+              to("plain", "b.example.com", "shared"))
+    assert of(res, "UpstreamSettingsPolicy") == []
+    [f] = [f for f in res.findings if f.code == "ING2GW-TARGET-030"]
+    assert "shop/hashed" in f.message and "shop/plain" in f.message and "no UpstreamSettingsPolicy" in f.message
+    assert "ING2GW-CORE-026" not in [f.code for f in res.findings]

@@ -265,6 +265,23 @@ def _external_auth_istio(params: Params) -> str | None:
     return None
 
 
+def _load_balancing_ngf(params: Params) -> str | None:
+    if params.get("overridden"):
+        return "affinity is set too, and nginx's sticky balancer replaces the hash and the algorithm"
+    if "hash" not in params and "algorithm" in params:
+        if params["algorithm"] != "round_robin":
+            return (f"load-balance {params['algorithm']!r}: NGINX Open Source has no latency-weighted balancer "
+                    "(least_time needs NGINX Plus)")
+        return None
+    if params.get("subset"):
+        return "upstream-hash-by-subset hashes onto a subset of endpoints; nginx's hash picks one endpoint"
+    if params.get("hash") not in ("source-ip", "header", "cookie", "query") or \
+            not re.fullmatch(r"\$[a-z_]+", params.get("key", "")):
+        return (f"the hash key {params.get('key', '')!r} is not one nginx variable of lower-case letters and '_' "
+                "(UpstreamSettingsPolicy hashMethodKey)")
+    return None
+
+
 def _snippet_ngf(params: Params) -> str | None:
     if params.get("context") not in ("http.server.location", "http.server"):
         return f"a snippet for nginx context {params.get('context')!r} has no SnippetsFilter place ing2gw writes"
@@ -307,6 +324,7 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("nginx-gateway-fabric", "rate-limit"): _rate_limit_ngf,
     ("nginx-gateway-fabric", "basic-auth"): _basic_auth_ngf,
     ("nginx-gateway-fabric", "snippet"): _snippet_ngf,
+    ("nginx-gateway-fabric", "load-balancing"): _load_balancing_ngf,
     ("traefik", "basic-auth"): _basic_auth_traefik,
     ("traefik", "body-size-limit"): _body_size_eg,
 }

@@ -17,6 +17,8 @@ and ingress-nginx's settings carry over as they were; each policy targets exactl
   forwarding rule of the route: nginx's auth_basic reading the Ingress's own Secret under its
   key `auth` (nothing is copied), with every hash format ingress-nginx accepted, and the
   Ingress's auth-realm (ingress-nginx's default is empty).
+* load-balancing: an UpstreamSettingsPolicy per Service (ngf_upstream_settings), only where
+  every route to the Service agrees.
 * snippet: configuration-snippet and server-snippet that ingress-nginx applied
   (allow-snippet-annotations) become one SnippetsFilter per route, referenced by an ExtensionRef
   filter on each forwarding rule, with the text as it was in context http.server.location (each
@@ -68,15 +70,16 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
     """The ClientSettingsPolicy, RateLimitPolicy and AuthenticationFilter of each route with
     intents NGF carries (the filter referenced from the route's rules), those intents, and what
     the user must check."""
+    from ing2gw.emit.targets.ngf_upstream_settings import upstream_settings
+
     filters: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    objects: list[dict[str, Any]] = []
-    consumed: set[ir.Intent] = set()
+    objects, consumed, balancing = upstream_settings(routes)
     told: dict[tuple[str, str], Finding] = {}
     for route, name in routes:
         ref = {"group": "gateway.networking.k8s.io", "kind": route.kind, "name": name}
         done: set[str] = set()
         for i in route.intents:
-            if i.kind in done or i.kind == "source-range" or not carries(TARGET, i.kind, i.params):
+            if i.kind in done or i.kind in ("source-range", "load-balancing") or not carries(TARGET, i.kind, i.params):
                 continue  # a provider's intent NGF cannot carry as given: left over, reported by emit
             p = dict(i.params)
             if i.kind == "body-size-limit":
@@ -122,7 +125,7 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
                 continue
             done.add(i.kind)
             consumed.add(i)
-    return Emitted(objects, consumed, [told[k] for k in sorted(told)], filters)
+    return Emitted(objects, consumed, [told[k] for k in sorted(told)] + balancing, filters)
 
 
 def _snippet_finding(intent: ir.Intent, route: ir.Route, name: str) -> Finding:
