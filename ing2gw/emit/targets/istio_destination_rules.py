@@ -102,8 +102,8 @@ def destination_rules(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str
         if route.kind == "TLSRoute":
             continue
         wish = _wish(route)
-        for svc in _services(route):
-            users.setdefault(svc, []).append((route, wish))
+        for key in _services(route):
+            users.setdefault(key, []).append((route, wish))
     objects: list[dict[str, Any]] = []
     consumed: set[ir.Intent] = set()
     told: dict[tuple[str, str], Finding] = {}
@@ -126,7 +126,7 @@ def destination_rules(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str
                                "the DestinationRule by hand"))
             continue
         route, first = min(((r, i) for r, i in who if i is not None), key=lambda ri: ri[1].source.key)
-        balancer = _shape(route, first, (ns, svc))
+        balancer = load_balancer(first, _cookie_path(route, (ns, svc)) if "paths" in dict(first.params) else None)
         objects.append({"apiVersion": API_VERSION, "kind": "DestinationRule",
                         "metadata": {"name": _name(svc, "-load-balancing"), "namespace": ns,
                                      "annotations": {"ing2gw.io/source-ingress": first.source.key}},

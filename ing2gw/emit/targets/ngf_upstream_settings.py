@@ -53,8 +53,8 @@ def upstream_settings(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str
             continue
         wish = next((i for i in route.intents if i.kind == "load-balancing" and carries(TARGET, i.kind, i.params)),
                     None)
-        for svc in sorted({(b.namespace, b.name) for rule in route.rules for b in rule.backends}):
-            users.setdefault(svc, []).append((route, wish))
+        for key in sorted({(b.namespace, b.name) for rule in route.rules for b in rule.backends}):
+            users.setdefault(key, []).append((route, wish))
     objects: list[dict[str, Any]] = []
     consumed: set[ir.Intent] = set()
     told: dict[tuple[str, str], Finding] = {}
