@@ -1,4 +1,6 @@
-"""Istio policies (security.istio.io/v1 AuthorizationPolicy) for the client address lists.
+"""Istio policies (security.istio.io/v1 AuthorizationPolicy) for the client address lists and
+external authentication (istio_ext_authz: a CUSTOM policy scoped the same way), and
+DestinationRules for balancing (istio_destination_rules).
 
 Istio binds an AuthorizationPolicy to a whole Gateway (targetRefs, in the Gateway's namespace),
 never to one HTTPRoute, and evaluates it before routing. So each route's lists become one DENY
