@@ -71,6 +71,10 @@ _WIDE: dict[str, str] = {
     "ingress-nginx/target-gke-basic-auth": "basic auth GKE cannot carry (TARGET-005) explains every answer to a request "
                                            "ingress-nginx refused with 401, and with no policy written the check sends "
                                            "no valid credentials: mutants of shop/basic's route hide behind it",
+    "ingress-nginx/target-istio-basic-auth": "basic auth is lost for Istio: TARGET-005 explains every difference "
+                                             "on requests ingress-nginx refused for lack of credentials, and the "
+                                             "check sends no valid credentials there, so a mutant of shop/admin's "
+                                             "route is visible only on requests TARGET-005 explains",
 }
 
 

@@ -60,7 +60,7 @@ def test_what_envoy_gateway_carries(intent: str, anns: dict[str, str], expected:
     assert p == expected
     v = verdict("envoy-gateway", intent, p)
     assert v.carried and not v.why_not
-    assert not verdict("istio", intent, p).carried  # no generated row there
+    assert not verdict("cilium", intent, p).carried  # no generated row there
 
 
 def test_kgateway_carries_basic_auth_and_body_size_within_its_limits() -> None:

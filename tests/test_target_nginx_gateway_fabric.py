@@ -113,3 +113,136 @@ def test_basic_auth_ngf_cannot_carry() -> None:
                                                             "cross-namespace": "true"}).why_not
     assert "auth-map" in verdict(T, "basic-auth", {"type": "basic", "secret": "u",
                                                    "secret-type": "auth-map"}).why_not
+
+
+# ---- snippets: a SnippetsFilter only when ingress-nginx applied them and their loss is accepted ------
+
+SNIPPETS_ON = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\n"
+               "data: {allow-snippet-annotations: 'true', annotations-risk-level: Critical}\n")
+SNIPPET = {f"{P}/configuration-snippet": 'more_set_headers "X-Frame-Options: DENY";',
+           f"{P}/server-snippet": "location = /healthz { return 200; }"}
+
+
+def run_with(options: Options, *docs: str) -> Result:
+    return translate(load_text("---\n".join(docs)), options)
+
+
+def test_a_snippet_stays_an_error_unless_its_loss_is_accepted() -> None:
+    res = run(SNIPPETS_ON, ingress("app", "a.example.com", [("/", "Prefix")], SNIPPET))
+    assert of(res, "SnippetsFilter") == []
+    errs = [f for f in res.findings if f.code == "ING2GW-NGINX-013" and f.severity.value == "error"]
+    assert {f.annotation for f in errs} == {f"{P}/configuration-snippet", f"{P}/server-snippet"}
+    assert "ING2GW-TARGET-031" not in [f.code for f in res.findings]
+
+
+def test_an_accepted_snippet_becomes_a_snippets_filter_on_exactly_the_ingress() -> None:
+    opts = Options(target=T, allow_weakened=frozenset({"configuration-snippet", "server-snippet"}))
+    res = run_with(opts, SNIPPETS_ON, ingress("app", "a.example.com", [("/", "Prefix")], SNIPPET),
+                   ingress("plain", "a.example.com", [("/plain", "Prefix")]))
+    [f] = of(res, "SnippetsFilter")
+    assert f["metadata"]["name"] == "app-snippets" and f["metadata"]["namespace"] == "shop"
+    assert f["spec"]["snippets"] == [
+        {"context": "http.server", "value": "location = /healthz { return 200; }"},
+        {"context": "http.server.location", "value": 'more_set_headers "X-Frame-Options: DENY";'}]
+    assert implementation_crds.problems(f) == []
+    ref = {"type": "ExtensionRef", "extensionRef": {"group": "gateway.nginx.org", "kind": "SnippetsFilter",
+                                                    "name": "app-snippets"}}
+    routes = {r["metadata"]["name"]: r for r in of(res, "HTTPRoute")}
+    assert all(ref in rule.get("filters", []) for rule in routes["app"]["spec"]["rules"])
+    assert not any(ref in rule.get("filters", []) for rule in routes["plain"]["spec"]["rules"])
+    told = [x for x in res.findings if x.code == "ING2GW-TARGET-031"]
+    assert len(told) == 2 and all(x.security and "--snippets" in x.message for x in told)
+    # snippets are not modelled on the Gateway side: the Ingress's requests depend on them
+    a = GatewayRouter(load_text(yaml.safe_dump_all(res.objects()), "out.yaml")).route(
+        Request.parse_line("GET http://a.example.com/x"))
+    assert any("snippets" in u for u in a.unmodelled)
+
+
+def test_a_snippet_ingress_nginx_ignored_is_not_written() -> None:
+    # without allow-snippet-annotations ingress-nginx ignores the snippet: writing it would add behaviour
+    cm = SNIPPETS_ON.replace("allow-snippet-annotations: 'true'", "allow-snippet-annotations: 'false'")
+    opts = Options(target=T, allow_weakened=frozenset({"configuration-snippet"}))
+    res = run_with(opts, cm, ingress("app", "a.example.com", [("/", "Prefix")],
+                                     {f"{P}/configuration-snippet": SNIPPET[f"{P}/configuration-snippet"]}))
+    assert of(res, "SnippetsFilter") == []
+
+
+# ---- a hand-broken policy is noticed by verify ----------------------------------------------------
+
+
+def test_verify_reports_an_authentication_filter_broken_by_hand() -> None:
+    import copy
+
+    from ing2gw.equivalence.verification import verify_translation
+
+    anns = {f"{P}/auth-type": "basic", f"{P}/auth-secret": "users"}
+    manifests = load_text("---\n".join([SECRET, ingress("admin", "a.example.com", [("/", "Prefix")], anns),
+                                        ingress("open", "a.example.com", [("/open", "Prefix")])]))
+    options = Options(target=T)
+    res = translate(manifests, options)
+    assert verify_translation(res, manifests, options).unexplained == 0
+
+    def broken(edit: Any) -> list[dict[str, Any]]:
+        objs = copy.deepcopy(res.objects())
+        edit(objs)
+        return objs
+
+    def missing_filter(objs: list[dict[str, Any]]) -> None:
+        for o in objs:
+            for rule in o["spec"].get("rules", []) if o["kind"] == "HTTPRoute" else []:
+                rule["filters"] = [f for f in rule.get("filters", []) if f["type"] != "ExtensionRef"]
+
+    def wrong_route(objs: list[dict[str, Any]]) -> None:
+        missing_filter(objs)
+        [route] = [o for o in objs if o["kind"] == "HTTPRoute" and o["metadata"]["name"] == "open"]
+        ref = {"type": "ExtensionRef", "extensionRef": {"group": "gateway.nginx.org", "kind": "AuthenticationFilter",
+                                                        "name": "admin-basic-auth"}}
+        for rule in route["spec"]["rules"]:
+            rule["filters"] = [*rule.get("filters", []), ref]
+
+    def wrong_realm(objs: list[dict[str, Any]]) -> None:
+        [f] = [o for o in objs if o["kind"] == "AuthenticationFilter"]
+        f["spec"]["basic"]["realm"] = "elsewhere"
+
+    for edit in (missing_filter, wrong_route, wrong_realm):
+        assert verify_translation(res, manifests, options, new_objects=broken(edit)).unexplained > 0, edit.__name__
+    # (a changed body.maxSize is not noticed: the check sends no request bodies)
+
+
+# ---- balancing: an UpstreamSettingsPolicy per Service, only where every route to it agrees ------------
+
+
+def to(name: str, host: str, service: str, anns: dict[str, str] | None = None) -> str:
+    return ingress(name, host, [("/", "Prefix")], anns).replace(f"name: {name}, port", f"name: {service}, port")
+
+
+@pytest.mark.parametrize("anns, spec", [
+    ({f"{P}/upstream-hash-by": "$http_x_user"}, {"loadBalancingMethod": "hash consistent", "hashMethodKey": "$http_x_user"}),
+    ({f"{P}/upstream-hash-by": "$remote_addr"}, {"loadBalancingMethod": "hash consistent", "hashMethodKey": "$remote_addr"}),
+    ({f"{P}/load-balance": "round_robin"}, {"loadBalancingMethod": "round_robin"}),
+])
+def test_balancing_is_an_upstream_settings_policy_for_the_service(anns: dict[str, str], spec: dict[str, str]) -> None:
+    res = run(to("lb", "l.example.com", "users", anns), to("other", "o.example.com", "web"))
+    [pol] = of(res, "UpstreamSettingsPolicy")
+    assert pol["metadata"]["namespace"] == "shop"
+    assert pol["spec"] == {"targetRefs": [{"group": "", "kind": "Service", "name": "users"}], **spec}
+    assert implementation_crds.problems(pol) == []
+    assert "ING2GW-TARGET-030" in [f.code for f in res.findings]
+    assert answer(res, "GET http://l.example.com/x") == (200, "users")
+
+
+def test_balancing_ngf_cannot_write_stays_reported() -> None:
+    for anns in ({f"{P}/load-balance": "ewma"}, {f"{P}/upstream-hash-by": "$cookie_SID"},
+                 {f"{P}/upstream-hash-by": "$request_uri$host"}):
+        res = run(to("lb", "l.example.com", "users", anns))
+        assert of(res, "UpstreamSettingsPolicy") == [], anns
+        assert "ING2GW-NGINX-013" in [f.code for f in res.findings]
+
+
+def test_routes_that_disagree_about_a_service_get_no_upstream_policy() -> None:
+    res = run(to("hashed", "a.example.com", "shared", {f"{P}/upstream-hash-by": "$remote_addr"}),
+              to("plain", "b.example.com", "shared"))
+    assert of(res, "UpstreamSettingsPolicy") == []
+    [f] = [f for f in res.findings if f.code == "ING2GW-TARGET-030"]
+    assert "shop/hashed" in f.message and "shop/plain" in f.message and "no UpstreamSettingsPolicy" in f.message
+    assert "ING2GW-CORE-026" not in [f.code for f in res.findings]

@@ -31,9 +31,9 @@ TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.label,sel
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(deny={self.deny!r}, allow={self.allow!r}, trusted_proxies={self.trusted_proxies!r})"
+  return self.__class__.__qualname__ + f"(deny={self.deny!r}, allow={self.allow!r}, trusted_proxies={self.trusted_proxies!r}, custom={self.custom!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(deny={self.deny!r}, allow={self.allow!r}, trusted_proxies={self.trusted_proxies!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(deny={self.deny!r}, allow={self.allow!r}, trusted_proxies={self.trusted_proxies!r}, custom={self.custom!r})"\n return __repr__'] = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
@@ -53,13 +53,14 @@ def __create_fn__():
  return __repr__
 TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(what={self.what!r})"\n return __repr__'] = __create_fn__
 
-def __create_fn__(_type_deny, _type_allow, _type_trusted_proxies, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,deny:_type_deny,allow:_type_allow,trusted_proxies:_type_trusted_proxies)->_return_type:
+def __create_fn__(_type_deny, _type_allow, _type_trusted_proxies, _type_custom, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_custom, _return_type):
+ def __init__(self,deny:_type_deny,allow:_type_allow,trusted_proxies:_type_trusted_proxies,custom:_type_custom=_dflt_custom)->_return_type:
   self.deny=deny
   self.allow=allow
   self.trusted_proxies=trusted_proxies
+  self.custom=custom
  return __init__
-TABLE['def __create_fn__(_type_deny, _type_allow, _type_trusted_proxies, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,deny:_type_deny,allow:_type_allow,trusted_proxies:_type_trusted_proxies)->_return_type:\n  self.deny=deny\n  self.allow=allow\n  self.trusted_proxies=trusted_proxies\n return __init__'] = __create_fn__
+TABLE['def __create_fn__(_type_deny, _type_allow, _type_trusted_proxies, _type_custom, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_custom, _return_type):\n def __init__(self,deny:_type_deny,allow:_type_allow,trusted_proxies:_type_trusted_proxies,custom:_type_custom=_dflt_custom)->_return_type:\n  self.deny=deny\n  self.allow=allow\n  self.trusted_proxies=trusted_proxies\n  self.custom=custom\n return __init__'] = __create_fn__
 
 def __create_fn__(_type_label, _type_rules, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,label:_type_label,rules:_type_rules)->_return_type:

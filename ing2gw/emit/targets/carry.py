@@ -97,6 +97,8 @@ def _session_affinity_eg(params: Params) -> str | None:
 
 
 def _load_balancing_eg(params: Params) -> str | None:
+    if "algorithm" in params and "hash" not in params:
+        return f"load-balance {params['algorithm']!r}: ing2gw writes Envoy Gateway consistent hashes only"
     if params.get("overridden"):
         return "affinity is set too, and nginx's sticky balancer replaces the hash (the affinity policy is written)"
     if params.get("subset"):
@@ -235,6 +237,73 @@ def _rate_limit_ngf(params: Params) -> str | None:
     if params.get("exempt"):
         return ("limit-allowlist exempts client ranges from the limit; a RateLimitPolicy key cannot leave clients "
                 "out (ingress-nginx uses a geo map)")
+    return None
+
+
+def _session_affinity_istio(params: Params) -> str | None:
+    if params.get("type") != "cookie" or not params.get("cookie"):
+        return f"affinity {params.get('type')!r}: only cookie affinity has a consistentHash.httpCookie counterpart"
+    if "invalid" in params:
+        return f"{params['invalid']} is not a number of seconds a DestinationRule cookie ttl can hold"
+    return None
+
+
+#: ingress-nginx's load-balance -> DestinationRule loadBalancer.simple (EWMA has no Envoy
+#: counterpart; LEAST_REQUEST, which also prefers the endpoint with fewer requests in flight, is
+#: the closest: ING2GW-TARGET-026 says so)
+ISTIO_SIMPLE = {"round_robin": "ROUND_ROBIN", "ewma": "LEAST_REQUEST"}
+
+
+def _load_balancing_istio(params: Params) -> str | None:
+    if params.get("overridden"):
+        return "affinity is set too, and nginx's sticky balancer replaces it (the affinity policy is written)"
+    if "hash" not in params and "algorithm" in params:
+        if params["algorithm"] not in ISTIO_SIMPLE:
+            return f"load-balance {params['algorithm']!r} is not round_robin or ewma"
+        return None
+    if params.get("subset"):
+        return "upstream-hash-by-subset hashes onto a subset of endpoints and balances inside it; a consistent hash " \
+               "picks one endpoint"
+    if params.get("hash") not in ("source-ip", "header", "cookie", "query"):
+        return (f"the hash key {params.get('key', '')!r} is not one client address, header, cookie or query "
+                "parameter variable: a DestinationRule consistentHash takes one of those")
+    return None
+
+
+def _external_auth_istio(params: Params) -> str | None:
+    if params.get("signin"):
+        return "auth-signin (a redirect to a sign-in page instead of the 401) has no envoyExtAuthzHttp counterpart"
+    if not params.get("service"):
+        return (f"the auth URL {params.get('url', '')!r} is not a cluster Service (http://NAME.NAMESPACE.svc/path "
+                "without a query): a mesh extension provider names a Service")
+    if params.get("scheme") != "http":
+        return "an https auth URL needs TLS origination to the auth Service (a DestinationRule) that ing2gw does not write"
+    return None
+
+
+def _load_balancing_ngf(params: Params) -> str | None:
+    if params.get("overridden"):
+        return "affinity is set too, and nginx's sticky balancer replaces the hash and the algorithm"
+    if "hash" not in params and "algorithm" in params:
+        if params["algorithm"] != "round_robin":
+            return (f"load-balance {params['algorithm']!r}: NGINX Open Source has no latency-weighted balancer "
+                    "(least_time needs NGINX Plus)")
+        return None
+    if params.get("subset"):
+        return "upstream-hash-by-subset hashes onto a subset of endpoints; nginx's hash picks one endpoint"
+    if params.get("hash") not in ("source-ip", "header", "cookie", "query") or \
+            not re.fullmatch(r"\$[a-z_]+", params.get("key", "")):
+        return (f"the hash key {params.get('key', '')!r} is not one nginx variable of lower-case letters and '_' "
+                "(UpstreamSettingsPolicy hashMethodKey)")
+    return None
+
+
+def _snippet_ngf(params: Params) -> str | None:
+    if params.get("context") not in ("http.server.location", "http.server"):
+        return f"a snippet for nginx context {params.get('context')!r} has no SnippetsFilter place ing2gw writes"
+    if not params.get("accepted"):
+        return (f"a SnippetsFilter passes the text to NGF's nginx unreviewed: ing2gw writes it only when the loss is "
+                f"accepted with --allow-weakened {params.get('key', 'KEY')}")
     return None
 
 
@@ -413,6 +482,9 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "retry"): _retry_eg,
     ("envoy-gateway", "client-certificate-forwarding"): _certificate_forwarding_eg,
     ("envoy-gateway", "timeout"): _timeout_eg,
+    ("istio", "session-affinity"): _session_affinity_istio,
+    ("istio", "load-balancing"): _load_balancing_istio,
+    ("istio", "external-auth"): _external_auth_istio,
     ("kgateway", "basic-auth"): _basic_auth_kgateway,
     ("kgateway", "body-size-limit"): _body_size_kgateway,
     ("kgateway", "external-auth"): _external_auth_kgateway,
@@ -422,6 +494,8 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("nginx-gateway-fabric", "body-size-limit"): _body_size_ngf,
     ("nginx-gateway-fabric", "rate-limit"): _rate_limit_ngf,
     ("nginx-gateway-fabric", "basic-auth"): _basic_auth_ngf,
+    ("nginx-gateway-fabric", "snippet"): _snippet_ngf,
+    ("nginx-gateway-fabric", "load-balancing"): _load_balancing_ngf,
     ("traefik", "basic-auth"): _basic_auth_traefik,
     ("traefik", "body-size-limit"): _body_size_eg,
     ("aws", "session-affinity"): _session_affinity_aws,
@@ -476,5 +550,5 @@ def carries(target: str | None, intent: str | None, params: Params | Iterable[tu
     return verdict(target, intent, params).carried
 
 
-__all__ = ["ALB_STICKINESS_MAX", "LIMITS", "REGEX_BY_LENGTH", "REPORTS", "ROOT_WITHOUT_BACKEND", "Verdict", "carries",
-           "generated", "nginx_size", "reports", "verdict"]
+__all__ = ["ALB_STICKINESS_MAX", "ISTIO_SIMPLE", "LIMITS", "REGEX_BY_LENGTH", "REPORTS", "ROOT_WITHOUT_BACKEND", "Verdict",
+           "carries", "generated", "nginx_size", "reports", "verdict"]

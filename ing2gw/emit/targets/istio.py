@@ -1,4 +1,6 @@
-"""Istio policies (security.istio.io/v1 AuthorizationPolicy) for the client address lists.
+"""Istio policies (security.istio.io/v1 AuthorizationPolicy) for the client address lists and
+external authentication (istio_ext_authz: a CUSTOM policy scoped the same way), and
+DestinationRules for balancing (istio_destination_rules).
 
 Istio binds an AuthorizationPolicy to a whole Gateway (targetRefs, in the Gateway's namespace),
 never to one HTTPRoute, and evaluates it before routing. So each route's lists become one DENY
@@ -234,13 +236,16 @@ def _source_rules(intents: list[ir.Intent], ops: list[dict[str, Any]]) -> list[d
 
 def emit_policies(routes: list[tuple[ir.Route, str]], parents: Parents | None = None
                   ) -> tuple[list[dict[str, Any]], set[ir.Intent], list[Finding]]:
-    """One DENY AuthorizationPolicy per route with address lists and Gateway, the intents
-    carried, and what the user must check."""
-    objects: list[dict[str, Any]] = []
-    consumed: set[ir.Intent] = set()
+    """Per route and Gateway, one DENY AuthorizationPolicy for the address lists and one CUSTOM
+    AuthorizationPolicy for external authentication; a DestinationRule per Service for the
+    balancing (istio_destination_rules); the intents carried, and what the user must check."""
+    from ing2gw.emit.targets.istio_destination_rules import destination_rules
+    from ing2gw.emit.targets.istio_ext_authz import custom_policy, lost_finding, written_finding
+
+    objects, consumed, balancing = destination_rules(routes)
     told: dict[tuple[str, str], Finding] = {}
-    if parents is None or not carries("istio", "client-allow-list"):
-        return objects, consumed, []
+    if parents is None:
+        return objects, consumed, balancing
     placed: list[_Placed] = []
     failed: dict[int, str] = {}
     for route, name in routes:
@@ -250,21 +255,36 @@ def emit_policies(routes: list[tuple[ir.Route, str]], parents: Parents | None = 
             failed[id(route)] = str(exc)
             placed.append(_Placed(route, name, {}))
     for me in placed:
-        lists = [i for i in me.route.intents if i.kind == "source-range"]
-        if not lists or me.route.kind != "HTTPRoute":
+        if me.route.kind != "HTTPRoute":
             continue
-        i = lists[0]
+        lists = [i for i in me.route.intents if i.kind == "source-range"] \
+            if carries("istio", "client-allow-list") else []
+        auth = [i for i in me.route.intents if i.kind == "external-auth" and carries("istio", i.kind, i.params)][:1]
+        if not lists and not auth:
+            continue
         why = failed.get(id(me.route))
-        built: list[dict[str, Any]] = []
+        ops_of: dict[tuple[str, str], list[dict[str, Any]]] = {}
         if why is None:
             try:
                 for gw in sorted(me.gateways):
-                    ops = _operations(me, gw, placed, parents)
-                    rules = _source_rules(lists, ops)
-                    if rules:
-                        built.append(_policy(me, gw, rules))
+                    ops_of[gw] = _operations(me, gw, placed, parents)
             except _Inexact as exc:
                 why = str(exc)
+        if auth:
+            a = auth[0]
+            consumed.add(a)  # written, or reported here with the reason (not again as ING2GW-CORE-026)
+            if why is not None:
+                told.setdefault((a.source.key, f"inexact auth {me.name}"), lost_finding(a, me.route.namespace,
+                                                                                         me.name, why))
+            else:
+                for gw, ops in ops_of.items():
+                    if ops:
+                        objects.append(custom_policy(a, me.route, me.name, gw, ops))
+                told.setdefault((a.source.key, "external-auth"), written_finding(a, sorted(ops_of)))
+        if not lists:
+            continue
+        i = lists[0]
+        consumed.update(lists)  # written, or reported here with the reason (not again as ING2GW-CORE-026)
         if why is not None:
             told.setdefault((i.source.key, f"inexact {me.name}"), Finding(
                 Severity.ERROR, "ING2GW-TARGET-021",
@@ -273,10 +293,11 @@ def emit_policies(routes: list[tuple[ir.Route, str]], parents: Parents | None = 
                 origin=i.source.origin, subject=f"Ingress {i.source.key}", annotation=i.source.annotation,
                 suggestion="split the Ingress so its paths are Exact or Prefix on named hosts, or write the policy "
                            "by hand", security=True))
-            consumed.update(lists)  # reported here, with the reason (not again as ING2GW-CORE-026)
             continue
-        objects.extend(built)
-        consumed.update(lists)
+        for gw, ops in ops_of.items():
+            rules = _source_rules(lists, ops)
+            if rules:
+                objects.append(_policy(me, gw, rules))
         gws = ", ".join(f"{ns}/{n}" for ns, n in sorted(me.gateways))
         told.setdefault((i.source.key, "source-range"), Finding(
             Severity.WARNING, "ING2GW-TARGET-020",
@@ -287,7 +308,7 @@ def emit_policies(routes: list[tuple[ir.Route, str]], parents: Parents | None = 
             suggestion="behind a load balancer set numTrustedProxies as nginx trusted X-Forwarded-For; re-run "
                        "ing2gw when routes of the same hosts change (the policy excludes their paths)",
             security=True))
-    return objects, consumed, [told[k] for k in sorted(told)]
+    return objects, consumed, [told[k] for k in sorted(told)] + balancing
 
 
 def _policy(me: _Placed, gw: tuple[str, str], rules: list[dict[str, Any]]) -> dict[str, Any]:

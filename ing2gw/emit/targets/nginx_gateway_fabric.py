@@ -17,6 +17,15 @@ and ingress-nginx's settings carry over as they were; each policy targets exactl
   forwarding rule of the route: nginx's auth_basic reading the Ingress's own Secret under its
   key `auth` (nothing is copied), with every hash format ingress-nginx accepted, and the
   Ingress's auth-realm (ingress-nginx's default is empty).
+* load-balancing: an UpstreamSettingsPolicy per Service (ngf_upstream_settings), only where
+  every route to the Service agrees.
+* snippet: configuration-snippet and server-snippet that ingress-nginx applied
+  (allow-snippet-annotations) become one SnippetsFilter per route, referenced by an ExtensionRef
+  filter on each forwarding rule, with the text as it was in context http.server.location (each
+  location of the Ingress, as ingress-nginx) or http.server (the server block of the route's
+  hosts). Written only when the user accepted the loss (--allow-weakened KEY; carry.py): NGF
+  hands the text to nginx unreviewed, and only when the controller runs with snippets enabled
+  (ING2GW-TARGET-031).
 """
 
 from __future__ import annotations
@@ -61,15 +70,16 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
     """The ClientSettingsPolicy, RateLimitPolicy and AuthenticationFilter of each route with
     intents NGF carries (the filter referenced from the route's rules), those intents, and what
     the user must check."""
+    from ing2gw.emit.targets.ngf_upstream_settings import upstream_settings
+
     filters: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    objects: list[dict[str, Any]] = []
-    consumed: set[ir.Intent] = set()
+    objects, consumed, balancing = upstream_settings(routes)
     told: dict[tuple[str, str], Finding] = {}
     for route, name in routes:
         ref = {"group": "gateway.networking.k8s.io", "kind": route.kind, "name": name}
         done: set[str] = set()
         for i in route.intents:
-            if i.kind in done or i.kind == "source-range" or not carries(TARGET, i.kind, i.params):
+            if i.kind in done or i.kind in ("source-range", "load-balancing") or not carries(TARGET, i.kind, i.params):
                 continue  # a provider's intent NGF cannot carry as given: left over, reported by emit
             p = dict(i.params)
             if i.kind == "body-size-limit":
@@ -88,6 +98,19 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
                     f"client address, burst x{BURST_MULTIPLIER}, nodelay, {REJECT_CODE}); counts are per nginx pod",
                     origin=i.source.origin, subject=f"Ingress {i.source.key}", annotation=i.source.annotation,
                     suggestion="keep as many NGF nginx replicas as ingress-nginx had, or scale the limits"))
+            elif i.kind == "snippet" and route.kind in ("HTTPRoute", "GRPCRoute"):
+                snippets = [x for x in route.intents if x.kind == "snippet" and carries(TARGET, x.kind, x.params)]
+                fname = _name(name, "-snippets")
+                objects.append({"apiVersion": API_VERSION, "kind": "SnippetsFilter",
+                                "metadata": _meta(name, route, "-snippets"),
+                                "spec": {"snippets": [{"context": dict(x.params)["context"], "value": x.value}
+                                                      for x in sorted(snippets, key=lambda x: dict(x.params)["context"])]}})
+                filters.setdefault((route.namespace, name), []).append(
+                    {"type": "ExtensionRef", "extensionRef": {"group": "gateway.nginx.org", "kind": "SnippetsFilter",
+                                                              "name": fname}})
+                for x in snippets:
+                    consumed.add(x)
+                    told.setdefault((x.source.key, f"snippet {x.source.annotation}"), _snippet_finding(x, route, fname))
             elif i.kind == "basic-auth" and route.kind == "HTTPRoute":
                 basic: dict[str, Any] = {"secretRef": {"name": p["secret"]}}  # same namespace (carry.py)
                 basic["realm"] = p.get("realm", "")
@@ -102,4 +125,21 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
                 continue
             done.add(i.kind)
             consumed.add(i)
-    return Emitted(objects, consumed, [told[k] for k in sorted(told)], filters)
+    return Emitted(objects, consumed, [told[k] for k in sorted(told)] + balancing, filters)
+
+
+def _snippet_finding(intent: ir.Intent, route: ir.Route, name: str) -> Finding:
+    p = dict(intent.params)
+    where = {"http.server.location": "each location of the route's rules",
+             "http.server": "the server block of each of the route's hosts"}[p["context"]]
+    return Finding(
+        Severity.WARNING, "ING2GW-TARGET-031",
+        f"nginx-gateway-fabric: the {p['key']} (its loss accepted) is copied as it is into SnippetsFilter "
+        f"{route.namespace}/{name}, context {p['context']} ({where}); review it: variables, locations and modules "
+        "ingress-nginx generated ($service_name, $proxy_upstream_name, auth locations, the Lua balancer) do not exist "
+        "in NGF's configuration. NGF must run with snippets enabled (controller flag --snippets, Helm "
+        "nginxGateway.snippets.enable=true); otherwise the filter is not found and the route's rules answer 500",
+        origin=intent.source.origin, subject=f"Ingress {intent.source.key}", annotation=intent.source.annotation,
+        suggestion="read the snippet against NGF's generated nginx.conf (nginx -T in the NGF data plane) before "
+                   "enabling snippets; prefer an NGF policy or a Gateway API filter where one exists",
+        security=True)

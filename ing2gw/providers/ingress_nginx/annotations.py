@@ -608,6 +608,25 @@ def _unknown(p: _Parse, key: str, value: str) -> None:
                   annotation=p.full(key), value=value, status="unknown", suggestion=hint)
 
 
+def _no_resource(target: str, intent: str | None) -> str:
+    """': <why>' from the target's table (mappings/targets/<t>.yaml): that it has no resource
+    for the intent at all, or which resource a user would write by hand and what it loses."""
+    from ing2gw import mappings
+
+    try:
+        trow = mappings.target_rows(target).get(intent or "")
+    except FileNotFoundError:
+        return ""
+    if trow is None:
+        return ""
+    if trow.get("supported") == "none" and trow.get("lost"):
+        return f": {target} has none: {trow['lost']}"
+    kinds = ", ".join(dict.fromkeys(str(r["kind"]) for r in trow.get("resources") or []))
+    if kinds and trow.get("lost"):
+        return f": write {kinds} by hand, which loses this: {trow['lost']}"
+    return ""
+
+
 def _report(p: _Parse, row: Row, value: str) -> None:
     """One finding per annotation, by the row's status (reported by construction)."""
     full = p.full(row.key)
@@ -642,7 +661,7 @@ def _report(p: _Parse, row: Row, value: str) -> None:
         else:
             row = replace(row, lossy=f"{row.lossy or row.becomes} (ing2gw does not generate {target}'s policy for it"
                                      + (f": write {dict(row.targets)[target]} by hand" if target in dict(row.targets)
-                                        else "") + ")")
+                                        else _no_resource(target, row.intent)) + ")")
     if status == "partial" and target and row.intent:
         # a partly converted setting whose missing part the target's policy writes (the connect
         # timeout HTTPRoute timeouts cannot say)

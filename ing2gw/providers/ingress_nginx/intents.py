@@ -36,6 +36,9 @@ Facts (ingress-nginx v1.12, internal/ingress/annotations/):
   a POST, LOCK or PATCH unless non_idempotent is listed.
 * upstream-hash-by: `hash <key> consistent` on the upstream (Ketama); the key is any nginx
   variable expression; ignored when `affinity` is set (the sticky balancer wins).
+* load-balance: the Lua balancer of the upstream, round_robin (the default) or ewma; the hash
+  of upstream-hash-by and the sticky balancer of affinity replace it (rootfs/etc/nginx/lua/
+  balancer.lua picks chash or sticky first).
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ CONSUMED: dict[str, frozenset[str]] = {
     "body-size-limit": frozenset({"proxy-body-size"}),
     "session-affinity": frozenset({"affinity", "session-cookie-name", "session-cookie-path", "session-cookie-max-age",
                                    "session-cookie-expires", "session-cookie-samesite", "session-cookie-domain"}),
-    "load-balancing": frozenset({"upstream-hash-by"}),
+    "load-balancing": frozenset({"upstream-hash-by", "load-balance"}),
     "client-certificate": frozenset({"auth-tls-secret", "auth-tls-verify-client"}),
     "retry": frozenset({"proxy-next-upstream", "proxy-next-upstream-tries"}),
     "client-certificate-forwarding": frozenset({"auth-tls-pass-certificate-to-upstream"}),
@@ -83,6 +86,9 @@ def consumed_keys(target: str | None, intent: str) -> frozenset[str]:
     t = target or ""
     return (CONSUMED.get(intent, frozenset()) | CONSUMED_BY_TARGET.get((t, intent), frozenset())) \
         - NOT_CONSUMED_BY_TARGET.get((t, intent), frozenset())
+#: snippet annotation -> the nginx context ingress-nginx puts it in (SnippetsFilter's context names):
+#: configuration-snippet into each location of the Ingress, server-snippet into the host's server
+SNIPPET_CONTEXTS: dict[str, str] = {"configuration-snippet": "http.server.location", "server-snippet": "http.server"}
 
 #: the key a finding about the written policy names (basic auth: the Secret the user must check)
 LEAD: dict[str, str] = {"basic-auth": "auth-secret", "external-auth": "auth-url", "rate-limit": "limit-rps",
@@ -177,7 +183,13 @@ def intent_params(annotations: Mapping[str, str], prefix: str, namespace: str,
     if intent == "load-balancing":
         hash_key = get("upstream-hash-by")
         if not hash_key:
-            return None
+            algorithm = (get("load-balance") or "").lower()
+            if not algorithm:
+                return None
+            out = {"algorithm": algorithm}
+            if (get("affinity") or "").lower() == "cookie":
+                out["overridden"] = "affinity"
+            return out
         out = {"key": hash_key}
         m = _HASH_KEY.match(hash_key)
         if m is not None:

@@ -267,6 +267,30 @@ class _Builder(BuildState):
             out.append(ir.Intent(kind, ir.Source(ing.namespace, ing.name, ing.origin, f"{prefix}/{lead}"),
                                  ",".join(f"{k}={v}" for k, v in sorted(params.items())),
                                  security=bool(row and row.security), params=tuple(sorted(params.items()))))
+        return tuple(out) + self._snippet_intents(ing, prefix)
+
+    def _snippet_intents(self, ing: Ingress, prefix: str) -> tuple[ir.Intent, ...]:
+        """Snippets ingress-nginx applied (allow-snippet-annotations true; a risk level that lets
+        them through, else the Ingress is dropped earlier) that the target carries: only when the
+        user accepted their loss (--allow-weakened KEY), since the text goes to the target's
+        nginx unreviewed (carry.py decides)."""
+        from ing2gw.providers.ingress_nginx.intents import SNIPPET_CONTEXTS
+        from ing2gw.providers.values import go_bool
+
+        if go_bool(dict(self.glob.data).get("allow-snippet-annotations", "")) is not True:
+            return ()
+        out = []
+        for key, context in sorted(SNIPPET_CONTEXTS.items()):
+            full = f"{prefix}/{key}"
+            value = ing.annotations.get(full)
+            if value is None or not value.strip():
+                continue
+            params = {"context": context, "key": key}
+            if self.ctx.accepts_loss(full):
+                params["accepted"] = "true"
+            if verdict(self.ctx.options.target, "snippet", params).carried:
+                out.append(ir.Intent("snippet", ir.Source(ing.namespace, ing.name, ing.origin, full), value,
+                                     security=True, params=tuple(sorted(params.items()))))
         return tuple(out)
 
     def _summaries(self) -> None:

@@ -9,7 +9,8 @@ it has neither and lives in the root namespace (`istio-system` by default; assum
 to every listener and route of the Gateway: Istio authorization is per workload, not per route.
 
 Evaluation (Istio docs "Authorization Policy", reference/config/security/authorization-policy):
-CUSTOM policies first (an external service: not modelled), then DENY: any matching rule answers
+CUSTOM policies first (an external service, for the requests their rules match: not
+modelled), then DENY: any matching rule answers
 403; then ALLOW: when at least one ALLOW policy applies, a request that matches none of their
 rules gets 403 (an ALLOW policy without rules matches nothing). A rule matches when one of its
 `from` sources, one of its `to` operations and all its `when` conditions match; a missing part
@@ -21,7 +22,8 @@ by the Gateway's `proxy.istio.io/config` annotation; default 0: the connection's
 `hosts`, `ports` (the listener's port), `methods`, `paths` (exact, `prefix*`, `*suffix`, `*`) and their negations, `when` on
 `request.headers[...]`, `source.ip` and `remote.ip`. Unmodelled: principals, namespaces, service
 accounts, trust domains (mTLS identities), requestPrincipals and JWT claims, other `when`
-keys, CUSTOM. RequestAuthentication refuses an invalid JWT with 401 and lets a request without a
+keys. CUSTOM policies: a request one of whose rules matches goes to the external authorizer,
+which decides (not modelled: the request is unverified). RequestAuthentication refuses an invalid JWT with 401 and lets a request without a
 token through: a request with a token is unmodelled. DestinationRules for a backend Service
 change load balancing, connection pools and TLS to the backend: noted (TLS origination is
 unmodelled like BackendTLSPolicy). EnvoyFilter and WasmPlugin that reach the Gateway are
@@ -39,7 +41,6 @@ from ing2gw.simulate.gateway_policies import Context
 from ing2gw.simulate.gateway_policies.base import (Effects, EffectsBuilder, LocalReply, RequestState, Scope, Step,
                                                    mapping, seq)
 from ing2gw.simulate.gateway_policies.objects import PolicyObject
-from ing2gw.simulate.gateway_policies.steps import Unmodelled
 
 SECURITY = "security.istio.io"
 NETWORKING = "networking.istio.io"
@@ -101,13 +102,10 @@ class Istio:
             b.apply(p)
             if p.namespace == ROOT_NAMESPACE and not p.target_refs and not mapping(p.spec.get("selector")):
                 b.notes.append(f"{p.label()} applies mesh-wide (root namespace {ROOT_NAMESPACE} assumed)")
-        for p in custom:
-            b.step(Unmodelled(f"{p.label()}: CUSTOM action: the external authorizer "
-                              f"{mapping(p.spec.get('provider')).get('name')} decides (not modelled; modelled as "
-                              "allowed)"), p)
-        if deny or allow:
+        if custom or deny or allow:
             b.step(Authorize(tuple(_rules(p) for p in deny), tuple(_rules(p) for p in allow),
-                             self._trusted_proxies(scope)))
+                             self._trusted_proxies(scope),
+                             tuple((_rules(p), str(mapping(p.spec.get("provider")).get("name") or "")) for p in custom)))
         for ns, name, _ in scope.backends:
             for d in self.store.of(NETWORKING, "DestinationRule"):
                 host = str(d.spec.get("host", ""))
@@ -253,6 +251,8 @@ class Authorize(Step):
     deny: tuple[_Rules, ...]
     allow: tuple[_Rules, ...]
     trusted_proxies: int
+    #: CUSTOM policies and the extension provider each names
+    custom: tuple[tuple[_Rules, str], ...] = ()
 
     def run(self, state: RequestState) -> LocalReply | None:
         peer = state.client
@@ -261,6 +261,21 @@ class Authorize(Step):
             remote = envoy_trusted_client(peer, [v for k, v in state.headers if k == "x-forwarded-for"],
                                           self.trusted_proxies)
         r = _Request(state, peer, remote)
+        # CUSTOM first: a request one of whose rules matches is sent to the external authorizer,
+        # whose answer decides (a policy without rules matches nothing, as ALLOW's)
+        for policy, provider in self.custom:
+            for i, rule in enumerate(policy.rules):
+                try:
+                    matched = _rule_matches(rule, r)
+                except _Unknown as exc:
+                    matched, why = True, f" (rule {i} depends on {exc})"
+                else:
+                    why = ""
+                if matched:
+                    state.unmodelled.append(f"{policy.label}: CUSTOM action: the external authorizer {provider}"
+                                            f"{why} decides whether the request passes (not modelled; modelled as "
+                                            "allowed)")
+                    break
         for policy in self.deny:
             for i, rule in enumerate(policy.rules):
                 try:
