@@ -182,6 +182,52 @@ def _sha256(path: Path) -> str | None:
     return h.hexdigest()
 
 
+def _pieces(rel: str, pieces: Iterator[str] | Iterator[bytes], stamped: bool) -> Iterator[bytes]:
+    """The UTF-8 bytes of a file given in pieces: bytes as they come; text gathered into chunks
+    of about `_CHUNK` characters, the first one (up to its first line end, and at least the
+    4,096 characters the header is looked for in) stamped as a whole file's start would be."""
+    first = next(pieces, None)
+    if first is None:
+        yield from _encoded(_stamp_parts(rel, "") if stamped else [])
+        return
+    if isinstance(first, bytes):
+        yield first
+        for piece in pieces:
+            assert isinstance(piece, bytes)
+            yield piece
+        return
+    buf: list[str] = [first]
+    size, head, ended = len(first), True, False
+    while True:
+        if head:
+            text = "".join(buf)
+            if not ended and (len(text) < 4096 or "\n" not in text):
+                piece = next(pieces, None)
+                if piece is not None:
+                    assert isinstance(piece, str)
+                    buf, size = [text, piece], len(text) + len(piece)
+                    continue
+                ended = True
+            # the head of the file, as `stamp` sees the start of a whole one (the first 4,096
+            # characters for the header, the first line for HTML's doctype)
+            yield from _encoded(_stamp_parts(rel, text) if stamped else [(text, 0, len(text))])
+            buf, size, head = [], 0, False
+            if ended:
+                return
+            continue
+        piece = next(pieces, None)
+        if piece is None:
+            if buf:
+                yield "".join(buf).encode("utf-8")
+            return
+        assert isinstance(piece, str)
+        buf.append(piece)
+        size += len(piece)
+        if size >= _CHUNK:
+            yield "".join(buf).encode("utf-8")
+            buf, size = [], 0
+
+
 @dataclass
 class TreeWrite:
     """What `write_tree` did: the files written, and the warnings for the user (entries of the
@@ -307,10 +353,11 @@ class TreeWriter:
             else:
                 self._stale.append(p)
 
-    def write(self, rel: str, content: str | bytes) -> None:
+    def write(self, rel: str, content: str | bytes | Iterable[str] | Iterable[bytes]) -> None:
         """Write one planned file (stamped with ing2gw's header unless the writer is not) and
         keep only its digest for the marker: a file is stamped and encoded a chunk at a time,
-        never copied whole."""
+        never copied whole. `content` may come in pieces (text, or bytes that are written as
+        they are), consumed as they are written."""
         if rel not in self._planned:
             raise ValueError(f"{rel} was not planned: its path was not checked before the write")
         if rel in self._digests:
@@ -319,8 +366,10 @@ class TreeWriter:
         chunks: Iterable[bytes]
         if isinstance(content, bytes):  # already UTF-8 (a large report.json)
             chunks = (content,)
-        else:
+        elif isinstance(content, str):
             chunks = _encoded(_stamp_parts(rel, content) if self.stamped else [(content, 0, len(content))])
+        else:
+            chunks = _pieces(rel, iter(content), self.stamped)
 
         def hashed() -> Iterator[bytes]:
             for chunk in chunks:

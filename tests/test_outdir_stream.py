@@ -200,3 +200,57 @@ def test_write_tree_refusals_come_before_any_write(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="b.yaml exists and was not written by ing2gw"):
         write_tree(out, {"a.yaml": "x\n", "b.yaml": "y\n"}, force=True)
     assert sorted(os.listdir(out)) == ["b.yaml"]
+
+
+# -- the reports, rendered in pieces -------------------------------------------------------------
+
+
+def _example_report() -> Any:
+    seen: dict[str, Any] = {}
+    fn = report_pkg.build_report
+
+    def keep(*args: Any, **kwargs: Any) -> Any:
+        seen["r"] = out = fn(*args, **kwargs)
+        return out
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(report_pkg, "build_report", keep)
+        assert main(["convert", "-f", str(EXAMPLE), "--verify", "--report", os.devnull, "--report-format", "text",
+                     "-q"]) == 0
+    return seen["r"]
+
+
+def test_report_pieces_join_to_the_rendered_report() -> None:
+    small = _example_report()
+    # past 500 Ingresses the JSON is compact and spliced from each entry's own serialization
+    big = small.model_copy(update={"ingresses": [e.model_copy(update={"name": f"{e.name}-{i}"})
+                                                 for i in range(251) for e in small.ingresses]})
+    assert len(big.ingresses) > 500
+    for report in (small, big):
+        assert b"".join(report_pkg.render_json_chunks(report)) == report_pkg.render_json_bytes(report)
+        for fmt in ("markdown", "html", "text", "json"):
+            assert "".join(report_pkg.render_chunks(report, fmt)) == report_pkg.render(report, fmt)
+    assert len(list(report_pkg.render_json_chunks(big))) > len(big.ingresses)  # in pieces, not whole
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 4096, 1 << 20])
+@pytest.mark.parametrize(("rel", "text"), [
+    ("report.md", "# Report\n" + "| a | \u00e9 |\n" * 900),
+    ("r.html", "<!DOCTYPE html" + " " * 5000 + ">\n<p>\u20ac</p>\n" * 300),
+    ("r.html", "<!doctype html><p>one line, no end</p>"),
+    ("x.yaml", f"# {HEADER}\nkind: A\n" * 400),
+    ("x.yaml", ""),
+])
+def test_text_in_pieces_is_written_as_the_whole_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int,
+                                                     rel: str, text: str) -> None:
+    monkeypatch.setattr(outdir, "_CHUNK", chunk)
+    pieces = [text[i:i + 7] for i in range(0, len(text), 7)]
+    writer = open_tree(tmp_path / "a", [rel])
+    writer.write(rel, iter(pieces))
+    writer.finish()
+    want = stamp(rel, text)
+    assert isinstance(want, str)
+    assert (tmp_path / "a" / rel).read_bytes() == want.encode("utf-8")
+    writer = open_tree(tmp_path / "b", [rel], stamped=False)
+    writer.write(rel, iter(pieces))
+    writer.finish()
+    assert (tmp_path / "b" / rel).read_bytes() == text.encode("utf-8")

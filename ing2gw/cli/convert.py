@@ -305,7 +305,7 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     from ing2gw.cli.color import color_allowed
     from ing2gw.cli.inputs import no_ingress_message, read_input
     from ing2gw.cli.progress import counting_files, progress_bar, stage, want_progress
-    from ing2gw.report import build_report, exit_findings, render, render_json_bytes, write_report
+    from ing2gw.report import build_report, exit_findings, render, render_chunks, render_json_chunks, write_report
     from ing2gw.translate import translate
 
     report_fmt, report_in_tree = report_target(report_file, report_format, out_dir, stdout_free=out_dir is not None)
@@ -378,7 +378,7 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
         assert report is not None and writer is not None and planned is not None and renders is not None
         # each report is written as soon as it is rendered, and dropped before the next
         for rel, fmt in renders.items():
-            writer.write(rel, render_json_bytes(report) if fmt == "json-bytes" else render(report, fmt))
+            writer.write(rel, render_json_chunks(report) if fmt == "json-bytes" else render_chunks(report, fmt))
             del planned[rel]
         if not report_file or report_in_tree is not None:
             # written: the report model (~9 MB per 1,000 Ingresses) need not stay for the tree
