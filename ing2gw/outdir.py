@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from functools import partial
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, cast
 
 from ing2gw.errors import UsageError
 from ing2gw.fsutil import atomic_write, atomic_write_chunks, unsafe_path
@@ -182,10 +182,11 @@ def _sha256(path: Path) -> str | None:
     return h.hexdigest()
 
 
-def _pieces(rel: str, pieces: Iterator[str] | Iterator[bytes], stamped: bool) -> Iterator[bytes]:
+def _pieces(rel: str, pieces: Iterator[str | bytes], stamped: bool) -> Iterator[bytes]:
     """The UTF-8 bytes of a file given in pieces: bytes as they come; text gathered into chunks
-    of about `_CHUNK` characters, the first one (up to its first line end, and at least the
-    4,096 characters the header is looked for in) stamped as a whole file's start would be."""
+    of about `_CHUNK` characters, its head (at least the 4,096 characters the header is looked
+    for in, and the first line end, where HTML's doctype ends) stamped as `stamp` stamps the
+    start of the whole text."""
     first = next(pieces, None)
     if first is None:
         yield from _encoded(_stamp_parts(rel, "") if stamped else [])
@@ -193,39 +194,42 @@ def _pieces(rel: str, pieces: Iterator[str] | Iterator[bytes], stamped: bool) ->
     if isinstance(first, bytes):
         yield first
         for piece in pieces:
-            assert isinstance(piece, bytes)
-            yield piece
+            yield _bytes_piece(piece)
         return
-    buf: list[str] = [first]
-    size, head, ended = len(first), True, False
-    while True:
-        if head:
-            text = "".join(buf)
-            if not ended and (len(text) < 4096 or "\n" not in text):
-                piece = next(pieces, None)
-                if piece is not None:
-                    assert isinstance(piece, str)
-                    buf, size = [text, piece], len(text) + len(piece)
-                    continue
-                ended = True
-            # the head of the file, as `stamp` sees the start of a whole one (the first 4,096
-            # characters for the header, the first line for HTML's doctype)
-            yield from _encoded(_stamp_parts(rel, text) if stamped else [(text, 0, len(text))])
-            buf, size, head = [], 0, False
-            if ended:
-                return
-            continue
-        piece = next(pieces, None)
-        if piece is None:
-            if buf:
-                yield "".join(buf).encode("utf-8")
-            return
-        assert isinstance(piece, str)
-        buf.append(piece)
-        size += len(piece)
+    head, size, line_end = [first], len(first), "\n" in first
+    while size < 4096 or not line_end:
+        more = next(pieces, None)
+        if more is None:
+            break
+        text = _text_piece(more)
+        head.append(text)
+        size += len(text)
+        line_end = line_end or "\n" in text
+    whole = "".join(head)
+    yield from _encoded(_stamp_parts(rel, whole) if stamped else [(whole, 0, len(whole))])
+    buf: list[str] = []
+    size = 0
+    for piece in pieces:
+        text = _text_piece(piece)
+        buf.append(text)
+        size += len(text)
         if size >= _CHUNK:
             yield "".join(buf).encode("utf-8")
             buf, size = [], 0
+    if buf:
+        yield "".join(buf).encode("utf-8")
+
+
+def _text_piece(piece: str | bytes) -> str:
+    if not isinstance(piece, str):
+        raise TypeError("a file given in pieces is all text or all bytes")
+    return piece
+
+
+def _bytes_piece(piece: str | bytes) -> bytes:
+    if not isinstance(piece, bytes):
+        raise TypeError("a file given in pieces is all text or all bytes")
+    return piece
 
 
 @dataclass
@@ -369,7 +373,7 @@ class TreeWriter:
         elif isinstance(content, str):
             chunks = _encoded(_stamp_parts(rel, content) if self.stamped else [(content, 0, len(content))])
         else:
-            chunks = _pieces(rel, iter(content), self.stamped)
+            chunks = _pieces(rel, iter(cast(Iterable[str | bytes], content)), self.stamped)
 
         def hashed() -> Iterator[bytes]:
             for chunk in chunks:

@@ -25,6 +25,7 @@ from ing2gw.providers.registry import REGISTRY
 from ing2gw.report import FORMATS
 
 if TYPE_CHECKING:
+    from ing2gw.outdir import TreeWriter
     from ing2gw.translate import Result
 
 
@@ -348,7 +349,9 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     del manifests
     if run_verify:
         release_garbage()
-    writer = planned = renders = None
+    writer: TreeWriter | None = None
+    planned: dict[str, Callable[[], str | bytes]] = {}
+    renders: dict[str, str] = {}
     total = 0
     if out_dir:
         from ing2gw.outdir import open_tree, plan_files
@@ -356,10 +359,10 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
         # which file each path gets, as `plan_tree(platform, apps, extra)` decided it: a later
         # entry wins (a --report inside the out-dir over report.md, report.json, verify.txt or a
         # tree file of the same path)
-        planned = dict(plan_files(result.platform, result.apps))
+        planned.update(plan_files(result.platform, result.apps))
         for rel, text in extra.items():
             planned[rel] = partial(_text, text)
-        renders = {"report.md": "markdown", "report.json": "json-bytes"}
+        renders.update({"report.md": "markdown", "report.json": "json-bytes"})
         if report_in_tree is not None:
             renders[report_in_tree] = report_fmt
         for rel in renders:
@@ -375,7 +378,7 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     report = build_report(result, verified, title=f"ing2gw convert: {' '.join(files)}") \
         if out_dir or report_file else None
     if out_dir:
-        assert report is not None and writer is not None and planned is not None and renders is not None
+        assert report is not None and writer is not None
         # each report is written as soon as it is rendered, and dropped before the next
         for rel, fmt in renders.items():
             writer.write(rel, render_json_chunks(report) if fmt == "json-bytes" else render_chunks(report, fmt))
