@@ -6,6 +6,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
 #: suffix of the temporary files; a run killed mid-write can leave one behind (migrate removes
 #: them on its next run)
@@ -22,6 +23,12 @@ def atomic_write_bytes(path: Path, data: bytes, *, fsync: bool = True) -> None:
     """Replace `path` with `data` atomically: readers see the old or the new file, never half of
     one. An existing file keeps its permission bits; a new one gets 0666 minus the umask (not
     the 0600 of a temporary file)."""
+    atomic_write_chunks(path, (data,), fsync=fsync)
+
+
+def atomic_write_chunks(path: Path, chunks: Iterable[bytes], *, fsync: bool = True) -> None:
+    """`atomic_write_bytes` of the concatenated `chunks`, written as they come: a large file
+    (a report of 10,000 Ingresses) is never one more copy in memory."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
@@ -30,7 +37,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, fsync: bool = True) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in chunks:
+                fh.write(chunk)
             fh.flush()
             if fsync:
                 os.fsync(fh.fileno())

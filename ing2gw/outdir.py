@@ -23,10 +23,11 @@ import stat
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from functools import partial
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, cast
 
 from ing2gw.errors import UsageError
-from ing2gw.fsutil import atomic_write, atomic_write_bytes, unsafe_path
+from ing2gw.fsutil import atomic_write, atomic_write_chunks, unsafe_path
 from ing2gw.serialize import dump_yaml_stream, to_yaml
 
 #: kind -> file name inside its folder
@@ -47,10 +48,13 @@ def kustomization(resources: Sequence[str]) -> str:
                     "resources": sorted(resources)})
 
 
-def plan_tree(platform: Sequence[Mapping[str, Any]], apps: Mapping[str, Sequence[Mapping[str, Any]]],
-              extra: Mapping[str, str | bytes] | None = None) -> dict[str, str | bytes]:
-    """relative path -> file content for the whole tree (pure: nothing is written)."""
-    files: dict[str, str | bytes] = {}
+def plan_files(platform: Sequence[Mapping[str, Any]],
+               apps: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, Callable[[], str]]:
+    """relative path -> a function rendering that file, for the whole tree (nothing is rendered
+    yet: the paths are known from the objects' kinds, so `open_tree` can check them all before
+    any file is written, and each file is rendered only when it is written; a tree rendered in
+    full at once was held until the write, where a `--verify` run peaks)."""
+    files: dict[str, Callable[[], str]] = {}
 
     def folder(prefix: str, objs: Sequence[Mapping[str, Any]]) -> list[str]:
         by_file: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
@@ -58,20 +62,26 @@ def plan_tree(platform: Sequence[Mapping[str, Any]], apps: Mapping[str, Sequence
             by_file[KIND_FILES.get(str(o.get("kind")), f"{str(o.get('kind')).lower()}s.yaml")].append(o)
         names = []
         for fname, items in sorted(by_file.items()):
-            files[f"{prefix}/{fname}"] = dump_yaml_stream(items)
+            files[f"{prefix}/{fname}"] = partial(dump_yaml_stream, items)
             names.append(fname)
         if names:
-            files[f"{prefix}/kustomization.yaml"] = kustomization(names)
+            files[f"{prefix}/kustomization.yaml"] = partial(kustomization, tuple(names))
         return names
 
-    if folder("platform", platform):
-        pass
+    folder("platform", platform)
     app_dirs = []
     for ns in sorted(apps):
         if folder(f"apps/{ns}", apps[ns]):
             app_dirs.append(ns)
     if app_dirs:
-        files["apps/kustomization.yaml"] = kustomization(app_dirs)
+        files["apps/kustomization.yaml"] = partial(kustomization, tuple(app_dirs))
+    return files
+
+
+def plan_tree(platform: Sequence[Mapping[str, Any]], apps: Mapping[str, Sequence[Mapping[str, Any]]],
+              extra: Mapping[str, str | bytes] | None = None) -> dict[str, str | bytes]:
+    """relative path -> file content for the whole tree (pure: nothing is written)."""
+    files: dict[str, str | bytes] = {rel: render() for rel, render in plan_files(platform, apps).items()}
     for k, v in (extra or {}).items():
         files[k] = v
     return files
@@ -92,19 +102,47 @@ def stamp(rel: str, content: str | bytes) -> str | bytes:
     """`content` with ing2gw's header for its file type (YAML and text: `#`; Markdown and HTML:
     an HTML comment, after the doctype), unless it has one. JSON has no comments: its first
     bytes are the signature."""
-    if isinstance(content, bytes) or carries_header(content.encode("utf-8")[:4096], rel):
+    if isinstance(content, bytes):
         return content
+    return "".join(text[start:end] for text, start, end in _stamp_parts(rel, content))
+
+
+def _stamp_parts(rel: str, content: str) -> list[tuple[str, int, int]]:
+    """`stamp(rel, content)` as slices (text, start, end) of the header and of `content`, in
+    order: the stamped file is written without building it as one more string."""
+    if carries_header(content[:4096].encode("utf-8")[:4096], rel):
+        return [(content, 0, len(content))]
+    whole = (content, 0, len(content))
     ext = os.path.splitext(rel)[1].lower()
     if ext in (".yaml", ".yml", ".txt"):
-        return f"# {_CONVERT_HEADER}\n{content}"
+        header = f"# {_CONVERT_HEADER}\n"
+        return [(header, 0, len(header)), whole]
     if ext in (".md", ".markdown"):
-        return f"<!-- {_CONVERT_HEADER} -->\n{content}"
+        header = f"<!-- {_CONVERT_HEADER} -->\n"
+        return [(header, 0, len(header)), whole]
     if ext in (".html", ".htm"):
-        first, nl, rest = content.partition("\n")
+        nl = content.find("\n")
+        first = content[:nl] if nl >= 0 else content
         if first.lower().startswith("<!doctype"):
-            return f"{first}\n<!-- {_CONVERT_HEADER} -->\n{rest}" if nl else f"{first}\n<!-- {_CONVERT_HEADER} -->\n"
-        return f"<!-- {_CONVERT_HEADER} -->\n{content}"
-    return content
+            header = f"\n<!-- {_CONVERT_HEADER} -->\n"
+            if nl < 0:
+                return [(content, 0, len(content)), (header, 0, len(header))]
+            return [(content, 0, nl), (header, 0, len(header)), (content, nl + 1, len(content))]
+        header = f"<!-- {_CONVERT_HEADER} -->\n"
+        return [(header, 0, len(header)), whole]
+    return [whole]
+
+
+#: characters encoded and written at a time (a few MB of UTF-8 at most)
+_CHUNK = 1 << 20
+
+
+def _encoded(parts: Sequence[tuple[str, int, int]]) -> Iterator[bytes]:
+    """The UTF-8 bytes of the slices, a chunk at a time (a str slice ends on a code point, so
+    the chunks concatenate to the encoding of the whole)."""
+    for text, start, end in parts:
+        for i in range(start, end, _CHUNK):
+            yield text[i:min(i + _CHUNK, end)].encode("utf-8")
 
 
 def carries_header(head: bytes, name: str) -> bool:
@@ -144,8 +182,54 @@ def _sha256(path: Path) -> str | None:
     return h.hexdigest()
 
 
-def _digest(content: str | bytes) -> str:
-    return hashlib.sha256(content if isinstance(content, bytes) else content.encode("utf-8")).hexdigest()
+def _pieces(rel: str, pieces: Iterator[str | bytes], stamped: bool) -> Iterator[bytes]:
+    """The UTF-8 bytes of a file given in pieces: bytes as they come; text gathered into chunks
+    of about `_CHUNK` characters, its head (at least the 4,096 characters the header is looked
+    for in, and the first line end, where HTML's doctype ends) stamped as `stamp` stamps the
+    start of the whole text."""
+    first = next(pieces, None)
+    if first is None:
+        yield from _encoded(_stamp_parts(rel, "") if stamped else [])
+        return
+    if isinstance(first, bytes):
+        yield first
+        for piece in pieces:
+            yield _bytes_piece(piece)
+        return
+    head, size, line_end = [first], len(first), "\n" in first
+    while size < 4096 or not line_end:
+        more = next(pieces, None)
+        if more is None:
+            break
+        text = _text_piece(more)
+        head.append(text)
+        size += len(text)
+        line_end = line_end or "\n" in text
+    whole = "".join(head)
+    yield from _encoded(_stamp_parts(rel, whole) if stamped else [(whole, 0, len(whole))])
+    buf: list[str] = []
+    size = 0
+    for piece in pieces:
+        text = _text_piece(piece)
+        buf.append(text)
+        size += len(text)
+        if size >= _CHUNK:
+            yield "".join(buf).encode("utf-8")
+            buf, size = [], 0
+    if buf:
+        yield "".join(buf).encode("utf-8")
+
+
+def _text_piece(piece: str | bytes) -> str:
+    if not isinstance(piece, str):
+        raise TypeError("a file given in pieces is all text or all bytes")
+    return piece
+
+
+def _bytes_piece(piece: str | bytes) -> bytes:
+    if not isinstance(piece, bytes):
+        raise TypeError("a file given in pieces is all text or all bytes")
+    return piece
 
 
 @dataclass
@@ -193,75 +277,131 @@ def write_tree(out_dir: str | Path, files: Mapping[str, str | bytes], *, force: 
     folder, even with `force`. `stamped`: add ing2gw's header to the files (`migrate --out-dir`
     writes copies of repository files, which keep their bytes).
     """
-    root = Path(out_dir)
-    if root.exists() and not root.is_dir():
-        raise UsageError(f"--out-dir {root} exists and is not a directory")
+    writer = open_tree(out_dir, files, force=force, stamped=stamped)
     for rel in sorted(files):
-        reason = unsafe_path(root, rel)
-        if reason:
-            raise UsageError(f"--out-dir {root}: not writing {rel}: {reason}")
-    reason = unsafe_path(root, MARKER)
-    if reason:
-        raise UsageError(f"--out-dir {root}: {reason}")
-    marker = root / MARKER
-    recorded = _read_marker(marker)
+        writer.write(rel, files[rel])
+    return writer.finish()
 
-    def ours(rel: str) -> bool:
-        p = root / rel
-        if not _regular_file(p):
-            return False
-        if carries_header(_head(p), rel):
-            return True
-        digest = recorded.get(rel)
-        return digest is not None and _sha256(p) == digest
 
-    out = TreeWrite()
-    for rel in sorted(files):
-        p = root / rel
-        if (p.exists() or p.is_symlink()) and not ours(rel):
-            raise UsageError(f"--out-dir {root}: {rel} exists and was not written by ing2gw (it has no ing2gw "
-                             "header); ing2gw never overwrites it, even with --force: move it away or choose another "
-                             "folder")
-    entries = _tree_entries(root) if root.is_dir() else []
-    if entries:
-        foreign = [e for e in entries if e != MARKER and not ours(e)]
-        if not _regular_file(marker) and not force:
-            raise UsageError(f"--out-dir {root} is not empty and was not written by ing2gw; choose another folder "
-                             "or pass --force")
-        if foreign and not force:
-            raise UsageError(f"--out-dir {root} holds files ing2gw did not write ({foreign[0]}"
-                             f"{' and more' if len(foreign) > 1 else ''}); pass --force to write there anyway")
-    stale = []
-    for rel in sorted(recorded):
-        if rel in files or rel == MARKER:
-            continue
-        reason = unsafe_path(root, rel)
-        p = root / rel
+def open_tree(out_dir: str | Path, paths: Iterable[str], *, force: bool = False,
+              stamped: bool = True) -> TreeWriter:
+    """Check that the files `paths` (relative) may be written under `out_dir`, as `write_tree`
+    does, and return a writer for them; nothing is written yet. Every check is done here,
+    before the first file is written: the caller then renders and writes the files one at a
+    time (`TreeWriter.write`) and ends with `TreeWriter.finish`."""
+    return TreeWriter(Path(out_dir), sorted(set(paths)), force=force, stamped=stamped)
+
+
+class TreeWriter:
+    """Writes a planned tree file by file, with every check of `write_tree` done when it is
+    made (`open_tree`): the same tree, the same marker, the same refusals, without holding
+    every file's content at once."""
+
+    def __init__(self, root: Path, paths: Sequence[str], *, force: bool, stamped: bool) -> None:
+        self.root = root
+        self.stamped = stamped
+        self._planned = frozenset(paths)
+        self._digests: dict[str, str] = {}
+        self._out = TreeWrite()
+        self._done = False
+        if root.exists() and not root.is_dir():
+            raise UsageError(f"--out-dir {root} exists and is not a directory")
+        for rel in paths:
+            reason = unsafe_path(root, rel)
+            if reason:
+                raise UsageError(f"--out-dir {root}: not writing {rel}: {reason}")
+        reason = unsafe_path(root, MARKER)
         if reason:
-            out.warnings.append(f"{marker}: ignored the entry {rel!r}: {reason}")
-        elif not (p.exists() or p.is_symlink()):
-            continue
-        elif not ours(rel):
-            out.warnings.append(f"{marker}: kept {rel}: ing2gw lists it, but it carries no ing2gw header and is not "
-                                "what ing2gw wrote there, so it is not removed; delete it yourself if it is stale")
+            raise UsageError(f"--out-dir {root}: {reason}")
+        self._marker = marker = root / MARKER
+        recorded = _read_marker(marker)
+
+        def ours(rel: str) -> bool:
+            p = root / rel
+            if not _regular_file(p):
+                return False
+            if carries_header(_head(p), rel):
+                return True
+            digest = recorded.get(rel)
+            return digest is not None and _sha256(p) == digest
+
+        for rel in paths:
+            p = root / rel
+            if (p.exists() or p.is_symlink()) and not ours(rel):
+                raise UsageError(f"--out-dir {root}: {rel} exists and was not written by ing2gw (it has no ing2gw "
+                                 "header); ing2gw never overwrites it, even with --force: move it away or choose "
+                                 "another folder")
+        entries = _tree_entries(root) if root.is_dir() else []
+        if entries:
+            foreign = [e for e in entries if e != MARKER and not ours(e)]
+            if not _regular_file(marker) and not force:
+                raise UsageError(f"--out-dir {root} is not empty and was not written by ing2gw; choose another "
+                                 "folder or pass --force")
+            if foreign and not force:
+                raise UsageError(f"--out-dir {root} holds files ing2gw did not write ({foreign[0]}"
+                                 f"{' and more' if len(foreign) > 1 else ''}); pass --force to write there anyway")
+        self._stale: list[Path] = []
+        for rel in sorted(recorded):
+            if rel in self._planned or rel == MARKER:
+                continue
+            reason = unsafe_path(root, rel)
+            p = root / rel
+            if reason:
+                self._out.warnings.append(f"{marker}: ignored the entry {rel!r}: {reason}")
+            elif not (p.exists() or p.is_symlink()):
+                continue
+            elif not ours(rel):
+                self._out.warnings.append(f"{marker}: kept {rel}: ing2gw lists it, but it carries no ing2gw header "
+                                          "and is not what ing2gw wrote there, so it is not removed; delete it "
+                                          "yourself if it is stale")
+            else:
+                self._stale.append(p)
+
+    def write(self, rel: str, content: str | bytes | Iterable[str] | Iterable[bytes]) -> None:
+        """Write one planned file (stamped with ing2gw's header unless the writer is not) and
+        keep only its digest for the marker: a file is stamped and encoded a chunk at a time,
+        never copied whole. `content` may come in pieces (text, or bytes that are written as
+        they are), consumed as they are written."""
+        if rel not in self._planned:
+            raise ValueError(f"{rel} was not planned: its path was not checked before the write")
+        if rel in self._digests:
+            raise ValueError(f"{rel} written twice")
+        h = hashlib.sha256()
+        chunks: Iterable[bytes]
+        if isinstance(content, bytes):  # already UTF-8 (a large report.json)
+            chunks = (content,)
+        elif isinstance(content, str):
+            chunks = _encoded(_stamp_parts(rel, content) if self.stamped else [(content, 0, len(content))])
         else:
-            stale.append(p)
-    # each file is stamped as it is written, and only its digest kept: stamping the whole tree
-    # first held a second copy of every file (the output tree and the reports, ~40 MB at
-    # 10,000 Ingresses) at the run's peak
-    digests: dict[str, str] = {}
-    for rel in sorted(files):
-        text = stamp(rel, files[rel]) if stamped else files[rel]
-        digests[rel] = _digest(text)
-        p = root / rel
-        if isinstance(text, bytes):  # already UTF-8 (a large report.json)
-            atomic_write_bytes(p, text, fsync=False)
-        else:
-            atomic_write(p, text)
-        out.written.append(p)
-    for p in stale:
-        p.unlink()
-    atomic_write(marker, "# files written by ing2gw (path, tab, SHA-256 of what it wrote); it replaces or removes "
-                 "only those that carry its header or are unchanged\n"
-                 + "".join(f"{rel}\t{digests[rel]}\n" for rel in sorted(digests)))
-    return out
+            chunks = _pieces(rel, iter(cast(Iterable[str | bytes], content)), self.stamped)
+
+        def hashed() -> Iterator[bytes]:
+            for chunk in chunks:
+                h.update(chunk)
+                yield chunk
+
+        p = self.root / rel
+        atomic_write_chunks(p, hashed(), fsync=False)
+        self._digests[rel] = h.hexdigest()
+        self._out.written.append(p)
+
+    @property
+    def written(self) -> list[Path]:
+        """The files written so far."""
+        return self._out.written
+
+    def finish(self) -> TreeWrite:
+        """Remove the stale files and write the marker, once every planned file is written."""
+        missing = sorted(self._planned - self._digests.keys())
+        if missing:
+            raise ValueError(f"planned files not written: {', '.join(missing[:5])}")
+        if self._done:
+            raise ValueError("the tree is finished already")
+        self._done = True
+        for p in self._stale:
+            p.unlink()
+        digests = self._digests
+        atomic_write(self._marker, "# files written by ing2gw (path, tab, SHA-256 of what it wrote); it replaces or "
+                     "removes only those that carry its header or are unchanged\n"
+                     + "".join(f"{rel}\t{digests[rel]}\n" for rel in sorted(digests)))
+        return self._out

@@ -11,6 +11,7 @@ import dataclasses
 import json
 import sys
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -24,6 +25,7 @@ from ing2gw.providers.registry import REGISTRY
 from ing2gw.report import FORMATS
 
 if TYPE_CHECKING:
+    from ing2gw.outdir import TreeWriter
     from ing2gw.translate import Result
 
 
@@ -304,7 +306,7 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     from ing2gw.cli.color import color_allowed
     from ing2gw.cli.inputs import no_ingress_message, read_input
     from ing2gw.cli.progress import counting_files, progress_bar, stage, want_progress
-    from ing2gw.report import build_report, exit_findings, render, render_json_bytes, write_report
+    from ing2gw.report import build_report, exit_findings, render, render_chunks, render_json_chunks, write_report
     from ing2gw.translate import translate
 
     report_fmt, report_in_tree = report_target(report_file, report_format, out_dir, stdout_free=out_dir is not None)
@@ -347,27 +349,51 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
     del manifests
     if run_verify:
         release_garbage()
+    writer: TreeWriter | None = None
+    planned: dict[str, Callable[[], str | bytes]] = {}
+    renders: dict[str, str] = {}
+    total = 0
+    if out_dir:
+        from ing2gw.outdir import open_tree, plan_files
+
+        # which file each path gets, as `plan_tree(platform, apps, extra)` decided it: a later
+        # entry wins (a --report inside the out-dir over report.md, report.json, verify.txt or a
+        # tree file of the same path)
+        planned.update(plan_files(result.platform, result.apps))
+        for rel, text in extra.items():
+            planned[rel] = partial(_text, text)
+        renders.update({"report.md": "markdown", "report.json": "json-bytes"})
+        if report_in_tree is not None:
+            renders[report_in_tree] = report_fmt
+        for rel in renders:
+            planned[rel] = _rendered_with_the_report
+        # every path is checked (write_tree's refusals) before the report is built or anything
+        # is written; then each file is rendered and written one at a time: the tree and the
+        # reports rendered in full were held together at the write, the run's peak
+        total = len(planned)
+        writer = open_tree(out_dir, planned, force=force)
+        for rel in [r for r in extra if r not in renders]:
+            writer.write(rel, planned.pop(rel)())
+        extra.clear()
     report = build_report(result, verified, title=f"ing2gw convert: {' '.join(files)}") \
         if out_dir or report_file else None
     if out_dir:
-        from ing2gw.outdir import plan_tree, write_tree
-
-        assert report is not None
-        extra["report.md"] = render(report, "markdown")
-        extra["report.json"] = render_json_bytes(report)
-        if report_in_tree is not None:
-            extra[report_in_tree] = render(report, report_fmt)
+        assert report is not None and writer is not None
+        # each report is written as soon as it is rendered, and dropped before the next
+        for rel, fmt in renders.items():
+            writer.write(rel, render_json_chunks(report) if fmt == "json-bytes" else render_chunks(report, fmt))
+            del planned[rel]
         if not report_file or report_in_tree is not None:
-            # rendered: the report model (~9 MB per 1,000 Ingresses) need not stay for the write,
-            # where the run's memory peaks
+            # written: the report model (~9 MB per 1,000 Ingresses) need not stay for the tree
             report = None
-        tree = plan_tree(result.platform, result.apps, extra)
         stage(step, "write")
-        warnings = write_tree(out_dir, tree, force=force).warnings
+        for rel in sorted(planned):
+            writer.write(rel, planned.pop(rel)())
+        warnings = writer.finish().warnings
         bars.close()
         for warning in warnings:
             click.echo(f"ing2gw: warning: {warning}", err=True)
-        say(f"wrote {len(tree)} files to {out_dir}/ (platform/, apps/<namespace>/, report.md, report.json)")
+        say(f"wrote {total} files to {out_dir}/ (platform/, apps/<namespace>/, report.md, report.json)")
     else:
         bars.close()
         from ing2gw.serialize import dump_json, dump_yaml_stream
@@ -397,6 +423,17 @@ def convert(files: tuple[str, ...], recursive: bool, out_dir: str | None, force:
                    f"{verified.explained} explained, {verified.unexplained} unexplained"
                    + (f", {verified.unverified} unverified" if verified.unverified else ""), err=True)
     return exit_code(findings, fail_on)
+
+
+def _text(text: str | bytes) -> str | bytes:
+    """A file whose content is known already (the check's result)."""
+    return text
+
+
+def _rendered_with_the_report() -> str:
+    """Stands for the reports in the tree's plan: they are rendered from the report model,
+    which is built after the plan is checked."""
+    raise AssertionError("the reports are written from the report model, not from the plan")
 
 
 def run_translation(files: Sequence[str], recursive: bool, options: Options) -> Result:

@@ -17,7 +17,7 @@ them. The findings summary and the exit-code findings live in `report.summary`, 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from ing2gw.report.formats import FORMATS, format_for_path
 from ing2gw.report.summary import exit_findings, render_findings, unexplained_findings
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from ing2gw.equivalence.check import VerifyResult
 
 __all__ = ["FORMATS", "build_report", "exit_findings", "format_for_path", "render", "render_findings",
-           "render_json_bytes", "unexplained_findings", "write_report"]
+           "render_chunks",
+           "render_json_bytes", "render_json_chunks", "unexplained_findings", "write_report"]
 
 
 def build_report(result: Result, verify: VerifyResult | None = None, *, title: str | None = None) -> Report:
@@ -50,6 +51,20 @@ def render_json_bytes(report: Report) -> bytes:
     from ing2gw.report import renderers
 
     return renderers.render_json_bytes(report)
+
+
+def render_chunks(report: Report, fmt: str) -> Iterator[str]:
+    """`render(report, fmt)` in pieces, for a file written as it is rendered."""
+    from ing2gw.report import renderers
+
+    return renderers.render_chunks(report, fmt)
+
+
+def render_json_chunks(report: Report) -> Iterator[bytes]:
+    """`render_json_bytes(report)` in pieces, for a file written as it is rendered."""
+    from ing2gw.report import renderers
+
+    return renderers.render_json_chunks(report)
 
 
 def write_report(path: str, report: Report, fmt: str | None = None) -> None:
