@@ -331,8 +331,9 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source, host: s
                     f"{label}: only clients from {ranges or 'nowhere'} may reach these routes in Traefik; "
                     "the Gateway routes serve every client", mw.kind, {})
             if _list_carried(mws, s, intent, target):
-                p.converted.append(label)
-                p.withheld.append((label, loss))
+                done = f"{label} as {target}'s {intent_verdict(target, intent).becomes} (the source-range intent)"
+                p.converted.append(done)
+                p.withheld.append((done, loss))
             else:
                 p.notes.append(loss)
         elif mw.kind in ("basicAuth", "digestAuth", "forwardAuth"):
