@@ -36,6 +36,8 @@ _CORS_KEYS = ("cors-enable", "cors-allow-origin", "cors-allow-methods", "cors-al
 _CORS_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "HEAD", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
 #: one literal origin inside an anchored alternation, its dots escaped: scheme://host[:port]
 _ORIGIN = re.compile(r"(https?)://((?:[a-z0-9-]+\\\.)*[a-z0-9-]+)(:[0-9]+)?\Z")
+#: an HTTP header name (RFC 9110 token), as the CORS filter's allowHeaders takes it
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
 _DURATION = re.compile(r"([0-9]+)(ms|s|m|h|d)?\Z")
 
 
@@ -340,6 +342,9 @@ class _Reader:
         elif methods != ("*",) and not all(m in _CORS_METHODS for m in methods):
             bad = (methods_v, "names a method the controller refuses (it sends no allow-methods header); no CORS "
                               "filter is emitted")
+        elif not all(_HEADER_NAME.match(h) for h in headers):
+            bad = (headers_v, "names something that is not an HTTP header name, which the filter's allowHeaders cannot "
+                              "hold; no CORS filter is emitted")
         elif age is None or age < 1:
             bad = (age_v, "is not a duration of at least one second (the filter's maxAge); no CORS filter is emitted")
         if bad is not None:
