@@ -263,7 +263,7 @@ class _Reader:
 
     # -- H-G6, H-G9 ---------------------------------------------------------------------------
     def access(self) -> None:
-        lists: list[tuple[Value, str, str, list[str], ir.Intent]] = []
+        lists: list[tuple[Value, str, str, tuple[str, ...], ir.Intent]] = []
         exact = True  # every list of the Ingress became an intent the target may carry as it is
         for name, old, action in (("allow-list", "whitelist", "allow"), ("deny-list", "blacklist", "deny")):
             v = self.get(name) or self.get(old)

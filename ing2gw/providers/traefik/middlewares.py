@@ -327,7 +327,7 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source, host: s
             ranges = ",".join(str(x) for x in s.get("sourceRange") or [])
             intent = ir.Intent("source-range", source, ranges, security=True, params=(("action", "allow"),))
             p.intents.append(intent)
-            loss = ("error", "ING2GW-TRAEFIK-034",
+            loss: tuple[str, str, str, str, dict[str, str]] = ("error", "ING2GW-TRAEFIK-034",
                     f"{label}: only clients from {ranges or 'nowhere'} may reach these routes in Traefik; "
                     "the Gateway routes serve every client", mw.kind, {})
             if _list_carried(mws, s, intent, target):
