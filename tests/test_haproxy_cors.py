@@ -55,3 +55,16 @@ def test_only_anchored_literal_origins_are_an_allow_list(value: str, origins: tu
                                            ("5", 0), ("1m30s", None), ("-1s", None), ("", None)])
 def test_max_age_is_read_as_the_controller_reads_it(text: str, seconds: int | None) -> None:
     assert _go_seconds(text) == seconds
+
+
+
+def test_allow_headers_that_are_no_header_names_leave_cors_unconverted() -> None:
+    """Found by the fuzz campaign: such a value went into allowHeaders and the HTTPRoute was invalid."""
+    text = GOLDEN.read_text(encoding="utf-8")
+    assert 'cors-allow-headers: "X-Token' in text
+    manifests = load_text(text.replace('cors-allow-headers: "X-Token', 'cors-allow-headers: "http://[::1, X-Token'),
+                          str(GOLDEN))
+    result = translate(manifests, Options())  # no EmitError: the filter is not written
+    assert any(f.code == "ING2GW-HAPROXY-026" for f in result.findings)
+    assert not any(r.get("filters") for objs in result.apps.values() for o in objs if o["kind"] == "HTTPRoute"
+                   for r in o["spec"]["rules"] if any(f.get("type") == "CORS" for f in r.get("filters", [])))

@@ -356,6 +356,9 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
         seeds = group_ings + _ingress_route_seeds(support, wanted)
         # the Services too: a Service's annotations can route (HAProxy's route-acl)
         seeds += [m for m in support if m.kind == "Service"]
+        # Traefik Middlewares and IngressRoutes: an ipAllowList's ranges seed client-address probes
+        seeds += [m for m in support if m.kind == "Middleware" or m.kind == "IngressRoute"
+                  and f"IngressRoute/{m.namespace or 'default'}/{m.name}" in wanted]
         # a generator: the probes are made, run, compared and dropped a batch at a time
         global_lists = [v for k, v in sorted(ctx.nginx_configmap.items())
                         if k in GLOBAL_LIST_KEYS] if controller == "ingress-nginx" else []

@@ -631,6 +631,7 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
     """Allow/deny-list annotations and basic auth of the old side's Ingresses, by host; the
     controller-wide lists (`global_lists`) cover every host."""
     everywhere = {c for v in global_lists for c in _cidr_values(v)}
+    traefik = _traefik_lists(old, plans)
     for m in old:
         if m.kind != "Ingress":
             continue
@@ -643,6 +644,10 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
                 continue
             if k.endswith(_LIST_SUFFIXES):
                 nets.update(_cidr_values(v))
+            elif k.endswith("/router.middlewares"):
+                # Traefik Middlewares named <namespace>-<name>@kubernetescrd (an ipAllowList's ranges)
+                for ref in _cidr_values(v):
+                    nets |= traefik.get(ref.removesuffix("@kubernetescrd"), set())
             elif k.endswith("/auth-type") and v.strip().lower() == "basic":
                 auth = True
             elif k.endswith("/auth-secret") and v.strip():
@@ -664,6 +669,32 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
             a.networks |= nets
             a.basic_auth |= auth
             a.users |= users
+
+
+def _traefik_lists(old: Sequence[Manifest], plans: dict[str, _Access]) -> dict[str, set[str]]:
+    """The address lists of the old side's Traefik Middlewares (`<namespace>-<name>` -> entries),
+    and those of the IngressRoutes that use them, by the hosts their `Host(...)` rules name."""
+    lists: dict[str, set[str]] = {}
+    for m in old:
+        if m.kind == "Middleware" and m.group in ("traefik.io", "traefik.containo.us") \
+                and isinstance(m.obj.get("spec"), dict):
+            nets: set[str] = set()
+            _walk_cidrs(m.obj["spec"], nets)
+            if nets:
+                lists[f"{m.namespace or 'default'}-{m.name}"] = nets
+    for m in old:
+        if m.kind != "IngressRoute" or not lists or not isinstance(m.obj.get("spec"), dict):
+            continue
+        for route in m.obj["spec"].get("routes") or []:
+            if not isinstance(route, dict):
+                continue
+            nets = set()
+            for ref in route.get("middlewares") or []:
+                if isinstance(ref, dict):
+                    nets |= lists.get(f"{ref.get('namespace') or m.namespace or 'default'}-{ref.get('name')}", set())
+            for host in re.findall(r"Host\(\s*`([^`]+)`", str(route.get("match") or "")) if nets else ():
+                plans.setdefault(host.lower(), _Access()).networks |= nets
+    return lists
 
 
 def _new_access(new: Sequence[Manifest], plans: dict[str, _Access]) -> None:

@@ -17,6 +17,7 @@ from ing2gw import ir, mappings
 from ing2gw.findings import Finding, Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.providers.base import BuildContext, host_problem
+from ing2gw.providers.carried import intent_verdict
 from ing2gw.providers.haproxy.settings import DEFAULTS, PREFIXES, Settings, Value, clean
 from ing2gw.providers.values import BadValue, haproxy_bool, parse_cidr_list, parse_digits, parse_list, parse_port
 
@@ -35,6 +36,8 @@ _CORS_KEYS = ("cors-enable", "cors-allow-origin", "cors-allow-methods", "cors-al
 _CORS_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "HEAD", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
 #: one literal origin inside an anchored alternation, its dots escaped: scheme://host[:port]
 _ORIGIN = re.compile(r"(https?)://((?:[a-z0-9-]+\\\.)*[a-z0-9-]+)(:[0-9]+)?\Z")
+#: an HTTP header name (RFC 9110 token), as the CORS filter's allowHeaders takes it
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
 _DURATION = re.compile(r"([0-9]+)(ms|s|m|h|d)?\Z")
 
 
@@ -260,6 +263,8 @@ class _Reader:
 
     # -- H-G6, H-G9 ---------------------------------------------------------------------------
     def access(self) -> None:
+        lists: list[tuple[Value, str, str, tuple[str, ...], ir.Intent]] = []
+        exact = True  # every list of the Ingress became an intent the target may carry as it is
         for name, old, action in (("allow-list", "whitelist", "allow"), ("deny-list", "blacklist", "deny")):
             v = self.get(name) or self.get(old)
             if v is None:
@@ -268,6 +273,7 @@ class _Reader:
             entries = parse_list(v.value)
             if any(e.startswith("patterns/") for e in entries):
                 self.lost(v, "a pattern file (patterns/...) has no Gateway API equivalent", security=True)
+                exact = False
                 continue
             try:
                 # CIDR form for policies (a bare address is its /32 or /128, as HAProxy matches it)
@@ -278,9 +284,24 @@ class _Reader:
                              "an invalid entry makes the controller drop the whole list: no client is filtered, "
                              "and the routes filter none either", suggestion="fix the list")
                 continue
-            self.out.intents.append(ir.Intent("source-range", ir.Source(self.ing.namespace, self.ing.name,
-                                                                        self.ing.origin, v.key),
-                                              ",".join(cidrs), security=True, params=(("action", action),)))
+            intent = ir.Intent("source-range", ir.Source(self.ing.namespace, self.ing.name, self.ing.origin, v.key),
+                               ",".join(cidrs), security=True, params=(("action", action),))
+            self.out.intents.append(intent)
+            lists.append((v, name, action, entries, intent))
+        target = self.ctx.options.target
+        verdicts = [intent_verdict(target, i) for *_, i in lists]
+        # The target's policy stands in for the lists only when it checks what HAProxy checked:
+        # every list of the Ingress is carried (an emitter writes a route's lists together or not
+        # at all), the client address is the TCP peer (src-ip-header makes HAProxy read a header,
+        # H-G9), and the list is the Ingress's own (a ConfigMap list also filters every request no
+        # Ingress rule routes, H-G1, which no route policy covers).
+        carried = bool(lists) and exact and all(verdicts) and self.get("src-ip-header") is None \
+            and all(v.source == "ingress" for v, *_ in lists)
+        for (v, name, action, entries, _), verdict in zip(lists, verdicts):
+            if carried:
+                self.converted(v, f"{action} list {','.join(entries)} becomes {target}'s {verdict.becomes} on the "
+                                  "Ingress's routes (the source-range intent)")
+                continue
             self.finding(Severity.ERROR, "ING2GW-HAPROXY-006", v,
                          f"{action} list {','.join(entries)} has no Gateway API field: the routes serve every client "
                          "unless the target's policy carries the route's source-range intent", security=True,
@@ -321,6 +342,9 @@ class _Reader:
         elif methods != ("*",) and not all(m in _CORS_METHODS for m in methods):
             bad = (methods_v, "names a method the controller refuses (it sends no allow-methods header); no CORS "
                               "filter is emitted")
+        elif not all(_HEADER_NAME.match(h) for h in headers):
+            bad = (headers_v, "names something that is not an HTTP header name, which the filter's allowHeaders cannot "
+                              "hold; no CORS filter is emitted")
         elif age is None or age < 1:
             bad = (age_v, "is not a duration of at least one second (the filter's maxAge); no CORS filter is emitted")
         if bad is not None:

@@ -16,6 +16,7 @@ from typing import Any
 from ing2gw import ir
 from ing2gw.emit.targets.carry import carries
 from ing2gw.load import Manifest
+from ing2gw.providers.carried import intent_verdict
 from ing2gw.providers.traefik import headers as headers_mw
 from ing2gw.providers.traefik import regexes
 from ing2gw.providers.traefik.shapes import middleware_problem
@@ -55,6 +56,9 @@ class Plan:
     #: (severity, code, message, middleware type, finding details) to report
     notes: list[tuple[str, str, str, str, dict[str, str]]] = field(default_factory=list)
     converted: list[str] = field(default_factory=list)
+    #: (label, loss note) of middlewares reported converted because the target's policy carries
+    #: their intent; views.py reports the loss after all when the route's policy would be wider
+    withheld: list[tuple[str, tuple[str, str, str, str, dict[str, str]]]] = field(default_factory=list)
 
     def note(self, severity: str, code: str, message: str, kind: str, details: dict[str, str] | None = None) -> None:
         """A finding to report for every router with this plan."""
@@ -321,10 +325,17 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source, host: s
                 p.converted.append(label)
         elif mw.kind in ("ipAllowList", "ipWhiteList"):
             ranges = ",".join(str(x) for x in s.get("sourceRange") or [])
-            p.intents.append(ir.Intent("source-range", source, ranges, security=True, params=(("action", "allow"),)))
-            p.note("error", "ING2GW-TRAEFIK-034",
-                            f"{label}: only clients from {ranges or 'nowhere'} may reach these routes in Traefik; "
-                            "the Gateway routes serve every client", mw.kind)
+            intent = ir.Intent("source-range", source, ranges, security=True, params=(("action", "allow"),))
+            p.intents.append(intent)
+            loss: tuple[str, str, str, str, dict[str, str]] = ("error", "ING2GW-TRAEFIK-034",
+                    f"{label}: only clients from {ranges or 'nowhere'} may reach these routes in Traefik; "
+                    "the Gateway routes serve every client", mw.kind, {})
+            if _list_carried(mws, s, intent, target):
+                done = f"{label} as {target}'s {intent_verdict(target, intent).becomes} (the source-range intent)"
+                p.converted.append(done)
+                p.withheld.append((done, loss))
+            else:
+                p.notes.append(loss)
         elif mw.kind in ("basicAuth", "digestAuth", "forwardAuth"):
             value = str(s.get("secret") or s.get("address") or "")
             p.intents.append(ir.Intent({"basicAuth": "basic-auth", "digestAuth": "digest-auth",
@@ -344,6 +355,19 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source, host: s
     p.response_headers = ir.HeaderChanges(set=tuple(sorted(resp_set.items())), remove=tuple(sorted(resp_remove)))
     p.https_response_set = tuple(sorted(https_set.items()))
     return p
+
+
+def _list_carried(mws: list[Middleware], s: dict[str, Any], intent: ir.Intent, target: str | None) -> bool:
+    """Whether the target's allow-list policy checks exactly what this ipAllowList checks
+    (traefik-semantics.md, IPAllowList row): the router's only address list (two in a chain
+    both apply, where a route's policy takes the union of its lists), of the connection's
+    peer address (`ipStrategy` reads X-Forwarded-For instead), answering 403 (`rejectStatusCode`
+    changes it), with at least one range, and a target that carries the intent."""
+    if sum(m.kind in ("ipAllowList", "ipWhiteList") for m in mws) != 1 or not intent.value:
+        return False
+    if s.get("ipStrategy") or s.get("rejectStatusCode") not in (None, "", 403, "403"):
+        return False
+    return intent_verdict(target, intent).carried
 
 
 def _literal_prefixes(s: dict[str, Any]) -> list[str] | None:

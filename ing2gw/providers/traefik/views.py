@@ -165,6 +165,9 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
     for r in routers:
         reached[r.key] |= {f"{b.namespace}/{b.name}:{b.port}" for b in r.backends}
     for r in routers:
+        plans[id(r)] = mw.plan(r.kind, r.path, r.actions, r.owner.source, r.host, ctx.options.target)
+    _withhold_wider(routers, plans)
+    for r in routers:
         plain = [e for e in r.entrypoints if (ep := st.entry_point(e)) is not None and not ep.tls and not ep.udp
                  and ep.redirection is None]
         if r.tls and plain and r.key not in tls_on_web:
@@ -173,8 +176,6 @@ def emit_views(ctx: BuildContext, class_name: str, routers: list[Router], rule_h
                    f"TLS router on the {plain[0]} entry point: Traefik answers TLS on port "
                    f"{st.entry_point(plain[0]).port} there; the route is not attached to the HTTP listener (plain "  # type: ignore[union-attr]
                    "HTTP gets a 404, as in Traefik)")
-        src = r.owner.source
-        plans[id(r)] = mw.plan(r.kind, r.path, r.actions, src, r.host, ctx.options.target)
         _collect_plan(ctx, r, plans[id(r)], reported, reached[r.key], pending)
         _report_plan(ctx, r, plans[id(r)], reported)
     _report_notes(ctx, pending)
@@ -306,6 +307,22 @@ def _region(r: Router, spec: str | None) -> str:
         return f"{'prefix' if r.kind == 'prefix' else 'exact'}:{r.path}"
     own = re.escape(r.path) + (".*" if r.kind == "prefix" else "")
     return f"regex:(?=(?:{own})\\Z)(?:{spec.removeprefix('regex:')})"
+
+
+def _withhold_wider(routers: list[Router], plans: dict[int, mw.Plan]) -> None:
+    """An owner's routers share one route per host, whose intents are those of all of them: an
+    address list the target would carry is reported lost after all unless every router of the
+    owner has the same lists (else the policy would also cover routers Traefik did not filter)."""
+    lists: dict[str, set[tuple[ir.Intent, ...]]] = defaultdict(set)
+    for r in routers:
+        lists[r.key].add(tuple(i for i in plans[id(r)].intents if i.kind == "source-range"))
+    for r in routers:
+        p = plans[id(r)]
+        if p.withheld and len(lists[r.key]) > 1:
+            for label, loss in p.withheld:
+                p.converted.remove(label)
+                p.notes.append(loss)
+            p.withheld.clear()
 
 
 def _collect_plan(ctx: BuildContext, r: Router, p: mw.Plan, reported: set[tuple[str, ...]], reached: set[str],
