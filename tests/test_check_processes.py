@@ -83,3 +83,17 @@ def test_processes_are_chosen_by_size_and_never_with_an_observer() -> None:
     assert check._processes(2, 10_000, object()) == 1, "an observer needs every answer in this process"
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     assert check._processes(None, check.PARALLEL_MIN, None) == (2 if cpus >= 2 else 1)
+
+
+def test_a_process_with_other_threads_checks_alone() -> None:
+    import threading
+
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait, daemon=True)
+    t.start()
+    try:
+        assert check._processes(2, 10_000, None) == 1
+    finally:
+        stop.set()
+        t.join()
+    assert check._processes(2, 10_000, None) == 2

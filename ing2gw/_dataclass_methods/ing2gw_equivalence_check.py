@@ -10,10 +10,10 @@ TABLE = {}
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.equivalent,self.items,)==(other.equivalent,other.items,)
+   return (self.equivalent,self.kept,self.dropped,)==(other.equivalent,other.kept,other.dropped,)
   return NotImplemented
  return __eq__
-TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.equivalent,self.items,)==(other.equivalent,other.items,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.equivalent,self.kept,self.dropped,)==(other.equivalent,other.kept,other.dropped,)\n  return NotImplemented\n return __eq__'] = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -41,9 +41,9 @@ TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is s
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(equivalent={self.equivalent!r}, items={self.items!r})"
+  return self.__class__.__qualname__ + f"(equivalent={self.equivalent!r}, kept={self.kept!r}, dropped={self.dropped!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(equivalent={self.equivalent!r}, items={self.items!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(equivalent={self.equivalent!r}, kept={self.kept!r}, dropped={self.dropped!r})"\n return __repr__'] = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
@@ -63,12 +63,13 @@ def __create_fn__():
  return __repr__
 TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(request={self.request!r}, old={self.old!r}, new={self.new!r}, differences={self.differences!r}, explained_by={self.explained_by!r}, unverified={self.unverified!r}, unexplained_fields={self.unexplained_fields!r})"\n return __repr__'] = __create_fn__
 
-def __create_fn__(_type_equivalent, _type_items, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,equivalent:_type_equivalent,items:_type_items)->_return_type:
+def __create_fn__(_type_equivalent, _type_kept, _type_dropped, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,equivalent:_type_equivalent,kept:_type_kept,dropped:_type_dropped)->_return_type:
   self.equivalent=equivalent
-  self.items=items
+  self.kept=kept
+  self.dropped=dropped
  return __init__
-TABLE['def __create_fn__(_type_equivalent, _type_items, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,equivalent:_type_equivalent,items:_type_items)->_return_type:\n  self.equivalent=equivalent\n  self.items=items\n return __init__'] = __create_fn__
+TABLE['def __create_fn__(_type_equivalent, _type_kept, _type_dropped, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,equivalent:_type_equivalent,kept:_type_kept,dropped:_type_dropped)->_return_type:\n  self.equivalent=equivalent\n  self.kept=kept\n  self.dropped=dropped\n return __init__'] = __create_fn__
 
 def __create_fn__(_type_old_router, _type_new_router, _type_pick, _type_findings, _type_route_source, _type_known, _type_observe, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_observe, _return_type):
  def __init__(self,old_router:_type_old_router,new_router:_type_new_router,pick:_type_pick,findings:_type_findings,route_source:_type_route_source,known:_type_known,observe:_type_observe=_dflt_observe)->_return_type:

@@ -114,16 +114,16 @@ class VerifyResult:
         if cause == ("UNEXPLAINED",) or n < self.keep:
             self.differences.append(rec)
 
-    def count(self, cause: tuple[str, ...]) -> None:
-        """Count a differing probe of `cause` without keeping it (one `add` would not keep: its
-        cause had `keep` examples already)."""
+    def count(self, cause: tuple[str, ...], n: int = 1) -> None:
+        """Count `n` differing probes of `cause` without keeping them (`add` would not keep them:
+        their cause had `keep` examples already)."""
         if cause == ("UNEXPLAINED",):
-            self.unexplained += 1
+            self.unexplained += n
         elif cause == ("UNVERIFIED",):
-            self.unverified += 1
+            self.unverified += n
         else:
-            self.explained += 1
-        self.cause_counts[cause] = self.cause_counts.get(cause, 0) + 1
+            self.explained += n
+        self.cause_counts[cause] = self.cause_counts.get(cause, 0) + n
 
     def absorb(self, other: "VerifyResult") -> None:
         """Add another check's counts and records (one check per controller of the input)."""
@@ -380,13 +380,12 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
         else:
             outcomes = (_condense(eq, records, {}, None) for eq, records in _evaluate(job, probes))
         for outcome in outcomes:
-            result.probes += outcome.equivalent + len(outcome.items)
+            result.probes += outcome.probes
             result.equivalent += outcome.equivalent
-            for cause, rec in outcome.items:
-                if rec is None:
-                    result.count(cause)
-                else:
-                    result.add(rec)
+            for _, rec in outcome.kept:
+                result.add(rec)
+            for cause, n in outcome.dropped.items():
+                result.count(cause, n)
     # unexplained first, then by request
     result.differences.sort(key=lambda r: (bool(r.explained_by), r.unverified, r.request.describe()))
     result.seconds = time.perf_counter() - start
@@ -504,26 +503,37 @@ def _cause(rec: Record) -> tuple[str, ...]:
 @dataclass
 class _Outcome:
     """One batch's result, small enough to send between processes: the equivalent probes counted,
-    and each differing probe's cause in order with its record where it may still be kept."""
+    the differing probes whose records may still be kept (with their causes, in order), and how
+    many others each cause had. A cause's kept records come before its dropped ones in a batch
+    (see `_condense`), and causes do not interact, so counting the dropped after the kept keeps
+    exactly what adding every record in order would."""
 
     equivalent: int
-    items: list[tuple[tuple[str, ...], Record | None]]
+    kept: list[tuple[tuple[str, ...], Record]]
+    dropped: dict[tuple[str, ...], int]
+
+    @property
+    def probes(self) -> int:
+        return self.equivalent + len(self.kept) + sum(self.dropped.values())
 
 
 def _condense(equivalent: int, records: list[Record], seen: dict[tuple[str, ...], int], keep: int | None) -> _Outcome:
-    """The batch's outcome. With `keep`, a record is dropped once its cause has had `keep` records
-    in the batches `seen` counted so far: VerifyResult.add keeps the first `keep` of each cause
-    over all batches in order, and a record that is not among the first `keep` of this process's
-    batches cannot be among the first `keep` of all of them, so merging the outcomes in batch order
-    keeps exactly what one process would have kept."""
-    items: list[tuple[tuple[str, ...], Record | None]] = []
+    """The batch's outcome. With `keep`, a record is dropped (only counted) once its cause has had
+    `keep` records in the batches `seen` counted so far: VerifyResult.add keeps the first `keep` of
+    each cause over all batches in order, and a record that is not among the first `keep` of this
+    process's batches cannot be among the first `keep` of all of them, so merging the outcomes in
+    batch order keeps exactly what one process would have kept."""
+    kept: list[tuple[tuple[str, ...], Record]] = []
+    dropped: dict[tuple[str, ...], int] = {}
     for rec in records:
         cause = _cause(rec)
         n = seen.get(cause, 0)
         seen[cause] = n + 1
-        kept = keep is None or cause == ("UNEXPLAINED",) or n < keep
-        items.append((cause, rec if kept else None))
-    return _Outcome(equivalent, items)
+        if keep is None or cause == ("UNEXPLAINED",) or n < keep:
+            kept.append((cause, rec))
+        else:
+            dropped[cause] = dropped.get(cause, 0) + 1
+    return _Outcome(equivalent, kept, dropped)
 
 
 #: a class group with at least this many seed objects (Ingresses, IngressRoutes, Services) is
@@ -533,8 +543,11 @@ PARALLEL_MIN = 400
 
 
 def _processes(workers: int | None, seeds: int, observe: object) -> int:
-    """How many processes run a group's probes (`observe` needs every answer here: one)."""
-    if observe is not None or not hasattr(os, "fork"):
+    """How many processes run a group's probes (`observe` needs every answer here: one; so does a
+    process with other threads, which a fork would leave behind holding their locks)."""
+    import threading
+
+    if observe is not None or not hasattr(os, "fork") or threading.active_count() > 1:
         return 1
     if workers is not None:
         return max(1, min(workers, 2))
@@ -561,8 +574,7 @@ def _evaluate_in_two(job: _Job, make_probes: Callable[[], Iterable[Request]], ke
         code = 1
         try:
             seen: dict[tuple[str, ...], int] = {}
-            done = [(i, _condense(*job.run(batch), seen, keep))
-                    for i, batch in enumerate(_batches(make_probes())) if i % 2]
+            done = [(i, _condense(*job.run(batch), seen, keep)) for i, batch in _every_other(make_probes(), 1, [])]
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump(done, fh, protocol=pickle.HIGHEST_PROTOCOL)
             code = 0
@@ -572,11 +584,10 @@ def _evaluate_in_two(job: _Job, make_probes: Callable[[], Iterable[Request]], ke
     try:
         seen = {}
         mine: dict[int, _Outcome] = {}
-        count = 0
-        for i, batch in enumerate(_batches(make_probes())):
-            count = i + 1
-            if i % 2 == 0:
-                mine[i] = _condense(*job.run(batch), seen, keep)
+        counted: list[int] = []
+        for i, batch in _every_other(make_probes(), 0, counted):
+            mine[i] = _condense(*job.run(batch), seen, keep)
+        count = counted[0]
         _, status = os.waitpid(pid, 0)
         pid = 0
         theirs: dict[int, _Outcome] = {}
@@ -586,8 +597,7 @@ def _evaluate_in_two(job: _Job, make_probes: Callable[[], Iterable[Request]], ke
         if set(mine) | set(theirs) != set(range(count)):
             # the second process failed: its batches run here, the outcome is the same
             own: dict[tuple[str, ...], int] = {}
-            theirs = {i: _condense(*job.run(batch), own, keep)
-                      for i, batch in enumerate(_batches(make_probes())) if i % 2}
+            theirs = {i: _condense(*job.run(batch), own, keep) for i, batch in _every_other(make_probes(), 1, [])}
         return [mine[i] if i in mine else theirs[i] for i in range(count)]
     finally:
         if pid:
@@ -599,10 +609,26 @@ def _evaluate_in_two(job: _Job, make_probes: Callable[[], Iterable[Request]], ke
         os.unlink(path)
 
 
-def _batches(probes: Iterable[Request]) -> Iterator[list[Request]]:
+def _every_other(probes: Iterable[Request], parity: int, counted: list[int]) -> Iterator[tuple[int, list[Request]]]:
+    """(index, batch) of the batches of `probes` whose index has `parity`; the others' probes are
+    generated and dropped one by one (never held as a batch). When the stream ends, the number of
+    batches is appended to `counted`."""
     it = iter(probes)
-    while batch := list(itertools.islice(it, BATCH)):
-        yield batch
+    i = 0
+    while True:
+        if i % 2 == parity:
+            batch = list(itertools.islice(it, BATCH))
+            if not batch:
+                break
+            yield i, batch
+        else:
+            skipped = 0
+            for _ in itertools.islice(it, BATCH):
+                skipped += 1
+            if not skipped:
+                break
+        i += 1
+    counted.append(i)
 
 
 def manifests_from_objects(objs: Iterable[dict[str, Any]]) -> list[Manifest]:
