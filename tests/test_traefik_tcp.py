@@ -105,3 +105,12 @@ def test_a_malformed_ingress_route_tcp_is_refused_not_a_crash(spec: str) -> None
     objs, codes = objects(text)
     assert not [o for o in objs if o["kind"] == "TLSRoute"]
     assert any("invalid IngressRouteTCP" in m for m in codes.get("ING2GW-TRAEFIK-004", [])), codes
+
+
+def test_an_ingress_route_tcp_with_an_invalid_name_is_reported_not_translated() -> None:
+    """The API server refuses such a name, so Traefik never served it (found by the fuzz campaign:
+    the name went into a TLSRoute's metadata.name and the emitted object was invalid)."""
+    objs, codes = objects(tcp("HostSNI(`pg.example.com`)").replace("{name: pg, namespace: data}",
+                                                                   "{name: finance/creds, namespace: data}"))
+    assert not [o for o in objs if o["kind"] == "TLSRoute"]
+    assert any("'finance/creds' is not a valid name" in m for m in codes["ING2GW-TRAEFIK-004"])

@@ -22,6 +22,7 @@ from ing2gw import ir
 from ing2gw.findings import Severity
 from ing2gw.providers.base import BuildContext, host_problem
 from ing2gw.providers.traefik.routers import Owner, report
+from ing2gw.providers.traefik.shapes import name_problem
 from ing2gw.providers.traefik.static import static_of
 
 GROUPS = ("traefik.io", "traefik.containo.us")
@@ -57,7 +58,7 @@ def tcp_routes(ctx: BuildContext, gw: ir.Gateway) -> None:
                    "Experimental channel), which ing2gw does not write; write it by hand if your implementation "
                    "supports UDPRoute")
             continue
-        problem = _shape_problem(raw)
+        problem = name_problem(owner.namespace, m.name) or _shape_problem(raw)
         if problem:
             report(ctx, owner, Severity.WARNING, "ING2GW-TRAEFIK-004",
                    f"invalid IngressRouteTCP ({problem}): the API server refuses it, so Traefik never had its "
