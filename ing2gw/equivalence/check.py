@@ -100,17 +100,9 @@ class VerifyResult:
 
     def add(self, rec: Record) -> None:
         """Count a differing probe; keep it unless its cause already has enough examples."""
-        if rec.explained_by:
-            self.explained += 1
-            cause = tuple(rec.explained_by)
-        elif rec.unverified:
-            self.unverified += 1
-            cause = ("UNVERIFIED",)
-        else:
-            self.unexplained += 1
-            cause = ("UNEXPLAINED",)
+        cause = _cause(rec)
         n = self.cause_counts.get(cause, 0)
-        self.cause_counts[cause] = n + 1
+        self.count(cause)
         if cause == ("UNEXPLAINED",) or n < self.keep:
             self.differences.append(rec)
 
@@ -143,8 +135,7 @@ class VerifyResult:
         """(cause, count, kept examples), unexplained first, then unverified, then by codes."""
         kept: dict[tuple[str, ...], list[Record]] = {}
         for r in self.differences:
-            key = tuple(r.explained_by) if r.explained_by else (("UNVERIFIED",) if r.unverified else ("UNEXPLAINED",))
-            kept.setdefault(key, []).append(r)
+            kept.setdefault(_cause(r), []).append(r)
         order = sorted(self.cause_counts, key=lambda k: (k != ("UNEXPLAINED",), k != ("UNVERIFIED",), k))
         return [(k, self.cause_counts[k], kept.get(k, [])) for k in order]
 
@@ -485,16 +476,17 @@ BATCH = 2048
 
 
 def _evaluate(job: _Job, probes: Iterable[Request]) -> Iterable[tuple[int, list[Record]]]:
-    """Run the probes, in batches and in order (so the examples kept are the same as at once);
-    `probes` is consumed a batch at a time, so a generator's probes are never all held.
-    (Forked workers were tried: copy-on-write of the routers' pages and sending the answers back
-    cost more than the second core gave, so this stays in-process.)"""
+    """Run the probes in this process, in batches and in order (so the examples kept are the same
+    as at once); `probes` is consumed a batch at a time, so a generator's probes are never all
+    held. Two cores: `_evaluate_in_two`, which sends back only what may still be kept (sending
+    every answer back cost more than the second core gave, when that was tried first)."""
     it = iter(probes)
     while batch := list(itertools.islice(it, BATCH)):
         yield job.run(batch)
 
 
 def _cause(rec: Record) -> tuple[str, ...]:
+    """A differing probe's cause: the codes that explain it, or UNVERIFIED / UNEXPLAINED."""
     if rec.explained_by:
         return tuple(rec.explained_by)
     return ("UNVERIFIED",) if rec.unverified else ("UNEXPLAINED",)
