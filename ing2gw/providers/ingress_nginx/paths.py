@@ -372,22 +372,28 @@ def _captor_certificate(b: "BuildState", host: str, ing: "Ingress | None") -> ir
     its generated default certificate and routes by the host's own rules. A listener of the host's
     own with the captor's certificate keeps the routing; the certificate does not cover the host
     either, so clients see the same invalid certificate situation (CORE-063)."""
-    best: tuple[int, ir.SecretRef, str] | None = None
-    for name, other in b.servers.items():
-        if not name.startswith("*.") or name == host or not isinstance(other.cert, ir.SecretRef):
-            continue
-        suffix = name[1:]
-        if host.endswith(suffix) and len(host) > len(suffix) and (best is None or len(name) > best[0]):
-            best = (len(name), other.cert, name)
+    built, wildcards = b.wildcards
+    if built != len(b.servers):
+        wildcards = {name[1:]: name for name in b.servers if name.startswith("*.")}
+        b.wildcards = (len(b.servers), wildcards)
+    best: tuple[ir.SecretRef, str] | None = None
+    # the longest wildcard name with a certificate wins: walk the host's parent suffixes, longest first
+    at = host.find(".", 1)
+    while at > 0 and best is None:
+        name = wildcards.get(host[at:], host)
+        other = b.servers.get(name) if name != host else None
+        if other is not None and isinstance(other.cert, ir.SecretRef):
+            best = (other.cert, name)
+        at = host.find(".", at + 1)
     if best is None:
         return None
     b.ctx.finding(Severity.INFO, "ING2GW-CORE-063",
                   f"host {host} has no certificate: ingress-nginx serves its HTTPS requests with the controller's "
-                  f"generated default certificate; in Gateway API the HTTPS listener of {best[2]} would capture them "
+                  f"generated default certificate; in Gateway API the HTTPS listener of {best[1]} would capture them "
                   f"(a wildcard matches any depth there), so {host} gets an HTTPS listener of its own with the "
-                  f"certificate of {best[2]}, which does not cover it either", ing=ing,
+                  f"certificate of {best[1]}, which does not cover it either", ing=ing,
                   suggestion=f"add a tls entry for {host} if clients use HTTPS", details={"hosts": host})
-    return best[1]
+    return best[0]
 
 
 def default_certificate(b: "BuildState") -> ir.SecretRef | None:

@@ -101,6 +101,9 @@ class BuildState:
         self.https_hosts: list[str] = []
         #: Service ports already given a BackendTLSPolicy (or reported)
         self.tls_backends: set[tuple[str, str, int]] = set()
+        #: (len(servers) when built, ".suffix" -> wildcard server name): the wildcard servers by
+        #: the suffix they match, so a host's captor is found by its own labels (paths)
+        self.wildcards: tuple[int, dict[str, str]] = (-1, {})
 
     def _hosts_quiet(self, ing: Ingress) -> list[str]:
         return hosts_quiet(ing)
