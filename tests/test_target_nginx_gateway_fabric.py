@@ -209,6 +209,52 @@ def test_verify_reports_an_authentication_filter_broken_by_hand() -> None:
     # (a changed body.maxSize is not noticed: the check sends no request bodies)
 
 
+@pytest.mark.parametrize("regex", [False, True])
+def test_unmatched_paths_of_a_basic_auth_host_still_ask_for_credentials(regex: bool) -> None:
+    """nginx's root location takes the first Ingress's basic auth and CORS: unmatched paths get
+    401 with the CORS headers. NGF gets a `/` (or, on a regex host, a catch-all regex) rule
+    without backends behind the same AuthenticationFilter; breaking it is noticed."""
+    import copy
+
+    from ing2gw.equivalence.verification import verify_translation
+
+    anns = {f"{P}/auth-type": "basic", f"{P}/auth-secret": "users", f"{P}/enable-cors": "true",
+            f"{P}/cors-allow-origin": "https://origin.example", **({f"{P}/use-regex": "true"} if regex else {})}
+    manifests = load_text("---\n".join([SECRET, ingress("admin", "a.example.com", [("/docs", "Prefix")], anns)]))
+    options = Options(target=T)
+    res = translate(manifests, options)
+    [route] = of(res, "HTTPRoute")
+    root = [r for r in route["spec"]["rules"] if "backendRefs" not in r]
+    assert [m["path"] for r in root for m in r["matches"]] == [
+        {"type": "RegularExpression", "value": "(?i)^/.*"} if regex else {"type": "PathPrefix", "value": "/"}]
+    assert {f["type"] for f in root[0]["filters"]} == {"CORS", "ExtensionRef"}
+    assert [f.code for f in res.findings if f.code == "ING2GW-TARGET-079"] == ["ING2GW-TARGET-079"]
+    assert answer(res, "GET http://a.example.com/elsewhere")[0] == 401
+    assert verify_translation(res, manifests, options).unexplained == 0
+
+    def broken(edit: Any) -> list[dict[str, Any]]:
+        objs = copy.deepcopy(res.objects())
+        [r] = [o for o in objs if o["kind"] == "HTTPRoute"]
+        edit(r["spec"]["rules"])
+        return objs
+
+    def no_root(rules: list[dict[str, Any]]) -> None:
+        rules[:] = [r for r in rules if "backendRefs" in r]
+
+    def root_without_auth(rules: list[dict[str, Any]]) -> None:
+        for r in rules:
+            if "backendRefs" not in r:
+                r["filters"] = [f for f in r["filters"] if f["type"] != "ExtensionRef"]
+
+    def root_without_cors(rules: list[dict[str, Any]]) -> None:
+        for r in rules:
+            if "backendRefs" not in r:
+                r["filters"] = [f for f in r["filters"] if f["type"] != "CORS"]
+
+    for edit in (no_root, root_without_auth, root_without_cors):
+        assert verify_translation(res, manifests, options, new_objects=broken(edit)).unexplained > 0, edit.__name__
+
+
 # ---- balancing: an UpstreamSettingsPolicy per Service, only where every route to it agrees ------------
 
 

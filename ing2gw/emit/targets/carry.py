@@ -513,15 +513,24 @@ LIMITS: dict[tuple[str, str], Limit] = {
 #: PathPrefix, longer patterns first and routes in order on ties (Envoy Gateway v1.9:
 #: internal/gatewayapi/sort.go sorts each listener's routes Exact > RegularExpression >
 #: PathPrefix, then by the pattern's length, with sort.Stable), so a catch-all regex rule of a
-#: host whose paths are all regexes is tried last, as nginx's root location `~* ^/` is
-REGEX_BY_LENGTH: frozenset[str] = frozenset({"envoy-gateway"})
+#: host whose paths are all regexes is tried last, as nginx's root location `~* ^/` is. NGINX
+#: Gateway Fabric v2 renders every rule of a host into one nginx server whose path rules it sorts
+#: longest path first (internal/controller/state/dataplane/sort.go sortPathRules: "critical for
+#: regex locations where NGINX uses config-file order"); nginx tries `location =` first and its
+#: regex locations in that order, so the catch-all `(?i)^/.*`, shorter than any other pattern of
+#: the host, is tried last there too (ties, which it never has, go by path text, not route order)
+REGEX_BY_LENGTH: frozenset[str] = frozenset({"envoy-gateway", "nginx-gateway-fabric"})
 
 
 #: targets that cannot answer without a backend but whose route authentication runs before a
 #: rule without backendRefs (which Gateway API answers 500): for a basic-auth host's root
 #: location (providers/ingress_nginx/features.py) they get that rule, so unmatched paths still
-#: ask for credentials (the 500 after valid ones is ING2GW-TARGET-024's)
-ROOT_WITHOUT_BACKEND: frozenset[str] = frozenset({"traefik"})
+#: ask for credentials (the 500 after valid ones is ING2GW-TARGET-024's for Traefik,
+#: ING2GW-TARGET-079's for NGINX Gateway Fabric). NGF v2 proxies a rule without valid backends to
+#: its `invalid-backend-ref` upstream, a server answering 500 (internal/controller/nginx/config/
+#: split_clients.go backendGroupName, upstreams.go): proxy_pass runs in nginx's content phase,
+#: after the location's auth_basic (access phase), so a request without credentials gets 401
+ROOT_WITHOUT_BACKEND: frozenset[str] = frozenset({"traefik", "nginx-gateway-fabric"})
 
 
 @functools.cache

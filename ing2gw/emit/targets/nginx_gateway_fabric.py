@@ -16,7 +16,11 @@ and ingress-nginx's settings carry over as they were; each policy targets exactl
 * basic-auth: an AuthenticationFilter of type Basic referenced by an ExtensionRef filter on each
   forwarding rule of the route: nginx's auth_basic reading the Ingress's own Secret under its
   key `auth` (nothing is copied), with every hash format ingress-nginx accepted, and the
-  Ingress's auth-realm (ingress-nginx's default is empty).
+  Ingress's auth-realm (ingress-nginx's default is empty). A basic-auth host's unmatched paths,
+  which nginx's root location answers with the first Ingress's auth, get a `/` rule (a regex
+  host: a catch-all regex, tried last) without backends behind the same filter: 401 as nginx
+  without credentials, 500 instead of 404 with valid ones (ING2GW-TARGET-079; carry.py
+  ROOT_WITHOUT_BACKEND, REGEX_BY_LENGTH).
 * load-balancing: an UpstreamSettingsPolicy per Service (ngf_upstream_settings), only where
   every route to the Service agrees.
 * snippet: configuration-snippet and server-snippet that ingress-nginx applied
@@ -121,11 +125,27 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
                 filters.setdefault((route.namespace, name), []).append(
                     {"type": "ExtensionRef", "extensionRef": {"group": "gateway.nginx.org",
                                                               "kind": "AuthenticationFilter", "name": fname}})
+                if any(r.direct_status is not None and not r.backends for r in route.rules):
+                    told.setdefault((i.source.key, "root"), _root_finding(i, route, name))
             else:
                 continue
             done.add(i.kind)
             consumed.add(i)
     return Emitted(objects, consumed, [told[k] for k in sorted(told)] + balancing, filters)
+
+
+def _root_finding(intent: ir.Intent, route: ir.Route, name: str) -> Finding:
+    """The host's unmatched paths: nginx's root location (authenticated as the first Ingress)
+    answers its 404 after valid credentials; NGF has no direct response, so the rule standing for
+    it has no backends (carry.ROOT_WITHOUT_BACKEND): 401 alike without credentials, 500 after."""
+    return Finding(
+        Severity.WARNING, "ING2GW-TARGET-079",
+        f"route {route.namespace}/{name}: the `/` rule for the host's unmatched paths has no backends: NGINX "
+        "Gateway Fabric asks for credentials there as ingress-nginx does (401), but answers 500 instead of "
+        "ingress-nginx's 404 after valid credentials",
+        origin=intent.source.origin, subject=f"Ingress {intent.source.key}", annotation=intent.source.annotation,
+        suggestion="point the rule at a Service that answers 404 if clients rely on the 404",
+        details=(("route", f"{route.namespace}/{name}"),))
 
 
 def _snippet_finding(intent: ir.Intent, route: ir.Route, name: str) -> Finding:

@@ -129,7 +129,11 @@ class NginxGatewayFabric:
         real_ip = self._real_ip(scope, b)
         if real_ip is not None:
             b.step(real_ip)
-        b.step(BodyLimit(self._client_settings(scope, b), "client_max_body_size"))
+        # client_max_body_size is the location's too (servers_template.go), so is its 413 with the
+        # location's CORS headers
+        limit = BodyLimit(self._client_settings(scope, b), "client_max_body_size")
+        limit.behind_cors = True
+        b.step(limit)
         for kind in sorted(NEUTRAL):
             for level, ps in by_level(self.store.of(GROUP, kind), levels_for(self.store, scope)):
                 for p in ps:
@@ -164,10 +168,14 @@ class NginxGatewayFabric:
             b.unmodelled.append(f"{f.label()}: nginx snippets can change anything (not modelled)")
             return b.build()
         typ = f.spec.get("type")
-        if typ == "Basic":
-            b.step(self._basic(f), f)
-        elif typ == "JWT":
-            b.step(BearerRequired(f"{f.label()} JWT", str(mapping(f.spec.get("jwt")).get("realm") or "")), f)
+        if typ in ("Basic", "JWT"):
+            step = self._basic(f) if typ == "Basic" else \
+                BearerRequired(f"{f.label()} JWT", str(mapping(f.spec.get("jwt")).get("realm") or ""))
+            # NGF writes auth_basic / auth_jwt and the rule's CORS headers (add_header ... always)
+            # into the same location (internal/controller/nginx/config/servers_template.go): the
+            # 401 of the access phase carries them, as ingress-nginx's does
+            step.behind_cors = True
+            b.step(step, f)
         else:
             b.step(Unmodelled(f"{f.label()}: {typ} authentication (a request without a session is redirected to the "
                               "provider; not modelled)"), f)
