@@ -196,3 +196,49 @@ def test_a_broken_policy_is_an_unexplained_difference() -> None:
     for change in (widen, elsewhere, no_auth):
         assert verify_translation(res, manifests, Options(target="kgateway"),
                                   new_objects=mutated(change)).unexplained > 0, change.__name__
+
+
+def test_a_regex_rewrite_is_a_traffic_policy_named_by_the_rule_and_proven() -> None:
+    """rewrite-target with reordered capture groups: a TrafficPolicy without targetRefs
+    (urlRewrite.pathRegex over the location's regex) named by an ExtensionRef filter of exactly
+    that rule; the check proves it, and a swapped substitution, a lost ExtensionRef or the
+    policy's targetRef widened to the whole route are noticed."""
+    from ing2gw.equivalence.verification import verify_translation
+
+    anns = {f"{P}/use-regex": "true", f"{P}/rewrite-target": "/v2/$2/$1"}
+    docs = [ingress("rw", "rw.example.com", [("/api/([a-z]+)/(\\d+)", "ImplementationSpecific")], anns),
+            ingress("other", "rw.example.com", [("/other", "Prefix")])]
+    res = kgw(*docs)
+    [tp] = kinds(res, "TrafficPolicy")
+    assert tp["spec"] == {"urlRewrite": {"pathRegex": {"pattern": "(?i)^/api/([a-z]+)/(\\d+).*",
+                                                       "substitution": "/v2/\\2/\\1"}}}
+    assert implementation_crds.problems(tp) == []
+    named = [(r["metadata"]["name"], f["extensionRef"]) for r in kinds(res, "HTTPRoute") for rule in r["spec"]["rules"]
+             for f in rule.get("filters", []) if f["type"] == "ExtensionRef"]
+    assert named == [("rw", {"group": "gateway.kgateway.dev", "kind": "TrafficPolicy", "name": tp["metadata"]["name"]})]
+    assert [f.code for f in res.findings if f.code in ("ING2GW-TARGET-080", "ING2GW-NGINX-022")] == ["ING2GW-TARGET-080"]
+    manifests = load_text("---\n".join(docs))
+    assert verify_translation(res, manifests, Options(target="kgateway")).unexplained == 0
+
+    def mutated(change: Any) -> list[dict[str, Any]]:
+        out = yaml.safe_load(yaml.safe_dump(res.objects()))
+        for o in out:
+            change(o)
+        return out
+
+    def swapped(o: dict[str, Any]) -> None:
+        if o["kind"] == "TrafficPolicy":
+            o["spec"]["urlRewrite"]["pathRegex"]["substitution"] = "/v2/\\1/\\2"
+
+    def unnamed(o: dict[str, Any]) -> None:
+        for rule in o["spec"].get("rules", []) if o["kind"] == "HTTPRoute" else []:
+            rule["filters"] = [f for f in rule.get("filters", []) if f["type"] != "ExtensionRef"]
+
+    def whole_route(o: dict[str, Any]) -> None:
+        unnamed(o)
+        if o["kind"] == "TrafficPolicy":
+            o["spec"]["targetRefs"] = [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": "other"}]
+
+    for change in (swapped, unnamed, whole_route):
+        assert verify_translation(res, manifests, Options(target="kgateway"),
+                                  new_objects=mutated(change)).unexplained > 0, change.__name__

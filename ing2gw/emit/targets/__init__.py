@@ -78,6 +78,9 @@ WITH_PARENTS: frozenset[str] = frozenset({"istio"})
 REGEX_REWRITE: dict[str, tuple[str, str]] = {
     "envoy-gateway": ("gateway.envoyproxy.io", "HTTPRouteFilter"),
     "traefik": ("traefik.io", "Middleware"),
+    # a TrafficPolicy named by an ExtensionRef filter applies to that rule only, above every
+    # attached TrafficPolicy (kgateway docs about/policy-merging "ExtensionRef")
+    "kgateway": ("gateway.kgateway.dev", "TrafficPolicy"),
 }
 
 

@@ -125,6 +125,16 @@ def _regex_rewrite_eg(params: Params) -> str | None:
     return None
 
 
+def _regex_rewrite_kgateway(params: Params) -> str | None:
+    # TrafficPolicy urlRewrite.pathRegex is Envoy's regex_rewrite, as Envoy Gateway's filter; its
+    # CRD caps pattern and substitution at 1024 characters (the pattern written is `(?i)^<path>.*`)
+    if len(params.get("pattern", "")) > 1000 or len(params.get("target", "")) > 1000:
+        return "a pattern or target longer than the TrafficPolicy's 1024 characters"
+    if not params.get("target"):
+        return "an empty target (urlRewrite.pathRegex.substitution must not be empty)"
+    return _regex_rewrite_eg(params)
+
+
 def _client_certificate_eg(params: Params) -> str | None:
     if not params.get("secret"):
         return "no CA Secret is named"
@@ -505,6 +515,7 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("traefik", "rate-limit"): _rate_limit_traefik,
     ("traefik", "external-auth"): _external_auth_traefik,
     ("traefik", "regex-rewrite"): _regex_rewrite_traefik,
+    ("kgateway", "regex-rewrite"): _regex_rewrite_kgateway,
     ("traefik", "retry"): _retry_traefik,
 }
 

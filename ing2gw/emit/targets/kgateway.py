@@ -16,6 +16,10 @@ One TrafficPolicy per route (`<route>-policy`), attached to that route by name o
   BackendConfigPolicy `loadBalancer.ringHash` on the Service (a ring, as nginx's Ketama hash),
   only when every route using the Service asks for the same (ING2GW-TARGET-038; otherwise an
   error, ING2GW-TARGET-037, and nothing is written).
+* regex-rewrite (a rewrite-target with capture groups URLRewrite cannot express): a
+  TrafficPolicy without targetRefs whose `urlRewrite.pathRegex` replaces the whole path matching
+  the location's regex (`(?i)^<path>.*`) by the target (`$N` written `\\N`), named by an
+  ExtensionRef filter of the rule (ING2GW-TARGET-080).
 * retry (proxy_next_upstream with non_idempotent): `retry` with attempts = tries - 1, the
   connect-failure/reset triggers of error and timeout and the http_NNN statuses
   (ING2GW-TARGET-039); the HTTPRoute retry field cannot say which failures are retried.
@@ -33,7 +37,7 @@ import ipaddress
 from typing import Any
 
 from ing2gw import ir
-from ing2gw.emit.targets import direct_filter_name
+from ing2gw.emit.targets import direct_filter_name, regex_filter_name
 from ing2gw.emit.targets.carry import carries
 from ing2gw.emit.targets.envoy_gateway import duration
 from ing2gw.findings import Finding, Severity
@@ -139,6 +143,9 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
                                                      "name": name}], **spec}})
     objects += [extensions[k] for k in sorted(extensions)]
     objects += direct_responses([route for route, _ in routes])
+    rewrites, rewritten = regex_rewrite_policies([route for route, _ in routes])
+    objects += rewrites
+    told.update(rewritten)
     balancers, carried, balanced = backend_config_policies([route for route, _ in routes])
     objects += balancers
     consumed |= carried
@@ -160,6 +167,33 @@ def direct_responses(routes: list[ir.Route]) -> list[dict[str, Any]]:
                     "metadata": {"name": name, "namespace": route.namespace},
                     "spec": {"status": rule.direct_status}})
     return [out[k] for k in sorted(out)]
+
+
+def regex_rewrite_policies(routes: list[ir.Route]) -> tuple[list[dict[str, Any]], dict[tuple[str, str], Finding]]:
+    """The TrafficPolicy (`urlRewrite.pathRegex`, no targetRefs: one per rewrite and namespace,
+    named by `regex_filter_name`, which emit.gateway's ExtensionRef names) of every regex rewrite
+    of the routes' rules, and one finding per Ingress and rewrite."""
+    objects: dict[tuple[str, str], dict[str, Any]] = {}
+    told: dict[tuple[str, str], Finding] = {}
+    for route in routes:
+        for rule in route.rules:
+            if rule.rewrite is None or rule.rewrite.regex is None:
+                continue
+            pattern, substitution = rule.rewrite.regex
+            name = regex_filter_name(pattern, substitution)
+            objects.setdefault((route.namespace, name), {
+                "apiVersion": API_VERSION, "kind": "TrafficPolicy",
+                "metadata": {"name": name, "namespace": route.namespace,
+                             "annotations": {"ing2gw.io/source-ingress": rule.source.key}},
+                "spec": {"urlRewrite": {"pathRegex": {"pattern": pattern, "substitution": substitution}}}})
+            told.setdefault((rule.source.key, name), Finding(
+                Severity.INFO, "ING2GW-TARGET-080",
+                f"kgateway: the rewrite becomes TrafficPolicy {route.namespace}/{name} (urlRewrite.pathRegex, named by "
+                f"an ExtensionRef filter of the rule), which replaces the whole path matching {pattern} by "
+                f"{substitution} as nginx's rewrite did (RE2 instead of PCRE; the query string is kept by both)",
+                origin=rule.source.origin, subject=f"Ingress {rule.source.key}",
+                annotation=rule.source.annotation or None))
+    return [objects[k] for k in sorted(objects)], told
 
 
 def retry(intent: ir.Intent) -> dict[str, Any] | None:
