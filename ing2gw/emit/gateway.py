@@ -295,10 +295,26 @@ def _route(r: ir.Route, name: str, rules: list[ir.Rule], section_of: dict[ir.Lis
     return _build("HTTPRoute", {"metadata": md, "spec": spec})
 
 
-def _backend_ref(b: ir.ServiceBackend, namespace: str) -> dict[str, Any]:
+def _backend_ref(b: ir.ServiceBackend, namespace: str, target: str | None = None) -> dict[str, Any]:
     """A backendRef from a route in `namespace` (a Service elsewhere needs its namespace, and a
-    ReferenceGrant the provider asked for)."""
-    d: dict[str, Any] = {"name": b.name}
+    ReferenceGrant the provider asked for). An ExternalName Service becomes the target's own
+    backend object when the target carries `external-backend` (its emitter writes the object)."""
+    if b.external_name is not None and target is not None:
+        from ing2gw.emit.targets import EXTERNAL_BACKEND
+        from ing2gw.emit.targets.carry import carries, external_backend_name
+
+        if target in EXTERNAL_BACKEND and b.namespace == namespace and carries(
+                target, "external-backend", {"host": b.external_name, "port": str(b.port)}):
+            group, kind = EXTERNAL_BACKEND[target]
+            d: dict[str, Any] = {"group": group, "kind": kind, "name": external_backend_name(b.name, b.port),
+                                 "port": b.port}
+            if b.weight is not None:
+                d["weight"] = b.weight
+            if b.request_headers_set:
+                d["filters"] = [{"type": "RequestHeaderModifier", "requestHeaderModifier": {
+                    "set": [{"name": k, "value": v} for k, v in b.request_headers_set]}}]
+            return d
+    d = {"name": b.name}
     if b.namespace != namespace:
         d["namespace"] = b.namespace
     d["port"] = b.port
@@ -435,7 +451,7 @@ def _http_rule(r: ir.Rule, namespace: str, target: str | None = None) -> dict[st
     if filters:
         d["filters"] = filters
     if r.backends:
-        d["backendRefs"] = [_backend_ref(b, namespace) for b in r.backends]
+        d["backendRefs"] = [_backend_ref(b, namespace, target) for b in r.backends]
     if r.timeouts is not None:
         t: dict[str, Any] = {}
         if r.timeouts.request:
