@@ -192,3 +192,27 @@ def test_without_a_target_the_output_is_as_before() -> None:
     assert not objects_of(result, "Backend")
     assert billing_ref(result.objects()) == {"name": "billing", "port": 8080}
     assert codes(result) == ["ING2GW-CORE-040"]
+
+
+def test_a_grpc_route_names_the_backend_too() -> None:
+    grpc = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: grpc
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/backend-protocol: GRPC}
+spec:
+  ingressClassName: nginx
+  tls: [{hosts: [grpc.example.com], secretName: grpc-tls}]
+  rules:
+  - host: grpc.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: billing, port: {number: 8080}}}}
+"""
+    ms = load_text(SERVICE.replace("NAME", "billing.payments.example.net") + "---\n" + grpc, "in.yaml")
+    result = translate(ms, Options(target="envoy-gateway"))
+    (route,) = objects_of(result, "GRPCRoute")
+    assert [r["backendRefs"] for r in route["spec"]["rules"]] == [
+        [{"group": "gateway.envoyproxy.io", "kind": "Backend", "name": "billing-8080", "port": 8080}]]
+    assert [b["metadata"]["name"] for b in objects_of(result, "Backend")] == ["billing-8080"]

@@ -286,10 +286,10 @@ def _route(r: ir.Route, name: str, rules: list[ir.Rule], section_of: dict[ir.Lis
     if r.hostnames:
         spec["hostnames"] = list(r.hostnames)
     if r.kind == "TLSRoute":
-        spec["rules"] = [{"backendRefs": [_backend_ref(b, r.namespace) for b in r.tls_backends]}]
+        spec["rules"] = [{"backendRefs": [_backend_ref(b, r.namespace, target) for b in r.tls_backends]}]
         return _build("TLSRoute", {"metadata": md, "spec": spec})
     if r.kind == "GRPCRoute":
-        spec["rules"] = [_grpc_rule(x, r.namespace) for x in rules]
+        spec["rules"] = [_grpc_rule(x, r.namespace, target) for x in rules]
         return _build("GRPCRoute", {"metadata": md, "spec": spec})
     spec["rules"] = [_http_rule(x, r.namespace, target) for x in rules]
     return _build("HTTPRoute", {"metadata": md, "spec": spec})
@@ -462,7 +462,7 @@ def _http_rule(r: ir.Rule, namespace: str, target: str | None = None) -> dict[st
     return d
 
 
-def _grpc_rule(r: ir.Rule, namespace: str) -> dict[str, Any]:
+def _grpc_rule(r: ir.Rule, namespace: str, target: str | None = None) -> dict[str, Any]:
     """Paths in gRPC rules are `/service/` (a service) or `/service/method` (a method)."""
     d: dict[str, Any] = {}
     matches = []
@@ -481,7 +481,7 @@ def _grpc_rule(r: ir.Rule, namespace: str) -> dict[str, Any]:
     if r.request_headers:
         d["filters"] = [{"type": "RequestHeaderModifier", "requestHeaderModifier": _headers(r.request_headers)}]
     if r.backends:
-        d["backendRefs"] = [_backend_ref(b, namespace) for b in r.backends]
+        d["backendRefs"] = [_backend_ref(b, namespace, target) for b in r.backends]
     return d
 
 

@@ -35,16 +35,18 @@ def backend_objects(routes: list[tuple[ir.Route, str]], target: str) -> list[dic
     group, kind = EXTERNAL_BACKEND[target]
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for route, _ in routes:
-        for rule in route.rules:
-            for b in rule.backends:
-                if b.external_name is None or b.namespace != route.namespace or not carries(
-                        target, "external-backend", {"host": b.external_name, "port": str(b.port)}):
-                    continue
-                name = external_backend_name(b.name, b.port)
-                out.setdefault((b.namespace, name), {
-                    "apiVersion": f"{group}/v1alpha1", "kind": kind,
-                    "metadata": {"name": name, "namespace": b.namespace,
-                                 "annotations": {"ing2gw.io/source-ingress": rule.source.key,
-                                                 "ing2gw.io/external-name-service": b.name}},
-                    "spec": _spec(target, b.external_name, b.port)})
+        # every backendRef emit/gateway.py rewrites: the rules' (HTTP, gRPC) and a TLSRoute's
+        uses = [(rule.source.key, b) for rule in route.rules for b in rule.backends]
+        uses += [(route.source.key, b) for b in route.tls_backends]
+        for source, b in uses:
+            if b.external_name is None or b.namespace != route.namespace or not carries(
+                    target, "external-backend", {"host": b.external_name, "port": str(b.port)}):
+                continue
+            name = external_backend_name(b.name, b.port)
+            out.setdefault((b.namespace, name), {
+                "apiVersion": f"{group}/v1alpha1", "kind": kind,
+                "metadata": {"name": name, "namespace": b.namespace,
+                             "annotations": {"ing2gw.io/source-ingress": source,
+                                             "ing2gw.io/external-name-service": b.name}},
+                "spec": _spec(target, b.external_name, b.port)})
     return [out[k] for k in sorted(out)]
