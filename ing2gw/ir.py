@@ -86,6 +86,9 @@ class ServiceBackend:
     weight: int | None = None
     #: backend-level request/response header changes (rare; canary-specific headers)
     request_headers_set: tuple[tuple[str, str], ...] = ()
+    #: the Service is of type ExternalName with this DNS name (lower case, no root dot): a target
+    #: that carries the `external-backend` intent names its own backend object instead
+    external_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -431,10 +431,11 @@ def test_generated_rows_are_what_the_emitters_consume() -> None:
     found = {t: sorted(mappings.generated_intents(t)) for t in TARGETS if mappings.generated_intents(t)}
     assert found == {"envoy-gateway": ["basic-auth", "body-size-limit", "client-allow-list", "client-certificate",
                                        "client-certificate-forwarding", "client-deny-list", "direct-response",
-                                       "external-auth", "load-balancing", "rate-limit", "regex-rewrite", "retry",
+                                       "external-auth", "external-backend", "load-balancing", "rate-limit", "regex-rewrite", "retry",
                                        "session-affinity", "timeout"],
                      "kgateway": ["basic-auth", "body-size-limit", "client-allow-list", "client-deny-list",
-                                  "direct-response", "external-auth", "load-balancing", "regex-rewrite", "retry",
+                                  "direct-response", "external-auth", "external-backend", "load-balancing",
+                                  "regex-rewrite", "retry",
                                   "session-affinity"],
                      "istio": ["client-allow-list", "client-deny-list", "external-auth", "load-balancing",
                                "session-affinity"],
@@ -483,7 +484,7 @@ def test_mappings_target_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert rc == 0 and "controllerName gateway.envoyproxy.io/gatewayclass-controller" in lines[0]
     assert len(lines) == 1 + len(INTENTS) + 1
     assert any(ln.startswith("client-allow-list") and "full" in ln and "SecurityPolicy" in ln for ln in lines)
-    assert lines[-1] == "38 intents: 13 full, 22 partial, 3 none"
+    assert lines[-1] == "39 intents: 14 full, 22 partial, 3 none"
 
 
 @pytest.mark.parametrize("fmt", ["json", "yaml"])

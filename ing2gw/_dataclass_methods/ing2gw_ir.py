@@ -122,10 +122,10 @@ TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is s
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.namespace,self.name,self.port,self.weight,self.request_headers_set,)==(other.namespace,other.name,other.port,other.weight,other.request_headers_set,)
+   return (self.namespace,self.name,self.port,self.weight,self.request_headers_set,self.external_name,)==(other.namespace,other.name,other.port,other.weight,other.request_headers_set,other.external_name,)
   return NotImplemented
  return __eq__
-TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.name,self.port,self.weight,self.request_headers_set,)==(other.namespace,other.name,other.port,other.weight,other.request_headers_set,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.name,self.port,self.weight,self.request_headers_set,self.external_name,)==(other.namespace,other.name,other.port,other.weight,other.request_headers_set,other.external_name,)\n  return NotImplemented\n return __eq__'] = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -237,9 +237,9 @@ TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.namespace
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.namespace,self.name,self.port,self.weight,self.request_headers_set,))
+  return hash((self.namespace,self.name,self.port,self.weight,self.request_headers_set,self.external_name,))
  return __hash__
-TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.namespace,self.name,self.port,self.weight,self.request_headers_set,))\n return __hash__'] = __create_fn__
+TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.namespace,self.name,self.port,self.weight,self.request_headers_set,self.external_name,))\n return __hash__'] = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
@@ -363,9 +363,9 @@ TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qua
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, name={self.name!r}, port={self.port!r}, weight={self.weight!r}, request_headers_set={self.request_headers_set!r})"
+  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, name={self.name!r}, port={self.port!r}, weight={self.weight!r}, request_headers_set={self.request_headers_set!r}, external_name={self.external_name!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, name={self.name!r}, port={self.port!r}, weight={self.weight!r}, request_headers_set={self.request_headers_set!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, name={self.name!r}, port={self.port!r}, weight={self.weight!r}, request_headers_set={self.request_headers_set!r}, external_name={self.external_name!r})"\n return __repr__'] = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
@@ -557,15 +557,16 @@ def __create_fn__(_type_namespace, _type_name, _type_origin, _type_annotation, _
  return __init__
 TABLE["def __create_fn__(_type_namespace, _type_name, _type_origin, _type_annotation, _type_kind, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_annotation, _dflt_kind, _return_type):\n def __init__(self,namespace:_type_namespace,name:_type_name,origin:_type_origin,annotation:_type_annotation=_dflt_annotation,kind:_type_kind=_dflt_kind)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'origin',origin)\n  __dataclass_builtins_object__.__setattr__(self,'annotation',annotation)\n  __dataclass_builtins_object__.__setattr__(self,'kind',kind)\n return __init__"] = __create_fn__
 
-def __create_fn__(_type_namespace, _type_name, _type_port, _type_weight, _type_request_headers_set, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_weight, _dflt_request_headers_set, _return_type):
- def __init__(self,namespace:_type_namespace,name:_type_name,port:_type_port,weight:_type_weight=_dflt_weight,request_headers_set:_type_request_headers_set=_dflt_request_headers_set)->_return_type:
+def __create_fn__(_type_namespace, _type_name, _type_port, _type_weight, _type_request_headers_set, _type_external_name, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_weight, _dflt_request_headers_set, _dflt_external_name, _return_type):
+ def __init__(self,namespace:_type_namespace,name:_type_name,port:_type_port,weight:_type_weight=_dflt_weight,request_headers_set:_type_request_headers_set=_dflt_request_headers_set,external_name:_type_external_name=_dflt_external_name)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)
   __dataclass_builtins_object__.__setattr__(self,'name',name)
   __dataclass_builtins_object__.__setattr__(self,'port',port)
   __dataclass_builtins_object__.__setattr__(self,'weight',weight)
   __dataclass_builtins_object__.__setattr__(self,'request_headers_set',request_headers_set)
+  __dataclass_builtins_object__.__setattr__(self,'external_name',external_name)
  return __init__
-TABLE["def __create_fn__(_type_namespace, _type_name, _type_port, _type_weight, _type_request_headers_set, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_weight, _dflt_request_headers_set, _return_type):\n def __init__(self,namespace:_type_namespace,name:_type_name,port:_type_port,weight:_type_weight=_dflt_weight,request_headers_set:_type_request_headers_set=_dflt_request_headers_set)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'port',port)\n  __dataclass_builtins_object__.__setattr__(self,'weight',weight)\n  __dataclass_builtins_object__.__setattr__(self,'request_headers_set',request_headers_set)\n return __init__"] = __create_fn__
+TABLE["def __create_fn__(_type_namespace, _type_name, _type_port, _type_weight, _type_request_headers_set, _type_external_name, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_weight, _dflt_request_headers_set, _dflt_external_name, _return_type):\n def __init__(self,namespace:_type_namespace,name:_type_name,port:_type_port,weight:_type_weight=_dflt_weight,request_headers_set:_type_request_headers_set=_dflt_request_headers_set,external_name:_type_external_name=_dflt_external_name)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'port',port)\n  __dataclass_builtins_object__.__setattr__(self,'weight',weight)\n  __dataclass_builtins_object__.__setattr__(self,'request_headers_set',request_headers_set)\n  __dataclass_builtins_object__.__setattr__(self,'external_name',external_name)\n return __init__"] = __create_fn__
 
 def __create_fn__(_type_namespace, _type_service, _type_port, _type_hostname, _type_ca_configmap, _type_well_known, _type_source, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,namespace:_type_namespace,service:_type_service,port:_type_port,hostname:_type_hostname,ca_configmap:_type_ca_configmap,well_known:_type_well_known,source:_type_source)->_return_type:
@@ -695,11 +696,11 @@ TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name)
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('namespace','name','port','weight','request_headers_set',):
+  if type(self) is cls or name in ('namespace','name','port','weight','request_headers_set','external_name',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'namespace\',\'name\',\'port\',\'weight\',\'request_headers_set\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'namespace\',\'name\',\'port\',\'weight\',\'request_headers_set\',\'external_name\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -831,11 +832,11 @@ TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('namespace','name','port','weight','request_headers_set',):
+  if type(self) is cls or name in ('namespace','name','port','weight','request_headers_set','external_name',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'namespace\',\'name\',\'port\',\'weight\',\'request_headers_set\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'namespace\',\'name\',\'port\',\'weight\',\'request_headers_set\',\'external_name\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):

@@ -10,10 +10,10 @@ TABLE = {}
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.backend,self.status,self.reason,self.message,self.unmodelled,self.notes,)==(other.backend,other.status,other.reason,other.message,other.unmodelled,other.notes,)
+   return (self.backend,self.status,self.reason,self.message,self.unmodelled,self.notes,self.host,)==(other.backend,other.status,other.reason,other.message,other.unmodelled,other.notes,other.host,)
   return NotImplemented
  return __eq__
-TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.backend,self.status,self.reason,self.message,self.unmodelled,self.notes,)==(other.backend,other.status,other.reason,other.message,other.unmodelled,other.notes,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.backend,self.status,self.reason,self.message,self.unmodelled,self.notes,self.host,)==(other.backend,other.status,other.reason,other.message,other.unmodelled,other.notes,other.host,)\n  return NotImplemented\n return __eq__'] = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -26,16 +26,16 @@ TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is s
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.spec,self.backend,self.fraction,self.status,self.reason,self.message,self.unmodelled,self.notes,)==(other.spec,other.backend,other.fraction,other.status,other.reason,other.message,other.unmodelled,other.notes,)
+   return (self.spec,self.backend,self.fraction,self.status,self.reason,self.message,self.unmodelled,self.notes,self.host,)==(other.spec,other.backend,other.fraction,other.status,other.reason,other.message,other.unmodelled,other.notes,other.host,)
   return NotImplemented
  return __eq__
-TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.spec,self.backend,self.fraction,self.status,self.reason,self.message,self.unmodelled,self.notes,)==(other.spec,other.backend,other.fraction,other.status,other.reason,other.message,other.unmodelled,other.notes,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.spec,self.backend,self.fraction,self.status,self.reason,self.message,self.unmodelled,self.notes,self.host,)==(other.spec,other.backend,other.fraction,other.status,other.reason,other.message,other.unmodelled,other.notes,other.host,)\n  return NotImplemented\n return __eq__'] = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.backend,self.status,self.reason,self.message,self.unmodelled,self.notes,))
+  return hash((self.backend,self.status,self.reason,self.message,self.unmodelled,self.notes,self.host,))
  return __hash__
-TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.backend,self.status,self.reason,self.message,self.unmodelled,self.notes,))\n return __hash__'] = __create_fn__
+TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.backend,self.status,self.reason,self.message,self.unmodelled,self.notes,self.host,))\n return __hash__'] = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
@@ -45,15 +45,15 @@ TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.shares,se
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.spec,self.backend,self.fraction,self.status,self.reason,self.message,self.unmodelled,self.notes,))
+  return hash((self.spec,self.backend,self.fraction,self.status,self.reason,self.message,self.unmodelled,self.notes,self.host,))
  return __hash__
-TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.spec,self.backend,self.fraction,self.status,self.reason,self.message,self.unmodelled,self.notes,))\n return __hash__'] = __create_fn__
+TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.spec,self.backend,self.fraction,self.status,self.reason,self.message,self.unmodelled,self.notes,self.host,))\n return __hash__'] = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(backend={self.backend!r}, status={self.status!r}, reason={self.reason!r}, message={self.message!r}, unmodelled={self.unmodelled!r}, notes={self.notes!r})"
+  return self.__class__.__qualname__ + f"(backend={self.backend!r}, status={self.status!r}, reason={self.reason!r}, message={self.message!r}, unmodelled={self.unmodelled!r}, notes={self.notes!r}, host={self.host!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(backend={self.backend!r}, status={self.status!r}, reason={self.reason!r}, message={self.message!r}, unmodelled={self.unmodelled!r}, notes={self.notes!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(backend={self.backend!r}, status={self.status!r}, reason={self.reason!r}, message={self.message!r}, unmodelled={self.unmodelled!r}, notes={self.notes!r}, host={self.host!r})"\n return __repr__'] = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
@@ -63,20 +63,21 @@ TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qua
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(spec={self.spec!r}, backend={self.backend!r}, fraction={self.fraction!r}, status={self.status!r}, reason={self.reason!r}, message={self.message!r}, unmodelled={self.unmodelled!r}, notes={self.notes!r})"
+  return self.__class__.__qualname__ + f"(spec={self.spec!r}, backend={self.backend!r}, fraction={self.fraction!r}, status={self.status!r}, reason={self.reason!r}, message={self.message!r}, unmodelled={self.unmodelled!r}, notes={self.notes!r}, host={self.host!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(spec={self.spec!r}, backend={self.backend!r}, fraction={self.fraction!r}, status={self.status!r}, reason={self.reason!r}, message={self.message!r}, unmodelled={self.unmodelled!r}, notes={self.notes!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(spec={self.spec!r}, backend={self.backend!r}, fraction={self.fraction!r}, status={self.status!r}, reason={self.reason!r}, message={self.message!r}, unmodelled={self.unmodelled!r}, notes={self.notes!r}, host={self.host!r})"\n return __repr__'] = __create_fn__
 
-def __create_fn__(_type_backend, _type_status, _type_reason, _type_message, _type_unmodelled, _type_notes, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_unmodelled, _dflt_notes, _return_type):
- def __init__(self,backend:_type_backend,status:_type_status,reason:_type_reason,message:_type_message,unmodelled:_type_unmodelled=_dflt_unmodelled,notes:_type_notes=_dflt_notes)->_return_type:
+def __create_fn__(_type_backend, _type_status, _type_reason, _type_message, _type_unmodelled, _type_notes, _type_host, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_unmodelled, _dflt_notes, _dflt_host, _return_type):
+ def __init__(self,backend:_type_backend,status:_type_status,reason:_type_reason,message:_type_message,unmodelled:_type_unmodelled=_dflt_unmodelled,notes:_type_notes=_dflt_notes,host:_type_host=_dflt_host)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'backend',backend)
   __dataclass_builtins_object__.__setattr__(self,'status',status)
   __dataclass_builtins_object__.__setattr__(self,'reason',reason)
   __dataclass_builtins_object__.__setattr__(self,'message',message)
   __dataclass_builtins_object__.__setattr__(self,'unmodelled',unmodelled)
   __dataclass_builtins_object__.__setattr__(self,'notes',notes)
+  __dataclass_builtins_object__.__setattr__(self,'host',host)
  return __init__
-TABLE["def __create_fn__(_type_backend, _type_status, _type_reason, _type_message, _type_unmodelled, _type_notes, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_unmodelled, _dflt_notes, _return_type):\n def __init__(self,backend:_type_backend,status:_type_status,reason:_type_reason,message:_type_message,unmodelled:_type_unmodelled=_dflt_unmodelled,notes:_type_notes=_dflt_notes)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'backend',backend)\n  __dataclass_builtins_object__.__setattr__(self,'status',status)\n  __dataclass_builtins_object__.__setattr__(self,'reason',reason)\n  __dataclass_builtins_object__.__setattr__(self,'message',message)\n  __dataclass_builtins_object__.__setattr__(self,'unmodelled',unmodelled)\n  __dataclass_builtins_object__.__setattr__(self,'notes',notes)\n return __init__"] = __create_fn__
+TABLE["def __create_fn__(_type_backend, _type_status, _type_reason, _type_message, _type_unmodelled, _type_notes, _type_host, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_unmodelled, _dflt_notes, _dflt_host, _return_type):\n def __init__(self,backend:_type_backend,status:_type_status,reason:_type_reason,message:_type_message,unmodelled:_type_unmodelled=_dflt_unmodelled,notes:_type_notes=_dflt_notes,host:_type_host=_dflt_host)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'backend',backend)\n  __dataclass_builtins_object__.__setattr__(self,'status',status)\n  __dataclass_builtins_object__.__setattr__(self,'reason',reason)\n  __dataclass_builtins_object__.__setattr__(self,'message',message)\n  __dataclass_builtins_object__.__setattr__(self,'unmodelled',unmodelled)\n  __dataclass_builtins_object__.__setattr__(self,'notes',notes)\n  __dataclass_builtins_object__.__setattr__(self,'host',host)\n return __init__"] = __create_fn__
 
 def __create_fn__(_type_shares, _type_error, _type_mirrors, _type_unmodelled, _type_notes, _type_resolved, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,shares:_type_shares,error:_type_error,mirrors:_type_mirrors,unmodelled:_type_unmodelled,notes:_type_notes,resolved:_type_resolved)->_return_type:
@@ -89,8 +90,8 @@ def __create_fn__(_type_shares, _type_error, _type_mirrors, _type_unmodelled, _t
  return __init__
 TABLE["def __create_fn__(_type_shares, _type_error, _type_mirrors, _type_unmodelled, _type_notes, _type_resolved, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,shares:_type_shares,error:_type_error,mirrors:_type_mirrors,unmodelled:_type_unmodelled,notes:_type_notes,resolved:_type_resolved)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'shares',shares)\n  __dataclass_builtins_object__.__setattr__(self,'error',error)\n  __dataclass_builtins_object__.__setattr__(self,'mirrors',mirrors)\n  __dataclass_builtins_object__.__setattr__(self,'unmodelled',unmodelled)\n  __dataclass_builtins_object__.__setattr__(self,'notes',notes)\n  __dataclass_builtins_object__.__setattr__(self,'resolved',resolved)\n return __init__"] = __create_fn__
 
-def __create_fn__(_type_spec, _type_backend, _type_fraction, _type_status, _type_reason, _type_message, _type_unmodelled, _type_notes, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_unmodelled, _dflt_notes, _return_type):
- def __init__(self,spec:_type_spec,backend:_type_backend,fraction:_type_fraction,status:_type_status,reason:_type_reason,message:_type_message,unmodelled:_type_unmodelled=_dflt_unmodelled,notes:_type_notes=_dflt_notes)->_return_type:
+def __create_fn__(_type_spec, _type_backend, _type_fraction, _type_status, _type_reason, _type_message, _type_unmodelled, _type_notes, _type_host, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_unmodelled, _dflt_notes, _dflt_host, _return_type):
+ def __init__(self,spec:_type_spec,backend:_type_backend,fraction:_type_fraction,status:_type_status,reason:_type_reason,message:_type_message,unmodelled:_type_unmodelled=_dflt_unmodelled,notes:_type_notes=_dflt_notes,host:_type_host=_dflt_host)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'spec',spec)
   __dataclass_builtins_object__.__setattr__(self,'backend',backend)
   __dataclass_builtins_object__.__setattr__(self,'fraction',fraction)
@@ -99,16 +100,17 @@ def __create_fn__(_type_spec, _type_backend, _type_fraction, _type_status, _type
   __dataclass_builtins_object__.__setattr__(self,'message',message)
   __dataclass_builtins_object__.__setattr__(self,'unmodelled',unmodelled)
   __dataclass_builtins_object__.__setattr__(self,'notes',notes)
+  __dataclass_builtins_object__.__setattr__(self,'host',host)
  return __init__
-TABLE["def __create_fn__(_type_spec, _type_backend, _type_fraction, _type_status, _type_reason, _type_message, _type_unmodelled, _type_notes, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_unmodelled, _dflt_notes, _return_type):\n def __init__(self,spec:_type_spec,backend:_type_backend,fraction:_type_fraction,status:_type_status,reason:_type_reason,message:_type_message,unmodelled:_type_unmodelled=_dflt_unmodelled,notes:_type_notes=_dflt_notes)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'spec',spec)\n  __dataclass_builtins_object__.__setattr__(self,'backend',backend)\n  __dataclass_builtins_object__.__setattr__(self,'fraction',fraction)\n  __dataclass_builtins_object__.__setattr__(self,'status',status)\n  __dataclass_builtins_object__.__setattr__(self,'reason',reason)\n  __dataclass_builtins_object__.__setattr__(self,'message',message)\n  __dataclass_builtins_object__.__setattr__(self,'unmodelled',unmodelled)\n  __dataclass_builtins_object__.__setattr__(self,'notes',notes)\n return __init__"] = __create_fn__
+TABLE["def __create_fn__(_type_spec, _type_backend, _type_fraction, _type_status, _type_reason, _type_message, _type_unmodelled, _type_notes, _type_host, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_unmodelled, _dflt_notes, _dflt_host, _return_type):\n def __init__(self,spec:_type_spec,backend:_type_backend,fraction:_type_fraction,status:_type_status,reason:_type_reason,message:_type_message,unmodelled:_type_unmodelled=_dflt_unmodelled,notes:_type_notes=_dflt_notes,host:_type_host=_dflt_host)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'spec',spec)\n  __dataclass_builtins_object__.__setattr__(self,'backend',backend)\n  __dataclass_builtins_object__.__setattr__(self,'fraction',fraction)\n  __dataclass_builtins_object__.__setattr__(self,'status',status)\n  __dataclass_builtins_object__.__setattr__(self,'reason',reason)\n  __dataclass_builtins_object__.__setattr__(self,'message',message)\n  __dataclass_builtins_object__.__setattr__(self,'unmodelled',unmodelled)\n  __dataclass_builtins_object__.__setattr__(self,'notes',notes)\n  __dataclass_builtins_object__.__setattr__(self,'host',host)\n return __init__"] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('backend','status','reason','message','unmodelled','notes',):
+  if type(self) is cls or name in ('backend','status','reason','message','unmodelled','notes','host',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'backend\',\'status\',\'reason\',\'message\',\'unmodelled\',\'notes\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'backend\',\'status\',\'reason\',\'message\',\'unmodelled\',\'notes\',\'host\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -120,19 +122,19 @@ TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name)
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('spec','backend','fraction','status','reason','message','unmodelled','notes',):
+  if type(self) is cls or name in ('spec','backend','fraction','status','reason','message','unmodelled','notes','host',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'spec\',\'backend\',\'fraction\',\'status\',\'reason\',\'message\',\'unmodelled\',\'notes\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'spec\',\'backend\',\'fraction\',\'status\',\'reason\',\'message\',\'unmodelled\',\'notes\',\'host\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('backend','status','reason','message','unmodelled','notes',):
+  if type(self) is cls or name in ('backend','status','reason','message','unmodelled','notes','host',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'backend\',\'status\',\'reason\',\'message\',\'unmodelled\',\'notes\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'backend\',\'status\',\'reason\',\'message\',\'unmodelled\',\'notes\',\'host\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -144,8 +146,8 @@ TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('spec','backend','fraction','status','reason','message','unmodelled','notes',):
+  if type(self) is cls or name in ('spec','backend','fraction','status','reason','message','unmodelled','notes','host',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'spec\',\'backend\',\'fraction\',\'status\',\'reason\',\'message\',\'unmodelled\',\'notes\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'spec\',\'backend\',\'fraction\',\'status\',\'reason\',\'message\',\'unmodelled\',\'notes\',\'host\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__

@@ -114,10 +114,10 @@ TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is s
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.namespace,self.name,self.ports,self.type,)==(other.namespace,other.name,other.ports,other.type,)
+   return (self.namespace,self.name,self.ports,self.type,self.external_name,)==(other.namespace,other.name,other.ports,other.type,other.external_name,)
   return NotImplemented
  return __eq__
-TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.name,self.ports,self.type,)==(other.namespace,other.name,other.ports,other.type,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.name,self.ports,self.type,self.external_name,)==(other.namespace,other.name,other.ports,other.type,other.external_name,)\n  return NotImplemented\n return __eq__'] = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -257,9 +257,9 @@ TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.namespace
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.namespace,self.name,self.ports,self.type,))
+  return hash((self.namespace,self.name,self.ports,self.type,self.external_name,))
  return __hash__
-TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.namespace,self.name,self.ports,self.type,))\n return __hash__'] = __create_fn__
+TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.namespace,self.name,self.ports,self.type,self.external_name,))\n return __hash__'] = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
@@ -389,9 +389,9 @@ TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qua
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, name={self.name!r}, ports={self.ports!r}, type={self.type!r})"
+  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, name={self.name!r}, ports={self.ports!r}, type={self.type!r}, external_name={self.external_name!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, name={self.name!r}, ports={self.ports!r}, type={self.type!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, name={self.name!r}, ports={self.ports!r}, type={self.type!r}, external_name={self.external_name!r})"\n return __repr__'] = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
@@ -582,14 +582,15 @@ def __create_fn__(_type_namespace, _type_name, _type_class_name, _type_listeners
  return __init__
 TABLE["def __create_fn__(_type_namespace, _type_name, _type_class_name, _type_listeners, _type_allowed_listeners_from, _type_allowed_listeners_selector, _type_origin, _type_unmodelled, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_unmodelled, _return_type):\n def __init__(self,namespace:_type_namespace,name:_type_name,class_name:_type_class_name,listeners:_type_listeners,allowed_listeners_from:_type_allowed_listeners_from,allowed_listeners_selector:_type_allowed_listeners_selector,origin:_type_origin,unmodelled:_type_unmodelled=_dflt_unmodelled)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'class_name',class_name)\n  __dataclass_builtins_object__.__setattr__(self,'listeners',listeners)\n  __dataclass_builtins_object__.__setattr__(self,'allowed_listeners_from',allowed_listeners_from)\n  __dataclass_builtins_object__.__setattr__(self,'allowed_listeners_selector',allowed_listeners_selector)\n  __dataclass_builtins_object__.__setattr__(self,'origin',origin)\n  __dataclass_builtins_object__.__setattr__(self,'unmodelled',unmodelled)\n return __init__"] = __create_fn__
 
-def __create_fn__(_type_namespace, _type_name, _type_ports, _type_type, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,namespace:_type_namespace,name:_type_name,ports:_type_ports,type:_type_type)->_return_type:
+def __create_fn__(_type_namespace, _type_name, _type_ports, _type_type, _type_external_name, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_external_name, _return_type):
+ def __init__(self,namespace:_type_namespace,name:_type_name,ports:_type_ports,type:_type_type,external_name:_type_external_name=_dflt_external_name)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)
   __dataclass_builtins_object__.__setattr__(self,'name',name)
   __dataclass_builtins_object__.__setattr__(self,'ports',ports)
   __dataclass_builtins_object__.__setattr__(self,'type',type)
+  __dataclass_builtins_object__.__setattr__(self,'external_name',external_name)
  return __init__
-TABLE["def __create_fn__(_type_namespace, _type_name, _type_ports, _type_type, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,namespace:_type_namespace,name:_type_name,ports:_type_ports,type:_type_type)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'ports',ports)\n  __dataclass_builtins_object__.__setattr__(self,'type',type)\n return __init__"] = __create_fn__
+TABLE["def __create_fn__(_type_namespace, _type_name, _type_ports, _type_type, _type_external_name, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_external_name, _return_type):\n def __init__(self,namespace:_type_namespace,name:_type_name,ports:_type_ports,type:_type_type,external_name:_type_external_name=_dflt_external_name)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'ports',ports)\n  __dataclass_builtins_object__.__setattr__(self,'type',type)\n  __dataclass_builtins_object__.__setattr__(self,'external_name',external_name)\n return __init__"] = __create_fn__
 
 def __create_fn__(_type_owner_kind, _type_owner_ns, _type_owner_name, _type_name, _type_port, _type_protocol, _type_hostname, _type_tls_mode, _type_cert_refs, _type_allowed_from, _type_allowed_selector, _type_allowed_kinds, _type_index, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,owner_kind:_type_owner_kind,owner_ns:_type_owner_ns,owner_name:_type_owner_name,name:_type_name,port:_type_port,protocol:_type_protocol,hostname:_type_hostname,tls_mode:_type_tls_mode,cert_refs:_type_cert_refs,allowed_from:_type_allowed_from,allowed_selector:_type_allowed_selector,allowed_kinds:_type_allowed_kinds,index:_type_index)->_return_type:
@@ -773,11 +774,11 @@ TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name)
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('namespace','name','ports','type',):
+  if type(self) is cls or name in ('namespace','name','ports','type','external_name',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'namespace\',\'name\',\'ports\',\'type\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'namespace\',\'name\',\'ports\',\'type\',\'external_name\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -941,11 +942,11 @@ TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('namespace','name','ports','type',):
+  if type(self) is cls or name in ('namespace','name','ports','type','external_name',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'namespace\',\'name\',\'ports\',\'type\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'namespace\',\'name\',\'ports\',\'type\',\'external_name\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):

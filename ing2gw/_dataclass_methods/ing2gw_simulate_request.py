@@ -42,10 +42,10 @@ TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is s
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.namespace,self.name,self.port,)==(other.namespace,other.name,other.port,)
+   return (self.namespace,self.name,self.port,self.host,)==(other.namespace,other.name,other.port,other.host,)
   return NotImplemented
  return __eq__
-TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.name,self.port,)==(other.namespace,other.name,other.port,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.name,self.port,self.host,)==(other.namespace,other.name,other.port,other.host,)\n  return NotImplemented\n return __eq__'] = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -66,18 +66,18 @@ TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is s
 def __create_fn__():
  def __ge__(self,other):
   if other.__class__ is self.__class__:
-   return (self.namespace,self.name,self.port,)>=(other.namespace,other.name,other.port,)
+   return (self.namespace,self.name,self.port,self.host,)>=(other.namespace,other.name,other.port,other.host,)
   return NotImplemented
  return __ge__
-TABLE['def __create_fn__():\n def __ge__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.name,self.port,)>=(other.namespace,other.name,other.port,)\n  return NotImplemented\n return __ge__'] = __create_fn__
+TABLE['def __create_fn__():\n def __ge__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.name,self.port,self.host,)>=(other.namespace,other.name,other.port,other.host,)\n  return NotImplemented\n return __ge__'] = __create_fn__
 
 def __create_fn__():
  def __gt__(self,other):
   if other.__class__ is self.__class__:
-   return (self.namespace,self.name,self.port,)>(other.namespace,other.name,other.port,)
+   return (self.namespace,self.name,self.port,self.host,)>(other.namespace,other.name,other.port,other.host,)
   return NotImplemented
  return __gt__
-TABLE['def __create_fn__():\n def __gt__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.name,self.port,)>(other.namespace,other.name,other.port,)\n  return NotImplemented\n return __gt__'] = __create_fn__
+TABLE['def __create_fn__():\n def __gt__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.name,self.port,self.host,)>(other.namespace,other.name,other.port,other.host,)\n  return NotImplemented\n return __gt__'] = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
@@ -105,9 +105,9 @@ TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.method,se
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.namespace,self.name,self.port,))
+  return hash((self.namespace,self.name,self.port,self.host,))
  return __hash__
-TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.namespace,self.name,self.port,))\n return __hash__'] = __create_fn__
+TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.namespace,self.name,self.port,self.host,))\n return __hash__'] = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
@@ -124,18 +124,18 @@ TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.status,se
 def __create_fn__():
  def __le__(self,other):
   if other.__class__ is self.__class__:
-   return (self.namespace,self.name,self.port,)<=(other.namespace,other.name,other.port,)
+   return (self.namespace,self.name,self.port,self.host,)<=(other.namespace,other.name,other.port,other.host,)
   return NotImplemented
  return __le__
-TABLE['def __create_fn__():\n def __le__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.name,self.port,)<=(other.namespace,other.name,other.port,)\n  return NotImplemented\n return __le__'] = __create_fn__
+TABLE['def __create_fn__():\n def __le__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.name,self.port,self.host,)<=(other.namespace,other.name,other.port,other.host,)\n  return NotImplemented\n return __le__'] = __create_fn__
 
 def __create_fn__():
  def __lt__(self,other):
   if other.__class__ is self.__class__:
-   return (self.namespace,self.name,self.port,)<(other.namespace,other.name,other.port,)
+   return (self.namespace,self.name,self.port,self.host,)<(other.namespace,other.name,other.port,other.host,)
   return NotImplemented
  return __lt__
-TABLE['def __create_fn__():\n def __lt__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.name,self.port,)<(other.namespace,other.name,other.port,)\n  return NotImplemented\n return __lt__'] = __create_fn__
+TABLE['def __create_fn__():\n def __lt__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.name,self.port,self.host,)<(other.namespace,other.name,other.port,other.host,)\n  return NotImplemented\n return __lt__'] = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
@@ -163,9 +163,9 @@ TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qua
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, name={self.name!r}, port={self.port!r})"
+  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, name={self.name!r}, port={self.port!r}, host={self.host!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, name={self.name!r}, port={self.port!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, name={self.name!r}, port={self.port!r}, host={self.host!r})"\n return __repr__'] = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
@@ -214,13 +214,14 @@ def __create_fn__(_type_method, _type_scheme, _type_host, _type_port, _type_targ
  return __init__
 TABLE["def __create_fn__(_type_method, _type_scheme, _type_host, _type_port, _type_target, _type_headers, _type_sni, _type_client_ip, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_method, _dflt_scheme, _dflt_host, _dflt_port, _dflt_target, _dflt_headers, _dflt_sni, _dflt_client_ip, _return_type):\n def __init__(self,method:_type_method=_dflt_method,scheme:_type_scheme=_dflt_scheme,host:_type_host=_dflt_host,port:_type_port=_dflt_port,target:_type_target=_dflt_target,headers:_type_headers=_dflt_headers,sni:_type_sni=_dflt_sni,client_ip:_type_client_ip=_dflt_client_ip)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'method',method)\n  __dataclass_builtins_object__.__setattr__(self,'scheme',scheme)\n  __dataclass_builtins_object__.__setattr__(self,'host',host)\n  __dataclass_builtins_object__.__setattr__(self,'port',port)\n  __dataclass_builtins_object__.__setattr__(self,'target',target)\n  __dataclass_builtins_object__.__setattr__(self,'headers',headers)\n  __dataclass_builtins_object__.__setattr__(self,'sni',sni)\n  __dataclass_builtins_object__.__setattr__(self,'client_ip',client_ip)\n return __init__"] = __create_fn__
 
-def __create_fn__(_type_namespace, _type_name, _type_port, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,namespace:_type_namespace,name:_type_name,port:_type_port)->_return_type:
+def __create_fn__(_type_namespace, _type_name, _type_port, _type_host, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_host, _return_type):
+ def __init__(self,namespace:_type_namespace,name:_type_name,port:_type_port,host:_type_host=_dflt_host)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)
   __dataclass_builtins_object__.__setattr__(self,'name',name)
   __dataclass_builtins_object__.__setattr__(self,'port',port)
+  __dataclass_builtins_object__.__setattr__(self,'host',host)
  return __init__
-TABLE["def __create_fn__(_type_namespace, _type_name, _type_port, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,namespace:_type_namespace,name:_type_name,port:_type_port)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'port',port)\n return __init__"] = __create_fn__
+TABLE["def __create_fn__(_type_namespace, _type_name, _type_port, _type_host, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_host, _return_type):\n def __init__(self,namespace:_type_namespace,name:_type_name,port:_type_port,host:_type_host=_dflt_host)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'port',port)\n  __dataclass_builtins_object__.__setattr__(self,'host',host)\n return __init__"] = __create_fn__
 
 def __create_fn__(_type_services, _type_default_endpoints, _type_endpoints, _type_secrets, _type_secret_facts, _type_nginx_flags, _type_nginx_configmap, _type_traefik, _type_haproxy_flags, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_services, _dflt_default_endpoints, _dflt_endpoints, _dflt_secrets, _dflt_secret_facts, _dflt_nginx_flags, _dflt_nginx_configmap, _dflt_traefik, _dflt_haproxy_flags, _return_type):
  def __init__(self,services:_type_services=_dflt_services,default_endpoints:_type_default_endpoints=_dflt_default_endpoints,endpoints:_type_endpoints=_HAS_DEFAULT_FACTORY,secrets:_type_secrets=_dflt_secrets,secret_facts:_type_secret_facts=_HAS_DEFAULT_FACTORY,nginx_flags:_type_nginx_flags=_dflt_nginx_flags,nginx_configmap:_type_nginx_configmap=_HAS_DEFAULT_FACTORY,traefik:_type_traefik=_HAS_DEFAULT_FACTORY,haproxy_flags:_type_haproxy_flags=_dflt_haproxy_flags)->_return_type:
@@ -289,11 +290,11 @@ TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name)
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('namespace','name','port',):
+  if type(self) is cls or name in ('namespace','name','port','host',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'namespace\',\'name\',\'port\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'namespace\',\'name\',\'port\',\'host\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -345,11 +346,11 @@ TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('namespace','name','port',):
+  if type(self) is cls or name in ('namespace','name','port','host',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'namespace\',\'name\',\'port\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'namespace\',\'name\',\'port\',\'host\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):

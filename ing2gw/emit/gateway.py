@@ -286,19 +286,35 @@ def _route(r: ir.Route, name: str, rules: list[ir.Rule], section_of: dict[ir.Lis
     if r.hostnames:
         spec["hostnames"] = list(r.hostnames)
     if r.kind == "TLSRoute":
-        spec["rules"] = [{"backendRefs": [_backend_ref(b, r.namespace) for b in r.tls_backends]}]
+        spec["rules"] = [{"backendRefs": [_backend_ref(b, r.namespace, target) for b in r.tls_backends]}]
         return _build("TLSRoute", {"metadata": md, "spec": spec})
     if r.kind == "GRPCRoute":
-        spec["rules"] = [_grpc_rule(x, r.namespace) for x in rules]
+        spec["rules"] = [_grpc_rule(x, r.namespace, target) for x in rules]
         return _build("GRPCRoute", {"metadata": md, "spec": spec})
     spec["rules"] = [_http_rule(x, r.namespace, target) for x in rules]
     return _build("HTTPRoute", {"metadata": md, "spec": spec})
 
 
-def _backend_ref(b: ir.ServiceBackend, namespace: str) -> dict[str, Any]:
+def _backend_ref(b: ir.ServiceBackend, namespace: str, target: str | None = None) -> dict[str, Any]:
     """A backendRef from a route in `namespace` (a Service elsewhere needs its namespace, and a
-    ReferenceGrant the provider asked for)."""
-    d: dict[str, Any] = {"name": b.name}
+    ReferenceGrant the provider asked for). An ExternalName Service becomes the target's own
+    backend object when the target carries `external-backend` (its emitter writes the object)."""
+    if b.external_name is not None and target is not None:
+        from ing2gw.emit.targets import EXTERNAL_BACKEND
+        from ing2gw.emit.targets.carry import carries, external_backend_name
+
+        if target in EXTERNAL_BACKEND and b.namespace == namespace and carries(
+                target, "external-backend", {"host": b.external_name, "port": str(b.port)}):
+            group, kind = EXTERNAL_BACKEND[target]
+            d: dict[str, Any] = {"group": group, "kind": kind, "name": external_backend_name(b.name, b.port),
+                                 "port": b.port}
+            if b.weight is not None:
+                d["weight"] = b.weight
+            if b.request_headers_set:
+                d["filters"] = [{"type": "RequestHeaderModifier", "requestHeaderModifier": {
+                    "set": [{"name": k, "value": v} for k, v in b.request_headers_set]}}]
+            return d
+    d = {"name": b.name}
     if b.namespace != namespace:
         d["namespace"] = b.namespace
     d["port"] = b.port
@@ -435,7 +451,7 @@ def _http_rule(r: ir.Rule, namespace: str, target: str | None = None) -> dict[st
     if filters:
         d["filters"] = filters
     if r.backends:
-        d["backendRefs"] = [_backend_ref(b, namespace) for b in r.backends]
+        d["backendRefs"] = [_backend_ref(b, namespace, target) for b in r.backends]
     if r.timeouts is not None:
         t: dict[str, Any] = {}
         if r.timeouts.request:
@@ -446,7 +462,7 @@ def _http_rule(r: ir.Rule, namespace: str, target: str | None = None) -> dict[st
     return d
 
 
-def _grpc_rule(r: ir.Rule, namespace: str) -> dict[str, Any]:
+def _grpc_rule(r: ir.Rule, namespace: str, target: str | None = None) -> dict[str, Any]:
     """Paths in gRPC rules are `/service/` (a service) or `/service/method` (a method)."""
     d: dict[str, Any] = {}
     matches = []
@@ -465,7 +481,7 @@ def _grpc_rule(r: ir.Rule, namespace: str) -> dict[str, Any]:
     if r.request_headers:
         d["filters"] = [{"type": "RequestHeaderModifier", "requestHeaderModifier": _headers(r.request_headers)}]
     if r.backends:
-        d["backendRefs"] = [_backend_ref(b, namespace) for b in r.backends]
+        d["backendRefs"] = [_backend_ref(b, namespace, target) for b in r.backends]
     return d
 
 

@@ -83,7 +83,20 @@ class BuildContext:
                          "it does not exist, ingress-nginx answers 503 and the Gateway 500", ing=ing,
                          details={"services": f"{ing.namespace}/{svc_ref.name}", **scoped})
         external = svc is not None and svc.spec.type == "ExternalName"
-        if external:
+        external_name = ((svc.spec.external_name or "").lower().rstrip(".") or None) if svc is not None and external \
+            else None
+        if external and self.options.target is not None:
+            assert svc is not None
+            from ing2gw.providers.external_backends import target_finding
+
+            named = svc.port_by_name(str(port.name)) if port.number is None else None
+            severity, code, message, suggestion = target_finding(
+                self.options.target, f"{ing.namespace}/{svc_ref.name}", external_name or "",
+                port.number if port.number is not None else named.port if named is not None else None,
+                [p.port for p in svc.spec.ports])
+            self.finding(severity, code, message, ing=ing, suggestion=suggestion or None,
+                         details={"services": f"{ing.namespace}/{svc_ref.name}", **scoped})
+        elif external:
             assert svc is not None
             self.finding(Severity.WARNING, "ING2GW-CORE-040",
                          f"Service {ing.namespace}/{svc_ref.name} is of type ExternalName ({svc.spec.external_name}): "
@@ -101,7 +114,7 @@ class BuildContext:
                              f"(it has {', '.join(str(p.port) for p in svc.spec.ports)})", ing=ing,
                              suggestion="fix the Ingress backend port; ingress-nginx answers 503 for this path",
                              details={"services": f"{ing.namespace}/{svc_ref.name}", **scoped})
-            return ir.ServiceBackend(ing.namespace, svc_ref.name, port.number)
+            return ir.ServiceBackend(ing.namespace, svc_ref.name, port.number, external_name=external_name)
         if svc is None:
             self.finding(Severity.ERROR, "ING2GW-CORE-010",
                          f"{where}: named port {port.name!r} of Service {ing.namespace}/{svc_ref.name} cannot be "
@@ -117,7 +130,7 @@ class BuildContext:
                          suggestion="fix the port name; ingress-nginx answers 503 for this path",
                          details={"services": f"{ing.namespace}/{svc_ref.name}", **scoped})
             return None
-        return ir.ServiceBackend(ing.namespace, svc_ref.name, sp.port)
+        return ir.ServiceBackend(ing.namespace, svc_ref.name, sp.port, external_name=external_name)
 
 
 class Provider(Protocol):

@@ -282,7 +282,14 @@ class GatewayRouter:
             for li in rt.listeners:
                 if li.spec.owner_kind == "ListenerSet":
                     ls_listeners.setdefault((li.spec.owner_ns, li.spec.owner_name), (rt, []))[1].append(li)
-        resolver = BackendResolver(inv, self.context)
+        impls = {self._policy_index.implementation(g.class_name)[0] for g in inv.gateways}
+        store = self._policy_index.store
+
+        def lookup(group: str, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+            obj = store.get(group, kind, namespace, name)
+            return dict(obj.spec) if obj is not None else None
+
+        resolver = BackendResolver(inv, self.context, next(iter(impls)) if len(impls) == 1 else None, lookup)
         self._plans: dict[tuple[str, str, str, int], _Plan] = {}
         statuses: list[RouteParentStatus] = []
         for route in sorted(inv.routes, key=lambda r: (r.kind, r.namespace, r.name)):
@@ -825,6 +832,9 @@ class _Ctx:
                 upstream_headers = tuple(headers)
                 if extra_ops:
                     view_ops = view_ops + tuple(extra_ops)
+            if chosen.host is not None and upstream_host == req.host:
+                # the implementation names the external host in Host (no filter set another one)
+                upstream_host = chosen.host
         if state is not None and effects is not None:
             # policy steps on the way to the backend: a direct response, or changes to the request
             state.path, _, _ = (upstream_path if upstream_path is not None else req.target).partition("?")

@@ -12,9 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ipaddress
+from typing import Any, Callable, Mapping
+
 from ing2gw.simulate.gateway_attach import Condition
-from ing2gw.simulate.gateway_objects import GW_GROUP, BackendRefSpec, GrantSpec, Inventory, RuleSpec
+from ing2gw.simulate.gateway_objects import GW_GROUP, BackendRefSpec, GrantSpec, Inventory, RuleSpec, ServiceSpec
 from ing2gw.simulate.request import BackendRef, ClusterContext
+
+#: (group, kind, namespace, name) -> the spec of an implementation object of the input, or None
+ObjectLookup = Callable[[str, str, str, str], "Mapping[str, Any] | None"]
 
 #: Backend kinds the spec names but this model does not resolve (their answers say so).
 UNMODELLED_KINDS = {
@@ -39,6 +45,8 @@ class ShareInfo:
     message: str
     unmodelled: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: the Host header the implementation sends to this backend instead of the client's
+    host: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +69,44 @@ class Resolved:
     message: str
     unmodelled: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    host: str | None = None
+
+
+#: implementation -> (group, kind) of its own backend object for hosts outside the cluster, read
+#: by `_own_backend` (the others stay in UNMODELLED_KINDS)
+OWN_BACKENDS = {
+    "envoy-gateway": ("gateway.envoyproxy.io", "Backend"),
+    "kgateway": ("gateway.kgateway.dev", "Backend"),
+}
+
+
+def _hostname_problem(host: str) -> str | None:
+    """Why Envoy Gateway refuses an FQDN endpoint's hostname (internal/gatewayapi/backend.go,
+    validateHostname: a DNS subdomain of two labels or more, never an IP address), or None."""
+    name = host.rstrip(".")
+    try:
+        ipaddress.ip_address(name)
+        return f"hostname {host} is an IP address"
+    except ValueError:
+        pass
+    if name.count(".") < 1:
+        return f"hostname {host} should be a domain with at least two segments"
+    return None
 
 
 class BackendResolver:
-    """Resolves backendRefs against the input's Services, ReferenceGrants and the cluster facts."""
+    """Resolves backendRefs against the input's Services, ReferenceGrants and the cluster facts.
 
-    def __init__(self, inv: Inventory, context: ClusterContext) -> None:
+    `implementation`: the Gateway API implementation that runs every Gateway of the input (None
+    when unknown or several): what an ExternalName Service and the implementation's own backend
+    objects (`lookup`) become depends on it."""
+
+    def __init__(self, inv: Inventory, context: ClusterContext, implementation: str | None = None,
+                 lookup: ObjectLookup | None = None) -> None:
         self.inv = inv
         self.context = context
+        self.implementation = implementation
+        self.lookup = lookup
         self.grants: dict[str, list[GrantSpec]] = {}
         # (grant namespace, from group, from kind, from namespace, to group, to kind) -> the
         # names a grant allows (None: every name); a grant permits a reference when one of its
@@ -89,6 +127,8 @@ class BackendResolver:
         """Resolve one backendRef of a route in `route_ns`."""
         ns = ref.namespace or route_ns
         label = f"{ref.kind} {ns}/{ref.name}"
+        if self.implementation in OWN_BACKENDS and (ref.group, ref.kind) == OWN_BACKENDS[self.implementation]:
+            return self._own_backend(route_kind, route_ns, ns, ref)
         if (ref.group, ref.kind) in UNMODELLED_KINDS:
             what = UNMODELLED_KINDS[(ref.group, ref.kind)]
             return Resolved(BackendRef(ns, ref.name, ref.port), None, None, "",
@@ -104,9 +144,9 @@ class BackendResolver:
             return Resolved(None, 500, "BackendNotFound", f"Service {ns}/{ref.name} does not exist")
         unmodelled: list[str] = []
         notes: list[str] = []
+        if svc is not None and svc.type == "ExternalName":
+            return self._external_name(svc, ref)
         if svc is not None:
-            if svc.type == "ExternalName":
-                unmodelled.append(f"backend Service {ns}/{ref.name} is ExternalName: support is implementation-specific")
             ports = {p for _, p, _ in svc.ports}
             if svc.ports and ref.port not in ports:
                 return Resolved(None, 500, "BackendNotFound",
@@ -125,6 +165,83 @@ class BackendResolver:
                             tuple(unmodelled), tuple(notes))
         return Resolved(backend, None, None, "", tuple(unmodelled), tuple(notes))
 
+    def _external_name(self, svc: ServiceSpec, ref: BackendRefSpec) -> Resolved:
+        """An ExternalName Service as the Gateway's implementation treats it (each from its own
+        source; the Gateway API spec leaves it implementation-specific)."""
+        label = f"Service {svc.namespace}/{svc.name}"
+        impl = self.implementation
+        backend = BackendRef(svc.namespace, svc.name, ref.port, svc.external_name)
+        ports = {p for _, p, _ in svc.ports}
+        if impl == "envoy-gateway":
+            # v1.9 validateBackendRefService: ResolvedRefs False, UnsupportedValue (a Backend instead)
+            return Resolved(None, 500, "UnsupportedValue", f"{label} is of type ExternalName, which Envoy Gateway "
+                                                           "refuses as a backend")
+        if impl == "traefik":
+            # v3.7 kubernetes/gateway getBackendAddresses: "type ExternalName is not supported"
+            return Resolved(None, 500, "BackendNotFound", f"{label} is of type ExternalName, which Traefik's "
+                                                          "Gateway API provider does not support")
+        if impl == "kgateway":
+            # kgateway builds endpoints from EndpointSlices, which an ExternalName Service has none of
+            # (its e2e suite xds_starvation: such a route answers 503)
+            return Resolved(BackendRef(svc.namespace, svc.name, ref.port), 503, "NoEndpoints",
+                            f"{label} is of type ExternalName: kgateway finds no endpoints for it")
+        if impl == "nginx-gateway-fabric":
+            # v2.3+: proxy_pass to the external name on the Service port the backendRef names
+            # (getServicePort: it must be listed), Host set to the external name
+            # (config/servers.go createBaseProxySetHeaders); needs a dnsResolver in the NginxProxy
+            if ref.port not in ports:
+                return Resolved(None, 500, "BackendNotFound", f"{label} has no port {ref.port}")
+            return Resolved(backend, None, None, "", (), (f"{label} is ExternalName {svc.external_name}: NGINX "
+                                                          "resolves it with the NginxProxy's dnsResolver",),
+                            host=svc.external_name)
+        if impl == "istio" and ref.port in ports:
+            # Istio turns an ExternalName Service's ports into DNS clusters of the external name
+            return Resolved(backend, None, None, "", (), (f"{label} is ExternalName {svc.external_name}: Istio "
+                                                          "resolves it by DNS",))
+        return Resolved(backend, None, None, "", (f"backend {label} is ExternalName: support is "
+                                                  "implementation-specific",))
+
+    def _own_backend(self, route_kind: str, route_ns: str, ns: str, ref: BackendRefSpec) -> Resolved:
+        """An Envoy Gateway or kgateway Backend object: the one host and port it names."""
+        label = f"{ref.kind} {ns}/{ref.name}"
+        if ns != route_ns and not self.granted(route_kind, route_ns, ref.group, ref.kind, ns, ref.name):
+            return Resolved(None, 500, "RefNotPermitted", f"{route_kind} in {route_ns} may not use {label}: no "
+                                                          f"ReferenceGrant in {ns} allows it")
+        spec = self.lookup(ref.group, ref.kind, ns, ref.name) if self.lookup is not None else None
+        if spec is None:
+            return Resolved(None, 500, "BackendNotFound", f"{label} does not exist")
+        hosts: list[tuple[str, Any]] = []
+        if ref.group == "gateway.envoyproxy.io":
+            if spec.get("type", "Endpoints") != "Endpoints" or spec.get("tls") or spec.get("appProtocols"):
+                return Resolved(BackendRef(ns, ref.name, ref.port), None, None, "",
+                                (f"backend {label}: only plain Endpoints backends are modelled",))
+            for ep in spec.get("endpoints") or []:
+                fqdn, ip = ep.get("fqdn"), ep.get("ip")
+                if isinstance(fqdn, dict):
+                    why = _hostname_problem(str(fqdn.get("hostname") or ""))
+                    if why is not None:
+                        # the Backend is not accepted (internal/gatewayapi/backend.go validateBackend)
+                        return Resolved(None, 500, "InvalidBackendRef", f"{label}: {why}")
+                    hosts.append((str(fqdn.get("hostname")), fqdn.get("port")))
+                elif isinstance(ip, dict):
+                    hosts.append((str(ip.get("address")), ip.get("port")))
+                else:
+                    return Resolved(BackendRef(ns, ref.name, ref.port), None, None, "",
+                                    (f"backend {label}: a Unix socket endpoint is not modelled",))
+        else:
+            static = spec.get("static") if spec.get("type") == "Static" else None
+            if not isinstance(static, dict) or static.get("appProtocol"):
+                return Resolved(BackendRef(ns, ref.name, ref.port), None, None, "",
+                                (f"backend {label}: only Static backends without appProtocol are modelled",))
+            hosts = [(str(h.get("host")), h.get("port")) for h in static.get("hosts") or [] if isinstance(h, dict)]
+        if len(hosts) != 1:
+            return Resolved(BackendRef(ns, ref.name, ref.port), None, None, "",
+                            (f"backend {label}: {len(hosts)} endpoints (load balancing among them) is not modelled",))
+        (host, port), = hosts
+        # the endpoint's port is the one connected to; the backendRef's is not used for a Backend
+        return Resolved(BackendRef(ns, ref.name, port, host.lower().rstrip(".")), None, None, "", (),
+                        (f"backend {label} is {host}:{port} outside the cluster (DNS resolved by Envoy)",))
+
     def rule_action(self, route_kind: str, route_ns: str, rule: RuleSpec, forwards_nothing_ok: bool) -> RuleAction:
         """Resolve a rule's backendRefs and mirrors. `forwards_nothing_ok`: the rule answers by
         itself (a RequestRedirect), so having no backendRefs is not an error."""
@@ -139,7 +256,7 @@ class BackendResolver:
                 first_failure = Condition("ResolvedRefs", "False", res.reason, res.message)
             fraction = b.weight / total if total else 0.0
             shares.append(ShareInfo(b, res.backend, fraction, res.status, res.reason, res.message,
-                                    res.unmodelled, res.notes))
+                                    res.unmodelled, res.notes, res.host))
         mirrors: list[tuple[BackendRef, float]] = []
         for f in rule.filters:
             if f.mirror is None:

@@ -276,6 +276,7 @@ class ServiceSpec:
     name: str
     ports: tuple[tuple[str | None, int, str | None], ...]   # (name, port, appProtocol)
     type: str
+    external_name: str | None = None                         # type ExternalName: spec.externalName
 
 
 @dataclass

@@ -227,7 +227,9 @@ def _read_service(m: Manifest, inv: Inventory, problems: list[Problem]) -> None:
         if isinstance(p, dict) and isinstance(p.get("port"), int):
             ports.append((p.get("name"), int(p["port"]), p.get("appProtocol")))
     ns = m.namespace or "default"
-    inv.services[(ns, m.name)] = ServiceSpec(ns, m.name, tuple(ports), str(spec.get("type") or "ClusterIP"))
+    external = spec.get("externalName")
+    inv.services[(ns, m.name)] = ServiceSpec(ns, m.name, tuple(ports), str(spec.get("type") or "ClusterIP"),
+                                             str(external).lower().rstrip(".") if external else None)
 
 
 def _selector(r: _Reader, value: Any, path: str) -> Selector:

@@ -279,7 +279,9 @@ class NginxConfig:
                     ready = 0
                 else:
                     port = p.port
-        return Upstream(name, BackendRef(namespace, svc.name, port), ready, True, notes=notes)
+        # the upstream is the DNS name (compared case-insensitively, without the root dot)
+        external = (s.external_name or "").lower().rstrip(".") if s is not None and s.type == "ExternalName" else None
+        return Upstream(name, BackendRef(namespace, svc.name, port, external), ready, True, notes=notes)
 
     def _create_upstreams(self, ings: list[Ingress]) -> None:
         for ing in ings:

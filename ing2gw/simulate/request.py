@@ -256,11 +256,22 @@ class BackendRef:
     namespace: str
     name: str
     port: int | str | None
+    #: the DNS name (or address) of an upstream outside the cluster (an ExternalName Service, an
+    #: implementation's Backend object): what the proxy connects to, whichever object named it;
+    #: None for a Service with endpoints
+    host: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"namespace": self.namespace, "name": self.name, "port": self.port}
+        d: dict[str, Any] = {"namespace": self.namespace, "name": self.name, "port": self.port}
+        if self.host is not None:
+            d["host"] = self.host
+        return d
 
     def __str__(self) -> str:
+        # an external upstream is the same upstream whichever object (Service, Backend) named it:
+        # answers are compared by this text (simulate/compare.py)
+        if self.host is not None:
+            return f"external {self.host}:{self.port}"
         return f"{self.namespace}/{self.name}:{self.port}"
 
 

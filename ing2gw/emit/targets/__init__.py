@@ -93,6 +93,15 @@ DIRECT_RESPONSE: dict[str, tuple[str, str]] = {
 }
 
 
+#: target -> (group, kind) of its own backend object for a host outside the cluster, named by a
+#: backendRef instead of an ExternalName Service (ir.ServiceBackend.external_name) when the target
+#: carries `external-backend`; the target's emitter writes the objects (external_backends.py)
+EXTERNAL_BACKEND: dict[str, tuple[str, str]] = {
+    "envoy-gateway": ("gateway.envoyproxy.io", "Backend"),
+    "kgateway": ("gateway.kgateway.dev", "Backend"),
+}
+
+
 #: target -> (group, kind) of the object an ExtensionRef names for a rule's CORS policy
 #: (ir.Rule.cors) where the target refuses the standard CORS filter; the target's emitter writes
 #: the objects, named by `cors_filter_name`

@@ -480,7 +480,35 @@ def _load_balancing_kgateway(params: Params) -> str | None:
 
 
 #: (target, intent) -> the limits of that target's emitter; a row not listed takes any parameters
+def _external_backend_eg(params: Params) -> str | None:
+    """Envoy Gateway accepts a Backend's FQDN endpoint only for a DNS name of two labels or more
+    that is not an IP address (internal/gatewayapi/backend.go, validateHostname)."""
+    host = params.get("host", "")
+    if not params.get("port"):
+        return "the Ingress names a Service port the ExternalName Service does not list"
+    if re.fullmatch(r"[0-9.]+|[0-9a-f:]*:[0-9a-f:.]*", host):
+        return f"the external name {host!r} is an IP address, which an FQDN endpoint refuses"
+    if "." not in host:
+        return (f"the external name {host!r} is a single label, which Envoy Gateway refuses as an FQDN endpoint "
+                "(it wants a domain with at least two segments)")
+    return None
+
+
+def external_backend_name(service: str, port: int) -> str:
+    """The name of the Backend object a target's emitter writes for one port of an ExternalName
+    Service (in the Service's namespace); providers name it in their findings."""
+    return f"{service[:253 - 6]}-{port}"
+
+
+def _external_backend_kgateway(params: Params) -> str | None:
+    if not params.get("port"):
+        return "the Ingress names a Service port the ExternalName Service does not list"
+    return None
+
+
 LIMITS: dict[tuple[str, str], Limit] = {
+    ("envoy-gateway", "external-backend"): _external_backend_eg,
+    ("kgateway", "external-backend"): _external_backend_kgateway,
     ("envoy-gateway", "basic-auth"): _basic_auth_eg,
     ("envoy-gateway", "external-auth"): _external_auth_eg,
     ("envoy-gateway", "rate-limit"): _rate_limit_eg,
@@ -570,5 +598,5 @@ def carries(target: str | None, intent: str | None, params: Params | Iterable[tu
     return verdict(target, intent, params).carried
 
 
-__all__ = ["ALB_STICKINESS_MAX", "ISTIO_SIMPLE", "LIMITS", "REGEX_BY_LENGTH", "REPORTS", "ROOT_WITHOUT_BACKEND", "Verdict",
+__all__ = ["ALB_STICKINESS_MAX", "external_backend_name", "ISTIO_SIMPLE", "LIMITS", "REGEX_BY_LENGTH", "REPORTS", "ROOT_WITHOUT_BACKEND", "Verdict",
            "carries", "generated", "nginx_size", "reports", "verdict"]

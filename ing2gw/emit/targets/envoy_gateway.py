@@ -43,6 +43,7 @@ from typing import Any
 from ing2gw import ir
 from ing2gw.emit.targets import direct_filter_name, regex_filter_name
 from ing2gw.emit.targets.carry import RETRY_TRIGGERS, carries
+from ing2gw.emit.targets.external_backends import backend_objects
 from ing2gw.findings import Finding, Severity
 
 API_VERSION = "gateway.envoyproxy.io/v1alpha1"
@@ -232,6 +233,7 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
                     annotation=i.source.annotation))
     filters, rewrites = regex_rewrite_filters([route for route, _ in routes])
     objects += filters
+    objects += backend_objects(routes, "envoy-gateway")
     return objects, consumed, [told[k] for k in sorted(told)] + rewrites
 
 

@@ -38,6 +38,7 @@ from typing import Any
 
 from ing2gw import ir
 from ing2gw.emit.targets import direct_filter_name, regex_filter_name
+from ing2gw.emit.targets.external_backends import backend_objects
 from ing2gw.emit.targets.carry import carries
 from ing2gw.emit.targets.envoy_gateway import duration
 from ing2gw.findings import Finding, Severity
@@ -149,6 +150,7 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
     balancers, carried, balanced = backend_config_policies([route for route, _ in routes])
     objects += balancers
     consumed |= carried
+    objects += backend_objects(routes, "kgateway")
     return objects, consumed, [told[k] for k in sorted(told)] + balanced
 
 

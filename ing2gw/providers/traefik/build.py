@@ -187,7 +187,20 @@ def _service(ctx: BuildContext, ing: Ingress, backend: IngressBackend, where: st
                     "the Service is not in the input", ing=ing,
                     suggestion="pass the Service manifest too (-f service.yaml), or use a port number")
         return None
-    if svc.spec.type == "ExternalName" and st.allow_external_name_services:
+    external_name = (svc.spec.external_name or "").lower().rstrip(".") or None \
+        if svc.spec.type == "ExternalName" else None
+    if svc.spec.type == "ExternalName" and st.allow_external_name_services and ctx.options.target is not None:
+        # what the target does with it (and the Backend its emitter writes), as for ingress-nginx
+        from ing2gw.providers.external_backends import target_finding
+
+        sp_ = svc.port_by_number(ref.port.number) if ref.port.number is not None else \
+            svc.port_by_name(str(ref.port.name))
+        severity, code, message, suggestion = target_finding(
+            ctx.options.target, f"{ing.namespace}/{ref.name}", external_name or "", sp_.port if sp_ else None,
+            [p.port for p in svc.spec.ports])
+        ctx.finding(severity, code, f"{where}: " + message.replace("ingress-nginx", "Traefik"),
+                    ing=ing, suggestion=suggestion or None, details={"services": f"{ing.namespace}/{ref.name}"})
+    elif svc.spec.type == "ExternalName" and st.allow_external_name_services:
         ctx.finding(Severity.WARNING, "ING2GW-TRAEFIK-065",
                     f"{where}: Service {ing.namespace}/{ref.name} is of type ExternalName "
                     f"({svc.spec.external_name}), which Traefik proxies with allowExternalNameServices; a backendRef "
@@ -211,7 +224,7 @@ def _service(ctx: BuildContext, ing: Ingress, backend: IngressBackend, where: st
                     f"{where}: Service {ing.namespace}/{ref.name} has no port {ref.port.number or ref.port.name!r}: "
                     "Traefik builds no router for this path", ing=ing)
         return None
-    return ir.ServiceBackend(ing.namespace, ref.name, sp.port)
+    return ir.ServiceBackend(ing.namespace, ref.name, sp.port, external_name=external_name)
 
 
 #: service.* keys Traefik reads on a Service (annotations.go), lower case

@@ -684,7 +684,9 @@ def _decision(base: Decision, answer: Answer) -> Decision:
 
 
 def _backend(lb: LoadBalancer) -> BackendRef:
-    return BackendRef(lb.namespace, lb.service, lb.port)
+    # an ExternalName Service is the DNS name Traefik connects to (compared by name and port)
+    host = lb.external_name.lower().rstrip(".") if lb.external_name else None
+    return BackendRef(lb.namespace, lb.service, lb.port, host)
 
 
 def _differs(a: Answer, b: Answer) -> bool:
