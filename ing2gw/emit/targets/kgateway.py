@@ -178,7 +178,8 @@ def _backend_tls(routes: list[ir.Route], policies: list[dict[str, Any]]) -> tupl
                 f"kgateway: backend-protocol {protocol.upper()} becomes TLS without verification (tls.insecureSkipVerify"
                 + (f", sni {sni}" if sni else "") + f") in BackendConfigPolicy {ns}/{policy['metadata']['name']} for "
                 "Service " + f"{ns}/{svc}, as ingress-nginx (which does not check the backend's certificate either); "
-                "every port of the Service and every route sending to it get TLS (each does in the input)"
+                "the policy covers every port of the Service, and every route of the input that sends to the Service asks "
+                "for this TLS"
                 + ("" if sni else "; no SNI is set, as nginx sent none"),
                 "verify the backend instead when you can (proxy-ssl-verify on, a BackendTLSPolicy)", Severity.INFO))
     return result.consumed, told + result.findings
