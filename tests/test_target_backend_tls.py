@@ -138,3 +138,79 @@ def test_other_targets_keep_the_error_naming_what_to_write(target: str | None, h
 def test_verification_on_stays_the_standard_policy() -> None:
     res = run("istio", ingress("api", "api", anns={**HTTPS, f"{P}/proxy-ssl-verify": "on"}))
     assert len(kinds(res, "BackendTLSPolicy")) == 1 and kinds(res, "DestinationRule") == []
+
+
+# ---- the check sees how each side reaches the backend ---------------------------------------------
+
+
+def _answers(target: str, docs: list[str], line: str) -> tuple[str | None, str | None]:
+    import yaml
+
+    from ing2gw.simulate.gateway import GatewayRouter
+    from ing2gw.simulate.nginx import NginxRouter
+    from ing2gw.simulate.request import ClusterContext, Request
+
+    manifests = load_text("---\n".join(docs))
+    res = translate(manifests, Options(target=target))
+    request = Request.parse_line(line)
+    old = NginxRouter(list(manifests), ClusterContext()).route(request)
+    new = GatewayRouter(load_text(yaml.safe_dump_all(res.objects()), "out.yaml")).route(request)
+    return old.upstream_tls, new.upstream_tls
+
+
+def test_both_models_say_how_the_backend_is_reached() -> None:
+    assert _answers("istio", [ingress("api", "api", anns=HTTPS)], "GET http://api.example.com/x") == ("tls", "tls")
+    assert _answers("kgateway", [ingress("api", "api", anns=HTTPS)], "GET http://api.example.com/x") == \
+        ("tls", "tls")
+    # not carried: the Gateway speaks plain HTTP to the TLS port
+    assert _answers("envoy-gateway", [ingress("api", "api", anns=HTTPS)], "GET http://api.example.com/x") == \
+        ("tls", "plain")
+    # verified: the standard BackendTLSPolicy
+    assert _answers("envoy-gateway", [ingress("api", "api", anns={**HTTPS, f"{P}/proxy-ssl-verify": "on"})],
+                    "GET http://api.example.com/x") == ("tls", "tls")
+    assert _answers("istio", [ingress("web", "web", port=80)], "GET http://web.example.com/") == ("plain", "plain")
+    # AUTO_HTTP: the scheme of the client's connection; a value ingress-nginx refuses is HTTP
+    auto = [ingress("auto", "auto", anns={f"{P}/backend-protocol": "AUTO_HTTP"})]
+    assert _answers("istio", auto, "GET https://auto.example.com/")[0] == "tls"
+    assert _answers("istio", auto, "GET http://auto.example.com/")[0] == "plain"
+    assert _answers("istio", [ingress("odd", "odd", anns={f"{P}/backend-protocol": "SPDY"})],
+                    "GET http://odd.example.com/")[0] == "plain"
+
+
+@pytest.mark.parametrize("target,kind", [("istio", "DestinationRule"), ("kgateway", "BackendConfigPolicy")])
+def test_verify_notices_a_removed_or_broken_tls_policy(target: str, kind: str) -> None:
+    import copy
+
+    from ing2gw.equivalence.verification import verify_translation
+
+    docs = [ingress("api", "api", anns=HTTPS), ingress("web", "web", port=80)]
+    manifests = load_text("---\n".join(docs))
+    options = Options(target=target)
+    res = translate(manifests, options)
+    assert verify_translation(res, manifests, options).unexplained == 0
+    missing = [o for o in res.objects() if o["kind"] != kind]
+    assert verify_translation(res, manifests, options, new_objects=missing).unexplained > 0
+    # the policy moved to the plain Service: its requests now go over TLS, the TLS one's in plain HTTP
+    moved = copy.deepcopy(res.objects())
+    [pol] = [o for o in moved if o["kind"] == kind]
+    if kind == "DestinationRule":
+        pol["spec"]["host"] = "web.shop.svc.cluster.local"
+        pol["spec"]["trafficPolicy"]["portLevelSettings"][0]["port"]["number"] = 80
+    else:
+        pol["spec"]["targetRefs"][0]["name"] = "web"
+    assert verify_translation(res, manifests, options, new_objects=moved).unexplained > 0
+    if kind == "DestinationRule":  # TLS on the wrong port of the right Service
+        wrong_port = copy.deepcopy(res.objects())
+        [pol] = [o for o in wrong_port if o["kind"] == kind]
+        pol["spec"]["trafficPolicy"]["portLevelSettings"][0]["port"]["number"] = 8443
+        assert verify_translation(res, manifests, options, new_objects=wrong_port).unexplained > 0
+
+
+def test_the_error_explains_the_plain_http_and_nothing_else() -> None:
+    from ing2gw.equivalence.verification import verify_translation
+
+    manifests = load_text(ingress("api", "api", anns=HTTPS))
+    options = Options(target="envoy-gateway")
+    res = translate(manifests, options)
+    v = verify_translation(res, manifests, options)
+    assert v.unexplained == 0 and v.explained > 0

@@ -136,14 +136,17 @@ class Effects:
     unmodelled: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     applied: tuple[str, ...] = ()
+    #: backends (namespace, Service, port) the implementation's own policies reach over TLS
+    #: (a BackendTLSPolicy is the router's: gateway_backends)
+    tls: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.steps or self.unmodelled or self.notes or self.applied)
+        return not (self.steps or self.unmodelled or self.notes or self.applied or self.tls)
 
     def __add__(self, other: "Effects") -> "Effects":
         return Effects(self.steps + other.steps, self.unmodelled + other.unmodelled, self.notes + other.notes,
-                       self.applied + other.applied)
+                       self.applied + other.applied, self.tls + other.tls)
 
 
 NO_EFFECTS = Effects()
@@ -157,6 +160,7 @@ class EffectsBuilder:
         self.unmodelled: list[str] = []
         self.notes: list[str] = []
         self.applied: list[str] = []
+        self.tls: list[tuple[str, str, int]] = []
 
     def step(self, step: Step, source: PolicyObject | str | None = None) -> None:
         if source is not None:
@@ -169,7 +173,7 @@ class EffectsBuilder:
 
     def build(self) -> Effects:
         return Effects(tuple(self.steps), tuple(dict.fromkeys(self.unmodelled)), tuple(dict.fromkeys(self.notes)),
-                       tuple(self.applied))
+                       tuple(self.applied), tuple(dict.fromkeys(self.tls)))
 
 
 # ---------------------------------------------------------------------------------------------
