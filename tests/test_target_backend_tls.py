@@ -125,7 +125,7 @@ def test_a_client_certificate_is_not_written_and_stays_an_error(target: str) -> 
 
 
 @pytest.mark.parametrize("target,hint", [("envoy-gateway", "Backend object"), ("traefik", "ServersTransport"),
-                                         ("gke", "appProtocol"), ("aws", "TargetGroupConfiguration"),
+                                         ("gke", "appProtocol"),
                                          ("nginx-gateway-fabric", "BackendTLSPolicy"), (None, "BackendTLSPolicy")])
 def test_other_targets_keep_the_error_naming_what_to_write(target: str | None, hint: str) -> None:
     res = translate(load_text(ingress("api", "api", anns=HTTPS)), Options(target=target))
@@ -133,6 +133,22 @@ def test_other_targets_keep_the_error_naming_what_to_write(target: str | None, h
     assert err.severity is Severity.ERROR and err.security
     assert hint in (err.suggestion or "")
     assert not [o for o in res.objects() if o["kind"] in ("DestinationRule", "BackendConfigPolicy", "Backend")]
+
+
+def test_aws_target_group_protocol_per_route_merged_with_stickiness() -> None:
+    res = run("aws", ingress("secure", "shared", "/secure", {**HTTPS, f"{P}/affinity": "cookie"}),
+              ingress("plain", "shared", "/plain"))
+    [tgc] = kinds(res, "TargetGroupConfiguration")
+    assert implementation_crds.problems(tgc) == []
+    [entry] = tgc["spec"]["routeConfigurations"]  # the plain Ingress's route keeps its own target group
+    assert entry["routeIdentifier"] == {"kind": "HTTPRoute", "namespace": "shop", "name": "secure"}
+    assert entry["targetGroupProps"]["protocol"] == "HTTPS"
+    assert entry["targetGroupProps"]["targetGroupAttributes"][0] == {"key": "stickiness.enabled", "value": "true"}
+    assert "ING2GW-TARGET-063" in codes(res) and "ING2GW-NGINX-052" not in codes(res)
+    grpcs = run("aws", ingress("g", "g", anns={f"{P}/backend-protocol": "GRPCS"}))
+    assert kinds(grpcs, "TargetGroupConfiguration") == []
+    [err] = [f for f in grpcs.findings if f.code == "ING2GW-NGINX-052"]
+    assert "protocolVersion GRPC" in (err.suggestion or "")
 
 
 def test_verification_on_stays_the_standard_policy() -> None:
@@ -177,7 +193,8 @@ def test_both_models_say_how_the_backend_is_reached() -> None:
                     "GET http://odd.example.com/")[0] == "plain"
 
 
-@pytest.mark.parametrize("target,kind", [("istio", "DestinationRule"), ("kgateway", "BackendConfigPolicy")])
+@pytest.mark.parametrize("target,kind", [("istio", "DestinationRule"), ("kgateway", "BackendConfigPolicy"),
+                                         ("aws", "TargetGroupConfiguration")])
 def test_verify_notices_a_removed_or_broken_tls_policy(target: str, kind: str) -> None:
     import copy
 
@@ -196,6 +213,9 @@ def test_verify_notices_a_removed_or_broken_tls_policy(target: str, kind: str) -
     if kind == "DestinationRule":
         pol["spec"]["host"] = "web.shop.svc.cluster.local"
         pol["spec"]["trafficPolicy"]["portLevelSettings"][0]["port"]["number"] = 80
+    elif kind == "TargetGroupConfiguration":
+        pol["spec"]["targetReference"]["name"] = "web"
+        pol["spec"]["routeConfigurations"][0]["routeIdentifier"]["name"] = "web"
     else:
         pol["spec"]["targetRefs"][0]["name"] = "web"
     assert verify_translation(res, manifests, options, new_objects=moved).unexplained > 0

@@ -64,7 +64,7 @@ def agree(routes: list[ir.Route], target: str, per_port: bool) -> Agreement:
             if rule.redirect is not None or not rule.backends:
                 continue
             # the Ingress of the rule decides (ingress-nginx's backend-protocol is per Ingress)
-            intent = mine.get(rule.source.key) or (mine.get(route.source.key) if len(mine) == 1 else None)
+            intent = mine.get(rule.source.key)
             for b in rule.backends:
                 key = (b.namespace, b.name, b.port if per_port and b.port is not None else 0)
                 uses.setdefault(key, []).append((rule.source.key, _wish(intent), intent))

@@ -489,6 +489,18 @@ def _backend_tls_istio(params: Params) -> str | None:
     return _backend_tls_common(params)
 
 
+def _backend_tls_aws(params: Params) -> str | None:
+    if params.get("protocol") != "https":
+        return ("GRPCS: ing2gw writes the target group protocol HTTPS for HTTP/1 backends only (a gRPC target group "
+                "needs protocolVersion GRPC, which the ALB serves behind an HTTPS listener only)")
+    if params.get("client-secret"):
+        return (f"proxy-ssl-secret {params['client-secret']} makes ingress-nginx present a client certificate to the "
+                "backend; the ALB presents none to its targets")
+    if params.get("sni"):
+        return "proxy-ssl-server-name sends an SNI name; the ALB's connection to a target has no settable SNI"
+    return _backend_tls_common(params)
+
+
 #: (target, intent) -> the limits of that target's emitter; a row not listed takes any parameters
 LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "basic-auth"): _basic_auth_eg,
@@ -505,6 +517,7 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("istio", "session-affinity"): _session_affinity_istio,
     ("istio", "backend-tls"): _backend_tls_istio,
     ("kgateway", "backend-tls"): _backend_tls_kgateway,
+    ("aws", "backend-tls"): _backend_tls_aws,
     ("istio", "load-balancing"): _load_balancing_istio,
     ("istio", "external-auth"): _external_auth_istio,
     ("kgateway", "basic-auth"): _basic_auth_kgateway,

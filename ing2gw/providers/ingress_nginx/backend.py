@@ -37,8 +37,6 @@ UNCARRIED: dict[str, str] = {
     "gke": "GKE speaks TLS to a backend without verifying it when the Service port's appProtocol is HTTPS (or the "
            "Service's cloud.google.com/app-protocols annotation names the port HTTPS; HTTP2 for gRPC) and no "
            "BackendTLSPolicy targets it: set it on the Service, which ing2gw does not own",
-    "aws": "the ALB speaks TLS to targets without verifying them when the Service's TargetGroupConfiguration "
-           "(gateway.k8s.aws) sets defaultConfiguration.protocol HTTPS",
     "nginx-gateway-fabric": "NGINX Gateway Fabric originates TLS to a backend only with a BackendTLSPolicy, which "
                             "verifies: give the backend a certificate it can check",
 }
