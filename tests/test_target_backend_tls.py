@@ -234,3 +234,17 @@ def test_the_error_explains_the_plain_http_and_nothing_else() -> None:
     res = translate(manifests, options)
     v = verify_translation(res, manifests, options)
     assert v.unexplained == 0 and v.explained > 0
+
+
+def test_aws_ignores_a_backend_tls_policy_and_the_check_sees_plain_http() -> None:
+    from ing2gw.equivalence.verification import verify_translation
+
+    anns = {**HTTPS, f"{P}/proxy-ssl-verify": "on", f"{P}/proxy-ssl-secret": "shop/ca"}
+    assert _answers("aws", [ingress("api", "api", anns=anns)], "GET http://api.example.com/x") == ("tls", "plain")
+    manifests = load_text(ingress("api", "api", anns=anns))
+    options = Options(target="aws")
+    res = translate(manifests, options)
+    [warn] = [f for f in res.findings if f.code == "ING2GW-TARGET-040"]
+    assert dict(warn.details)["services"] == "shop/api"
+    v = verify_translation(res, manifests, options)
+    assert v.unexplained == 0 and v.explained > 0

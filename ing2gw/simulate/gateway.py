@@ -854,8 +854,9 @@ class _Ctx:
         upstream_tls: str | None = None
         if chosen.status is None and chosen.backend is not None:
             b = chosen.backend
-            tls = (b.namespace, b.name) in self.router.inventory.backend_tls or \
-                (effects is not None and (b.namespace, b.name, b.port) in effects.tls)
+            standard = (b.namespace, b.name) in self.router.inventory.backend_tls and \
+                not (effects is not None and effects.ignores_backend_tls_policy)
+            tls = standard or (effects is not None and (b.namespace, b.name, b.port) in effects.tls)
             upstream_tls = "tls" if tls else "plain"
         # built here, not through answer(**kwargs): this is most answers
         answer = Answer(status=plan.status, backend=best.backend if best.status in (None, 503) else None,

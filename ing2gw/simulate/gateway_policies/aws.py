@@ -18,7 +18,7 @@ next rule by priority is tried (the router's RULE_NOT_MET).
 TargetGroupConfiguration (health checks, target type, stickiness) does not change one simulated
 answer; its protocol HTTPS (the route's routeConfigurations entry, else defaultConfiguration)
 makes the ALB reach the Service's targets over TLS without validating their certificates
-(Effects.tls).
+(Effects.tls); a BackendTLSPolicy is not implemented (Effects.ignores_backend_tls_policy).
 """
 
 from __future__ import annotations
@@ -95,6 +95,9 @@ class AwsLoadBalancerController:
 
     def effects(self, scope: Scope) -> Effects:
         b = EffectsBuilder()
+        # the controller does not implement BackendTLSPolicy (its table: gatewayAPI.features
+        # backend-tls-policy unsupported); only a target group protocol HTTPS encrypts
+        b.ignores_backend_tls_policy = True
         for p in self.store.of(GROUP, "TargetGroupConfiguration"):
             t = mapping(p.spec.get("targetReference"))
             if (t.get("kind") or "Service") == "Service" and any(
