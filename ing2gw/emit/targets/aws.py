@@ -334,8 +334,8 @@ def _backend_tls(routes: list[tuple[ir.Route, str]], consumed: set[ir.Intent], t
                 "validating their certificates, as ingress-nginx did; other routes of the Service keep their own "
                 "target groups", origin=i.source.origin, subject=f"Ingress {i.source.key}",
                 annotation=i.source.annotation,
-                suggestion="if a TargetGroupConfiguration already names the Service, merge the routeConfigurations into it "
-                           "(one per Service)"))
+                suggestion="if a TargetGroupConfiguration already names the Service, merge the routeConfigurations "
+                           "into it (one per Service)"))
 
 
 def _target_group_configurations(entries: Entries) -> list[dict[str, Any]]:

@@ -476,8 +476,8 @@ def _backend_tls_common(params: Params) -> str | None:
         return (f"proxy-ssl-secret {params['client-secret']} makes ingress-nginx present a client certificate to the "
                 "backend; ing2gw does not write a client certificate for TLS without verification")
     if params.get("sni") == "$proxy_host":
-        return ("proxy-ssl-server-name on without proxy-ssl-name sends nginx's generated upstream name as SNI, which no "
-                "target can reproduce")
+        return ("proxy-ssl-server-name on without proxy-ssl-name sends nginx's generated upstream name as SNI, "
+                "which no target can reproduce")
     return None
 
 
