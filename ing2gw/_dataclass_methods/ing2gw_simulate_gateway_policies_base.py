@@ -42,10 +42,10 @@ TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is s
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.steps,self.unmodelled,self.notes,self.applied,)==(other.steps,other.unmodelled,other.notes,other.applied,)
+   return (self.steps,self.unmodelled,self.notes,self.applied,self.tls,self.ignores_backend_tls_policy,)==(other.steps,other.unmodelled,other.notes,other.applied,other.tls,other.ignores_backend_tls_policy,)
   return NotImplemented
  return __eq__
-TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.steps,self.unmodelled,self.notes,self.applied,)==(other.steps,other.unmodelled,other.notes,other.applied,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.steps,self.unmodelled,self.notes,self.applied,self.tls,self.ignores_backend_tls_policy,)==(other.steps,other.unmodelled,other.notes,other.applied,other.tls,other.ignores_backend_tls_policy,)\n  return NotImplemented\n return __eq__'] = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
@@ -67,9 +67,9 @@ TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.status,se
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.steps,self.unmodelled,self.notes,self.applied,))
+  return hash((self.steps,self.unmodelled,self.notes,self.applied,self.tls,self.ignores_backend_tls_policy,))
  return __hash__
-TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.steps,self.unmodelled,self.notes,self.applied,))\n return __hash__'] = __create_fn__
+TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.steps,self.unmodelled,self.notes,self.applied,self.tls,self.ignores_backend_tls_policy,))\n return __hash__'] = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
@@ -97,9 +97,9 @@ TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qua
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(steps={self.steps!r}, unmodelled={self.unmodelled!r}, notes={self.notes!r}, applied={self.applied!r})"
+  return self.__class__.__qualname__ + f"(steps={self.steps!r}, unmodelled={self.unmodelled!r}, notes={self.notes!r}, applied={self.applied!r}, tls={self.tls!r}, ignores_backend_tls_policy={self.ignores_backend_tls_policy!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(steps={self.steps!r}, unmodelled={self.unmodelled!r}, notes={self.notes!r}, applied={self.applied!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(steps={self.steps!r}, unmodelled={self.unmodelled!r}, notes={self.notes!r}, applied={self.applied!r}, tls={self.tls!r}, ignores_backend_tls_policy={self.ignores_backend_tls_policy!r})"\n return __repr__'] = __create_fn__
 
 def __create_fn__(_type_gateway, _type_gateway_class, _type_listener, _type_listener_owner, _type_route, _type_rule_index, _type_rule_name, _type_backends, _type_filters, _type_filter_types, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_backends, _dflt_filters, _dflt_filter_types, _return_type):
  def __init__(self,gateway:_type_gateway,gateway_class:_type_gateway_class,listener:_type_listener,listener_owner:_type_listener_owner,route:_type_route,rule_index:_type_rule_index,rule_name:_type_rule_name,backends:_type_backends=_dflt_backends,filters:_type_filters=_dflt_filters,filter_types:_type_filter_types=_dflt_filter_types)->_return_type:
@@ -157,14 +157,16 @@ def __create_fn__(_type_status, _type_generated_by, _type_headers, _type_body, _
  return __init__
 TABLE["def __create_fn__(_type_status, _type_generated_by, _type_headers, _type_body, _type_redirect, _type_note, _type_through_cors, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_headers, _dflt_body, _dflt_redirect, _dflt_note, _dflt_through_cors, _return_type):\n def __init__(self,status:_type_status,generated_by:_type_generated_by,headers:_type_headers=_dflt_headers,body:_type_body=_dflt_body,redirect:_type_redirect=_dflt_redirect,note:_type_note=_dflt_note,through_cors:_type_through_cors=_dflt_through_cors)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'status',status)\n  __dataclass_builtins_object__.__setattr__(self,'generated_by',generated_by)\n  __dataclass_builtins_object__.__setattr__(self,'headers',headers)\n  __dataclass_builtins_object__.__setattr__(self,'body',body)\n  __dataclass_builtins_object__.__setattr__(self,'redirect',redirect)\n  __dataclass_builtins_object__.__setattr__(self,'note',note)\n  __dataclass_builtins_object__.__setattr__(self,'through_cors',through_cors)\n return __init__"] = __create_fn__
 
-def __create_fn__(_type_steps, _type_unmodelled, _type_notes, _type_applied, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_steps, _dflt_unmodelled, _dflt_notes, _dflt_applied, _return_type):
- def __init__(self,steps:_type_steps=_dflt_steps,unmodelled:_type_unmodelled=_dflt_unmodelled,notes:_type_notes=_dflt_notes,applied:_type_applied=_dflt_applied)->_return_type:
+def __create_fn__(_type_steps, _type_unmodelled, _type_notes, _type_applied, _type_tls, _type_ignores_backend_tls_policy, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_steps, _dflt_unmodelled, _dflt_notes, _dflt_applied, _dflt_tls, _dflt_ignores_backend_tls_policy, _return_type):
+ def __init__(self,steps:_type_steps=_dflt_steps,unmodelled:_type_unmodelled=_dflt_unmodelled,notes:_type_notes=_dflt_notes,applied:_type_applied=_dflt_applied,tls:_type_tls=_dflt_tls,ignores_backend_tls_policy:_type_ignores_backend_tls_policy=_dflt_ignores_backend_tls_policy)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'steps',steps)
   __dataclass_builtins_object__.__setattr__(self,'unmodelled',unmodelled)
   __dataclass_builtins_object__.__setattr__(self,'notes',notes)
   __dataclass_builtins_object__.__setattr__(self,'applied',applied)
+  __dataclass_builtins_object__.__setattr__(self,'tls',tls)
+  __dataclass_builtins_object__.__setattr__(self,'ignores_backend_tls_policy',ignores_backend_tls_policy)
  return __init__
-TABLE["def __create_fn__(_type_steps, _type_unmodelled, _type_notes, _type_applied, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_steps, _dflt_unmodelled, _dflt_notes, _dflt_applied, _return_type):\n def __init__(self,steps:_type_steps=_dflt_steps,unmodelled:_type_unmodelled=_dflt_unmodelled,notes:_type_notes=_dflt_notes,applied:_type_applied=_dflt_applied)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'steps',steps)\n  __dataclass_builtins_object__.__setattr__(self,'unmodelled',unmodelled)\n  __dataclass_builtins_object__.__setattr__(self,'notes',notes)\n  __dataclass_builtins_object__.__setattr__(self,'applied',applied)\n return __init__"] = __create_fn__
+TABLE["def __create_fn__(_type_steps, _type_unmodelled, _type_notes, _type_applied, _type_tls, _type_ignores_backend_tls_policy, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_steps, _dflt_unmodelled, _dflt_notes, _dflt_applied, _dflt_tls, _dflt_ignores_backend_tls_policy, _return_type):\n def __init__(self,steps:_type_steps=_dflt_steps,unmodelled:_type_unmodelled=_dflt_unmodelled,notes:_type_notes=_dflt_notes,applied:_type_applied=_dflt_applied,tls:_type_tls=_dflt_tls,ignores_backend_tls_policy:_type_ignores_backend_tls_policy=_dflt_ignores_backend_tls_policy)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'steps',steps)\n  __dataclass_builtins_object__.__setattr__(self,'unmodelled',unmodelled)\n  __dataclass_builtins_object__.__setattr__(self,'notes',notes)\n  __dataclass_builtins_object__.__setattr__(self,'applied',applied)\n  __dataclass_builtins_object__.__setattr__(self,'tls',tls)\n  __dataclass_builtins_object__.__setattr__(self,'ignores_backend_tls_policy',ignores_backend_tls_policy)\n return __init__"] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -192,11 +194,11 @@ TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name)
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('steps','unmodelled','notes','applied',):
+  if type(self) is cls or name in ('steps','unmodelled','notes','applied','tls','ignores_backend_tls_policy',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'steps\',\'unmodelled\',\'notes\',\'applied\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'steps\',\'unmodelled\',\'notes\',\'applied\',\'tls\',\'ignores_backend_tls_policy\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -224,8 +226,8 @@ TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('steps','unmodelled','notes','applied',):
+  if type(self) is cls or name in ('steps','unmodelled','notes','applied','tls','ignores_backend_tls_policy',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'steps\',\'unmodelled\',\'notes\',\'applied\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'steps\',\'unmodelled\',\'notes\',\'applied\',\'tls\',\'ignores_backend_tls_policy\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__

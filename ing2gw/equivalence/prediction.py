@@ -24,7 +24,8 @@ Vocabulary (checked when the tables load, so a typo cannot ship):
 
 * `fields`: `status`; `backend` (who receives the request, weights included); `weights` (the same
   backends with other shares); `redirect` (with `redirect.status`, `redirect.location`);
-  `upstream_path`; `upstream_host`; `upstream_headers` and `response_headers` (all, or one
+  `upstream_path`; `upstream_host`; `upstream_tls` (tls or plain towards the backend);
+  `upstream_headers` and `response_headers` (all, or one
   header: `response_headers.strict-transport-security`). A name covers itself and every field
   below it (`redirect` covers `redirect.location`).
 * `where`, each a key of the finding's details that the request must match (all of them; any
@@ -63,7 +64,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 FIELDS = frozenset({"status", "backend", "weights", "redirect", "redirect.status", "redirect.location",
-                    "upstream_path", "upstream_host", "upstream_headers", "response_headers"})
+                    "upstream_path", "upstream_host", "upstream_headers", "response_headers", "upstream_tls"})
 HEADER_FIELDS = ("upstream_headers.", "response_headers.")
 WHERE = frozenset({"ingress", "ingresses", "hosts", "wildcard", "paths", "services", "headers", "cookies", "methods"})
 WHEN = frozenset({"scheme", "method", "host", "old", "new", "without-header"})

@@ -141,5 +141,9 @@ def compare(old: Answer, new: Answer, request: Request | None = None) -> list[Di
         if (old.upstream_host or "") != (new.upstream_host or ""):
             diffs.append(Difference("upstream_host", old.upstream_host, new.upstream_host))
         _header_diffs("upstream_headers", old.upstream_headers, new.upstream_headers, diffs)
+        # TLS or plain HTTP towards the backend: a TLS port reached in plain HTTP refuses the
+        # request (and the reverse); compared only where both models know
+        if old.upstream_tls is not None and new.upstream_tls is not None and old.upstream_tls != new.upstream_tls:
+            diffs.append(Difference("upstream_tls", old.upstream_tls, new.upstream_tls))
     _header_diffs("response_headers", old.response_headers, new.response_headers, diffs)
     return diffs

@@ -859,13 +859,23 @@ class _Ctx:
             response.extend(cors_response_headers(cors, origin, False, None, None))
         if state is not None and state.response:
             response.extend(state.response)
+        # TLS towards the backend: a BackendTLSPolicy for the Service, or the implementation's own
+        # setting for the Service port (Effects.tls); plain HTTP otherwise
+        upstream_tls: str | None = None
+        if chosen.status is None and chosen.backend is not None:
+            b = chosen.backend
+            standard = (b.namespace, b.name) in self.router.inventory.backend_tls and \
+                not (effects is not None and effects.ignores_backend_tls_policy)
+            tls = standard or (effects is not None and (b.namespace, b.name, b.port) in effects.tls)
+            upstream_tls = "tls" if tls else "plain"
         # built here, not through answer(**kwargs): this is most answers
         answer = Answer(status=plan.status, backend=best.backend if best.status in (None, 503) else None,
                         backends=plan.shares, upstream_path=upstream_path, upstream_host=upstream_host,
                         upstream_headers=upstream_headers, response_headers=tuple(response),
                         mirrored_to=plan.mirrored, generated_by=plan.generated_by, decided_by=tuple(self.decided),
                         notes=tuple(dict.fromkeys(self.notes)) if self.notes else (),
-                        unmodelled=tuple(dict.fromkeys(self.unmodelled)) if self.unmodelled else ())
+                        unmodelled=tuple(dict.fromkeys(self.unmodelled)) if self.unmodelled else (),
+                        upstream_tls=upstream_tls)
         return self._decision(answer, li, plan, plan.action.mirrors, view_ops)
 
     def run_steps(self, effects: Effects, phase: str, state: RequestState) -> LocalReply | None:

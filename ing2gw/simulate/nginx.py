@@ -93,13 +93,13 @@ class _Trace:
                       notes=tuple(dict.fromkeys(self.notes)) if self.notes else ())
 
     def forwarded(self, shares: Sequence[Share], status: int, upstream_path: str, upstream_host: str,
-                  upstream_headers: tuple[tuple[str, str], ...]) -> Answer:
+                  upstream_headers: tuple[tuple[str, str], ...], upstream_tls: str | None = None) -> Answer:
         """Like `proxied(shares, status=..., upstream_path=..., ...)`."""
         shares = tuple(shares)
         best = shares[0] if len(shares) == 1 else max(shares, key=lambda sh: sh.weight)
         return Answer(status=status, backend=best.backend, backends=shares, upstream_path=upstream_path,
                       upstream_host=upstream_host, upstream_headers=upstream_headers, response_headers=self.hsts,
-                      decided_by=self.decided(),
+                      decided_by=self.decided(), upstream_tls=upstream_tls,
                       unmodelled=tuple(dict.fromkeys(self.unmodelled)) if self.unmodelled else (),
                       notes=tuple(dict.fromkeys(self.notes)) if self.notes else ())
 
@@ -390,7 +390,11 @@ class NginxRouter:
         if up.service_upstream:
             port = up.backend.port if up.backend else "?"
             t.notes.append(f"service-upstream: proxied to the Service ClusterIP:{port}, not to pod endpoints")
-        return t.forwarded(shares, status, up_path, upstream_host, headers)
+        # TLS towards the upstream (template buildProxyPass: https:// or grpcs://; AUTO_HTTP proxies
+        # to $scheme://, the scheme of the client's own connection)
+        proto = anns.backend_protocol
+        tls = proto in ("HTTPS", "GRPCS") or (proto == "AUTO_HTTP" and request.scheme == "https")
+        return t.forwarded(shares, status, up_path, upstream_host, headers, "tls" if tls else "plain")
 
     def _access(self, request: Request, anns: LocationAnns, t: _Trace) -> Answer | None:
         """nginx's access module with the location's deny/allow rules (nginx_access)."""

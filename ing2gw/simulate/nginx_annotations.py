@@ -223,6 +223,10 @@ class LocationAnns:
     intercept_upstream_errors: bool = True
     default_backend: str = ""          # Service name in the owner's namespace
     service_upstream: bool = False
+    #: backend-protocol as the parser keeps it (annotations/backendprotocol: upper-cased, trimmed;
+    #: a value outside HTTP, HTTPS, AUTO_HTTP, GRPC, GRPCS, FCGI, AJP is HTTP): HTTPS and GRPCS
+    #: speak TLS to the upstream, AUTO_HTTP the client's scheme
+    backend_protocol: str = "HTTP"
     #: allow/deny lists (or the denial of an invalid list) and client_max_body_size (nginx_access)
     access: AccessLists = NO_LISTS
     body_limit: int = NGINX_DEFAULT_BODY
@@ -260,6 +264,14 @@ class Rejected(Exception):
 
 def _rank(level: str) -> int:
     return {"Low": 0, "Medium": 1, "High": 2, "Critical": 3}[level]
+
+
+_PROTOCOLS = frozenset({"HTTP", "HTTPS", "AUTO_HTTP", "GRPC", "GRPCS", "FCGI", "AJP"})
+
+
+def _backend_protocol(value: str) -> str:
+    proto = value.strip().upper()
+    return proto if proto in _PROTOCOLS else "HTTP"
 
 
 def parse_ingress_annotations(ing: Ingress, settings: NginxSettings) -> IngressAnns:
@@ -446,6 +458,7 @@ def parse_ingress_annotations(ing: Ingress, settings: NginxSettings) -> IngressA
         intercept_upstream_errors=not get_bool("disable-proxy-intercept-errors", False),
         default_backend=default_backend,
         service_upstream=get_bool("service-upstream", False),
+        backend_protocol=_backend_protocol(raw.get("backend-protocol", "")),
         access=access,
         body_limit=limit,
         cors=parse_cors(raw, validate),

@@ -332,6 +332,10 @@ class Answer:
       answer with entries here is not a proof of anything.
     * `body`: the response body when the proxy answers with a configured one (a direct
       response), else None (in `to_dict` only when set).
+    * `upstream_tls`: how the proxy reaches the backend of a proxied request, "tls" or "plain";
+      None when the model does not know (compared only when both sides know; in `to_dict` only
+      when set). ingress-nginx: backend-protocol; the Gateway: a BackendTLSPolicy or the
+      implementation's own TLS setting for the Service port (gateway_policies Effects.tls).
     """
 
     status: int
@@ -348,6 +352,7 @@ class Answer:
     unmodelled: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     body: str | None = None
+    upstream_tls: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -367,6 +372,8 @@ class Answer:
         }
         if self.body is not None:
             d["body"] = self.body
+        if self.upstream_tls is not None:
+            d["upstream_tls"] = self.upstream_tls
         return d
 
 

@@ -34,6 +34,13 @@ route_rule_action.go BuildRuleRoutingAction).
   stickiness of type lb_cookie for the cookie's Max-Age/Expires (nginx's session cookie: the
   ALB's default of one day), and nothing for other routes of the Service. The ALB's cookie is
   AWSALB, not nginx's (ING2GW-TARGET-052).
+* backend-tls (TLS without verification, backend-protocol HTTPS): the same per-route entry of
+  the Service's TargetGroupConfiguration sets `targetGroupProps.protocol: HTTPS`, so exactly the
+  Ingress's target groups reach the Service over TLS; the ALB does not validate target
+  certificates (ELB docs, "Target groups for your Application Load Balancers", routing
+  protocol), as ingress-nginx without proxy-ssl-verify (ING2GW-TARGET-063). A route whose rules
+  send to one Service both with and without TLS (two Ingresses merged into one route) is an
+  error, ING2GW-TARGET-061.
 * direct responses (ir.Rule.direct_status): a ListenerRuleConfiguration with a fixed-response
   action per status and namespace; LBC answers with it instead of forwarding
   (route_rule_action.go BuildRuleRoutingAction). The ALB's body is empty and text/plain.
@@ -217,7 +224,9 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
             suggestion="if a proxy or CDN sits in front of the ALB, its address is what the ALB sees: restrict clients "
                        "there; keep the rules' order and the ALB's listener-rule quota (100 by default) in mind",
             security=True))
-    objects += _stickiness(routes, consumed, told)
+    entries = _stickiness(routes, consumed, told)
+    _backend_tls(routes, consumed, told, entries)
+    objects += _target_group_configurations(entries)
     objects += direct_responses([route for route, _ in routes])
     return Emitted(objects, consumed, [told[k] for k in sorted(told)], variants=variants)
 
@@ -241,11 +250,15 @@ def direct_responses(routes: list[ir.Route]) -> list[dict[str, Any]]:
 DEFAULT_STICKINESS = 86400
 
 
+#: Service -> (route kind, namespace, name) -> (targetGroupProps of the route's entry, source Ingress)
+Entries = dict[tuple[str, str], dict[tuple[str, str, str], tuple[dict[str, Any], str]]]
+
+
 def _stickiness(routes: list[tuple[ir.Route, str]], consumed: set[ir.Intent],
-                told: dict[tuple[str, str], Finding]) -> list[dict[str, Any]]:
-    """One TargetGroupConfiguration per Service that routes with cookie affinity forward to,
-    with a routeConfigurations entry for each of those routes (module docstring)."""
-    entries: dict[tuple[str, str], dict[tuple[str, str, str], tuple[int, str]]] = {}
+                told: dict[tuple[str, str], Finding]) -> Entries:
+    """The routeConfigurations entries of each route with cookie affinity, for every Service it
+    forwards to (module docstring)."""
+    entries: Entries = {}
     for route, name in routes:
         wanted = [i for i in route.intents if i.kind == "session-affinity" and carries(TARGET, i.kind, i.params)]
         if not wanted:
@@ -255,8 +268,12 @@ def _stickiness(routes: list[tuple[ir.Route, str]], consumed: set[ir.Intent],
         given = p.get("max-age") or p.get("expires")
         seconds = int(given) if given else DEFAULT_STICKINESS
         services = sorted({(b.namespace, b.name) for r in route.rules if r.redirect is None for b in r.backends})
+        attributes = [{"key": "stickiness.enabled", "value": "true"},
+                      {"key": "stickiness.type", "value": "lb_cookie"},
+                      {"key": "stickiness.lb_cookie.duration_seconds", "value": str(seconds)}]
         for service in services:
-            entries.setdefault(service, {})[(route.kind, route.namespace, name)] = (seconds, route.source.key)
+            entries.setdefault(service, {})[(route.kind, route.namespace, name)] = (
+                {"targetGroupAttributes": attributes}, route.source.key)
         consumed.update(wanted)
         lost = [f"the ALB's cookie AWSALB instead of {p['cookie']}"]
         if not given:
@@ -272,15 +289,63 @@ def _stickiness(routes: list[tuple[ir.Route, str]], consumed: set[ir.Intent],
             subject=f"Ingress {i.source.key}", annotation=i.source.annotation,
             suggestion="if a TargetGroupConfiguration already names the Service, merge the routeConfigurations into it "
                        "(one per Service)"))
+    return entries
+
+
+def _backend_tls(routes: list[tuple[ir.Route, str]], consumed: set[ir.Intent], told: dict[tuple[str, str], Finding],
+                 entries: Entries) -> None:
+    """Target group protocol HTTPS in the routeConfigurations entry of each route whose Ingress
+    asks for TLS without verification, for every Service the route forwards to."""
+    for route, name in routes:
+        mine = {i.source.key: i for i in route.intents if i.kind == "backend-tls" and carries(TARGET, i.kind, i.params)}
+        if not mine:
+            continue
+        consumed.update(mine.values())
+        wishes: dict[tuple[str, str], set[bool]] = {}
+        for rule in route.rules:
+            if rule.redirect is not None:
+                continue
+            asks = rule.source.key in mine  # the Ingress of the rule decides (backend-protocol is per Ingress)
+            for b in rule.backends:
+                wishes.setdefault((b.namespace, b.name), set()).add(asks)
+        i = mine.get(route.source.key) or next(iter(mine.values()))
+        mixed = sorted(f"{ns}/{svc}" for (ns, svc), w in wishes.items() if len(w) > 1)
+        if mixed:
+            told.setdefault((i.source.key, f"tls {name}"), Finding(
+                Severity.ERROR, "ING2GW-TARGET-061",
+                f"aws: TLS to the backend without verification is not written for route {route.namespace}/{name}: "
+                f"its rules send to Service(s) {', '.join(mixed)} both with TLS (this Ingress) and without (another "
+                "Ingress of the route), and a target group is one per route and Service; the Gateway speaks plain HTTP "
+                "to the TLS port", origin=i.source.origin, subject=f"Ingress {i.source.key}",
+                annotation=i.source.annotation, security=True,
+                suggestion="give the Ingress its own Service (a second Service selecting the same Pods), or make the "
+                           "Ingresses agree on backend-protocol"))
+        services = sorted(svc for svc, w in wishes.items() if w == {True})
+        for service in services:
+            props, source = entries.setdefault(service, {}).get((route.kind, route.namespace, name),
+                                                                ({}, route.source.key))
+            entries[service][(route.kind, route.namespace, name)] = ({**props, "protocol": "HTTPS"}, source)
+        if services:
+            told.setdefault((i.source.key, f"tls-written {name}"), Finding(
+                Severity.INFO, "ING2GW-TARGET-063",
+                f"aws: backend-protocol HTTPS becomes target group protocol HTTPS for route {route.namespace}/{name} "
+                f"(TargetGroupConfiguration routeConfigurations of Service(s) "
+                f"{', '.join(f'{ns}/{n}' for ns, n in services)}): the ALB reaches the targets over TLS without "
+                "validating their certificates, as ingress-nginx did; other routes of the Service keep their own "
+                "target groups", origin=i.source.origin, subject=f"Ingress {i.source.key}",
+                annotation=i.source.annotation,
+                suggestion="if a TargetGroupConfiguration already names the Service, merge the routeConfigurations "
+                           "into it (one per Service)"))
+
+
+def _target_group_configurations(entries: Entries) -> list[dict[str, Any]]:
+    """One TargetGroupConfiguration per Service with an entry for each route that needs one."""
     out: list[dict[str, Any]] = []
     for (ns, svc), routes_of in sorted(entries.items()):
         configs: list[dict[str, Any]] = []
-        for (kind, rns, rname), (seconds, _) in sorted(routes_of.items()):
-            attributes = [{"key": "stickiness.enabled", "value": "true"},
-                          {"key": "stickiness.type", "value": "lb_cookie"},
-                          {"key": "stickiness.lb_cookie.duration_seconds", "value": str(seconds)}]
+        for (kind, rns, rname), (props, _) in sorted(routes_of.items()):
             configs.append({"routeIdentifier": {"kind": kind, "namespace": rns, "name": rname},
-                            "targetGroupProps": {"targetGroupAttributes": attributes}})
+                            "targetGroupProps": props})
         sources = ",".join(sorted({src for _, src in routes_of.values()}))
         out.append({"apiVersion": API_VERSION, "kind": "TargetGroupConfiguration",
                     "metadata": {"name": _name(svc, "-ing2gw"), "namespace": ns,

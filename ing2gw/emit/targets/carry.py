@@ -479,6 +479,38 @@ def _load_balancing_kgateway(params: Params) -> str | None:
     return _load_balancing_eg(params)
 
 
+def _backend_tls_common(params: Params) -> str | None:
+    if params.get("verify") != "false":
+        return "only TLS without verification is this intent's (a verifying one is a standard BackendTLSPolicy)"
+    if params.get("client-secret"):
+        return (f"proxy-ssl-secret {params['client-secret']} makes ingress-nginx present a client certificate to the "
+                "backend; ing2gw does not write a client certificate for TLS without verification")
+    if params.get("sni") == "$proxy_host":
+        return ("proxy-ssl-server-name on without proxy-ssl-name sends nginx's generated upstream name as SNI, "
+                "which no target can reproduce")
+    return None
+
+
+def _backend_tls_kgateway(params: Params) -> str | None:
+    return _backend_tls_common(params)
+
+
+def _backend_tls_istio(params: Params) -> str | None:
+    return _backend_tls_common(params)
+
+
+def _backend_tls_aws(params: Params) -> str | None:
+    if params.get("protocol") != "https":
+        return ("GRPCS: ing2gw writes the target group protocol HTTPS for HTTP/1 backends only (a gRPC target group "
+                "needs protocolVersion GRPC, which the ALB serves behind an HTTPS listener only)")
+    if params.get("client-secret"):
+        return (f"proxy-ssl-secret {params['client-secret']} makes ingress-nginx present a client certificate to the "
+                "backend; the ALB presents none to its targets")
+    if params.get("sni"):
+        return "proxy-ssl-server-name sends an SNI name; the ALB's connection to a target has no settable SNI"
+    return _backend_tls_common(params)
+
+
 #: (target, intent) -> the limits of that target's emitter; a row not listed takes any parameters
 def _external_backend_eg(params: Params) -> str | None:
     """Envoy Gateway accepts a Backend's FQDN endpoint only for a DNS name of two labels or more
@@ -521,6 +553,9 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "client-certificate-forwarding"): _certificate_forwarding_eg,
     ("envoy-gateway", "timeout"): _timeout_eg,
     ("istio", "session-affinity"): _session_affinity_istio,
+    ("istio", "backend-tls"): _backend_tls_istio,
+    ("kgateway", "backend-tls"): _backend_tls_kgateway,
+    ("aws", "backend-tls"): _backend_tls_aws,
     ("istio", "load-balancing"): _load_balancing_istio,
     ("istio", "external-auth"): _external_auth_istio,
     ("kgateway", "basic-auth"): _basic_auth_kgateway,

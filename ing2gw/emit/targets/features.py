@@ -74,6 +74,14 @@ def _uses(obj: dict[str, Any]) -> Iterator[tuple[str, str, list[str] | None]]:
                     yield feature, f"{at}.{key}", paths
 
 
+def _services(obj: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The `services` detail of a policy object that targets Services (a BackendTLSPolicy)."""
+    ns = (obj.get("metadata") or {}).get("namespace") or ""
+    names = sorted({f"{ns}/{r.get('name')}" for r in (obj.get("spec") or {}).get("targetRefs") or []
+                    if r.get("kind") == "Service" and r.get("name")})
+    return (("services", ",".join(names)),) if names else ()
+
+
 def findings(target: str, objects: list[dict[str, Any]]) -> list[Finding]:
     """ING2GW-TARGET-040 (warning) / -041 (error, a security feature) for every use of a feature
     `target` marks unsupported in `objects`."""
@@ -96,5 +104,5 @@ def findings(target: str, objects: list[dict[str, Any]]) -> list[Finding]:
                 + (f" {where}" if where else "") + " is refused or ignored there",
                 subject=f"Ingress {source}" if source and paths is not None else label,
                 suggestion=todo, security=security,
-                details=(("paths", "\n".join(paths)),) if paths is not None else ()))
+                details=(("paths", "\n".join(paths)),) if paths is not None else _services(obj)))
     return out

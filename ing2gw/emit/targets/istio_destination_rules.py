@@ -18,6 +18,14 @@ LEAST_REQUEST).
   `httpQueryParameterName`; load-balance round_robin / ewma becomes `simple` ROUND_ROBIN /
   LEAST_REQUEST (carry.ISTIO_SIMPLE).
 
+* backend-tls (TLS without verification, emit/targets/backend_tls.py): `portLevelSettings` for
+  the Service port with `tls` mode SIMPLE, `insecureSkipVerify: true` (without it Istio checks
+  the certificate against the system roots) and `sni` when nginx sent one; Istio overrides the
+  Service-level policy field by field for that port, so the balancing above still applies. Put
+  in the Service's balancing DestinationRule when there is one (Istio uses one rule per host),
+  else in `<svc>-backend-tls`. Docs: istio.io/latest/docs/reference/config/networking/
+  destination-rule/#ClientTLSSettings.
+
 Which endpoint of a Service answers is not observable by the equivalence check (both sides
 reach the same Service): ING2GW-TARGET-026 says what changes.
 """
@@ -134,7 +142,47 @@ def destination_rules(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str
                                  "trafficPolicy": {"loadBalancer": balancer}}})
         for i in wanted:
             told.setdefault((i.source.key, f"written {ns}/{svc}"), _written(i, ns, svc, balancer))
-    return objects, consumed, [told[k] for k in sorted(told)]
+    tls_consumed, tls_findings = _backend_tls([route for route, _ in routes], objects)
+    return objects, consumed | tls_consumed, [told[k] for k in sorted(told)] + tls_findings
+
+
+def _backend_tls(routes: list[ir.Route], objects: list[dict[str, Any]]) -> tuple[set[ir.Intent], list[Finding]]:
+    """Port-level `tls` (SIMPLE, insecureSkipVerify) for each Service port whose users all ask for
+    TLS without verification, added to `objects` (into the Service's DestinationRule if any)."""
+    from ing2gw.emit.targets.backend_tls import agree
+
+    result = agree(routes, "istio", per_port=True)
+    by_host = {str(o["spec"]["host"]): o for o in objects}
+    told: list[Finding] = []
+    for (ns, svc, port), (protocol, sni, intents) in sorted(result.written.items()):
+        host = f"{svc}.{ns}.svc.cluster.local"
+        rule = by_host.get(host)
+        if rule is None:
+            rule = {"apiVersion": API_VERSION, "kind": "DestinationRule",
+                    "metadata": {"name": _name(svc, "-backend-tls"), "namespace": ns,
+                                 "annotations": {"ing2gw.io/source-ingress": intents[0].source.key}},
+                    "spec": {"host": host, "trafficPolicy": {}}}
+            objects.append(rule)
+            by_host[host] = rule
+        tls: dict[str, Any] = {"mode": "SIMPLE", "insecureSkipVerify": True}
+        if sni:
+            tls["sni"] = sni
+        rule["spec"]["trafficPolicy"].setdefault("portLevelSettings", []).append({"port": {"number": port},
+                                                                                 "tls": tls})
+        where = f"DestinationRule {ns}/{rule['metadata']['name']} (host {host}, port {port})"
+        for i in intents:
+            told.append(Finding(
+                Severity.WARNING, "ING2GW-TARGET-062",
+                f"istio: backend-protocol {protocol.upper()} becomes TLS without verification (mode SIMPLE, "
+                f"insecureSkipVerify) in {where}" + (f", SNI {sni}" if sni else
+                                                    ", no SNI set (Istio may send the request's Host as SNI; nginx "
+                                                    "sent none)")
+                + "; the DestinationRule applies to every client of the Service in the mesh, not only to the "
+                  "Gateway: a sidecar whose application already speaks TLS to this port would encrypt twice",
+                origin=i.source.origin, subject=f"Ingress {i.source.key}", annotation=i.source.annotation,
+                suggestion="if mesh clients call this Service, move the DestinationRule to the Gateway's namespace "
+                           "with a workloadSelector for the Gateway's pods (gateway.networking.k8s.io/gateway-name)"))
+    return result.consumed, told + result.findings
 
 
 def _written(intent: ir.Intent, ns: str, svc: str, balancer: dict[str, Any]) -> Finding:

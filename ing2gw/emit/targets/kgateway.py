@@ -20,6 +20,12 @@ One TrafficPolicy per route (`<route>-policy`), attached to that route by name o
   TrafficPolicy without targetRefs whose `urlRewrite.pathRegex` replaces the whole path matching
   the location's regex (`(?i)^<path>.*`) by the target (`$N` written `\\N`), named by an
   ExtensionRef filter of the rule (ING2GW-TARGET-080).
+* backend-tls (TLS without verification, emit/targets/backend_tls.py): BackendConfigPolicy
+  `tls.insecureSkipVerify` (and `sni` when nginx sent one) on the Service, when every route using
+  any port of the Service asks for the same (the policy has no port); merged into the Service's
+  `-load-balancer` policy when there is one, else `<svc>-backend-tls`. kgateway's tls takes
+  exactly one of secretRef, files, insecureSkipVerify and wellKnownCACertificates (the CRD's
+  rule), so a client certificate cannot go with skipping verification (carry.py).
 * retry (proxy_next_upstream with non_idempotent): `retry` with attempts = tries - 1, the
   connect-failure/reset triggers of error and timeout and the http_NNN statuses
   (ING2GW-TARGET-039); the HTTPRoute retry field cannot say which failures are retried.
@@ -148,10 +154,44 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
     objects += rewrites
     told.update(rewritten)
     balancers, carried, balanced = backend_config_policies([route for route, _ in routes])
+    tls_carried, tls_told = _backend_tls([route for route, _ in routes], balancers)
     objects += balancers
-    consumed |= carried
+    consumed |= carried | tls_carried
     objects += backend_objects(routes, "kgateway")
-    return objects, consumed, [told[k] for k in sorted(told)] + balanced
+    return objects, consumed, [told[k] for k in sorted(told)] + balanced + tls_told
+
+
+def _backend_tls(routes: list[ir.Route], policies: list[dict[str, Any]]) -> tuple[set[ir.Intent], list[Finding]]:
+    """BackendConfigPolicy `tls` (insecureSkipVerify, sni) for each Service whose users all ask for
+    TLS without verification, added to `policies` (into the Service's balancing policy if any)."""
+    from ing2gw.emit.targets.backend_tls import agree
+
+    result = agree(routes, "kgateway", per_port=False)
+    by_service = {(str(p["metadata"]["namespace"]), str(p["spec"]["targetRefs"][0]["name"])): p for p in policies}
+    told: list[Finding] = []
+    for (ns, svc, _), (protocol, sni, intents) in sorted(result.written.items()):
+        policy = by_service.get((ns, svc))
+        if policy is None:
+            policy = {"apiVersion": API_VERSION, "kind": "BackendConfigPolicy",
+                      "metadata": {"name": _name(svc, "-backend-tls"), "namespace": ns,
+                                   "annotations": {"ing2gw.io/source-ingress": intents[0].source.key}},
+                      "spec": {"targetRefs": [{"group": "", "kind": "Service", "name": svc}]}}
+            policies.append(policy)
+        tls: dict[str, Any] = {"insecureSkipVerify": True}
+        if sni:
+            tls["sni"] = sni
+        policy["spec"]["tls"] = tls
+        for i in intents:
+            told.append(_finding(
+                i, "ING2GW-TARGET-060",
+                f"kgateway: backend-protocol {protocol.upper()} becomes TLS without verification (tls.insecureSkipVerify"
+                + (f", sni {sni}" if sni else "") + f") in BackendConfigPolicy {ns}/{policy['metadata']['name']} for "
+                "Service " + f"{ns}/{svc}, as ingress-nginx (which does not check the backend's certificate either); "
+                "the policy covers every port of the Service, and every route of the input that sends to the Service asks "
+                "for this TLS"
+                + ("" if sni else "; no SNI is set, as nginx sent none"),
+                "verify the backend instead when you can (proxy-ssl-verify on, a BackendTLSPolicy)", Severity.INFO))
+    return result.consumed, told + result.findings
 
 
 def direct_responses(routes: list[ir.Route]) -> list[dict[str, Any]]:

@@ -544,6 +544,16 @@ def _status_overrides(p: _Parse) -> dict[str, Row]:
                              ("proxy-ssl-server-name", "BackendTLSPolicy always sends SNI")):
             if key in ssl.keys() and key in table:
                 out[key] = replace(table[key], status="converted", becomes=becomes, security=False)
+    elif proto in ("HTTPS", "GRPCS"):
+        # TLS without verification: the target's own policy when it carries it (intents.py, backend-tls)
+        from ing2gw.emit.targets.carry import verdict
+        from ing2gw.providers.ingress_nginx.intents import intent_params
+
+        params = intent_params(p.ing.annotations, p.prefix, p.ing.namespace, "backend-tls")
+        if params is not None and verdict(p.ctx.options.target, "backend-tls", params).carried:
+            for key in ("backend-protocol", "proxy-ssl-verify"):
+                if key in table and (key == "backend-protocol" or key in ssl.keys()):
+                    out[key] = replace(table[key], status="policy", intent="backend-tls")
     return out
 
 

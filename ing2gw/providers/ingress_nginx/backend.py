@@ -4,7 +4,10 @@
   unless proxy-ssl-verify is on; Gateway API reaches a backend over TLS only through a
   BackendTLSPolicy, which always verifies. With proxy-ssl-verify on we emit the policy (CA from
   proxy-ssl-secret, else the system CAs; hostname from proxy-ssl-name, else the Service's DNS
-  name); otherwise an error: the new configuration would speak plain HTTP to a TLS port.
+  name). Without verification, the `backend-tls` intent (intents.py) reaches a --target whose
+  own policy speaks TLS without verifying (emit/targets/backend_tls.py); otherwise an error: the
+  new configuration would speak plain HTTP to a TLS port, and the suggestion names what the
+  target would need by hand (UNCARRIED).
 * GRPC/GRPCS: a GRPCRoute when every path is `/` or a gRPC service prefix; otherwise the
   HTTPRoute stays and the Service port needs appProtocol kubernetes.io/h2c.
 * ssl-passthrough: a TLS listener in Passthrough mode and a TLSRoute to the root location's
@@ -21,6 +24,22 @@ from ing2gw import ir
 from ing2gw.findings import Severity
 from ing2gw.model.ingress import Ingress, subdomain_problem
 from ing2gw.providers.ingress import host_problem
+
+#: target -> what TLS without verification takes there when ing2gw does not write it (the docs
+#: of each are in the target's mapping row `backend-tls`)
+UNCARRIED: dict[str, str] = {
+    "envoy-gateway": "Envoy Gateway skips verification only in a Backend object (gateway.envoyproxy.io/v1alpha1, "
+                     "tls.insecureSkipVerify) that the route names instead of the Service; the Backend API is off "
+                     "unless EnvoyGateway enables it, and its endpoints are a host name or IPs, so Envoy would reach "
+                     "the Service's cluster address instead of balancing over its Pods itself",
+    "traefik": "Traefik skips verification in a ServersTransport (insecureSkipVerify) named by a TraefikService "
+               "(weighted services with scheme https) that the route names instead of the Service",
+    "gke": "GKE speaks TLS to a backend without verifying it when the Service port's appProtocol is HTTPS (or the "
+           "Service's cloud.google.com/app-protocols annotation names the port HTTPS; HTTP2 for gRPC) and no "
+           "BackendTLSPolicy targets it: set it on the Service, which ing2gw does not own",
+    "nginx-gateway-fabric": "NGINX Gateway Fabric originates TLS to a backend only with a BackendTLSPolicy, which "
+                            "verifies: give the backend a certificate it can check",
+}
 
 if TYPE_CHECKING:
     from ing2gw.providers.ingress_nginx.state import BuildState, Loc, Server
@@ -64,14 +83,27 @@ def _backend_tls(b: "BuildState", loc: "Loc", proto: str) -> None:
     ssl = loc.ann.proxy_ssl
     verify = ssl.verifies
     if not verify:
+        from ing2gw.emit.targets.carry import verdict
+        from ing2gw.providers.ingress_nginx.intents import intent_params
+
+        target = b.ctx.options.target
+        params = intent_params(loc.owner.annotations, prefix, loc.owner.namespace, "backend-tls") or {}
+        v = verdict(target, "backend-tls", params)
+        if v.carried:
+            return  # the target's emitter writes the policy or says why not (every user of the Service must agree)
+        suggestion = ("set proxy-ssl-verify: \"on\" with proxy-ssl-secret (CA) and proxy-ssl-name, or write a "
+                      "BackendTLSPolicy by hand")
+        if target and v.becomes:
+            suggestion += f"; {target}: ing2gw cannot write its {v.becomes} for this: {v.why_not}"
+        elif target in UNCARRIED:
+            suggestion += f"; {target}: {UNCARRIED[target]}"
         b.ctx.finding(Severity.ERROR, "ING2GW-NGINX-052",
                       f"backend-protocol {proto}: ingress-nginx speaks TLS to Service {loc.backend.namespace}/"
                       f"{loc.backend.name}:{loc.backend.port} without verifying its certificate; Gateway API needs a "
                       "BackendTLSPolicy (which always verifies) to use TLS at all, so without one the Gateway would "
                       "speak plain HTTP to a TLS port", ing=loc.owner, annotation=f"{prefix}/backend-protocol",
                       value=proto, security=True,
-                      suggestion="set proxy-ssl-verify: \"on\" with proxy-ssl-secret (CA) and proxy-ssl-name, or "
-                                 "write a BackendTLSPolicy by hand")
+                      suggestion=suggestion)
         return
     secret = ssl.secret
     ca = None

@@ -36,6 +36,13 @@ Facts (ingress-nginx v1.12, internal/ingress/annotations/):
   a POST, LOCK or PATCH unless non_idempotent is listed.
 * upstream-hash-by: `hash <key> consistent` on the upstream (Ketama); the key is any nginx
   variable expression; ignored when `affinity` is set (the sticky balancer wins).
+* backend-tls (backend-protocol HTTPS/GRPCS while proxy-ssl-verify is not on; with it on the
+  standard BackendTLSPolicy is written, backend.py): nginx speaks TLS to the upstream without
+  checking its certificate. The proxyssl parser reads the other proxy-ssl-* keys only when
+  proxy-ssl-secret names a Secret (mappings/ingress-nginx.yaml, proxy-ssl-secret); the template
+  then presents that Secret's tls.crt/tls.key as a client certificate (proxy_ssl_certificate)
+  and sends SNI only with proxy-ssl-server-name on (nginx's proxy_ssl_server_name is off by
+  default; the name is proxy-ssl-name, else $proxy_host, the upstream's generated name).
 * load-balance: the Lua balancer of the upstream, round_robin (the default) or ewma; the hash
   of upstream-hash-by and the sticky balancer of affinity replace it (rootfs/etc/nginx/lua/
   balancer.lua picks chash or sticky first).
@@ -62,6 +69,7 @@ CONSUMED: dict[str, frozenset[str]] = {
     "retry": frozenset({"proxy-next-upstream", "proxy-next-upstream-tries"}),
     "client-certificate-forwarding": frozenset({"auth-tls-pass-certificate-to-upstream"}),
     "timeout": frozenset({"proxy-connect-timeout"}),
+    "backend-tls": frozenset({"backend-protocol", "proxy-ssl-verify"}),
 }
 
 #: (target, intent) -> further keys whose effect that target's policy carries (from the parameters)
@@ -96,7 +104,7 @@ LEAD: dict[str, str] = {"basic-auth": "auth-secret", "external-auth": "auth-url"
                         "load-balancing": "upstream-hash-by", "client-certificate": "auth-tls-secret",
                         "retry": "proxy-next-upstream",
                         "client-certificate-forwarding": "auth-tls-pass-certificate-to-upstream",
-                        "timeout": "proxy-connect-timeout"}
+                        "timeout": "proxy-connect-timeout", "backend-tls": "backend-protocol"}
 
 #: http://NAME.NAMESPACE[.svc[.cluster.local]][:port]: a Service of the cluster
 #: upstream-hash-by keys a consistent-hash policy can hash on: one variable, nothing around it
@@ -157,6 +165,8 @@ def intent_params(annotations: Mapping[str, str], prefix: str, namespace: str,
         return {"bytes": str(size.bytes), "quantity": size.quantity}
     if intent == "session-affinity":
         return _affinity(get, paths)
+    if intent == "backend-tls":
+        return _backend_tls(get, namespace)
     if intent == "retry":
         conditions, tries = get("proxy-next-upstream"), get("proxy-next-upstream-tries")
         if conditions is None and tries is None:
@@ -232,6 +242,21 @@ def _affinity(get: Callable[[str], str | None], paths: tuple[str, ...]) -> dict[
         v = get(f"session-cookie-{key}")
         if v:
             out[key] = v
+    return out
+
+
+def _backend_tls(get: Callable[[str], str | None], namespace: str) -> dict[str, str] | None:
+    """TLS to the backend without verification (None: not TLS, or verified by BackendTLSPolicy)."""
+    proto = (get("backend-protocol") or "HTTP").upper()
+    if proto not in ("HTTPS", "GRPCS") or (get("proxy-ssl-verify") or "off").lower() == "on":
+        return None
+    out = {"verify": "false", "protocol": proto.lower()}
+    secret = get("proxy-ssl-secret")
+    if secret:  # without it ingress-nginx reads no other proxy-ssl-* key
+        ns, _, name = secret.rpartition("/")
+        out["client-secret"] = f"{ns or namespace}/{name}"
+        if (get("proxy-ssl-server-name") or "off").lower() == "on":
+            out["sni"] = (get("proxy-ssl-name") or "").lower() or "$proxy_host"
     return out
 
 

@@ -15,8 +15,10 @@ answers 401 to a request without a bearer token (a token's validity is not check
 passes, with `authenticate` it is redirected: unmodelled). A `source-ip` condition narrows the
 rule to the listed client addresses: for a client outside them the rule does not match and the
 next rule by priority is tried (the router's RULE_NOT_MET).
-TargetGroupConfiguration (health checks, protocol, target type, stickiness) does not change one
-simulated answer.
+TargetGroupConfiguration (health checks, target type, stickiness) does not change one simulated
+answer; its protocol HTTPS (the route's routeConfigurations entry, else defaultConfiguration)
+makes the ALB reach the Service's targets over TLS without validating their certificates
+(Effects.tls); a BackendTLSPolicy is not implemented (Effects.ignores_backend_tls_policy).
 """
 
 from __future__ import annotations
@@ -93,6 +95,9 @@ class AwsLoadBalancerController:
 
     def effects(self, scope: Scope) -> Effects:
         b = EffectsBuilder()
+        # the controller does not implement BackendTLSPolicy (its table: gatewayAPI.features
+        # backend-tls-policy unsupported); only a target group protocol HTTPS encrypts
+        b.ignores_backend_tls_policy = True
         for p in self.store.of(GROUP, "TargetGroupConfiguration"):
             t = mapping(p.spec.get("targetReference"))
             if (t.get("kind") or "Service") == "Service" and any(
@@ -100,6 +105,14 @@ class AwsLoadBalancerController:
                 b.apply(p)
                 b.notes.append(f"{p.label()}: target group settings (health checks, protocol, stickiness) do not change "
                                "the answer")
+                props = mapping(p.spec.get("defaultConfiguration"))
+                for rc in seq(p.spec.get("routeConfigurations")):
+                    rid = mapping(mapping(rc).get("routeIdentifier"))
+                    if (rid.get("kind"), rid.get("namespace"), rid.get("name")) == scope.route:
+                        props = {**props, **mapping(mapping(rc).get("targetGroupProps"))}
+                if str(props.get("protocol", "")).upper() == "HTTPS":
+                    b.tls.extend((ns, name, port) for ns, name, port in scope.backends
+                                 if ns == p.namespace and name == t.get("name") and isinstance(port, int))
         return b.build()
 
     def extension(self, group: str, kind: str, name: str, scope: Scope) -> Effects | None:

@@ -136,14 +136,22 @@ class Effects:
     unmodelled: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     applied: tuple[str, ...] = ()
+    #: backends (namespace, Service, port) the implementation's own policies reach over TLS
+    #: (a BackendTLSPolicy is the router's: gateway_backends)
+    tls: tuple[tuple[str, str, int], ...] = ()
+    #: the implementation does not implement BackendTLSPolicy: a Service it targets is still
+    #: reached in plain HTTP (unless `tls` says otherwise)
+    ignores_backend_tls_policy: bool = False
 
     @property
     def empty(self) -> bool:
-        return not (self.steps or self.unmodelled or self.notes or self.applied)
+        return not (self.steps or self.unmodelled or self.notes or self.applied or self.tls
+                    or self.ignores_backend_tls_policy)
 
     def __add__(self, other: "Effects") -> "Effects":
         return Effects(self.steps + other.steps, self.unmodelled + other.unmodelled, self.notes + other.notes,
-                       self.applied + other.applied)
+                       self.applied + other.applied, self.tls + other.tls,
+                       self.ignores_backend_tls_policy or other.ignores_backend_tls_policy)
 
 
 NO_EFFECTS = Effects()
@@ -157,6 +165,8 @@ class EffectsBuilder:
         self.unmodelled: list[str] = []
         self.notes: list[str] = []
         self.applied: list[str] = []
+        self.tls: list[tuple[str, str, int]] = []
+        self.ignores_backend_tls_policy = False
 
     def step(self, step: Step, source: PolicyObject | str | None = None) -> None:
         if source is not None:
@@ -169,7 +179,7 @@ class EffectsBuilder:
 
     def build(self) -> Effects:
         return Effects(tuple(self.steps), tuple(dict.fromkeys(self.unmodelled)), tuple(dict.fromkeys(self.notes)),
-                       tuple(self.applied))
+                       tuple(self.applied), tuple(dict.fromkeys(self.tls)), self.ignores_backend_tls_policy)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,8 +25,10 @@ accounts, trust domains (mTLS identities), requestPrincipals and JWT claims, oth
 keys. CUSTOM policies: a request one of whose rules matches goes to the external authorizer,
 which decides (not modelled: the request is unverified). RequestAuthentication refuses an invalid JWT with 401 and lets a request without a
 token through: a request with a token is unmodelled. DestinationRules for a backend Service
-change load balancing, connection pools and TLS to the backend: noted (TLS origination is
-unmodelled like BackendTLSPolicy). EnvoyFilter and WasmPlugin that reach the Gateway are
+change load balancing, connection pools and TLS to the backend: balancing is noted; TLS mode
+SIMPLE or MUTUAL (port-level first) makes the Gateway reach that port over TLS (Effects.tls,
+compared with how the old controller reached it), its certificate check unmodelled unless
+insecureSkipVerify. EnvoyFilter and WasmPlugin that reach the Gateway are
 unmodelled.
 """
 
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 from ing2gw.simulate.addresses import Address, Network, envoy_trusted_client, go_cidr_or_ip, in_networks
 from ing2gw.simulate.gateway_policies import Context
@@ -106,16 +108,14 @@ class Istio:
             b.step(Authorize(tuple(_rules(p) for p in deny), tuple(_rules(p) for p in allow),
                              self._trusted_proxies(scope),
                              tuple((_rules(p), str(mapping(p.spec.get("provider")).get("name") or "")) for p in custom)))
-        for ns, name, _ in scope.backends:
+        for ns, name, port in scope.backends:
             for d in self.store.of(NETWORKING, "DestinationRule"):
                 host = str(d.spec.get("host", ""))
                 if host in (name, f"{name}.{ns}", f"{name}.{ns}.svc", f"{name}.{ns}.svc.cluster.local") and \
                         (d.namespace == ns or "." in host):
                     b.apply(d)
                     tp = mapping(d.spec.get("trafficPolicy"))
-                    if tp.get("tls") is not None:
-                        b.unmodelled.append(f"{d.label()}: TLS to the backend (certificate checks can fail: 5xx; not "
-                                            "modelled)")
+                    self._tls(d, tp, ns, name, port, b)
                     b.notes.append(f"{d.label()}: load balancing, connection pool and outlier settings do not change "
                                    "the answer")
                     if d.spec.get("subsets") is not None:
@@ -124,6 +124,32 @@ class Istio:
 
     def extension(self, group: str, kind: str, name: str, scope: Scope) -> Effects | None:
         return None
+
+    @staticmethod
+    def _tls(d: PolicyObject, tp: Mapping[str, Any], ns: str, name: str, port: int | str | None,
+             b: EffectsBuilder) -> None:
+        """TLS origination towards the backend port: the port's portLevelSettings tls, else the
+        rule's trafficPolicy tls (Istio overrides field by field per port). SIMPLE or MUTUAL
+        reaches the backend over TLS (Effects.tls); without insecureSkipVerify the certificate
+        check can fail (a 5xx), which is not modelled. ISTIO_MUTUAL is the mesh's own mTLS."""
+        tls = tp.get("tls")
+        for pls in seq(tp.get("portLevelSettings")):
+            pl = mapping(pls)
+            if mapping(pl.get("port")).get("number") == port and pl.get("tls") is not None:
+                tls = pl.get("tls")
+        if tls is None:
+            return
+        t = mapping(tls)
+        mode = str(t.get("mode", "DISABLE"))
+        if mode in ("SIMPLE", "MUTUAL") and isinstance(port, int):
+            b.tls.append((ns, name, port))
+            if t.get("insecureSkipVerify") is not True:
+                b.unmodelled.append(f"{d.label()}: TLS to the backend verifies its certificate (a failed check is a "
+                                    "5xx; not modelled)")
+            if mode == "MUTUAL":
+                b.notes.append(f"{d.label()}: a client certificate is presented to the backend")
+        elif mode != "DISABLE":
+            b.unmodelled.append(f"{d.label()}: TLS mode {mode} towards the backend is not modelled")
 
 
 # ---------------------------------------------------------------------------------------------

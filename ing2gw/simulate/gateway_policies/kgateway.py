@@ -26,7 +26,8 @@ trusted X-Forwarded-For hops and health check path. Unmodelled: external auth, J
 (their providers are GatewayExtensions the model does not follow), CEL RBAC, transformations,
 ext_proc, CSRF on unsafe methods, header values from Secrets, autoHostRewrite, internalRedirect,
 `xffTrustedCIDRs`, early header modifiers. Timeouts, retries, rate limits (a first request
-passes), compression, tracing and BackendConfigPolicy do not change one simulated answer.
+passes), compression, tracing and BackendConfigPolicy do not change one simulated answer, except
+BackendConfigPolicy `tls`: the Gateway reaches the Service over TLS (Effects.tls).
 """
 
 from __future__ import annotations
@@ -268,6 +269,14 @@ class Kgateway:
                 b.apply(p)
                 b.notes.append(f"{p.label()}: connection, load-balancing and health settings towards the backend do "
                                "not change the answer")
+                tls = p.spec.get("tls")
+                if tls is not None:
+                    # TLS origination to every port of the targeted Service (the policy has no port)
+                    b.tls.extend((ns, name, port) for ns, name, port in scope.backends if isinstance(port, int)
+                                 and attaches(self.store, p, "Service", ns, name, None))
+                    if mapping(tls).get("insecureSkipVerify") is not True:
+                        b.unmodelled.append(f"{p.label()}: TLS to the backend verifies its certificate (a failed "
+                                            "check is a 5xx; not modelled)")
 
     # ---- features -----------------------------------------------------------------------------
 
