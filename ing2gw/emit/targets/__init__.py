@@ -66,6 +66,8 @@ GatewayEmitter = Callable[[list[tuple[ir.Gateway, list[dict[str, Any]]]], list[d
 #: target name -> "module:function" of its gateway emitter
 GATEWAY_EMITTERS: dict[str, str] = {
     "envoy-gateway": "ing2gw.emit.targets.envoy_gateway_listener:emit_gateway_policies",
+    "nginx-gateway-fabric": "ing2gw.emit.targets.ngf_proxy:emit_gateway_policies",
+    "kgateway": "ing2gw.emit.targets.kgateway_listener:emit_gateway_policies",
 }
 
 #: target name -> "module:function"

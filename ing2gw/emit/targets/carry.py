@@ -486,8 +486,21 @@ def _client_ip_xff_or_proxy(params: Params) -> str | None:
     return None
 
 
+def _client_ip_ngf(params: Params) -> str | None:
+    """client-ip on NGINX Gateway Fabric: its NginxProxy renders the same realip directives, for
+    X-Forwarded-For or the PROXY protocol only."""
+    if not params.get("trusted"):
+        return "proxy-real-ip-cidr holds no range nginx can read"
+    if params.get("source") == "header":
+        return (f"forwarded-for-header {params.get('header')!r}: rewriteClientIP reads X-Forwarded-For or the PROXY "
+                "protocol only")
+    return None
+
+
 LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "client-ip"): _client_ip_xff_or_proxy,
+    ("nginx-gateway-fabric", "client-ip"): _client_ip_ngf,
+    ("kgateway", "client-ip"): _client_ip_xff_or_proxy,
     ("envoy-gateway", "basic-auth"): _basic_auth_eg,
     ("envoy-gateway", "external-auth"): _external_auth_eg,
     ("envoy-gateway", "rate-limit"): _rate_limit_eg,
