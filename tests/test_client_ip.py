@@ -170,3 +170,71 @@ def test_the_check_notices_a_missing_or_wrong_client_traffic_policy() -> None:
         if o["kind"] == "ClientTrafficPolicy":
             o["spec"]["clientIPDetection"]["xForwardedFor"]["trustedCIDRs"] = ["192.0.2.0/24"]
     assert _unexplained(ms, result, narrow) > 0
+
+
+def test_nginx_gateway_fabric_references_an_nginx_proxy_with_nginx_s_realip_settings() -> None:
+    text = INPUT.replace('  use-forwarded-headers: "true"\n',
+                         '  use-forwarded-headers: "true"\n  proxy-real-ip-cidr: "172.16.0.0/12,10.9.9.9"\n')
+    _, result = _result("nginx-gateway-fabric", text)
+    (proxy,) = [o for o in result.objects() if o["kind"] == "NginxProxy"]
+    assert proxy["apiVersion"] == "gateway.nginx.org/v1alpha2"
+    assert proxy["spec"] == {"rewriteClientIP": {
+        "mode": "XForwardedFor", "setIPRecursively": True,
+        "trustedAddresses": [{"type": "CIDR", "value": "10.9.9.9/32"}, {"type": "CIDR", "value": "172.16.0.0/12"}]}}
+    (gw,) = [o for o in result.objects() if o["kind"] == "Gateway"]
+    assert gw["spec"]["infrastructure"] == {"parametersRef": {"group": "gateway.nginx.org", "kind": "NginxProxy",
+                                                              "name": "nginx-proxy"}}
+
+
+def test_nginx_gateway_fabric_carries_the_proxy_protocol_with_any_trusted_range() -> None:
+    p = {"source": "proxy-protocol", "header": "X-Forwarded-For", "trusted": "10.0.0.0/8", "recursive": "on"}
+    assert verdict("nginx-gateway-fabric", "client-ip", p).carried
+    assert not verdict("nginx-gateway-fabric", "client-ip", dict(p, source="header", header="X-Real-IP")).carried
+
+
+def test_kgateway_writes_a_listener_policy_and_the_check_notices_it_missing() -> None:
+    ms, result = _result("kgateway")
+    (lp,) = [o for o in result.objects() if o["kind"] == "ListenerPolicy"]
+    assert lp["spec"] == {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "nginx"}],
+                          "default": {"httpSettings": {"useRemoteAddress": False, "xffTrustedCIDRs": ["0.0.0.0/0"]}}}
+    assert "ING2GW-SEC-005" not in [f.code for f in result.findings]
+    from ing2gw.equivalence.verification import verify_translation
+
+    opts = Options(target="kgateway")
+    assert verify_translation(result, ms, opts).unexplained == 0
+    dropped = [o for o in result.objects() if o["kind"] != "ListenerPolicy"]
+    assert verify_translation(result, ms, opts, new_objects=dropped).unexplained > 0
+
+
+@pytest.mark.parametrize("target", ["istio", "gke", "aws"])
+def test_targets_without_a_written_setting_report_it(target: str) -> None:
+    _, result = _result(target)
+    code = "ING2GW-TARGET-053" if target == "istio" else "ING2GW-TARGET-056"
+    assert code in [f.code for f in result.findings]
+
+
+def _gateway_intent(cls: str, trusted: str) -> Any:
+    from ing2gw import ir
+    from ing2gw.origin import Origin
+
+    return ir.Intent("client-ip", ir.Source("", "ingress-nginx/cm", Origin("cm.yaml", 1), kind="ConfigMap"), "x",
+                     security=True, params=(("source", "x-forwarded-for"), ("header", "X-Forwarded-For"),
+                                            ("trusted", trusted), ("recursive", "on"), ("class", cls)))
+
+
+def test_a_gateway_whose_classes_derive_the_address_differently_gets_no_setting() -> None:
+    from ing2gw import ir
+    from ing2gw.emit.targets.client_ip import agreed
+
+    g = ir.Gateway("single", "ingress", "gateway-system", "eg", ingress_classes=["a", "b"])
+    g.intents = [_gateway_intent("a", "0.0.0.0/0"), _gateway_intent("b", "0.0.0.0/0")]
+    _, params, problem = agreed(g)
+    assert problem is None and params is not None and params["trusted"] == "0.0.0.0/0"
+    g.intents = [_gateway_intent("a", "0.0.0.0/0"), _gateway_intent("b", "10.0.0.0/8")]
+    _, params, problem = agreed(g)
+    assert params is None and problem is not None and problem.code == "ING2GW-TARGET-054"
+    # class b uses the connection's address (no intent): trusting X-Forwarded-For on its hosts
+    # would let its clients choose their address
+    g.intents = [_gateway_intent("a", "0.0.0.0/0")]
+    _, params, problem = agreed(g)
+    assert params is None and problem is not None and "b use the connection" in problem.message
