@@ -327,10 +327,17 @@ def test_ingresses_that_turn_the_setting_off_are_not_affected() -> None:
 
 
 def test_client_address_from_proxy_protocol_is_an_error_when_lists_are_translated() -> None:
-    text = configmap({"use-proxy-protocol": "true"}) + ingress({f"{PREFIX}/whitelist-source-range": "10.0.0.0/8"})
+    # with a trusted range narrower than 0.0.0.0/0 nginx keeps an untrusted load balancer's
+    # address: Envoy Gateway's proxyProtocol would not, so nothing is written and SEC-005 stays
+    cm = {"use-proxy-protocol": "true", "proxy-real-ip-cidr": "192.0.2.0/24"}
+    text = configmap(cm) + ingress({f"{PREFIX}/whitelist-source-range": "10.0.0.0/8"})
     r = run(text, target="envoy-gateway")
     f, = sec(r, "ING2GW-SEC-005")
     assert f.severity.value == "error" and "PROXY protocol" in f.message
+    # with the default range the ClientTrafficPolicy's proxyProtocol derives the same address
+    carried = run(configmap({"use-proxy-protocol": "true"}) + ingress({f"{PREFIX}/whitelist-source-range": "10.0.0.0/8"}),
+                  target="envoy-gateway")
+    assert not sec(carried, "ING2GW-SEC-005")
     r = run(text, target="envoy-gateway", allow_weakened=frozenset({"use-proxy-protocol"}))
     f, = sec(r, "ING2GW-SEC-005")
     assert f.severity.value == "warning"

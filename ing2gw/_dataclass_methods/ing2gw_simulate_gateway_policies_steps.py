@@ -57,6 +57,12 @@ TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qua
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(trusted={self.trusted!r})"
+ return __repr__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(trusted={self.trusted!r})"\n return __repr__'] = __create_fn__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(users={self.users!r}, accepts={self.accepts!r}, realm={self.realm!r}, what={self.what!r}, scheme_case_sensitive={self.scheme_case_sensitive!r}, forward_user={self.forward_user!r}, remove_authorization={self.remove_authorization!r}, body={self.body!r}, wrong_body={self.wrong_body!r}, uncertain={self.uncertain!r})"
  return __repr__
 TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(users={self.users!r}, accepts={self.accepts!r}, realm={self.realm!r}, what={self.what!r}, scheme_case_sensitive={self.scheme_case_sensitive!r}, forward_user={self.forward_user!r}, remove_authorization={self.remove_authorization!r}, body={self.body!r}, wrong_body={self.wrong_body!r}, uncertain={self.uncertain!r})"\n return __repr__'] = __create_fn__
@@ -131,6 +137,12 @@ def __create_fn__(_type_status, _type_generated_by, _type_headers, _type_body, _
   self.phase=phase
  return __init__
 TABLE['def __create_fn__(_type_status, _type_generated_by, _type_headers, _type_body, _type_note, _type_phase, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_headers, _dflt_body, _dflt_note, _dflt_phase, _return_type):\n def __init__(self,status:_type_status,generated_by:_type_generated_by,headers:_type_headers=_dflt_headers,body:_type_body=_dflt_body,note:_type_note=_dflt_note,phase:_type_phase=_dflt_phase)->_return_type:\n  self.status=status\n  self.generated_by=generated_by\n  self.headers=headers\n  self.body=body\n  self.note=note\n  self.phase=phase\n return __init__'] = __create_fn__
+
+def __create_fn__(_type_trusted, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,trusted:_type_trusted)->_return_type:
+  self.trusted=trusted
+ return __init__
+TABLE['def __create_fn__(_type_trusted, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,trusted:_type_trusted)->_return_type:\n  self.trusted=trusted\n return __init__'] = __create_fn__
 
 def __create_fn__(_type_users, _type_accepts, _type_realm, _type_what, _type_scheme_case_sensitive, _type_forward_user, _type_remove_authorization, _type_body, _type_wrong_body, _type_uncertain, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_scheme_case_sensitive, _dflt_forward_user, _dflt_remove_authorization, _dflt_body, _dflt_wrong_body, _dflt_uncertain, _return_type):
  def __init__(self,users:_type_users,accepts:_type_accepts,realm:_type_realm,what:_type_what,scheme_case_sensitive:_type_scheme_case_sensitive=_dflt_scheme_case_sensitive,forward_user:_type_forward_user=_dflt_forward_user,remove_authorization:_type_remove_authorization=_dflt_remove_authorization,body:_type_body=_dflt_body,wrong_body:_type_wrong_body=_dflt_wrong_body,uncertain:_type_uncertain=_dflt_uncertain)->_return_type:

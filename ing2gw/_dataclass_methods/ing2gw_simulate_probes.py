@@ -10,6 +10,14 @@ TABLE = {}
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.header,self.trusted,)==(other.header,other.trusted,)
+  return NotImplemented
+ return __eq__
+TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.header,self.trusted,)==(other.header,other.trusted,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.namespace,self.decisions,self.paths,)==(other.namespace,other.decisions,other.paths,)
   return NotImplemented
  return __eq__
@@ -32,6 +40,18 @@ def __create_fn__():
 TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.scheme,self.path,self.networks,self.basic_auth,self.users,)==(other.scheme,other.path,other.networks,other.basic_auth,other.users,)\n  return NotImplemented\n return __eq__'] = __create_fn__
 
 def __create_fn__():
+ def __hash__(self):
+  return hash((self.header,self.trusted,))
+ return __hash__
+TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.header,self.trusted,))\n return __hash__'] = __create_fn__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(header={self.header!r}, trusted={self.trusted!r})"
+ return __repr__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(header={self.header!r}, trusted={self.trusted!r})"\n return __repr__'] = __create_fn__
+
+def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, decisions={self.decisions!r}, paths={self.paths!r})"
  return __repr__
@@ -48,6 +68,13 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(scheme={self.scheme!r}, path={self.path!r}, networks={self.networks!r}, basic_auth={self.basic_auth!r}, users={self.users!r})"
  return __repr__
 TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(scheme={self.scheme!r}, path={self.path!r}, networks={self.networks!r}, basic_auth={self.basic_auth!r}, users={self.users!r})"\n return __repr__'] = __create_fn__
+
+def __create_fn__(_type_header, _type_trusted, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,header:_type_header,trusted:_type_trusted)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'header',header)
+  __dataclass_builtins_object__.__setattr__(self,'trusted',trusted)
+ return __init__
+TABLE["def __create_fn__(_type_header, _type_trusted, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,header:_type_header,trusted:_type_trusted)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'header',header)\n  __dataclass_builtins_object__.__setattr__(self,'trusted',trusted)\n return __init__"] = __create_fn__
 
 def __create_fn__(_type_namespace, _type_decisions, _type_paths, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,namespace:_type_namespace,decisions:_type_decisions,paths:_type_paths)->_return_type:
@@ -80,3 +107,19 @@ def __create_fn__(_type_scheme, _type_path, _type_networks, _type_basic_auth, _t
   self.users=_dflt_users() if users is _HAS_DEFAULT_FACTORY else users
  return __init__
 TABLE['def __create_fn__(_type_scheme, _type_path, _type_networks, _type_basic_auth, _type_users, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_scheme, _dflt_path, _dflt_networks, _dflt_basic_auth, _dflt_users, _return_type):\n def __init__(self,scheme:_type_scheme=_dflt_scheme,path:_type_path=_dflt_path,networks:_type_networks=_HAS_DEFAULT_FACTORY,basic_auth:_type_basic_auth=_dflt_basic_auth,users:_type_users=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.scheme=scheme\n  self.path=path\n  self.networks=_dflt_networks() if networks is _HAS_DEFAULT_FACTORY else networks\n  self.basic_auth=basic_auth\n  self.users=_dflt_users() if users is _HAS_DEFAULT_FACTORY else users\n return __init__'] = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('header','trusted',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'header\',\'trusted\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('header','trusted',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'header\',\'trusted\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__

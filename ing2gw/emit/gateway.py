@@ -37,6 +37,8 @@ def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | Non
     """
     out = Output(findings=list(model.findings))
     section_of: dict[ir.ListenerKey, Section] = {}
+    #: each Gateway of the IR with the Gateway objects it became (for its controller-wide policies)
+    places: list[tuple[ir.Gateway, list[dict[str, Any]]]] = []
     for key in sorted(model.gateways):
         g = model.gateways[key]
         if listeners == "listenerset":
@@ -45,6 +47,7 @@ def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | Non
             built = gateway_and_sets(g, out)
         else:
             built = _gateways(g, out, list(g.listeners.values()), earlier=earlier)
+        places.append((g, [obj for obj, _ in built]))
         for obj, sections in built:
             out.platform.append(obj)
             section_of.update(sections)
@@ -55,6 +58,7 @@ def emit(model: ir.IR, gateway_class: ClassSpec | None = None, target: str | Non
                      **({"description": gateway_class.description} if gateway_class.description else {})}}))
     named = _routes(model.routes, section_of, out, target)
     _policies(named, target, out, section_of)
+    _gateway_policies(places, target, out)
     for grant in sorted(model.grants, key=lambda g: (g.namespace, g.from_namespace, g.to_kind, g.to_name or "",
                                                      g.from_kind)):
         _grant(grant, out)
@@ -173,6 +177,30 @@ def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output
                                     f"{target} has no policy ing2gw can generate for {intent.kind} ({intent.value})",
                                     origin=intent.source.origin, subject=f"Ingress {intent.source.key}",
                                     annotation=intent.source.annotation, security=intent.security))
+
+
+def _gateway_policies(places: list[tuple[ir.Gateway, list[dict[str, Any]]]], target: str | None,
+                      out: Output) -> None:
+    """Policies for the Gateways' controller-wide intents (client-IP detection), written by the
+    target's gateway emitter, which may also complete objects written before (a listener's own
+    ClientTrafficPolicy replaces the Gateway's, so it must repeat the Gateway-wide settings);
+    every intent left over is reported (`emit.targets.client_ip.not_carried`)."""
+    from ing2gw.emit.targets import gateway_emitter_for
+    from ing2gw.emit.targets.client_ip import not_carried
+
+    wanted = [(g, objs) for g, objs in places if g.intents and objs]
+    if target is None or not wanted:
+        return
+    emitter = gateway_emitter_for(target)
+    consumed: set[ir.Intent] = set()
+    if emitter is not None:
+        objects, consumed, told = emitter(wanted, out.all_objects())
+        out.findings.extend(told)
+        for obj in objects:
+            out.platform.append(obj)
+    for g, objs in wanted:
+        for intent in sorted(set(g.intents) - consumed, key=lambda i: (i.kind, i.source.key, i.value)):
+            out.findings.append(not_carried(target, intent, g, objs))
 
 
 def _drop_timeouts(routes: set[tuple[str, str]], out: Output) -> None:

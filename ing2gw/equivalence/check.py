@@ -24,7 +24,7 @@ from ing2gw.load import Manifest
 from ing2gw.origin import GENERATED
 from ing2gw.simulate import build_router
 from ing2gw.simulate.compare import Difference, compare
-from ing2gw.simulate.probes import iter_probes
+from ing2gw.simulate.probes import Forwarded, iter_probes
 from ing2gw.simulate.request import Answer, ClusterContext, Request, depends_on_access
 from ing2gw.equivalence.explain import (FindingIndex, KnownHosts, Probe, explain, host_of, subject_key,
                                         undecided, unverified)
@@ -354,9 +354,12 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
         global_lists = [v for k, v in sorted(ctx.nginx_configmap.items())
                         if k in GLOBAL_LIST_KEYS] if controller == "ingress-nginx" else []
 
+        forwarded = _forwarded(group_ctx) if controller == "ingress-nginx" else None
+
         def make_probes(seeds: list[Manifest] = seeds, group_routes: list[Manifest] = group_routes,
-                        global_lists: list[str] = global_lists) -> Iterable[Request]:
-            return iter_probes(seeds, group_routes, global_lists=global_lists)
+                        global_lists: list[str] = global_lists,
+                        forwarded: Forwarded | None = forwarded) -> Iterable[Request]:
+            return iter_probes(seeds, group_routes, global_lists=global_lists, forwarded=forwarded)
 
         probes: Iterable[Request] = make_probes()
         if extra_probes:  # the set of every probe's description is ~40 MB at 10,000 Ingresses: only when needed
@@ -457,6 +460,18 @@ def _ingress_route_seeds(support: Sequence[Manifest], wanted: set[str]) -> list[
                              "metadata": {"name": m.name, "namespace": m.namespace or "default"},
                              "spec": {"rules": rules or [{"http": {"paths": paths}}]}}, m.origin))
     return out
+
+
+def _forwarded(ctx: ClusterContext) -> Forwarded | None:
+    """The header ingress-nginx takes the client address from, and from which peers (its realip
+    module: use-forwarded-headers / enable-real-ip, not the PROXY protocol, which a probe does not
+    carry), for the client-address probes; None when nginx uses the connection's address."""
+    from ing2gw.simulate.nginx_settings import parse_settings
+
+    real_ip = parse_settings(ctx.nginx_flags, ctx.nginx_configmap).real_ip
+    if not real_ip.enabled or real_ip.proxy_protocol or not real_ip.trusted:
+        return None
+    return Forwarded(real_ip.header, real_ip.trusted)
 
 
 def _rule_hosts(ingresses: Sequence[Manifest]) -> list[str]:

@@ -105,6 +105,28 @@ def envoy_trusted_client(peer: Address | None, xff_values: Sequence[str], truste
     return parse_address(elements[-trusted_hops])
 
 
+def envoy_trusted_cidrs_client(peer: Address | None, xff_values: Sequence[str],
+                               trusted: Sequence[Network]) -> tuple[Address | None, bool]:
+    """Envoy's X-Forwarded-For detection with trusted CIDRs (XffConfig.xff_trusted_cidrs,
+    `original_ip_detection/xff`): the connection's source unless it is trusted; then X-Forwarded-For
+    is walked from the right and the first address outside the ranges is the client, the leftmost
+    entry when all are trusted; no X-Forwarded-For: the source. Returns (address, known): an
+    element that is not an address makes Envoy give up the detection (not modelled: known False)."""
+    if peer is None or not in_networks(peer, trusted):
+        return peer, True
+    elements = xff_elements(xff_values)
+    if not elements:
+        return peer, True
+    addr: Address | None = None
+    for text in reversed(elements):
+        addr = parse_address(text)
+        if addr is None:
+            return None, False
+        if not in_networks(addr, trusted):
+            return addr, True
+    return addr, True
+
+
 def nginx_real_ip(peer: Address, header_value: str | None, trusted: Sequence[Network],
                   recursive: bool = True) -> Address:
     """nginx's realip module (`ngx_http_get_forwarded_addr`): when the peer is trusted

@@ -39,7 +39,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Iterator, Sequence
 
 from ing2gw.load import Manifest
-from ing2gw.simulate.addresses import boundary_addresses, go_cidr_or_ip, in_networks
+from ing2gw.simulate.addresses import Network, boundary_addresses, go_cidr_or_ip, in_networks
 from ing2gw.simulate.request import DEFAULT_PORTS, Request
 
 UNKNOWN_HOST = "unknown-host.ing2gw.invalid"
@@ -414,10 +414,11 @@ def _route_acl_plans(old: Sequence[Manifest], plans: dict[str, _HostPlan],
 
 
 def generate(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host: int = 200,
-             sample_hosts: int = SAMPLE_HOSTS, global_lists: Sequence[str] = ()) -> list[Request]:
+             sample_hosts: int = SAMPLE_HOSTS, global_lists: Sequence[str] = (),
+             forwarded: "Forwarded | None" = None) -> list[Request]:
     """Every probe of `iter_probes`, as one list (tests, and callers that merge extra probes)."""
     return list(iter_probes(old, new, limit_per_host=limit_per_host, sample_hosts=sample_hosts,
-                            global_lists=global_lists))
+                            global_lists=global_lists, forwarded=forwarded))
 
 
 def _plan_hosts(index: int, host: str, plan: _HostPlan, sample_hosts: int) -> tuple[bool, str, list[str]]:
@@ -429,7 +430,8 @@ def _plan_hosts(index: int, host: str, plan: _HostPlan, sample_hosts: int) -> tu
 
 
 def iter_probes(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_host: int = 200,
-                sample_hosts: int = SAMPLE_HOSTS, global_lists: Sequence[str] = ()) -> Iterator[Request]:
+                sample_hosts: int = SAMPLE_HOSTS, global_lists: Sequence[str] = (),
+                forwarded: "Forwarded | None" = None) -> Iterator[Request]:
     """Probe requests for two configurations, deterministic and without duplicates, yielded host
     by host so that the check can run and drop them in batches (~292,000 probes at 10,000
     Ingresses were one list before).
@@ -557,7 +559,7 @@ def iter_probes(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_h
         pending.clear()
     seen.clear()
     access: set[tuple[Any, ...]] = set()
-    for r in access_probes(old, new, global_lists):  # client addresses and credentials (allow-lists, basic auth)
+    for r in access_probes(old, new, global_lists, forwarded):  # client addresses and credentials (allow-lists, basic auth)
         key = (r.scheme, r.host, r.target, r.headers, r.client_ip)
         if key not in access:
             access.add(key)
@@ -724,13 +726,53 @@ def _new_access(new: Sequence[Manifest], plans: dict[str, _Access]) -> None:
             a.basic_auth |= auth
 
 
-def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists: Sequence[str] = ()) -> list[Request]:
+@dataclass(frozen=True)
+class Forwarded:
+    """The old side takes the client address from a request header (nginx's realip module):
+    `header` is its name, `trusted` the peers it is believed from."""
+
+    header: str
+    trusted: tuple[Network, ...]
+
+
+def _forwarded_probes(forwarded: Forwarded, networks: list[Network], outside: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    """(peer, headers) of the probes for a host with address lists when the old side trusts a
+    forwarded header: from a trusted peer outside the lists, the header naming an address inside
+    them, one outside, and both (inside leftmost: a recursive walk over trusted entries and a
+    count of hops from the right disagree); an untrusted peer naming an inside address; and a
+    trusted peer inside the lists naming an outside address."""
+    inside = str(networks[0].network_address)
+    peers: list[str] = []
+    if in_networks(ipaddress.ip_address(outside), forwarded.trusted):
+        peers.append(outside)
+    else:  # a trusted proxy's address outside the lists (the first such of the trusted ranges)
+        for net in forwarded.trusted:
+            candidates = [str(a) for a in (net.network_address, net.broadcast_address)
+                          if not in_networks(a, networks)]
+            if candidates:
+                peers.append(candidates[0])
+                break
+    out: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+    for peer in dict.fromkeys(peers):
+        for value in (inside, outside, f"{inside}, {outside}"):
+            out.append((peer, ((forwarded.header, value),)))
+    if not in_networks(ipaddress.ip_address(outside), forwarded.trusted):
+        out.append((outside, ((forwarded.header, inside),)))
+    if in_networks(ipaddress.ip_address(inside), forwarded.trusted):
+        # a load balancer inside the allow-list: only the forwarded address keeps others out
+        out.append((inside, ((forwarded.header, outside),)))
+    return out
+
+
+def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists: Sequence[str] = (),
+                  forwarded: Forwarded | None = None) -> list[Request]:
     """Probes for the client address and the credentials, where either side looks at them.
 
     For every host an allow/deny list covers (an Ingress's, an implementation policy's, or one of
     the controller-wide `global_lists`): a request from each list entry's first and last
     address, from the addresses right before and after the entry, and from an address outside
-    every list. For every host with basic auth: a request with credentials of a user the file
+    every list; when the old side believes a forwarded header (`forwarded`), requests carrying it
+    (`_forwarded_probes`). For every host with basic auth: a request with credentials of a user the file
     does not hold, and for each user the input's htpasswd names (up to three) with a wrong
     password; a request without credentials is among the ordinary probes. Valid credentials are
     never made up. Deterministic."""
@@ -758,6 +800,9 @@ def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists
             clients.append(outside)
         for client in dict.fromkeys(clients):
             add(a.scheme, host, a.path, client)
+        if forwarded is not None and networks and outside is not None:
+            for peer, headers in _forwarded_probes(forwarded, networks, outside):
+                add(a.scheme, host, a.path, peer, headers)
         if a.basic_auth:
             inside = str(networks[0].network_address) if networks else None
             for user in [PROBE_USER] + sorted(a.users)[:3]:

@@ -57,6 +57,19 @@ LISTENER_EMITTERS: dict[str, str] = {
     "envoy-gateway": "ing2gw.emit.targets.envoy_gateway:emit_listener_policies",
 }
 
+#: a target's gateway emitter: (each Gateway with controller-wide intents, with the Gateway
+#: objects it became; every object written so far, which it may complete) -> (new objects for the
+#: platform, consumed intents, findings); for settings of every listener (client-IP detection)
+GatewayEmitter = Callable[[list[tuple[ir.Gateway, list[dict[str, Any]]]], list[dict[str, Any]]],
+                          tuple[list[dict[str, Any]], set[ir.Intent], list[Finding]]]
+
+#: target name -> "module:function" of its gateway emitter
+GATEWAY_EMITTERS: dict[str, str] = {
+    "envoy-gateway": "ing2gw.emit.targets.envoy_gateway_listener:emit_gateway_policies",
+    "nginx-gateway-fabric": "ing2gw.emit.targets.ngf_proxy:emit_gateway_policies",
+    "kgateway": "ing2gw.emit.targets.kgateway_listener:emit_gateway_policies",
+}
+
 #: target name -> "module:function"
 EMITTERS: dict[str, str] = {
     "envoy-gateway": "ing2gw.emit.targets.envoy_gateway:emit_policies",
@@ -138,6 +151,16 @@ def listener_emitter_for(target: str | None) -> ListenerEmitter | None:
         return None
     module, _, fn = spec.partition(":")
     emitter: ListenerEmitter = getattr(importlib.import_module(module), fn)
+    return emitter
+
+
+def gateway_emitter_for(target: str | None) -> GatewayEmitter | None:
+    """The gateway emitter of `target`, if it has one."""
+    spec = GATEWAY_EMITTERS.get(target or "")
+    if spec is None:
+        return None
+    module, _, fn = spec.partition(":")
+    emitter: GatewayEmitter = getattr(importlib.import_module(module), fn)
     return emitter
 
 

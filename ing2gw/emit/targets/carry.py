@@ -538,9 +538,39 @@ def _external_backend_kgateway(params: Params) -> str | None:
     return None
 
 
+def _client_ip_xff_or_proxy(params: Params) -> str | None:
+    """client-ip for a target whose setting takes trusted ranges and recursion, or the PROXY
+    protocol: not a custom header (Envoy Gateway's customHeader trusts it from any peer and takes
+    one address), and the PROXY protocol only while every IPv4 peer is trusted (nginx uses the
+    peer's address when the load balancer is not in proxy-real-ip-cidr)."""
+    if not params.get("trusted"):
+        return "proxy-real-ip-cidr holds no range nginx can read"
+    if params.get("source") == "header":
+        return (f"forwarded-for-header {params.get('header')!r}: a custom header is trusted from every peer and read "
+                "as one address, where nginx trusts it from proxy-real-ip-cidr and walks its list")
+    if params.get("source") == "proxy-protocol" and "0.0.0.0/0" not in params.get("trusted", "").split(","):
+        return ("use-proxy-protocol with proxy-real-ip-cidr narrower than 0.0.0.0/0: nginx keeps the load balancer's "
+                "address when it is not trusted, the Gateway always takes the PROXY header's")
+    return None
+
+
+def _client_ip_ngf(params: Params) -> str | None:
+    """client-ip on NGINX Gateway Fabric: its NginxProxy renders the same realip directives, for
+    X-Forwarded-For or the PROXY protocol only."""
+    if not params.get("trusted"):
+        return "proxy-real-ip-cidr holds no range nginx can read"
+    if params.get("source") == "header":
+        return (f"forwarded-for-header {params.get('header')!r}: rewriteClientIP reads X-Forwarded-For or the PROXY "
+                "protocol only")
+    return None
+
+
 LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "external-backend"): _external_backend_eg,
     ("kgateway", "external-backend"): _external_backend_kgateway,
+    ("envoy-gateway", "client-ip"): _client_ip_xff_or_proxy,
+    ("nginx-gateway-fabric", "client-ip"): _client_ip_ngf,
+    ("kgateway", "client-ip"): _client_ip_xff_or_proxy,
     ("envoy-gateway", "basic-auth"): _basic_auth_eg,
     ("envoy-gateway", "external-auth"): _external_auth_eg,
     ("envoy-gateway", "rate-limit"): _rate_limit_eg,

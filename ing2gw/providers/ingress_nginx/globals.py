@@ -14,7 +14,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from ing2gw import mappings
+from ing2gw import ir, mappings
 from ing2gw.findings import Finding, Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.origin import Origin
@@ -163,10 +163,62 @@ def global_access(ingresses: Sequence[Ingress], configmap: Mapping[str, str], so
     return GlobalAccess(findings=findings, address_lists=carried)
 
 
+#: the realip module's trusted addresses when proxy-real-ip-cidr is not set (ingress-nginx
+#: `internal/ingress/controller/config`: ProxyRealIPCIDR defaults to 0.0.0.0/0)
+DEFAULT_REAL_IP_CIDR = "0.0.0.0/0"
+
+
+def client_ip_params(configmap: Mapping[str, str]) -> tuple[tuple[str, str], ...] | None:
+    """The `client-ip` intent's parameters for a controller whose ConfigMap turns nginx's realip
+    module on, or None when nginx uses the connection's address.
+
+    nginx.tmpl (v1.15) renders the module when use-forwarded-headers, use-proxy-protocol or
+    enable-real-ip is true: `real_ip_header` is `proxy_protocol` with use-proxy-protocol, else the
+    forwarded-for-header (default X-Forwarded-For); `real_ip_recursive on`; one `set_real_ip_from`
+    per proxy-real-ip-cidr entry (default 0.0.0.0/0). Parameters: `source` (x-forwarded-for,
+    proxy-protocol or header), `header` (the header's name), `trusted` (the entries nginx can read,
+    comma-separated, as CIDRs) and `recursive` (always "on")."""
+    def flag(key: str) -> bool:
+        return go_bool(configmap.get(key, "").strip()) is True
+
+    if not (flag("use-forwarded-headers") or flag("use-proxy-protocol") or flag("enable-real-ip")):
+        return None
+    raw = configmap.get("proxy-real-ip-cidr", DEFAULT_REAL_IP_CIDR)
+    # nginx refuses a configuration with an entry it cannot read; the valid ones are carried
+    trusted = ",".join(parse_configmap_value(raw).cidrs)
+    header = configmap.get("forwarded-for-header", "").strip() or "X-Forwarded-For"
+    if flag("use-proxy-protocol"):
+        source = "proxy-protocol"
+    elif header.lower() == "x-forwarded-for":
+        source = "x-forwarded-for"
+    else:
+        source = "header"
+    return (("source", source), ("header", header), ("trusted", trusted), ("recursive", "on"))
+
+
+def client_ip_intent(configmap: Mapping[str, str], source: Origin | None, configmap_name: str,
+                     class_name: str) -> ir.Intent | None:
+    """The controller-wide `client-ip` intent of one IngressClass (None: nginx uses the peer)."""
+    params = client_ip_params(configmap)
+    if params is None:
+        return None
+    p = dict(params)
+    what = ("the PROXY protocol header" if p["source"] == "proxy-protocol"
+            else f"{p['header']} (recursively)")
+    origin = source or Origin(f"ConfigMap {configmap_name}", 0)
+    return ir.Intent("client-ip", ir.Source("", configmap_name, origin, kind="ConfigMap"),
+                     f"{what} from peers in {p['trusted'] or 'no range'}", security=True,
+                     params=params + (("class", class_name),))
+
+
 def client_address_findings(configmap: Mapping[str, str], source: Origin | None, configmap_name: str, *,
                             target: str | None, allow_weakened: frozenset[str]) -> list[Finding]:
     """SEC-005: translated address lists, while nginx took the client's address from the PROXY
-    protocol or X-Forwarded-For."""
+    protocol or X-Forwarded-For, and the target does not derive it the same way (a target that
+    carries the `client-ip` intent writes the setting on the Gateway: no finding)."""
+    params = client_ip_params(configmap)
+    if params is not None and carries(target, "client-ip", params):
+        return []
     out = []
     for key in client_address_keys():
         if go_bool(configmap.get(key, "").strip()) is not True:

@@ -203,6 +203,14 @@ class _Builder(BuildState):
                     route.intents += intents[route.source.key]
                     route.rules = [self._fail_closed(r, intents[route.source.key]) for r in route.rules]
         target = self.ctx.options.target
+        from ing2gw.providers.ingress_nginx.globals import client_ip_intent
+
+        # a controller-wide setting: it belongs to the Gateway of this class (every listener)
+        client_ip = client_ip_intent(dict(self.glob.data), self.glob.source, self.glob.name or "ingress-nginx",
+                                     self.class_name)
+        if client_ip is not None and any(r.source.key in mine for r in self.ctx.out.routes) \
+                and client_ip not in self.gw.intents:
+            self.gw.intents.append(client_ip)
         if any(intents.values()) and carries(target, "client-allow-list"):
             from ing2gw.providers.ingress_nginx.globals import client_address_findings
 
@@ -328,7 +336,7 @@ class _Builder(BuildState):
                 "decide the HTTPS redirect and the Host passed on; the Gateway uses the connection itself",
                 origin=self.glob.source, subject=f"Gateway {self.gw.namespace}/{self.gw.name}",
                 suggestion="configure your implementation's trusted proxies if a load balancer sets these headers",
-                details=(("headers", "X-Forwarded-For,X-Forwarded-Host,X-Forwarded-Port,X-Forwarded-Proto"),)))
+                details=(("headers", "X-Forwarded-Host,X-Forwarded-Port,X-Forwarded-Proto"),)))
         if self.glob.hsts and self.https_hosts:
             self.ctx.findings.append(Finding(
                 Severity.INFO, "ING2GW-CORE-023",

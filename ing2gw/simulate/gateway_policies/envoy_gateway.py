@@ -25,7 +25,7 @@ makes the policy invalid), API keys, a JWT missing from every place it is looked
 optional), CORS (Envoy's CORS filter; the HTTPRoute CORS filter's headers also go on the answers
 Envoy Gateway makes itself after it: 401, 403, 413, direct responses, not a fault abort), the
 request buffer limit (413 on a larger
-Content-Length), fault aborts of 100% of requests, numTrustedHops client-IP detection, the
+Content-Length), fault aborts of 100% of requests, numTrustedHops and trustedCIDRs client-IP detection, the
 listener health check path, headers with underscores (rejected with 400 unless a
 ClientTrafficPolicy says otherwise: Envoy Gateway's default), HTTPRouteFilter regex path
 rewrites, host rewrites from a header or the path, and direct responses. A SecurityPolicy Envoy
@@ -34,7 +34,7 @@ Gateway cannot translate (a missing Secret, a bad htpasswd) makes its routes ans
 Not modelled (said on the answers they affect): external authorization and OIDC (decided by
 another service), a JWT that is present (its signature and claims), CEL, JWT-claim and GeoIP
 authorization predicates, CSRF on unsafe methods, responseOverride, PROXY protocol and
-trusted-CIDR client-IP detection, Lua/ext_proc/Wasm extensions, EnvoyPatchPolicy, credential
+custom-header client-IP detection, Lua/ext_proc/Wasm extensions, EnvoyPatchPolicy, credential
 injection, cookie matches of an HTTPRouteFilter. Timeouts, retries, load balancing, session
 persistence, circuit breakers, connection settings and rate limits (a first request passes)
 do not change what one simulated request gets; the answers say so.
@@ -53,7 +53,7 @@ from ing2gw.simulate.gateway_policies.base import (Effects, EffectsBuilder, Loca
 from ing2gw.simulate.gateway_policies.htpasswd import parse_htpasswd
 from ing2gw.simulate.gateway_policies.objects import PolicyObject
 from ing2gw.simulate.gateway_policies.steps import (BasicAuth, BodyLimit, EnvoyCors, Note, RegexPathRewrite, Reply,
-                                                    Unmodelled, XffClientIP, python_replacement, wildcard_origin)
+                                                    Unmodelled, XffClientIP, XffTrustedClientIP, python_replacement, wildcard_origin)
 
 GROUP = "gateway.envoyproxy.io"
 ATTACHMENT = ("targetRef", "targetRefs", "targetSelectors", "mergeType")
@@ -224,8 +224,11 @@ class EnvoyGateway:
             v = mapping(value)
             if key == "clientIPDetection":
                 xff = mapping(v.get("xForwardedFor"))
+                cidrs = [strict_cidr(str(c)) for c in seq(xff.get("trustedCIDRs"))]
                 if xff.get("numTrustedHops") is not None:
                     b.step(XffClientIP(int(xff["numTrustedHops"])), policy)
+                elif cidrs and all(c is not None for c in cidrs):
+                    b.step(XffTrustedClientIP(tuple(c for c in cidrs if c is not None)), policy)
                 elif v:
                     b.steps.append(Unmodelled(f"{policy.label()}: clientIPDetection {', '.join(sorted(v))} decides the "
                                               "client address (not modelled; the connection's address is used)"))

@@ -22,10 +22,11 @@ headers), basic auth (Envoy's basic_auth filter; `{SHA}` only; inline users or a
 default `.htpasswd`), API keys, the request buffer limit (413), fault aborts of every request,
 CORS (Envoy's CORS filter), request and response header modifiers with inline values, the
 regex path rewrite (`urlRewrite.pathRegex`, every match replaced), DirectResponse, the listener's
-trusted X-Forwarded-For hops and health check path. Unmodelled: external auth, JWT, OAuth2/OIDC
+trusted X-Forwarded-For hops or trusted CIDRs (`xffTrustedCIDRs` with useRemoteAddress false: Envoy's
+XffConfig.xff_trusted_cidrs) and health check path. Unmodelled: external auth, JWT, OAuth2/OIDC
 (their providers are GatewayExtensions the model does not follow), CEL RBAC, transformations,
 ext_proc, CSRF on unsafe methods, header values from Secrets, autoHostRewrite, internalRedirect,
-`xffTrustedCIDRs`, early header modifiers. Timeouts, retries, rate limits (a first request
+the PROXY protocol, early header modifiers. Timeouts, retries, rate limits (a first request
 passes), compression, tracing and BackendConfigPolicy do not change one simulated answer, except
 BackendConfigPolicy `tls`: the Gateway reaches the Service over TLS (Effects.tls).
 """
@@ -36,7 +37,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ing2gw.simulate.addresses import Network, go_cidr_or_ip, longest_prefix
+from ing2gw.simulate.addresses import Network, go_cidr_or_ip, longest_prefix, strict_cidr
 from ing2gw.simulate.gateway_objects import HeaderOps
 from ing2gw.simulate.gateway_policies import Context
 from ing2gw.simulate.gateway_policies.base import (Effects, EffectsBuilder, LocalReply, RequestState, Scope, Step,
@@ -46,7 +47,7 @@ from ing2gw.simulate.gateway_policies.htpasswd import parse_htpasswd
 from ing2gw.simulate.gateway_policies.objects import PolicyObject
 from ing2gw.simulate.gateway_policies.steps import (BasicAuth, BodyLimit, EnvoyCors, HeaderChanges, Note,
                                                     RegexPathRewrite, Reply, Unmodelled, XffClientIP,
-                                                    wildcard_origin)
+                                                    XffTrustedClientIP, wildcard_origin)
 
 GROUP = "gateway.kgateway.dev"
 ATTACHMENT = ("targetRefs", "targetSelectors")
@@ -252,9 +253,14 @@ class Kgateway:
                 b.apply(p)
                 settings = p.spec if kind == "HTTPListenerPolicy" else mapping(mapping(p.spec.get("default")).get(
                     "httpSettings"))
-                if settings.get("useRemoteAddress") is False or settings.get("xffTrustedCIDRs") is not None:
-                    b.step(Unmodelled(f"{p.label()}: client-IP detection without useRemoteAddress or with trusted "
-                                      "CIDRs is not modelled (the connection's address is used)"))
+                cidrs = [strict_cidr(str(c)) for c in seq(settings.get("xffTrustedCIDRs"))]
+                if settings.get("useRemoteAddress") is False and cidrs and all(c is not None for c in cidrs) \
+                        and settings.get("xffNumTrustedHops") is None:
+                    # Envoy's XFF detection with trusted CIDRs (XffConfig.xff_trusted_cidrs)
+                    b.step(XffTrustedClientIP(tuple(c for c in cidrs if c is not None)), p)
+                elif settings.get("useRemoteAddress") is False or settings.get("xffTrustedCIDRs") is not None:
+                    b.step(Unmodelled(f"{p.label()}: client-IP detection without useRemoteAddress and without trusted "
+                                      "CIDRs, or with hops and CIDRs, is not modelled (the connection's address is used)"))
                 elif settings.get("xffNumTrustedHops") is not None:
                     b.step(XffClientIP(int(settings["xffNumTrustedHops"])), p)
                 for key in ("earlyRequestHeaderModifier", "localReplies"):

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Literal
 
-from ing2gw.simulate.addresses import envoy_trusted_client
+from ing2gw.simulate.addresses import Network, envoy_trusted_cidrs_client, envoy_trusted_client
 from ing2gw.simulate.gateway_filters import apply_header_ops, cors_response_headers
 from ing2gw.simulate.gateway_objects import CorsSpec, HeaderOps
 from ing2gw.simulate.gateway_policies.base import LocalReply, RequestState, Step
@@ -70,6 +70,23 @@ class XffClientIP(Step):
         values = [v for k, v in state.headers if k == "x-forwarded-for"]
         state.client = envoy_trusted_client(state.client, values, self.hops)
         if state.client is None:
+            state.client_unknown = "X-Forwarded-For holds an entry that is not an address"
+        return None
+
+
+@dataclass(eq=False)
+class XffTrustedClientIP(Step):
+    """Envoy's client-IP detection with trusted CIDRs (`addresses.envoy_trusted_cidrs_client`)."""
+
+    trusted: tuple[Network, ...]
+
+    def run(self, state: RequestState) -> LocalReply | None:
+        if state.client is None:
+            return None
+        values = [v for k, v in state.headers if k == "x-forwarded-for"]
+        client, known = envoy_trusted_cidrs_client(state.client, values, self.trusted)
+        state.client = client
+        if not known:
             state.client_unknown = "X-Forwarded-For holds an entry that is not an address"
         return None
 
