@@ -21,6 +21,12 @@ TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qua
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(message={self.message!r}, client_status={self.client_status!r}, what={self.what!r})"
+ return __repr__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(message={self.message!r}, client_status={self.client_status!r}, what={self.what!r})"\n return __repr__'] = __create_fn__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(message={self.message!r}, phase={self.phase!r})"
  return __repr__
 TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(message={self.message!r}, phase={self.phase!r})"\n return __repr__'] = __create_fn__
@@ -74,6 +80,14 @@ def __create_fn__(_type_limit, _type_what, _type_status, MISSING, _HAS_DEFAULT_F
   self.status=status
  return __init__
 TABLE['def __create_fn__(_type_limit, _type_what, _type_status, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_status, _return_type):\n def __init__(self,limit:_type_limit,what:_type_what,status:_type_status=_dflt_status)->_return_type:\n  self.limit=limit\n  self.what=what\n  self.status=status\n return __init__'] = __create_fn__
+
+def __create_fn__(_type_message, _type_client_status, _type_what, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_what, _return_type):
+ def __init__(self,message:_type_message,client_status:_type_client_status,what:_type_what=_dflt_what)->_return_type:
+  self.message=message
+  self.client_status=client_status
+  self.what=what
+ return __init__
+TABLE['def __create_fn__(_type_message, _type_client_status, _type_what, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_what, _return_type):\n def __init__(self,message:_type_message,client_status:_type_client_status,what:_type_what=_dflt_what)->_return_type:\n  self.message=message\n  self.client_status=client_status\n  self.what=what\n return __init__'] = __create_fn__
 
 def __create_fn__(_type_message, _type_phase, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_phase, _return_type):
  def __init__(self,message:_type_message,phase:_type_phase=_dflt_phase)->_return_type:

@@ -31,6 +31,7 @@ from ing2gw.simulate.nginx_build import CATCH_ALL, DEFAULT_UPSTREAM, HEALTHZ, Ce
 from ing2gw.simulate.nginx_http import (BadRequest, escape_uri, expand_replacement, from_bytes_str, normalise_host,
                                         normalise_uri)
 from ing2gw.simulate.nginx_settings import NginxSettings, parse_settings
+from ing2gw.simulate.oracle import auth_service_answer
 from ing2gw.simulate.request import Answer, BackendRef, ClusterContext, Redirect, Request, Share, proxied
 
 #: nginx `return CODE URL` sends a Location only for these codes.
@@ -359,6 +360,10 @@ class NginxRouter:
             refused = self._basic_auth(request, anns, t)
             if refused is not None:
                 return refused
+        if anns.external_auth:
+            refused = self._external_auth(request, anns, t)
+            if refused is not None:
+                return refused
         extra: dict[str, str] = {}
         if rewritten and anns.x_forwarded_prefix:
             extra["x-forwarded-prefix"] = anns.x_forwarded_prefix                      # F2
@@ -418,6 +423,25 @@ class NginxRouter:
         t.unmodelled.append(f"basic auth of {anns.owner}: whether the credentials are valid is not modelled (the "
                             "htpasswd Secret is not read; modelled as valid)")
         return None
+
+    def _external_auth(self, request: Request, anns: LocationAnns, t: _Trace) -> Answer | None:
+        """auth_request to auth-url, for the check's oracle probes (`simulate.oracle`): a 2xx of
+        the auth service lets the request through, 401 and 403 are the client's answer, any other
+        status is an error (500) (ngx_http_auth_request_module). With auth-signin a 401 becomes a
+        redirect to the sign-in URL (not modelled: unmodelled). Other requests: the service's
+        answer is not known (the location's unmodelled note says so)."""
+        status = auth_service_answer(request.header("authorization"))
+        if status is None:
+            return None
+        if 200 <= status < 300:
+            t.notes.append(f"auth-url of {anns.owner}: the auth service answers {status}: allowed")
+            return None
+        if status == 401 and anns.auth_signin:
+            t.unmodelled.append(f"auth-signin of {anns.owner}: the auth service's 401 becomes a redirect to the "
+                                "sign-in URL (not modelled)")
+            return None
+        t.notes.append(f"auth-url of {anns.owner}: the auth service answers {status}")
+        return t.answer(status if status in (401, 403) else 500, generated_by="external-auth-denied")
 
     def _body_too_large(self, request: Request, limit: int, t: _Trace) -> Answer | None:
         """413 when the request declares a body larger than client_max_body_size (0: no limit)."""

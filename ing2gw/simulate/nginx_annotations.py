@@ -14,6 +14,7 @@ parsers log a warning and use their defaults (rewrite, canary, ...).
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 from dataclasses import dataclass, replace
 
 from ing2gw.simulate.ingress_objects import Ingress
@@ -230,6 +231,11 @@ class LocationAnns:
     #: the realm of auth_basic when the location asks for Basic credentials (None: no basic auth
     #: modelled); only auth-type basic with an auth-file Secret is modelled
     basic_auth_realm: str | None = None
+    #: auth-url: an auth_request subrequest to the auth service decides (its answer is known only
+    #: for the check's oracle probes, `simulate.oracle`); `auth_signin`: a 401 becomes a redirect
+    #: to auth-signin (error_page 401), which is not modelled
+    external_auth: bool = False
+    auth_signin: bool = False
     unmodelled: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
@@ -450,8 +456,20 @@ def parse_ingress_annotations(ing: Ingress, settings: NginxSettings) -> IngressA
         body_limit=limit,
         cors=parse_cors(raw, validate),
         basic_auth_realm=raw.get("auth-realm", "") if basic else None,
+        external_auth=not canary_on and _auth_url_ok(raw.get("auth-url", "")),
+        auth_signin=bool(raw.get("auth-signin", "").strip()),
         unmodelled=tuple(unmodelled),
         notes=tuple(notes),
     )
     return IngressAnns(location=loc, canary=canary, aliases=tuple(aliases),
                        affinity=bool(raw.get("affinity")), server_unmodelled=tuple(server_unmodelled))
+
+
+def _auth_url_ok(url: str) -> bool:
+    """Whether ingress-nginx's authreq parser accepts auth-url (parser.StringToURL: a URL with a
+    scheme and a host); an invalid one is ignored, with the annotation's other effects unknown."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

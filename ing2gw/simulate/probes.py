@@ -40,6 +40,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from ing2gw.load import Manifest
 from ing2gw.simulate.addresses import boundary_addresses, go_cidr_or_ip, in_networks
+from ing2gw.simulate.oracle import AUTH_PROBE_STATUSES, auth_header
 from ing2gw.simulate.request import DEFAULT_PORTS, Request
 
 UNKNOWN_HOST = "unknown-host.ing2gw.invalid"
@@ -586,6 +587,9 @@ class _Access:
     networks: set[str] = field(default_factory=set)
     basic_auth: bool = False
     users: set[str] = field(default_factory=set)
+    #: (path, answer): the auth service's answers to ask the oracle for on a path of an Ingress
+    #: with auth-url (`simulate.oracle`)
+    auth_answers: set[tuple[str, int]] = field(default_factory=set)
 
 
 def _cidr_values(value: Any) -> list[str]:
@@ -639,6 +643,7 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
         nets: set[str] = set(everywhere)
         auth = False
         users: set[str] = set()
+        answers: set[int] = set()
         for k, v in anns.items():
             if not isinstance(v, str):
                 continue
@@ -653,7 +658,13 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
             elif k.endswith("/auth-secret") and v.strip():
                 ns, _, name = v.strip().rpartition("/")
                 users |= _htpasswd_users(old, ns or (m.namespace or "default"), name)
-        if not nets and not auth:
+            elif k.endswith("/auth-url") and v.strip():
+                # the modelled auth service refuses (ingress-nginx's auth_request); with
+                # auth-signin nginx turns a 401 into a sign-in redirect, not modelled: 403 only
+                signin = any(k2.endswith("/auth-signin") and isinstance(v2, str) and v2.strip()
+                             for k2, v2 in anns.items())
+                answers |= {s for s in AUTH_PROBE_STATUSES if not (signin and s == 401)}
+        if not nets and not auth and not answers:
             continue
         spec = m.obj.get("spec") or {}
         tls_hosts = {h for t in spec.get("tls") or [] if isinstance(t, dict) for h in t.get("hosts") or []}
@@ -664,11 +675,16 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
             if not host:
                 continue
             paths = [p.get("path") for p in (rule.get("http") or {}).get("paths") or [] if isinstance(p, dict)]
-            a = plans.setdefault(host, _Access("https" if tls_hosts else "http",
-                                               next((p for p in paths if isinstance(p, str) and p.startswith("/")), "/")))
+            first = next((p for p in paths if isinstance(p, str) and p.startswith("/")), "/")
+            a = plans.setdefault(host, _Access("https" if tls_hosts else "http", first))
             a.networks |= nets
             a.basic_auth |= auth
             a.users |= users
+            if answers:
+                # a regex path is probed with a string it matches, as the ordinary probes do
+                sample = next(iter(_samples_for_regex(first)), first) if any(c in first for c in "([{*+?|\\^$") \
+                    else first
+                a.auth_answers |= {(sample, status) for status in answers}
 
 
 def _traefik_lists(old: Sequence[Manifest], plans: dict[str, _Access]) -> dict[str, set[str]]:
@@ -733,7 +749,9 @@ def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists
     every list. For every host with basic auth: a request with credentials of a user the file
     does not hold, and for each user the input's htpasswd names (up to three) with a wrong
     password; a request without credentials is among the ordinary probes. Valid credentials are
-    never made up. Deterministic."""
+    never made up. For every Ingress with auth-url: on its first path of each host, a request
+    the modelled auth service refuses with 401 and one it refuses with 403 (`simulate.oracle`;
+    403 only with auth-signin, which turns nginx's 401 into a sign-in redirect). Deterministic."""
     plans: dict[str, _Access] = {}
     _old_access(old, plans, global_lists)
     _new_access(new, plans)
@@ -763,4 +781,8 @@ def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists
             for user in [PROBE_USER] + sorted(a.users)[:3]:
                 token = base64.b64encode(f"{user}:{WRONG_PASSWORD}".encode()).decode()
                 add(a.scheme, host, a.path, inside, (("Authorization", f"Basic {token}"),))
+        # external auth: requests the modelled auth service refuses (from inside the lists)
+        inside = str(networks[0].network_address) if networks else None
+        for path, status in sorted(a.auth_answers):
+            add(a.scheme, host, path, inside, (auth_header(status),))
     return list(out.values())

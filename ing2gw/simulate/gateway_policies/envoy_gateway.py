@@ -52,8 +52,9 @@ from ing2gw.simulate.gateway_policies.base import (Effects, EffectsBuilder, Loca
                                                    by_level, duration_seconds, levels_for, mapping, quantity, seq)
 from ing2gw.simulate.gateway_policies.htpasswd import parse_htpasswd
 from ing2gw.simulate.gateway_policies.objects import PolicyObject
-from ing2gw.simulate.gateway_policies.steps import (BasicAuth, BodyLimit, EnvoyCors, Note, RegexPathRewrite, Reply,
-                                                    Unmodelled, XffClientIP, python_replacement, wildcard_origin)
+from ing2gw.simulate.gateway_policies.steps import (BasicAuth, BodyLimit, EnvoyCors, ExternalAuth, Note,
+                                                    RegexPathRewrite, Reply, Unmodelled, XffClientIP, envoy_ext_authz,
+                                                    python_replacement, wildcard_origin)
 
 GROUP = "gateway.envoyproxy.io"
 ATTACHMENT = ("targetRef", "targetRefs", "targetSelectors", "mergeType")
@@ -311,9 +312,9 @@ class EnvoyGateway:
                                                                   "request (403; not modelled)"), policy))
                 elif key == "extAuth":
                     backend = _backend_names(v)
-                    out.setdefault(key, []).append((Unmodelled(
+                    out.setdefault(key, []).append((ExternalAuth(
                         f"{what}: external authorization ({backend}) decides whether the request passes (not "
-                        "modelled; modelled as allowed)"), policy))
+                        "modelled; modelled as allowed)", _eg_ext_auth_status(v), f"{what}: extAuth"), policy))
                 elif key == "apiKeyAuth":
                     out.setdefault(key, []).append((self._api_key(v, policy), policy))
                 elif key == "basicAuth":
@@ -752,3 +753,12 @@ class HostFromPath(Step):
 
 
 __all__ = ["EnvoyGateway"]
+
+
+def _eg_ext_auth_status(spec: dict[str, Any]) -> Callable[[int], int]:
+    """What the client gets for the auth service's answer under this extAuth: Envoy's ext_authz
+    (`steps.envoy_ext_authz`); with failOpen an error of the service (a 5xx) lets the request
+    through (failure_mode_allow)."""
+    if spec.get("failOpen") is True:
+        return lambda status: 0 if status >= 500 else envoy_ext_authz(status)
+    return envoy_ext_authz

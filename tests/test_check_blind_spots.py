@@ -1,0 +1,150 @@
+"""The check's probes for external auth, body size and client certificates: both models answer
+them, and a translation that loses or misattaches the policy is reported as unexplained.
+
+Before these probes, removing an ext-auth policy, a body-size policy or a client-certificate
+requirement from the output changed no simulated answer, so `ing2gw verify` could not notice."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import yaml
+
+from ing2gw.cli import main
+from ing2gw.equivalence.verification import verify_translation
+from ing2gw.load import load_text
+from ing2gw.options import Options
+from ing2gw.simulate import build_router
+from ing2gw.simulate.oracle import auth_header, auth_service_answer
+from ing2gw.simulate.probes import access_probes
+from ing2gw.simulate.request import Request
+from ing2gw.translate import translate
+from test_target_istio import ingress
+
+ROOT = Path(__file__).resolve().parents[1]
+P = "nginx.ingress.kubernetes.io"
+AUTH = {f"{P}/auth-url": "http://auth.shop.svc.cluster.local:8080/verify"}
+
+
+def nginx_answer(docs: str, line: str) -> tuple[int, str | None]:
+    r = build_router("ingress", "ingress-nginx", load_text(docs))
+    a = r.route(Request.parse_line(line))
+    return a.status, a.backend.name if a.backend else None
+
+
+def broken(docs: str, target: str, change: Callable[[list[dict[str, Any]]], None]) -> int:
+    """Unexplained differences of the translation for `target` after `change` edits its output."""
+    ms = load_text(docs)
+    options = Options(target=target)
+    res = translate(ms, options)
+    objs = copy.deepcopy(res.objects())
+    change(objs)
+    return verify_translation(res, ms, options, new_objects=objs).unexplained
+
+
+def unchanged(objs: list[dict[str, Any]]) -> None:
+    """The translation as written."""
+
+
+def without(*kinds: str) -> Callable[[list[dict[str, Any]]], None]:
+    def drop(objs: list[dict[str, Any]]) -> None:
+        objs[:] = [o for o in objs if o["kind"] not in kinds]
+    drop.__name__ = "without " + ", ".join(kinds)
+    return drop
+
+
+# -- external auth ----------------------------------------------------------------------------
+
+
+def test_the_oracle_token_names_the_auth_service_answer() -> None:
+    assert auth_service_answer(auth_header(401)[1]) == 401
+    assert auth_service_answer("bearer ING2GW-AUTH-ANSWERS-403") == 403
+    assert auth_service_answer("Bearer something-else") is None
+    assert auth_service_answer(None) is None
+
+
+def test_nginx_passes_the_auth_service_refusals_and_turns_other_errors_into_500() -> None:
+    docs = ingress("app", "a.example.com", [("/", "Prefix")], AUTH)
+    assert nginx_answer(docs, "GET http://a.example.com/ | Authorization: Bearer ing2gw-auth-answers-401") == (401, None)
+    assert nginx_answer(docs, "GET http://a.example.com/ | Authorization: Bearer ing2gw-auth-answers-403") == (403, None)
+    # auth_request: any status other than 2xx, 401 and 403 is an error
+    assert nginx_answer(docs, "GET http://a.example.com/ | Authorization: Bearer ing2gw-auth-answers-404") == (500, None)
+    assert nginx_answer(docs, "GET http://a.example.com/ | Authorization: Bearer ing2gw-auth-answers-200") == (200, "app")
+    # not an oracle probe: the service's answer is not known (passes, with the unmodelled note)
+    assert nginx_answer(docs, "GET http://a.example.com/ | Authorization: Bearer x") == (200, "app")
+    # a location without auth-url does not ask the service
+    plain = ingress("app", "a.example.com", [("/", "Prefix")])
+    assert nginx_answer(plain, "GET http://a.example.com/ | Authorization: Bearer ing2gw-auth-answers-401") == (200, "app")
+
+
+def test_auth_probes_only_where_the_old_side_has_auth_url() -> None:
+    docs = load_text("---\n".join([ingress("app", "a.example.com", [("/api", "Prefix")], AUTH),
+                                   ingress("web", "b.example.com", [("/", "Prefix")])]))
+    probes = [r for r in access_probes(docs, []) if r.header("authorization")]
+    assert sorted((r.host, r.target, r.header("authorization")) for r in probes) == [
+        ("a.example.com", "/api", "Bearer ing2gw-auth-answers-401"),
+        ("a.example.com", "/api", "Bearer ing2gw-auth-answers-403")]
+    # with auth-signin nginx turns the 401 into a sign-in redirect (not modelled): 403 only
+    signin = load_text(ingress("app", "a.example.com", [("/", "Prefix")],
+                               {**AUTH, f"{P}/auth-signin": "https://signin.example.com/start"}))
+    assert [r.header("authorization") for r in access_probes(signin, [])] == ["Bearer ing2gw-auth-answers-403"]
+
+
+AUTH_DOCS = "---\n".join([ingress("app", "a.example.com", [("/app", "Prefix")], AUTH),
+                          ingress("web", "a.example.com", [("/", "Prefix")])])
+
+
+def without_extension_refs(objs: list[dict[str, Any]]) -> None:
+    """The routes no longer reference their Traefik Middlewares (a Middleware that does not exist
+    makes Traefik drop the router, which the model leaves unmodelled: detach it instead)."""
+    for o in objs:
+        for rule in (o["spec"].get("rules") or []) if o["kind"] == "HTTPRoute" else []:
+            rule["filters"] = [f for f in rule.get("filters") or [] if f.get("type") != "ExtensionRef"]
+
+
+#: how each target's external auth is taken away
+AUTH_POLICY = {"envoy-gateway": without("SecurityPolicy"), "kgateway": without("TrafficPolicy"),
+               "istio": without("AuthorizationPolicy"), "traefik": without_extension_refs}
+
+
+@pytest.mark.parametrize("target", sorted(AUTH_POLICY))
+def test_a_removed_ext_auth_policy_is_unexplained(target: str) -> None:
+    assert broken(AUTH_DOCS, target, unchanged) == 0
+    assert broken(AUTH_DOCS, target, AUTH_POLICY[target]) > 0
+
+
+def test_an_ext_auth_policy_on_the_wrong_route_is_unexplained() -> None:
+    def misattached(objs: list[dict[str, Any]]) -> None:
+        [policy] = [o for o in objs if o["kind"] == "SecurityPolicy"]
+        for ref in policy["spec"]["targetRefs"]:
+            ref["name"] = "web"
+    assert broken(AUTH_DOCS, "envoy-gateway", misattached) > 0
+
+
+def test_a_lost_ext_auth_is_an_error_that_predicts_the_refusals() -> None:
+    # nginx-gateway-fabric writes no external auth: the refusals reach the backend, predicted
+    ms = load_text(AUTH_DOCS)
+    options = Options(target="nginx-gateway-fabric")
+    res = translate(ms, options)
+    assert "ING2GW-TARGET-067" in {f.code for f in res.findings}
+    check = verify_translation(res, ms, options)
+    assert check.unexplained == 0
+    assert check.cause_counts.get(("ING2GW-TARGET-067",)) == 2
+
+
+def test_ing2gw_verify_exits_1_without_the_golden_security_policy(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    case = ROOT / "golden" / "ingress-nginx" / "target-envoy-gateway-external-auth"
+    out = tmp_path / "out"
+    assert main(["convert", "--target", "envoy-gateway", "-f", str(case / "input.yaml"), "--out-dir", str(out),
+                 "--fail-on", "never"]) == 0
+    args = ["verify", "-f", str(case / "input.yaml"), "--gateway", str(out), "-R", "--target", "envoy-gateway"]
+    assert main(args) == 0
+    [policy] = list(out.rglob("securitypolicys.yaml"))
+    policy.unlink()
+    capsys.readouterr()
+    assert main(args) == 1
+    assert "2 unexplained" in capsys.readouterr().out
