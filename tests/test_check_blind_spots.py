@@ -148,3 +148,65 @@ def test_ing2gw_verify_exits_1_without_the_golden_security_policy(tmp_path: Path
     capsys.readouterr()
     assert main(args) == 1
     assert "2 unexplained" in capsys.readouterr().out
+
+
+# -- body size --------------------------------------------------------------------------------
+
+BODY = {f"{P}/proxy-body-size": "8m"}
+BODY_DOCS = "---\n".join([ingress("upload", "u.example.com", [("/upload", "Prefix")], BODY),
+                          ingress("web", "u.example.com", [("/", "Prefix")])])
+
+
+def test_body_size_probes_only_where_the_ingress_sets_proxy_body_size() -> None:
+    docs = load_text("---\n".join([BODY_DOCS, ingress("free", "f.example.com", [("/", "Prefix")],
+                                                      {f"{P}/proxy-body-size": "0"}),
+                                   ingress("bad", "b.example.com", [("/", "Prefix")],
+                                           {f"{P}/proxy-body-size": "lots"})]))
+    probes = [(r.method, r.host, r.target, r.header("content-length")) for r in access_probes(docs, [])]
+    assert sorted(probes) == [("POST", "f.example.com", "/", str(1024 * 1024 + 1)),
+                              ("POST", "u.example.com", "/upload", str(8 * 1024 * 1024)),
+                              ("POST", "u.example.com", "/upload", str(8 * 1024 * 1024 + 1))]
+
+
+def test_nginx_answers_413_just_above_the_limit() -> None:
+    line = "POST http://u.example.com/upload | Content-Length: {}"
+    assert nginx_answer(BODY_DOCS, line.format(8 * 1024 * 1024)) == (200, "upload")
+    assert nginx_answer(BODY_DOCS, line.format(8 * 1024 * 1024 + 1)) == (413, None)
+
+
+def wrong_limit(objs: list[dict[str, Any]]) -> None:
+    """The limit one mebibyte larger, wherever the target writes it."""
+    def walk(x: Any) -> None:
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if k in ("limit", "maxRequestSize", "maxSize") and v in ("8Mi", "8m"):
+                    x[k] = "9Mi" if v == "8Mi" else "9m"
+                elif k == "maxRequestBodyBytes":
+                    x[k] = v + 1024 * 1024
+                else:
+                    walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+    walk(objs)
+
+
+#: how each target's body-size policy is taken away
+BODY_POLICY = {"envoy-gateway": without("BackendTrafficPolicy"), "kgateway": without("TrafficPolicy"),
+               "nginx-gateway-fabric": without("ClientSettingsPolicy"), "traefik": without_extension_refs}
+
+
+@pytest.mark.parametrize("target", sorted(BODY_POLICY))
+def test_a_removed_or_wrong_body_size_policy_is_unexplained(target: str) -> None:
+    assert broken(BODY_DOCS, target, unchanged) == 0
+    assert broken(BODY_DOCS, target, BODY_POLICY[target]) > 0
+    assert broken(BODY_DOCS, target, wrong_limit) > 0
+
+
+def test_a_lost_body_size_limit_predicts_the_413s() -> None:
+    ms = load_text(BODY_DOCS)
+    options = Options(target="istio")
+    res = translate(ms, options)
+    check = verify_translation(res, ms, options)
+    assert check.unexplained == 0
+    assert check.cause_counts.get(("ING2GW-TARGET-068",)) == 1

@@ -128,6 +128,8 @@ def _answer_is(a: Answer, kind: str) -> bool:
         return a.status >= 500
     if kind == "refused":
         return a.status in (401, 403) and a.backend is None and a.redirect is None
+    if kind == "too-large":
+        return a.status == 413 and a.backend is None
     return False
 
 

@@ -40,6 +40,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from ing2gw.load import Manifest
 from ing2gw.simulate.addresses import boundary_addresses, go_cidr_or_ip, in_networks
+from ing2gw.simulate.nginx_access import NGINX_DEFAULT_BODY, annotation_body_limit
 from ing2gw.simulate.oracle import AUTH_PROBE_STATUSES, auth_header
 from ing2gw.simulate.request import DEFAULT_PORTS, Request
 
@@ -559,7 +560,7 @@ def iter_probes(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_h
     seen.clear()
     access: set[tuple[Any, ...]] = set()
     for r in access_probes(old, new, global_lists):  # client addresses and credentials (allow-lists, basic auth)
-        key = (r.scheme, r.host, r.target, r.headers, r.client_ip)
+        key = (r.method, r.scheme, r.host, r.target, r.headers, r.client_ip)
         if key not in access:
             access.add(key)
             yield r
@@ -590,6 +591,8 @@ class _Access:
     #: (path, answer): the auth service's answers to ask the oracle for on a path of an Ingress
     #: with auth-url (`simulate.oracle`)
     auth_answers: set[tuple[str, int]] = field(default_factory=set)
+    #: (path, bytes): a declared body size to send on a path of an Ingress with proxy-body-size
+    body_sizes: set[tuple[str, int]] = field(default_factory=set)
 
 
 def _cidr_values(value: Any) -> list[str]:
@@ -664,7 +667,8 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
                 signin = any(k2.endswith("/auth-signin") and isinstance(v2, str) and v2.strip()
                              for k2, v2 in anns.items())
                 answers |= {s for s in AUTH_PROBE_STATUSES if not (signin and s == 401)}
-        if not nets and not auth and not answers:
+        sizes = _body_sizes(anns)
+        if not nets and not auth and not answers and not sizes:
             continue
         spec = m.obj.get("spec") or {}
         tls_hosts = {h for t in spec.get("tls") or [] if isinstance(t, dict) for h in t.get("hosts") or []}
@@ -680,11 +684,27 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
             a.networks |= nets
             a.basic_auth |= auth
             a.users |= users
-            if answers:
-                # a regex path is probed with a string it matches, as the ordinary probes do
-                sample = next(iter(_samples_for_regex(first)), first) if any(c in first for c in "([{*+?|\\^$") \
-                    else first
-                a.auth_answers |= {(sample, status) for status in answers}
+            # a regex path is probed with a string it matches, as the ordinary probes do
+            sample = next(iter(_samples_for_regex(first)), first) if any(c in first for c in "([{*+?|\\^$") \
+                else first
+            a.auth_answers |= {(sample, status) for status in answers}
+            a.body_sizes |= {(sample, size) for size in sizes}
+
+
+def _body_sizes(anns: dict[str, Any]) -> set[int]:
+    """Declared body sizes around the limit an Ingress's proxy-body-size sets: the limit and one
+    byte more (nginx answers 413 above client_max_body_size); for `0` (no limit) one byte above
+    nginx's default 1m. Only where the annotation sets a limit: nginx's default 1m applies to
+    every other location, and most Gateway data planes (Envoy, the cloud load balancers) have no
+    default limit, so probing it would only repeat, on every route, a difference that the
+    translation reports in words (the proxy-body-size row) and no Ingress asked for."""
+    out: set[int] = set()
+    for k, v in anns.items():
+        if k.endswith("/proxy-body-size") and isinstance(v, str):
+            limit = annotation_body_limit(v)
+            if limit is not None:
+                out |= {limit, limit + 1} if limit else {NGINX_DEFAULT_BODY + 1}
+    return out
 
 
 def _traefik_lists(old: Sequence[Manifest], plans: dict[str, _Access]) -> dict[str, set[str]]:
@@ -751,16 +771,19 @@ def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists
     password; a request without credentials is among the ordinary probes. Valid credentials are
     never made up. For every Ingress with auth-url: on its first path of each host, a request
     the modelled auth service refuses with 401 and one it refuses with 403 (`simulate.oracle`;
-    403 only with auth-signin, which turns nginx's 401 into a sign-in redirect). Deterministic."""
+    403 only with auth-signin, which turns nginx's 401 into a sign-in redirect). For every Ingress
+    with proxy-body-size: on its first path of each host, a POST declaring a body of exactly the
+    limit and one of one byte more (`_body_sizes`). Deterministic."""
     plans: dict[str, _Access] = {}
     _old_access(old, plans, global_lists)
     _new_access(new, plans)
     out: dict[tuple[Any, ...], Request] = {}
 
-    def add(scheme: str, host: str, path: str, client: str | None, headers: tuple[tuple[str, str], ...] = ()) -> None:
-        key = (scheme, host, path, client, headers)
+    def add(scheme: str, host: str, path: str, client: str | None, headers: tuple[tuple[str, str], ...] = (),
+            method: str = "GET") -> None:
+        key = (scheme, host, path, client, headers, method)
         if key not in out:
-            out[key] = Request("GET", scheme, host, DEFAULT_PORTS[scheme], path, headers,
+            out[key] = Request(method, scheme, host, DEFAULT_PORTS[scheme], path, headers,
                                host if scheme == "https" else None, client)
 
     for name in sorted(plans):
@@ -785,4 +808,7 @@ def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists
         inside = str(networks[0].network_address) if networks else None
         for path, status in sorted(a.auth_answers):
             add(a.scheme, host, path, inside, (auth_header(status),))
+        # body size: a POST declaring a body at and just above the limit
+        for path, size in sorted(a.body_sizes):
+            add(a.scheme, host, path, inside, (("Content-Length", str(size)),), "POST")
     return list(out.values())
