@@ -210,3 +210,61 @@ def test_a_lost_body_size_limit_predicts_the_413s() -> None:
     check = verify_translation(res, ms, options)
     assert check.unexplained == 0
     assert check.cause_counts.get(("ING2GW-TARGET-068",)) == 1
+
+
+# -- client certificates ----------------------------------------------------------------------
+
+MTLS = {f"{P}/auth-tls-secret": "shop/client-ca"}
+MTLS_DOCS = "---\n".join([ingress("bank", "bank.example.com", [("/", "Prefix")], MTLS, tls=True),
+                          ingress("web", "web.example.com", [("/", "Prefix")], tls=True)])
+
+
+def test_a_request_without_a_client_certificate_is_written_and_read_back() -> None:
+    r = Request.parse_line("GET https://bank.example.com/ | @no-client-cert")
+    assert r.no_client_cert and r.describe() == "GET https://bank.example.com/ | @no-client-cert"
+    assert Request.from_json(r.to_dict() | {"url": r.url()}).no_client_cert
+    assert not Request.parse_line("GET https://bank.example.com/").no_client_cert
+
+
+def test_nginx_refuses_a_client_without_a_certificate_only_where_verify_client_is_on() -> None:
+    line = "GET https://bank.example.com/ | @no-client-cert"
+    assert nginx_answer(MTLS_DOCS, line) == (400, None)
+    assert nginx_answer(MTLS_DOCS, "GET https://bank.example.com/") == (200, "bank")
+    assert nginx_answer(MTLS_DOCS, "GET http://bank.example.com/ | @no-client-cert")[0] == 308
+    assert nginx_answer(MTLS_DOCS, "GET https://web.example.com/ | @no-client-cert") == (200, "web")
+    optional = ingress("bank", "bank.example.com", [("/", "Prefix")],
+                       {**MTLS, f"{P}/auth-tls-verify-client": "optional"}, tls=True)
+    assert nginx_answer(optional, line) == (200, "bank")
+    page = ingress("bank", "bank.example.com", [("/", "Prefix")],
+                   {**MTLS, f"{P}/auth-tls-error-page": "https://errors.example.com/cert"}, tls=True)
+    r = build_router("ingress", "ingress-nginx", load_text(page)).route(Request.parse_line(line))
+    assert r.redirect is not None and r.redirect.location == "https://errors.example.com/cert"
+
+
+def test_client_certificate_probes_only_where_the_old_side_asks() -> None:
+    probes = [r for r in access_probes(load_text(MTLS_DOCS), []) if r.no_client_cert]
+    assert [(r.scheme, r.host, r.target) for r in probes] == [("https", "bank.example.com", "/")]
+
+
+def test_a_removed_or_weakened_client_validation_is_unexplained() -> None:
+    def optional(objs: list[dict[str, Any]]) -> None:
+        [ctp] = [o for o in objs if o["kind"] == "ClientTrafficPolicy"]
+        ctp["spec"]["tls"]["clientValidation"]["mode"] = "VerifyIfGiven"
+
+    def other_listener(objs: list[dict[str, Any]]) -> None:
+        [ctp] = [o for o in objs if o["kind"] == "ClientTrafficPolicy"]
+        ctp["spec"]["targetRefs"][0]["sectionName"] = "https-web.example.com"
+
+    assert broken(MTLS_DOCS, "envoy-gateway", unchanged) == 0
+    for mutation in (without("ClientTrafficPolicy"), optional, other_listener):
+        assert broken(MTLS_DOCS, "envoy-gateway", mutation) > 0, mutation.__name__
+
+
+def test_the_handshake_failure_and_the_lost_validation_are_predicted() -> None:
+    ms = load_text(MTLS_DOCS)
+    for target, code in (("envoy-gateway", "ING2GW-TARGET-011"), ("istio", "ING2GW-TARGET-069")):
+        options = Options(target=target)
+        res = translate(ms, options)
+        check = verify_translation(res, ms, options)
+        assert check.unexplained == 0, target
+        assert check.cause_counts.get((code,)) == 1, (target, check.cause_counts)

@@ -176,6 +176,8 @@ class NginxRouter:
             t.notes.extend(server.notes)
         if server.unmodelled:
             t.unmodelled.extend(server.unmodelled)
+        if https and request.no_client_cert and server.client_verify == "on":
+            return self._no_client_cert(server, t)
         if server.app_root and uri == "/":                                            # E1
             t.location = "server-level app-root"
             loc_url = f"{request.scheme}://{request.host or ''}{server.app_root}"
@@ -442,6 +444,19 @@ class NginxRouter:
             return None
         t.notes.append(f"auth-url of {anns.owner}: the auth service answers {status}")
         return t.answer(status if status in (401, 403) else 500, generated_by="external-auth-denied")
+
+    @staticmethod
+    def _no_client_cert(server: Server, t: _Trace) -> Answer:
+        """ssl_verify_client on and the client sent no certificate: nginx answers 400 ("No
+        required SSL certificate was sent", its 496 shown as 400) after choosing the server by
+        Host, before any location; with auth-tls-error-page (`error_page 495 496 = URL`) a 302
+        to that URL. optional and optional_no_ca let the request through."""
+        t.notes.append(f"{server.host}: ssl_verify_client on and the client sent no certificate")
+        # the Ingress whose auth-tls-secret set the server's verification decided
+        t.ingress = server.client_verify_owner or None
+        if server.client_error_page:
+            return t.redirect(302, server.client_error_page, "client-certificate-error-page")
+        return t.answer(400, generated_by="client-certificate-required")
 
     def _body_too_large(self, request: Request, limit: int, t: _Trace) -> Answer | None:
         """413 when the request declares a body larger than client_max_body_size (0: no limit)."""

@@ -258,6 +258,10 @@ class IngressAnns:
     aliases: tuple[str, ...] = ()
     affinity: bool = False
     server_unmodelled: tuple[str, ...] = ()
+    #: auth-tls-secret: the ssl_verify_client mode of the host's server (on, optional,
+    #: optional_no_ca, off; "" without a CA Secret) and the auth-tls-error-page URL
+    client_verify: str = ""
+    client_error_page: str = ""
 
 
 class Rejected(Exception):
@@ -462,7 +466,9 @@ def parse_ingress_annotations(ing: Ingress, settings: NginxSettings) -> IngressA
         notes=tuple(notes),
     )
     return IngressAnns(location=loc, canary=canary, aliases=tuple(aliases),
-                       affinity=bool(raw.get("affinity")), server_unmodelled=tuple(server_unmodelled))
+                       affinity=bool(raw.get("affinity")), server_unmodelled=tuple(server_unmodelled),
+                       client_verify=_client_verify(raw) if not canary_on else "",
+                       client_error_page=raw.get("auth-tls-error-page", "").strip())
 
 
 def _auth_url_ok(url: str) -> bool:
@@ -473,3 +479,16 @@ def _auth_url_ok(url: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _client_verify(raw: dict[str, str]) -> str:
+    """ssl_verify_client of an Ingress with auth-tls-secret `namespace/name` (annotations/authtls:
+    auth-tls-verify-client must be on, off, optional or optional_no_ca, else `on`); "" without
+    a Secret."""
+    secret = raw.get("auth-tls-secret", "").strip()
+    ns, sep, name = secret.partition("/")
+    if not sep or not ns or not name:
+        return ""
+    mode = raw.get("auth-tls-verify-client", "").strip()
+    return mode if mode in ("on", "off", "optional", "optional_no_ca") else "on"
+

@@ -560,7 +560,7 @@ def iter_probes(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_h
     seen.clear()
     access: set[tuple[Any, ...]] = set()
     for r in access_probes(old, new, global_lists):  # client addresses and credentials (allow-lists, basic auth)
-        key = (r.method, r.scheme, r.host, r.target, r.headers, r.client_ip)
+        key = (r.method, r.scheme, r.host, r.target, r.headers, r.client_ip, r.no_client_cert)
         if key not in access:
             access.add(key)
             yield r
@@ -593,6 +593,8 @@ class _Access:
     auth_answers: set[tuple[str, int]] = field(default_factory=set)
     #: (path, bytes): a declared body size to send on a path of an Ingress with proxy-body-size
     body_sizes: set[tuple[str, int]] = field(default_factory=set)
+    #: paths of Ingresses that ask for client certificates (auth-tls-secret), probed without one
+    client_cert_paths: set[str] = field(default_factory=set)
 
 
 def _cidr_values(value: Any) -> list[str]:
@@ -668,7 +670,8 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
                              for k2, v2 in anns.items())
                 answers |= {s for s in AUTH_PROBE_STATUSES if not (signin and s == 401)}
         sizes = _body_sizes(anns)
-        if not nets and not auth and not answers and not sizes:
+        mtls = any(k.endswith("/auth-tls-secret") and isinstance(v, str) and v.strip() for k, v in anns.items())
+        if not nets and not auth and not answers and not sizes and not mtls:
             continue
         spec = m.obj.get("spec") or {}
         tls_hosts = {h for t in spec.get("tls") or [] if isinstance(t, dict) for h in t.get("hosts") or []}
@@ -689,6 +692,8 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
                 else first
             a.auth_answers |= {(sample, status) for status in answers}
             a.body_sizes |= {(sample, size) for size in sizes}
+            if mtls:
+                a.client_cert_paths.add(sample)
 
 
 def _body_sizes(anns: dict[str, Any]) -> set[int]:
@@ -773,18 +778,19 @@ def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists
     the modelled auth service refuses with 401 and one it refuses with 403 (`simulate.oracle`;
     403 only with auth-signin, which turns nginx's 401 into a sign-in redirect). For every Ingress
     with proxy-body-size: on its first path of each host, a POST declaring a body of exactly the
-    limit and one of one byte more (`_body_sizes`). Deterministic."""
+    limit and one of one byte more (`_body_sizes`). For every Ingress with auth-tls-secret: on its
+    first path of each host, an HTTPS request without a client certificate. Deterministic."""
     plans: dict[str, _Access] = {}
     _old_access(old, plans, global_lists)
     _new_access(new, plans)
     out: dict[tuple[Any, ...], Request] = {}
 
     def add(scheme: str, host: str, path: str, client: str | None, headers: tuple[tuple[str, str], ...] = (),
-            method: str = "GET") -> None:
-        key = (scheme, host, path, client, headers, method)
+            method: str = "GET", no_cert: bool = False) -> None:
+        key = (scheme, host, path, client, headers, method, no_cert)
         if key not in out:
             out[key] = Request(method, scheme, host, DEFAULT_PORTS[scheme], path, headers,
-                               host if scheme == "https" else None, client)
+                               host if scheme == "https" else None, client, no_cert)
 
     for name in sorted(plans):
         a = plans[name]
@@ -811,4 +817,8 @@ def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists
         # body size: a POST declaring a body at and just above the limit
         for path, size in sorted(a.body_sizes):
             add(a.scheme, host, path, inside, (("Content-Length", str(size)),), "POST")
+        # client certificates: an HTTPS request that presents none (the ordinary probes are
+        # modelled as presenting a valid one where a server asks)
+        for path in sorted(a.client_cert_paths):
+            add("https", host, path, inside, no_cert=True)
     return list(out.values())

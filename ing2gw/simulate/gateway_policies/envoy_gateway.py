@@ -52,9 +52,10 @@ from ing2gw.simulate.gateway_policies.base import (Effects, EffectsBuilder, Loca
                                                    by_level, duration_seconds, levels_for, mapping, quantity, seq)
 from ing2gw.simulate.gateway_policies.htpasswd import parse_htpasswd
 from ing2gw.simulate.gateway_policies.objects import PolicyObject
-from ing2gw.simulate.gateway_policies.steps import (BasicAuth, BodyLimit, EnvoyCors, ExternalAuth, Note,
-                                                    RegexPathRewrite, Reply, Unmodelled, XffClientIP, envoy_ext_authz,
-                                                    python_replacement, wildcard_origin)
+from ing2gw.simulate.gateway_policies.steps import (BasicAuth, BodyLimit, ClientCertificateRequired, EnvoyCors,
+                                                    ExternalAuth, Note, RegexPathRewrite, Reply, Unmodelled,
+                                                    XffClientIP, envoy_ext_authz, python_replacement,
+                                                    wildcard_origin)
 
 GROUP = "gateway.envoyproxy.io"
 ATTACHMENT = ("targetRef", "targetRefs", "targetSelectors", "mergeType")
@@ -215,6 +216,13 @@ class EnvoyGateway:
         path = mapping(fields.get("healthCheck", ({}, None))[0]).get("path")
         if path:
             b.step(HealthCheck(str(path)), fields["healthCheck"][1])
+        validation = mapping(mapping(fields.get("tls", ({}, None))[0]).get("clientValidation"))
+        # tls.clientValidation: mode RequireAndVerify (the default) fails the handshake without a
+        # client certificate; VerifyIfGiven, Request and the older `optional: true` do not
+        if "tls" in fields and mapping(fields["tls"][0]).get("clientValidation") is not None \
+                and validation.get("optional") is not True \
+                and validation.get("mode", "RequireAndVerify") == "RequireAndVerify":
+            b.step(ClientCertificateRequired(f"{fields['tls'][1].label()}: tls.clientValidation"), fields["tls"][1])
         b.applied.clear()
         return b.build()
 

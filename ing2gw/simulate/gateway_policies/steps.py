@@ -70,6 +70,21 @@ class ExternalAuth(Step):
 
 
 @dataclass(eq=False)
+class ClientCertificateRequired(Step):
+    """A listener that requires a client certificate in the TLS handshake: a client that presents
+    none gets no HTTP answer at all (the handshake fails), shown as status 0. Probes that do
+    present one are modelled as presenting a valid one."""
+
+    what: str
+
+    def run(self, state: RequestState) -> LocalReply | None:
+        if not state.request.no_client_cert or state.request.scheme != "https":
+            return None
+        return LocalReply(0, "client-certificate-required",
+                          note=f"{self.what}: the client presents no certificate: the TLS handshake fails")
+
+
+@dataclass(eq=False)
 class Note(Step):
     """A policy that changes nothing a single simulated request shows (a rate limit's first
     request, a timeout, a retry policy): said on the answer."""
