@@ -73,6 +73,7 @@ def test_nginx_passes_the_auth_service_refusals_and_turns_other_errors_into_500(
     # auth_request: any status other than 2xx, 401 and 403 is an error
     assert nginx_answer(docs, "GET http://a.example.com/ | Authorization: Bearer ing2gw-auth-answers-404") == (500, None)
     assert nginx_answer(docs, "GET http://a.example.com/ | Authorization: Bearer ing2gw-auth-answers-200") == (200, "app")
+    assert nginx_answer(docs, "GET http://a.example.com/ | Authorization: Bearer ing2gw-auth-answers-503") == (500, None)
     # not an oracle probe: the service's answer is not known (passes, with the unmodelled note)
     assert nginx_answer(docs, "GET http://a.example.com/ | Authorization: Bearer x") == (200, "app")
     # a location without auth-url does not ask the service
@@ -86,11 +87,13 @@ def test_auth_probes_only_where_the_old_side_has_auth_url() -> None:
     probes = [r for r in access_probes(docs, []) if r.header("authorization")]
     assert sorted((r.host, r.target, r.header("authorization")) for r in probes) == [
         ("a.example.com", "/api", "Bearer ing2gw-auth-answers-401"),
-        ("a.example.com", "/api", "Bearer ing2gw-auth-answers-403")]
+        ("a.example.com", "/api", "Bearer ing2gw-auth-answers-403"),
+        ("a.example.com", "/api", "Bearer ing2gw-auth-answers-500")]
     # with auth-signin nginx turns the 401 into a sign-in redirect (not modelled): 403 only
     signin = load_text(ingress("app", "a.example.com", [("/", "Prefix")],
                                {**AUTH, f"{P}/auth-signin": "https://signin.example.com/start"}))
-    assert [r.header("authorization") for r in access_probes(signin, [])] == ["Bearer ing2gw-auth-answers-403"]
+    assert [r.header("authorization") for r in access_probes(signin, [])] == ["Bearer ing2gw-auth-answers-403",
+                                                                        "Bearer ing2gw-auth-answers-500"]
 
 
 AUTH_DOCS = "---\n".join([ingress("app", "a.example.com", [("/app", "Prefix")], AUTH),
@@ -132,7 +135,7 @@ def test_a_lost_ext_auth_is_an_error_that_predicts_the_refusals() -> None:
     assert "ING2GW-TARGET-067" in {f.code for f in res.findings}
     check = verify_translation(res, ms, options)
     assert check.unexplained == 0
-    assert check.cause_counts.get(("ING2GW-TARGET-067",)) == 2
+    assert check.cause_counts.get(("ING2GW-TARGET-067",)) == 3
 
 
 def test_ing2gw_verify_exits_1_without_the_golden_security_policy(tmp_path: Path,
@@ -147,7 +150,7 @@ def test_ing2gw_verify_exits_1_without_the_golden_security_policy(tmp_path: Path
     policy.unlink()
     capsys.readouterr()
     assert main(args) == 1
-    assert "2 unexplained" in capsys.readouterr().out
+    assert "3 unexplained" in capsys.readouterr().out
 
 
 # -- body size --------------------------------------------------------------------------------
@@ -268,3 +271,18 @@ def test_the_handshake_failure_and_the_lost_validation_are_predicted() -> None:
         check = verify_translation(res, ms, options)
         assert check.unexplained == 0, target
         assert check.cause_counts.get((code,)) == 1, (target, check.cause_counts)
+
+
+@pytest.mark.parametrize("target,status", [("envoy-gateway", 403), ("kgateway", 403), ("istio", 403),
+                                           ("traefik", 500)])
+def test_an_auth_service_error_is_answered_as_each_proxy_does_and_predicted(target: str, status: int) -> None:
+    """nginx answers an auth service's 5xx with 500; Envoy's ext_authz with 403 (status_on_error),
+    which the target's ext-auth finding predicts; Traefik's forwardAuth passes the 500 on."""
+    ms = load_text(AUTH_DOCS)
+    options = Options(target=target)
+    res = translate(ms, options)
+    answers: dict[str, int] = {}
+    check = verify_translation(res, ms, options, observe=lambda r, o, n: answers.setdefault(
+        f"{r.describe()} {o.status}", n.status) if r.header("authorization") == auth_header(500)[1] else None)
+    assert check.unexplained == 0
+    assert answers == {"GET http://a.example.com/app | Authorization: Bearer ing2gw-auth-answers-500 500": status}

@@ -21,9 +21,9 @@ import re
 AUTH_TOKEN_PREFIX = "ing2gw-auth-answers-"
 #: the auth service's answers the probes ask for: refusals every proxy passes to the client as
 #: they are (nginx auth_request: 401 and 403; Envoy ext_authz: any status below 500; Traefik
-#: forwardAuth: any non-2xx). A 5xx of the auth service is an error, handled differently by
-#: each proxy (nginx 500, Envoy its status_on_error, 403 unless set): not probed.
-AUTH_PROBE_STATUSES = (401, 403)
+#: forwardAuth: any non-2xx), and an error, which each proxy handles its own way (nginx: 500;
+#: Envoy: status_on_error, 403 unless set; Traefik: passed on)
+AUTH_PROBE_STATUSES = (401, 403, 500)
 
 _TOKEN = re.compile(r"^Bearer\s+" + re.escape(AUTH_TOKEN_PREFIX) + r"([1-5][0-9][0-9])$", re.IGNORECASE)
 

@@ -34,7 +34,9 @@ def envoy_ext_authz(status: int) -> int:
     """What Envoy's HTTP ext_authz filter answers the client when the auth service answers
     `status` (0: let the request through): 200 allows (only 200), a 5xx is an error answered
     with status_on_error (403 Forbidden unless set), any other status is a denial passed to the
-    client as it is (extensions/filters/common/ext_authz/ext_authz_http_impl.cc, toResponse)."""
+    client as it is (extensions/filters/common/ext_authz/ext_authz_http_impl.cc, toResponse;
+    ext_authz.proto, failure_mode_allow: when false, a 5xx of the service is rejected with
+    Forbidden)."""
     if status == 200:
         return 0
     return 403 if status >= 500 else status
