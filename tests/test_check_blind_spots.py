@@ -286,3 +286,16 @@ def test_an_auth_service_error_is_answered_as_each_proxy_does_and_predicted(targ
         f"{r.describe()} {o.status}", n.status) if r.header("authorization") == auth_header(500)[1] else None)
     assert check.unexplained == 0
     assert answers == {"GET http://a.example.com/app | Authorization: Bearer ing2gw-auth-answers-500 500": status}
+
+
+def test_a_redirecting_ingress_keeps_its_body_size_limit() -> None:
+    """nginx checks client_max_body_size when the location is chosen, before the redirect
+    (found by the body-size probes: the limit used to go on forwarding routes only)."""
+    docs = ingress("moved", "m.example.com", [("/", "Prefix")],
+                   {**BODY, f"{P}/permanent-redirect": "https://new.example.com/"})
+    assert nginx_answer(docs, f"POST http://m.example.com/ | Content-Length: {8 * 1024 * 1024 + 1}") == (413, None)
+    for target in ("envoy-gateway", "nginx-gateway-fabric"):
+        assert broken(docs, target, unchanged) == 0, target
+        ms = load_text(docs)
+        kinds = {o["kind"] for o in translate(ms, Options(target=target)).objects()}
+        assert {"BackendTrafficPolicy", "ClientSettingsPolicy"} & kinds, target

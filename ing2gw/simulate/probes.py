@@ -642,9 +642,8 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
     controller-wide lists (`global_lists`) cover every host."""
     everywhere = {c for v in global_lists for c in _cidr_values(v)}
     traefik = _traefik_lists(old, plans)
-    # hosts some Ingress serves with TLS: their plain HTTP is redirected (by nginx after its
-    # body-size check, by a Gateway's redirect route before any policy), so the body-size
-    # probes go over HTTPS there
+    # hosts some Ingress serves with TLS: the body-size probes go over HTTPS too (over HTTP
+    # nginx checks the size before its HTTPS redirect)
     tls_anywhere = {str(h).lower() for m in old if m.kind == "Ingress"
                     for t in (m.obj.get("spec") or {}).get("tls") or [] if isinstance(t, dict)
                     for h in t.get("hosts") or []}
@@ -698,8 +697,8 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
             sample = next(iter(_samples_for_regex(first)), first) if any(c in first for c in "([{*+?|\\^$") \
                 else first
             a.auth_answers |= {(sample, status) for status in answers}
-            body_scheme = "https" if tls_hosts or host in tls_anywhere else "http"
-            a.body_sizes |= {(body_scheme, sample, size) for size in sizes}
+            schemes = ("http", "https") if tls_hosts or host in tls_anywhere else ("http",)
+            a.body_sizes |= {(scheme, sample, size) for scheme in schemes for size in sizes}
             if mtls:
                 a.client_cert_paths.add(sample)
 
@@ -823,8 +822,6 @@ def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists
         for path, status in sorted(a.auth_answers):
             add(a.scheme, host, path, inside, (auth_header(status),))
         # body size: a POST declaring a body at and just above the limit
-        # (over plain HTTP to a host with TLS nginx answers 413 before its HTTPS redirect, a
-        # Gateway redirects first and the client's next request gets the 413: not probed)
         for scheme, path, size in sorted(a.body_sizes):
             add(scheme, host, path, inside, (("Content-Length", str(size)),), "POST")
         # client certificates: an HTTPS request that presents none (the ordinary probes are
