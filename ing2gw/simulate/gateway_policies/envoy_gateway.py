@@ -253,12 +253,12 @@ class EnvoyGateway:
                                     "modelled")
             elif key == "tls":
                 if v.get("clientValidation") is not None:
-                    # the same words as the ingress-nginx model's auth-tls note: probes carry no
-                    # client certificate, so both sides are modelled as presenting a valid one, and
-                    # where the request goes stays comparable (equivalence/explain.py)
+                    # the same words as the ingress-nginx model's auth-tls note: a request that
+                    # presents a certificate is modelled as presenting a valid one on both sides,
+                    # and where it goes stays comparable (equivalence/explain.py); one without
+                    # (Request.no_client_cert) fails the handshake (listener_effects)
                     b.unmodelled.append(f"{policy.label()}: tls.clientValidation: client-certificate checks can refuse "
-                                        "the connection (probes carry no certificate; modelled as presenting a valid "
-                                        "one)")
+                                        "the connection (a presented certificate is modelled as valid)")
             elif key in CTP_NEUTRAL:
                 b.notes.append(f"{policy.label()}: {key} does not change the answer ({CTP_NEUTRAL[key]})")
             else:
