@@ -40,7 +40,8 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from ing2gw.load import Manifest
 from ing2gw.simulate.addresses import boundary_addresses, go_cidr_or_ip, in_networks
-from ing2gw.simulate.nginx_access import NGINX_DEFAULT_BODY, annotation_body_limit
+from ing2gw.simulate.nginx_access import annotation_body_limit
+from ing2gw.simulate.nginx_annotations import CRITICAL
 from ing2gw.simulate.oracle import AUTH_PROBE_STATUSES, auth_header
 from ing2gw.simulate.request import DEFAULT_PORTS, Request
 
@@ -675,8 +676,15 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
                 signin = any(k2.endswith("/auth-signin") and isinstance(v2, str) and v2.strip()
                              for k2, v2 in anns.items())
                 answers |= {s for s in AUTH_PROBE_STATUSES if not (signin and s == 401)}
-        sizes = _body_sizes(anns)
-        mtls = any(k.endswith("/auth-tls-secret") and isinstance(v, str) and v.strip() for k, v in anns.items())
+        # an Ingress with a Critical-risk annotation (a snippet) is rejected by ingress-nginx under
+        # the default annotations-risk-level: its host is the catch-all's (nginx's default 1m
+        # body limit, no auth), so its own body-size, auth and certificate settings are not probed
+        rejected = any(k.endswith(tuple("/" + c for c in CRITICAL)) for k in anns)
+        sizes = set() if rejected else _body_sizes(anns)
+        if rejected:
+            answers = set()
+        mtls = not rejected and any(k.endswith("/auth-tls-secret") and isinstance(v, str) and v.strip()
+                                    for k, v in anns.items())
         if not nets and not auth and not answers and not sizes and not mtls:
             continue
         spec = m.obj.get("spec") or {}
@@ -705,17 +713,18 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
 
 def _body_sizes(anns: dict[str, Any]) -> set[int]:
     """Declared body sizes around the limit an Ingress's proxy-body-size sets: the limit and one
-    byte more (nginx answers 413 above client_max_body_size); for `0` (no limit) one byte above
-    nginx's default 1m. Only where the annotation sets a limit: nginx's default 1m applies to
-    every other location, and most Gateway data planes (Envoy, the cloud load balancers) have no
-    default limit, so probing it would only repeat, on every route, a difference that the
-    translation reports in words (the proxy-body-size row) and no Ingress asked for."""
+    byte more (nginx answers 413 above client_max_body_size). Only where the annotation sets a
+    limit (not `0`, no limit): nginx's default 1m applies to every other location (an Ingress the
+    controller rejects, the catch-all server, an Ingress without the annotation), and most
+    Gateway data planes (Envoy, the cloud load balancers) have no default limit, so probing it
+    would only repeat, on every route, a difference that the translation reports in words (the
+    proxy-body-size row) and no Ingress asked for."""
     out: set[int] = set()
     for k, v in anns.items():
         if k.endswith("/proxy-body-size") and isinstance(v, str):
             limit = annotation_body_limit(v)
-            if limit is not None:
-                out |= {limit, limit + 1} if limit else {NGINX_DEFAULT_BODY + 1}
+            if limit:
+                out |= {limit, limit + 1}
     return out
 
 
