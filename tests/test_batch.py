@@ -290,7 +290,7 @@ def test_migration_md(repo: Path) -> None:
                  "`apps/web/overlays/staging/kustomization.yaml:8` (patches) patches Ingress web",
                  "### Ingresses kept in place", "### Helm charts (not migrated)", "`charts/blog`",
                  "### Deployed by Argo CD / Flux", "Application `argocd/shop`", "Application `argocd/web-prod`",
-                 "ING2GW-NGINX-013", "## Equivalence", "Not run.", "| `shop` | 2 | 3 | 1 |"):
+                 "ING2GW-TARGET-068", "## Equivalence", "Not run.", "| `shop` | 2 | 3 | 1 |"):
         assert part in md, part
     assert "\n\n\n" not in md
 

@@ -335,15 +335,15 @@ def test_many_findings_start_with_a_count_per_code(tmp_path: Path, capsys: pytes
     lines = err.splitlines()
     assert rc == 1 and lines[0] == "ing2gw: 63 findings by code:"  # and 3 info
     assert lines[1].split() == ["error", "30", "ING2GW-NGINX-080", "Client", "address", "list", "not", "converted"]
-    assert lines[2].split()[:3] == ["warning", "30", "ING2GW-NGINX-013"]
-    detail = [ln for ln in lines if ": ING2GW-NGINX-013: " in ln or ": ING2GW-NGINX-080: " in ln]
+    assert lines[2].split()[:3] == ["warning", "30", "ING2GW-TARGET-068"]
+    detail = [ln for ln in lines if ": ING2GW-TARGET-068: " in ln or ": ING2GW-NGINX-080: " in ln]
     assert len([d for d in detail if ": error: " in d]) == 5 and len([d for d in detail if ": warning: " in d]) == 5
-    assert lines[-2] == ("ing2gw: not listed: 25 more error ING2GW-NGINX-080, 25 more warning ING2GW-NGINX-013 "
+    assert lines[-2] == ("ing2gw: not listed: 25 more error ING2GW-NGINX-080, 25 more warning ING2GW-TARGET-068 "
                          "(-v lists every finding)")
     assert lines[-1].startswith("ing2gw: 30 error(s), 30 warning(s), ")
     # -v lists every one of them
     rc, _, err = run(capsys, "convert", "-f", str(src), "-v")
-    assert len([ln for ln in err.splitlines() if ": ING2GW-NGINX-013: " in ln or ": ING2GW-NGINX-080: " in ln]) == 60
+    assert len([ln for ln in err.splitlines() if ": ING2GW-TARGET-068: " in ln or ": ING2GW-NGINX-080: " in ln]) == 60
     assert "not listed" not in err
     # a few findings: no count, the list as it was
     rc, _, err = run(capsys, "convert", "-f", str(many_findings(tmp_path, 2)))

@@ -253,7 +253,7 @@ def test_external_auth_of_a_route_that_cannot_be_singled_out_is_an_error() -> No
 def test_an_auth_url_outside_the_cluster_stays_an_error() -> None:
     res = run(ingress("ext", "e.example.com", [("/", "Prefix")], {f"{P}/auth-url": "https://auth.example.net/x"}))
     assert custom(res) == []
-    errs = [f for f in res.findings if f.code == "ING2GW-NGINX-013" and f.severity.value == "error"]
+    errs = [f for f in res.findings if f.code == "ING2GW-TARGET-067" and f.severity.value == "error"]
     assert errs and "not a cluster Service" in errs[0].message
 
 

@@ -21,6 +21,12 @@ TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qua
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(message={self.message!r}, client_status={self.client_status!r}, what={self.what!r})"
+ return __repr__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(message={self.message!r}, client_status={self.client_status!r}, what={self.what!r})"\n return __repr__'] = __create_fn__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(message={self.message!r}, phase={self.phase!r})"
  return __repr__
 TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(message={self.message!r}, phase={self.phase!r})"\n return __repr__'] = __create_fn__
@@ -67,6 +73,12 @@ def __create_fn__():
  return __repr__
 TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(users={self.users!r}, accepts={self.accepts!r}, realm={self.realm!r}, what={self.what!r}, scheme_case_sensitive={self.scheme_case_sensitive!r}, forward_user={self.forward_user!r}, remove_authorization={self.remove_authorization!r}, body={self.body!r}, wrong_body={self.wrong_body!r}, uncertain={self.uncertain!r})"\n return __repr__'] = __create_fn__
 
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(what={self.what!r})"
+ return __repr__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(what={self.what!r})"\n return __repr__'] = __create_fn__
+
 def __create_fn__(_type_hops, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,hops:_type_hops)->_return_type:
   self.hops=hops
@@ -80,6 +92,14 @@ def __create_fn__(_type_limit, _type_what, _type_status, MISSING, _HAS_DEFAULT_F
   self.status=status
  return __init__
 TABLE['def __create_fn__(_type_limit, _type_what, _type_status, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_status, _return_type):\n def __init__(self,limit:_type_limit,what:_type_what,status:_type_status=_dflt_status)->_return_type:\n  self.limit=limit\n  self.what=what\n  self.status=status\n return __init__'] = __create_fn__
+
+def __create_fn__(_type_message, _type_client_status, _type_what, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_what, _return_type):
+ def __init__(self,message:_type_message,client_status:_type_client_status,what:_type_what=_dflt_what)->_return_type:
+  self.message=message
+  self.client_status=client_status
+  self.what=what
+ return __init__
+TABLE['def __create_fn__(_type_message, _type_client_status, _type_what, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_what, _return_type):\n def __init__(self,message:_type_message,client_status:_type_client_status,what:_type_what=_dflt_what)->_return_type:\n  self.message=message\n  self.client_status=client_status\n  self.what=what\n return __init__'] = __create_fn__
 
 def __create_fn__(_type_message, _type_phase, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_phase, _return_type):
  def __init__(self,message:_type_message,phase:_type_phase=_dflt_phase)->_return_type:
@@ -158,3 +178,9 @@ def __create_fn__(_type_users, _type_accepts, _type_realm, _type_what, _type_sch
   self.uncertain=uncertain
  return __init__
 TABLE['def __create_fn__(_type_users, _type_accepts, _type_realm, _type_what, _type_scheme_case_sensitive, _type_forward_user, _type_remove_authorization, _type_body, _type_wrong_body, _type_uncertain, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_scheme_case_sensitive, _dflt_forward_user, _dflt_remove_authorization, _dflt_body, _dflt_wrong_body, _dflt_uncertain, _return_type):\n def __init__(self,users:_type_users,accepts:_type_accepts,realm:_type_realm,what:_type_what,scheme_case_sensitive:_type_scheme_case_sensitive=_dflt_scheme_case_sensitive,forward_user:_type_forward_user=_dflt_forward_user,remove_authorization:_type_remove_authorization=_dflt_remove_authorization,body:_type_body=_dflt_body,wrong_body:_type_wrong_body=_dflt_wrong_body,uncertain:_type_uncertain=_dflt_uncertain)->_return_type:\n  self.users=users\n  self.accepts=accepts\n  self.realm=realm\n  self.what=what\n  self.scheme_case_sensitive=scheme_case_sensitive\n  self.forward_user=forward_user\n  self.remove_authorization=remove_authorization\n  self.body=body\n  self.wrong_body=wrong_body\n  self.uncertain=uncertain\n return __init__'] = __create_fn__
+
+def __create_fn__(_type_what, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,what:_type_what)->_return_type:
+  self.what=what
+ return __init__
+TABLE['def __create_fn__(_type_what, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,what:_type_what)->_return_type:\n  self.what=what\n return __init__'] = __create_fn__

@@ -34,10 +34,10 @@ TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is s
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.scheme,self.path,self.networks,self.basic_auth,self.users,)==(other.scheme,other.path,other.networks,other.basic_auth,other.users,)
+   return (self.scheme,self.path,self.networks,self.basic_auth,self.users,self.auth_answers,self.body_sizes,self.client_cert_paths,)==(other.scheme,other.path,other.networks,other.basic_auth,other.users,other.auth_answers,other.body_sizes,other.client_cert_paths,)
   return NotImplemented
  return __eq__
-TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.scheme,self.path,self.networks,self.basic_auth,self.users,)==(other.scheme,other.path,other.networks,other.basic_auth,other.users,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.scheme,self.path,self.networks,self.basic_auth,self.users,self.auth_answers,self.body_sizes,self.client_cert_paths,)==(other.scheme,other.path,other.networks,other.basic_auth,other.users,other.auth_answers,other.body_sizes,other.client_cert_paths,)\n  return NotImplemented\n return __eq__'] = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
@@ -65,9 +65,9 @@ TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qua
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(scheme={self.scheme!r}, path={self.path!r}, networks={self.networks!r}, basic_auth={self.basic_auth!r}, users={self.users!r})"
+  return self.__class__.__qualname__ + f"(scheme={self.scheme!r}, path={self.path!r}, networks={self.networks!r}, basic_auth={self.basic_auth!r}, users={self.users!r}, auth_answers={self.auth_answers!r}, body_sizes={self.body_sizes!r}, client_cert_paths={self.client_cert_paths!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(scheme={self.scheme!r}, path={self.path!r}, networks={self.networks!r}, basic_auth={self.basic_auth!r}, users={self.users!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(scheme={self.scheme!r}, path={self.path!r}, networks={self.networks!r}, basic_auth={self.basic_auth!r}, users={self.users!r}, auth_answers={self.auth_answers!r}, body_sizes={self.body_sizes!r}, client_cert_paths={self.client_cert_paths!r})"\n return __repr__'] = __create_fn__
 
 def __create_fn__(_type_header, _type_trusted, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,header:_type_header,trusted:_type_trusted)->_return_type:
@@ -98,15 +98,18 @@ def __create_fn__(_type_paths, _type_regexes, _type_headers, _type_header_sets, 
  return __init__
 TABLE['def __create_fn__(_type_paths, _type_regexes, _type_headers, _type_header_sets, _type_methods, _type_queries, _type_cors, _type_tls, _type_http_served, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_paths, _dflt_regexes, _dflt_headers, _dflt_header_sets, _dflt_methods, _dflt_queries, _dflt_cors, _dflt_tls, _dflt_http_served, _return_type):\n def __init__(self,paths:_type_paths=_HAS_DEFAULT_FACTORY,regexes:_type_regexes=_HAS_DEFAULT_FACTORY,headers:_type_headers=_HAS_DEFAULT_FACTORY,header_sets:_type_header_sets=_HAS_DEFAULT_FACTORY,methods:_type_methods=_HAS_DEFAULT_FACTORY,queries:_type_queries=_HAS_DEFAULT_FACTORY,cors:_type_cors=_dflt_cors,tls:_type_tls=_dflt_tls,http_served:_type_http_served=_dflt_http_served)->_return_type:\n  self.paths=_dflt_paths() if paths is _HAS_DEFAULT_FACTORY else paths\n  self.regexes=_dflt_regexes() if regexes is _HAS_DEFAULT_FACTORY else regexes\n  self.headers=_dflt_headers() if headers is _HAS_DEFAULT_FACTORY else headers\n  self.header_sets=_dflt_header_sets() if header_sets is _HAS_DEFAULT_FACTORY else header_sets\n  self.methods=_dflt_methods() if methods is _HAS_DEFAULT_FACTORY else methods\n  self.queries=_dflt_queries() if queries is _HAS_DEFAULT_FACTORY else queries\n  self.cors=cors\n  self.tls=tls\n  self.http_served=http_served\n return __init__'] = __create_fn__
 
-def __create_fn__(_type_scheme, _type_path, _type_networks, _type_basic_auth, _type_users, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_scheme, _dflt_path, _dflt_networks, _dflt_basic_auth, _dflt_users, _return_type):
- def __init__(self,scheme:_type_scheme=_dflt_scheme,path:_type_path=_dflt_path,networks:_type_networks=_HAS_DEFAULT_FACTORY,basic_auth:_type_basic_auth=_dflt_basic_auth,users:_type_users=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_scheme, _type_path, _type_networks, _type_basic_auth, _type_users, _type_auth_answers, _type_body_sizes, _type_client_cert_paths, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_scheme, _dflt_path, _dflt_networks, _dflt_basic_auth, _dflt_users, _dflt_auth_answers, _dflt_body_sizes, _dflt_client_cert_paths, _return_type):
+ def __init__(self,scheme:_type_scheme=_dflt_scheme,path:_type_path=_dflt_path,networks:_type_networks=_HAS_DEFAULT_FACTORY,basic_auth:_type_basic_auth=_dflt_basic_auth,users:_type_users=_HAS_DEFAULT_FACTORY,auth_answers:_type_auth_answers=_HAS_DEFAULT_FACTORY,body_sizes:_type_body_sizes=_HAS_DEFAULT_FACTORY,client_cert_paths:_type_client_cert_paths=_HAS_DEFAULT_FACTORY)->_return_type:
   self.scheme=scheme
   self.path=path
   self.networks=_dflt_networks() if networks is _HAS_DEFAULT_FACTORY else networks
   self.basic_auth=basic_auth
   self.users=_dflt_users() if users is _HAS_DEFAULT_FACTORY else users
+  self.auth_answers=_dflt_auth_answers() if auth_answers is _HAS_DEFAULT_FACTORY else auth_answers
+  self.body_sizes=_dflt_body_sizes() if body_sizes is _HAS_DEFAULT_FACTORY else body_sizes
+  self.client_cert_paths=_dflt_client_cert_paths() if client_cert_paths is _HAS_DEFAULT_FACTORY else client_cert_paths
  return __init__
-TABLE['def __create_fn__(_type_scheme, _type_path, _type_networks, _type_basic_auth, _type_users, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_scheme, _dflt_path, _dflt_networks, _dflt_basic_auth, _dflt_users, _return_type):\n def __init__(self,scheme:_type_scheme=_dflt_scheme,path:_type_path=_dflt_path,networks:_type_networks=_HAS_DEFAULT_FACTORY,basic_auth:_type_basic_auth=_dflt_basic_auth,users:_type_users=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.scheme=scheme\n  self.path=path\n  self.networks=_dflt_networks() if networks is _HAS_DEFAULT_FACTORY else networks\n  self.basic_auth=basic_auth\n  self.users=_dflt_users() if users is _HAS_DEFAULT_FACTORY else users\n return __init__'] = __create_fn__
+TABLE['def __create_fn__(_type_scheme, _type_path, _type_networks, _type_basic_auth, _type_users, _type_auth_answers, _type_body_sizes, _type_client_cert_paths, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_scheme, _dflt_path, _dflt_networks, _dflt_basic_auth, _dflt_users, _dflt_auth_answers, _dflt_body_sizes, _dflt_client_cert_paths, _return_type):\n def __init__(self,scheme:_type_scheme=_dflt_scheme,path:_type_path=_dflt_path,networks:_type_networks=_HAS_DEFAULT_FACTORY,basic_auth:_type_basic_auth=_dflt_basic_auth,users:_type_users=_HAS_DEFAULT_FACTORY,auth_answers:_type_auth_answers=_HAS_DEFAULT_FACTORY,body_sizes:_type_body_sizes=_HAS_DEFAULT_FACTORY,client_cert_paths:_type_client_cert_paths=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.scheme=scheme\n  self.path=path\n  self.networks=_dflt_networks() if networks is _HAS_DEFAULT_FACTORY else networks\n  self.basic_auth=basic_auth\n  self.users=_dflt_users() if users is _HAS_DEFAULT_FACTORY else users\n  self.auth_answers=_dflt_auth_answers() if auth_answers is _HAS_DEFAULT_FACTORY else auth_answers\n  self.body_sizes=_dflt_body_sizes() if body_sizes is _HAS_DEFAULT_FACTORY else body_sizes\n  self.client_cert_paths=_dflt_client_cert_paths() if client_cert_paths is _HAS_DEFAULT_FACTORY else client_cert_paths\n return __init__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):

@@ -128,6 +128,14 @@ def _answer_is(a: Answer, kind: str) -> bool:
         return a.status >= 500
     if kind == "refused":
         return a.status in (401, 403) and a.backend is None and a.redirect is None
+    if kind == "too-large":
+        return a.status == 413 and a.backend is None
+    if kind == "auth-denied":
+        return a.backend is None and a.generated_by == "external-auth-denied"
+    if kind == "no-client-cert":
+        # the simulators name this refusal (nginx's 400 or error-page redirect, a listener's
+        # failed handshake): a 400 for another reason must not count
+        return a.backend is None and a.generated_by in ("client-certificate-required", "client-certificate-error-page")
     return False
 
 

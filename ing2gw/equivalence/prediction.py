@@ -48,7 +48,11 @@ Vocabulary (checked when the tables load, so a typo cannot ship):
   the request does not carry), `old` and `new` (the
   answer: `no-response`, `redirect`, `proxied`, `not-found` (a 404 of the proxy itself),
   `server-error` (a 5xx: no backend, or one without endpoints), `refused` (a 401 or 403 the proxy
-  gives itself: an address list or an authentication refused the client)).
+  gives itself: an address list or an authentication refused the client), `too-large` (a 413 the
+  proxy gives itself: the declared body is above its limit), `no-client-cert` (the proxy refused
+  a client that presented no certificate: nginx's 400 or its auth-tls-error-page redirect, a
+  failed TLS handshake), `auth-denied` (the proxy answered for an external auth service that
+  refused or failed, the check's modelled one: `simulate/oracle.py`)).
 * `change`, per field: `trailing-slash` (the two values differ only by one trailing `/` of the
   path), `query` (only in the query string), `port` (only in the port of the URL), or a list of
   these; `removed` (the old answer has the field, the new one not) or `added`; `OLD>NEW`
@@ -68,7 +72,8 @@ FIELDS = frozenset({"status", "backend", "weights", "redirect", "redirect.status
 HEADER_FIELDS = ("upstream_headers.", "response_headers.")
 WHERE = frozenset({"ingress", "ingresses", "hosts", "wildcard", "paths", "services", "headers", "cookies", "methods"})
 WHEN = frozenset({"scheme", "method", "host", "old", "new", "without-header"})
-ANSWER_KINDS = frozenset({"no-response", "redirect", "proxied", "not-found", "server-error", "refused"})
+ANSWER_KINDS = frozenset({"no-response", "redirect", "proxied", "not-found", "server-error", "refused", "too-large",
+                          "no-client-cert", "auth-denied"})
 CHANGES = frozenset({"trailing-slash", "query", "port", "removed", "added"})
 PATH_KINDS = frozenset({"exact", "prefix", "iprefix", "segment", "case-variant", "regex", "tie"})
 _VALUE_PAIR = re.compile(r"[^>]*>[^>]*\Z")
@@ -114,7 +119,9 @@ _CHANGE_WORDS = {
     "details": "as the finding's change detail says",
 }
 _ANSWER_WORDS = {"no-response": "no answer", "redirect": "a redirect", "proxied": "a proxied request",
-                 "not-found": "its own 404", "server-error": "a 5xx", "refused": "its own 401 or 403"}
+                 "not-found": "its own 404", "server-error": "a 5xx", "refused": "its own 401 or 403",
+                 "too-large": "its own 413", "no-client-cert": "its refusal of a client without a certificate",
+                 "auth-denied": "its answer for a refusing or failing auth service"}
 
 
 def _when_words(key: str, value: str) -> str:

@@ -31,6 +31,7 @@ from ing2gw.simulate.nginx_build import CATCH_ALL, DEFAULT_UPSTREAM, HEALTHZ, Ce
 from ing2gw.simulate.nginx_http import (BadRequest, escape_uri, expand_replacement, from_bytes_str, normalise_host,
                                         normalise_uri)
 from ing2gw.simulate.nginx_settings import NginxSettings, parse_settings
+from ing2gw.simulate.oracle import auth_service_answer
 from ing2gw.simulate.request import Answer, BackendRef, ClusterContext, Redirect, Request, Share, proxied
 
 #: nginx `return CODE URL` sends a Location only for these codes.
@@ -175,6 +176,8 @@ class NginxRouter:
             t.notes.extend(server.notes)
         if server.unmodelled:
             t.unmodelled.extend(server.unmodelled)
+        if https and request.no_client_cert and server.client_verify == "on":
+            return self._no_client_cert(server, t)
         if server.app_root and uri == "/":                                            # E1
             t.location = "server-level app-root"
             loc_url = f"{request.scheme}://{request.host or ''}{server.app_root}"
@@ -359,6 +362,10 @@ class NginxRouter:
             refused = self._basic_auth(request, anns, t)
             if refused is not None:
                 return refused
+        if anns.external_auth:
+            refused = self._external_auth(request, anns, t)
+            if refused is not None:
+                return refused
         extra: dict[str, str] = {}
         if rewritten and anns.x_forwarded_prefix:
             extra["x-forwarded-prefix"] = anns.x_forwarded_prefix                      # F2
@@ -422,6 +429,38 @@ class NginxRouter:
         t.unmodelled.append(f"basic auth of {anns.owner}: whether the credentials are valid is not modelled (the "
                             "htpasswd Secret is not read; modelled as valid)")
         return None
+
+    def _external_auth(self, request: Request, anns: LocationAnns, t: _Trace) -> Answer | None:
+        """auth_request to auth-url, for the check's oracle probes (`simulate.oracle`): a 2xx of
+        the auth service lets the request through, 401 and 403 are the client's answer, any other
+        status is an error (500) (ngx_http_auth_request_module). With auth-signin a 401 becomes a
+        redirect to the sign-in URL (not modelled: unmodelled). Other requests: the service's
+        answer is not known (the location's unmodelled note says so)."""
+        status = auth_service_answer(request.header("authorization"))
+        if status is None:
+            return None
+        if 200 <= status < 300:
+            t.notes.append(f"auth-url of {anns.owner}: the auth service answers {status}: allowed")
+            return None
+        if status == 401 and anns.auth_signin:
+            t.unmodelled.append(f"auth-signin of {anns.owner}: the auth service's 401 becomes a redirect to the "
+                                "sign-in URL (not modelled)")
+            return None
+        t.notes.append(f"auth-url of {anns.owner}: the auth service answers {status}")
+        return t.answer(status if status in (401, 403) else 500, generated_by="external-auth-denied")
+
+    @staticmethod
+    def _no_client_cert(server: Server, t: _Trace) -> Answer:
+        """ssl_verify_client on and the client sent no certificate: nginx answers 400 ("No
+        required SSL certificate was sent", its 496 shown as 400) after choosing the server by
+        Host, before any location; with auth-tls-error-page (`error_page 495 496 = URL`) a 302
+        to that URL. optional and optional_no_ca let the request through."""
+        t.notes.append(f"{server.host}: ssl_verify_client on and the client sent no certificate")
+        # the Ingress whose auth-tls-secret set the server's verification decided
+        t.ingress = server.client_verify_owner or None
+        if server.client_error_page:
+            return t.redirect(302, server.client_error_page, "client-certificate-error-page")
+        return t.answer(400, generated_by="client-certificate-required")
 
     def _body_too_large(self, request: Request, limit: int, t: _Trace) -> Answer | None:
         """413 when the request declares a body larger than client_max_body_size (0: no limit)."""

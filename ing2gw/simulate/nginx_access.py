@@ -211,6 +211,15 @@ def body_limit(annotations: Mapping[str, str], prefix: str, configmap: Mapping[s
     return NGINX_DEFAULT_BODY if size is None else size
 
 
+def annotation_body_limit(value: str) -> int | None:
+    """The limit a proxy-body-size annotation sets by itself in bytes (0: no limit), or None when
+    the value does not set one (invalid: the ConfigMap's default applies, see `body_limit`)."""
+    v = value.strip()
+    if not _ANNOTATION_SIZE.match(v) or not _NGINX_SIZE.match(v):
+        return None
+    return parse_size(v)
+
+
 def declared_length(headers: list[str]) -> int | None:
     """The Content-Length a request declares (the first one), or None."""
     for v in headers:

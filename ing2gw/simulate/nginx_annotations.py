@@ -14,6 +14,7 @@ parsers log a warning and use their defaults (rewrite, canary, ...).
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 from dataclasses import dataclass, replace
 
 from ing2gw.simulate.ingress_objects import Ingress
@@ -234,6 +235,11 @@ class LocationAnns:
     #: the realm of auth_basic when the location asks for Basic credentials (None: no basic auth
     #: modelled); only auth-type basic with an auth-file Secret is modelled
     basic_auth_realm: str | None = None
+    #: auth-url: an auth_request subrequest to the auth service decides (its answer is known only
+    #: for the check's oracle probes, `simulate.oracle`); `auth_signin`: a 401 becomes a redirect
+    #: to auth-signin (error_page 401), which is not modelled
+    external_auth: bool = False
+    auth_signin: bool = False
     unmodelled: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
@@ -256,6 +262,10 @@ class IngressAnns:
     aliases: tuple[str, ...] = ()
     affinity: bool = False
     server_unmodelled: tuple[str, ...] = ()
+    #: auth-tls-secret: the ssl_verify_client mode of the host's server (on, optional,
+    #: optional_no_ca, off; "" without a CA Secret) and the auth-tls-error-page URL
+    client_verify: str = ""
+    client_error_page: str = ""
 
 
 class Rejected(Exception):
@@ -463,8 +473,35 @@ def parse_ingress_annotations(ing: Ingress, settings: NginxSettings) -> IngressA
         body_limit=limit,
         cors=parse_cors(raw, validate),
         basic_auth_realm=raw.get("auth-realm", "") if basic else None,
+        external_auth=not canary_on and _auth_url_ok(raw.get("auth-url", "")),
+        auth_signin=bool(raw.get("auth-signin", "").strip()),
         unmodelled=tuple(unmodelled),
         notes=tuple(notes),
     )
     return IngressAnns(location=loc, canary=canary, aliases=tuple(aliases),
-                       affinity=bool(raw.get("affinity")), server_unmodelled=tuple(server_unmodelled))
+                       affinity=bool(raw.get("affinity")), server_unmodelled=tuple(server_unmodelled),
+                       client_verify=_client_verify(raw) if not canary_on else "",
+                       client_error_page=raw.get("auth-tls-error-page", "").strip())
+
+
+def _auth_url_ok(url: str) -> bool:
+    """Whether ingress-nginx's authreq parser accepts auth-url (parser.StringToURL: a URL with a
+    scheme and a host); an invalid one is ignored, with the annotation's other effects unknown."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _client_verify(raw: dict[str, str]) -> str:
+    """ssl_verify_client of an Ingress with auth-tls-secret `namespace/name` (annotations/authtls:
+    auth-tls-verify-client must be on, off, optional or optional_no_ca, else `on`); "" without
+    a Secret."""
+    secret = raw.get("auth-tls-secret", "").strip()
+    ns, sep, name = secret.partition("/")
+    if not sep or not ns or not name:
+        return ""
+    mode = raw.get("auth-tls-verify-client", "").strip()
+    return mode if mode in ("on", "off", "optional", "optional_no_ca") else "on"
+

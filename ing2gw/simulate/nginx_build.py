@@ -108,6 +108,11 @@ class Server:
     regex_any_segment: list[Location] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unmodelled: list[str] = field(default_factory=list)
+    #: ssl_verify_client of the server (the first Ingress of the host with auth-tls-secret) and
+    #: its auth-tls-error-page ("" : none)
+    client_verify: str = ""
+    client_error_page: str = ""
+    client_verify_owner: str = ""
 
 
 def covers(dns_names: tuple[str, ...], host: str) -> bool:
@@ -356,6 +361,11 @@ class NginxConfig:
                 for u in ia.server_unmodelled:
                     if u not in server.unmodelled:
                         server.unmodelled.append(u)
+                if ia.client_verify and not server.client_verify:
+                    # controller.go: the first Ingress of the host with a CA sets the server's
+                    # CertificateAuth
+                    server.client_verify, server.client_error_page = ia.client_verify, ia.client_error_page
+                    server.client_verify_owner = ing.key
                 if server.cert is not None or not ing.tls:
                     continue                                      # G2: first Ingress with TLS decides
                 server.cert = self._pick_cert(server, ing)

@@ -40,6 +40,9 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from ing2gw.load import Manifest
 from ing2gw.simulate.addresses import Network, boundary_addresses, go_cidr_or_ip, in_networks
+from ing2gw.simulate.nginx_access import annotation_body_limit
+from ing2gw.simulate.nginx_annotations import CRITICAL
+from ing2gw.simulate.oracle import AUTH_PROBE_STATUSES, auth_header
 from ing2gw.simulate.request import DEFAULT_PORTS, Request
 
 UNKNOWN_HOST = "unknown-host.ing2gw.invalid"
@@ -560,7 +563,7 @@ def iter_probes(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_h
     seen.clear()
     access: set[tuple[Any, ...]] = set()
     for r in access_probes(old, new, global_lists, forwarded):  # client addresses and credentials (allow-lists, basic auth)
-        key = (r.scheme, r.host, r.target, r.headers, r.client_ip)
+        key = (r.method, r.scheme, r.host, r.target, r.headers, r.client_ip, r.no_client_cert)
         if key not in access:
             access.add(key)
             yield r
@@ -588,6 +591,14 @@ class _Access:
     networks: set[str] = field(default_factory=set)
     basic_auth: bool = False
     users: set[str] = field(default_factory=set)
+    #: (path, answer): the auth service's answers to ask the oracle for on a path of an Ingress
+    #: with auth-url (`simulate.oracle`)
+    auth_answers: set[tuple[str, int]] = field(default_factory=set)
+    #: (scheme, path, bytes): a declared body size to send on a path of an Ingress with
+    #: proxy-body-size
+    body_sizes: set[tuple[str, str, int]] = field(default_factory=set)
+    #: paths of Ingresses that ask for client certificates (auth-tls-secret), probed without one
+    client_cert_paths: set[str] = field(default_factory=set)
 
 
 def _cidr_values(value: Any) -> list[str]:
@@ -634,6 +645,11 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
     controller-wide lists (`global_lists`) cover every host."""
     everywhere = {c for v in global_lists for c in _cidr_values(v)}
     traefik = _traefik_lists(old, plans)
+    # hosts some Ingress serves with TLS: the body-size probes go over HTTPS too (over HTTP
+    # nginx checks the size before its HTTPS redirect)
+    tls_anywhere = {str(h).lower() for m in old if m.kind == "Ingress"
+                    for t in (m.obj.get("spec") or {}).get("tls") or [] if isinstance(t, dict)
+                    for h in t.get("hosts") or []}
     for m in old:
         if m.kind != "Ingress":
             continue
@@ -641,6 +657,7 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
         nets: set[str] = set(everywhere)
         auth = False
         users: set[str] = set()
+        answers: set[int] = set()
         for k, v in anns.items():
             if not isinstance(v, str):
                 continue
@@ -655,7 +672,22 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
             elif k.endswith("/auth-secret") and v.strip():
                 ns, _, name = v.strip().rpartition("/")
                 users |= _htpasswd_users(old, ns or (m.namespace or "default"), name)
-        if not nets and not auth:
+            elif k.endswith("/auth-url") and v.strip():
+                # the modelled auth service refuses (ingress-nginx's auth_request); with
+                # auth-signin nginx turns a 401 into a sign-in redirect, not modelled: 403 only
+                signin = any(k2.endswith("/auth-signin") and isinstance(v2, str) and v2.strip()
+                             for k2, v2 in anns.items())
+                answers |= {s for s in AUTH_PROBE_STATUSES if not (signin and s == 401)}
+        # an Ingress with a Critical-risk annotation (a snippet) is rejected by ingress-nginx under
+        # the default annotations-risk-level: its host is the catch-all's (nginx's default 1m
+        # body limit, no auth), so its own body-size, auth and certificate settings are not probed
+        rejected = any(k.endswith(tuple("/" + c for c in CRITICAL)) for k in anns)
+        sizes = set() if rejected else _body_sizes(anns)
+        if rejected:
+            answers = set()
+        mtls = not rejected and any(k.endswith("/auth-tls-secret") and isinstance(v, str) and v.strip()
+                                    for k, v in anns.items())
+        if not nets and not auth and not answers and not sizes and not mtls:
             continue
         spec = m.obj.get("spec") or {}
         tls_hosts = {h for t in spec.get("tls") or [] if isinstance(t, dict) for h in t.get("hosts") or []}
@@ -666,11 +698,36 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
             if not host:
                 continue
             paths = [p.get("path") for p in (rule.get("http") or {}).get("paths") or [] if isinstance(p, dict)]
-            a = plans.setdefault(host, _Access("https" if tls_hosts else "http",
-                                               next((p for p in paths if isinstance(p, str) and p.startswith("/")), "/")))
+            first = next((p for p in paths if isinstance(p, str) and p.startswith("/")), "/")
+            a = plans.setdefault(host, _Access("https" if tls_hosts else "http", first))
             a.networks |= nets
             a.basic_auth |= auth
             a.users |= users
+            # a regex path is probed with a string it matches, as the ordinary probes do
+            sample = next(iter(_samples_for_regex(first)), first) if any(c in first for c in "([{*+?|\\^$") \
+                else first
+            a.auth_answers |= {(sample, status) for status in answers}
+            schemes = ("http", "https") if tls_hosts or host in tls_anywhere else ("http",)
+            a.body_sizes |= {(scheme, sample, size) for scheme in schemes for size in sizes}
+            if mtls:
+                a.client_cert_paths.add(sample)
+
+
+def _body_sizes(anns: dict[str, Any]) -> set[int]:
+    """Declared body sizes around the limit an Ingress's proxy-body-size sets: the limit and one
+    byte more (nginx answers 413 above client_max_body_size). Only where the annotation sets a
+    limit (not `0`, no limit): nginx's default 1m applies to every other location (an Ingress the
+    controller rejects, the catch-all server, an Ingress without the annotation), and most
+    Gateway data planes (Envoy, the cloud load balancers) have no default limit, so probing it
+    would only repeat, on every route, a difference that the translation reports in words (the
+    proxy-body-size row) and no Ingress asked for."""
+    out: set[int] = set()
+    for k, v in anns.items():
+        if k.endswith("/proxy-body-size") and isinstance(v, str):
+            limit = annotation_body_limit(v)
+            if limit:
+                out |= {limit, limit + 1}
+    return out
 
 
 def _traefik_lists(old: Sequence[Manifest], plans: dict[str, _Access]) -> dict[str, set[str]]:
@@ -775,17 +832,23 @@ def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists
     (`_forwarded_probes`). For every host with basic auth: a request with credentials of a user the file
     does not hold, and for each user the input's htpasswd names (up to three) with a wrong
     password; a request without credentials is among the ordinary probes. Valid credentials are
-    never made up. Deterministic."""
+    never made up. For every Ingress with auth-url: on its first path of each host, a request
+    the modelled auth service refuses with 401 and one it refuses with 403 (`simulate.oracle`;
+    403 only with auth-signin, which turns nginx's 401 into a sign-in redirect). For every Ingress
+    with proxy-body-size: on its first path of each host, a POST declaring a body of exactly the
+    limit and one of one byte more (`_body_sizes`). For every Ingress with auth-tls-secret: on its
+    first path of each host, an HTTPS request without a client certificate. Deterministic."""
     plans: dict[str, _Access] = {}
     _old_access(old, plans, global_lists)
     _new_access(new, plans)
     out: dict[tuple[Any, ...], Request] = {}
 
-    def add(scheme: str, host: str, path: str, client: str | None, headers: tuple[tuple[str, str], ...] = ()) -> None:
-        key = (scheme, host, path, client, headers)
+    def add(scheme: str, host: str, path: str, client: str | None, headers: tuple[tuple[str, str], ...] = (),
+            method: str = "GET", no_cert: bool = False) -> None:
+        key = (scheme, host, path, client, headers, method, no_cert)
         if key not in out:
-            out[key] = Request("GET", scheme, host, DEFAULT_PORTS[scheme], path, headers,
-                               host if scheme == "https" else None, client)
+            out[key] = Request(method, scheme, host, DEFAULT_PORTS[scheme], path, headers,
+                               host if scheme == "https" else None, client, no_cert)
 
     for name in sorted(plans):
         a = plans[name]
@@ -808,4 +871,15 @@ def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists
             for user in [PROBE_USER] + sorted(a.users)[:3]:
                 token = base64.b64encode(f"{user}:{WRONG_PASSWORD}".encode()).decode()
                 add(a.scheme, host, a.path, inside, (("Authorization", f"Basic {token}"),))
+        # external auth: requests the modelled auth service refuses (from inside the lists)
+        inside = str(networks[0].network_address) if networks else None
+        for path, status in sorted(a.auth_answers):
+            add(a.scheme, host, path, inside, (auth_header(status),))
+        # body size: a POST declaring a body at and just above the limit
+        for scheme, path, size in sorted(a.body_sizes):
+            add(scheme, host, path, inside, (("Content-Length", str(size)),), "POST")
+        # client certificates: an HTTPS request that presents none (the ordinary probes are
+        # modelled as presenting a valid one where a server asks)
+        for path in sorted(a.client_cert_paths):
+            add("https", host, path, inside, no_cert=True)
     return list(out.values())

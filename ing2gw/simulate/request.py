@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import EllipsisType
 from typing import Any, Iterable, Literal, Mapping
 from urllib.parse import urlsplit
@@ -37,7 +37,8 @@ class Request:
     proxy's own X-Forwarded-For / real-IP handling, which reads `headers`); an answer that
     depends on an unknown address says so in `unmodelled`. Credentials are ordinary headers
     (`Authorization`). In a request line it is written `| @client=203.0.113.7`, in a JSON
-    request as `"client": "203.0.113.7"` (see `parse_line`).
+    request as `"client": "203.0.113.7"` (see `parse_line`). `no_client_cert`: the client
+    presents no TLS client certificate (`| @no-client-cert`, JSON `"clientCert": false`).
     """
 
     method: str = "GET"
@@ -48,6 +49,9 @@ class Request:
     headers: tuple[tuple[str, str], ...] = ()
     sni: str | None = None
     client_ip: str | None = None
+    #: the client presents no certificate when the server asks for one (`@no-client-cert`);
+    #: otherwise a proxy that asks for one is modelled as getting a valid certificate
+    no_client_cert: bool = False
 
     @property
     def path(self) -> str:
@@ -104,6 +108,8 @@ class Request:
             d["sni"] = self.sni
         if self.client_ip is not None:
             d["client"] = self.client_ip
+        if self.no_client_cert:
+            d["clientCert"] = False
         return d
 
     def url(self) -> str:
@@ -113,7 +119,8 @@ class Request:
     def describe(self) -> str:
         hs = "".join(f" | {k}: {v}" for k, v in self.headers)
         client = f" | @client={self.client_ip}" if self.client_ip is not None else ""
-        return f"{self.method} {self.url()}{hs}{client}"
+        cert = " | @no-client-cert" if self.no_client_cert else ""
+        return f"{self.method} {self.url()}{hs}{client}{cert}"
 
     @classmethod
     def from_url(cls, method: str, url: str, headers: Iterable[tuple[str, str]] = (),
@@ -194,15 +201,21 @@ class Request:
             raise RequestError(f"expected 'METHOD URL', got {head!r}")
         hdrs: list[tuple[str, str]] = []
         client: str | None = None
+        no_cert = False
         for part in hparts:
             if part.lstrip().startswith("@"):
                 key, sep, value = part.strip()[1:].partition("=")
+                if key.strip() == "no-client-cert" and not sep:
+                    no_cert = True
+                    continue
                 if key.strip() != "client" or not sep:
-                    raise RequestError(f"unknown request property {part.strip()!r}; known: @client=ADDRESS")
+                    raise RequestError(f"unknown request property {part.strip()!r}; known: @client=ADDRESS, "
+                                       "@no-client-cert")
                 client = value.strip()
             else:
                 hdrs.append(parse_header(part))
-        return cls.from_url(method, url, hdrs, client_ip=client)
+        req = cls.from_url(method, url, hdrs, client_ip=client)
+        return replace(req, no_client_cert=True) if no_cert else req
 
     @classmethod
     def from_json(cls, obj: Any) -> "Request":
@@ -224,7 +237,10 @@ class Request:
             if not isinstance(obj["client"], str):
                 raise RequestError('"client" must be an IP address string')
             kwargs["client_ip"] = obj["client"]
-        return cls.from_url(str(obj.get("method") or "GET"), str(obj["url"]), hdrs, **kwargs)
+        req = cls.from_url(str(obj.get("method") or "GET"), str(obj["url"]), hdrs, **kwargs)
+        if obj.get("clientCert") is False:
+            req = replace(req, no_client_cert=True)
+        return req
 
 
 def parse_client(text: str | None) -> str | None:

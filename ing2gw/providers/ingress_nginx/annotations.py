@@ -713,6 +713,12 @@ def _report(p: _Parse, row: Row, value: str) -> None:
         code = "ING2GW-NGINX-080" if row.key in ACCESS_LISTS else "ING2GW-NGINX-013"
         if row.key == "auth-type" and value.strip().lower() == "basic" and p.value("auth-secret"):
             code = "ING2GW-TARGET-005"  # predicts the 401s of the old side that now reach the backend
+        elif row.key == "auth-url" and value.strip():
+            code = "ING2GW-TARGET-067"  # predicts the auth service's refusals that now reach the backend
+        elif row.key == "auth-tls-secret" and value.strip():
+            code = "ING2GW-TARGET-069"  # predicts nginx's refusals of clients without a certificate
+        elif row.key == "proxy-body-size":
+            code = "ING2GW-TARGET-068"  # predicts the 413s of the old side that now reach the backend
         p.ctx.finding(Severity.ERROR if row.security else Severity.WARNING, code,
                       f"{what}: {row.lossy or row.becomes}", ing=p.ing, annotation=full, value=value,
                       status=status, security=row.security,

@@ -202,6 +202,11 @@ class _Builder(BuildState):
                     # redirect are answered before them, so the policy goes on forwarding routes
                     route.intents += intents[route.source.key]
                     route.rules = [self._fail_closed(r, intents[route.source.key]) for r in route.rules]
+                elif route.kind != "TLSRoute":
+                    # client_max_body_size is checked when the location is chosen (find-config
+                    # phase), before any redirect (rewrite phase): a too-large request gets 413
+                    # from nginx even where the location redirects
+                    route.intents += tuple(i for i in intents[route.source.key] if i.kind == "body-size-limit")
         target = self.ctx.options.target
         from ing2gw.providers.ingress_nginx.globals import client_ip_intent
 

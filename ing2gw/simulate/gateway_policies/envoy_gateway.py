@@ -52,8 +52,10 @@ from ing2gw.simulate.gateway_policies.base import (Effects, EffectsBuilder, Loca
                                                    by_level, duration_seconds, levels_for, mapping, quantity, seq)
 from ing2gw.simulate.gateway_policies.htpasswd import parse_htpasswd
 from ing2gw.simulate.gateway_policies.objects import PolicyObject
-from ing2gw.simulate.gateway_policies.steps import (BasicAuth, BodyLimit, EnvoyCors, Note, RegexPathRewrite, Reply,
-                                                    Unmodelled, XffClientIP, XffTrustedClientIP, python_replacement, wildcard_origin)
+from ing2gw.simulate.gateway_policies.steps import (BasicAuth, BodyLimit, ClientCertificateRequired, EnvoyCors,
+                                                    ExternalAuth, Note, RegexPathRewrite, Reply, Unmodelled,
+                                                    XffClientIP, XffTrustedClientIP, envoy_ext_authz,
+                                                    python_replacement, wildcard_origin)
 
 GROUP = "gateway.envoyproxy.io"
 ATTACHMENT = ("targetRef", "targetRefs", "targetSelectors", "mergeType")
@@ -214,6 +216,13 @@ class EnvoyGateway:
         path = mapping(fields.get("healthCheck", ({}, None))[0]).get("path")
         if path:
             b.step(HealthCheck(str(path)), fields["healthCheck"][1])
+        validation = mapping(mapping(fields.get("tls", ({}, None))[0]).get("clientValidation"))
+        # tls.clientValidation: mode RequireAndVerify (the default) fails the handshake without a
+        # client certificate; VerifyIfGiven, Request and the older `optional: true` do not
+        if "tls" in fields and mapping(fields["tls"][0]).get("clientValidation") is not None \
+                and validation.get("optional") is not True \
+                and validation.get("mode", "RequireAndVerify") == "RequireAndVerify":
+            b.step(ClientCertificateRequired(f"{fields['tls'][1].label()}: tls.clientValidation"), fields["tls"][1])
         b.applied.clear()
         return b.build()
 
@@ -247,12 +256,12 @@ class EnvoyGateway:
                                     "modelled")
             elif key == "tls":
                 if v.get("clientValidation") is not None:
-                    # the same words as the ingress-nginx model's auth-tls note: probes carry no
-                    # client certificate, so both sides are modelled as presenting a valid one, and
-                    # where the request goes stays comparable (equivalence/explain.py)
+                    # the same words as the ingress-nginx model's auth-tls note: a request that
+                    # presents a certificate is modelled as presenting a valid one on both sides,
+                    # and where it goes stays comparable (equivalence/explain.py); one without
+                    # (Request.no_client_cert) fails the handshake (listener_effects)
                     b.unmodelled.append(f"{policy.label()}: tls.clientValidation: client-certificate checks can refuse "
-                                        "the connection (probes carry no certificate; modelled as presenting a valid "
-                                        "one)")
+                                        "the connection (a presented certificate is modelled as valid)")
             elif key in CTP_NEUTRAL:
                 b.notes.append(f"{policy.label()}: {key} does not change the answer ({CTP_NEUTRAL[key]})")
             else:
@@ -314,9 +323,9 @@ class EnvoyGateway:
                                                                   "request (403; not modelled)"), policy))
                 elif key == "extAuth":
                     backend = _backend_names(v)
-                    out.setdefault(key, []).append((Unmodelled(
+                    out.setdefault(key, []).append((ExternalAuth(
                         f"{what}: external authorization ({backend}) decides whether the request passes (not "
-                        "modelled; modelled as allowed)"), policy))
+                        "modelled; modelled as allowed)", _eg_ext_auth_status(v), f"{what}: extAuth"), policy))
                 elif key == "apiKeyAuth":
                     out.setdefault(key, []).append((self._api_key(v, policy), policy))
                 elif key == "basicAuth":
@@ -755,3 +764,12 @@ class HostFromPath(Step):
 
 
 __all__ = ["EnvoyGateway"]
+
+
+def _eg_ext_auth_status(spec: dict[str, Any]) -> Callable[[int], int]:
+    """What the client gets for the auth service's answer under this extAuth: Envoy's ext_authz
+    (`steps.envoy_ext_authz`); with failOpen an error of the service (a 5xx) lets the request
+    through (failure_mode_allow)."""
+    if spec.get("failOpen") is True:
+        return lambda status: 0 if status >= 500 else envoy_ext_authz(status)
+    return envoy_ext_authz

@@ -43,6 +43,8 @@ from ing2gw.simulate.gateway_policies import Context
 from ing2gw.simulate.gateway_policies.base import (Effects, EffectsBuilder, LocalReply, RequestState, Scope, Step,
                                                    mapping, seq)
 from ing2gw.simulate.gateway_policies.objects import PolicyObject
+from ing2gw.simulate.gateway_policies.steps import envoy_ext_authz
+from ing2gw.simulate.oracle import auth_service_answer
 
 SECURITY = "security.istio.io"
 NETWORKING = "networking.istio.io"
@@ -298,6 +300,16 @@ class Authorize(Step):
                 else:
                     why = ""
                 if matched:
+                    answer = auth_service_answer(state.header("authorization"))
+                    if answer is not None:
+                        # the check's oracle probe: the provider is Envoy's HTTP ext_authz
+                        # (envoyExtAuthzHttp), which passes a refusal below 500 to the client
+                        status = envoy_ext_authz(answer)
+                        if status:
+                            return LocalReply(status, "external-auth-denied",
+                                              note=f"{policy.label}: CUSTOM action: the external authorizer "
+                                                   f"{provider} answers {answer}")
+                        break
                     state.unmodelled.append(f"{policy.label}: CUSTOM action: the external authorizer {provider}"
                                             f"{why} decides whether the request passes (not modelled; modelled as "
                                             "allowed)")

@@ -45,9 +45,9 @@ from ing2gw.simulate.gateway_policies.base import (Effects, EffectsBuilder, Loca
 from ing2gw.simulate.gateway_policies.envoy_gateway import ApiKey, HealthCheck, _envoy_realm
 from ing2gw.simulate.gateway_policies.htpasswd import parse_htpasswd
 from ing2gw.simulate.gateway_policies.objects import PolicyObject
-from ing2gw.simulate.gateway_policies.steps import (BasicAuth, BodyLimit, EnvoyCors, HeaderChanges, Note,
-                                                    RegexPathRewrite, Reply, Unmodelled, XffClientIP,
-                                                    XffTrustedClientIP, wildcard_origin)
+from ing2gw.simulate.gateway_policies.steps import (BasicAuth, BodyLimit, EnvoyCors, ExternalAuth, HeaderChanges,
+                                                    Note, RegexPathRewrite, Reply, Unmodelled, XffClientIP,
+                                                    XffTrustedClientIP, envoy_ext_authz, wildcard_origin)
 
 GROUP = "gateway.kgateway.dev"
 ATTACHMENT = ("targetRefs", "targetSelectors")
@@ -190,8 +190,9 @@ class Kgateway:
             elif key == "cors":
                 steps.setdefault("cors", []).append(self._cors(v, what))
             elif key == "extAuth":
-                steps.setdefault("authn", []).append(Unmodelled(f"{what}: external auth decides whether the request "
-                                                                "passes (not modelled; modelled as allowed)"))
+                steps.setdefault("authn", []).append(ExternalAuth(f"{what}: external auth decides whether the request "
+                                                                  "passes (not modelled; modelled as allowed)",
+                                                                  envoy_ext_authz, f"{what}: extAuth"))
             elif key in ("jwtAuth", "oauth2"):
                 steps.setdefault("authn", []).append(Unmodelled(f"{what}: {key} (its provider is a GatewayExtension): "
                                                                 "not modelled; modelled as authenticated"))

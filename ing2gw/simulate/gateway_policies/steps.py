@@ -14,6 +14,7 @@ from ing2gw.simulate.gateway_filters import apply_header_ops, cors_response_head
 from ing2gw.simulate.gateway_objects import CorsSpec, HeaderOps
 from ing2gw.simulate.gateway_policies.base import LocalReply, RequestState, Step
 from ing2gw.simulate.gateway_policies.htpasswd import basic_credentials, hash_format, verify
+from ing2gw.simulate.oracle import auth_service_answer
 
 
 @dataclass(eq=False)
@@ -27,6 +28,62 @@ class Unmodelled(Step):
     def run(self, state: RequestState) -> LocalReply | None:
         state.unmodelled.append(self.message)
         return None
+
+
+def envoy_ext_authz(status: int) -> int:
+    """What Envoy's HTTP ext_authz filter answers the client when the auth service answers
+    `status` (0: let the request through): 200 allows (only 200), a 5xx is an error answered
+    with status_on_error (403 Forbidden unless set), any other status is a denial passed to the
+    client as it is (extensions/filters/common/ext_authz/ext_authz_http_impl.cc, toResponse;
+    ext_authz.proto, failure_mode_allow: when false, a 5xx of the service is rejected with
+    Forbidden)."""
+    if status == 200:
+        return 0
+    return 403 if status >= 500 else status
+
+
+def traefik_forward_auth(status: int) -> int:
+    """What Traefik's forwardAuth answers when the auth service answers `status` (0: through):
+    any 2xx lets the request through, any other answer goes back to the client as it is."""
+    return 0 if 200 <= status < 300 else status
+
+
+@dataclass(eq=False)
+class ExternalAuth(Step):
+    """An external authorization service: for the check's oracle probes (`simulate.oracle`) the
+    modelled service's answer is known, and `client_status` says what the proxy answers with it
+    (0: the request passes); for any other request the decision is not modelled (`message`,
+    modelled as passing, as `Unmodelled`)."""
+
+    message: str
+    client_status: Callable[[int], int]
+    what: str = "external authorization"
+
+    def run(self, state: RequestState) -> LocalReply | None:
+        answer = auth_service_answer(state.header("authorization"))
+        if answer is None:
+            state.unmodelled.append(self.message)
+            return None
+        status = self.client_status(answer)
+        if status == 0:
+            state.notes.append(f"{self.what}: the auth service answers {answer}: allowed")
+            return None
+        return LocalReply(status, "external-auth-denied", note=f"{self.what}: the auth service answers {answer}")
+
+
+@dataclass(eq=False)
+class ClientCertificateRequired(Step):
+    """A listener that requires a client certificate in the TLS handshake: a client that presents
+    none gets no HTTP answer at all (the handshake fails), shown as status 0. Probes that do
+    present one are modelled as presenting a valid one."""
+
+    what: str
+
+    def run(self, state: RequestState) -> LocalReply | None:
+        if not state.request.no_client_cert or state.request.scheme != "https":
+            return None
+        return LocalReply(0, "client-certificate-required",
+                          note=f"{self.what}: the client presents no certificate: the TLS handshake fails")
 
 
 @dataclass(eq=False)

@@ -46,7 +46,8 @@ from ing2gw.simulate.gateway_policies.base import (Effects, EffectsBuilder, Loca
                                                    mapping, seq)
 from ing2gw.simulate.gateway_policies.htpasswd import parse_htpasswd
 from ing2gw.simulate.gateway_policies.objects import PolicyObject
-from ing2gw.simulate.gateway_policies.steps import BasicAuth, BodyLimit, HeaderChanges, Note, Reply, Unmodelled
+from ing2gw.simulate.gateway_policies.steps import (BasicAuth, BodyLimit, ExternalAuth, HeaderChanges, Note, Reply,
+                                                    Unmodelled, traefik_forward_auth)
 from ing2gw.simulate.request import Redirect
 
 GROUPS = ("traefik.io", "traefik.containo.us")
@@ -161,6 +162,10 @@ class Traefik:
                     self._middleware(group, ns, str(ref.get("name", "")), b, depth + 1)
             elif key in NEUTRAL:
                 b.notes.append(f"{what}: does not change the answer ({NEUTRAL[key]})")
+            elif key == "forwardAuth":
+                # the auth service's answer is known for the check's oracle probes only
+                b.step(ExternalAuth(f"{m.label()}: {UNMODELLED[key]} (not modelled)", traefik_forward_auth,
+                                    f"{m.label()}: forwardAuth"), m)
             elif key in UNMODELLED:
                 b.step(Unmodelled(f"{m.label()}: {UNMODELLED[key]} (not modelled)"), m)
             else:
