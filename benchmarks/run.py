@@ -83,10 +83,18 @@ def _family_pss_kb(pid: int) -> int:
     return _pss_kb(pid) + sum(_pss_kb(int(k)) for k in kids)
 
 
+#: how often the PSS of the measured process and its children is read: smaps_rollup walks every
+#: page table of a ~1 GB process under its memory lock, on the same two cores the check's two
+#: processes use (two consecutive --verify runs at 10,000: 50.7 s sampling every 50 ms, 41.9 s
+#: every 0.5 s; the machine's own drift is as large, so indicative only); the check's peak lasts
+#: seconds, so 0.5 s still finds it
+SAMPLE_SECONDS = 0.5
+
+
 def _run(code: str, *args: str) -> str:
     """Run `code` in a fresh interpreter; its last stdout line. When that is a JSON object with
     `rss_kb`, the figure becomes the largest of the process's own peak RSS and the sum of its and
-    its children's PSS sampled every 50 ms: the check forks a second process on two cores, whose
+    its children's PSS sampled every SAMPLE_SECONDS: the check forks a second process on two cores, whose
     private pages a single process's peak would leave out."""
     proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -94,7 +102,7 @@ def _run(code: str, *args: str) -> str:
     sampled = Path(f"/proc/{proc.pid}/smaps_rollup").exists()
     while sampled and proc.poll() is None:
         peak = max(peak, _family_pss_kb(proc.pid))
-        time.sleep(0.05)
+        time.sleep(SAMPLE_SECONDS)
     out, err = proc.communicate()
     if proc.returncode not in (0, 1):
         raise SystemExit(f"benchmark step failed:\n{err[-2000:]}")
