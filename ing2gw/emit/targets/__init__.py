@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ing2gw import ir
 from ing2gw.findings import Finding
@@ -144,23 +144,42 @@ def regex_filter_name(pattern: str, substitution: str) -> str:
     return f"regex-rewrite-{digest}"
 
 
-def listener_emitter_for(target: str | None) -> ListenerEmitter | None:
-    """The listener emitter of `target`, if it has one."""
-    spec = LISTENER_EMITTERS.get(target or "")
+def direct_statuses(routes: list[ir.Route]) -> list[tuple[str, int, str]]:
+    """(namespace, status, filter name) of every status some rule of the routes answers without a
+    backend (ir.Rule.direct_status), once per namespace, sorted: each target's emitter writes one
+    object for each, named by `direct_filter_name`."""
+    return sorted({(route.namespace, rule.direct_status, direct_filter_name(rule.direct_status))
+                   for route in routes for rule in route.rules if rule.direct_status is not None},
+                  key=lambda t: (t[0], t[2]))
+
+
+def regex_rewrites(routes: list[ir.Route]) -> Iterator[tuple[ir.Route, ir.Rule, str, str, str]]:
+    """(route, rule, pattern, substitution, filter name) of every rule with a regex path rewrite
+    (ir.Rewrite.regex), in order: what each target's emitter writes its own object for."""
+    for route in routes:
+        for rule in route.rules:
+            if rule.rewrite is not None and rule.rewrite.regex is not None:
+                pattern, substitution = rule.rewrite.regex
+                yield route, rule, pattern, substitution, regex_filter_name(pattern, substitution)
+
+
+def _emitter(spec: str | None) -> Any:
+    """The function a `module:function` registry entry names (imported only when asked for)."""
     if spec is None:
         return None
     module, _, fn = spec.partition(":")
-    emitter: ListenerEmitter = getattr(importlib.import_module(module), fn)
+    return getattr(importlib.import_module(module), fn)
+
+
+def listener_emitter_for(target: str | None) -> ListenerEmitter | None:
+    """The listener emitter of `target`, if it has one."""
+    emitter: ListenerEmitter | None = _emitter(LISTENER_EMITTERS.get(target or ""))
     return emitter
 
 
 def gateway_emitter_for(target: str | None) -> GatewayEmitter | None:
     """The gateway emitter of `target`, if it has one."""
-    spec = GATEWAY_EMITTERS.get(target or "")
-    if spec is None:
-        return None
-    module, _, fn = spec.partition(":")
-    emitter: GatewayEmitter = getattr(importlib.import_module(module), fn)
+    emitter: GatewayEmitter | None = _emitter(GATEWAY_EMITTERS.get(target or ""))
     return emitter
 
 

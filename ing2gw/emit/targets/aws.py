@@ -52,7 +52,7 @@ from typing import Any
 
 from ing2gw import ir
 from ing2gw.emit.objects import MAX_MATCHES, MAX_RULES  # an HTTPRoute's limits (CRD maxItems and CEL)
-from ing2gw.emit.targets import Emitted, Variant, direct_filter_name
+from ing2gw.emit.targets import Emitted, Variant, direct_statuses
 from ing2gw.emit.targets.carry import carries
 from ing2gw.findings import Finding, Severity
 
@@ -235,15 +235,8 @@ def direct_responses(routes: list[ir.Route]) -> list[dict[str, Any]]:
     """The fixed-response ListenerRuleConfiguration of every direct response of the routes'
     rules (ir.Rule.direct_status), one per status and namespace, named by `direct_filter_name`
     (emit.gateway names it by ExtensionRef from the rule, which has no backend)."""
-    out: dict[tuple[str, str], dict[str, Any]] = {}
-    for route in routes:
-        for rule in route.rules:
-            if rule.direct_status is not None:
-                name = direct_filter_name(rule.direct_status)
-                out.setdefault((route.namespace, name), {
-                    "apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": name, "namespace": route.namespace},
-                    "spec": {"actions": _fixed(rule.direct_status)}})
-    return [out[k] for k in sorted(out)]
+    return [{"apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": name, "namespace": ns},
+             "spec": {"actions": _fixed(status)}} for ns, status, name in direct_statuses(routes)]
 
 
 #: the ALB's default lb_cookie duration (one day), for nginx's session cookie

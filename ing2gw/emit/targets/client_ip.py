@@ -9,7 +9,7 @@ consumed is reported here, naming what the user must configure by hand on that t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 from ing2gw import ir
 from ing2gw.findings import Finding, Severity
@@ -67,6 +67,37 @@ def agreed(g: ir.Gateway) -> tuple[list[ir.Intent], dict[str, str] | None, Findi
         origin=first.source.origin, subject=f"Gateway {g.namespace}/{g.name}", security=True,
         suggestion="give each IngressClass its own Gateway (leave out --single-gateway), or align the controllers' "
                    "ConfigMaps", details=(("classes", ",".join(sorted(g.ingress_classes))),))
+
+
+def carried(target: str, places: list[tuple[ir.Gateway, list[dict[str, Any]]]],
+            findings: list[Finding]) -> Iterator[tuple[ir.Gateway, list[ir.Intent], dict[str, str], list[dict[str, Any]]]]:
+    """(IR Gateway, its client-ip intents, the parameters they agree on, the Gateway objects it
+    became sorted by name) for each Gateway whose setting `target` carries; the error of a Gateway
+    whose classes disagree goes to `findings`."""
+    from ing2gw.emit.targets.carry import carries
+
+    for g, objs in places:
+        intents, params, problem = agreed(g)
+        if problem is not None:
+            findings.append(problem)
+            continue
+        if params is None or not carries(target, "client-ip", params):
+            continue
+        gateways = sorted((o for o in objs if o.get("kind") == "Gateway"), key=lambda o: str(o["metadata"]["name"]))
+        if gateways:
+            yield g, intents, params, gateways
+
+
+def policy_metadata(g: ir.Gateway, name: str, intents: list[ir.Intent]) -> dict[str, Any]:
+    """The metadata of the one object a target writes for a Gateway's client-ip setting."""
+    return {"name": name, "namespace": g.namespace, "annotations": {"ing2gw.io/source-configmap": intents[0].source.name}}
+
+
+def written(intents: list[ir.Intent], message: str, suggestion: str) -> Finding:
+    """ING2GW-TARGET-055: the target's object derives the client address as ingress-nginx did."""
+    first = min(intents, key=lambda i: i.source.key)
+    return Finding(Severity.INFO, "ING2GW-TARGET-055", message, origin=first.source.origin,
+                   subject=f"ConfigMap {first.source.name}", value=first.value, security=True, suggestion=suggestion)
 
 
 def not_carried(target: str, intent: ir.Intent, g: ir.Gateway, objs: list[dict[str, Any]]) -> Finding:

@@ -41,7 +41,7 @@ from __future__ import annotations
 from typing import Any
 
 from ing2gw import ir
-from ing2gw.emit.targets import direct_filter_name, regex_filter_name
+from ing2gw.emit.targets import direct_statuses, regex_rewrites
 from ing2gw.emit.targets.carry import RETRY_TRIGGERS, carries
 from ing2gw.emit.targets.external_backends import backend_objects
 from ing2gw.findings import Finding, Severity
@@ -242,30 +242,23 @@ def regex_rewrite_filters(routes: list[ir.Route]) -> tuple[list[dict[str, Any]],
     finding per Ingress and rewrite) and of every direct response of the routes' rules."""
     objects: dict[tuple[str, str], dict[str, Any]] = {}
     told: dict[tuple[str, str], Finding] = {}
-    for route in routes:
-        for rule in route.rules:
-            if rule.direct_status is not None:
-                name = direct_filter_name(rule.direct_status)
-                objects.setdefault((route.namespace, name), {
-                    "apiVersion": API_VERSION, "kind": "HTTPRouteFilter",
-                    "metadata": {"name": name, "namespace": route.namespace},
-                    "spec": {"directResponse": {"statusCode": rule.direct_status}}})
-            if rule.rewrite is None or rule.rewrite.regex is None:
-                continue
-            pattern, substitution = rule.rewrite.regex
-            name = regex_filter_name(pattern, substitution)
-            objects.setdefault((route.namespace, name), {
-                "apiVersion": API_VERSION, "kind": "HTTPRouteFilter",
-                "metadata": {"name": name, "namespace": route.namespace,
-                             "annotations": {"ing2gw.io/source-ingress": rule.source.key}},
-                "spec": {"urlRewrite": {"path": {"type": "ReplaceRegexMatch", "replaceRegexMatch": {
-                    "pattern": pattern, "substitution": substitution}}}}})
-            told.setdefault((rule.source.key, name), Finding(
-                Severity.INFO, "ING2GW-TARGET-010",
-                f"envoy-gateway: the rewrite becomes HTTPRouteFilter {route.namespace}/{name}, which replaces the whole "
-                f"path matching {pattern} by {substitution} as nginx's rewrite did (RE2 instead of PCRE; the query "
-                "string is kept by both)", origin=rule.source.origin, subject=f"Ingress {rule.source.key}",
-                annotation=rule.source.annotation or None))
+    for ns, status, name in direct_statuses(routes):
+        objects[(ns, name)] = {"apiVersion": API_VERSION, "kind": "HTTPRouteFilter",
+                               "metadata": {"name": name, "namespace": ns},
+                               "spec": {"directResponse": {"statusCode": status}}}
+    for route, rule, pattern, substitution, name in regex_rewrites(routes):
+        objects.setdefault((route.namespace, name), {
+            "apiVersion": API_VERSION, "kind": "HTTPRouteFilter",
+            "metadata": {"name": name, "namespace": route.namespace,
+                         "annotations": {"ing2gw.io/source-ingress": rule.source.key}},
+            "spec": {"urlRewrite": {"path": {"type": "ReplaceRegexMatch", "replaceRegexMatch": {
+                "pattern": pattern, "substitution": substitution}}}}})
+        told.setdefault((rule.source.key, name), Finding(
+            Severity.INFO, "ING2GW-TARGET-010",
+            f"envoy-gateway: the rewrite becomes HTTPRouteFilter {route.namespace}/{name}, which replaces the whole "
+            f"path matching {pattern} by {substitution} as nginx's rewrite did (RE2 instead of PCRE; the query "
+            "string is kept by both)", origin=rule.source.origin, subject=f"Ingress {rule.source.key}",
+            annotation=rule.source.annotation or None))
     return [objects[k] for k in sorted(objects)], [told[k] for k in sorted(told)]
 
 

@@ -25,9 +25,8 @@ from __future__ import annotations
 from typing import Any
 
 from ing2gw import ir
-from ing2gw.emit.targets.carry import carries
-from ing2gw.emit.targets.client_ip import agreed
-from ing2gw.findings import Finding, Severity
+from ing2gw.emit.targets.client_ip import carried, policy_metadata, written
+from ing2gw.findings import Finding
 
 API_VERSION = "gateway.envoyproxy.io/v1alpha1"
 #: the ClientTrafficPolicy fields `listener_settings` may write (copied into listener policies)
@@ -40,10 +39,6 @@ def listener_settings(params: dict[str, str]) -> dict[str, Any]:
         return {"proxyProtocol": {}}
     trusted = [c for c in params.get("trusted", "").split(",") if c]
     return {"clientIPDetection": {"xForwardedFor": {"trustedCIDRs": trusted}}}
-
-
-def _gateway_names(objs: list[dict[str, Any]]) -> list[str]:
-    return sorted(o["metadata"]["name"] for o in objs if o.get("kind") == "Gateway")
 
 
 def _targets_gateway(policy: dict[str, Any], namespace: str, gateways: set[str], sets: set[tuple[str, str]]) -> bool:
@@ -62,17 +57,9 @@ def emit_gateway_policies(places: list[tuple[ir.Gateway, list[dict[str, Any]]]],
     out: list[dict[str, Any]] = []
     consumed: set[ir.Intent] = set()
     findings: list[Finding] = []
-    for g, objs in places:
-        intents, params, problem = agreed(g)
-        if problem is not None:
-            findings.append(problem)
-            continue
-        if params is None or not carries("envoy-gateway", "client-ip", params):
-            continue
+    for g, intents, params, gateways in carried("envoy-gateway", places, findings):
         settings = listener_settings(params)
-        names = _gateway_names(objs)
-        if not names:
-            continue
+        names = [o["metadata"]["name"] for o in gateways]
         sets = {(o["metadata"]["namespace"], o["metadata"]["name"]) for o in objects if o.get("kind") == "ListenerSet"
                 and (o.get("spec", {}).get("parentRef") or {}).get("name") in names}
         patched = []
@@ -83,24 +70,21 @@ def emit_gateway_policies(places: list[tuple[ir.Gateway, list[dict[str, Any]]]],
                 patched.append(f"{policy['metadata']['namespace']}/{policy['metadata']['name']}")
         name = f"{names[0]}-listeners"
         out.append({"apiVersion": API_VERSION, "kind": "ClientTrafficPolicy",
-                    "metadata": {"name": name, "namespace": g.namespace,
-                                 "annotations": {"ing2gw.io/source-configmap": intents[0].source.name}},
+                    "metadata": policy_metadata(g, name, intents),
                     "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": n}
                                             for n in names], **settings}})
         consumed.update(intents)
-        first = min(intents, key=lambda i: i.source.key)
         how = ("proxyProtocol: the client address comes from the PROXY protocol header, and a connection without "
                "one is refused (as nginx with use-proxy-protocol)" if "proxyProtocol" in settings
                else f"clientIPDetection.xForwardedFor.trustedCIDRs {params.get('trusted')}: the client address is the "
                     "rightmost X-Forwarded-For entry outside these ranges when the peer is inside them (as nginx's "
                     "real_ip_recursive)")
-        findings.append(Finding(
-            Severity.INFO, "ING2GW-TARGET-055",
+        findings.append(written(
+            intents,
             f"envoy-gateway: ClientTrafficPolicy {g.namespace}/{name} on Gateway(s) {', '.join(names)} derives the "
             f"client address as ingress-nginx did: {how}"
             + (f"; also written into the listener policies {', '.join(sorted(patched))}" if patched else ""),
-            origin=first.source.origin, subject=f"ConfigMap {first.source.name}", value=first.value, security=True,
-            suggestion="make sure only the load balancer can reach the Gateway's pods (the trusted ranges are trusted "
-                       "to tell the truth)" if "clientIPDetection" in settings
-                       else "make sure the load balancer in front sends the PROXY protocol to the Gateway's Service"))
+            "make sure only the load balancer can reach the Gateway's pods (the trusted ranges are trusted "
+            "to tell the truth)" if "clientIPDetection" in settings
+            else "make sure the load balancer in front sends the PROXY protocol to the Gateway's Service"))
     return out, consumed, findings

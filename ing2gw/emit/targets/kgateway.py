@@ -43,7 +43,7 @@ import ipaddress
 from typing import Any
 
 from ing2gw import ir
-from ing2gw.emit.targets import direct_filter_name, regex_filter_name
+from ing2gw.emit.targets import direct_statuses, regex_rewrites
 from ing2gw.emit.targets.external_backends import backend_objects
 from ing2gw.emit.targets.carry import carries
 from ing2gw.emit.targets.envoy_gateway import duration
@@ -199,16 +199,8 @@ def direct_responses(routes: list[ir.Route]) -> list[dict[str, Any]]:
     rule answering without a backend (ir.Rule.direct_status: the `/` rule the nginx provider adds
     for a basic-auth host's root location, so the route's basicAuth asks for credentials there
     first, as nginx's root location inherited the first Ingress's authentication)."""
-    out: dict[tuple[str, str], dict[str, Any]] = {}
-    for route in routes:
-        for rule in route.rules:
-            if rule.direct_status is not None:
-                name = direct_filter_name(rule.direct_status)
-                out.setdefault((route.namespace, name), {
-                    "apiVersion": API_VERSION, "kind": "DirectResponse",
-                    "metadata": {"name": name, "namespace": route.namespace},
-                    "spec": {"status": rule.direct_status}})
-    return [out[k] for k in sorted(out)]
+    return [{"apiVersion": API_VERSION, "kind": "DirectResponse", "metadata": {"name": name, "namespace": ns},
+             "spec": {"status": status}} for ns, status, name in direct_statuses(routes)]
 
 
 def regex_rewrite_policies(routes: list[ir.Route]) -> tuple[list[dict[str, Any]], dict[tuple[str, str], Finding]]:
@@ -217,24 +209,19 @@ def regex_rewrite_policies(routes: list[ir.Route]) -> tuple[list[dict[str, Any]]
     of the routes' rules, and one finding per Ingress and rewrite."""
     objects: dict[tuple[str, str], dict[str, Any]] = {}
     told: dict[tuple[str, str], Finding] = {}
-    for route in routes:
-        for rule in route.rules:
-            if rule.rewrite is None or rule.rewrite.regex is None:
-                continue
-            pattern, substitution = rule.rewrite.regex
-            name = regex_filter_name(pattern, substitution)
-            objects.setdefault((route.namespace, name), {
-                "apiVersion": API_VERSION, "kind": "TrafficPolicy",
-                "metadata": {"name": name, "namespace": route.namespace,
-                             "annotations": {"ing2gw.io/source-ingress": rule.source.key}},
-                "spec": {"urlRewrite": {"pathRegex": {"pattern": pattern, "substitution": substitution}}}})
-            told.setdefault((rule.source.key, name), Finding(
-                Severity.INFO, "ING2GW-TARGET-080",
-                f"kgateway: the rewrite becomes TrafficPolicy {route.namespace}/{name} (urlRewrite.pathRegex, named by "
-                f"an ExtensionRef filter of the rule), which replaces the whole path matching {pattern} by "
-                f"{substitution} as nginx's rewrite did (RE2 instead of PCRE; the query string is kept by both)",
-                origin=rule.source.origin, subject=f"Ingress {rule.source.key}",
-                annotation=rule.source.annotation or None))
+    for route, rule, pattern, substitution, name in regex_rewrites(routes):
+        objects.setdefault((route.namespace, name), {
+            "apiVersion": API_VERSION, "kind": "TrafficPolicy",
+            "metadata": {"name": name, "namespace": route.namespace,
+                         "annotations": {"ing2gw.io/source-ingress": rule.source.key}},
+            "spec": {"urlRewrite": {"pathRegex": {"pattern": pattern, "substitution": substitution}}}})
+        told.setdefault((rule.source.key, name), Finding(
+            Severity.INFO, "ING2GW-TARGET-080",
+            f"kgateway: the rewrite becomes TrafficPolicy {route.namespace}/{name} (urlRewrite.pathRegex, named by "
+            f"an ExtensionRef filter of the rule), which replaces the whole path matching {pattern} by "
+            f"{substitution} as nginx's rewrite did (RE2 instead of PCRE; the query string is kept by both)",
+            origin=rule.source.origin, subject=f"Ingress {rule.source.key}",
+            annotation=rule.source.annotation or None))
     return [objects[k] for k in sorted(objects)], told
 
 

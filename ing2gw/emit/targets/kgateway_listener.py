@@ -18,9 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from ing2gw import ir
-from ing2gw.emit.targets.carry import carries
-from ing2gw.emit.targets.client_ip import agreed
-from ing2gw.findings import Finding, Severity
+from ing2gw.emit.targets.client_ip import carried, policy_metadata, written
+from ing2gw.findings import Finding
 
 API_VERSION = "gateway.kgateway.dev/v1alpha1"
 
@@ -39,35 +38,23 @@ def emit_gateway_policies(places: list[tuple[ir.Gateway, list[dict[str, Any]]]],
     out: list[dict[str, Any]] = []
     consumed: set[ir.Intent] = set()
     findings: list[Finding] = []
-    for g, objs in places:
-        intents, params, problem = agreed(g)
-        if problem is not None:
-            findings.append(problem)
-            continue
-        if params is None or not carries("kgateway", "client-ip", params):
-            continue
-        names = sorted(o["metadata"]["name"] for o in objs if o.get("kind") == "Gateway")
-        if not names:
-            continue
+    for g, intents, params, gateways in carried("kgateway", places, findings):
+        names = [o["metadata"]["name"] for o in gateways]
         name = f"{names[0]}-listeners"
         default = listener_defaults(params)
         out.append({"apiVersion": API_VERSION, "kind": "ListenerPolicy",
-                    "metadata": {"name": name, "namespace": g.namespace,
-                                 "annotations": {"ing2gw.io/source-configmap": intents[0].source.name}},
+                    "metadata": policy_metadata(g, name, intents),
                     "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": n}
                                             for n in names], "default": default}})
         consumed.update(intents)
-        first = min(intents, key=lambda i: i.source.key)
         how = ("proxyProtocol: the PROXY header's address is the client's" if "proxyProtocol" in default
                else f"httpSettings.xffTrustedCIDRs {params.get('trusted')} (useRemoteAddress false): the rightmost "
                     "X-Forwarded-For entry outside the ranges when the peer is inside them (as nginx's "
                     "real_ip_recursive)")
-        findings.append(Finding(
-            Severity.INFO, "ING2GW-TARGET-055",
-            f"kgateway: ListenerPolicy {g.namespace}/{name} on Gateway(s) {', '.join(names)} derives the client "
-            f"address as ingress-nginx did: {how}", origin=first.source.origin,
-            subject=f"ConfigMap {first.source.name}", value=first.value, security=True,
-            suggestion="make sure only the load balancer can reach the Gateway's pods from the trusted ranges"
-                       if "httpSettings" in default
-                       else "make sure the load balancer in front sends the PROXY protocol to the Gateway's Service"))
+        findings.append(written(
+            intents, f"kgateway: ListenerPolicy {g.namespace}/{name} on Gateway(s) {', '.join(names)} derives the "
+                     f"client address as ingress-nginx did: {how}",
+            "make sure only the load balancer can reach the Gateway's pods from the trusted ranges"
+            if "httpSettings" in default
+            else "make sure the load balancer in front sends the PROXY protocol to the Gateway's Service"))
     return out, consumed, findings

@@ -18,9 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from ing2gw import ir
-from ing2gw.emit.targets.carry import carries
-from ing2gw.emit.targets.client_ip import agreed
-from ing2gw.findings import Finding, Severity
+from ing2gw.emit.targets.client_ip import carried, policy_metadata, written
+from ing2gw.findings import Finding
 
 API_VERSION = "gateway.nginx.org/v1alpha2"
 GROUP = "gateway.nginx.org"
@@ -41,33 +40,21 @@ def emit_gateway_policies(places: list[tuple[ir.Gateway, list[dict[str, Any]]]],
     out: list[dict[str, Any]] = []
     consumed: set[ir.Intent] = set()
     findings: list[Finding] = []
-    for g, objs in places:
-        intents, params, problem = agreed(g)
-        if problem is not None:
-            findings.append(problem)
-            continue
-        if params is None or not carries("nginx-gateway-fabric", "client-ip", params):
-            continue
-        gateways = sorted((o for o in objs if o.get("kind") == "Gateway"), key=lambda o: o["metadata"]["name"])
-        if not gateways:
-            continue
+    for g, intents, params, gateways in carried("nginx-gateway-fabric", places, findings):
         name = f"{gateways[0]['metadata']['name']}-proxy"
         for gw in gateways:
             gw["spec"]["infrastructure"] = {**gw["spec"].get("infrastructure", {}),
                                             "parametersRef": {"group": GROUP, "kind": "NginxProxy", "name": name}}
         out.append({"apiVersion": API_VERSION, "kind": "NginxProxy",
-                    "metadata": {"name": name, "namespace": g.namespace,
-                                 "annotations": {"ing2gw.io/source-configmap": intents[0].source.name}},
+                    "metadata": policy_metadata(g, name, intents),
                     "spec": {"rewriteClientIP": rewrite_client_ip(params)}})
         consumed.update(intents)
-        first = min(intents, key=lambda i: i.source.key)
-        findings.append(Finding(
-            Severity.INFO, "ING2GW-TARGET-055",
+        findings.append(written(
+            intents,
             f"nginx-gateway-fabric: NginxProxy {g.namespace}/{name}, referenced by Gateway(s) "
             f"{', '.join(o['metadata']['name'] for o in gateways)}, sets rewriteClientIP "
             f"{'ProxyProtocol' if params.get('source') == 'proxy-protocol' else 'XForwardedFor'} with trusted "
             f"addresses {params.get('trusted')} and setIPRecursively: nginx's realip module as ingress-nginx set it",
-            origin=first.source.origin, subject=f"ConfigMap {first.source.name}", value=first.value, security=True,
-            suggestion="the Gateway's NginxProxy overrides these fields of the GatewayClass's; make sure only the load "
-                       "balancer can reach the Gateway's pods from the trusted ranges"))
+            "the Gateway's NginxProxy overrides these fields of the GatewayClass's; make sure only the load "
+            "balancer can reach the Gateway's pods from the trusted ranges"))
     return out, consumed, findings

@@ -28,7 +28,7 @@ import re
 from typing import Any
 
 from ing2gw import ir
-from ing2gw.emit.targets import Emitted, cors_filter_name, regex_filter_name
+from ing2gw.emit.targets import Emitted, cors_filter_name, regex_rewrites
 from ing2gw.emit.targets.carry import carries
 from ing2gw.findings import Finding, Severity
 
@@ -230,25 +230,20 @@ def regex_rewrite_middlewares(routes: list[ir.Route]) -> tuple[list[dict[str, An
     and one finding per Ingress and rewrite."""
     objects: dict[tuple[str, str], dict[str, Any]] = {}
     told: dict[tuple[str, str], Finding] = {}
-    for route in routes:
-        for rule in route.rules:
-            if rule.rewrite is None or rule.rewrite.regex is None:
-                continue
-            pattern, substitution = rule.rewrite.regex
-            name = regex_filter_name(pattern, substitution)
-            objects.setdefault((route.namespace, name), {
-                "apiVersion": API_VERSION, "kind": "Middleware",
-                "metadata": {"name": name, "namespace": route.namespace,
-                             "annotations": {"ing2gw.io/source-ingress": rule.source.key}},
-                "spec": {"replacePathRegex": {"regex": pattern, "replacement": go_replacement(substitution)}}})
-            told.setdefault((rule.source.key, name), Finding(
-                Severity.INFO, "ING2GW-TARGET-034",
-                f"traefik: the rewrite becomes Middleware {route.namespace}/{name} (replacePathRegex), which replaces "
-                f"the path matching {pattern} as nginx's rewrite did, and also sends the old path upstream in "
-                "X-Replaced-Path (Go's RE2 instead of PCRE; Traefik matches the percent-encoded path)",
-                origin=rule.source.origin, subject=f"Ingress {rule.source.key}",
-                annotation=rule.source.annotation or None,
-                suggestion="nothing to do unless the backend reads X-Replaced-Path"))
+    for route, rule, pattern, substitution, name in regex_rewrites(routes):
+        objects.setdefault((route.namespace, name), {
+            "apiVersion": API_VERSION, "kind": "Middleware",
+            "metadata": {"name": name, "namespace": route.namespace,
+                         "annotations": {"ing2gw.io/source-ingress": rule.source.key}},
+            "spec": {"replacePathRegex": {"regex": pattern, "replacement": go_replacement(substitution)}}})
+        told.setdefault((rule.source.key, name), Finding(
+            Severity.INFO, "ING2GW-TARGET-034",
+            f"traefik: the rewrite becomes Middleware {route.namespace}/{name} (replacePathRegex), which replaces "
+            f"the path matching {pattern} as nginx's rewrite did, and also sends the old path upstream in "
+            "X-Replaced-Path (Go's RE2 instead of PCRE; Traefik matches the percent-encoded path)",
+            origin=rule.source.origin, subject=f"Ingress {rule.source.key}",
+            annotation=rule.source.annotation or None,
+            suggestion="nothing to do unless the backend reads X-Replaced-Path"))
     return [objects[k] for k in sorted(objects)], [told[k] for k in sorted(told)]
 
 
