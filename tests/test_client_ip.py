@@ -238,3 +238,19 @@ def test_a_gateway_whose_classes_derive_the_address_differently_gets_no_setting(
     g.intents = [_gateway_intent("a", "0.0.0.0/0")]
     _, params, problem = agreed(g)
     assert params is None and problem is not None and "b use the connection" in problem.message
+
+
+def test_a_boolean_key_without_a_boolean_is_an_error_at_the_configmap() -> None:
+    """use-forwarded-headers: maybe is no setting: an error at the ConfigMap's line, once, even with
+    two IngressClasses; true and false in Go's spellings are not reported."""
+    cm = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\n"
+          "data: {use-forwarded-headers: maybe, hsts: 'TRUE', ssl-redirect: '0'}\n")
+    ings = "".join(f"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {{name: {c}, namespace: shop}}\n"
+                   f"spec:\n  ingressClassName: {c}\n  defaultBackend: {{service: {{name: web, port: {{number: 80}}}}}}\n"
+                   for c in ("nginx", "other"))
+    classes = "".join(f"---\napiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {{name: {c}}}\n"
+                      "spec: {controller: k8s.io/ingress-nginx}\n" for c in ("nginx", "other"))
+    res = translate(load_text(cm + ings + classes, "in.yaml"), Options())
+    bad = [f for f in res.findings if f.code == "ING2GW-NGINX-083"]
+    assert len(bad) == 1 and bad[0].severity.value == "error"
+    assert bad[0].origin is not None and bad[0].origin.line == 1 and "use-forwarded-headers='maybe'" in bad[0].message

@@ -27,6 +27,7 @@ from ing2gw.model.inputs import Inputs, configmap_data
 from ing2gw.options import Options
 from ing2gw.origin import Origin
 from ing2gw.providers.base import BuildContext
+from ing2gw.providers.values import go_bool
 from ing2gw.providers.ingress import (gateway_path_problem, host_problem, hostless_tls_secret, invalid_hosts,
                                      path_entries, tls_entry_for)
 from ing2gw.emit.targets.carry import carries, reports, verdict
@@ -121,9 +122,28 @@ def _find_configmap(inputs: Inputs, options: Options) -> tuple[dict[str, str], O
     return {}, None, ""
 
 
+#: ConfigMap keys ingress-nginx decodes as booleans that change how requests are routed or whose
+#: client address counts (the same the nginx model reads: simulate/nginx_settings.py, nginx_access.py)
+_BOOLEAN_KEYS = ("allow-snippet-annotations", "compute-full-forwarded-for", "enable-real-ip",
+                 "enable-underscores-in-headers", "force-ssl-redirect", "hsts", "hsts-include-subdomains",
+                 "hsts-preload", "ignore-invalid-headers", "preserve-trailing-slash", "proxy-add-original-uri-header",
+                 "relative-redirects", "ssl-redirect", "use-forwarded-headers", "use-port-in-redirects",
+                 "use-proxy-protocol")
+
+
 def _globals(ctx: BuildContext) -> NginxGlobals:
-    """Controller-wide settings from the ingress-nginx ConfigMap, when it is in the input."""
+    """Controller-wide settings from the ingress-nginx ConfigMap, when it is in the input; a
+    boolean key whose value is no boolean is an error (ING2GW-NGINX-083), once per key."""
     data, source, name = _find_configmap(ctx.inputs, ctx.options)
+    for key in _BOOLEAN_KEYS:
+        value = data.get(key)
+        if value is None or go_bool(value.strip()) is not None:
+            continue
+        message = (f"ConfigMap {name}: {key}={value!r} is not a boolean (true or false); ing2gw translated with the "
+                   "key's default, and what the controller made of it is not known")
+        if not any(f.code == "ING2GW-NGINX-083" and f.message == message for f in ctx.findings):
+            ctx.finding(Severity.ERROR, "ING2GW-NGINX-083", message, origin=source, value=value,
+                        suggestion=f"set {key} to true or false in the ConfigMap", details={"key": key})
     return NginxGlobals.from_configmap(data, source, name)
 
 
@@ -288,7 +308,6 @@ class _Builder(BuildState):
         user accepted their loss (--allow-weakened KEY), since the text goes to the target's
         nginx unreviewed (carry.py decides)."""
         from ing2gw.providers.ingress_nginx.intents import SNIPPET_CONTEXTS
-        from ing2gw.providers.values import go_bool
 
         if go_bool(dict(self.glob.data).get("allow-snippet-annotations", "")) is not True:
             return ()
