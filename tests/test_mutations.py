@@ -64,17 +64,6 @@ _WIDE: dict[str, str] = {
                                                 "route meets its ipAllowList with probes that carry no client "
                                                 "address (the old side does not look at it there): unverified, "
                                                 "not unexplained",
-    "ingress-nginx/target-aws-basic-auth": "the ALB has no basic auth: the loss is an error that predicts every "
-                                           "difference on requests nginx refused, and every probe of shop/admin's "
-                                           "route is one (all its paths need credentials), so a mutant of that "
-                                           "route stays within the predicted loss",
-    "ingress-nginx/target-gke-basic-auth": "basic auth GKE cannot carry (TARGET-005) explains every answer to a request "
-                                           "ingress-nginx refused with 401, and with no policy written the check sends "
-                                           "no valid credentials: mutants of shop/basic's route hide behind it",
-    "ingress-nginx/target-istio-basic-auth": "basic auth is lost for Istio: TARGET-005 explains every difference "
-                                             "on requests ingress-nginx refused for lack of credentials, and the "
-                                             "check sends no valid credentials there, so a mutant of shop/admin's "
-                                             "route is visible only on requests TARGET-005 explains",
 }
 
 

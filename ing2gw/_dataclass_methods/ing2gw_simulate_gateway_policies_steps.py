@@ -69,9 +69,9 @@ TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qua
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(users={self.users!r}, accepts={self.accepts!r}, realm={self.realm!r}, what={self.what!r}, scheme_case_sensitive={self.scheme_case_sensitive!r}, forward_user={self.forward_user!r}, remove_authorization={self.remove_authorization!r}, body={self.body!r}, wrong_body={self.wrong_body!r}, uncertain={self.uncertain!r})"
+  return self.__class__.__qualname__ + f"(users={self.users!r}, accepts={self.accepts!r}, realm={self.realm!r}, what={self.what!r}, scheme_case_sensitive={self.scheme_case_sensitive!r}, forward_user={self.forward_user!r}, remove_authorization={self.remove_authorization!r}, body={self.body!r}, wrong_body={self.wrong_body!r}, uncertain={self.uncertain!r}, secret={self.secret!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(users={self.users!r}, accepts={self.accepts!r}, realm={self.realm!r}, what={self.what!r}, scheme_case_sensitive={self.scheme_case_sensitive!r}, forward_user={self.forward_user!r}, remove_authorization={self.remove_authorization!r}, body={self.body!r}, wrong_body={self.wrong_body!r}, uncertain={self.uncertain!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(users={self.users!r}, accepts={self.accepts!r}, realm={self.realm!r}, what={self.what!r}, scheme_case_sensitive={self.scheme_case_sensitive!r}, forward_user={self.forward_user!r}, remove_authorization={self.remove_authorization!r}, body={self.body!r}, wrong_body={self.wrong_body!r}, uncertain={self.uncertain!r}, secret={self.secret!r})"\n return __repr__'] = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
@@ -164,8 +164,8 @@ def __create_fn__(_type_trusted, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_buil
  return __init__
 TABLE['def __create_fn__(_type_trusted, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,trusted:_type_trusted)->_return_type:\n  self.trusted=trusted\n return __init__'] = __create_fn__
 
-def __create_fn__(_type_users, _type_accepts, _type_realm, _type_what, _type_scheme_case_sensitive, _type_forward_user, _type_remove_authorization, _type_body, _type_wrong_body, _type_uncertain, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_scheme_case_sensitive, _dflt_forward_user, _dflt_remove_authorization, _dflt_body, _dflt_wrong_body, _dflt_uncertain, _return_type):
- def __init__(self,users:_type_users,accepts:_type_accepts,realm:_type_realm,what:_type_what,scheme_case_sensitive:_type_scheme_case_sensitive=_dflt_scheme_case_sensitive,forward_user:_type_forward_user=_dflt_forward_user,remove_authorization:_type_remove_authorization=_dflt_remove_authorization,body:_type_body=_dflt_body,wrong_body:_type_wrong_body=_dflt_wrong_body,uncertain:_type_uncertain=_dflt_uncertain)->_return_type:
+def __create_fn__(_type_users, _type_accepts, _type_realm, _type_what, _type_scheme_case_sensitive, _type_forward_user, _type_remove_authorization, _type_body, _type_wrong_body, _type_uncertain, _type_secret, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_scheme_case_sensitive, _dflt_forward_user, _dflt_remove_authorization, _dflt_body, _dflt_wrong_body, _dflt_uncertain, _dflt_secret, _return_type):
+ def __init__(self,users:_type_users,accepts:_type_accepts,realm:_type_realm,what:_type_what,scheme_case_sensitive:_type_scheme_case_sensitive=_dflt_scheme_case_sensitive,forward_user:_type_forward_user=_dflt_forward_user,remove_authorization:_type_remove_authorization=_dflt_remove_authorization,body:_type_body=_dflt_body,wrong_body:_type_wrong_body=_dflt_wrong_body,uncertain:_type_uncertain=_dflt_uncertain,secret:_type_secret=_dflt_secret)->_return_type:
   self.users=users
   self.accepts=accepts
   self.realm=realm
@@ -176,8 +176,9 @@ def __create_fn__(_type_users, _type_accepts, _type_realm, _type_what, _type_sch
   self.body=body
   self.wrong_body=wrong_body
   self.uncertain=uncertain
+  self.secret=secret
  return __init__
-TABLE['def __create_fn__(_type_users, _type_accepts, _type_realm, _type_what, _type_scheme_case_sensitive, _type_forward_user, _type_remove_authorization, _type_body, _type_wrong_body, _type_uncertain, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_scheme_case_sensitive, _dflt_forward_user, _dflt_remove_authorization, _dflt_body, _dflt_wrong_body, _dflt_uncertain, _return_type):\n def __init__(self,users:_type_users,accepts:_type_accepts,realm:_type_realm,what:_type_what,scheme_case_sensitive:_type_scheme_case_sensitive=_dflt_scheme_case_sensitive,forward_user:_type_forward_user=_dflt_forward_user,remove_authorization:_type_remove_authorization=_dflt_remove_authorization,body:_type_body=_dflt_body,wrong_body:_type_wrong_body=_dflt_wrong_body,uncertain:_type_uncertain=_dflt_uncertain)->_return_type:\n  self.users=users\n  self.accepts=accepts\n  self.realm=realm\n  self.what=what\n  self.scheme_case_sensitive=scheme_case_sensitive\n  self.forward_user=forward_user\n  self.remove_authorization=remove_authorization\n  self.body=body\n  self.wrong_body=wrong_body\n  self.uncertain=uncertain\n return __init__'] = __create_fn__
+TABLE['def __create_fn__(_type_users, _type_accepts, _type_realm, _type_what, _type_scheme_case_sensitive, _type_forward_user, _type_remove_authorization, _type_body, _type_wrong_body, _type_uncertain, _type_secret, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_scheme_case_sensitive, _dflt_forward_user, _dflt_remove_authorization, _dflt_body, _dflt_wrong_body, _dflt_uncertain, _dflt_secret, _return_type):\n def __init__(self,users:_type_users,accepts:_type_accepts,realm:_type_realm,what:_type_what,scheme_case_sensitive:_type_scheme_case_sensitive=_dflt_scheme_case_sensitive,forward_user:_type_forward_user=_dflt_forward_user,remove_authorization:_type_remove_authorization=_dflt_remove_authorization,body:_type_body=_dflt_body,wrong_body:_type_wrong_body=_dflt_wrong_body,uncertain:_type_uncertain=_dflt_uncertain,secret:_type_secret=_dflt_secret)->_return_type:\n  self.users=users\n  self.accepts=accepts\n  self.realm=realm\n  self.what=what\n  self.scheme_case_sensitive=scheme_case_sensitive\n  self.forward_user=forward_user\n  self.remove_authorization=remove_authorization\n  self.body=body\n  self.wrong_body=wrong_body\n  self.uncertain=uncertain\n  self.secret=secret\n return __init__'] = __create_fn__
 
 def __create_fn__(_type_what, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,what:_type_what)->_return_type:

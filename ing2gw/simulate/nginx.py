@@ -31,7 +31,7 @@ from ing2gw.simulate.nginx_build import CATCH_ALL, DEFAULT_UPSTREAM, HEALTHZ, Ce
 from ing2gw.simulate.nginx_http import (BadRequest, escape_uri, expand_replacement, from_bytes_str, normalise_host,
                                         normalise_uri)
 from ing2gw.simulate.nginx_settings import NginxSettings, parse_settings
-from ing2gw.simulate.oracle import auth_service_answer
+from ing2gw.simulate.oracle import auth_service_answer, valid_for
 from ing2gw.simulate.request import Answer, BackendRef, ClusterContext, Redirect, Request, Share, proxied
 
 #: nginx `return CODE URL` sends a Location only for these codes.
@@ -424,6 +424,17 @@ class NginxRouter:
         realm = anns.basic_auth_realm or ""
         if basic_credentials(request.header("authorization"), False) is None:
             t.notes.append(f"basic auth of {anns.owner}: the request has no Basic credentials")
+            ans = t.answer(401, generated_by="basic-auth-401")
+            return replace(ans, response_headers=ans.response_headers + (("www-authenticate", f'Basic realm="{realm}"'),))
+        user, password = basic_credentials(request.header("authorization"), False) or ("", "")
+        valid = valid_for(user, password, anns.basic_auth_secret)
+        if valid is not None:
+            # the check's stand-in for a user of that Secret (simulate.oracle)
+            if valid:
+                t.notes.append(f"basic auth of {anns.owner}: valid credentials for Secret {anns.basic_auth_secret}")
+                return None
+            t.notes.append(f"basic auth of {anns.owner}: the credentials are valid for another Secret than "
+                           f"{anns.basic_auth_secret}")
             ans = t.answer(401, generated_by="basic-auth-401")
             return replace(ans, response_headers=ans.response_headers + (("www-authenticate", f'Basic realm="{realm}"'),))
         t.unmodelled.append(f"basic auth of {anns.owner}: whether the credentials are valid is not modelled (the "

@@ -235,6 +235,9 @@ class LocationAnns:
     #: the realm of auth_basic when the location asks for Basic credentials (None: no basic auth
     #: modelled); only auth-type basic with an auth-file Secret is modelled
     basic_auth_realm: str | None = None
+    #: the htpasswd Secret of that basic auth, `namespace/name` (the check's valid credentials
+    #: name it: `simulate.oracle`)
+    basic_auth_secret: str | None = None
     #: auth-url: an auth_request subrequest to the auth service decides (its answer is known only
     #: for the check's oracle probes, `simulate.oracle`); `auth_signin`: a 401 becomes a redirect
     #: to auth-signin (error_page 401), which is not modelled
@@ -277,6 +280,11 @@ def _rank(level: str) -> int:
 
 
 _PROTOCOLS = frozenset({"HTTP", "HTTPS", "AUTO_HTTP", "GRPC", "GRPCS", "FCGI", "AJP"})
+
+
+def _qualified(name: str, namespace: str) -> str:
+    """`namespace/name` of a Secret an annotation names as `name` or `namespace/name`."""
+    return name if "/" in name else f"{namespace}/{name}"
 
 
 def _backend_protocol(value: str) -> str:
@@ -473,6 +481,7 @@ def parse_ingress_annotations(ing: Ingress, settings: NginxSettings) -> IngressA
         body_limit=limit,
         cors=parse_cors(raw, validate),
         basic_auth_realm=raw.get("auth-realm", "") if basic else None,
+        basic_auth_secret=_qualified(raw.get("auth-secret", ""), ing.namespace) if basic else None,
         external_auth=not canary_on and _auth_url_ok(raw.get("auth-url", "")),
         auth_signin=bool(raw.get("auth-signin", "").strip()),
         unmodelled=tuple(unmodelled),

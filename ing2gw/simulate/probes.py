@@ -42,7 +42,7 @@ from ing2gw.load import Manifest
 from ing2gw.simulate.addresses import Network, boundary_addresses, go_cidr_or_ip, in_networks
 from ing2gw.simulate.nginx_access import annotation_body_limit
 from ing2gw.simulate.nginx_annotations import CRITICAL
-from ing2gw.simulate.oracle import AUTH_PROBE_STATUSES, auth_header
+from ing2gw.simulate.oracle import AUTH_PROBE_STATUSES, auth_header, valid_basic_header
 from ing2gw.simulate.request import DEFAULT_PORTS, Request
 
 UNKNOWN_HOST = "unknown-host.ing2gw.invalid"
@@ -461,6 +461,7 @@ def iter_probes(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_h
     # host isolation both ways: the host-less rules' paths on every host, every host's paths on
     # a host no rule names
     catch_all = plans.get("*")
+    basic_secrets = _basic_auth_secrets(old)
     every_path = sorted({p for h, plan in plans.items() if h != "*" for p in plan.paths - plan.regexes})
     ordered = sorted(plans)
     # De-duplication is exact, as over one list, but its memory is bounded: a probe's key holds
@@ -523,12 +524,17 @@ def iter_probes(old: Sequence[Manifest], new: Sequence[Manifest], *, limit_per_h
         others = (catch_all.paths - catch_all.regexes) if host != "*" and catch_all is not None else \
             (set(every_path) if host == "*" else set())
         others_targets = [p for p in sorted(others - plan.paths) if p.startswith("/")][:limit_per_host]
+        # behind basic auth, the same requests again with the check's valid credentials of each
+        # Secret the host's Ingresses read (simulate.oracle): without them every answer there is a
+        # refusal on both sides, and where authenticated requests go would never be compared
+        credentials = [(), *(((valid_basic_header(s),) for s in sorted(basic_secrets.get(host, ()))))]
         for scheme in ("http", "https"):
             full = scheme == "https" or not plan.tls or plan.http_served
-            for t in targets if full else http_targets(paths):
-                add("GET", scheme, base_host, t)
-            for t in others_targets:
-                add("GET", scheme, base_host, t)
+            for creds in credentials:
+                for t in targets if full else http_targets(paths):
+                    add("GET", scheme, base_host, t, creds)
+                for t in others_targets:
+                    add("GET", scheme, base_host, t, creds)
             # the query string must survive (or be dropped) as on the old side, on every path
             for p in paths[:20]:
                 if p.startswith("/"):
@@ -638,6 +644,31 @@ def _htpasswd_users(manifests: Sequence[Manifest], namespace: str, name: str) ->
                     users.add(user)
         return users
     return set()
+
+
+def _basic_auth_secrets(old: Sequence[Manifest]) -> dict[str, set[str]]:
+    """The htpasswd Secrets (`namespace/name`) of the old side's basic auth, by rule host:
+    ingress-nginx's auth-type basic with an auth-secret (`simulate.oracle` names them in the
+    check's valid credentials)."""
+    out: dict[str, set[str]] = {}
+    for m in old:
+        if m.kind != "Ingress":
+            continue
+        anns = (m.obj.get("metadata") or {}).get("annotations") or {}
+        basic = secret = ""
+        for k, v in anns.items():
+            if isinstance(v, str) and k.endswith("/auth-type"):
+                basic = v.strip().lower()
+            elif isinstance(v, str) and k.endswith("/auth-secret"):
+                secret = v.strip()
+        if basic != "basic" or not secret:
+            continue
+        if "/" not in secret:
+            secret = f"{m.namespace or 'default'}/{secret}"
+        for rule in (m.obj.get("spec") or {}).get("rules") or []:
+            if isinstance(rule, dict) and rule.get("host"):
+                out.setdefault(str(rule["host"]).lower(), set()).add(secret)
+    return out
 
 
 def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists: Sequence[str] = ()) -> None:

@@ -385,7 +385,8 @@ class EnvoyGateway:
         return BasicAuth(users, frozenset({"sha"}), _envoy_realm("Basic"), f"{policy.label()} basicAuth",
                          scheme_case_sensitive=True, forward_user=v.get("forwardUsernameHeader") or None,
                          body="User authentication failed. Missing username and password.",
-                         wrong_body="User authentication failed. Invalid username/password combination.")
+                         wrong_body="User authentication failed. Invalid username/password combination.",
+                         secret=f"{ns}/{name}")
 
     def _api_key(self, v: dict[str, Any], policy: PolicyObject) -> Step:
         keys: set[str] | None = set()

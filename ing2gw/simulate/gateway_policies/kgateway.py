@@ -299,6 +299,7 @@ class Kgateway:
     def _basic_auth(self, v: dict[str, Any], policy: PolicyObject) -> Step:
         what = f"{policy.label()} basicAuth"
         users: dict[str, str] | None
+        secret: str | None = None
         if v.get("users") is not None:
             users, _ = parse_htpasswd("\n".join(str(u) for u in seq(v.get("users"))))
         else:
@@ -310,7 +311,7 @@ class Kgateway:
             exists, data = self.ctx.secret(ns, name)
             if not exists:
                 return Unmodelled(f"{what}: Secret {ns}/{name} does not exist; what kgateway does then is not modelled")
-            users = None
+            users, secret = None, f"{ns}/{name}"
             if data is not None:
                 text = data.get(str(ref.get("key") or ".htpasswd"))
                 if text is None:
@@ -319,7 +320,8 @@ class Kgateway:
                 users, _ = parse_htpasswd(text)
         return BasicAuth(users, frozenset({"sha"}), _envoy_realm("Basic"), what, scheme_case_sensitive=True,
                          body="User authentication failed. Missing username and password.",
-                         wrong_body="User authentication failed. Invalid username/password combination.")
+                         wrong_body="User authentication failed. Invalid username/password combination.",
+                         secret=secret)
 
     def _api_key(self, v: dict[str, Any], policy: PolicyObject, b: EffectsBuilder) -> Step:
         what = f"{policy.label()} apiKeyAuth"

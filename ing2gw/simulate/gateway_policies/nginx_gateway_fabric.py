@@ -196,7 +196,8 @@ class NginxGatewayFabric:
                 return Reply(500, "invalid-filter", note=f"{f.label()}: Secret {f.namespace}/{name} has no `auth` key "
                                                          "(500)")
             users, _ = parse_htpasswd(text)
-        return BasicAuth(users, NGINX_HASHES, lambda state: f'Basic realm="{realm}"', f"{f.label()} basic auth")
+        return BasicAuth(users, NGINX_HASHES, lambda state: f'Basic realm="{realm}"', f"{f.label()} basic auth",
+                         secret=f"{f.namespace}/{name}")
 
 
 @dataclass(eq=False)

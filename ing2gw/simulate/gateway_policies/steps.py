@@ -14,6 +14,7 @@ from ing2gw.simulate.gateway_filters import apply_header_ops, cors_response_head
 from ing2gw.simulate.gateway_objects import CorsSpec, HeaderOps
 from ing2gw.simulate.gateway_policies.base import LocalReply, RequestState, Step
 from ing2gw.simulate.gateway_policies.htpasswd import basic_credentials, hash_format, verify
+from ing2gw.simulate.oracle import valid_for
 from ing2gw.simulate.oracle import auth_service_answer
 
 
@@ -169,12 +170,21 @@ class BasicAuth(Step):
     wrong_body: str | None = None
     #: hash formats whose handling by this proxy is not known (unmodelled when met)
     uncertain: frozenset[str] = frozenset()
+    #: the Secret the users come from, `namespace/name` (None: inline users): the check's valid
+    #: credentials (`simulate.oracle`) pass exactly when they name it
+    secret: str | None = None
 
     def run(self, state: RequestState) -> LocalReply | None:
         creds = basic_credentials(state.header("authorization"), self.scheme_case_sensitive)
         if creds is None:
             return self._deny(state, "no usable Basic credentials")
         user, password = creds
+        valid = valid_for(user, password, self.secret)
+        if valid is not None:
+            if not valid:
+                return self._deny(state, f"the check's credentials name another Secret than {self.secret}", True)
+            self._pass(state, user)
+            return None
         if self.users is None:
             state.unmodelled.append(f"{self.what}: the htpasswd Secret is not in the input; whether these "
                                     "credentials are valid is not known (modelled as valid)")

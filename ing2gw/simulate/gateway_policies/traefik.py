@@ -201,7 +201,7 @@ class Traefik:
         return BasicAuth(users, frozenset({"sha", "md5crypt", "bcrypt"}), lambda state: f'Basic realm="{realm}"', what,
                          forward_user=str(v["headerField"]) if v.get("headerField") else None,
                          remove_authorization=v.get("removeHeader") is True, body="401 Unauthorized\n",
-                         uncertain=frozenset({"plain", "crypt", "ssha"}))
+                         uncertain=frozenset({"plain", "crypt", "ssha"}), secret=f"{m.namespace}/{name}")
 
     @staticmethod
     def _headers(v: dict[str, Any], what: str, m: PolicyObject, b: EffectsBuilder) -> None:
