@@ -99,3 +99,40 @@ def test_a_policy_reading_another_secret_is_unexplained() -> None:
         policy["spec"]["basicAuth"]["users"]["name"] = "other-users"
 
     assert broken(DOCS, "envoy-gateway", other_secret) > 0
+
+
+def _golden(case: str) -> str:
+    from pathlib import Path
+    return (Path(__file__).resolve().parents[1] / "golden" / case / "input.yaml").read_text()
+
+
+@pytest.mark.parametrize("controller,case", [("traefik", "traefik/mw-basic-auth-accepted"),
+                                             ("haproxy", "haproxy/basic-auth")])
+def test_traefik_and_haproxy_let_the_secrets_valid_user_through(controller: str, case: str) -> None:
+    router = build_router("ingress", controller, load_text(_golden(case)))
+    good = valid_basic_header("shop/users")[1]
+    other = valid_basic_header("shop/other")[1]
+    assert router.route(Request.parse_line(f"GET http://shop.example.com/ | Authorization: {good}")).status == 200
+    assert router.route(Request.parse_line(f"GET http://shop.example.com/ | Authorization: {other}")).status == 401
+    assert router.route(Request.parse_line("GET http://shop.example.com/")).status == 401
+    probes = generate(load_text(_golden(case)), [])
+    assert any(dict(p.headers).get("Authorization") == good for p in probes)
+
+
+@pytest.mark.parametrize("case", ["traefik/mw-basic-auth-accepted", "haproxy/basic-auth"])
+def test_a_lost_traefik_or_haproxy_basic_auth_does_not_hide_a_moved_route(case: str) -> None:
+    from ing2gw.equivalence.verification import verify_translation
+    from ing2gw.translate import translate
+    from ing2gw.options import Options
+    import copy
+
+    ms = load_text(_golden(case))
+    options = Options(target="envoy-gateway", allow_weakened=("all",))
+    res = translate(ms, options)
+    assert verify_translation(res, ms, options).unexplained == 0
+    objs = copy.deepcopy(res.objects())
+    for o in objs:
+        for rule in o["spec"].get("rules") or [] if o["kind"] == "HTTPRoute" else ():
+            for ref in rule.get("backendRefs") or []:
+                ref["port"] = 8080
+    assert verify_translation(res, ms, options, new_objects=objs).unexplained > 0

@@ -15,9 +15,9 @@ TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qua
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(id={self.id!r}, credentials={self.credentials!r}, group={self.group!r}, realm={self.realm!r}, known={self.known!r})"
+  return self.__class__.__qualname__ + f"(id={self.id!r}, credentials={self.credentials!r}, group={self.group!r}, realm={self.realm!r}, known={self.known!r}, secret={self.secret!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(id={self.id!r}, credentials={self.credentials!r}, group={self.group!r}, realm={self.realm!r}, known={self.known!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(id={self.id!r}, credentials={self.credentials!r}, group={self.group!r}, realm={self.realm!r}, known={self.known!r}, secret={self.secret!r})"\n return __repr__'] = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
@@ -85,14 +85,15 @@ def __create_fn__(_type_id, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_
  return __init__
 TABLE['def __create_fn__(_type_id, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self)->_return_type:\n  pass\n return __init__'] = __create_fn__
 
-def __create_fn__(_type_id, _type_credentials, _type_group, _type_realm, _type_known, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_credentials, _dflt_group, _dflt_realm, _dflt_known, _return_type):
- def __init__(self,credentials:_type_credentials=_dflt_credentials,group:_type_group=_dflt_group,realm:_type_realm=_dflt_realm,known:_type_known=_dflt_known)->_return_type:
+def __create_fn__(_type_id, _type_credentials, _type_group, _type_realm, _type_known, _type_secret, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_credentials, _dflt_group, _dflt_realm, _dflt_known, _dflt_secret, _return_type):
+ def __init__(self,credentials:_type_credentials=_dflt_credentials,group:_type_group=_dflt_group,realm:_type_realm=_dflt_realm,known:_type_known=_dflt_known,secret:_type_secret=_dflt_secret)->_return_type:
   self.credentials=credentials
   self.group=group
   self.realm=realm
   self.known=known
+  self.secret=secret
  return __init__
-TABLE['def __create_fn__(_type_id, _type_credentials, _type_group, _type_realm, _type_known, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_credentials, _dflt_group, _dflt_realm, _dflt_known, _return_type):\n def __init__(self,credentials:_type_credentials=_dflt_credentials,group:_type_group=_dflt_group,realm:_type_realm=_dflt_realm,known:_type_known=_dflt_known)->_return_type:\n  self.credentials=credentials\n  self.group=group\n  self.realm=realm\n  self.known=known\n return __init__'] = __create_fn__
+TABLE['def __create_fn__(_type_id, _type_credentials, _type_group, _type_realm, _type_known, _type_secret, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_credentials, _dflt_group, _dflt_realm, _dflt_known, _dflt_secret, _return_type):\n def __init__(self,credentials:_type_credentials=_dflt_credentials,group:_type_group=_dflt_group,realm:_type_realm=_dflt_realm,known:_type_known=_dflt_known,secret:_type_secret=_dflt_secret)->_return_type:\n  self.credentials=credentials\n  self.group=group\n  self.realm=realm\n  self.known=known\n  self.secret=secret\n return __init__'] = __create_fn__
 
 def __create_fn__(_type_id, _type_expression, _type_length, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_expression, _dflt_length, _return_type):
  def __init__(self,expression:_type_expression=_dflt_expression,length:_type_length=_dflt_length)->_return_type:

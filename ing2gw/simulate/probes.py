@@ -647,27 +647,49 @@ def _htpasswd_users(manifests: Sequence[Manifest], namespace: str, name: str) ->
 
 
 def _basic_auth_secrets(old: Sequence[Manifest]) -> dict[str, set[str]]:
-    """The htpasswd Secrets (`namespace/name`) of the old side's basic auth, by rule host:
-    ingress-nginx's auth-type basic with an auth-secret (`simulate.oracle` names them in the
-    check's valid credentials)."""
+    """The htpasswd Secrets (`namespace/name`) of the old side's basic auth, by rule host
+    (`simulate.oracle` names them in the check's valid credentials): an Ingress's auth-type basic
+    (ingress-nginx) or basic-auth (HAProxy) with an auth-secret, and the basicAuth Middlewares
+    (Traefik) an Ingress's router.middlewares or an IngressRoute's route names."""
     out: dict[str, set[str]] = {}
+    # Traefik basicAuth Middlewares: `<namespace>-<name>` -> the Secret
+    middlewares: dict[str, str] = {}
     for m in old:
+        if m.kind == "Middleware" and m.group in ("traefik.io", "traefik.containo.us"):
+            basic = (m.obj.get("spec") or {}).get("basicAuth")
+            if isinstance(basic, dict) and isinstance(basic.get("secret"), str) and basic["secret"]:
+                ns = m.namespace or "default"
+                middlewares[f"{ns}-{m.name}"] = f"{ns}/{basic['secret']}"
+    for m in old:
+        if m.kind == "IngressRoute" and middlewares:
+            for route in (m.obj.get("spec") or {}).get("routes") or []:
+                if not isinstance(route, dict):
+                    continue
+                refs = [f"{r.get('namespace') or m.namespace or 'default'}-{r.get('name')}"
+                        for r in route.get("middlewares") or [] if isinstance(r, dict)]
+                secrets = {middlewares[r] for r in refs if r in middlewares}
+                for host in re.findall(r"Host\(\s*`([^`]+)`", str(route.get("match") or "")) if secrets else ():
+                    out.setdefault(host.lower(), set()).update(secrets)
         if m.kind != "Ingress":
             continue
         anns = (m.obj.get("metadata") or {}).get("annotations") or {}
-        basic = secret = ""
+        secrets = set()
+        kind = secret = ""
         for k, v in anns.items():
-            if isinstance(v, str) and k.endswith("/auth-type"):
-                basic = v.strip().lower()
-            elif isinstance(v, str) and k.endswith("/auth-secret"):
+            if not isinstance(v, str):
+                continue
+            if k.endswith("/auth-type"):
+                kind = v.strip().lower()
+            elif k.endswith("/auth-secret"):
                 secret = v.strip()
-        if basic != "basic" or not secret:
-            continue
-        if "/" not in secret:
-            secret = f"{m.namespace or 'default'}/{secret}"
-        for rule in (m.obj.get("spec") or {}).get("rules") or []:
+            elif k.endswith("/router.middlewares"):
+                secrets |= {middlewares[r] for r in (ref.strip().removesuffix("@kubernetescrd")
+                                                     for ref in v.split(",")) if r in middlewares}
+        if kind in ("basic", "basic-auth") and secret:
+            secrets.add(secret if "/" in secret else f"{m.namespace or 'default'}/{secret}")
+        for rule in (m.obj.get("spec") or {}).get("rules") or [] if secrets else ():
             if isinstance(rule, dict) and rule.get("host"):
-                out.setdefault(str(rule["host"]).lower(), set()).add(secret)
+                out.setdefault(str(rule["host"]).lower(), set()).update(secrets)
     return out
 
 

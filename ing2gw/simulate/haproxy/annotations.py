@@ -367,11 +367,13 @@ class _Handlers:
                 return
             ns = self.namespace
         data = self.ctx.secret_lookup(ns, secret)
+        if data is not None:
+            self.auth.secret = f"{ns}/{secret}"
         if data is UNKNOWN_SECRET:
             self.auth.known = False
             self.auth.credentials = {}
-            self.ctx.unmodelled.append(f"basic-auth Secret {ns}/{secret} is not in the input: credentials "
-                                       "cannot be checked")
+            # the answer to a request with credentials says so (HAProxyRouter._auth): a request
+            # without any, or with the check's valid ones, is decided all the same
             return
         if data is None:
             return  # missing Secret: empty user list, every request is refused

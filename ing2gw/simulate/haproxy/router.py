@@ -26,7 +26,7 @@ from typing import Sequence
 
 from ing2gw.load import Manifest
 from ing2gw.simulate.haproxy.acl import Unsupported
-from ing2gw.simulate.haproxy.auth import CannotCheck, authenticated
+from ing2gw.simulate.haproxy.auth import CannotCheck, authenticated, credentials
 from ing2gw.simulate.haproxy.config import HTTP, HTTPS, Backend, CustomRoute, HAProxyConfig, RuleSet
 from ing2gw.simulate.haproxy.inputs import read_inputs
 from ing2gw.simulate.haproxy.maps import HOST, PATH_EXACT, PATH_PREFIX, PATH_PREFIX_EXACT, Row
@@ -34,6 +34,7 @@ from ing2gw.simulate.haproxy.net import Address, in_networks, parse_address
 from ing2gw.simulate.haproxy.rules import (REQ_FORWARDED_PROTO, BasicAuth, Deny, PathRewrite, RateLimit, Redirect,
                                           ReturnStatus, SetHeader, SetSrc, SetVar)
 from ing2gw.simulate.haproxy.settings import parse_flags
+from ing2gw.simulate.oracle import valid_for
 from ing2gw.simulate.haproxy.tls import Certificate
 from ing2gw.simulate.haproxy.text import (ConfigSyntax, ascii_lower, compile_pcre, config_word, log_format,
                                           replace_path, req_hdr)
@@ -326,6 +327,11 @@ class HAProxyRouter:
         challenge = [("www-authenticate", f'Basic realm="{rule.realm}"')]
         if request.header("authorization") is None:
             return self._own(401, "auth-401", cors, variables, t, challenge)
+        creds = credentials(request)
+        valid = valid_for(creds[0], creds[1], rule.secret) if creds is not None else None
+        if valid is not None:
+            # the check's stand-in for a user of that Secret (simulate.oracle)
+            return None if valid else self._own(401, "auth-401", cors, variables, t, challenge)
         if not rule.known:
             t.unmodelled.append(f"basic auth {rule.group}: the credentials Secret is not in the input")
             return None

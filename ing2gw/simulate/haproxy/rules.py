@@ -132,6 +132,9 @@ class BasicAuth(_Rule):
     group: str = ""
     realm: str = ""
     known: bool = True
+    #: `namespace/name` of the credentials Secret, unless it is missing: the check's valid
+    #: credentials name it (simulate.oracle)
+    secret: str | None = None
     rule_type = REQ_AUTH
     kind = "basic-auth"
 

@@ -26,6 +26,7 @@ import ipaddress
 import re
 from typing import Any, Callable, Sequence
 
+from ing2gw.simulate.oracle import valid_for
 from ing2gw.simulate.request import Redirect
 from ing2gw.simulate.traefik import htpasswd
 from ing2gw.simulate.traefik.config import DynamicConfig, Middleware, qualify
@@ -541,11 +542,13 @@ class IPAllowList(Compiled):
 class BasicAuth(Compiled):
     kind = "basicAuth"
 
-    def __init__(self, name: str, spec: dict[str, Any], users: list[str] | None) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], users: list[str] | None, secret: str | None = None) -> None:
         super().__init__(name)
         self.realm = str(spec.get("realm") or "") or "traefik"
         self.remove = bool(spec.get("removeHeader"))
         self.header_field = str(spec.get("headerField") or "")
+        #: `namespace/name` of the users' Secret: the check's valid credentials name it (simulate.oracle)
+        self.secret = secret
         self.users: dict[str, str] | None = None
         if users is not None:
             self.users = {}
@@ -570,10 +573,13 @@ class BasicAuth(Compiled):
             return deny
         if not sep:
             return deny
-        if self.users is None:
+        valid = valid_for(user, password, self.secret)
+        if valid is False:
+            return deny
+        if valid is None and self.users is None:
             flow.unmodelled.append(f"basicAuth {self.name}: the users' Secret is not in the input (credentials "
                                    "assumed valid)")
-        else:
+        elif valid is None and self.users is not None:
             secret = self.users.get(user)
             if secret is None:
                 return deny
@@ -765,7 +771,8 @@ def _construct(q: str, mw: Middleware) -> Compiled:
     if kind in ("ipAllowList", "ipWhiteList"):
         return IPAllowList(q, spec, whitelist=kind == "ipWhiteList")
     if kind == "basicAuth":
-        return BasicAuth(q, spec, mw.resolved.get("users"))
+        secret = spec.get("secret")
+        return BasicAuth(q, spec, mw.resolved.get("users"), f"{mw.namespace}/{secret}" if secret else None)
     if kind == "digestAuth":
         return DigestAuth(q, spec, mw.resolved.get("users"))
     if kind == "encodedCharacters":
