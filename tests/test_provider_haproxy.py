@@ -73,3 +73,19 @@ def test_allow_list_is_a_security_error_with_an_intent_and_invalid_lists_are_non
                               "t.yaml"), Options())
     assert not any(f.code == "ING2GW-HAPROXY-006" for f in bad.findings)
     assert any(f.code == "ING2GW-HAPROXY-005" for f in bad.findings)
+
+
+def test_basic_auth_stays_an_error_with_every_target_and_says_why() -> None:
+    text = _ing("web", "[{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]",
+                "{haproxy.org/auth-type: basic-auth, haproxy.org/auth-secret: users}")
+
+    def message(target: str | None) -> str:
+        result = translate(load_text(text, "t.yaml"), Options(target=target))
+        [f] = [f for f in result.findings if f.code == "ING2GW-HAPROXY-007"]
+        assert f.severity.value == "error"
+        return f.message
+
+    assert "(" not in message(None)
+    # the target has basic auth, but not from one key per user
+    assert "one key per user" in message("envoy-gateway") and "htpasswd" in message("nginx-gateway-fabric")
+    assert "gke has no basic authentication" in message("gke")

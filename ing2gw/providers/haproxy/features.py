@@ -310,7 +310,8 @@ class _Reader:
         if v is not None:
             self.out.has_rules = True
             self.finding(Severity.ERROR, "ING2GW-HAPROXY-007", v,
-                         "basic authentication has no Gateway API field: the routes serve every client", security=True,
+                         "basic authentication has no Gateway API field: the routes serve every client"
+                         + _basic_auth_target(self.ctx.options.target), security=True,
                          suggestion="use your implementation's basic-auth policy, or accept with "
                                     "--allow-weakened auth-type")
 
@@ -487,3 +488,18 @@ def report_configmap(ctx: BuildContext, settings: Settings) -> None:
             subject=subject, annotation=key, value=value, security=security, accepted=accepted,
             suggestion=f"re-create it with your implementation's settings, or accept with --allow-weakened {key}"
             if security else None))
+
+
+def _basic_auth_target(target: str | None) -> str:
+    """Why the chosen target's policy does not stand in for HAProxy's basic auth either."""
+    if not target:
+        return ""
+    from ing2gw.mappings import target_rows
+
+    if target_rows(target)["basic-auth"].get("supported") == "none":
+        return f" ({target} has no basic authentication)"
+    # haproxytech's auth-secret: one key per user, its crypt(3) hash the value
+    # (pkg/annotations/ingress/basicAuth.go); every target's basic auth reads one htpasswd file
+    return (f" ({target} reads the users from one htpasswd file, and HAProxy's auth-secret holds one key per "
+            "user with its crypt(3) hash: ing2gw cannot reference it; write an htpasswd Secret and the policy "
+            "by hand)")
