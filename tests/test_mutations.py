@@ -59,12 +59,7 @@ def _missed(outcomes: list[Outcome]) -> list[str]:
 
 #: goldens where a finding's prediction is knowingly wider than the difference it explains, so
 #: some mutants hide behind it (open work, not a pass)
-_WIDE: dict[str, str] = {
-    "ingress-nginx/target-traefik-middlewares": "a mutant that moves shop/open's requests into shop/admin's "
-                                                "route meets its ipAllowList with probes that carry no client "
-                                                "address (the old side does not look at it there): unverified, "
-                                                "not unexplained",
-}
+_WIDE: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

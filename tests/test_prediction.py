@@ -142,3 +142,16 @@ def test_unverified_only_for_fields_unmodelled_behaviour_can_change() -> None:
     req = _req("http://shop.example.com/")
     assert not unverified(_probe(req, refuse, other, []), ["backend"])
     assert unverified(_probe(req, snippet, other, []), ["backend"])
+    # a Gateway-side list whose client address is not known lets the request through in the
+    # model: in truth it can only refuse, so the backend the route chose is still compared
+    allowed = Answer(200, backend=be, backends=(Share(be, 1.0),),
+                     unmodelled=("Middleware shop/admin-allow ipAllowList: the client address is not known "
+                                 "(modelled as allowed)",))
+    assert not unverified(_probe(req, other, allowed, []), ["backend"])
+    # an external authorization that lets a request through may add headers upstream: those stay
+    # unverified, where the request goes does not
+    ext = Answer(200, backend=be, backends=(Share(be, 1.0),),
+                 unmodelled=("SecurityPolicy shop/a: external authorization (auth) decides whether the request "
+                             "passes (not modelled; modelled as allowed)",))
+    assert unverified(_probe(req, other, ext, []), ["upstream_headers.x-user"])
+    assert not unverified(_probe(req, other, ext, []), ["backend"])

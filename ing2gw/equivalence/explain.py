@@ -373,6 +373,12 @@ _UNMODELLED_EFFECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # first, the order ingress-nginx tries its regex locations in, which the translation relies
     # on (a finding says so); the answer is the one under that assumption
     ("also matches; the precedence of RegularExpression", ()),
+    # a check that cannot be decided here and lets the request through (a client address lists
+    # look at is not known, a Cloud Armor or AuthorizationPolicy condition not modelled): in
+    # truth it can only refuse, and the answer compared is the one of a request it lets through.
+    # Last, so that a phrase above that says more (an external authorization that adds headers)
+    # is the one taken
+    ("modelled as allowed)", ()),
 )
 
 
