@@ -599,6 +599,9 @@ class _Access:
     body_sizes: set[tuple[str, str, int]] = field(default_factory=set)
     #: paths of Ingresses that ask for client certificates (auth-tls-secret), probed without one
     client_cert_paths: set[str] = field(default_factory=set)
+    #: the forwarded header this host's own lists read the client address from (a Traefik
+    #: ipStrategy, HAProxy's src-ip-header), when the controller-wide `forwarded` is not given
+    forwarded: "Forwarded | None" = None
 
 
 def _cidr_values(value: Any) -> list[str]:
@@ -645,6 +648,11 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
     controller-wide lists (`global_lists`) cover every host."""
     everywhere = {c for v in global_lists for c in _cidr_values(v)}
     traefik = _traefik_lists(old, plans)
+    # Traefik's and HAProxy's own policies (forwardAuth, buffering, clientAuth, client-ca,
+    # ipStrategy, src-ip-header): the same probes as the annotations below (its own module; it
+    # builds on this one's _Access)
+    from ing2gw.simulate.source_probes import source_access
+    source_access(old, plans)
     # hosts some Ingress serves with TLS: the body-size probes go over HTTPS too (over HTTP
     # nginx checks the size before its HTTPS redirect)
     tls_anywhere = {str(h).lower() for m in old if m.kind == "Ingress"
@@ -863,8 +871,9 @@ def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists
             clients.append(outside)
         for client in dict.fromkeys(clients):
             add(a.scheme, host, a.path, client)
-        if forwarded is not None and networks and outside is not None:
-            for peer, headers in _forwarded_probes(forwarded, networks, outside):
+        fw = forwarded if forwarded is not None else a.forwarded
+        if fw is not None and networks and outside is not None:
+            for peer, headers in _forwarded_probes(fw, networks, outside):
                 add(a.scheme, host, a.path, peer, headers)
         if a.basic_auth:
             inside = str(networks[0].network_address) if networks else None
@@ -878,6 +887,10 @@ def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists
         # body size: a POST declaring a body at and just above the limit
         for scheme, path, size in sorted(a.body_sizes):
             add(scheme, host, path, inside, (("Content-Length", str(size)),), "POST")
+            if a.auth_answers:
+                # and let through by the modelled auth service: a proxy that asks it before
+                # checking the size (Traefik's forwardAuth ahead of buffering) decides too
+                add(scheme, host, path, inside, (auth_header(200), ("Content-Length", str(size))), "POST")
         # client certificates: an HTTPS request that presents none (the ordinary probes are
         # modelled as presenting a valid one where a server asks)
         for path in sorted(a.client_cert_paths):

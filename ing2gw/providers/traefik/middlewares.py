@@ -347,6 +347,11 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source, host: s
             p.intents.append(ir.Intent("rate-limit", source, str(s.get("average") or s.get("amount") or "")))
             p.note("warning", "ING2GW-TRAEFIK-035", f"{label}: the limit is not enforced by the Gateway",
                             mw.kind)
+        elif mw.kind == "buffering" and _body_limit(s) > 0:
+            # a real limit (413 above it), not a neutral buffer: its loss is predicted
+            p.note("warning", "ING2GW-TARGET-070",
+                   f"{label}: Traefik answers 413 to bodies above {_body_limit(s)} bytes; the Gateway routes "
+                   "have no limit", mw.kind)
         elif mw.kind in NEUTRAL:
             p.note("info", "ING2GW-TRAEFIK-032", f"{label}: not carried over", mw.kind)
         else:
@@ -355,6 +360,12 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source, host: s
     p.response_headers = ir.HeaderChanges(set=tuple(sorted(resp_set.items())), remove=tuple(sorted(resp_remove)))
     p.https_response_set = tuple(sorted(https_set.items()))
     return p
+
+
+def _body_limit(s: dict[str, Any]) -> int:
+    """A buffering Middleware's maxRequestBodyBytes (0: none, Traefik's default)."""
+    v = s.get("maxRequestBodyBytes")
+    return v if isinstance(v, int) and not isinstance(v, bool) and v > 0 else 0
 
 
 def _list_carried(mws: list[Middleware], s: dict[str, Any], intent: ir.Intent, target: str | None) -> bool:

@@ -123,7 +123,10 @@ def transports_and_options(ctx: BuildContext) -> None:
         if m.kind == "ServersTransport":
             _servers_transport(ctx, owner, spec, who)
         else:
-            _tls_option(ctx, owner, spec, who)
+            # the Ingresses and IngressRoutes using it: where the check's probe without a client
+            # certificate is answered differently now (TRAEFIK-070's prediction)
+            routes = ",".join(sorted(u.split(" ", 1)[1] for u in users if u.startswith(("Ingress ", "IngressRoute "))))
+            _tls_option(ctx, owner, spec, who, routes)
 
 
 def _servers_transport(ctx: BuildContext, owner: Owner, spec: dict[str, Any], who: str) -> None:
@@ -144,7 +147,7 @@ def _servers_transport(ctx: BuildContext, owner: Owner, spec: dict[str, Any], wh
                suggestion="write a BackendTLSPolicy for the Services, and your implementation's policy for the rest")
 
 
-def _tls_option(ctx: BuildContext, owner: Owner, spec: dict[str, Any], who: str) -> None:
+def _tls_option(ctx: BuildContext, owner: Owner, spec: dict[str, Any], who: str, routes: str = "") -> None:
     auth = spec.get("clientauth")
     auth_type = str((auth or {}).get("clientAuthType") or "") if isinstance(auth, dict) else ""
     if auth_type in _VERIFYING or (isinstance(auth, dict) and auth.get("secretNames") and not auth_type):
@@ -155,7 +158,8 @@ def _tls_option(ctx: BuildContext, owner: Owner, spec: dict[str, Any], who: str)
                security=True, annotation="clientAuth",
                suggestion=None if ok else "configure client certificate validation on the Gateway's listeners "
                                           "(frontend TLS validation, or your implementation's policy), or accept the "
-                                          "loss with --allow-weakened clientAuth")
+                                          "loss with --allow-weakened clientAuth",
+               details={"ingresses": routes} if routes else None)
     settings = sorted(spec[""][k] for k in spec if k in _CLIENT_TLS)
     if settings:
         report(ctx, owner, Severity.WARNING, "ING2GW-TRAEFIK-071",
