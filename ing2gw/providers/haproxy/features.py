@@ -479,6 +479,9 @@ def report_configmap(ctx: BuildContext, settings: Settings) -> None:
         else:
             code, severity, message = "ING2GW-HAPROXY-039", Severity.ERROR if security else Severity.WARNING, \
                 f"{row['status']}: {lossy}"
+            if key == "client-ca":
+                # its own code: it predicts the check's probe without a client certificate
+                code = "ING2GW-TARGET-071"
         if (code, key) in done:
             continue
         accepted = security and severity is Severity.ERROR and ctx.accepts_loss(key)
