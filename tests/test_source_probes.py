@@ -259,3 +259,68 @@ def test_a_dropped_or_widened_policy_from_a_traefik_or_haproxy_list_is_unexplain
         assert broken != objs, mutate.__name__
         assert verify_translation(result, docs, options, new_objects=broken).unexplained > 0, \
             f"{case}: {mutate.__name__}"
+
+
+# -- Gateway spec.tls.frontend: what each implementation does without a certificate ---------------
+
+CONTROLLERS = {"envoy-gateway": "gateway.envoyproxy.io/gatewayclass-controller", "kgateway": "kgateway.dev/kgateway",
+               "nginx-gateway-fabric": "gateway.nginx.org/nginx-gateway-controller",
+               "istio": "istio.io/gateway-controller", "gke": "networking.gke.io/gateway",
+               "traefik": "traefik.io/gateway-controller"}
+
+
+def _with_frontend(objs: list[dict[str, Any]], controller: str, mode: str | None) -> list[dict[str, Any]]:
+    out = copy.deepcopy(objs)
+    for o in out:
+        if o["kind"] == "GatewayClass":
+            o["spec"]["controllerName"] = controller
+        if o["kind"] == "Gateway" and mode is not None:
+            validation: dict[str, Any] = {"caCertificateRefs": [{"group": "", "kind": "ConfigMap", "name": "ca"}]}
+            if mode:
+                validation["mode"] = mode
+            o["spec"]["tls"] = {"frontend": {"default": {"validation": validation}}}
+    return out
+
+
+@pytest.mark.parametrize("target, insecure_refused", [("envoy-gateway", False), ("kgateway", False),
+                                                      ("nginx-gateway-fabric", False), ("istio", True),
+                                                      ("gke", None), ("traefik", None)])
+def test_a_removed_frontend_validation_is_unexplained_for_every_implementation_that_has_it(
+        target: str, insecure_refused: bool | None) -> None:
+    # a hand-made translation of Traefik's clientAuth that claims to carry it (its loss finding
+    # removed): the Gateway's frontend validation refuses the client without a certificate as
+    # Traefik does, and without the validation the difference is unexplained
+    c = Case(GOLDEN / "traefik/target-envoy-gateway-client-auth")
+    docs = manifests(c)
+    options = build_options(parse_flags(["--target", target]))
+    result = translate(docs, options)
+    result.findings = [f for f in result.findings if f.code != "ING2GW-TRAEFIK-070"]
+    controller = CONTROLLERS[target]
+    carried = verify_translation(result, docs, options, new_objects=_with_frontend(result.objects(), controller, ""))
+    removed = verify_translation(result, docs, options, new_objects=_with_frontend(result.objects(), controller, None))
+    insecure = verify_translation(result, docs, options,
+                                  new_objects=_with_frontend(result.objects(), controller, "AllowInsecureFallback"))
+    if target == "traefik":
+        # Traefik's Gateway provider does not implement spec.tls.frontend: not modelled, never equivalent
+        assert carried.unverified > 0 and carried.unexplained == 0
+    else:
+        assert carried.unexplained == 0 and carried.unverified == 0
+    assert removed.unexplained > 0
+    if insecure_refused is None:
+        assert insecure.unverified > 0
+    else:
+        assert (insecure.unexplained == 0) is insecure_refused
+
+
+def test_a_frontend_validation_on_the_gateway_side_is_probed_without_a_certificate() -> None:
+    objs = _with_frontend([{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+                            "metadata": {"name": "c"}, "spec": {"controllerName": "x"}},
+                           {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+                            "metadata": {"name": "g", "namespace": "gw"},
+                            "spec": {"gatewayClassName": "c", "listeners": [
+                                {"name": "a", "protocol": "HTTPS", "port": 443, "hostname": "a.example.com"}]}}],
+                          "x", "")
+    import yaml
+
+    new = load_text(yaml.safe_dump_all(objs), "g.yaml")
+    assert [r.describe() for r in access_probes([], new)] == ["GET https://a.example.com/ | @no-client-cert"]

@@ -44,6 +44,7 @@ from ing2gw.simulate.nginx_access import annotation_body_limit
 from ing2gw.simulate.nginx_annotations import CRITICAL
 from ing2gw.simulate.oracle import AUTH_PROBE_STATUSES, auth_header
 from ing2gw.simulate.request import DEFAULT_PORTS, Request
+from ing2gw.simulate.source_probes import EVERY_PEER, SourcePolicy, gateway_frontend_policies, source_policies
 
 UNKNOWN_HOST = "unknown-host.ing2gw.invalid"
 _CANARY_SUFFIXES = ("/canary-by-header", "/canary-by-header-value", "/canary-by-cookie")
@@ -649,10 +650,8 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
     everywhere = {c for v in global_lists for c in _cidr_values(v)}
     traefik = _traefik_lists(old, plans)
     # Traefik's and HAProxy's own policies (forwardAuth, buffering, clientAuth, client-ca,
-    # ipStrategy, src-ip-header): the same probes as the annotations below (its own module; it
-    # builds on this one's _Access)
-    from ing2gw.simulate.source_probes import source_access
-    source_access(old, plans)
+    # ipStrategy, src-ip-header): the same probes as the annotations below
+    _source_access(source_policies(old), plans)
     # hosts some Ingress serves with TLS: the body-size probes go over HTTPS too (over HTTP
     # nginx checks the size before its HTTPS redirect)
     tls_anywhere = {str(h).lower() for m in old if m.kind == "Ingress"
@@ -719,6 +718,19 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
             a.body_sizes |= {(scheme, sample, size) for scheme in schemes for size in sizes}
             if mtls:
                 a.client_cert_paths.add(sample)
+
+
+def _source_access(policies: Sequence[SourcePolicy], plans: dict[str, _Access]) -> None:
+    """Fold the probes other controllers' policies ask for (simulate.source_probes) into `plans`."""
+    for p in policies:
+        a = plans.setdefault(p.host, _Access(p.scheme, p.path))
+        if p.external_auth:
+            a.auth_answers |= {(p.path, status) for status in AUTH_PROBE_STATUSES}
+        a.body_sizes |= {(scheme, p.path, size) for scheme, size in p.body_sizes}
+        if p.client_certificate:
+            a.client_cert_paths.add(p.path)
+        if p.forwarded_header is not None and a.forwarded is None:
+            a.forwarded = Forwarded(p.forwarded_header, EVERY_PEER)
 
 
 def _body_sizes(anns: dict[str, Any]) -> set[int]:
@@ -849,6 +861,9 @@ def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists
     plans: dict[str, _Access] = {}
     _old_access(old, plans, global_lists)
     _new_access(new, plans)
+    # the Gateway side's own client-certificate validation (spec.tls.frontend): probed without a
+    # certificate on its HTTPS listeners' hosts, so that a validation too wide shows too
+    _source_access(gateway_frontend_policies(new), plans)
     out: dict[tuple[Any, ...], Request] = {}
 
     def add(scheme: str, host: str, path: str, client: str | None, headers: tuple[tuple[str, str], ...] = (),

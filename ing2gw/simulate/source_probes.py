@@ -13,20 +13,18 @@ ingress-nginx's annotations, for the other controllers' own objects).
 
 A probe is sent to both sides alike, so probing a host the policy does not cover costs a probe
 and proves nothing wrong; what matters is that every host the policy covers is probed.
-Deterministic; reads raw manifests only.
+Deterministic; reads raw manifests only. `probes.access_probes` turns the `SourcePolicy` facts
+into probes (this module does not import it).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Sequence
 
 from ing2gw.load import Manifest
-from ing2gw.simulate.oracle import AUTH_PROBE_STATUSES
-
-if TYPE_CHECKING:
-    from ing2gw.simulate.probes import _Access
 
 _TRAEFIK_GROUPS = ("traefik.io", "traefik.containo.us")
 _TRAEFIK_ANN = "traefik.ingress.kubernetes.io/"
@@ -36,15 +34,49 @@ _REQUIRE_CERT = ("RequireAnyClientCert", "RequireAndVerifyClientCert")
 _HAPROXY_PREFIXES = ("haproxy.org/", "haproxy.com/", "ingress.kubernetes.io/", "")
 #: every peer: the header is believed whoever sends it (HAProxy's set-src, a probe's "trusted"
 #: peer for Traefik, whose entry point decides itself which peers it trusts)
-_EVERY_PEER = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+EVERY_PEER = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+
+
+@dataclass
+class SourcePolicy:
+    """What one host's probes must try for a policy of a Traefik or HAProxy source (or the
+    Gateway side's frontend validation): at `path`, over `scheme`."""
+
+    host: str
+    scheme: str
+    path: str
+    #: ask the modelled auth service for its refusals (simulate.oracle)
+    external_auth: bool = False
+    #: (scheme, declared body size) pairs around a body-size limit
+    body_sizes: set[tuple[str, int]] = field(default_factory=set)
+    #: an HTTPS request without a client certificate
+    client_certificate: bool = False
+    #: the request header the host's address lists read the client address from, believed
+    #: from every peer as far as the probes go (EVERY_PEER)
+    forwarded_header: str | None = None
 _HOST = re.compile(r"Host\(\s*`([^`]+)`")
 _PATH = re.compile(r"Path(?:Prefix)?\(\s*`(/[^`]*)`")
 
 
-def source_access(old: Sequence[Manifest], plans: dict[str, "_Access"]) -> None:
-    """Add the probes of Traefik's and HAProxy's own policies to `plans` (by host)."""
-    _traefik(old, plans)
-    _haproxy(old, plans)
+def gateway_frontend_policies(new: Sequence[Manifest]) -> list[SourcePolicy]:
+    """An HTTPS request without a client certificate to every named HTTPS listener's host of a
+    Gateway with spec.tls.frontend."""
+    out: list[SourcePolicy] = []
+    for m in new:
+        spec = m.obj.get("spec")
+        if m.kind != "Gateway" or not isinstance(spec, dict) or not isinstance(spec.get("tls"), dict) \
+                or not spec["tls"].get("frontend"):
+            continue
+        for listener in spec.get("listeners") or []:
+            if isinstance(listener, dict) and listener.get("protocol") == "HTTPS" \
+                    and isinstance(listener.get("hostname"), str):
+                out.append(SourcePolicy(listener["hostname"].lower(), "https", "/", client_certificate=True))
+    return out
+
+
+def source_policies(old: Sequence[Manifest]) -> list[SourcePolicy]:
+    """The probes Traefik's and HAProxy's own policies in `old` ask for, host by host."""
+    return [*_traefik(old), *_haproxy(old)]
 
 
 # -- Traefik -------------------------------------------------------------------------------------
@@ -158,9 +190,7 @@ def _routers(old: Sequence[Manifest]) -> Iterator[tuple[list[str], str, bool, li
                 yield [str(rule["host"]).lower()], path, tls, keys, opt
 
 
-def _traefik(old: Sequence[Manifest], plans: dict[str, "_Access"]) -> None:
-    from ing2gw.simulate.probes import Forwarded, _Access
-
+def _traefik(old: Sequence[Manifest]) -> Iterator[SourcePolicy]:
     mws = _middlewares(old)
     cert_options = _tls_options(old)
     if not mws and not cert_options:
@@ -171,19 +201,14 @@ def _traefik(old: Sequence[Manifest], plans: dict[str, "_Access"]) -> None:
         needs_cert = opt in cert_options
         if not effects and not needs_cert:
             continue
-        scheme = "https" if tls else "http"
+        schemes = ("http", "https") if tls else ("http",)
         for host in hosts:
             if "*" in host or "{" in host:
                 continue
-            a = plans.setdefault(host, _Access(scheme, path))
-            if effects.auth:
-                a.auth_answers |= {(path, status) for status in AUTH_PROBE_STATUSES}
-            schemes = ("http", "https") if tls else ("http",)
-            a.body_sizes |= {(s, path, size) for s in schemes for size in effects.body_limits}
-            if effects.forwarded and a.forwarded is None:
-                a.forwarded = Forwarded("X-Forwarded-For", _EVERY_PEER)
-            if needs_cert:
-                a.client_cert_paths.add(path)
+            yield SourcePolicy(host, "https" if tls else "http", path, external_auth=effects.auth,
+                               body_sizes={(s, size) for s in schemes for size in effects.body_limits},
+                               client_certificate=needs_cert,
+                               forwarded_header="X-Forwarded-For" if effects.forwarded else None)
 
 
 # -- HAProxy -------------------------------------------------------------------------------------
@@ -198,9 +223,7 @@ def _haproxy_value(values: dict[str, Any], key: str) -> str | None:
     return None
 
 
-def _haproxy(old: Sequence[Manifest], plans: dict[str, "_Access"]) -> None:
-    from ing2gw.simulate.probes import Forwarded, _Access
-
+def _haproxy(old: Sequence[Manifest]) -> Iterator[SourcePolicy]:
     configmaps = [m.obj.get("data") or {} for m in old if m.kind == "ConfigMap" and m.group == ""]
     # client-ca: a ConfigMap-only key of the controller (no other controller's ConfigMap has it)
     client_ca = any(isinstance(d, dict) and str(d.get("client-ca") or "").strip() for d in configmaps)
@@ -219,14 +242,10 @@ def _haproxy(old: Sequence[Manifest], plans: dict[str, "_Access"]) -> None:
         for rule in spec.get("rules") or []:
             if not isinstance(rule, dict) or not rule.get("host"):
                 continue
-            host = str(rule["host"]).lower()
             http = rule.get("http") if isinstance(rule.get("http"), dict) else {}
             paths = [p.get("path") for p in http.get("paths") or [] if isinstance(p, dict)]
             path = next((p for p in paths if isinstance(p, str) and p.startswith("/")), "/")
-            a = plans.setdefault(host, _Access("https" if tls else "http", path))
-            if client_ca:
-                a.client_cert_paths.add(path)
-            if header is not None and a.forwarded is None:
-                # used where the host has lists (access_probes); HAProxy believes the header from
-                # every peer (set-src, haproxy-semantics.md H-G5)
-                a.forwarded = Forwarded(header, _EVERY_PEER)
+            # src-ip-header is used where the host has lists (access_probes); HAProxy believes
+            # the header from every peer (set-src, haproxy-semantics.md H-G5)
+            yield SourcePolicy(str(rule["host"]).lower(), "https" if tls else "http", path,
+                               client_certificate=client_ca, forwarded_header=header)
