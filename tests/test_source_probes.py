@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import ipaddress
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -14,7 +14,6 @@ from golden_harness import Case, GOLDEN, manifests, parse_flags
 from ing2gw.cli.convert import build_options
 from ing2gw.equivalence.verification import verify_translation
 from ing2gw.load import load_text
-from ing2gw.options import Options
 from ing2gw.simulate import build_router
 from ing2gw.simulate.oracle import auth_header
 from ing2gw.simulate.probes import access_probes
@@ -254,8 +253,7 @@ def test_a_dropped_or_widened_policy_from_a_traefik_or_haproxy_list_is_unexplain
         return [_replace_cidrs(x) if x in _policies(o) else x for x in o]
 
     for mutate in (dropped, widened):
-        mutated: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] = mutate
-        broken = mutated(copy.deepcopy(objs))
+        broken = mutate(copy.deepcopy(objs))
         assert broken != objs, mutate.__name__
         assert verify_translation(result, docs, options, new_objects=broken).unexplained > 0, \
             f"{case}: {mutate.__name__}"

@@ -133,6 +133,13 @@ def _effects(keys: Sequence[str], mws: dict[str, tuple[str, dict[str, Any]]], ef
             _effects(members, mws, effects, depth + 1)
 
 
+def _first_path(rule: dict[str, Any]) -> str:
+    """The first path of an Ingress rule ("/" when it names none)."""
+    http = rule.get("http")
+    paths = [p.get("path") for p in (http.get("paths") or [] if isinstance(http, dict) else []) if isinstance(p, dict)]
+    return next((p for p in paths if isinstance(p, str) and p.startswith("/")), "/")
+
+
 def _tls_options(old: Sequence[Manifest]) -> set[str]:
     """The TLSOptions (`default`, or `<namespace>-<name>`) that require a client certificate;
     CA Secrets without a clientAuthType mean RequireAndVerifyClientCert."""
@@ -184,10 +191,7 @@ def _routers(old: Sequence[Manifest]) -> Iterator[tuple[list[str], str, bool, li
             for rule in spec.get("rules") or []:
                 if not isinstance(rule, dict) or not rule.get("host"):
                     continue
-                http = rule.get("http") if isinstance(rule.get("http"), dict) else {}
-                paths = [p.get("path") for p in http.get("paths") or [] if isinstance(p, dict)]
-                path = next((p for p in paths if isinstance(p, str) and p.startswith("/")), "/")
-                yield [str(rule["host"]).lower()], path, tls, keys, opt
+                yield [str(rule["host"]).lower()], _first_path(rule), tls, keys, opt
 
 
 def _traefik(old: Sequence[Manifest]) -> Iterator[SourcePolicy]:
@@ -242,9 +246,7 @@ def _haproxy(old: Sequence[Manifest]) -> Iterator[SourcePolicy]:
         for rule in spec.get("rules") or []:
             if not isinstance(rule, dict) or not rule.get("host"):
                 continue
-            http = rule.get("http") if isinstance(rule.get("http"), dict) else {}
-            paths = [p.get("path") for p in http.get("paths") or [] if isinstance(p, dict)]
-            path = next((p for p in paths if isinstance(p, str) and p.startswith("/")), "/")
+            path = _first_path(rule)
             # src-ip-header is used where the host has lists (access_probes); HAProxy believes
             # the header from every peer (set-src, haproxy-semantics.md H-G5)
             yield SourcePolicy(str(rule["host"]).lower(), "https" if tls else "http", path,
