@@ -322,3 +322,46 @@ def test_a_frontend_validation_on_the_gateway_side_is_probed_without_a_certifica
 
     new = load_text(yaml.safe_dump_all(objs), "g.yaml")
     assert [r.describe() for r in access_probes([], new)] == ["GET https://a.example.com/ | @no-client-cert"]
+
+
+def _haproxy_ingress(name: str, host: str, allow: str | None) -> str:
+    anns = f"  annotations:\n    haproxy.org/allow-list: \"{allow}\"\n" if allow else ""
+    return (f"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {name}\n  namespace: shop\n{anns}"
+            f"spec:\n  ingressClassName: haproxy\n  rules:\n  - host: {host}\n    http:\n      paths:\n"
+            f"      - path: /\n        pathType: Prefix\n        backend:\n"
+            f"          service: {{name: {name}, port: {{number: 80}}}}\n---\n")
+
+
+def _misattach(objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every policy of route `a` moved to route `b` (a targetRef, the filters of a's rules, an
+    AuthorizationPolicy's hosts), the objects otherwise unchanged."""
+    out = copy.deepcopy(objs)
+    routes = {o["metadata"]["name"]: o for o in out if o["kind"] == "HTTPRoute"}
+    for o in _policies(out):
+        for ref in o["spec"].get("targetRefs") or []:
+            if ref.get("kind") == "HTTPRoute" and ref.get("name") == "a":
+                ref["name"] = "b"
+        for rule in o["spec"].get("rules") or []:
+            for to in rule.get("to") or []:
+                op = to.get("operation") or {}
+                op["hosts"] = ["b.example.com" if h == "a.example.com" else h for h in op.get("hosts") or []]
+    moved = [f for rule in routes["a"]["spec"]["rules"] for f in rule.pop("filters", [])
+             if f.get("type") == "ExtensionRef"]
+    if moved:
+        for rule in routes["b"]["spec"]["rules"]:
+            rule["filters"] = [*rule.get("filters", []), *copy.deepcopy(moved)]
+    return out
+
+
+@pytest.mark.parametrize("target", ["envoy-gateway", "kgateway", "istio", "traefik", "aws"])
+def test_a_policy_from_an_haproxy_list_moved_to_another_ingress_s_route_is_unexplained(target: str) -> None:
+    docs = load_text(_haproxy_ingress("a", "a.example.com", "10.0.0.0/8")
+                     + _haproxy_ingress("b", "b.example.com", None), "two.yaml")
+    options = build_options(parse_flags(["--target", target]))
+    result = translate(docs, options)
+    objs = result.objects()
+    assert _policies(objs), "the target writes the list"
+    assert verify_translation(result, docs, options).unexplained == 0
+    broken = _misattach(objs)
+    assert broken != objs
+    assert verify_translation(result, docs, options, new_objects=broken).unexplained > 0
