@@ -365,3 +365,32 @@ def test_a_policy_from_an_haproxy_list_moved_to_another_ingress_s_route_is_unexp
     broken = _misattach(objs)
     assert broken != objs
     assert verify_translation(result, docs, options, new_objects=broken).unexplained > 0
+
+
+def test_the_default_tls_option_s_loss_is_predicted_on_the_routes_it_covers() -> None:
+    text = """apiVersion: traefik.io/v1alpha1
+kind: TLSOption
+metadata: {name: default, namespace: shop}
+spec:
+  clientAuth: {secretNames: [ca], clientAuthType: RequireAndVerifyClientCert}
+---
+apiVersion: traefik.io/v1alpha1
+kind: IngressRoute
+metadata: {name: web, namespace: shop}
+spec:
+  entryPoints: [websecure]
+  routes:
+  - match: Host(`a.example.com`)
+    kind: Rule
+    services: [{name: web, port: 80}]
+  tls: {secretName: tls}
+---
+""" + SERVICE
+    docs = load_text(text, "default.yaml")
+    options = build_options(parse_flags(["--target", "envoy-gateway"]))
+    result = translate(docs, options)
+    [lost] = [f for f in result.findings if f.code == "ING2GW-TRAEFIK-070"]
+    assert dict(lost.details) == {"ingresses": "IngressRoute/shop/web"}
+    check = verify_translation(result, docs, options)
+    assert check.unexplained == 0
+    assert any("no-client-cert" in d.request.describe() for d in check.differences)
