@@ -206,6 +206,20 @@ def _policies(objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             and o.get("kind") not in ("ReferenceGrant", "Namespace", "ConfigMap", "Secret")]
 
 
+def _dropped(o: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The implementation policies and the ExtensionRef filters that attach them left out (a
+    dangling reference would be an invalid filter, not a missing policy)."""
+    names = {p["metadata"]["name"] for p in _policies(o)}
+    out = [x for x in o if x not in _policies(o)]
+    for route in (x for x in out if x.get("kind") == "HTTPRoute"):
+        for rule in route["spec"].get("rules") or []:
+            rule["filters"] = [f for f in rule.get("filters") or [] if not (
+                f.get("type") == "ExtensionRef" and f["extensionRef"].get("name") in names)]
+            if not rule["filters"]:
+                del rule["filters"]
+    return out
+
+
 def _replace_cidrs(obj: Any) -> Any:
     """Every address range in a policy widened to one that holds every probe's address."""
     if isinstance(obj, dict):
@@ -236,23 +250,10 @@ def test_a_dropped_or_widened_policy_from_a_traefik_or_haproxy_list_is_unexplain
         pytest.skip(f"{case}: the target writes no policy object (the list stays an error)")
     assert verify_translation(result, docs, options).unexplained == 0
 
-    def dropped(o: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        # the policies and the ExtensionRef filters that attach them (a dangling reference
-        # would be an invalid filter, not a missing policy)
-        names = {p["metadata"]["name"] for p in _policies(o)}
-        out = [x for x in o if x not in _policies(o)]
-        for route in (x for x in out if x.get("kind") == "HTTPRoute"):
-            for rule in route["spec"].get("rules") or []:
-                rule["filters"] = [f for f in rule.get("filters") or [] if not (
-                    f.get("type") == "ExtensionRef" and f["extensionRef"].get("name") in names)]
-                if not rule["filters"]:
-                    del rule["filters"]
-        return out
-
     def widened(o: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [_replace_cidrs(x) if x in _policies(o) else x for x in o]
 
-    for mutate in (dropped, widened):
+    for mutate in (_dropped, widened):
         broken = mutate(copy.deepcopy(objs))
         assert broken != objs, mutate.__name__
         assert verify_translation(result, docs, options, new_objects=broken).unexplained > 0, \
@@ -394,3 +395,40 @@ spec:
     check = verify_translation(result, docs, options)
     assert check.unexplained == 0
     assert any("no-client-cert" in d.request.describe() for d in check.differences)
+
+
+def _doubled_limit(obj: Any) -> Any:
+    """Every body-size limit of a policy doubled (1048576 / "1048576" / 1m)."""
+    if isinstance(obj, dict):
+        return {k: (_double(v) if k in ("limit", "maxRequestSize", "maxSize", "maxRequestBodyBytes") else
+                    _doubled_limit(v)) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_doubled_limit(v) for v in obj]
+    return obj
+
+
+def _double(v: Any) -> Any:
+    if isinstance(v, int):
+        return v * 2
+    text = str(v)
+    return f"{int(text[:-1]) * 2}{text[-1]}" if text[-1:].isalpha() else str(int(text) * 2)
+
+
+@pytest.mark.parametrize("target", ["envoy-gateway", "kgateway", "nginx-gateway-fabric", "traefik"])
+def test_a_buffering_limit_carried_to_a_target_is_proved_and_a_dropped_or_wider_one_is_not(target: str) -> None:
+    # not 1 MiB: NGINX Gateway Fabric's own default (client_max_body_size 1m) would hide a
+    # dropped policy there
+    text = (GOLDEN / "traefik/target-kgateway-buffering/input.yaml").read_text().replace(
+        "maxRequestBodyBytes: 1048576", "maxRequestBodyBytes: 5000")
+    docs = load_text(text, "buffering.yaml")
+    options = build_options(parse_flags(["--target", target]))
+    result = translate(docs, options)
+    assert not [f for f in result.findings if f.code == "ING2GW-TARGET-070"]
+    objs = result.objects()
+    assert _policies(objs)
+    check = verify_translation(result, docs, options)
+    assert check.unexplained == 0
+    for broken in (_dropped(copy.deepcopy(objs)),
+                   [_doubled_limit(o) if o in _policies(objs) else o for o in copy.deepcopy(objs)]):
+        assert broken != objs
+        assert verify_translation(result, docs, options, new_objects=broken).unexplained > 0
