@@ -732,9 +732,24 @@ def test_backend_tls_policy_and_gateway_tls_settings_are_reported() -> None:
                        "validation": {"hostname": "r.apps", "wellKnownCACertificates": "System"}}}
     a = build(gateway(), route("r"), policy).route(req("http://h/"))
     assert a.status == 200 and any("BackendTLSPolicy p" in u for u in a.unmodelled)
-    gw = gateway(tls={"frontend": {"default": {"validation": {"caCertificateRefs": [{"name": "ca", "kind": "ConfigMap"}]}}}})
-    a = build(gw, route("r")).route(req("http://h/"))
-    assert any("spec.tls.frontend" in u for u in a.unmodelled)
+
+
+
+def test_frontend_client_certificate_validation_refuses_a_client_without_one_on_its_ports() -> None:
+    # spec.tls.frontend is modelled (simulate.gateway_frontend): plain HTTP is untouched, HTTPS
+    # without a certificate fails the handshake under AllowValidOnly (the default) on the ports
+    # it covers, a per-port entry without validation exempts its port
+    https, other = listener("https", 443, "HTTPS"), listener("alt", 8443, "HTTPS")
+    validation = {"caCertificateRefs": [{"name": "ca", "kind": "ConfigMap"}]}
+    gw = gateway(listener(), https, other, tls={"frontend": {"default": {"validation": validation},
+                                                             "perPort": [{"port": 8443, "tls": {}}]}})
+    r = build(gw, route("r"))
+    assert r.route(req("http://h/")).unmodelled == ()
+    a = r.route(Request("GET", "https", "h", 443, "/", (), "h", None, True))
+    assert (a.status, a.generated_by) == (0, "client-certificate-required")
+    assert r.route(req("https://h/")).status == 200
+    exempt = r.route(Request("GET", "https", "h", 8443, "/", (), "h", None, True))
+    assert exempt.status == 200 and exempt.generated_by != "client-certificate-required"
 
 
 def test_paths_an_implementation_may_normalise_are_reported() -> None:

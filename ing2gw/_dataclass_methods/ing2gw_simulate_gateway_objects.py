@@ -106,10 +106,10 @@ TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is s
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.namespace,self.name,self.class_name,self.listeners,self.allowed_listeners_from,self.allowed_listeners_selector,self.origin,self.unmodelled,)==(other.namespace,other.name,other.class_name,other.listeners,other.allowed_listeners_from,other.allowed_listeners_selector,other.origin,other.unmodelled,)
+   return (self.namespace,self.name,self.class_name,self.listeners,self.allowed_listeners_from,self.allowed_listeners_selector,self.origin,self.unmodelled,self.frontend,)==(other.namespace,other.name,other.class_name,other.listeners,other.allowed_listeners_from,other.allowed_listeners_selector,other.origin,other.unmodelled,other.frontend,)
   return NotImplemented
  return __eq__
-TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.name,self.class_name,self.listeners,self.allowed_listeners_from,self.allowed_listeners_selector,self.origin,self.unmodelled,)==(other.namespace,other.name,other.class_name,other.listeners,other.allowed_listeners_from,other.allowed_listeners_selector,other.origin,other.unmodelled,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.name,self.class_name,self.listeners,self.allowed_listeners_from,self.allowed_listeners_selector,self.origin,self.unmodelled,self.frontend,)==(other.namespace,other.name,other.class_name,other.listeners,other.allowed_listeners_from,other.allowed_listeners_selector,other.origin,other.unmodelled,other.frontend,)\n  return NotImplemented\n return __eq__'] = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -251,9 +251,9 @@ TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.namespace
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.namespace,self.name,self.class_name,self.listeners,self.allowed_listeners_from,self.allowed_listeners_selector,self.origin,self.unmodelled,))
+  return hash((self.namespace,self.name,self.class_name,self.listeners,self.allowed_listeners_from,self.allowed_listeners_selector,self.origin,self.unmodelled,self.frontend,))
  return __hash__
-TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.namespace,self.name,self.class_name,self.listeners,self.allowed_listeners_from,self.allowed_listeners_selector,self.origin,self.unmodelled,))\n return __hash__'] = __create_fn__
+TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.namespace,self.name,self.class_name,self.listeners,self.allowed_listeners_from,self.allowed_listeners_selector,self.origin,self.unmodelled,self.frontend,))\n return __hash__'] = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
@@ -383,9 +383,9 @@ TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qua
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, name={self.name!r}, class_name={self.class_name!r}, listeners={self.listeners!r}, allowed_listeners_from={self.allowed_listeners_from!r}, allowed_listeners_selector={self.allowed_listeners_selector!r}, origin={self.origin!r}, unmodelled={self.unmodelled!r})"
+  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, name={self.name!r}, class_name={self.class_name!r}, listeners={self.listeners!r}, allowed_listeners_from={self.allowed_listeners_from!r}, allowed_listeners_selector={self.allowed_listeners_selector!r}, origin={self.origin!r}, unmodelled={self.unmodelled!r}, frontend={self.frontend!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, name={self.name!r}, class_name={self.class_name!r}, listeners={self.listeners!r}, allowed_listeners_from={self.allowed_listeners_from!r}, allowed_listeners_selector={self.allowed_listeners_selector!r}, origin={self.origin!r}, unmodelled={self.unmodelled!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, name={self.name!r}, class_name={self.class_name!r}, listeners={self.listeners!r}, allowed_listeners_from={self.allowed_listeners_from!r}, allowed_listeners_selector={self.allowed_listeners_selector!r}, origin={self.origin!r}, unmodelled={self.unmodelled!r}, frontend={self.frontend!r})"\n return __repr__'] = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
@@ -569,8 +569,8 @@ def __create_fn__(_type_namespace, _type_name, _type_age, _type_parent_ns, _type
  return __init__
 TABLE["def __create_fn__(_type_namespace, _type_name, _type_age, _type_parent_ns, _type_parent_name, _type_listeners, _type_origin, _type_parent_group, _type_parent_kind, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_parent_group, _dflt_parent_kind, _return_type):\n def __init__(self,namespace:_type_namespace,name:_type_name,age:_type_age,parent_ns:_type_parent_ns,parent_name:_type_parent_name,listeners:_type_listeners,origin:_type_origin,parent_group:_type_parent_group=_dflt_parent_group,parent_kind:_type_parent_kind=_dflt_parent_kind)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'age',age)\n  __dataclass_builtins_object__.__setattr__(self,'parent_ns',parent_ns)\n  __dataclass_builtins_object__.__setattr__(self,'parent_name',parent_name)\n  __dataclass_builtins_object__.__setattr__(self,'listeners',listeners)\n  __dataclass_builtins_object__.__setattr__(self,'origin',origin)\n  __dataclass_builtins_object__.__setattr__(self,'parent_group',parent_group)\n  __dataclass_builtins_object__.__setattr__(self,'parent_kind',parent_kind)\n return __init__"] = __create_fn__
 
-def __create_fn__(_type_namespace, _type_name, _type_class_name, _type_listeners, _type_allowed_listeners_from, _type_allowed_listeners_selector, _type_origin, _type_unmodelled, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_unmodelled, _return_type):
- def __init__(self,namespace:_type_namespace,name:_type_name,class_name:_type_class_name,listeners:_type_listeners,allowed_listeners_from:_type_allowed_listeners_from,allowed_listeners_selector:_type_allowed_listeners_selector,origin:_type_origin,unmodelled:_type_unmodelled=_dflt_unmodelled)->_return_type:
+def __create_fn__(_type_namespace, _type_name, _type_class_name, _type_listeners, _type_allowed_listeners_from, _type_allowed_listeners_selector, _type_origin, _type_unmodelled, _type_frontend, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_unmodelled, _dflt_frontend, _return_type):
+ def __init__(self,namespace:_type_namespace,name:_type_name,class_name:_type_class_name,listeners:_type_listeners,allowed_listeners_from:_type_allowed_listeners_from,allowed_listeners_selector:_type_allowed_listeners_selector,origin:_type_origin,unmodelled:_type_unmodelled=_dflt_unmodelled,frontend:_type_frontend=_dflt_frontend)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)
   __dataclass_builtins_object__.__setattr__(self,'name',name)
   __dataclass_builtins_object__.__setattr__(self,'class_name',class_name)
@@ -579,8 +579,9 @@ def __create_fn__(_type_namespace, _type_name, _type_class_name, _type_listeners
   __dataclass_builtins_object__.__setattr__(self,'allowed_listeners_selector',allowed_listeners_selector)
   __dataclass_builtins_object__.__setattr__(self,'origin',origin)
   __dataclass_builtins_object__.__setattr__(self,'unmodelled',unmodelled)
+  __dataclass_builtins_object__.__setattr__(self,'frontend',frontend)
  return __init__
-TABLE["def __create_fn__(_type_namespace, _type_name, _type_class_name, _type_listeners, _type_allowed_listeners_from, _type_allowed_listeners_selector, _type_origin, _type_unmodelled, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_unmodelled, _return_type):\n def __init__(self,namespace:_type_namespace,name:_type_name,class_name:_type_class_name,listeners:_type_listeners,allowed_listeners_from:_type_allowed_listeners_from,allowed_listeners_selector:_type_allowed_listeners_selector,origin:_type_origin,unmodelled:_type_unmodelled=_dflt_unmodelled)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'class_name',class_name)\n  __dataclass_builtins_object__.__setattr__(self,'listeners',listeners)\n  __dataclass_builtins_object__.__setattr__(self,'allowed_listeners_from',allowed_listeners_from)\n  __dataclass_builtins_object__.__setattr__(self,'allowed_listeners_selector',allowed_listeners_selector)\n  __dataclass_builtins_object__.__setattr__(self,'origin',origin)\n  __dataclass_builtins_object__.__setattr__(self,'unmodelled',unmodelled)\n return __init__"] = __create_fn__
+TABLE["def __create_fn__(_type_namespace, _type_name, _type_class_name, _type_listeners, _type_allowed_listeners_from, _type_allowed_listeners_selector, _type_origin, _type_unmodelled, _type_frontend, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_unmodelled, _dflt_frontend, _return_type):\n def __init__(self,namespace:_type_namespace,name:_type_name,class_name:_type_class_name,listeners:_type_listeners,allowed_listeners_from:_type_allowed_listeners_from,allowed_listeners_selector:_type_allowed_listeners_selector,origin:_type_origin,unmodelled:_type_unmodelled=_dflt_unmodelled,frontend:_type_frontend=_dflt_frontend)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'class_name',class_name)\n  __dataclass_builtins_object__.__setattr__(self,'listeners',listeners)\n  __dataclass_builtins_object__.__setattr__(self,'allowed_listeners_from',allowed_listeners_from)\n  __dataclass_builtins_object__.__setattr__(self,'allowed_listeners_selector',allowed_listeners_selector)\n  __dataclass_builtins_object__.__setattr__(self,'origin',origin)\n  __dataclass_builtins_object__.__setattr__(self,'unmodelled',unmodelled)\n  __dataclass_builtins_object__.__setattr__(self,'frontend',frontend)\n return __init__"] = __create_fn__
 
 def __create_fn__(_type_namespace, _type_name, _type_ports, _type_type, _type_external_name, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_external_name, _return_type):
  def __init__(self,namespace:_type_namespace,name:_type_name,ports:_type_ports,type:_type_type,external_name:_type_external_name=_dflt_external_name)->_return_type:
@@ -766,11 +767,11 @@ TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name)
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('namespace','name','class_name','listeners','allowed_listeners_from','allowed_listeners_selector','origin','unmodelled',):
+  if type(self) is cls or name in ('namespace','name','class_name','listeners','allowed_listeners_from','allowed_listeners_selector','origin','unmodelled','frontend',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'namespace\',\'name\',\'class_name\',\'listeners\',\'allowed_listeners_from\',\'allowed_listeners_selector\',\'origin\',\'unmodelled\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'namespace\',\'name\',\'class_name\',\'listeners\',\'allowed_listeners_from\',\'allowed_listeners_selector\',\'origin\',\'unmodelled\',\'frontend\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -934,11 +935,11 @@ TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('namespace','name','class_name','listeners','allowed_listeners_from','allowed_listeners_selector','origin','unmodelled',):
+  if type(self) is cls or name in ('namespace','name','class_name','listeners','allowed_listeners_from','allowed_listeners_selector','origin','unmodelled','frontend',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'namespace\',\'name\',\'class_name\',\'listeners\',\'allowed_listeners_from\',\'allowed_listeners_selector\',\'origin\',\'unmodelled\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'namespace\',\'name\',\'class_name\',\'listeners\',\'allowed_listeners_from\',\'allowed_listeners_selector\',\'origin\',\'unmodelled\',\'frontend\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):

@@ -350,6 +350,9 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
         # Traefik Middlewares and IngressRoutes: an ipAllowList's ranges seed client-address probes
         seeds += [m for m in support if m.kind == "Middleware" or m.kind == "IngressRoute"
                   and f"IngressRoute/{m.namespace or 'default'}/{m.name}" in wanted]
+        # Traefik TLSOptions and HAProxy's ConfigMap: clientAuth / client-ca seed probes without a
+        # client certificate, src-ip-header forwarded-address probes (simulate.source_probes)
+        seeds += [m for m in support if m.kind == "TLSOption" or m.kind == "ConfigMap" and controller == "haproxy"]
         # a generator: the probes are made, run, compared and dropped a batch at a time
         global_lists = [v for k, v in sorted(ctx.nginx_configmap.items())
                         if k in GLOBAL_LIST_KEYS] if controller == "ingress-nginx" else []

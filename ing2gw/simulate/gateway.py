@@ -80,6 +80,7 @@ from ing2gw.load import Manifest
 from ing2gw.simulate.gateway_attach import (Condition, GatewayRuntime, Listener, Namespaces, RouteParentStatus,
                                             attach_route, build_gateways, settle_listener_sets)
 from ing2gw.simulate.gateway_backends import BackendResolver, RuleAction, ShareInfo
+from ing2gw.simulate.gateway_frontend import frontend_mode, without_certificate
 from ing2gw.simulate.gateway_filters import (apply_header_ops, cors_response_headers, modify_path,
                                              redirect_location)
 from ing2gw.simulate.gateway_match import (GrpcCandidate, GrpcTable, HostIndex, HttpCandidate, HttpTable,
@@ -542,12 +543,35 @@ class GatewayRouter:
         if li_host is None:
             ctx.decided.append(("listener", li_sni.label))
             return ctx.plain("no-listener", 404, f"no HTTPS listener on port {port} matches host {host or '(none)'}")
+        if rt.spec.frontend:
+            # client-certificate validation happens in the handshake, before the Host is read
+            refused = self._frontend(rt, li_sni, ctx)
+            if refused is not None:
+                return refused
         if li_host is not li_sni:
             ctx.decided.append(("listener", li_sni.label))
             return ctx.plain("misdirected-request", 421,
                              f"the Host {host} selects listener {li_host.label}, but the connection (SNI "
                              f"{sni_host or '(none)'}) was accepted by listener {li_sni.label}")
         return ctx.http(li_sni, host)
+
+    def _frontend(self, rt: GatewayRuntime, li: Listener, ctx: "_Ctx") -> Decision | None:
+        """The Gateway's spec.tls.frontend on the listener's port (simulate.gateway_frontend):
+        the refusal of a client without a certificate, or None (a note or an unmodelled entry)."""
+        mode = frontend_mode(rt.spec.frontend, li.port)
+        if not mode:
+            return None
+        if not ctx.request.no_client_cert:
+            ctx.notes.append(f"spec.tls.frontend ({mode}) on port {li.port}: the client's certificate is "
+                             "modelled as valid")
+            return None
+        impl, _, _ = self._policy_index.implementation(rt.spec.class_name)
+        verdict, why = without_certificate(impl, mode)
+        if verdict == "refused":
+            ctx.decided.append(("listener", li.label))
+            return ctx.plain("client-certificate-required", 0, why, li)
+        (ctx.notes if verdict == "accepted" else ctx.unmodelled).append(why)
+        return None
 
     def _remember_name(self, raw: str | None, name: str) -> str:
         """Remember the hostname of a Host header (many requests share one)."""

@@ -78,6 +78,9 @@ class GatewaySpec:
     allowed_listeners_selector: Selector | None
     origin: Any
     unmodelled: tuple[str, ...] = ()       # Gateway-wide settings that are not modelled
+    #: spec.tls.frontend: (port, mode) per port override, port None for the default; mode ""
+    #: when the entry validates nothing (simulate.gateway_frontend)
+    frontend: tuple[tuple[int | None, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

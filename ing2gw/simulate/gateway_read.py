@@ -332,14 +332,32 @@ def _read_gateway(r: _Reader, inv: Inventory) -> None:
     al_sel = _selector(r, aln.get("selector"), "spec.allowedListeners.namespaces.selector") if al_from == "Selector" else None
     unmodelled = []
     tls = r.mapping(spec.get("tls"), "spec.tls")
-    if tls.get("frontend") is not None:
-        unmodelled.append(f"Gateway {r.namespace}/{r.name}: spec.tls.frontend (client certificate validation) "
-                          "is not modelled")
+    frontend = _frontend(tls.get("frontend"))
     if tls.get("backend") is not None:
         unmodelled.append(f"Gateway {r.namespace}/{r.name}: spec.tls.backend (client certificate to backends) "
                           "is not modelled")
     inv.gateways.append(GatewaySpec(r.namespace, r.name, class_name, listeners, al_from, al_sel, r.m.origin,
-                                    tuple(unmodelled)))
+                                    tuple(unmodelled), frontend))
+
+
+def _frontend(raw: Any) -> tuple[tuple[int | None, str], ...]:
+    """spec.tls.frontend as (port, mode) pairs, the default as port None: a validation's mode
+    (AllowValidOnly when unset, the CRD's default), "" where an entry validates nothing. The CRD
+    schema (checked by the input validation) keeps the shapes right; anything else is skipped."""
+    if not isinstance(raw, dict):
+        return ()
+
+    def mode(tls: Any) -> str:
+        validation = tls.get("validation") if isinstance(tls, dict) else None
+        if not isinstance(validation, dict):
+            return ""
+        return str(validation.get("mode") or "AllowValidOnly")
+
+    out: list[tuple[int | None, str]] = [(None, mode(raw.get("default")))]
+    for entry in raw.get("perPort") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("port"), int):
+            out.append((entry["port"], mode(entry.get("tls"))))
+    return tuple(out)
 
 
 def _read_listener_set(r: _Reader, inv: Inventory) -> None:

@@ -44,6 +44,7 @@ from ing2gw.simulate.nginx_access import annotation_body_limit
 from ing2gw.simulate.nginx_annotations import CRITICAL
 from ing2gw.simulate.oracle import AUTH_PROBE_STATUSES, auth_header, valid_basic_header
 from ing2gw.simulate.request import DEFAULT_PORTS, Request
+from ing2gw.simulate.source_probes import EVERY_PEER, SourcePolicy, gateway_frontend_policies, source_policies
 
 UNKNOWN_HOST = "unknown-host.ing2gw.invalid"
 _CANARY_SUFFIXES = ("/canary-by-header", "/canary-by-header-value", "/canary-by-cookie")
@@ -605,6 +606,9 @@ class _Access:
     body_sizes: set[tuple[str, str, int]] = field(default_factory=set)
     #: paths of Ingresses that ask for client certificates (auth-tls-secret), probed without one
     client_cert_paths: set[str] = field(default_factory=set)
+    #: the forwarded header this host's own lists read the client address from (a Traefik
+    #: ipStrategy, HAProxy's src-ip-header), when the controller-wide `forwarded` is not given
+    forwarded: "Forwarded | None" = None
 
 
 def _cidr_values(value: Any) -> list[str]:
@@ -698,6 +702,9 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
     controller-wide lists (`global_lists`) cover every host."""
     everywhere = {c for v in global_lists for c in _cidr_values(v)}
     traefik = _traefik_lists(old, plans)
+    # Traefik's and HAProxy's own policies (forwardAuth, buffering, clientAuth, client-ca,
+    # ipStrategy, src-ip-header): the same probes as the annotations below
+    _source_access(source_policies(old), plans)
     # hosts some Ingress serves with TLS: the body-size probes go over HTTPS too (over HTTP
     # nginx checks the size before its HTTPS redirect)
     tls_anywhere = {str(h).lower() for m in old if m.kind == "Ingress"
@@ -764,6 +771,19 @@ def _old_access(old: Sequence[Manifest], plans: dict[str, _Access], global_lists
             a.body_sizes |= {(scheme, sample, size) for scheme in schemes for size in sizes}
             if mtls:
                 a.client_cert_paths.add(sample)
+
+
+def _source_access(policies: Sequence[SourcePolicy], plans: dict[str, _Access]) -> None:
+    """Fold the probes other controllers' policies ask for (simulate.source_probes) into `plans`."""
+    for p in policies:
+        a = plans.setdefault(p.host, _Access(p.scheme, p.path))
+        if p.external_auth:
+            a.auth_answers |= {(p.path, status) for status in AUTH_PROBE_STATUSES}
+        a.body_sizes |= {(scheme, p.path, size) for scheme, size in p.body_sizes}
+        if p.client_certificate:
+            a.client_cert_paths.add(p.path)
+        if p.forwarded_header is not None and a.forwarded is None:
+            a.forwarded = Forwarded(p.forwarded_header, EVERY_PEER)
 
 
 def _body_sizes(anns: dict[str, Any]) -> set[int]:
@@ -894,6 +914,9 @@ def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists
     plans: dict[str, _Access] = {}
     _old_access(old, plans, global_lists)
     _new_access(new, plans)
+    # the Gateway side's own client-certificate validation (spec.tls.frontend): probed without a
+    # certificate on its HTTPS listeners' hosts, so that a validation too wide shows too
+    _source_access(gateway_frontend_policies(new), plans)
     out: dict[tuple[Any, ...], Request] = {}
 
     def add(scheme: str, host: str, path: str, client: str | None, headers: tuple[tuple[str, str], ...] = (),
@@ -916,8 +939,9 @@ def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists
             clients.append(outside)
         for client in dict.fromkeys(clients):
             add(a.scheme, host, a.path, client)
-        if forwarded is not None and networks and outside is not None:
-            for peer, headers in _forwarded_probes(forwarded, networks, outside):
+        fw = forwarded if forwarded is not None else a.forwarded
+        if fw is not None and networks and outside is not None:
+            for peer, headers in _forwarded_probes(fw, networks, outside):
                 add(a.scheme, host, a.path, peer, headers)
         if a.basic_auth:
             inside = str(networks[0].network_address) if networks else None
@@ -931,6 +955,10 @@ def access_probes(old: Sequence[Manifest], new: Sequence[Manifest], global_lists
         # body size: a POST declaring a body at and just above the limit
         for scheme, path, size in sorted(a.body_sizes):
             add(scheme, host, path, inside, (("Content-Length", str(size)),), "POST")
+            if a.auth_answers:
+                # and let through by the modelled auth service: a proxy that asks it before
+                # checking the size (Traefik's forwardAuth ahead of buffering) decides too
+                add(scheme, host, path, inside, (auth_header(200), ("Content-Length", str(size))), "POST")
         # client certificates: an HTTPS request that presents none (the ordinary probes are
         # modelled as presenting a valid one where a server asks)
         for path in sorted(a.client_cert_paths):

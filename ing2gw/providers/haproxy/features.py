@@ -117,11 +117,11 @@ class _Reader:
         return v if v is not None and v.value.strip() != "" else None
 
     def finding(self, severity: str, code: str, v: Value, message: str, *, security: bool = False,
-                suggestion: str | None = None) -> None:
+                suggestion: str | None = None, details: dict[str, str] | None = None) -> None:
         where = {"ingress": "", "configmap": " (from the controller ConfigMap)"}.get(
             v.source, f" (on Service {v.source.split(':', 1)[-1]})")
         self.ctx.finding(severity, code, f"{v.key}{where}: {message}", ing=self.ing, annotation=v.key,
-                         value=v.value, security=security, suggestion=suggestion)
+                         value=v.value, security=security, suggestion=suggestion, details=details)
 
     def converted(self, v: Value, what: str) -> None:
         self.out.has_rules = True
@@ -129,6 +129,12 @@ class _Reader:
 
     def lost(self, v: Value, why: str, *, security: bool = False) -> None:
         self.out.has_rules = True
+        if v.key.rsplit("/", 1)[-1] == "src-ip-header" and v.value.strip():
+            # its own code: only requests that carry the header are answered differently, which
+            # the check's forwarded-address probes show (HAPROXY-004 predicts every request)
+            self.finding(Severity.ERROR if security else Severity.WARNING, "ING2GW-TARGET-072", v, why,
+                         security=security, details={"headers": v.value.strip()})
+            return
         self.finding(Severity.ERROR if security else Severity.WARNING, "ING2GW-HAPROXY-004", v, why,
                      security=security)
 
@@ -480,6 +486,9 @@ def report_configmap(ctx: BuildContext, settings: Settings) -> None:
         else:
             code, severity, message = "ING2GW-HAPROXY-039", Severity.ERROR if security else Severity.WARNING, \
                 f"{row['status']}: {lossy}"
+            if key == "client-ca":
+                # its own code: it predicts the check's probe without a client certificate
+                code = "ING2GW-TARGET-071"
         if (code, key) in done:
             continue
         accepted = security and severity is Severity.ERROR and ctx.accepts_loss(key)

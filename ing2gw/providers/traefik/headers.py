@@ -10,6 +10,7 @@ own too), the filters only to backend responses; Traefik answers CORS preflights
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,8 @@ from ing2gw import ir
 SECURE = ("frameDeny", "customFrameOptionsValue", "contentTypeNosniff", "browserXssFilter", "customBrowserXSSValue",
           "contentSecurityPolicy", "contentSecurityPolicyReportOnly", "referrerPolicy", "permissionsPolicy",
           "stsSeconds", "stsIncludeSubdomains", "stsPreload", "forceSTSHeader", "publicKey", "isDevelopment")
+#: an HTTP header name (RFC 9110 token), as the CORS filter's header lists require
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
 CORS = ("accessControlAllowCredentials", "accessControlAllowHeaders", "accessControlAllowMethods",
         "accessControlAllowOriginList", "accessControlExposeHeaders", "accessControlMaxAge")
 #: removed from the Headers middleware in Traefik v3 (the CRD still has them): no effect
@@ -99,6 +102,11 @@ def _cors(s: dict[str, Any], out: HeadersPlan) -> None:
         return
     headers = [str(x) for x in s.get("accessControlAllowHeaders") or []]
     expose = [str(x) for x in s.get("accessControlExposeHeaders") or []]
+    bad = [h for h in headers + expose if h != "*" and not _HEADER_NAME.match(h)]
+    if bad:
+        # Traefik echoes any string; the CORS filter's header lists take HTTP header names or `*`
+        out.left.append(f"accessControlAllowHeaders/accessControlExposeHeaders {bad} (not HTTP header names)")
+        return
     creds = bool(s.get("accessControlAllowCredentials"))
     age = s.get("accessControlMaxAge")
     max_age = int(age) if isinstance(age, int) and not isinstance(age, bool) and age > 0 else None

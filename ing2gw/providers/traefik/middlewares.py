@@ -347,6 +347,21 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source, host: s
             p.intents.append(ir.Intent("rate-limit", source, str(s.get("average") or s.get("amount") or "")))
             p.note("warning", "ING2GW-TRAEFIK-035", f"{label}: the limit is not enforced by the Gateway",
                             mw.kind)
+        elif mw.kind == "buffering" and _body_limit(s) > 0:
+            # a real limit (413 above a declared Content-Length, as client_max_body_size): the
+            # body-size-limit intent ingress-nginx's proxy-body-size produces, in bytes
+            limit = _body_limit(s)
+            intent = ir.Intent("body-size-limit", source, str(limit),
+                               params=(("bytes", str(limit)), ("quantity", str(limit))))
+            p.intents.append(intent)
+            if intent_verdict(target, intent).carried:
+                p.converted.append(f"{label} as {target}'s {intent_verdict(target, intent).becomes} "
+                                   "(the body-size-limit intent)")
+            else:
+                # its loss is predicted
+                p.note("warning", "ING2GW-TARGET-070",
+                       f"{label}: Traefik answers 413 to bodies above {limit} bytes; the Gateway routes have no "
+                       "limit", mw.kind)
         elif mw.kind in NEUTRAL:
             p.note("info", "ING2GW-TRAEFIK-032", f"{label}: not carried over", mw.kind)
         else:
@@ -355,6 +370,12 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source, host: s
     p.response_headers = ir.HeaderChanges(set=tuple(sorted(resp_set.items())), remove=tuple(sorted(resp_remove)))
     p.https_response_set = tuple(sorted(https_set.items()))
     return p
+
+
+def _body_limit(s: dict[str, Any]) -> int:
+    """A buffering Middleware's maxRequestBodyBytes (0: none, Traefik's default)."""
+    v = s.get("maxRequestBodyBytes")
+    return v if isinstance(v, int) and not isinstance(v, bool) and v > 0 else 0
 
 
 def _list_carried(mws: list[Middleware], s: dict[str, Any], intent: ir.Intent, target: str | None) -> bool:

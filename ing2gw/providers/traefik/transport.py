@@ -88,6 +88,24 @@ def _users(ctx: BuildContext, obj: Manifest) -> list[str]:
     return sorted(set(out))
 
 
+def _default_users(ctx: BuildContext) -> list[str]:
+    """The routes the TLSOption named `default` applies to: IngressRoutes with TLS that name no
+    other options, and Ingresses without router.tls.options (a router without TLS is never
+    reached over HTTPS, so naming it too predicts nothing more)."""
+    default_ns = ctx.options.default_namespace
+    out: list[str] = []
+    for m in ctx.inputs.other:
+        raw = m.obj.get("spec")
+        if m.group not in GROUPS or m.kind != "IngressRoute" or not isinstance(raw, dict):
+            continue
+        tls = raw.get("tls")
+        if isinstance(tls, dict) and not tls.get("options"):
+            out.append(f"IngressRoute {m.namespace or default_ns}/{m.name}")
+    out += [f"Ingress {ing.key}" for ing in ctx.inputs.ingresses
+            if not ing.annotations.get(_PREFIX + "router.tls.options")]
+    return sorted(set(out))
+
+
 def _accepted(ctx: BuildContext, kind: str) -> bool:
     return kind in ctx.options.allow_weakened
 
@@ -123,7 +141,13 @@ def transports_and_options(ctx: BuildContext) -> None:
         if m.kind == "ServersTransport":
             _servers_transport(ctx, owner, spec, who)
         else:
-            _tls_option(ctx, owner, spec, who)
+            # the Ingresses and IngressRoutes using it: where the check's probe without a client
+            # certificate is answered differently now (TRAEFIK-070's prediction)
+            # (the check's keys: `ns/name` for an Ingress, `IngressRoute/ns/name`)
+            named = _default_users(ctx) if m.name == "default" else users
+            routes = ",".join(sorted(u.split(" ", 1)[1] if u.startswith("Ingress ") else u.replace(" ", "/", 1)
+                                     for u in named if u.startswith(("Ingress ", "IngressRoute "))))
+            _tls_option(ctx, owner, spec, who, routes)
 
 
 def _servers_transport(ctx: BuildContext, owner: Owner, spec: dict[str, Any], who: str) -> None:
@@ -144,7 +168,7 @@ def _servers_transport(ctx: BuildContext, owner: Owner, spec: dict[str, Any], wh
                suggestion="write a BackendTLSPolicy for the Services, and your implementation's policy for the rest")
 
 
-def _tls_option(ctx: BuildContext, owner: Owner, spec: dict[str, Any], who: str) -> None:
+def _tls_option(ctx: BuildContext, owner: Owner, spec: dict[str, Any], who: str, routes: str = "") -> None:
     auth = spec.get("clientauth")
     auth_type = str((auth or {}).get("clientAuthType") or "") if isinstance(auth, dict) else ""
     if auth_type in _VERIFYING or (isinstance(auth, dict) and auth.get("secretNames") and not auth_type):
@@ -155,7 +179,8 @@ def _tls_option(ctx: BuildContext, owner: Owner, spec: dict[str, Any], who: str)
                security=True, annotation="clientAuth",
                suggestion=None if ok else "configure client certificate validation on the Gateway's listeners "
                                           "(frontend TLS validation, or your implementation's policy), or accept the "
-                                          "loss with --allow-weakened clientAuth")
+                                          "loss with --allow-weakened clientAuth",
+               details={"ingresses": routes} if routes else None)
     settings = sorted(spec[""][k] for k in spec if k in _CLIENT_TLS)
     if settings:
         report(ctx, owner, Severity.WARNING, "ING2GW-TRAEFIK-071",

@@ -186,6 +186,8 @@ class HAProxyConfig:
         self.unmodelled: list[str] = []
         #: behaviours https answers depend on that are not modelled
         self.unmodelled_https: list[str] = []
+        #: the ConfigMap's client-ca asks for client certificates and requires one
+        self.client_cert_required = False
         self.passthrough_hosts: list[str] = []
         self.alt_svc: str | None = None
         self.classes = self._classes()
@@ -401,7 +403,13 @@ class HAProxyConfig:
                 self.unmodelled.append(f"ConfigMap {key} is not modelled")
         for key in ("client-ca", "client-strict-sni"):
             if cm.get(key) and cm.get(key) != "false":
-                self.unmodelled_https.append(f"ConfigMap {key} (client certificates / strict SNI) is not modelled")
+                self.unmodelled_https.append(f"ConfigMap {key} (client certificates / strict SNI) is not modelled"
+                                             + (" for clients that present a certificate" if key == "client-ca" else ""))
+        # client-ca: the HTTPS bind verifies client certificates against the CA, `verify required`
+        # unless client-crt-optional is true (`verify optional`): a client without a certificate
+        # then fails the handshake (documentation/annotations.md#client-ca, #client-crt-optional)
+        self.client_cert_required = bool((cm.get("client-ca") or "").strip()) and \
+            (cm.get("client-crt-optional") or "false").strip().lower() != "true"
         if self.flags.configmap_errorfiles:
             self.notes.append("--configmap-errorfiles: HAProxy's own error pages are replaced (bodies not modelled)")
         if self.flags.custom_validation_rules:

@@ -152,6 +152,10 @@ class HAProxyRouter:
             assert cert is None or isinstance(cert, Certificate)
             if cert is not None:
                 t.decided["certificate"] = cert.secret
+            if cfg.client_cert_required and request.no_client_cert:
+                t.notes.append("ConfigMap client-ca: the client presents no certificate (verify required): the "
+                               "TLS handshake fails")
+                return t.answer(0, generated_by="client-certificate-required")
             if cfg.unmodelled_https:
                 t.unmodelled.extend(cfg.unmodelled_https)
         # routing variables (H-B2, H-C2..H-C4)

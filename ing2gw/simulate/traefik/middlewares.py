@@ -11,11 +11,12 @@ stripPrefixRegex, replacePath, replacePathRegex (including the 400 when the resu
 clean path), redirectScheme, redirectRegex, headers (custom request/response headers, security
 headers, CORS and its preflight answer, allowedHosts), ipAllowList/ipWhiteList (remote address,
 X-Forwarded-For depth, excluded IPs), basicAuth ({SHA} and MD5-crypt users), encodedCharacters,
-chain. Answers that depend on what cannot be known offline are marked in `Flow.unmodelled`:
-forwardAuth (the auth service decides), digestAuth with credentials, basicAuth with bcrypt users
+chain, forwardAuth for the check's oracle probes (the modelled auth service's answer) and
+buffering (413 above maxRequestBodyBytes). Answers that depend on what cannot be known offline
+are marked in `Flow.unmodelled`: forwardAuth otherwise (the auth service decides), digestAuth with credentials, basicAuth with bcrypt users
 or a Secret whose content is not in the input, rateLimit and inFlightReq (traffic), circuitBreaker
 (backend health), compress (the backend's response), errors (the backend's status), plugins.
-retry, buffering, contentType, grpcWeb and passTLSClientCert leave a note only.
+retry, contentType, grpcWeb and passTLSClientCert leave a note only.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import ipaddress
 import re
 from typing import Any, Callable, Sequence
 
-from ing2gw.simulate.oracle import valid_for
+from ing2gw.simulate.oracle import auth_service_answer, valid_for
 from ing2gw.simulate.request import Redirect
 from ing2gw.simulate.traefik import htpasswd
 from ing2gw.simulate.traefik.config import DynamicConfig, Middleware, qualify
@@ -670,6 +671,49 @@ class PassThrough(Compiled):
         return None
 
 
+class ForwardAuth(Compiled):
+    """forwardAuth: the auth service decides. For the check's oracle probes (`simulate.oracle`)
+    its answer is known: a 2xx lets the request through, any other answer goes back to the
+    client with its status (pkg/middlewares/auth/forward.go: `forwardResponse.StatusCode < 200 ||
+    > 300` copies the service's status, headers and body); for any other request the decision is
+    not modelled."""
+
+    kind = "forwardAuth"
+
+    def apply(self, flow: Flow) -> Response | None:
+        answer = auth_service_answer(flow.headers.get("Authorization") or None)
+        if answer is None:
+            flow.unmodelled.append(f"forwardAuth {self.name}: the authentication service's answer decides "
+                                   "(401/403/redirect or pass)")
+            return None
+        if 200 <= answer < 300:
+            flow.notes.append(f"forwardAuth {self.name}: the auth service answers {answer}: allowed")
+            return None
+        return Response(answer, "external-auth-denied", decided_by=("middleware", self.name))
+
+
+class Buffering(Compiled):
+    """buffering: a request declaring a body above maxRequestBodyBytes gets 413 before anything
+    is read (oxy's buffer checkLimit on ContentLength, then the body is read up to the limit;
+    doc.traefik.io .../middlewares/buffering/: "rejects requests that are over a specified size
+    limit"); 0 (the default) sets no limit."""
+
+    kind = "buffering"
+
+    def __init__(self, name: str, spec: dict[str, Any]) -> None:
+        super().__init__(name)
+        raw = spec.get("maxRequestBodyBytes")
+        self.limit = raw if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0 else 0
+
+    def apply(self, flow: Flow) -> Response | None:
+        flow.notes.append(f"buffering {self.name}: the request body is buffered"
+                          + (f" (413 above {self.limit} bytes)" if self.limit else ""))
+        declared = flow.headers.get("Content-Length").strip()
+        if self.limit and declared.isdigit() and int(declared) > self.limit:
+            return Response(413, "body-too-large", decided_by=("middleware", self.name))
+        return None
+
+
 class Errors(Compiled):
     kind = "errors"
 
@@ -696,13 +740,11 @@ class Errors(Compiled):
 # ---- building --------------------------------------------------------------------------------
 
 _PASS = {
-    "forwardAuth": ("", "the authentication service's answer decides (401/403/redirect or pass)", None),
     "rateLimit": ("", "requests over the rate answer 429", None),
     "inFlightReq": ("", "requests over the concurrency limit answer 429", None),
     "circuitBreaker": ("", "answers 503 while the breaker is open (depends on backend health)", None),
     "plugin": ("", "a plugin's behaviour is not modelled", None),
     "retry": ("retries on another server when the backend fails (no change when it answers)", "", None),
-    "buffering": ("request bodies above maxRequestBodyBytes get 413 (requests here have no body)", "", None),
     "contentType": ("Content-Type auto-detection only", "", None),
     "passTLSClientCert": ("forwards client-certificate data (no client certificate in these requests)", "", None),
 }
@@ -779,6 +821,10 @@ def _construct(q: str, mw: Middleware) -> Compiled:
         return EncodedCharacters(q, spec)
     if kind == "errors":
         return Errors(q, spec, str(mw.resolved.get("service") or ""))
+    if kind == "forwardAuth":
+        return ForwardAuth(q)
+    if kind == "buffering":
+        return Buffering(q, spec)
     if kind == "compress":
         return PassThrough(q, kind, unmodelled="the response may be compressed (depends on the backend's "
                                                "response)", when=_compress_when)

@@ -445,7 +445,12 @@ class CRDProvider:
             if not self._visible(obj.group, obj.namespace, f"TLSOption {obj.key}"):
                 continue
             ca = obj.spec.get("clientAuth") or {}
-            opt = TLSOption(obj.name, str(ca.get("clientAuthType") or ""), bool(obj.spec.get("sniStrict")))
+            auth_type = str(ca.get("clientAuthType") or "") if isinstance(ca, dict) else ""
+            if not auth_type and isinstance(ca, dict) and ca.get("secretNames"):
+                # CA files without a type: Traefik asks for and verifies a certificate
+                # (pkg/tls/tlsmanager.go buildTLSConfig: RequireAndVerifyClientCert unless set)
+                auth_type = "RequireAndVerifyClientCert"
+            opt = TLSOption(obj.name, auth_type, bool(obj.spec.get("sniStrict")))
             if obj.name == "default":
                 defaults.append(obj.namespace)
                 self.conf.tls_options["default"] = opt

@@ -52,6 +52,9 @@ _X_HEADERS = frozenset({"X-Forwarded-Proto", "X-Forwarded-Scheme", "X-Forwarded-
                         "X-Forwarded-Port", "X-Forwarded-Server", "X-Forwarded-Uri", "X-Forwarded-Method",
                         "X-Forwarded-Prefix", "X-Forwarded-Tls-Client-Cert", "X-Forwarded-Tls-Client-Cert-Info",
                         "X-Scheme", "X-Real-Ip"})
+#: clientAuthType values under which a client without a certificate fails the TLS handshake
+#: (crypto/tls ClientAuthType; doc.traefik.io .../tls/tls-options/#clientauth)
+_REQUIRE_CERT = frozenset({"RequireAnyClientCert", "RequireAndVerifyClientCert"})
 #: hop-by-hop headers Go's reverse proxy does not forward
 _HOP = frozenset({"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te",
                   "Trailer", "Transfer-Encoding", "Upgrade"})
@@ -301,6 +304,9 @@ class TraefikRouter:
         unmodelled = list(conn.unmodelled)
         notes = list(conn.notes)
         cert, conn_name = conn.cert, conn.options
+        refused = self._no_client_cert(request, tls, conn_name, decided, notes)
+        if refused is not None:
+            return refused
         if request.host is None:
             return self._plain(400, "bad-request-400", "missing required Host header (HTTP/1.1)", decided, unmodelled,
                                notes, ep, cert)
@@ -350,6 +356,21 @@ class TraefikRouter:
                 decision.answer.notes + (f"routers {names} rank equally and answer alike",))))
         return replace(decision, answer=answer, tied=tied)
 
+    def _no_client_cert(self, request: Request, tls: bool, conn_name: str, decided: list[tuple[str, str]],
+                        notes: list[str]) -> Decision | None:
+        """The failed handshake of a client that presents no certificate where the connection's
+        TLS options require one (clientAuthType RequireAnyClientCert or
+        RequireAndVerifyClientCert; VerifyClientCertIfGiven and RequestClientCert accept it)."""
+        if not (tls and request.no_client_cert):
+            return None
+        opt = self.config.tls_options.get(conn_name)
+        if opt is None or opt.client_auth not in _REQUIRE_CERT:
+            return None
+        return Decision(Answer(status=0, generated_by="client-certificate-required", decided_by=tuple(decided),
+                               notes=tuple(dict.fromkeys(notes + [f"TLS options {conn_name} ({opt.client_auth}): "
+                                                                 "the client presents no certificate: the TLS "
+                                                                 "handshake fails"]))))
+
     def _connection(self, ep: EntryPoint, tls: bool, sni: str | None) -> "_Conn":
         """Entry point and TLS facts shared by every request on the same (entry point, TLS, SNI)."""
         key = (ep.name, tls, sni)
@@ -374,8 +395,11 @@ class TraefikRouter:
                 refused = Decision(Answer(status=0, generated_by="tls-handshake-failed", decided_by=tuple(decided),
                                           notes=(f"TLS options {conn_name} (sniStrict) refuse a handshake without a "
                                                  "certificate for the SNI",)), ep.name, tls_cert=cert)
-            if opt is not None and opt.client_auth in ("RequireAnyClientCert", "RequireAndVerifyClientCert"):
-                unmodelled.append(f"TLS options {conn_name} require a client certificate")
+            if opt is not None and opt.client_auth in _REQUIRE_CERT:
+                # a client without a certificate fails the handshake (Go's crypto/tls answers the
+                # missing certificate with an alert); the other probes are modelled as presenting
+                # a valid one (Request.no_client_cert)
+                notes.append(f"TLS options {conn_name} ({opt.client_auth}) require a client certificate")
         for tr in self.tcp_routes:
             if (not tr.entry_points or ep.name in tr.entry_points) and (tr.tls == tls or "HostSNI(`*`)" in tr.match):
                 unmodelled.append(f"IngressRouteTCP {tr.namespace}/{tr.name} ({tr.match}) may take this connection "
