@@ -431,8 +431,9 @@ def test_generated_rows_are_what_the_emitters_consume() -> None:
     found = {t: sorted(mappings.generated_intents(t)) for t in TARGETS if mappings.generated_intents(t)}
     assert found == {"envoy-gateway": ["basic-auth", "body-size-limit", "client-allow-list", "client-certificate",
                                        "client-certificate-forwarding", "client-deny-list", "client-ip",
-                                       "direct-response", "external-auth", "external-backend", "load-balancing",
-                                       "rate-limit", "regex-rewrite", "retry", "session-affinity", "timeout"],
+                                       "direct-response", "external-auth", "external-backend", "listener-tls",
+                                       "load-balancing", "rate-limit", "regex-rewrite", "retry", "session-affinity",
+                                       "timeout"],
                      "kgateway": ["backend-tls", "basic-auth", "body-size-limit", "client-allow-list", "client-deny-list",
                                   "client-ip", "direct-response", "external-auth", "external-backend", "load-balancing",
                                   "regex-rewrite", "retry", "session-affinity"],

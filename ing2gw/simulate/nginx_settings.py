@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from ing2gw.model.gateway_tls import NGINX_DEFAULT_CIPHERS, NGINX_DEFAULT_PROTOCOLS
+from ing2gw.model.tls_suites import NGINX_DEFAULT_CIPHERS, NGINX_DEFAULT_PROTOCOLS
 from ing2gw.errors import InputError, Problem
 from ing2gw.simulate.nginx_access import RealIP
 from ing2gw.simulate.request import ACCESS_UNMODELLED

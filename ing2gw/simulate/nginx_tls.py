@@ -12,7 +12,7 @@ SSL_CTX_set_security_level(3)): they need `@SECLEVEL=0` in the cipher string eve
 
 from __future__ import annotations
 
-from ing2gw.model.gateway_tls import parse_nginx_protocols, parse_openssl_ciphers, offered_refused
+from ing2gw.model.tls_suites import parse_nginx_protocols, parse_openssl_ciphers, offered_refused
 from ing2gw.simulate.request import Request
 
 

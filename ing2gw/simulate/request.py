@@ -56,7 +56,7 @@ class Request:
     #: `"tlsVersion"`); None: a modern client offering TLS 1.2 and 1.3 with common suites
     tls_version: str | None = None
     #: the client offers only this TLS 1.0-1.2 cipher suite, OpenSSL name (`| @cipher=NAME`, JSON
-    #: `"tlsCipher"`; model/gateway_tls.py); None: common suites
+    #: `"tlsCipher"`; model/tls_suites.py); None: common suites
     tls_cipher: str | None = None
 
     @property

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Iterator, Mapping, Sequence
 
-from ing2gw.model.gateway_tls import NGINX_DEFAULT_CIPHERS, NGINX_DEFAULT_PROTOCOLS, OUTSIDE_CANDIDATES, \
+from ing2gw.model.tls_suites import NGINX_DEFAULT_CIPHERS, NGINX_DEFAULT_PROTOCOLS, OUTSIDE_CANDIDATES, \
     VERSIONS, parse_openssl_ciphers
 from ing2gw.simulate.request import Request
 from ing2gw.load import Manifest

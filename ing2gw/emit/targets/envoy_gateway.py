@@ -483,6 +483,7 @@ def _host_tls(routes: list[tuple[ir.Route, str]], sections: dict[ir.ListenerKey,
     from ing2gw.emit.targets.listener_tls import dropped_finding, envoy_tls, written_finding
 
     wanted: dict[tuple[str, str, str, str], list[ir.Intent]] = {}
+    names: dict[tuple[str, str, str, str], set[str]] = {}
     out: list[Finding] = []
     refused: set[ir.Intent] = set()
     for route, _ in routes:
@@ -502,14 +503,16 @@ def _host_tls(routes: list[tuple[ir.Route, str]], sections: dict[ir.ListenerKey,
             for k in listeners:
                 if k in sections:
                     wanted.setdefault(sections[k], []).append(i)
+                    names.setdefault(sections[k], set()).add(k.hostname or "*")
     for section in sorted(wanted):
         kind, ns, gw, name = section
         intents = list(dict.fromkeys(wanted[section]))
+        hosts = ",".join(sorted(names[section]))
         lists = {dict(i.params).get("ciphers") for i in intents}
         if len(lists) > 1:
             refused.update(intents)
             out += [_tls_refused(i, f"Ingresses of host {name} ask for different suites ({len(lists)}); nginx takes "
-                                    "the first Ingress's, ing2gw does not guess which", name) for i in intents]
+                                    "the first Ingress's, ing2gw does not guess which", hosts) for i in intents]
             continue
         tls = envoy_tls(dict(intents[0].params))
         policy = next((o for o in objects if o.get("kind") == "ClientTrafficPolicy"
@@ -527,8 +530,8 @@ def _host_tls(routes: list[tuple[ir.Route, str]], sections: dict[ir.ListenerKey,
         consumed.update(intents)
         where = f"ClientTrafficPolicy {ns}/{policy['metadata']['name']} on listener {name}"
         for i in sorted(intents, key=lambda i: i.source.key):
-            out.append(written_finding(i, where, {"ciphers": tls["ciphers"]}, name))
-            dropped = dropped_finding(i, where, name)
+            out.append(written_finding(i, where, {"ciphers": tls["ciphers"]}, hosts))
+            dropped = dropped_finding(i, where, hosts)
             if dropped is not None:
                 out.append(dropped)
     consumed -= refused

@@ -9,7 +9,7 @@ for the Gateway, envoy_gateway.py for a host's listener); every other target get
 naming what to write by hand (`HAND`), ING2GW-TARGET-083.
 
 Suite names: nginx reads OpenSSL names; BoringSSL (Envoy) uses the same names for the suites it
-implements and refuses a configuration naming others (model/gateway_tls.py), so those are left
+implements and refuses a configuration naming others (model/tls_suites.py), so those are left
 out and named (ING2GW-TARGET-082).
 """
 
@@ -19,7 +19,6 @@ from typing import Any
 
 from ing2gw import ir
 from ing2gw.findings import Finding, Severity
-from ing2gw.model.gateway_tls import BY_OPENSSL, span
 
 #: what to write by hand where ing2gw writes nothing, by target (mappings/targets/<t>.yaml rows)
 HAND: dict[str, str] = {
@@ -39,11 +38,23 @@ HAND: dict[str, str] = {
 }
 
 
-def envoy_suites(ciphers: str) -> tuple[list[str], list[str]]:
-    """(the suites of an OpenSSL list that BoringSSL implements, in order; those it does not)."""
-    names = [c for c in ciphers.split(":") if c]
-    keep = [c for c in names if c in BY_OPENSSL and BY_OPENSSL[c].boringssl]
-    return keep, [c for c in names if c not in keep]
+VERSIONS = ("1.0", "1.1", "1.2", "1.3")
+
+
+def envoy_suites(params: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(the suites of the intent's list that BoringSSL implements, in order; those it does not):
+    the provider names them (`boringssl`, from model/tls_suites.py)."""
+    names = [c for c in params.get("ciphers", "").split(":") if c]
+    keep = set(params.get("boringssl", "").split(":"))
+    return [c for c in names if c in keep], [c for c in names if c not in keep]
+
+
+def span(versions: tuple[str, ...]) -> tuple[str, str] | None:
+    """(min, max) of a contiguous version set."""
+    if not versions or not all(v in VERSIONS for v in versions):
+        return None
+    lo = VERSIONS.index(versions[0])
+    return (versions[0], versions[-1]) if VERSIONS[lo:lo + len(versions)] == versions else None
 
 
 def envoy_tls(params: dict[str, str]) -> dict[str, Any]:
@@ -54,13 +65,13 @@ def envoy_tls(params: dict[str, str]) -> dict[str, Any]:
     if rng is not None:
         out["minVersion"], out["maxVersion"] = rng
     if params.get("ciphers"):
-        out["ciphers"] = envoy_suites(params["ciphers"])[0]
+        out["ciphers"] = envoy_suites(params)[0]
     return out
 
 
 def dropped_finding(intent: ir.Intent, where: str, hosts: str) -> Finding | None:
     """ING2GW-TARGET-082 when the list names suites BoringSSL does not implement (left out)."""
-    dropped = envoy_suites(dict(intent.params).get("ciphers", ""))[1]
+    dropped = envoy_suites(dict(intent.params))[1]
     if not dropped:
         return None
     return Finding(Severity.WARNING, "ING2GW-TARGET-082",
@@ -75,7 +86,8 @@ def written_finding(intent: ir.Intent, where: str, tls: dict[str, Any], hosts: s
     """ING2GW-TARGET-081: the policy written."""
     parts = []
     if "minVersion" in tls:
-        parts.append(f"TLS {tls['minVersion']} to {tls['maxVersion']}")
+        parts.append(f"TLS {tls['minVersion']} only" if tls["minVersion"] == tls["maxVersion"]
+                     else f"TLS {tls['minVersion']} to {tls['maxVersion']}")
     if "ciphers" in tls:
         parts.append(f"suites {', '.join(tls['ciphers'])}")
     return Finding(Severity.INFO, "ING2GW-TARGET-081",

@@ -240,14 +240,14 @@ def client_address_findings(configmap: Mapping[str, str], source: Origin | None,
 def listener_tls_params(configmap: Mapping[str, str]) -> tuple[tuple[str, str], ...] | None:
     """The controller-wide `listener-tls` parameters of a ConfigMap whose ssl-protocols or
     ssl-ciphers differ from ingress-nginx's defaults (None: the defaults, which every target's
-    default listener matches for versions; model/gateway_tls.py).
+    default listener matches for versions; model/tls_suites.py).
 
     `versions`: the versions nginx completes a handshake in, comma-separated: those of
     ssl-protocols, without TLS 1.0/1.1 unless the cipher string lowers OpenSSL 3's security level
     (`@SECLEVEL=0`; simulate/nginx_tls.py); `ciphers` / `seclevel` / `ciphers-unmodelled` as for
     the annotation (`intents.listener_tls_ciphers`); `protocols-unmodelled` for a value nginx
     would not read."""
-    from ing2gw.model.gateway_tls import NGINX_DEFAULT_CIPHERS, NGINX_DEFAULT_PROTOCOLS, parse_nginx_protocols
+    from ing2gw.model.tls_suites import NGINX_DEFAULT_CIPHERS, NGINX_DEFAULT_PROTOCOLS, parse_nginx_protocols
     from ing2gw.providers.ingress_nginx.intents import listener_tls_ciphers
 
     protocols = " ".join(configmap.get("ssl-protocols", "").split()) or NGINX_DEFAULT_PROTOCOLS

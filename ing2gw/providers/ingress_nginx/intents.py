@@ -290,8 +290,8 @@ def _auth_url(url: str, namespace: str, headers: str | None, signin: str | None)
 def listener_tls_ciphers(text: str) -> dict[str, str]:
     """The `listener-tls` parameters of an OpenSSL cipher string: `ciphers` (the suites it names,
     colon-separated, in order), `boringssl` (those BoringSSL implements) and `seclevel`, or `ciphers-unmodelled` (the string, when it uses
-    OpenSSL keywords ing2gw does not expand: model/gateway_tls.py)."""
-    from ing2gw.model.gateway_tls import BY_OPENSSL, parse_openssl_ciphers
+    OpenSSL keywords ing2gw does not expand: model/tls_suites.py)."""
+    from ing2gw.model.tls_suites import BY_OPENSSL, parse_openssl_ciphers
 
     parsed = parse_openssl_ciphers(text)
     if parsed is None:

@@ -45,7 +45,7 @@ from ing2gw.simulate.gateway_policies.base import (Effects, EffectsBuilder, Loca
 from ing2gw.simulate.gateway_policies.envoy_gateway import ApiKey, HealthCheck, _envoy_realm
 from ing2gw.simulate.gateway_policies.htpasswd import parse_htpasswd
 from ing2gw.simulate.gateway_policies.objects import PolicyObject
-from ing2gw.simulate.gateway_policies.steps import (BasicAuth, BodyLimit, EnvoyCors, ExternalAuth, HeaderChanges,
+from ing2gw.simulate.gateway_policies.steps import (TlsHandshake, BasicAuth, BodyLimit, EnvoyCors, ExternalAuth, HeaderChanges,
                                                     Note, RegexPathRewrite, Reply, Unmodelled, XffClientIP,
                                                     XffTrustedClientIP, envoy_ext_authz, wildcard_origin)
 
@@ -157,6 +157,9 @@ class Kgateway:
                 path = mapping(settings.get("healthCheck")).get("path")
                 if path:
                     b.step(HealthCheck(str(path)), p)
+        # Envoy's server defaults, TLS 1.2 to 1.3 (TlsParameters); kgateway's default suites and
+        # the listener's tls.options keys are not modelled
+        b.step(TlsHandshake("kgateway's TLS defaults (Envoy: TLS 1.2 to 1.3)", ("1.2", "1.3"), None), "kgateway default")
         return b.build()
 
     def _listener_policies(self, kind: str, scope: Scope) -> list[PolicyObject]:

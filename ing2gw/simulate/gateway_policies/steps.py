@@ -98,7 +98,7 @@ class TlsHandshake(Step):
     suites: frozenset[str] | None
 
     def run(self, state: RequestState) -> LocalReply | None:
-        from ing2gw.model.gateway_tls import offered_refused
+        from ing2gw.model.tls_suites import offered_refused
 
         req = state.request
         if req.scheme != "https" or req.tls_version is None:
@@ -421,7 +421,7 @@ def envoy_handshake(tls: dict[str, object], what: str) -> TlsHandshake:
     and its default AEAD suites; Envoy TlsParameters). A `[A|B]` equivalence group names both
     suites; a name BoringSSL does not know makes Envoy refuse the listener's configuration (not
     modelled: the suites are unknown then)."""
-    from ing2gw.model.gateway_tls import BY_OPENSSL, ENVOY_DEFAULT_CIPHERS, ENVOY_DEFAULT_VERSIONS, VERSIONS
+    from ing2gw.model.tls_suites import BY_OPENSSL, ENVOY_DEFAULT_CIPHERS, ENVOY_DEFAULT_VERSIONS, VERSIONS
 
     lo = _EG_VERSIONS.get(str(tls.get("minVersion") or ""), ENVOY_DEFAULT_VERSIONS[0])
     hi = _EG_VERSIONS.get(str(tls.get("maxVersion") or ""), ENVOY_DEFAULT_VERSIONS[-1])
