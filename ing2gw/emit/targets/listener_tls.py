@@ -22,13 +22,14 @@ from ing2gw.findings import Finding, Severity
 
 #: what to write by hand where ing2gw writes nothing, by target (mappings/targets/<t>.yaml rows)
 HAND: dict[str, str] = {
-    "kgateway": ("set the HTTPS listener's tls.options (kgateway.dev/min-tls-version, kgateway.dev/max-tls-version, "
-                 "kgateway.dev/cipher-suites with BoringSSL names) on the Gateway"),
+    "kgateway": ("set the HTTPS listeners' tls.options on the Gateway: kgateway.dev/min-tls-version and "
+                 "kgateway.dev/max-tls-version (\"1.2\"), kgateway.dev/cipher-suites (comma-separated IANA names, e.g. "
+                 "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)"),
     "istio": ("set the listener option gateway.istio.io/tls-cipher-suites (BoringSSL names); minimum and maximum "
               "versions are mesh-wide only (meshConfig.tlsDefaults.minProtocolVersion)"),
     "nginx-gateway-fabric": "set ssl_protocols / ssl_ciphers for the Gateway's servers by hand (a reviewed snippet)",
-    "traefik": ("write a TLSOption (minVersion, maxVersion, cipherSuites with Go's IANA names) and name it in the "
-                "listener's tls.options (traefik.io/tls-options) or as the TLSOption `default`"),
+    "traefik": ("write the TLSOption named `default` (minVersion, maxVersion, cipherSuites with Go's IANA names): it "
+                "applies to every TLS listener Traefik serves, not to one host"),
     "gke": ("create a Google Cloud SSL policy (profile CUSTOM with the minimum version and Google's suite names) and "
             "name it in a GCPGatewayPolicy's spec.default.sslPolicy for the Gateway"),
     "aws": ("choose the predefined ELB security policy whose versions and suites match and set it as the listener's "
