@@ -189,13 +189,13 @@ def test_the_check_notices_a_missing_or_wrong_tls_policy() -> None:
 def test_a_target_that_does_not_carry_it_reports_an_error_that_predicts_the_difference() -> None:
     from ing2gw.equivalence.verification import verify_translation
 
-    ms, result = _result("kgateway")
+    ms, result = _result("istio")
     assert not [o for o in result.objects() if o["kind"] == "ClientTrafficPolicy"]
     by_code = {f.code: f for f in result.findings}
     assert by_code["ING2GW-TARGET-083"].severity.value == "error"
-    assert "kgateway.dev/min-tls-version" in (by_code["ING2GW-TARGET-083"].suggestion or "")
+    assert "gateway.istio.io/tls-cipher-suites" in (by_code["ING2GW-TARGET-083"].suggestion or "")
     assert by_code["ING2GW-NGINX-084"].severity.value == "error"
-    v = verify_translation(result, ms, Options(target="kgateway"))
+    v = verify_translation(result, ms, Options(target="istio"))
     assert v.unexplained == 0 and v.explained > 0
 
 
@@ -206,3 +206,22 @@ def test_no_target_reports_the_configmap_settings() -> None:
     codes = {f.code for f in result.findings}
     assert "ING2GW-NGINX-085" in codes and "ING2GW-NGINX-084" in codes
     assert verify_translation(result, ms, Options()).unexplained == 0
+
+
+def test_kgateway_writes_the_configmap_s_settings_as_listener_options_and_the_check_notices_them_gone() -> None:
+    ms, result = _result("kgateway")
+    (gw,) = [o for o in result.objects() if o["kind"] == "Gateway"]
+    https = [li for li in gw["spec"]["listeners"] if li["protocol"] == "HTTPS"]
+    assert https and all(li["tls"]["options"] == {
+        "kgateway.dev/min-tls-version": "1.2", "kgateway.dev/max-tls-version": "1.2",
+        "kgateway.dev/cipher-suites": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}
+        for li in https)
+    objects = result.objects()
+    assert _unexplained(ms, result, objects, "kgateway") == 0
+    # mutation: the options dropped from the listeners (kgateway's defaults accept TLS 1.3)
+    bare = copy.deepcopy(objects)
+    for o in bare:
+        if o["kind"] == "Gateway":
+            for li in o["spec"]["listeners"]:
+                (li.get("tls") or {}).pop("options", None)
+    assert _unexplained(ms, result, bare, "kgateway") > 0

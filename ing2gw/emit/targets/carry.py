@@ -585,8 +585,17 @@ def _listener_tls_eg(params: Params) -> str | None:
     return None
 
 
+def _listener_tls_kgateway(params: Params) -> str | None:
+    """The Gateway listeners' tls.options (kgateway_listener.py): the ConfigMap's settings only."""
+    if params.get("scope") == "host":
+        return ("ing2gw writes kgateway's listener tls.options for the ConfigMap's settings only, not for one host's "
+                "listener")
+    return _listener_tls_eg(params)
+
+
 LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "listener-tls"): _listener_tls_eg,
+    ("kgateway", "listener-tls"): _listener_tls_kgateway,
     ("envoy-gateway", "external-backend"): _external_backend_eg,
     ("kgateway", "external-backend"): _external_backend_kgateway,
     ("envoy-gateway", "client-ip"): _client_ip_xff_or_proxy,

@@ -528,7 +528,7 @@ def _host_tls(routes: list[tuple[ir.Route, str]], sections: dict[ir.ListenerKey,
             objects.append(policy)
         policy["spec"].setdefault("tls", {})["ciphers"] = tls["ciphers"]
         consumed.update(intents)
-        where = f"ClientTrafficPolicy {ns}/{policy['metadata']['name']} on listener {name}"
+        where = f"envoy-gateway: ClientTrafficPolicy {ns}/{policy['metadata']['name']} on listener {name}"
         for i in sorted(intents, key=lambda i: i.source.key):
             out.append(written_finding(i, where, {"ciphers": tls["ciphers"]}, hosts))
             dropped = dropped_finding(i, where, hosts)

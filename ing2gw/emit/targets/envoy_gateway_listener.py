@@ -143,7 +143,7 @@ def _listener_tls(places: list[tuple[ir.Gateway, list[dict[str, Any]]]], objects
                 patched.append(f"{other['metadata']['namespace']}/{other['metadata']['name']}")
         consumed.update(mine)
         first = min(mine, key=lambda i: i.source.key)
-        where = (f"ClientTrafficPolicy {g.namespace}/{name} on Gateway(s) {', '.join(names)}"
+        where = (f"envoy-gateway: ClientTrafficPolicy {g.namespace}/{name} on Gateway(s) {', '.join(names)}"
                  + (f" (and the listener policies {', '.join(sorted(patched))})" if patched else ""))
         findings.append(written_finding(first, where, tls, hosts))
         dropped = dropped_finding(first, where, hosts)

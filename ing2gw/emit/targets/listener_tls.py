@@ -76,10 +76,10 @@ def dropped_finding(intent: ir.Intent, where: str, hosts: str) -> Finding | None
     if not dropped:
         return None
     return Finding(Severity.WARNING, "ING2GW-TARGET-082",
-                   f"envoy-gateway: {where} leaves out the suites {', '.join(dropped)}, which Envoy (BoringSSL) does not "
+                   f"{where} leaves out the suites {', '.join(dropped)}, which Envoy (BoringSSL) does not "
                    "implement: clients offering only them are refused where nginx completed the handshake",
                    origin=intent.source.origin, subject=_subject(intent), annotation=intent.source.annotation,
-                   value=intent.value, suggestion="make sure no client depends on these suites",
+                   value=_value(intent), suggestion="make sure no client depends on these suites",
                    details=(("hosts", hosts), ("suites", ",".join(dropped))))
 
 
@@ -92,10 +92,18 @@ def written_finding(intent: ir.Intent, where: str, tls: dict[str, Any], hosts: s
     if "ciphers" in tls:
         parts.append(f"suites {', '.join(tls['ciphers'])}")
     return Finding(Severity.INFO, "ING2GW-TARGET-081",
-                   f"envoy-gateway: {where} accepts {' and '.join(parts)} as ingress-nginx did (TLS 1.3 suites are "
+                   f"{where} accepts {' and '.join(parts)} as ingress-nginx did (TLS 1.3 suites are "
                    "not chosen on either side)", origin=intent.source.origin, subject=_subject(intent),
-                   annotation=intent.source.annotation, value=intent.value, security=True,
+                   annotation=intent.source.annotation, value=_value(intent), security=True,
                    details=(("hosts", hosts),))
+
+
+def _value(intent: ir.Intent) -> str:
+    """The setting as the user wrote it: the ConfigMap keys, or the annotation's suites."""
+    if intent.source.kind == "ConfigMap":
+        return intent.value
+    p = dict(intent.params)
+    return p.get("ciphers") or p.get("ciphers-unmodelled") or intent.value
 
 
 def _subject(intent: ir.Intent) -> str:

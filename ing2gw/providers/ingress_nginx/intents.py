@@ -298,7 +298,9 @@ def listener_tls_ciphers(text: str) -> dict[str, str]:
         return {"ciphers-unmodelled": " ".join(text.split())}
     out = {"ciphers": ":".join(parsed.suites),
            # the suites BoringSSL (Envoy-based targets) implements too
-           "boringssl": ":".join(s for s in parsed.suites if BY_OPENSSL[s].boringssl)}
+           "boringssl": ":".join(s for s in parsed.suites if BY_OPENSSL[s].boringssl),
+           # the same suites by their IANA names (targets that read those: kgateway's cipher-suites)
+           "iana": ",".join(BY_OPENSSL[s].iana for s in parsed.suites if BY_OPENSSL[s].boringssl)}
     if parsed.seclevel is not None:
         out["seclevel"] = str(parsed.seclevel)
     return out
