@@ -10,6 +10,8 @@ own too), the filters only to backend responses; Traefik answers CORS preflights
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +79,10 @@ def plan_headers(s: dict[str, Any]) -> HeadersPlan:
     return out
 
 
+#: an HTTP header name (Gateway API HeaderName) and a CORS origin (Gateway API CORSOrigin)
+_TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")
+_ORIGIN = re.compile(r"^https?://(\*\.)?([a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(:[0-9]{1,5})?$")
+
 #: what the HTTPRoute CORS filter's allowMethods accepts (Gateway API HTTPMethodWithWildcard)
 CORS_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "*"})
 
@@ -99,6 +105,14 @@ def _cors(s: dict[str, Any], out: HeadersPlan) -> None:
         return
     headers = [str(x) for x in s.get("accessControlAllowHeaders") or []]
     expose = [str(x) for x in s.get("accessControlExposeHeaders") or []]
+    # the CORS filter takes header names (RFC 7230 tokens) and scheme://host[:port] origins only;
+    # Traefik echoes any string (found by the fuzz campaign: a header " , " built an invalid route)
+    odd_names = [h for h in headers + expose if not _TOKEN.match(h) and h != "*"]
+    odd_origins = [o for o in origins if o != "*" and not _ORIGIN.match(o)]
+    if odd_names or odd_origins:
+        out.left.append(f"accessControlAllow/ExposeHeaders or AllowOriginList {odd_names + odd_origins} (not header "
+                        "names or origins the CORS filter accepts)")
+        return
     creds = bool(s.get("accessControlAllowCredentials"))
     age = s.get("accessControlMaxAge")
     max_age = int(age) if isinstance(age, int) and not isinstance(age, bool) and age > 0 else None
