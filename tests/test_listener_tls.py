@@ -225,3 +225,14 @@ def test_kgateway_writes_the_configmap_s_settings_as_listener_options_and_the_ch
             for li in o["spec"]["listeners"]:
                 (li.get("tls") or {}).pop("options", None)
     assert _unexplained(ms, result, bare, "kgateway") > 0
+
+
+def test_an_accepted_loss_of_the_configmap_settings_is_a_warning() -> None:
+    ms = load_text(INPUT, "in.yaml")
+    result = translate(ms, Options(target="istio", allow_weakened=frozenset({"ssl-protocols", "ssl-ciphers"})))
+    (f,) = [f for f in result.findings if f.code == "ING2GW-TARGET-083"]
+    assert f.severity.value == "warning" and f.accepted
+    # accepting one of the two keys is not accepting the loss
+    result = translate(ms, Options(target="istio", allow_weakened=frozenset({"ssl-protocols"})))
+    (f,) = [f for f in result.findings if f.code == "ING2GW-TARGET-083"]
+    assert f.severity.value == "error" and not f.accepted

@@ -117,16 +117,17 @@ def not_carried(target: str | None, intent: ir.Intent, hosts: str, why: str = ""
     p = dict(intent.params)
     versions = {v for v in p.get("versions", "1.2,1.3").split(",") if v}
     weakened = bool(p.get("ciphers") or p.get("ciphers-unmodelled")) or not {"1.2", "1.3"} <= versions
+    accepted = weakened and p.get("accepted") == "true"
     code = "ING2GW-TARGET-083" if target else "ING2GW-NGINX-085"
     what = target or "plain Gateway API"
     keys = [k for k in ("ssl-protocols", "ssl-ciphers") if k in intent.value] or ["ssl-ciphers"]
-    return Finding(Severity.ERROR if weakened else Severity.WARNING, code,
+    return Finding(Severity.ERROR if weakened and not accepted else Severity.WARNING, code,
                    f"{what}: the listener TLS settings ({intent.value}) are not written"
                    + (f" ({why})" if why else "") + ": the Gateway accepts its implementation's default versions "
                    "and suites" + (", some of which ingress-nginx refused" if weakened else
                                    ", which leaves out old versions ingress-nginx accepted"),
                    origin=intent.source.origin, subject=_subject(intent), annotation=intent.source.annotation,
-                   value=intent.value, security=weakened,
+                   value=intent.value, security=weakened, accepted=accepted,
                    suggestion=(HAND.get(target or "", "choose --target envoy-gateway, which writes them")
                                + (f"; or accept the loss with --allow-weakened {keys[0]}" if weakened else "")),
                    details=(("hosts", hosts),))

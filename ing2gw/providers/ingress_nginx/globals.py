@@ -267,14 +267,15 @@ def listener_tls_params(configmap: Mapping[str, str]) -> tuple[tuple[str, str], 
 
 
 def listener_tls_intent(configmap: Mapping[str, str], source: Origin | None, configmap_name: str,
-                        class_name: str) -> ir.Intent | None:
-    """The controller-wide `listener-tls` intent of one IngressClass (None: nginx's defaults)."""
+                        class_name: str, allow_weakened: frozenset[str] = frozenset()) -> ir.Intent | None:
+    """The controller-wide `listener-tls` intent of one IngressClass (None: nginx's defaults);
+    `accepted` when the user accepted losing the keys it sets (--allow-weakened KEY)."""
     params = listener_tls_params(configmap)
     if params is None:
         return None
-    p = dict(params)
-    value = "; ".join(f"{k} {configmap[k].strip()}" for k in ("ssl-protocols", "ssl-ciphers") if configmap.get(k, "").strip())
+    keys = [k for k in ("ssl-protocols", "ssl-ciphers") if configmap.get(k, "").strip()]
+    value = "; ".join(f"{k} {configmap[k].strip()}" for k in keys)
     origin = source or Origin(f"ConfigMap {configmap_name}", 0)
-    del p
+    extra = (("accepted", "true"),) if keys and all(_accepted(allow_weakened, k) for k in keys) else ()
     return ir.Intent("listener-tls", ir.Source("", configmap_name, origin, kind="ConfigMap"), value, security=True,
-                     params=params + (("class", class_name),))
+                     params=params + extra + (("class", class_name),))
