@@ -236,3 +236,14 @@ def test_an_accepted_loss_of_the_configmap_settings_is_a_warning() -> None:
     result = translate(ms, Options(target="istio", allow_weakened=frozenset({"ssl-protocols"})))
     (f,) = [f for f in result.findings if f.code == "ING2GW-TARGET-083"]
     assert f.severity.value == "error" and not f.accepted
+
+
+def test_the_plain_http_route_of_a_host_does_not_refuse_its_suites() -> None:
+    """ssl-redirect off: the host's HTTP route carries the intent too; the HTTPS route places it."""
+    text = INPUT.replace(f'    {P}/ssl-ciphers: "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA"\n',
+                         f'    {P}/ssl-ciphers: "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA"\n'
+                         f'    {P}/ssl-redirect: "false"\n')
+    _, result = _result("envoy-gateway", text)
+    codes = [f.code for f in result.findings]
+    assert "ING2GW-TARGET-084" not in codes and "ING2GW-CORE-026" not in codes
+    assert any(o["metadata"]["name"] == "nginx-https-legacy.example.com-tls" for o in result.objects())

@@ -486,16 +486,23 @@ def _host_tls(routes: list[tuple[ir.Route, str]], sections: dict[ir.ListenerKey,
     names: dict[tuple[str, str, str, str], set[str]] = {}
     out: list[Finding] = []
     refused: set[ir.Intent] = set()
+    placed: set[ir.Intent] = set()
+    plain: dict[ir.Intent, str] = {}
     for route, _ in routes:
         mine = [i for i in route.intents if i.kind == "listener-tls" and carries("envoy-gateway", i.kind, i.params)]
         if not mine:
             continue
         listeners = [k for k in route.parents if k.protocol == "HTTPS"]
+        if not listeners:
+            # the host's plain-HTTP route (ssl-redirect off): the HTTPS route places the intent
+            for i in mine:
+                plain.setdefault(i, ",".join(route.hostnames))
+            continue
         shared = [k for k in listeners if k.hostname is None or k.hostname.startswith("*")]
         hosts = ",".join(route.hostnames)
-        why = ("the host has no HTTPS listener (no TLS section)" if not listeners else
-               f"its HTTPS listener serves other hosts too ({shared[0].hostname or 'any host'})" if shared else "")
+        why = f"its HTTPS listener serves other hosts too ({shared[0].hostname or 'any host'})" if shared else ""
         for i in mine:
+            placed.add(i)
             if why:
                 refused.add(i)
                 out.append(_tls_refused(i, why, hosts))
@@ -504,6 +511,10 @@ def _host_tls(routes: list[tuple[ir.Route, str]], sections: dict[ir.ListenerKey,
                 if k in sections:
                     wanted.setdefault(sections[k], []).append(i)
                     names.setdefault(sections[k], set()).add(k.hostname or "*")
+    for i, hosts in sorted(plain.items(), key=lambda t: t[0].source.key):
+        if i not in placed:
+            refused.add(i)
+            out.append(_tls_refused(i, "the host has no HTTPS listener (no TLS section)", hosts))
     for section in sorted(wanted):
         kind, ns, gw, name = section
         intents = list(dict.fromkeys(wanted[section]))
