@@ -79,6 +79,12 @@ def __create_fn__():
  return __repr__
 TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(what={self.what!r})"\n return __repr__'] = __create_fn__
 
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(what={self.what!r}, versions={self.versions!r}, suites={self.suites!r})"
+ return __repr__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(what={self.what!r}, versions={self.versions!r}, suites={self.suites!r})"\n return __repr__'] = __create_fn__
+
 def __create_fn__(_type_hops, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,hops:_type_hops)->_return_type:
   self.hops=hops
@@ -185,3 +191,11 @@ def __create_fn__(_type_what, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtin
   self.what=what
  return __init__
 TABLE['def __create_fn__(_type_what, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,what:_type_what)->_return_type:\n  self.what=what\n return __init__'] = __create_fn__
+
+def __create_fn__(_type_what, _type_versions, _type_suites, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,what:_type_what,versions:_type_versions,suites:_type_suites)->_return_type:
+  self.what=what
+  self.versions=versions
+  self.suites=suites
+ return __init__
+TABLE['def __create_fn__(_type_what, _type_versions, _type_suites, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,what:_type_what,versions:_type_versions,suites:_type_suites)->_return_type:\n  self.what=what\n  self.versions=versions\n  self.suites=suites\n return __init__'] = __create_fn__

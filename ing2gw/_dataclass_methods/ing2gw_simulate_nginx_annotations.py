@@ -18,10 +18,10 @@ TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is s
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.location,self.canary,self.aliases,self.affinity,self.server_unmodelled,self.client_verify,self.client_error_page,)==(other.location,other.canary,other.aliases,other.affinity,other.server_unmodelled,other.client_verify,other.client_error_page,)
+   return (self.location,self.canary,self.aliases,self.affinity,self.server_unmodelled,self.client_verify,self.client_error_page,self.ssl_ciphers,)==(other.location,other.canary,other.aliases,other.affinity,other.server_unmodelled,other.client_verify,other.client_error_page,other.ssl_ciphers,)
   return NotImplemented
  return __eq__
-TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.location,self.canary,self.aliases,self.affinity,self.server_unmodelled,self.client_verify,self.client_error_page,)==(other.location,other.canary,other.aliases,other.affinity,other.server_unmodelled,other.client_verify,other.client_error_page,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.location,self.canary,self.aliases,self.affinity,self.server_unmodelled,self.client_verify,self.client_error_page,self.ssl_ciphers,)==(other.location,other.canary,other.aliases,other.affinity,other.server_unmodelled,other.client_verify,other.client_error_page,other.ssl_ciphers,)\n  return NotImplemented\n return __eq__'] = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -47,9 +47,9 @@ TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.header,se
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.location,self.canary,self.aliases,self.affinity,self.server_unmodelled,self.client_verify,self.client_error_page,))
+  return hash((self.location,self.canary,self.aliases,self.affinity,self.server_unmodelled,self.client_verify,self.client_error_page,self.ssl_ciphers,))
  return __hash__
-TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.location,self.canary,self.aliases,self.affinity,self.server_unmodelled,self.client_verify,self.client_error_page,))\n return __hash__'] = __create_fn__
+TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.location,self.canary,self.aliases,self.affinity,self.server_unmodelled,self.client_verify,self.client_error_page,self.ssl_ciphers,))\n return __hash__'] = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
@@ -71,9 +71,9 @@ TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qua
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(location={self.location!r}, canary={self.canary!r}, aliases={self.aliases!r}, affinity={self.affinity!r}, server_unmodelled={self.server_unmodelled!r}, client_verify={self.client_verify!r}, client_error_page={self.client_error_page!r})"
+  return self.__class__.__qualname__ + f"(location={self.location!r}, canary={self.canary!r}, aliases={self.aliases!r}, affinity={self.affinity!r}, server_unmodelled={self.server_unmodelled!r}, client_verify={self.client_verify!r}, client_error_page={self.client_error_page!r}, ssl_ciphers={self.ssl_ciphers!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(location={self.location!r}, canary={self.canary!r}, aliases={self.aliases!r}, affinity={self.affinity!r}, server_unmodelled={self.server_unmodelled!r}, client_verify={self.client_verify!r}, client_error_page={self.client_error_page!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(location={self.location!r}, canary={self.canary!r}, aliases={self.aliases!r}, affinity={self.affinity!r}, server_unmodelled={self.server_unmodelled!r}, client_verify={self.client_verify!r}, client_error_page={self.client_error_page!r}, ssl_ciphers={self.ssl_ciphers!r})"\n return __repr__'] = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
@@ -98,8 +98,8 @@ def __create_fn__(_type_header, _type_header_value, _type_header_pattern, _type_
  return __init__
 TABLE["def __create_fn__(_type_header, _type_header_value, _type_header_pattern, _type_cookie, _type_weight, _type_weight_total, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_header, _dflt_header_value, _dflt_header_pattern, _dflt_cookie, _dflt_weight, _dflt_weight_total, _return_type):\n def __init__(self,header:_type_header=_dflt_header,header_value:_type_header_value=_dflt_header_value,header_pattern:_type_header_pattern=_dflt_header_pattern,cookie:_type_cookie=_dflt_cookie,weight:_type_weight=_dflt_weight,weight_total:_type_weight_total=_dflt_weight_total)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'header',header)\n  __dataclass_builtins_object__.__setattr__(self,'header_value',header_value)\n  __dataclass_builtins_object__.__setattr__(self,'header_pattern',header_pattern)\n  __dataclass_builtins_object__.__setattr__(self,'cookie',cookie)\n  __dataclass_builtins_object__.__setattr__(self,'weight',weight)\n  __dataclass_builtins_object__.__setattr__(self,'weight_total',weight_total)\n return __init__"] = __create_fn__
 
-def __create_fn__(_type_location, _type_canary, _type_aliases, _type_affinity, _type_server_unmodelled, _type_client_verify, _type_client_error_page, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_canary, _dflt_aliases, _dflt_affinity, _dflt_server_unmodelled, _dflt_client_verify, _dflt_client_error_page, _return_type):
- def __init__(self,location:_type_location,canary:_type_canary=_dflt_canary,aliases:_type_aliases=_dflt_aliases,affinity:_type_affinity=_dflt_affinity,server_unmodelled:_type_server_unmodelled=_dflt_server_unmodelled,client_verify:_type_client_verify=_dflt_client_verify,client_error_page:_type_client_error_page=_dflt_client_error_page)->_return_type:
+def __create_fn__(_type_location, _type_canary, _type_aliases, _type_affinity, _type_server_unmodelled, _type_client_verify, _type_client_error_page, _type_ssl_ciphers, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_canary, _dflt_aliases, _dflt_affinity, _dflt_server_unmodelled, _dflt_client_verify, _dflt_client_error_page, _dflt_ssl_ciphers, _return_type):
+ def __init__(self,location:_type_location,canary:_type_canary=_dflt_canary,aliases:_type_aliases=_dflt_aliases,affinity:_type_affinity=_dflt_affinity,server_unmodelled:_type_server_unmodelled=_dflt_server_unmodelled,client_verify:_type_client_verify=_dflt_client_verify,client_error_page:_type_client_error_page=_dflt_client_error_page,ssl_ciphers:_type_ssl_ciphers=_dflt_ssl_ciphers)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'location',location)
   __dataclass_builtins_object__.__setattr__(self,'canary',canary)
   __dataclass_builtins_object__.__setattr__(self,'aliases',aliases)
@@ -107,8 +107,9 @@ def __create_fn__(_type_location, _type_canary, _type_aliases, _type_affinity, _
   __dataclass_builtins_object__.__setattr__(self,'server_unmodelled',server_unmodelled)
   __dataclass_builtins_object__.__setattr__(self,'client_verify',client_verify)
   __dataclass_builtins_object__.__setattr__(self,'client_error_page',client_error_page)
+  __dataclass_builtins_object__.__setattr__(self,'ssl_ciphers',ssl_ciphers)
  return __init__
-TABLE["def __create_fn__(_type_location, _type_canary, _type_aliases, _type_affinity, _type_server_unmodelled, _type_client_verify, _type_client_error_page, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_canary, _dflt_aliases, _dflt_affinity, _dflt_server_unmodelled, _dflt_client_verify, _dflt_client_error_page, _return_type):\n def __init__(self,location:_type_location,canary:_type_canary=_dflt_canary,aliases:_type_aliases=_dflt_aliases,affinity:_type_affinity=_dflt_affinity,server_unmodelled:_type_server_unmodelled=_dflt_server_unmodelled,client_verify:_type_client_verify=_dflt_client_verify,client_error_page:_type_client_error_page=_dflt_client_error_page)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'canary',canary)\n  __dataclass_builtins_object__.__setattr__(self,'aliases',aliases)\n  __dataclass_builtins_object__.__setattr__(self,'affinity',affinity)\n  __dataclass_builtins_object__.__setattr__(self,'server_unmodelled',server_unmodelled)\n  __dataclass_builtins_object__.__setattr__(self,'client_verify',client_verify)\n  __dataclass_builtins_object__.__setattr__(self,'client_error_page',client_error_page)\n return __init__"] = __create_fn__
+TABLE["def __create_fn__(_type_location, _type_canary, _type_aliases, _type_affinity, _type_server_unmodelled, _type_client_verify, _type_client_error_page, _type_ssl_ciphers, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_canary, _dflt_aliases, _dflt_affinity, _dflt_server_unmodelled, _dflt_client_verify, _dflt_client_error_page, _dflt_ssl_ciphers, _return_type):\n def __init__(self,location:_type_location,canary:_type_canary=_dflt_canary,aliases:_type_aliases=_dflt_aliases,affinity:_type_affinity=_dflt_affinity,server_unmodelled:_type_server_unmodelled=_dflt_server_unmodelled,client_verify:_type_client_verify=_dflt_client_verify,client_error_page:_type_client_error_page=_dflt_client_error_page,ssl_ciphers:_type_ssl_ciphers=_dflt_ssl_ciphers)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'canary',canary)\n  __dataclass_builtins_object__.__setattr__(self,'aliases',aliases)\n  __dataclass_builtins_object__.__setattr__(self,'affinity',affinity)\n  __dataclass_builtins_object__.__setattr__(self,'server_unmodelled',server_unmodelled)\n  __dataclass_builtins_object__.__setattr__(self,'client_verify',client_verify)\n  __dataclass_builtins_object__.__setattr__(self,'client_error_page',client_error_page)\n  __dataclass_builtins_object__.__setattr__(self,'ssl_ciphers',ssl_ciphers)\n return __init__"] = __create_fn__
 
 def __create_fn__(_type_origins, _type_methods, _type_headers, _type_credentials, _type_expose, _type_max_age, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,origins:_type_origins,methods:_type_methods,headers:_type_headers,credentials:_type_credentials,expose:_type_expose,max_age:_type_max_age)->_return_type:
@@ -164,11 +165,11 @@ TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name)
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('location','canary','aliases','affinity','server_unmodelled','client_verify','client_error_page',):
+  if type(self) is cls or name in ('location','canary','aliases','affinity','server_unmodelled','client_verify','client_error_page','ssl_ciphers',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'location\',\'canary\',\'aliases\',\'affinity\',\'server_unmodelled\',\'client_verify\',\'client_error_page\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'location\',\'canary\',\'aliases\',\'affinity\',\'server_unmodelled\',\'client_verify\',\'client_error_page\',\'ssl_ciphers\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -196,11 +197,11 @@ TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('location','canary','aliases','affinity','server_unmodelled','client_verify','client_error_page',):
+  if type(self) is cls or name in ('location','canary','aliases','affinity','server_unmodelled','client_verify','client_error_page','ssl_ciphers',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'location\',\'canary\',\'aliases\',\'affinity\',\'server_unmodelled\',\'client_verify\',\'client_error_page\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'location\',\'canary\',\'aliases\',\'affinity\',\'server_unmodelled\',\'client_verify\',\'client_error_page\',\'ssl_ciphers\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):

@@ -34,10 +34,10 @@ TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is s
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.method,self.scheme,self.host,self.port,self.target,self.headers,self.sni,self.client_ip,self.no_client_cert,)==(other.method,other.scheme,other.host,other.port,other.target,other.headers,other.sni,other.client_ip,other.no_client_cert,)
+   return (self.method,self.scheme,self.host,self.port,self.target,self.headers,self.sni,self.client_ip,self.no_client_cert,self.tls_version,self.tls_cipher,)==(other.method,other.scheme,other.host,other.port,other.target,other.headers,other.sni,other.client_ip,other.no_client_cert,other.tls_version,other.tls_cipher,)
   return NotImplemented
  return __eq__
-TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.method,self.scheme,self.host,self.port,self.target,self.headers,self.sni,self.client_ip,self.no_client_cert,)==(other.method,other.scheme,other.host,other.port,other.target,other.headers,other.sni,other.client_ip,other.no_client_cert,)\n  return NotImplemented\n return __eq__'] = __create_fn__
+TABLE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.method,self.scheme,self.host,self.port,self.target,self.headers,self.sni,self.client_ip,self.no_client_cert,self.tls_version,self.tls_cipher,)==(other.method,other.scheme,other.host,other.port,other.target,other.headers,other.sni,other.client_ip,other.no_client_cert,other.tls_version,other.tls_cipher,)\n  return NotImplemented\n return __eq__'] = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -99,9 +99,9 @@ TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.location,
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.method,self.scheme,self.host,self.port,self.target,self.headers,self.sni,self.client_ip,self.no_client_cert,))
+  return hash((self.method,self.scheme,self.host,self.port,self.target,self.headers,self.sni,self.client_ip,self.no_client_cert,self.tls_version,self.tls_cipher,))
  return __hash__
-TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.method,self.scheme,self.host,self.port,self.target,self.headers,self.sni,self.client_ip,self.no_client_cert,))\n return __hash__'] = __create_fn__
+TABLE['def __create_fn__():\n def __hash__(self):\n  return hash((self.method,self.scheme,self.host,self.port,self.target,self.headers,self.sni,self.client_ip,self.no_client_cert,self.tls_version,self.tls_cipher,))\n return __hash__'] = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
@@ -157,9 +157,9 @@ TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qua
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(method={self.method!r}, scheme={self.scheme!r}, host={self.host!r}, port={self.port!r}, target={self.target!r}, headers={self.headers!r}, sni={self.sni!r}, client_ip={self.client_ip!r}, no_client_cert={self.no_client_cert!r})"
+  return self.__class__.__qualname__ + f"(method={self.method!r}, scheme={self.scheme!r}, host={self.host!r}, port={self.port!r}, target={self.target!r}, headers={self.headers!r}, sni={self.sni!r}, client_ip={self.client_ip!r}, no_client_cert={self.no_client_cert!r}, tls_version={self.tls_version!r}, tls_cipher={self.tls_cipher!r})"
  return __repr__
-TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(method={self.method!r}, scheme={self.scheme!r}, host={self.host!r}, port={self.port!r}, target={self.target!r}, headers={self.headers!r}, sni={self.sni!r}, client_ip={self.client_ip!r}, no_client_cert={self.no_client_cert!r})"\n return __repr__'] = __create_fn__
+TABLE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(method={self.method!r}, scheme={self.scheme!r}, host={self.host!r}, port={self.port!r}, target={self.target!r}, headers={self.headers!r}, sni={self.sni!r}, client_ip={self.client_ip!r}, no_client_cert={self.no_client_cert!r}, tls_version={self.tls_version!r}, tls_cipher={self.tls_cipher!r})"\n return __repr__'] = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
@@ -201,8 +201,8 @@ def __create_fn__(_type_location, _type_status, MISSING, _HAS_DEFAULT_FACTORY, _
  return __init__
 TABLE["def __create_fn__(_type_location, _type_status, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,location:_type_location,status:_type_status)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'status',status)\n return __init__"] = __create_fn__
 
-def __create_fn__(_type_method, _type_scheme, _type_host, _type_port, _type_target, _type_headers, _type_sni, _type_client_ip, _type_no_client_cert, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_method, _dflt_scheme, _dflt_host, _dflt_port, _dflt_target, _dflt_headers, _dflt_sni, _dflt_client_ip, _dflt_no_client_cert, _return_type):
- def __init__(self,method:_type_method=_dflt_method,scheme:_type_scheme=_dflt_scheme,host:_type_host=_dflt_host,port:_type_port=_dflt_port,target:_type_target=_dflt_target,headers:_type_headers=_dflt_headers,sni:_type_sni=_dflt_sni,client_ip:_type_client_ip=_dflt_client_ip,no_client_cert:_type_no_client_cert=_dflt_no_client_cert)->_return_type:
+def __create_fn__(_type_method, _type_scheme, _type_host, _type_port, _type_target, _type_headers, _type_sni, _type_client_ip, _type_no_client_cert, _type_tls_version, _type_tls_cipher, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_method, _dflt_scheme, _dflt_host, _dflt_port, _dflt_target, _dflt_headers, _dflt_sni, _dflt_client_ip, _dflt_no_client_cert, _dflt_tls_version, _dflt_tls_cipher, _return_type):
+ def __init__(self,method:_type_method=_dflt_method,scheme:_type_scheme=_dflt_scheme,host:_type_host=_dflt_host,port:_type_port=_dflt_port,target:_type_target=_dflt_target,headers:_type_headers=_dflt_headers,sni:_type_sni=_dflt_sni,client_ip:_type_client_ip=_dflt_client_ip,no_client_cert:_type_no_client_cert=_dflt_no_client_cert,tls_version:_type_tls_version=_dflt_tls_version,tls_cipher:_type_tls_cipher=_dflt_tls_cipher)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'method',method)
   __dataclass_builtins_object__.__setattr__(self,'scheme',scheme)
   __dataclass_builtins_object__.__setattr__(self,'host',host)
@@ -212,8 +212,10 @@ def __create_fn__(_type_method, _type_scheme, _type_host, _type_port, _type_targ
   __dataclass_builtins_object__.__setattr__(self,'sni',sni)
   __dataclass_builtins_object__.__setattr__(self,'client_ip',client_ip)
   __dataclass_builtins_object__.__setattr__(self,'no_client_cert',no_client_cert)
+  __dataclass_builtins_object__.__setattr__(self,'tls_version',tls_version)
+  __dataclass_builtins_object__.__setattr__(self,'tls_cipher',tls_cipher)
  return __init__
-TABLE["def __create_fn__(_type_method, _type_scheme, _type_host, _type_port, _type_target, _type_headers, _type_sni, _type_client_ip, _type_no_client_cert, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_method, _dflt_scheme, _dflt_host, _dflt_port, _dflt_target, _dflt_headers, _dflt_sni, _dflt_client_ip, _dflt_no_client_cert, _return_type):\n def __init__(self,method:_type_method=_dflt_method,scheme:_type_scheme=_dflt_scheme,host:_type_host=_dflt_host,port:_type_port=_dflt_port,target:_type_target=_dflt_target,headers:_type_headers=_dflt_headers,sni:_type_sni=_dflt_sni,client_ip:_type_client_ip=_dflt_client_ip,no_client_cert:_type_no_client_cert=_dflt_no_client_cert)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'method',method)\n  __dataclass_builtins_object__.__setattr__(self,'scheme',scheme)\n  __dataclass_builtins_object__.__setattr__(self,'host',host)\n  __dataclass_builtins_object__.__setattr__(self,'port',port)\n  __dataclass_builtins_object__.__setattr__(self,'target',target)\n  __dataclass_builtins_object__.__setattr__(self,'headers',headers)\n  __dataclass_builtins_object__.__setattr__(self,'sni',sni)\n  __dataclass_builtins_object__.__setattr__(self,'client_ip',client_ip)\n  __dataclass_builtins_object__.__setattr__(self,'no_client_cert',no_client_cert)\n return __init__"] = __create_fn__
+TABLE["def __create_fn__(_type_method, _type_scheme, _type_host, _type_port, _type_target, _type_headers, _type_sni, _type_client_ip, _type_no_client_cert, _type_tls_version, _type_tls_cipher, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_method, _dflt_scheme, _dflt_host, _dflt_port, _dflt_target, _dflt_headers, _dflt_sni, _dflt_client_ip, _dflt_no_client_cert, _dflt_tls_version, _dflt_tls_cipher, _return_type):\n def __init__(self,method:_type_method=_dflt_method,scheme:_type_scheme=_dflt_scheme,host:_type_host=_dflt_host,port:_type_port=_dflt_port,target:_type_target=_dflt_target,headers:_type_headers=_dflt_headers,sni:_type_sni=_dflt_sni,client_ip:_type_client_ip=_dflt_client_ip,no_client_cert:_type_no_client_cert=_dflt_no_client_cert,tls_version:_type_tls_version=_dflt_tls_version,tls_cipher:_type_tls_cipher=_dflt_tls_cipher)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'method',method)\n  __dataclass_builtins_object__.__setattr__(self,'scheme',scheme)\n  __dataclass_builtins_object__.__setattr__(self,'host',host)\n  __dataclass_builtins_object__.__setattr__(self,'port',port)\n  __dataclass_builtins_object__.__setattr__(self,'target',target)\n  __dataclass_builtins_object__.__setattr__(self,'headers',headers)\n  __dataclass_builtins_object__.__setattr__(self,'sni',sni)\n  __dataclass_builtins_object__.__setattr__(self,'client_ip',client_ip)\n  __dataclass_builtins_object__.__setattr__(self,'no_client_cert',no_client_cert)\n  __dataclass_builtins_object__.__setattr__(self,'tls_version',tls_version)\n  __dataclass_builtins_object__.__setattr__(self,'tls_cipher',tls_cipher)\n return __init__"] = __create_fn__
 
 def __create_fn__(_type_namespace, _type_name, _type_port, _type_host, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_host, _return_type):
  def __init__(self,namespace:_type_namespace,name:_type_name,port:_type_port,host:_type_host=_dflt_host)->_return_type:
@@ -284,11 +286,11 @@ TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name)
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('method','scheme','host','port','target','headers','sni','client_ip','no_client_cert',):
+  if type(self) is cls or name in ('method','scheme','host','port','target','headers','sni','client_ip','no_client_cert','tls_version','tls_cipher',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'method\',\'scheme\',\'host\',\'port\',\'target\',\'headers\',\'sni\',\'client_ip\',\'no_client_cert\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'method\',\'scheme\',\'host\',\'port\',\'target\',\'headers\',\'sni\',\'client_ip\',\'no_client_cert\',\'tls_version\',\'tls_cipher\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -340,11 +342,11 @@ TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('method','scheme','host','port','target','headers','sni','client_ip','no_client_cert',):
+  if type(self) is cls or name in ('method','scheme','host','port','target','headers','sni','client_ip','no_client_cert','tls_version','tls_cipher',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'method\',\'scheme\',\'host\',\'port\',\'target\',\'headers\',\'sni\',\'client_ip\',\'no_client_cert\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__
+TABLE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'method\',\'scheme\',\'host\',\'port\',\'target\',\'headers\',\'sni\',\'client_ip\',\'no_client_cert\',\'tls_version\',\'tls_cipher\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):

@@ -189,6 +189,8 @@ def _gateway_policies(places: list[tuple[ir.Gateway, list[dict[str, Any]]]], tar
     from ing2gw.emit.targets.client_ip import not_carried
 
     wanted = [(g, objs) for g, objs in places if g.intents and objs]
+    if target is None:
+        _listener_tls_lost(wanted, None, set(), out)
     if target is None or not wanted:
         return
     emitter = gateway_emitter_for(target)
@@ -198,9 +200,26 @@ def _gateway_policies(places: list[tuple[ir.Gateway, list[dict[str, Any]]]], tar
         out.findings.extend(told)
         for obj in objects:
             out.platform.append(obj)
+    _listener_tls_lost(wanted, target, consumed, out)
     for g, objs in wanted:
         for intent in sorted(set(g.intents) - consumed, key=lambda i: (i.kind, i.source.key, i.value)):
-            out.findings.append(not_carried(target, intent, g, objs))
+            if intent.kind != "listener-tls":
+                out.findings.append(not_carried(target, intent, g, objs))
+
+
+def _listener_tls_lost(wanted: list[tuple[ir.Gateway, list[dict[str, Any]]]], target: str | None,
+                       consumed: set[ir.Intent], out: Output) -> None:
+    """The ConfigMap's listener TLS settings no emitter wrote (emit/targets/listener_tls.py)."""
+    from ing2gw.emit.targets.carry import verdict
+    from ing2gw.emit.targets.listener_tls import not_carried as tls_lost
+
+    for g, _ in wanted:
+        hosts = ",".join(sorted({k.hostname or "*" for k in g.listeners if k.protocol == "HTTPS"}))
+        for intent in sorted((i for i in g.intents if i.kind == "listener-tls" and i not in consumed),
+                             key=lambda i: i.source.key):
+            v = verdict(target, "listener-tls", [(k, x) for k, x in intent.params if k != "class"])
+            out.findings.append(tls_lost(target, intent, hosts, "" if v.why_not.startswith("ing2gw does not write")
+                                         else v.why_not))
 
 
 def _drop_timeouts(routes: set[tuple[str, str]], out: Output) -> None:

@@ -24,6 +24,7 @@ from ing2gw.load import Manifest
 from ing2gw.origin import GENERATED
 from ing2gw.simulate import build_router
 from ing2gw.simulate.compare import Difference, compare
+from ing2gw.simulate.tls_probes import CONFIGMAP_KEYS as TLS_CONFIGMAP_KEYS, tls_probes
 from ing2gw.simulate.probes import Forwarded, iter_probes
 from ing2gw.simulate.request import Answer, ClusterContext, Request, depends_on_access
 from ing2gw.equivalence.explain import (FindingIndex, KnownHosts, Probe, explain, host_of, subject_key,
@@ -359,10 +360,16 @@ def run_check(old: Sequence[Manifest], new: Sequence[Manifest], findings: Sequen
 
         forwarded = _forwarded(group_ctx) if controller == "ingress-nginx" else None
 
+        # the listener's TLS versions and suites, where the ConfigMap or an annotation restricts them
+        tls_keys = {k: v for k, v in ctx.nginx_configmap.items() if k in TLS_CONFIGMAP_KEYS} \
+            if controller == "ingress-nginx" else {}
+
         def make_probes(seeds: list[Manifest] = seeds, group_routes: list[Manifest] = group_routes,
                         global_lists: list[str] = global_lists,
-                        forwarded: Forwarded | None = forwarded) -> Iterable[Request]:
-            return iter_probes(seeds, group_routes, global_lists=global_lists, forwarded=forwarded)
+                        forwarded: Forwarded | None = forwarded,
+                        tls_keys: dict[str, str] = tls_keys) -> Iterable[Request]:
+            return itertools.chain(iter_probes(seeds, group_routes, global_lists=global_lists, forwarded=forwarded),
+                                   tls_probes(seeds if controller == "ingress-nginx" else [], tls_keys))
 
         probes: Iterable[Request] = make_probes()
         if extra_probes:  # the set of every probe's description is ~40 MB at 10,000 Ingresses: only when needed

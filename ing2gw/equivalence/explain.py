@@ -130,6 +130,8 @@ def _answer_is(a: Answer, kind: str) -> bool:
         return a.status in (401, 403) and a.backend is None and a.redirect is None
     if kind == "too-large":
         return a.status == 413 and a.backend is None
+    if kind == "tls-refused":
+        return a.status == 0 and a.generated_by == "tls-refused"
     if kind == "auth-denied":
         return a.backend is None and a.generated_by == "external-auth-denied"
     if kind == "no-client-cert":
@@ -152,6 +154,8 @@ def _where(f: Finding, key: str, p: Probe) -> bool:
         return p.other_host and any(below_wildcard(p.host, w) for w in _values(f, "wildcard"))
     if key == "paths":
         return paths_match(_values(f, "paths"), p.request.path)
+    if key == "suites":
+        return p.request.tls_cipher is not None and p.request.tls_cipher in _values(f, "suites")
     if key == "services":
         wanted = _values(f, "services")
         return bool(wanted & (_services(p.old) | _services(p.new)))

@@ -43,7 +43,8 @@ Vocabulary (checked when the tables load, so a typo cannot ship):
   request fully matches two or more of the `tie` patterns)),
   `services` (comma-separated `namespace/name`: either answer sends traffic to one of them),
   `headers` (comma-separated header names the request carries, or `Name=value` for that
-  value), `cookies` (cookie names), `methods`.
+  value), `cookies` (cookie names), `methods`, `suites` (comma-separated cipher suites, OpenSSL
+  names: the request offers only one of them, simulate/tls_probes.py).
 * `when`: `scheme` (http, https), `method`, `host` (`trailing-dot`, `missing`: no Host header, or `empty`: none or an empty one), `without-header` (a header
   the request does not carry), `old` and `new` (the
   answer: `no-response`, `redirect`, `proxied`, `not-found` (a 404 of the proxy itself),
@@ -52,7 +53,8 @@ Vocabulary (checked when the tables load, so a typo cannot ship):
   proxy gives itself: the declared body is above its limit), `no-client-cert` (the proxy refused
   a client that presented no certificate: nginx's 400 or its auth-tls-error-page redirect, a
   failed TLS handshake), `auth-denied` (the proxy answered for an external auth service that
-  refused or failed, the check's modelled one: `simulate/oracle.py`)).
+  refused or failed, the check's modelled one: `simulate/oracle.py`), `tls-refused` (a TLS handshake
+  refused for the only version or cipher suite the client offered: `simulate/tls_probes.py`)).
 * `change`, per field: `trailing-slash` (the two values differ only by one trailing `/` of the
   path), `query` (only in the query string), `port` (only in the port of the URL), or a list of
   these; `removed` (the old answer has the field, the new one not) or `added`; `OLD>NEW`
@@ -70,10 +72,11 @@ from typing import Any, Mapping
 FIELDS = frozenset({"status", "backend", "weights", "redirect", "redirect.status", "redirect.location",
                     "upstream_path", "upstream_host", "upstream_headers", "response_headers", "upstream_tls"})
 HEADER_FIELDS = ("upstream_headers.", "response_headers.")
-WHERE = frozenset({"ingress", "ingresses", "hosts", "wildcard", "paths", "services", "headers", "cookies", "methods"})
+WHERE = frozenset({"ingress", "ingresses", "hosts", "wildcard", "paths", "services", "headers", "cookies", "methods",
+                   "suites"})
 WHEN = frozenset({"scheme", "method", "host", "old", "new", "without-header"})
 ANSWER_KINDS = frozenset({"no-response", "redirect", "proxied", "not-found", "server-error", "refused", "too-large",
-                          "no-client-cert", "auth-denied"})
+                          "no-client-cert", "auth-denied", "tls-refused"})
 CHANGES = frozenset({"trailing-slash", "query", "port", "removed", "added"})
 PATH_KINDS = frozenset({"exact", "prefix", "iprefix", "segment", "case-variant", "regex", "tie"})
 _VALUE_PAIR = re.compile(r"[^>]*>[^>]*\Z")
@@ -112,6 +115,7 @@ _WHERE_WORDS = {
     "headers": "carrying the finding's headers",
     "cookies": "carrying the finding's cookies",
     "methods": "with the finding's methods",
+    "suites": "offering only one of the finding's TLS cipher suites",
 }
 _CHANGE_WORDS = {
     "trailing-slash": "only by a trailing slash", "query": "only in the query string", "port": "only in the port",
@@ -121,7 +125,8 @@ _CHANGE_WORDS = {
 _ANSWER_WORDS = {"no-response": "no answer", "redirect": "a redirect", "proxied": "a proxied request",
                  "not-found": "its own 404", "server-error": "a 5xx", "refused": "its own 401 or 403",
                  "too-large": "its own 413", "no-client-cert": "its refusal of a client without a certificate",
-                 "auth-denied": "its answer for a refusing or failing auth service"}
+                 "auth-denied": "its answer for a refusing or failing auth service",
+                 "tls-refused": "a TLS handshake refused for the version or cipher suite the client offered"}
 
 
 def _when_words(key: str, value: str) -> str:

@@ -690,6 +690,16 @@ class _Ctx:
         return RequestView(req.method, path, headers, frozenset(repeated) if repeated else _NO_NAMES,
                            self.query, grpc)
 
+    def _tls_unknown(self, li: Listener) -> None:
+        """A probe offering one TLS version or suite (simulate/tls_probes.py) on a listener whose
+        implementation's model does not say what it accepts (no TlsHandshake step): unmodelled."""
+        from ing2gw.simulate.gateway_policies.steps import TlsHandshake
+
+        early = self.router._effects_on_listener(li) if not self.router._policy_index.empty else None
+        if early is None or not any(isinstance(s, TlsHandshake) for s in early.steps):
+            self.unmodelled.append(f"listener {li.label}: which TLS versions and cipher suites the implementation "
+                                   "accepts is not modelled (the handshake is modelled as completing)")
+
     def http(self, li: Listener, host: str) -> Decision:
         self.decided.append(("listener", li.label))
         if li.caveats:
@@ -705,6 +715,8 @@ class _Ctx:
                     return Decision(self.local(reply, state), listener=li)
                 if state.changed:
                     self.request = replace(self.request, headers=tuple(state.headers))
+        if self.request.tls_version is not None and self.request.scheme == "https":
+            self._tls_unknown(li)
         req = self.request
         path = self.path
         if ("%" in path or "//" in path or "/." in path) and _NORMALISABLE.search(path):

@@ -176,6 +176,10 @@ class NginxRouter:
             t.notes.extend(server.notes)
         if server.unmodelled:
             t.unmodelled.extend(server.unmodelled)
+        if https and request.tls_version is not None:
+            refused = self._tls_refused(request, server, t)
+            if refused is not None:
+                return refused
         if https and request.no_client_cert and server.client_verify == "on":
             return self._no_client_cert(server, t)
         if server.app_root and uri == "/":                                            # E1
@@ -459,6 +463,22 @@ class NginxRouter:
             return None
         t.notes.append(f"auth-url of {anns.owner}: the auth service answers {status}")
         return t.answer(status if status in (401, 403) else 500, generated_by="external-auth-denied")
+
+    def _tls_refused(self, request: Request, server: Server, t: _Trace) -> Answer | None:
+        """A probe offering one TLS version or suite that the server's ssl_protocols / ssl_ciphers
+        refuse: no HTTP answer (simulate/nginx_tls.py)."""
+        from ing2gw.simulate.nginx_tls import handshake
+
+        ciphers = server.ssl_ciphers or self.settings.ssl_ciphers
+        why, unknown = handshake(request, self.settings.ssl_protocols, ciphers)
+        if unknown is not None:
+            t.unmodelled.append(unknown)
+        if why is None:
+            return None
+        t.notes.append(f"{server.host}: the TLS handshake fails: {why}")
+        # the Ingress whose ssl-ciphers annotation set the server's suites decided a suite refused
+        t.ingress = (server.ssl_ciphers_owner or None) if why.startswith(("cipher", "no suite")) else None
+        return t.answer(0, generated_by="tls-refused")
 
     @staticmethod
     def _no_client_cert(server: Server, t: _Trace) -> Answer:

@@ -269,6 +269,8 @@ class IngressAnns:
     #: optional_no_ca, off; "" without a CA Secret) and the auth-tls-error-page URL
     client_verify: str = ""
     client_error_page: str = ""
+    #: ssl-ciphers: the ssl_ciphers of the host's server ("": the ConfigMap's)
+    ssl_ciphers: str = ""
 
 
 class Rejected(Exception):
@@ -490,7 +492,8 @@ def parse_ingress_annotations(ing: Ingress, settings: NginxSettings) -> IngressA
     return IngressAnns(location=loc, canary=canary, aliases=tuple(aliases),
                        affinity=bool(raw.get("affinity")), server_unmodelled=tuple(server_unmodelled),
                        client_verify=_client_verify(raw) if not canary_on else "",
-                       client_error_page=raw.get("auth-tls-error-page", "").strip())
+                       client_error_page=raw.get("auth-tls-error-page", "").strip(),
+                       ssl_ciphers=raw.get("ssl-ciphers", "").strip())
 
 
 def _auth_url_ok(url: str) -> bool:

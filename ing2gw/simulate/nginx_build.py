@@ -113,6 +113,10 @@ class Server:
     client_verify: str = ""
     client_error_page: str = ""
     client_verify_owner: str = ""
+    #: ssl_ciphers of the server (the first Ingress of the host with the ssl-ciphers annotation,
+    #: internal/ingress/controller/controller.go createServers) and that Ingress ("": the ConfigMap's)
+    ssl_ciphers: str = ""
+    ssl_ciphers_owner: str = ""
 
 
 def covers(dns_names: tuple[str, ...], host: str) -> bool:
@@ -366,6 +370,8 @@ class NginxConfig:
                     # CertificateAuth
                     server.client_verify, server.client_error_page = ia.client_verify, ia.client_error_page
                     server.client_verify_owner = ing.key
+                if ia.ssl_ciphers and not server.ssl_ciphers:
+                    server.ssl_ciphers, server.ssl_ciphers_owner = ia.ssl_ciphers, ing.key
                 if server.cert is not None or not ing.tls:
                     continue                                      # G2: first Ingress with TLS decides
                 server.cert = self._pick_cert(server, ing)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from ing2gw.model.tls_suites import NGINX_DEFAULT_CIPHERS, NGINX_DEFAULT_PROTOCOLS
 from ing2gw.errors import InputError, Problem
 from ing2gw.simulate.nginx_access import RealIP
 from ing2gw.simulate.request import ACCESS_UNMODELLED
@@ -173,6 +174,10 @@ class NginxSettings:
     allowlist_default: str = ""
     denylist_default: str = ""
     proxy_body_size: str = "1m"
+    #: ConfigMap ssl-protocols / ssl-ciphers: the http-level ssl_protocols and ssl_ciphers of every
+    #: server (an Ingress's ssl-ciphers annotation replaces the ciphers for its host)
+    ssl_protocols: str = NGINX_DEFAULT_PROTOCOLS
+    ssl_ciphers: str = NGINX_DEFAULT_CIPHERS
     #: how nginx derives the client address ($remote_addr)
     real_ip: RealIP = RealIP()
     #: flags and keys set to values that matter but are not modelled (reported on every answer)
@@ -310,6 +315,8 @@ def parse_settings(flags: Sequence[str], configmap: Mapping[str, str]) -> NginxS
         allowlist_default=cm.get("whitelist-source-range", ""),
         denylist_default=cm.get("denylist-source-range", ""),
         proxy_body_size=cm.get("proxy-body-size", "1m"),
+        ssl_protocols=cm.get("ssl-protocols", "").strip() or NGINX_DEFAULT_PROTOCOLS,
+        ssl_ciphers=cm.get("ssl-ciphers", "").strip() or NGINX_DEFAULT_CIPHERS,
         real_ip=RealIP.from_configmap(cm, _bool(cm, "use-forwarded-headers", "false", [], c)),
         unmodelled=tuple(unmodelled),
     )

@@ -52,6 +52,12 @@ class Request:
     #: the client presents no certificate when the server asks for one (`@no-client-cert`);
     #: otherwise a proxy that asks for one is modelled as getting a valid certificate
     no_client_cert: bool = False
+    #: the client offers only this TLS version ("1.0".."1.3"; https only; `| @tls=1.1`, JSON
+    #: `"tlsVersion"`); None: a modern client offering TLS 1.2 and 1.3 with common suites
+    tls_version: str | None = None
+    #: the client offers only this TLS 1.0-1.2 cipher suite, OpenSSL name (`| @cipher=NAME`, JSON
+    #: `"tlsCipher"`; model/tls_suites.py); None: common suites
+    tls_cipher: str | None = None
 
     @property
     def path(self) -> str:
@@ -110,6 +116,10 @@ class Request:
             d["client"] = self.client_ip
         if self.no_client_cert:
             d["clientCert"] = False
+        if self.tls_version is not None:
+            d["tlsVersion"] = self.tls_version
+        if self.tls_cipher is not None:
+            d["tlsCipher"] = self.tls_cipher
         return d
 
     def url(self) -> str:
@@ -120,7 +130,9 @@ class Request:
         hs = "".join(f" | {k}: {v}" for k, v in self.headers)
         client = f" | @client={self.client_ip}" if self.client_ip is not None else ""
         cert = " | @no-client-cert" if self.no_client_cert else ""
-        return f"{self.method} {self.url()}{hs}{client}{cert}"
+        tls = (f" | @tls={self.tls_version}" if self.tls_version is not None else "") + \
+            (f" | @cipher={self.tls_cipher}" if self.tls_cipher is not None else "")
+        return f"{self.method} {self.url()}{hs}{client}{cert}{tls}"
 
     @classmethod
     def from_url(cls, method: str, url: str, headers: Iterable[tuple[str, str]] = (),
@@ -202,20 +214,26 @@ class Request:
         hdrs: list[tuple[str, str]] = []
         client: str | None = None
         no_cert = False
+        tls: dict[str, str] = {}
         for part in hparts:
             if part.lstrip().startswith("@"):
                 key, sep, value = part.strip()[1:].partition("=")
                 if key.strip() == "no-client-cert" and not sep:
                     no_cert = True
                     continue
+                if key.strip() in ("tls", "cipher") and sep:
+                    tls[key.strip()] = value.strip()
+                    continue
                 if key.strip() != "client" or not sep:
                     raise RequestError(f"unknown request property {part.strip()!r}; known: @client=ADDRESS, "
-                                       "@no-client-cert")
+                                       "@no-client-cert, @tls=VERSION, @cipher=NAME")
                 client = value.strip()
             else:
                 hdrs.append(parse_header(part))
         req = cls.from_url(method, url, hdrs, client_ip=client)
-        return replace(req, no_client_cert=True) if no_cert else req
+        if no_cert:
+            req = replace(req, no_client_cert=True)
+        return _with_tls(req, tls.get("tls"), tls.get("cipher"))
 
     @classmethod
     def from_json(cls, obj: Any) -> "Request":
@@ -240,7 +258,25 @@ class Request:
         req = cls.from_url(str(obj.get("method") or "GET"), str(obj["url"]), hdrs, **kwargs)
         if obj.get("clientCert") is False:
             req = replace(req, no_client_cert=True)
+        version, cipher = obj.get("tlsVersion"), obj.get("tlsCipher")
+        return _with_tls(req, None if version is None else str(version), None if cipher is None else str(cipher))
+
+
+#: the TLS versions a request may offer (`Request.tls_version`)
+TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
+
+
+def _with_tls(req: Request, version: str | None, cipher: str | None) -> Request:
+    """The request offering only that TLS version and cipher suite (https only)."""
+    if version is None and cipher is None:
         return req
+    if req.scheme != "https":
+        raise RequestError("@tls and @cipher describe a TLS handshake: only for https:// requests")
+    if version is not None and version not in TLS_VERSIONS:
+        raise RequestError(f"@tls={version}: the version is one of {', '.join(TLS_VERSIONS)}")
+    if cipher is not None and version == "1.3":
+        raise RequestError("@cipher names a TLS 1.0-1.2 suite: not with @tls=1.3")
+    return replace(req, tls_version=version if version is not None else ("1.2" if cipher else None), tls_cipher=cipher)
 
 
 def parse_client(text: str | None) -> str | None:

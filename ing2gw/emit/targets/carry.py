@@ -565,7 +565,37 @@ def _client_ip_ngf(params: Params) -> str | None:
     return None
 
 
+def _listener_tls_eg(params: Params) -> str | None:
+    """ClientTrafficPolicy tls takes a version range and BoringSSL suite names
+    (emit/targets/listener_tls.py)."""
+    if params.get("ciphers-unmodelled"):
+        return (f"the cipher string {params['ciphers-unmodelled']!r} uses OpenSSL keywords, which ing2gw does not "
+                "expand into suite names")
+    if params.get("protocols-unmodelled"):
+        return f"ssl-protocols {params['protocols-unmodelled']!r} names a protocol nginx does not know"
+    versions = [v for v in params.get("versions", "").split(",") if v]
+    if params.get("scope") == "gateway" and not versions:
+        return "no TLS version is left that nginx can negotiate"
+    order = ["1.0", "1.1", "1.2", "1.3"]
+    if versions and versions != order[order.index(versions[0]):order.index(versions[0]) + len(versions)]:
+        return f"the versions {', '.join(versions)} are not a range (minVersion/maxVersion express ranges only)"
+    # `boringssl`: the suites of the list BoringSSL implements (providers normalise it)
+    if params.get("ciphers") and not params.get("boringssl"):
+        return f"none of the suites {params['ciphers']} is one BoringSSL implements"
+    return None
+
+
+def _listener_tls_kgateway(params: Params) -> str | None:
+    """The Gateway listeners' tls.options (kgateway_listener.py): the ConfigMap's settings only."""
+    if params.get("scope") == "host":
+        return ("ing2gw writes kgateway's listener tls.options for the ConfigMap's settings only, not for one host's "
+                "listener")
+    return _listener_tls_eg(params)
+
+
 LIMITS: dict[tuple[str, str], Limit] = {
+    ("envoy-gateway", "listener-tls"): _listener_tls_eg,
+    ("kgateway", "listener-tls"): _listener_tls_kgateway,
     ("envoy-gateway", "external-backend"): _external_backend_eg,
     ("kgateway", "external-backend"): _external_backend_kgateway,
     ("envoy-gateway", "client-ip"): _client_ip_xff_or_proxy,

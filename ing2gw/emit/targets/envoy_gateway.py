@@ -466,5 +466,93 @@ def emit_listener_policies(routes: list[tuple[ir.Route, str]],
                 suggestion="keep client chains as short as before, or check the CA bundle holds only the CAs that "
                            "issue client certificates", security=True))
     consumed -= refused
+    tls_findings = _host_tls(routes, sections, objects, consumed)
     objects += [grants[k] for k in sorted(grants)]
-    return objects, consumed, [told[k] for k in sorted(told)] + [failed[k] for k in sorted(failed)]
+    return objects, consumed, [told[k] for k in sorted(told)] + [failed[k] for k in sorted(failed)] + tls_findings
+
+
+def _host_tls(routes: list[tuple[ir.Route, str]], sections: dict[ir.ListenerKey, tuple[str, str, str, str]],
+              objects: list[dict[str, Any]], consumed: set[ir.Intent]) -> list[Finding]:
+    """An Ingress's ssl-ciphers (`listener-tls`, scope host) as `tls.ciphers` of the ClientTrafficPolicy
+    of its host's own HTTPS listener (sectionName): the client-certificate policy of that listener
+    when there is one (Envoy Gateway takes one policy per listener), else `<gateway>-<listener>-tls`.
+    nginx sets ssl_ciphers for the host's server only, so a listener without a hostname or with a
+    wildcard (other hosts) and Ingresses of one host asking for different suites get nothing
+    (ING2GW-TARGET-084). The versions stay the Gateway's (the gateway emitter copies the
+    ConfigMap's into this policy)."""
+    from ing2gw.emit.targets.listener_tls import dropped_finding, envoy_tls, written_finding
+
+    wanted: dict[tuple[str, str, str, str], list[ir.Intent]] = {}
+    names: dict[tuple[str, str, str, str], set[str]] = {}
+    out: list[Finding] = []
+    refused: set[ir.Intent] = set()
+    placed: set[ir.Intent] = set()
+    plain: dict[ir.Intent, str] = {}
+    for route, _ in routes:
+        mine = [i for i in route.intents if i.kind == "listener-tls" and carries("envoy-gateway", i.kind, i.params)]
+        if not mine:
+            continue
+        listeners = [k for k in route.parents if k.protocol == "HTTPS"]
+        if not listeners:
+            # the host's plain-HTTP route (ssl-redirect off): the HTTPS route places the intent
+            for i in mine:
+                plain.setdefault(i, ",".join(route.hostnames))
+            continue
+        shared = [k for k in listeners if k.hostname is None or k.hostname.startswith("*")]
+        hosts = ",".join(route.hostnames)
+        why = f"its HTTPS listener serves other hosts too ({shared[0].hostname or 'any host'})" if shared else ""
+        for i in mine:
+            placed.add(i)
+            if why:
+                refused.add(i)
+                out.append(_tls_refused(i, why, hosts))
+                continue
+            for k in listeners:
+                if k in sections:
+                    wanted.setdefault(sections[k], []).append(i)
+                    names.setdefault(sections[k], set()).add(k.hostname or "*")
+    for i, hosts in sorted(plain.items(), key=lambda t: t[0].source.key):
+        if i not in placed:
+            refused.add(i)
+            out.append(_tls_refused(i, "the host has no HTTPS listener (no TLS section)", hosts))
+    for section in sorted(wanted):
+        kind, ns, gw, name = section
+        intents = list(dict.fromkeys(wanted[section]))
+        hosts = ",".join(sorted(names[section]))
+        lists = {dict(i.params).get("ciphers") for i in intents}
+        if len(lists) > 1:
+            refused.update(intents)
+            out += [_tls_refused(i, f"Ingresses of host {name} ask for different suites ({len(lists)}); nginx takes "
+                                    "the first Ingress's, ing2gw does not guess which", hosts) for i in intents]
+            continue
+        tls = envoy_tls(dict(intents[0].params))
+        policy = next((o for o in objects if o.get("kind") == "ClientTrafficPolicy"
+                       and o["metadata"]["namespace"] == ns
+                       and any(r.get("name") == gw and r.get("sectionName") == name
+                               for r in o["spec"].get("targetRefs", []))), None)
+        if policy is None:
+            policy = {"apiVersion": API_VERSION, "kind": "ClientTrafficPolicy",
+                      "metadata": {"name": _name(f"{gw}-{name}", "-tls"), "namespace": ns,
+                                   "annotations": {"ing2gw.io/source-ingress": min(i.source.key for i in intents)}},
+                      "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": kind, "name": gw,
+                                               "sectionName": name}]}}
+            objects.append(policy)
+        policy["spec"].setdefault("tls", {})["ciphers"] = tls["ciphers"]
+        consumed.update(intents)
+        where = f"envoy-gateway: ClientTrafficPolicy {ns}/{policy['metadata']['name']} on listener {name}"
+        for i in sorted(intents, key=lambda i: i.source.key):
+            out.append(written_finding(i, where, {"ciphers": tls["ciphers"]}, hosts))
+            dropped = dropped_finding(i, where, hosts)
+            if dropped is not None:
+                out.append(dropped)
+    consumed -= refused
+    return out
+
+
+def _tls_refused(intent: ir.Intent, why: str, hosts: str) -> Finding:
+    return Finding(Severity.ERROR, "ING2GW-TARGET-084",
+                   f"envoy-gateway: the host's cipher suites (ssl-ciphers) are not written: {why}",
+                   origin=intent.source.origin, subject=f"Ingress {intent.source.key}",
+                   annotation=intent.source.annotation, value=intent.value, security=True,
+                   suggestion="give the host its own HTTPS listener (a TLS section naming it), or write the "
+                              "ClientTrafficPolicy tls.ciphers by hand", details=(("hosts", hosts),))

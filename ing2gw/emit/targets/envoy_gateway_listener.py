@@ -87,4 +87,65 @@ def emit_gateway_policies(places: list[tuple[ir.Gateway, list[dict[str, Any]]]],
             "make sure only the load balancer can reach the Gateway's pods (the trusted ranges are trusted "
             "to tell the truth)" if "clientIPDetection" in settings
             else "make sure the load balancer in front sends the PROXY protocol to the Gateway's Service"))
+    _listener_tls(places, objects, out, consumed, findings)
     return out, consumed, findings
+
+
+def _listener_tls(places: list[tuple[ir.Gateway, list[dict[str, Any]]]], objects: list[dict[str, Any]],
+                  out: list[dict[str, Any]], consumed: set[ir.Intent], findings: list[Finding]) -> None:
+    """The ConfigMap's ssl-protocols / ssl-ciphers (`listener-tls` on the Gateway) as the `tls` of
+    the Gateway's ClientTrafficPolicy `<gateway>-listeners` (created when client-ip wrote none)
+    and of every listener-level policy of the Gateway: a listener policy replaces the Gateway's
+    whole, and its own suites (a host's ssl-ciphers) win over the ConfigMap's, as nginx's
+    server-level ssl_ciphers over the http-level one."""
+    from ing2gw.emit.targets.carry import carries
+    from ing2gw.emit.targets.listener_tls import dropped_finding, envoy_tls, not_carried, written_finding
+
+    for g, objs in places:
+        mine = [i for i in g.intents if i.kind == "listener-tls"]
+        if not mine:
+            continue
+        shapes = {tuple((k, v) for k, v in i.params if k != "class") for i in mine}
+        hosts = ",".join(sorted({k.hostname or "*" for k in g.listeners if k.protocol == "HTTPS"}))
+        if len(shapes) > 1 or {dict(i.params).get("class") for i in mine} != set(g.ingress_classes):
+            for i in mine:
+                findings.append(not_carried("envoy-gateway", i, hosts, "the Gateway serves IngressClasses with "
+                                            "different TLS settings; one Gateway policy cannot serve both"))
+            consumed.update(mine)
+            continue
+        params = dict(next(iter(shapes)))
+        if not carries("envoy-gateway", "listener-tls", params):
+            continue  # reported by emit (not consumed)
+        gateways = sorted((o for o in objs if o.get("kind") == "Gateway"), key=lambda o: str(o["metadata"]["name"]))
+        if not gateways:
+            continue
+        tls = envoy_tls(params)
+        names = [o["metadata"]["name"] for o in gateways]
+        name = f"{names[0]}-listeners"
+        policy = next((o for o in out if o["metadata"]["name"] == name and o["metadata"]["namespace"] == g.namespace),
+                      None)
+        if policy is None:
+            policy = {"apiVersion": API_VERSION, "kind": "ClientTrafficPolicy",
+                      "metadata": policy_metadata(g, name, mine),
+                      "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": n}
+                                              for n in names]}}
+            out.append(policy)
+        policy["spec"]["tls"] = dict(tls)
+        sets = {(o["metadata"]["namespace"], o["metadata"]["name"]) for o in objects if o.get("kind") == "ListenerSet"
+                and (o.get("spec", {}).get("parentRef") or {}).get("name") in names}
+        patched = []
+        for other in objects:
+            if other.get("kind") == "ClientTrafficPolicy" and other.get("apiVersion") == API_VERSION \
+                    and _targets_gateway(other, g.namespace, set(names), sets):
+                own = other["spec"].setdefault("tls", {})
+                for k, v in tls.items():
+                    own.setdefault(k, v)
+                patched.append(f"{other['metadata']['namespace']}/{other['metadata']['name']}")
+        consumed.update(mine)
+        first = min(mine, key=lambda i: i.source.key)
+        where = (f"envoy-gateway: ClientTrafficPolicy {g.namespace}/{name} on Gateway(s) {', '.join(names)}"
+                 + (f" (and the listener policies {', '.join(sorted(patched))})" if patched else ""))
+        findings.append(written_finding(first, where, tls, hosts))
+        dropped = dropped_finding(first, where, hosts)
+        if dropped is not None:
+            findings.append(dropped)

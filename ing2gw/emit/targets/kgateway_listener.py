@@ -57,4 +57,60 @@ def emit_gateway_policies(places: list[tuple[ir.Gateway, list[dict[str, Any]]]],
             "make sure only the load balancer can reach the Gateway's pods from the trusted ranges"
             if "httpSettings" in default
             else "make sure the load balancer in front sends the PROXY protocol to the Gateway's Service"))
+    _listener_tls(places, objects, consumed, findings)
     return out, consumed, findings
+
+
+#: kgateway's listener tls.options keys (pkg/apiclient: MinTLSVersion, MaxTLSVersion, CipherSuites;
+#: versions "1.2", suites comma-separated IANA names)
+MIN_KEY, MAX_KEY, SUITES_KEY = "kgateway.dev/min-tls-version", "kgateway.dev/max-tls-version", "kgateway.dev/cipher-suites"
+
+
+def _listener_tls(places: list[tuple[ir.Gateway, list[dict[str, Any]]]], objects: list[dict[str, Any]],
+                  consumed: set[ir.Intent], findings: list[Finding]) -> None:
+    """The ConfigMap's ssl-protocols / ssl-ciphers (`listener-tls` on the Gateway) as the tls.options
+    of every terminating HTTPS listener of the Gateway objects it became. Not written when some of
+    the Gateway's hosts are served by ListenerSets (their listeners' options are not written) or
+    when its classes disagree (TARGET-083)."""
+    from ing2gw.emit.targets.carry import carries
+    from ing2gw.emit.targets.listener_tls import dropped_finding, envoy_tls, not_carried, written_finding
+
+    for g, objs in places:
+        mine = [i for i in g.intents if i.kind == "listener-tls"]
+        if not mine:
+            continue
+        shapes = {tuple((k, v) for k, v in i.params if k != "class") for i in mine}
+        hosts = ",".join(sorted({k.hostname or "*" for k in g.listeners if k.protocol == "HTTPS"}))
+        gateways = sorted((o for o in objs if o.get("kind") == "Gateway"), key=lambda o: str(o["metadata"]["name"]))
+        names = {o["metadata"]["name"] for o in gateways}
+        sets = [o for o in objects if o.get("kind") == "ListenerSet"
+                and (o.get("spec", {}).get("parentRef") or {}).get("name") in names]
+        why = ("the Gateway serves IngressClasses with different TLS settings" if len(shapes) > 1
+               or {dict(i.params).get("class") for i in mine} != set(g.ingress_classes)
+               else "some hosts' listeners are in ListenerSets, whose options ing2gw does not write" if sets else "")
+        if why:
+            findings += [not_carried("kgateway", i, hosts, why) for i in mine]
+            consumed.update(mine)
+            continue
+        params = dict(next(iter(shapes)))
+        if not gateways or not carries("kgateway", "listener-tls", params):
+            continue  # reported by emit (not consumed)
+        tls = envoy_tls(params)
+        options = {}
+        if "minVersion" in tls:
+            options[MIN_KEY], options[MAX_KEY] = tls["minVersion"], tls["maxVersion"]
+        if params.get("iana"):
+            options[SUITES_KEY] = params["iana"]
+        written_on = []
+        for gw in gateways:
+            for li in gw["spec"].get("listeners", []):
+                if li.get("protocol") == "HTTPS" and (li.get("tls") or {}).get("mode", "Terminate") == "Terminate":
+                    li["tls"].setdefault("options", {}).update(options)
+                    written_on.append(f"{gw['metadata']['name']}/{li['name']}")
+        consumed.update(mine)
+        first = min(mine, key=lambda i: i.source.key)
+        where = f"kgateway: the tls.options of the HTTPS listeners {', '.join(written_on) or '(none)'}"
+        findings.append(written_finding(first, where, tls, hosts))
+        dropped = dropped_finding(first, where, hosts)
+        if dropped is not None:
+            findings.append(dropped)

@@ -719,6 +719,8 @@ def _report(p: _Parse, row: Row, value: str) -> None:
             code = "ING2GW-TARGET-069"  # predicts nginx's refusals of clients without a certificate
         elif row.key == "proxy-body-size":
             code = "ING2GW-TARGET-068"  # predicts the 413s of the old side that now reach the backend
+        elif row.key == "ssl-ciphers" and value.strip():
+            code = "ING2GW-NGINX-084"  # predicts the handshakes one side refuses for the offered suite
         p.ctx.finding(Severity.ERROR if row.security else Severity.WARNING, code,
                       f"{what}: {row.lossy or row.becomes}", ing=p.ing, annotation=full, value=value,
                       status=status, security=row.security,

@@ -235,3 +235,47 @@ def client_address_findings(configmap: Mapping[str, str], source: Origin | None,
                        f"with --allow-weakened {key}", details=(("key", key),)))
     return out
 
+
+
+def listener_tls_params(configmap: Mapping[str, str]) -> tuple[tuple[str, str], ...] | None:
+    """The controller-wide `listener-tls` parameters of a ConfigMap whose ssl-protocols or
+    ssl-ciphers differ from ingress-nginx's defaults (None: the defaults, which every target's
+    default listener matches for versions; model/tls_suites.py).
+
+    `versions`: the versions nginx completes a handshake in, comma-separated: those of
+    ssl-protocols, without TLS 1.0/1.1 unless the cipher string lowers OpenSSL 3's security level
+    (`@SECLEVEL=0`; simulate/nginx_tls.py); `ciphers` / `seclevel` / `ciphers-unmodelled` as for
+    the annotation (`intents.listener_tls_ciphers`); `protocols-unmodelled` for a value nginx
+    would not read."""
+    from ing2gw.model.tls_suites import NGINX_DEFAULT_CIPHERS, NGINX_DEFAULT_PROTOCOLS, parse_nginx_protocols
+    from ing2gw.providers.ingress_nginx.intents import listener_tls_ciphers
+
+    protocols = " ".join(configmap.get("ssl-protocols", "").split()) or NGINX_DEFAULT_PROTOCOLS
+    ciphers = configmap.get("ssl-ciphers", "").strip() or NGINX_DEFAULT_CIPHERS
+    if protocols == NGINX_DEFAULT_PROTOCOLS and ciphers == NGINX_DEFAULT_CIPHERS:
+        return None
+    out = listener_tls_ciphers(ciphers)
+    versions = parse_nginx_protocols(protocols)
+    if versions is None:
+        out["protocols-unmodelled"] = protocols
+    else:
+        if out.get("seclevel") != "0":
+            versions = tuple(v for v in versions if v not in ("1.0", "1.1"))
+        out["versions"] = ",".join(versions)
+    out["scope"] = "gateway"
+    return tuple(sorted(out.items()))
+
+
+def listener_tls_intent(configmap: Mapping[str, str], source: Origin | None, configmap_name: str,
+                        class_name: str, allow_weakened: frozenset[str] = frozenset()) -> ir.Intent | None:
+    """The controller-wide `listener-tls` intent of one IngressClass (None: nginx's defaults);
+    `accepted` when the user accepted losing the keys it sets (--allow-weakened KEY)."""
+    params = listener_tls_params(configmap)
+    if params is None:
+        return None
+    keys = [k for k in ("ssl-protocols", "ssl-ciphers") if configmap.get(k, "").strip()]
+    value = "; ".join(f"{k} {configmap[k].strip()}" for k in keys)
+    origin = source or Origin(f"ConfigMap {configmap_name}", 0)
+    extra = (("accepted", "true"),) if keys and all(_accepted(allow_weakened, k) for k in keys) else ()
+    return ir.Intent("listener-tls", ir.Source("", configmap_name, origin, kind="ConfigMap"), value, security=True,
+                     params=params + extra + (("class", class_name),))

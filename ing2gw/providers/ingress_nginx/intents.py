@@ -70,6 +70,7 @@ CONSUMED: dict[str, frozenset[str]] = {
     "client-certificate-forwarding": frozenset({"auth-tls-pass-certificate-to-upstream"}),
     "timeout": frozenset({"proxy-connect-timeout"}),
     "backend-tls": frozenset({"backend-protocol", "proxy-ssl-verify"}),
+    "listener-tls": frozenset({"ssl-ciphers"}),
 }
 
 #: (target, intent) -> further keys whose effect that target's policy carries (from the parameters)
@@ -104,7 +105,8 @@ LEAD: dict[str, str] = {"basic-auth": "auth-secret", "external-auth": "auth-url"
                         "load-balancing": "upstream-hash-by", "client-certificate": "auth-tls-secret",
                         "retry": "proxy-next-upstream",
                         "client-certificate-forwarding": "auth-tls-pass-certificate-to-upstream",
-                        "timeout": "proxy-connect-timeout", "backend-tls": "backend-protocol"}
+                        "timeout": "proxy-connect-timeout", "backend-tls": "backend-protocol",
+                        "listener-tls": "ssl-ciphers"}
 
 #: http://NAME.NAMESPACE[.svc[.cluster.local]][:port]: a Service of the cluster
 #: upstream-hash-by keys a consistent-hash policy can hash on: one variable, nothing around it
@@ -183,6 +185,11 @@ def intent_params(annotations: Mapping[str, str], prefix: str, namespace: str,
         if (get("auth-tls-pass-certificate-to-upstream") or "").lower() not in ("true", "1", "t"):
             return None
         return {"pass": "true", "ca": get("auth-tls-secret") or ""}
+    if intent == "listener-tls":
+        # ssl-ciphers: the host's ssl_ciphers (server block; annotations/sslcipher); versions
+        # stay the ConfigMap's (ssl_protocols is http-level)
+        ciphers = get("ssl-ciphers")
+        return None if not ciphers else listener_tls_ciphers(ciphers) | {"scope": "host"}
     if intent == "client-certificate":
         ca = get("auth-tls-secret")
         if not ca:
@@ -277,4 +284,23 @@ def _auth_url(url: str, namespace: str, headers: str | None, signin: str | None)
         out["response-headers"] = ",".join(h.strip() for h in headers.split(",") if h.strip())
     if signin:
         out["signin"] = signin
+    return out
+
+
+def listener_tls_ciphers(text: str) -> dict[str, str]:
+    """The `listener-tls` parameters of an OpenSSL cipher string: `ciphers` (the suites it names,
+    colon-separated, in order), `boringssl` (those BoringSSL implements) and `seclevel`, or `ciphers-unmodelled` (the string, when it uses
+    OpenSSL keywords ing2gw does not expand: model/tls_suites.py)."""
+    from ing2gw.model.tls_suites import BY_OPENSSL, parse_openssl_ciphers
+
+    parsed = parse_openssl_ciphers(text)
+    if parsed is None:
+        return {"ciphers-unmodelled": " ".join(text.split())}
+    out = {"ciphers": ":".join(parsed.suites),
+           # the suites BoringSSL (Envoy-based targets) implements too
+           "boringssl": ":".join(s for s in parsed.suites if BY_OPENSSL[s].boringssl),
+           # the same suites by their IANA names (targets that read those: kgateway's cipher-suites)
+           "iana": ",".join(BY_OPENSSL[s].iana for s in parsed.suites if BY_OPENSSL[s].boringssl)}
+    if parsed.seclevel is not None:
+        out["seclevel"] = str(parsed.seclevel)
     return out

@@ -236,6 +236,14 @@ class _Builder(BuildState):
         if client_ip is not None and any(r.source.key in mine for r in self.ctx.out.routes) \
                 and client_ip not in self.gw.intents:
             self.gw.intents.append(client_ip)
+        from ing2gw.providers.ingress_nginx.globals import listener_tls_intent
+
+        # ssl-protocols / ssl-ciphers: every HTTPS server of the class (emit/targets/listener_tls.py)
+        listener_tls = listener_tls_intent(dict(self.glob.data), self.glob.source, self.glob.name or "ingress-nginx",
+                                           self.class_name, self.ctx.options.allow_weakened)
+        if listener_tls is not None and any(r.source.key in mine for r in self.ctx.out.routes) \
+                and listener_tls not in self.gw.intents:
+            self.gw.intents.append(listener_tls)
         if any(intents.values()) and carries(target, "client-allow-list"):
             from ing2gw.providers.ingress_nginx.globals import client_address_findings
 

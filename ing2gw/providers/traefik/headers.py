@@ -80,6 +80,9 @@ def plan_headers(s: dict[str, Any]) -> HeadersPlan:
     return out
 
 
+#: an HTTP header name (Gateway API HeaderName) and a CORS origin (Gateway API CORSOrigin)
+_ORIGIN = re.compile(r"^https?://(\*\.)?([a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(:[0-9]{1,5})?$")
+
 #: what the HTTPRoute CORS filter's allowMethods accepts (Gateway API HTTPMethodWithWildcard)
 CORS_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "*"})
 
@@ -102,10 +105,13 @@ def _cors(s: dict[str, Any], out: HeadersPlan) -> None:
         return
     headers = [str(x) for x in s.get("accessControlAllowHeaders") or []]
     expose = [str(x) for x in s.get("accessControlExposeHeaders") or []]
-    bad = [h for h in headers + expose if h != "*" and not _HEADER_NAME.match(h)]
-    if bad:
-        # Traefik echoes any string; the CORS filter's header lists take HTTP header names or `*`
-        out.left.append(f"accessControlAllowHeaders/accessControlExposeHeaders {bad} (not HTTP header names)")
+    # the CORS filter takes header names (RFC 7230 tokens) and scheme://host[:port] origins only;
+    # Traefik echoes any string (found by the fuzz campaign: a header " , " built an invalid route)
+    odd_names = [h for h in headers + expose if not _HEADER_NAME.match(h) and h != "*"]
+    odd_origins = [o for o in origins if o != "*" and not _ORIGIN.match(o)]
+    if odd_names or odd_origins:
+        out.left.append(f"accessControlAllow/ExposeHeaders or AllowOriginList {odd_names + odd_origins} (not header "
+                        "names or origins the CORS filter accepts)")
         return
     creds = bool(s.get("accessControlAllowCredentials"))
     age = s.get("accessControlMaxAge")

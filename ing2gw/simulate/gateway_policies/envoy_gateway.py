@@ -52,7 +52,7 @@ from ing2gw.simulate.gateway_policies.base import (Effects, EffectsBuilder, Loca
                                                    by_level, duration_seconds, levels_for, mapping, quantity, seq)
 from ing2gw.simulate.gateway_policies.htpasswd import parse_htpasswd
 from ing2gw.simulate.gateway_policies.objects import PolicyObject
-from ing2gw.simulate.gateway_policies.steps import (BasicAuth, BodyLimit, ClientCertificateRequired, EnvoyCors,
+from ing2gw.simulate.gateway_policies.steps import (envoy_handshake, BasicAuth, BodyLimit, ClientCertificateRequired, EnvoyCors,
                                                     ExternalAuth, Note, RegexPathRewrite, Reply, Unmodelled,
                                                     XffClientIP, XffTrustedClientIP, envoy_ext_authz,
                                                     python_replacement, wildcard_origin)
@@ -223,6 +223,10 @@ class EnvoyGateway:
                 and validation.get("optional") is not True \
                 and validation.get("mode", "RequireAndVerify") == "RequireAndVerify":
             b.step(ClientCertificateRequired(f"{fields['tls'][1].label()}: tls.clientValidation"), fields["tls"][1])
+        tls_source = fields["tls"][1] if "tls" in fields else None
+        b.step(envoy_handshake(mapping(fields.get("tls", ({}, None))[0]),
+                               tls_source.label() + ": tls" if tls_source is not None else "Envoy Gateway's TLS defaults"),
+               tls_source or "Envoy Gateway default")
         b.applied.clear()
         return b.build()
 

@@ -43,7 +43,7 @@ from ing2gw.simulate.gateway_policies import Context
 from ing2gw.simulate.gateway_policies.base import (Effects, EffectsBuilder, LocalReply, RequestState, Scope, Step,
                                                    mapping, seq)
 from ing2gw.simulate.gateway_policies.objects import PolicyObject
-from ing2gw.simulate.gateway_policies.steps import envoy_ext_authz
+from ing2gw.simulate.gateway_policies.steps import TlsHandshake, envoy_ext_authz
 from ing2gw.simulate.oracle import auth_service_answer
 
 SECURITY = "security.istio.io"
@@ -82,7 +82,9 @@ class Istio:
         return [p for p in self.store.of(group, kind) if self._selects(p, scope)]
 
     def listener_effects(self, scope: Scope) -> Effects:
-        return Effects()
+        # Istio's gateways accept TLS 1.2 to 1.3 unless meshConfig.tlsDefaults raises the minimum
+        # (not modelled), its default suites are not modelled
+        return Effects((TlsHandshake("Istio's TLS defaults (TLS 1.2 to 1.3)", ("1.2", "1.3"), None),))
 
     def _trusted_proxies(self, scope: Scope) -> int:
         anns = self.store.annotations.get(("Gateway", *scope.gateway), {})

@@ -45,7 +45,7 @@ from ing2gw.simulate.gateway_policies.base import (Effects, EffectsBuilder, Loca
 from ing2gw.simulate.gateway_policies.envoy_gateway import ApiKey, HealthCheck, _envoy_realm
 from ing2gw.simulate.gateway_policies.htpasswd import parse_htpasswd
 from ing2gw.simulate.gateway_policies.objects import PolicyObject
-from ing2gw.simulate.gateway_policies.steps import (BasicAuth, BodyLimit, EnvoyCors, ExternalAuth, HeaderChanges,
+from ing2gw.simulate.gateway_policies.steps import (TlsHandshake, BasicAuth, BodyLimit, EnvoyCors, ExternalAuth, HeaderChanges,
                                                     Note, RegexPathRewrite, Reply, Unmodelled, XffClientIP,
                                                     XffTrustedClientIP, envoy_ext_authz, wildcard_origin)
 
@@ -157,6 +157,8 @@ class Kgateway:
                 path = mapping(settings.get("healthCheck")).get("path")
                 if path:
                     b.step(HealthCheck(str(path)), p)
+        b.step(kgateway_handshake(self.store.listener_options.get((*scope.gateway, scope.listener), {})
+                                  if scope.listener_owner[0] == "Gateway" else {}, scope.listener), "kgateway listener")
         return b.build()
 
     def _listener_policies(self, kind: str, scope: Scope) -> list[PolicyObject]:
@@ -434,3 +436,23 @@ class CorsSeen(Step):
     def run(self, state: RequestState) -> LocalReply | None:
         state.cors_seen = True
         return None
+
+
+def kgateway_handshake(options: dict[str, str], listener: str) -> TlsHandshake:
+    """What a kgateway listener accepts: its tls.options kgateway.dev/min-tls-version and
+    max-tls-version ("1.2"; default Envoy's 1.2 to 1.3) and kgateway.dev/cipher-suites
+    (comma-separated IANA names; kgateway's pkg/apiclient annotation keys). Without cipher-suites
+    (Envoy's defaults as kgateway passes them) or with a name the model does not know, which suites
+    it accepts is not modelled."""
+    from ing2gw.model.tls_suites import SUITES, VERSIONS
+
+    lo = options.get("kgateway.dev/min-tls-version", "1.2").strip()
+    hi = options.get("kgateway.dev/max-tls-version", "1.3").strip()
+    lo, hi = (lo if lo in VERSIONS else "1.2"), (hi if hi in VERSIONS else "1.3")
+    versions = VERSIONS[VERSIONS.index(lo):VERSIONS.index(hi) + 1]
+    by_iana = {s.iana: s.openssl for s in SUITES if s.boringssl}
+    raw = [c.strip() for c in options.get("kgateway.dev/cipher-suites", "").split(",") if c.strip()]
+    suites = frozenset(by_iana[c] for c in raw) if raw and all(c in by_iana for c in raw) else None
+    what = (f"listener {listener} tls.options" if options else f"kgateway's TLS defaults on listener {listener} "
+            "(Envoy: TLS 1.2 to 1.3)")
+    return TlsHandshake(what, tuple(versions), suites)

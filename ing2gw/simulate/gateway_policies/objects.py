@@ -96,6 +96,8 @@ class Store:
     annotations: dict[tuple[str, str, str], dict[str, str]] = field(default_factory=dict)
     classes: dict[str, tuple[str, tuple[str, str, str, str] | None]] = field(default_factory=dict)
     gateway_params: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
+    #: (namespace, Gateway, listener name) -> the listener's tls.options (implementation-specific keys)
+    listener_options: dict[tuple[str, str, str], dict[str, str]] = field(default_factory=dict)
     _index: dict[tuple[str, str, str], list[PolicyObject]] | None = field(default=None, repr=False)
     _selector_policies: list[PolicyObject] = field(default_factory=list, repr=False)
 
@@ -232,6 +234,10 @@ def read_store(manifests: Iterable[Manifest]) -> tuple[Store, list[Problem]]:
                 if isinstance(pref, dict) and pref.get("kind") and pref.get("name"):
                     store.gateway_params[(ns, name)] = (str(pref.get("group") or ""), str(pref["kind"]),
                                                         str(pref["name"]))
+                for li in spec.get("listeners") or []:
+                    tls = li.get("tls") if isinstance(li, dict) else None
+                    if isinstance(tls, dict) and isinstance(tls.get("options"), dict):
+                        store.listener_options[(ns, name, str(li.get("name") or ""))] = _text_map(tls["options"])
             if not (_refs(spec) or _selectors(spec)) or kind == "BackendTLSPolicy":
                 continue  # Gateway API's own kinds, read by gateway_read
         spec = m.obj.get("spec")

@@ -88,6 +88,32 @@ class ClientCertificateRequired(Step):
 
 
 @dataclass(eq=False)
+class TlsHandshake(Step):
+    """The TLS versions and TLS 1.0-1.2 suites a listener accepts (the `listener-tls` intent):
+    a probe offering only a version or suite outside them gets no HTTP answer (status 0,
+    "tls-refused"); `suites` None: not known (a probe offering one suite is unmodelled). A
+    request that offers nothing in particular (a modern client) is not looked at."""
+
+    what: str
+    versions: tuple[str, ...]
+    suites: frozenset[str] | None
+
+    def run(self, state: RequestState) -> LocalReply | None:
+        from ing2gw.model.tls_suites import offered_refused
+
+        req = state.request
+        if req.scheme != "https" or req.tls_version is None:
+            return None
+        why = offered_refused(req.tls_version, req.tls_cipher, self.versions, self.suites)
+        if why == "?":
+            state.unmodelled.append(f"{self.what}: which cipher suites the listener accepts is not modelled")
+            return None
+        if why is None:
+            return None
+        return LocalReply(0, "tls-refused", note=f"{self.what}: the TLS handshake fails: {why}")
+
+
+@dataclass(eq=False)
 class Note(Step):
     """A policy that changes nothing a single simulated request shows (a rate limit's first
     request, a timeout, a retry policy): said on the answer."""
@@ -392,3 +418,28 @@ def wildcard_origin(pattern: str) -> re.Pattern[str]:
     """An origin with `*` wildcards as the full-match regex Envoy Gateway and kgateway build
     (every other character literal, `*` any run of characters)."""
     return re.compile(re.escape(pattern).replace(r"\*", ".*"))
+
+
+#: Envoy's TlsProtocol enum names (Envoy Gateway's ClientTLSSettings minVersion/maxVersion: "Auto",
+#: "1.0".."1.3") -> version
+_EG_VERSIONS = {"1.0": "1.0", "1.1": "1.1", "1.2": "1.2", "1.3": "1.3"}
+
+
+def envoy_handshake(tls: dict[str, object], what: str) -> TlsHandshake:
+    """What an Envoy listener accepts with Envoy Gateway's ClientTrafficPolicy `tls` fields
+    (minVersion, maxVersion, ciphers; `Auto` or unset: Envoy's defaults, 1.2 to 1.3 for a server,
+    and its default AEAD suites; Envoy TlsParameters). A `[A|B]` equivalence group names both
+    suites; a name BoringSSL does not know makes Envoy refuse the listener's configuration (not
+    modelled: the suites are unknown then)."""
+    from ing2gw.model.tls_suites import BY_OPENSSL, ENVOY_DEFAULT_CIPHERS, ENVOY_DEFAULT_VERSIONS, VERSIONS
+
+    lo = _EG_VERSIONS.get(str(tls.get("minVersion") or ""), ENVOY_DEFAULT_VERSIONS[0])
+    hi = _EG_VERSIONS.get(str(tls.get("maxVersion") or ""), ENVOY_DEFAULT_VERSIONS[-1])
+    versions = VERSIONS[VERSIONS.index(lo):VERSIONS.index(hi) + 1]
+    raw = tls.get("ciphers")
+    suites: frozenset[str] | None = ENVOY_DEFAULT_CIPHERS
+    if isinstance(raw, list) and raw:
+        names = {n.strip() for item in raw for n in str(item).strip("[]").split("|")}
+        known = all(n in BY_OPENSSL and BY_OPENSSL[n].boringssl for n in names)
+        suites = frozenset(names) if known else None
+    return TlsHandshake(what, tuple(versions), suites)

@@ -46,7 +46,7 @@ from ing2gw.simulate.gateway_policies.base import (Effects, EffectsBuilder, Loca
                                                    mapping, seq)
 from ing2gw.simulate.gateway_policies.htpasswd import parse_htpasswd
 from ing2gw.simulate.gateway_policies.objects import PolicyObject
-from ing2gw.simulate.gateway_policies.steps import (BasicAuth, BodyLimit, ExternalAuth, HeaderChanges, Note, Reply,
+from ing2gw.simulate.gateway_policies.steps import (TlsHandshake, BasicAuth, BodyLimit, ExternalAuth, HeaderChanges, Note, Reply,
                                                     Unmodelled, traefik_forward_auth)
 from ing2gw.simulate.request import Redirect
 
@@ -75,7 +75,9 @@ class Traefik:
         return False  # Traefik has no policy attachment: Middlewares come through ExtensionRef
 
     def listener_effects(self, scope: Scope) -> Effects:
-        return Effects()
+        # the TLSOption `default` when none is written: minVersion VersionTLS12 (Traefik docs, TLS
+        # options), Go's maximum TLS 1.3; Go's default suites are not modelled
+        return Effects((TlsHandshake("Traefik's default TLS options (TLS 1.2 to 1.3)", ("1.2", "1.3"), None),))
 
     def effects(self, scope: Scope) -> Effects:
         b = EffectsBuilder()
