@@ -15,7 +15,7 @@ from ing2gw import ir
 from ing2gw.findings import Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.providers.base import BuildContext, host_problem
-from ing2gw.providers.haproxy import features as frontend, maps, routes
+from ing2gw.providers.haproxy import backend_settings, features as frontend, maps, routes
 from ing2gw.providers.haproxy.flags import ControllerFlags, parse as parse_flags
 from ing2gw.providers.haproxy.settings import Settings
 
@@ -113,6 +113,8 @@ class HAProxyProvider:
             used.setdefault((r.backend.namespace, r.backend.name), r.ing)
         frontend.report_services(ctx, settings, used)
         frontend.report_configmap(ctx, settings)
+        for key, extra in backend_settings.backend_intents(ctx, settings, rows).items():
+            features[key].intents.extend(extra)
         self._redirect_order(ctx, ings, settings, features)
         has_rules = {k: f.has_rules for k, f in features.items()}
         acl_rows = [r for r in rows if r.acl]

@@ -1,0 +1,172 @@
+"""HAProxy backend health checks and connection caps as Envoy Gateway BackendTrafficPolicy
+fields: the values HAProxy's annotations give (written here by hand from the controller's
+documentation and HAProxy's defaults: inter 2s, rise 2, fall 3, OPTIONS and HTTP/1.0 for
+`option httpchk <uri>`, 2xx and 3xx healthy), and the routes the policy attaches to: exactly the
+routes of the Ingresses that use the backend, and none when the Ingresses sharing it disagree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ing2gw.load import load_text
+from ing2gw.options import Options
+from ing2gw.providers.haproxy.backend_settings import parse_time_ms
+from ing2gw.translate import translate
+
+
+def _svc(name: str, anns: str = "{}", port: int = 80) -> str:
+    return f"""apiVersion: v1
+kind: Service
+metadata: {{name: {name}, namespace: shop, annotations: {anns}}}
+spec:
+  ports: [{{port: {port}}}]
+---
+"""
+
+
+def _ing(name: str, host: str, services: list[str], anns: str = "{}") -> str:
+    paths = "".join(f"""
+      - path: /{s if i else ''}
+        pathType: Prefix
+        backend: {{service: {{name: {s}, port: {{number: 80}}}}}}""" for i, s in enumerate(services))
+    return f"""apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {{name: {name}, namespace: shop, annotations: {anns}}}
+spec:
+  ingressClassName: haproxy
+  rules:
+  - host: {host}
+    http:
+      paths:{paths}
+---
+"""
+
+
+def _run(text: str, target: str | None = "envoy-gateway") -> tuple[dict[str, dict[str, Any]], list[Any]]:
+    result = translate(load_text(text, "t.yaml"), Options(target=target))
+    policies = {o["metadata"]["name"]: o for o in result.objects() if o["kind"] == "BackendTrafficPolicy"}
+    return policies, result.findings
+
+
+def _codes(findings: list[Any]) -> list[tuple[str, str, str | None]]:
+    return sorted((f.code, f.subject, f.annotation) for f in findings
+                  if f.code.startswith(("ING2GW-TARGET-08", "ING2GW-HAPROXY-00")))
+
+
+def test_http_check_from_service_and_ingress_is_written_on_the_ingress_route_with_haproxy_values() -> None:
+    text = (_svc("api", '{"haproxy.org/check-http": "HEAD /healthz HTTP/1.1"}')
+            + _ing("api", "api.test", ["api"], '{"haproxy.org/check-interval": "1m", "haproxy.org/timeout-check": "750"}'))
+    policies, findings = _run(text)
+    assert list(policies) == ["api-traffic"]
+    spec = policies["api-traffic"]["spec"]
+    assert spec["targetRefs"] == [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": "api"}]
+    assert spec["healthCheck"] == {"active": {
+        "type": "HTTP", "interval": "60s", "timeout": "750ms", "healthyThreshold": 2, "unhealthyThreshold": 3,
+        "http": {"path": "/healthz", "method": "HEAD", "expectedStatuses": list(range(200, 400))}}}
+    assert set(spec) == {"targetRefs", "healthCheck"}
+    codes = _codes(findings)
+    assert ("ING2GW-TARGET-087", "Ingress shop/api", "haproxy.org/check-http") in codes
+    # every key is reported converted, none lost
+    assert sorted(a for c, _, a in codes if c == "ING2GW-HAPROXY-002") == [
+        "haproxy.org/check-http", "haproxy.org/check-interval", "haproxy.org/timeout-check"]
+    assert not [c for c in codes if c[0] == "ING2GW-HAPROXY-004"]
+    t087 = next(f for f in findings if f.code == "ING2GW-TARGET-087")
+    assert "HTTP/1.1" in t087.message and "timeout-check" in t087.message
+
+
+def test_uri_alone_is_haproxy_s_options_request_and_check_alone_is_a_tcp_check_every_2s() -> None:
+    text = (_svc("a", '{"haproxy.org/check-http": "/ready"}') + _svc("b", '{"haproxy.org/check": "true"}')
+            + _ing("a", "a.test", ["a"]) + _ing("b", "b.test", ["b"]))
+    policies, _ = _run(text)
+    a = policies["a-traffic"]["spec"]["healthCheck"]["active"]
+    assert (a["type"], a["http"]["method"], a["http"]["path"], a["interval"], a["timeout"]) == \
+        ("HTTP", "OPTIONS", "/ready", "2s", "2s")
+    assert policies["b-traffic"]["spec"]["healthCheck"] == {"active": {
+        "type": "TCP", "interval": "2s", "timeout": "2s", "healthyThreshold": 2, "unhealthyThreshold": 3, "tcp": {}}}
+
+
+def test_only_the_routes_of_ingresses_using_the_annotated_service_get_the_policy() -> None:
+    text = (_svc("api", '{"haproxy.org/check-http": "/healthz"}') + _svc("web")
+            + _ing("api", "api.test", ["api"]) + _ing("web", "web.test", ["web"]))
+    policies, _ = _run(text)
+    assert [p["spec"]["targetRefs"][0]["name"] for p in policies.values()] == ["api"]
+
+
+def test_check_false_or_no_key_writes_nothing() -> None:
+    text = (_svc("a", '{"haproxy.org/check": "false", "haproxy.org/check-http": "/x"}') + _svc("b")
+            + _ing("a", "a.test", ["a"]) + _ing("b", "b.test", ["b"]))
+    policies, _ = _run(text)
+    assert policies == {}
+
+
+def test_ingresses_sharing_a_service_with_different_values_get_no_policy() -> None:
+    text = (_svc("web") + _ing("a", "a.test", ["web"], '{"haproxy.org/check-http": "/ready"}')
+            + _ing("b", "b.test", ["web"], '{"haproxy.org/check-http": "/live"}'))
+    policies, findings = _run(text)
+    assert policies == {}
+    codes = _codes(findings)
+    assert [c for c in codes if c[0] == "ING2GW-TARGET-088"] == [
+        ("ING2GW-TARGET-088", "Ingress shop/a", "haproxy.org/check-http"),
+        ("ING2GW-TARGET-088", "Ingress shop/b", "haproxy.org/check-http")]
+    assert len([c for c in codes if c[0] == "ING2GW-HAPROXY-004"]) == 2  # still reported lost
+
+
+def test_ingresses_sharing_a_service_with_the_same_values_each_get_it() -> None:
+    same = '{"haproxy.org/check-http": "/ready"}'
+    policies, findings = _run(_svc("web") + _ing("a", "a.test", ["web"], same) + _ing("b", "b.test", ["web"], same))
+    assert sorted(policies) == ["a-traffic", "b-traffic"]
+    assert not [f for f in findings if f.code == "ING2GW-TARGET-088"]
+
+
+def test_an_ingress_whose_services_disagree_gets_no_policy() -> None:
+    text = (_svc("a", '{"haproxy.org/check-http": "/a"}') + _svc("b", '{"haproxy.org/check-http": "/b"}')
+            + _ing("x", "x.test", ["a", "b"]))
+    policies, findings = _run(text)
+    assert policies == {}
+    f = next(f for f in findings if f.code == "ING2GW-TARGET-088")
+    assert "Services (shop/a, shop/b) resolve different values" in f.message
+
+
+def test_a_service_only_one_of_an_ingress_s_services_checks_is_a_disagreement() -> None:
+    # a route policy would add the check to the other Service's endpoints too: never wider
+    text = _svc("a", '{"haproxy.org/check-http": "/a"}') + _svc("b") + _ing("x", "x.test", ["a", "b"])
+    policies, findings = _run(text)
+    assert policies == {}
+    assert [f.code for f in findings if f.code == "ING2GW-TARGET-088"] == ["ING2GW-TARGET-088"]
+
+
+def test_pod_maxconn_is_a_per_endpoint_connection_cap() -> None:
+    policies, findings = _run(_svc("web", '{"haproxy.org/pod-maxconn": "250"}') + _ing("web", "w.test", ["web"]))
+    assert policies["web-traffic"]["spec"]["circuitBreaker"] == {"perEndpoint": {"maxConnections": 250}}
+    f = next(f for f in findings if f.code == "ING2GW-TARGET-089")
+    assert "each Envoy replica" in f.message and "HAProxy pods" in f.message
+
+
+@pytest.mark.parametrize("value", ["many", "0", "-3", "1.5"])
+def test_an_unreadable_pod_maxconn_writes_nothing(value: str) -> None:
+    policies, findings = _run(_svc("web", f'{{"haproxy.org/pod-maxconn": "{value}"}}') + _ing("web", "w.test", ["web"]))
+    assert policies == {}
+    assert any(f.code == "ING2GW-HAPROXY-004" and f.annotation == "haproxy.org/pod-maxconn" for f in findings)
+
+
+def test_without_a_target_the_keys_stay_reported_as_before() -> None:
+    text = _svc("api", '{"haproxy.org/check-http": "/healthz"}') + _ing("api", "api.test", ["api"])
+    policies, findings = _run(text, target=None)
+    assert policies == {}
+    assert any(f.code == "ING2GW-HAPROXY-004" and f.annotation == "haproxy.org/check-http" for f in findings)
+    assert not any(f.code.startswith("ING2GW-TARGET-08") for f in findings)
+
+
+def test_a_target_that_does_not_carry_health_checks_gets_no_intent() -> None:
+    text = _svc("api", '{"haproxy.org/check-http": "/healthz"}') + _ing("api", "api.test", ["api"])
+    _, findings = _run(text, target="nginx-gateway-fabric")
+    assert any(f.code == "ING2GW-HAPROXY-004" and f.annotation == "haproxy.org/check-http" for f in findings)
+    assert not any(f.code == "ING2GW-CORE-026" for f in findings)
+
+
+@pytest.mark.parametrize("text, ms", [("2000", 2000), ("5s", 5000), ("1m", 60000), ("250ms", 250), ("1h", 3600000),
+                                      ("x", None), ("5 s", None), ("", None)])
+def test_haproxy_times(text: str, ms: int | None) -> None:
+    assert parse_time_ms(text) == ms
