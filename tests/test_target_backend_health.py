@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from ing2gw import ir
+from ing2gw.emit.targets import service_settings
 from ing2gw.load import load_text
 from ing2gw.options import Options
 from ing2gw.providers.haproxy.backend_settings import parse_time_ms
@@ -170,3 +172,60 @@ def test_a_target_that_does_not_carry_health_checks_gets_no_intent() -> None:
                                       ("x", None), ("5 s", None), ("", None)])
 def test_haproxy_times(text: str, ms: int | None) -> None:
     assert parse_time_ms(text) == ms
+
+
+def _bcp(text: str) -> tuple[dict[str, dict[str, Any]], list[Any]]:
+    result = translate(load_text(text, "t.yaml"), Options(target="kgateway"))
+    return ({o["metadata"]["name"]: o for o in result.objects() if o["kind"] == "BackendConfigPolicy"},
+            result.findings)
+
+
+def test_kgateway_http_check_is_the_service_s_backend_config_policy() -> None:
+    text = (_svc("api", '{"haproxy.org/check-http": "GET /ready"}')
+            + _ing("api", "api.test", ["api"], '{"haproxy.org/check-interval": "10s"}'))
+    policies, findings = _bcp(text)
+    assert list(policies) == ["api-health-check"]
+    spec = policies["api-health-check"]["spec"]
+    assert spec == {"targetRefs": [{"group": "", "kind": "Service", "name": "api"}],
+                    "healthCheck": {"interval": "10s", "timeout": "10s", "healthyThreshold": 2, "unhealthyThreshold": 3,
+                                    "http": {"path": "/ready", "method": "GET"}}}
+    f = next(f for f in findings if f.code == "ING2GW-TARGET-090")
+    assert "only 200" in f.message and "Service shop/api" in f.message
+
+
+def test_kgateway_cannot_write_a_tcp_check() -> None:
+    policies, findings = _bcp(_svc("a", '{"haproxy.org/check": "true"}') + _ing("a", "a.test", ["a"]))
+    assert policies == {}
+    assert any(f.code == "ING2GW-HAPROXY-004" and f.annotation == "haproxy.org/check" for f in findings)
+
+
+def _route(name: str, services: list[str], intent: ir.Intent | None) -> ir.Route:
+    src = ir.Source("shop", name, None)
+    rules = [ir.Rule((ir.Match(ir.PathMatch("PathPrefix", f"/{s}")),), src, backends=(ir.ServiceBackend("shop", s, 80),))
+             for s in services]
+    return ir.Route("HTTPRoute", "shop", name, src, (), (), rules, intents=(intent,) if intent else ())
+
+
+def _hc(name: str, path: str) -> ir.Intent:
+    return ir.Intent("health-check", ir.Source("shop", name, None, "haproxy.org/check-http"), "",
+                     params=(("type", "http"), ("method", "GET"), ("path", path), ("version", "HTTP/1.0"),
+                             ("interval-ms", "2000"), ("rise", "2"), ("fall", "3")))
+
+
+def test_a_service_policy_is_written_only_when_every_route_of_the_service_asks_the_same() -> None:
+    a, b = _hc("a", "/x"), _hc("b", "/x")
+    # a route without the intent shares Service web: nothing for web, and so nothing for route a,
+    # whose other Service (api) would otherwise get half of its setting
+    routes = [_route("a", ["web", "api"], a), _route("plain", ["web"], None), _route("b", ["solo"], b)]
+    result = service_settings.agree(routes, "kgateway", "health-check")
+    assert sorted(result.services) == [("shop", "solo")]
+    assert result.consumed == {b}
+    assert [(f.code, f.subject) for f in result.findings] == [("ING2GW-TARGET-088", "Ingress shop/a")]
+    assert "shop/plain" in result.findings[0].message
+    # the same check from every route of the Service: written, both consumed
+    same = [_route("a", ["web"], a), _route("c", ["web"], _hc("c", "/x"))]
+    result = service_settings.agree(same, "kgateway", "health-check")
+    assert sorted(result.services) == [("shop", "web")] and len(result.consumed) == 2
+    # a different path on one route of the Service: neither
+    other = [_route("a", ["web"], a), _route("c", ["web"], _hc("c", "/y"))]
+    assert service_settings.agree(other, "kgateway", "health-check").services == {}

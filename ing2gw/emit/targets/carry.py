@@ -565,7 +565,14 @@ def _client_ip_ngf(params: Params) -> str | None:
     return None
 
 
+def _health_check_kgateway(params: Params) -> str | None:
+    if params.get("type") != "http":
+        return "kgateway's healthCheck probes over HTTP or gRPC only: a TCP connect check has no form there"
+    return None
+
+
 LIMITS: dict[tuple[str, str], Limit] = {
+    ("kgateway", "health-check"): _health_check_kgateway,
     ("envoy-gateway", "external-backend"): _external_backend_eg,
     ("kgateway", "external-backend"): _external_backend_kgateway,
     ("envoy-gateway", "client-ip"): _client_ip_xff_or_proxy,
