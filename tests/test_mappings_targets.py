@@ -446,7 +446,7 @@ def test_generated_rows_are_what_the_emitters_consume() -> None:
                                  "regex-rewrite", "retry"],
                      "aws": ["backend-tls", "client-allow-list", "client-deny-list", "direct-response",
                              "session-affinity"],
-                     "gke": ["load-balancing", "session-affinity", "timeout"]}
+                     "gke": ["health-check", "load-balancing", "session-affinity", "timeout"]}
     keys = {k for k, r in nginx_rows().items() if r.status == "policy" and carries("envoy-gateway", r.intent)}
     assert {"allowlist-source-range", "whitelist-source-range", "denylist-source-range", "limit-rps",
             "proxy-body-size", "limit-rpm"} <= keys

@@ -229,3 +229,45 @@ def test_a_service_policy_is_written_only_when_every_route_of_the_service_asks_t
     # a different path on one route of the Service: neither
     other = [_route("a", ["web"], a), _route("c", ["web"], _hc("c", "/y"))]
     assert service_settings.agree(other, "kgateway", "health-check").services == {}
+
+
+def test_gke_health_check_policies_per_service_and_the_method_google_cannot_send() -> None:
+    text = (_svc("api", '{"haproxy.org/check-http": "GET /healthz", "haproxy.org/check-interval": "5s", '
+                        '"haproxy.org/timeout-check": "2s"}')
+            + _svc("tcp", '{"haproxy.org/check": "true"}') + _svc("opt", '{"haproxy.org/check-http": "/ready"}')
+            + _ing("shop", "s.test", ["api", "tcp", "opt"]))
+    result = translate(load_text(text, "t.yaml"), Options(target="gke"))
+    hcp = {o["metadata"]["name"]: o["spec"] for o in result.objects() if o["kind"] == "HealthCheckPolicy"}
+    assert hcp == {
+        "api-health-check": {"targetRef": {"group": "", "kind": "Service", "name": "api"},
+                             "default": {"checkIntervalSec": 5, "timeoutSec": 2, "healthyThreshold": 2,
+                                         "unhealthyThreshold": 3,
+                                         "config": {"type": "HTTP", "httpHealthCheck": {
+                                             "portSpecification": "USE_SERVING_PORT", "requestPath": "/healthz"}}}},
+        "tcp-health-check": {"targetRef": {"group": "", "kind": "Service", "name": "tcp"},
+                             "default": {"checkIntervalSec": 2, "timeoutSec": 2, "healthyThreshold": 2,
+                                         "unhealthyThreshold": 3,
+                                         "config": {"type": "TCP", "tcpHealthCheck": {
+                                             "portSpecification": "USE_SERVING_PORT"}}}}}
+    why = [f.message for f in result.findings if f.code == "ING2GW-TARGET-092"]
+    assert len(why) == 1 and "shop/opt" in why[0] and "GET only" in why[0] and "OPTIONS" in why[0]
+    assert any(f.code == "ING2GW-HAPROXY-004" and f.value == "/ready" for f in result.findings)
+    assert not any(f.code == "ING2GW-HAPROXY-004" and f.value == "GET /healthz" for f in result.findings)
+
+
+@pytest.mark.parametrize("interval", ["1500ms", "301s"])
+def test_gke_takes_whole_seconds_up_to_300(interval: str) -> None:
+    text = _svc("a", f'{{"haproxy.org/check": "true", "haproxy.org/check-interval": "{interval}"}}') + _ing("a", "a.test", ["a"])
+    result = translate(load_text(text, "t.yaml"), Options(target="gke"))
+    assert not [o for o in result.objects() if o["kind"] == "HealthCheckPolicy"]
+    assert [f.code for f in result.findings if f.code == "ING2GW-TARGET-092"] == ["ING2GW-TARGET-092"]
+
+
+def test_kgateway_writes_one_policy_per_service_where_a_route_policy_could_not() -> None:
+    text = (_svc("a", '{"haproxy.org/check-http": "GET /a"}') + _svc("b", '{"haproxy.org/check-http": "GET /b"}')
+            + _ing("x", "x.test", ["a", "b"]))
+    policies, _ = _bcp(text)
+    assert {n: p["spec"]["healthCheck"]["http"]["path"] for n, p in policies.items()} == \
+        {"a-health-check": "/a", "b-health-check": "/b"}
+    eg, findings = _run(text)
+    assert eg == {} and any(f.code == "ING2GW-TARGET-088" for f in findings)

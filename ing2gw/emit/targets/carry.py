@@ -571,7 +571,21 @@ def _health_check_kgateway(params: Params) -> str | None:
     return None
 
 
+def _health_check_gke(params: Params) -> str | None:
+    if params.get("type") == "http" and params.get("method") != "GET":
+        return (f"Google's HTTP health check sends GET only; HAProxy sent {params.get('method')} (check-http without "
+                "a method sends OPTIONS)")
+    for key in ("interval-ms", "read-timeout-ms"):
+        ms = int(params.get(key, "1000"))
+        if ms % 1000 or not 1000 <= ms <= 300000:
+            return f"{ms} ms is not a whole number of seconds from 1 to 300, which HealthCheckPolicy takes"
+    if int(params.get("read-timeout-ms", "0")) > int(params.get("interval-ms", "0")):
+        return "timeout-check is longer than check-interval, which Google health checks refuse"
+    return None
+
+
 LIMITS: dict[tuple[str, str], Limit] = {
+    ("gke", "health-check"): _health_check_gke,
     ("kgateway", "health-check"): _health_check_kgateway,
     ("envoy-gateway", "external-backend"): _external_backend_eg,
     ("kgateway", "external-backend"): _external_backend_kgateway,

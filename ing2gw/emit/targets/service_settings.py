@@ -38,51 +38,61 @@ def _services(route: ir.Route) -> set[ServiceKey]:
 
 
 def agree(routes: list[ir.Route], target: str, kind: str) -> Agreement:
-    """The Services whose routes all ask `target` for the same `kind` intent (see the module)."""
-    wants: dict[int, ir.Intent | None] = {}
-    for r in routes:
-        wants[id(r)] = next((i for i in r.intents if i.kind == kind and carries(target, kind, i.params)), None)
+    """The Services whose routes all ask `target` for the same `kind` intent (see the module).
+    A provider names the Service an intent is for in its `service` parameter (namespace/name);
+    an intent without one is for every Service of its route."""
+    def want(r: ir.Route, svc: ServiceKey) -> ir.Intent | None:
+        for i in r.intents:
+            named = dict(i.params).get("service")
+            if i.kind == kind and named in (None, f"{svc[0]}/{svc[1]}") and carries(target, kind, i.params):
+                return i
+        return None
+
     users: dict[ServiceKey, list[ir.Route]] = {}
     for r in routes:
         for svc in _services(r):
             users.setdefault(svc, []).append(r)
 
-    def params(r: ir.Route) -> Params | None:
-        i = wants[id(r)]
+    def params(r: ir.Route, svc: ServiceKey) -> Params | None:
+        i = want(r, svc)
         return i.params if i is not None else None
 
-    carried = {id(r) for r in routes if wants[id(r)] is not None and _services(r)}
-    while True:
-        agreed = {svc for svc, rs in users.items()
-                  if all(id(r) in carried for r in rs) and len({params(r) for r in rs}) == 1}
-        still = {n for n in carried if all(svc in agreed for r in routes if id(r) == n for svc in _services(r))}
-        if still == carried:
-            break
-        carried = still
+    agreed = {svc for svc, rs in users.items()
+              if all(want(r, svc) is not None for r in rs) and len({params(r, svc) for r in rs}) == 1}
+    # an intent for every Service of its route is carried only when all of them agree: never half
+    # of what the route asked for
     out = Agreement()
-    for svc in sorted(agreed):
-        rs = users[svc]
-        lead = min((wants[id(r)] for r in rs), key=lambda i: (i.source.key if i else ""))
-        assert lead is not None
-        out.services[svc] = (lead.params, lead)
-    told: dict[str, Finding] = {}
+    told: dict[tuple[str, str], Finding] = {}
     for r in routes:
-        i = wants[id(r)]
-        if i is None:
-            continue
-        if id(r) in carried:
-            out.consumed.add(i)
-            continue
-        others = sorted({o.source.key for svc in _services(r) for o in users.get(svc, [])
-                         if params(o) != params(r)} - {r.source.key})
-        told.setdefault(i.source.key, Finding(
-            Severity.WARNING, "ING2GW-TARGET-088",
-            f"{target}: {kind} is not written: the policy attaches to the Service, and "
-            + (f"the route's Services also serve {', '.join(others[:5])}, which ask for another setting or none"
-               if others else "another Service of the route cannot get the same setting")
-            + "; the policy would reach routes that did not ask for it",
-            origin=i.source.origin, subject=f"Ingress {i.source.key}", annotation=i.source.annotation,
-            suggestion="give the Ingress its own Service (a second Service selecting the same pods), or the same "
-                       "setting to every route of the Service"))
+        mine: dict[ir.Intent, list[ServiceKey]] = {}
+        for svc in sorted(_services(r)):
+            i = want(r, svc)
+            if i is not None:
+                mine.setdefault(i, []).append(svc)
+        for i, svcs in mine.items():
+            if all(svc in agreed for svc in svcs):
+                out.consumed.add(i)
+                for svc in svcs:
+                    out.services.setdefault(svc, (i.params, i))
+                continue
+            others = sorted({o.source.key for svc in svcs for o in users.get(svc, [])
+                             if params(o, svc) != params(r, svc)} - {r.source.key})
+            told.setdefault((i.source.key, i.value), Finding(
+                Severity.WARNING, "ING2GW-TARGET-088",
+                f"{target}: {kind} for {i.value} is not written: the policy attaches to the Service, and "
+                + (f"the Service also serves {', '.join(others[:5])}, which ask for another setting or none"
+                   if others else "another Service of the route cannot get the same setting")
+                + "; the policy would reach routes that did not ask for it",
+                origin=i.source.origin, subject=f"Ingress {i.source.key}", annotation=i.source.annotation,
+                suggestion="give the Ingress its own Service (a second Service selecting the same pods), or the same "
+                           "setting to every route of the Service"))
+    # the object's source: the first Ingress (by key) among the Service's routes
+    for svc in list(out.services):
+        lead = min((want(r, svc) for r in users[svc]), key=lambda i: i.source.key if i else "")
+        assert lead is not None
+        out.services[svc] = (out.services[svc][0], lead)
+    if any(svc not in agreed for svc in out.services):
+        raise AssertionError("a Service policy outside the agreement")
+    out.services = dict(sorted(out.services.items()))
     out.findings = [told[k] for k in sorted(told)]
     return out

@@ -148,46 +148,76 @@ def backend_intents(ctx: BuildContext, settings: Settings, rows: list[Row]) -> d
     #: (full key, source, value) -> whether every use of the value was carried
     carried_values: dict[tuple[str, str, str], bool] = {}
     for intent in KEYS:
+        per_service = _per_service(target, intent)
         for key in sorted(services):
             ing = ings[key]
             mine = {svc: _resolve(settings, ing, svc, intent) for svc in sorted(services[key])}
-            used = [v for u in mine.values() for v in u.values]
-            if not used:
-                continue
-            shapes = {u.params for u in mine.values()}
-            why = ""
-            if len(shapes) > 1:
-                names = ", ".join(f"{ing.namespace}/{s}" for s in sorted(mine))
-                why = (f"the Ingress's Services ({names}) resolve different values, and one policy covers all of "
-                       "the route's backends")
-            else:
-                for svc in sorted(mine):
-                    others = {o.key: _resolve(settings, o, svc, intent).params
-                              for o in users[f"{ing.namespace}/{svc}"].values()}
-                    if len(set(others.values())) > 1:
-                        why = (f"the Ingresses routing to Service {ing.namespace}/{svc} ({', '.join(sorted(others))}) "
-                               "resolve different values: HAProxy's shared backend took one of them (H-E4)")
-                        break
-            (params,) = shapes if len(shapes) == 1 else (None,)
-            ok = False
-            if not why and isinstance(params, tuple):
-                made = ir.Intent(intent, ir.Source(ing.namespace, ing.name, ing.origin, used[0].key),
-                                 ",".join(f"{ing.namespace}/{s}" for s in sorted(mine)), params=params)
-                verdict = intent_verdict(target, made)
-                if verdict:
-                    out.setdefault(key, []).append(made)
-                    ok = True
-            elif why:
-                ctx.finding(Severity.WARNING, "ING2GW-TARGET-088",
-                            f"{target}: {intent} ({', '.join(sorted({v.key for v in used}))}) is not written: {why}",
-                            ing=ing, annotation=used[0].key,
-                            suggestion="give every Ingress of the Service the same backend annotations (or put them "
-                                       "on the Service), or write the policy by hand")
-            for v in used:
-                k = (v.key, v.source, v.value)
-                carried_values[k] = carried_values.get(k, True) and ok
+            # a Service-level policy (kgateway, GKE) is one per Service; a route policy covers
+            # every backend of the route, so the Ingress's Services form one group
+            groups = [[svc] for svc in sorted(mine)] if per_service else [sorted(mine)]
+            for group in groups:
+                used = [v for svc in group for v in mine[svc].values]
+                if used:
+                    ok = _one(ctx, target, intent, ing, group, mine, users, settings, used, per_service, out)
+                    for v in used:
+                        k = (v.key, v.source, v.value)
+                        carried_values[k] = carried_values.get(k, True) and ok
     _replace_findings(ctx, settings, carried_values)
     return out
+
+
+def _per_service(target: str, intent: str) -> bool:
+    """Whether `target` attaches `intent`'s policy to the Service (its table's `attach`)."""
+    from ing2gw import mappings
+
+    row = mappings.target_rows(target).get(intent) or {}
+    resources = row.get("resources") or [{}]
+    return "service" in (resources[0].get("attach") or [])
+
+
+def _one(ctx: BuildContext, target: str, intent: str, ing: Ingress, group: list[str], mine: dict[str, _Use],
+         users: dict[str, dict[str, Ingress]], settings: Settings, used: list[Value], per_service: bool,
+         out: dict[str, list[ir.Intent]]) -> bool:
+    """The intent of one Ingress for a group of its Services (all of them, or one for a
+    Service-level policy), added to `out` when carried; True when it is."""
+    shapes = {mine[svc].params for svc in group}
+    names = [f"{ing.namespace}/{s}" for s in group]
+    why = ""
+    if len(shapes) > 1:
+        why = (f"the Ingress's Services ({', '.join(names)}) resolve different values, and one policy covers all of "
+               "the route's backends")
+    else:
+        for svc in group:
+            others = {o.key: _resolve(settings, o, svc, intent).params
+                      for o in users[f"{ing.namespace}/{svc}"].values()}
+            if len(set(others.values())) > 1:
+                why = (f"the Ingresses routing to Service {ing.namespace}/{svc} ({', '.join(sorted(others))}) "
+                       "resolve different values: HAProxy's shared backend took one of them (H-E4)")
+                break
+    if why:
+        ctx.finding(Severity.WARNING, "ING2GW-TARGET-088",
+                    f"{target}: {intent} ({', '.join(sorted({v.key for v in used}))}) is not written: {why}",
+                    ing=ing, annotation=used[0].key,
+                    suggestion="give every Ingress of the Service the same backend annotations (or put them on the "
+                               "Service), or write the policy by hand")
+        return False
+    (params,) = shapes
+    if not isinstance(params, tuple):
+        return False  # nothing checked (check false), or a value with no reading: the keys stay reported
+    if per_service:
+        params = params + (("service", names[0]),)
+    made = ir.Intent(intent, ir.Source(ing.namespace, ing.name, ing.origin, used[0].key), ",".join(names),
+                     params=params)
+    verdict = intent_verdict(target, made)
+    if not verdict:
+        if verdict.becomes:  # the target writes this intent, but not with these values: say why
+            ctx.finding(Severity.WARNING, "ING2GW-TARGET-092",
+                        f"{target}: {intent} for {', '.join(names)} is not written: {verdict.why_not}",
+                        ing=ing, annotation=used[0].key, suggestion="write the policy by hand if the difference is "
+                                                                    "acceptable, or change the annotation")
+        return False
+    out.setdefault(ing.key, []).append(made)
+    return True
 
 
 def _replace_findings(ctx: BuildContext, settings: Settings, carried: dict[tuple[str, str, str], bool]) -> None:
