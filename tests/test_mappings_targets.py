@@ -445,7 +445,7 @@ def test_generated_rows_are_what_the_emitters_consume() -> None:
                      "traefik": ["basic-auth", "body-size-limit", "client-allow-list", "external-auth", "rate-limit",
                                  "regex-rewrite", "retry"],
                      "aws": ["backend-tls", "client-allow-list", "client-deny-list", "direct-response",
-                             "session-affinity"],
+                             "health-check", "session-affinity"],
                      "gke": ["health-check", "load-balancing", "session-affinity", "timeout"]}
     keys = {k for k, r in nginx_rows().items() if r.status == "policy" and carries("envoy-gateway", r.intent)}
     assert {"allowlist-source-range", "whitelist-source-range", "denylist-source-range", "limit-rps",

@@ -271,3 +271,31 @@ def test_kgateway_writes_one_policy_per_service_where_a_route_policy_could_not()
         {"a-health-check": "/a", "b-health-check": "/b"}
     eg, findings = _run(text)
     assert eg == {} and any(f.code == "ING2GW-TARGET-088" for f in findings)
+
+
+def test_aws_health_check_is_the_route_s_target_group_entry() -> None:
+    text = (_svc("api", '{"haproxy.org/check-http": "GET /healthz", "haproxy.org/check-interval": "10s", '
+                        '"haproxy.org/timeout-check": "3s"}')
+            + _svc("other") + _ing("api", "api.test", ["api"]) + _ing("other", "o.test", ["other"]))
+    result = translate(load_text(text, "t.yaml"), Options(target="aws"))
+    tgc = [o for o in result.objects() if o["kind"] == "TargetGroupConfiguration"]
+    assert [o["spec"] for o in tgc] == [{"targetReference": {"name": "api"}, "routeConfigurations": [{
+        "routeIdentifier": {"kind": "HTTPRoute", "namespace": "shop", "name": "api"},
+        "targetGroupProps": {"healthCheckConfig": {
+            "healthCheckProtocol": "HTTP", "healthCheckPath": "/healthz", "healthCheckInterval": 10,
+            "healthCheckTimeout": 3, "healthyThresholdCount": 2, "unhealthyThresholdCount": 3,
+            "matcher": {"httpCode": "200-399"}}}}]}]
+    assert any(f.code == "ING2GW-TARGET-078" for f in result.findings)
+
+
+@pytest.mark.parametrize("anns, why", [
+    ('{"haproxy.org/check": "true", "haproxy.org/check-interval": "10s", "haproxy.org/timeout-check": "3s"}',
+     "TCP connect check"),
+    ('{"haproxy.org/check-http": "GET /h", "haproxy.org/check-interval": "10s"}', "without timeout-check"),
+    ('{"haproxy.org/check-http": "GET /h", "haproxy.org/check-interval": "10s", "haproxy.org/timeout-check": "10s"}',
+     "shorter than the interval"),
+])
+def test_aws_refuses_what_the_alb_cannot_check(anns: str, why: str) -> None:
+    result = translate(load_text(_svc("a", anns) + _ing("a", "a.test", ["a"]), "t.yaml"), Options(target="aws"))
+    assert not [o for o in result.objects() if o["kind"] == "TargetGroupConfiguration"]
+    assert [why in f.message for f in result.findings if f.code == "ING2GW-TARGET-092"] == [True]

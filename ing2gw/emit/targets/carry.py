@@ -584,7 +584,25 @@ def _health_check_gke(params: Params) -> str | None:
     return None
 
 
+def _health_check_aws(params: Params) -> str | None:
+    if params.get("type") != "http" or params.get("method") != "GET":
+        return ("an Application Load Balancer's target group health check is an HTTP GET: HAProxy's "
+                + ("TCP connect check" if params.get("type") != "http" else f"{params.get('method')} request")
+                + " has no form there (check-http without a method sends OPTIONS)")
+    interval, timeout = int(params.get("interval-ms", "0")), int(params.get("read-timeout-ms", "-1"))
+    if interval % 1000 or not 5000 <= interval <= 300000:
+        return f"check-interval {interval} ms is not a whole number of seconds from 5 to 300 (the ALB's interval)"
+    if timeout < 0:
+        return ("without timeout-check HAProxy's check timeout is the interval; the ALB's timeout must be shorter "
+                "than its interval")
+    if timeout % 1000 or not 2000 <= timeout < interval or timeout > 120000:
+        return (f"timeout-check {timeout} ms is not a whole number of seconds from 2 to 120 shorter than the "
+                "interval (the ALB's timeout)")
+    return None
+
+
 LIMITS: dict[tuple[str, str], Limit] = {
+    ("aws", "health-check"): _health_check_aws,
     ("gke", "health-check"): _health_check_gke,
     ("kgateway", "health-check"): _health_check_kgateway,
     ("envoy-gateway", "external-backend"): _external_backend_eg,
