@@ -442,7 +442,7 @@ def test_generated_rows_are_what_the_emitters_consume() -> None:
                                "session-affinity"],
                      "nginx-gateway-fabric": ["basic-auth", "body-size-limit", "client-ip", "load-balancing",
                                               "rate-limit", "snippet"],
-                     "traefik": ["basic-auth", "body-size-limit", "client-allow-list", "external-auth", "rate-limit",
+                     "traefik": ["basic-auth", "body-size-limit", "circuit-breaker", "client-allow-list", "external-auth", "rate-limit",
                                  "regex-rewrite", "retry"],
                      "aws": ["backend-tls", "client-allow-list", "client-deny-list", "direct-response",
                              "health-check", "session-affinity"],

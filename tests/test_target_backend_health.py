@@ -299,3 +299,47 @@ def test_aws_refuses_what_the_alb_cannot_check(anns: str, why: str) -> None:
     result = translate(load_text(_svc("a", anns) + _ing("a", "a.test", ["a"]), "t.yaml"), Options(target="aws"))
     assert not [o for o in result.objects() if o["kind"] == "TargetGroupConfiguration"]
     assert [why in f.message for f in result.findings if f.code == "ING2GW-TARGET-092"] == [True]
+
+
+_BREAKER = """apiVersion: traefik.io/v1alpha1
+kind: Middleware
+metadata: {name: breaker, namespace: shop}
+spec:
+  circuitBreaker: {expression: "LatencyAtQuantileMS(50.0) > 100", fallbackDuration: 15s, responseCode: 502}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+  annotations: {traefik.ingress.kubernetes.io/router.middlewares: "shop-breaker@kubernetescrd"}
+spec:
+  ingressClassName: traefik
+  rules:
+  - host: shop.test
+    http:
+      paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: traefik}
+spec: {controller: traefik.io/ingress-controller}
+"""
+
+
+def test_traefik_circuit_breaker_is_written_again_for_traefik_on_the_route_only() -> None:
+    result = translate(load_text(_svc("web") + _BREAKER, "t.yaml"), Options(target="traefik"))
+    mws = {o["metadata"]["name"]: o["spec"] for o in result.objects() if o["kind"] == "Middleware"}
+    assert mws == {"web-circuit-breaker": {"circuitBreaker": {
+        "expression": "LatencyAtQuantileMS(50.0) > 100", "fallbackDuration": "15s", "responseCode": 502}}}
+    routes = [o for o in result.objects() if o["kind"] == "HTTPRoute"]
+    refs = [f["extensionRef"]["name"] for r in routes for rule in r["spec"]["rules"] for f in rule.get("filters", [])
+            if f["type"] == "ExtensionRef"]
+    assert refs and set(refs) == {"web-circuit-breaker"}
+
+
+def test_traefik_circuit_breaker_is_not_outlier_detection_on_envoy_gateway() -> None:
+    result = translate(load_text(_svc("web") + _BREAKER, "t.yaml"), Options(target="envoy-gateway"))
+    assert not [o for o in result.objects() if o["kind"] == "BackendTrafficPolicy"]
+    note = next(f for f in result.findings if f.code == "ING2GW-TRAEFIK-032")
+    assert "on envoy-gateway" in note.message and "per endpoint" in note.message

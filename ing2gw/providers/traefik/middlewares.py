@@ -347,6 +347,8 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source, host: s
             p.intents.append(ir.Intent("rate-limit", source, str(s.get("average") or s.get("amount") or "")))
             p.note("warning", "ING2GW-TRAEFIK-035", f"{label}: the limit is not enforced by the Gateway",
                             mw.kind)
+        elif mw.kind == "circuitBreaker":
+            _circuit_breaker(p, mw, label, source, target)
         elif mw.kind in NEUTRAL:
             p.note("info", "ING2GW-TRAEFIK-032", f"{label}: not carried over", mw.kind)
         else:
@@ -355,6 +357,33 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source, host: s
     p.response_headers = ir.HeaderChanges(set=tuple(sorted(resp_set.items())), remove=tuple(sorted(resp_remove)))
     p.https_response_set = tuple(sorted(https_set.items()))
     return p
+
+
+#: the circuitBreaker Middleware's fields (pkg/config/dynamic/middlewares.go CircuitBreaker)
+CIRCUIT_BREAKER_FIELDS = ("expression", "checkPeriod", "fallbackDuration", "recoveryDuration", "responseCode")
+
+
+def _circuit_breaker(p: Plan, mw: Middleware, label: str, source: ir.Source, target: str | None) -> None:
+    """A circuitBreaker Middleware: the circuit-breaker intent with its fields as they are, when the
+    target writes the same breaker (Traefik itself); otherwise a note that names what the
+    target's nearest form (outlier detection) does differently."""
+    s = mw.spec
+    params = tuple((k, str(s[k])) for k in CIRCUIT_BREAKER_FIELDS if s.get(k) not in (None, ""))
+    intent = ir.Intent("circuit-breaker", source, str(s.get("expression") or ""), params=params)
+    verdict = intent_verdict(target, intent)
+    if verdict:
+        p.intents.append(intent)
+        p.converted.append(f"{label} as {target}'s {verdict.becomes} (the circuit-breaker intent)")
+        return
+    why = ""
+    if target:
+        from ing2gw import mappings
+
+        row = mappings.target_rows(target).get("circuit-breaker") or {}
+        why = f" on {target}: " + str(row.get("lost") or verdict.why_not)
+    p.note("info", "ING2GW-TRAEFIK-032",
+           f"{label}: not carried over{why} (Traefik trips the whole service on {s.get('expression')!r} and "
+           "answers its responseCode while open; the check has healthy backends and cannot see the breaker)", mw.kind)
 
 
 def _list_carried(mws: list[Middleware], s: dict[str, Any], intent: ir.Intent, target: str | None) -> bool:
