@@ -343,3 +343,21 @@ def test_traefik_circuit_breaker_is_not_outlier_detection_on_envoy_gateway() -> 
     assert not [o for o in result.objects() if o["kind"] == "BackendTrafficPolicy"]
     note = next(f for f in result.findings if f.code == "ING2GW-TRAEFIK-032")
     assert "on envoy-gateway" in note.message and "per endpoint" in note.message
+
+
+def test_configmap_values_are_the_backends_default_and_reported_converted_when_every_use_is_carried() -> None:
+    cm = """apiVersion: v1
+kind: ConfigMap
+metadata: {name: haproxy-kubernetes-ingress, namespace: haproxy-controller}
+data: {check-interval: "4s"}
+---
+"""
+    text = cm + _svc("api", '{"haproxy.org/check-http": "HEAD /"}') + _ing("api", "api.test", ["api"])
+    policies, findings = _run(text)
+    assert policies["api-traffic"]["spec"]["healthCheck"]["active"]["interval"] == "4s"
+    cm_findings = [f for f in findings if f.annotation == "check-interval"]
+    assert [f.code for f in cm_findings] == ["ING2GW-HAPROXY-002"]
+    # a second Ingress whose Service has no check: the ConfigMap's interval alone checks nothing
+    # new (check-interval without check-http is HAProxy's TCP check every 4s), written as such
+    policies, _ = _run(text + _svc("web") + _ing("web", "web.test", ["web"]))
+    assert policies["web-traffic"]["spec"]["healthCheck"]["active"]["type"] == "TCP"
