@@ -54,7 +54,7 @@ def _run(text: str, target: str | None = "envoy-gateway") -> tuple[dict[str, dic
 
 def _codes(findings: list[Any]) -> list[tuple[str, str, str | None]]:
     return sorted((f.code, f.subject, f.annotation) for f in findings
-                  if f.code.startswith(("ING2GW-TARGET-08", "ING2GW-HAPROXY-00")))
+                  if f.code.startswith(("ING2GW-TARGET-08", "ING2GW-HAPROXY-0")))
 
 
 def test_http_check_from_service_and_ingress_is_written_on_the_ingress_route_with_haproxy_values() -> None:
@@ -73,7 +73,7 @@ def test_http_check_from_service_and_ingress_is_written_on_the_ingress_route_wit
     # every key is reported converted, none lost
     assert sorted(a for c, _, a in codes if c == "ING2GW-HAPROXY-002") == [
         "haproxy.org/check-http", "haproxy.org/check-interval", "haproxy.org/timeout-check"]
-    assert not [c for c in codes if c[0] == "ING2GW-HAPROXY-004"]
+    assert not [c for c in codes if c[0] == "ING2GW-HAPROXY-027"]
     t087 = next(f for f in findings if f.code == "ING2GW-TARGET-087")
     assert "HTTP/1.1" in t087.message and "timeout-check" in t087.message
 
@@ -112,7 +112,7 @@ def test_ingresses_sharing_a_service_with_different_values_get_no_policy() -> No
     assert [c for c in codes if c[0] == "ING2GW-TARGET-088"] == [
         ("ING2GW-TARGET-088", "Ingress shop/a", "haproxy.org/check-http"),
         ("ING2GW-TARGET-088", "Ingress shop/b", "haproxy.org/check-http")]
-    assert len([c for c in codes if c[0] == "ING2GW-HAPROXY-004"]) == 2  # still reported lost
+    assert len([c for c in codes if c[0] == "ING2GW-HAPROXY-027"]) == 2  # still reported lost
 
 
 def test_ingresses_sharing_a_service_with_the_same_values_each_get_it() -> None:
@@ -150,21 +150,21 @@ def test_pod_maxconn_is_a_per_endpoint_connection_cap() -> None:
 def test_an_unreadable_pod_maxconn_writes_nothing(value: str) -> None:
     policies, findings = _run(_svc("web", f'{{"haproxy.org/pod-maxconn": "{value}"}}') + _ing("web", "w.test", ["web"]))
     assert policies == {}
-    assert any(f.code == "ING2GW-HAPROXY-004" and f.annotation == "haproxy.org/pod-maxconn" for f in findings)
+    assert any(f.code == "ING2GW-HAPROXY-027" and f.annotation == "haproxy.org/pod-maxconn" for f in findings)
 
 
 def test_without_a_target_the_keys_stay_reported_as_before() -> None:
     text = _svc("api", '{"haproxy.org/check-http": "/healthz"}') + _ing("api", "api.test", ["api"])
     policies, findings = _run(text, target=None)
     assert policies == {}
-    assert any(f.code == "ING2GW-HAPROXY-004" and f.annotation == "haproxy.org/check-http" for f in findings)
+    assert any(f.code == "ING2GW-HAPROXY-027" and f.annotation == "haproxy.org/check-http" for f in findings)
     assert not any(f.code.startswith("ING2GW-TARGET-08") for f in findings)
 
 
 def test_a_target_that_does_not_carry_health_checks_gets_no_intent() -> None:
     text = _svc("api", '{"haproxy.org/check-http": "/healthz"}') + _ing("api", "api.test", ["api"])
     _, findings = _run(text, target="nginx-gateway-fabric")
-    assert any(f.code == "ING2GW-HAPROXY-004" and f.annotation == "haproxy.org/check-http" for f in findings)
+    assert any(f.code == "ING2GW-HAPROXY-027" and f.annotation == "haproxy.org/check-http" for f in findings)
     assert not any(f.code == "ING2GW-CORE-026" for f in findings)
 
 
@@ -196,7 +196,7 @@ def test_kgateway_http_check_is_the_service_s_backend_config_policy() -> None:
 def test_kgateway_cannot_write_a_tcp_check() -> None:
     policies, findings = _bcp(_svc("a", '{"haproxy.org/check": "true"}') + _ing("a", "a.test", ["a"]))
     assert policies == {}
-    assert any(f.code == "ING2GW-HAPROXY-004" and f.annotation == "haproxy.org/check" for f in findings)
+    assert any(f.code == "ING2GW-HAPROXY-027" and f.annotation == "haproxy.org/check" for f in findings)
 
 
 def _route(name: str, services: list[str], intent: ir.Intent | None) -> ir.Route:
@@ -251,8 +251,8 @@ def test_gke_health_check_policies_per_service_and_the_method_google_cannot_send
                                              "portSpecification": "USE_SERVING_PORT"}}}}}
     why = [f.message for f in result.findings if f.code == "ING2GW-TARGET-092"]
     assert len(why) == 1 and "shop/opt" in why[0] and "GET only" in why[0] and "OPTIONS" in why[0]
-    assert any(f.code == "ING2GW-HAPROXY-004" and f.value == "/ready" for f in result.findings)
-    assert not any(f.code == "ING2GW-HAPROXY-004" and f.value == "GET /healthz" for f in result.findings)
+    assert any(f.code == "ING2GW-HAPROXY-027" and f.value == "/ready" for f in result.findings)
+    assert not any(f.code == "ING2GW-HAPROXY-027" and f.value == "GET /healthz" for f in result.findings)
 
 
 @pytest.mark.parametrize("interval", ["1500ms", "301s"])

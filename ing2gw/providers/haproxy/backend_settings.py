@@ -11,7 +11,8 @@ HAProxy did for every request those routes send:
   HAProxy's shared backend got one of them, and which one is not defined),
 * and the target carries the intent with these parameters (emit.targets.carry).
 
-Otherwise nothing changes: the annotation findings (HAPROXY-004/-039) report the keys as lost,
+Otherwise nothing changes: the annotation findings (HAPROXY-027: no effect on a single answer
+with healthy backends, which is all the equivalence check sends) report the keys as lost,
 and ING2GW-TARGET-088 names the disagreement when that is the reason. When carried, those
 findings are replaced by HAPROXY-002 (converted) for the values every use of which was carried.
 
@@ -44,7 +45,7 @@ KEYS: dict[str, tuple[str, ...]] = {"health-check": HEALTH_KEYS, "backend-connec
 #: HAProxy's server check defaults (configuration manual 5.2): inter 2s, rise 2, fall 3
 DEFAULT_INTERVAL_MS, RISE, FALL = 2000, 2, 3
 #: the codes the annotation findings of these keys have (features._report, report_configmap)
-_LOST_CODES = frozenset({"ING2GW-HAPROXY-004", "ING2GW-HAPROXY-039"})
+_LOST_CODES = frozenset({"ING2GW-HAPROXY-004", "ING2GW-HAPROXY-027", "ING2GW-HAPROXY-039"})
 _TIME = re.compile(r"([0-9]+)(ms|s|m|h|d)?\Z")
 _URI = re.compile(r"/[!-~]*\Z")
 
@@ -245,7 +246,7 @@ def _replace_findings(ctx: BuildContext, settings: Settings, carried: dict[tuple
 def _source_of(f: Finding, settings: Settings) -> str:
     """Where the value of an annotation finding was read: the ConfigMap, a Service or an Ingress
     (features._Reader.finding writes the place into the message)."""
-    if f.code == "ING2GW-HAPROXY-039" or "(from the controller ConfigMap)" in f.message:
+    if f.subject.startswith("ConfigMap ") or "(from the controller ConfigMap)" in f.message:
         return "configmap"
     if "(on Service " in f.message:
         return "service"
