@@ -14,6 +14,7 @@ from ing2gw import ir
 from ing2gw.emit.targets import service_settings
 from ing2gw.load import load_text
 from ing2gw.options import Options
+from ing2gw.origin import Origin
 from ing2gw.providers.haproxy.backend_settings import parse_time_ms
 from ing2gw.translate import translate
 
@@ -71,7 +72,7 @@ def test_http_check_from_service_and_ingress_is_written_on_the_ingress_route_wit
     codes = _codes(findings)
     assert ("ING2GW-TARGET-087", "Ingress shop/api", "haproxy.org/check-http") in codes
     # every key is reported converted, none lost
-    assert sorted(a for c, _, a in codes if c == "ING2GW-HAPROXY-002") == [
+    assert sorted(str(a) for c, _, a in codes if c == "ING2GW-HAPROXY-002") == [
         "haproxy.org/check-http", "haproxy.org/check-interval", "haproxy.org/timeout-check"]
     assert not [c for c in codes if c[0] == "ING2GW-HAPROXY-027"]
     t087 = next(f for f in findings if f.code == "ING2GW-TARGET-087")
@@ -200,14 +201,14 @@ def test_kgateway_cannot_write_a_tcp_check() -> None:
 
 
 def _route(name: str, services: list[str], intent: ir.Intent | None) -> ir.Route:
-    src = ir.Source("shop", name, None)
+    src = ir.Source("shop", name, Origin("t.yaml", 1))
     rules = [ir.Rule((ir.Match(ir.PathMatch("PathPrefix", f"/{s}")),), src, backends=(ir.ServiceBackend("shop", s, 80),))
              for s in services]
     return ir.Route("HTTPRoute", "shop", name, src, (), (), rules, intents=(intent,) if intent else ())
 
 
 def _hc(name: str, path: str) -> ir.Intent:
-    return ir.Intent("health-check", ir.Source("shop", name, None, "haproxy.org/check-http"), "",
+    return ir.Intent("health-check", ir.Source("shop", name, Origin("t.yaml", 1), "haproxy.org/check-http"), "",
                      params=(("type", "http"), ("method", "GET"), ("path", path), ("version", "HTTP/1.0"),
                              ("interval-ms", "2000"), ("rise", "2"), ("fall", "3")))
 

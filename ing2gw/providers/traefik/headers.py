@@ -10,6 +10,8 @@ own too), the filters only to backend responses; Traefik answers CORS preflights
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +83,10 @@ def plan_headers(s: dict[str, Any]) -> HeadersPlan:
 CORS_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "*"})
 
 
+#: an HTTP header name (RFC 9110 token), as the CORS filter's header lists take it
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
+
+
 def _cors(s: dict[str, Any], out: HeadersPlan) -> None:
     origins = [str(o) for o in s.get("accessControlAllowOriginList") or []]
     if s.get("accessControlAllowOriginListRegex"):
@@ -99,6 +105,12 @@ def _cors(s: dict[str, Any], out: HeadersPlan) -> None:
         return
     headers = [str(x) for x in s.get("accessControlAllowHeaders") or []]
     expose = [str(x) for x in s.get("accessControlExposeHeaders") or []]
+    odd_names = [h for h in headers + expose if not _HEADER_NAME.match(h)]
+    if odd_names:
+        # Traefik echoes any string; the CORS filter's header lists take header names only
+        out.left.append(f"accessControlAllow/ExposeHeaders {odd_names} (not HTTP header names the CORS filter "
+                        "accepts)")
+        return
     creds = bool(s.get("accessControlAllowCredentials"))
     age = s.get("accessControlMaxAge")
     max_age = int(age) if isinstance(age, int) and not isinstance(age, bool) and age > 0 else None
