@@ -362,3 +362,14 @@ data: {check-interval: "4s"}
     # new (check-interval without check-http is HAProxy's TCP check every 4s), written as such
     policies, _ = _run(text + _svc("web") + _ing("web", "web.test", ["web"]))
     assert policies["web-traffic"]["spec"]["healthCheck"]["active"]["type"] == "TCP"
+
+
+def test_the_default_backend_of_the_ingress_is_one_of_its_route_s_services() -> None:
+    # the defaultBackend's rule joins the Ingress's route: a route policy would check Service
+    # plain too, which HAProxy did not
+    ing = _ing("api", "api.test", ["api"]).replace("spec:\n  ingressClassName: haproxy\n", (
+        "spec:\n  ingressClassName: haproxy\n  defaultBackend: {service: {name: plain, port: {number: 80}}}\n"))
+    policies, findings = _run(_svc("api", '{"haproxy.org/check-http": "/h"}') + _svc("plain") + ing)
+    assert policies == {}
+    f = next(f for f in findings if f.code == "ING2GW-TARGET-088")
+    assert "shop/api, shop/plain" in f.message

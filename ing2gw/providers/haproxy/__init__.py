@@ -113,14 +113,15 @@ class HAProxyProvider:
             used.setdefault((r.backend.namespace, r.backend.name), r.ing)
         frontend.report_services(ctx, settings, used)
         frontend.report_configmap(ctx, settings)
-        for key, extra in backend_settings.backend_intents(ctx, settings, rows).items():
-            features[key].intents.extend(extra)
         self._redirect_order(ctx, ings, settings, features)
         has_rules = {k: f.has_rules for k, f in features.items()}
         acl_rows = [r for r in rows if r.acl]
         won = maps.winners(ctx, [r for r in rows if not r.acl], has_rules)
         won += maps.check_acl_rows(ctx, settings, acl_rows, won, has_rules)
         default = self._default_backend(ctx, ings) or self._default_service(ctx, ings, settings)
+        # the default backend's rule joins its Ingress's route: its Service is one of the route's
+        for key, extra in backend_settings.backend_intents(ctx, settings, rows, default).items():
+            features[key].intents.extend(extra)
         routes.emit(ctx, gw, ings, won, features, default, settings)
         routes.gateway_findings(ctx, gw, settings, default is not None,
                                 any(not r.host for r in won) or default is not None,

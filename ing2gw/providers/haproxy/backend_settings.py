@@ -126,14 +126,19 @@ class _Use:
 
 
 def _resolve(settings: Settings, ing: Ingress, service: str, intent: str) -> _Use:
-    values = {k: settings.backend(ing, service, k) for k in KEYS[intent]}
+    """`intent`'s values for Service `service` (namespace/name) of `ing`: the Service's annotation,
+    then the Ingress's, then the ConfigMap's (H-E4; settings.backend for the Ingress's namespace)."""
+    ns, name = service.split("/", 1)
+    values = {k: settings.service(ns, name, k) or settings.frontend(ing, k) for k in KEYS[intent]}
     values = {k: (v if v is not None and v.value.strip() else None) for k, v in values.items()}
     return _Use(ing, _PARAMS[intent](values), [v for v in values.values() if v is not None])
 
 
-def backend_intents(ctx: BuildContext, settings: Settings, rows: list[Row]) -> dict[str, list[ir.Intent]]:
+def backend_intents(ctx: BuildContext, settings: Settings, rows: list[Row],
+                    default: tuple[Ingress, ir.ServiceBackend] | None = None) -> dict[str, list[ir.Intent]]:
     """The backend intents each Ingress's routes carry (Ingress key -> intents), only where the
-    target carries them exactly; replaces the lost-key findings of what is carried and names
+    target carries them exactly (`default`: the Ingress and Service of the default backend's
+    rule, which joins that Ingress's route); replaces the lost-key findings of what is carried and names
     the disagreements that keep the rest from being carried."""
     target = ctx.options.target
     out: dict[str, list[ir.Intent]] = {}
@@ -142,10 +147,11 @@ def backend_intents(ctx: BuildContext, settings: Settings, rows: list[Row]) -> d
     services: dict[str, set[str]] = {}  # Ingress key -> Service names it routes to
     users: dict[str, dict[str, Ingress]] = {}  # Service name (ns/name) -> Ingresses routing to it
     ings: dict[str, Ingress] = {}
-    for r in rows:
-        ings[r.ing.key] = r.ing
-        services.setdefault(r.ing.key, set()).add(r.backend.name)
-        users.setdefault(f"{r.backend.namespace}/{r.backend.name}", {})[r.ing.key] = r.ing
+    uses = [(r.ing, r.backend) for r in rows] + ([default] if default is not None else [])
+    for ing_, backend in uses:
+        ings[ing_.key] = ing_
+        services.setdefault(ing_.key, set()).add(f"{backend.namespace}/{backend.name}")
+        users.setdefault(f"{backend.namespace}/{backend.name}", {})[ing_.key] = ing_
     #: (full key, source, value) -> whether every use of the value was carried
     carried_values: dict[tuple[str, str, str], bool] = {}
     for intent in KEYS:
@@ -182,7 +188,7 @@ def _one(ctx: BuildContext, target: str, intent: str, ing: Ingress, group: list[
     """The intent of one Ingress for a group of its Services (all of them, or one for a
     Service-level policy), added to `out` when carried; True when it is."""
     shapes = {mine[svc].params for svc in group}
-    names = [f"{ing.namespace}/{s}" for s in group]
+    names = list(group)
     why = ""
     if len(shapes) > 1:
         why = (f"the Ingress's Services ({', '.join(names)}) resolve different values, and one policy covers all of "
@@ -190,9 +196,9 @@ def _one(ctx: BuildContext, target: str, intent: str, ing: Ingress, group: list[
     else:
         for svc in group:
             others = {o.key: _resolve(settings, o, svc, intent).params
-                      for o in users[f"{ing.namespace}/{svc}"].values()}
+                      for o in users[svc].values()}
             if len(set(others.values())) > 1:
-                why = (f"the Ingresses routing to Service {ing.namespace}/{svc} ({', '.join(sorted(others))}) "
+                why = (f"the Ingresses routing to Service {svc} ({', '.join(sorted(others))}) "
                        "resolve different values: HAProxy's shared backend took one of them (H-E4)")
                 break
     if why:
