@@ -240,3 +240,16 @@ def test_migrate_ingress_routes_without_namespace_take_their_kustomization_s(tmp
     assert https["tls"]["certificateRefs"] == [{"name": "shop-tls", "namespace": "shop"}]
     assert kinds(docs((root / "apps" / "shop" / "routes.yaml").read_text())) == \
         [("Service", "api"), ("Middleware", "strip-api")]
+
+
+def test_cors_header_lists_that_are_not_header_names_are_left_not_converted() -> None:
+    """Traefik echoes any string in accessControlAllowHeaders; the CORS filter takes header names
+    only, so such a list is reported (the fuzzer found an invalid HTTPRoute built from one)."""
+    from ing2gw.providers.traefik.headers import plan_headers
+
+    bad = plan_headers({"accessControlAllowOriginList": ["https://a.example"],
+                        "accessControlAllowHeaders": ["X-Ok", "[x](javascript:alert(1))"]})
+    assert bad.cors is None and any("not header names" in x for x in bad.left)
+    good = plan_headers({"accessControlAllowOriginList": ["https://a.example"], "accessControlAllowHeaders": ["X-Ok"],
+                         "accessControlExposeHeaders": ["X-Id"]})
+    assert good.cors is not None and good.cors.allow_headers == ("X-Ok",) and good.cors.expose_headers == ("X-Id",)

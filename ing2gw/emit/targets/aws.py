@@ -41,6 +41,10 @@ route_rule_action.go BuildRuleRoutingAction).
   protocol), as ingress-nginx without proxy-ssl-verify (ING2GW-TARGET-063). A route whose rules
   send to one Service both with and without TLS (two Ingresses merged into one route) is an
   error, ING2GW-TARGET-061.
+* health-check (HAProxy check-http "GET /path" with check-interval and a shorter timeout-check):
+  the same per-route entry sets `healthCheckConfig` (HTTP, path, interval and timeout in
+  seconds, HAProxy's rise 2 and fall 3, matcher 200-399 as HAProxy's 2xx and 3xx), so exactly
+  the Ingress's target groups are checked (ING2GW-TARGET-078).
 * direct responses (ir.Rule.direct_status): a ListenerRuleConfiguration with a fixed-response
   action per status and namespace; LBC answers with it instead of forwarding
   (route_rule_action.go BuildRuleRoutingAction). The ALB's body is empty and text/plain.
@@ -226,6 +230,7 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
             security=True))
     entries = _stickiness(routes, consumed, told)
     _backend_tls(routes, consumed, told, entries)
+    _health_checks(routes, consumed, told, entries)
     objects += _target_group_configurations(entries)
     objects += direct_responses([route for route, _ in routes])
     return Emitted(objects, consumed, [told[k] for k in sorted(told)], variants=variants)
@@ -329,6 +334,45 @@ def _backend_tls(routes: list[tuple[ir.Route, str]], consumed: set[ir.Intent], t
                 annotation=i.source.annotation,
                 suggestion="if a TargetGroupConfiguration already names the Service, merge the routeConfigurations "
                            "into it (one per Service)"))
+
+
+def _health_checks(routes: list[tuple[ir.Route, str]], consumed: set[ir.Intent], told: dict[tuple[str, str], Finding],
+                   entries: Entries) -> None:
+    """Target group healthCheckConfig in the routeConfigurations entry of each route whose Ingress
+    asks for HAProxy's HTTP check (providers/haproxy/backend_settings.py), for the Service the
+    intent names (or every Service of the route): exactly the route's own target groups, as
+    HAProxy checked exactly that backend's servers."""
+    for route, name in routes:
+        mine = [i for i in route.intents if i.kind == "health-check" and carries(TARGET, i.kind, i.params)]
+        sends = {(b.namespace, b.name) for r in route.rules if r.redirect is None for b in r.backends}
+        for i in mine:
+            p = dict(i.params)
+            named = p.get("service")
+            services = sorted(svc for svc in sends if named is None or f"{svc[0]}/{svc[1]}" == named)
+            if not services:
+                continue
+            check = {"healthCheckProtocol": "HTTP", "healthCheckPath": p["path"],
+                     "healthCheckInterval": int(p["interval-ms"]) // 1000,
+                     "healthCheckTimeout": int(p["read-timeout-ms"]) // 1000,
+                     "healthyThresholdCount": int(p["rise"]), "unhealthyThresholdCount": int(p["fall"]),
+                     "matcher": {"httpCode": "200-399"}}
+            for service in services:
+                props, source = entries.setdefault(service, {}).get((route.kind, route.namespace, name),
+                                                                    ({}, route.source.key))
+                entries[service][(route.kind, route.namespace, name)] = ({**props, "healthCheckConfig": check}, source)
+            consumed.add(i)
+            told.setdefault((i.source.key, f"health {name} {named}"), Finding(
+                Severity.WARNING, "ING2GW-TARGET-078",
+                f"aws: the active health check (HTTP GET {p['path']} every {check['healthCheckInterval']}s, timeout "
+                f"{check['healthCheckTimeout']}s, 2xx and 3xx healthy, down after {p['fall']} failures, up after "
+                f"{p['rise']} successes) becomes healthCheckConfig of route {route.namespace}/{name}'s target groups "
+                f"(TargetGroupConfiguration routeConfigurations of Service(s) "
+                f"{', '.join(f'{ns}/{n}' for ns, n in services)}); the ALB's nodes send it (HTTP/1.1; HAProxy: "
+                f"{p['version']}), and timeout-check was HAProxy's read timeout after connecting where the ALB's "
+                "timeout covers the whole check", origin=i.source.origin, subject=f"Ingress {i.source.key}",
+                annotation=i.source.annotation,
+                suggestion="let the targets' security group admit the ALB's health checks; if a TargetGroupConfiguration "
+                           "already names the Service, merge the routeConfigurations into it (one per Service)"))
 
 
 def _target_group_configurations(entries: Entries) -> list[dict[str, Any]]:

@@ -593,9 +593,48 @@ def _listener_tls_kgateway(params: Params) -> str | None:
     return _listener_tls_eg(params)
 
 
+def _health_check_kgateway(params: Params) -> str | None:
+    if params.get("type") != "http":
+        return "kgateway's healthCheck probes over HTTP or gRPC only: a TCP connect check has no form there"
+    return None
+
+
+def _health_check_gke(params: Params) -> str | None:
+    if params.get("type") == "http" and params.get("method") != "GET":
+        return (f"Google's HTTP health check sends GET only; HAProxy sent {params.get('method')} (check-http without "
+                "a method sends OPTIONS)")
+    for key in ("interval-ms", "read-timeout-ms"):
+        ms = int(params.get(key, "1000"))
+        if ms % 1000 or not 1000 <= ms <= 300000:
+            return f"{ms} ms is not a whole number of seconds from 1 to 300, which HealthCheckPolicy takes"
+    if int(params.get("read-timeout-ms", "0")) > int(params.get("interval-ms", "0")):
+        return "timeout-check is longer than check-interval, which Google health checks refuse"
+    return None
+
+
+def _health_check_aws(params: Params) -> str | None:
+    if params.get("type") != "http" or params.get("method") != "GET":
+        return ("an Application Load Balancer's target group health check is an HTTP GET: HAProxy's "
+                + ("TCP connect check" if params.get("type") != "http" else f"{params.get('method')} request")
+                + " has no form there (check-http without a method sends OPTIONS)")
+    interval, timeout = int(params.get("interval-ms", "0")), int(params.get("read-timeout-ms", "-1"))
+    if interval % 1000 or not 5000 <= interval <= 300000:
+        return f"check-interval {interval} ms is not a whole number of seconds from 5 to 300 (the ALB's interval)"
+    if timeout < 0:
+        return ("without timeout-check HAProxy's check timeout is the interval; the ALB's timeout must be shorter "
+                "than its interval")
+    if timeout % 1000 or not 2000 <= timeout < interval or timeout > 120000:
+        return (f"timeout-check {timeout} ms is not a whole number of seconds from 2 to 120 shorter than the "
+                "interval (the ALB's timeout)")
+    return None
+
+
 LIMITS: dict[tuple[str, str], Limit] = {
     ("envoy-gateway", "listener-tls"): _listener_tls_eg,
     ("kgateway", "listener-tls"): _listener_tls_kgateway,
+    ("aws", "health-check"): _health_check_aws,
+    ("gke", "health-check"): _health_check_gke,
+    ("kgateway", "health-check"): _health_check_kgateway,
     ("envoy-gateway", "external-backend"): _external_backend_eg,
     ("kgateway", "external-backend"): _external_backend_kgateway,
     ("envoy-gateway", "client-ip"): _client_ip_xff_or_proxy,

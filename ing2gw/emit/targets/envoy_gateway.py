@@ -30,6 +30,12 @@ oldest), so every intent of a kind goes into the same object.
   parameter (ING2GW-TARGET-009).
 * timeout (proxy-connect-timeout): `timeout.tcp.connectTimeout`, the time to establish the
   upstream connection in both (proxy_connect_timeout, Envoy's cluster connect_timeout).
+* health-check (HAProxy check, check-http, check-interval, timeout-check; providers/haproxy/
+  backend_settings.py): `healthCheck.active`, TCP (connect only) or HTTP with HAProxy's method,
+  path, interval, rise/fall as healthy/unhealthy thresholds and its healthy statuses 200-399;
+  the timeout is `inter` without timeout-check, as HAProxy's (ING2GW-TARGET-087).
+* backend-connection-limit (HAProxy pod-maxconn): `circuitBreaker.perEndpoint.maxConnections`,
+  a cap of connections per endpoint and per Envoy replica (ING2GW-TARGET-089).
 * regex rewrites (ir.Rewrite.regex, set by a provider when this target carries `regex-rewrite`):
   one HTTPRouteFilter `urlRewrite.path` ReplaceRegexMatch per distinct rewrite and namespace,
   named by `regex_filter_name`, which the route's rule references by an ExtensionRef filter
@@ -49,7 +55,8 @@ from ing2gw.findings import Finding, Severity
 API_VERSION = "gateway.envoyproxy.io/v1alpha1"
 #: the intents that go into a SecurityPolicy and a BackendTrafficPolicy
 SECURITY = frozenset({"source-range", "basic-auth", "external-auth"})
-TRAFFIC = frozenset({"rate-limit", "body-size-limit", "session-affinity", "load-balancing", "retry", "timeout"})
+TRAFFIC = frozenset({"rate-limit", "body-size-limit", "session-affinity", "load-balancing", "retry", "timeout",
+                     "health-check", "backend-connection-limit"})
 
 
 def _name(base: str, suffix: str) -> str:
@@ -129,6 +136,36 @@ def duration(seconds: int) -> str:
     return f"{h}h" + (f"{m}m" if m else "") + (f"{sec}s" if sec else "")
 
 
+def ms_duration(ms: int) -> str:
+    """Milliseconds as an Envoy Gateway duration (whole seconds when they are, else ms)."""
+    if ms % 1000 == 0:
+        return duration(ms // 1000)
+    if ms <= 99999:
+        return f"{ms}ms"
+    return duration(ms // 1000) + f"{ms % 1000}ms"
+
+
+#: the statuses HAProxy's `option httpchk` takes as healthy (2xx and 3xx, configuration manual
+#: 4.2 "http-check expect": without one, 2xx and 3xx pass); Envoy Gateway's default is 200 only
+HTTPCHK_HEALTHY = tuple(range(200, 400))
+
+
+def health_check(intent: ir.Intent) -> dict[str, Any]:
+    """BackendTrafficPolicy.spec.healthCheck: the active check HAProxy ran on each server."""
+    p = dict(intent.params)
+    interval = int(p["interval-ms"])
+    active: dict[str, Any] = {"type": "HTTP" if p["type"] == "http" else "TCP",
+                              "interval": ms_duration(interval),
+                              # without timeout-check HAProxy gives the whole check `inter`
+                              "timeout": ms_duration(int(p.get("read-timeout-ms", interval))),
+                              "healthyThreshold": int(p["rise"]), "unhealthyThreshold": int(p["fall"])}
+    if p["type"] == "http":
+        active["http"] = {"path": p["path"], "method": p["method"], "expectedStatuses": list(HTTPCHK_HEALTHY)}
+    else:
+        active["tcp"] = {}  # neither send nor receive: a connect-only check, as HAProxy's `check`
+    return {"active": active}
+
+
 def session_affinity(intent: ir.Intent) -> dict[str, Any]:
     """BackendTrafficPolicy.spec.loadBalancer: a consistent hash on nginx's affinity cookie."""
     p = dict(intent.params)
@@ -200,6 +237,11 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
             # nginx's proxy_connect_timeout is Envoy's cluster connect_timeout: exact, no finding
             seconds = int(dict(by_kind["timeout"][0].params)["connect"])
             traffic["timeout"] = {"tcp": {"connectTimeout": duration(seconds)}}
+        if "health-check" in by_kind:
+            traffic["healthCheck"] = health_check(by_kind["health-check"][0])
+        if "backend-connection-limit" in by_kind:
+            cap = int(dict(by_kind["backend-connection-limit"][0].params)["max-connections"])
+            traffic["circuitBreaker"] = {"perEndpoint": {"maxConnections": cap}}
         if "session-affinity" in by_kind:
             traffic["loadBalancer"] = session_affinity(by_kind["session-affinity"][0])
         elif "load-balancing" in by_kind:
@@ -222,6 +264,9 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
             if kind == "session-affinity" and kind in by_kind:
                 i = by_kind[kind][0]
                 told.setdefault((i.source.key, kind), _affinity_finding(i))
+            if kind == "health-check" and kind in by_kind:
+                i = by_kind[kind][0]
+                told.setdefault((i.source.key, kind), _health_finding(i))
             if kind == "basic-auth" and kind in by_kind:
                 i = by_kind[kind][0]
                 told.setdefault((i.source.key, "basic-auth-scope"), Finding(
@@ -281,6 +326,12 @@ _TOLD: dict[str, tuple[str, str]] = {
               "proxy_next_upstream {conditions} (tries {tries}) becomes retry: Envoy may retry on the same endpoint "
               "(nginx always takes the next one), and a response slower than the proxy timeouts, which nginx passes "
               "to the next server on 'timeout', is not retried (no per-try timeout is written)"),
+    "backend-connection-limit": ("ING2GW-TARGET-089",
+                                 "pod-maxconn {max-connections} becomes circuitBreaker.perEndpoint.maxConnections "
+                                 "{max-connections}: HAProxy divided it by the number of HAProxy pods, Envoy applies it "
+                                 "in each Envoy replica, and requests above it wait in Envoy's pending queue "
+                                 "(maxPendingRequests, 1024 by default, 503 beyond it) where HAProxy queued them for "
+                                 "timeout-queue (5s) before its 503"),
     "load-balancing": ("ING2GW-TARGET-009",
                        "upstream-hash-by {key} becomes a consistent hash on the same key; Envoy's Maglev table places "
                        "keys on other endpoints than nginx's Ketama ring (each key moves once), and a request without "
@@ -312,7 +363,28 @@ _SUGGESTION = {
     "body-size-limit": "remove requestBuffer on routes that stream request bodies",
     "load-balancing": "expect each key to move to another endpoint once at the switch-over",
     "retry": "set retry.perRetry.timeout if slow responses should be retried",
+    "backend-connection-limit": "divide maxConnections by the number of Envoy replicas for HAProxy's total cap",
 }
+
+
+def _health_finding(intent: ir.Intent) -> Finding:
+    """What the active health check written for HAProxy's does differently (TARGET-087)."""
+    p = dict(intent.params)
+    parts = ["the active health check of the route's endpoints (" + (
+        f"HTTP {p['method']} {p['path']}" if p["type"] == "http" else "TCP connect")
+        + f", every {ms_duration(int(p['interval-ms']))}, down after {p['fall']} failures, up after {p['rise']} "
+          "successes) is written as HAProxy ran it; checks run from each Envoy replica, and the request-level check "
+          "cannot observe them (its backends are always healthy)"]
+    if p["type"] == "http":
+        parts.append(f"HAProxy sent {p['version']} without a Host header unless check-http gave one; Envoy sends "
+                     "HTTP/1.1 with the cluster's name as Host (set healthCheck.active.http.hostname if the backend "
+                     "checks it)")
+    if "read-timeout-ms" in p:
+        parts.append("timeout-check is HAProxy's read timeout after connecting (the connect itself had up to "
+                     "min(timeout-connect, check-interval)); Envoy's timeout covers the whole check")
+    return Finding(Severity.INFO, "ING2GW-TARGET-087", "envoy-gateway: " + "; ".join(parts),
+                   origin=intent.source.origin, subject=f"Ingress {intent.source.key}",
+                   annotation=intent.source.annotation)
 
 
 def _finding(intent: ir.Intent, kind: str) -> Finding:

@@ -196,9 +196,55 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
                         rule, sorted(written[(b.namespace, b.name)] for b in rule.backends)))
     security, reported = _security_findings(unique, services_of, uses)
     consumed |= reported
+    checks, checked, check_findings = health_check_policies(unique)
+    objects += checks
+    consumed |= checked
     return Emitted(objects=objects, consumed=consumed,
-                   findings=[told[k] for k in sorted(told)] + findings + security,
+                   findings=[told[k] for k in sorted(told)] + findings + security + check_findings,
                    carried_timeouts=carried_timeouts)
+
+
+def health_check_policies(routes: list[ir.Route]) -> tuple[list[dict[str, Any]], set[ir.Intent], list[Finding]]:
+    """One HealthCheckPolicy per Service whose routes all ask for the same active check (HAProxy
+    check, check-http, check-interval, timeout-check; providers/haproxy/backend_settings.py):
+    TCP connect or HTTP GET of the path on the serving port, interval and timeout in seconds,
+    HAProxy's rise 2 and fall 3 as healthy and unhealthy thresholds (TARGET-091)."""
+    from ing2gw.emit.targets.service_settings import agree
+
+    result = agree(routes, "gke", "health-check")
+    objects: list[dict[str, Any]] = []
+    told: list[Finding] = []
+    for (ns, svc), (params, lead) in sorted(result.services.items()):
+        p = dict(params)
+        interval = int(p["interval-ms"]) // 1000
+        timeout = int(p.get("read-timeout-ms", p["interval-ms"])) // 1000
+        if p["type"] == "http":
+            config: dict[str, Any] = {"type": "HTTP", "httpHealthCheck": {
+                "portSpecification": "USE_SERVING_PORT", "requestPath": p["path"]}}
+        else:
+            config = {"type": "TCP", "tcpHealthCheck": {"portSpecification": "USE_SERVING_PORT"}}
+        name = _name(svc, "-health-check")
+        objects.append({"apiVersion": API_VERSION, "kind": "HealthCheckPolicy",
+                        "metadata": {"name": name, "namespace": ns,
+                                     "annotations": {"ing2gw.io/source-ingress": lead.source.key}},
+                        "spec": {"targetRef": {"group": "", "kind": "Service", "name": svc},
+                                 "default": {"checkIntervalSec": interval, "timeoutSec": timeout,
+                                             "healthyThreshold": int(p["rise"]),
+                                             "unhealthyThreshold": int(p["fall"]), "config": config}}})
+        what = f"HTTP GET {p['path']}" if p["type"] == "http" else "TCP connect"
+        told.append(Finding(
+            Severity.WARNING, "ING2GW-TARGET-091",
+            f"gke: the active health check ({what} on the serving port every {interval}s, timeout {timeout}s, down "
+            f"after {p['fall']} failures, up after {p['rise']} successes) is written as HealthCheckPolicy {ns}/{name} "
+            f"for Service {ns}/{svc} (every route of the input that sends to the Service asks for it); Google's "
+            "health checkers probe from 35.191.0.0/16 and 130.211.0.0/22, which the pods' firewall must admit"
+            + ("; only 200 is healthy where HAProxy took 2xx and 3xx, and the probe is HTTP/1.1 (HAProxy: "
+               f"{p['version']})" if p["type"] == "http" else "")
+            + ("; timeout-check was HAProxy's read timeout after connecting, timeoutSec covers the whole check"
+               if "read-timeout-ms" in p else ""),
+            origin=lead.source.origin, subject=f"Ingress {lead.source.key}", annotation=lead.source.annotation,
+            suggestion="make the health path answer 200, and allow the health-check ranges to reach the pods"))
+    return objects, result.consumed, told + result.findings
 
 
 def _conflict(key: ServiceKey, uses: list[_Use], routes: list[ir.Route]) -> list[Finding]:

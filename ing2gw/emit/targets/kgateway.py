@@ -155,10 +155,11 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> tuple[list[dict[str, An
     told.update(rewritten)
     balancers, carried, balanced = backend_config_policies([route for route, _ in routes])
     tls_carried, tls_told = _backend_tls([route for route, _ in routes], balancers)
+    hc_carried, hc_told = _health_checks([route for route, _ in routes], balancers)
     objects += balancers
-    consumed |= carried | tls_carried
+    consumed |= carried | tls_carried | hc_carried
     objects += backend_objects(routes, "kgateway")
-    return objects, consumed, [told[k] for k in sorted(told)] + balanced + tls_told
+    return objects, consumed, [told[k] for k in sorted(told)] + balanced + tls_told + hc_told
 
 
 def _backend_tls(routes: list[ir.Route], policies: list[dict[str, Any]]) -> tuple[set[ir.Intent], list[Finding]]:
@@ -191,6 +192,44 @@ def _backend_tls(routes: list[ir.Route], policies: list[dict[str, Any]]) -> tupl
                 "for this TLS"
                 + ("" if sni else "; no SNI is set, as nginx sent none"),
                 "verify the backend instead when you can (proxy-ssl-verify on, a BackendTLSPolicy)", Severity.INFO))
+    return result.consumed, told + result.findings
+
+
+def _health_checks(routes: list[ir.Route], policies: list[dict[str, Any]]) -> tuple[set[ir.Intent], list[Finding]]:
+    """BackendConfigPolicy `healthCheck` for each Service whose routes all ask for the same active
+    HTTP check (HAProxy check-http; providers/haproxy/backend_settings.py), added to `policies`
+    (into the Service's other BackendConfigPolicy if any: one object per Service)."""
+    from ing2gw.emit.targets.envoy_gateway import ms_duration
+    from ing2gw.emit.targets.service_settings import agree
+
+    result = agree(routes, "kgateway", "health-check")
+    by_service = {(str(p["metadata"]["namespace"]), str(p["spec"]["targetRefs"][0]["name"])): p for p in policies}
+    told: list[Finding] = []
+    for (ns, svc), (params, lead) in sorted(result.services.items()):
+        p = dict(params)
+        policy = by_service.get((ns, svc))
+        if policy is None:
+            policy = {"apiVersion": API_VERSION, "kind": "BackendConfigPolicy",
+                      "metadata": {"name": _name(svc, "-health-check"), "namespace": ns,
+                                   "annotations": {"ing2gw.io/source-ingress": lead.source.key}},
+                      "spec": {"targetRefs": [{"group": "", "kind": "Service", "name": svc}]}}
+            policies.append(policy)
+        interval = int(p["interval-ms"])
+        policy["spec"]["healthCheck"] = {
+            "interval": ms_duration(interval), "timeout": ms_duration(int(p.get("read-timeout-ms", interval))),
+            "healthyThreshold": int(p["rise"]), "unhealthyThreshold": int(p["fall"]),
+            "http": {"path": p["path"], "method": p["method"]}}
+        told.append(_finding(
+            lead, "ING2GW-TARGET-090",
+            f"kgateway: the active health check (HTTP {p['method']} {p['path']} every {ms_duration(interval)}, down "
+            f"after {p['fall']} failures, up after {p['rise']} successes) is written in BackendConfigPolicy "
+            f"{ns}/{policy['metadata']['name']} for Service {ns}/{svc} (every port; every route of the input that "
+            "sends to the Service asks for it); Envoy takes only 200 as healthy where HAProxy took 2xx and 3xx, and "
+            f"probes with HTTP/1.1 and the cluster's name as Host (HAProxy: {p['version']})"
+            + ("; timeout-check was HAProxy's read timeout after connecting, Envoy's timeout covers the whole check"
+               if "read-timeout-ms" in p else ""),
+            "make the health path answer 200, and set healthCheck.http.host if the backend checks the Host",
+            Severity.WARNING))
     return result.consumed, told + result.findings
 
 

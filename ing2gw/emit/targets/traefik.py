@@ -15,6 +15,8 @@ location), then the address list (access phase), then basic authentication.
 * basic-auth: `basicAuth.secret` names the Ingress's own Secret, whose single key `auth` holds
   the htpasswd lines (referenced, never copied), with the Ingress's auth-realm; Traefik accepts
   {SHA}, MD5-crypt and bcrypt entries and cannot send an empty realm (ING2GW-TARGET-024).
+* circuit-breaker (a Traefik source's circuitBreaker Middleware): the same Middleware fields
+  (expression, checkPeriod, fallbackDuration, recoveryDuration, responseCode), last in the chain.
 * CORS (ir.Rule.cors): Traefik v3.7 refuses the HTTPRoute CORS filter (the rule answers 500),
   so `emit.gateway` names a `headers` Middleware by ExtensionRef at the filter's place and this
   module writes it (`cors_middleware`, ING2GW-TARGET-042): accessControl* fields, a wildcard
@@ -137,6 +139,10 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
             if spec is not None:
                 chain.append(("retry", {"retry": spec}))
                 told.setdefault((again.source.key, again.kind), _retry_finding(again, spec))
+        breaker = next((i for i in by_kind.get("circuit-breaker", []) if carries(TARGET, i.kind, i.params)), None)
+        if breaker is not None:
+            chain.append(("circuit-breaker", {"circuitBreaker": circuit_breaker(breaker)}))
+            consumed.add(breaker)
         for suffix, spec in chain:
             mname = _name(name, f"-{suffix}")
             objects.append({"apiVersion": API_VERSION, "kind": "Middleware",
@@ -148,6 +154,15 @@ def emit_policies(routes: list[tuple[ir.Route, str]]) -> Emitted:
     rewrites, rewritten = regex_rewrite_middlewares([route for route, _ in routes])
     objects += rewrites
     return Emitted(objects, consumed, [told[k] for k in sorted(told)] + rewritten, filters)
+
+
+def circuit_breaker(intent: ir.Intent) -> dict[str, Any]:
+    """Middleware.spec.circuitBreaker: the source Middleware's own fields, unchanged (the
+    responseCode as a number, as the CRD takes it)."""
+    spec: dict[str, Any] = {}
+    for k, v in intent.params:
+        spec[k] = int(v) if k == "responseCode" else v
+    return spec
 
 
 #: ingress-nginx's limit-burst-multiplier default (internal/ingress/annotations/ratelimit)

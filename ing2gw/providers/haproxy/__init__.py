@@ -15,7 +15,7 @@ from ing2gw import ir
 from ing2gw.findings import Severity
 from ing2gw.model.ingress import Ingress
 from ing2gw.providers.base import BuildContext, host_problem
-from ing2gw.providers.haproxy import features as frontend, maps, routes
+from ing2gw.providers.haproxy import backend_settings, features as frontend, maps, routes
 from ing2gw.providers.haproxy.flags import ControllerFlags, parse as parse_flags
 from ing2gw.providers.haproxy.settings import Settings
 
@@ -119,6 +119,9 @@ class HAProxyProvider:
         won = maps.winners(ctx, [r for r in rows if not r.acl], has_rules)
         won += maps.check_acl_rows(ctx, settings, acl_rows, won, has_rules)
         default = self._default_backend(ctx, ings) or self._default_service(ctx, ings, settings)
+        # the default backend's rule joins its Ingress's route: its Service is one of the route's
+        for key, extra in backend_settings.backend_intents(ctx, settings, rows, default).items():
+            features[key].intents.extend(extra)
         routes.emit(ctx, gw, ings, won, features, default, settings)
         routes.gateway_findings(ctx, gw, settings, default is not None,
                                 any(not r.host for r in won) or default is not None,

@@ -87,6 +87,10 @@ _ORIGIN = re.compile(r"^https?://(\*\.)?([a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(:[0-9]{1
 CORS_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "*"})
 
 
+#: an HTTP header name (RFC 9110 token), as the CORS filter's header lists take it
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
+
+
 def _cors(s: dict[str, Any], out: HeadersPlan) -> None:
     origins = [str(o) for o in s.get("accessControlAllowOriginList") or []]
     if s.get("accessControlAllowOriginListRegex"):

@@ -362,6 +362,8 @@ def plan(kind: str, path: str, mws: list[Middleware], source: ir.Source, host: s
                 p.note("warning", "ING2GW-TARGET-070",
                        f"{label}: Traefik answers 413 to bodies above {limit} bytes; the Gateway routes have no "
                        "limit", mw.kind)
+        elif mw.kind == "circuitBreaker":
+            _circuit_breaker(p, mw, label, source, target)
         elif mw.kind in NEUTRAL:
             p.note("info", "ING2GW-TRAEFIK-032", f"{label}: not carried over", mw.kind)
         else:
@@ -376,6 +378,33 @@ def _body_limit(s: dict[str, Any]) -> int:
     """A buffering Middleware's maxRequestBodyBytes (0: none, Traefik's default)."""
     v = s.get("maxRequestBodyBytes")
     return v if isinstance(v, int) and not isinstance(v, bool) and v > 0 else 0
+
+
+#: the circuitBreaker Middleware's fields (pkg/config/dynamic/middlewares.go CircuitBreaker)
+CIRCUIT_BREAKER_FIELDS = ("expression", "checkPeriod", "fallbackDuration", "recoveryDuration", "responseCode")
+
+
+def _circuit_breaker(p: Plan, mw: Middleware, label: str, source: ir.Source, target: str | None) -> None:
+    """A circuitBreaker Middleware: the circuit-breaker intent with its fields as they are, when the
+    target writes the same breaker (Traefik itself); otherwise a note that names what the
+    target's nearest form (outlier detection) does differently."""
+    s = mw.spec
+    params = tuple((k, str(s[k])) for k in CIRCUIT_BREAKER_FIELDS if s.get(k) not in (None, ""))
+    intent = ir.Intent("circuit-breaker", source, str(s.get("expression") or ""), params=params)
+    verdict = intent_verdict(target, intent)
+    if verdict:
+        p.intents.append(intent)
+        p.converted.append(f"{label} as {target}'s {verdict.becomes} (the circuit-breaker intent)")
+        return
+    why = ""
+    if target:
+        from ing2gw import mappings
+
+        row = mappings.target_rows(target).get("circuit-breaker") or {}
+        why = f" on {target}: " + str(row.get("lost") or verdict.why_not)
+    p.note("info", "ING2GW-TRAEFIK-032",
+           f"{label}: not carried over{why} (Traefik trips the whole service on {s.get('expression')!r} and "
+           "answers its responseCode while open; the check has healthy backends and cannot see the breaker)", mw.kind)
 
 
 def _list_carried(mws: list[Middleware], s: dict[str, Any], intent: ir.Intent, target: str | None) -> bool:
