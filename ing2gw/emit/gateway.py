@@ -172,9 +172,24 @@ def _policies(named: list[tuple[ir.Route, str]], target: str | None, out: Output
         return
     left = sorted({i for r, _ in named for i in r.intents} - consumed,
                   key=lambda i: (i.source.key, i.kind, i.value))
+    from ing2gw.emit.targets.carry import row_of, verdict
+    from ing2gw.mappings import generated_intents
+
     for intent in left:
+        # why: the table's or the parameters' reason; a carried intent its emitter left over has
+        # the emitter's own finding beside this one; an intent without parameters where the row
+        # needs them comes from a source whose settings ing2gw does not read into them
+        row = row_of(intent.kind, intent.params)
+        v = verdict(target, row, intent.params)
+        if v.carried:
+            why = "the emitter's own finding on this Ingress says why"
+        elif not intent.params and row in generated_intents(target):
+            why = f"ing2gw does not read this source's settings into the parameters {target}'s policy needs"
+        else:
+            why = v.why_not
+        value = intent.value if len(intent.value) <= 80 else intent.value[:77] + "..."
         out.findings.append(Finding(Severity.ERROR if intent.security else Severity.WARNING, "ING2GW-CORE-026",
-                                    f"{target} has no policy ing2gw can generate for {intent.kind} ({intent.value})",
+                                    f"{target} has no policy ing2gw can generate for {intent.kind} ({value}): {why}",
                                     origin=intent.source.origin, subject=f"Ingress {intent.source.key}",
                                     annotation=intent.source.annotation, security=intent.security))
 

@@ -9,22 +9,12 @@ row (and the same verdict) as an ingress-nginx one.
 from __future__ import annotations
 
 from ing2gw import ir
-from ing2gw.emit.targets.carry import Verdict, verdict
-
-#: source-range action -> the target table row that writes it (deny-all: an allow list of nobody)
-LIST_ROWS = {"allow": "client-allow-list", "deny": "client-deny-list", "deny-all": "client-allow-list"}
-
-
-def row_of(intent: ir.Intent) -> str | None:
-    """The target table row of `intent` (None: an address list with an unknown action)."""
-    if intent.kind == "source-range":
-        return LIST_ROWS.get(dict(intent.params).get("action", ""))
-    return intent.kind
+from ing2gw.emit.targets.carry import LIST_ROWS, Verdict, row_of, verdict
 
 
 def intent_verdict(target: str | None, intent: ir.Intent) -> Verdict:
     """`carry.verdict` for `intent` with its own parameters."""
-    return verdict(target, row_of(intent), intent.params)
+    return verdict(target, row_of(intent.kind, intent.params), intent.params)
 
 
 __all__ = ["LIST_ROWS", "intent_verdict", "row_of"]

@@ -712,6 +712,18 @@ def generated(target: str) -> frozenset[str]:
     return mappings.generated_intents(target)
 
 
+#: an address list is one IR intent kind, `source-range`, whose `action` parameter names the
+#: table row (deny-all: an allow list of nobody)
+LIST_ROWS = {"allow": "client-allow-list", "deny": "client-deny-list", "deny-all": "client-allow-list"}
+
+
+def row_of(kind: str, params: Iterable[tuple[str, str]] = ()) -> str | None:
+    """The target table row of an IR intent of `kind` (None: an address list with an unknown action)."""
+    if kind == "source-range":
+        return LIST_ROWS.get(dict(params).get("action", ""))
+    return kind
+
+
 def verdict(target: str | None, intent: str | None, params: Params | Iterable[tuple[str, str]] = ()) -> Verdict:
     """Whether `target` carries `intent` with `params`, as what, and if not, why not."""
     t, i = target or "", intent or ""
@@ -732,5 +744,5 @@ def carries(target: str | None, intent: str | None, params: Params | Iterable[tu
     return verdict(target, intent, params).carried
 
 
-__all__ = ["ALB_STICKINESS_MAX", "external_backend_name", "ISTIO_SIMPLE", "LIMITS", "REGEX_BY_LENGTH", "REPORTS", "ROOT_WITHOUT_BACKEND", "Verdict",
+__all__ = ["ALB_STICKINESS_MAX", "LIST_ROWS", "row_of", "external_backend_name", "ISTIO_SIMPLE", "LIMITS", "REGEX_BY_LENGTH", "REPORTS", "ROOT_WITHOUT_BACKEND", "Verdict",
            "carries", "generated", "nginx_size", "reports", "verdict"]
