@@ -666,14 +666,10 @@ def _basic_auth_secrets(old: Sequence[Manifest]) -> dict[str, set[str]]:
                 middlewares[f"{ns}-{m.name}"] = f"{ns}/{basic['secret']}"
     for m in old:
         if m.kind == "IngressRoute" and middlewares:
-            for route in (m.obj.get("spec") or {}).get("routes") or []:
-                if not isinstance(route, dict):
-                    continue
-                refs = [f"{r.get('namespace') or m.namespace or 'default'}-{r.get('name')}"
-                        for r in route.get("middlewares") or [] if isinstance(r, dict)]
+            for hosts, refs in _ingress_route_middlewares(m):
                 secrets = {middlewares[r] for r in refs if r in middlewares}
-                for host in re.findall(r"Host\(\s*`([^`]+)`", str(route.get("match") or "")) if secrets else ():
-                    out.setdefault(host.lower(), set()).update(secrets)
+                for host in hosts if secrets else ():
+                    out.setdefault(host, set()).update(secrets)
         if m.kind != "Ingress":
             continue
         anns = (m.obj.get("metadata") or {}).get("annotations") or {}
@@ -815,18 +811,25 @@ def _traefik_lists(old: Sequence[Manifest], plans: dict[str, _Access]) -> dict[s
             if nets:
                 lists[f"{m.namespace or 'default'}-{m.name}"] = nets
     for m in old:
-        if m.kind != "IngressRoute" or not lists or not isinstance(m.obj.get("spec"), dict):
+        if m.kind != "IngressRoute" or not lists:
             continue
-        for route in m.obj["spec"].get("routes") or []:
-            if not isinstance(route, dict):
-                continue
-            nets = set()
-            for ref in route.get("middlewares") or []:
-                if isinstance(ref, dict):
-                    nets |= lists.get(f"{ref.get('namespace') or m.namespace or 'default'}-{ref.get('name')}", set())
-            for host in re.findall(r"Host\(\s*`([^`]+)`", str(route.get("match") or "")) if nets else ():
-                plans.setdefault(host.lower(), _Access()).networks |= nets
+        for hosts, refs in _ingress_route_middlewares(m):
+            nets = {n for r in refs for n in lists.get(r, ())}
+            for host in hosts if nets else ():
+                plans.setdefault(host, _Access()).networks |= nets
     return lists
+
+
+def _ingress_route_middlewares(m: Manifest) -> Iterator[tuple[list[str], list[str]]]:
+    """Per route of an IngressRoute: the hosts its `Host(...)` rule names (lower case) and the
+    Middlewares it uses, as `<namespace>-<name>`."""
+    spec = m.obj.get("spec")
+    for route in spec.get("routes") or [] if isinstance(spec, dict) else ():
+        if not isinstance(route, dict):
+            continue
+        refs = [f"{r.get('namespace') or m.namespace or 'default'}-{r.get('name')}"
+                for r in route.get("middlewares") or [] if isinstance(r, dict)]
+        yield [h.lower() for h in re.findall(r"Host\(\s*`([^`]+)`", str(route.get("match") or ""))], refs
 
 
 def _new_access(new: Sequence[Manifest], plans: dict[str, _Access]) -> None:

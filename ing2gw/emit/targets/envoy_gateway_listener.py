@@ -99,21 +99,19 @@ def _listener_tls(places: list[tuple[ir.Gateway, list[dict[str, Any]]]], objects
     whole, and its own suites (a host's ssl-ciphers) win over the ConfigMap's, as nginx's
     server-level ssl_ciphers over the http-level one."""
     from ing2gw.emit.targets.carry import carries
-    from ing2gw.emit.targets.listener_tls import dropped_finding, envoy_tls, not_carried, written_finding
+    from ing2gw.emit.targets.listener_tls import (dropped_finding, envoy_tls, gateway_settings, not_carried,
+                                                  written_finding)
 
     for g, objs in places:
-        mine = [i for i in g.intents if i.kind == "listener-tls"]
+        mine, hosts, params = gateway_settings(g)
         if not mine:
             continue
-        shapes = {tuple((k, v) for k, v in i.params if k != "class") for i in mine}
-        hosts = ",".join(sorted({k.hostname or "*" for k in g.listeners if k.protocol == "HTTPS"}))
-        if len(shapes) > 1 or {dict(i.params).get("class") for i in mine} != set(g.ingress_classes):
+        if params is None:
             for i in mine:
                 findings.append(not_carried("envoy-gateway", i, hosts, "the Gateway serves IngressClasses with "
                                             "different TLS settings; one Gateway policy cannot serve both"))
             consumed.update(mine)
             continue
-        params = dict(next(iter(shapes)))
         if not carries("envoy-gateway", "listener-tls", params):
             continue  # reported by emit (not consumed)
         gateways = sorted((o for o in objs if o.get("kind") == "Gateway"), key=lambda o: str(o["metadata"]["name"]))

@@ -73,26 +73,23 @@ def _listener_tls(places: list[tuple[ir.Gateway, list[dict[str, Any]]]], objects
     the Gateway's hosts are served by ListenerSets (their listeners' options are not written) or
     when its classes disagree (TARGET-083)."""
     from ing2gw.emit.targets.carry import carries
-    from ing2gw.emit.targets.listener_tls import dropped_finding, envoy_tls, not_carried, written_finding
+    from ing2gw.emit.targets.listener_tls import (dropped_finding, envoy_tls, gateway_settings, not_carried,
+                                                  written_finding)
 
     for g, objs in places:
-        mine = [i for i in g.intents if i.kind == "listener-tls"]
+        mine, hosts, params = gateway_settings(g)
         if not mine:
             continue
-        shapes = {tuple((k, v) for k, v in i.params if k != "class") for i in mine}
-        hosts = ",".join(sorted({k.hostname or "*" for k in g.listeners if k.protocol == "HTTPS"}))
         gateways = sorted((o for o in objs if o.get("kind") == "Gateway"), key=lambda o: str(o["metadata"]["name"]))
         names = {o["metadata"]["name"] for o in gateways}
         sets = [o for o in objects if o.get("kind") == "ListenerSet"
                 and (o.get("spec", {}).get("parentRef") or {}).get("name") in names]
-        why = ("the Gateway serves IngressClasses with different TLS settings" if len(shapes) > 1
-               or {dict(i.params).get("class") for i in mine} != set(g.ingress_classes)
+        why = ("the Gateway serves IngressClasses with different TLS settings" if params is None
                else "some hosts' listeners are in ListenerSets, whose options ing2gw does not write" if sets else "")
-        if why:
+        if why or params is None:
             findings += [not_carried("kgateway", i, hosts, why) for i in mine]
             consumed.update(mine)
             continue
-        params = dict(next(iter(shapes)))
         if not gateways or not carries("kgateway", "listener-tls", params):
             continue  # reported by emit (not consumed)
         tls = envoy_tls(params)

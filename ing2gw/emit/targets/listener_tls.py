@@ -42,6 +42,18 @@ HAND: dict[str, str] = {
 VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 
 
+def gateway_settings(g: ir.Gateway) -> tuple[list[ir.Intent], str, dict[str, str] | None]:
+    """A Gateway's controller-wide `listener-tls` intents (the ConfigMap's), the hosts of its
+    HTTPS listeners (for the findings), and the one setting they agree on (None when its
+    IngressClasses ask for different settings, or some of its classes ask for none: one Gateway
+    policy cannot serve both)."""
+    mine = [i for i in g.intents if i.kind == "listener-tls"]
+    shapes = {tuple((k, v) for k, v in i.params if k != "class") for i in mine}
+    hosts = ",".join(sorted({k.hostname or "*" for k in g.listeners if k.protocol == "HTTPS"}))
+    agreed = len(shapes) == 1 and {dict(i.params).get("class") for i in mine} == set(g.ingress_classes)
+    return mine, hosts, dict(next(iter(shapes))) if agreed else None
+
+
 def envoy_suites(params: dict[str, str]) -> tuple[list[str], list[str]]:
     """(the suites of the intent's list that BoringSSL implements, in order; those it does not):
     the provider names them (`boringssl`, from model/tls_suites.py)."""
